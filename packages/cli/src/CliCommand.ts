@@ -1,0 +1,20 @@
+import type { OptionSpec } from './parseCommandLine.js';
+
+/** Where a subcommand writes, so tests can capture it. */
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+  color: boolean;
+}
+
+/** A subcommand module: `packages/cli/src/commands/<name>.ts`, loaded only when run. */
+export interface CliCommand {
+  name: string;
+  usage: string;
+  description: string;
+  options: OptionSpec;
+  examples: string[];
+  /** Returns the exit code. */
+  run(argv: readonly string[], io: CliIO): Promise<number>;
+}

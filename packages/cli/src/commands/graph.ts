@@ -1,0 +1,60 @@
+import { dependencyClosure, ExitCode, OrchError, type TaskGraph } from '@orch/engine';
+import type { CliCommand } from '../CliCommand.js';
+import { openWorkspace } from '../openWorkspace.js';
+import { parseCommandLine } from '../parseCommandLine.js';
+import { printDiagnostics } from '../render/printDiagnostics.js';
+import { resolveNames } from '../resolveNames.js';
+
+export const graphCommand: CliCommand = {
+  name: 'graph',
+  usage: 'orch graph [<command>...] [--json | --dot | --mermaid]',
+  description: 'Prints the task graph in dependency order, or only what the named commands need. Cycles are reported with each edge and where it is declared.',
+  options: { json: { type: 'boolean' }, dot: { type: 'boolean' }, mermaid: { type: 'boolean' } },
+  examples: ['orch graph', 'orch graph milestone/execute', 'orch graph build --dot | dot -Tsvg > graph.svg', 'orch graph --mermaid'],
+  async run(argv, io) {
+    const { values, positionals } = parseCommandLine(argv, this.options);
+    const formats = ['json', 'dot', 'mermaid'].filter((f) => values[f]);
+    if (formats.length > 1) throw new OrchError('usage', `choose one output format, not ${formats.map((f) => `--${f}`).join(' and ')}`);
+    const workspace = await openWorkspace(io.cwd);
+    const { graph, diagnostics } = workspace.graph();
+    const problems = [...workspace.diagnostics, ...diagnostics].filter((d) => d.severity === 'error');
+    if (problems.length > 0) {
+      printDiagnostics(problems, io);
+      if (diagnostics.some((d) => d.code === 'graph/cycle')) return ExitCode.usage;
+    }
+    const ids = positionals.length > 0 ? dependencyClosure(graph, await resolveNames(workspace, positionals, io)) : new Set(graph.nodes.keys());
+    const order = graph.order.filter((id) => ids.has(id));
+    io.stdout(render(graph, order, formats[0] ?? 'text'));
+    return problems.length > 0 ? ExitCode.usage : ExitCode.ok;
+  },
+};
+
+function render(graph: TaskGraph, order: string[], format: string): string {
+  const edges = order.flatMap((id) => graph.nodes.get(id)!.dependencies.map((edge) => ({ from: id, to: edge.to, spec: edge.spec })));
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify({ nodes: order.map((id) => ({ id, kind: graph.nodes.get(id)!.command.kind })), edges, order }, null, 2)}\n`;
+    case 'dot': {
+      const lines = ['digraph orch {', '  rankdir=LR;', '  node [shape=box];'];
+      for (const id of order) lines.push(`  ${JSON.stringify(id)};`);
+      for (const edge of edges) lines.push(`  ${JSON.stringify(edge.from)} -> ${JSON.stringify(edge.to)};`);
+      lines.push('}');
+      return `${lines.join('\n')}\n`;
+    }
+    case 'mermaid': {
+      const key = new Map(order.map((id, index) => [id, `n${index}`]));
+      const lines = ['graph LR'];
+      for (const id of order) lines.push(`  ${key.get(id)}["${id.replaceAll('"', '#quot;')}"]`);
+      for (const edge of edges) lines.push(`  ${key.get(edge.from)} --> ${key.get(edge.to)}`);
+      return `${lines.join('\n')}\n`;
+    }
+    default: {
+      const lines: string[] = [];
+      for (const id of order) {
+        const deps = graph.nodes.get(id)!.dependencies;
+        lines.push(deps.length === 0 ? id : `${id}  <- ${deps.map((d) => d.to).join(', ')}`);
+      }
+      return `${lines.join('\n')}\n`;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { relative } from 'node:path';
+import { ExitCode } from '@orch/engine';
+import type { CliCommand } from '../CliCommand.js';
+import { openWorkspace } from '../openWorkspace.js';
+import { parseCommandLine } from '../parseCommandLine.js';
+import { printDiagnostics } from '../render/printDiagnostics.js';
+
+export const listCommand: CliCommand = {
+  name: 'list',
+  usage: 'orch list [--json] [--kind markdown|script|config|workflow]',
+  description: 'Lists every command orch knows: markdown commands, package scripts (pkg#script), and config commands and workflows.',
+  options: { json: { type: 'boolean' }, kind: { type: 'string' } },
+  examples: ['orch list', 'orch list --kind markdown', 'orch list --json | jq ".[].id"'],
+  async run(argv, io) {
+    const { values } = parseCommandLine(argv, this.options, false);
+    const workspace = await openWorkspace(io.cwd);
+    const { errors } = printDiagnostics(workspace.diagnostics.filter((d) => d.severity === 'error'), io);
+    const commands = workspace.registry.sortedCommands().filter((c) => values.kind === undefined || c.kind === values.kind);
+    if (values.json) {
+      const rows = commands.map((c) => ({
+        id: c.id,
+        kind: c.kind,
+        file: relative(workspace.config.root, c.location.file),
+        description: c.metadata.description ?? null,
+        dependencies: c.dependencies.map((d) => d.spec),
+        ...(c.project ? { project: c.project, target: c.target } : {}),
+      }));
+      io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+    } else {
+      const width = Math.min(40, Math.max(2, ...commands.map((c) => c.id.length)));
+      const columns = Number(process.env.COLUMNS) || process.stdout.columns || 120;
+      for (const c of commands) {
+        const description = (c.metadata.description ?? '').replace(/\s+/g, ' ');
+        const line = `${c.id.padEnd(width)}  ${c.kind.padEnd(8)}  ${description}`;
+        io.stdout(`${line.length > columns ? `${line.slice(0, columns - 1)}…` : line}\n`);
+      }
+      if (commands.length === 0) io.stderr('no commands found (looked in .claude/commands, workspace packages and the config)\n');
+    }
+    return errors > 0 ? ExitCode.usage : ExitCode.ok;
+  },
+};

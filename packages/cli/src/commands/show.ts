@@ -1,0 +1,68 @@
+import { relative } from 'node:path';
+import { ExitCode, type CommandDefinition } from '@orch/engine';
+import type { CliCommand } from '../CliCommand.js';
+import { openWorkspace } from '../openWorkspace.js';
+import { OrchError } from '@orch/engine';
+import { parseCommandLine } from '../parseCommandLine.js';
+import { formatLocation } from '../render/formatDiagnostic.js';
+import { resolveNames } from '../resolveNames.js';
+
+export const showCommand: CliCommand = {
+  name: 'show',
+  usage: 'orch show <command> [--json]',
+  description: 'Shows one command: where it is defined, its metadata, what it depends on and what depends on it, and its prompt or steps.',
+  options: { json: { type: 'boolean' } },
+  examples: ['orch show milestone/plan', 'orch show milestone:plan', 'orch show milestone.md   # the file, not the folder', 'orch show web#build --json'],
+  async run(argv, io) {
+    const { values, positionals } = parseCommandLine(argv, this.options);
+    if (positionals.length !== 1) throw new OrchError('usage', 'orch show takes one command name', { hint: 'e.g. orch show milestone/plan' });
+    const workspace = await openWorkspace(io.cwd);
+    const ids = await resolveNames(workspace, positionals, io);
+    const { graph } = workspace.graph();
+    for (const id of ids) {
+      const command = workspace.registry.commands.get(id)!;
+      const dependencies = graph.nodes.get(id)?.dependencies.map((edge) => edge.to) ?? [];
+      const dependents = [...graph.nodes.values()].filter((node) => node.dependencies.some((edge) => edge.to === id)).map((node) => node.id).sort();
+      if (values.json) {
+        const { frontMatter, ...rest } = command;
+        io.stdout(`${JSON.stringify({ ...rest, frontMatter: frontMatter?.data, resolvedDependencies: dependencies, dependents }, null, 2)}\n`);
+      } else io.stdout(describe(command, dependencies, dependents, workspace.config.root, io.cwd));
+    }
+    return ExitCode.ok;
+  },
+};
+
+function describe(command: CommandDefinition, dependencies: string[], dependents: string[], root: string, cwd: string): string {
+  const m = command.metadata;
+  const rows: [string, string | undefined][] = [
+    ['file', formatLocation(command.location, cwd)],
+    ['description', m.description],
+    ['project', command.project ? `${command.project}` : undefined],
+    ['complexity', m.complexity],
+    ['agents', m.agents.length > 0 ? m.agents.join(', ') : undefined],
+    ['allowed-tools', m.allowedTools === undefined ? undefined : m.allowedTools === 'all' ? 'all' : m.allowedTools.join(', ')],
+    ['argument-hint', m.argumentHint],
+    ['model', m.model],
+    ['inputs', m.inputs?.join(', ')],
+    ['outputs', m.outputs?.join(', ')],
+    ['env', m.env?.join(', ')],
+    ['timeout', m.timeout === undefined ? undefined : `${m.timeout} ms`],
+    ['dependencies', dependencies.length > 0 ? dependencies.join(', ') : 'none'],
+    ['dependents', dependents.length > 0 ? dependents.join(', ') : 'none'],
+    ...Object.entries(m.extra).map(([key, value]): [string, string] => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
+  ];
+  const out = [`${command.id}  (${command.kind}${command.kind === 'markdown' ? `, ${relative(root, command.location.file)}` : ''})`];
+  for (const [label, value] of rows) if (value !== undefined) out.push(`  ${`${label}:`.padEnd(15)}${value}`);
+  if (command.steps.length > 0) {
+    out.push('  steps:');
+    command.steps.forEach((step, index) => {
+      const what = step.command !== undefined ? `command ${step.command}` : `$ ${step.run}`;
+      out.push(`    ${index + 1}. ${step.name ? `${step.name}: ` : ''}${what}${step.compensate ? `   (compensate: $ ${step.compensate})` : ''}`);
+    });
+  }
+  if (command.body !== undefined && command.body.trim() !== '') {
+    out.push('  prompt:');
+    for (const line of command.body.replace(/^\s*\n/, '').replace(/\s+$/, '').split('\n')) out.push(`    ${line}`);
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,20 @@
+// The public API for users of orch: config and plugin helpers and their types.
+export { defineConfig, definePlugin, defineGate, STAGE_ORDER, PIPELINE_STAGES } from '@orch/engine';
+export type {
+  OrchConfig,
+  TargetConfig,
+  CommandConfig,
+  WorkflowConfig,
+  StepConfig,
+  Plugin,
+  PluginSpec,
+  PluginFactory,
+  GateDefinition,
+  GateStage,
+  GateContext,
+  GateVerdict,
+  Engine,
+  EngineHooks,
+  OrchEvent,
+} from '@orch/engine';
+export { main } from './main.js';

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import type { CliCommand, CliIO } from './CliCommand.js';
+
+/** Subcommands, loaded lazily: `orch --version` loads none of them. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
+  list: { summary: 'list every command orch knows', load: async () => (await import('./commands/list.js')).listCommand },
+  show: { summary: 'show one command: file, metadata, dependencies, prompt or steps', load: async () => (await import('./commands/show.js')).showCommand },
+  validate: { summary: 'report every problem in config and command definitions', load: async () => (await import('./commands/validate.js')).validateCommand },
+  graph: { summary: 'print the task graph (text, --json, --dot, --mermaid)', load: async () => (await import('./commands/graph.js')).graphCommand },
+  init: { summary: 'write a starter orchestrator.config.ts and an example command', load: async () => (await import('./commands/init.js')).initCommand },
+};
+
+export function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return [
+    'orch: command orchestration for repositories and monorepos',
+    '',
+    'Usage: orch <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`),
+    '',
+    'Options:',
+    '  --cwd <dir>      run as if started in <dir>',
+    '  --config <file>  use this config file instead of searching for one',
+    '  --no-color       plain output',
+    '  -h, --help       help for orch or a command (orch <command> --help)',
+    '  -v, --version    print the version',
+    '',
+    'Examples:',
+    '  orch list                      every command, from .claude/commands, package scripts and the config',
+    '  orch show milestone/plan       what a command is and what it depends on',
+    '  orch validate                  all problems at once; exit 2 if any error',
+    '  orch graph build --mermaid     the graph of `build` in every package',
+    '',
+    'Exit codes: 0 ok, 1 a task failed, 2 usage or config error, 75 paused for intervention, 130 interrupted.',
+    '',
+  ].join('\n');
+}
+
+export function commandHelp(command: CliCommand): string {
+  const options = Object.entries(command.options).map(([name, spec]) => {
+    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ' <value>' : ''}`;
+    return `  ${flag}`;
+  });
+  return [
+    `Usage: ${command.usage}`,
+    '',
+    command.description,
+    '',
+    ...(options.length > 0 ? ['Options:', ...options, ''] : []),
+    'Examples:',
+    ...command.examples.map((example) => `  ${example}`),
+    '',
+  ].join('\n');
+}
+
+/** Global options that every subcommand accepts, taken off before it parses its own. */
+function takeGlobalOptions(argv: string[], io: CliIO): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (arg === '--cwd' || arg === '--config') {
+      const value = argv[++i];
+      if (value === undefined) throw Object.assign(new Error(`${arg} needs a value`), { name: 'OrchError', code: 'usage' });
+      if (arg === '--cwd') io.cwd = value;
+      else process.env.ORCH_CONFIG = value;
+    } else if (arg.startsWith('--cwd=')) io.cwd = arg.slice(6);
+    else if (arg.startsWith('--config=')) process.env.ORCH_CONFIG = arg.slice(9);
+    else if (arg === '--no-color') io.color = false;
+    else rest.push(arg);
+  }
+  return rest;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v') {
+    io.stdout(`${version()}\n`);
+    return 0;
+  }
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    if (topic && COMMANDS[topic]) io.stdout(commandHelp(await COMMANDS[topic].load()));
+    else io.stdout(mainHelp());
+    return first === undefined ? 2 : 0;
+  }
+  const entry = COMMANDS[first];
+  if (!entry) {
+    const { didYouMean } = await import('@orch/engine');
+    const hint = didYouMean(first, Object.keys(COMMANDS)) ?? 'run `orch --help` to see the commands';
+    io.stderr(`orch: unknown command '${first}'\n  ${hint}\n`);
+    return 2;
+  }
+  const command = await entry.load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(commandHelp(command));
+    return 0;
+  }
+  const { reportError } = await import('./render/reportError.js');
+  try {
+    return await command.run(takeGlobalOptions(rest, io), io);
+  } catch (error) {
+    return reportError(error, io);
+  }
+}

@@ -1,0 +1,40 @@
+import { buildTaskGraph, Engine, hasErrors, loadConfig, resolvePlugins, type BuildTaskGraphResult, type CommandRegistry, type Diagnostic, type ResolvedConfig } from '@orch/engine';
+
+export interface OpenWorkspace {
+  engine: Engine;
+  config: ResolvedConfig;
+  registry: CommandRegistry;
+  /** Config, discovery and metadata diagnostics (not yet the graph's). */
+  diagnostics: Diagnostic[];
+  graph(): BuildTaskGraphResult;
+}
+
+/**
+ * Loads the config, applies the plugins (the built-in preset, then the config's), and runs
+ * discovery: what every read-side command starts with.
+ */
+export async function openWorkspace(cwd: string): Promise<OpenWorkspace> {
+  const { config, diagnostics } = await loadConfig({ cwd, ...(process.env.ORCH_CONFIG ? { configFile: process.env.ORCH_CONFIG } : {}) });
+  const { defaultPlugins } = await import('@orch/plugins');
+  const plugins = hasErrors(diagnostics)
+    ? defaultPlugins()
+    : await resolvePlugins({
+        defaults: defaultPlugins(),
+        preset: config.preset,
+        specs: config.plugins,
+        disable: config.disablePlugins,
+        fromDir: config.root,
+        ...(config.configFile ? { configFile: config.configFile } : {}),
+      });
+  const engine = new Engine({ config });
+  await engine.use(plugins);
+  const registry = await engine.discover();
+  let graph: BuildTaskGraphResult | undefined;
+  return {
+    engine,
+    config,
+    registry,
+    diagnostics: [...diagnostics, ...registry.diagnostics],
+    graph: () => (graph ??= buildTaskGraph(registry, { defaultEntry: config.defaultEntry })),
+  };
+}

@@ -1,0 +1,219 @@
+import tapable from 'tapable';
+import type { CommandDefinition } from './commands/CommandDefinition.js';
+import { CommandRegistry } from './commands/CommandRegistry.js';
+import type { Resolution } from './commands/resolveCommand.js';
+import type { ResolvedConfig } from './config/OrchConfig.js';
+import type { OrchEvent } from './events.js';
+import type { Plugin } from './plugin/Plugin.js';
+import { pluginError } from './plugin/PluginError.js';
+import type { GateContext, TaskContext, ExecutionResult, FailureContext, RecoveryDecision, DeployResult } from './pipeline/TaskContext.js';
+
+const { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, HookMap, SyncHook } = tapable;
+
+/** The order of the ten pipeline stages, for events, metrics and recovery defaults. */
+export const PIPELINE_STAGES = [
+  'resolve',
+  'metadata',
+  'triage',
+  'dependencies',
+  'preGates',
+  'deploy',
+  'execute',
+  'postValidate',
+  'qaGates',
+  'persist',
+] as const;
+export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+
+/** Tap `stage` values: a plugin orders itself among others on the same hook with these. */
+export const STAGE_ORDER = {
+  /** Before the built-ins, e.g. to short-circuit resolution. */
+  early: -100,
+  builtin: 0,
+  /** After the built-ins, e.g. to post-process what they produced. */
+  late: 100,
+} as const;
+
+/** Input of the `resolve` stage. */
+export interface ResolveRequest {
+  name: string;
+  registry: CommandRegistry;
+}
+
+/** Given to command sources: where to add what they find. */
+export interface DiscoveryContext {
+  root: string;
+  config: ResolvedConfig;
+  registry: CommandRegistry;
+}
+
+function createHooks() {
+  return Object.freeze({
+    /** After every plugin has been applied. */
+    initialize: new AsyncSeriesHook<[Engine]>(['engine']),
+    /** Command sources add commands, agents and projects. Sources run in parallel. */
+    discover: new AsyncParallelHook<[DiscoveryContext]>(['context']),
+    /** After discovery and the metadata stage: validators may add diagnostics. */
+    discovered: new AsyncSeriesHook<[CommandRegistry]>(['registry']),
+    /** Before the process exits: release resources (worker pools, child processes). */
+    shutdown: new AsyncSeriesHook<[]>([]),
+
+    /** Stage 1: map a typed name to commands. First answer wins. */
+    resolve: new AsyncSeriesBailHook<[ResolveRequest], Resolution | undefined>(['request']),
+    /** Stage 2: normalise a command's metadata (front matter) into orch's schema. */
+    metadata: new AsyncSeriesWaterfallHook<[CommandDefinition, CommandRegistry]>(['command', 'registry']),
+    /** Stage 3: complexity to a resource profile (timeout, weight, budget). */
+    triage: new AsyncSeriesHook<[TaskContext]>(['task']),
+    /** Stage 4: check each dependency exists and is satisfied. */
+    dependencies: new AsyncSeriesHook<[TaskContext]>(['task']),
+    /** Stage 5: gates before execution; all run, verdicts collected. */
+    preGates: new AsyncParallelHook<[GateContext]>(['gate']),
+    /** Stage 6: choose an executor and get it ready. First answer wins. */
+    deploy: new AsyncSeriesBailHook<[TaskContext], DeployResult | undefined>(['task']),
+    /** Stage 7: run the task, keyed by executor name (`shell`, `node`, `agent`). */
+    execute: new HookMap((executor: string) => new AsyncSeriesBailHook<[TaskContext], ExecutionResult | undefined>(['task'], executor)),
+    /** Stage 8: validations after execution; all run, verdicts collected. */
+    postValidate: new AsyncParallelHook<[GateContext]>(['gate']),
+    /** Stage 9: quality-assurance gates; all run, verdicts collected. */
+    qaGates: new AsyncParallelHook<[GateContext]>(['gate']),
+    /** Stage 10: cache, completion marker, checkpoint, metrics. */
+    persist: new AsyncSeriesHook<[TaskContext]>(['task']),
+    /** After a failure at any stage: choose a recovery strategy. First answer wins. */
+    recover: new AsyncSeriesBailHook<[FailureContext], RecoveryDecision | undefined>(['failure']),
+
+    /** Every event the engine emits; reporters tap here. */
+    event: new SyncHook<[OrchEvent]>(['event']),
+  });
+}
+
+export type EngineHooks = ReturnType<typeof createHooks>;
+
+export interface EngineOptions {
+  config: ResolvedConfig;
+}
+
+/**
+ * The engine: one frozen set of hooks, and the plugins applied to it. It holds no behaviour
+ * of its own beyond running hooks in order; every stage is a plugin.
+ */
+export class Engine {
+  readonly hooks: EngineHooks = createHooks();
+  readonly config: ResolvedConfig;
+  private readonly applied: Plugin[] = [];
+
+  constructor(options: EngineOptions) {
+    this.config = options.config;
+    for (const [name, hook] of Object.entries(this.hooks)) {
+      if (hook instanceof HookMap) hook.intercept({ factory: (key, created) => wrapTaps(created, `${name}.${String(key)}`) });
+      else wrapTaps(hook as AnyHook, name);
+    }
+  }
+
+  /** Applies plugins in order; a plugin whose `apply` throws is named in the error. */
+  async use(plugins: readonly Plugin[]): Promise<void> {
+    for (const plugin of plugins) {
+      try {
+        await plugin.apply(this);
+      } catch (error) {
+        throw pluginError(plugin.name, 'apply', error);
+      }
+      this.applied.push(plugin);
+    }
+    await this.hooks.initialize.promise(this);
+    this.emit({ type: 'plugins-applied', plugins: this.applied.map((p) => p.name) });
+  }
+
+  get plugins(): readonly Plugin[] {
+    return this.applied;
+  }
+
+  emit(event: OrchEvent): void {
+    this.hooks.event.call(event);
+  }
+
+  /** Runs every command source, then the metadata stage over each command found. */
+  async discover(): Promise<CommandRegistry> {
+    const started = performance.now();
+    const registry = new CommandRegistry();
+    this.emit({ type: 'discovery-started', root: this.config.root });
+    await this.hooks.discover.promise({ root: this.config.root, config: this.config, registry });
+    const normalised = await Promise.all([...registry.commands.values()].map((command) => this.hooks.metadata.promise(command, registry)));
+    for (const command of normalised) registry.commands.set(command.id, command);
+    await this.hooks.discovered.promise(registry);
+    this.emit({
+      type: 'discovery-finished',
+      commands: registry.commands.size,
+      agents: registry.agents.size,
+      projects: registry.projects.size,
+      durationMs: performance.now() - started,
+    });
+    return registry;
+  }
+
+  /** Stage 1 through the hook, so plugins may add resolution rules. */
+  async resolve(name: string, registry: CommandRegistry): Promise<Resolution> {
+    const result = await this.hooks.resolve.promise({ name, registry });
+    return result ?? { kind: 'not-found', name, suggestions: [], folderCommands: [] };
+  }
+
+  async close(): Promise<void> {
+    await this.hooks.shutdown.promise();
+  }
+}
+
+interface AnyTap {
+  name: string;
+  type: 'sync' | 'async' | 'promise';
+  fn: (...args: unknown[]) => unknown;
+}
+interface AnyHook {
+  intercept(interceptor: { register?: (tap: AnyTap) => AnyTap }): void;
+}
+
+/** Wraps every tap so a throw or rejection names the plugin and the hook. */
+function wrapTaps<H>(hook: H, hookName: string): H {
+  (hook as unknown as AnyHook).intercept({
+    register(tap) {
+      const original = tap.fn;
+      switch (tap.type) {
+        case 'sync':
+          return {
+            ...tap,
+            fn: (...args: unknown[]) => {
+              try {
+                return original(...args);
+              } catch (error) {
+                throw pluginError(tap.name, hookName, error);
+              }
+            },
+          };
+        case 'promise':
+          return {
+            ...tap,
+            fn: async (...args: unknown[]) => {
+              try {
+                return await original(...args);
+              } catch (error) {
+                throw pluginError(tap.name, hookName, error);
+              }
+            },
+          };
+        case 'async':
+          return {
+            ...tap,
+            fn: (...args: unknown[]) => {
+              const callback = args.pop() as (error?: unknown, result?: unknown) => void;
+              try {
+                original(...args, (error?: unknown, result?: unknown) =>
+                  error ? callback(pluginError(tap.name, hookName, error)) : callback(undefined, result),
+                );
+              } catch (error) {
+                callback(pluginError(tap.name, hookName, error));
+              }
+            },
+          };
+      }
+    },
+  });
+  return hook;
+}

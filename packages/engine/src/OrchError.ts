@@ -1,0 +1,49 @@
+/**
+ * The one error family of orch. Every expected failure carries a stable `code` that
+ * callers switch on, and a `hint` that tells the user what to do next.
+ */
+export type OrchErrorCode =
+  | 'config-not-found'
+  | 'config-load-failed'
+  | 'config-invalid'
+  | 'plugin-not-found'
+  | 'plugin-invalid'
+  | 'plugin-failed'
+  | 'command-not-found'
+  | 'command-ambiguous'
+  | 'invalid-command-id'
+  | 'graph-invalid'
+  | 'usage'
+  | 'file-exists';
+
+export interface OrchErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** Diagnostics that explain the error in detail (file, line, column). */
+  diagnostics?: readonly import('./diagnostics/Diagnostic.js').Diagnostic[];
+}
+
+export class OrchError extends Error {
+  override readonly name = 'OrchError';
+  readonly code: OrchErrorCode;
+  readonly hint: string | undefined;
+  readonly diagnostics: readonly import('./diagnostics/Diagnostic.js').Diagnostic[];
+
+  constructor(code: OrchErrorCode, message: string, options: OrchErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+    this.diagnostics = options.diagnostics ?? [];
+  }
+}
+
+/**
+ * True for any orch error, including ones that crossed a worker-thread boundary and so lost
+ * their prototype: the guard matches on `name` and `code`, never on `instanceof` alone.
+ */
+export function isOrchError(value: unknown, code?: OrchErrorCode): value is OrchError {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as { name?: unknown; code?: unknown };
+  if (!(value instanceof OrchError) && candidate.name !== 'OrchError') return false;
+  return code === undefined || candidate.code === code;
+}

@@ -1,0 +1,65 @@
+import type { Diagnostic, RelatedLocation } from '../diagnostics/Diagnostic.js';
+import type { AgentDefinition, CommandDefinition, Project } from './CommandDefinition.js';
+
+/**
+ * Everything the command sources found: commands, agents and workspace projects, plus the
+ * diagnostics they raised on the way. A second entry under a name already taken is refused
+ * with a diagnostic that names both places; the first one is kept.
+ */
+export class CommandRegistry {
+  readonly commands = new Map<string, CommandDefinition>();
+  readonly agents = new Map<string, AgentDefinition>();
+  readonly projects = new Map<string, Project>();
+  readonly diagnostics: Diagnostic[] = [];
+
+  addCommand(command: CommandDefinition): boolean {
+    return this.addUnique(this.commands, command.id, command, (existing) => ({
+      code: 'command/duplicate-id',
+      message: `duplicate command id '${command.id}' (from ${command.source}); the one from ${existing.source} is kept`,
+      location: command.location,
+      hint: 'rename one of them, or remove it from one source',
+      related: [{ message: `'${command.id}' is first declared here`, location: existing.location }],
+    }));
+  }
+
+  addAgent(agent: AgentDefinition): boolean {
+    return this.addUnique(this.agents, agent.name, agent, (existing) => ({
+      code: 'agent/duplicate-name',
+      message: `duplicate agent '${agent.name}'`,
+      location: agent.location,
+      related: [{ message: `'${agent.name}' is first defined here`, location: existing.location }],
+    }));
+  }
+
+  addProject(project: Project): boolean {
+    return this.addUnique(this.projects, project.name, project, (existing) => ({
+      code: 'workspace/duplicate-project',
+      message: `two workspace packages are named '${project.name}': ${existing.root} and ${project.root}`,
+      location: { file: project.packageJson },
+    }));
+  }
+
+  report(diagnostic: Diagnostic): void {
+    this.diagnostics.push(diagnostic);
+  }
+
+  /** Commands sorted by id, for stable output. */
+  sortedCommands(): CommandDefinition[] {
+    return [...this.commands.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  private addUnique<T>(
+    map: Map<string, T>,
+    key: string,
+    value: T,
+    duplicate: (existing: T) => Omit<Diagnostic, 'severity'> & { related?: RelatedLocation[] },
+  ): boolean {
+    const existing = map.get(key);
+    if (existing !== undefined) {
+      this.diagnostics.push({ severity: 'error', ...duplicate(existing) });
+      return false;
+    }
+    map.set(key, value);
+    return true;
+  }
+}

@@ -1,0 +1,139 @@
+import { closestMatches } from '../diagnostics/closestMatches.js';
+import type { CommandDefinition } from './CommandDefinition.js';
+
+/** What resolution needs to know about the known commands. */
+export interface ResolvableCommands {
+  commands: ReadonlyMap<string, CommandDefinition>;
+}
+
+export interface ResolveOptions {
+  /** File name (without `.md`) run when a folder is named. Default `execute`. */
+  defaultEntry?: string;
+}
+
+export type Resolution =
+  | {
+      kind: 'command';
+      id: string;
+      /** How the name was matched, for `orch show` and `--dry-run`. */
+      via: 'exact' | 'folder-default' | 'direct-file' | 'alias';
+      warnings: string[];
+    }
+  | { kind: 'target'; target: string; ids: string[] }
+  | { kind: 'invalid'; reason: string }
+  | {
+      kind: 'not-found';
+      name: string;
+      /** Close names; never run without the user's confirmation, never used for a dependency. */
+      suggestions: string[];
+      /** When the name is a folder without a default entry, the commands inside it. */
+      folderCommands: string[];
+    };
+
+/** Normalise `x:y`, `/x:y` and `/x/y` to `x/y`; returns a reason string when the name is unsafe. */
+export function normaliseCommandName(input: string): { name: string; aliased: boolean } | { invalid: string } {
+  if (input.includes('\0')) return { invalid: 'a command name cannot contain a NUL character' };
+  if (input.includes('\\')) return { invalid: 'a command name uses `/` between folders, not `\\`' };
+  if (/^[A-Za-z]:/.test(input) || input.startsWith('//') || input.startsWith('~')) {
+    return { invalid: `'${input}' is a path, not a command name; name commands by their id, e.g. milestone/plan` };
+  }
+  let name = input.trim();
+  let aliased = false;
+  if (name.startsWith('/')) {
+    name = name.slice(1);
+    aliased = true;
+  }
+  if (!name.includes('#') && name.includes(':')) {
+    name = name.replaceAll(':', '/');
+    aliased = true;
+  }
+  if (name === '' || name.endsWith('/')) return { invalid: `'${input}' does not name a command` };
+  const commandPart = name.includes('#') ? name.slice(name.lastIndexOf('#') + 1) : name;
+  if (name.split('/').some((segment) => segment === '..' || segment === '.') || commandPart.includes('..')) {
+    return { invalid: `'${input}' leaves the commands folder ('..' is not allowed in a command name)` };
+  }
+  return { name, aliased };
+}
+
+/**
+ * Stage 1, resolve: map a name the user typed to a command, folder first.
+ *
+ * `x` → `x/<defaultEntry>` (a folder's default entry), then `x` (the file `x.md`); `x/y` →
+ * `x/y`; `x:y` and `/x:y` are aliases of `x/y`; `x.md` names the file `x.md` even when a
+ * folder `x/` exists. A name that is no command but a script of workspace packages resolves
+ * to that target in every package that has it. Nothing fuzzy is ever chosen: close names are
+ * returned as suggestions.
+ */
+export function resolveCommand(known: ResolvableCommands, input: string, options: ResolveOptions = {}): Resolution {
+  const normalised = normaliseCommandName(input);
+  if ('invalid' in normalised) return { kind: 'invalid', reason: normalised.invalid };
+  const { name, aliased } = normalised;
+  const defaultEntry = options.defaultEntry ?? 'execute';
+  const commands = known.commands;
+  const via = aliased ? 'alias' : 'exact';
+
+  if (name.endsWith('.md')) {
+    const direct = name.slice(0, -3);
+    const command = commands.get(direct);
+    if (command?.kind === 'markdown') return { kind: 'command', id: direct, via: 'direct-file', warnings: [] };
+  }
+
+  if (name.includes('#')) {
+    if (commands.has(name)) return { kind: 'command', id: name, via, warnings: [] };
+    return notFound(commands, name);
+  }
+
+  const folderDefault = `${name}/${defaultEntry}`;
+  if (commands.has(folderDefault)) {
+    const warnings: string[] = [];
+    const shadowed = commands.get(name);
+    if (shadowed) {
+      warnings.push(
+        `both '${name}.md' and the folder '${name}/' exist; folder-first resolution runs '${folderDefault}'. ` +
+          `Name '${name}.md' to run the file instead.`,
+      );
+    }
+    return { kind: 'command', id: folderDefault, via: 'folder-default', warnings };
+  }
+  if (commands.has(name)) return { kind: 'command', id: name, via, warnings: [] };
+
+  if (aliased && name.includes('/')) {
+    // Nx users write `project:target`.
+    const slash = name.indexOf('/');
+    const targetId = `${name.slice(0, slash)}#${name.slice(slash + 1)}`;
+    if (commands.has(targetId)) return { kind: 'command', id: targetId, via: 'alias', warnings: [] };
+  }
+
+  const targetIds: string[] = [];
+  for (const command of commands.values()) if (command.kind === 'script' && command.target === name) targetIds.push(command.id);
+  if (targetIds.length > 0) return { kind: 'target', target: name, ids: targetIds.sort() };
+
+  return notFound(commands, name);
+}
+
+function notFound(commands: ReadonlyMap<string, CommandDefinition>, name: string): Resolution {
+  const prefix = `${name}/`;
+  const folderCommands = [...commands.keys()].filter((id) => id.startsWith(prefix)).sort();
+  const targets = new Set<string>();
+  for (const command of commands.values()) if (command.target) targets.add(command.target);
+  const suggestions = closestMatches(name, [...commands.keys(), ...targets], 5);
+  return { kind: 'not-found', name, suggestions, folderCommands };
+}
+
+/** A one-line explanation of a failed resolution, for errors and diagnostics. */
+export function describeUnresolved(resolution: Extract<Resolution, { kind: 'not-found' | 'invalid' }>): {
+  message: string;
+  hint?: string;
+} {
+  if (resolution.kind === 'invalid') return { message: resolution.reason };
+  const { name, suggestions, folderCommands } = resolution;
+  if (folderCommands.length > 0) {
+    const shown = folderCommands.slice(0, 8).join(', ') + (folderCommands.length > 8 ? ', …' : '');
+    return {
+      message: `'${name}' is a folder of commands without a default entry`,
+      hint: `name one of them: ${shown}`,
+    };
+  }
+  const hint = suggestions.length > 0 ? `did you mean ${suggestions.map((s) => `'${s}'`).join(', ')}?` : 'run `orch list` to see every command';
+  return { message: `unknown command '${name}'`, hint };
+}

@@ -1,0 +1,97 @@
+import type { Plugin, PluginSpec } from '../plugin/Plugin.js';
+
+/** Defaults for every package script of one name (`build`, `test`), like Turborepo's `tasks`. */
+export interface TargetConfig {
+  /** `^build` (the target in each workspace dependency), `lint` (same package), `pkg#x`. */
+  dependsOn?: string[];
+  /** Globs of files whose content goes into the task hash (`!` excludes). Default: the package's tracked files. */
+  inputs?: string[];
+  /** Globs of files the task writes; restored from cache. */
+  outputs?: string[];
+  /** Environment variables whose values go into the task hash. */
+  env?: string[];
+  /** Cache results. Default true. */
+  cache?: boolean;
+  description?: string;
+}
+
+/** A step of a config command or workflow. A bare string in `steps` names a command to run. */
+export interface StepConfig {
+  name?: string;
+  run?: string;
+  command?: string;
+  /** Undoes this step when a later one fails (saga compensation). */
+  compensate?: string;
+}
+
+/** A command declared in the config. */
+export interface CommandConfig {
+  description?: string;
+  /** A shell command line, or steps run in order. */
+  run: string | (string | StepConfig)[];
+  dependencies?: string[];
+  complexity?: 'simple' | 'medium' | 'complex';
+  inputs?: string[];
+  outputs?: string[];
+  env?: string[];
+  /** `30s`, `5m`, or milliseconds. */
+  timeout?: string | number;
+}
+
+/** A multi-step workflow declared in the config. */
+export interface WorkflowConfig {
+  description?: string;
+  /** Each a command id (`lint`, `pkg#build`, `quality/verify`) or a step object. */
+  steps: (string | StepConfig)[];
+  dependencies?: string[];
+}
+
+/** `orchestrator.config.ts`. Every key is optional. */
+export interface OrchConfig {
+  /** Folders of markdown commands, relative to the root. Default `.claude/commands`. */
+  commandsDir?: string | string[];
+  /** Folder of agent definitions. Default `.claude/agents`. */
+  agentsDir?: string;
+  /** The file a folder runs when named alone (`milestone` → `milestone/execute.md`). Default `execute`. */
+  defaultEntry?: string;
+  /** Where orch keeps sessions, markers and the cache. Default `.orch`. */
+  stateDir?: string;
+  /** Workspace package globs; default from `pnpm-workspace.yaml` or `package.json#workspaces`. */
+  workspaces?: string[];
+  /** Defaults per package-script name. */
+  targets?: Record<string, TargetConfig>;
+  commands?: Record<string, CommandConfig>;
+  workflows?: Record<string, WorkflowConfig>;
+  /** Plugins, after the built-in preset. A plugin named like a built-in replaces it. */
+  plugins?: PluginSpec[];
+  /** Names of plugins (built-in or not) to leave out. */
+  disablePlugins?: string[];
+  /** Apply the built-in preset. Default true. */
+  preset?: boolean;
+}
+
+/** The config with defaults applied and where it was found. */
+export interface ResolvedConfig {
+  /** Absolute path of the workspace root (the config's directory). */
+  root: string;
+  /** Absolute path of the config file, if any. */
+  configFile?: string;
+  commandsDirs: string[];
+  agentsDir: string;
+  defaultEntry: string;
+  stateDir: string;
+  workspaces?: string[];
+  targets: Record<string, TargetConfig>;
+  commands: Record<string, CommandConfig>;
+  workflows: Record<string, WorkflowConfig>;
+  plugins: PluginSpec[];
+  disablePlugins: string[];
+  preset: boolean;
+  /** Plugins after resolution, set by `resolvePlugins`. */
+  resolvedPlugins?: Plugin[];
+}
+
+/** Typed identity helper for `orchestrator.config.ts`. */
+export function defineConfig(config: OrchConfig): OrchConfig {
+  return config;
+}

@@ -1,0 +1,71 @@
+import * as v from 'valibot';
+
+const stringList = v.array(v.string());
+const complexity = v.picklist(['simple', 'medium', 'complex']);
+const duration = v.union([v.string(), v.pipe(v.number(), v.minValue(0))]);
+
+const step = v.strictObject({
+  name: v.optional(v.string()),
+  run: v.optional(v.string()),
+  command: v.optional(v.string()),
+  compensate: v.optional(v.string()),
+});
+
+const target = v.strictObject({
+  dependsOn: v.optional(stringList),
+  inputs: v.optional(stringList),
+  outputs: v.optional(stringList),
+  env: v.optional(stringList),
+  cache: v.optional(v.boolean()),
+  description: v.optional(v.string()),
+});
+
+const command = v.strictObject({
+  description: v.optional(v.string()),
+  run: v.union([v.string(), v.array(v.union([v.string(), step]))]),
+  dependencies: v.optional(stringList),
+  complexity: v.optional(complexity),
+  inputs: v.optional(stringList),
+  outputs: v.optional(stringList),
+  env: v.optional(stringList),
+  timeout: v.optional(duration),
+});
+
+const workflow = v.strictObject({
+  description: v.optional(v.string()),
+  steps: v.array(v.union([v.string(), step])),
+  dependencies: v.optional(stringList),
+});
+
+const pluginSpec = v.union([
+  v.literal(false),
+  v.null(),
+  v.undefined(),
+  v.pipe(v.string(), v.minLength(1)),
+  v.tuple([v.string(), v.optional(v.record(v.string(), v.unknown()))]),
+  v.looseObject({ name: v.string(), apply: v.function() }),
+]);
+
+/** The schema of `orchestrator.config.ts`. Unknown keys are errors (with "did you mean"). */
+export const configSchema = v.strictObject({
+  commandsDir: v.optional(v.union([v.string(), stringList])),
+  agentsDir: v.optional(v.string()),
+  defaultEntry: v.optional(v.pipe(v.string(), v.regex(/^[^/\\]+$/, 'a file name without folders'))),
+  stateDir: v.optional(v.string()),
+  workspaces: v.optional(stringList),
+  targets: v.optional(v.record(v.string(), target)),
+  commands: v.optional(v.record(v.string(), command)),
+  workflows: v.optional(v.record(v.string(), workflow)),
+  plugins: v.optional(v.array(pluginSpec)),
+  disablePlugins: v.optional(stringList),
+  preset: v.optional(v.boolean()),
+});
+
+/** Known keys of each nested object kind, for "did you mean" on unknown keys. */
+export const configKeys = {
+  root: Object.keys(configSchema.entries),
+  target: Object.keys(target.entries),
+  command: Object.keys(command.entries),
+  workflow: Object.keys(workflow.entries),
+  step: Object.keys(step.entries),
+};

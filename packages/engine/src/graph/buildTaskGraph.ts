@@ -1,0 +1,131 @@
+import toposort from 'toposort';
+import type { Diagnostic } from '../diagnostics/Diagnostic.js';
+import type { CommandDefinition, DependencyRef } from '../commands/CommandDefinition.js';
+import type { CommandRegistry } from '../commands/CommandRegistry.js';
+import { describeUnresolved, resolveCommand, type ResolveOptions } from '../commands/resolveCommand.js';
+import { findCycles } from './findCycles.js';
+import type { TaskEdge, TaskGraph, TaskNode } from './TaskGraph.js';
+
+export interface BuildTaskGraphResult {
+  graph: TaskGraph;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Builds the task graph of every known command, reporting all problems in one pass: each
+ * unknown dependency with suggestions, and each cycle with every edge and where it is declared.
+ */
+export function buildTaskGraph(registry: Pick<CommandRegistry, 'commands' | 'projects'>, options: ResolveOptions = {}): BuildTaskGraphResult {
+  const diagnostics: Diagnostic[] = [];
+  const nodes = new Map<string, TaskNode>();
+  for (const command of registry.commands.values()) {
+    const edges: TaskEdge[] = [];
+    const seen = new Set<string>();
+    const add = (to: string, dependency: DependencyRef): void => {
+      if (seen.has(to)) return;
+      seen.add(to);
+      edges.push({ to, spec: dependency.spec, ...(dependency.location ? { location: dependency.location } : {}) });
+    };
+    for (const dependency of command.dependencies) {
+      const targets = resolveDependency(registry, command, dependency, options, diagnostics);
+      for (const to of targets) add(to, dependency);
+    }
+    nodes.set(command.id, { id: command.id, command, dependencies: edges });
+  }
+
+  const ids = [...nodes.keys()].sort();
+  const cycles = findCycles(ids, (id) => nodes.get(id)!.dependencies.map((edge) => edge.to));
+  for (const cycle of cycles) diagnostics.push(cycleDiagnostic(cycle, nodes));
+
+  let order: string[] = [];
+  if (cycles.length === 0) {
+    const edges: [string, string][] = [];
+    for (const node of nodes.values()) for (const edge of node.dependencies) edges.push([edge.to, node.id]);
+    order = toposort.array(ids, edges);
+  }
+  return { graph: { nodes, order }, diagnostics };
+}
+
+function resolveDependency(
+  registry: Pick<CommandRegistry, 'commands' | 'projects'>,
+  command: CommandDefinition,
+  dependency: DependencyRef,
+  options: ResolveOptions,
+  diagnostics: Diagnostic[],
+): string[] {
+  const { spec } = dependency;
+  const problem = (message: string, hint?: string): string[] => {
+    diagnostics.push({
+      severity: 'error',
+      code: 'graph/unknown-dependency',
+      message: `${command.id}: ${message}`,
+      ...(dependency.location ? { location: dependency.location } : { location: command.location }),
+      ...(hint ? { hint } : {}),
+    });
+    return [];
+  };
+
+  if (spec.startsWith('^')) {
+    const target = spec.slice(1);
+    if (command.kind !== 'script' || !command.project) {
+      return problem(`'${spec}' means "${target} of each workspace dependency", which only a package target has`, `write '${target}' to depend on the command itself`);
+    }
+    const project = registry.projects.get(command.project);
+    const found: string[] = [];
+    for (const name of project?.dependencies ?? []) {
+      const id = `${name}#${target}`;
+      if (registry.commands.has(id)) found.push(id);
+    }
+    return found;
+  }
+
+  if (command.kind === 'script' && command.project && !spec.includes('#')) {
+    const sameProject = `${command.project}#${spec}`;
+    if (registry.commands.has(sameProject)) return [sameProject];
+  }
+
+  const resolution = resolveCommand(registry, spec, options);
+  switch (resolution.kind) {
+    case 'command':
+      return [resolution.id];
+    case 'target':
+      return resolution.ids.filter((id) => id !== command.id);
+    case 'invalid':
+    case 'not-found': {
+      const { message, hint } = describeUnresolved(resolution);
+      return problem(`dependency ${message.replace(/^unknown command/, 'on an unknown command')}`, hint);
+    }
+  }
+}
+
+function cycleDiagnostic(cycle: string[], nodes: ReadonlyMap<string, TaskNode>): Diagnostic {
+  const related = [];
+  for (let i = 0; i + 1 < cycle.length; i++) {
+    const from = nodes.get(cycle[i]!)!;
+    const edge = from.dependencies.find((e) => e.to === cycle[i + 1]);
+    const location = edge?.location ?? from.command.location;
+    related.push({ message: `${cycle[i]} -> ${cycle[i + 1]} (as '${edge?.spec ?? cycle[i + 1]}')`, location });
+  }
+  const first = related[0]!;
+  return {
+    severity: 'error',
+    code: 'graph/cycle',
+    message: `dependency cycle: ${cycle.join(' -> ')}`,
+    location: first.location,
+    hint: 'remove one of these dependencies to break the cycle',
+    related,
+  };
+}
+
+/** The tasks `roots` need, with the roots: the subgraph that running them executes. */
+export function dependencyClosure(graph: TaskGraph, roots: readonly string[]): Set<string> {
+  const closure = new Set<string>();
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (closure.has(id)) continue;
+    closure.add(id);
+    for (const edge of graph.nodes.get(id)?.dependencies ?? []) stack.push(edge.to);
+  }
+  return closure;
+}

@@ -1,0 +1,66 @@
+export { Engine, PIPELINE_STAGES, STAGE_ORDER } from './Engine.js';
+export type { EngineHooks, EngineOptions, PipelineStage, ResolveRequest, DiscoveryContext } from './Engine.js';
+export type { OrchEvent, OrchEventType } from './events.js';
+export { OrchError, isOrchError } from './OrchError.js';
+export type { OrchErrorCode, OrchErrorOptions } from './OrchError.js';
+export { ExitCode } from './exitCodes.js';
+export { parseDuration } from './parseDuration.js';
+
+export type { Diagnostic, Severity, SourceLocation, RelatedLocation } from './diagnostics/Diagnostic.js';
+export { hasErrors } from './diagnostics/Diagnostic.js';
+export { SourceFile } from './diagnostics/SourceFile.js';
+export { closestMatches, didYouMean } from './diagnostics/closestMatches.js';
+export { schemaDiagnostics } from './diagnostics/schemaDiagnostics.js';
+export type { SchemaDiagnosticOptions } from './diagnostics/schemaDiagnostics.js';
+export { yamlLocator, textLocator } from './diagnostics/yamlLocator.js';
+export type { PathLocator } from './diagnostics/yamlLocator.js';
+
+export type {
+  AgentDefinition,
+  AllowedTools,
+  CommandDefinition,
+  CommandKind,
+  CommandMetadata,
+  Complexity,
+  DependencyRef,
+  GateSetting,
+  Project,
+  RawFrontMatter,
+  RecoverySpec,
+  RecoveryStrategyName,
+  RetryPolicy,
+  Step,
+} from './commands/CommandDefinition.js';
+export { CommandRegistry } from './commands/CommandRegistry.js';
+export { resolveCommand, normaliseCommandName, describeUnresolved } from './commands/resolveCommand.js';
+export type { Resolution, ResolveOptions } from './commands/resolveCommand.js';
+
+export { buildTaskGraph, dependencyClosure } from './graph/buildTaskGraph.js';
+export type { BuildTaskGraphResult } from './graph/buildTaskGraph.js';
+export { findCycles } from './graph/findCycles.js';
+export type { TaskEdge, TaskGraph, TaskNode } from './graph/TaskGraph.js';
+
+export { defineConfig } from './config/OrchConfig.js';
+export type { OrchConfig, ResolvedConfig, TargetConfig, CommandConfig, WorkflowConfig, StepConfig } from './config/OrchConfig.js';
+export { loadConfig, resolveConfig, repositoryRoot, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
+export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';
+
+export type { Plugin, PluginSpec, PluginFactory } from './plugin/Plugin.js';
+export { definePlugin } from './plugin/definePlugin.js';
+export { defineGate } from './plugin/defineGate.js';
+export type { GateDefinition, GateStage } from './plugin/defineGate.js';
+export { resolvePlugins } from './plugin/resolvePlugins.js';
+export type { ResolvePluginsOptions } from './plugin/resolvePlugins.js';
+export { pluginError } from './plugin/PluginError.js';
+
+export type {
+  TaskContext,
+  ResourceProfile,
+  GateContext,
+  GateVerdict,
+  GateStatus,
+  DeployResult,
+  ExecutionResult,
+  FailureContext,
+  RecoveryDecision,
+} from './pipeline/TaskContext.js';

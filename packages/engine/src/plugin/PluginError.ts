@@ -1,0 +1,11 @@
+import { OrchError } from '../OrchError.js';
+
+/** Wraps anything a plugin throws with the plugin's name and the hook it was tapped on. */
+export function pluginError(plugin: string, hook: string, cause: unknown): OrchError {
+  if (cause instanceof OrchError && cause.code === 'plugin-failed') return cause;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new OrchError('plugin-failed', `plugin '${plugin}' failed in hook '${hook}': ${reason}`, {
+    cause,
+    hint: `this is a problem in the plugin '${plugin}'; disable it in orchestrator.config.ts to go on without it`,
+  });
+}

@@ -1,0 +1,13 @@
+export { defaultPlugins } from './defaultPlugins.js';
+export { markdownCommandsPlugin } from './markdown/MarkdownCommandsPlugin.js';
+export { agentsPlugin } from './agents/AgentsPlugin.js';
+export { workspacePlugin } from './workspace/WorkspacePlugin.js';
+export { configCommandsPlugin } from './config/ConfigCommandsPlugin.js';
+export { resolverPlugin } from './resolve/ResolverPlugin.js';
+export { parseMarkdownFile } from './markdown/parseMarkdownFile.js';
+export type { ParsedMarkdown } from './markdown/parseMarkdownFile.js';
+export { normaliseFrontMatter, normaliseAllowedTools } from './markdown/normaliseFrontMatter.js';
+export { walkMarkdownTree } from './markdown/walkMarkdownTree.js';
+export type { MarkdownFile } from './markdown/walkMarkdownTree.js';
+export { decodeText } from './markdown/decodeText.js';
+export { readWorkspaceProjects } from './workspace/readWorkspaceProjects.js';

@@ -1,0 +1,68 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { definePlugin, type CommandDefinition, type CommandRegistry } from '@orch/engine';
+import { decodeText } from './decodeText.js';
+import { normaliseFrontMatter } from './normaliseFrontMatter.js';
+import { parseMarkdownFile } from './parseMarkdownFile.js';
+import { walkMarkdownTree } from './walkMarkdownTree.js';
+
+const PLUGIN_NAME = 'orch:markdown-commands';
+
+/**
+ * Command source for markdown command trees (`.claude/commands` by default): each `.md` file
+ * is a command whose id is its path without `.md`. Also the metadata stage (2) for these
+ * commands: front matter validated and normalised.
+ */
+export function markdownCommandsPlugin() {
+  return definePlugin({
+    name: PLUGIN_NAME,
+    apply(engine) {
+      engine.hooks.discover.tapPromise(PLUGIN_NAME, async ({ root, config, registry }) => {
+        await Promise.all(
+          config.commandsDirs.map(async (dir, index) => {
+            const absolute = resolve(root, dir);
+            const { files, diagnostics } = await walkMarkdownTree(absolute);
+            registry.diagnostics.push(...diagnostics);
+            const explicit = config.configFile !== undefined && (index > 0 || dir !== '.claude/commands');
+            if (files.length === 0 && explicit && diagnostics.length === 0) {
+              registry.report({ severity: 'warning', code: 'commands/empty-folder', message: `commands folder '${dir}' has no commands`, location: { file: absolute } });
+            }
+            const commands = await Promise.all(files.map((file) => readCommand(file.path, file.id, registry)));
+            for (const command of commands) if (command) registry.addCommand(command);
+          }),
+        );
+      });
+
+      engine.hooks.metadata.tap(PLUGIN_NAME, (command, registry) => {
+        if (command.kind !== 'markdown' || !command.frontMatter) return command;
+        const { metadata, dependencies, steps, diagnostics } = normaliseFrontMatter(command.frontMatter);
+        registry.diagnostics.push(...diagnostics);
+        return { ...command, metadata, dependencies, steps };
+      });
+    },
+  });
+}
+
+async function readCommand(path: string, id: string, registry: CommandRegistry): Promise<CommandDefinition | undefined> {
+  const bytes = await readFile(path);
+  const decoded = decodeText(path, bytes);
+  if ('diagnostic' in decoded) {
+    registry.report(decoded.diagnostic);
+    return undefined;
+  }
+  const parsed = parseMarkdownFile(path, decoded.text);
+  registry.diagnostics.push(...parsed.diagnostics);
+  if (parsed.diagnostics.some((d) => d.severity === 'error')) return undefined;
+  return {
+    id,
+    kind: 'markdown',
+    source: PLUGIN_NAME,
+    location: { file: path, line: 1, column: 1 },
+    dependencies: [],
+    metadata: { agents: [], extra: {} },
+    steps: [],
+    body: parsed.body,
+    bodyLine: parsed.bodyLine,
+    frontMatter: parsed.frontMatter,
+  };
+}

@@ -1,0 +1,62 @@
+import { configLocator, definePlugin, type CommandDefinition, type PathLocator, type Project, type ResolvedConfig, type Step } from '@orch/engine';
+import { readWorkspaceProjects } from './readWorkspaceProjects.js';
+
+const PLUGIN_NAME = 'orch:workspace';
+
+/**
+ * Command source for workspace packages: every package script is a target `pkg#script`, with
+ * defaults per script name from the config's `targets` (`dependsOn`, `inputs`, `outputs`,
+ * `env`, `cache`). `prebuild`/`postbuild` run as steps of `build`, as npm runs them.
+ */
+export function workspacePlugin() {
+  return definePlugin({
+    name: PLUGIN_NAME,
+    apply(engine) {
+      engine.hooks.discover.tapPromise(PLUGIN_NAME, async ({ root, config, registry }) => {
+        const { projects, diagnostics } = await readWorkspaceProjects(root, config.workspaces);
+        registry.diagnostics.push(...diagnostics);
+        const locate = config.configFile ? configLocator(config.configFile) : undefined;
+        for (const project of projects) {
+          registry.addProject(project);
+          for (const command of scriptCommands(project, config, locate)) registry.addCommand(command);
+        }
+      });
+    },
+  });
+}
+
+function scriptCommands(project: Project, config: ResolvedConfig, locate: PathLocator | undefined): CommandDefinition[] {
+  const { scripts } = project;
+  const commands: CommandDefinition[] = [];
+  for (const [script, text] of Object.entries(scripts)) {
+    const lifecycle = /^(pre|post)(.+)$/.exec(script);
+    if (lifecycle && scripts[lifecycle[2]!] !== undefined) continue;
+    const steps: Step[] = [];
+    if (scripts[`pre${script}`] !== undefined) steps.push({ name: `pre${script}`, run: scripts[`pre${script}`]! });
+    steps.push({ name: script, run: text });
+    if (scripts[`post${script}`] !== undefined) steps.push({ name: `post${script}`, run: scripts[`post${script}`]! });
+
+    const target = config.targets[script];
+    const at = (path: (string | number)[]) => (locate && config.configFile ? locate(['targets', script, ...path]).location : { file: project.packageJson });
+    commands.push({
+      id: `${project.name}#${script}`,
+      kind: 'script',
+      source: PLUGIN_NAME,
+      location: { file: project.packageJson },
+      project: project.name,
+      target: script,
+      dependencies: (target?.dependsOn ?? []).map((spec, index) => ({ spec, location: at(['dependsOn', index]) })),
+      metadata: {
+        agents: [],
+        extra: {},
+        ...(target?.description === undefined ? {} : { description: target.description }),
+        ...(target?.inputs === undefined ? {} : { inputs: target.inputs }),
+        ...(target?.outputs === undefined ? {} : { outputs: target.outputs }),
+        ...(target?.env === undefined ? {} : { env: target.env }),
+        ...(target?.cache === undefined ? {} : { cache: target.cache }),
+      },
+      steps,
+    });
+  }
+  return commands;
+}
