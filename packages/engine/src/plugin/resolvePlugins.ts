@@ -35,7 +35,7 @@ export async function resolvePlugins(options: ResolvePluginsOptions): Promise<Pl
   for (const name of options.disable) {
     if (!names.includes(name)) {
       throw new OrchError('config-invalid', `disablePlugins names '${name}', which is not a plugin`, {
-        hint: didYouMean(name, [...names, ...options.defaults.map((p) => p.name)]) ?? `plugins: ${names.join(', ')}`,
+        hint: didYouMean(name, new Set([...names, ...options.defaults.map((p) => p.name)])) ?? `plugins: ${names.join(', ')}`,
       });
     }
   }

@@ -18,19 +18,24 @@ export function markdownCommandsPlugin() {
     name: PLUGIN_NAME,
     apply(engine) {
       engine.hooks.discover.tapPromise(PLUGIN_NAME, async ({ root, config, registry }) => {
-        await Promise.all(
+        // Read in parallel, register in the order the folders are listed: the first one wins a
+        // duplicate id, every time.
+        const found = await Promise.all(
           config.commandsDirs.map(async (dir, index) => {
             const absolute = resolve(root, dir);
             const { files, diagnostics } = await walkMarkdownTree(absolute);
-            registry.diagnostics.push(...diagnostics);
             const explicit = config.configFile !== undefined && (index > 0 || dir !== '.claude/commands');
             if (files.length === 0 && explicit && diagnostics.length === 0) {
-              registry.report({ severity: 'warning', code: 'commands/empty-folder', message: `commands folder '${dir}' has no commands`, location: { file: absolute } });
+              diagnostics.push({ severity: 'warning', code: 'commands/empty-folder', message: `commands folder '${dir}' has no commands`, location: { file: absolute } });
             }
             const commands = await Promise.all(files.map((file) => readCommand(file.path, file.id, registry)));
-            for (const command of commands) if (command) registry.addCommand(command);
+            return { commands, diagnostics };
           }),
         );
+        for (const { commands, diagnostics } of found) {
+          registry.diagnostics.push(...diagnostics);
+          for (const command of commands) if (command) registry.addCommand(command);
+        }
       });
 
       engine.hooks.metadata.tap(PLUGIN_NAME, (command, registry) => {

@@ -21,7 +21,9 @@ function quoteUnparsableLines(yamlText: string): string {
   return yamlText
     .split('\n')
     .map((line) => {
-      const match = /^([A-Za-z_][\w-]*):[ \t]+(\S.*)$/.exec(line);
+      // Values that open YAML structure (lists, mappings, quotes, blocks) are left as written:
+      // their errors are real errors.
+      const match = /^([A-Za-z_][\w-]*):[ \t]+([^\s[{"'|>].*)$/.exec(line);
       if (!match || parseDocument(line, YAML_OPTIONS).errors.length === 0) return line;
       return `${match[1]}: ${JSON.stringify(match[2]!.trimEnd())}`;
     })

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../config/loadConfig.js';
+import { Engine } from '../Engine.js';
+import type { OrchEvent } from '../events.js';
+import { isOrchError } from '../OrchError.js';
+import { defineGate } from '../plugin/defineGate.js';
+import { definePlugin } from '../plugin/definePlugin.js';
+import { resolvePlugins } from '../plugin/resolvePlugins.js';
+import type { GateVerdict, TaskContext } from '../pipeline/TaskContext.js';
+
+const engine = () => new Engine({ config: resolveConfig({}, '/repo') });
+
+async function failure(promise: Promise<unknown>): Promise<Error & { code?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { code?: string };
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('Engine', () => {
+  it('has one frozen hooks object with the ten stages, recover and the event hook', () => {
+    const e = engine();
+    expect(Object.isFrozen(e.hooks)).toBe(true);
+    expect(() => {
+      (e.hooks as Record<string, unknown>).execute = null;
+    }).toThrow(TypeError);
+    for (const hook of ['resolve', 'metadata', 'triage', 'dependencies', 'preGates', 'deploy', 'execute', 'postValidate', 'qaGates', 'persist', 'recover', 'event', 'discover']) {
+      expect(e.hooks).toHaveProperty(hook);
+    }
+  });
+
+  it('names the plugin when its apply throws', async () => {
+    const error = await failure(engine().use([definePlugin({ name: 'broken-plugin', apply: () => { throw new Error('boom'); } })]));
+    expect(isOrchError(error, 'plugin-failed')).toBe(true);
+    expect(error.message).toBe("plugin 'broken-plugin' failed in hook 'apply': boom");
+  });
+
+  it.each(['tap', 'tapPromise', 'tapAsync'] as const)('names the plugin and hook when a %s tap throws', async (kind) => {
+    const e = engine();
+    await e.use([
+      definePlugin({
+        name: 'faulty-source',
+        apply(en) {
+          const fail = () => {
+            throw new Error('cannot read');
+          };
+          if (kind === 'tap') en.hooks.discover.tap('faulty-source', fail);
+          else if (kind === 'tapPromise') en.hooks.discover.tapPromise('faulty-source', async () => fail());
+          else en.hooks.discover.tapAsync('faulty-source', (_context, callback) => callback(new Error('cannot read')));
+        },
+      }),
+    ]);
+    const error = await failure(e.discover());
+    expect(error.message).toBe("plugin 'faulty-source' failed in hook 'discover': cannot read");
+  });
+
+  it('wraps errors from executor taps with the executor key', async () => {
+    const e = engine();
+    e.hooks.execute.for('shell').tapPromise('my-shell', async () => {
+      throw new Error('spawn failed');
+    });
+    const error = await failure(e.hooks.execute.for('shell').promise({} as TaskContext));
+    expect(error.message).toBe("plugin 'my-shell' failed in hook 'execute.shell': spawn failed");
+  });
+
+  it('emits typed events to reporters and never prints', async () => {
+    const events: OrchEvent[] = [];
+    const e = engine();
+    await e.use([definePlugin({ name: 'recorder', apply: (en) => en.hooks.event.tap('recorder', (event) => void events.push(event)) })]);
+    await e.discover();
+    expect(events.map((event) => event.type)).toEqual(['plugins-applied', 'discovery-started', 'discovery-finished']);
+    expect(events[0]).toEqual({ type: 'plugins-applied', plugins: ['recorder'] });
+  });
+
+  it('runs the metadata stage as a waterfall over every discovered command', async () => {
+    const e = engine();
+    await e.use([
+      definePlugin({
+        name: 'source',
+        apply: (en) =>
+          en.hooks.discover.tap('source', ({ registry }) => {
+            registry.addCommand({ id: 'a', kind: 'config', source: 'source', location: { file: 'x' }, dependencies: [], metadata: { agents: [], extra: {} }, steps: [] });
+          }),
+      }),
+      definePlugin({ name: 'describe', apply: (en) => en.hooks.metadata.tap('describe', (command) => ({ ...command, metadata: { ...command.metadata, description: 'described' } })) }),
+    ]);
+    const registry = await e.discover();
+    expect(registry.commands.get('a')!.metadata.description).toBe('described');
+  });
+});
+
+describe('defineGate', () => {
+  it('taps the hook of its stage and reports its verdict under its name', async () => {
+    const e = engine();
+    await e.use([defineGate({ name: 'has-description', stage: 'pre', check: ({ task }) => (task.command.metadata.description ? { status: 'pass', message: 'ok' } : { status: 'fail', message: 'no description' }) })]);
+    const verdicts: GateVerdict[] = [];
+    const task = { id: 't', args: [], signal: new AbortController().signal, command: { metadata: { agents: [], extra: {} } } } as unknown as TaskContext;
+    await e.hooks.preGates.promise({ task, stage: 'preGates', report: (v) => void verdicts.push(v) });
+    expect(verdicts).toEqual([{ gate: 'has-description', status: 'fail', message: 'no description' }]);
+  });
+});
+
+describe('resolvePlugins', () => {
+  const builtins = [definePlugin({ name: 'orch:a', apply() {} }), definePlugin({ name: 'orch:b', apply() {} })];
+  const base = { defaults: builtins, preset: true, disable: [] as string[], fromDir: '/repo', specs: [] };
+
+  it('applies the preset, then config plugins; a plugin of the same name replaces a built-in in place', async () => {
+    const replacement = definePlugin({ name: 'orch:a', version: '2', apply() {} });
+    const extra = definePlugin({ name: 'mine', apply() {} });
+    const plugins = await resolvePlugins({ ...base, specs: [extra, replacement, false] });
+    expect(plugins.map((p) => p.name)).toEqual(['orch:a', 'orch:b', 'mine']);
+    expect(plugins[0]).toBe(replacement);
+  });
+
+  it('turns off built-ins by name, or the whole preset', async () => {
+    expect((await resolvePlugins({ ...base, disable: ['orch:b'] })).map((p) => p.name)).toEqual(['orch:a']);
+    expect(await resolvePlugins({ ...base, preset: false })).toEqual([]);
+  });
+
+  it('says which name was meant when disabling an unknown plugin', async () => {
+    const error = await failure(resolvePlugins({ ...base, disable: ['orch:c'] }));
+    expect(error.message).toBe("disablePlugins names 'orch:c', which is not a plugin");
+    expect((error as { hint?: string }).hint).toContain("did you mean 'orch:a' or 'orch:b'?");
+  });
+
+  it('refuses an object that is not a plugin', async () => {
+    const error = await failure(resolvePlugins({ ...base, specs: [{ name: 'x' } as never] }));
+    expect(error.message).toBe('config plugins[0] is not a plugin');
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { CommandDefinition } from '../commands/CommandDefinition.js';
+import { describeUnresolved, resolveCommand } from '../commands/resolveCommand.js';
+
+function known(ids: string[]): { commands: Map<string, CommandDefinition> } {
+  const commands = new Map<string, CommandDefinition>();
+  for (const id of ids) {
+    const [project, target] = id.includes('#') ? id.split('#') : [undefined, undefined];
+    commands.set(id, {
+      id,
+      kind: project ? 'script' : 'markdown',
+      source: 'test',
+      location: { file: `${id}.md` },
+      dependencies: [],
+      metadata: { agents: [], extra: {} },
+      steps: [],
+      ...(project ? { project, target } : {}),
+    });
+  }
+  return { commands };
+}
+
+describe('resolveCommand (stage 1, folder first)', () => {
+  const tree = known(['milestone', 'milestone/execute', 'milestone/plan', 'git/workflows/feature', 'test/unit', 'test/e2e', 'debug', 'web#build', 'api#build', 'api#lint']);
+
+  it('runs a folder’s default entry before a file of the same name, and says so', () => {
+    const result = resolveCommand(tree, 'milestone');
+    expect(result).toMatchObject({ kind: 'command', id: 'milestone/execute', via: 'folder-default' });
+    expect(result.kind === 'command' && result.warnings[0]).toContain("Name 'milestone.md' to run the file instead");
+  });
+
+  it('reaches the shadowed file when named with .md', () => {
+    expect(resolveCommand(tree, 'milestone.md')).toMatchObject({ kind: 'command', id: 'milestone', via: 'direct-file' });
+  });
+
+  it('resolves hierarchical names at any depth and their aliases', () => {
+    expect(resolveCommand(tree, 'milestone/plan')).toMatchObject({ id: 'milestone/plan' });
+    expect(resolveCommand(tree, 'milestone:plan')).toMatchObject({ id: 'milestone/plan', via: 'alias' });
+    expect(resolveCommand(tree, '/milestone:plan')).toMatchObject({ id: 'milestone/plan', via: 'alias' });
+    expect(resolveCommand(tree, '/git/workflows/feature')).toMatchObject({ id: 'git/workflows/feature' });
+    expect(resolveCommand(tree, 'git:workflows:feature')).toMatchObject({ id: 'git/workflows/feature' });
+  });
+
+  it('honours a configured default entry', () => {
+    const custom = known(['deploy/index', 'deploy/execute']);
+    expect(resolveCommand(custom, 'deploy', { defaultEntry: 'index' })).toMatchObject({ id: 'deploy/index' });
+  });
+
+  it('resolves a script name to that target in every package, and project:target like Nx', () => {
+    expect(resolveCommand(tree, 'build')).toEqual({ kind: 'target', target: 'build', ids: ['api#build', 'web#build'] });
+    expect(resolveCommand(tree, 'api#lint')).toMatchObject({ kind: 'command', id: 'api#lint' });
+    expect(resolveCommand(tree, 'api:lint')).toMatchObject({ kind: 'command', id: 'api#lint' });
+  });
+
+  it('suggests close names and never picks one', () => {
+    const result = resolveCommand(tree, 'milestone/plna');
+    expect(result.kind).toBe('not-found');
+    expect(result.kind === 'not-found' && result.suggestions).toContain('milestone/plan');
+    expect(describeUnresolved(result as never).hint).toContain("did you mean 'milestone/plan'");
+  });
+
+  it('lists the commands of a folder that has no default entry', () => {
+    const result = resolveCommand(tree, 'test');
+    expect(result).toMatchObject({ kind: 'not-found', folderCommands: ['test/e2e', 'test/unit'] });
+    expect(describeUnresolved(result as never).hint).toBe('name one of them: test/e2e, test/unit');
+  });
+
+  it.each([
+    ['../secrets', "'..' is not allowed"],
+    ['milestone/../../x', "'..' is not allowed"],
+    ['a\0b', 'NUL'],
+    ['C:\\commands\\x', 'not `\\`'],
+    ['//etc/passwd', 'is a path'],
+    ['', 'does not name a command'],
+  ])('rejects the unsafe name %j', (name, reason) => {
+    const result = resolveCommand(tree, name);
+    expect(result.kind).toBe('invalid');
+    expect(result.kind === 'invalid' && result.reason).toContain(reason);
+  });
+});

@@ -1,0 +1,70 @@
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempRepo } from '../helpers/tempRepo.js';
+import { runOrch } from '../helpers/runOrch.js';
+
+describe('orch validate', () => {
+  it('reports every problem of a repository in one pass, each with file:line:col, and exits 2', () => {
+    const dir = tempRepo({
+      'orchestrator.config.ts': "export default { commandsDir: ['.claude/commands', 'more'] };\n",
+      '.claude/commands/ok.md': '---\ndescription: fine\n---\nbody\n',
+      '.claude/commands/yaml.md': '---\ndescription: fine\ntags: [a, b\nrun: x\n---\n',
+      '.claude/commands/list.md': '---\n- a\n---\n',
+      '.claude/commands/types.md': '---\ncomplexity: hard\n---\n',
+      '.claude/commands/typo.md': '---\ndependancies: [ok]\n---\n',
+      '.claude/commands/unknown-dep.md': '---\ndependencies: [okk]\n---\n',
+      '.claude/commands/cycle/a.md': '---\ndependencies: [cycle/b]\n---\n',
+      '.claude/commands/cycle/b.md': '---\ndescription: b\ndependencies:\n  - cycle/a\n---\n',
+      '.claude/commands/empty.md': '',
+      '.claude/commands/latin1.md': Buffer.from([0x2d, 0x2d, 0x2d, 0x0a, 0x64, 0x3a, 0x20, 0xe9, 0x0a, 0x2d, 0x2d, 0x2d, 0x0a]),
+      'more/ok.md': '---\ndescription: again\n---\n',
+    });
+    symlinkSync(join(dir, '.claude', 'commands'), join(dir, '.claude', 'commands', 'cycle', 'loop'));
+    const run = runOrch(['validate'], dir);
+    expect(run.code).toBe(2);
+    const problems = [...run.stderr.matchAll(/^(\S+?)(?::(\d+):(\d+))?: (error|warning): (.*) \[(\S+)\]$/gm)].map((m) => `${m[4]} ${m[1]}:${m[2]} ${m[6]}`);
+    expect(problems.sort()).toEqual(
+      [
+        'error .claude/commands/cycle/a.md:2 graph/cycle',
+        'error .claude/commands/latin1.md:2 file/not-utf8',
+        'error .claude/commands/list.md:2 front-matter/not-a-mapping',
+        'error .claude/commands/types.md:2 front-matter/invalid',
+        'error .claude/commands/typo.md:2 front-matter/invalid',
+        'error .claude/commands/unknown-dep.md:2 graph/unknown-dependency',
+        'error .claude/commands/yaml.md:4 front-matter/yaml',
+        'error more/ok.md:1 command/duplicate-id',
+        'warning .claude/commands/cycle/loop:undefined commands/symlink-loop',
+        'warning .claude/commands/empty.md:1 front-matter/empty-file',
+      ].sort(),
+    );
+    expect(run.stdout).toMatch(/^✖ \d+ commands, 0 agents, 0 projects: 8 errors, 2 warnings\n$/);
+    expect(run.stderr).toContain("dependency cycle: cycle/a -> cycle/b -> cycle/a");
+    expect(run.stderr).toContain("- .claude/commands/cycle/b.md:4:5: cycle/b -> cycle/a (as 'cycle/a')");
+    expect(run.stderr).toContain("hint: did you mean 'dependencies'?");
+    expect(run.stderr).toContain("hint: did you mean 'ok'?");
+    expect(run.stderr).toMatch(/types\.md:2:13: error: complexity: expected one of 'simple', 'medium', 'complex', found "hard"/);
+    expect(run.stderr).toContain('  2 | complexity: hard\n    |             ~~~~');
+  });
+
+  it('reports config problems with the key and a suggestion, and --json carries them', () => {
+    const dir = tempRepo({ 'orchestrator.config.ts': "export default {\n  stateDri: '.state',\n};\n" });
+    const run = runOrch(['validate', '--json'], dir);
+    expect(run.code).toBe(2);
+    const report = JSON.parse(run.stdout) as { errors: number; diagnostics: { message: string; hint: string; location: { line: number } }[] };
+    expect(report.errors).toBe(1);
+    expect(report.diagnostics[0]).toMatchObject({ message: "unknown key 'stateDri'", location: { line: 2 } });
+    expect(report.diagnostics[0]!.hint).toContain("did you mean 'stateDir'?");
+  });
+
+  it.each([
+    ['a config that throws', { 'orchestrator.config.mjs': 'throw new Error("missing secret");\n' }, /could not load .*orchestrator\.config\.mjs:1:\d+: missing secret/],
+    ['a config that exports nothing', { 'orchestrator.config.ts': 'const x = 1;\n' }, /orchestrator\.config\.ts exports no configuration/],
+    ['an unknown plugin package', { 'orchestrator.config.ts': "export default { plugins: ['orch-gate-nope'] };\n" }, /plugin package 'orch-gate-nope' .* is not installed/],
+  ])('fails with exit 2 and a clear message for %s', (_name, files, message) => {
+    const run = runOrch(['validate'], tempRepo(files));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).toContain('hint:');
+  });
+});

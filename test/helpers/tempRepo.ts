@@ -1,0 +1,39 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach } from 'vitest';
+
+const created: string[] = [];
+afterEach(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Files by relative path; a Buffer is written as bytes. */
+export type FileTree = Record<string, string | Buffer>;
+
+/**
+ * A real git repository in a temp folder with these files, removed after the test. Every test
+ * gets its own, so none reaches outside it (config search stops at its `.git`).
+ */
+export function tempRepo(files: FileTree = {}, options: { git?: boolean } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'orch-test-'));
+  created.push(dir);
+  writeTree(dir, files);
+  if (options.git !== false) execFileSync('git', ['init', '-q'], { cwd: dir });
+  return dir;
+}
+
+export function writeTree(dir: string, files: FileTree): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+}
+
+/** A copy of a fixture folder under `test/fixtures/` in a fresh temp repository. */
+export function fixtureRepo(name: string): string {
+  const dir = tempRepo();
+  cpSync(new URL(`../fixtures/${name}`, import.meta.url), dir, { recursive: true });
+  return dir;
+}
