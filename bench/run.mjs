@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// orch's benchmarks. Generates its own inputs under bench/.work/ and prints medians.
+//
+//   node bench/run.mjs            all benchmarks
+//   node bench/run.mjs startup    only those whose name contains "startup"
+//
+// Figures are wall-clock medians on this machine; compare them with `node -e 0` measured in
+// the same run, never across machines.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = join(root, 'bench', '.work');
+const orchBin = join(root, 'packages', 'cli', 'dist', 'bin.js');
+const filter = process.argv[2] ?? '';
+
+const engine = await import(join(root, 'packages', 'engine', 'dist', 'index.js'));
+const plugins = await import(join(root, 'packages', 'plugins', 'dist', 'index.js'));
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function timeIt(runs, fn) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+function timeProcess(runs, args, cwd) {
+  return timeIt(runs, () => {
+    const result = spawnSync(process.execPath, args, { cwd, stdio: 'ignore' });
+    if (result.status !== 0 && !args.includes('-e')) throw new Error(`${args.join(' ')} exited ${result.status}`);
+  });
+}
+
+/** A repository with `count` markdown commands in nested folders, each depending on earlier ones. */
+function generateCommandTree(dir, count) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, '.git'), { recursive: true });
+  const ids = [];
+  for (let i = 0; i < count; i++) {
+    const id = `family${i % 20}/group${Math.floor(i / 20) % 5}/command${i}`;
+    const deps = i === 0 ? [] : [ids[Math.floor(i / 2)], ids[Math.floor(i / 3)]].filter((d, k, a) => d && a.indexOf(d) === k);
+    const text = [
+      '---',
+      `description: Generated command ${i} for the discovery benchmark`,
+      `complexity: ${['simple', 'medium', 'complex'][i % 3]}`,
+      'allowed-tools: Bash(git:*), Read, Edit',
+      `dependencies: [${deps.join(', ')}]`,
+      '---',
+      '',
+      `# Command ${i}`,
+      '',
+      'Do the work described here. '.repeat(40),
+      '',
+    ].join('\n');
+    mkdirSync(join(dir, '.claude', 'commands', id, '..'), { recursive: true });
+    writeFileSync(join(dir, '.claude', 'commands', `${id}.md`), text);
+    ids.push(id);
+  }
+  mkdirSync(join(dir, '.claude', 'commands', 'family0', '_shared'), { recursive: true });
+  writeFileSync(join(dir, '.claude', 'commands', 'family0', '_shared', 'partial.md'), 'shared text\n');
+}
+
+async function discover(dir) {
+  const { config } = await engine.loadConfig({ cwd: dir });
+  const e = new engine.Engine({ config });
+  await e.use(plugins.defaultPlugins());
+  return e.discover();
+}
+
+function syntheticRegistry(count) {
+  const commands = new Map();
+  for (let i = 0; i < count; i++) {
+    const deps = i === 0 ? [] : [...new Set([Math.floor((i - 1) / 2), Math.floor((i - 1) / 3)])];
+    commands.set(`t${i}`, { id: `t${i}`, kind: 'config', source: 'bench', location: { file: 'bench' }, dependencies: deps.map((d) => ({ spec: `t${d}` })), metadata: { agents: [], extra: {} }, steps: [] });
+  }
+  return { commands, projects: new Map() };
+}
+
+const results = [];
+const report = (name, ms, note = '') => {
+  results.push({ name, ms });
+  console.log(`${name.padEnd(52)} ${ms.toFixed(1).padStart(8)} ms${note ? `  ${note}` : ''}`);
+};
+const want = (name) => name.includes(filter);
+
+console.log(`orch benchmarks (node ${process.version}, ${(await import('node:os')).cpus().length} cores); medians\n`);
+
+if (want('discovery')) {
+  const dir = join(work, 'commands-1000');
+  generateCommandTree(dir, 1000);
+  await discover(dir); // warm the file cache
+  const ms = await timeIt(15, () => discover(dir));
+  report('discovery: 1,000 command files, parse + normalise', ms, `(${(ms / 1000 * 1000).toFixed(0)} µs per file)`);
+  const build = await timeIt(15, async () => engine.buildTaskGraph(await discover(dir)));
+  report('discovery + graph: 1,000 commands', build);
+  report('startup: orch list, 1,000 commands (process)', await timeProcess(10, [orchBin, 'list'], dir));
+}
+
+if (want('graph')) {
+  const registry = syntheticRegistry(5000);
+  engine.buildTaskGraph(registry);
+  report('graph: build + order 5,000 tasks', await timeIt(20, () => engine.buildTaskGraph(registry)));
+}
+
+if (want('startup')) {
+  const example = join(root, 'examples', 'monorepo');
+  const node = await timeProcess(20, ['-e', '0'], example);
+  report('startup: node -e 0', node);
+  const version = await timeProcess(20, [orchBin, '--version'], example);
+  report('startup: orch --version', version, `(${(version / node).toFixed(2)}x node)`);
+  const list = await timeProcess(20, [orchBin, 'list'], example);
+  report('startup: orch list (example monorepo)', list, `(${(list / node).toFixed(2)}x node)`);
+}
+
+mkdirSync(work, { recursive: true });
+writeFileSync(join(work, 'results.json'), `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`);
