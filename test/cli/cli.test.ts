@@ -44,6 +44,21 @@ describe('orch basics', () => {
   });
 });
 
+describe('TypeScript configs', () => {
+  it('load without the TypeScript compiler', () => {
+    const dir = tempRepo({
+      'orchestrator.config.ts': "import type { OrchConfig } from '@orch/cli';\nconst dir: string = 'cmds';\nexport default { commandsDir: dir } satisfies OrchConfig;\n",
+      'cmds/hi.md': '---\ndescription: hi\n---\n',
+      // Fails the run if anything requires the compiler.
+      'no-typescript.cjs': "const Module = require('module'); const load = Module._load; Module._load = function (request, ...rest) { if (request === 'typescript') throw new Error('typescript was loaded'); return load.call(this, request, ...rest); };\n",
+    });
+    const run = runOrch(['list', '--json'], dir, { NODE_OPTIONS: `--require ${join(dir, 'no-typescript.cjs')}` });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([expect.objectContaining({ id: 'hi', file: 'cmds/hi.md' })]);
+  });
+});
+
 describe('orch init', () => {
   it('writes a starter config and command that orch then reads', () => {
     const dir = tempRepo();
