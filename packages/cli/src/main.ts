@@ -3,6 +3,7 @@ import type { CliCommand, CliIO } from './CliCommand.js';
 
 /** Subcommands, loaded lazily: `orch --version` loads none of them. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
+  run: { summary: 'run commands, package targets or workflows and everything they depend on', load: async () => (await import('./commands/run.js')).runCommand },
   list: { summary: 'list every command orch knows', load: async () => (await import('./commands/list.js')).listCommand },
   show: { summary: 'show one command: file, metadata, dependencies, prompt or steps', load: async () => (await import('./commands/show.js')).showCommand },
   validate: { summary: 'report every problem in config and command definitions', load: async () => (await import('./commands/validate.js')).validateCommand },
@@ -33,6 +34,9 @@ function mainHelp(): string {
     '  -v, --version    print the version',
     '',
     'Examples:',
+    '  orch run build                 `build` in every package, in dependency order, in parallel',
+    '  orch run ci --continue         a workflow; keep going past failures where possible',
+    '  orch run quality/verify -- src run a markdown command with arguments',
     '  orch list                      every command, from .claude/commands, package scripts and the config',
     '  orch show milestone/plan       what a command is and what it depends on',
     '  orch validate                  all problems at once; exit 2 if any error',

@@ -1,4 +1,4 @@
-import { buildTaskGraph, Engine, hasErrors, loadConfig, resolvePlugins, type BuildTaskGraphResult, type CommandRegistry, type Diagnostic, type ResolvedConfig } from '@orch/engine';
+import { buildTaskGraph, Engine, hasErrors, type EngineOutput, loadConfig, resolvePlugins, type BuildTaskGraphResult, type CommandRegistry, type Diagnostic, type ResolvedConfig } from '@orch/engine';
 
 export interface OpenWorkspace {
   engine: Engine;
@@ -13,7 +13,7 @@ export interface OpenWorkspace {
  * Loads the config, applies the plugins (the built-in preset, then the config's), and runs
  * discovery: what every read-side command starts with.
  */
-export async function openWorkspace(cwd: string): Promise<OpenWorkspace> {
+export async function openWorkspace(cwd: string, output?: EngineOutput): Promise<OpenWorkspace> {
   const { config, diagnostics } = await loadConfig({ cwd, ...(process.env.ORCH_CONFIG ? { configFile: process.env.ORCH_CONFIG } : {}) });
   const { defaultPlugins } = await import('@orch/plugins');
   const plugins = hasErrors(diagnostics)
@@ -26,7 +26,7 @@ export async function openWorkspace(cwd: string): Promise<OpenWorkspace> {
         fromDir: config.root,
         ...(config.configFile ? { configFile: config.configFile } : {}),
       });
-  const engine = new Engine({ config });
+  const engine = new Engine({ config, ...(output ? { output } : {}) });
   await engine.use(plugins);
   const registry = await engine.discover();
   let graph: BuildTaskGraphResult | undefined;

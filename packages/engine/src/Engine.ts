@@ -88,8 +88,21 @@ function createHooks() {
 
 export type EngineHooks = ReturnType<typeof createHooks>;
 
+/** Where and how reporters write. The engine itself never writes. */
+export interface EngineOutput {
+  /** The active reporter: `tty` (live view), `plain` (prefixed lines), `json` (NDJSON), `silent`. */
+  reporter: 'tty' | 'plain' | 'json' | 'silent';
+  write(stream: 'stdout' | 'stderr', text: string): void;
+  color: boolean;
+  /** Terminal width. */
+  columns: number;
+  /** Working directory, for relative paths in messages. */
+  cwd: string;
+}
+
 export interface EngineOptions {
   config: ResolvedConfig;
+  output?: EngineOutput;
 }
 
 /**
@@ -99,13 +112,23 @@ export interface EngineOptions {
 export class Engine {
   readonly hooks: EngineHooks = createHooks();
   readonly config: ResolvedConfig;
+  readonly output: EngineOutput;
   private readonly applied: Plugin[] = [];
 
   constructor(options: EngineOptions) {
     this.config = options.config;
+    this.output = options.output ?? {
+      reporter: 'silent',
+      write: (stream, text) => void process[stream].write(text),
+      color: false,
+      columns: 80,
+      cwd: process.cwd(),
+    };
     for (const [name, hook] of Object.entries(this.hooks)) {
-      if (hook instanceof HookMap) hook.intercept({ factory: (key, created) => wrapTaps(created, `${name}.${String(key)}`) });
-      else wrapTaps(hook as AnyHook, name);
+      // Executors have the task's own timeout; every other tap gets the plugin time limit.
+      const limit = name === 'execute' || name === 'event' ? undefined : this.config.pluginTimeout;
+      if (hook instanceof HookMap) hook.intercept({ factory: (key, created) => wrapTaps(created, `${name}.${String(key)}`, limit) });
+      else wrapTaps(hook as AnyHook, name, limit);
     }
   }
 
@@ -170,8 +193,8 @@ interface AnyHook {
   intercept(interceptor: { register?: (tap: AnyTap) => AnyTap }): void;
 }
 
-/** Wraps every tap so a throw or rejection names the plugin and the hook. */
-function wrapTaps<H>(hook: H, hookName: string): H {
+/** Wraps every tap so a throw, a rejection or a hang past `limitMs` names the plugin and the hook. */
+function wrapTaps<H>(hook: H, hookName: string, limitMs?: number): H {
   (hook as unknown as AnyHook).intercept({
     register(tap) {
       const original = tap.fn;
@@ -192,7 +215,7 @@ function wrapTaps<H>(hook: H, hookName: string): H {
             ...tap,
             fn: async (...args: unknown[]) => {
               try {
-                return await original(...args);
+                return await withinLimit(Promise.resolve(original(...args)), limitMs, tap.name, hookName);
               } catch (error) {
                 throw pluginError(tap.name, hookName, error);
               }
@@ -203,12 +226,19 @@ function wrapTaps<H>(hook: H, hookName: string): H {
             ...tap,
             fn: (...args: unknown[]) => {
               const callback = args.pop() as (error?: unknown, result?: unknown) => void;
+              let settled = false;
+              const done = (error?: unknown, result?: unknown): void => {
+                if (settled) return;
+                settled = true;
+                clearTimeout(timer);
+                if (error) callback(pluginError(tap.name, hookName, error));
+                else callback(undefined, result);
+              };
+              const timer = limitMs === undefined ? undefined : setTimeout(() => done(hangError(tap.name, hookName, limitMs)), limitMs);
               try {
-                original(...args, (error?: unknown, result?: unknown) =>
-                  error ? callback(pluginError(tap.name, hookName, error)) : callback(undefined, result),
-                );
+                original(...args, done);
               } catch (error) {
-                callback(pluginError(tap.name, hookName, error));
+                done(error);
               }
             },
           };
@@ -216,4 +246,22 @@ function wrapTaps<H>(hook: H, hookName: string): H {
     },
   });
   return hook;
+}
+
+function hangError(plugin: string, hook: string, limitMs: number): Error {
+  return new Error(`did not answer within ${limitMs} ms (pluginTimeout); plugin '${plugin}' in hook '${hook}' may be stuck`);
+}
+
+async function withinLimit<T>(work: Promise<T>, limitMs: number | undefined, plugin: string, hook: string): Promise<T> {
+  if (limitMs === undefined || !Number.isFinite(limitMs)) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(hangError(plugin, hook, limitMs)), limitMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

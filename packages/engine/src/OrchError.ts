@@ -14,7 +14,10 @@ export type OrchErrorCode =
   | 'invalid-command-id'
   | 'graph-invalid'
   | 'usage'
-  | 'file-exists';
+  | 'file-exists'
+  | 'run-invalid'
+  /** A plugin fails a task on purpose, with a message meant for the user (not a plugin bug). */
+  | 'stage-failed';
 
 export interface OrchErrorOptions {
   hint?: string;

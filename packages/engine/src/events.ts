@@ -1,4 +1,40 @@
 import type { Diagnostic } from './diagnostics/Diagnostic.js';
+import type { GateVerdict, TaskStatus } from './pipeline/TaskContext.js';
+
+/** Why a task is part of a run, for `--dry-run` and reports. */
+export type PlanReason = { kind: 'requested'; as: string } | { kind: 'dependency'; of: string; spec: string };
+
+export interface PlannedTask {
+  id: string;
+  reasons: PlanReason[];
+  /** Dependencies that run in this plan. */
+  dependencies: string[];
+  /** Dependencies left out of this plan (`--only`). */
+  outside: string[];
+}
+
+export interface TaskOutcome {
+  id: string;
+  status: TaskStatus;
+  durationMs: number;
+  exitCode?: number;
+  /** The stage where it failed. */
+  stage?: string;
+  /** What went wrong, for a person. */
+  error?: string;
+  /** The last lines it printed, for the failure summary. */
+  tail?: string[];
+}
+
+export interface RunSummary {
+  tasks: TaskOutcome[];
+  durationMs: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+  interrupted: boolean;
+}
 
 /**
  * Everything the engine has to say. The engine never prints: it emits these, and reporter
@@ -9,6 +45,14 @@ export type OrchEvent =
   | { type: 'discovery-started'; root: string }
   | { type: 'discovery-finished'; commands: number; agents: number; projects: number; durationMs: number }
   | { type: 'diagnostic'; diagnostic: Diagnostic }
-  | { type: 'warning'; message: string; source?: string };
+  | { type: 'warning'; message: string; source?: string }
+  | { type: 'run-started'; tasks: PlannedTask[]; concurrency: number }
+  | { type: 'task-started'; id: string }
+  | { type: 'task-stage'; id: string; stage: string; status: 'passed' | 'failed'; durationMs: number; message?: string; verdicts?: GateVerdict[] }
+  | { type: 'task-output'; id: string; stream: 'stdout' | 'stderr'; text: string }
+  | { type: 'task-step'; id: string; index: number; name: string; status: 'passed' | 'failed'; durationMs: number }
+  | { type: 'task-finished'; outcome: TaskOutcome }
+  | { type: 'run-interrupted'; signal: string }
+  | { type: 'run-finished'; summary: RunSummary };
 
 export type OrchEventType = OrchEvent['type'];

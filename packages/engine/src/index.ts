@@ -1,6 +1,11 @@
 export { Engine, PIPELINE_STAGES, STAGE_ORDER } from './Engine.js';
-export type { EngineHooks, EngineOptions, PipelineStage, ResolveRequest, DiscoveryContext } from './Engine.js';
-export type { OrchEvent, OrchEventType } from './events.js';
+export type { EngineHooks, EngineOptions, EngineOutput, PipelineStage, ResolveRequest, DiscoveryContext } from './Engine.js';
+export type { OrchEvent, OrchEventType, PlannedTask, PlanReason, TaskOutcome, RunSummary } from './events.js';
+export { planRun } from './run/planRun.js';
+export { runTasks, formatMs } from './run/runTasks.js';
+export type { RunOptions } from './run/runTasks.js';
+export { Scheduler } from './scheduler/Scheduler.js';
+export type { SchedulableTask, ContinueMode, SchedulerOptions, TaskState } from './scheduler/Scheduler.js';
 export { OrchError, isOrchError } from './OrchError.js';
 export type { OrchErrorCode, OrchErrorOptions } from './OrchError.js';
 export { ExitCode } from './exitCodes.js';
@@ -55,6 +60,7 @@ export { pluginError } from './plugin/PluginError.js';
 
 export type {
   TaskContext,
+  TaskStatus,
   ResourceProfile,
   GateContext,
   GateVerdict,
@@ -64,3 +70,4 @@ export type {
   FailureContext,
   RecoveryDecision,
 } from './pipeline/TaskContext.js';
+export { ORCH_VERSION } from './version.js';

@@ -46,6 +46,8 @@ export interface CommandMetadata {
   cache?: boolean;
   weight?: number;
   resources?: Record<string, number>;
+  /** A JS/TS module whose export is the task, run in a worker thread (the `node` executor). */
+  module?: { path: string; export: string };
   /** Keys orch does not know, kept as written. */
   extra: Record<string, unknown>;
 }

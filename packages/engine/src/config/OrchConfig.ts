@@ -1,4 +1,4 @@
-import type { Plugin, PluginSpec } from '../plugin/Plugin.js';
+import type { PluginSpec } from '../plugin/Plugin.js';
 
 /** Defaults for every package script of one name (`build`, `test`), like Turborepo's `tasks`. */
 export interface TargetConfig {
@@ -13,6 +13,12 @@ export interface TargetConfig {
   /** Cache results. Default true. */
   cache?: boolean;
   description?: string;
+  /** Concurrency slots each task takes. Default 1. */
+  weight?: number;
+  /** Named resources each task holds while it runs (`{ db: 1 }`); declared in `resources`. */
+  resources?: Record<string, number>;
+  /** Per-task time limit: `30s`, `5m`, or milliseconds. */
+  timeout?: string | number;
 }
 
 /** A step of a config command or workflow. A bare string in `steps` names a command to run. */
@@ -28,7 +34,7 @@ export interface StepConfig {
 export interface CommandConfig {
   description?: string;
   /** A shell command line, or steps run in order. */
-  run: string | (string | StepConfig)[];
+  run?: string | (string | StepConfig)[];
   dependencies?: string[];
   complexity?: 'simple' | 'medium' | 'complex';
   inputs?: string[];
@@ -36,6 +42,12 @@ export interface CommandConfig {
   env?: string[];
   /** `30s`, `5m`, or milliseconds. */
   timeout?: string | number;
+  /** A JS/TS module whose exported function is the task, run in a worker thread. */
+  module?: string;
+  /** The export to call. Default `default`. */
+  export?: string;
+  weight?: number;
+  resources?: Record<string, number>;
 }
 
 /** A multi-step workflow declared in the config. */
@@ -68,6 +80,12 @@ export interface OrchConfig {
   disablePlugins?: string[];
   /** Apply the built-in preset. Default true. */
   preset?: boolean;
+  /** Named resources and their capacity, used as semaphores by tasks (`{ db: 1 }`). */
+  resources?: Record<string, number>;
+  /** Tasks at once: a number or a percentage of the cores (`50%`). Default: the number of cores. */
+  concurrency?: number | string;
+  /** How long a plugin may take in one hook (except executors). Default `60s`. */
+  pluginTimeout?: string | number;
 }
 
 /** The config with defaults applied and where it was found. */
@@ -87,8 +105,10 @@ export interface ResolvedConfig {
   plugins: PluginSpec[];
   disablePlugins: string[];
   preset: boolean;
-  /** Plugins after resolution, set by `resolvePlugins`. */
-  resolvedPlugins?: Plugin[];
+  resources: Record<string, number>;
+  concurrency?: number | string;
+  /** Milliseconds. */
+  pluginTimeout: number;
 }
 
 /** Typed identity helper for `orchestrator.config.ts`. */

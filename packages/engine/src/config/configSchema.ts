@@ -1,8 +1,12 @@
 import * as v from 'valibot';
+import { parseDuration } from '../parseDuration.js';
 
 const stringList = v.array(v.string());
 const complexity = v.picklist(['simple', 'medium', 'complex']);
-const duration = v.union([v.string(), v.pipe(v.number(), v.minValue(0))]);
+const duration = v.union([
+  v.pipe(v.string(), v.check((text) => parseDuration(text) !== undefined, 'a duration such as 30s, 5m or 1h30m')),
+  v.pipe(v.number(), v.minValue(0)),
+]);
 
 const step = v.strictObject({
   name: v.optional(v.string()),
@@ -18,17 +22,24 @@ const target = v.strictObject({
   env: v.optional(stringList),
   cache: v.optional(v.boolean()),
   description: v.optional(v.string()),
+  weight: v.optional(v.pipe(v.number(), v.minValue(0))),
+  resources: v.optional(v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
+  timeout: v.optional(duration),
 });
 
 const command = v.strictObject({
   description: v.optional(v.string()),
-  run: v.union([v.string(), v.array(v.union([v.string(), step]))]),
+  run: v.optional(v.union([v.string(), v.array(v.union([v.string(), step]))])),
   dependencies: v.optional(stringList),
   complexity: v.optional(complexity),
   inputs: v.optional(stringList),
   outputs: v.optional(stringList),
   env: v.optional(stringList),
   timeout: v.optional(duration),
+  module: v.optional(v.string()),
+  export: v.optional(v.string()),
+  weight: v.optional(v.pipe(v.number(), v.minValue(0))),
+  resources: v.optional(v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
 });
 
 const workflow = v.strictObject({
@@ -59,6 +70,9 @@ export const configSchema = v.strictObject({
   plugins: v.optional(v.array(pluginSpec)),
   disablePlugins: v.optional(stringList),
   preset: v.optional(v.boolean()),
+  resources: v.optional(v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
+  concurrency: v.optional(v.union([v.pipe(v.number(), v.integer(), v.minValue(1)), v.pipe(v.string(), v.regex(/^\d+%?$/, 'a number or a percentage such as 50%'))])),
+  pluginTimeout: v.optional(duration),
 });
 
 /** Known keys of each nested object kind, for "did you mean" on unknown keys. */

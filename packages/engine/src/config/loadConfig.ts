@@ -9,6 +9,7 @@ import { schemaDiagnostics } from '../diagnostics/schemaDiagnostics.js';
 import { SourceFile } from '../diagnostics/SourceFile.js';
 import { textLocator, yamlLocator, type PathLocator } from '../diagnostics/yamlLocator.js';
 import { OrchError } from '../OrchError.js';
+import { parseDuration } from '../parseDuration.js';
 import { configKeys, configSchema } from './configSchema.js';
 import type { OrchConfig, ResolvedConfig } from './OrchConfig.js';
 
@@ -114,6 +115,9 @@ export function resolveConfig(config: OrchConfig, root: string): ResolvedConfig 
     plugins: config.plugins ?? [],
     disablePlugins: config.disablePlugins ?? [],
     preset: config.preset ?? true,
+    resources: config.resources ?? {},
+    ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
+    pluginTimeout: parseDuration(config.pluginTimeout ?? '60s') ?? 60_000,
   };
 }
 

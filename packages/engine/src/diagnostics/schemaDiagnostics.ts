@@ -47,6 +47,7 @@ function describeExpected(issue: BaseIssue<unknown>): string {
   switch (issue.type) {
     case 'picklist':
       return `one of ${expected.replace(/^\(|\)$/g, '').replaceAll('"', "'").split(' | ').join(', ')}`;
+    case 'check':
     case 'regex':
     case 'min_value':
     case 'min_length':

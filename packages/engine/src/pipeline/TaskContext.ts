@@ -18,13 +18,31 @@ export interface ResourceProfile {
 export interface TaskContext {
   id: string;
   command: CommandDefinition;
+  /** Arguments after `--`, for the tasks the user named. */
   args: string[];
+  /** Absolute workspace root. */
+  root: string;
   /** Set by triage. */
   profile?: ResourceProfile;
   /** Set by deploy: which executor runs the task. */
   executor?: string;
+  /** Aborted on Ctrl-C or when the task's timeout passes; executors stop their work. */
   signal: AbortSignal;
+  /** Executors report output here: it is streamed to reporters and captured. */
+  output(stream: 'stdout' | 'stderr', text: string): void;
+  /** Everything the task printed so far, in order. */
+  readonly log: readonly { stream: 'stdout' | 'stderr'; text: string }[];
+  /** Set by the execute stage. */
+  result?: ExecutionResult;
+  /** Ids of the tasks this one depends on in this run, and how each ended. */
+  dependencies: ReadonlyMap<string, TaskStatus>;
+  /** True when the run was started with --only: dependencies outside it were not run. */
+  only: boolean;
+  /** Dependencies of the task that are not part of this run (with --only). */
+  outsideDependencies: readonly string[];
 }
+
+export type TaskStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 export type GateStatus = 'pass' | 'warn' | 'fail';
 
@@ -49,9 +67,15 @@ export interface DeployResult {
 
 export interface ExecutionResult {
   exitCode: number;
+  /** Set when the process was ended by a signal. */
+  signal?: string;
   durationMs: number;
-  stdout?: string;
-  stderr?: string;
+  /** Index of the step that failed, for step-wise commands. */
+  failedStep?: number;
+  /** Steps that completed, in order (checkpoints). */
+  completedSteps?: number;
+  /** Why it failed, when not just an exit code (timeout, crash, bad module). */
+  message?: string;
 }
 
 export interface FailureContext {

@@ -14,14 +14,7 @@ export function configCommandsPlugin() {
       engine.hooks.discover.tap(PLUGIN_NAME, ({ config, registry }) => {
         if (!config.configFile) return;
         const locate = configLocator(config.configFile);
-        for (const command of configCommands(config, locate)) {
-          registry.addCommand(command);
-          const timeout = config.commands[command.id]?.timeout;
-          if (timeout !== undefined && parseDuration(timeout) === undefined) {
-            const { location, sourceLine } = locate(['commands', command.id, 'timeout']);
-            registry.report({ severity: 'error', code: 'config/invalid', message: `commands.${command.id}.timeout: expected a duration such as 30s, 5m or 1h30m, found '${timeout}'`, location, ...(sourceLine ? { sourceLine } : {}) });
-          }
-        }
+        for (const command of configCommands(config, locate)) registry.addCommand(command);
       });
     },
   });
@@ -37,7 +30,8 @@ function configCommands(config: ResolvedConfig, locate: PathLocator): CommandDef
   const commands: CommandDefinition[] = [];
 
   for (const [id, command] of Object.entries(config.commands)) {
-    const steps = typeof command.run === 'string' ? [{ run: command.run, location: at(['commands', id, 'run']) }] : command.run.map((item, index) => toStep('commands', id, 'run')(item, index, false));
+    const steps =
+      command.run === undefined ? [] : typeof command.run === 'string' ? [{ run: command.run, location: at(['commands', id, 'run']) }] : command.run.map((item, index) => toStep('commands', id, 'run')(item, index, false));
     const timeout = command.timeout === undefined ? undefined : parseDuration(command.timeout);
     commands.push({
       id,
@@ -54,6 +48,9 @@ function configCommands(config: ResolvedConfig, locate: PathLocator): CommandDef
         ...(command.outputs === undefined ? {} : { outputs: command.outputs }),
         ...(command.env === undefined ? {} : { env: command.env }),
         ...(timeout === undefined ? {} : { timeout }),
+        ...(command.weight === undefined ? {} : { weight: command.weight }),
+        ...(command.resources === undefined ? {} : { resources: command.resources }),
+        ...(command.module === undefined ? {} : { module: { path: command.module, export: command.export ?? 'default' } }),
       },
       steps,
     });

@@ -1,4 +1,4 @@
-import { configLocator, definePlugin, type CommandDefinition, type PathLocator, type Project, type ResolvedConfig, type Step } from '@orch/engine';
+import { configLocator, definePlugin, parseDuration, type CommandDefinition, type PathLocator, type Project, type ResolvedConfig, type Step } from '@orch/engine';
 import { readWorkspaceProjects } from './readWorkspaceProjects.js';
 
 const PLUGIN_NAME = 'orch:workspace';
@@ -37,6 +37,7 @@ function scriptCommands(project: Project, config: ResolvedConfig, locate: PathLo
     if (scripts[`post${script}`] !== undefined) steps.push({ name: `post${script}`, run: scripts[`post${script}`]! });
 
     const target = config.targets[script];
+    const timeout = target?.timeout === undefined ? undefined : parseDuration(target.timeout);
     const at = (path: (string | number)[]) => (locate && config.configFile ? locate(['targets', script, ...path]).location : { file: project.packageJson });
     commands.push({
       id: `${project.name}#${script}`,
@@ -54,6 +55,9 @@ function scriptCommands(project: Project, config: ResolvedConfig, locate: PathLo
         ...(target?.outputs === undefined ? {} : { outputs: target.outputs }),
         ...(target?.env === undefined ? {} : { env: target.env }),
         ...(target?.cache === undefined ? {} : { cache: target.cache }),
+        ...(target?.weight === undefined ? {} : { weight: target.weight }),
+        ...(target?.resources === undefined ? {} : { resources: target.resources }),
+        ...(timeout === undefined ? {} : { timeout }),
       },
       steps,
     });

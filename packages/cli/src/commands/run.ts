@@ -1,0 +1,134 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { ExitCode, OrchError, planRun, runTasks, type ContinueMode, type EngineOutput, type PlannedTask } from '@orch/engine';
+import type { CliCommand, CliIO } from '../CliCommand.js';
+import { openWorkspace } from '../openWorkspace.js';
+import { parseCommandLine } from '../parseCommandLine.js';
+import { printDiagnostics } from '../render/printDiagnostics.js';
+import { resolveNames } from '../resolveNames.js';
+
+const CONTINUE_MODES: readonly ContinueMode[] = ['never', 'dependencies-successful', 'always'];
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  usage: 'orch run <command|pkg#target|target|workflow>... [options] [-- args]',
+  description:
+    'Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages. Arguments after -- go to the named tasks.',
+  options: {
+    concurrency: { type: 'string' },
+    continue: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    only: { type: 'boolean' },
+    json: { type: 'boolean' },
+    reporter: { type: 'string' },
+  },
+  examples: [
+    'orch run build                     # build in every package, dependencies first',
+    'orch run web#test --concurrency 50%',
+    'orch run ci --continue             # same as --continue=always',
+    'orch run test --continue=dependencies-successful',
+    'orch run release --dry-run         # the plan and why each task runs',
+    'orch run web#build --only          # no dependencies (they must have completed before)',
+    'orch run quality/verify -- src/    # arguments for the task',
+  ],
+  async run(argv, io) {
+    const { values, positionals, passthrough } = parseCommandLine(
+      argv.map((arg) => (arg === '--continue' ? '--continue=always' : arg)),
+      this.options,
+    );
+    if (positionals.length === 0) throw new OrchError('usage', 'name at least one command, target or workflow to run', { hint: 'e.g. orch run build; `orch list` shows what there is' });
+    const continueMode = (values.continue as string | undefined) ?? 'never';
+    if (!CONTINUE_MODES.includes(continueMode as ContinueMode)) {
+      throw new OrchError('usage', `--continue=${continueMode} is not a mode`, { hint: `use one of: ${CONTINUE_MODES.join(', ')}` });
+    }
+
+    const output = engineOutput(io, values);
+    const workspace = await openWorkspace(io.cwd, output);
+    const concurrency = parseConcurrency((values.concurrency as string | undefined) ?? workspace.config.concurrency);
+    const { graph, diagnostics } = workspace.graph();
+    const problems = [...workspace.diagnostics, ...diagnostics].filter((d) => d.severity === 'error');
+    if (problems.length > 0) {
+      printDiagnostics(problems, io);
+      throw new OrchError('graph-invalid', `${problems.length} problem${problems.length === 1 ? '' : 's'} in the definitions; nothing was run`, { hint: 'fix them (`orch validate` lists them all), then run again' });
+    }
+
+    const roots = new Map<string, string>();
+    for (const name of positionals) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);
+    const plan = planRun(graph, roots, { only: values.only === true });
+
+    if (values['dry-run']) {
+      io.stdout(values.json ? `${JSON.stringify({ concurrency, tasks: plan }, null, 2)}\n` : renderPlan(plan, concurrency));
+      return ExitCode.ok;
+    }
+
+    const { TaskHistory, killAllChildren } = await import('@orch/plugins');
+    const history = new TaskHistory(join(workspace.config.root, workspace.config.stateDir));
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      interrupts++;
+      if (interrupts === 1) {
+        workspace.engine.emit({ type: 'run-interrupted', signal });
+        controller.abort(new Error(signal));
+      } else {
+        killAllChildren();
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const summary = await runTasks(workspace.engine, {
+        plan,
+        registry: workspace.registry,
+        args: passthrough,
+        requested: new Set(roots.keys()),
+        only: values.only === true,
+        concurrency,
+        continue: continueMode as ContinueMode,
+        resources: workspace.config.resources,
+        signal: controller.signal,
+        expectedDurations: history.readDurations(),
+      });
+      if (summary.interrupted) return ExitCode.interrupted;
+      return summary.failed > 0 ? ExitCode.taskFailed : ExitCode.ok;
+    } finally {
+      await workspace.engine.close();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+};
+
+function engineOutput(io: CliIO, values: Record<string, unknown>): EngineOutput {
+  const requested = (values.json ? 'json' : values.reporter) as string | undefined;
+  const tty = process.stderr.isTTY === true && !process.env.CI;
+  const reporter = requested ?? (tty ? 'tty' : 'plain');
+  if (!['tty', 'plain', 'json', 'silent'].includes(reporter)) throw new OrchError('usage', `--reporter=${reporter} is not a reporter`, { hint: 'use tty, plain, json or silent' });
+  return {
+    reporter: reporter as EngineOutput['reporter'],
+    write: (stream, text) => (stream === 'stdout' ? io.stdout(text) : io.stderr(text)),
+    color: io.color,
+    columns: process.stderr.columns ?? 100,
+    cwd: io.cwd,
+  };
+}
+
+/** `4`, `50%` (of the cores, at least 1); default: the number of cores. */
+export function parseConcurrency(value: string | number | undefined): number {
+  const cores = availableParallelism();
+  if (value === undefined) return cores;
+  const text = String(value).trim();
+  const match = /^(\d+)(%?)$/.exec(text);
+  if (!match || Number(match[1]) === 0) throw new OrchError('usage', `--concurrency ${text} is not a number of tasks or a percentage`, { hint: 'e.g. --concurrency 4 or --concurrency 50%' });
+  return match[2] ? Math.max(1, Math.floor((cores * Number(match[1])) / 100)) : Number(match[1]);
+}
+
+function renderPlan(plan: readonly PlannedTask[], concurrency: number): string {
+  const lines = [`${plan.length} task${plan.length === 1 ? '' : 's'} in order, concurrency ${concurrency}:`];
+  for (const [index, task] of plan.entries()) {
+    const why = task.reasons.map((r) => (r.kind === 'requested' ? `requested as '${r.as}'` : `needed by ${r.of} (${r.spec})`)).join('; ');
+    lines.push(`  ${String(index + 1).padStart(3)}. ${task.id}  ${why}`);
+    if (task.outside.length > 0) lines.push(`       not run (--only), must have completed before: ${task.outside.join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
+import { definePlugin, type ExecutionResult, type Step, type TaskContext } from '@orch/engine';
+import { terminateTree, track } from './processTree.js';
+import { shellQuote, taskDirectory, taskEnvironment } from './taskEnvironment.js';
+
+const PLUGIN_NAME = 'orch:shell';
+
+export interface ShellExecutorOptions {
+  /** Time between SIGTERM and SIGKILL when a task is stopped. Default 3000 ms. */
+  killGraceMs?: number;
+  /** Set FORCE_COLOR for children (when orch writes to a terminal). */
+  color?: boolean;
+}
+
+/**
+ * The `shell` executor: runs a task's steps in order with `sh -c`, each step a checkpoint.
+ * Package scripts run directly, not through a package manager (which costs ~0.6 s a task),
+ * with the environment `npm run` would give them; arguments after `--` are appended to the
+ * script as npm does, and are `"$@"` in markdown and config steps. Each child leads its own
+ * process group, so a timeout or Ctrl-C ends everything it started.
+ */
+export function shellExecutorPlugin(options: ShellExecutorOptions = {}) {
+  const graceMs = options.killGraceMs ?? 3000;
+  return definePlugin({
+    name: PLUGIN_NAME,
+    apply(engine) {
+      engine.hooks.execute.for('shell').tapPromise(PLUGIN_NAME, async (task) => {
+        const started = performance.now();
+        const cwd = taskDirectory(task);
+        const env = taskEnvironment(task, cwd);
+        if (options.color) env.FORCE_COLOR ??= '1';
+        const steps = task.command.steps.filter((step): step is Step & { run: string } => step.run !== undefined);
+        for (const [index, step] of steps.entries()) {
+          const stepStarted = performance.now();
+          const line = task.command.kind === 'script' && step.name === task.command.target && task.args.length > 0 ? `${step.run} ${task.args.map(shellQuote).join(' ')}` : step.run;
+          const result = await runStep(task, line, cwd, env, graceMs, task.command.kind === 'script' ? [] : task.args);
+          const name = step.name ?? `step ${index + 1}`;
+          engine.emit({ type: 'task-step', id: task.id, index, name, status: result.exitCode === 0 ? 'passed' : 'failed', durationMs: performance.now() - stepStarted });
+          if (result.exitCode !== 0 || task.signal.aborted) {
+            const stepLabel = steps.length > 1 ? `step ${index + 1}${step.name ? ` (${step.name})` : ''} ` : '';
+            return {
+              ...result,
+              durationMs: performance.now() - started,
+              failedStep: index,
+              completedSteps: index,
+              message: task.signal.aborted ? undefined : `${stepLabel}exited with code ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}`,
+            } as ExecutionResult;
+          }
+        }
+        return { exitCode: 0, durationMs: performance.now() - started, completedSteps: steps.length };
+      });
+    },
+  });
+}
+
+function runStep(task: TaskContext, line: string, cwd: string, env: NodeJS.ProcessEnv, graceMs: number, positional: readonly string[]): Promise<{ exitCode: number; signal?: string }> {
+  return new Promise((resolve) => {
+    if (task.signal.aborted) return resolve({ exitCode: 130, signal: 'SIGINT' });
+    const child = spawn('/bin/sh', ['-c', line, 'orch', ...positional], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    track(child);
+    const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+    child.stdout.on('data', (chunk: Buffer) => task.output('stdout', decoders.stdout.write(chunk)));
+    child.stderr.on('data', (chunk: Buffer) => task.output('stderr', decoders.stderr.write(chunk)));
+    const onAbort = (): void => terminateTree(child, graceMs);
+    task.signal.addEventListener('abort', onAbort, { once: true });
+    child.once('error', (error) => {
+      task.output('stderr', `${error.message}\n`);
+      task.signal.removeEventListener('abort', onAbort);
+      resolve({ exitCode: 127 });
+    });
+    child.once('close', (code, signal) => {
+      task.signal.removeEventListener('abort', onAbort);
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const rest = decoders[stream].end();
+        if (rest) task.output(stream, rest);
+      }
+      resolve(signal ? { exitCode: 128 + (signalNumber(signal) ?? 0), signal } : { exitCode: code ?? 1 });
+    });
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals): number | undefined {
+  return ({ SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[signal];
+}

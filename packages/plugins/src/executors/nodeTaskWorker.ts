@@ -1,0 +1,64 @@
+// Runs inside a Piscina worker thread: loads a task module and calls its exported function.
+// Console and process.stdout/stderr writes are sent to the main thread through `port`, so each
+// task's output is captured on its own even with several workers running.
+import { pathToFileURL } from 'node:url';
+import type { MessagePort } from 'node:worker_threads';
+
+export interface NodeTaskInput {
+  modulePath: string;
+  exportName: string;
+  args: string[];
+  cwd: string;
+  taskId: string;
+  port: MessagePort;
+}
+
+export interface NodeTaskOutput {
+  exitCode: number;
+}
+
+/** What a task function receives. */
+export interface NodeTaskContext {
+  taskId: string;
+  args: string[];
+  cwd: string;
+}
+
+export default async function runNodeTask(input: NodeTaskInput): Promise<NodeTaskOutput> {
+  const { port } = input;
+  const send = (stream: 'stdout' | 'stderr') => (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
+    port.postMessage({ stream, text: typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8') });
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (typeof done === 'function') (done as () => void)();
+    return true;
+  };
+  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+  process.stdout.write = send('stdout') as typeof process.stdout.write;
+  process.stderr.write = send('stderr') as typeof process.stderr.write;
+  try {
+    const module = (await importModule(input.modulePath)) as Record<string, unknown>;
+    const fn = module[input.exportName];
+    if (typeof fn !== 'function') {
+      const exported = Object.keys(module).filter((key) => key !== '__esModule');
+      throw Object.assign(
+        new Error(`${input.modulePath} does not export a function named '${input.exportName}' (exports: ${exported.length > 0 ? exported.join(', ') : 'nothing'})`),
+        { code: 'module-no-function' },
+      );
+    }
+    const context: NodeTaskContext = { taskId: input.taskId, args: input.args, cwd: input.cwd };
+    const returned = await (fn as (context: NodeTaskContext) => unknown)(context);
+    return { exitCode: typeof returned === 'number' ? returned : 0 };
+  } finally {
+    process.stdout.write = writes.stdout;
+    process.stderr.write = writes.stderr;
+    port.close();
+  }
+}
+
+async function importModule(path: string): Promise<unknown> {
+  if (/\.[mc]?ts$/.test(path)) {
+    const { createJiti } = await import('jiti');
+    return createJiti(pathToFileURL(path).href, { moduleCache: false }).import(path);
+  }
+  return import(pathToFileURL(path).href);
+}

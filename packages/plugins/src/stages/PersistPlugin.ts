@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { definePlugin } from '@orch/engine';
+import { TaskHistory } from '../state/TaskHistory.js';
+
+const PLUGIN_NAME = 'orch:persist';
+
+/**
+ * Stage 10, persist: a completion marker for every task that succeeded, its duration (for
+ * scheduling priorities next time), and a metrics line for every task that ran (the reference
+ * design's fields), written when the run ends.
+ */
+export function persistPlugin() {
+  return definePlugin({
+    name: PLUGIN_NAME,
+    apply(engine) {
+      const history = new TaskHistory(join(engine.config.root, engine.config.stateDir));
+      const runId = randomUUID();
+      const durations = new Map<string, number>();
+      const metrics: object[] = [];
+
+      engine.hooks.persist.tapPromise(PLUGIN_NAME, async (task) => {
+        const durationMs = task.result?.durationMs ?? 0;
+        durations.set(task.id, durationMs);
+        await history.writeMarker({ id: task.id, completedAt: new Date().toISOString(), runId, durationMs });
+      });
+
+      engine.hooks.event.tap(PLUGIN_NAME, (event) => {
+        if (event.type !== 'task-finished' || event.outcome.status === 'skipped') return;
+        const { outcome } = event;
+        metrics.push({
+          timestamp: new Date().toISOString(),
+          command: outcome.id,
+          session: runId,
+          execution_time: Math.round(outcome.durationMs),
+          memory_usage: process.memoryUsage().rss,
+          agent_count: 0,
+          status: outcome.status === 'succeeded' ? 'completed' : outcome.status,
+          ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }),
+        });
+      });
+
+      engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
+        await Promise.all([history.recordDurations(durations), history.appendMetrics(metrics.splice(0))]);
+        durations.clear();
+      });
+    },
+  });
+}
