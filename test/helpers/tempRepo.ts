@@ -31,9 +31,12 @@ export function writeTree(dir: string, files: FileTree): void {
   }
 }
 
+/** Left out of fixture copies: what a local run of orch or a build leaves behind. */
+const GENERATED = /(^|[\\/])(node_modules|dist|\.orch)$/;
+
 /** A copy of a fixture folder under `test/fixtures/` in a fresh temp repository. */
 export function fixtureRepo(name: string): string {
   const dir = tempRepo();
-  cpSync(new URL(`../fixtures/${name}`, import.meta.url), dir, { recursive: true });
+  cpSync(new URL(`../fixtures/${name}`, import.meta.url), dir, { recursive: true, filter: (source) => !GENERATED.test(source) });
   return dir;
 }

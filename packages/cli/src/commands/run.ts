@@ -100,7 +100,8 @@ export const runCommand: CliCommand = {
 };
 
 function engineOutput(io: CliIO, values: Record<string, unknown>): EngineOutput {
-  const requested = (values.json ? 'json' : values.reporter) as string | undefined;
+  // A dry run prints its plan and nothing else.
+  const requested = (values['dry-run'] ? 'silent' : values.json ? 'json' : values.reporter) as string | undefined;
   const tty = process.stderr.isTTY === true && !process.env.CI;
   const reporter = requested ?? (tty ? 'tty' : 'plain');
   if (!['tty', 'plain', 'json', 'silent'].includes(reporter)) throw new OrchError('usage', `--reporter=${reporter} is not a reporter`, { hint: 'use tty, plain, json or silent' });

@@ -86,6 +86,8 @@ export interface OrchConfig {
   concurrency?: number | string;
   /** How long a plugin may take in one hook (except executors). Default `60s`. */
   pluginTimeout?: string | number;
+  /** The worker-thread pool for module tasks: threads (default: cores) and heap limit per worker in MB (default 2048). */
+  workers?: { maxThreads?: number; maxHeapMb?: number };
 }
 
 /** The config with defaults applied and where it was found. */
@@ -109,6 +111,7 @@ export interface ResolvedConfig {
   concurrency?: number | string;
   /** Milliseconds. */
   pluginTimeout: number;
+  workers: { maxThreads?: number; maxHeapMb?: number };
 }
 
 /** Typed identity helper for `orchestrator.config.ts`. */

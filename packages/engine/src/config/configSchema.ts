@@ -73,6 +73,12 @@ export const configSchema = v.strictObject({
   resources: v.optional(v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
   concurrency: v.optional(v.union([v.pipe(v.number(), v.integer(), v.minValue(1)), v.pipe(v.string(), v.regex(/^\d+%?$/, 'a number or a percentage such as 50%'))])),
   pluginTimeout: v.optional(duration),
+  workers: v.optional(
+    v.strictObject({
+      maxThreads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+      maxHeapMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16))),
+    }),
+  ),
 });
 
 /** Known keys of each nested object kind, for "did you mean" on unknown keys. */

@@ -118,6 +118,7 @@ export function resolveConfig(config: OrchConfig, root: string): ResolvedConfig 
     resources: config.resources ?? {},
     ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
     pluginTimeout: parseDuration(config.pluginTimeout ?? '60s') ?? 60_000,
+    workers: config.workers ?? {},
   };
 }
 
