@@ -8,11 +8,21 @@ const io = {
   color: process.stdout.isTTY === true && !process.env.NO_COLOR && !process.argv.includes('--no-color'),
 };
 
+let finished = false;
+// An event loop that empties while main() still waits means some promise will never settle.
+process.once('beforeExit', () => {
+  if (finished) return;
+  process.stderr.write('orch: internal error: stopped with work unfinished (a promise that never settles, likely in a plugin)\n');
+  process.exitCode = 70;
+});
+
 main(process.argv.slice(2), io).then(
   (code) => {
+    finished = true;
     process.exitCode = code;
   },
   (error: unknown) => {
+    finished = true;
     process.stderr.write(`orch: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 70;
   },

@@ -215,7 +215,7 @@ function wrapTaps<H>(hook: H, hookName: string, limitMs?: number): H {
             ...tap,
             fn: async (...args: unknown[]) => {
               try {
-                return await withinLimit(Promise.resolve(original(...args)), limitMs, tap.name, hookName);
+                return await withinLimit(Promise.resolve(original(...args)), limitMs);
               } catch (error) {
                 throw pluginError(tap.name, hookName, error);
               }
@@ -234,7 +234,7 @@ function wrapTaps<H>(hook: H, hookName: string, limitMs?: number): H {
                 if (error) callback(pluginError(tap.name, hookName, error));
                 else callback(undefined, result);
               };
-              const timer = limitMs === undefined ? undefined : setTimeout(() => done(hangError(tap.name, hookName, limitMs)), limitMs);
+              const timer = limitMs === undefined ? undefined : setTimeout(() => done(hangError(limitMs)), limitMs);
               try {
                 original(...args, done);
               } catch (error) {
@@ -248,16 +248,17 @@ function wrapTaps<H>(hook: H, hookName: string, limitMs?: number): H {
   return hook;
 }
 
-function hangError(plugin: string, hook: string, limitMs: number): Error {
-  return new Error(`did not answer within ${limitMs} ms (pluginTimeout); plugin '${plugin}' in hook '${hook}' may be stuck`);
+function hangError(limitMs: number): Error {
+  return new Error(`did not answer within ${limitMs} ms (pluginTimeout)`);
 }
 
-async function withinLimit<T>(work: Promise<T>, limitMs: number | undefined, plugin: string, hook: string): Promise<T> {
+async function withinLimit<T>(work: Promise<T>, limitMs: number | undefined): Promise<T> {
   if (limitMs === undefined || !Number.isFinite(limitMs)) return work;
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(hangError(plugin, hook, limitMs)), limitMs);
-    timer.unref();
+    // Not unref'd: a plugin promise that never settles holds nothing else open, and the limit
+    // is what must end the wait.
+    timer = setTimeout(() => reject(hangError(limitMs)), limitMs);
   });
   try {
     return await Promise.race([work, limit]);

@@ -223,8 +223,9 @@ async function runPipeline(engine: Engine, context: TaskContext): Promise<TaskOu
 
   function finish(status: TaskStatus, stage?: string, error?: string, exitCode?: number): TaskOutcome {
     const outcome: TaskOutcome = { id: context.id, status, durationMs: performance.now() - started };
+    // An exit code 0 says nothing about a failure at a later stage.
     const code = exitCode ?? context.result?.exitCode;
-    if (code !== undefined) outcome.exitCode = code;
+    if (code !== undefined && (status === 'succeeded' || code !== 0)) outcome.exitCode = code;
     if (stage !== undefined && status !== 'succeeded') outcome.stage = stage;
     if (error !== undefined) outcome.error = error;
     if (status === 'failed') outcome.tail = tailLines(context.log);
