@@ -1,29 +1,30 @@
 import type { OrchConfig } from '@orch/cli';
 
-// orch's own configuration: the repository builds and tests itself with orch.
+// orch's own configuration: the repository builds, type-checks and tests itself with orch
+// (`npm test` is `orch run test`; scripts/setup.mjs bootstraps the first build with tsc).
 export default {
-  // orch's own command tree is the bundled example's; the repository has none at its root.
-  commandsDir: '.claude/commands',
   workspaces: ['packages/*'],
   commands: {
     build: {
-      description: 'Compile every package with TypeScript project references',
+      description: 'Compile every package (TypeScript project references, incremental)',
       run: 'node node_modules/typescript/bin/tsc -b packages/cli',
-      inputs: ['packages/*/src/**', 'packages/*/tsconfig.json', 'tsconfig.base.json'],
-      outputs: ['packages/*/dist/**'],
+    },
+    typecheck: {
+      description: 'Type-check the packages and the tests',
+      run: 'node node_modules/typescript/bin/tsc -p tsconfig.test.json --noEmit',
     },
     test: {
-      description: 'Run the whole test suite with vitest',
-      run: 'node node_modules/vitest/vitest.mjs run',
+      description: 'Run the whole test suite with vitest (arguments after -- go to vitest)',
+      run: 'node node_modules/vitest/vitest.mjs run "$@"',
       dependencies: ['build'],
     },
     bench: {
       description: 'Run the benchmarks and print their figures',
-      run: 'node bench/run.mjs',
+      run: 'node bench/run.mjs "$@"',
       dependencies: ['build'],
     },
   },
   workflows: {
-    ci: { description: 'What CI runs: build, then the tests', steps: ['build', 'test'] },
+    ci: { description: 'Build, type-check, then run the tests', steps: ['build', 'typecheck', 'test'] },
   },
 } satisfies OrchConfig;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The README's main job on the bundled example: validate it, list its commands, and print
-// the graph of its `ci` workflow, with the orch built by setup.
+// The README's main job on the bundled example (examples/monorepo): validate it, show the
+// plan, then run its `ci` workflow for real: lint, build and test three packages in dependency
+// order and in parallel, then the markdown command quality/verify.
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,5 +14,5 @@ const orch = (...args) => {
 };
 orch('validate');
 orch('list');
-orch('show', 'release');
-orch('graph', 'ci');
+orch('run', 'ci', '--dry-run');
+orch('run', 'ci');

@@ -109,7 +109,8 @@ function engineOutput(io: CliIO, values: Record<string, unknown>): EngineOutput 
     reporter: reporter as EngineOutput['reporter'],
     write: (stream, text) => (stream === 'stdout' ? io.stdout(text) : io.stderr(text)),
     color: io.color,
-    columns: process.stderr.columns ?? 100,
+    // A pseudo-terminal may report 0 columns.
+    columns: process.stderr.columns || Number(process.env.COLUMNS) || 100,
     cwd: io.cwd,
   };
 }

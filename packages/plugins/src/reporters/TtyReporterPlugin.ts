@@ -92,7 +92,7 @@ function truncate(line: string, width: number): string {
       i = end;
       continue;
     }
-    if (visible >= width - 1) break;
+    if (visible >= width - 1) return `${out}\x1b[0m`;
     out += line[i];
     visible++;
   }
