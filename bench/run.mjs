@@ -123,5 +123,46 @@ if (want('startup')) {
   report('startup: orch list (example monorepo)', list, `(${(list / node).toFixed(2)}x node)`);
 }
 
+if (want('run')) {
+  const { generateWorkspace } = await import('./genWorkspace.mjs');
+  const cores = (await import('node:os')).availableParallelism();
+  for (const size of [100, 500]) {
+    const dir = join(work, `workspace-${size}`);
+    const { names } = generateWorkspace(dir, size);
+    const clean = () => {
+      for (const n of names) rmSync(join(dir, 'packages', n, 'dist'), { recursive: true, force: true });
+      rmSync(join(dir, '.orch'), { recursive: true, force: true });
+    };
+    // The scripts' own time: each build run directly with node, one after another, in order.
+    clean();
+    const direct = await timeIt(1, () => {
+      for (const n of names) {
+        const result = spawnSync(process.execPath, ['../../scripts/build.mjs'], { cwd: join(dir, 'packages', n), stdio: 'ignore' });
+        if (result.status !== 0) throw new Error(`direct build of ${n} failed`);
+      }
+    });
+    report(`run ${size}: the scripts alone, sequential`, direct, `(${(direct / size).toFixed(1)} ms per task; /${cores} cores = ${(direct / cores).toFixed(0)} ms)`);
+    const orchRun = (concurrency) => {
+      clean();
+      const start = performance.now();
+      const result = spawnSync(process.execPath, [orchBin, 'run', 'build', '--concurrency', String(concurrency), '--reporter', 'silent'], { cwd: dir, stdio: 'ignore', env: { ...process.env, CI: '1' } });
+      if (result.status !== 0) throw new Error(`orch run build failed (${result.status})`);
+      return performance.now() - start;
+    };
+    const serial = orchRun(1);
+    report(`run ${size}: orch run build, cold, concurrency 1`, serial, `(overhead ${((serial - direct) / size).toFixed(1)} ms per task)`);
+    const parallel = orchRun(cores);
+    report(`run ${size}: orch run build, cold, concurrency ${cores}`, parallel, `(${(parallel / (direct / cores)).toFixed(2)}x the scripts' time / cores)`);
+    if (size === 100 || process.env.BENCH_FULL) {
+      clean();
+      const pnpm = await timeIt(1, () => {
+        const result = spawnSync('npx', ['--yes', 'pnpm@10.34.9', '-r', `--workspace-concurrency=${cores}`, 'run', 'build'], { cwd: dir, stdio: 'ignore' });
+        if (result.status !== 0) throw new Error(`pnpm -r run build failed (${result.status})`);
+      });
+      report(`run ${size}: pnpm -r run build (for comparison)`, pnpm, `(${(pnpm / parallel).toFixed(1)}x orch)`);
+    }
+  }
+}
+
 mkdirSync(work, { recursive: true });
 writeFileSync(join(work, 'results.json'), `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`);

@@ -57,7 +57,10 @@ export function shellExecutorPlugin(options: ShellExecutorOptions = {}) {
 function runStep(task: TaskContext, line: string, cwd: string, env: NodeJS.ProcessEnv, graceMs: number, positional: readonly string[]): Promise<{ exitCode: number; signal?: string }> {
   return new Promise((resolve) => {
     if (task.signal.aborted) return resolve({ exitCode: 130, signal: 'SIGINT' });
-    const child = spawn('/bin/sh', ['-c', line, 'orch', ...positional], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // A plain command line (words only, no shell syntax) is started directly: one process fewer.
+    const words = positional.length === 0 ? plainWords(line) : undefined;
+    const [file, args] = words ? [words[0]!, words.slice(1)] : ['/bin/sh', ['-c', line, 'orch', ...positional]];
+    const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     track(child);
     const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
     child.stdout.on('data', (chunk: Buffer) => task.output('stdout', decoders.stdout.write(chunk)));
@@ -78,6 +81,14 @@ function runStep(task: TaskContext, line: string, cwd: string, env: NodeJS.Proce
       resolve(signal ? { exitCode: 128 + (signalNumber(signal) ?? 0), signal } : { exitCode: code ?? 1 });
     });
   });
+}
+
+/** The words of a command line that needs no shell, or undefined when it uses shell syntax. */
+export function plainWords(line: string): string[] | undefined {
+  if (!/^[\w@%+=:,./ -]+$/.test(line)) return undefined;
+  const words = line.trim().split(/ +/);
+  // An assignment (`FOO=1 cmd`) needs the shell too.
+  return words.length > 0 && !words[0]!.includes('=') ? words : undefined;
 }
 
 function signalNumber(signal: NodeJS.Signals): number | undefined {

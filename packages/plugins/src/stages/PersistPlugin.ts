@@ -19,10 +19,15 @@ export function persistPlugin() {
       const durations = new Map<string, number>();
       const metrics: object[] = [];
 
-      engine.hooks.persist.tapPromise(PLUGIN_NAME, async (task) => {
+      // Marker writes run beside the next tasks instead of in front of them; the run waits for
+      // all of them before it ends. A crash in between only makes a task run again.
+      const pending = new Set<Promise<void>>();
+      engine.hooks.persist.tap(PLUGIN_NAME, (task) => {
         const durationMs = task.result?.durationMs ?? 0;
         durations.set(task.id, durationMs);
-        await history.writeMarker({ id: task.id, completedAt: new Date().toISOString(), runId, durationMs });
+        const write = history.writeMarker({ id: task.id, completedAt: new Date().toISOString(), runId, durationMs });
+        pending.add(write);
+        void write.finally(() => pending.delete(write)).catch(() => undefined);
       });
 
       engine.hooks.event.tap(PLUGIN_NAME, (event) => {
@@ -41,7 +46,7 @@ export function persistPlugin() {
       });
 
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
-        await Promise.all([history.recordDurations(durations), history.appendMetrics(metrics.splice(0))]);
+        await Promise.all([...pending, history.recordDurations(durations), history.appendMetrics(metrics.splice(0))]);
         durations.clear();
       });
     },

@@ -17,15 +17,23 @@ export interface CompletionMarker {
  * metrics (`metrics/execution-YYYYMMDD.jsonl`). Writes are atomic (temp file + rename).
  */
 export class TaskHistory {
+  private markersReady: Promise<unknown> | undefined;
+
   constructor(readonly stateDir: string) {}
 
   markerPath(id: string): string {
     return join(this.stateDir, 'completed', `${encodeURIComponent(id)}.json`);
   }
 
+  /**
+   * Atomic (temp file, then rename): a marker is whole or absent. Not fsynced: a marker lost to
+   * a power cut only makes a task run again, and fsync per task costs more than the task's
+   * bookkeeping is worth.
+   */
   async writeMarker(marker: CompletionMarker): Promise<void> {
-    await mkdir(join(this.stateDir, 'completed'), { recursive: true });
-    await writeFileAtomic(this.markerPath(marker.id), `${JSON.stringify(marker)}\n`);
+    this.markersReady ??= mkdir(join(this.stateDir, 'completed'), { recursive: true });
+    await this.markersReady;
+    await writeFileAtomic(this.markerPath(marker.id), `${JSON.stringify(marker)}\n`, { fsync: false });
   }
 
   async readMarker(id: string): Promise<CompletionMarker | undefined> {

@@ -1,0 +1,51 @@
+// Generates the benchmark workspace: N packages with tree-shaped internal dependencies
+// (package i depends on floor((i-1)/2) and floor((i-1)/3), as the shared bench workload), a
+// few ~2 KB source files each, and a `build` script that checks its dependencies were built
+// first and bundles src/ into dist/. Deterministic for the same arguments.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const BUILD = `import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+const cwd = process.cwd();
+const pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8'));
+for (const dep of Object.keys(pkg.dependencies || {})) {
+  const built = join(cwd, '..', dep.split('/')[1], 'dist', 'index.js');
+  if (!existsSync(built)) { console.error(\`build \${pkg.name}: dependency \${dep} is not built\`); process.exit(1); }
+}
+const files = readdirSync(join(cwd, 'src')).filter((f) => f.endsWith('.js')).sort();
+let out = '';
+for (const f of files) out += readFileSync(join(cwd, 'src', f), 'utf8');
+mkdirSync(join(cwd, 'dist'), { recursive: true });
+writeFileSync(join(cwd, 'dist', 'index.js'), out);
+if (process.env.BENCH_TASKLOG) appendFileSync(process.env.BENCH_TASKLOG, pkg.name + '\\n');
+console.log(\`built \${pkg.name} (\${files.length} files)\`);
+`;
+
+export function treeDependencies(n) {
+  return Array.from({ length: n }, (_, i) => (i === 0 ? [] : [...new Set([Math.floor((i - 1) / 2), Math.floor((i - 1) / 3)])].sort((a, b) => a - b)));
+}
+
+export function generateWorkspace(dir, packages, { files = 3 } = {}) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, '.git'), { recursive: true });
+  mkdirSync(join(dir, 'scripts'), { recursive: true });
+  writeFileSync(join(dir, 'scripts', 'build.mjs'), BUILD);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bench-root', private: true }, null, 2));
+  writeFileSync(join(dir, 'pnpm-workspace.yaml'), 'packages:\n  - packages/*\n');
+  writeFileSync(join(dir, 'orchestrator.config.json'), JSON.stringify({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } } }, null, 2));
+  const deps = treeDependencies(packages);
+  const name = (i) => `p${String(i).padStart(3, '0')}`;
+  for (let i = 0; i < packages; i++) {
+    const root = join(dir, 'packages', name(i));
+    mkdirSync(join(root, 'src'), { recursive: true });
+    const dependencies = Object.fromEntries(deps[i].map((d) => [`@bench/${name(d)}`, 'workspace:*']));
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: `@bench/${name(i)}`, version: '1.0.0', private: true, scripts: { build: 'node ../../scripts/build.mjs' }, dependencies }, null, 2));
+    for (let f = 0; f < files; f++) {
+      let text = `// ${name(i)}/src/f${f}.js\n`;
+      for (let k = 0; text.length < 1900; k++) text += `function ${name(i)}_f${f}_${k}(x) { return (x * ${(i * 31 + k) % 997}) % ${(f + 3) * 7}; }\n`;
+      writeFileSync(join(root, 'src', `f${f}.js`), `${text}module.exports.${name(i)}_f${f} = true;\n`);
+    }
+  }
+  return { deps, names: deps.map((_, i) => name(i)) };
+}
