@@ -88,7 +88,8 @@ describe('stages are plugins', () => {
     );
     const run = runOrch(['run', 'hello'], dir);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('Failed: hello at preGates: Quality gates failed (1/2): acme:ticket: no ticket linked');
+    // The two gates of the plugin join the five built-in pre-execution gates.
+    expect(run.stderr).toContain('Failed: hello at preGates: Quality gates failed (6/7): acme:ticket: no ticket linked');
     expect(run.stdout).not.toContain('hello: hello');
   });
 

@@ -4,6 +4,16 @@ import { configCommandsPlugin } from './config/ConfigCommandsPlugin.js';
 import { nodeExecutorPlugin } from './executors/NodeExecutorPlugin.js';
 import { shellExecutorPlugin, type ShellExecutorOptions } from './executors/ShellExecutorPlugin.js';
 import { markdownCommandsPlugin } from './markdown/MarkdownCommandsPlugin.js';
+import { complexityBudgetGate } from './gates/ComplexityBudgetGate.js';
+import { documentationGate } from './gates/DocumentationGate.js';
+import { executionSuccessGate } from './gates/ExecutionSuccessGate.js';
+import { fileCreationGate } from './gates/FileCreationGate.js';
+import { qaCommandsGate } from './gates/QaCommandsGate.js';
+import { qualityMetricsGate } from './gates/QualityMetricsGate.js';
+import { resourceAvailabilityGate } from './gates/ResourceAvailabilityGate.js';
+import { safetyGate } from './gates/SafetyGate.js';
+import { sideEffectsGate } from './gates/SideEffectsGate.js';
+import { stateConsistencyGate } from './gates/StateConsistencyGate.js';
 import { jsonReporterPlugin } from './reporters/JsonReporterPlugin.js';
 import { plainReporterPlugin } from './reporters/PlainReporterPlugin.js';
 import { ttyReporterPlugin } from './reporters/TtyReporterPlugin.js';
@@ -37,6 +47,17 @@ export function defaultPlugins(options: DefaultPluginOptions = {}): Plugin[] {
     shellExecutorPlugin(options.shell),
     nodeExecutorPlugin(),
     persistPlugin(),
+    // gates: pre-execution (5), post-execution (4), quality assurance (1)
+    fileCreationGate(),
+    complexityBudgetGate(),
+    documentationGate(),
+    safetyGate(),
+    resourceAvailabilityGate(),
+    executionSuccessGate(),
+    stateConsistencyGate(),
+    qualityMetricsGate(),
+    sideEffectsGate(),
+    qaCommandsGate(),
     // reporters (each active only when chosen)
     ttyReporterPlugin(),
     plainReporterPlugin(),

@@ -97,8 +97,8 @@ describe('defineGate', () => {
     await e.use([defineGate({ name: 'has-description', stage: 'pre', check: ({ task }) => (task.command.metadata.description ? { status: 'pass', message: 'ok' } : { status: 'fail', message: 'no description' }) })]);
     const verdicts: GateVerdict[] = [];
     const task = { id: 't', args: [], signal: new AbortController().signal, command: { metadata: { agents: [], extra: {} } } } as unknown as TaskContext;
-    await e.hooks.preGates.promise({ task, stage: 'preGates', report: (v) => void verdicts.push(v) });
-    expect(verdicts).toEqual([{ gate: 'has-description', status: 'fail', message: 'no description' }]);
+    await e.hooks.preGates.promise({ task, stage: 'preGates', metrics: new Map(), report: (v) => void verdicts.push(v) });
+    expect(verdicts).toEqual([{ gate: 'has-description', status: 'fail', message: 'no description', durationMs: expect.any(Number) }]);
   });
 });
 

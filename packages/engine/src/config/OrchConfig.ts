@@ -86,6 +86,10 @@ export interface OrchConfig {
   concurrency?: number | string;
   /** How long a plugin may take in one hook (except executors). Default `60s`. */
   pluginTimeout?: string | number;
+  /** Gates by name: `false` turns one off, or `{ severity: 'warn', options }`. Front matter `gates:` overrides per command. */
+  gates?: Record<string, boolean | { enabled?: boolean; severity?: 'error' | 'warn'; options?: Record<string, unknown> }>;
+  /** Points of complexity budget a session may spend (simple 1, medium 3, complex 8). Default 100. */
+  complexityBudget?: number;
   /** The worker-thread pool for module tasks: threads (default: cores) and heap limit per worker in MB (default 2048). */
   workers?: { maxThreads?: number; maxHeapMb?: number };
 }
@@ -112,6 +116,8 @@ export interface ResolvedConfig {
   /** Milliseconds. */
   pluginTimeout: number;
   workers: { maxThreads?: number; maxHeapMb?: number };
+  gates: Record<string, boolean | { enabled?: boolean; severity?: 'error' | 'warn'; options?: Record<string, unknown> }>;
+  complexityBudget: number;
 }
 
 /** Typed identity helper for `orchestrator.config.ts`. */

@@ -73,6 +73,16 @@ export const configSchema = v.strictObject({
   resources: v.optional(v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
   concurrency: v.optional(v.union([v.pipe(v.number(), v.integer(), v.minValue(1)), v.pipe(v.string(), v.regex(/^\d+%?$/, 'a number or a percentage such as 50%'))])),
   pluginTimeout: v.optional(duration),
+  gates: v.optional(
+    v.record(
+      v.string(),
+      v.union([
+        v.boolean(),
+        v.strictObject({ enabled: v.optional(v.boolean()), severity: v.optional(v.picklist(['error', 'warn'])), options: v.optional(v.record(v.string(), v.unknown())) }),
+      ]),
+    ),
+  ),
+  complexityBudget: v.optional(v.pipe(v.number(), v.minValue(0))),
   workers: v.optional(
     v.strictObject({
       maxThreads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),

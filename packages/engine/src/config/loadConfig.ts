@@ -119,6 +119,8 @@ export function resolveConfig(config: OrchConfig, root: string): ResolvedConfig 
     ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
     pluginTimeout: parseDuration(config.pluginTimeout ?? '60s') ?? 60_000,
     workers: config.workers ?? {},
+    gates: config.gates ?? {},
+    complexityBudget: config.complexityBudget ?? 100,
   };
 }
 

@@ -22,6 +22,8 @@ export interface TaskContext {
   args: string[];
   /** Absolute workspace root. */
   root: string;
+  /** The state folder, relative to the root (config `stateDir`). */
+  stateDir: string;
   /** Set by triage. */
   profile?: ResourceProfile;
   /** Set by deploy: which executor runs the task. */
@@ -40,6 +42,14 @@ export interface TaskContext {
   only: boolean;
   /** Dependencies of the task that are not part of this run (with --only). */
   outsideDependencies: readonly string[];
+  /** Every known command, by id (for gates that run other commands). */
+  readonly commands: ReadonlyMap<string, CommandDefinition>;
+  /** Per-task scratch space for plugins (a snapshot taken before execution, agent results). */
+  readonly data: Map<string, unknown>;
+  /** Points of the session's complexity budget spent by tasks started before this one. */
+  budgetSpent: number;
+  /** The session's complexity budget (config `complexityBudget`). */
+  readonly budget: number;
 }
 
 export type TaskStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
@@ -52,6 +62,7 @@ export interface GateVerdict {
   status: GateStatus;
   message: string;
   details?: unknown;
+  durationMs?: number;
 }
 
 /** Given to every gate of a stage; gates report verdicts, all of them run. */
@@ -59,6 +70,8 @@ export interface GateContext {
   task: TaskContext;
   stage: Extract<PipelineStage, 'preGates' | 'postValidate' | 'qaGates'>;
   report(verdict: GateVerdict): void;
+  /** Figures the task reported (coverage, counts), by name; gates may add to them. */
+  metrics: Map<string, number>;
 }
 
 export interface DeployResult {

@@ -1,28 +1,120 @@
+import { OrchError } from '../OrchError.js';
+import type { GateSetting } from '../commands/CommandDefinition.js';
 import type { GateContext, GateVerdict } from '../pipeline/TaskContext.js';
 import type { Plugin } from './Plugin.js';
+import type { Engine } from '../Engine.js';
 
 /** When a gate runs: before execution, after it (validation), or as quality assurance. */
 export type GateStage = 'pre' | 'post' | 'qa';
 
-export interface GateDefinition {
+/** Any Standard Schema (valibot, zod, arktype, …) for a gate's options. */
+export interface OptionsSchema {
+  readonly '~standard': {
+    validate(value: unknown): { value?: unknown; issues?: readonly { message: string; path?: readonly (PropertyKey | { key: PropertyKey })[] }[] } | Promise<unknown>;
+  };
+}
+
+/** What `check` receives: the stage's context, plus the gate's options for this task. */
+export interface GateCheckContext<Options = Record<string, unknown>> extends GateContext {
+  options: Options;
+  /** The engine, to run executors or emit events. */
+  engine: Engine;
+}
+
+export interface GateDefinition<Options = Record<string, unknown>> {
   name: string;
   stage: GateStage;
-  /** What the gate concluded; `status` defaults to a pass when only a message is returned. */
-  check(context: GateContext): Omit<GateVerdict, 'gate'> | Promise<Omit<GateVerdict, 'gate'>>;
+  /** One line for `orch show` and docs. */
+  description?: string;
+  /** Checks options from the config and front matter; invalid options fail loudly, naming the gate. */
+  options?: OptionsSchema;
+  /** Defaults, merged under the options from the config and the command. */
+  defaults?: Partial<Options>;
+  /** Time limit for `check` in ms. Default 30,000. */
+  timeoutMs?: number;
+  /** Off unless turned on in the config or front matter. Default false (on). */
+  optIn?: boolean;
+  /** The verdict; a thrown error or a time-out is a `fail` naming the gate. */
+  check(context: GateCheckContext<Options>): Omit<GateVerdict, 'gate'> | undefined | Promise<Omit<GateVerdict, 'gate'> | undefined>;
 }
 
 const HOOK_OF_STAGE = { pre: 'preGates', post: 'postValidate', qa: 'qaGates' } as const;
 
-/** Typed helper for writing a gate: returns a plugin that taps the gate's stage. */
-export function defineGate(gate: GateDefinition): Plugin & { gate: GateDefinition } {
+/** A gate's setting for one task: the config's, then the command's front matter on top. */
+export function gateSetting(...settings: (GateSetting | undefined)[]): { enabled: boolean | undefined; severity: 'error' | 'warn'; options: Record<string, unknown> } {
+  let enabled: boolean | undefined;
+  let severity: 'error' | 'warn' = 'error';
+  let options: Record<string, unknown> = {};
+  for (const setting of settings) {
+    if (setting === undefined) continue;
+    if (typeof setting === 'boolean') {
+      enabled = setting;
+      continue;
+    }
+    if (setting.enabled !== undefined) enabled = setting.enabled;
+    else enabled ??= true;
+    if (setting.severity) severity = setting.severity;
+    if (setting.options) options = { ...options, ...setting.options };
+  }
+  return { enabled, severity, options };
+}
+
+/**
+ * Typed helper for writing a gate: returns a plugin that taps the gate's stage. The gate runs
+ * for every task unless turned off (`gates: { name: false }` in the config or front matter);
+ * `severity: warn` turns its failures into warnings; options are validated with its schema.
+ */
+export function defineGate<Options = Record<string, unknown>>(gate: GateDefinition<Options>): Plugin & { gate: GateDefinition<Options> } {
   return {
     name: gate.name,
     gate,
     apply(engine) {
+      const configured = engine.config.gates[gate.name];
+      if (configured !== undefined && typeof configured === 'object' && configured.options && gate.options) {
+        const problem = validateOptions(gate, configured.options);
+        if (problem) throw new OrchError('plugin-invalid', `gate '${gate.name}': invalid options in the config: ${problem}`, { hint: 'see the gate\'s documentation for its options' });
+      }
       engine.hooks[HOOK_OF_STAGE[gate.stage]].tapPromise(gate.name, async (context) => {
-        const verdict = await gate.check(context);
-        context.report({ gate: gate.name, ...verdict });
+        const setting = gateSetting(configured, context.task.command.metadata.gates?.[gate.name]);
+        if (setting.enabled === false || (gate.optIn && setting.enabled !== true)) return;
+        const started = performance.now();
+        const options = { ...(gate.defaults ?? {}), ...setting.options } as Options;
+        const problem = gate.options ? validateOptions(gate, options) : undefined;
+        let verdict: Omit<GateVerdict, 'gate'> | undefined;
+        if (problem) verdict = { status: 'fail', message: `invalid options: ${problem}` };
+        else {
+          try {
+            verdict = await withinLimit(Promise.resolve(gate.check({ ...context, options, engine })), gate.timeoutMs ?? 30_000);
+          } catch (error) {
+            verdict = { status: 'fail', message: error instanceof Error ? error.message : String(error) };
+          }
+        }
+        if (!verdict) return;
+        if (verdict.status === 'fail' && setting.severity === 'warn') verdict = { ...verdict, status: 'warn', message: `${verdict.message} (severity: warn)` };
+        context.report({ gate: gate.name, ...verdict, durationMs: performance.now() - started });
       });
     },
   };
+}
+
+function validateOptions(gate: { options?: OptionsSchema }, options: unknown): string | undefined {
+  const result = gate.options!['~standard'].validate(options);
+  if (result instanceof Promise) return undefined;
+  const issues = (result as { issues?: readonly { message: string; path?: readonly (PropertyKey | { key: PropertyKey })[] }[] }).issues;
+  if (!issues || issues.length === 0) return undefined;
+  return issues
+    .map((issue) => {
+      const path = (issue.path ?? []).map((p) => (typeof p === 'object' && p !== null && 'key' in p ? String(p.key) : String(p))).join('.');
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+async function withinLimit<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`gate did not answer within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -24,6 +24,9 @@ export interface RunOptions {
   expectedDurations?: Readonly<Record<string, number>>;
 }
 
+/** How the reference design names each gate stage in its reports. */
+export const STAGE_TITLES = { preGates: 'Quality gates', postValidate: 'Post-execution validation', qaGates: 'Quality assurance gates' } as const;
+
 const DEFAULT_PROFILE: ResourceProfile = { timeout: Number.POSITIVE_INFINITY, weight: 1, retries: 0, budgetPoints: 1, maxTurns: 10 };
 const TAIL_LINES = 12;
 
@@ -58,11 +61,16 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
       command,
       args: options.requested.has(planned.id) ? [...options.args] : [],
       root: engine.config.root,
+      stateDir: engine.config.stateDir,
       signal: options.signal,
       log,
       dependencies,
       only: options.only,
       outsideDependencies: planned.outside,
+      data: new Map(),
+      budgetSpent: 0,
+      budget: engine.config.complexityBudget,
+      commands: options.registry.commands,
       output(stream, text) {
         log.push({ stream, text });
         engine.emit({ type: 'task-output', id: planned.id, stream, text });
@@ -107,13 +115,14 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
   const onAbort = (): void => skip(scheduler.stop(), 'not started: the run was interrupted');
   options.signal.addEventListener('abort', onAbort, { once: true });
   const running = new Map<string, Promise<void>>();
+  const budget = { spent: 0 };
   const launch = (): void => {
     for (const id of scheduler.takeReady()) {
       const context = contexts.get(id)!;
       for (const dep of options.plan.find((p) => p.id === id)!.dependencies) (context.dependencies as Map<string, TaskStatus>).set(dep, statuses.get(dep)!);
       running.set(
         id,
-        runPipeline(engine, context).then((outcome) => {
+        runPipeline(engine, context, budget).then((outcome) => {
           running.delete(id);
           record(outcome);
           if (outcome.status === 'cancelled') return;
@@ -148,8 +157,12 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
   return summary;
 }
 
-/** Stages 4–10 for one task. */
-async function runPipeline(engine: Engine, context: TaskContext): Promise<TaskOutcome> {
+/**
+ * Stages 4–10 for one task. The task's complexity points are charged to the session's budget
+ * when its pre-execution gates start (so tasks running side by side cannot both slip under the
+ * limit) and refunded if the gates refuse it.
+ */
+async function runPipeline(engine: Engine, context: TaskContext, budget: { spent: number }): Promise<TaskOutcome> {
   const { hooks } = engine;
   const started = performance.now();
   engine.emit({ type: 'task-started', id: context.id });
@@ -160,20 +173,34 @@ async function runPipeline(engine: Engine, context: TaskContext): Promise<TaskOu
   const session = context.signal;
   (context as { signal: AbortSignal }).signal = AbortSignal.any([session, timer.signal]);
 
+  const metrics = new Map<string, number>();
   const gates = async (stage: GateContext['stage'], hook: typeof hooks.preGates): Promise<GateVerdict[]> => {
     const verdicts: GateVerdict[] = [];
-    await hook.promise({ task: context, stage, report: (verdict) => void verdicts.push(verdict) });
+    await hook.promise({ task: context, stage, metrics, report: (verdict) => void verdicts.push(verdict) });
     const failed = verdicts.filter((v) => v.status === 'fail');
     if (failed.length > 0) {
       const passed = verdicts.filter((v) => v.status !== 'fail').length;
-      throw Object.assign(new StageFailure(stage, `Quality gates failed (${passed}/${verdicts.length}): ${failed.map((v) => `${v.gate}: ${v.message}`).join('; ')}`), { verdicts });
+      throw Object.assign(new StageFailure(stage, `${STAGE_TITLES[stage]} failed (${passed}/${verdicts.length}): ${failed.map((v) => `${v.gate}: ${v.message}`).join('; ')}`), { verdicts });
     }
     return verdicts;
   };
 
   const stages: [string, () => Promise<GateVerdict[] | void>][] = [
     ['dependencies', () => hooks.dependencies.promise(context)],
-    ['preGates', () => gates('preGates', hooks.preGates)],
+    [
+      'preGates',
+      async () => {
+        const points = context.profile!.budgetPoints;
+        context.budgetSpent = budget.spent;
+        budget.spent += points;
+        try {
+          return await gates('preGates', hooks.preGates);
+        } catch (error) {
+          budget.spent -= points;
+          throw error;
+        }
+      },
+    ],
     [
       'deploy',
       async () => {

@@ -1,5 +1,5 @@
 import { definePlugin, type Engine, type OrchEvent } from '@orch/engine';
-import { LineBuffer, outcomeLine, palette, renderSummary, taskPrefix } from './renderRun.js';
+import { LineBuffer, outcomeLine, palette, renderGateReport, renderSummary, taskPrefix, type GateReport } from './renderRun.js';
 
 const PLUGIN_NAME = 'orch:reporter-plain';
 
@@ -21,6 +21,7 @@ export function plainReporterPlugin() {
 export function lineRenderer(engine: Engine, print = (stream: 'stdout' | 'stderr', text: string) => engine.output.write(stream, text)) {
   const chalk = palette(engine.output.color);
   const buffer = new LineBuffer();
+  const gates = new Map<string, GateReport[]>();
   const prefixed = (id: string, stream: 'stdout' | 'stderr', lines: string[]): void => {
     if (lines.length > 0) print(stream, lines.map((line) => `${taskPrefix(id, chalk)}${line}\n`).join(''));
   };
@@ -32,10 +33,22 @@ export function lineRenderer(engine: Engine, print = (stream: 'stdout' | 'stderr
       case 'task-output':
         prefixed(event.id, event.stream, buffer.push(`${event.id}\0${event.stream}`, event.text));
         break;
-      case 'task-finished':
-        for (const stream of ['stdout', 'stderr'] as const) prefixed(event.outcome.id, stream, buffer.flush(`${event.outcome.id}\0${stream}`));
-        print('stderr', `${outcomeLine(event.outcome, chalk)}\n`);
+      case 'task-stage':
+        if (event.verdicts && event.verdicts.length > 0) {
+          const reports = gates.get(event.id) ?? [];
+          reports.push({ stage: event.stage, verdicts: event.verdicts });
+          gates.set(event.id, reports);
+          const report = reports.at(-1)!;
+          if (report.verdicts.some((v) => v.status !== 'pass')) prefixed(event.id, 'stderr', renderGateReport(report, chalk));
+        }
         break;
+      case 'task-finished': {
+        const id = event.outcome.id;
+        for (const stream of ['stdout', 'stderr'] as const) prefixed(id, stream, buffer.flush(`${id}\0${stream}`));
+        print('stderr', `${outcomeLine(event.outcome, chalk, gates.get(id))}\n`);
+        gates.delete(id);
+        break;
+      }
       case 'run-interrupted':
         print('stderr', chalk.yellow(`\norch: ${event.signal}: stopping running tasks (press Ctrl-C again to kill them now)\n`));
         break;

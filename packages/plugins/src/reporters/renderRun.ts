@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import { formatMs, type RunSummary, type TaskOutcome } from '@orch/engine';
+import { formatMs, STAGE_TITLES, type GateVerdict, type RunSummary, type TaskOutcome } from '@orch/engine';
 
 export function palette(color: boolean): ChalkInstance {
   return new Chalk({ level: color ? 1 : 0 });
@@ -14,9 +14,29 @@ export function taskPrefix(id: string, chalk: ChalkInstance): string {
   return chalk[PREFIX_COLORS[hash % PREFIX_COLORS.length]!](`${id}: `);
 }
 
+/** The verdicts of one gate stage of a task. */
+export interface GateReport {
+  stage: string;
+  verdicts: GateVerdict[];
+}
+
+const GATE_MARKS = { pass: '✔', warn: '⚠', fail: '✖' } as const;
+
+/** `Quality gates passed (5/5)` and, when any warned or failed, a line per gate. */
+export function renderGateReport(report: GateReport, chalk: ChalkInstance): string[] {
+  const passed = report.verdicts.filter((v) => v.status !== 'fail').length;
+  const failed = passed < report.verdicts.length;
+  const title = STAGE_TITLES[report.stage as keyof typeof STAGE_TITLES] ?? report.stage;
+  const head = `${title} ${failed ? chalk.red('failed') : 'passed'} (${passed}/${report.verdicts.length})`;
+  if (!report.verdicts.some((v) => v.status !== 'pass')) return [head];
+  const colour = { pass: chalk.green, warn: chalk.yellow, fail: chalk.red };
+  return [head, ...report.verdicts.map((v) => `  ${colour[v.status](GATE_MARKS[v.status])} ${v.gate}: ${v.message}`)];
+}
+
 /** One line for a finished task. */
-export function outcomeLine(outcome: TaskOutcome, chalk: ChalkInstance): string {
-  const time = chalk.dim(`(${formatMs(outcome.durationMs)})`);
+export function outcomeLine(outcome: TaskOutcome, chalk: ChalkInstance, gates: readonly GateReport[] = []): string {
+  const counts = gates.map((g) => `${g.verdicts.filter((v) => v.status !== 'fail').length}/${g.verdicts.length}`);
+  const time = chalk.dim(`(${formatMs(outcome.durationMs)}${counts.length > 0 ? `, gates ${counts.join(' · ')}` : ''})`);
   switch (outcome.status) {
     case 'succeeded':
       return `${chalk.green('✔')} ${outcome.id} ${time}`;

@@ -1,0 +1,33 @@
+import { statfs } from 'node:fs/promises';
+import { availableParallelism, freemem, loadavg } from 'node:os';
+import { defineGate } from '@orch/engine';
+import * as v from 'valibot';
+
+/**
+ * Pre-execution: the machine has room for the task: free memory (per unit of the task's weight),
+ * free disk where the repository lives, and a load average per core below the limit.
+ */
+export function resourceAvailabilityGate() {
+  return defineGate<{ minFreeMemoryMb?: number; minFreeDiskMb?: number; maxLoadPerCore?: number }>({
+    name: 'orch:resources',
+    stage: 'pre',
+    description: 'enough free memory and disk, and the load is not too high',
+    options: v.strictObject({ minFreeMemoryMb: v.optional(v.number()), minFreeDiskMb: v.optional(v.number()), maxLoadPerCore: v.optional(v.number()) }),
+    defaults: { minFreeMemoryMb: 128, minFreeDiskMb: 256, maxLoadPerCore: 8 },
+    async check({ task, options }) {
+      const weight = task.profile?.weight ?? 1;
+      const memoryMb = Math.floor(freemem() / 1048576);
+      const needMemory = options.minFreeMemoryMb! * weight;
+      const disk = await statfs(task.root);
+      const diskMb = Math.floor((disk.bavail * disk.bsize) / 1048576);
+      const load = loadavg()[0]! / availableParallelism();
+      const short: string[] = [];
+      if (memoryMb < needMemory) short.push(`${memoryMb} MB free memory, needs ${needMemory}`);
+      if (diskMb < options.minFreeDiskMb!) short.push(`${diskMb} MB free disk, needs ${options.minFreeDiskMb}`);
+      if (load > options.maxLoadPerCore!) short.push(`load ${load.toFixed(1)} per core, limit ${options.maxLoadPerCore}`);
+      const details = { memoryMb, diskMb, loadPerCore: Number(load.toFixed(2)) };
+      if (short.length > 0) return { status: 'fail', message: short.join('; '), details };
+      return { status: 'pass', message: `${memoryMb} MB memory, ${diskMb} MB disk free`, details };
+    },
+  });
+}

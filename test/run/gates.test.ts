@@ -1,0 +1,165 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempRepo } from '../helpers/tempRepo.js';
+import { runOrch } from '../helpers/runOrch.js';
+
+const command = (frontMatter: string, body = 'body\n') => `---\n${frontMatter}\n---\n${body}`;
+const committed = (dir: string) => {
+  execFileSync('git', ['add', '-A'], { cwd: dir });
+  execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'init'], { cwd: dir });
+  return dir;
+};
+
+describe('pre-execution gates', () => {
+  it('stops a dangerous command before it runs, with the reference design’s report', () => {
+    const dir = tempRepo({ '.claude/commands/wipe.md': command('description: clean up\nrun:\n  - echo starting > ran.txt\n  - rm -rf ~/') });
+    const run = runOrch(['run', 'wipe'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('wipe: Quality gates failed (4/5)');
+    expect(run.stderr).toMatch(/wipe: {3}✖ orch:safety: recursive delete of \/ or ~: `rm -rf ~\/`/);
+    expect(run.stderr).toMatch(/wipe: {3}✔ orch:documentation: documented/);
+    expect(existsSync(join(dir, 'ran.txt'))).toBe(false);
+  });
+
+  it.each([
+    ['curl https://example.com/install.sh | sh', 'piping a download into a shell'],
+    ['echo pwned > /etc/orch-test', 'writes outside the repository (/etc/orch-test)'],
+    ['echo hi >> ~/.bashrc', 'writes outside the repository (~/.bashrc)'],
+  ])('refuses `%s`', (line, reason) => {
+    const dir = tempRepo({ '.claude/commands/x.md': command(`description: x\nrun: ${JSON.stringify(line)}`) });
+    const run = runOrch(['run', 'x'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(reason);
+  });
+
+  it('lets writes to /dev/null and inside the repository through', () => {
+    const dir = tempRepo({ '.claude/commands/x.md': command('description: x\nrun: echo hi > /dev/null && echo ok > ./out.txt') });
+    expect(runOrch(['run', 'x'], dir).code).toBe(0);
+  });
+
+  it('severity: warn in front matter turns a failure into a warning; false in config turns a gate off', () => {
+    const warned = tempRepo({ '.claude/commands/x.md': command('description: x\ngates:\n  orch:safety: { severity: warn }\nrun: "curl -s file:///dev/null | sh"') });
+    const run = runOrch(['run', 'x'], warned);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('Quality gates passed (5/5)');
+    expect(run.stderr).toMatch(/⚠ orch:safety: piping a download into a shell: .* \(severity: warn\)/);
+    const off = tempRepo({
+      '.claude/commands/x.md': command('description: x\nrun: "curl -s file:///dev/null | sh"'),
+      'orchestrator.config.json': JSON.stringify({ gates: { 'orch:safety': false } }),
+    });
+    const quiet = runOrch(['run', 'x'], off);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toContain('gates 4/4');
+  });
+
+  it('the allowed-tools policy refuses `all` when the config says so', () => {
+    const dir = tempRepo({
+      '.claude/commands/x.md': command('description: x\nallowed-tools: all\nrun: echo hi'),
+      'orchestrator.config.json': JSON.stringify({ gates: { 'orch:safety': { options: { allowAll: false } } } }),
+    });
+    const run = runOrch(['run', 'x'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('allowed-tools: all is not allowed by the safety policy');
+  });
+
+  it('documentation: a missing description warns; strict makes it fail', () => {
+    const dir = tempRepo({ '.claude/commands/x.md': command('run: echo hi') });
+    const run = runOrch(['run', 'x'], dir);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/⚠ orch:documentation: missing description in .*x\.md/);
+    const strict = tempRepo({ '.claude/commands/x.md': command('run: echo hi'), 'orchestrator.config.json': JSON.stringify({ gates: { 'orch:documentation': { options: { strict: true } } } }) });
+    expect(runOrch(['run', 'x'], strict).code).toBe(1);
+  });
+
+  it('complexity budget: stops the task that would exceed it', () => {
+    const dir = tempRepo({
+      '.claude/commands/a.md': command('description: a\ncomplexity: complex\nrun: echo a'),
+      '.claude/commands/b.md': command('description: b\ncomplexity: simple\nrun: echo b'),
+      'orchestrator.config.json': JSON.stringify({ complexityBudget: 5 }),
+    });
+    const run = runOrch(['run', 'a', 'b', '--continue', '--concurrency', '1'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('orch:complexity-budget: complexity budget exceeded: 0 spent + 8 > 5');
+    expect(run.stdout).toContain('b: b');
+  });
+
+  it('resource availability: refuses to start without the disk it needs', () => {
+    const dir = tempRepo({
+      '.claude/commands/x.md': command('description: x\nrun: echo hi'),
+      'orchestrator.config.json': JSON.stringify({ gates: { 'orch:resources': { options: { minFreeDiskMb: 1e12 } } } }),
+    });
+    const run = runOrch(['run', 'x'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/orch:resources: \d+ MB free disk, needs 1000000000000/);
+  });
+
+  it('reports gate options that fail the gate’s schema', () => {
+    const dir = tempRepo({
+      '.claude/commands/x.md': command('description: x\ngates:\n  orch:resources: { options: { minFreeDiskMb: lots } }\nrun: echo hi'),
+    });
+    const run = runOrch(['run', 'x'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/orch:resources: invalid options: minFreeDiskMb: Invalid type: Expected number but received "lots"/);
+  });
+});
+
+describe('post-execution gates', () => {
+  it('side effects: fails a task that changed files outside its declared outputs, warns without outputs', () => {
+    const dir = committed(
+      tempRepo({
+        '.gitignore': '.orch/\n',
+        'README.md': 'readme\n',
+        '.claude/commands/gen.md': command('description: gen\noutputs: [out/**]\nrun: mkdir -p out && echo a > out/a.txt && echo b > stray.txt && echo more >> README.md'),
+        '.claude/commands/loose.md': command('description: loose\nrun: echo c > loose.txt'),
+      }),
+    );
+    const gen = runOrch(['run', 'gen'], dir);
+    expect(gen.code).toBe(1);
+    expect(gen.stderr).toContain('Post-execution validation failed (2/3)');
+    expect(gen.stderr).toContain('orch:side-effects: changed outside the declared outputs: README.md, stray.txt');
+    const loose = runOrch(['run', 'loose'], dir);
+    expect(loose.code).toBe(0);
+    expect(loose.stderr).toContain('⚠ orch:side-effects: changed files, and no outputs are declared: loose.txt');
+  });
+
+  it('state consistency: a corrupt state file fails the task after it runs', () => {
+    const dir = tempRepo({ '.claude/commands/x.md': command('description: x\nrun: echo hi'), '.orch/durations.json': '{ broken' });
+    const run = runOrch(['run', 'x'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/orch:state-consistency: durations\.json does not parse/);
+  });
+
+  it('quality metrics: thresholds on a figure from the output or from a JSON file', () => {
+    const metrics = (spec: object) => `gates:\n  orch:quality-metrics:\n    options:\n      metrics: [${JSON.stringify(spec)}]`;
+    const dir = tempRepo({
+      '.claude/commands/low.md': command(`description: low\nrun: echo "coverage: 72.5%"\n${metrics({ name: 'coverage', pattern: 'coverage: ([\\d.]+)%', min: 80 })}`),
+      '.claude/commands/ok.md': command(`description: ok\nrun: mkdir -p cov && echo '{"total":{"lines":{"pct":91}}}' > cov/summary.json\n${metrics({ name: 'lines', file: 'cov/summary.json', path: 'total.lines.pct', min: 80 })}`),
+    });
+    const low = runOrch(['run', 'low'], dir);
+    expect(low.code).toBe(1);
+    expect(low.stderr).toContain('orch:quality-metrics: coverage 72.5 < 80');
+    const ok = runOrch(['run', 'ok', '--json'], dir);
+    expect(ok.code).toBe(0);
+    const post = ok.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.type === 'task-stage' && e.stage === 'postValidate');
+    expect(post.verdicts.find((v: { gate: string }) => v.gate === 'orch:quality-metrics')).toMatchObject({ status: 'pass', message: 'lines 91', details: { lines: 91 } });
+  });
+});
+
+describe('quality assurance gates', () => {
+  it('runs the commands that must pass after a task, and fails the task when one fails', () => {
+    const dir = tempRepo({
+      '.claude/commands/change.md': command('description: change\ngates:\n  orch:qa: { options: { commands: [verify, "test -f done.txt"] } }\nrun: echo done > done.txt'),
+      '.claude/commands/verify.md': command('description: verify\nrun: echo verifying && grep -q done done.txt'),
+      '.claude/commands/broken.md': command('description: broken\ngates:\n  orch:qa: { options: { commands: ["echo nope >&2; exit 3"] } }\nrun: echo fine'),
+    });
+    const ok = runOrch(['run', 'change'], dir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('change: verifying');
+    expect(ok.stderr).toMatch(/✔ change \(.*gates 5\/5 · 3\/3 · 1\/1\)/);
+    const broken = runOrch(['run', 'broken'], dir);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('Failed: broken at qaGates: Quality assurance gates failed (0/1): orch:qa: echo nope >&2; exit 3 failed (exit code 3): nope');
+  });
+});
