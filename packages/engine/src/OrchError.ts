@@ -16,6 +16,7 @@ export type OrchErrorCode =
   | 'usage'
   | 'file-exists'
   | 'run-invalid'
+  | 'prompt-invalid'
   /** A plugin fails a task on purpose, with a message meant for the user (not a plugin bug). */
   | 'stage-failed';
 

@@ -26,6 +26,23 @@ export interface TaskOutcome {
   tail?: string[];
 }
 
+/** What one agent process of a task did. */
+export interface AgentResult {
+  /** The role (`.claude/agents/<role>.md`), or `default` without one. */
+  role: string;
+  ok: boolean;
+  /** Why it failed: the agent said so, it ran out of turns, its output was not JSON, or its exit code contradicts its result. */
+  failure?: 'error' | 'max-turns' | 'non-json' | 'exit-mismatch' | 'not-found' | 'stopped';
+  message?: string;
+  /** The agent's final answer. */
+  result?: string;
+  costUsd?: number;
+  turns?: number;
+  durationMs: number;
+  sessionId?: string;
+  exitCode?: number;
+}
+
 export interface RunSummary {
   tasks: TaskOutcome[];
   durationMs: number;
@@ -52,6 +69,7 @@ export type OrchEvent =
   | { type: 'task-output'; id: string; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'task-step'; id: string; index: number; name: string; status: 'passed' | 'failed'; durationMs: number }
   | { type: 'task-finished'; outcome: TaskOutcome }
+  | { type: 'agent-finished'; id: string; agent: AgentResult }
   | { type: 'run-interrupted'; signal: string }
   | { type: 'run-finished'; summary: RunSummary };
 

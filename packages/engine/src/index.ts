@@ -1,6 +1,6 @@
 export { Engine, PIPELINE_STAGES, STAGE_ORDER } from './Engine.js';
 export type { EngineHooks, EngineOptions, EngineOutput, PipelineStage, ResolveRequest, DiscoveryContext } from './Engine.js';
-export type { OrchEvent, OrchEventType, PlannedTask, PlanReason, TaskOutcome, RunSummary } from './events.js';
+export type { OrchEvent, OrchEventType, PlannedTask, PlanReason, TaskOutcome, RunSummary, AgentResult } from './events.js';
 export { planRun } from './run/planRun.js';
 export { runTasks, formatMs, STAGE_TITLES } from './run/runTasks.js';
 export type { RunOptions } from './run/runTasks.js';
@@ -46,7 +46,7 @@ export { findCycles } from './graph/findCycles.js';
 export type { TaskEdge, TaskGraph, TaskNode } from './graph/TaskGraph.js';
 
 export { defineConfig } from './config/OrchConfig.js';
-export type { OrchConfig, ResolvedConfig, TargetConfig, CommandConfig, WorkflowConfig, StepConfig } from './config/OrchConfig.js';
+export type { OrchConfig, AgentConfig, ResolvedConfig, TargetConfig, CommandConfig, WorkflowConfig, StepConfig } from './config/OrchConfig.js';
 export { loadConfig, resolveConfig, repositoryRoot, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';
 

@@ -1,4 +1,5 @@
 import type { Plugin } from '@orch/engine';
+import { agentExecutorPlugin } from './agents/AgentExecutorPlugin.js';
 import { agentsPlugin } from './agents/AgentsPlugin.js';
 import { configCommandsPlugin } from './config/ConfigCommandsPlugin.js';
 import { nodeExecutorPlugin } from './executors/NodeExecutorPlugin.js';
@@ -46,6 +47,7 @@ export function defaultPlugins(options: DefaultPluginOptions = {}): Plugin[] {
     deployPlugin(),
     shellExecutorPlugin(options.shell),
     nodeExecutorPlugin(),
+    agentExecutorPlugin(),
     persistPlugin(),
     // gates: pre-execution (5), post-execution (4), quality assurance (1)
     fileCreationGate(),

@@ -38,3 +38,8 @@ export { qualityMetricsGate } from './gates/QualityMetricsGate.js';
 export { sideEffectsGate } from './gates/SideEffectsGate.js';
 export { qaCommandsGate } from './gates/QaCommandsGate.js';
 export { worktreeSnapshot, changedPaths } from './gates/worktreeSnapshot.js';
+export { renderPrompt, allowsBash } from './agents/renderPrompt.js';
+export type { RenderOptions } from './agents/renderPrompt.js';
+export { agentExecutorPlugin } from './agents/AgentExecutorPlugin.js';
+export { agentAdapter } from './agents/agentAdapters.js';
+export type { AgentAdapter, AgentInvocation } from './agents/agentAdapters.js';

@@ -9,15 +9,25 @@ import { resolveNames } from '../resolveNames.js';
 
 export const showCommand: CliCommand = {
   name: 'show',
-  usage: 'orch show <command> [--json]',
+  usage: 'orch show <command> [--json] [--render [-- args]]',
   description: 'Shows one command: where it is defined, its metadata, what it depends on and what depends on it, and its prompt or steps.',
-  options: { json: { type: 'boolean' } },
-  examples: ['orch show milestone/plan', 'orch show milestone:plan', 'orch show milestone.md   # the file, not the folder', 'orch show web#build --json'],
+  options: { json: { type: 'boolean' }, render: { type: 'boolean' } },
+  examples: ['orch show milestone/plan', 'orch show review --render -- src/app.ts   # the exact prompt an agent gets', 'orch show milestone:plan', 'orch show milestone.md   # the file, not the folder', 'orch show web#build --json'],
   async run(argv, io) {
-    const { values, positionals } = parseCommandLine(argv, this.options);
+    const { values, positionals, passthrough } = parseCommandLine(argv, this.options);
     if (positionals.length !== 1) throw new OrchError('usage', 'orch show takes one command name', { hint: 'e.g. orch show milestone/plan' });
     const workspace = await openWorkspace(io.cwd);
     const ids = await resolveNames(workspace, positionals, io);
+    if (values.render) {
+      const { renderPrompt } = await import('@orch/plugins');
+      const { config } = workspace;
+      for (const id of ids) {
+        const command = workspace.registry.commands.get(id)!;
+        if (command.kind !== 'markdown') throw new OrchError('usage', `${id} is not a markdown command: it has no prompt to render`);
+        io.stdout(`${await renderPrompt(command, { root: config.root, args: passthrough, ...config.prompt })}\n`);
+      }
+      return ExitCode.ok;
+    }
     const { graph } = workspace.graph();
     for (const id of ids) {
       const command = workspace.registry.commands.get(id)!;

@@ -88,6 +88,10 @@ export interface OrchConfig {
   pluginTimeout?: string | number;
   /** Gates by name: `false` turns one off, or `{ severity: 'warn', options }`. Front matter `gates:` overrides per command. */
   gates?: Record<string, boolean | { enabled?: boolean; severity?: 'error' | 'warn'; options?: Record<string, unknown> }>;
+  /** How prompts number arguments: `$N` from `positionalBase` (default 1), `$ARGUMENTS[N]` from `indexBase` (default 0). */
+  prompt?: { positionalBase?: 0 | 1; indexBase?: 0 | 1 };
+  /** The agent CLI that runs markdown prompts. Default `{ adapter: 'claude' }` (the `claude` command). */
+  agent?: AgentConfig;
   /** Points of complexity budget a session may spend (simple 1, medium 3, complex 8). Default 100. */
   complexityBudget?: number;
   /** The worker-thread pool for module tasks: threads (default: cores) and heap limit per worker in MB (default 2048). */
@@ -118,6 +122,22 @@ export interface ResolvedConfig {
   workers: { maxThreads?: number; maxHeapMb?: number };
   gates: Record<string, boolean | { enabled?: boolean; severity?: 'error' | 'warn'; options?: Record<string, unknown> }>;
   complexityBudget: number;
+  prompt: { positionalBase: 0 | 1; indexBase: 0 | 1 };
+  agent: AgentConfig;
+}
+
+/** Which headless agent CLI runs prompts, and how. */
+export interface AgentConfig {
+  /** `claude` (`claude -p --output-format json`), `codex` (`codex exec --json`), `gemini` (`gemini -p --output-format json`), or `generic`. */
+  adapter?: 'claude' | 'codex' | 'gemini' | 'generic';
+  /** The executable. Default: the adapter's name. */
+  command?: string;
+  /** For `generic`: the arguments, with {prompt}, {systemPrompt}, {model}, {maxTurns}, {allowedTools} filled in. */
+  args?: string[];
+  /** Model, unless the agent definition or the command names one. */
+  model?: string;
+  /** Extra environment for the agent process. */
+  env?: Record<string, string>;
 }
 
 /** Typed identity helper for `orchestrator.config.ts`. */

@@ -83,6 +83,16 @@ export const configSchema = v.strictObject({
     ),
   ),
   complexityBudget: v.optional(v.pipe(v.number(), v.minValue(0))),
+  prompt: v.optional(v.strictObject({ positionalBase: v.optional(v.picklist([0, 1])), indexBase: v.optional(v.picklist([0, 1])) })),
+  agent: v.optional(
+    v.strictObject({
+      adapter: v.optional(v.picklist(['claude', 'codex', 'gemini', 'generic'])),
+      command: v.optional(v.string()),
+      args: v.optional(v.array(v.string())),
+      model: v.optional(v.string()),
+      env: v.optional(v.record(v.string(), v.string())),
+    }),
+  ),
   workers: v.optional(
     v.strictObject({
       maxThreads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),

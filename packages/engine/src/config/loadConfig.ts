@@ -121,6 +121,8 @@ export function resolveConfig(config: OrchConfig, root: string): ResolvedConfig 
     workers: config.workers ?? {},
     gates: config.gates ?? {},
     complexityBudget: config.complexityBudget ?? 100,
+    prompt: { positionalBase: config.prompt?.positionalBase ?? 1, indexBase: config.prompt?.indexBase ?? 0 },
+    agent: config.agent ?? { adapter: 'claude' },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { CommandDefinition } from '../commands/CommandDefinition.js';
+import type { AgentDefinition, CommandDefinition } from '../commands/CommandDefinition.js';
 import type { PipelineStage } from '../Engine.js';
 
 /** The resources a task is given, from triage (stage 3). */
@@ -44,6 +44,8 @@ export interface TaskContext {
   outsideDependencies: readonly string[];
   /** Every known command, by id (for gates that run other commands). */
   readonly commands: ReadonlyMap<string, CommandDefinition>;
+  /** Agent roles from `.claude/agents`, by name. */
+  readonly agents: ReadonlyMap<string, AgentDefinition>;
   /** Per-task scratch space for plugins (a snapshot taken before execution, agent results). */
   readonly data: Map<string, unknown>;
   /** Points of the session's complexity budget spent by tasks started before this one. */

@@ -71,6 +71,7 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
       budgetSpent: 0,
       budget: engine.config.complexityBudget,
       commands: options.registry.commands,
+      agents: options.registry.agents,
       output(stream, text) {
         log.push({ stream, text });
         engine.emit({ type: 'task-output', id: planned.id, stream, text });

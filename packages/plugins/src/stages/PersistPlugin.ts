@@ -18,6 +18,7 @@ export function persistPlugin() {
       const runId = randomUUID();
       const durations = new Map<string, number>();
       const metrics: object[] = [];
+      const agentCounts = new Map<string, number>();
 
       // Marker writes run beside the next tasks instead of in front of them; the run waits for
       // all of them before it ends. A crash in between only makes a task run again.
@@ -31,6 +32,7 @@ export function persistPlugin() {
       });
 
       engine.hooks.event.tap(PLUGIN_NAME, (event) => {
+        if (event.type === 'agent-finished') agentCounts.set(event.id, (agentCounts.get(event.id) ?? 0) + 1);
         if (event.type !== 'task-finished' || event.outcome.status === 'skipped') return;
         const { outcome } = event;
         metrics.push({
@@ -39,7 +41,7 @@ export function persistPlugin() {
           session: runId,
           execution_time: Math.round(outcome.durationMs),
           memory_usage: process.memoryUsage().rss,
-          agent_count: 0,
+          agent_count: agentCounts.get(outcome.id) ?? 0,
           status: outcome.status === 'succeeded' ? 'completed' : outcome.status,
           ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }),
         });

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { tempRepo } from '../helpers/tempRepo.js';
+import { runOrch } from '../helpers/runOrch.js';
+
+const FAKE_CLAUDE = fileURLToPath(new URL('../fixtures/fake-agent/claude', import.meta.url));
+const events = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+
+const repo = (files: Record<string, string>, agent: object = { command: FAKE_CLAUDE }) =>
+  tempRepo({
+    '.claude/agents/reviewer.md': '---\nname: reviewer\ndescription: reviews\nmodel: opus\n---\nYou review code carefully.\n',
+    '.claude/agents/tester.md': '---\nname: tester\ndescription: tests\ntools: Read, Bash\n---\nYou write tests.\n',
+    'orchestrator.config.json': JSON.stringify({ agent }),
+    ...files,
+  });
+
+describe('prompt rendering', () => {
+  const files = {
+    'notes/context.md': '---\ntitle: ignored front matter\n---\nThe project is a CLI.',
+    '.claude/commands/review/_shared/rules.md': 'Rule: be kind.',
+    '.claude/commands/review/execute.md':
+      '---\ndescription: review\nallowed-tools: Bash(git:*), Read\n---\nReview $ARGUMENTS (first $1, index $ARGUMENTS[0], second $2).\n@_shared/rules.md\nContext: @notes/context.md\nBranch: !`echo main-branch`\nMail me@example.com stays.\n',
+    '.claude/commands/nobash.md': '---\ndescription: x\nallowed-tools: Read\n---\nStatus: !`git status`\n',
+  };
+
+  it('orch show --render prints the exact prompt: arguments, includes, partials and !`cmd`', () => {
+    const run = runOrch(['show', 'review', '--render', '--', 'src/a.ts', 'src/b.ts'], repo(files));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      'Review src/a.ts src/b.ts (first src/a.ts, index src/a.ts, second src/b.ts).\nRule: be kind.\nContext: The project is a CLI.\nBranch: main-branch\nMail me@example.com stays.\n\n',
+    );
+  });
+
+  it('honours a configured index base', () => {
+    const dir = repo(files);
+    const config = JSON.parse(readFileSync(join(dir, 'orchestrator.config.json'), 'utf8'));
+    const based = repo({ ...files, 'orchestrator.config.json': JSON.stringify({ ...config, prompt: { positionalBase: 0, indexBase: 1 } }) });
+    // $1 is the second argument from 0; $ARGUMENTS[0] is before the first from 1; $2 is past the end.
+    expect(runOrch(['show', 'review', '--render', '--', 'a', 'b'], based).stdout).toContain('(first b, index , second )');
+  });
+
+  it('refuses !`cmd` when allowed-tools does not allow Bash', () => {
+    const run = runOrch(['show', 'nobash', '--render'], repo(files));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('nobash: the prompt runs `git status` with !`…`, but allowed-tools does not allow Bash');
+  });
+});
+
+describe('the agent executor', () => {
+  it('deploys one agent process per role in parallel, with its definition, and records the results', () => {
+    const log = join(tempRepo(), 'calls.jsonl');
+    const dir = repo({ '.claude/commands/audit.md': '---\ndescription: audit\ncomplexity: medium\nagents: [reviewer, tester]\nallowed-tools: Read, Grep\n---\nAudit $ARGUMENTS\n' });
+    const run = runOrch(['run', 'audit', '--json', '--', 'src/'], dir, { FAKE_AGENT_LOG: log });
+    expect(run.code).toBe(0);
+    const calls = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { role: string; args: string[] });
+    const byRole = Object.fromEntries(calls.map((c) => [c.role, c.args]));
+    expect(Object.keys(byRole).sort()).toEqual(['reviewer', 'tester']);
+    expect(byRole.reviewer).toEqual(['-p', 'Audit src/\n', '--output-format', 'json', '--max-turns', '25', '--model', 'opus', '--append-system-prompt', 'You review code carefully.', '--allowedTools', 'Read,Grep']);
+    expect(byRole.tester).toContain('You write tests.');
+    const agents = events(run.stdout).filter((e) => e.type === 'agent-finished').map((e) => e.agent);
+    expect(agents.map((a) => [a.role, a.ok, a.costUsd, a.turns, a.sessionId]).sort()).toEqual([
+      ['reviewer', true, 0.0123, 3, 'sess-reviewer'],
+      ['tester', true, 0.0123, 3, 'sess-tester'],
+    ]);
+    const output = events(run.stdout).filter((e) => e.type === 'task-output').map((e) => e.text).join('');
+    expect(output).toContain('[reviewer] done by reviewer');
+    expect(output).toContain('[tester] tester is working');
+  });
+
+  it.each([
+    ['fail', 'agent: could not find the file'],
+    ['max-turns', 'agent: the agent ran out of turns (10)'],
+    ['garbage', 'agent: the agent CLI printed no JSON result (it printed: Welcome to the agent! Please log in.)'],
+    ['exit-mismatch', 'agent: the agent CLI exited with code 2 although its result reported success'],
+  ])('fails the task when the agent %s', (scenario, message) => {
+    const dir = repo({ '.claude/commands/x.md': `---\ndescription: x\n---\nDo it. SCENARIO:${scenario}\n` });
+    const run = runOrch(['run', 'x'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`Failed: x at execute (exit code 1): ${message}`);
+  });
+
+  it('enforces its own time limit on an agent that does not finish', () => {
+    const dir = repo({ '.claude/commands/x.md': '---\ndescription: x\ntimeout: 800ms\n---\nThink. SCENARIO:slow\n' });
+    const run = runOrch(['run', 'x'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('timed out after 800ms');
+  });
+
+  it('names the config key to set when the agent CLI is missing', () => {
+    const dir = repo({ '.claude/commands/x.md': '---\ndescription: x\n---\nDo it.\n' }, { command: '/nonexistent/claude-cli' });
+    const run = runOrch(['run', 'x'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("the agent CLI '/nonexistent/claude-cli' was not found; install it, or set agent.command (and agent.adapter) in orchestrator.config.ts");
+  });
+
+  it('refuses to run a command whose agent role has no definition, with did you mean', () => {
+    const dir = repo({ '.claude/commands/x.md': '---\ndescription: x\nagents: [reviewr]\n---\nDo it.\n' });
+    const run = runOrch(['run', 'x'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("x: agent role 'reviewr' has no definition");
+    expect(run.stderr).toContain("did you mean 'reviewer'?");
+  });
+});
