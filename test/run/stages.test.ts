@@ -110,14 +110,14 @@ describe('stages are plugins', () => {
   it('fails clearly when no executor can run a task', () => {
     const dir = tempRepo({
       '.claude/commands/prompt.md': '---\ndescription: a prompt\n---\nSummarise.\n',
-      'orchestrator.config.json': JSON.stringify({ commands: { empty: { description: 'nothing to run' } } }),
+      'orchestrator.config.json': JSON.stringify({ disablePlugins: ['orch:agent'], commands: { empty: { description: 'nothing to run' } } }),
     });
     const empty = runOrch(['run', 'empty'], dir);
     expect(empty.code).toBe(1);
     expect(empty.stderr).toContain('Failed: empty at deploy: no executor can run empty: it has no run steps, no module and is not a prompt');
     const prompt = runOrch(['run', 'prompt'], dir);
     expect(prompt.code).toBe(1);
-    expect(prompt.stderr).toContain("Failed: prompt at execute: no executor plugin runs 'agent' tasks");
+    expect(prompt.stderr).toContain("Failed: prompt at execute: no executor plugin runs 'agent' tasks; add one, or check disablePlugins");
   });
 
   it('refuses to run when a definition is broken (a timeout that is not a duration)', () => {
