@@ -9,7 +9,7 @@ export default defineConfig({
     alias: { '@orch/engine': source('engine'), '@orch/plugins': source('plugins') },
   },
   test: {
-    include: ['packages/*/src/**/__tests__/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['packages/*/src/**/__tests__/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -1,6 +1,8 @@
 import type { OrchConfig } from '@orch/cli';
 
 export default {
+  // A third-party gate, by package name with options (examples/gate-plugin).
+  plugins: [['orch-gate-bundle-size', { maxKb: 64, files: ['dist/**/*.js'] }]],
   targets: {
     build: { dependsOn: ['^build'], inputs: ['src/**'], outputs: ['dist/**'] },
     test: { dependsOn: ['build'] },

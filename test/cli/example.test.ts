@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { fixtureRepo } from '../helpers/tempRepo.js';
+import { exampleRepo } from '../helpers/tempRepo.js';
 import { runOrch } from '../helpers/runOrch.js';
 
 // The bundled example is what the README's quick start runs; these are its end-to-end tests.
 describe('examples/monorepo', () => {
-  const example = () => fixtureRepo('../../examples/monorepo');
+  const example = () => exampleRepo();
 
   it('validates with its workspace packages, markdown commands, agent and workflow', () => {
     const run = runOrch(['validate'], example());

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -29,6 +30,17 @@ export function writeTree(dir: string, files: FileTree): void {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), content);
   }
+}
+
+/**
+ * A copy of `examples/monorepo` with its gate plugin package installed the way a user has it
+ * (`node_modules/orch-gate-bundle-size`, here a link to `examples/gate-plugin`).
+ */
+export function exampleRepo(): string {
+  const dir = fixtureRepo('../../examples/monorepo');
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  symlinkSync(fileURLToPath(new URL('../../examples/gate-plugin', import.meta.url)), join(dir, 'node_modules', 'orch-gate-bundle-size'), 'dir');
+  return dir;
 }
 
 /** Left out of fixture copies: what a local run of orch or a build leaves behind. */

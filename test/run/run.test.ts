@@ -1,14 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixtureRepo, tempRepo } from '../helpers/tempRepo.js';
+import { exampleRepo, tempRepo } from '../helpers/tempRepo.js';
 import { runOrch } from '../helpers/runOrch.js';
 
 const ndjson = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
 
 describe('orch run on the bundled example', () => {
   it('runs the ci workflow end to end: every package built in dependency order, tested, verified', () => {
-    const dir = fixtureRepo('../../examples/monorepo');
+    const dir = exampleRepo();
     const run = runOrch(['run', 'ci'], dir);
     expect(run.stderr).toContain('Tasks:  11 succeeded (11 total)');
     expect(run.code).toBe(0);
@@ -25,7 +25,7 @@ describe('orch run on the bundled example', () => {
   });
 
   it('--dry-run shows the plan and why each task runs, and runs nothing', () => {
-    const dir = fixtureRepo('../../examples/monorepo');
+    const dir = exampleRepo();
     const run = runOrch(['run', 'release', '--dry-run', '--concurrency', '3'], dir);
     expect(run.code).toBe(0);
     expect(run.stdout.split('\n')[0]).toBe('6 tasks in order, concurrency 3:');
@@ -37,7 +37,7 @@ describe('orch run on the bundled example', () => {
   });
 
   it('--only runs the named task alone, and only once its dependencies have completed before', () => {
-    const dir = fixtureRepo('../../examples/monorepo');
+    const dir = exampleRepo();
     const refused = runOrch(['run', '@demo/core#build', '--only'], dir);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('Failed: @demo/core#build at dependencies: unsatisfied dependency @demo/utils#build: never completed; run `orch run @demo/utils#build` first');
@@ -49,7 +49,7 @@ describe('orch run on the bundled example', () => {
   });
 
   it('--json prints every event as NDJSON', () => {
-    const dir = fixtureRepo('../../examples/monorepo');
+    const dir = exampleRepo();
     const run = runOrch(['run', '@demo/utils#test', '--json'], dir);
     expect(run.code).toBe(0);
     const events = ndjson(run.stdout);

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { fixtureRepo } from '../helpers/tempRepo.js';
+import { exampleRepo } from '../helpers/tempRepo.js';
 import { ORCH_BIN } from '../helpers/runOrch.js';
 
 describe('the live terminal view', () => {
   it('draws running tasks and a progress bar in a real terminal, then the summary', () => {
-    const dir = fixtureRepo('../../examples/monorepo');
+    const dir = exampleRepo();
     // `script` gives orch a pseudo-terminal, as a person's shell would.
     const command = `${process.execPath} ${ORCH_BIN} run ci`;
     const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: '', NO_COLOR: '', COLUMNS: '100' } });
