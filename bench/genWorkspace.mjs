@@ -2,6 +2,7 @@
 // (package i depends on floor((i-1)/2) and floor((i-1)/3), as the shared bench workload), a
 // few ~2 KB source files each, and a `build` script that checks its dependencies were built
 // first and bundles src/ into dist/. Deterministic for the same arguments.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,7 +29,6 @@ export function treeDependencies(n) {
 
 export function generateWorkspace(dir, packages, { files = 3 } = {}) {
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, '.git'), { recursive: true });
   mkdirSync(join(dir, 'scripts'), { recursive: true });
   writeFileSync(join(dir, 'scripts', 'build.mjs'), BUILD);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bench-root', private: true }, null, 2));
@@ -47,5 +47,11 @@ export function generateWorkspace(dir, packages, { files = 3 } = {}) {
       writeFileSync(join(root, 'src', `f${f}.js`), `${text}module.exports.${name(i)}_f${f} = true;\n`);
     }
   }
+  // A real repository, as users have: git status then reads the index (side-effects gate).
+  writeFileSync(join(dir, '.gitignore'), 'dist/\n.orch/\nnode_modules/\n');
+  const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '-A');
+  git('-c', 'user.email=bench@orch', '-c', 'user.name=bench', 'commit', '-qm', 'generated workspace');
   return { deps, names: deps.map((_, i) => name(i)) };
 }

@@ -3,6 +3,7 @@
 //
 //   node bench/run.mjs            all benchmarks
 //   node bench/run.mjs startup    only those whose name contains "startup"
+//   BENCH_SIZES=100 node bench/run.mjs run    the run benchmarks on 100 packages only
 //
 // Figures are wall-clock medians on this machine; compare them with `node -e 0` measured in
 // the same run, never across machines.
@@ -126,7 +127,8 @@ if (want('startup')) {
 if (want('run')) {
   const { generateWorkspace } = await import('./genWorkspace.mjs');
   const cores = (await import('node:os')).availableParallelism();
-  for (const size of [100, 500]) {
+  const sizes = (process.env.BENCH_SIZES ?? '100,500').split(',').map(Number);
+  for (const size of sizes) {
     const dir = join(work, `workspace-${size}`);
     const { names } = generateWorkspace(dir, size);
     const clean = () => {
@@ -153,6 +155,24 @@ if (want('run')) {
     report(`run ${size}: orch run build, cold, concurrency 1`, serial, `(overhead ${((serial - direct) / size).toFixed(1)} ms per task)`);
     const parallel = orchRun(cores);
     report(`run ${size}: orch run build, cold, concurrency ${cores}`, parallel, `(${(parallel / (direct / cores)).toFixed(2)}x the scripts' time / cores)`);
+    if (size === 100) {
+      // What the gates add per task, from the run's own stage events.
+      clean();
+      const result = spawnSync(process.execPath, [orchBin, 'run', 'build', '--concurrency', '1', '--json'], { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+      const stages = {};
+      const cheap = {};
+      for (const line of result.stdout.trim().split('\n')) {
+        const event = JSON.parse(line);
+        if (event.type !== 'task-stage') continue;
+        stages[event.stage] = (stages[event.stage] ?? 0) + event.durationMs;
+        for (const verdict of event.verdicts ?? []) cheap[verdict.gate] = (cheap[verdict.gate] ?? 0) + (verdict.durationMs ?? 0);
+      }
+      const perTask = (ms) => `${(ms / size).toFixed(2)} ms per task`;
+      report(`gates ${size}: pre-execution gates (5)`, (stages.preGates ?? 0) / size, perTask(stages.preGates ?? 0));
+      report(`gates ${size}: snapshot before execution (deploy)`, (stages.deploy ?? 0) / size, perTask(stages.deploy ?? 0));
+      report(`gates ${size}: post-execution gates incl. git status`, (stages.postValidate ?? 0) / size, perTask(stages.postValidate ?? 0));
+      for (const [gate, ms] of Object.entries(cheap).sort()) console.log(`    ${gate.padEnd(30)} ${(ms / size).toFixed(3)} ms per task`);
+    }
     if (size === 100 || process.env.BENCH_FULL) {
       clean();
       const pnpm = await timeIt(1, () => {

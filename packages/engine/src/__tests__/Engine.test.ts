@@ -102,6 +102,33 @@ describe('defineGate', () => {
   });
 });
 
+describe('defineGate failures and settings', () => {
+  const task = (gates?: Record<string, unknown>) =>
+    ({ id: 't', args: [], signal: new AbortController().signal, command: { metadata: { agents: [], extra: {}, ...(gates ? { gates } : {}) } } }) as unknown as TaskContext;
+  const verdictsOf = async (gate: Parameters<typeof defineGate>[0], config: Record<string, unknown> = {}, gates?: Record<string, unknown>) => {
+    const e = new Engine({ config: { ...resolveConfig({}, '/repo'), gates: config as never } });
+    await e.use([defineGate(gate)]);
+    const verdicts: GateVerdict[] = [];
+    await e.hooks.preGates.promise({ task: task(gates), stage: 'preGates', metrics: new Map(), report: (v) => void verdicts.push(v) });
+    return verdicts.map(({ durationMs: _ms, ...v }) => v);
+  };
+
+  it('a gate that throws fails under its name', async () => {
+    expect(await verdictsOf({ name: 'acme:flaky', stage: 'pre', check: () => { throw new Error('service unavailable'); } })).toEqual([{ gate: 'acme:flaky', status: 'fail', message: 'service unavailable' }]);
+  });
+
+  it('a gate that does not answer within its time limit fails under its name', async () => {
+    expect(await verdictsOf({ name: 'acme:stuck', stage: 'pre', timeoutMs: 50, check: () => new Promise(() => {}) })).toEqual([{ gate: 'acme:stuck', status: 'fail', message: 'gate did not answer within 50 ms' }]);
+  });
+
+  it('config turns a gate off or to warn; front matter overrides the config', async () => {
+    const failing = { name: 'acme:strict', stage: 'pre' as const, check: () => ({ status: 'fail' as const, message: 'nope' }) };
+    expect(await verdictsOf(failing, { 'acme:strict': false })).toEqual([]);
+    expect(await verdictsOf(failing, { 'acme:strict': { severity: 'warn' } })).toEqual([{ gate: 'acme:strict', status: 'warn', message: 'nope (severity: warn)' }]);
+    expect(await verdictsOf(failing, { 'acme:strict': false }, { 'acme:strict': true })).toEqual([{ gate: 'acme:strict', status: 'fail', message: 'nope' }]);
+  });
+});
+
 describe('resolvePlugins', () => {
   const builtins = [definePlugin({ name: 'orch:a', apply() {} }), definePlugin({ name: 'orch:b', apply() {} })];
   const base = { defaults: builtins, preset: true, disable: [] as string[], fromDir: '/repo', specs: [] };

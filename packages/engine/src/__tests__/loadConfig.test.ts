@@ -139,6 +139,16 @@ describe('plugins declared by package name', () => {
     expect((error as { hint: string }).hint).toContain('pnpm add -D orch-gate-missing');
   });
 
+  it('refuses a package that exports no plugin or gate', async () => {
+    const dir = tempRepo({
+      'node_modules/orch-gate-empty/package.json': JSON.stringify({ name: 'orch-gate-empty', type: 'module', main: 'index.js' }),
+      'node_modules/orch-gate-empty/index.js': 'export const version = 1;\n',
+    });
+    const error = await resolvePlugins({ defaults: [], preset: true, specs: ['orch-gate-empty'], disable: [], fromDir: dir }).catch((e: unknown) => e as Error);
+    expect(isOrchError(error, 'plugin-invalid')).toBe(true);
+    expect((error as Error).message).toBe("config plugins[0] ('orch-gate-empty') is not a plugin");
+  });
+
   it('reports options the plugin rejects', async () => {
     const dir = tempRepo(pluginPackage);
     const error = await resolvePlugins({ defaults: [], preset: true, specs: [['orch-gate-size', { max: 'ten' }]], disable: [], fromDir: dir }).catch((e: unknown) => e as Error);

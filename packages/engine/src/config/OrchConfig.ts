@@ -19,6 +19,8 @@ export interface TargetConfig {
   resources?: Record<string, number>;
   /** Per-task time limit: `30s`, `5m`, or milliseconds. */
   timeout?: string | number;
+  /** Gate settings for these tasks (`{ 'orch:side-effects': false }`), over the config's `gates`. */
+  gates?: Record<string, boolean | { enabled?: boolean; severity?: 'error' | 'warn'; options?: Record<string, unknown> }>;
 }
 
 /** A step of a config command or workflow. A bare string in `steps` names a command to run. */

@@ -15,7 +15,13 @@ const step = v.strictObject({
   compensate: v.optional(v.string()),
 });
 
+const gateSettings = v.record(
+  v.string(),
+  v.union([v.boolean(), v.strictObject({ enabled: v.optional(v.boolean()), severity: v.optional(v.picklist(['error', 'warn'])), options: v.optional(v.record(v.string(), v.unknown())) })]),
+);
+
 const target = v.strictObject({
+  gates: v.optional(gateSettings),
   dependsOn: v.optional(stringList),
   inputs: v.optional(stringList),
   outputs: v.optional(stringList),
@@ -73,15 +79,7 @@ export const configSchema = v.strictObject({
   resources: v.optional(v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
   concurrency: v.optional(v.union([v.pipe(v.number(), v.integer(), v.minValue(1)), v.pipe(v.string(), v.regex(/^\d+%?$/, 'a number or a percentage such as 50%'))])),
   pluginTimeout: v.optional(duration),
-  gates: v.optional(
-    v.record(
-      v.string(),
-      v.union([
-        v.boolean(),
-        v.strictObject({ enabled: v.optional(v.boolean()), severity: v.optional(v.picklist(['error', 'warn'])), options: v.optional(v.record(v.string(), v.unknown())) }),
-      ]),
-    ),
-  ),
+  gates: v.optional(gateSettings),
   complexityBudget: v.optional(v.pipe(v.number(), v.minValue(0))),
   prompt: v.optional(v.strictObject({ positionalBase: v.optional(v.picklist([0, 1])), indexBase: v.optional(v.picklist([0, 1])) })),
   agent: v.optional(

@@ -58,6 +58,7 @@ function scriptCommands(project: Project, config: ResolvedConfig, locate: PathLo
         ...(target?.weight === undefined ? {} : { weight: target.weight }),
         ...(target?.resources === undefined ? {} : { resources: target.resources }),
         ...(timeout === undefined ? {} : { timeout }),
+        ...(target?.gates === undefined ? {} : { gates: target.gates }),
       },
       steps,
     });
