@@ -124,6 +124,23 @@ describe('post-execution gates', () => {
     expect(loose.stderr).toContain('⚠ orch:side-effects: changed files, and no outputs are declared: loose.txt');
   });
 
+  it('side effects: package scripts opt in per target', () => {
+    const files = (gates: object) =>
+      committed(
+        tempRepo({
+          '.gitignore': '.orch/\n',
+          'package.json': JSON.stringify({ name: 'app', scripts: { build: 'echo x > stray.txt' } }),
+          'orchestrator.config.json': JSON.stringify({ targets: { build: { outputs: ['dist/**'], ...gates } } }),
+        }),
+      );
+    const off = runOrch(['run', 'app#build'], files({}));
+    expect(off.code).toBe(0);
+    expect(off.stderr).not.toContain('orch:side-effects');
+    const on = runOrch(['run', 'app#build'], files({ gates: { 'orch:side-effects': true } }));
+    expect(on.code).toBe(1);
+    expect(on.stderr).toContain('orch:side-effects: changed outside the declared outputs: stray.txt');
+  });
+
   it('state consistency: a corrupt state file fails the task after it runs', () => {
     const dir = tempRepo({ '.claude/commands/x.md': command('description: x\nrun: echo hi'), '.orch/durations.json': '{ broken' });
     const run = runOrch(['run', 'x'], dir);

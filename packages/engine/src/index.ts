@@ -52,7 +52,7 @@ export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';
 
 export type { Plugin, PluginSpec, PluginFactory } from './plugin/Plugin.js';
 export { definePlugin } from './plugin/definePlugin.js';
-export { defineGate, gateSetting } from './plugin/defineGate.js';
+export { defineGate, gateSetting, gateApplies } from './plugin/defineGate.js';
 export type { GateDefinition, GateStage, GateCheckContext, OptionsSchema } from './plugin/defineGate.js';
 export { resolvePlugins } from './plugin/resolvePlugins.js';
 export type { ResolvePluginsOptions } from './plugin/resolvePlugins.js';

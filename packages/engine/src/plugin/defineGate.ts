@@ -32,8 +32,8 @@ export interface GateDefinition<Options = Record<string, unknown>> {
   defaults?: Partial<Options>;
   /** Time limit for `check` in ms. Default 30,000. */
   timeoutMs?: number;
-  /** Off unless turned on in the config or front matter. Default false (on). */
-  optIn?: boolean;
+  /** Off unless turned on in the config, target or front matter; or a test of the task for that. Default false (on). */
+  optIn?: boolean | ((task: GateContext['task']) => boolean);
   /** The verdict; a thrown error or a time-out is a `fail` naming the gate. */
   check(context: GateCheckContext<Options>): Omit<GateVerdict, 'gate'> | undefined | Promise<Omit<GateVerdict, 'gate'> | undefined>;
 }
@@ -76,7 +76,7 @@ export function defineGate<Options = Record<string, unknown>>(gate: GateDefiniti
       }
       engine.hooks[HOOK_OF_STAGE[gate.stage]].tapPromise(gate.name, async (context) => {
         const setting = gateSetting(configured, context.task.command.metadata.gates?.[gate.name]);
-        if (setting.enabled === false || (gate.optIn && setting.enabled !== true)) return;
+        if (!gateApplies(gate, context.task, setting.enabled)) return;
         const started = performance.now();
         const options = { ...(gate.defaults ?? {}), ...setting.options } as Options;
         const problem = gate.options ? validateOptions(gate, options) : undefined;
@@ -95,6 +95,13 @@ export function defineGate<Options = Record<string, unknown>>(gate: GateDefiniti
       });
     },
   };
+}
+
+/** Whether a gate runs for a task: its setting if any, else on unless the gate is opt-in (for that task). */
+export function gateApplies(gate: Pick<GateDefinition<never>, 'optIn'>, task: GateContext['task'], enabled: boolean | undefined): boolean {
+  if (enabled !== undefined) return enabled;
+  const optIn = typeof gate.optIn === 'function' ? gate.optIn(task) : gate.optIn === true;
+  return !optIn;
 }
 
 function validateOptions(gate: { options?: OptionsSchema }, options: unknown): string | undefined {

@@ -1,5 +1,5 @@
 import { dirname, join, relative } from 'node:path';
-import { defineGate, definePlugin, gateSetting, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
+import { defineGate, definePlugin, gateApplies, gateSetting, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
 import picomatch from 'picomatch';
 import * as v from 'valibot';
 import { changedPaths, worktreeSnapshot, type WorktreeSnapshot } from './worktreeSnapshot.js';
@@ -31,6 +31,10 @@ class Snapshots {
 }
 
 /**
+ * On by default for markdown, config and workflow commands (where unexpected writes are the
+ * risk: agents, ad-hoc steps); opt-in for package scripts, the monorepo hot path, where one
+ * `git status` per task is most of orch's own cost (`targets.build.gates: { 'orch:side-effects': true }`).
+ *
  * Post-execution: files the task changed outside its declared outputs, from a worktree snapshot
  * (git index and status) taken right before execution and compared after. A change that
  * matches the outputs of a task that ran at the same time is that task's. Without declared
@@ -42,6 +46,7 @@ export function sideEffectsGate() {
     stage: 'post',
     description: 'no files changed outside the declared outputs',
     options: v.strictObject({ ignore: v.optional(v.array(v.string())) }),
+    optIn: (task) => task.command.kind === 'script',
     async check({ task, options }) {
       const before = (await task.data.get(SNAPSHOT)) as WorktreeSnapshot | undefined;
       if (!before) return { status: 'pass', message: 'not a git repository: nothing to compare' };
@@ -70,7 +75,7 @@ export function sideEffectsGate() {
       // The snapshot is taken in stage 6 (deploy), before any of the task's work starts.
       engine.hooks.deploy.tapPromise({ name: NAME, stage: STAGE_ORDER.early }, async (task) => {
         const setting = gateSetting(engine.config.gates[NAME], task.command.metadata.gates?.[NAME]);
-        if (setting.enabled === false) return undefined;
+        if (!gateApplies(gate.gate, task, setting.enabled)) return undefined;
         const witnesses = new Map(running);
         task.data.set(WITNESSES, witnesses);
         running.set(task.id, task);
