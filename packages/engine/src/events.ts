@@ -24,6 +24,10 @@ export interface TaskOutcome {
   error?: string;
   /** The last lines it printed, for the failure summary. */
   tail?: string[];
+  /** Restored from the cache instead of run. */
+  cached?: 'local' | 'remote';
+  /** The task's hash, when the cache computed one. */
+  hash?: string;
 }
 
 /** What one agent process of a task did. */

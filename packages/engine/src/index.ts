@@ -46,8 +46,8 @@ export { findCycles } from './graph/findCycles.js';
 export type { TaskEdge, TaskGraph, TaskNode } from './graph/TaskGraph.js';
 
 export { defineConfig } from './config/OrchConfig.js';
-export type { OrchConfig, AgentConfig, ResolvedConfig, TargetConfig, CommandConfig, WorkflowConfig, StepConfig } from './config/OrchConfig.js';
-export { loadConfig, resolveConfig, repositoryRoot, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
+export type { OrchConfig, AgentConfig, CacheConfig, CacheAccess, RemoteCacheConfig, ResolvedCacheConfig, ResolvedConfig, TargetConfig, CommandConfig, WorkflowConfig, StepConfig } from './config/OrchConfig.js';
+export { loadConfig, resolveConfig, parseSize, repositoryRoot, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';
 
 export type { Plugin, PluginSpec, PluginFactory } from './plugin/Plugin.js';

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { ExitCode, OrchError, planRun, runTasks, type ContinueMode, type EngineOutput, type PlannedTask } from '@orch/engine';
+import { ExitCode, OrchError, planRun, runTasks, type CacheAccess, type ContinueMode, type EngineOutput, type PlannedTask, type ResolvedCacheConfig } from '@orch/engine';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
@@ -21,6 +21,8 @@ export const runCommand: CliCommand = {
     only: { type: 'boolean' },
     json: { type: 'boolean' },
     reporter: { type: 'string' },
+    force: { type: 'boolean' },
+    cache: { type: 'string' },
   },
   examples: [
     'orch run build                     # build in every package, dependencies first',
@@ -30,6 +32,8 @@ export const runCommand: CliCommand = {
     'orch run release --dry-run         # the plan and why each task runs',
     'orch run web#build --only          # no dependencies (they must have completed before)',
     'orch run quality/verify -- src/    # arguments for the task',
+    'orch run build --force             # ignore cache hits (and store again)',
+    'orch run build --cache=local:r,remote:rw',
   ],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(
@@ -45,6 +49,7 @@ export const runCommand: CliCommand = {
     const output = engineOutput(io, values);
     const workspace = await openWorkspace(io.cwd, output);
     const concurrency = parseConcurrency((values.concurrency as string | undefined) ?? workspace.config.concurrency);
+    applyCacheFlags(workspace.config.cache, values);
     const { graph, diagnostics } = workspace.graph();
     const problems = [...workspace.diagnostics, ...diagnostics].filter((d) => d.severity === 'error');
     if (problems.length > 0) {
@@ -80,6 +85,7 @@ export const runCommand: CliCommand = {
       const summary = await runTasks(workspace.engine, {
         plan,
         registry: workspace.registry,
+        graph,
         args: passthrough,
         requested: new Set(roots.keys()),
         only: values.only === true,
@@ -113,6 +119,21 @@ function engineOutput(io: CliIO, values: Record<string, unknown>): EngineOutput 
     columns: process.stderr.columns || Number(process.env.COLUMNS) || 100,
     cwd: io.cwd,
   };
+}
+
+/** `--force`, and `--cache=local:rw,remote:r` (each `rw`, `r`, `w` or `off`). */
+function applyCacheFlags(cache: ResolvedCacheConfig, values: Record<string, unknown>): void {
+  if (values.force) cache.force = true;
+  const spec = values.cache as string | undefined;
+  if (spec === undefined) return;
+  for (const part of spec.split(',')) {
+    const [where, access] = part.split(':');
+    if (!['rw', 'r', 'w', 'off'].includes(access ?? '') || (where !== 'local' && where !== 'remote')) {
+      throw new OrchError('usage', `--cache=${spec}: '${part}' is not <local|remote>:<rw|r|w|off>`, { hint: 'e.g. --cache=local:rw,remote:r' });
+    }
+    if (where === 'local') cache.local = access as CacheAccess;
+    else if (cache.remote) cache.remote.access = access as CacheAccess;
+  }
 }
 
 /** `4`, `50%` (of the cores, at least 1); default: the number of cores. */

@@ -94,6 +94,8 @@ export interface OrchConfig {
   prompt?: { positionalBase?: 0 | 1; indexBase?: 0 | 1 };
   /** The agent CLI that runs markdown prompts. Default `{ adapter: 'claude' }` (the `claude` command). */
   agent?: AgentConfig;
+  /** The task cache. */
+  cache?: CacheConfig;
   /** Points of complexity budget a session may spend (simple 1, medium 3, complex 8). Default 100. */
   complexityBudget?: number;
   /** The worker-thread pool for module tasks: threads (default: cores) and heap limit per worker in MB (default 2048). */
@@ -126,6 +128,49 @@ export interface ResolvedConfig {
   complexityBudget: number;
   prompt: { positionalBase: 0 | 1; indexBase: 0 | 1 };
   agent: AgentConfig;
+  cache: ResolvedCacheConfig;
+}
+
+/** Read (`r`) and write (`w`) access to a cache, or `off`. */
+export type CacheAccess = 'rw' | 'r' | 'w' | 'off';
+
+/** The cache, local and remote. */
+export interface CacheConfig {
+  /** Folder of the local cache, relative to the root. Default `<stateDir>/cache`. */
+  dir?: string;
+  /** How long an entry is used (`7d`); default: until evicted. */
+  ttl?: string | number;
+  /** Size bound of the local cache (`5GB`, `500MB`); least recently used entries go first. Default 5GB. */
+  maxSize?: string | number;
+  /** Local cache access. Default `rw`. */
+  local?: CacheAccess;
+  /** A Turborepo-compatible remote cache. */
+  remote?: RemoteCacheConfig;
+}
+
+export interface RemoteCacheConfig {
+  /** Server address, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  /** Name of the environment variable with the Bearer token. Default `ORCH_REMOTE_CACHE_TOKEN` (then `TURBO_TOKEN`). */
+  tokenEnv?: string;
+  /** Team (`teamId` query), or `team_…`/slug. */
+  team?: string;
+  /** Sign artifacts with HMAC-SHA256, the key read from this environment variable; unsigned or badly signed downloads are refused. */
+  signatureKeyEnv?: string;
+  /** Remote access. Default `rw`. */
+  access?: CacheAccess;
+  /** Time limit for one request. Default `10s`. */
+  timeout?: string | number;
+}
+
+export interface ResolvedCacheConfig {
+  dir: string;
+  ttlMs?: number;
+  maxBytes: number;
+  local: CacheAccess;
+  remote?: RemoteCacheConfig & { access: CacheAccess; timeoutMs: number };
+  /** `--force`: ignore hits, run and store again. */
+  force: boolean;
 }
 
 /** Which headless agent CLI runs prompts, and how. */

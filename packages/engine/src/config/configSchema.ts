@@ -81,6 +81,24 @@ export const configSchema = v.strictObject({
   pluginTimeout: v.optional(duration),
   gates: v.optional(gateSettings),
   complexityBudget: v.optional(v.pipe(v.number(), v.minValue(0))),
+  cache: v.optional(
+    v.strictObject({
+      dir: v.optional(v.string()),
+      ttl: v.optional(duration),
+      maxSize: v.optional(v.union([v.pipe(v.number(), v.minValue(0)), v.pipe(v.string(), v.regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB)?$/i, 'a size such as 500MB or 5GB'))])),
+      local: v.optional(v.picklist(['rw', 'r', 'w', 'off'])),
+      remote: v.optional(
+        v.strictObject({
+          url: v.pipe(v.string(), v.url()),
+          tokenEnv: v.optional(v.string()),
+          team: v.optional(v.string()),
+          signatureKeyEnv: v.optional(v.string()),
+          access: v.optional(v.picklist(['rw', 'r', 'w', 'off'])),
+          timeout: v.optional(duration),
+        }),
+      ),
+    }),
+  ),
   prompt: v.optional(v.strictObject({ positionalBase: v.optional(v.picklist([0, 1])), indexBase: v.optional(v.picklist([0, 1])) })),
   agent: v.optional(
     v.strictObject({

@@ -11,7 +11,7 @@ import { textLocator, yamlLocator, type PathLocator } from '../diagnostics/yamlL
 import { OrchError } from '../OrchError.js';
 import { parseDuration } from '../parseDuration.js';
 import { configKeys, configSchema } from './configSchema.js';
-import type { OrchConfig, ResolvedConfig } from './OrchConfig.js';
+import type { OrchConfig, ResolvedCacheConfig, ResolvedConfig } from './OrchConfig.js';
 
 const MODULE_NAME = 'orch';
 
@@ -123,6 +123,29 @@ export function resolveConfig(config: OrchConfig, root: string): ResolvedConfig 
     complexityBudget: config.complexityBudget ?? 100,
     prompt: { positionalBase: config.prompt?.positionalBase ?? 1, indexBase: config.prompt?.indexBase ?? 0 },
     agent: config.agent ?? { adapter: 'claude' },
+    cache: resolveCache(config, config.stateDir ?? '.orch'),
+  };
+}
+
+/** Bytes from `500MB`, `5GB`, or a number of bytes. */
+export function parseSize(value: string | number): number {
+  if (typeof value === 'number') return value;
+  const match = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB)?$/i.exec(value.trim());
+  if (!match) return Number.NaN;
+  const unit = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 }[(match[2] ?? 'B').toUpperCase() as 'B'];
+  return Math.round(Number(match[1]) * unit);
+}
+
+function resolveCache(config: OrchConfig, stateDir: string): ResolvedCacheConfig {
+  const cache = config.cache ?? {};
+  const ttlMs = cache.ttl === undefined ? undefined : parseDuration(cache.ttl);
+  return {
+    dir: cache.dir ?? `${stateDir}/cache`,
+    ...(ttlMs === undefined ? {} : { ttlMs }),
+    maxBytes: parseSize(cache.maxSize ?? '5GB'),
+    local: cache.local ?? 'rw',
+    ...(cache.remote ? { remote: { ...cache.remote, access: cache.remote.access ?? 'rw', timeoutMs: parseDuration(cache.remote.timeout ?? '10s') ?? 10_000 } } : {}),
+    force: false,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { AgentDefinition, CommandDefinition } from '../commands/CommandDefinition.js';
+import type { TaskGraph } from '../graph/TaskGraph.js';
 import type { PipelineStage } from '../Engine.js';
 
 /** The resources a task is given, from triage (stage 3). */
@@ -44,6 +45,8 @@ export interface TaskContext {
   outsideDependencies: readonly string[];
   /** Every known command, by id (for gates that run other commands). */
   readonly commands: ReadonlyMap<string, CommandDefinition>;
+  /** The whole task graph (dependencies of dependencies, for hashing). */
+  readonly graph: TaskGraph;
   /** Agent roles from `.claude/agents`, by name. */
   readonly agents: ReadonlyMap<string, AgentDefinition>;
   /** Per-task scratch space for plugins (a snapshot taken before execution, agent results). */

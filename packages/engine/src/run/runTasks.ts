@@ -1,4 +1,5 @@
 import type { CommandRegistry } from '../commands/CommandRegistry.js';
+import type { TaskGraph } from '../graph/TaskGraph.js';
 import { didYouMean } from '../diagnostics/closestMatches.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { Engine } from '../Engine.js';
@@ -10,6 +11,7 @@ import { Scheduler, type ContinueMode } from '../scheduler/Scheduler.js';
 export interface RunOptions {
   plan: readonly PlannedTask[];
   registry: CommandRegistry;
+  graph: TaskGraph;
   /** Arguments after `--`, given to the tasks the user named. */
   args: readonly string[];
   requested: ReadonlySet<string>;
@@ -71,6 +73,7 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
       budgetSpent: 0,
       budget: engine.config.complexityBudget,
       commands: options.registry.commands,
+      graph: options.graph,
       agents: options.registry.agents,
       output(stream, text) {
         log.push({ stream, text });
@@ -257,6 +260,10 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: { spent
     if (stage !== undefined && status !== 'succeeded') outcome.stage = stage;
     if (error !== undefined) outcome.error = error;
     if (status === 'failed') outcome.tail = tailLines(context.log);
+    const cached = context.data.get('orch:cached') as TaskOutcome['cached'];
+    if (cached && status === 'succeeded') outcome.cached = cached;
+    const hash = context.data.get('orch:hash') as string | undefined;
+    if (hash) outcome.hash = hash;
     return outcome;
   }
 }

@@ -62,3 +62,6 @@ async function importModule(path: string): Promise<unknown> {
   }
   return import(pathToFileURL(path).href);
 }
+
+/** Built-in CPU work in the same pool: git blob ids of files (for task hashes). */
+export { hashFilesHere as hashFiles } from '../cache/gitBlobHash.js';

@@ -36,7 +36,7 @@ export function renderGateReport(report: GateReport, chalk: ChalkInstance): stri
 /** One line for a finished task. */
 export function outcomeLine(outcome: TaskOutcome, chalk: ChalkInstance, gates: readonly GateReport[] = []): string {
   const counts = gates.map((g) => `${g.verdicts.filter((v) => v.status !== 'fail').length}/${g.verdicts.length}`);
-  const time = chalk.dim(`(${formatMs(outcome.durationMs)}${counts.length > 0 ? `, gates ${counts.join(' · ')}` : ''})`);
+  const time = chalk.dim(`(${outcome.cached ? `cached ${outcome.cached}, ` : ''}${formatMs(outcome.durationMs)}${counts.length > 0 ? `, gates ${counts.join(' · ')}` : ''})`);
   switch (outcome.status) {
     case 'succeeded':
       return `${chalk.green('✔')} ${outcome.id} ${time}`;
@@ -52,7 +52,8 @@ export function outcomeLine(outcome: TaskOutcome, chalk: ChalkInstance, gates: r
 /** The end-of-run summary: counts, time, and each failure with its exit code and last lines. */
 export function renderSummary(summary: RunSummary, chalk: ChalkInstance): string {
   const total = summary.tasks.length;
-  const parts = [chalk.green(`${summary.succeeded} succeeded`)];
+  const cached = summary.tasks.filter((t) => t.cached).length;
+  const parts = [chalk.green(`${summary.succeeded} succeeded${cached > 0 ? ` (${cached} cached)` : ''}`)];
   if (summary.failed > 0) parts.push(chalk.red(`${summary.failed} failed`));
   if (summary.skipped > 0) parts.push(chalk.dim(`${summary.skipped} skipped`));
   if (summary.cancelled > 0) parts.push(chalk.yellow(`${summary.cancelled} stopped`));

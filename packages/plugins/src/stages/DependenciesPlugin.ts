@@ -1,28 +1,45 @@
 import { join } from 'node:path';
 import { definePlugin, OrchError } from '@orch/engine';
+import { explainChanges } from '../cache/explainChanges.js';
+import { HashRecords } from '../cache/hashRecords.js';
+import { taskHasherFor } from '../cache/taskHasherFor.js';
 import { TaskHistory } from '../state/TaskHistory.js';
 
 const PLUGIN_NAME = 'orch:dependencies';
 
 /**
  * Stage 4, dependencies: a dependency run in this session must not have been cancelled; with
- * `--only`, a dependency outside the run counts as satisfied only if it completed before
- * (a completion marker exists). Otherwise: "unsatisfied dependency X, run `orch run X`".
+ * `--only`, a dependency outside the run counts as satisfied only if it completed before and
+ * its marker's hash still matches its inputs. Otherwise: "unsatisfied dependency X: inputs
+ * changed since it last ran (changed: src/a.ts), run `orch run X`".
  */
 export function dependenciesPlugin() {
   return definePlugin({
     name: PLUGIN_NAME,
     apply(engine) {
       const history = new TaskHistory(join(engine.config.root, engine.config.stateDir));
+      const records = new HashRecords(join(engine.config.root, engine.config.stateDir));
       engine.hooks.dependencies.tapPromise(PLUGIN_NAME, async (task) => {
         for (const [id, status] of task.dependencies) {
           if (status === 'cancelled' || status === 'skipped') throw new OrchError('stage-failed', `dependency ${id} did not run (${status})`);
         }
         if (!task.only) return;
         const unsatisfied: string[] = [];
-        for (const id of task.outsideDependencies) if (!(await history.readMarker(id))) unsatisfied.push(id);
+        for (const id of task.outsideDependencies) {
+          const marker = await history.readMarker(id);
+          if (!marker) {
+            unsatisfied.push(`${id}: never completed`);
+            continue;
+          }
+          if (!marker.hash) continue;
+          const now = await taskHasherFor(engine, task).hash(id);
+          if (now.hash === marker.hash) continue;
+          const changes = explainChanges((await records.read(id))?.inputs, now.inputs);
+          unsatisfied.push(`${id}: inputs changed since it last ran (${changes.slice(0, 3).join(', ')}${changes.length > 3 ? ', …' : ''})`);
+        }
         if (unsatisfied.length > 0) {
-          throw new OrchError('stage-failed', `unsatisfied dependenc${unsatisfied.length === 1 ? 'y' : 'ies'} ${unsatisfied.join(', ')}: never completed; run \`orch run ${unsatisfied[0]}\` first, or run without --only`);
+          const first = unsatisfied[0]!.slice(0, unsatisfied[0]!.indexOf(':'));
+          throw new OrchError('stage-failed', `unsatisfied dependenc${unsatisfied.length === 1 ? 'y' : 'ies'} ${unsatisfied.join('; ')}; run \`orch run ${first}\` first, or run without --only`);
         }
       });
     },

@@ -26,7 +26,8 @@ export function persistPlugin() {
       engine.hooks.persist.tap(PLUGIN_NAME, (task) => {
         const durationMs = task.result?.durationMs ?? 0;
         durations.set(task.id, durationMs);
-        const write = history.writeMarker({ id: task.id, completedAt: new Date().toISOString(), runId, durationMs });
+        const hash = task.data.get('orch:hash') as string | undefined;
+        const write = history.writeMarker({ id: task.id, completedAt: new Date().toISOString(), runId, durationMs, ...(hash ? { hash } : {}) });
         pending.add(write);
         void write.finally(() => pending.delete(write)).catch(() => undefined);
       });

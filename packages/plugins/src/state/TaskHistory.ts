@@ -9,6 +9,8 @@ export interface CompletionMarker {
   completedAt: string;
   runId: string;
   durationMs: number;
+  /** The task's hash when it completed; a marker whose hash no longer matches is not trusted. */
+  hash?: string;
 }
 
 /**

@@ -1,0 +1,86 @@
+import { dirname, join, resolve } from 'node:path';
+import { definePlugin, STAGE_ORDER, type TaskContext } from '@orch/engine';
+import { HashRecords } from './hashRecords.js';
+import { LocalCache, type CacheEntry } from './LocalCache.js';
+import { taskHasherFor } from './taskHasherFor.js';
+
+const PLUGIN_NAME = 'orch:cache-local';
+const ENTRY = 'orch:cache-entry';
+
+/** Where a task's outputs live: its package folder, or the root. */
+export function taskFolder(task: TaskContext): string {
+  return task.command.kind === 'script' ? dirname(task.command.location.file) : task.root;
+}
+
+/** Whether a task may use the cache at all (`cache: false` opts out). */
+export function cacheable(task: TaskContext): boolean {
+  return task.command.metadata.cache !== false;
+}
+
+/**
+ * The local cache (stage 6 and 10). Before execution: hash the task; on a hit, restore its
+ * outputs and replay its logs instead of running it (the `cache` executor). After a success:
+ * store outputs, logs, exit status and duration, and record the hash inputs for `orch explain`.
+ */
+export function localCachePlugin() {
+  return definePlugin({
+    name: PLUGIN_NAME,
+    apply(engine) {
+      const settings = engine.config.cache;
+      const cache = new LocalCache(resolve(engine.config.root, settings.dir));
+      const records = new HashRecords(join(engine.config.root, engine.config.stateDir));
+
+      engine.hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 100 }, async (task) => {
+        const { hash, inputs } = await taskHasherFor(engine, task).hash(task.id);
+        task.data.set('orch:hash', hash);
+        task.data.set('orch:hash-inputs', inputs);
+        if (!cacheable(task) || settings.force || !settings.local.includes('r')) return undefined;
+        const entry = await cache.get(hash, (problem) => engine.emit({ type: 'warning', message: `${task.id}: discarded a corrupt cache entry (${problem.reason})`, source: PLUGIN_NAME }));
+        if (!entry || entry.meta.exitCode !== 0) return undefined;
+        try {
+          await cache.restore(entry, taskFolder(task));
+        } catch (error) {
+          engine.emit({ type: 'warning', message: `${task.id}: cache entry not restored: ${(error as Error).message}; running the task`, source: PLUGIN_NAME });
+          await cache.remove(hash).catch(() => undefined);
+          return undefined;
+        }
+        task.data.set(ENTRY, entry);
+        task.data.set('orch:cached', 'local');
+        return { executor: 'cache' };
+      });
+
+      // Replays the logs of a restored entry, colours and all.
+      engine.hooks.execute.for('cache').tap(PLUGIN_NAME, (task) => {
+        const entry = task.data.get(ENTRY) as CacheEntry | undefined;
+        if (!entry) return undefined;
+        for (const line of entry.log) task.output(line.stream, line.text);
+        return { exitCode: entry.meta.exitCode, durationMs: 0, completedSteps: task.command.steps.filter((step) => step.run !== undefined).length };
+      });
+
+      engine.hooks.persist.tapPromise(PLUGIN_NAME, async (task) => {
+        const hash = task.data.get('orch:hash') as string | undefined;
+        const inputs = task.data.get('orch:hash-inputs');
+        if (!hash || !task.result) return;
+        await records.write(task.id, hash, inputs as never);
+        if (task.data.get('orch:cached') || !cacheable(task) || !settings.local.includes('w')) return;
+        try {
+          const stored = await cache.put({
+            hash,
+            taskId: task.id,
+            folder: taskFolder(task),
+            outputs: task.command.metadata.outputs ?? [],
+            log: [...task.log],
+            exitCode: task.result.exitCode,
+            durationMs: task.result.durationMs,
+            ...(settings.ttlMs ? { ttlMs: settings.ttlMs } : {}),
+            inputs,
+          });
+          for (const pattern of stored.unmatched) engine.emit({ type: 'warning', message: `${task.id}: output '${pattern}' matched no file`, source: PLUGIN_NAME });
+        } catch (error) {
+          // A full or read-only cache never fails a task.
+          engine.emit({ type: 'warning', message: `${task.id}: not cached: ${(error as Error).message}`, source: PLUGIN_NAME });
+        }
+      });
+    },
+  });
+}

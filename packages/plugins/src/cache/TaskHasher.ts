@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { ORCH_VERSION, type AgentConfig, type CommandDefinition, type Engine, type TaskGraph } from '@orch/engine';
+import picomatch from 'picomatch';
+import { parse as parseYaml } from 'yaml';
+import { RepositoryFiles } from './repositoryFiles.js';
+
+/** Everything a task's hash is made of; stored with each run so `orch explain` can diff it. */
+export interface HashInputs {
+  orch: string;
+  plugins: Record<string, string>;
+  /** The definition: markdown file and included partials, normalised metadata, or script text. */
+  definition: Record<string, string>;
+  args: string[];
+  executor: unknown;
+  /** Input files (relative to the root) → content id. */
+  files: Record<string, string>;
+  /** Declared environment variables → value (null when unset). */
+  env: Record<string, string | null>;
+  /** Dependency task → its hash. */
+  dependencies: Record<string, string>;
+  /** The lockfile section the package resolves (or the whole lockfile), hashed. */
+  lockfile?: string;
+}
+
+export interface TaskHash {
+  hash: string;
+  inputs: HashInputs;
+}
+
+export interface TaskHasherOptions {
+  root: string;
+  stateDir: string;
+  commands: ReadonlyMap<string, CommandDefinition>;
+  graph: TaskGraph;
+  agent: AgentConfig;
+  plugins: Record<string, string>;
+  engine?: Engine;
+  /** Arguments per task id (the named tasks' `-- args`). */
+  args?: ReadonlyMap<string, readonly string[]>;
+}
+
+const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
+
+/** JSON with sorted keys, so equal inputs always hash the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * Computes task hashes (see docs/caching.md for what goes in). File ids come from one read of
+ * the repository per hasher (git index for clean files); each task's hash is memoised, and a
+ * dependency's hash is part of its dependents'.
+ */
+export class TaskHasher {
+  readonly files: RepositoryFiles;
+  /** Arguments of the named tasks, set before they are hashed. */
+  readonly args = new Map<string, readonly string[]>();
+  private readonly memo = new Map<string, Promise<TaskHash>>();
+  private lockfiles: Promise<{ pnpm?: Record<string, unknown>; npm?: Record<string, unknown>; whole?: string }> | undefined;
+
+  constructor(private readonly options: TaskHasherOptions) {
+    this.files = new RepositoryFiles(options.root, options.stateDir, options.engine);
+  }
+
+  hash(id: string): Promise<TaskHash> {
+    let found = this.memo.get(id);
+    if (!found) {
+      found = this.compute(id);
+      this.memo.set(id, found);
+    }
+    return found;
+  }
+
+  private async compute(id: string): Promise<TaskHash> {
+    const { commands, graph, root } = this.options;
+    const command = commands.get(id);
+    if (!command) throw new Error(`no command ${id} to hash`);
+    const dependencies: Record<string, string> = {};
+    for (const edge of graph.nodes.get(id)?.dependencies ?? []) dependencies[edge.to] = (await this.hash(edge.to)).hash;
+
+    const files = await this.files.all();
+    const projectDir = command.kind === 'script' ? relative(root, dirname(command.location.file)).split('\\').join('/') : '';
+    const definition = await this.definition(command, files);
+    const inputs: HashInputs = {
+      orch: ORCH_VERSION,
+      plugins: this.options.plugins,
+      definition,
+      args: [...(this.args.get(id) ?? this.options.args?.get(id) ?? [])],
+      executor: executorConfig(command, this.options.agent),
+      files: selectInputs(command, projectDir, files, Object.keys(definition)),
+      env: Object.fromEntries((command.metadata.env ?? []).map((name) => [name, process.env[name] ?? null])),
+      dependencies,
+    };
+    if (command.kind === 'script') {
+      const lockfile = await this.lockfileSection(projectDir);
+      if (lockfile) inputs.lockfile = lockfile;
+    }
+    return { hash: sha256(canonical(inputs)), inputs };
+  }
+
+  /** The definition's parts, each hashed: the file (and partials it includes) or the steps. */
+  private async definition(command: CommandDefinition, files: ReadonlyMap<string, string>): Promise<Record<string, string>> {
+    const { root } = this.options;
+    const parts: Record<string, string> = { metadata: sha256(canonical({ ...command.metadata, steps: command.steps.map(({ location: _l, ...step }) => step), kind: command.kind })) };
+    if (command.kind !== 'markdown') return parts;
+    const file = relative(root, command.location.file).split('\\').join('/');
+    parts[file] = files.get(file) ?? sha256(await readFile(command.location.file));
+    for (const match of (command.body ?? '').matchAll(/@([\w./-]*[\w/-])(?=[\s,;:).!?]|$)/g)) {
+      for (const base of [dirname(command.location.file), root]) {
+        const path = resolve(base, match[1]!);
+        const rel = relative(root, path).split('\\').join('/');
+        if (rel.startsWith('..') || !existsSync(path)) continue;
+        parts[rel] = files.get(rel) ?? sha256(await readFile(path).catch(() => Buffer.from('')));
+        break;
+      }
+    }
+    return parts;
+  }
+
+  /** The lockfile entries a package resolves: its pnpm importer, or its npm packages entry. */
+  private async lockfileSection(projectDir: string): Promise<string | undefined> {
+    this.lockfiles ??= (async () => {
+      const { root } = this.options;
+      const pnpm = await readFile(join(root, 'pnpm-lock.yaml'), 'utf8').catch(() => undefined);
+      if (pnpm !== undefined) {
+        try {
+          return { pnpm: ((parseYaml(pnpm) as { importers?: Record<string, unknown> }).importers ?? {}) as Record<string, unknown>, whole: sha256(pnpm) };
+        } catch {
+          return { whole: sha256(pnpm) };
+        }
+      }
+      const npm = await readFile(join(root, 'package-lock.json'), 'utf8').catch(() => undefined);
+      if (npm !== undefined) {
+        try {
+          return { npm: ((JSON.parse(npm) as { packages?: Record<string, unknown> }).packages ?? {}) as Record<string, unknown>, whole: sha256(npm) };
+        } catch {
+          return { whole: sha256(npm) };
+        }
+      }
+      return {};
+    })();
+    const { pnpm, npm, whole } = await this.lockfiles;
+    const key = projectDir === '' ? '.' : projectDir;
+    if (pnpm) return pnpm[key] === undefined ? whole : sha256(canonical(pnpm[key]));
+    if (npm) return npm[projectDir] === undefined ? whole : sha256(canonical(npm[projectDir]));
+    return whole;
+  }
+}
+
+function executorConfig(command: CommandDefinition, agent: AgentConfig): unknown {
+  if (command.metadata.module) return { node: command.metadata.module };
+  if (command.steps.some((step) => step.run !== undefined)) return { shell: '/bin/sh' };
+  if (command.kind === 'markdown') return { agent: { ...agent, env: Object.keys(agent.env ?? {}) } };
+  return null;
+}
+
+/**
+ * The files a task's hash covers: its `inputs` globs (with `!` exclusions, relative to its
+ * package or the root), or by default every file of its package (package scripts) or just its
+ * definition files (markdown and config commands).
+ */
+function selectInputs(command: CommandDefinition, projectDir: string, files: ReadonlyMap<string, string>, definitionFiles: readonly string[]): Record<string, string> {
+  const selected: Record<string, string> = {};
+  const globs = command.metadata.inputs;
+  const prefix = projectDir === '' ? '' : `${projectDir}/`;
+  // A task's own outputs are never its inputs (an un-ignored dist/ would change every hash).
+  const outputs = (command.metadata.outputs ?? []).filter((g) => !g.startsWith('!'));
+  const isOutput = outputs.length > 0 ? picomatch(outputs, { dot: true }) : () => false;
+  if (globs && globs.length > 0) {
+    const include = globs.filter((g) => !g.startsWith('!'));
+    const exclude = globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1));
+    const matches = picomatch(include, { dot: true, ignore: exclude });
+    for (const [path, id] of files) if (path.startsWith(prefix) && matches(path.slice(prefix.length)) && !isOutput(path.slice(prefix.length))) selected[path] = id;
+  } else if (command.kind === 'script') {
+    for (const [path, id] of files) if (path.startsWith(prefix) && !isOutput(path.slice(prefix.length))) selected[path] = id;
+  } else {
+    for (const file of definitionFiles) if (files.has(file)) selected[file] = files.get(file)!;
+  }
+  return selected;
+}
