@@ -4,6 +4,8 @@ import type { CliCommand, CliIO } from './CliCommand.js';
 /** Subcommands, loaded lazily: `orch --version` loads none of them. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
   run: { summary: 'run commands, package targets or workflows and everything they depend on', load: async () => (await import('./commands/run.js')).runCommand },
+  explain: { summary: "why a task runs or comes from the cache: its hash's inputs and what changed", load: async () => (await import('./commands/explain.js')).explainCommand },
+  cache: { summary: 'local cache: stats, or clean [--older-than 7d]', load: async () => (await import('./commands/cache.js')).cacheCommand },
   list: { summary: 'list every command orch knows', load: async () => (await import('./commands/list.js')).listCommand },
   show: { summary: 'show one command: file, metadata, dependencies, prompt or steps', load: async () => (await import('./commands/show.js')).showCommand },
   validate: { summary: 'report every problem in config and command definitions', load: async () => (await import('./commands/validate.js')).validateCommand },

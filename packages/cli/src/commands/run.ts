@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode, OrchError, planRun, runTasks, type CacheAccess, type ContinueMode, type EngineOutput, type PlannedTask, type ResolvedCacheConfig } from '@orch/engine';
 import type { CliCommand, CliIO } from '../CliCommand.js';
-import { openWorkspace } from '../openWorkspace.js';
+import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
+import { workspaceCache } from '../taskHasher.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { printDiagnostics } from '../render/printDiagnostics.js';
 import { resolveNames } from '../resolveNames.js';
@@ -62,7 +63,9 @@ export const runCommand: CliCommand = {
     const plan = planRun(graph, roots, { only: values.only === true });
 
     if (values['dry-run']) {
-      io.stdout(values.json ? `${JSON.stringify({ concurrency, tasks: plan }, null, 2)}\n` : renderPlan(plan, concurrency));
+      const predictions = await predictCache(workspace, plan, roots, passthrough);
+      if (values.json) io.stdout(`${JSON.stringify({ concurrency, tasks: plan.map((task) => ({ ...task, ...predictions.get(task.id) })) }, null, 2)}\n`);
+      else io.stdout(renderPlan(plan, concurrency, predictions));
       return ExitCode.ok;
     }
 
@@ -146,11 +149,26 @@ export function parseConcurrency(value: string | number | undefined): number {
   return match[2] ? Math.max(1, Math.floor((cores * Number(match[1])) / 100)) : Number(match[1]);
 }
 
-function renderPlan(plan: readonly PlannedTask[], concurrency: number): string {
+/** Each planned task's hash, and whether the cache has it (as far as can be known before running). */
+async function predictCache(workspace: OpenWorkspace, plan: readonly PlannedTask[], roots: ReadonlyMap<string, string>, args: readonly string[]) {
+  const { hasher, cache } = await workspaceCache(workspace);
+  const predictions = new Map<string, { hash: string; cache: 'hit' | 'miss' | 'off' }>();
+  for (const id of roots.keys()) if (args.length > 0) hasher.args.set(id, args);
+  for (const task of plan) {
+    const { hash } = await hasher.hash(task.id);
+    const command = workspace.registry.commands.get(task.id)!;
+    const off = command.metadata.cache === false || !workspace.config.cache.local.includes('r');
+    predictions.set(task.id, { hash, cache: off ? 'off' : (await cache.get(hash)) ? 'hit' : 'miss' });
+  }
+  return predictions;
+}
+
+function renderPlan(plan: readonly PlannedTask[], concurrency: number, predictions: ReadonlyMap<string, { hash: string; cache: string }>): string {
   const lines = [`${plan.length} task${plan.length === 1 ? '' : 's'} in order, concurrency ${concurrency}:`];
   for (const [index, task] of plan.entries()) {
     const why = task.reasons.map((r) => (r.kind === 'requested' ? `requested as '${r.as}'` : `needed by ${r.of} (${r.spec})`)).join('; ');
-    lines.push(`  ${String(index + 1).padStart(3)}. ${task.id}  ${why}`);
+    const prediction = predictions.get(task.id);
+    lines.push(`  ${String(index + 1).padStart(3)}. ${task.id}  ${why}${prediction ? `  [${prediction.hash.slice(0, 10)} cache ${prediction.cache}]` : ''}`);
     if (task.outside.length > 0) lines.push(`       not run (--only), must have completed before: ${task.outside.join(', ')}`);
   }
   return `${lines.join('\n')}\n`;

@@ -181,6 +181,44 @@ export class LocalCache {
     return out;
   }
 
+  /**
+   * Removes expired entries, then the least recently used ones until the cache fits in
+   * `maxBytes`. Returns what was removed.
+   */
+  async evict(maxBytes: number, now = Date.now()): Promise<{ removed: number; freedBytes: number; keptBytes: number }> {
+    const entries = await this.list();
+    let total = entries.reduce((sum, e) => sum + e.bytes, 0);
+    let removed = 0;
+    let freedBytes = 0;
+    const drop = async (entry: (typeof entries)[number]) => {
+      await this.remove(entry.hash);
+      total -= entry.bytes;
+      freedBytes += entry.bytes;
+      removed++;
+    };
+    for (const entry of entries.filter((e) => e.expiresAt !== undefined && e.expiresAt < now)) await drop(entry);
+    const live = entries.filter((e) => !(e.expiresAt !== undefined && e.expiresAt < now)).sort((a, b) => a.usedAt - b.usedAt);
+    for (const entry of live) {
+      if (total <= maxBytes) break;
+      await drop(entry);
+    }
+    await rm(join(this.dir, 'tmp'), { recursive: true, force: true }).catch(() => undefined);
+    return { removed, freedBytes, keptBytes: total };
+  }
+
+  /** Removes entries last used before `before` (ms since the epoch), or all. */
+  async clean(before = Number.POSITIVE_INFINITY): Promise<{ removed: number; freedBytes: number }> {
+    let removed = 0;
+    let freedBytes = 0;
+    for (const entry of await this.list()) {
+      if (entry.usedAt >= before) continue;
+      await this.remove(entry.hash);
+      removed++;
+      freedBytes += entry.bytes;
+    }
+    return { removed, freedBytes };
+  }
+
   private async discard(hash: string, reason: string, onProblem?: (problem: CacheProblem) => void): Promise<undefined> {
     onProblem?.({ kind: 'corrupt', hash, reason });
     await this.remove(hash).catch(() => undefined);

@@ -1,3 +1,4 @@
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { definePlugin, STAGE_ORDER, type TaskContext } from '@orch/engine';
 import { HashRecords } from './hashRecords.js';
@@ -6,6 +7,7 @@ import { taskHasherFor } from './taskHasherFor.js';
 
 const PLUGIN_NAME = 'orch:cache-local';
 const ENTRY = 'orch:cache-entry';
+const EVICTION_INTERVAL_MS = 60 * 60_000;
 
 /** Where a task's outputs live: its package folder, or the root. */
 export function taskFolder(task: TaskContext): string {
@@ -57,6 +59,18 @@ export function localCachePlugin() {
         return { exitCode: entry.meta.exitCode, durationMs: 0, completedSteps: task.command.steps.filter((step) => step.run !== undefined).length };
       });
 
+      // Eviction after the run (its results are already out), at most once an hour.
+      let wrote = false;
+      engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
+        if (!wrote) return;
+        const stamp = join(cache.dir, '.last-eviction');
+        const last = await stat(stamp).then((info) => info.mtimeMs, () => 0);
+        if (Date.now() - last < EVICTION_INTERVAL_MS) return;
+        await mkdir(cache.dir, { recursive: true });
+        await writeFile(stamp, new Date().toISOString());
+        await cache.evict(settings.maxBytes).catch((error: Error) => engine.emit({ type: 'warning', message: `cache eviction failed: ${error.message}`, source: PLUGIN_NAME }));
+      });
+
       engine.hooks.persist.tapPromise(PLUGIN_NAME, async (task) => {
         const hash = task.data.get('orch:hash') as string | undefined;
         const inputs = task.data.get('orch:hash-inputs');
@@ -75,6 +89,7 @@ export function localCachePlugin() {
             ...(settings.ttlMs ? { ttlMs: settings.ttlMs } : {}),
             inputs,
           });
+          wrote = true;
           for (const pattern of stored.unmatched) engine.emit({ type: 'warning', message: `${task.id}: output '${pattern}' matched no file`, source: PLUGIN_NAME });
         } catch (error) {
           // A full or read-only cache never fails a task.

@@ -45,6 +45,7 @@ export function persistPlugin() {
           agent_count: agentCounts.get(outcome.id) ?? 0,
           status: outcome.status === 'succeeded' ? 'completed' : outcome.status,
           ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }),
+          ...(outcome.cached ? { cached: outcome.cached } : {}),
         });
       });
 

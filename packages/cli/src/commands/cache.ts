@@ -1,0 +1,79 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ExitCode, OrchError, parseDuration } from '@orch/engine';
+import type { CliCommand } from '../CliCommand.js';
+import { openWorkspace } from '../openWorkspace.js';
+import { parseCommandLine } from '../parseCommandLine.js';
+import { workspaceCache } from '../taskHasher.js';
+
+const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
+
+export const cacheCommand: CliCommand = {
+  name: 'cache',
+  usage: 'orch cache stats [--json] | orch cache clean [--older-than 7d]',
+  description: 'Shows the local cache (entries, size, bound, hit rate from the metrics) or removes entries: all, or those not used for a while.',
+  options: { json: { type: 'boolean' }, 'older-than': { type: 'string' } },
+  examples: ['orch cache stats', 'orch cache clean --older-than 7d', 'orch cache clean'],
+  async run(argv, io) {
+    const { values, positionals } = parseCommandLine(argv, this.options);
+    const [action] = positionals;
+    if (action !== 'stats' && action !== 'clean') throw new OrchError('usage', `orch cache ${action ?? ''}: expected stats or clean`.trim(), { hint: 'orch cache stats, or orch cache clean [--older-than 7d]' });
+    const workspace = await openWorkspace(io.cwd);
+    const { cache } = await workspaceCache(workspace);
+    if (action === 'clean') {
+      const olderThan = values['older-than'] as string | undefined;
+      const age = olderThan === undefined ? undefined : parseDuration(olderThan);
+      if (olderThan !== undefined && age === undefined) throw new OrchError('usage', `--older-than ${olderThan} is not a duration`, { hint: 'e.g. --older-than 7d or 12h' });
+      const { removed, freedBytes } = await cache.clean(age === undefined ? undefined : Date.now() - age);
+      io.stdout(`removed ${removed} entr${removed === 1 ? 'y' : 'ies'}, freed ${mb(freedBytes)}\n`);
+      return ExitCode.ok;
+    }
+    const entries = await cache.list();
+    const bytes = entries.reduce((sum, e) => sum + e.bytes, 0);
+    const { hits, runs } = await hitRate(join(workspace.config.root, workspace.config.stateDir, 'metrics'));
+    const stats = {
+      dir: cache.dir,
+      entries: entries.length,
+      bytes,
+      maxBytes: workspace.config.cache.maxBytes,
+      oldestUse: entries.length > 0 ? new Date(Math.min(...entries.map((e) => e.usedAt))).toISOString() : null,
+      newestUse: entries.length > 0 ? new Date(Math.max(...entries.map((e) => e.usedAt))).toISOString() : null,
+      taskRuns: runs,
+      cacheHits: hits,
+      hitRate: runs > 0 ? hits / runs : null,
+    };
+    if (values.json) io.stdout(`${JSON.stringify(stats, null, 2)}\n`);
+    else {
+      io.stdout(
+        [
+          `cache:     ${stats.dir}`,
+          `entries:   ${stats.entries}, ${mb(bytes)} of ${mb(stats.maxBytes)}`,
+          ...(stats.oldestUse ? [`used:      ${stats.oldestUse} … ${stats.newestUse}`] : []),
+          `hit rate:  ${stats.hitRate === null ? 'no runs recorded' : `${(stats.hitRate * 100).toFixed(1)}% (${hits} of ${runs} task runs)`}`,
+          '',
+        ].join('\n'),
+      );
+    }
+    return ExitCode.ok;
+  },
+};
+
+/** Cache hits among task runs, from the metrics files. */
+async function hitRate(dir: string): Promise<{ hits: number; runs: number }> {
+  let hits = 0;
+  let runs = 0;
+  for (const file of await readdir(dir).catch(() => [] as string[])) {
+    for (const line of (await readFile(join(dir, file), 'utf8').catch(() => '')).split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const entry = JSON.parse(line) as { status?: string; cached?: string };
+        if (entry.status !== 'completed') continue;
+        runs++;
+        if (entry.cached) hits++;
+      } catch {
+        // a torn line
+      }
+    }
+  }
+  return { hits, runs };
+}

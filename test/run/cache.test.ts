@@ -1,0 +1,212 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempRepo, writeTree } from '../helpers/tempRepo.js';
+import { runOrch, startOrch } from '../helpers/runOrch.js';
+
+const BUILD = `const fs = require('fs');
+const name = require('./package.json').name;
+fs.appendFileSync('../../runs.log', name + '\\n');
+fs.mkdirSync('dist', { recursive: true });
+fs.writeFileSync('dist/index.js', fs.readFileSync('src/index.js', 'utf8') + '// built ' + name + '\\n');
+console.log('\\u001b[32mbuilt\\u001b[39m ' + name);
+`;
+
+/** A committed two-package workspace whose builds append to runs.log, so a test can count what ran. */
+function workspace(config: object = {}): string {
+  const dir = tempRepo({
+    '.gitignore': 'dist/\n.orch/\nruns.log\nnode_modules/\n',
+    'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['p/*'] }),
+    'p/lib/package.json': JSON.stringify({ name: 'lib', scripts: { build: 'node ../../build.cjs' } }),
+    'p/lib/src/index.js': 'module.exports = 1;\n',
+    'p/app/package.json': JSON.stringify({ name: 'app', dependencies: { lib: '*' }, scripts: { build: 'node ../../build.cjs' } }),
+    'p/app/src/index.js': 'module.exports = 2;\n',
+    'build.cjs': BUILD.replaceAll("'../../runs.log'", "require('path').join(__dirname, 'runs.log')").replace("require('./package.json')", "require(require('path').join(process.cwd(), 'package.json'))"),
+    'orchestrator.config.json': JSON.stringify({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'], env: ['BUILD_MODE'] } }, ...config }),
+  });
+  execFileSync('git', ['add', '-A'], { cwd: dir });
+  execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'init'], { cwd: dir });
+  return dir;
+}
+
+const runs = (dir: string) => (existsSync(join(dir, 'runs.log')) ? readFileSync(join(dir, 'runs.log'), 'utf8').trim().split('\n').filter(Boolean) : []);
+const resetRuns = (dir: string) => rmSync(join(dir, 'runs.log'), { force: true });
+const outcomes = (stdout: string) => Object.fromEntries(stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'task-finished').map((e) => [e.outcome.id, e.outcome]));
+
+describe('the local cache', () => {
+  it('restores outputs and replays logs on a second run, and says so', () => {
+    const dir = workspace();
+    expect(runOrch(['run', 'build'], dir).code).toBe(0);
+    expect(runs(dir).sort()).toEqual(['app', 'lib']);
+    resetRuns(dir);
+    rmSync(join(dir, 'p/app/dist'), { recursive: true });
+    writeFileSync(join(dir, 'p/lib/dist/stale.js'), 'stale');
+    const second = runOrch(['run', 'build'], dir);
+    expect(second.code).toBe(0);
+    expect(runs(dir)).toEqual([]);
+    expect(second.stderr).toContain('Tasks:  2 succeeded (2 cached) (2 total)');
+    expect(second.stderr).toMatch(/✔ app#build \(cached local, /);
+    expect(second.stdout).toContain('app#build: \u001b[32mbuilt\u001b[39m app'); // replayed, colours kept
+    expect(readFileSync(join(dir, 'p/app/dist/index.js'), 'utf8')).toBe('module.exports = 2;\n// built app\n');
+    expect(existsSync(join(dir, 'p/lib/dist/stale.js'))).toBe(false); // stale outputs removed
+  });
+
+  it('replays logs with their colours', () => {
+    const dir = workspace();
+    runOrch(['run', 'lib#build'], dir);
+    const replay = runOrch(['run', 'lib#build', '--json'], dir);
+    const text = replay.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'task-output').map((e) => e.text).join('');
+    expect(text).toContain('\u001b[32mbuilt\u001b[39m lib');
+  });
+
+  it('runs only what a change touches: the package and its dependents', () => {
+    const dir = workspace();
+    runOrch(['run', 'build'], dir);
+    resetRuns(dir);
+    writeFileSync(join(dir, 'p/app/src/index.js'), 'module.exports = 3;\n');
+    const run = runOrch(['run', 'build', '--json'], dir);
+    expect(runs(dir)).toEqual(['app']);
+    expect(outcomes(run.stdout)['lib#build'].cached).toBe('local');
+    resetRuns(dir);
+    writeFileSync(join(dir, 'p/lib/src/index.js'), 'module.exports = 9;\n');
+    runOrch(['run', 'build'], dir);
+    expect(runs(dir).sort()).toEqual(['app', 'lib']);
+  });
+
+  it('hashes declared env values, and --force ignores hits', () => {
+    const dir = workspace();
+    runOrch(['run', 'lib#build'], dir);
+    resetRuns(dir);
+    runOrch(['run', 'lib#build'], dir, { BUILD_MODE: 'production' });
+    expect(runs(dir)).toEqual(['lib']);
+    runOrch(['run', 'lib#build', '--force'], dir, { BUILD_MODE: 'production' });
+    expect(runs(dir)).toEqual(['lib', 'lib']);
+  });
+
+  it('never caches a task with cache: false, nor with --cache=local:off', () => {
+    const dir = workspace({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'], cache: false } } });
+    runOrch(['run', 'lib#build'], dir);
+    runOrch(['run', 'lib#build'], dir);
+    expect(runs(dir)).toEqual(['lib', 'lib']);
+    const other = workspace();
+    runOrch(['run', 'lib#build', '--cache=local:off'], other);
+    runOrch(['run', 'lib#build'], other);
+    expect(runs(other)).toEqual(['lib', 'lib']);
+    expect(runOrch(['run', 'lib#build', '--cache=disk:rw'], other).stderr).toContain("'disk:rw' is not <local|remote>:<rw|r|w|off>");
+  });
+
+  it('orch explain shows the inputs and what changed; --dry-run --json predicts hits', () => {
+    const dir = workspace();
+    runOrch(['run', 'build'], dir);
+    writeFileSync(join(dir, 'p/lib/src/extra.js'), 'new file\n');
+    const explain = runOrch(['explain', 'app#build'], dir, { BUILD_MODE: 'debug' });
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toContain('cache miss');
+    expect(explain.stdout).toContain('env:           BUILD_MODE=debug');
+    expect(explain.stdout).toContain('    env BUILD_MODE');
+    expect(explain.stdout).toContain('    dependency lib#build');
+    const lib = JSON.parse(runOrch(['explain', 'lib#build', '--json'], dir).stdout)[0];
+    expect(lib.changes).toEqual(['added: p/lib/src/extra.js']);
+    expect(lib.inputs.files).toHaveProperty('p/lib/src/index.js');
+    expect(lib.inputs.files).not.toHaveProperty('p/lib/dist/index.js');
+    const plan = JSON.parse(runOrch(['run', 'build', '--dry-run', '--json'], dir).stdout);
+    expect(plan.tasks.map((t: { id: string; cache: string }) => [t.id, t.cache])).toEqual([
+      ['lib#build', 'miss'],
+      ['app#build', 'miss'],
+    ]);
+    rmSync(join(dir, 'p/lib/src/extra.js'));
+    const again = JSON.parse(runOrch(['run', 'build', '--dry-run', '--json'], dir).stdout);
+    expect(again.tasks.every((t: { cache: string; hash: string }) => t.cache === 'hit' && t.hash.length === 64)).toBe(true);
+  });
+
+  it('--only trusts a dependency only while its hash matches, and names the change', () => {
+    const dir = workspace();
+    runOrch(['run', 'build'], dir);
+    writeFileSync(join(dir, 'p/lib/src/index.js'), 'module.exports = 5;\n');
+    const run = runOrch(['run', 'app#build', '--only'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('unsatisfied dependency lib#build: inputs changed since it last ran (changed: p/lib/src/index.js); run `orch run lib#build` first');
+  });
+});
+
+describe('cache faults', () => {
+  const entryFiles = (dir: string) => {
+    const root = join(dir, '.orch/cache');
+    return readdirSync(root).filter((s) => s.length === 2).flatMap((shard) => readdirSync(join(root, shard)).map((hash) => join(root, shard, hash)));
+  };
+
+  it('discards a corrupt or truncated entry with a warning and runs the task', () => {
+    const dir = workspace();
+    runOrch(['run', 'lib#build'], dir);
+    const [entry] = entryFiles(dir);
+    writeFileSync(join(entry!, 'files/dist/index.js'), 'tampered');
+    resetRuns(dir);
+    const run = runOrch(['run', 'lib#build'], dir);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/warning: lib#build: discarded a corrupt cache entry \(dist\/index\.js has 8 bytes, expected \d+\)/);
+    expect(runs(dir)).toEqual(['lib']);
+    writeFileSync(join(entryFiles(dir)[0]!, 'meta.json'), '{"hash": trunc');
+    expect(runOrch(['run', 'lib#build'], dir).stderr).toContain('discarded a corrupt cache entry (meta.json unreadable');
+  });
+
+  it('discards an entry whose files were deleted', () => {
+    const dir = workspace();
+    runOrch(['run', 'lib#build'], dir);
+    rmSync(join(entryFiles(dir)[0]!, 'files'), { recursive: true });
+    resetRuns(dir);
+    expect(runOrch(['run', 'lib#build'], dir).code).toBe(0);
+    expect(runs(dir)).toEqual(['lib']);
+  });
+
+  it('a read-only cache never fails a task', () => {
+    const dir = workspace();
+    writeTree(dir, { '.orch/cache/.keep': '' });
+    chmodSync(join(dir, '.orch/cache'), 0o555);
+    try {
+      const run = runOrch(['run', 'lib#build'], dir);
+      expect(run.code).toBe(0);
+      if (process.getuid?.() !== 0) expect(run.stderr).toContain('lib#build: not cached:');
+    } finally {
+      chmodSync(join(dir, '.orch/cache'), 0o755);
+    }
+  });
+
+  it('warns about an output glob that matches nothing', () => {
+    const dir = workspace({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**', 'build/**'] } } });
+    expect(runOrch(['run', 'lib#build'], dir).stderr).toContain("warning: lib#build: output 'build/**' matched no file");
+  });
+
+  it('an expired entry (ttl) is not used', () => {
+    const dir = workspace({ cache: { ttl: 1 } });
+    runOrch(['run', 'lib#build'], dir);
+    runOrch(['run', 'lib#build'], dir);
+    expect(runs(dir)).toEqual(['lib', 'lib']);
+  });
+
+  it('two orch processes filling one cache at once leave it whole', async () => {
+    const shared = tempRepo();
+    const a = workspace({ cache: { dir: shared } });
+    const b = workspace({ cache: { dir: shared } });
+    const [ra, rb] = await Promise.all([startOrch(['run', 'build'], a).exited, startOrch(['run', 'build'], b).exited]);
+    expect([ra.code, rb.code]).toEqual([0, 0]);
+    const c = workspace({ cache: { dir: shared } });
+    const rc = runOrch(['run', 'build'], c);
+    expect(rc.stderr).toContain('(2 cached)');
+    expect(readFileSync(join(c, 'p/app/dist/index.js'), 'utf8')).toBe('module.exports = 2;\n// built app\n');
+  });
+});
+
+describe('orch cache', () => {
+  it('stats and clean', () => {
+    const dir = workspace();
+    runOrch(['run', 'build'], dir);
+    runOrch(['run', 'build'], dir);
+    const stats = JSON.parse(runOrch(['cache', 'stats', '--json'], dir).stdout);
+    expect(stats).toMatchObject({ entries: 2, taskRuns: 4, cacheHits: 2, hitRate: 0.5 });
+    expect(runOrch(['cache', 'clean', '--older-than', '7d'], dir).stdout).toBe('removed 0 entries, freed 0.0 MB\n');
+    expect(runOrch(['cache', 'clean'], dir).stdout).toMatch(/^removed 2 entries/);
+    expect(JSON.parse(runOrch(['cache', 'stats', '--json'], dir).stdout).entries).toBe(0);
+    expect(runOrch(['cache', 'clean', '--older-than', 'soon'], dir).code).toBe(2);
+  });
+});
