@@ -2,6 +2,7 @@ import type { Plugin } from '@orch/engine';
 import { agentExecutorPlugin } from './agents/AgentExecutorPlugin.js';
 import { agentsPlugin } from './agents/AgentsPlugin.js';
 import { localCachePlugin } from './cache/LocalCachePlugin.js';
+import { remoteCachePlugin } from './cache/RemoteCachePlugin.js';
 import { configCommandsPlugin } from './config/ConfigCommandsPlugin.js';
 import { nodeExecutorPlugin } from './executors/NodeExecutorPlugin.js';
 import { shellExecutorPlugin, type ShellExecutorOptions } from './executors/ShellExecutorPlugin.js';
@@ -51,6 +52,7 @@ export function defaultPlugins(options: DefaultPluginOptions = {}): Plugin[] {
     agentExecutorPlugin(),
     persistPlugin(),
     localCachePlugin(),
+    remoteCachePlugin(),
     // gates: pre-execution (5), post-execution (4), quality assurance (1)
     fileCreationGate(),
     complexityBudgetGate(),

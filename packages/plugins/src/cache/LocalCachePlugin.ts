@@ -1,6 +1,6 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { definePlugin, STAGE_ORDER, type TaskContext } from '@orch/engine';
+import { definePlugin, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
 import { HashRecords } from './hashRecords.js';
 import { LocalCache, type CacheEntry } from './LocalCache.js';
 import { taskHasherFor } from './taskHasherFor.js';
@@ -17,6 +17,25 @@ export function taskFolder(task: TaskContext): string {
 /** Whether a task may use the cache at all (`cache: false` opts out). */
 export function cacheable(task: TaskContext): boolean {
   return task.command.metadata.cache !== false;
+}
+
+/**
+ * Restores a cache entry into the task's folder and routes the task to the `cache` executor,
+ * which replays its logs. A corrupt entry is removed and the task runs instead.
+ */
+export async function restoreEntry(engine: Engine, task: TaskContext, cache: LocalCache, hash: string, source: 'local' | 'remote', found?: CacheEntry): Promise<{ executor: string } | undefined> {
+  const entry = found ?? (await cache.get(hash, (problem) => engine.emit({ type: 'warning', message: `${task.id}: discarded a corrupt cache entry (${problem.reason})`, source: PLUGIN_NAME })));
+  if (!entry || entry.meta.exitCode !== 0) return undefined;
+  try {
+    await cache.restore(entry, taskFolder(task));
+  } catch (error) {
+    engine.emit({ type: 'warning', message: `${task.id}: cache entry not restored: ${(error as Error).message}; running the task`, source: PLUGIN_NAME });
+    await cache.remove(hash).catch(() => undefined);
+    return undefined;
+  }
+  task.data.set(ENTRY, entry);
+  task.data.set('orch:cached', source);
+  return { executor: 'cache' };
 }
 
 /**
@@ -38,17 +57,8 @@ export function localCachePlugin() {
         task.data.set('orch:hash-inputs', inputs);
         if (!cacheable(task) || settings.force || !settings.local.includes('r')) return undefined;
         const entry = await cache.get(hash, (problem) => engine.emit({ type: 'warning', message: `${task.id}: discarded a corrupt cache entry (${problem.reason})`, source: PLUGIN_NAME }));
-        if (!entry || entry.meta.exitCode !== 0) return undefined;
-        try {
-          await cache.restore(entry, taskFolder(task));
-        } catch (error) {
-          engine.emit({ type: 'warning', message: `${task.id}: cache entry not restored: ${(error as Error).message}; running the task`, source: PLUGIN_NAME });
-          await cache.remove(hash).catch(() => undefined);
-          return undefined;
-        }
-        task.data.set(ENTRY, entry);
-        task.data.set('orch:cached', 'local');
-        return { executor: 'cache' };
+        if (!entry) return undefined;
+        return restoreEntry(engine, task, cache, hash, 'local', entry);
       });
 
       // Replays the logs of a restored entry, colours and all.

@@ -1,0 +1,102 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempRepo } from '../helpers/tempRepo.js';
+import { runOrch } from '../helpers/runOrch.js';
+import { startBrokenServer, startRemoteCache, freePort } from '../helpers/remoteCacheServer.js';
+
+/** A clone of the same small repository (two packages), with the remote cache configured. */
+function clone(remote: object): string {
+  const dir = tempRepo({
+    '.gitignore': 'dist/\n.orch/\nruns.log\n',
+    'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['p/*'] }),
+    'p/lib/package.json': JSON.stringify({ name: 'lib', scripts: { build: 'node ../../build.cjs' } }),
+    'p/lib/src/index.js': 'module.exports = 1;\n',
+    'p/app/package.json': JSON.stringify({ name: 'app', dependencies: { lib: '*' }, scripts: { build: 'node ../../build.cjs' } }),
+    'p/app/src/index.js': 'module.exports = 2;\n',
+    'build.cjs': "const fs=require('fs'),path=require('path');fs.appendFileSync(path.join(__dirname,'runs.log'),process.cwd()+'\\n');fs.mkdirSync('dist',{recursive:true});fs.writeFileSync('dist/index.js',fs.readFileSync('src/index.js','utf8')+'//built\\n');console.log('built');\n",
+    'orchestrator.config.json': JSON.stringify({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } }, cache: { remote: { team: 'ci', timeout: '2s', ...remote } } }),
+  });
+  execFileSync('git', ['add', '-A'], { cwd: dir });
+  execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'init'], { cwd: dir });
+  return dir;
+}
+
+const ran = (dir: string) => (existsSync(join(dir, 'runs.log')) ? readFileSync(join(dir, 'runs.log'), 'utf8').trim().split('\n').length : 0);
+
+describe('the remote cache (turborepo-remote-cache on loopback)', () => {
+  it('shares a cache between two clones; a remote hit fills the local cache', async () => {
+    const server = await startRemoteCache();
+    const env = { ORCH_REMOTE_CACHE_TOKEN: server.token };
+    const first = clone({ url: server.url });
+    expect(runOrch(['run', 'build'], first, env).code).toBe(0);
+    expect(ran(first)).toBe(2);
+    const second = clone({ url: server.url });
+    const run = runOrch(['run', 'build'], second, env);
+    expect(run.code).toBe(0);
+    expect(ran(second)).toBe(0);
+    expect(run.stderr).toContain('Tasks:  2 succeeded (2 cached) (2 total)');
+    expect(run.stderr).toMatch(/✔ app#build \(cached remote, /);
+    expect(readFileSync(join(second, 'p/app/dist/index.js'), 'utf8')).toBe('module.exports = 2;\n//built\n');
+    rmSync(join(second, 'p/app/dist'), { recursive: true });
+    const local = runOrch(['run', 'build', '--cache=remote:off'], second, env);
+    expect(local.stderr).toMatch(/✔ app#build \(cached local, /);
+  });
+
+  it('signs artifacts and refuses unsigned or badly signed ones', async () => {
+    const server = await startRemoteCache();
+    const signed = { url: server.url, signatureKeyEnv: 'CACHE_KEY' };
+    const a = clone(signed);
+    expect(runOrch(['run', 'lib#build'], a, { ORCH_REMOTE_CACHE_TOKEN: server.token, CACHE_KEY: 'right' }).code).toBe(0);
+    const good = clone(signed);
+    expect(runOrch(['run', 'lib#build'], good, { ORCH_REMOTE_CACHE_TOKEN: server.token, CACHE_KEY: 'right' }).stderr).toContain('cached remote');
+    const bad = clone(signed);
+    const refused = runOrch(['run', 'lib#build'], bad, { ORCH_REMOTE_CACHE_TOKEN: server.token, CACHE_KEY: 'wrong' });
+    expect(refused.code).toBe(0);
+    expect(refused.stderr).toMatch(/warning: lib#build: refused the artifact for [0-9a-f]{12}: its signature does not match/);
+    expect(ran(bad)).toBe(1);
+    // An artifact uploaded without a key is refused by a client that requires signatures.
+    const unsignedServer = await startRemoteCache();
+    const plain = clone({ url: unsignedServer.url });
+    runOrch(['run', 'lib#build'], plain, { ORCH_REMOTE_CACHE_TOKEN: unsignedServer.token });
+    const strict = clone({ url: unsignedServer.url, signatureKeyEnv: 'CACHE_KEY' });
+    const unsigned = runOrch(['run', 'lib#build'], strict, { ORCH_REMOTE_CACHE_TOKEN: unsignedServer.token, CACHE_KEY: 'k' });
+    expect(unsigned.stderr).toContain('it is not signed');
+    expect(ran(strict)).toBe(1);
+  });
+
+  it('a wrong token is a warning, never a failure', async () => {
+    const server = await startRemoteCache();
+    const run = runOrch(['run', 'build'], clone({ url: server.url }), { ORCH_REMOTE_CACHE_TOKEN: 'nope' });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('the remote cache refused the token (401)');
+  });
+});
+
+describe('remote cache faults never fail a run', () => {
+  it('a server that is down: one warning per try, then the circuit opens', async () => {
+    const port = await freePort();
+    const run = runOrch(['run', 'build', '--concurrency', '1'], clone({ url: `http://127.0.0.1:${port}` }));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('Tasks:  2 succeeded');
+    expect(run.stderr).toMatch(/is unreachable: .*ECONNREFUSED/);
+  });
+
+  it('a server that answers 500: warnings, the run succeeds, and after three failures it is not called again', async () => {
+    const broken = await startBrokenServer(500);
+    const dir = clone({ url: broken.url });
+    const run = runOrch(['run', 'build', '--concurrency', '1'], dir);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('the remote cache answered 500');
+    expect(run.stderr).toContain('(remote cache off for the rest of this run)');
+    expect(broken.requests()).toBe(3);
+  });
+
+  it('a server that never answers: the request times out and the run goes on', async () => {
+    const slow = await startBrokenServer(0);
+    const run = runOrch(['run', 'lib#build'], clone({ url: slow.url, timeout: '300ms' }));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('no answer within 300 ms');
+  });
+});
