@@ -8,7 +8,7 @@
 // Figures are wall-clock medians on this machine; compare them with `node -e 0` measured in
 // the same run, never across machines.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -182,6 +182,58 @@ if (want('run')) {
       report(`run ${size}: pnpm -r run build (for comparison)`, pnpm, `(${(pnpm / parallel).toFixed(1)}x orch)`);
     }
   }
+}
+
+if (want('cache')) {
+  const { generateWorkspace, treeDependencies } = await import('./genWorkspace.mjs');
+  const node = await timeProcess(10, ['-e', '0'], root);
+  const sizes = (process.env.BENCH_SIZES ?? '100,500').split(',').map(Number);
+  for (const size of sizes) {
+    const dir = join(work, `cache-${size}`);
+    const { names } = generateWorkspace(dir, size);
+    const orch = (...args) => spawnSync(process.execPath, [orchBin, 'run', 'build', '--reporter', 'silent', ...args], { cwd: dir, stdio: 'ignore', env: { ...process.env, CI: '1' } });
+    if (orch().status !== 0) throw new Error('cold run failed');
+    const hit = await timeIt(5, () => {
+      if (orch().status !== 0) throw new Error('cached run failed');
+    });
+    report(`cache ${size}: full hit (no change)`, hit, `(${(hit / node).toFixed(1)}x node -e 0 = ${node.toFixed(0)} ms)`);
+    // One package in the middle changes: it and its dependents run, the rest comes from the cache.
+    const changed = Math.floor(size / 3);
+    const log = join(dir, 'tasklog.txt');
+    const dependents = new Set([changed]);
+    const deps = treeDependencies(size);
+    for (let i = 0; i < size; i++) if (deps[i].some((d) => dependents.has(d))) dependents.add(i);
+    const file = join(dir, 'packages', names[changed], 'src', 'f0.js');
+    const start = performance.now();
+    writeFileSync(file, `${readFileSync(file, 'utf8')}// changed\n`);
+    rmSync(log, { force: true });
+    const result = spawnSync(process.execPath, [orchBin, 'run', 'build', '--reporter', 'silent'], { cwd: dir, stdio: 'ignore', env: { ...process.env, CI: '1', BENCH_TASKLOG: log } });
+    const ms = performance.now() - start;
+    const ran = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').length : 0;
+    if (result.status !== 0) throw new Error('changed run failed');
+    report(`cache ${size}: one package changed`, ms, `(${ran} tasks ran; expected ${dependents.size})`);
+  }
+  // Hashing 10,000 files with a few dirty: only those are read.
+  const dir = join(work, 'hash-10000');
+  rmSync(dir, { recursive: true, force: true });
+  for (let i = 0; i < 10_000; i++) {
+    const folder = join(dir, `d${Math.floor(i / 100)}`);
+    if (i % 100 === 0) mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, `f${i}.txt`), `file ${i}\n`.repeat(20));
+  }
+  const git = (...args) => spawnSync('git', args, { cwd: dir, stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '-A');
+  git('-c', 'user.email=b@b', '-c', 'user.name=b', 'commit', '-qm', 'files');
+  for (let i = 0; i < 5; i++) writeFileSync(join(dir, `d${i}`, `f${i * 100}.txt`), 'dirty\n');
+  writeFileSync(join(dir, 'new.txt'), 'untracked\n');
+  let readCount = 0;
+  const hashing = await timeIt(5, async () => {
+    const files = new plugins.RepositoryFiles(dir, '.orch');
+    await files.all();
+    readCount = files.readCount;
+  });
+  report('hashing: 10,000 files, 6 dirty or untracked', hashing, `(${readCount} files read)`);
 }
 
 mkdirSync(work, { recursive: true });

@@ -71,7 +71,9 @@ export function localCachePlugin() {
 
       // Eviction after the run (its results are already out), at most once an hour.
       let wrote = false;
+      const pending = new Set<Promise<unknown>>();
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
+        await Promise.all(pending);
         if (!wrote) return;
         const stamp = join(cache.dir, '.last-eviction');
         const last = await stat(stamp).then((info) => info.mtimeMs, () => 0);
@@ -85,7 +87,10 @@ export function localCachePlugin() {
         const hash = task.data.get('orch:hash') as string | undefined;
         const inputs = task.data.get('orch:hash-inputs');
         if (!hash || !task.result) return;
-        await records.write(task.id, hash, inputs as never);
+        // The record for `orch explain` is written beside the next tasks; the run waits for it at the end.
+        const record = records.write(task.id, hash, inputs as never).catch(() => undefined);
+        pending.add(record);
+        void record.finally(() => pending.delete(record));
         if (task.data.get('orch:cached') || !cacheable(task) || !settings.local.includes('w')) return;
         try {
           const stored = await cache.put({
