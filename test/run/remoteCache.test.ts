@@ -39,6 +39,11 @@ describe('the remote cache (turborepo-remote-cache on loopback)', () => {
     expect(run.stderr).toContain('Tasks:  2 succeeded (2 cached) (2 total)');
     expect(run.stderr).toMatch(/✔ app#build \(cached remote, /);
     expect(readFileSync(join(second, 'p/app/dist/index.js'), 'utf8')).toBe('module.exports = 2;\n//built\n');
+    // HEAD predicts a remote hit; the status endpoint answers.
+    const third = clone({ url: server.url });
+    const plan = JSON.parse(runOrch(['run', 'build', '--dry-run', '--json'], third, env).stdout);
+    expect(plan.tasks.map((t: { cache: string }) => t.cache)).toEqual(['remote-hit', 'remote-hit']);
+    expect(JSON.parse(runOrch(['cache', 'stats', '--json'], third, env).stdout).remote).toEqual({ url: server.url, status: 'enabled' });
     rmSync(join(second, 'p/app/dist'), { recursive: true });
     const local = runOrch(['run', 'build', '--cache=remote:off'], second, env);
     expect(local.stderr).toMatch(/✔ app#build \(cached local, /);

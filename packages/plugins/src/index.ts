@@ -44,7 +44,7 @@ export { agentExecutorPlugin } from './agents/AgentExecutorPlugin.js';
 export { agentAdapter } from './agents/agentAdapters.js';
 export type { AgentAdapter, AgentInvocation } from './agents/agentAdapters.js';
 export { localCachePlugin, taskFolder, cacheable, restoreEntry } from './cache/LocalCachePlugin.js';
-export { remoteCachePlugin } from './cache/RemoteCachePlugin.js';
+export { remoteCachePlugin, remoteCacheClient } from './cache/RemoteCachePlugin.js';
 export { RemoteCache, RemoteCacheError } from './cache/RemoteCache.js';
 export type { RemoteCacheOptions } from './cache/RemoteCache.js';
 export { LocalCache, isSafePath } from './cache/LocalCache.js';

@@ -31,6 +31,9 @@ export const cacheCommand: CliCommand = {
     const entries = await cache.list();
     const bytes = entries.reduce((sum, e) => sum + e.bytes, 0);
     const { hits, runs } = await hitRate(join(workspace.config.root, workspace.config.stateDir, 'metrics'));
+    const { remoteCacheClient } = await import('@orch/plugins');
+    const remote = remoteCacheClient(workspace.config.cache);
+    const remoteStatus = remote ? await remote.status().catch((error: Error) => `unreachable (${error.message})`) : null;
     const stats = {
       dir: cache.dir,
       entries: entries.length,
@@ -41,6 +44,7 @@ export const cacheCommand: CliCommand = {
       taskRuns: runs,
       cacheHits: hits,
       hitRate: runs > 0 ? hits / runs : null,
+      remote: workspace.config.cache.remote ? { url: workspace.config.cache.remote.url, status: remoteStatus } : null,
     };
     if (values.json) io.stdout(`${JSON.stringify(stats, null, 2)}\n`);
     else {
@@ -50,6 +54,7 @@ export const cacheCommand: CliCommand = {
           `entries:   ${stats.entries}, ${mb(bytes)} of ${mb(stats.maxBytes)}`,
           ...(stats.oldestUse ? [`used:      ${stats.oldestUse} … ${stats.newestUse}`] : []),
           `hit rate:  ${stats.hitRate === null ? 'no runs recorded' : `${(stats.hitRate * 100).toFixed(1)}% (${hits} of ${runs} task runs)`}`,
+          ...(stats.remote ? [`remote:    ${stats.remote.url} (${stats.remote.status})`] : []),
           '',
         ].join('\n'),
       );

@@ -152,13 +152,18 @@ export function parseConcurrency(value: string | number | undefined): number {
 /** Each planned task's hash, and whether the cache has it (as far as can be known before running). */
 async function predictCache(workspace: OpenWorkspace, plan: readonly PlannedTask[], roots: ReadonlyMap<string, string>, args: readonly string[]) {
   const { hasher, cache } = await workspaceCache(workspace);
-  const predictions = new Map<string, { hash: string; cache: 'hit' | 'miss' | 'off' }>();
+  const { remoteCacheClient } = await import('@orch/plugins');
+  const settings = workspace.config.cache;
+  const remote = settings.remote?.access.includes('r') ? remoteCacheClient(settings) : undefined;
+  const predictions = new Map<string, { hash: string; cache: 'hit' | 'remote-hit' | 'miss' | 'off' }>();
   for (const id of roots.keys()) if (args.length > 0) hasher.args.set(id, args);
   for (const task of plan) {
     const { hash } = await hasher.hash(task.id);
     const command = workspace.registry.commands.get(task.id)!;
     const off = command.metadata.cache === false || !workspace.config.cache.local.includes('r');
-    predictions.set(task.id, { hash, cache: off ? 'off' : (await cache.get(hash)) ? 'hit' : 'miss' });
+    let prediction: 'hit' | 'remote-hit' | 'miss' | 'off' = off ? 'off' : (await cache.get(hash)) ? 'hit' : 'miss';
+    if (prediction === 'miss' && remote && (await remote.has(hash).catch(() => false))) prediction = 'remote-hit';
+    predictions.set(task.id, { hash, cache: prediction });
   }
   return predictions;
 }

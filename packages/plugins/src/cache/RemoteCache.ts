@@ -56,6 +56,20 @@ export class RemoteCache {
     }
   }
 
+  /** Whether the server has an artifact for a hash (HEAD), without downloading it. */
+  async has(hash: string): Promise<boolean> {
+    const response = await this.request('HEAD', `/${hash}`);
+    return response?.status === 200;
+  }
+
+  /** The server's own status (`GET /v8/artifacts/status`): `enabled`, `disabled`, `over_limit`, `paused`. */
+  async status(): Promise<string> {
+    const response = await this.request('GET', '/status');
+    if (!response) return 'unreachable';
+    if (!response.ok) return `error ${response.status}`;
+    return ((await response.json()) as { status?: string }).status ?? 'unknown';
+  }
+
   /** The payload stored for a hash, its signature checked; undefined when the server has none. */
   async get(hash: string): Promise<{ payload: Buffer; durationMs?: number } | undefined> {
     const response = await this.request('GET', `/${hash}`);

@@ -3,7 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { definePlugin, STAGE_ORDER } from '@orch/engine';
+import { definePlugin, STAGE_ORDER, type ResolvedCacheConfig } from '@orch/engine';
 import { LocalCache } from './LocalCache.js';
 import { cacheable, restoreEntry } from './LocalCachePlugin.js';
 import { RemoteCache } from './RemoteCache.js';
@@ -18,22 +18,30 @@ const PLUGIN_NAME = 'orch:cache-remote';
  * it ends). A failing server never fails a run: each problem is a warning, and after three
  * failures in a row the server is not called again this run.
  */
+/** A client for the configured remote cache, or undefined when none is configured. */
+export function remoteCacheClient(settings: ResolvedCacheConfig): RemoteCache | undefined {
+  const remote = settings.remote;
+  if (!remote) return undefined;
+  const token = process.env[remote.tokenEnv ?? 'ORCH_REMOTE_CACHE_TOKEN'] ?? process.env.TURBO_TOKEN;
+  const signatureKey = remote.signatureKeyEnv ? process.env[remote.signatureKeyEnv] : undefined;
+  return new RemoteCache({
+    url: remote.url,
+    timeoutMs: remote.timeoutMs,
+    ...(token ? { token } : {}),
+    ...(remote.team ? { team: remote.team } : {}),
+    ...(signatureKey ? { signatureKey } : {}),
+  });
+}
+
 export function remoteCachePlugin() {
   return definePlugin({
     name: PLUGIN_NAME,
     apply(engine) {
       const settings = engine.config.cache;
       const remoteSettings = settings.remote;
-      if (!remoteSettings) return;
-      const token = process.env[remoteSettings.tokenEnv ?? 'ORCH_REMOTE_CACHE_TOKEN'] ?? process.env.TURBO_TOKEN;
+      const remote = remoteCacheClient(settings);
+      if (!remoteSettings || !remote) return;
       const signatureKey = remoteSettings.signatureKeyEnv ? process.env[remoteSettings.signatureKeyEnv] : undefined;
-      const remote = new RemoteCache({
-        url: remoteSettings.url,
-        timeoutMs: remoteSettings.timeoutMs,
-        ...(token ? { token } : {}),
-        ...(remoteSettings.team ? { team: remoteSettings.team } : {}),
-        ...(signatureKey ? { signatureKey } : {}),
-      });
       const local = new LocalCache(resolve(engine.config.root, settings.dir));
       const warn = (message: string): void => {
         engine.emit({ type: 'warning', message: remote.open ? `${message} (remote cache off for the rest of this run)` : message, source: PLUGIN_NAME });
