@@ -85,6 +85,14 @@ describe('pre-execution gates', () => {
     expect(run.stdout).toContain('b: b');
   });
 
+  it('complexity budget: tasks without a complexity cost nothing, however many there are', () => {
+    const commands = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`c${i}`, { run: `echo ${i}`, description: `c${i}` }]));
+    const dir = tempRepo({ 'orchestrator.config.json': JSON.stringify({ complexityBudget: 1, commands, workflows: { all: { steps: Object.keys(commands) } } }) });
+    const run = runOrch(['run', 'all'], dir);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('Tasks:  5 succeeded');
+  });
+
   it('resource availability: refuses to start without the disk it needs', () => {
     const dir = tempRepo({
       '.claude/commands/x.md': command('description: x\nrun: echo hi'),

@@ -13,7 +13,8 @@ export function complexityBudgetGate() {
     options: v.strictObject({ budget: v.optional(v.pipe(v.number(), v.minValue(0))) }),
     check({ task, options }) {
       const budget = options.budget ?? task.budget;
-      const points = task.profile?.budgetPoints ?? 1;
+      const points = task.profile?.budgetPoints ?? 0;
+      if (points === 0) return { status: 'pass', message: 'no complexity: costs no budget' };
       const total = task.budgetSpent + points;
       if (total > budget) return { status: 'fail', message: `complexity budget exceeded: ${task.budgetSpent} spent + ${points} > ${budget}`, details: { spent: task.budgetSpent, points, budget } };
       return { status: 'pass', message: `${total}/${budget} budget points` };

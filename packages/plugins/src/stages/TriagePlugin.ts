@@ -9,8 +9,11 @@ export const COMPLEXITY_PROFILES: Record<Complexity, ResourceProfile> = {
   complex: { timeout: 60 * 60_000, weight: 1, retries: 2, budgetPoints: 8, maxTurns: 50 },
 };
 
-/** Without a complexity (package scripts, most config commands): no time limit unless declared. */
-const UNCLASSIFIED: ResourceProfile = { timeout: Number.POSITIVE_INFINITY, weight: 1, retries: 0, budgetPoints: 1, maxTurns: 10 };
+/**
+ * Without a complexity (package scripts, most config commands): no time limit unless declared,
+ * and no cost to the complexity budget, which is for classified work (agents, prompts).
+ */
+const UNCLASSIFIED: ResourceProfile = { timeout: Number.POSITIVE_INFINITY, weight: 1, retries: 0, budgetPoints: 0, maxTurns: 10 };
 
 /**
  * Stage 3, triage: complexity → resource profile (time limit, concurrency weight, retries,
