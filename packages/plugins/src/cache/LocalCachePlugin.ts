@@ -92,24 +92,33 @@ export function localCachePlugin() {
         pending.add(record);
         void record.finally(() => pending.delete(record));
         if (task.data.get('orch:cached') || !cacheable(task) || !settings.local.includes('w')) return;
-        try {
-          const stored = await cache.put({
-            hash,
-            taskId: task.id,
-            folder: taskFolder(task),
-            outputs: task.command.metadata.outputs ?? [],
-            log: [...task.log],
-            exitCode: task.result.exitCode,
-            durationMs: task.result.durationMs,
-            ...(settings.ttlMs ? { ttlMs: settings.ttlMs } : {}),
-            inputs,
-          });
-          wrote = true;
-          for (const pattern of stored.unmatched) engine.emit({ type: 'warning', message: `${task.id}: output '${pattern}' matched no file`, source: PLUGIN_NAME });
-        } catch (error) {
-          // A full or read-only cache never fails a task.
-          engine.emit({ type: 'warning', message: `${task.id}: not cached: ${(error as Error).message}`, source: PLUGIN_NAME });
-        }
+        // Stored beside the next tasks, not in front of them; the run waits for it at the end,
+        // and the remote upload waits for it (`orch:cache-put`).
+        const log = [...task.log];
+        const { exitCode, durationMs } = task.result;
+        const put = (async () => {
+          try {
+            const stored = await cache.put({
+              hash,
+              taskId: task.id,
+              folder: taskFolder(task),
+              outputs: task.command.metadata.outputs ?? [],
+              log,
+              exitCode,
+              durationMs,
+              ...(settings.ttlMs ? { ttlMs: settings.ttlMs } : {}),
+              inputs,
+            });
+            wrote = true;
+            for (const pattern of stored.unmatched) engine.emit({ type: 'warning', message: `${task.id}: output '${pattern}' matched no file`, source: PLUGIN_NAME });
+          } catch (error) {
+            // A full or read-only cache never fails a task.
+            engine.emit({ type: 'warning', message: `${task.id}: not cached: ${(error as Error).message}`, source: PLUGIN_NAME });
+          }
+        })();
+        pending.add(put);
+        task.data.set('orch:cache-put', put);
+        void put.finally(() => pending.delete(put));
       });
     },
   });

@@ -74,6 +74,7 @@ export function remoteCachePlugin() {
         const hash = task.data.get('orch:hash') as string | undefined;
         if (!hash || task.data.get('orch:cached') === 'remote' || !cacheable(task) || !remoteSettings.access.includes('w') || remote.open) return;
         const upload = (async () => {
+          await (task.data.get('orch:cache-put') as Promise<void> | undefined);
           const entry = await local.get(hash);
           if (!entry) return;
           const payload = await pack(entry.dir);
