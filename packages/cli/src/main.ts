@@ -44,7 +44,7 @@ function mainHelp(): string {
     '  orch validate                  all problems at once; exit 2 if any error',
     '  orch graph build --mermaid     the graph of `build` in every package',
     '',
-    'Exit codes: 0 ok, 1 a task failed, 2 usage or config error, 75 paused for intervention, 130 interrupted.',
+    'Exit codes: 0 ok, 1 a task failed, 2 usage or config error, 130 interrupted (75, paused for intervention, is reserved for sessions).',
     '',
   ].join('\n');
 }

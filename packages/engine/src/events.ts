@@ -1,4 +1,3 @@
-import type { Diagnostic } from './diagnostics/Diagnostic.js';
 import type { GateVerdict, TaskStatus } from './pipeline/TaskContext.js';
 
 /** Why a task is part of a run, for `--dry-run` and reports. */
@@ -65,7 +64,6 @@ export type OrchEvent =
   | { type: 'plugins-applied'; plugins: string[] }
   | { type: 'discovery-started'; root: string }
   | { type: 'discovery-finished'; commands: number; agents: number; projects: number; durationMs: number }
-  | { type: 'diagnostic'; diagnostic: Diagnostic }
   | { type: 'warning'; message: string; source?: string }
   | { type: 'run-started'; tasks: PlannedTask[]; concurrency: number }
   | { type: 'task-started'; id: string }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempRepo } from '../../../../test/helpers/tempRepo.js';
+import { commitAll, tempRepo } from '../../../../test/helpers/tempRepo.js';
 import { gitBlobHash } from '../cache/gitBlobHash.js';
 import { LocalCache } from '../cache/LocalCache.js';
 import { RepositoryFiles } from '../cache/repositoryFiles.js';
@@ -11,8 +11,7 @@ describe('RepositoryFiles', () => {
   it('takes clean files from the git index and reads only dirty and untracked ones', async () => {
     const files = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`src/f${i}.js`, `export const v${i} = ${i};\n`]));
     const dir = tempRepo({ ...files, '.gitignore': 'ignored/\n' });
-    execFileSync('git', ['add', '-A'], { cwd: dir });
-    execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'init'], { cwd: dir });
+    commitAll(dir);
     writeFileSync(join(dir, 'src/f1.js'), 'changed\n');
     writeFileSync(join(dir, 'src/f2.js'), 'changed too\n');
     writeFileSync(join(dir, 'new.js'), 'untracked\n');

@@ -80,8 +80,9 @@ export class LocalCache {
   }
 
   /**
-   * Stores outputs (files matching `outputs` under `folder`) and the log. Returns the number of
-   * files, or undefined when another process committed the same entry first.
+   * Stores outputs (files matching `outputs` under `folder`) and the log. Returns how many files
+   * were stored and the output globs that matched nothing. When another process committed the
+   * same hash first, theirs is kept (same content).
    */
   async put(input: { hash: string; taskId: string; folder: string; outputs: string[]; log: CacheEntry['log']; exitCode: number; durationMs: number; ttlMs?: number; inputs?: unknown }): Promise<{ files: number; unmatched: string[] }> {
     const staging = join(this.dir, 'tmp', randomUUID());
