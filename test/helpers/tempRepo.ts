@@ -25,6 +25,13 @@ export function tempRepo(files: FileTree = {}, options: { git?: boolean } = {}):
   return dir;
 }
 
+/** Commits everything in a test repository, so git's index holds it (clean files). */
+export function commitAll(dir: string): string {
+  execFileSync('git', ['add', '-A'], { cwd: dir });
+  execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'init'], { cwd: dir });
+  return dir;
+}
+
 export function writeTree(dir: string, files: FileTree): void {
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });

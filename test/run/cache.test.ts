@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempRepo, writeTree } from '../helpers/tempRepo.js';
+import { tempRepo, writeTree, commitAll } from '../helpers/tempRepo.js';
 import { runOrch, startOrch } from '../helpers/runOrch.js';
 
 const BUILD = `const fs = require('fs');
@@ -25,9 +24,7 @@ function workspace(config: object = {}): string {
     'build.cjs': BUILD.replaceAll("'../../runs.log'", "require('path').join(__dirname, 'runs.log')").replace("require('./package.json')", "require(require('path').join(process.cwd(), 'package.json'))"),
     'orchestrator.config.json': JSON.stringify({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'], env: ['BUILD_MODE'] } }, ...config }),
   });
-  execFileSync('git', ['add', '-A'], { cwd: dir });
-  execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'init'], { cwd: dir });
-  return dir;
+  return commitAll(dir);
 }
 
 const runs = (dir: string) => (existsSync(join(dir, 'runs.log')) ? readFileSync(join(dir, 'runs.log'), 'utf8').trim().split('\n').filter(Boolean) : []);

@@ -1,16 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempRepo } from '../helpers/tempRepo.js';
+import { tempRepo, commitAll } from '../helpers/tempRepo.js';
 import { runOrch } from '../helpers/runOrch.js';
 
 const command = (frontMatter: string, body = 'body\n') => `---\n${frontMatter}\n---\n${body}`;
-const committed = (dir: string) => {
-  execFileSync('git', ['add', '-A'], { cwd: dir });
-  execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'init'], { cwd: dir });
-  return dir;
-};
 
 describe('pre-execution gates', () => {
   it('stops a dangerous command before it runs, with the reference design’s report', () => {
@@ -115,7 +109,7 @@ describe('pre-execution gates', () => {
 
 describe('post-execution gates', () => {
   it('side effects: fails a task that changed files outside its declared outputs, warns without outputs', () => {
-    const dir = committed(
+    const dir = commitAll(
       tempRepo({
         '.gitignore': '.orch/\n',
         'README.md': 'readme\n',
@@ -134,7 +128,7 @@ describe('post-execution gates', () => {
 
   it('side effects: package scripts opt in per target', () => {
     const files = (gates: object) =>
-      committed(
+      commitAll(
         tempRepo({
           '.gitignore': '.orch/\n',
           'package.json': JSON.stringify({ name: 'app', scripts: { build: 'echo x > stray.txt' } }),

@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempRepo } from '../helpers/tempRepo.js';
+import { tempRepo, commitAll } from '../helpers/tempRepo.js';
 import { runOrch } from '../helpers/runOrch.js';
 import { startBrokenServer, startRemoteCache, freePort } from '../helpers/remoteCacheServer.js';
 
@@ -18,9 +17,7 @@ function clone(remote: object): string {
     'build.cjs': "const fs=require('fs'),path=require('path');fs.appendFileSync(path.join(__dirname,'runs.log'),process.cwd()+'\\n');fs.mkdirSync('dist',{recursive:true});fs.writeFileSync('dist/index.js',fs.readFileSync('src/index.js','utf8')+'//built\\n');console.log('built');\n",
     'orchestrator.config.json': JSON.stringify({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } }, cache: { remote: { team: 'ci', timeout: '2s', ...remote } } }),
   });
-  execFileSync('git', ['add', '-A'], { cwd: dir });
-  execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'init'], { cwd: dir });
-  return dir;
+  return commitAll(dir);
 }
 
 const ran = (dir: string) => (existsSync(join(dir, 'runs.log')) ? readFileSync(join(dir, 'runs.log'), 'utf8').trim().split('\n').length : 0);
