@@ -4,6 +4,8 @@ import type { CliCommand, CliIO } from './CliCommand.js';
 /** Subcommands, loaded lazily: `orch --version` loads none of them. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
   run: { summary: 'run commands, package targets or workflows and everything they depend on', load: async () => (await import('./commands/run.js')).runCommand },
+  resume: { summary: 'continue an interrupted, failed or paused session where it stopped', load: async () => (await import('./commands/resume.js')).resumeCommand },
+  sessions: { summary: 'list sessions and their status; `sessions show <id>` prints a timeline', load: async () => (await import('./commands/sessions.js')).sessionsCommand },
   explain: { summary: "why a task runs or comes from the cache: its hash's inputs and what changed", load: async () => (await import('./commands/explain.js')).explainCommand },
   cache: { summary: 'local cache: stats, or clean [--older-than 7d]', load: async () => (await import('./commands/cache.js')).cacheCommand },
   list: { summary: 'list every command orch knows', load: async () => (await import('./commands/list.js')).listCommand },
@@ -38,13 +40,14 @@ function mainHelp(): string {
     'Examples:',
     '  orch run build                 `build` in every package, in dependency order, in parallel',
     '  orch run ci --continue         a workflow; keep going past failures where possible',
+    '  orch resume                    finish the newest interrupted or paused session',
     '  orch run quality/verify -- src run a markdown command with arguments',
     '  orch list                      every command, from .claude/commands, package scripts and the config',
     '  orch show milestone/plan       what a command is and what it depends on',
     '  orch validate                  all problems at once; exit 2 if any error',
     '  orch graph build --mermaid     the graph of `build` in every package',
     '',
-    'Exit codes: 0 ok, 1 a task failed, 2 usage or config error, 130 interrupted (75, paused for intervention, is reserved for sessions).',
+    'Exit codes: 0 ok, 1 a task failed, 2 usage or config error, 75 paused for intervention (orch resume), 130 interrupted.',
     '',
   ].join('\n');
 }

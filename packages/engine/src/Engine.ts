@@ -3,7 +3,7 @@ import type { CommandDefinition } from './commands/CommandDefinition.js';
 import { CommandRegistry } from './commands/CommandRegistry.js';
 import type { Resolution } from './commands/resolveCommand.js';
 import type { ResolvedConfig } from './config/OrchConfig.js';
-import type { OrchEvent } from './events.js';
+import type { OrchEvent, TaskOutcome } from './events.js';
 import type { Plugin } from './plugin/Plugin.js';
 import { pluginError } from './plugin/PluginError.js';
 import type { GateContext, TaskContext, ExecutionResult, FailureContext, RecoveryDecision, DeployResult } from './pipeline/TaskContext.js';
@@ -33,6 +33,15 @@ export const STAGE_ORDER = {
   /** After the built-ins, e.g. to post-process what they produced. */
   late: 100,
 } as const;
+
+/** Given to `settle`: how every task of the run ended, and the order in which they did. */
+export interface RunSettlement {
+  outcomes: ReadonlyMap<string, TaskOutcome>;
+  tasks: ReadonlyMap<string, TaskContext>;
+  /** Task ids in the order they finished. */
+  finished: readonly string[];
+  signal: AbortSignal;
+}
 
 /** Input of the `resolve` stage. */
 export interface ResolveRequest {
@@ -80,6 +89,10 @@ function createHooks() {
     persist: new AsyncSeriesHook<[TaskContext]>(['task']),
     /** After a failure at any stage: choose a recovery strategy. First answer wins. */
     recover: new AsyncSeriesBailHook<[FailureContext], RecoveryDecision | undefined>(['failure']),
+    /** Before each stage of each task starts: make what was emitted so far durable (the session log). */
+    checkpoint: new AsyncParallelHook<[TaskContext, PipelineStage]>(['task', 'stage']),
+    /** After the last task of a run ended, before `run-finished`: compensations (saga), clean-up. */
+    settle: new AsyncSeriesHook<[RunSettlement]>(['run']),
 
     /** Every event the engine emits; reporters tap here. */
     event: new SyncHook<[OrchEvent]>(['event']),

@@ -18,13 +18,20 @@ export type OrchErrorCode =
   | 'run-invalid'
   | 'prompt-invalid'
   /** A plugin fails a task on purpose, with a message meant for the user (not a plugin bug). */
-  | 'stage-failed';
+  | 'stage-failed'
+  | 'session-not-found'
+  /** Another live orch process holds the session or the tasks. */
+  | 'session-locked'
+  /** orch could not make its state durable (full disk, read-only folder). */
+  | 'state-write-failed';
 
 export interface OrchErrorOptions {
   hint?: string;
   cause?: unknown;
   /** Diagnostics that explain the error in detail (file, line, column). */
   diagnostics?: readonly import('./diagnostics/Diagnostic.js').Diagnostic[];
+  /** Facts for plugins (a failure's `kind` for recovery strategies). */
+  details?: Record<string, unknown>;
 }
 
 export class OrchError extends Error {
@@ -32,12 +39,14 @@ export class OrchError extends Error {
   readonly code: OrchErrorCode;
   readonly hint: string | undefined;
   readonly diagnostics: readonly import('./diagnostics/Diagnostic.js').Diagnostic[];
+  readonly details: Record<string, unknown> | undefined;
 
   constructor(code: OrchErrorCode, message: string, options: OrchErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.hint = options.hint;
     this.diagnostics = options.diagnostics ?? [];
+    this.details = options.details;
   }
 }
 

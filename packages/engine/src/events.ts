@@ -1,3 +1,4 @@
+import type { BreakerSnapshot } from './recovery/CircuitBreaker.js';
 import type { GateVerdict, TaskStatus } from './pipeline/TaskContext.js';
 
 /** Why a task is part of a run, for `--dry-run` and reports. */
@@ -27,6 +28,42 @@ export interface TaskOutcome {
   cached?: 'local' | 'remote';
   /** The task's hash, when the cache computed one. */
   hash?: string;
+  /** Completed in an earlier run of this session, with the same hash: not run again on resume. */
+  resumed?: boolean;
+  /** Attempts made (more than 1 after a retry or partial recovery). */
+  attempts?: number;
+  /** Paused for a person (manual intervention): why, and what to do. */
+  intervention?: { reason: string; todo: string };
+}
+
+/** Who runs a session and what was asked, recorded first in its log. */
+export interface SessionInfo {
+  id: string;
+  /** What the user ran, replayed by `orch resume`. */
+  request: { names: string[]; args: string[]; only: boolean; continue: string; concurrency: number };
+  /** The command line, for people. */
+  argv: string[];
+  pid: number;
+  host: string;
+  startedAt: string;
+  /** Set when this is `orch resume` continuing the session. */
+  resumed?: boolean;
+  /** Circuit breakers as the session left them (on resume). */
+  breakers?: Record<string, BreakerSnapshot>;
+}
+
+/** What a recovery strategy decided for a failure. */
+export interface RecoveryRecord {
+  id: string;
+  stage: string;
+  strategy: string;
+  action: 'retry' | 'fail' | 'pause';
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  message: string;
+  delayMs?: number;
+  fromStep?: number;
+  details?: unknown;
 }
 
 /** What one agent process of a task did. */
@@ -54,6 +91,8 @@ export interface RunSummary {
   skipped: number;
   cancelled: number;
   interrupted: boolean;
+  /** Tasks paused for a person (exit code 75). */
+  awaitingIntervention: number;
 }
 
 /**
@@ -65,11 +104,16 @@ export type OrchEvent =
   | { type: 'discovery-started'; root: string }
   | { type: 'discovery-finished'; commands: number; agents: number; projects: number; durationMs: number }
   | { type: 'warning'; message: string; source?: string }
+  | { type: 'session-started'; session: SessionInfo }
   | { type: 'run-started'; tasks: PlannedTask[]; concurrency: number }
   | { type: 'task-started'; id: string }
   | { type: 'task-stage'; id: string; stage: string; status: 'passed' | 'failed'; durationMs: number; message?: string; verdicts?: GateVerdict[] }
   | { type: 'task-output'; id: string; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'task-step'; id: string; index: number; name: string; status: 'passed' | 'failed'; durationMs: number }
+  | { type: 'task-hashed'; id: string; hash: string }
+  | ({ type: 'task-recovery' } & RecoveryRecord)
+  | { type: 'compensation'; id: string; step: number; name: string; status: 'passed' | 'failed'; durationMs: number; message?: string }
+  | { type: 'breaker'; key: string; state: 'closed' | 'open' | 'half-open'; failures: number; until?: number }
   | { type: 'task-finished'; outcome: TaskOutcome }
   | { type: 'agent-finished'; id: string; agent: AgentResult }
   | { type: 'run-interrupted'; signal: string }

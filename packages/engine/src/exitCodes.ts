@@ -5,7 +5,7 @@ export const ExitCode = {
   taskFailed: 1,
   /** Bad usage, bad configuration or bad command definitions. */
   usage: 2,
-  /** The session paused and waits for a person (`orch resume`). Reserved: sessions are not built yet. */
+  /** The session paused and waits for a person (manual intervention): `orch resume <id>` continues. */
   awaitingIntervention: 75,
   /** Interrupted by a signal (Ctrl-C). */
   interrupted: 130,

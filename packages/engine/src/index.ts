@@ -1,9 +1,9 @@
 export { Engine, PIPELINE_STAGES, STAGE_ORDER } from './Engine.js';
-export type { EngineHooks, EngineOptions, EngineOutput, PipelineStage, ResolveRequest, DiscoveryContext } from './Engine.js';
-export type { OrchEvent, OrchEventType, PlannedTask, PlanReason, TaskOutcome, RunSummary, AgentResult } from './events.js';
+export type { EngineHooks, EngineOptions, EngineOutput, PipelineStage, ResolveRequest, DiscoveryContext, RunSettlement } from './Engine.js';
+export type { OrchEvent, OrchEventType, PlannedTask, PlanReason, TaskOutcome, RunSummary, AgentResult, SessionInfo, RecoveryRecord } from './events.js';
 export { planRun } from './run/planRun.js';
 export { runTasks, formatMs, STAGE_TITLES } from './run/runTasks.js';
-export type { RunOptions } from './run/runTasks.js';
+export type { RunOptions, PreviousRun } from './run/runTasks.js';
 export { Scheduler } from './scheduler/Scheduler.js';
 export type { SchedulableTask, ContinueMode, SchedulerOptions, TaskState } from './scheduler/Scheduler.js';
 export { OrchError, isOrchError } from './OrchError.js';
@@ -69,5 +69,9 @@ export type {
   ExecutionResult,
   FailureContext,
   RecoveryDecision,
+  FailureKind,
 } from './pipeline/TaskContext.js';
 export { ORCH_VERSION } from './version.js';
+export { strategyFor, retryDelay, normaliseRetry, DEFAULT_STRATEGIES, DEFAULT_RETRY, RECOVERY_KEYS } from './recovery/recoveryPolicy.js';
+export { CircuitBreaker } from './recovery/CircuitBreaker.js';
+export type { BreakerSettings, BreakerSnapshot, BreakerState } from './recovery/CircuitBreaker.js';

@@ -26,6 +26,14 @@ import { deployPlugin } from './stages/DeployPlugin.js';
 import { persistPlugin } from './stages/PersistPlugin.js';
 import { triagePlugin } from './stages/TriagePlugin.js';
 import { workspacePlugin } from './workspace/WorkspacePlugin.js';
+import { sessionPlugin } from './session/SessionPlugin.js';
+import { recoveryPlugin } from './recovery/RecoveryPlugin.js';
+import { retryStrategyPlugin } from './recovery/RetryStrategy.js';
+import { rollbackStrategyPlugin } from './recovery/RollbackStrategy.js';
+import { partialRecoveryPlugin } from './recovery/PartialRecoveryStrategy.js';
+import { manualInterventionPlugin } from './recovery/ManualInterventionStrategy.js';
+import { circuitBreakerPlugin } from './recovery/CircuitBreakerPlugin.js';
+import { sagaPlugin } from './recovery/SagaPlugin.js';
 
 export interface DefaultPluginOptions {
   shell?: ShellExecutorOptions;
@@ -53,6 +61,15 @@ export function defaultPlugins(options: DefaultPluginOptions = {}): Plugin[] {
     persistPlugin(),
     localCachePlugin(),
     remoteCachePlugin(),
+    // sessions and recovery
+    sessionPlugin(),
+    recoveryPlugin(),
+    retryStrategyPlugin(),
+    rollbackStrategyPlugin(),
+    partialRecoveryPlugin(),
+    manualInterventionPlugin(),
+    circuitBreakerPlugin(),
+    sagaPlugin(),
     // gates: pre-execution (5), post-execution (4), quality assurance (1)
     fileCreationGate(),
     complexityBudgetGate(),

@@ -1,12 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { ExitCode, OrchError, planRun, runTasks, type CacheAccess, type ContinueMode, type EngineOutput, type PlannedTask, type ResolvedCacheConfig } from '@orch/engine';
+import { ExitCode, OrchError, planRun, type CacheAccess, type ContinueMode, type EngineOutput, type PlannedTask, type ResolvedCacheConfig } from '@orch/engine';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { workspaceCache } from '../taskHasher.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { printDiagnostics } from '../render/printDiagnostics.js';
 import { resolveNames } from '../resolveNames.js';
+import { runSession } from '../runSession.js';
 
 const CONTINUE_MODES: readonly ContinueMode[] = ['never', 'dependencies-successful', 'always'];
 
@@ -69,46 +69,25 @@ export const runCommand: CliCommand = {
       return ExitCode.ok;
     }
 
-    const { TaskHistory, killAllChildren } = await import('@orch/plugins');
-    const history = new TaskHistory(join(workspace.config.root, workspace.config.stateDir));
-    const controller = new AbortController();
-    let interrupts = 0;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      interrupts++;
-      if (interrupts === 1) {
-        workspace.engine.emit({ type: 'run-interrupted', signal });
-        controller.abort(new Error(signal));
-      } else {
-        killAllChildren();
-      }
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    try {
-      const summary = await runTasks(workspace.engine, {
-        plan,
-        registry: workspace.registry,
+    return runSession(
+      {
+        workspace,
         graph,
+        plan,
+        roots,
         args: passthrough,
-        requested: new Set(roots.keys()),
         only: values.only === true,
         concurrency,
         continue: continueMode as ContinueMode,
-        resources: workspace.config.resources,
-        signal: controller.signal,
-        expectedDurations: history.readDurations(),
-      });
-      if (summary.interrupted) return ExitCode.interrupted;
-      return summary.failed > 0 ? ExitCode.taskFailed : ExitCode.ok;
-    } finally {
-      await workspace.engine.close();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+        request: { names: positionals, args: passthrough, only: values.only === true, continue: continueMode, concurrency },
+        argv: ['run', ...argv],
+      },
+      io,
+    );
   },
 };
 
-function engineOutput(io: CliIO, values: Record<string, unknown>): EngineOutput {
+export function engineOutput(io: CliIO, values: Record<string, unknown>): EngineOutput {
   // A dry run prints its plan and nothing else.
   const requested = (values['dry-run'] ? 'silent' : values.json ? 'json' : values.reporter) as string | undefined;
   const tty = process.stderr.isTTY === true && !process.env.CI;

@@ -10,6 +10,8 @@ export function reportError(error: unknown, io: CliIO): number {
     if (error.hint) io.stderr(`  hint: ${error.hint}\n`);
     switch (error.code) {
       case 'plugin-failed':
+      case 'state-write-failed':
+      case 'session-locked':
         return ExitCode.taskFailed;
       default:
         return ExitCode.usage;

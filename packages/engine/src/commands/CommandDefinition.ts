@@ -42,6 +42,8 @@ export interface CommandMetadata {
   timeout?: number;
   retry?: RetryPolicy;
   recovery?: RecoverySpec;
+  /** A shell command that repairs what validation found: partial recovery runs it, then only the validations that failed. */
+  fixup?: string;
   gates?: Record<string, GateSetting>;
   cache?: boolean;
   weight?: number;
@@ -66,7 +68,7 @@ export interface RetryPolicy {
 export type RecoveryStrategyName = 'retry' | 'rollback' | 'partial-recovery' | 'manual-intervention' | 'none';
 
 /** One strategy for every failure, or one per failure stage. */
-export type RecoverySpec = RecoveryStrategyName | Partial<Record<string, RecoveryStrategyName>>;
+export type RecoverySpec = RecoveryStrategyName | (string & {}) | Partial<Record<string, RecoveryStrategyName | (string & {})>>;
 
 export type GateSetting = boolean | { enabled?: boolean; severity?: 'error' | 'warn'; options?: Record<string, unknown> };
 

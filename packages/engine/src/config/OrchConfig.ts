@@ -1,3 +1,5 @@
+import type { RecoverySpec, RetryPolicy } from '../commands/CommandDefinition.js';
+import type { BreakerSettings } from '../recovery/CircuitBreaker.js';
 import type { PluginSpec } from '../plugin/Plugin.js';
 
 /** Defaults for every package script of one name (`build`, `test`), like Turborepo's `tasks`. */
@@ -21,6 +23,9 @@ export interface TargetConfig {
   timeout?: string | number;
   /** Gate settings for these tasks (`{ 'orch:side-effects': false }`), over the config's `gates`. */
   gates?: Record<string, boolean | { enabled?: boolean; severity?: 'error' | 'warn'; options?: Record<string, unknown> }>;
+  /** Recovery strategy for these tasks, over the config's `recovery`. */
+  recovery?: RecoverySpec;
+  retry?: RetryConfig;
 }
 
 /** A step of a config command or workflow. A bare string in `steps` names a command to run. */
@@ -50,6 +55,10 @@ export interface CommandConfig {
   export?: string;
   weight?: number;
   resources?: Record<string, number>;
+  recovery?: RecoverySpec;
+  retry?: RetryConfig;
+  /** A shell command that repairs what validation found (partial recovery runs it, then the failed validations). */
+  fixup?: string;
 }
 
 /** A multi-step workflow declared in the config. */
@@ -100,7 +109,18 @@ export interface OrchConfig {
   complexityBudget?: number;
   /** The worker-thread pool for module tasks: threads (default: cores) and heap limit per worker in MB (default 2048). */
   workers?: { maxThreads?: number; maxHeapMb?: number };
+  /** Recovery strategy for every command: one name, or per failure stage (`{ execute: 'retry', default: 'manual-intervention' }`). */
+  recovery?: RecoverySpec;
+  /** Retry policy for commands that retry: a number of retries, or `{ maxAttempts, initialInterval, backoffCoefficient, maximumInterval, jitter, nonRetryable }`. */
+  retry?: RetryConfig;
+  /** Circuit breakers by executor (`agent`, `shell`, `node`) or service (`remote-cache`): `false`, or `{ failures, window, cooldown }`. */
+  circuitBreakers?: Record<string, false | { failures?: number; window?: string | number; cooldown?: string | number }>;
+  /** Session logs: `log: false` turns them off (no resume), `fsync: false` skips fdatasync, `keep` sessions (default 50). */
+  sessions?: { log?: boolean; fsync?: boolean; keep?: number };
 }
+
+/** `retry:` as written: retries, or a policy whose intervals are durations. */
+export type RetryConfig = number | { maxAttempts: number; initialInterval?: string | number; backoffCoefficient?: number; maximumInterval?: string | number; jitter?: boolean; nonRetryable?: (number | string)[] };
 
 /** The config with defaults applied and where it was found. */
 export interface ResolvedConfig {
@@ -129,6 +149,10 @@ export interface ResolvedConfig {
   prompt: { positionalBase: 0 | 1; indexBase: 0 | 1 };
   agent: AgentConfig;
   cache: ResolvedCacheConfig;
+  recovery?: RecoverySpec;
+  retry?: RetryPolicy;
+  circuitBreakers: Record<string, false | BreakerSettings>;
+  sessions: { log: boolean; fsync: boolean; keep: number };
 }
 
 /** Read (`r`) and write (`w`) access to a cache, or `off`. */

@@ -15,6 +15,20 @@ const step = v.strictObject({
   compensate: v.optional(v.string()),
 });
 
+const strategy = v.pipe(v.string(), v.minLength(1));
+const recovery = v.union([strategy, v.record(v.picklist(['dependencies', 'preGates', 'deploy', 'execute', 'postValidate', 'qaGates', 'persist', 'default']), strategy)]);
+const retry = v.union([
+  v.pipe(v.number(), v.integer(), v.minValue(0)),
+  v.strictObject({
+    maxAttempts: v.pipe(v.number(), v.integer(), v.minValue(1)),
+    initialInterval: v.optional(duration),
+    backoffCoefficient: v.optional(v.pipe(v.number(), v.minValue(1))),
+    maximumInterval: v.optional(duration),
+    jitter: v.optional(v.boolean()),
+    nonRetryable: v.optional(v.array(v.union([v.number(), v.string()]))),
+  }),
+]);
+
 const gateSettings = v.record(
   v.string(),
   v.union([v.boolean(), v.strictObject({ enabled: v.optional(v.boolean()), severity: v.optional(v.picklist(['error', 'warn'])), options: v.optional(v.record(v.string(), v.unknown())) })]),
@@ -31,6 +45,8 @@ const target = v.strictObject({
   weight: v.optional(v.pipe(v.number(), v.minValue(0))),
   resources: v.optional(v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
   timeout: v.optional(duration),
+  recovery: v.optional(recovery),
+  retry: v.optional(retry),
 });
 
 const command = v.strictObject({
@@ -46,6 +62,9 @@ const command = v.strictObject({
   export: v.optional(v.string()),
   weight: v.optional(v.pipe(v.number(), v.minValue(0))),
   resources: v.optional(v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
+  recovery: v.optional(recovery),
+  retry: v.optional(retry),
+  fixup: v.optional(v.string()),
 });
 
 const workflow = v.strictObject({
@@ -115,6 +134,12 @@ export const configSchema = v.strictObject({
       maxHeapMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16))),
     }),
   ),
+  recovery: v.optional(recovery),
+  retry: v.optional(retry),
+  circuitBreakers: v.optional(
+    v.record(v.string(), v.union([v.literal(false), v.strictObject({ failures: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))), window: v.optional(duration), cooldown: v.optional(duration) })])),
+  ),
+  sessions: v.optional(v.strictObject({ log: v.optional(v.boolean()), fsync: v.optional(v.boolean()), keep: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))) })),
 });
 
 /** Known keys of each nested object kind, for "did you mean" on unknown keys. */

@@ -9,6 +9,7 @@ import { schemaDiagnostics } from '../diagnostics/schemaDiagnostics.js';
 import { SourceFile } from '../diagnostics/SourceFile.js';
 import { textLocator, yamlLocator, type PathLocator } from '../diagnostics/yamlLocator.js';
 import { OrchError } from '../OrchError.js';
+import { normaliseRetry } from '../recovery/recoveryPolicy.js';
 import { parseDuration } from '../parseDuration.js';
 import { configKeys, configSchema } from './configSchema.js';
 import type { OrchConfig, ResolvedCacheConfig, ResolvedConfig } from './OrchConfig.js';
@@ -124,6 +125,21 @@ export function resolveConfig(config: OrchConfig, root: string): ResolvedConfig 
     prompt: { positionalBase: config.prompt?.positionalBase ?? 1, indexBase: config.prompt?.indexBase ?? 0 },
     agent: config.agent ?? { adapter: 'claude' },
     cache: resolveCache(config, config.stateDir ?? '.orch'),
+    ...(config.recovery === undefined ? {} : { recovery: config.recovery }),
+    ...(config.retry === undefined ? {} : { retry: normaliseRetry(config.retry).policy! }),
+    circuitBreakers: Object.fromEntries(
+      Object.entries(config.circuitBreakers ?? {}).map(([key, value]) => [
+        key,
+        value === false
+          ? false
+          : {
+              ...(value.failures === undefined ? {} : { failures: value.failures }),
+              ...(value.window === undefined ? {} : { windowMs: parseDuration(value.window)! }),
+              ...(value.cooldown === undefined ? {} : { cooldownMs: parseDuration(value.cooldown)! }),
+            },
+      ]),
+    ),
+    sessions: { log: config.sessions?.log ?? true, fsync: config.sessions?.fsync ?? true, keep: config.sessions?.keep ?? 50 },
   };
 }
 

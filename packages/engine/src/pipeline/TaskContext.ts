@@ -55,6 +55,12 @@ export interface TaskContext {
   budgetSpent: number;
   /** The session's complexity budget (config `complexityBudget`). */
   readonly budget: number;
+  /** The session this task runs in. */
+  readonly sessionId?: string;
+  /** 1 on the first attempt; more after a retry or partial recovery. */
+  attempt: number;
+  /** Executors start at this step (0-based): steps before it completed earlier (resume, partial recovery). */
+  fromStep?: number;
 }
 
 export type TaskStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
@@ -77,6 +83,8 @@ export interface GateContext {
   report(verdict: GateVerdict): void;
   /** Figures the task reported (coverage, counts), by name; gates may add to them. */
   metrics: Map<string, number>;
+  /** When set, only these gates run (partial recovery re-runs the validations that failed). */
+  only?: ReadonlySet<string>;
 }
 
 export interface DeployResult {
@@ -94,17 +102,38 @@ export interface ExecutionResult {
   completedSteps?: number;
   /** Why it failed, when not just an exit code (timeout, crash, bad module). */
   message?: string;
+  /** What kind of failure, when the executor knows better than the exit code (`circuit-open`). */
+  kind?: FailureKind;
 }
 
+/** What kind of failure a task had, for retry policies (`nonRetryable`) and strategies. */
+export type FailureKind = 'exit-code' | 'signal' | 'timeout' | 'gates' | 'dependency' | 'dependency-not-run' | 'no-executor' | 'circuit-open' | 'error';
+
+/** Given to the `recover` hook after a stage fails. */
 export interface FailureContext {
   task: TaskContext;
   stage: PipelineStage;
   error: unknown;
+  /** What went wrong, for a person. */
+  message: string;
+  kind: FailureKind;
+  /** The attempt that failed, from 1. */
   attempt: number;
+  exitCode?: number;
+  /** The gates that failed, for gate stages. */
+  verdicts?: GateVerdict[];
+  /**
+   * The strategy chosen for this failure (`orch:recovery` sets it from the command's
+   * `recovery:`, the config, or the stage's default); strategy plugins answer for their name.
+   */
+  strategy?: string;
 }
 
-export interface RecoveryDecision {
-  strategy: string;
-  /** Milliseconds to wait before acting (retry backoff). */
-  delayMs?: number;
-}
+/**
+ * What to do about a failure: try again (from a stage, a step, or only some gates, after a
+ * delay), give up (after undoing what can be undone), or pause the session for a person.
+ */
+export type RecoveryDecision =
+  | { strategy: string; action: 'retry'; message: string; delayMs?: number; fromStage?: PipelineStage; fromStep?: number; gates?: string[]; details?: unknown }
+  | { strategy: string; action: 'fail'; message: string; details?: unknown }
+  | { strategy: string; action: 'pause'; message: string; reason: string; todo: string };

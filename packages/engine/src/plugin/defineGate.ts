@@ -75,6 +75,7 @@ export function defineGate<Options = Record<string, unknown>>(gate: GateDefiniti
         if (problem) throw new OrchError('plugin-invalid', `gate '${gate.name}': invalid options in the config: ${problem}`, { hint: 'see the gate\'s documentation for its options' });
       }
       engine.hooks[HOOK_OF_STAGE[gate.stage]].tapPromise(gate.name, async (context) => {
+        if (context.only && !context.only.has(gate.name)) return;
         const setting = gateSetting(configured, context.task.command.metadata.gates?.[gate.name]);
         if (!gateApplies(gate, context.task, setting.enabled)) return;
         const started = performance.now();

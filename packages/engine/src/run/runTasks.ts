@@ -3,9 +3,10 @@ import type { TaskGraph } from '../graph/TaskGraph.js';
 import { didYouMean } from '../diagnostics/closestMatches.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { Engine } from '../Engine.js';
-import type { PlannedTask, RunSummary, TaskOutcome } from '../events.js';
+import type { PipelineStage } from '../Engine.js';
+import type { PlannedTask, RunSummary, SessionInfo, TaskOutcome } from '../events.js';
 import { OrchError } from '../OrchError.js';
-import type { GateContext, GateVerdict, ResourceProfile, TaskContext, TaskStatus } from '../pipeline/TaskContext.js';
+import type { FailureContext, FailureKind, GateContext, GateVerdict, RecoveryDecision, ResourceProfile, TaskContext, TaskStatus } from '../pipeline/TaskContext.js';
 import { Scheduler, type ContinueMode } from '../scheduler/Scheduler.js';
 
 export interface RunOptions {
@@ -24,7 +25,20 @@ export interface RunOptions {
   signal: AbortSignal;
   /** Past durations by task id, for priorities. */
   expectedDurations?: Readonly<Record<string, number>>;
+  /** The session this run belongs to (recorded first in its log). */
+  session?: SessionInfo;
+  /** On resume: what earlier runs of the session did, by task id. */
+  previous?: ReadonlyMap<string, PreviousRun>;
 }
+
+/**
+ * What an earlier run of the session left for a task: done (completed with the hash it has
+ * now), interrupted after some steps, or skipped by the user (`orch resume --skip`).
+ */
+export type PreviousRun = { kind: 'done'; hash?: string } | { kind: 'interrupted'; fromStep: number } | { kind: 'skip' };
+
+/** A runaway recovery plugin cannot loop forever. */
+const MAX_ATTEMPTS = 100;
 
 /** How the reference design names each gate stage in its reports. */
 export const STAGE_TITLES = { preGates: 'Quality gates', postValidate: 'Post-execution validation', qaGates: 'Quality assurance gates' } as const;
@@ -51,11 +65,26 @@ class StageFailure extends Error {
 export async function runTasks(engine: Engine, options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
   const { hooks } = engine;
+  // State that cannot be made durable (a full disk) stops the run like Ctrl-C, then is reported.
+  const stop = new AbortController();
+  const signal = AbortSignal.any([options.signal, stop.signal]);
+  let fatal: unknown;
+  const durable = async (context: TaskContext, stage: PipelineStage): Promise<boolean> => {
+    try {
+      await hooks.checkpoint.promise(context, stage);
+      return true;
+    } catch (error) {
+      fatal ??= error;
+      stop.abort(error);
+      return false;
+    }
+  };
   const contexts = new Map<string, TaskContext & { log: { stream: 'stdout' | 'stderr'; text: string }[] }>();
   const statuses = new Map<string, TaskStatus>();
 
   for (const planned of options.plan) {
     const command = options.registry.commands.get(planned.id)!;
+    const previous = options.previous?.get(planned.id);
     const log: { stream: 'stdout' | 'stderr'; text: string }[] = [];
     const dependencies = new Map<string, TaskStatus>();
     contexts.set(planned.id, {
@@ -64,7 +93,7 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
       args: options.requested.has(planned.id) ? [...options.args] : [],
       root: engine.config.root,
       stateDir: engine.config.stateDir,
-      signal: options.signal,
+      signal,
       log,
       dependencies,
       only: options.only,
@@ -75,6 +104,9 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
       commands: options.registry.commands,
       graph: options.graph,
       agents: options.registry.agents,
+      attempt: 1,
+      ...(options.session ? { sessionId: options.session.id } : {}),
+      ...(previous?.kind === 'interrupted' && previous.fromStep > 0 ? { fromStep: previous.fromStep } : {}),
       output(stream, text) {
         log.push({ stream, text });
         engine.emit({ type: 'task-output', id: planned.id, stream, text });
@@ -91,6 +123,7 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
   }
   checkCapacity([...contexts.values()], options);
 
+  if (options.session) engine.emit({ type: 'session-started', session: options.session });
   engine.emit({ type: 'run-started', tasks: [...options.plan], concurrency: options.concurrency });
   const scheduler = new Scheduler(
     options.plan.map((planned) => {
@@ -107,8 +140,10 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
   );
 
   const outcomes = new Map<string, TaskOutcome>();
+  const finished: string[] = [];
   const record = (outcome: TaskOutcome): void => {
     outcomes.set(outcome.id, outcome);
+    finished.push(outcome.id);
     statuses.set(outcome.id, outcome.status);
     engine.emit({ type: 'task-finished', outcome });
   };
@@ -116,22 +151,33 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
     for (const id of ids) record({ id, status: 'skipped', durationMs: 0, error: why });
   };
 
-  const onAbort = (): void => skip(scheduler.stop(), 'not started: the run was interrupted');
-  options.signal.addEventListener('abort', onAbort, { once: true });
+  const onAbort = (): void => skip(scheduler.stop(), fatal ? 'not started: the run was stopped' : 'not started: the run was interrupted');
+  signal.addEventListener('abort', onAbort, { once: true });
   const running = new Map<string, Promise<void>>();
-  const budget = { spent: 0 };
+  const shared: Shared = { spent: 0, durable };
+  const plannedById = new Map(options.plan.map((p) => [p.id, p]));
   const launch = (): void => {
     for (const id of scheduler.takeReady()) {
       const context = contexts.get(id)!;
-      for (const dep of options.plan.find((p) => p.id === id)!.dependencies) (context.dependencies as Map<string, TaskStatus>).set(dep, statuses.get(dep)!);
+      for (const dep of plannedById.get(id)!.dependencies) (context.dependencies as Map<string, TaskStatus>).set(dep, statuses.get(dep)!);
+      const previous = options.previous?.get(id);
+      const work =
+        previous?.kind === 'done'
+          ? Promise.resolve<TaskOutcome>({ id, status: 'succeeded', durationMs: 0, resumed: true, ...(previous.hash ? { hash: previous.hash } : {}) })
+          : previous?.kind === 'skip'
+            ? Promise.resolve<TaskOutcome>({ id, status: 'skipped', durationMs: 0, error: 'skipped on resume (--skip)' })
+            : runPipeline(engine, context, shared);
       running.set(
         id,
-        runPipeline(engine, context, budget).then((outcome) => {
-          running.delete(id);
+        work.then(async (outcome) => {
           record(outcome);
+          // A task's end is durable before anything that depends on it starts.
+          await durable(context, 'persist');
+          running.delete(id);
           if (outcome.status === 'cancelled') return;
-          const skipped = scheduler.finish(id, outcome.status === 'succeeded' ? 'succeeded' : 'failed');
-          skip(skipped, outcome.status === 'succeeded' ? 'not started' : `not started: ${id} failed`);
+          const passed = outcome.status === 'succeeded' || previous?.kind === 'skip';
+          const skipped = scheduler.finish(id, passed ? 'succeeded' : 'failed');
+          skip(skipped, passed ? 'not started' : `not started: ${id} ${outcome.intervention ? 'awaits intervention' : 'failed'}`);
         }),
       );
     }
@@ -143,8 +189,10 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
       launch();
     }
   } finally {
-    options.signal.removeEventListener('abort', onAbort);
+    signal.removeEventListener('abort', onAbort);
   }
+  if (fatal) throw fatal;
+  await hooks.settle.promise({ outcomes, tasks: contexts, finished, signal });
 
   const tasks = options.plan.map((p) => outcomes.get(p.id) ?? { id: p.id, status: 'skipped' as const, durationMs: 0 });
   const count = (status: TaskStatus) => tasks.filter((t) => t.status === status).length;
@@ -155,50 +203,72 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
     failed: count('failed'),
     skipped: count('skipped'),
     cancelled: count('cancelled'),
-    interrupted: options.signal.aborted,
+    interrupted: signal.aborted,
+    awaitingIntervention: tasks.filter((t) => t.intervention).length,
   };
   engine.emit({ type: 'run-finished', summary });
   return summary;
 }
 
 /**
- * Stages 4–10 for one task. The task's complexity points are charged to the session's budget
- * when its pre-execution gates start (so tasks running side by side cannot both slip under the
- * limit) and refunded if the gates refuse it.
+ * Stages 4–10 for one task. Before each stage, what was emitted so far is made durable (the
+ * `checkpoint` hook). A failure goes to the `recover` hook, whose decision may retry from a
+ * stage, a step or only the failed gates, give up, or pause for a person. The task's complexity
+ * points are charged to the session's budget when its pre-execution gates first start (so tasks
+ * running side by side cannot both slip under the limit) and refunded if the gates refuse it.
  */
-async function runPipeline(engine: Engine, context: TaskContext, budget: { spent: number }): Promise<TaskOutcome> {
+interface Shared {
+  /** Complexity points spent by the run's tasks so far. */
+  spent: number;
+  /** The checkpoint hook; false when state could not be made durable (the run stops). */
+  durable(context: TaskContext, stage: PipelineStage): Promise<boolean>;
+}
+
+async function runPipeline(engine: Engine, context: TaskContext, budget: Shared): Promise<TaskOutcome> {
   const { hooks } = engine;
   const started = performance.now();
   engine.emit({ type: 'task-started', id: context.id });
 
-  const timeout = context.profile!.timeout;
-  const timer = new AbortController();
-  const handle = Number.isFinite(timeout) ? setTimeout(() => timer.abort(new Error(`timed out after ${formatMs(timeout)}`)), timeout) : undefined;
   const session = context.signal;
-  (context as { signal: AbortSignal }).signal = AbortSignal.any([session, timer.signal]);
+  let timer = new AbortController();
+  let handle: NodeJS.Timeout | undefined;
+  /** Each attempt has the task's whole time limit. */
+  const arm = (): void => {
+    if (handle) clearTimeout(handle);
+    const timeout = context.profile!.timeout;
+    timer = new AbortController();
+    const own = timer;
+    handle = Number.isFinite(timeout) ? setTimeout(() => own.abort(new Error(`timed out after ${formatMs(timeout)}`)), timeout) : undefined;
+    (context as { signal: AbortSignal }).signal = AbortSignal.any([session, timer.signal]);
+  };
+  arm();
 
   const metrics = new Map<string, number>();
+  let onlyGates: ReadonlySet<string> | undefined;
   const gates = async (stage: GateContext['stage'], hook: typeof hooks.preGates): Promise<GateVerdict[]> => {
     const verdicts: GateVerdict[] = [];
-    await hook.promise({ task: context, stage, metrics, report: (verdict) => void verdicts.push(verdict) });
+    await hook.promise({ task: context, stage, metrics, report: (verdict) => void verdicts.push(verdict), ...(onlyGates ? { only: onlyGates } : {}) });
     const failed = verdicts.filter((v) => v.status === 'fail');
     if (failed.length > 0) {
       const passed = verdicts.filter((v) => v.status !== 'fail').length;
-      throw Object.assign(new StageFailure(stage, `${STAGE_TITLES[stage]} failed (${passed}/${verdicts.length}): ${failed.map((v) => `${v.gate}: ${v.message}`).join('; ')}`), { verdicts });
+      throw Object.assign(new StageFailure(stage, `${STAGE_TITLES[stage]} failed (${passed}/${verdicts.length}): ${failed.map((v) => `${v.gate}: ${v.message}`).join('; ')}`), { verdicts: failed, kind: 'gates' });
     }
     return verdicts;
   };
 
-  const stages: [string, () => Promise<GateVerdict[] | void>][] = [
+  let charged = false;
+  const stages: [PipelineStage, () => Promise<GateVerdict[] | void>][] = [
     ['dependencies', () => hooks.dependencies.promise(context)],
     [
       'preGates',
       async () => {
-        const points = context.profile!.budgetPoints;
-        context.budgetSpent = budget.spent;
+        const points = charged ? 0 : context.profile!.budgetPoints;
+        context.budgetSpent = budget.spent - (charged ? context.profile!.budgetPoints : 0);
         budget.spent += points;
         try {
-          return await gates('preGates', hooks.preGates);
+          const verdicts = await gates('preGates', hooks.preGates);
+          charged = true;
+          return verdicts;
         } catch (error) {
           budget.spent -= points;
           throw error;
@@ -209,8 +279,10 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: { spent
       'deploy',
       async () => {
         const deployed = await hooks.deploy.promise(context);
-        if (!deployed) throw new StageFailure('deploy', `no executor can run ${context.id}: it has no run steps, no module and is not a prompt`);
+        if (!deployed) throw Object.assign(new StageFailure('deploy', `no executor can run ${context.id}: it has no run steps, no module and is not a prompt`), { kind: 'no-executor' });
         context.executor = deployed.executor;
+        const hash = context.data.get('orch:hash') as string | undefined;
+        if (hash) engine.emit({ type: 'task-hashed', id: context.id, hash });
       },
     ],
     [
@@ -218,12 +290,15 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: { spent
       async () => {
         const executor = context.executor!;
         const hook = hooks.execute.get(executor);
-        if (!hook || hook.taps.length === 0) throw new StageFailure('execute', `no executor plugin runs '${executor}' tasks; add one, or check disablePlugins`);
+        if (!hook || hook.taps.length === 0) throw Object.assign(new StageFailure('execute', `no executor plugin runs '${executor}' tasks; add one, or check disablePlugins`), { kind: 'no-executor' });
         const result = await hook.promise(context);
-        if (!result) throw new StageFailure('execute', `the '${executor}' executor returned no result for ${context.id}`);
+        if (!result) throw Object.assign(new StageFailure('execute', `the '${executor}' executor returned no result for ${context.id}`), { kind: 'error' });
         context.result = result;
-        if (timer.signal.aborted) throw new StageFailure('execute', (timer.signal.reason as Error).message, result.exitCode);
-        if (result.exitCode !== 0) throw new StageFailure('execute', result.message ?? `exited with code ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}`, result.exitCode);
+        if (timer.signal.aborted) throw Object.assign(new StageFailure('execute', (timer.signal.reason as Error).message, result.exitCode), { kind: 'timeout' });
+        if (result.exitCode !== 0) {
+          const kind: FailureKind = result.kind ?? (result.signal ? 'signal' : 'exit-code');
+          throw Object.assign(new StageFailure('execute', result.message ?? `exited with code ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}`, result.exitCode), { kind });
+        }
       },
     ],
     ['postValidate', () => gates('postValidate', hooks.postValidate)],
@@ -232,19 +307,69 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: { spent
   ];
 
   try {
-    for (const [stage, run] of stages) {
+    let index = 0;
+    while (index < stages.length) {
+      const [stage, run] = stages[index]!;
       if (session.aborted) return finish('cancelled', stage, 'interrupted');
+      if (!(await budget.durable(context, stage))) return finish('cancelled', stage, 'stopped: state could not be written');
       const t0 = performance.now();
       try {
         const verdicts = await run();
         engine.emit({ type: 'task-stage', id: context.id, stage, status: 'passed', durationMs: performance.now() - t0, ...(verdicts && verdicts.length > 0 ? { verdicts } : {}) });
+        onlyGates = undefined;
+        index++;
+        continue;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const verdicts = (error as { verdicts?: GateVerdict[] }).verdicts;
         engine.emit({ type: 'task-stage', id: context.id, stage, status: 'failed', durationMs: performance.now() - t0, message, ...(verdicts ? { verdicts } : {}) });
         if (session.aborted) return finish('cancelled', stage, 'interrupted');
-        await hooks.recover.promise({ task: context, stage: stage as never, error, attempt: 1 });
-        return finish('failed', stage, message, error instanceof StageFailure ? error.exitCode : undefined);
+        const exitCode = error instanceof StageFailure ? error.exitCode : undefined;
+        const failure: FailureContext = {
+          task: context,
+          stage,
+          error,
+          message,
+          kind: (error as { kind?: FailureKind }).kind ?? (error as { details?: { kind?: FailureKind } }).details?.kind ?? (stage === 'dependencies' ? 'dependency' : 'error'),
+          attempt: context.attempt,
+          ...(exitCode === undefined ? {} : { exitCode }),
+          ...(verdicts ? { verdicts } : {}),
+        };
+        let decision: RecoveryDecision | undefined;
+        try {
+          decision = await hooks.recover.promise(failure);
+        } catch (recoveryError) {
+          const why = recoveryError instanceof Error ? recoveryError.message : String(recoveryError);
+          return finish('failed', stage, `${message}; recovery failed: ${why}`, exitCode);
+        }
+        if (decision) {
+          const { action, strategy, message: said } = decision;
+          engine.emit({
+            type: 'task-recovery',
+            id: context.id,
+            stage,
+            strategy,
+            action,
+            attempt: context.attempt,
+            message: said,
+            ...(action === 'retry' && decision.delayMs ? { delayMs: decision.delayMs } : {}),
+            ...(action === 'retry' && decision.fromStep !== undefined ? { fromStep: decision.fromStep } : {}),
+            ...('details' in decision && decision.details !== undefined ? { details: decision.details } : {}),
+          });
+        }
+        if (!decision || decision.action === 'fail') return finish('failed', stage, decision?.message ? `${message} (${decision.strategy}: ${decision.message})` : message, exitCode);
+        if (decision.action === 'pause') return finish('failed', stage, message, exitCode, { reason: decision.reason, todo: decision.todo });
+        if (context.attempt >= MAX_ATTEMPTS) return finish('failed', stage, `${message} (gave up after ${MAX_ATTEMPTS} attempts)`, exitCode);
+        if (decision.delayMs && !(await sleep(decision.delayMs, session))) return finish('cancelled', stage, 'interrupted');
+        context.attempt++;
+        delete context.result;
+        if (decision.fromStep === undefined) delete context.fromStep;
+        else context.fromStep = decision.fromStep;
+        onlyGates = decision.gates ? new Set(decision.gates) : undefined;
+        const from = decision.fromStage ?? stage;
+        index = stages.findIndex(([name]) => name === from);
+        if (index < 0) return finish('failed', stage, `${message} (recovery named an unknown stage '${from}')`, exitCode);
+        arm();
       }
     }
     return finish('succeeded');
@@ -252,7 +377,7 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: { spent
     if (handle) clearTimeout(handle);
   }
 
-  function finish(status: TaskStatus, stage?: string, error?: string, exitCode?: number): TaskOutcome {
+  function finish(status: TaskStatus, stage?: string, error?: string, exitCode?: number, intervention?: TaskOutcome['intervention']): TaskOutcome {
     const outcome: TaskOutcome = { id: context.id, status, durationMs: performance.now() - started };
     // An exit code 0 says nothing about a failure at a later stage.
     const code = exitCode ?? context.result?.exitCode;
@@ -264,8 +389,25 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: { spent
     if (cached && status === 'succeeded') outcome.cached = cached;
     const hash = context.data.get('orch:hash') as string | undefined;
     if (hash) outcome.hash = hash;
+    if (context.attempt > 1) outcome.attempts = context.attempt;
+    if (intervention) outcome.intervention = intervention;
     return outcome;
   }
+}
+
+/** Waits `ms`; false when the run was interrupted meanwhile. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (value: boolean): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(value);
+    };
+    const onAbort = (): void => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function tailLines(log: readonly { text: string }[]): string[] {

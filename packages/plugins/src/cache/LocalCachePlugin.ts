@@ -1,3 +1,4 @@
+import { taskDirectory } from '../executors/taskEnvironment.js';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { definePlugin, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
@@ -10,9 +11,7 @@ const ENTRY = 'orch:cache-entry';
 const EVICTION_INTERVAL_MS = 60 * 60_000;
 
 /** Where a task's outputs live: its package folder, or the root. */
-export function taskFolder(task: TaskContext): string {
-  return task.command.kind === 'script' ? dirname(task.command.location.file) : task.root;
-}
+export const taskFolder = taskDirectory;
 
 /** Whether a task may use the cache at all (`cache: false` opts out). */
 export function cacheable(task: TaskContext): boolean {

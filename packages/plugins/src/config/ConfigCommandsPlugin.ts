@@ -1,4 +1,4 @@
-import { configLocator, definePlugin, parseDuration, type CommandDefinition, type PathLocator, type ResolvedConfig, type SourceLocation, type Step, type StepConfig } from '@orch/engine';
+import { configLocator, normaliseRetry, definePlugin, parseDuration, type CommandDefinition, type PathLocator, type ResolvedConfig, type SourceLocation, type Step, type StepConfig } from '@orch/engine';
 
 const PLUGIN_NAME = 'orch:config-commands';
 
@@ -51,6 +51,9 @@ function configCommands(config: ResolvedConfig, locate: PathLocator): CommandDef
         ...(command.weight === undefined ? {} : { weight: command.weight }),
         ...(command.resources === undefined ? {} : { resources: command.resources }),
         ...(command.module === undefined ? {} : { module: { path: command.module, export: command.export ?? 'default' } }),
+        ...(command.recovery === undefined ? {} : { recovery: command.recovery }),
+        ...(command.retry === undefined ? {} : { retry: normaliseRetry(command.retry).policy! }),
+        ...(command.fixup === undefined ? {} : { fixup: command.fixup }),
       },
       steps,
     });

@@ -31,7 +31,10 @@ export function shellExecutorPlugin(options: ShellExecutorOptions = {}) {
         const env = taskEnvironment(task, cwd);
         if (options.color) env.FORCE_COLOR ??= '1';
         const steps = task.command.steps.filter((step): step is Step & { run: string } => step.run !== undefined);
+        // Steps before `fromStep` completed in an earlier attempt (resume, partial recovery).
+        const first = Math.min(task.fromStep ?? 0, steps.length);
         for (const [index, step] of steps.entries()) {
+          if (index < first) continue;
           const stepStarted = performance.now();
           const line = task.command.kind === 'script' && step.name === task.command.target && task.args.length > 0 ? `${step.run} ${task.args.map(shellQuote).join(' ')}` : step.run;
           const result = await runStep(task, line, cwd, env, graceMs, task.command.kind === 'script' ? [] : task.args);
@@ -52,6 +55,15 @@ export function shellExecutorPlugin(options: ShellExecutorOptions = {}) {
       });
     },
   });
+}
+
+/**
+ * Runs one shell command line for a task (a fix-up, a compensation), in the task's folder with
+ * its environment, its output going to the task's log.
+ */
+export function runShellLine(task: TaskContext, line: string, graceMs = 3000): Promise<{ exitCode: number; signal?: string }> {
+  const cwd = taskDirectory(task);
+  return runStep(task, line, cwd, taskEnvironment(task, cwd), graceMs, []);
 }
 
 function runStep(task: TaskContext, line: string, cwd: string, env: NodeJS.ProcessEnv, graceMs: number, positional: readonly string[]): Promise<{ exitCode: number; signal?: string }> {

@@ -40,7 +40,8 @@ export const frontMatterSchema = v.looseObject({
       }),
     ]),
   ),
-  recovery: v.optional(v.union([strategy, v.record(v.string(), strategy)])),
+  recovery: v.optional(v.union([strategy, v.record(v.picklist(['dependencies', 'preGates', 'deploy', 'execute', 'postValidate', 'qaGates', 'persist', 'default']), strategy)])),
+  fixup: v.optional(v.string()),
   gates: v.optional(
     v.union([
       v.array(v.string()),

@@ -1,4 +1,4 @@
-import { closestMatches, parseDuration, schemaDiagnostics, type AllowedTools, type CommandMetadata, type DependencyRef, type Diagnostic, type GateSetting, type RawFrontMatter, type RetryPolicy, type SourceLocation, type Step } from '@orch/engine';
+import { closestMatches, normaliseRetry as normaliseEngineRetry, parseDuration, schemaDiagnostics, type AllowedTools, type CommandMetadata, type DependencyRef, type Diagnostic, type GateSetting, type RawFrontMatter, type RetryPolicy, type SourceLocation, type Step } from '@orch/engine';
 import { distance } from 'fastest-levenshtein';
 import * as v from 'valibot';
 import { FRONT_MATTER_KEYS, frontMatterSchema, type FrontMatter } from './frontMatterSchema.js';
@@ -63,6 +63,7 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
     ...(timeout === undefined ? {} : { timeout }),
     ...(data.retry === undefined ? {} : { retry: normaliseRetry(data.retry, at) }),
     ...(data.recovery === undefined ? {} : { recovery: data.recovery }),
+    ...(data.fixup === undefined ? {} : { fixup: data.fixup }),
     ...(data.gates === undefined ? {} : { gates: normaliseGates(data.gates) }),
     ...(data.cache === undefined ? {} : { cache: data.cache }),
     ...(data.weight === undefined ? {} : { weight: data.weight }),
@@ -122,19 +123,9 @@ function splitTopLevel(text: string): string[] {
 }
 
 function normaliseRetry(value: NonNullable<FrontMatter['retry']>, at: (path: (string | number)[], message: string) => void): RetryPolicy {
-  if (typeof value === 'number') return { maxAttempts: value + 1 };
-  const policy: RetryPolicy = { maxAttempts: value.maxAttempts };
-  for (const key of ['initialInterval', 'maximumInterval'] as const) {
-    const raw = value[key];
-    if (raw === undefined) continue;
-    const ms = parseDuration(raw);
-    if (ms === undefined) at(['retry', key], `retry.${key}: expected a duration such as 1s or 500ms, found '${String(raw)}'`);
-    else policy[key] = ms;
-  }
-  if (value.backoffCoefficient !== undefined) policy.backoffCoefficient = value.backoffCoefficient;
-  if (value.jitter !== undefined) policy.jitter = value.jitter;
-  if (value.nonRetryable !== undefined) policy.nonRetryable = value.nonRetryable;
-  return policy;
+  const { policy, problems } = normaliseEngineRetry(value as number | Record<string, unknown>);
+  for (const problem of problems) at(['retry', problem.key], problem.message);
+  return policy!;
 }
 
 function normaliseGates(value: NonNullable<FrontMatter['gates']>): Record<string, GateSetting> {

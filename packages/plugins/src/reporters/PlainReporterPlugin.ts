@@ -1,5 +1,5 @@
 import { definePlugin, type Engine, type OrchEvent } from '@orch/engine';
-import { LineBuffer, outcomeLine, palette, renderGateReport, renderSummary, taskPrefix, type GateReport } from './renderRun.js';
+import { LineBuffer, recoveryLine, outcomeLine, palette, renderGateReport, renderSummary, taskPrefix, type GateReport } from './renderRun.js';
 
 const PLUGIN_NAME = 'orch:reporter-plain';
 
@@ -25,8 +25,22 @@ export function lineRenderer(engine: Engine, print = (stream: 'stdout' | 'stderr
   const prefixed = (id: string, stream: 'stdout' | 'stderr', lines: string[]): void => {
     if (lines.length > 0) print(stream, lines.map((line) => `${taskPrefix(id, chalk)}${line}\n`).join(''));
   };
+  let session: string | undefined;
   return (event: OrchEvent): void => {
     switch (event.type) {
+      case 'session-started':
+        session = event.session.id;
+        print('stderr', chalk.dim(`orch: session ${session}${event.session.resumed ? ' (resumed)' : ''}\n`));
+        break;
+      case 'task-recovery':
+        prefixed(event.id, 'stderr', [recoveryLine(event, chalk)]);
+        break;
+      case 'compensation':
+        prefixed(event.id, 'stderr', [`${event.status === 'passed' ? chalk.cyan('⟲') : chalk.red('✖')} compensated step ${event.step + 1} (${event.name})${event.message ? `: ${event.message}` : ''}`]);
+        break;
+      case 'breaker':
+        if (event.state !== 'closed') print('stderr', chalk.yellow(`orch: circuit ${event.key} ${event.state} after ${event.failures} failure${event.failures === 1 ? '' : 's'}\n`));
+        break;
       case 'run-started':
         print('stderr', chalk.dim(`orch: running ${event.tasks.length} task${event.tasks.length === 1 ? '' : 's'}, concurrency ${event.concurrency}\n`));
         break;
@@ -53,7 +67,7 @@ export function lineRenderer(engine: Engine, print = (stream: 'stdout' | 'stderr
         print('stderr', chalk.yellow(`\norch: ${event.signal}: stopping running tasks (press Ctrl-C again to kill them now)\n`));
         break;
       case 'run-finished':
-        print('stderr', renderSummary(event.summary, chalk));
+        print('stderr', renderSummary(event.summary, chalk, session));
         break;
       case 'warning':
         print('stderr', chalk.yellow(`warning: ${event.message}\n`));

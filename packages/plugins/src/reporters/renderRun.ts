@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import { formatMs, STAGE_TITLES, type GateVerdict, type RunSummary, type TaskOutcome } from '@orch/engine';
+import { formatMs, STAGE_TITLES, type GateVerdict, type RecoveryRecord, type RunSummary, type TaskOutcome } from '@orch/engine';
 
 export function palette(color: boolean): ChalkInstance {
   return new Chalk({ level: color ? 1 : 0 });
@@ -39,8 +39,10 @@ export function outcomeLine(outcome: TaskOutcome, chalk: ChalkInstance, gates: r
   const time = chalk.dim(`(${outcome.cached ? `cached ${outcome.cached}, ` : ''}${formatMs(outcome.durationMs)}${counts.length > 0 ? `, gates ${counts.join(' · ')}` : ''})`);
   switch (outcome.status) {
     case 'succeeded':
-      return `${chalk.green('✔')} ${outcome.id} ${time}`;
+      if (outcome.resumed) return `${chalk.green('✔')} ${outcome.id} ${chalk.dim('(done before, unchanged)')}`;
+      return `${chalk.green('✔')} ${outcome.id} ${time}${outcome.attempts ? chalk.dim(` after ${outcome.attempts} attempts`) : ''}`;
     case 'failed':
+      if (outcome.intervention) return `${chalk.magenta('⏸')} ${outcome.id} awaits intervention: ${outcome.intervention.reason} ${time}`;
       return `${chalk.red('✖')} ${outcome.id} failed at ${outcome.stage}: ${outcome.error ?? 'failed'} ${time}`;
     case 'cancelled':
       return `${chalk.yellow('■')} ${outcome.id} stopped ${time}`;
@@ -50,21 +52,37 @@ export function outcomeLine(outcome: TaskOutcome, chalk: ChalkInstance, gates: r
 }
 
 /** The end-of-run summary: counts, time, and each failure with its exit code and last lines. */
-export function renderSummary(summary: RunSummary, chalk: ChalkInstance): string {
+export function renderSummary(summary: RunSummary, chalk: ChalkInstance, session?: string): string {
   const total = summary.tasks.length;
   const cached = summary.tasks.filter((t) => t.cached).length;
   const parts = [chalk.green(`${summary.succeeded} succeeded${cached > 0 ? ` (${cached} cached)` : ''}`)];
   if (summary.failed > 0) parts.push(chalk.red(`${summary.failed} failed`));
   if (summary.skipped > 0) parts.push(chalk.dim(`${summary.skipped} skipped`));
   if (summary.cancelled > 0) parts.push(chalk.yellow(`${summary.cancelled} stopped`));
+  if (summary.awaitingIntervention > 0) parts.push(chalk.magenta(`${summary.awaitingIntervention} awaiting intervention`));
+  const resumed = summary.tasks.filter((t) => t.resumed).length;
+  if (resumed > 0) parts.push(chalk.dim(`${resumed} done before`));
   const lines = ['', `${chalk.bold(' Tasks:')}  ${parts.join(', ')} (${total} total)`, `${chalk.bold('  Time:')}  ${formatMs(summary.durationMs)}${summary.interrupted ? chalk.yellow('  (interrupted)') : ''}`];
-  for (const failure of summary.tasks.filter((t) => t.status === 'failed')) {
+  for (const paused of summary.tasks.filter((t) => t.intervention)) {
+    lines.push('', `${chalk.magenta.bold(' Paused:')} ${paused.id}: ${paused.intervention!.reason}`, `   ${chalk.bold('to do:')} ${paused.intervention!.todo}`);
+  }
+  for (const failure of summary.tasks.filter((t) => t.status === 'failed' && !t.intervention)) {
     const exit = failure.exitCode === undefined ? '' : ` (exit code ${failure.exitCode})`;
     const why = failure.error && !/^exited with code \d+/.test(failure.error) ? `: ${failure.error}` : '';
     lines.push('', `${chalk.red.bold(' Failed:')} ${failure.id} at ${failure.stage}${exit}${why}`);
     for (const line of failure.tail ?? []) lines.push(chalk.dim(`   │ ${line}`));
   }
+  if (session) {
+    const unfinished = summary.interrupted || summary.failed > 0 || summary.cancelled > 0;
+    lines.push('', chalk.dim(`Session: ${session}${unfinished ? ` · \`orch resume ${session}\` continues it` : ''}`));
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** One line for a recovery decision: what the strategy does about a failure. */
+export function recoveryLine(record: Omit<RecoveryRecord, 'id'>, chalk: ChalkInstance): string {
+  const icon = record.action === 'retry' ? chalk.cyan('↻') : record.action === 'pause' ? chalk.magenta('⏸') : chalk.yellow('⟲');
+  return `${icon} ${record.strategy} after ${record.stage} failed (attempt ${record.attempt}): ${record.message}`;
 }
 
 /** Splits streamed text into whole lines per task and stream, keeping partial lines until done. */

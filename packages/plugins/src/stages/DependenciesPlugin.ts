@@ -21,7 +21,7 @@ export function dependenciesPlugin() {
       const records = new HashRecords(join(engine.config.root, engine.config.stateDir));
       engine.hooks.dependencies.tapPromise(PLUGIN_NAME, async (task) => {
         for (const [id, status] of task.dependencies) {
-          if (status === 'cancelled' || status === 'skipped') throw new OrchError('stage-failed', `dependency ${id} did not run (${status})`);
+          if (status === 'cancelled' || status === 'skipped') throw new OrchError('stage-failed', `dependency ${id} did not run (${status})`, { details: { kind: 'dependency-not-run' } });
         }
         if (!task.only) return;
         const unsatisfied: string[] = [];

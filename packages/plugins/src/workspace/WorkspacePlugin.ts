@@ -1,4 +1,4 @@
-import { configLocator, definePlugin, parseDuration, type CommandDefinition, type PathLocator, type Project, type ResolvedConfig, type Step } from '@orch/engine';
+import { normaliseRetry, configLocator, definePlugin, parseDuration, type CommandDefinition, type PathLocator, type Project, type ResolvedConfig, type Step } from '@orch/engine';
 import { readWorkspaceProjects } from './readWorkspaceProjects.js';
 
 const PLUGIN_NAME = 'orch:workspace';
@@ -59,6 +59,8 @@ function scriptCommands(project: Project, config: ResolvedConfig, locate: PathLo
         ...(target?.resources === undefined ? {} : { resources: target.resources }),
         ...(timeout === undefined ? {} : { timeout }),
         ...(target?.gates === undefined ? {} : { gates: target.gates }),
+        ...(target?.recovery === undefined ? {} : { recovery: target.recovery }),
+        ...(target?.retry === undefined ? {} : { retry: normaliseRetry(target.retry).policy! }),
       },
       steps,
     });

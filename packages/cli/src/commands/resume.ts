@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import { ExitCode, OrchError, closestMatches, planRun, type ContinueMode, type PreviousRun } from '@orch/engine';
+import type { CliCommand } from '../CliCommand.js';
+import { openWorkspace } from '../openWorkspace.js';
+import { parseCommandLine } from '../parseCommandLine.js';
+import { resolveNames } from '../resolveNames.js';
+import { runSession } from '../runSession.js';
+import { workspaceCache } from '../taskHasher.js';
+import { engineOutput, parseConcurrency } from './run.js';
+
+export const resumeCommand: CliCommand = {
+  name: 'resume',
+  usage: 'orch resume [<session-id>|--last] [--skip <task>]... [options]',
+  description:
+    'Continues a session that was interrupted, failed or paused for intervention: replays its log, skips tasks that completed with an unchanged hash, restarts interrupted tasks from their last completed step, and runs the rest, in the same session. Without an id: the newest session with unfinished work.',
+  options: {
+    last: { type: 'boolean' },
+    skip: { type: 'string', multiple: true },
+    concurrency: { type: 'string' },
+    json: { type: 'boolean' },
+    reporter: { type: 'string' },
+  },
+  examples: [
+    'orch resume                          # the newest session with unfinished work',
+    'orch resume 20261124-101500-a1b2     # that session',
+    'orch resume --last                   # the newest session',
+    'orch resume 20261124-101500-a1b2 --skip web#e2e   # go on without a task that awaits intervention',
+  ],
+  async run(argv, io) {
+    const { values, positionals } = parseCommandLine(argv, this.options);
+    if (positionals.length > 1) throw new OrchError('usage', 'name one session to resume', { hint: '`orch sessions` lists them' });
+    const output = engineOutput(io, values);
+    const workspace = await openWorkspace(io.cwd, output);
+    const { SessionStore } = await import('@orch/plugins');
+    const store = new SessionStore(join(workspace.config.root, workspace.config.stateDir));
+
+    const chosen = positionals[0] ?? (values.last ? store.ids().at(-1) : store.latest((status) => status !== 'completed')?.state.id);
+    if (!chosen) throw new OrchError('session-not-found', values.last || positionals[0] ? 'there are no sessions' : 'no session has unfinished work', { hint: '`orch sessions` lists them' });
+    const loaded = store.load(chosen, { repair: true });
+    if (loaded.live) throw new OrchError('session-locked', `session ${chosen} is still running (pid ${loaded.owner?.pid})`, { hint: 'wait for it to finish, or stop it with Ctrl-C first' });
+    if (loaded.torn) io.stderr(`orch: session ${chosen}: the log ended in a torn line (the process died while writing it); ignored\n`);
+    if (loaded.rebuilt) io.stderr(`orch: session ${chosen}: the snapshot was corrupt; rebuilt the state from the log\n`);
+    const { state } = loaded;
+    if (!state.info) throw new OrchError('session-not-found', `session ${chosen} has no recorded run to resume`, { hint: 'start it again with `orch run`' });
+    if (state.status === 'completed') {
+      io.stderr(`orch: session ${chosen} completed; nothing to resume\n`);
+      return ExitCode.ok;
+    }
+
+    const { request } = state.info;
+    const { graph, diagnostics } = workspace.graph();
+    const problems = [...workspace.diagnostics, ...diagnostics].filter((d) => d.severity === 'error');
+    if (problems.length > 0) throw new OrchError('graph-invalid', `${problems.length} problem${problems.length === 1 ? '' : 's'} in the definitions; nothing was run`, { hint: '`orch validate` lists them' });
+    const roots = new Map<string, string>();
+    for (const name of request.names) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);
+    const plan = planRun(graph, roots, { only: request.only });
+
+    const skips = (values.skip as string[] | undefined) ?? [];
+    for (const name of skips) {
+      if (!plan.some((task) => task.id === name)) {
+        const close = closestMatches(name, plan.map((task) => task.id));
+        throw new OrchError('usage', `--skip ${name}: not a task of session ${chosen}`, { hint: close.length > 0 ? `did you mean ${close.map((c) => `'${c}'`).join(' or ')}?` : 'the tasks are listed by `orch sessions show`' });
+      }
+    }
+
+    // Completed tasks are trusted only while their hash is unchanged (the completion marker's too).
+    const { hasher } = await workspaceCache(workspace);
+    for (const id of roots.keys()) if (request.args.length > 0) hasher.args.set(id, request.args);
+    const { TaskHistory } = await import('@orch/plugins');
+    const history = new TaskHistory(join(workspace.config.root, workspace.config.stateDir));
+    const previous = new Map<string, PreviousRun>();
+    for (const task of plan) {
+      const record = state.tasks[task.id];
+      if (skips.includes(task.id)) {
+        previous.set(task.id, { kind: 'skip' });
+        continue;
+      }
+      if (!record) continue;
+      const now = record.hash ? (await hasher.hash(task.id)).hash : undefined;
+      const unchanged = record.hash === undefined || record.hash === now;
+      if (record.status === 'succeeded') {
+        const marker = await history.readMarker(task.id);
+        const markerAgrees = !marker?.hash || !now || marker.hash === now;
+        if (unchanged && markerAgrees) previous.set(task.id, { kind: 'done', ...(record.hash ? { hash: record.hash } : {}) });
+        else io.stderr(`orch: ${task.id} completed before, but its inputs changed since; running it again\n`);
+      } else if ((record.status === 'running' || record.status === 'cancelled') && record.completedSteps > 0 && unchanged) {
+        previous.set(task.id, { kind: 'interrupted', fromStep: record.completedSteps });
+      }
+    }
+
+    const concurrency = values.concurrency === undefined ? request.concurrency : parseConcurrency(values.concurrency as string);
+    return runSession(
+      {
+        workspace,
+        graph,
+        plan,
+        roots,
+        args: request.args,
+        only: request.only,
+        concurrency,
+        continue: request.continue as ContinueMode,
+        request,
+        argv: state.info.argv,
+        resume: { id: chosen, previous, breakers: state.breakers },
+      },
+      io,
+    );
+  },
+};

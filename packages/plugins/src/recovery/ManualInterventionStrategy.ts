@@ -1,0 +1,29 @@
+import { definePlugin, STAGE_TITLES } from '@orch/engine';
+
+const PLUGIN_NAME = 'orch:manual-intervention';
+
+/**
+ * The `manual-intervention` strategy: the task stops and the session pauses with status
+ * `awaiting-intervention` (exit code 75). The reason and what to do are in the session and the
+ * report: fix the cause and `orch resume <id>`, or `orch resume <id> --skip <task>`.
+ */
+export function manualInterventionPlugin() {
+  return definePlugin({
+    name: PLUGIN_NAME,
+    apply(engine) {
+      engine.hooks.recover.tap(PLUGIN_NAME, (failure) => {
+        if (failure.strategy !== 'manual-intervention') return undefined;
+        const { task } = failure;
+        const session = task.sessionId ?? '<session>';
+        const where = (STAGE_TITLES as Record<string, string>)[failure.stage] ?? `the ${failure.stage} stage`;
+        return {
+          strategy: 'manual-intervention',
+          action: 'pause',
+          message: 'paused for a person',
+          reason: `${where} failed for ${task.id}: ${failure.message}`,
+          todo: `fix the cause, then \`orch resume ${session}\` to run ${task.id} again, or \`orch resume ${session} --skip ${task.id}\` to go on without it`,
+        };
+      });
+    },
+  });
+}

@@ -1,0 +1,124 @@
+import { closeSync, fdatasync, openSync, readFileSync, statSync, truncateSync, write } from 'node:fs';
+import { OrchError } from '@orch/engine';
+
+/** An event as stored: the engine's event with the time it was recorded (ms since the epoch). */
+export type LoggedEvent = { t: number; type: string } & Record<string, unknown>;
+
+export interface ReadLog {
+  events: LoggedEvent[];
+  /** Bytes of whole lines read; a torn tail starts here. */
+  validBytes: number;
+  /** A last line without its newline (the process died while writing it): ignored. */
+  torn: boolean;
+  /** Lines in the middle that are not JSON (never written by orch): skipped, with their numbers. */
+  corruptLines: number[];
+}
+
+/**
+ * The append-only event log of a session (`events.jsonl`), with group commit: `append` queues a
+ * line, `flush` writes everything queued in one `write` and one `fdatasync`, and callers that
+ * flush while a write is in flight share the next one. A failed write (full disk) fails every
+ * later flush with the same error: nothing is written after a gap.
+ */
+export class SessionLog {
+  private readonly fd: number;
+  private queued: string[] = [];
+  private inFlight: Promise<void> = Promise.resolve();
+  private next: Promise<void> | undefined;
+  private failure: OrchError | undefined;
+  /** Bytes known to be on disk (or written, without fsync). */
+  bytes: number;
+
+  constructor(
+    readonly path: string,
+    private readonly options: { fsync: boolean },
+  ) {
+    this.fd = openSync(path, 'a');
+    this.bytes = safeSize(path);
+  }
+
+  append(event: object): void {
+    if (this.failure) return;
+    this.queued.push(`${JSON.stringify({ t: Date.now(), ...event })}\n`);
+  }
+
+  /** Resolves when everything appended so far is durable. */
+  flush(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.queued.length === 0) return this.next ?? this.inFlight;
+    this.next ??= this.inFlight.then(() => {
+      this.next = undefined;
+      const data = Buffer.from(this.queued.join(''));
+      this.queued = [];
+      this.inFlight = this.writeAll(data);
+      return this.inFlight;
+    });
+    return this.next;
+  }
+
+  private async writeAll(data: Buffer): Promise<void> {
+    try {
+      let offset = 0;
+      while (offset < data.length) offset += await new Promise<number>((resolve, reject) => write(this.fd, data, offset, data.length - offset, null, (error, n) => (error ? reject(error) : resolve(n))));
+      if (this.options.fsync) await new Promise<void>((resolve, reject) => fdatasync(this.fd, (error) => (error ? reject(error) : resolve())));
+      this.bytes += data.length;
+    } catch (error) {
+      this.failure = stateWriteError(this.path, error);
+      throw this.failure;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush().catch(() => undefined);
+    closeSync(this.fd);
+  }
+}
+
+/** The error for state orch could not write, naming the file and the cause. */
+export function stateWriteError(path: string, error: unknown): OrchError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = code === 'ENOSPC' ? 'no space left on device' : code === 'EROFS' ? 'read-only file system' : code === 'EDQUOT' ? 'disk quota exceeded' : (error as Error).message;
+  return new OrchError('state-write-failed', `cannot write ${path}: ${why}${code ? ` (${code})` : ''}; the run was stopped so its state stays consistent`, {
+    hint: 'free some space (or fix the folder), then `orch resume` continues where the log ends',
+    cause: error,
+  });
+}
+
+function safeSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Reads a log from `offset`: whole lines only; a torn last line is reported, not returned. */
+export function readLog(path: string, offset = 0): ReadLog {
+  let text: Buffer;
+  try {
+    text = readFileSync(path);
+  } catch {
+    return { events: [], validBytes: 0, torn: false, corruptLines: [] };
+  }
+  const events: LoggedEvent[] = [];
+  const corruptLines: number[] = [];
+  let position = offset;
+  let line = 0;
+  while (position < text.length) {
+    const end = text.indexOf(10, position);
+    if (end < 0) return { events, validBytes: position, torn: true, corruptLines };
+    line++;
+    try {
+      events.push(JSON.parse(text.subarray(position, end).toString('utf8')) as LoggedEvent);
+    } catch {
+      corruptLines.push(line);
+    }
+    position = end + 1;
+  }
+  return { events, validBytes: position, torn: false, corruptLines };
+}
+
+/** Cuts a torn tail off before new lines are appended (so they do not join the fragment). */
+export function cutTornTail(path: string, validBytes: number): void {
+  truncateSync(path, validBytes);
+}

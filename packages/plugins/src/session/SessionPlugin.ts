@@ -1,0 +1,50 @@
+import { definePlugin, type OrchEvent } from '@orch/engine';
+import { SessionLog } from './SessionLog.js';
+import { SessionStore } from './SessionStore.js';
+import { join } from 'node:path';
+
+const PLUGIN_NAME = 'orch:session';
+
+/** Events that are not state: output is in the task's log and the cache, the rest is start-up. */
+const NOT_LOGGED = new Set<OrchEvent['type']>(['task-output', 'plugins-applied', 'discovery-started', 'discovery-finished']);
+
+/**
+ * The session log: every event of a run that has a session (`session-started`) is appended to
+ * `<stateDir>/sessions/<id>/events.jsonl`; before each stage of each task the log is made durable
+ * (the `checkpoint` hook, one write and one fdatasync for everything queued: group commit). At
+ * shutdown a snapshot of the folded state is written atomically. `sessions.fsync: false` keeps the
+ * log but skips fdatasync (survives a crash of orch, not of the machine).
+ */
+export function sessionPlugin() {
+  return definePlugin({
+    name: PLUGIN_NAME,
+    apply(engine) {
+      const store = new SessionStore(join(engine.config.root, engine.config.stateDir));
+      let log: SessionLog | undefined;
+      let id: string | undefined;
+
+      engine.hooks.event.tap(PLUGIN_NAME, (event) => {
+        if (event.type === 'session-started') {
+          id = event.session.id;
+          log ??= new SessionLog(store.logPath(id), { fsync: engine.config.sessions.fsync });
+        }
+        if (log && !NOT_LOGGED.has(event.type)) log.append(event);
+      });
+
+      engine.hooks.checkpoint.tapPromise(PLUGIN_NAME, async () => {
+        if (log) await log.flush();
+      });
+
+      engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
+        if (!log || !id) return;
+        const done = log;
+        log = undefined;
+        await done.flush();
+        await done.close();
+        const { state } = store.load(id);
+        await store.writeSnapshot(id, state, done.bytes);
+        store.prune(engine.config.sessions.keep);
+      });
+    },
+  });
+}

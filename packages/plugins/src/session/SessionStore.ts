@@ -1,0 +1,239 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import writeFileAtomic from 'write-file-atomic';
+import { OrchError, closestMatches } from '@orch/engine';
+import { cutTornTail, readLog } from './SessionLog.js';
+import { emptyState, foldEvents, type SessionState, type SessionStatus } from './sessionState.js';
+
+/** Who holds a session: written next to its lock. */
+export interface SessionOwner {
+  pid: number;
+  host: string;
+  startedAt: string;
+  argv: string[];
+  /** The tasks it runs, so another process can tell whether their work overlaps. */
+  tasks: string[];
+}
+
+/** A session read from disk. */
+export interface LoadedSession {
+  state: SessionState;
+  owner?: SessionOwner;
+  /** A live process holds it. */
+  live: boolean;
+  /** The log ended in a torn line (ignored). */
+  torn: boolean;
+  /** The snapshot was missing or corrupt and the state was rebuilt from the log. */
+  rebuilt: boolean;
+}
+
+const LOCK_STALE_MS = 60_000;
+const SNAPSHOT_VERSION = 1;
+
+/**
+ * Sessions on disk: `<stateDir>/sessions/<id>/` holds `events.jsonl` (the log), `snapshot.json`
+ * (the folded state up to a byte offset of the log, written atomically), `owner.json` and the
+ * `lock` (proper-lockfile: a directory whose mtime the owner refreshes; stale after a minute, or
+ * at once when the owner's process is gone).
+ */
+export class SessionStore {
+  readonly dir: string;
+
+  constructor(readonly stateDir: string) {
+    this.dir = join(stateDir, 'sessions');
+  }
+
+  /** A new, sortable, readable id: `20261124-101500-a1b2`. */
+  static newId(now = new Date()): string {
+    const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    return `${stamp}-${randomBytes(2).toString('hex')}`;
+  }
+
+  sessionDir(id: string): string {
+    return join(this.dir, id);
+  }
+
+  logPath(id: string): string {
+    return join(this.sessionDir(id), 'events.jsonl');
+  }
+
+  ids(): string[] {
+    try {
+      return readdirSync(this.dir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => entry.name)
+        .sort();
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Takes the session's lock (a stale one, or one whose owner process is gone, is taken over)
+   * and records this process as its owner. Fails naming the holder when a live process has it.
+   */
+  async acquire(id: string, owner: SessionOwner): Promise<() => Promise<void>> {
+    const dir = this.sessionDir(id);
+    mkdirSync(dir, { recursive: true });
+    const options = { lockfilePath: join(dir, 'lock'), stale: LOCK_STALE_MS, realpath: false, onCompromised: () => undefined };
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(dir, options);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      const holder = this.owner(id);
+      if (holder && processAlive(holder)) throw lockedError(id, holder);
+      // The owner died without releasing (kill -9, power loss): its lock is stale now.
+      rmSync(join(dir, 'lock'), { recursive: true, force: true });
+      release = await lockfile.lock(dir, options);
+    }
+    writeFileSync(join(dir, 'owner.json'), `${JSON.stringify(owner)}\n`);
+    return release;
+  }
+
+  owner(id: string): SessionOwner | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.sessionDir(id), 'owner.json'), 'utf8')) as SessionOwner;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether a live process holds the session's lock. */
+  isLive(id: string): boolean {
+    if (!existsSync(join(this.sessionDir(id), 'lock'))) return false;
+    const owner = this.owner(id);
+    return owner !== undefined && processAlive(owner);
+  }
+
+  /**
+   * The session's state: the snapshot, then the log after it. A snapshot that is missing, not
+   * JSON, fails its checksum or points past the log is ignored and the state rebuilt from the log.
+   * With `repair`, a torn last line is cut off (the caller is about to append).
+   */
+  load(id: string, options: { repair?: boolean } = {}): LoadedSession {
+    const dir = this.sessionDir(id);
+    if (!existsSync(dir)) throw new OrchError('session-not-found', `no session '${id}'`, { hint: this.suggest(id) });
+    const snapshot = this.readSnapshot(id);
+    const state = snapshot?.state ?? emptyState(id);
+    const log = readLog(this.logPath(id), snapshot?.offset ?? 0);
+    if (snapshot && log.validBytes < snapshot.offset) return { ...this.rebuild(id, options), rebuilt: true };
+    foldEvents(state, log.events);
+    if (log.torn && options.repair) cutTornTail(this.logPath(id), log.validBytes);
+    const owner = this.owner(id);
+    const live = this.isLive(id);
+    if (state.status === 'running' && !live) state.status = 'interrupted';
+    return { state, ...(owner ? { owner } : {}), live, torn: log.torn, rebuilt: snapshot === undefined && existsSync(join(dir, 'snapshot.json')) };
+  }
+
+  private rebuild(id: string, options: { repair?: boolean }): Omit<LoadedSession, 'rebuilt'> {
+    const log = readLog(this.logPath(id));
+    const state = foldEvents(emptyState(id), log.events);
+    if (log.torn && options.repair) cutTornTail(this.logPath(id), log.validBytes);
+    const owner = this.owner(id);
+    const live = this.isLive(id);
+    if (state.status === 'running' && !live) state.status = 'interrupted';
+    return { state, ...(owner ? { owner } : {}), live, torn: log.torn };
+  }
+
+  private readSnapshot(id: string): { offset: number; state: SessionState } | undefined {
+    try {
+      const parsed = JSON.parse(readFileSync(join(this.sessionDir(id), 'snapshot.json'), 'utf8')) as { version: number; offset: number; checksum: string; state: SessionState };
+      if (parsed.version !== SNAPSHOT_VERSION || checksum(parsed.state) !== parsed.checksum) return undefined;
+      return parsed;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes the snapshot atomically: temp file, fsync, rename, then fsync of the folder. */
+  async writeSnapshot(id: string, state: SessionState, offset: number): Promise<void> {
+    const dir = this.sessionDir(id);
+    await writeFileAtomic(join(dir, 'snapshot.json'), `${JSON.stringify({ version: SNAPSHOT_VERSION, offset, checksum: checksum(state), state })}\n`, { fsync: true });
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The newest session, or the newest with unfinished work. */
+  latest(filter?: (status: SessionStatus) => boolean): LoadedSession | undefined {
+    for (const id of this.ids().reverse()) {
+      const session = this.tryLoad(id);
+      if (session && (!filter || filter(session.state.status))) return session;
+    }
+    return undefined;
+  }
+
+  tryLoad(id: string): LoadedSession | undefined {
+    try {
+      return this.load(id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Live sessions of other processes whose tasks overlap `tasks`. */
+  overlapping(tasks: readonly string[]): { id: string; owner: SessionOwner; shared: string[] }[] {
+    const mine = new Set(tasks);
+    const found: { id: string; owner: SessionOwner; shared: string[] }[] = [];
+    for (const id of this.ids()) {
+      if (!existsSync(join(this.sessionDir(id), 'lock'))) continue;
+      const owner = this.owner(id);
+      if (!owner || owner.pid === process.pid || !processAlive(owner)) continue;
+      const shared = owner.tasks.filter((task) => mine.has(task));
+      if (shared.length > 0) found.push({ id, owner, shared });
+    }
+    return found;
+  }
+
+  /** Removes the oldest finished sessions beyond `keep`. */
+  prune(keep: number): void {
+    const ids = this.ids();
+    for (const id of ids.slice(0, Math.max(0, ids.length - keep))) {
+      if (this.isLive(id)) continue;
+      rmSync(this.sessionDir(id), { recursive: true, force: true });
+    }
+  }
+
+  private suggest(id: string): string {
+    const ids = this.ids();
+    const close = closestMatches(id, ids);
+    if (close.length > 0) return `did you mean ${close.map((c) => `'${c}'`).join(' or ')}?`;
+    return ids.length > 0 ? 'run `orch sessions` to list them' : 'there are no sessions yet: every `orch run` starts one';
+  }
+}
+
+function checksum(state: SessionState): string {
+  return createHash('sha256').update(JSON.stringify(state)).digest('hex');
+}
+
+function lockedError(id: string, holder: SessionOwner): OrchError {
+  return new OrchError('session-locked', `session ${id} is held by ${describeOwner(holder)}`, { hint: 'wait for it to finish (`orch sessions`), or stop that process first' });
+}
+
+export function describeOwner(owner: SessionOwner): string {
+  return `pid ${owner.pid} on ${owner.host} (\`orch ${owner.argv.join(' ')}\`, started ${owner.startedAt})`;
+}
+
+/** Whether the owner's process is alive; on this host only (another host's owner counts as alive). */
+export function processAlive(owner: Pick<SessionOwner, 'pid' | 'host'>): boolean {
+  if (owner.host !== hostname()) return true;
+  try {
+    process.kill(owner.pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A zombie (dead, not yet reaped) is not alive.
+  try {
+    const stat = readFileSync(`/proc/${owner.pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}

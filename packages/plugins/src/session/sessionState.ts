@@ -1,0 +1,119 @@
+import type { BreakerSnapshot, RunSummary, SessionInfo, TaskOutcome } from '@orch/engine';
+import type { LoggedEvent } from './SessionLog.js';
+
+export type SessionStatus = 'running' | 'completed' | 'failed' | 'interrupted' | 'awaiting-intervention';
+export type TaskRecordStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'awaiting-intervention';
+
+/** What the session knows about one task. */
+export interface TaskRecord {
+  status: TaskRecordStatus;
+  hash?: string;
+  /** Steps completed in the current attempt (a restart begins after them). */
+  completedSteps: number;
+  attempts: number;
+  /** How many times the task finished successfully in this session (resumes included). */
+  completions: number;
+  stage?: string;
+  error?: string;
+  intervention?: { reason: string; todo: string };
+}
+
+/** A session's state: a fold over its events. */
+export interface SessionState {
+  id: string;
+  info?: SessionInfo;
+  /** Runs of the session (1 + resumes). */
+  runs: number;
+  status: SessionStatus;
+  startedAt?: number;
+  updatedAt?: number;
+  /** Task ids of the latest plan, in order. */
+  plan: string[];
+  tasks: Record<string, TaskRecord>;
+  breakers: Record<string, BreakerSnapshot>;
+  summary?: Omit<RunSummary, 'tasks'>;
+  /** Events folded. */
+  events: number;
+}
+
+export function emptyState(id: string): SessionState {
+  return { id, runs: 0, status: 'running', plan: [], tasks: {}, breakers: {}, events: 0 };
+}
+
+/** Applies one event to the state (in place) and returns it. */
+export function foldEvent(state: SessionState, event: LoggedEvent): SessionState {
+  state.events++;
+  state.updatedAt = event.t;
+  const task = (id: string): TaskRecord => (state.tasks[id] ??= { status: 'pending', completedSteps: 0, attempts: 0, completions: 0 });
+  switch (event.type) {
+    case 'session-started': {
+      const info = event.session as SessionInfo;
+      state.info ??= info;
+      state.runs++;
+      state.startedAt ??= event.t;
+      state.status = 'running';
+      delete state.summary;
+      break;
+    }
+    case 'run-started':
+      state.plan = (event.tasks as { id: string }[]).map((t) => t.id);
+      for (const id of state.plan) task(id);
+      break;
+    case 'task-started': {
+      const record = task(event.id as string);
+      record.status = 'running';
+      record.attempts++;
+      delete record.error;
+      delete record.intervention;
+      break;
+    }
+    case 'task-hashed':
+      task(event.id as string).hash = event.hash as string;
+      break;
+    case 'task-step':
+      if (event.status === 'passed') {
+        const record = task(event.id as string);
+        record.completedSteps = Math.max(record.completedSteps, (event.index as number) + 1);
+      }
+      break;
+    case 'task-recovery':
+      if (event.action === 'retry') {
+        const record = task(event.id as string);
+        record.completedSteps = (event.fromStep as number | undefined) ?? 0;
+        record.attempts++;
+      }
+      break;
+    case 'task-finished': {
+      const outcome = event.outcome as TaskOutcome;
+      const record = task(outcome.id);
+      if (outcome.hash) record.hash = outcome.hash;
+      if (outcome.stage) record.stage = outcome.stage;
+      if (outcome.error) record.error = outcome.error;
+      if (outcome.status === 'succeeded') {
+        record.status = 'succeeded';
+        if (!outcome.resumed) record.completions++;
+      } else if (outcome.intervention) {
+        record.status = 'awaiting-intervention';
+        record.intervention = outcome.intervention;
+      } else record.status = outcome.status;
+      break;
+    }
+    case 'breaker': {
+      const { key, state: breakerState, failures, until } = event as unknown as { key: string; state: BreakerSnapshot['state']; failures: number; until?: number };
+      state.breakers[key] = { state: breakerState, failures: Array.from({ length: failures }, () => event.t), ...(until ? { openUntil: until } : {}) };
+      break;
+    }
+    case 'run-finished': {
+      const { tasks: _tasks, ...summary } = event.summary as RunSummary;
+      state.summary = summary;
+      state.status = summary.interrupted ? 'interrupted' : summary.awaitingIntervention > 0 ? 'awaiting-intervention' : summary.failed > 0 ? 'failed' : 'completed';
+      break;
+    }
+  }
+  return state;
+}
+
+export function foldEvents(state: SessionState, events: readonly LoggedEvent[]): SessionState {
+  for (const event of events) foldEvent(state, event);
+  return state;
+}
