@@ -159,7 +159,8 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
   const launch = (): void => {
     for (const id of scheduler.takeReady()) {
       const context = contexts.get(id)!;
-      for (const dep of plannedById.get(id)!.dependencies) (context.dependencies as Map<string, TaskStatus>).set(dep, statuses.get(dep)!);
+      // A task skipped on resume (--skip) counts as done for what depends on it.
+      for (const dep of plannedById.get(id)!.dependencies) (context.dependencies as Map<string, TaskStatus>).set(dep, options.previous?.get(dep)?.kind === 'skip' ? 'succeeded' : statuses.get(dep)!);
       const previous = options.previous?.get(id);
       const work =
         previous?.kind === 'done'

@@ -23,6 +23,8 @@ interface RollbackSnapshot {
   patterns?: string[];
   /** Paths that are not regular files (symlinks, folders): left as they are. */
   untouchable: Set<string>;
+  /** Folders of orch's own state, never rolled back. */
+  ignore?: readonly string[];
 }
 
 /**
@@ -47,7 +49,7 @@ export function rollbackStrategyPlugin() {
         // markdown commands (agents edit code). Declared `recovery: rollback` takes the worktree too.
         const declared = task.command.metadata.recovery !== undefined || engine.config.recovery !== undefined;
         const worktree = declared || task.command.kind === 'markdown';
-        const snapshot = await takeSnapshot(task, backupDir(task), worktree);
+        const snapshot = await takeSnapshot(task, backupDir(task), worktree, [stateDir, resolve(engine.config.root, engine.config.cache.dir)]);
         if (snapshot) {
           task.data.set(SNAPSHOT, snapshot);
           backups.set(task.id, snapshot.backup);
@@ -90,7 +92,7 @@ function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-async function takeSnapshot(task: TaskContext, backup: string, worktree: boolean): Promise<RollbackSnapshot | undefined> {
+async function takeSnapshot(task: TaskContext, backup: string, worktree: boolean, ignore: readonly string[]): Promise<RollbackSnapshot | undefined> {
   const base = taskDirectory(task);
   await rm(backup, { recursive: true, force: true });
   const outputs = task.command.metadata.outputs ?? [];
@@ -100,11 +102,11 @@ async function takeSnapshot(task: TaskContext, backup: string, worktree: boolean
     return { scope: 'outputs', base, before: new Map(files.map((f) => [f, true])), backup, patterns: outputs, untouchable };
   }
   if (!worktree) return undefined;
-  const status = await gitStatus(base);
+  const status = await gitStatus(base, ignore);
   if (!status) return undefined;
   const existing = [...status].filter(([, code]) => !code.includes('D')).map(([path]) => path);
   const untouchable = await save(base, existing, backup);
-  return { scope: 'worktree', base, before: new Map([...status.keys()].map((path) => [path, !status.get(path)!.includes('D')])), backup, status, untouchable };
+  return { scope: 'worktree', base, before: new Map([...status.keys()].map((path) => [path, !status.get(path)!.includes('D')])), backup, status, untouchable, ignore };
 }
 
 /** Saves regular files; returns the paths that are not (symlinks, folders), which rollback leaves alone. */
@@ -126,12 +128,17 @@ async function save(base: string, files: readonly string[], backup: string): Pro
 }
 
 /** Changed and untracked paths under `base` (relative to it), with their two-letter status; undefined outside git. */
-async function gitStatus(base: string): Promise<Map<string, string> | undefined> {
+async function gitStatus(base: string, ignore: readonly string[]): Promise<Map<string, string> | undefined> {
   try {
     const { stdout: top } = await git('git', ['rev-parse', '--show-toplevel'], { cwd: base });
     const { stdout } = await git('git', ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', '.'], { cwd: base, maxBuffer: 64 * 1024 * 1024 });
     const status = new Map<string, string>();
-    for (const entry of stdout.split('\0').filter(Boolean)) status.set(relative(base, resolve(top.trim(), entry.slice(3))), entry.slice(0, 2));
+    for (const entry of stdout.split('\0').filter(Boolean)) {
+      const absolute = resolve(top.trim(), entry.slice(3));
+      // orch's own state (sessions, cache) is not the task's doing.
+      if (ignore.some((dir) => absolute === dir || absolute.startsWith(`${dir}/`))) continue;
+      status.set(relative(base, absolute), entry.slice(0, 2));
+    }
     return status;
   } catch {
     return undefined;
@@ -146,7 +153,7 @@ async function restore(snapshot: RollbackSnapshot): Promise<{ restored: string[]
   if (snapshot.scope === 'outputs') {
     now = new Map((await glob(snapshot.patterns!, { cwd: base, dot: true, onlyFiles: true })).map((f) => [f, 'present']));
   } else {
-    now = (await gitStatus(base)) ?? new Map();
+    now = (await gitStatus(base, snapshot.ignore ?? [])) ?? new Map();
   }
   const candidates = new Set([...before.keys(), ...now.keys()]);
   for (const path of [...candidates].sort()) {
