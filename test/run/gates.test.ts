@@ -10,7 +10,7 @@ describe('pre-execution gates', () => {
   it('stops a dangerous command before it runs, with the reference design’s report', () => {
     const dir = tempRepo({ '.claude/commands/wipe.md': command('description: clean up\nrun:\n  - echo starting > ran.txt\n  - rm -rf ~/') });
     const run = runOrch(['run', 'wipe'], dir);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(75);
     expect(run.stderr).toContain('wipe: Quality gates failed (4/5)');
     expect(run.stderr).toMatch(/wipe: {3}✖ orch:safety: recursive delete of \/ or ~: `rm -rf ~\/`/);
     expect(run.stderr).toMatch(/wipe: {3}✔ orch:documentation: documented/);
@@ -24,7 +24,7 @@ describe('pre-execution gates', () => {
   ])('refuses `%s`', (line, reason) => {
     const dir = tempRepo({ '.claude/commands/x.md': command(`description: x\nrun: ${JSON.stringify(line)}`) });
     const run = runOrch(['run', 'x'], dir);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(75);
     expect(run.stderr).toContain(reason);
   });
 
@@ -54,7 +54,7 @@ describe('pre-execution gates', () => {
       'orchestrator.config.json': JSON.stringify({ gates: { 'orch:safety': { options: { allowAll: false } } } }),
     });
     const run = runOrch(['run', 'x'], dir);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(75);
     expect(run.stderr).toContain('allowed-tools: all is not allowed by the safety policy');
   });
 
@@ -64,7 +64,7 @@ describe('pre-execution gates', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/⚠ orch:documentation: missing description in .*x\.md/);
     const strict = tempRepo({ '.claude/commands/x.md': command('run: echo hi'), 'orchestrator.config.json': JSON.stringify({ gates: { 'orch:documentation': { options: { strict: true } } } }) });
-    expect(runOrch(['run', 'x'], strict).code).toBe(1);
+    expect(runOrch(['run', 'x'], strict).code).toBe(75);
   });
 
   it('complexity budget: stops the task that would exceed it', () => {
@@ -74,7 +74,7 @@ describe('pre-execution gates', () => {
       'orchestrator.config.json': JSON.stringify({ complexityBudget: 5 }),
     });
     const run = runOrch(['run', 'a', 'b', '--continue', '--concurrency', '1'], dir);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(75);
     expect(run.stderr).toContain('orch:complexity-budget: complexity budget exceeded: 0 spent + 8 > 5');
     expect(run.stdout).toContain('b: b');
   });
@@ -93,7 +93,7 @@ describe('pre-execution gates', () => {
       'orchestrator.config.json': JSON.stringify({ gates: { 'orch:resources': { options: { minFreeDiskMb: 1e12 } } } }),
     });
     const run = runOrch(['run', 'x'], dir);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(75);
     expect(run.stderr).toMatch(/orch:resources: \d+ MB free disk, needs 1000000000000/);
   });
 
@@ -102,7 +102,7 @@ describe('pre-execution gates', () => {
       '.claude/commands/x.md': command('description: x\ngates:\n  orch:resources: { options: { minFreeDiskMb: lots } }\nrun: echo hi'),
     });
     const run = runOrch(['run', 'x'], dir);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(75);
     expect(run.stderr).toMatch(/orch:resources: invalid options: minFreeDiskMb: Invalid type: Expected number but received "lots"/);
   });
 });
@@ -178,7 +178,7 @@ describe('quality assurance gates', () => {
     expect(ok.stdout).toContain('change: verifying');
     expect(ok.stderr).toMatch(/✔ change \(.*gates 5\/5 · 3\/3 · 1\/1\)/);
     const broken = runOrch(['run', 'broken'], dir);
-    expect(broken.code).toBe(1);
-    expect(broken.stderr).toContain('Failed: broken at qaGates: Quality assurance gates failed (0/1): orch:qa: echo nope >&2; exit 3 failed (exit code 3): nope');
+    expect(broken.code).toBe(75);
+    expect(broken.stderr).toContain('Paused: broken failed at qaGates: Quality assurance gates failed (0/1): orch:qa: echo nope >&2; exit 3 failed (exit code 3): nope');
   });
 });

@@ -87,24 +87,24 @@ describe('stages are plugins', () => {
       "{ name: 'acme:gates', apply(engine) { engine.hooks.preGates.tap('acme:gates', (gate) => { gate.report({ gate: 'acme:ticket', status: 'fail', message: 'no ticket linked' }); gate.report({ gate: 'acme:owner', status: 'pass', message: 'ok' }); }); } }",
     );
     const run = runOrch(['run', 'hello'], dir);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(75);
     // The two gates of the plugin join the five built-in pre-execution gates.
-    expect(run.stderr).toContain('Failed: hello at preGates: Quality gates failed (6/7): acme:ticket: no ticket linked');
+    expect(run.stderr).toContain('Paused: hello failed at preGates: Quality gates failed (6/7): acme:ticket: no ticket linked');
     expect(run.stdout).not.toContain('hello: hello');
   });
 
   it('names a stage plugin that throws', () => {
     const dir = repo("{ name: 'acme:deploy-check', apply(engine) { engine.hooks.deploy.tap({ name: 'acme:deploy-check', stage: -100 }, () => { throw new Error('license server down'); }); } }");
     const run = runOrch(['run', 'hello'], dir);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain("Failed: hello at deploy: plugin 'acme:deploy-check' failed in hook 'deploy': license server down");
+    expect(run.code).toBe(75);
+    expect(run.stderr).toContain("Paused: hello failed at deploy: plugin 'acme:deploy-check' failed in hook 'deploy': license server down");
   });
 
   it('names a stage plugin that never answers, after pluginTimeout', () => {
     const dir = repo("{ name: 'acme:stuck', apply(engine) { engine.hooks.persist.tapPromise('acme:stuck', () => new Promise(() => {})); } }", "pluginTimeout: '300ms',");
     const run = runOrch(['run', 'hello'], dir);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain("Failed: hello at persist: plugin 'acme:stuck' failed in hook 'persist': did not answer within 300 ms (pluginTimeout)");
+    expect(run.code).toBe(75);
+    expect(run.stderr).toContain("Paused: hello failed at persist: plugin 'acme:stuck' failed in hook 'persist': did not answer within 300 ms (pluginTimeout)");
   });
 
   it('fails clearly when no executor can run a task', () => {
@@ -113,8 +113,8 @@ describe('stages are plugins', () => {
       'orchestrator.config.json': JSON.stringify({ disablePlugins: ['orch:agent'], commands: { empty: { description: 'nothing to run' } } }),
     });
     const empty = runOrch(['run', 'empty'], dir);
-    expect(empty.code).toBe(1);
-    expect(empty.stderr).toContain('Failed: empty at deploy: no executor can run empty: it has no run steps, no module and is not a prompt');
+    expect(empty.code).toBe(75);
+    expect(empty.stderr).toContain('Paused: empty failed at deploy: no executor can run empty: it has no run steps, no module and is not a prompt');
     const prompt = runOrch(['run', 'prompt'], dir);
     expect(prompt.code).toBe(1);
     expect(prompt.stderr).toContain("Failed: prompt at execute: no executor plugin runs 'agent' tasks; add one, or check disablePlugins");

@@ -77,20 +77,23 @@ describe('rollback (the default for execution failures)', () => {
     expect(recovery.details).toEqual({ restored: ['data.txt', 'keep.txt', 'notes.txt'], removed: ['new.txt'] });
   });
 
-  it('rolls back a markdown command by default; a package script or config command only through its declared outputs', () => {
+  it('rolls back an agent prompt by default; a script or config command only through its declared outputs', () => {
     const dir = commitAll(
       tempRepo({
-        'data.txt': 'original\n',
         'out/a.txt': 'old a\n',
-        '.claude/commands/edit.md': '---\ndescription: edits\nrun: node -e "require(\'fs\').writeFileSync(\'data.txt\',\'agent edit\');process.exit(1)"\n---\nEdit.\n',
+        '.claude/commands/edit.md': '---\ndescription: edits\n---\nEdit the code. SCENARIO:fail\n',
         'build.js': `const fs = require('fs'); fs.writeFileSync('out/a.txt', 'half-written'); fs.writeFileSync('out/b.txt', 'partial'); fs.writeFileSync('report.txt', 'kept'); process.exit(2);\n`,
-        'orchestrator.config.json': config({ commands: { build: { run: 'node build.js', outputs: ['out/**'] }, report: { run: 'node -e "require(\'fs\').writeFileSync(\'junit.xml\',\'<failures/>\');process.exit(1)"' } } }),
+        'orchestrator.config.json': config({
+          agent: { command: FAKE_CLAUDE },
+          commands: { build: { run: 'node build.js', outputs: ['out/**'] }, report: { run: 'node -e "require(\'fs\').writeFileSync(\'junit.xml\',\'<failures/>\');process.exit(1)"' } },
+        }),
       }),
     );
-    const edit = runOrch(['run', 'edit'], dir);
+    // The fake agent writes its log into the worktree, then fails: the file it created goes.
+    const edit = runOrch(['run', 'edit'], dir, { FAKE_AGENT_LOG: join(dir, 'agent-notes.txt') });
     expect(edit.code).toBe(1);
-    expect(edit.stderr).toContain('(rollback: restored 1 file, removed 0 files)');
-    expect(readFileSync(join(dir, 'data.txt'), 'utf8')).toBe('original\n');
+    expect(edit.stderr).toContain('(rollback: restored 0 files, removed 1 file)');
+    expect(existsSync(join(dir, 'agent-notes.txt'))).toBe(false);
 
     const build = runOrch(['run', 'build'], dir);
     expect(build.stderr).toContain('(rollback: restored 1 file, removed 1 file)');
@@ -98,9 +101,10 @@ describe('rollback (the default for execution failures)', () => {
     expect(existsSync(join(dir, 'out/b.txt'))).toBe(false);
     expect(readFileSync(join(dir, 'report.txt'), 'utf8')).toBe('kept');
 
-    // No outputs declared: a failing test run keeps its report.
+    // No outputs declared: a failing test run keeps its report, and nothing is said about rollback.
     const report = runOrch(['run', 'report'], dir);
-    expect(report.stderr).toContain('(rollback: nothing to roll back: no outputs declared)');
+    expect(report.code).toBe(1);
+    expect(report.stderr).not.toContain('rollback');
     expect(existsSync(join(dir, 'junit.xml'))).toBe(true);
   });
 
@@ -150,8 +154,9 @@ describe('partial recovery', () => {
     expect(recovery).toMatchObject({ strategy: 'partial-recovery', action: 'retry', stage: 'postValidate', message: 'ran the fix-up `node cov.js 90`; checking again: orch:quality-metrics' });
     const checks = events.filter((e) => e.type === 'task-stage' && e.stage === 'postValidate');
     expect(checks.map((e) => e.status)).toEqual(['failed', 'passed']);
-    // Only the failed gate ran again.
-    expect(checks[1].verdicts.map((v: { gate: string }) => v.gate)).toEqual(['orch:quality-metrics']);
+    // Only the failed gate ran again; the others' verdicts stand.
+    expect(checks[1].rechecked).toEqual(['orch:quality-metrics']);
+    expect(checks[1].verdicts.find((v: { gate: string }) => v.gate === 'orch:quality-metrics')).toMatchObject({ status: 'pass', message: expect.stringContaining('coverage 90') });
   });
 });
 
@@ -168,7 +173,8 @@ describe('manual intervention (the default for quality gate failures)', () => {
     const run = runOrch(['run', 'after'], dir);
     expect(run.code).toBe(75);
     const [id] = sessionIds(dir);
-    expect(run.stderr).toContain('⏸ big awaits intervention: Quality gates failed for big');
+    expect(run.stderr).toContain('⏸ big awaits intervention (failed at preGates)');
+    expect(run.stderr).toContain('Paused: big failed at preGates: Quality gates failed (4/5): orch:complexity-budget:');
     expect(run.stderr).toContain(`to do: fix the cause, then \`orch resume ${id}\` to run big again, or \`orch resume ${id} --skip big\` to go on without it`);
     expect(runOrch(['sessions'], dir).stdout).toMatch(new RegExp(`${id}\\s+awaiting-intervention`));
     const finished = sessionEvents(dir).find((e) => e.type === 'task-finished' && e.outcome.id === 'big')!;

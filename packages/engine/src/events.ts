@@ -107,7 +107,7 @@ export type OrchEvent =
   | { type: 'session-started'; session: SessionInfo }
   | { type: 'run-started'; tasks: PlannedTask[]; concurrency: number }
   | { type: 'task-started'; id: string }
-  | { type: 'task-stage'; id: string; stage: string; status: 'passed' | 'failed'; durationMs: number; message?: string; verdicts?: GateVerdict[] }
+  | { type: 'task-stage'; id: string; stage: string; status: 'passed' | 'failed'; durationMs: number; message?: string; verdicts?: GateVerdict[]; rechecked?: string[] }
   | { type: 'task-output'; id: string; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'task-step'; id: string; index: number; name: string; status: 'passed' | 'failed'; durationMs: number }
   | { type: 'task-hashed'; id: string; hash: string }

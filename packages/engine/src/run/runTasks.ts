@@ -246,13 +246,16 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
 
   const metrics = new Map<string, number>();
   let onlyGates: ReadonlySet<string> | undefined;
+  const lastVerdicts = new Map<string, GateVerdict[]>();
   const gates = async (stage: GateContext['stage'], hook: typeof hooks.preGates): Promise<GateVerdict[]> => {
-    const verdicts: GateVerdict[] = [];
+    // Re-checking only some gates (partial recovery): the others' verdicts stand.
+    const verdicts: GateVerdict[] = onlyGates ? (lastVerdicts.get(stage) ?? []).filter((v) => !onlyGates!.has(v.gate)) : [];
     await hook.promise({ task: context, stage, metrics, report: (verdict) => void verdicts.push(verdict), ...(onlyGates ? { only: onlyGates } : {}) });
+    lastVerdicts.set(stage, verdicts);
     const failed = verdicts.filter((v) => v.status === 'fail');
     if (failed.length > 0) {
       const passed = verdicts.filter((v) => v.status !== 'fail').length;
-      throw Object.assign(new StageFailure(stage, `${STAGE_TITLES[stage]} failed (${passed}/${verdicts.length}): ${failed.map((v) => `${v.gate}: ${v.message}`).join('; ')}`), { verdicts: failed, kind: 'gates' });
+      throw Object.assign(new StageFailure(stage, `${STAGE_TITLES[stage]} failed (${passed}/${verdicts.length}): ${failed.map((v) => `${v.gate}: ${v.message}`).join('; ')}`), { verdicts, kind: 'gates' });
     }
     return verdicts;
   };
@@ -316,7 +319,7 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
       const t0 = performance.now();
       try {
         const verdicts = await run();
-        engine.emit({ type: 'task-stage', id: context.id, stage, status: 'passed', durationMs: performance.now() - t0, ...(verdicts && verdicts.length > 0 ? { verdicts } : {}) });
+        engine.emit({ type: 'task-stage', id: context.id, stage, status: 'passed', durationMs: performance.now() - t0, ...(verdicts && verdicts.length > 0 ? { verdicts } : {}), ...(onlyGates ? { rechecked: [...onlyGates] } : {}) });
         onlyGates = undefined;
         index++;
         continue;
@@ -334,7 +337,7 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
           kind: (error as { kind?: FailureKind }).kind ?? (error as { details?: { kind?: FailureKind } }).details?.kind ?? (stage === 'dependencies' ? 'dependency' : 'error'),
           attempt: context.attempt,
           ...(exitCode === undefined ? {} : { exitCode }),
-          ...(verdicts ? { verdicts } : {}),
+          ...(verdicts ? { verdicts: verdicts.filter((v) => v.status === 'fail') } : {}),
         };
         let decision: RecoveryDecision | undefined;
         try {

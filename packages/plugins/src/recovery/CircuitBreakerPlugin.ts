@@ -44,7 +44,12 @@ export function circuitBreakerPlugin() {
           keyOf.delete(task.id);
           return { exitCode: 1, durationMs: 0, kind: 'circuit-open', message: breaker.describe() };
         });
-      for (const executor of new Set(['agent', 'shell', 'node', ...Object.keys(engine.config.circuitBreakers)])) if (settings(executor)) guard(executor);
+      // Once every plugin is applied: only executors that exist get a breaker.
+      engine.hooks.initialize.tap(PLUGIN_NAME, () => {
+        for (const executor of new Set(['agent', 'shell', 'node', ...Object.keys(engine.config.circuitBreakers)])) {
+          if (settings(executor) && (engine.hooks.execute.get(executor)?.taps.length ?? 0) > 0) guard(executor);
+        }
+      });
 
       engine.hooks.event.tap(PLUGIN_NAME, (event) => {
         if (event.type === 'session-started') restored = event.session.breakers ?? {};

@@ -1,4 +1,4 @@
-import { definePlugin, STAGE_TITLES } from '@orch/engine';
+import { definePlugin } from '@orch/engine';
 
 const PLUGIN_NAME = 'orch:manual-intervention';
 
@@ -15,12 +15,11 @@ export function manualInterventionPlugin() {
         if (failure.strategy !== 'manual-intervention') return undefined;
         const { task } = failure;
         const session = task.sessionId ?? '<session>';
-        const where = (STAGE_TITLES as Record<string, string>)[failure.stage] ?? `the ${failure.stage} stage`;
         return {
           strategy: 'manual-intervention',
           action: 'pause',
           message: 'paused for a person',
-          reason: `${where} failed for ${task.id}: ${failure.message}`,
+          reason: `${task.id} failed at ${failure.stage}: ${failure.message}`,
           todo: `fix the cause, then \`orch resume ${session}\` to run ${task.id} again, or \`orch resume ${session} --skip ${task.id}\` to go on without it`,
         };
       });

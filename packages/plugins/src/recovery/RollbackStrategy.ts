@@ -46,9 +46,10 @@ export function rollbackStrategyPlugin() {
       engine.hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 50 }, async (task) => {
         if (strategyFor('execute', task.command.metadata, engine.config.recovery) !== 'rollback') return undefined;
         // By default only what is known to be the task's: declared outputs, or the worktree for
-        // markdown commands (agents edit code). Declared `recovery: rollback` takes the worktree too.
+        // prompts (an agent edits code). Declared `recovery: rollback` takes the worktree too.
         const declared = task.command.metadata.recovery !== undefined || engine.config.recovery !== undefined;
-        const worktree = declared || task.command.kind === 'markdown';
+        const prompt = task.command.kind === 'markdown' && !task.command.steps.some((step) => step.run !== undefined) && !task.command.metadata.module;
+        const worktree = declared || prompt;
         const snapshot = await takeSnapshot(task, backupDir(task), worktree, [stateDir, resolve(engine.config.root, engine.config.cache.dir)]);
         if (snapshot) {
           task.data.set(SNAPSHOT, snapshot);
@@ -60,13 +61,14 @@ export function rollbackStrategyPlugin() {
       engine.hooks.recover.tapPromise(PLUGIN_NAME, async (failure) => {
         if (failure.strategy !== 'rollback') return undefined;
         const snapshot = failure.task.data.get(SNAPSHOT) as RollbackSnapshot | undefined;
-        if (!snapshot) return { strategy: 'rollback', action: 'fail', message: failure.stage === 'execute' ? 'nothing to roll back: no outputs declared' : 'nothing ran, nothing to roll back' };
+        // Nothing was snapshotted (no outputs declared, not a prompt, not in git): nothing to say.
+        if (!snapshot) return { strategy: 'rollback', action: 'fail', message: '' };
         const { restored, removed } = await restore(snapshot);
         failure.task.data.delete(SNAPSHOT);
         return {
           strategy: 'rollback',
           action: 'fail',
-          message: restored.length + removed.length === 0 ? 'nothing had changed' : `restored ${count(restored.length, 'file')}, removed ${count(removed.length, 'file')}`,
+          message: restored.length + removed.length === 0 ? '' : `restored ${count(restored.length, 'file')}, removed ${count(removed.length, 'file')}`,
           details: { restored, removed },
         };
       });

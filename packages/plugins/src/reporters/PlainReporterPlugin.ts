@@ -33,7 +33,8 @@ export function lineRenderer(engine: Engine, print = (stream: 'stdout' | 'stderr
         print('stderr', chalk.dim(`orch: session ${session}${event.session.resumed ? ' (resumed)' : ''}\n`));
         break;
       case 'task-recovery':
-        prefixed(event.id, 'stderr', [recoveryLine(event, chalk)]);
+        // A strategy with nothing to do and nothing to say (no snapshot to roll back) stays quiet.
+        if (event.message || event.action !== 'fail') prefixed(event.id, 'stderr', [recoveryLine(event, chalk)]);
         break;
       case 'compensation':
         prefixed(event.id, 'stderr', [`${event.status === 'passed' ? chalk.cyan('⟲') : chalk.red('✖')} compensated step ${event.step + 1} (${event.name})${event.message ? `: ${event.message}` : ''}`]);

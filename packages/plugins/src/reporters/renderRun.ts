@@ -42,7 +42,7 @@ export function outcomeLine(outcome: TaskOutcome, chalk: ChalkInstance, gates: r
       if (outcome.resumed) return `${chalk.green('✔')} ${outcome.id} ${chalk.dim('(done before, unchanged)')}`;
       return `${chalk.green('✔')} ${outcome.id} ${time}${outcome.attempts ? chalk.dim(` after ${outcome.attempts} attempts`) : ''}`;
     case 'failed':
-      if (outcome.intervention) return `${chalk.magenta('⏸')} ${outcome.id} awaits intervention: ${outcome.intervention.reason} ${time}`;
+      if (outcome.intervention) return `${chalk.magenta('⏸')} ${outcome.id} awaits intervention (failed at ${outcome.stage}) ${time}`;
       return `${chalk.red('✖')} ${outcome.id} failed at ${outcome.stage}: ${outcome.error ?? 'failed'} ${time}`;
     case 'cancelled':
       return `${chalk.yellow('■')} ${outcome.id} stopped ${time}`;
@@ -56,7 +56,8 @@ export function renderSummary(summary: RunSummary, chalk: ChalkInstance, session
   const total = summary.tasks.length;
   const cached = summary.tasks.filter((t) => t.cached).length;
   const parts = [chalk.green(`${summary.succeeded} succeeded${cached > 0 ? ` (${cached} cached)` : ''}`)];
-  if (summary.failed > 0) parts.push(chalk.red(`${summary.failed} failed`));
+  const failed = summary.failed - summary.awaitingIntervention;
+  if (failed > 0) parts.push(chalk.red(`${failed} failed`));
   if (summary.skipped > 0) parts.push(chalk.dim(`${summary.skipped} skipped`));
   if (summary.cancelled > 0) parts.push(chalk.yellow(`${summary.cancelled} stopped`));
   if (summary.awaitingIntervention > 0) parts.push(chalk.magenta(`${summary.awaitingIntervention} awaiting intervention`));
@@ -64,7 +65,7 @@ export function renderSummary(summary: RunSummary, chalk: ChalkInstance, session
   if (resumed > 0) parts.push(chalk.dim(`${resumed} done before`));
   const lines = ['', `${chalk.bold(' Tasks:')}  ${parts.join(', ')} (${total} total)`, `${chalk.bold('  Time:')}  ${formatMs(summary.durationMs)}${summary.interrupted ? chalk.yellow('  (interrupted)') : ''}`];
   for (const paused of summary.tasks.filter((t) => t.intervention)) {
-    lines.push('', `${chalk.magenta.bold(' Paused:')} ${paused.id}: ${paused.intervention!.reason}`, `   ${chalk.bold('to do:')} ${paused.intervention!.todo}`);
+    lines.push('', `${chalk.magenta.bold(' Paused:')} ${paused.intervention!.reason}`, `   ${chalk.bold('to do:')} ${paused.intervention!.todo}`);
   }
   for (const failure of summary.tasks.filter((t) => t.status === 'failed' && !t.intervention)) {
     const exit = failure.exitCode === undefined ? '' : ` (exit code ${failure.exitCode})`;

@@ -165,7 +165,8 @@ export class SessionStore {
   latest(filter?: (status: SessionStatus) => boolean): LoadedSession | undefined {
     for (const id of this.ids().reverse()) {
       const session = this.tryLoad(id);
-      if (session && (!filter || filter(session.state.status))) return session;
+      // A session whose process died before it logged its run has nothing to resume.
+      if (session?.state.info && (!filter || filter(session.state.status))) return session;
     }
     return undefined;
   }
