@@ -184,6 +184,42 @@ if (want('run')) {
   }
 }
 
+if (want('sessions')) {
+  // The session log's cost: the same cold 500-task run with the durable log (the default: one
+  // write + fdatasync per checkpoint, group-committed), without fsync, and with no log at all.
+  const { generateWorkspace } = await import('./genWorkspace.mjs');
+  const cores = (await import('node:os')).availableParallelism();
+  const size = Number(process.env.BENCH_SESSION_SIZE ?? 500);
+  const dir = join(work, `sessions-${size}`);
+  const { names } = generateWorkspace(dir, size);
+  const configFile = join(dir, 'orchestrator.config.json');
+  const base = JSON.parse(readFileSync(configFile, 'utf8'));
+  const variants = [
+    ['durable log (default)', {}],
+    ['log without fsync', { fsync: false }],
+    ['no session log', { log: false }],
+  ];
+  const times = new Map(variants.map(([name]) => [name, []]));
+  // Interleaved rounds, so drift on the machine affects every variant alike.
+  for (let round = 0; round < 3; round++) {
+    for (const [name, sessions] of variants) {
+      writeFileSync(configFile, JSON.stringify({ ...base, sessions }, null, 2));
+      for (const n of names) rmSync(join(dir, 'packages', n, 'dist'), { recursive: true, force: true });
+      rmSync(join(dir, '.orch'), { recursive: true, force: true });
+      const start = performance.now();
+      const result = spawnSync(process.execPath, [orchBin, 'run', 'build', '--concurrency', String(cores), '--reporter', 'silent'], { cwd: dir, stdio: 'ignore', env: { ...process.env, CI: '1' } });
+      if (result.status !== 0) throw new Error(`orch run build (${name}) failed (${result.status})`);
+      times.get(name).push(performance.now() - start);
+    }
+  }
+  writeFileSync(configFile, JSON.stringify(base, null, 2));
+  const without = median(times.get('no session log'));
+  for (const [name] of variants) {
+    const ms = median(times.get(name));
+    report(`sessions ${size}: orch run build, cold, ${name}`, ms, name === 'no session log' ? '' : `(${(((ms - without) / without) * 100).toFixed(1)}% overhead)`);
+  }
+}
+
 if (want('cache')) {
   const { generateWorkspace, treeDependencies } = await import('./genWorkspace.mjs');
   const node = await timeProcess(10, ['-e', '0'], root);

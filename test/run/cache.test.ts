@@ -71,6 +71,22 @@ describe('the local cache', () => {
     expect(runs(dir).sort()).toEqual(['app', 'lib']);
   });
 
+  it('a config command without inputs may read any file: a change anywhere runs it again; inputs narrow that', () => {
+    const dir = workspace({
+      commands: {
+        check: { run: `node -e "require('fs').appendFileSync('runs.log', 'check\\\\n')"` },
+        narrow: { run: `node -e "require('fs').appendFileSync('runs.log', 'narrow\\\\n')"`, inputs: ['p/lib/**'] },
+      },
+    });
+    runOrch(['run', 'check', 'narrow'], dir);
+    runOrch(['run', 'check', 'narrow'], dir);
+    expect(runs(dir).sort()).toEqual(['check', 'narrow']);
+    resetRuns(dir);
+    writeFileSync(join(dir, 'p/app/src/index.js'), 'module.exports = 4;\n');
+    runOrch(['run', 'check', 'narrow'], dir);
+    expect(runs(dir)).toEqual(['check']);
+  });
+
   it('hashes declared env values, and --force ignores hits', () => {
     const dir = workspace();
     runOrch(['run', 'lib#build'], dir);

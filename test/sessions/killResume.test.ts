@@ -17,7 +17,7 @@ if (part === 'a') { fs.mkdirSync('out', { recursive: true }); fs.writeFileSync('
 else setTimeout(() => {
   const input = (deps ? deps.split(',') : []).map((d) => fs.readFileSync('out/' + d + '.txt', 'utf8'));
   fs.writeFileSync('out/' + id + '.tmp', id + '(' + input.join(',') + ')'); fs.renameSync('out/' + id + '.tmp', 'out/' + id + '.txt'); finish();
-}, 20 + Math.floor(Math.random() * 100));\n`;
+}, 100 + Math.floor(Math.random() * 100));\n`;
 
 const DEPS: Record<string, string[]> = { t0: [], t1: [], t2: ['t0'], t3: ['t0', 't1'], t4: ['t2'], t5: ['t3'], t6: ['t4', 't5'], t7: ['t1'], t8: ['t6', 't7'], t9: ['t8'], t10: ['t2', 't7'], t11: ['t9', 't10'] };
 const expected = (id: string): string => `${id}(${DEPS[id]!.map(expected).join(',')})`;
@@ -25,7 +25,7 @@ const expected = (id: string): string => `${id}(${DEPS[id]!.map(expected).join('
 describe('kill -9 at random moments', () => {
   it('after each resume, every task completed exactly once, nothing completed ran again, and the outputs are right', async () => {
     const commands = Object.fromEntries(
-      Object.entries(DEPS).map(([id, deps]) => [id, { run: [`node task.js ${id} a`, `node task.js ${id} b ${deps.join(',')}`], dependencies: deps }]),
+      Object.entries(DEPS).map(([id, deps]) => [id, { run: [`node task.js ${id} a`, `node task.js ${id} b ${deps.join(',')}`], dependencies: deps, inputs: ['task.js'] }]),
     );
     const dir = tempRepo({ 'task.js': TASK, 'orchestrator.config.json': config({ commands: { ...commands }, workflows: { all: { steps: Object.keys(DEPS) } } }) });
     const log = () => (existsSync(join(dir, 'runs.log')) ? readFileSync(join(dir, 'runs.log'), 'utf8') : '');
@@ -60,6 +60,8 @@ describe('kill -9 at random moments', () => {
       expect(finish.code, `${finish.stderr}\nkills: ${JSON.stringify(kills.map((k) => k.delay))}`).toBe(0);
     }
 
+    // The critical path (seven tasks of two steps, at least 100 ms each) outlasts the first delay.
+    expect(kills.length).toBeGreaterThan(0);
     // One session, resumed after every kill.
     expect(sessionIds(dir)).toHaveLength(1);
     for (const id of Object.keys(DEPS)) expect(readFileSync(join(dir, 'out', `${id}.txt`), 'utf8')).toBe(expected(id));

@@ -68,7 +68,7 @@ describe('the session log', () => {
 
     // A completed task whose inputs changed is not trusted: it runs again.
     writeTree(dir, { 'second.fail': '' });
-    expect(runOrch(['run', 'second'], dir).code).toBe(1);
+    expect(runOrch(['run', 'second', '--force'], dir).code).toBe(1);
     const second = sessionIds(dir).at(-1)!;
     rmSync(join(dir, 'second.fail'));
     writeTree(dir, { 'first.txt': 'changed\n' });
@@ -167,8 +167,8 @@ describe('faults', () => {
       'task.js': TASK,
       'orchestrator.config.json': config({
         commands: {
-          first: { run: 'node task.js first' },
-          killed: { run: `node -e "const fs=require('fs'); if (!fs.existsSync('survive')) { fs.writeFileSync('survive',''); process.kill(process.pid, 'SIGKILL') }"`, dependencies: ['first'] },
+          first: { run: 'node task.js first', inputs: ['task.js'] },
+          killed: { run: `node -e "const fs=require('fs'); if (!fs.existsSync('survive')) { fs.writeFileSync('survive',''); process.kill(process.pid, 'SIGKILL') }"`, dependencies: ['first'], inputs: [] },
         },
       }),
     });
@@ -184,7 +184,7 @@ describe('faults', () => {
     const dir = tempRepo({
       'task.js': TASK,
       'stubborn.js': `const fs = require('fs'); require('./task.js'); if (!fs.existsSync('quick')) { process.on('SIGTERM', () => {}); fs.writeFileSync('stubborn.started', ''); setTimeout(() => {}, 60000); }\n`,
-      'orchestrator.config.json': config({ commands: { first: { run: 'node task.js first' }, stubborn: { run: 'node stubborn.js stubborn', dependencies: ['first'] } } }),
+      'orchestrator.config.json': config({ commands: { first: { run: 'node task.js first', inputs: ['task.js'] }, stubborn: { run: 'node stubborn.js stubborn', dependencies: ['first'], inputs: ['stubborn.js'] } } }),
     });
     const run = startOrch(['run', 'stubborn'], dir);
     await waitFor(() => existsSync(join(dir, 'stubborn.started')), 15_000, 'the task to start');
@@ -201,7 +201,7 @@ describe('faults', () => {
 
   it('restarts an interrupted task from its last completed step after kill -9', async () => {
     const step = (name: string, wait = false) => `node -e "const fs=require('fs'); fs.appendFileSync('steps.log', '${name}\\\\n'); ${wait ? "if (!fs.existsSync('go')) { fs.writeFileSync('waiting', String(process.pid)); setTimeout(() => {}, 60000) }" : ''}"`;
-    const dir = tempRepo({ 'orchestrator.config.json': config({ commands: { deploy: { run: [step('one'), step('two', true), step('three')] } } }) });
+    const dir = tempRepo({ 'orchestrator.config.json': config({ commands: { deploy: { run: [step('one'), step('two', true), step('three')], inputs: [] } } }) });
     const run = startOrch(['run', 'deploy'], dir);
     await waitFor(() => existsSync(join(dir, 'waiting')), 15_000, 'step two');
     run.child.kill('SIGKILL');

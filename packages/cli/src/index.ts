@@ -16,5 +16,8 @@ export type {
   Engine,
   EngineHooks,
   OrchEvent,
+  TaskContext,
+  FailureContext,
+  RecoveryDecision,
 } from '@orch/engine';
 export { main } from './main.js';

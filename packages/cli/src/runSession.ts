@@ -111,6 +111,6 @@ function offerInterrupted(store: InstanceType<typeof import('@orch/plugins').Ses
   const latest = store.ids().at(-1);
   if (!latest) return;
   const session = store.tryLoad(latest);
-  if (!session || session.live || session.state.status !== 'interrupted' || session.state.summary) return;
+  if (!session?.state.info || session.live || session.state.status !== 'interrupted' || session.state.summary) return;
   io.stderr(`orch: session ${latest} (\`orch ${session.state.info?.argv.join(' ') ?? 'run'}\`) stopped when its process died; \`orch resume ${latest}\` finishes it\n`);
 }

@@ -61,6 +61,12 @@ export interface TaskContext {
   attempt: number;
   /** Executors start at this step (0-based): steps before it completed earlier (resume, partial recovery). */
   fromStep?: number;
+  /**
+   * Makes everything emitted so far durable (the `checkpoint` hook): executors call it after a
+   * step completes, before the next starts, so a resume restarts from that step. False when the
+   * state could not be written: the run is stopping.
+   */
+  checkpoint(): Promise<boolean>;
 }
 
 export type TaskStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';

@@ -2,8 +2,8 @@ import { isOrchError, OrchError } from '../OrchError.js';
 
 /** Wraps anything a plugin throws with the plugin's name and the hook it was tapped on. */
 export function pluginError(plugin: string, hook: string, cause: unknown): OrchError {
-  // Already named, or a deliberate task failure whose message is for the user as it is.
-  if (isOrchError(cause, 'plugin-failed') || isOrchError(cause, 'stage-failed')) return cause as OrchError;
+  // Already named, or deliberate (a task failure, state that cannot be written): for the user as it is.
+  if (isOrchError(cause)) return cause;
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new OrchError('plugin-failed', `plugin '${plugin}' failed in hook '${hook}': ${reason}`, {
     cause,

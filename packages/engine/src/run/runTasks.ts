@@ -87,7 +87,7 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
     const previous = options.previous?.get(planned.id);
     const log: { stream: 'stdout' | 'stderr'; text: string }[] = [];
     const dependencies = new Map<string, TaskStatus>();
-    contexts.set(planned.id, {
+    const context: TaskContext & { log: typeof log } = {
       id: planned.id,
       command,
       args: options.requested.has(planned.id) ? [...options.args] : [],
@@ -111,7 +111,9 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
         log.push({ stream, text });
         engine.emit({ type: 'task-output', id: planned.id, stream, text });
       },
-    });
+      checkpoint: () => durable(context, 'execute'),
+    };
+    contexts.set(planned.id, context);
   }
 
   // Stage 3 for all tasks up front: the scheduler needs every weight and resource.

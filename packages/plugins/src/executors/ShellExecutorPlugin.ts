@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { definePlugin, type ExecutionResult, type Step, type TaskContext } from '@orch/engine';
 import { terminateTree, track } from './processTree.js';
@@ -40,7 +41,9 @@ export function shellExecutorPlugin(options: ShellExecutorOptions = {}) {
           const result = await runStep(task, line, cwd, env, graceMs, task.command.kind === 'script' ? [] : task.args);
           const name = step.name ?? `step ${index + 1}`;
           engine.emit({ type: 'task-step', id: task.id, index, name, status: result.exitCode === 0 ? 'passed' : 'failed', durationMs: performance.now() - stepStarted });
-          if (result.exitCode !== 0 || task.signal.aborted) {
+          // The step is a checkpoint: durable before the next starts (the last one's is the stage's).
+          const durable = result.exitCode !== 0 || index === steps.length - 1 || (await task.checkpoint());
+          if (result.exitCode !== 0 || task.signal.aborted || !durable) {
             const stepLabel = steps.length > 1 ? `step ${index + 1}${step.name ? ` (${step.name})` : ''} ` : '';
             return {
               ...result,
@@ -90,7 +93,10 @@ function runStep(task: TaskContext, line: string, cwd: string, env: NodeJS.Proce
         const rest = decoders[stream].end();
         if (rest) task.output(stream, rest);
       }
-      resolve(signal ? { exitCode: 128 + (signalNumber(signal) ?? 0), signal } : { exitCode: code ?? 1 });
+      if (signal) return resolve({ exitCode: 128 + (constants.signals[signal] ?? 0), signal });
+      // A shell reports a command killed by signal n as exit code 128 + n.
+      const reported = code !== null && code > 128 && !words ? SIGNAL_NAMES.get(code - 128) : undefined;
+      resolve(reported ? { exitCode: code!, signal: reported } : { exitCode: code ?? 1 });
     });
   });
 }
@@ -103,6 +109,5 @@ export function plainWords(line: string): string[] | undefined {
   return words.length > 0 && !words[0]!.includes('=') ? words : undefined;
 }
 
-function signalNumber(signal: NodeJS.Signals): number | undefined {
-  return ({ SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[signal];
-}
+/** Signal numbers to names; the first name of an aliased number (SIGABRT, not SIGIOT). */
+const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).reverse().map(([name, number]) => [number, name]));

@@ -68,6 +68,11 @@ export class SessionLog {
     }
   }
 
+  /** True when a write failed: nothing more is written (the failure was reported to the flusher). */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   async close(): Promise<void> {
     await this.flush().catch(() => undefined);
     closeSync(this.fd);
@@ -96,6 +101,8 @@ function safeSize(path: string): number {
 export function readLog(path: string, offset = 0): ReadLog {
   let text: Buffer;
   try {
+    // Only a regular file is a log (a device such as /dev/full would read forever).
+    if (!statSync(path).isFile()) return { events: [], validBytes: 0, torn: false, corruptLines: [] };
     text = readFileSync(path);
   } catch {
     return { events: [], validBytes: 0, torn: false, corruptLines: [] };

@@ -39,8 +39,9 @@ export function sessionPlugin() {
         if (!log || !id) return;
         const done = log;
         log = undefined;
-        await done.flush();
         await done.close();
+        // A failed write stopped the run and was reported by it; a snapshot cannot be trusted.
+        if (done.failed) return;
         const { state } = store.load(id);
         await store.writeSnapshot(id, state, done.bytes);
         store.prune(engine.config.sessions.keep);
