@@ -92,7 +92,7 @@ export class TaskHasher {
       definition,
       args: [...(this.args.get(id) ?? this.options.args?.get(id) ?? [])],
       executor: executorConfig(command, this.options.agent),
-      files: selectInputs(command, projectDir, files, Object.keys(definition)),
+      files: selectInputs(command, projectDir, files),
       env: Object.fromEntries((command.metadata.env ?? []).map((name) => [name, process.env[name] ?? null])),
       dependencies,
     };
@@ -110,15 +110,7 @@ export class TaskHasher {
     if (command.kind !== 'markdown') return parts;
     const file = relative(root, command.location.file).split('\\').join('/');
     parts[file] = files.get(file) ?? sha256(await readFile(command.location.file));
-    for (const match of (command.body ?? '').matchAll(/@([\w./-]*[\w/-])(?=[\s,;:).!?]|$)/g)) {
-      for (const base of [dirname(command.location.file), root]) {
-        const path = resolve(base, match[1]!);
-        const rel = relative(root, path).split('\\').join('/');
-        if (rel.startsWith('..') || !existsSync(path)) continue;
-        parts[rel] = files.get(rel) ?? sha256(await readFile(path).catch(() => Buffer.from('')));
-        break;
-      }
-    }
+    for (const rel of includedFiles(command, root)) parts[rel] = files.get(rel) ?? sha256(await readFile(join(root, rel)).catch(() => Buffer.from('')));
     return parts;
   }
 
@@ -161,25 +153,43 @@ function executorConfig(command: CommandDefinition, agent: AgentConfig): unknown
 
 /**
  * The files a task's hash covers: its `inputs` globs (with `!` exclusions, relative to its
- * package or the root), or by default every file of its package (package scripts) or just its
- * definition files (markdown and config commands).
+ * package or the root), or by default every file of its package (package scripts) or of the
+ * repository (markdown and config commands, which may read anything): as Turborepo and Nx do,
+ * a task without declared inputs is never trusted past a change it might have read. Its own
+ * declared outputs are never its inputs.
  */
-function selectInputs(command: CommandDefinition, projectDir: string, files: ReadonlyMap<string, string>, definitionFiles: readonly string[]): Record<string, string> {
+function selectInputs(command: CommandDefinition, projectDir: string, files: ReadonlyMap<string, string>): Record<string, string> {
   const selected: Record<string, string> = {};
   const globs = command.metadata.inputs;
   const prefix = projectDir === '' ? '' : `${projectDir}/`;
   // A task's own outputs are never its inputs (an un-ignored dist/ would change every hash).
   const outputs = (command.metadata.outputs ?? []).filter((g) => !g.startsWith('!'));
   const isOutput = outputs.length > 0 ? picomatch(outputs, { dot: true }) : () => false;
-  if (globs && globs.length > 0) {
-    const include = globs.filter((g) => !g.startsWith('!'));
-    const exclude = globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1));
-    const matches = picomatch(include, { dot: true, ignore: exclude });
-    for (const [path, id] of files) if (path.startsWith(prefix) && matches(path.slice(prefix.length)) && !isOutput(path.slice(prefix.length))) selected[path] = id;
-  } else if (command.kind === 'script') {
-    for (const [path, id] of files) if (path.startsWith(prefix) && !isOutput(path.slice(prefix.length))) selected[path] = id;
-  } else {
-    for (const file of definitionFiles) if (files.has(file)) selected[file] = files.get(file)!;
-  }
+  const include = globs?.filter((g) => !g.startsWith('!')) ?? [];
+  const exclude = globs?.filter((g) => g.startsWith('!')).map((g) => g.slice(1)) ?? [];
+  // `inputs: []` declares that the task reads no files; without `inputs`, or with only `!` exclusions, it may read every one.
+  if (globs !== undefined && globs.length === 0) return selected;
+  const matches = picomatch(include.length > 0 ? include : ['**'], { dot: true, ignore: exclude });
+  for (const [path, id] of files) if (path.startsWith(prefix) && matches(path.slice(prefix.length)) && !isOutput(path.slice(prefix.length))) selected[path] = id;
   return selected;
+}
+
+/**
+ * The files a markdown command includes with `@path` (`_shared` partials, docs), relative to the
+ * root: each path is looked up next to the command file, then at the root; paths outside the
+ * root are left out, and so are missing ones unless `existing` is false (then both places count:
+ * a partial deleted by a change is still the command's).
+ */
+export function includedFiles(command: Pick<CommandDefinition, 'body' | 'location'>, root: string, existing = true): string[] {
+  const found = new Set<string>();
+  for (const match of (command.body ?? '').matchAll(/@([\w./-]*[\w/-])(?=[\s,;:).!?]|$)/g)) {
+    for (const base of [dirname(command.location.file), root]) {
+      const path = resolve(base, match[1]!);
+      const rel = relative(root, path).split('\\').join('/');
+      if (rel.startsWith('..') || (existing && !existsSync(path))) continue;
+      found.add(rel);
+      if (existing) break;
+    }
+  }
+  return [...found];
 }
