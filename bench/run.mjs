@@ -220,6 +220,30 @@ if (want('sessions')) {
   }
 }
 
+if (want('affected')) {
+  // orch affected --list on the 500-package workspace with one changed package, against what it
+  // cannot avoid: starting node and one git diff of the same range.
+  const { generateWorkspace } = await import('./genWorkspace.mjs');
+  const size = Number(process.env.BENCH_AFFECTED_SIZE ?? 500);
+  const dir = join(work, `affected-${size}`);
+  const { names } = generateWorkspace(dir, size);
+  const git = (...args) => spawnSync('git', ['-c', 'user.email=b@b', '-c', 'user.name=b', ...args], { cwd: dir, encoding: 'utf8' });
+  git('branch', '-M', 'main');
+  git('checkout', '-qb', 'feature');
+  const changed = names[Math.floor(size / 3)];
+  writeFileSync(join(dir, 'packages', changed, 'src', 'f0.js'), '// changed\n');
+  git('commit', '-qam', 'change one package');
+  const node = await timeProcess(20, ['-e', '0'], dir);
+  const diff = await timeIt(20, () => {
+    if (git('diff', '--name-only', 'main...HEAD').status !== 0) throw new Error('git diff failed');
+  });
+  const listed = JSON.parse(spawnSync(process.execPath, [orchBin, 'affected', '--list', '--json'], { cwd: dir, encoding: 'utf8' }).stdout);
+  const affected = await timeProcess(20, [orchBin, 'affected', '--list'], dir);
+  report('affected 500: node -e 0', node);
+  report('affected 500: git diff --name-only main...HEAD', diff);
+  report(`affected ${size}: orch affected --list (1 package changed)`, affected, `(${(affected / (node + diff)).toFixed(2)}x node + git; ${listed.projects.length} projects affected)`);
+}
+
 if (want('cache')) {
   const { generateWorkspace, treeDependencies } = await import('./genWorkspace.mjs');
   const node = await timeProcess(10, ['-e', '0'], root);

@@ -155,8 +155,8 @@ describe('partial recovery', () => {
     const checks = events.filter((e) => e.type === 'task-stage' && e.stage === 'postValidate');
     expect(checks.map((e) => e.status)).toEqual(['failed', 'passed']);
     // Only the failed gate ran again; the others' verdicts stand.
-    expect(checks[1].rechecked).toEqual(['orch:quality-metrics']);
-    expect(checks[1].verdicts.find((v: { gate: string }) => v.gate === 'orch:quality-metrics')).toMatchObject({ status: 'pass', message: expect.stringContaining('coverage 90') });
+    expect(checks[1]!.rechecked).toEqual(['orch:quality-metrics']);
+    expect(checks[1]!.verdicts.find((v: { gate: string }) => v.gate === 'orch:quality-metrics')).toMatchObject({ status: 'pass', message: expect.stringContaining('coverage 90') });
   });
 });
 

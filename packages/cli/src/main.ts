@@ -4,6 +4,7 @@ import type { CliCommand, CliIO } from './CliCommand.js';
 /** Subcommands, loaded lazily: `orch --version` loads none of them. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
   run: { summary: 'run commands, package targets or workflows and everything they depend on', load: async () => (await import('./commands/run.js')).runCommand },
+  affected: { summary: 'run targets only where a git change reaches; --list says what and why', load: async () => (await import('./commands/affected.js')).affectedCommand },
   resume: { summary: 'continue an interrupted, failed or paused session where it stopped', load: async () => (await import('./commands/resume.js')).resumeCommand },
   sessions: { summary: 'list sessions and their status; `sessions show <id>` prints a timeline', load: async () => (await import('./commands/sessions.js')).sessionsCommand },
   explain: { summary: "why a task runs or comes from the cache: its hash's inputs and what changed", load: async () => (await import('./commands/explain.js')).explainCommand },

@@ -71,3 +71,10 @@ export { manualInterventionPlugin } from './recovery/ManualInterventionStrategy.
 export { circuitBreakerPlugin } from './recovery/CircuitBreakerPlugin.js';
 export { sagaPlugin } from './recovery/SagaPlugin.js';
 export { runShellLine } from './executors/ShellExecutorPlugin.js';
+export { changedFiles } from './affected/changedFiles.js';
+export type { ChangedFile, ChangeSet, ChangedFilesOptions } from './affected/changedFiles.js';
+export { computeAffected, DEFAULT_GLOBAL_INPUTS } from './affected/affected.js';
+export type { AffectedResult, AffectedOptions } from './affected/affected.js';
+export { diffLockfile } from './affected/lockfileChanges.js';
+export { projectFilter } from './affected/projectFilter.js';
+export type { ProjectFilter, ProjectFilterFlags } from './affected/projectFilter.js';

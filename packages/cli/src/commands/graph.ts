@@ -30,10 +30,19 @@ export const graphCommand: CliCommand = {
 };
 
 function render(graph: TaskGraph, order: string[], format: string): string {
-  const edges = order.flatMap((id) => graph.nodes.get(id)!.dependencies.map((edge) => ({ from: id, to: edge.to, spec: edge.spec })));
+  return renderGraph(
+    order.map((id) => ({ id, kind: graph.nodes.get(id)!.command.kind, dependencies: graph.nodes.get(id)!.dependencies.map((edge) => ({ to: edge.to, spec: edge.spec })) })),
+    format,
+  );
+}
+
+/** Nodes in dependency order, each with its edges, as text (`id  <- deps`), JSON, DOT or Mermaid. */
+export function renderGraph(nodes: readonly { id: string; kind?: string; dependencies: readonly { to: string; spec?: string }[] }[], format: string): string {
+  const order = nodes.map((node) => node.id);
+  const edges = nodes.flatMap((node) => node.dependencies.map((edge) => ({ from: node.id, to: edge.to, ...(edge.spec ? { spec: edge.spec } : {}) })));
   switch (format) {
     case 'json':
-      return `${JSON.stringify({ nodes: order.map((id) => ({ id, kind: graph.nodes.get(id)!.command.kind })), edges, order }, null, 2)}\n`;
+      return `${JSON.stringify({ nodes: nodes.map(({ id, kind }) => ({ id, ...(kind ? { kind } : {}) })), edges, order }, null, 2)}\n`;
     case 'dot': {
       const lines = ['digraph orch {', '  rankdir=LR;', '  node [shape=box];'];
       for (const id of order) lines.push(`  ${JSON.stringify(id)};`);
@@ -48,13 +57,7 @@ function render(graph: TaskGraph, order: string[], format: string): string {
       for (const edge of edges) lines.push(`  ${key.get(edge.from)} --> ${key.get(edge.to)}`);
       return `${lines.join('\n')}\n`;
     }
-    default: {
-      const lines: string[] = [];
-      for (const id of order) {
-        const deps = graph.nodes.get(id)!.dependencies;
-        lines.push(deps.length === 0 ? id : `${id}  <- ${deps.map((d) => d.to).join(', ')}`);
-      }
-      return `${lines.join('\n')}\n`;
-    }
+    default:
+      return `${nodes.map((node) => (node.dependencies.length === 0 ? node.id : `${node.id}  <- ${node.dependencies.map((d) => d.to).join(', ')}`)).join('\n')}\n`;
   }
 }

@@ -24,6 +24,8 @@ export const runCommand: CliCommand = {
     reporter: { type: 'string' },
     force: { type: 'boolean' },
     cache: { type: 'string' },
+    projects: { type: 'string', multiple: true },
+    exclude: { type: 'string', multiple: true },
   },
   examples: [
     'orch run build                     # build in every package, dependencies first',
@@ -35,6 +37,7 @@ export const runCommand: CliCommand = {
     'orch run quality/verify -- src/    # arguments for the task',
     'orch run build --force             # ignore cache hits (and store again)',
     'orch run build --cache=local:r,remote:rw',
+    "orch run test --projects 'web*' --exclude tag:legacy   # only some packages' tasks",
   ],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(
@@ -60,6 +63,7 @@ export const runCommand: CliCommand = {
 
     const roots = new Map<string, string>();
     for (const name of positionals) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);
+    const filtered = await filterRoots(workspace, roots, values);
     const plan = planRun(graph, roots, { only: values.only === true });
 
     if (values['dry-run']) {
@@ -79,13 +83,25 @@ export const runCommand: CliCommand = {
         only: values.only === true,
         concurrency,
         continue: continueMode as ContinueMode,
-        request: { names: positionals, args: passthrough, only: values.only === true, continue: continueMode, concurrency },
+        // Filtered by --projects/--exclude: the tasks themselves, so `orch resume` runs the same.
+        request: { names: filtered ? [...roots.keys()] : positionals, args: passthrough, only: values.only === true, continue: continueMode, concurrency },
         argv: ['run', ...argv],
       },
       io,
     );
   },
 };
+
+/** `--projects`/`--exclude`: drops the named tasks they leave out; true when they were given. */
+export async function filterRoots(workspace: OpenWorkspace, roots: Map<string, string>, values: Record<string, unknown>): Promise<boolean> {
+  const { projectFilter } = await import('@orch/plugins');
+  const keep = projectFilter(workspace.registry, { projects: values.projects as string[] | undefined, exclude: values.exclude as string[] | undefined });
+  if (!keep) return false;
+  const before = roots.size;
+  for (const id of [...roots.keys()]) if (!keep.keepTask(id)) roots.delete(id);
+  if (roots.size === 0) throw new OrchError('usage', `--projects/--exclude leave none of the ${before} task${before === 1 ? '' : 's'} named`, { hint: 'a pattern is a glob on a project name or folder, or tag:<tag> (package.json#orch.tags)' });
+  return true;
+}
 
 export function engineOutput(io: CliIO, values: Record<string, unknown>): EngineOutput {
   // A dry run prints its plan and nothing else.

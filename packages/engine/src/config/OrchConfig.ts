@@ -117,6 +117,10 @@ export interface OrchConfig {
   circuitBreakers?: Record<string, false | { failures?: number; window?: string | number; cooldown?: string | number }>;
   /** Session logs: `log: false` turns them off (no resume), `fsync: false` skips fdatasync, `keep` sessions (default 50). */
   sessions?: { log?: boolean; fsync?: boolean; keep?: number };
+  /** The ref `orch affected` compares with when no `--base` is given. Default `main`. */
+  defaultBase?: string;
+  /** Files (globs from the root) whose change affects every project and command, besides the built-in ones (the orch config, `tsconfig.base.json`, `pnpm-workspace.yaml`, ...). */
+  globalInputs?: string[];
 }
 
 /** `retry:` as written: retries, or a policy whose intervals are durations. */
@@ -153,6 +157,8 @@ export interface ResolvedConfig {
   retry?: RetryPolicy;
   circuitBreakers: Record<string, false | BreakerSettings>;
   sessions: { log: boolean; fsync: boolean; keep: number };
+  defaultBase: string;
+  globalInputs: string[];
 }
 
 /** Read (`r`) and write (`w`) access to a cache, or `off`. */

@@ -140,6 +140,8 @@ export const configSchema = v.strictObject({
     v.record(v.string(), v.union([v.literal(false), v.strictObject({ failures: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))), window: v.optional(duration), cooldown: v.optional(duration) })])),
   ),
   sessions: v.optional(v.strictObject({ log: v.optional(v.boolean()), fsync: v.optional(v.boolean()), keep: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))) })),
+  defaultBase: v.optional(v.pipe(v.string(), v.minLength(1))),
+  globalInputs: v.optional(v.array(v.string())),
 });
 
 /** Known keys of each nested object kind, for "did you mean" on unknown keys. */

@@ -140,6 +140,8 @@ export function resolveConfig(config: OrchConfig, root: string): ResolvedConfig 
       ]),
     ),
     sessions: { log: config.sessions?.log ?? true, fsync: config.sessions?.fsync ?? true, keep: config.sessions?.keep ?? 50 },
+    defaultBase: config.defaultBase ?? 'main',
+    globalInputs: config.globalInputs ?? [],
   };
 }
 

@@ -1,7 +1,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { lazyRequire } from '../lazyRequire.js';
 import type { HashInputs } from './TaskHasher.js';
+
+const writeFileAtomic = lazyRequire<typeof import('write-file-atomic')>('write-file-atomic');
 
 /** The hash inputs of each task's last successful run (`<stateDir>/hashes/<task>.json`), for `orch explain`. */
 export class HashRecords {
@@ -21,6 +23,6 @@ export class HashRecords {
 
   async write(id: string, hash: string, inputs: HashInputs): Promise<void> {
     await mkdir(join(this.stateDir, 'hashes'), { recursive: true });
-    await writeFileAtomic(this.path(id), JSON.stringify({ hash, inputs }), { fsync: false });
+    await writeFileAtomic()(this.path(id), JSON.stringify({ hash, inputs }), { fsync: false });
   }
 }

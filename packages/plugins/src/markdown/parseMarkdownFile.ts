@@ -1,6 +1,8 @@
-import matter from 'gray-matter';
 import { isMap, parseDocument } from 'yaml';
 import { SourceFile, yamlLocator, type Diagnostic, type RawFrontMatter } from '@orch/engine';
+import { lazyRequire } from '../lazyRequire.js';
+
+const matter = lazyRequire<typeof import('gray-matter')>('gray-matter');
 
 export interface ParsedMarkdown {
   frontMatter: RawFrontMatter;
@@ -57,7 +59,7 @@ export function parseMarkdownFile(file: string, text: string): ParsedMarkdown {
   }
 
   let yamlText: string | undefined;
-  const parsed = matter(text, {
+  const parsed = matter()(text, {
     language: 'yaml',
     engines: {
       yaml: {

@@ -2,11 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
+import { lazyRequire } from '../lazyRequire.js';
 import { OrchError, closestMatches } from '@orch/engine';
 import { cutTornTail, readLog } from './SessionLog.js';
 import { emptyState, foldEvents, type SessionState, type SessionStatus } from './sessionState.js';
+
+const lockfile = lazyRequire<typeof import('proper-lockfile')>('proper-lockfile');
+const writeFileAtomic = lazyRequire<typeof import('write-file-atomic')>('write-file-atomic');
 
 /** Who holds a session: written next to its lock. */
 export interface SessionOwner {
@@ -81,14 +83,14 @@ export class SessionStore {
     const options = { lockfilePath: join(dir, 'lock'), stale: LOCK_STALE_MS, realpath: false, onCompromised: () => undefined };
     let release: () => Promise<void>;
     try {
-      release = await lockfile.lock(dir, options);
+      release = await lockfile().lock(dir, options);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
       const holder = this.owner(id);
       if (holder && processAlive(holder)) throw lockedError(id, holder);
       // The owner died without releasing (kill -9, power loss): its lock is stale now.
       rmSync(join(dir, 'lock'), { recursive: true, force: true });
-      release = await lockfile.lock(dir, options);
+      release = await lockfile().lock(dir, options);
     }
     writeFileSync(join(dir, 'owner.json'), `${JSON.stringify(owner)}\n`);
     return release;
@@ -152,7 +154,7 @@ export class SessionStore {
   /** Writes the snapshot atomically: temp file, fsync, rename, then fsync of the folder. */
   async writeSnapshot(id: string, state: SessionState, offset: number): Promise<void> {
     const dir = this.sessionDir(id);
-    await writeFileAtomic(join(dir, 'snapshot.json'), `${JSON.stringify({ version: SNAPSHOT_VERSION, offset, checksum: checksum(state), state })}\n`, { fsync: true });
+    await writeFileAtomic()(join(dir, 'snapshot.json'), `${JSON.stringify({ version: SNAPSHOT_VERSION, offset, checksum: checksum(state), state })}\n`, { fsync: true });
     const fd = openSync(dir, 'r');
     try {
       fsyncSync(fd);

@@ -1,7 +1,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { lazyRequire } from '../lazyRequire.js';
+
+const writeFileAtomic = lazyRequire<typeof import('write-file-atomic')>('write-file-atomic');
 
 /** A completion marker: the task succeeded, when, and in which run. */
 export interface CompletionMarker {
@@ -35,7 +37,7 @@ export class TaskHistory {
   async writeMarker(marker: CompletionMarker): Promise<void> {
     this.markersReady ??= mkdir(join(this.stateDir, 'completed'), { recursive: true });
     await this.markersReady;
-    await writeFileAtomic(this.markerPath(marker.id), `${JSON.stringify(marker)}\n`, { fsync: false });
+    await writeFileAtomic()(this.markerPath(marker.id), `${JSON.stringify(marker)}\n`, { fsync: false });
   }
 
   async readMarker(id: string): Promise<CompletionMarker | undefined> {
@@ -61,7 +63,7 @@ export class TaskHistory {
     const known = this.readDurations();
     for (const [id, ms] of durations) known[id] = known[id] === undefined ? ms : Math.round(known[id]! * 0.3 + ms * 0.7);
     mkdirSync(this.stateDir, { recursive: true });
-    await writeFileAtomic(join(this.stateDir, 'durations.json'), `${JSON.stringify(known)}\n`);
+    await writeFileAtomic()(join(this.stateDir, 'durations.json'), `${JSON.stringify(known)}\n`);
   }
 
   async appendMetrics(lines: readonly object[]): Promise<void> {

@@ -1,0 +1,174 @@
+import { relative, resolve } from 'node:path';
+import { closestMatches, ExitCode, OrchError, planRun, type ContinueMode } from '@orch/engine';
+import type { CliCommand } from '../CliCommand.js';
+import { openWorkspace } from '../openWorkspace.js';
+import { parseCommandLine } from '../parseCommandLine.js';
+import { printDiagnostics } from '../render/printDiagnostics.js';
+import { runSession } from '../runSession.js';
+import { renderGraph } from './graph.js';
+import { engineOutput, parseConcurrency, runCommand } from './run.js';
+
+export const affectedCommand: CliCommand = {
+  name: 'affected',
+  usage: 'orch affected [-t <target>[,<target>...]] [--base <ref>] [--head <ref>] [--files a,b] [--list [--json] | --graph] [options] [-- args]',
+  description:
+    'Runs the targets only for the projects and commands a git change touches, and their dependents: files changed between the merge-base of --base (config defaultBase, else main; ORCH_BASE) and --head (HEAD; ORCH_HEAD), plus uncommitted and untracked files unless --committed-only. --list says which and why without running anything.',
+  options: {
+    target: { type: 'string', short: 't', multiple: true },
+    base: { type: 'string' },
+    head: { type: 'string' },
+    files: { type: 'string', multiple: true },
+    'committed-only': { type: 'boolean' },
+    list: { type: 'boolean' },
+    graph: { type: 'string' },
+    json: { type: 'boolean' },
+    projects: { type: 'string', multiple: true },
+    exclude: { type: 'string', multiple: true },
+    ...Object.fromEntries(['concurrency', 'continue', 'reporter', 'cache'].map((name) => [name, runCommand.options[name]!])),
+    'dry-run': { type: 'boolean' },
+    force: { type: 'boolean' },
+  },
+  examples: [
+    'orch affected -t lint,test,build --base origin/main   # in CI',
+    'orch affected --list                                 # affected projects and commands, and why',
+    'orch affected --list --json',
+    'orch affected -t test --graph                        # the tasks that would run, as a graph (--graph=dot|mermaid|json)',
+    'orch affected -t build --files packages/ui/src/button.ts',
+    "orch affected -t test --projects 'app-*' --exclude tag:e2e",
+  ],
+  async run(argv, io) {
+    // `--graph` alone is the text graph; `--continue` alone is `always`, as for `orch run`.
+    const normalised = argv.map((arg) => (arg === '--graph' ? '--graph=text' : arg === '--continue' ? '--continue=always' : arg));
+    const { values, positionals, passthrough } = parseCommandLine(normalised, this.options);
+    if (positionals.length > 0) throw new OrchError('usage', `unexpected '${positionals[0]}'`, { hint: `name targets with -t: orch affected -t ${positionals.join(',')}` });
+    const targets = ((values.target as string[] | undefined) ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+    const graphFormat = values.graph as string | undefined;
+    if (graphFormat && !['text', 'json', 'dot', 'mermaid'].includes(graphFormat)) throw new OrchError('usage', `--graph=${graphFormat} is not a format`, { hint: 'use --graph, --graph=json, --graph=dot or --graph=mermaid' });
+    const listing = values.list === true || graphFormat !== undefined || targets.length === 0;
+
+    const workspace = await openWorkspace(io.cwd, listing ? undefined : engineOutput(io, values));
+    const { config, registry } = workspace;
+    const { graph, diagnostics } = workspace.graph();
+    const problems = [...workspace.diagnostics, ...diagnostics].filter((d) => d.severity === 'error');
+    if (problems.length > 0) {
+      printDiagnostics(problems, io);
+      throw new OrchError('graph-invalid', `${problems.length} problem${problems.length === 1 ? '' : 's'} in the definitions; nothing was run`, { hint: 'fix them (`orch validate` lists them all), then run again' });
+    }
+
+    const { changedFiles, computeAffected, projectFilter } = await import('@orch/plugins');
+    const files = ((values.files as string[] | undefined) ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
+    const base = (values.base as string | undefined) ?? process.env.ORCH_BASE ?? config.defaultBase;
+    const head = (values.head as string | undefined) ?? process.env.ORCH_HEAD ?? 'HEAD';
+    const exclude = [config.stateDir, config.cache.dir].map((dir) => relative(config.root, resolve(config.root, dir)).split('\\').join('/'));
+    const changes = await changedFiles({ root: config.root, base, head, exclude, committedOnly: values['committed-only'] === true, ...(values.files ? { files } : {}) });
+    const affected = await computeAffected({ root: config.root, registry, graph, changes, globalInputs: config.globalInputs });
+    for (const warning of affected.warnings) io.stderr(`warning: ${warning}\n`);
+
+    // --projects/--exclude narrow what is affected.
+    const keep = projectFilter(registry, { projects: values.projects as string[] | undefined, exclude: values.exclude as string[] | undefined });
+    if (keep) {
+      for (const name of [...affected.projects.keys()]) if (!keep.keepProject(name)) affected.projects.delete(name);
+      for (const id of [...affected.commands.keys()]) if (!keep.keepTask(id)) affected.commands.delete(id);
+    }
+
+    // The tasks: each target in every affected project that has it; a target that names a command runs it if affected.
+    const tasks = new Map<string, string>();
+    for (const target of targets) {
+      let known = false;
+      for (const command of registry.commands.values()) {
+        if (command.kind === 'script' && command.target === target) {
+          known = true;
+          if (affected.projects.has(command.project!)) tasks.set(command.id, target);
+        } else if (command.kind !== 'script' && command.id === target) {
+          known = true;
+          if (affected.commands.has(command.id)) tasks.set(command.id, target);
+        }
+      }
+      if (!known) {
+        const names = [...new Set([...registry.commands.values()].map((c) => (c.kind === 'script' ? c.target! : c.id)))];
+        const close = closestMatches(target, names);
+        throw new OrchError('usage', `no package has a '${target}' script and no command is named '${target}'`, { hint: close.length > 0 ? `did you mean ${close.map((c) => `'${c}'`).join(' or ')}?` : '`orch list` shows what there is' });
+      }
+    }
+
+    const summary = changes.files.length === 0 ? 'no files changed' : `${changes.files.length} file${changes.files.length === 1 ? '' : 's'} changed`;
+    const range = changes.mergeBase ? ` since ${base} (merge-base ${changes.mergeBase.slice(0, 10)})${values['committed-only'] ? ` up to ${head}` : ` up to ${head} and the worktree`}` : ' (given with --files)';
+    if (graphFormat) {
+      const nodes =
+        targets.length > 0
+          ? graph.order.filter((id) => tasks.has(id)).map((id) => ({ id, kind: registry.commands.get(id)!.kind, dependencies: graph.nodes.get(id)!.dependencies.filter((e) => tasks.has(e.to)).map((e) => ({ to: e.to })) }))
+          : [
+              ...[...affected.projects.keys()].map((name) => ({ id: name, kind: 'project', dependencies: registry.projects.get(name)!.dependencies.filter((d) => affected.projects.has(d)).map((to) => ({ to })) })),
+              ...[...affected.commands.keys()].map((id) => ({ id, kind: registry.commands.get(id)!.kind, dependencies: (graph.nodes.get(id)?.dependencies ?? []).filter((e) => affected.commands.has(e.to)).map((e) => ({ to: e.to })) })),
+            ];
+      io.stdout(renderGraph(nodes, graphFormat));
+      return ExitCode.ok;
+    }
+    if (listing) {
+      if (values.json) {
+        const reasons = (map: Map<string, string[]>) => [...map].map(([name, why]) => ({ name, reasons: why }));
+        io.stdout(
+          `${JSON.stringify(
+            {
+              base: changes.base ?? null,
+              head: changes.head ?? null,
+              mergeBase: changes.mergeBase ?? null,
+              files: changes.files,
+              projects: [...affected.projects].map(([name, why]) => ({ name, root: registry.projects.get(name)!.root, reasons: why })),
+              commands: reasons(affected.commands),
+              outside: affected.outside,
+              ...(targets.length > 0 ? { tasks: [...tasks.keys()] } : {}),
+            },
+            null,
+            2,
+          )}\n`,
+        );
+        return ExitCode.ok;
+      }
+      const lines = [`orch: ${summary}${range}`];
+      const section = (title: string, map: Map<string, string[]>) => {
+        if (map.size === 0) return;
+        const width = Math.min(40, Math.max(...[...map.keys()].map((k) => k.length)));
+        lines.push(`${title} (${map.size}):`);
+        for (const [name, why] of map) lines.push(`  ${name.padEnd(width)}  ${why[0]}${why.length > 1 ? ` (+${why.length - 1} more)` : ''}`);
+      };
+      section('affected projects', affected.projects);
+      section('affected commands', affected.commands);
+      if (affected.projects.size === 0 && affected.commands.size === 0) lines.push('nothing is affected');
+      if (affected.outside.length > 0) lines.push(`outside every project (affect nothing): ${affected.outside.slice(0, 5).join(', ')}${affected.outside.length > 5 ? `, and ${affected.outside.length - 5} more` : ''}`);
+      if (targets.length > 0) lines.push(`tasks to run (${tasks.size}): ${[...tasks.keys()].join(', ') || 'none'}`);
+      io.stdout(`${lines.join('\n')}\n`);
+      return ExitCode.ok;
+    }
+
+    if (tasks.size === 0) {
+      io.stderr(`orch: ${summary}${range}; no ${targets.join(', ')} task is affected, nothing to run\n`);
+      return ExitCode.ok;
+    }
+    const plan = planRun(graph, tasks, { only: false });
+    if (values['dry-run']) {
+      io.stdout(`${plan.map((task, i) => `${String(i + 1).padStart(4)}. ${task.id}${tasks.has(task.id) ? ` (affected: ${(registry.commands.get(task.id)!.project ? affected.projects.get(registry.commands.get(task.id)!.project!) : affected.commands.get(task.id))?.[0]})` : ' (a dependency)'}`).join('\n')}\n`);
+      return ExitCode.ok;
+    }
+    if (values.force) config.cache.force = true;
+    io.stderr(`orch: ${summary}${range}; ${tasks.size} affected task${tasks.size === 1 ? '' : 's'}\n`);
+    const concurrency = parseConcurrency((values.concurrency as string | undefined) ?? config.concurrency);
+    const continueMode = ((values.continue as string | undefined) ?? 'never') as ContinueMode;
+    return runSession(
+      {
+        workspace,
+        graph,
+        plan,
+        roots: tasks,
+        args: passthrough,
+        only: false,
+        concurrency,
+        continue: continueMode,
+        // Resume runs the same tasks, whatever has changed since.
+        request: { names: [...tasks.keys()], args: passthrough, only: false, continue: continueMode, concurrency },
+        argv: ['affected', ...argv],
+      },
+      io,
+    );
+  },
+};

@@ -1,0 +1,200 @@
+import { relative } from 'node:path';
+import picomatch from 'picomatch';
+import type { CommandRegistry, TaskGraph } from '@orch/engine';
+import { includedFiles } from '../cache/TaskHasher.js';
+import type { ChangedFile, ChangeSet } from './changedFiles.js';
+import { diffLockfile, LOCKFILES } from './lockfileChanges.js';
+
+/** Files that affect every project and command when they change (config `affected.globalInputs` adds to them). */
+export const DEFAULT_GLOBAL_INPUTS = ['orchestrator.config.{ts,mts,cts,js,mjs,cjs,json,yaml,yml}', '.orchrc*', 'tsconfig.base.json', 'pnpm-workspace.yaml', '.npmrc', '.nvmrc', '.node-version'];
+
+/** Lockfiles orch does not read: a change to one affects every project, with a warning. */
+const OTHER_LOCKFILES = ['yarn.lock', 'bun.lock', 'bun.lockb', 'npm-shrinkwrap.json'];
+
+export interface AffectedResult {
+  /** Affected projects by name, each with why (the first reason is the direct one). */
+  projects: Map<string, string[]>;
+  /** Affected commands other than package scripts (markdown, config, workflows), with why. */
+  commands: Map<string, string[]>;
+  /** Changed files in no project and no global input. */
+  outside: string[];
+  warnings: string[];
+}
+
+export interface AffectedOptions {
+  root: string;
+  registry: Pick<CommandRegistry, 'commands' | 'projects' | 'agents'>;
+  graph: TaskGraph;
+  changes: ChangeSet;
+  globalInputs?: readonly string[];
+}
+
+/**
+ * What a change touches. Each file maps to the project with the longest root that contains it;
+ * a global input affects everything; a lockfile change affects only the packages whose resolved
+ * dependencies changed (every package, with a warning, when it does not parse), and so does a
+ * change to the root package.json's dependencies. Markdown commands are affected by their file,
+ * the partials they include, the agents they use and their declared inputs; config commands by
+ * their inputs (any file, when they declare none). Then dependents, transitively: projects that
+ * depend on an affected project, commands that depend on an affected task.
+ */
+export async function computeAffected(options: AffectedOptions): Promise<AffectedResult> {
+  const { root, registry, graph, changes } = options;
+  const projects = new Map<string, string[]>();
+  const commands = new Map<string, string[]>();
+  const outside: string[] = [];
+  const warnings: string[] = [];
+  const because = (map: Map<string, string[]>, key: string, reason: string): void => {
+    const reasons = map.get(key);
+    if (!reasons) map.set(key, [reason]);
+    else if (!reasons.includes(reason)) reasons.push(reason);
+  };
+  const everything = (reason: string): void => {
+    for (const name of registry.projects.keys()) because(projects, name, reason);
+    for (const command of registry.commands.values()) if (command.kind !== 'script') because(commands, command.id, reason);
+  };
+
+  // Longest root first; the root package (`.`) last.
+  const byRoot = [...registry.projects.values()].sort((a, b) => rootLength(b.root) - rootLength(a.root));
+  const projectOf = (path: string) => byRoot.find((p) => p.root === '.' || path === p.root || path.startsWith(`${p.root}/`));
+  const isGlobal = picomatch([...DEFAULT_GLOBAL_INPUTS, ...(options.globalInputs ?? [])], { dot: true });
+  const hasWorkspace = byRoot.some((p) => p.root !== '.');
+
+  let rootDependenciesChanged: string | undefined;
+  let lockfileRead = false;
+  for (const file of changes.files) {
+    const what = describe(file);
+    if (isGlobal(file.path)) {
+      everything(`global input: ${what}`);
+      continue;
+    }
+    if ((LOCKFILES as readonly string[]).includes(file.path)) {
+      lockfileRead = (await lockfileChange(file.path)) || lockfileRead;
+      continue;
+    }
+    if (OTHER_LOCKFILES.includes(file.path)) {
+      warnings.push(`${file.path} changed; orch reads pnpm and npm lockfiles precisely, not this one, so every project counts as affected`);
+      for (const name of registry.projects.keys()) because(projects, name, `lockfile: ${what}`);
+      continue;
+    }
+    if (file.path === 'package.json' && hasWorkspace) {
+      const change = await rootManifestChange();
+      if (change === 'workspaces') everything(`root package.json: workspaces changed`);
+      else if (change) rootDependenciesChanged = change;
+      else outside.push(file.path);
+      continue;
+    }
+    const project = projectOf(file.path);
+    if (project) because(projects, project.name, what);
+    else outside.push(file.path);
+  }
+  // Root dependencies: the lockfile says precisely whom they reach; without it, everyone.
+  if (rootDependenciesChanged && !lockfileRead) for (const name of registry.projects.keys()) because(projects, name, `root package.json: ${rootDependenciesChanged}`);
+
+  // Commands other than package scripts.
+  const changed = new Map(changes.files.map((file) => [file.path, file]));
+  for (const command of registry.commands.values()) {
+    if (command.kind === 'script' || command.kind === 'workflow') continue;
+    const globs = command.metadata.inputs;
+    if (command.kind === 'markdown') {
+      const own = rel(root, command.location.file);
+      if (changed.has(own)) because(commands, command.id, describe(changed.get(own)!));
+      for (const partial of includedFiles(command, root, false)) if (changed.has(partial)) because(commands, command.id, `${describe(changed.get(partial)!)} (included)`);
+      for (const role of command.metadata.agents ?? []) {
+        const file = registry.agents.get(role)?.location.file;
+        const path = file ? rel(root, file) : undefined;
+        if (path && changed.has(path)) because(commands, command.id, `${describe(changed.get(path)!)} (agent ${role})`);
+      }
+    }
+    if (globs && globs.length > 0) {
+      const include = globs.filter((g) => !g.startsWith('!'));
+      const matches = picomatch(include.length > 0 ? include : ['**'], { dot: true, ignore: globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1)) });
+      const hit = changes.files.find((file) => matches(file.path));
+      if (hit) because(commands, command.id, `input ${describe(hit)}`);
+    } else if (command.kind === 'config' && globs === undefined && changes.files.length > 0) {
+      because(commands, command.id, `${describe(changes.files[0]!)} (declares no inputs, so any file may be one)`);
+    }
+  }
+
+  // Dependents of projects, transitively (reverse project graph).
+  const dependents = new Map<string, string[]>();
+  for (const project of registry.projects.values()) for (const dep of project.dependencies) dependents.set(dep, [...(dependents.get(dep) ?? []), project.name]);
+  const queue = [...projects.keys()];
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    for (const dependent of dependents.get(name) ?? []) {
+      if (!projects.has(dependent)) queue.push(dependent);
+      because(projects, dependent, `depends on ${name}`);
+    }
+  }
+  // Commands that depend on an affected task (a command, or a task of an affected project).
+  const affectedTask = (id: string): string | undefined => {
+    if (commands.has(id)) return id;
+    const project = registry.commands.get(id)?.project;
+    return project && projects.has(project) ? id : undefined;
+  };
+  for (const id of graph.order) {
+    const command = registry.commands.get(id);
+    if (!command || command.kind === 'script') continue;
+    for (const edge of graph.nodes.get(id)?.dependencies ?? []) {
+      const hit = affectedTask(edge.to);
+      if (hit) because(commands, id, `depends on ${hit}`);
+    }
+  }
+  // A reason that came later than a dependency's must not hide the direct one: direct first.
+  for (const map of [projects, commands]) for (const [key, reasons] of map) map.set(key, [...reasons.filter((r) => !r.startsWith('depends on ')), ...reasons.filter((r) => r.startsWith('depends on '))]);
+  return { projects, commands, outside, warnings };
+
+  async function lockfileChange(file: string): Promise<boolean> {
+    try {
+      const diff = diffLockfile(file, await changes.before(file), await changes.after(file));
+      for (const [folder, lines] of diff) {
+        const reason = `lockfile: ${lines.slice(0, 3).join(', ')}${lines.length > 3 ? `, and ${lines.length - 3} more` : ''}`;
+        const project = byRoot.find((p) => p.root === folder);
+        if (project) because(projects, project.name, reason);
+        else if (folder === '.') for (const name of registry.projects.keys()) because(projects, name, `${reason} (root dependencies)`);
+      }
+      return true;
+    } catch (error) {
+      warnings.push(`${file} changed but could not be read (${(error as Error).message.split('\n')[0]}); every project counts as affected`);
+      for (const name of registry.projects.keys()) because(projects, name, `lockfile: ${file} changed (unreadable, so everything)`);
+      return false;
+    }
+  }
+
+  /** 'workspaces', a description of changed dependencies, or undefined when neither changed. */
+  async function rootManifestChange(): Promise<string | undefined> {
+    const read = async (text: Promise<string | undefined>) => {
+      try {
+        return JSON.parse((await text) ?? '{}') as Record<string, any>;
+      } catch {
+        return undefined;
+      }
+    };
+    const [before, after] = [await read(changes.before('package.json')), await read(changes.after('package.json'))];
+    if (!before || !after) return 'workspaces';
+    if (JSON.stringify(before.workspaces) !== JSON.stringify(after.workspaces)) return 'workspaces';
+    const names: string[] = [];
+    for (const section of ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies', 'overrides', 'resolutions', 'pnpm']) {
+      const a = (before[section] ?? {}) as Record<string, unknown>;
+      const b = (after[section] ?? {}) as Record<string, unknown>;
+      for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) {
+        if (JSON.stringify(a[name]) !== JSON.stringify(b[name])) names.push(`${name} ${JSON.stringify(a[name] ?? null)} -> ${JSON.stringify(b[name] ?? null)}`);
+      }
+    }
+    return names.length > 0 ? names.slice(0, 3).join(', ') + (names.length > 3 ? `, and ${names.length - 3} more` : '') : undefined;
+  }
+}
+
+function describe(file: ChangedFile): string {
+  if (file.status === 'renamed') return `renamed: ${file.from} -> ${file.path}`;
+  return `${file.status === 'deleted' ? 'deleted' : file.status === 'added' ? 'added' : 'changed'}: ${file.path}`;
+}
+
+function rootLength(root: string): number {
+  return root === '.' ? -1 : root.length;
+}
+
+function rel(root: string, file: string): string {
+  return relative(root, file).split('\\').join('/');
+}

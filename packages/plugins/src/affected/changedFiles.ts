@@ -1,0 +1,148 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { closestMatches, OrchError } from '@orch/engine';
+
+/** A file the change touches, relative to the workspace root, `/`-separated. */
+export interface ChangedFile {
+  path: string;
+  status: 'added' | 'modified' | 'deleted' | 'renamed';
+  /** For a rename: the old path (it counts as changed too). */
+  from?: string;
+  /** Where the change is: committed between base and head, or in the worktree. */
+  where: 'committed' | 'uncommitted' | 'untracked' | 'given';
+}
+
+export interface ChangeSet {
+  files: ChangedFile[];
+  /** The refs as given and the merge-base the diff starts from; absent with `--files`. */
+  base?: string;
+  head?: string;
+  mergeBase?: string;
+  /** A file's content before the change (at the merge-base); undefined when it did not exist. */
+  before(path: string): Promise<string | undefined>;
+  /** A file's content after the change (the worktree, or `head` with `committedOnly`). */
+  after(path: string): Promise<string | undefined>;
+}
+
+export interface ChangedFilesOptions {
+  /** The workspace root (may be below the repository's top level). */
+  root: string;
+  base: string;
+  head: string;
+  /** Leave out uncommitted and untracked files. */
+  committedOnly?: boolean;
+  /** Explicit files instead of git (relative to the root). */
+  files?: readonly string[];
+  /** Folders that are never part of a change (orch's state folder and cache), relative to the root. */
+  exclude?: readonly string[];
+}
+
+/**
+ * The files a change touches: the diff from the merge-base of `base` and `head` to `head`, with
+ * renames (both paths) and deletions, plus uncommitted and untracked files unless
+ * `committedOnly`; or the given files. A base or head that does not exist, or history a shallow
+ * clone lacks, is an error that says how to fetch it: never a silent "everything".
+ */
+export async function changedFiles(options: ChangedFilesOptions): Promise<ChangeSet> {
+  const { root } = options;
+  const worktree = (path: string) => readFile(join(root, path), 'utf8').catch(() => undefined);
+  if (options.files) {
+    const files = options.files.map((path): ChangedFile => ({ path: normalise(path), status: existsSync(join(root, path)) ? 'modified' : 'deleted', where: 'given' }));
+    return { files, before: async () => undefined, after: worktree };
+  }
+
+  // One git call checks both refs; only when it fails is the cause looked for (the slow path).
+  const resolved = await git(root, ['rev-parse', '--is-shallow-repository', `${options.base}^{commit}`, `${options.head}^{commit}`]).then(
+    (out) => out.trim().split('\n'),
+    () => undefined,
+  );
+  const shallow = resolved ? resolved[0] === 'true' : false;
+  const [base, head] = resolved ? [resolved[1]!, resolved[2]!] : await diagnoseRefs(root, options);
+
+  // Pathspecs: the workspace, without orch's own folders (git never even lists what is in them).
+  const paths = ['--', '.', ...(options.exclude ?? []).filter((dir) => !dir.startsWith('..')).map((dir) => `:(exclude)${dir}`)];
+  // --relative: paths relative to (and limited to) the workspace root, when it is a subfolder.
+  // `base...head` diffs from their merge-base; the four calls run at once.
+  const [mergeBase, committed, uncommitted, untracked] = await Promise.all([
+    git(root, ['merge-base', base, head]).then((out) => out.trim(), () => undefined),
+    git(root, ['diff', '--name-status', '-z', '-M', '--relative', `${base}...${head}`, ...paths]).catch(() => undefined),
+    options.committedOnly ? '' : git(root, ['diff', '--name-status', '-z', '-M', '--relative', 'HEAD', ...paths]),
+    options.committedOnly ? '' : git(root, ['ls-files', '--others', '--exclude-standard', '-z', ...paths]),
+  ]);
+  if (!mergeBase || committed === undefined) {
+    throw new OrchError('usage', `'${options.base}' and '${options.head}' have no common ancestor${shallow ? ' in this shallow clone' : ''}, so orch cannot tell what changed`, {
+      hint: shallow ? 'fetch the history: `git fetch --unshallow` (or `fetch-depth: 0` with actions/checkout)' : 'use a base on the same history as the head',
+    });
+  }
+  const files = new Map<string, ChangedFile>();
+  const add = (file: ChangedFile): void => {
+    if (!files.has(file.path)) files.set(file.path, file);
+  };
+  for (const file of parseNameStatus(committed, 'committed')) add(file);
+  for (const file of parseNameStatus(uncommitted, 'uncommitted')) add(file);
+  for (const path of untracked.split('\0').filter(Boolean)) add({ path, status: 'added', where: 'untracked' });
+  const show = (rev: string) => (path: string) => git(root, ['show', `${rev}:./${path}`]).catch(() => undefined);
+  return {
+    files: [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1)),
+    base: options.base,
+    head: options.head,
+    mergeBase,
+    before: show(mergeBase),
+    after: options.committedOnly ? show(head) : worktree,
+  };
+}
+
+/** Why the refs did not resolve: not a repository, or which ref is missing and how to get it. */
+async function diagnoseRefs(root: string, options: ChangedFilesOptions): Promise<[string, string]> {
+  const inRepo = await git(root, ['rev-parse', '--is-inside-work-tree', '--is-shallow-repository']).then((out) => out.trim(), () => undefined);
+  if (!inRepo) throw new OrchError('usage', `${root} is not in a git repository, so orch cannot tell what changed`, { hint: 'name the changed files with --files a,b' });
+  const shallow = inRepo.split('\n')[1] === 'true';
+  return [await commitOf(root, options.base, 'base', shallow), await commitOf(root, options.head, 'head', shallow)];
+}
+
+/** The commit a ref names, or an error that says how to get it. */
+async function commitOf(root: string, ref: string, role: 'base' | 'head', shallow: boolean): Promise<string> {
+  const found = await git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).then((out) => out.trim(), () => undefined);
+  if (found) return found;
+  const refs = (await git(root, ['for-each-ref', '--format=%(refname:short)', 'refs/heads', 'refs/remotes', 'refs/tags']).catch(() => '')).split('\n').filter(Boolean);
+  const close = closestMatches(ref, refs);
+  const remote = ref.includes('/') ? ref.split('/')[0] : 'origin';
+  const branch = ref.includes('/') ? ref.split('/').slice(1).join('/') : ref;
+  const fetch = shallow
+    ? `this is a shallow clone: fetch the ref and its history, e.g. \`git fetch --unshallow ${remote} ${branch}\` (or \`fetch-depth: 0\` with actions/checkout)`
+    : `fetch it, e.g. \`git fetch ${remote} ${branch}:${ref.includes('/') ? `refs/remotes/${ref}` : branch}\``;
+  throw new OrchError('usage', `the ${role} '${ref}' does not exist in this repository${shallow ? ' (a shallow clone)' : ''}`, {
+    hint: close.length > 0 ? `did you mean ${close.map((c) => `'${c}'`).join(' or ')}? otherwise ${fetch}` : `${fetch}; or name another with --${role}`,
+  });
+}
+
+/** `git diff --name-status -z` output: status, then one path (two for renames and copies). */
+function parseNameStatus(output: string, where: ChangedFile['where']): ChangedFile[] {
+  const parts = output.split('\0');
+  const files: ChangedFile[] = [];
+  for (let i = 0; i < parts.length - 1; ) {
+    const status = parts[i++]!;
+    if (status.startsWith('R') || status.startsWith('C')) {
+      const from = parts[i++]!;
+      const to = parts[i++]!;
+      if (status.startsWith('R')) files.push({ path: from, status: 'deleted', where }, { path: to, status: 'renamed', from, where });
+      else files.push({ path: to, status: 'added', where });
+    } else {
+      const path = parts[i++]!;
+      files.push({ path, status: status === 'A' ? 'added' : status === 'D' ? 'deleted' : 'modified', where });
+    }
+  }
+  return files;
+}
+
+function normalise(path: string): string {
+  return path.split('\\').join('/').replace(/^\.\//, '').replace(/\/$/, '');
+}
+
+function git(cwd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+  );
+}

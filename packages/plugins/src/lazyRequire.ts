@@ -1,0 +1,12 @@
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * A CommonJS dependency loaded on first use, not when orch starts: `orch list` or
+ * `orch affected --list` never pay for the lock, atomic-write or front-matter libraries.
+ */
+export function lazyRequire<T>(id: string): () => T {
+  let loaded: T | undefined;
+  return () => (loaded ??= require(id) as T);
+}
