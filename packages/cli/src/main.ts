@@ -41,6 +41,7 @@ function mainHelp(): string {
     'Examples:',
     '  orch run build                 `build` in every package, in dependency order, in parallel',
     '  orch run ci --continue         a workflow; keep going past failures where possible',
+    '  orch affected -t test --base origin/main   only what the change reaches (--list: what and why)',
     '  orch resume                    finish the newest interrupted or paused session',
     '  orch run quality/verify -- src run a markdown command with arguments',
     '  orch list                      every command, from .claude/commands, package scripts and the config',
