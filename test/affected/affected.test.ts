@@ -321,6 +321,9 @@ describe('orch affected -t: running', () => {
     const unknown = runOrch(['affected', '-t', 'biuld'], dir);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("did you mean 'build'?");
+    // The run options are checked as for orch run.
+    expect(runOrch(['affected', '-t', 'build', '--cache=disk:rw'], dir).stderr).toContain("'disk:rw' is not <local|remote>:<rw|r|w|off>");
+    expect(runOrch(['affected', '-t', 'build', '--continue=sometimes'], dir).stderr).toContain('--continue=sometimes is not a mode');
     const nothing = runOrch(['affected', '-t', 'build'], workspace());
     expect(nothing.code).toBe(0);
     expect(nothing.stderr).toContain('no build task is affected, nothing to run');

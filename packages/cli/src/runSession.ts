@@ -112,5 +112,5 @@ function offerInterrupted(store: InstanceType<typeof import('@orch/plugins').Ses
   if (!latest) return;
   const session = store.tryLoad(latest);
   if (!session?.state.info || session.live || session.state.status !== 'interrupted' || session.state.summary) return;
-  io.stderr(`orch: session ${latest} (\`orch ${session.state.info?.argv.join(' ') ?? 'run'}\`) stopped when its process died; \`orch resume ${latest}\` finishes it\n`);
+  io.stderr(`orch: session ${latest} (\`orch ${session.state.info.argv.join(' ')}\`) stopped when its process died; \`orch resume ${latest}\` finishes it\n`);
 }

@@ -10,3 +10,6 @@ export function lazyRequire<T>(id: string): () => T {
   let loaded: T | undefined;
   return () => (loaded ??= require(id) as T);
 }
+
+/** write-file-atomic (temp file, optional fsync, rename), loaded on the first write. */
+export const writeFileAtomic = lazyRequire<typeof import('write-file-atomic')>('write-file-atomic');

@@ -1,12 +1,12 @@
 import { relative, resolve } from 'node:path';
-import { closestMatches, ExitCode, OrchError, planRun, type ContinueMode } from '@orch/engine';
+import { didYouMean, ExitCode, OrchError, planRun } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
-import { printDiagnostics } from '../render/printDiagnostics.js';
+import { runnableGraph } from '../runnableGraph.js';
 import { runSession } from '../runSession.js';
 import { renderGraph } from './graph.js';
-import { engineOutput, parseConcurrency, runCommand } from './run.js';
+import { applyCacheFlags, engineOutput, parseConcurrency, parseContinue, runCommand } from './run.js';
 
 export const affectedCommand: CliCommand = {
   name: 'affected',
@@ -48,12 +48,7 @@ export const affectedCommand: CliCommand = {
 
     const workspace = await openWorkspace(io.cwd, listing ? undefined : engineOutput(io, values));
     const { config, registry } = workspace;
-    const { graph, diagnostics } = workspace.graph();
-    const problems = [...workspace.diagnostics, ...diagnostics].filter((d) => d.severity === 'error');
-    if (problems.length > 0) {
-      printDiagnostics(problems, io);
-      throw new OrchError('graph-invalid', `${problems.length} problem${problems.length === 1 ? '' : 's'} in the definitions; nothing was run`, { hint: 'fix them (`orch validate` lists them all), then run again' });
-    }
+    const graph = runnableGraph(workspace, io);
 
     const { changedFiles, computeAffected, projectFilter } = await import('@orch/plugins');
     const files = ((values.files as string[] | undefined) ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
@@ -86,8 +81,7 @@ export const affectedCommand: CliCommand = {
       }
       if (!known) {
         const names = [...new Set([...registry.commands.values()].map((c) => (c.kind === 'script' ? c.target! : c.id)))];
-        const close = closestMatches(target, names);
-        throw new OrchError('usage', `no package has a '${target}' script and no command is named '${target}'`, { hint: close.length > 0 ? `did you mean ${close.map((c) => `'${c}'`).join(' or ')}?` : '`orch list` shows what there is' });
+        throw new OrchError('usage', `no package has a '${target}' script and no command is named '${target}'`, { hint: didYouMean(target, names) ?? '`orch list` shows what there is' });
       }
     }
 
@@ -145,15 +139,19 @@ export const affectedCommand: CliCommand = {
       io.stderr(`orch: ${summary}${range}; no ${targets.join(', ')} task is affected, nothing to run\n`);
       return ExitCode.ok;
     }
+    const continueMode = parseContinue(values.continue);
+    const concurrency = parseConcurrency((values.concurrency as string | undefined) ?? config.concurrency);
+    applyCacheFlags(config.cache, values);
     const plan = planRun(graph, tasks, { only: false });
     if (values['dry-run']) {
-      io.stdout(`${plan.map((task, i) => `${String(i + 1).padStart(4)}. ${task.id}${tasks.has(task.id) ? ` (affected: ${(registry.commands.get(task.id)!.project ? affected.projects.get(registry.commands.get(task.id)!.project!) : affected.commands.get(task.id))?.[0]})` : ' (a dependency)'}`).join('\n')}\n`);
+      const why = (id: string) => {
+        const project = registry.commands.get(id)!.project;
+        return (project ? affected.projects.get(project) : affected.commands.get(id))?.[0];
+      };
+      io.stdout(`${plan.map((task, i) => `${String(i + 1).padStart(4)}. ${task.id} (${tasks.has(task.id) ? `affected: ${why(task.id)}` : 'a dependency'})`).join('\n')}\n`);
       return ExitCode.ok;
     }
-    if (values.force) config.cache.force = true;
     io.stderr(`orch: ${summary}${range}; ${tasks.size} affected task${tasks.size === 1 ? '' : 's'}\n`);
-    const concurrency = parseConcurrency((values.concurrency as string | undefined) ?? config.concurrency);
-    const continueMode = ((values.continue as string | undefined) ?? 'never') as ContinueMode;
     return runSession(
       {
         workspace,

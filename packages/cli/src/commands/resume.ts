@@ -4,6 +4,7 @@ import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { resolveNames } from '../resolveNames.js';
+import { runnableGraph } from '../runnableGraph.js';
 import { runSession } from '../runSession.js';
 import { workspaceCache } from '../taskHasher.js';
 import { engineOutput, parseConcurrency } from './run.js';
@@ -48,9 +49,7 @@ export const resumeCommand: CliCommand = {
     }
 
     const { request } = state.info;
-    const { graph, diagnostics } = workspace.graph();
-    const problems = [...workspace.diagnostics, ...diagnostics].filter((d) => d.severity === 'error');
-    if (problems.length > 0) throw new OrchError('graph-invalid', `${problems.length} problem${problems.length === 1 ? '' : 's'} in the definitions; nothing was run`, { hint: '`orch validate` lists them' });
+    const graph = runnableGraph(workspace, io);
     const roots = new Map<string, string>();
     for (const name of request.names) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);
     const plan = planRun(graph, roots, { only: request.only });

@@ -4,7 +4,7 @@ import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { workspaceCache } from '../taskHasher.js';
 import { parseCommandLine } from '../parseCommandLine.js';
-import { printDiagnostics } from '../render/printDiagnostics.js';
+import { runnableGraph } from '../runnableGraph.js';
 import { resolveNames } from '../resolveNames.js';
 import { runSession } from '../runSession.js';
 
@@ -45,21 +45,13 @@ export const runCommand: CliCommand = {
       this.options,
     );
     if (positionals.length === 0) throw new OrchError('usage', 'name at least one command, target or workflow to run', { hint: 'e.g. orch run build; `orch list` shows what there is' });
-    const continueMode = (values.continue as string | undefined) ?? 'never';
-    if (!CONTINUE_MODES.includes(continueMode as ContinueMode)) {
-      throw new OrchError('usage', `--continue=${continueMode} is not a mode`, { hint: `use one of: ${CONTINUE_MODES.join(', ')}` });
-    }
+    const continueMode = parseContinue(values.continue);
 
     const output = engineOutput(io, values);
     const workspace = await openWorkspace(io.cwd, output);
     const concurrency = parseConcurrency((values.concurrency as string | undefined) ?? workspace.config.concurrency);
     applyCacheFlags(workspace.config.cache, values);
-    const { graph, diagnostics } = workspace.graph();
-    const problems = [...workspace.diagnostics, ...diagnostics].filter((d) => d.severity === 'error');
-    if (problems.length > 0) {
-      printDiagnostics(problems, io);
-      throw new OrchError('graph-invalid', `${problems.length} problem${problems.length === 1 ? '' : 's'} in the definitions; nothing was run`, { hint: 'fix them (`orch validate` lists them all), then run again' });
-    }
+    const graph = runnableGraph(workspace, io);
 
     const roots = new Map<string, string>();
     for (const name of positionals) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);
@@ -82,7 +74,7 @@ export const runCommand: CliCommand = {
         args: passthrough,
         only: values.only === true,
         concurrency,
-        continue: continueMode as ContinueMode,
+        continue: continueMode,
         // Filtered by --projects/--exclude: the tasks themselves, so `orch resume` runs the same.
         request: { names: filtered ? [...roots.keys()] : positionals, args: passthrough, only: values.only === true, continue: continueMode, concurrency },
         argv: ['run', ...argv],
@@ -119,8 +111,15 @@ export function engineOutput(io: CliIO, values: Record<string, unknown>): Engine
   };
 }
 
+/** `--continue=<mode>` (bare `--continue` arrives as `always`); default `never`. */
+export function parseContinue(value: unknown): ContinueMode {
+  const mode = (value as string | undefined) ?? 'never';
+  if (!CONTINUE_MODES.includes(mode as ContinueMode)) throw new OrchError('usage', `--continue=${mode} is not a mode`, { hint: `use one of: ${CONTINUE_MODES.join(', ')}` });
+  return mode as ContinueMode;
+}
+
 /** `--force`, and `--cache=local:rw,remote:r` (each `rw`, `r`, `w` or `off`). */
-function applyCacheFlags(cache: ResolvedCacheConfig, values: Record<string, unknown>): void {
+export function applyCacheFlags(cache: ResolvedCacheConfig, values: Record<string, unknown>): void {
   if (values.force) cache.force = true;
   const spec = values.cache as string | undefined;
   if (spec === undefined) return;

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import picomatch from 'picomatch';
 import type { CommandRegistry, TaskGraph } from '@orch/engine';
-import { includedFiles } from '../cache/TaskHasher.js';
+import { includedFiles, inputMatcher } from '../cache/TaskHasher.js';
 import type { ChangedFile, ChangeSet } from './changedFiles.js';
 import { diffLockfile, LOCKFILES } from './lockfileChanges.js';
 
@@ -106,12 +106,11 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
         if (path && changed.has(path)) because(commands, command.id, `${describe(changed.get(path)!)} (agent ${role})`);
       }
     }
-    if (globs && globs.length > 0) {
-      const include = globs.filter((g) => !g.startsWith('!'));
-      const matches = picomatch(include.length > 0 ? include : ['**'], { dot: true, ignore: globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1)) });
+    if (globs !== undefined) {
+      const matches = inputMatcher(globs);
       const hit = changes.files.find((file) => matches(file.path));
       if (hit) because(commands, command.id, `input ${describe(hit)}`);
-    } else if (command.kind === 'config' && globs === undefined && changes.files.length > 0) {
+    } else if (command.kind === 'config' && changes.files.length > 0) {
       because(commands, command.id, `${describe(changes.files[0]!)} (declares no inputs, so any file may be one)`);
     }
   }

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { closestMatches, OrchError } from '@orch/engine';
+import { didYouMean, OrchError } from '@orch/engine';
 
 /** A file the change touches, relative to the workspace root, `/`-separated. */
 export interface ChangedFile {
@@ -107,14 +107,14 @@ async function commitOf(root: string, ref: string, role: 'base' | 'head', shallo
   const found = await git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).then((out) => out.trim(), () => undefined);
   if (found) return found;
   const refs = (await git(root, ['for-each-ref', '--format=%(refname:short)', 'refs/heads', 'refs/remotes', 'refs/tags']).catch(() => '')).split('\n').filter(Boolean);
-  const close = closestMatches(ref, refs);
+  const close = didYouMean(ref, refs);
   const remote = ref.includes('/') ? ref.split('/')[0] : 'origin';
   const branch = ref.includes('/') ? ref.split('/').slice(1).join('/') : ref;
   const fetch = shallow
     ? `this is a shallow clone: fetch the ref and its history, e.g. \`git fetch --unshallow ${remote} ${branch}\` (or \`fetch-depth: 0\` with actions/checkout)`
     : `fetch it, e.g. \`git fetch ${remote} ${branch}:${ref.includes('/') ? `refs/remotes/${ref}` : branch}\``;
   throw new OrchError('usage', `the ${role} '${ref}' does not exist in this repository${shallow ? ' (a shallow clone)' : ''}`, {
-    hint: close.length > 0 ? `did you mean ${close.map((c) => `'${c}'`).join(' or ')}? otherwise ${fetch}` : `${fetch}; or name another with --${role}`,
+    hint: close ? `${close} otherwise ${fetch}` : `${fetch}; or name another with --${role}`,
   });
 }
 

@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import { closestMatches, OrchError, type CommandRegistry } from '@orch/engine';
+import { didYouMean, OrchError, type CommandRegistry } from '@orch/engine';
 
 /** `--projects` and `--exclude`: lists of patterns, each comma-separated. */
 export interface ProjectFilterFlags {
@@ -58,7 +58,7 @@ export function projectFilter(registry: Pick<CommandRegistry, 'commands' | 'proj
 }
 
 function hintFor(name: string, known: string[], what: 'tags' | 'projects'): string {
-  const close = closestMatches(name, known);
-  if (close.length > 0) return `did you mean ${close.map((c) => `'${c}'`).join(' or ')}?`;
+  const close = didYouMean(name, known);
+  if (close) return close;
   return what === 'tags' ? `tags come from package.json#orch.tags${known.length > 0 ? `; known: ${known.slice(0, 8).join(', ')}` : ''}` : '`orch list` shows the packages and commands';
 }

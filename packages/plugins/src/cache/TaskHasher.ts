@@ -165,13 +165,21 @@ function selectInputs(command: CommandDefinition, projectDir: string, files: Rea
   // A task's own outputs are never its inputs (an un-ignored dist/ would change every hash).
   const outputs = (command.metadata.outputs ?? []).filter((g) => !g.startsWith('!'));
   const isOutput = outputs.length > 0 ? picomatch(outputs, { dot: true }) : () => false;
-  const include = globs?.filter((g) => !g.startsWith('!')) ?? [];
-  const exclude = globs?.filter((g) => g.startsWith('!')).map((g) => g.slice(1)) ?? [];
-  // `inputs: []` declares that the task reads no files; without `inputs`, or with only `!` exclusions, it may read every one.
-  if (globs !== undefined && globs.length === 0) return selected;
-  const matches = picomatch(include.length > 0 ? include : ['**'], { dot: true, ignore: exclude });
+  const matches = inputMatcher(globs);
   for (const [path, id] of files) if (path.startsWith(prefix) && matches(path.slice(prefix.length)) && !isOutput(path.slice(prefix.length))) selected[path] = id;
   return selected;
+}
+
+/**
+ * Whether a path (relative to the task's folder) is one of its `inputs`: the globs, less `!`
+ * exclusions. Without `inputs`, or with only exclusions, every file may be read; `inputs: []`
+ * declares that the task reads none.
+ */
+export function inputMatcher(globs: readonly string[] | undefined): (path: string) => boolean {
+  if (globs !== undefined && globs.length === 0) return () => false;
+  const include = globs?.filter((g) => !g.startsWith('!')) ?? [];
+  const exclude = globs?.filter((g) => g.startsWith('!')).map((g) => g.slice(1)) ?? [];
+  return picomatch(include.length > 0 ? include : ['**'], { dot: true, ignore: exclude });
 }
 
 /**

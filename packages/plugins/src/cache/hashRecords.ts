@@ -1,9 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lazyRequire } from '../lazyRequire.js';
+import { writeFileAtomic } from '../lazyRequire.js';
 import type { HashInputs } from './TaskHasher.js';
-
-const writeFileAtomic = lazyRequire<typeof import('write-file-atomic')>('write-file-atomic');
 
 /** The hash inputs of each task's last successful run (`<stateDir>/hashes/<task>.json`), for `orch explain`. */
 export class HashRecords {

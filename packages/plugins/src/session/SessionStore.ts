@@ -2,13 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { lazyRequire } from '../lazyRequire.js';
+import { lazyRequire, writeFileAtomic } from '../lazyRequire.js';
 import { OrchError, closestMatches } from '@orch/engine';
 import { cutTornTail, readLog } from './SessionLog.js';
 import { emptyState, foldEvents, type SessionState, type SessionStatus } from './sessionState.js';
 
 const lockfile = lazyRequire<typeof import('proper-lockfile')>('proper-lockfile');
-const writeFileAtomic = lazyRequire<typeof import('write-file-atomic')>('write-file-atomic');
 
 /** Who holds a session: written next to its lock. */
 export interface SessionOwner {

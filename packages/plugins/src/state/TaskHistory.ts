@@ -1,9 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lazyRequire } from '../lazyRequire.js';
-
-const writeFileAtomic = lazyRequire<typeof import('write-file-atomic')>('write-file-atomic');
+import { writeFileAtomic } from '../lazyRequire.js';
 
 /** A completion marker: the task succeeded, when, and in which run. */
 export interface CompletionMarker {
