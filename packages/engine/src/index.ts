@@ -23,6 +23,7 @@ export type { PathLocator } from './diagnostics/yamlLocator.js';
 export type {
   AgentDefinition,
   AllowedTools,
+  ClaudeCodeLayout,
   CommandDefinition,
   CommandKind,
   CommandMetadata,

@@ -99,7 +99,7 @@ export interface OrchConfig {
   pluginTimeout?: string | number;
   /** Gates by name: `false` turns one off, or `{ severity: 'warn', options }`. Front matter `gates:` overrides per command. */
   gates?: Record<string, boolean | { enabled?: boolean; severity?: 'error' | 'warn'; options?: Record<string, unknown> }>;
-  /** How prompts number arguments: `$N` from `positionalBase` (default 1), `$ARGUMENTS[N]` from `indexBase` (default 0). */
+  /** How prompts number arguments: `$N` from `positionalBase` (default 0: `$0` is the first, as current Claude Code; 1 for older trees), `$ARGUMENTS[N]` from `indexBase` (default 0). */
   prompt?: { positionalBase?: 0 | 1; indexBase?: 0 | 1 };
   /** The agent CLI that runs markdown prompts. Default `{ adapter: 'claude' }` (the `claude` command). */
   agent?: AgentConfig;

@@ -122,7 +122,7 @@ export function resolveConfig(config: OrchConfig, root: string): ResolvedConfig 
     workers: config.workers ?? {},
     gates: config.gates ?? {},
     complexityBudget: config.complexityBudget ?? 100,
-    prompt: { positionalBase: config.prompt?.positionalBase ?? 1, indexBase: config.prompt?.indexBase ?? 0 },
+    prompt: { positionalBase: config.prompt?.positionalBase ?? 0, indexBase: config.prompt?.indexBase ?? 0 },
     agent: config.agent ?? { adapter: 'claude' },
     cache: resolveCache(config, config.stateDir ?? '.orch'),
     ...(config.recovery === undefined ? {} : { recovery: config.recovery }),

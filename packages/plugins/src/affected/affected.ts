@@ -1,7 +1,8 @@
 import { relative } from 'node:path';
 import picomatch from 'picomatch';
 import type { CommandRegistry, TaskGraph } from '@orch/engine';
-import { includedFiles, inputMatcher } from '../cache/TaskHasher.js';
+import { inputMatcher } from '../cache/TaskHasher.js';
+import { includedFiles } from '../markdown/includedFiles.js';
 import type { ChangedFile, ChangeSet } from './changedFiles.js';
 import { diffLockfile, LOCKFILES } from './lockfileChanges.js';
 
