@@ -77,6 +77,8 @@ export interface OrchConfig {
   agentsDir?: string;
   /** The file a folder runs when named alone (`milestone` → `milestone/execute.md`). Default `execute`. */
   defaultEntry?: string;
+  /** When both `x.md` and `x/<defaultEntry>.md` exist, what `x` runs: `folder-first` (default) the folder's entry, `file-first` the file (Claude Code's behaviour). */
+  resolution?: 'folder-first' | 'file-first';
   /** Where orch keeps sessions, markers and the cache. Default `.orch`. */
   stateDir?: string;
   /** Workspace package globs; default from `pnpm-workspace.yaml` or `package.json#workspaces`. */
@@ -135,6 +137,7 @@ export interface ResolvedConfig {
   commandsDirs: string[];
   agentsDir: string;
   defaultEntry: string;
+  resolution: 'folder-first' | 'file-first';
   stateDir: string;
   workspaces?: string[];
   targets: Record<string, TargetConfig>;

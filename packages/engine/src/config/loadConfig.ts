@@ -108,6 +108,7 @@ export function resolveConfig(config: OrchConfig, root: string): ResolvedConfig 
     commandsDirs: Array.isArray(commandsDir) ? commandsDir : [commandsDir],
     agentsDir: config.agentsDir ?? '.claude/agents',
     defaultEntry: config.defaultEntry ?? 'execute',
+    resolution: config.resolution ?? 'folder-first',
     stateDir: config.stateDir ?? '.orch',
     ...(config.workspaces ? { workspaces: config.workspaces } : {}),
     targets: config.targets ?? {},

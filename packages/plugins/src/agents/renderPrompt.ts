@@ -4,7 +4,7 @@ import { dirname, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { OrchError, type CommandDefinition } from '@orch/engine';
 import { resolveInclude } from '../markdown/includedFiles.js';
-import { promptTokens, type PromptToken } from '../markdown/promptTokens.js';
+import { bodyLocation, promptTokens, type PromptToken } from '../markdown/promptTokens.js';
 import { shellPermission } from './shellPermission.js';
 
 const run = promisify(execFile);
@@ -137,8 +137,6 @@ function include(command: CommandDefinition, token: Extract<PromptToken, { kind:
 
 /** `file:line:col: id` for an offset in the command's body, the file relative to the root. */
 function where(command: CommandDefinition, offset: number, root: string): string {
-  const before = (command.body ?? '').slice(0, offset);
-  const line = (command.bodyLine ?? 1) + (before.match(/\n/g)?.length ?? 0);
-  const column = offset - before.lastIndexOf('\n');
+  const { line, column } = bodyLocation(command, offset);
   return `${relative(root, command.location.file)}:${line}:${column}: ${command.id}`;
 }

@@ -6,13 +6,14 @@ import { ORCH_VERSION, type AgentConfig, type CommandDefinition, type Engine, ty
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
 import { includedFiles } from '../markdown/includedFiles.js';
+import { skillFolder } from '../markdown/skillFolder.js';
 import { RepositoryFiles } from './repositoryFiles.js';
 
 /** Everything a task's hash is made of; stored with each run so `orch explain` can diff it. */
 export interface HashInputs {
   orch: string;
   plugins: Record<string, string>;
-  /** The definition: markdown file and included partials, normalised metadata, or script text. */
+  /** The definition: markdown file, included partials and a skill's folder, normalised metadata, or script text. */
   definition: Record<string, string>;
   args: string[];
   executor: unknown;
@@ -116,6 +117,8 @@ export class TaskHasher {
       const path = rel.startsWith('~/') ? join(process.env.HOME || homedir(), rel.slice(2)) : join(root, rel);
       parts[rel] = files.get(rel) ?? sha256(await readFile(path).catch(() => Buffer.from('')));
     }
+    const folder = skillFolder(command, root);
+    if (folder !== undefined) for (const [path, id] of files) if (path.startsWith(`${folder}/`)) parts[path] = id;
     return parts;
   }
 

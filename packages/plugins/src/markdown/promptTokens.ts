@@ -1,10 +1,12 @@
+import type { CommandDefinition, SourceLocation } from '@orch/engine';
+
 /** One piece of a markdown command's body, as Claude Code reads it. */
 export type PromptToken =
   | { kind: 'text'; text: string }
   /** `` !`cmd` ``: a shell line whose output replaces it. */
   | { kind: 'shell'; text: string; command: string; offset: number }
   /** `@path` or `@~/path`: a file whose content replaces it. */
-  | { kind: 'include'; text: string; path: string }
+  | { kind: 'include'; text: string; path: string; offset: number }
   /** `$ARGUMENTS`: every argument. */
   | { kind: 'arguments'; text: string }
   /** `$ARGUMENTS[N]`. */
@@ -58,7 +60,7 @@ export function promptTokens(body: string, names: readonly string[] = []): Promp
       const name = /^\$([A-Za-z_][\w-]*)$/.exec(escaped)?.[1];
       text(name !== undefined && name !== 'ARGUMENTS' && declared(name) === undefined ? whole : escaped);
     } else if (shell !== undefined) tokens.push({ kind: 'shell', text: whole, command: shell.trim(), offset });
-    else if (include !== undefined) tokens.push({ kind: 'include', text: whole, path: include });
+    else if (include !== undefined) tokens.push({ kind: 'include', text: whole, path: include, offset });
     else if (index !== undefined) tokens.push({ kind: 'argument-index', text: whole, index: Number(index) });
     else if (all !== undefined) tokens.push({ kind: 'arguments', text: whole });
     else if (positional !== undefined) tokens.push({ kind: 'positional', text: whole, number: Number(positional) });
@@ -74,4 +76,10 @@ export function promptTokens(body: string, names: readonly string[] = []): Promp
   }
   text(body.slice(at));
   return tokens;
+}
+
+/** Where an offset of a command's body is in its file (1-based line and column). */
+export function bodyLocation(command: Pick<CommandDefinition, 'body' | 'bodyLine' | 'location'>, offset: number): SourceLocation {
+  const before = (command.body ?? '').slice(0, offset);
+  return { file: command.location.file, line: (command.bodyLine ?? 1) + (before.match(/\n/g)?.length ?? 0), column: offset - before.lastIndexOf('\n') };
 }
