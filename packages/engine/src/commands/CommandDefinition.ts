@@ -30,6 +30,8 @@ export type AllowedTools = 'all' | readonly string[];
 /** The normalised metadata of a command, whichever source it came from. */
 export interface CommandMetadata {
   description?: string;
+  /** True when `description` is the body's first line (no `description` was written), as Claude Code shows it. */
+  descriptionFromBody?: boolean;
   complexity?: Complexity;
   agents: string[];
   allowedTools?: AllowedTools;

@@ -67,8 +67,8 @@ export function markdownCommandsPlugin() {
         const { metadata, dependencies, steps, diagnostics } = normaliseFrontMatter(command.frontMatter);
         registry.diagnostics.push(...diagnostics, ...missingHomeIncludes(command));
         // As Claude Code does: without a description, the body's first line describes the command.
-        const description = metadata.description ?? bodyDescription(command.body);
-        return { ...command, metadata: description === undefined ? metadata : { ...metadata, description }, dependencies, steps };
+        const description = metadata.description === undefined ? bodyDescription(command.body) : undefined;
+        return { ...command, metadata: description === undefined ? metadata : { ...metadata, description, descriptionFromBody: true }, dependencies, steps };
       });
     },
   });
