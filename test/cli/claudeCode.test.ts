@@ -27,6 +27,31 @@ describe('descriptions', () => {
   });
 });
 
+describe('arguments as Claude Code substitutes them', () => {
+  const tree = {
+    '.claude/commands/plain.md': '---\ndescription: x\n---\nTidy the notes.\n',
+    '.claude/commands/prices.md': '---\ndescription: x\n---\nIt costs $100; SQL says `WHERE id = $1`; awk says `{print $0}`.\n',
+    '.claude/commands/quote.md': '---\ndescription: x\n---\nAll: $ARGUMENTS. Second: $ARGUMENTS[1]. Literal: \\$1.\n',
+    '.claude/commands/named.md': '---\ndescription: x\narguments: [target, base]\n---\nCompare $target with $base.\n',
+    '.claude/commands/numbered.md': '---\ndescription: x\n---\nFirst $1, second $2.\n',
+  };
+  const render = (dir: string, name: string, ...args: string[]) => runOrch(['show', name, '--render', '--', ...args], dir).stdout;
+
+  it('appends ARGUMENTS when there is no placeholder, keeps $N without an argument, keeps boundaries, escapes, names', () => {
+    const dir = tempRepo(tree);
+    expect(render(dir, 'plain', 'a', 'b')).toBe('Tidy the notes.\n\nARGUMENTS: a b\n\n');
+    expect(render(dir, 'prices')).toBe('It costs $100; SQL says `WHERE id = $1`; awk says `{print $0}`.\n\n');
+    expect(render(dir, 'quote', 'two words', 'b')).toBe('All: "two words" b. Second: b. Literal: $1.\n\n');
+    expect(render(dir, 'named', 'src', 'main')).toBe('Compare src with main.\n\n');
+  });
+
+  it('$0 is the first argument by default; prompt.positionalBase: 1 serves trees where $1 is', () => {
+    expect(render(tempRepo(tree), 'numbered', 'a', 'b')).toBe('First b, second $2.\n\n');
+    const older = tempRepo({ ...tree, 'orchestrator.config.json': JSON.stringify({ prompt: { positionalBase: 1 } }) });
+    expect(render(older, 'numbered', 'a', 'b')).toBe('First a, second b.\n\n');
+  });
+});
+
 describe('names and resolution', () => {
   it('a file whose name holds a colon runs by its listed id and by Claude Code’s name', () => {
     const dir = tempRepo({ '.claude/commands/ui/ui:check.md': '---\ndescription: check the ui\n---\nCheck.\n', 'orchestrator.config.json': config });

@@ -148,4 +148,20 @@ describe('the agent executor', () => {
     expect(run.stderr).toContain("x: agent role 'reviewr' has no definition");
     expect(run.stderr).toContain("did you mean 'reviewer'?");
   });
+
+  it('runs a command with Claude Code’s context: fork and agent: <role> as that role; a built-in agent name runs the default agent', () => {
+    const log = join(tempRepo(), 'calls.jsonl');
+    const dir = repo({
+      '.claude/commands/forked.md': '---\ndescription: x\ncontext: fork\nagent: reviewer\n---\nLook.\n',
+      '.claude/commands/explore.md': '---\ndescription: x\ncontext: fork\nagent: Explore\n---\nLook around.\n',
+    });
+    const validate = runOrch(['validate'], dir);
+    expect(validate.code).toBe(0);
+    expect(validate.stdout).toContain('no problems');
+    expect(runOrch(['run', 'forked'], dir, { FAKE_AGENT_LOG: log }).code).toBe(0);
+    expect(runOrch(['run', 'explore'], dir, { FAKE_AGENT_LOG: log }).code).toBe(0);
+    const calls = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { role: string; args: string[] });
+    expect(calls.map((call) => call.role)).toEqual(['reviewer', 'default']);
+    expect(calls[0]!.args).toContain('You review code carefully.');
+  });
 });
