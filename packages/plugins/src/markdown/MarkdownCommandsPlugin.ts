@@ -46,7 +46,8 @@ export function markdownCommandsPlugin() {
         const { registry } = context;
         // Read in parallel, register in a fixed order: skills, then commands (the first one wins a
         // duplicate id, every time).
-        const { skills, commands } = await findSources(context);
+        const { skills, commands, diagnostics } = await findSources(context);
+        registry.diagnostics.push(...diagnostics);
         const read = await Promise.all([...skills, ...commands].map(async (source) => ({ source, commands: await Promise.all(source.files.map((file) => readCommand(file.path, file.id, registry))) })));
         for (const { source, commands: found } of read) {
           registry.diagnostics.push(...source.diagnostics);
@@ -75,7 +76,7 @@ export function markdownCommandsPlugin() {
 }
 
 /** Every folder to read: the skills (root, packages, plugins) and the commands (folders, plugins). */
-async function findSources(context: DiscoveryContext): Promise<{ skills: Source[]; commands: Source[] }> {
+async function findSources(context: DiscoveryContext): Promise<{ skills: Source[]; commands: Source[]; diagnostics: Diagnostic[] }> {
   const { root, config } = context;
   const [{ projects }, claude] = await Promise.all([workspaceProjectsFor(context), findClaudePlugins(root)]);
   const prefixed = (prefix: string, found: { files: MarkdownFile[]; diagnostics: Diagnostic[] }) => ({ files: found.files.map((file) => ({ ...file, id: `${prefix}${file.id}` })), diagnostics: found.diagnostics });
@@ -102,7 +103,7 @@ async function findSources(context: DiscoveryContext): Promise<{ skills: Source[
     }
   }
   const [skillSources, commandSources] = await Promise.all([Promise.all(skills), Promise.all(commands)]);
-  return { skills: skillSources, commands: [...commandSources, { files: [], diagnostics: claude.diagnostics, layout: { form: 'command' } }] };
+  return { skills: skillSources, commands: commandSources, diagnostics: claude.diagnostics };
 }
 
 async function readCommand(path: string, id: string, registry: CommandRegistry): Promise<CommandDefinition | undefined> {
