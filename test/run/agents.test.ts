@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -21,30 +21,76 @@ describe('prompt rendering', () => {
     'notes/context.md': '---\ntitle: ignored front matter\n---\nThe project is a CLI.',
     '.claude/commands/review/_shared/rules.md': 'Rule: be kind.',
     '.claude/commands/review/execute.md':
-      '---\ndescription: review\nallowed-tools: Bash(git:*), Read\n---\nReview $ARGUMENTS (first $1, index $ARGUMENTS[0], second $2).\n@_shared/rules.md\nContext: @notes/context.md\nBranch: !`echo main-branch`\nMail me@example.com stays.\n',
+      '---\ndescription: review\nallowed-tools: Bash(echo:*), Read\n---\nReview $ARGUMENTS (first $0, index $ARGUMENTS[0], second $1).\n@_shared/rules.md\nContext: @notes/context.md\nBranch: !`echo main-branch`\nMail me@example.com stays.\n',
     '.claude/commands/nobash.md': '---\ndescription: x\nallowed-tools: Read\n---\nStatus: !`git status`\n',
   };
 
-  it('orch show --render prints the exact prompt: arguments, includes, partials and !`cmd`', () => {
-    const run = runOrch(['show', 'review', '--render', '--', 'src/a.ts', 'src/b.ts'], repo(files));
+  it('orch show --render --exec prints the exact prompt: arguments, includes, partials and !`cmd`', () => {
+    const run = runOrch(['show', 'review', '--render', '--exec', '--', 'src/a.ts', 'src/b.ts'], repo(files));
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(
       'Review src/a.ts src/b.ts (first src/a.ts, index src/a.ts, second src/b.ts).\nRule: be kind.\nContext: The project is a CLI.\nBranch: main-branch\nMail me@example.com stays.\n\n',
     );
   });
 
-  it('honours a configured index base', () => {
+  it('honours a configured positional and index base', () => {
     const dir = repo(files);
     const config = JSON.parse(readFileSync(join(dir, 'orchestrator.config.json'), 'utf8'));
-    const based = repo({ ...files, 'orchestrator.config.json': JSON.stringify({ ...config, prompt: { positionalBase: 0, indexBase: 1 } }) });
-    // $1 is the second argument from 0; $ARGUMENTS[0] is before the first from 1; $2 is past the end.
-    expect(runOrch(['show', 'review', '--render', '--', 'a', 'b'], based).stdout).toContain('(first b, index , second )');
+    const based = repo({ ...files, 'orchestrator.config.json': JSON.stringify({ ...config, prompt: { positionalBase: 1, indexBase: 1 } }) });
+    // From 1: $0 has no argument and stays as written, $1 is the first; $ARGUMENTS[0] is before the first.
+    expect(runOrch(['show', 'review', '--render', '--', 'a', 'b'], based).stdout).toContain('(first $0, index , second a)');
   });
 
-  it('refuses !`cmd` when allowed-tools does not allow Bash', () => {
+  it('refuses !`cmd` when allowed-tools does not allow Bash, at the line that runs it', () => {
     const run = runOrch(['show', 'nobash', '--render'], repo(files));
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('nobash: the prompt runs `git status` with !`…`, but allowed-tools does not allow Bash');
+    expect(run.stderr).toContain('.claude/commands/nobash.md:5:9: nobash: the prompt runs `git status` with !`…`, but allowed-tools does not allow Bash');
+  });
+});
+
+describe('prompt text never runs as a shell command unless the command author wrote it', () => {
+  const files = {
+    '.claude/commands/any-bash.md': '---\ndescription: x\nallowed-tools: Bash(git status:*)\n---\nLook at $ARGUMENTS\n',
+    '.claude/commands/with-part.md': '---\ndescription: x\nallowed-tools: Bash\n---\nRules: @notes/part.md\n',
+    'notes/part.md': 'Run !`touch from-include`\n',
+    '.claude/commands/status-only.md': '---\ndescription: x\nallowed-tools: Bash(git status:*)\n---\nSay: !`echo x`\n',
+    '.claude/commands/makes.md': '---\ndescription: x\nallowed-tools: Bash(touch made)\n---\nMade: !`touch made`\n',
+  };
+
+  it('an argument holding !`touch x` is never run, by show --render --exec or by run', () => {
+    const dir = repo(files);
+    const shown = runOrch(['show', 'any-bash', '--render', '--exec', '--', '!`touch from-arg`'], dir);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toBe('Look at "!`touch from-arg`"\n\n');
+    const ran = runOrch(['run', 'any-bash', '--', '!`touch from-arg`'], dir);
+    expect(ran.code).toBe(0);
+    expect(existsSync(join(dir, 'from-arg'))).toBe(false);
+  });
+
+  it('a !`cmd` line inside an @-included file is never run', () => {
+    const dir = repo(files);
+    const shown = runOrch(['show', 'with-part', '--render', '--exec'], dir);
+    expect(shown.stdout).toBe('Rules: Run !`touch from-include`\n\n');
+    expect(runOrch(['run', 'with-part'], dir).code).toBe(0);
+    expect(existsSync(join(dir, 'from-include'))).toBe(false);
+  });
+
+  it('Bash(git status:*) does not let !`echo x` run', () => {
+    const dir = repo(files);
+    const run = runOrch(['run', 'status-only'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout + run.stderr).toContain('the prompt runs `echo x` with !`…`, but no Bash(...) rule in allowed-tools allows it');
+  });
+
+  it('show --render runs nothing without --exec, and runs the allowed line with it', () => {
+    const dir = repo(files);
+    const shown = runOrch(['show', 'makes', '--render'], dir);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toBe('Made: !`touch made`\n\n');
+    expect(shown.stderr).toContain('note: not run: !`touch made` (.claude/commands/makes.md:5:7: makes); add --exec to run it');
+    expect(existsSync(join(dir, 'made'))).toBe(false);
+    expect(runOrch(['show', 'makes', '--render', '--exec'], dir).stdout).toBe('Made: \n\n');
+    expect(existsSync(join(dir, 'made'))).toBe(true);
   });
 });
 
@@ -101,5 +147,21 @@ describe('the agent executor', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("x: agent role 'reviewr' has no definition");
     expect(run.stderr).toContain("did you mean 'reviewer'?");
+  });
+
+  it('runs a command with Claude Code’s context: fork and agent: <role> as that role; a built-in agent name runs the default agent', () => {
+    const log = join(tempRepo(), 'calls.jsonl');
+    const dir = repo({
+      '.claude/commands/forked.md': '---\ndescription: x\ncontext: fork\nagent: reviewer\n---\nLook.\n',
+      '.claude/commands/explore.md': '---\ndescription: x\ncontext: fork\nagent: Explore\n---\nLook around.\n',
+    });
+    const validate = runOrch(['validate'], dir);
+    expect(validate.code).toBe(0);
+    expect(validate.stdout).toContain('no problems');
+    expect(runOrch(['run', 'forked'], dir, { FAKE_AGENT_LOG: log }).code).toBe(0);
+    expect(runOrch(['run', 'explore'], dir, { FAKE_AGENT_LOG: log }).code).toBe(0);
+    const calls = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { role: string; args: string[] });
+    expect(calls.map((call) => call.role)).toEqual(['reviewer', 'default']);
+    expect(calls[0]!.args).toContain('You review code carefully.');
   });
 });

@@ -35,6 +35,6 @@ export async function openWorkspace(cwd: string, output?: EngineOutput): Promise
     config,
     registry,
     diagnostics: [...diagnostics, ...registry.diagnostics],
-    graph: () => (graph ??= buildTaskGraph(registry, { defaultEntry: config.defaultEntry })),
+    graph: () => (graph ??= buildTaskGraph(registry, { defaultEntry: config.defaultEntry, resolution: config.resolution })),
   };
 }

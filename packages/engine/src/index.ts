@@ -23,6 +23,7 @@ export type { PathLocator } from './diagnostics/yamlLocator.js';
 export type {
   AgentDefinition,
   AllowedTools,
+  ClaudeCodeLayout,
   CommandDefinition,
   CommandKind,
   CommandMetadata,
@@ -37,7 +38,8 @@ export type {
   Step,
 } from './commands/CommandDefinition.js';
 export { CommandRegistry } from './commands/CommandRegistry.js';
-export { resolveCommand, normaliseCommandName, describeUnresolved } from './commands/resolveCommand.js';
+export { resolveCommand, normaliseCommandName, describeUnresolved, shadowWarning } from './commands/resolveCommand.js';
+export { shadowedCommands } from './commands/shadowedCommands.js';
 export type { Resolution, ResolveOptions } from './commands/resolveCommand.js';
 
 export { buildTaskGraph, dependencyClosure } from './graph/buildTaskGraph.js';

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { ExitCode } from '@orch/engine';
+import { ExitCode, shadowedCommands } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
@@ -16,6 +16,8 @@ export const listCommand: CliCommand = {
     const workspace = await openWorkspace(io.cwd);
     const { errors } = printDiagnostics(workspace.diagnostics.filter((d) => d.severity === 'error'), io);
     const commands = workspace.registry.sortedCommands().filter((c) => values.kind === undefined || c.kind === values.kind);
+    const { config } = workspace;
+    const shadowed = shadowedCommands(workspace.registry.commands, { defaultEntry: config.defaultEntry, resolution: config.resolution });
     if (values.json) {
       const rows = commands.map((c) => ({
         id: c.id,
@@ -24,13 +26,17 @@ export const listCommand: CliCommand = {
         description: c.metadata.description ?? null,
         dependencies: c.dependencies.map((d) => d.spec),
         ...(c.project ? { project: c.project, target: c.target } : {}),
+        ...(shadowed.has(c.id) ? { shadowedBy: shadowed.get(c.id), reachAs: `${c.id}.md` } : {}),
       }));
       io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
     } else {
       const width = Math.min(40, Math.max(2, ...commands.map((c) => c.id.length)));
       const columns = Number(process.env.COLUMNS) || process.stdout.columns || 120;
       for (const c of commands) {
-        const description = (c.metadata.description ?? '').replace(/\s+/g, ' ');
+        const entry = shadowed.get(c.id);
+        // A file hidden by its folder's default entry says so first: `orch run <id>` runs the entry.
+        const note = entry === undefined ? '' : `[shadowed by ${entry}: run it as ${c.id}.md] `;
+        const description = `${note}${c.metadata.description ?? ''}`.replace(/\s+/g, ' ');
         const line = `${c.id.padEnd(width)}  ${c.kind.padEnd(8)}  ${description}`;
         io.stdout(`${line.length > columns ? `${line.slice(0, columns - 1)}…` : line}\n`);
       }

@@ -9,12 +9,20 @@ import { resolveNames } from '../resolveNames.js';
 
 export const showCommand: CliCommand = {
   name: 'show',
-  usage: 'orch show <command> [--json] [--render [-- args]]',
+  usage: 'orch show <command> [--json] [--render [--exec] [-- args]]',
   description: 'Shows one command: where it is defined, its metadata, what it depends on and what depends on it, and its prompt or steps.',
-  options: { json: { type: 'boolean' }, render: { type: 'boolean' } },
-  examples: ['orch show milestone/plan', 'orch show review --render -- src/app.ts   # the exact prompt an agent gets', 'orch show milestone:plan', 'orch show milestone.md   # the file, not the folder', 'orch show web#build --json'],
+  options: { json: { type: 'boolean' }, render: { type: 'boolean' }, exec: { type: 'boolean' } },
+  examples: [
+    'orch show milestone/plan',
+    'orch show review --render -- src/app.ts   # the prompt an agent gets; !`cmd` lines are shown, not run',
+    'orch show review --render --exec -- src/app.ts   # the exact prompt, with the !`cmd` lines allowed-tools permits run',
+    'orch show milestone:plan',
+    'orch show milestone.md   # the file, not the folder',
+    'orch show web#build --json',
+  ],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(argv, this.options);
+    if (values.exec && !values.render) throw new OrchError('usage', '--exec runs the !`cmd` lines of a rendered prompt: use it with --render', { hint: 'orch show <command> --render --exec' });
     if (positionals.length !== 1) throw new OrchError('usage', 'orch show takes one command name', { hint: 'e.g. orch show milestone/plan' });
     const workspace = await openWorkspace(io.cwd);
     const ids = await resolveNames(workspace, positionals, io);
@@ -24,7 +32,9 @@ export const showCommand: CliCommand = {
       for (const id of ids) {
         const command = workspace.registry.commands.get(id)!;
         if (command.kind !== 'markdown') throw new OrchError('usage', `${id} is not a markdown command: it has no prompt to render`);
-        io.stdout(`${await renderPrompt(command, { root: config.root, args: passthrough, ...config.prompt })}\n`);
+        const rendered = await renderPrompt(command, { root: config.root, args: passthrough, ...config.prompt, exec: values.exec === true });
+        for (const note of rendered.notes) io.stderr(`note: ${note}\n`);
+        io.stdout(`${rendered.text}\n`);
       }
       return ExitCode.ok;
     }

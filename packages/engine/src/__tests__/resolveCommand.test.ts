@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandDefinition } from '../commands/CommandDefinition.js';
 import { describeUnresolved, resolveCommand } from '../commands/resolveCommand.js';
+import { shadowedCommands } from '../commands/shadowedCommands.js';
 
 function known(ids: string[]): { commands: Map<string, CommandDefinition> } {
   const commands = new Map<string, CommandDefinition>();
@@ -76,5 +77,39 @@ describe('resolveCommand (stage 1, folder first)', () => {
     const result = resolveCommand(tree, name);
     expect(result.kind).toBe('invalid');
     expect(result.kind === 'invalid' && result.reason).toContain(reason);
+  });
+});
+
+describe('resolveCommand: names with colons, and what x means beside x/', () => {
+  it('resolves a file whose name holds a colon by its listed id and by Claude Code’s name', () => {
+    const tree = known(['ui/ui:check', 'ui/build']);
+    expect(resolveCommand(tree, 'ui/ui:check')).toMatchObject({ kind: 'command', id: 'ui/ui:check' });
+    expect(resolveCommand(tree, '/ui:ui:check')).toMatchObject({ kind: 'command', id: 'ui/ui:check' });
+    expect(resolveCommand(tree, 'ui:ui:check')).toMatchObject({ kind: 'command', id: 'ui/ui:check' });
+    expect(resolveCommand(tree, 'ui:build')).toMatchObject({ kind: 'command', id: 'ui/build', via: 'alias' });
+  });
+
+  it('never answers a listed id with "not found, did you mean <that id>"', () => {
+    const tree = known(['ui/ui:check']);
+    for (const name of ['ui/ui:check', 'ui:ui:check', '/ui:ui:check']) {
+      const result = resolveCommand(tree, name);
+      expect(result.kind === 'not-found' ? result.suggestions : [], name).toEqual([]);
+    }
+  });
+
+  it('folder first by default (with a warning naming both ways out); file first runs x.md as Claude Code does', () => {
+    const tree = known(['deploy', 'deploy/execute', 'deploy/check']);
+    const folderFirst = resolveCommand(tree, 'deploy');
+    expect(folderFirst).toMatchObject({ id: 'deploy/execute', via: 'folder-default' });
+    expect(folderFirst.kind === 'command' && folderFirst.warnings[0]).toContain("Name 'deploy.md' to run the file instead, or set resolution: 'file-first'");
+    expect(resolveCommand(tree, 'deploy', { resolution: 'file-first' })).toEqual({ kind: 'command', id: 'deploy', via: 'exact', warnings: [] });
+    expect(resolveCommand(tree, 'deploy/execute', { resolution: 'file-first' })).toMatchObject({ id: 'deploy/execute' });
+    expect(resolveCommand(tree, '/deploy', { resolution: 'file-first' })).toMatchObject({ id: 'deploy' });
+  });
+
+  it('shadowedCommands names the file folder-first hides, and none with file-first', () => {
+    const tree = known(['deploy', 'deploy/execute', 'other']);
+    expect([...shadowedCommands(tree.commands)]).toEqual([['deploy', 'deploy/execute']]);
+    expect(shadowedCommands(tree.commands, { resolution: 'file-first' }).size).toBe(0);
   });
 });

@@ -30,10 +30,14 @@ export type AllowedTools = 'all' | readonly string[];
 /** The normalised metadata of a command, whichever source it came from. */
 export interface CommandMetadata {
   description?: string;
+  /** True when `description` is the body's first line (no `description` was written), as Claude Code shows it. */
+  descriptionFromBody?: boolean;
   complexity?: Complexity;
   agents: string[];
   allowedTools?: AllowedTools;
   argumentHint?: string;
+  /** Named arguments (Claude Code's `arguments`): `$name` in the prompt is the argument at that position. */
+  arguments?: string[];
   model?: string;
   inputs?: string[];
   outputs?: string[];
@@ -95,8 +99,20 @@ export interface CommandDefinition {
   body?: string;
   /** 1-based line where `body` starts in the file. */
   bodyLine?: number;
+  /** For markdown commands: the Claude Code layout the file came from. */
+  layout?: ClaudeCodeLayout;
   /** The raw front matter of a markdown command, before the metadata stage normalised it. */
   frontMatter?: RawFrontMatter;
+}
+
+/**
+ * How Claude Code would see a markdown command: a command file (`.claude/commands/x.md`) or a
+ * skill (`.claude/skills/x/SKILL.md`), from the project or from a Claude Code plugin.
+ */
+export interface ClaudeCodeLayout {
+  form: 'command' | 'skill';
+  /** The Claude Code plugin that ships it (`${CLAUDE_PLUGIN_ROOT}` is its root). */
+  plugin?: { name: string; root: string };
 }
 
 /** Front matter as parsed, with a way to find where each key path is written. */

@@ -9,6 +9,11 @@ export interface ResolvableCommands {
 export interface ResolveOptions {
   /** File name (without `.md`) run when a folder is named. Default `execute`. */
   defaultEntry?: string;
+  /**
+   * What `x` means when both `x.md` and `x/<defaultEntry>.md` exist: `folder-first` (default, the
+   * reference design) runs the folder's default entry, `file-first` runs `x.md` as Claude Code does.
+   */
+  resolution?: 'folder-first' | 'file-first';
 }
 
 export type Resolution =
@@ -56,46 +61,34 @@ export function normaliseCommandName(input: string): { name: string; aliased: bo
 }
 
 /**
- * Stage 1, resolve: map a name the user typed to a command, folder first.
+ * Stage 1, resolve: map a name the user typed to a command, folder first (or file first).
  *
- * `x` → `x/<defaultEntry>` (a folder's default entry), then `x` (the file `x.md`); `x/y` →
- * `x/y`; `x:y` and `/x:y` are aliases of `x/y`; `x.md` names the file `x.md` even when a
- * folder `x/` exists. A name that is no command but a script of workspace packages resolves
- * to that target in every package that has it. Nothing fuzzy is ever chosen: close names are
- * returned as suggestions.
+ * The name is tried as written, then with `:` read as `/`: `x:y` and `/x:y` are aliases of
+ * `x/y`, while a file whose name holds a colon (`ui/ui:check.md`) resolves by its listed id and by
+ * Claude Code's name for it (`/ui:ui:check`). For each form: `x.md` names the file `x.md` even
+ * when a folder `x/` exists; `x` → `x/<defaultEntry>` then `x` (folder first), or `x` then
+ * `x/<defaultEntry>` (file first). A name that is no command but a script of workspace packages
+ * resolves to that target in every package that has it. Nothing fuzzy is ever chosen: close
+ * names are returned as suggestions, never the name just refused.
  */
 export function resolveCommand(known: ResolvableCommands, input: string, options: ResolveOptions = {}): Resolution {
   const normalised = normaliseCommandName(input);
   if ('invalid' in normalised) return { kind: 'invalid', reason: normalised.invalid };
   const { name, aliased } = normalised;
-  const defaultEntry = options.defaultEntry ?? 'execute';
   const commands = known.commands;
   const via = aliased ? 'alias' : 'exact';
 
-  if (name.endsWith('.md')) {
-    const direct = name.slice(0, -3);
-    const command = commands.get(direct);
-    if (command?.kind === 'markdown') return { kind: 'command', id: direct, via: 'direct-file', warnings: [] };
+  const literal = input.trim().replace(/^\//, '');
+  for (const form of literal !== name && !literal.includes('#') ? [literal, name] : [name]) {
+    const found = resolveForm(commands, form, form === literal ? via : 'alias', options);
+    if (found) return found;
   }
+  if (name.includes('#')) return notFound(commands, name, input);
 
-  if (name.includes('#')) {
-    if (commands.has(name)) return { kind: 'command', id: name, via, warnings: [] };
-    return notFound(commands, name);
-  }
-
-  const folderDefault = `${name}/${defaultEntry}`;
-  if (commands.has(folderDefault)) {
-    const warnings: string[] = [];
-    const shadowed = commands.get(name);
-    if (shadowed) {
-      warnings.push(
-        `both '${name}.md' and the folder '${name}/' exist; folder-first resolution runs '${folderDefault}'. ` +
-          `Name '${name}.md' to run the file instead.`,
-      );
-    }
-    return { kind: 'command', id: folderDefault, via: 'folder-default', warnings };
-  }
-  if (commands.has(name)) return { kind: 'command', id: name, via, warnings: [] };
+  // Claude Code lists `a/b:c.md` as `/a:b:c`: every `/` of the id read as `:`.
+  const colonForm = name.replaceAll('/', ':');
+  const listed = [...commands.keys()].filter((id) => !id.includes('#') && id.replaceAll('/', ':') === colonForm);
+  if (listed.length === 1) return { kind: 'command', id: listed[0]!, via: 'alias', warnings: [] };
 
   if (aliased && name.includes('/')) {
     // Nx users write `project:target`.
@@ -108,15 +101,40 @@ export function resolveCommand(known: ResolvableCommands, input: string, options
   for (const command of commands.values()) if (command.kind === 'script' && command.target === name) targetIds.push(command.id);
   if (targetIds.length > 0) return { kind: 'target', target: name, ids: targetIds.sort() };
 
-  return notFound(commands, name);
+  return notFound(commands, name, input);
 }
 
-function notFound(commands: ReadonlyMap<string, CommandDefinition>, name: string): Resolution {
+/** One spelling of a name: the `.md` file, `pkg#t`, or the folder's default entry and the file in the configured order. */
+function resolveForm(commands: ReadonlyMap<string, CommandDefinition>, name: string, via: 'exact' | 'alias', options: ResolveOptions): Resolution | undefined {
+  if (name.endsWith('.md')) {
+    const direct = name.slice(0, -3);
+    if (commands.get(direct)?.kind === 'markdown') return { kind: 'command', id: direct, via: 'direct-file', warnings: [] };
+  }
+  if (name.includes('#')) return commands.has(name) ? { kind: 'command', id: name, via, warnings: [] } : undefined;
+
+  const folderDefault = `${name}/${options.defaultEntry ?? 'execute'}`;
+  const file: Resolution | undefined = commands.has(name) ? { kind: 'command', id: name, via, warnings: [] } : undefined;
+  if (options.resolution === 'file-first' && file) return file;
+  if (commands.has(folderDefault)) {
+    const warnings = file ? [shadowWarning(name, folderDefault)] : [];
+    return { kind: 'command', id: folderDefault, via: 'folder-default', warnings };
+  }
+  return file;
+}
+
+/** What `orch run`, `show`, `list` and `validate` say when a folder's default entry hides a file of the same name. */
+export function shadowWarning(name: string, folderDefault: string): string {
+  return `both '${name}.md' and the folder '${name}/' exist; folder-first resolution runs '${folderDefault}'. Name '${name}.md' to run the file instead, or set resolution: 'file-first' in the config.`;
+}
+
+function notFound(commands: ReadonlyMap<string, CommandDefinition>, name: string, input: string): Resolution {
   const prefix = `${name}/`;
   const folderCommands = [...commands.keys()].filter((id) => id.startsWith(prefix)).sort();
   const targets = new Set<string>();
   for (const command of commands.values()) if (command.target) targets.add(command.target);
-  const suggestions = closestMatches(name, [...commands.keys(), ...targets], 5);
+  // Never the name just refused, in any of its spellings.
+  const refused = new Set([name, input.trim(), input.trim().replace(/^\//, '')]);
+  const suggestions = closestMatches(name, [...commands.keys(), ...targets].filter((candidate) => !refused.has(candidate)), 5);
   return { kind: 'not-found', name, suggestions, folderCommands };
 }
 

@@ -77,6 +77,8 @@ export interface OrchConfig {
   agentsDir?: string;
   /** The file a folder runs when named alone (`milestone` → `milestone/execute.md`). Default `execute`. */
   defaultEntry?: string;
+  /** When both `x.md` and `x/<defaultEntry>.md` exist, what `x` runs: `folder-first` (default) the folder's entry, `file-first` the file (Claude Code's behaviour). */
+  resolution?: 'folder-first' | 'file-first';
   /** Where orch keeps sessions, markers and the cache. Default `.orch`. */
   stateDir?: string;
   /** Workspace package globs; default from `pnpm-workspace.yaml` or `package.json#workspaces`. */
@@ -99,7 +101,7 @@ export interface OrchConfig {
   pluginTimeout?: string | number;
   /** Gates by name: `false` turns one off, or `{ severity: 'warn', options }`. Front matter `gates:` overrides per command. */
   gates?: Record<string, boolean | { enabled?: boolean; severity?: 'error' | 'warn'; options?: Record<string, unknown> }>;
-  /** How prompts number arguments: `$N` from `positionalBase` (default 1), `$ARGUMENTS[N]` from `indexBase` (default 0). */
+  /** How prompts number arguments: `$N` from `positionalBase` (default 0: `$0` is the first, as current Claude Code; 1 for older trees), `$ARGUMENTS[N]` from `indexBase` (default 0). */
   prompt?: { positionalBase?: 0 | 1; indexBase?: 0 | 1 };
   /** The agent CLI that runs markdown prompts. Default `{ adapter: 'claude' }` (the `claude` command). */
   agent?: AgentConfig;
@@ -135,6 +137,7 @@ export interface ResolvedConfig {
   commandsDirs: string[];
   agentsDir: string;
   defaultEntry: string;
+  resolution: 'folder-first' | 'file-first';
   stateDir: string;
   workspaces?: string[];
   targets: Record<string, TargetConfig>;

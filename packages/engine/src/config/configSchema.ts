@@ -87,6 +87,7 @@ export const configSchema = v.strictObject({
   commandsDir: v.optional(v.union([v.string(), stringList])),
   agentsDir: v.optional(v.string()),
   defaultEntry: v.optional(v.pipe(v.string(), v.regex(/^[^/\\]+$/, 'a file name without folders'))),
+  resolution: v.optional(v.picklist(['folder-first', 'file-first'])),
   stateDir: v.optional(v.string()),
   workspaces: v.optional(stringList),
   targets: v.optional(v.record(v.string(), target)),

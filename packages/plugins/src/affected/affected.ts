@@ -1,7 +1,9 @@
 import { relative } from 'node:path';
 import picomatch from 'picomatch';
-import type { CommandRegistry, TaskGraph } from '@orch/engine';
-import { includedFiles, inputMatcher } from '../cache/TaskHasher.js';
+import type { CommandDefinition, CommandRegistry, TaskGraph } from '@orch/engine';
+import { inputMatcher } from '../cache/TaskHasher.js';
+import { includedFiles } from '../markdown/includedFiles.js';
+import { skillFolder } from '../markdown/skillFolder.js';
 import type { ChangedFile, ChangeSet } from './changedFiles.js';
 import { diffLockfile, LOCKFILES } from './lockfileChanges.js';
 
@@ -91,29 +93,15 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
   // Root dependencies: the lockfile says precisely whom they reach; without it, everyone.
   if (rootDependenciesChanged && !lockfileRead) for (const name of registry.projects.keys()) because(projects, name, `root package.json: ${rootDependenciesChanged}`);
 
-  // Commands other than package scripts.
-  const changed = new Map(changes.files.map((file) => [file.path, file]));
+  // Commands other than package scripts. A file that affects one is not "outside" any more.
+  const affecting = new Set<string>();
   for (const command of registry.commands.values()) {
-    if (command.kind === 'script' || command.kind === 'workflow') continue;
-    const globs = command.metadata.inputs;
-    if (command.kind === 'markdown') {
-      const own = rel(root, command.location.file);
-      if (changed.has(own)) because(commands, command.id, describe(changed.get(own)!));
-      for (const partial of includedFiles(command, root, false)) if (changed.has(partial)) because(commands, command.id, `${describe(changed.get(partial)!)} (included)`);
-      for (const role of command.metadata.agents ?? []) {
-        const file = registry.agents.get(role)?.location.file;
-        const path = file ? rel(root, file) : undefined;
-        if (path && changed.has(path)) because(commands, command.id, `${describe(changed.get(path)!)} (agent ${role})`);
-      }
-    }
-    if (globs !== undefined) {
-      const matches = inputMatcher(globs);
-      const hit = changes.files.find((file) => matches(file.path));
-      if (hit) because(commands, command.id, `input ${describe(hit)}`);
-    } else if (command.kind === 'config' && changes.files.length > 0) {
-      because(commands, command.id, `${describe(changes.files[0]!)} (declares no inputs, so any file may be one)`);
+    for (const { file, reason } of commandChanges(command, root, registry, changes.files)) {
+      if (reason !== undefined) because(commands, command.id, reason);
+      affecting.add(file.path);
     }
   }
+  for (let i = outside.length - 1; i >= 0; i--) if (affecting.has(outside[i]!)) outside.splice(i, 1);
 
   // Dependents of projects, transitively (reverse project graph).
   const dependents = new Map<string, string[]>();
@@ -183,6 +171,39 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
     }
     return names.length > 0 ? names.slice(0, 3).join(', ') + (names.length > 3 ? `, and ${names.length - 3} more` : '') : undefined;
   }
+}
+
+/**
+ * The changed files that affect a markdown or config command, each with the reason: a markdown
+ * command's own file, the partials it includes, its skill folder, its agents' files; any
+ * command's declared inputs; every file for a config command that declares none.
+ */
+function commandChanges(command: CommandDefinition, root: string, registry: AffectedOptions['registry'], files: readonly ChangedFile[]): { file: ChangedFile; reason?: string }[] {
+  if (command.kind === 'script' || command.kind === 'workflow') return [];
+  const found: { file: ChangedFile; reason?: string }[] = [];
+  const changed = new Map(files.map((file) => [file.path, file]));
+  const add = (path: string | undefined, why: (file: ChangedFile) => string): void => {
+    const file = path === undefined ? undefined : changed.get(path);
+    if (file) found.push({ file, reason: why(file) });
+  };
+  if (command.kind === 'markdown') {
+    const own = rel(root, command.location.file);
+    add(own, describe);
+    for (const partial of includedFiles(command, root, false)) add(partial, (file) => `${describe(file)} (included)`);
+    const folder = skillFolder(command, root);
+    if (folder !== undefined) for (const file of files) if (file.path.startsWith(`${folder}/`) && file.path !== own) add(file.path, (f) => `${describe(f)} (skill folder)`);
+    for (const role of command.metadata.agents ?? []) {
+      const agentFile = registry.agents.get(role)?.location.file;
+      add(agentFile && rel(root, agentFile), (file) => `${describe(file)} (agent ${role})`);
+    }
+  }
+  // Inputs: the first file is the reason given; every one of them affects the command.
+  const globs = command.metadata.inputs;
+  const matches = globs !== undefined ? inputMatcher(globs) : command.kind === 'config' ? () => true : () => false;
+  const inputs = files.filter((file) => matches(file.path));
+  if (inputs.length > 0) found.push({ file: inputs[0]!, reason: globs !== undefined ? `input ${describe(inputs[0]!)}` : `${describe(inputs[0]!)} (declares no inputs, so any file may be one)` });
+  for (const file of inputs.slice(1)) found.push({ file });
+  return found;
 }
 
 function describe(file: ChangedFile): string {

@@ -20,14 +20,16 @@ export function agentExecutorPlugin() {
         const started = performance.now();
         let prompt: string;
         try {
-          prompt = await renderPrompt(task.command, { root: task.root, args: task.args, ...engine.config.prompt, signal: task.signal });
+          const rendered = await renderPrompt(task.command, { root: task.root, args: task.args, ...engine.config.prompt, signal: task.signal });
+          for (const note of rendered.notes) task.output('stderr', `warning: ${note}\n`);
+          prompt = rendered.text;
         } catch (error) {
           const message = isOrchError(error) ? error.message : String(error);
           task.output('stderr', `${message}\n`);
           return { exitCode: 1, durationMs: performance.now() - started, message };
         }
         const adapter = agentAdapter(engine.config.agent);
-        const roles = task.command.metadata.agents.length > 0 ? task.command.metadata.agents : ['default'];
+        const roles = task.command.metadata.agents.length > 0 ? task.command.metadata.agents : [forkedAgent(task) ?? 'default'];
         const results = await Promise.all(roles.map((role) => runAgent(engine, task, adapter, role, prompt)));
         task.data.set('agents', results);
         const failed = results.filter((r) => !r.ok);
@@ -37,6 +39,16 @@ export function agentExecutorPlugin() {
       });
     },
   });
+}
+
+/**
+ * Claude Code's `context: fork` with `agent: <name>` runs the command as that subagent: orch runs
+ * it as that agent role when `.claude/agents/<name>.md` defines it (Claude Code's built-in agents,
+ * such as Explore, have no definition here: the default agent runs it).
+ */
+function forkedAgent(task: TaskContext): string | undefined {
+  const { context, agent } = task.command.metadata.extra;
+  return context === 'fork' && typeof agent === 'string' && task.agents.has(agent) ? agent : undefined;
 }
 
 function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter, role: string, prompt: string): Promise<AgentResult> {

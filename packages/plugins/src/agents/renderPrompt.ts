@@ -1,78 +1,142 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { OrchError, type AllowedTools, type CommandDefinition } from '@orch/engine';
+import { OrchError, type CommandDefinition } from '@orch/engine';
+import { resolveInclude } from '../markdown/includedFiles.js';
+import { bodyLocation, promptTokens, type PromptToken } from '../markdown/promptTokens.js';
+import { shellPermission } from './shellPermission.js';
 
 const run = promisify(execFile);
 
 export interface RenderOptions {
   root: string;
   args: readonly string[];
-  /** The number of the first argument for `$N`. Default 1 (`$1` is the first). */
+  /** The number of the first argument for `$N`. Default 0 (`$0` is the first, as in current Claude Code); 1 for older trees. */
   positionalBase?: 0 | 1;
   /** The index of the first argument for `$ARGUMENTS[N]`. Default 0. */
   indexBase?: 0 | 1;
+  /** Run the command's `` !`cmd` `` lines. Default true; `orch show --render` passes false unless `--exec`. */
+  exec?: boolean;
   signal?: AbortSignal;
 }
 
-/** Whether a command's allowed tools let it run shell commands (`all`, `Bash`, `Bash(...)`). */
-export function allowsBash(tools: AllowedTools | undefined): boolean {
-  return tools === 'all' || (Array.isArray(tools) && tools.some((tool) => tool === 'Bash' || tool.startsWith('Bash(')));
+export interface RenderedPrompt {
+  text: string;
+  /** What the reader should know: shell lines not run, `@~/` includes that are missing. */
+  notes: string[];
 }
 
 /**
- * The prompt of a markdown command as the agent will see it, in this order: `$ARGUMENTS` (all
- * arguments), `$ARGUMENTS[N]` and `$N` (one); `@path` includes (relative to the command's folder, then the
- * root; `_shared` partials are included this way; missing paths are left as written), and
- * `` !`cmd` `` replaced by the command's output, only when `allowed-tools` allows Bash.
+ * The prompt of a markdown command as the agent will see it, as Claude Code renders a command or
+ * skill (code.claude.com/docs/en/skills), in one pass over the command file's own body:
+ *
+ * - `` !`cmd` `` runs (in the root, with `sh -c`) only if `allowed-tools` permits that exact
+ *   line (see `shellPermission`), and only when `exec`; a refused line is an error at its line;
+ * - `@path` is replaced by the file (front matter dropped): next to the command, then at the
+ *   root, inside the repository; `@~/path` from the home folder; missing ones stay as written;
+ * - `$ARGUMENTS` is every argument, quoted where needed so boundaries survive (`"two words" b`);
+ *   `$ARGUMENTS[N]` one (empty when missing); `$N` one, counted from `positionalBase`, and left as
+ *   written when there is no such argument (`$100`, SQL `$1`, awk `$0`); `$name` a named argument
+ *   (front matter `arguments`); `\$1` is the text `$1`;
+ * - with arguments and no argument placeholder, `ARGUMENTS: <args>` is appended.
+ *
+ * Replacements are never read again: an argument, a file's text or a command's output can never
+ * become a shell line, an include or a placeholder.
  */
-export async function renderPrompt(command: CommandDefinition, options: RenderOptions): Promise<string> {
-  const body = command.body ?? '';
-  const args = options.args;
-  const positionalBase = options.positionalBase ?? 1;
+export async function renderPrompt(command: CommandDefinition, options: RenderOptions): Promise<RenderedPrompt> {
+  const names = command.metadata.arguments ?? [];
+  const tokens = promptTokens(command.body ?? '', names);
+  const notes: string[] = [];
+  const outputs = await runShellLines(command, tokens, options, notes);
+
+  const { args } = options;
+  const positionalBase = options.positionalBase ?? 0;
   const indexBase = options.indexBase ?? 0;
-  const commandDir = dirname(command.location.file);
-
-  let text = body
-    .replace(/\$ARGUMENTS\[(\d+)\]/g, (_, n: string) => args[Number(n) - indexBase] ?? '')
-    .replace(/\$ARGUMENTS\b/g, args.join(' '))
-    .replace(/\$(\d+)\b/g, (_, n: string) => args[Number(n) - positionalBase] ?? '');
-
-  text = text.replace(/@([\w./-]*[\w/-])(?=[\s,;:).!?]|$)/g, (whole, path: string) => {
-    for (const base of [commandDir, options.root]) {
-      const file = resolve(base, path);
-      const inside = !relative(options.root, file).startsWith('..') && !isAbsolute(relative(options.root, file));
-      if (inside && existsSync(file) && !file.endsWith('/')) {
-        try {
-          return readFileSync(file, 'utf8').replace(/^---\n[\s\S]*?\n---\n/, '').trimEnd();
-        } catch {
-          return whole;
-        }
+  let usedArguments = false;
+  const value = (token: PromptToken): string => {
+    switch (token.kind) {
+      case 'text':
+        return token.text;
+      case 'shell':
+        return outputs.get(token) ?? token.text;
+      case 'include':
+        return include(command, token, options.root, notes);
+      case 'arguments':
+        usedArguments = true;
+        return joinArguments(args);
+      case 'argument-index':
+        usedArguments = true;
+        return args[token.index - indexBase] ?? '';
+      case 'positional': {
+        const arg = args[token.number - positionalBase];
+        if (arg === undefined) return token.text;
+        usedArguments = true;
+        return arg;
       }
+      case 'named':
+        usedArguments = true;
+        return args[token.position] ?? '';
+      case 'variable':
+        if (token.name === 'CLAUDE_SKILL_DIR') return dirname(command.location.file);
+        return command.layout?.plugin?.root ?? token.text;
     }
-    return whole;
-  });
+  };
+  let text = tokens.map(value).join('');
+  if (!usedArguments && args.length > 0) text = `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}\nARGUMENTS: ${joinArguments(args)}\n`;
+  return { text, notes };
+}
 
-  const commands = [...text.matchAll(/!`([^`]+)`/g)];
-  if (commands.length > 0) {
-    if (!allowsBash(command.metadata.allowedTools)) {
-      throw new OrchError('prompt-invalid', `${command.id}: the prompt runs \`${commands[0]![1]}\` with !\`…\`, but allowed-tools does not allow Bash`, {
-        hint: 'add Bash (or Bash(<command>:*)) to allowed-tools, or remove the !`…` substitution',
+/** Arguments as one line that splits back into the same arguments: `"two words" b`. */
+export function joinArguments(args: readonly string[]): string {
+  return args.map((arg) => (arg === '' || /[\s"'\\]/.test(arg) ? `"${arg.replace(/["\\]/g, '\\$&')}"` : arg)).join(' ');
+}
+
+/** Checks every shell line first (one refused line stops the prompt), then runs them all at once. */
+async function runShellLines(command: CommandDefinition, tokens: PromptToken[], options: RenderOptions, notes: string[]): Promise<Map<PromptToken, string>> {
+  const lines = tokens.filter((token): token is Extract<PromptToken, { kind: 'shell' }> => token.kind === 'shell');
+  for (const line of lines) {
+    const permission = shellPermission(line.command, command.metadata.allowedTools);
+    if (!permission.allowed) {
+      throw new OrchError('prompt-invalid', `${where(command, line.offset, options.root)}: the prompt runs \`${line.command}\` with !\`…\`, but ${permission.reason}`, {
+        hint: `add Bash(${line.command}) (or a Bash(<prefix> *) rule that covers it) to allowed-tools, or remove the !\`…\` line`,
       });
     }
-    const outputs = await Promise.all(
-      commands.map(async (match) => {
-        try {
-          const { stdout } = await run('/bin/sh', ['-c', match[1]!], { cwd: options.root, maxBuffer: 16 * 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}) });
-          return stdout.trimEnd();
-        } catch (error) {
-          throw new OrchError('prompt-invalid', `${command.id}: !\`${match[1]}\` failed: ${(error as Error).message.split('\n')[0]}`, { cause: error });
-        }
-      }),
-    );
-    let index = 0;
-    text = text.replace(/!`([^`]+)`/g, () => outputs[index++]!);
   }
-  return text;
+  const outputs = new Map<PromptToken, string>();
+  if (options.exec === false) {
+    for (const line of lines) notes.push(`not run: !\`${line.command}\` (${where(command, line.offset, options.root)}); add --exec to run it`);
+    return outputs;
+  }
+  await Promise.all(
+    lines.map(async (line) => {
+      try {
+        const { stdout } = await run('/bin/sh', ['-c', line.command], { cwd: options.root, maxBuffer: 16 * 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}) });
+        outputs.set(line, stdout.trimEnd());
+      } catch (error) {
+        throw new OrchError('prompt-invalid', `${where(command, line.offset, options.root)}: !\`${line.command}\` failed: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+      }
+    }),
+  );
+  return outputs;
+}
+
+function include(command: CommandDefinition, token: Extract<PromptToken, { kind: 'include' }>, root: string, notes: string[]): string {
+  const target = resolveInclude(token.path, command.location.file, root);
+  if (target.kind === 'none') return token.text;
+  if (target.kind === 'home' && !target.exists) {
+    notes.push(`${command.id}: ${token.text} is not there (${target.file}); left as written`);
+    return token.text;
+  }
+  try {
+    return readFileSync(target.file, 'utf8').replace(/^---\n[\s\S]*?\n---\n/, '').trimEnd();
+  } catch {
+    return token.text;
+  }
+}
+
+/** `file:line:col: id` for an offset in the command's body, the file relative to the root. */
+function where(command: CommandDefinition, offset: number, root: string): string {
+  const { line, column } = bodyLocation(command, offset);
+  return `${relative(root, command.location.file)}:${line}:${column}: ${command.id}`;
 }

@@ -1,17 +1,19 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { ORCH_VERSION, type AgentConfig, type CommandDefinition, type Engine, type TaskGraph } from '@orch/engine';
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
+import { includedFiles } from '../markdown/includedFiles.js';
+import { skillFolder } from '../markdown/skillFolder.js';
 import { RepositoryFiles } from './repositoryFiles.js';
 
 /** Everything a task's hash is made of; stored with each run so `orch explain` can diff it. */
 export interface HashInputs {
   orch: string;
   plugins: Record<string, string>;
-  /** The definition: markdown file and included partials, normalised metadata, or script text. */
+  /** The definition: markdown file, included partials and a skill's folder, normalised metadata, or script text. */
   definition: Record<string, string>;
   args: string[];
   executor: unknown;
@@ -110,7 +112,13 @@ export class TaskHasher {
     if (command.kind !== 'markdown') return parts;
     const file = relative(root, command.location.file).split('\\').join('/');
     parts[file] = files.get(file) ?? sha256(await readFile(command.location.file));
-    for (const rel of includedFiles(command, root)) parts[rel] = files.get(rel) ?? sha256(await readFile(join(root, rel)).catch(() => Buffer.from('')));
+    for (const rel of includedFiles(command, root)) {
+      // `~/x` includes are outside the repository: hashed from the home folder (empty when missing).
+      const path = rel.startsWith('~/') ? join(process.env.HOME || homedir(), rel.slice(2)) : join(root, rel);
+      parts[rel] = files.get(rel) ?? sha256(await readFile(path).catch(() => Buffer.from('')));
+    }
+    const folder = skillFolder(command, root);
+    if (folder !== undefined) for (const [path, id] of files) if (path.startsWith(`${folder}/`)) parts[path] = id;
     return parts;
   }
 
@@ -180,24 +188,4 @@ export function inputMatcher(globs: readonly string[] | undefined): (path: strin
   const include = globs?.filter((g) => !g.startsWith('!')) ?? [];
   const exclude = globs?.filter((g) => g.startsWith('!')).map((g) => g.slice(1)) ?? [];
   return picomatch(include.length > 0 ? include : ['**'], { dot: true, ignore: exclude });
-}
-
-/**
- * The files a markdown command includes with `@path` (`_shared` partials, docs), relative to the
- * root: each path is looked up next to the command file, then at the root; paths outside the
- * root are left out, and so are missing ones unless `existing` is false (then both places count:
- * a partial deleted by a change is still the command's).
- */
-export function includedFiles(command: Pick<CommandDefinition, 'body' | 'location'>, root: string, existing = true): string[] {
-  const found = new Set<string>();
-  for (const match of (command.body ?? '').matchAll(/@([\w./-]*[\w/-])(?=[\s,;:).!?]|$)/g)) {
-    for (const base of [dirname(command.location.file), root]) {
-      const path = resolve(base, match[1]!);
-      const rel = relative(root, path).split('\\').join('/');
-      if (rel.startsWith('..') || (existing && !existsSync(path))) continue;
-      found.add(rel);
-      if (existing) break;
-    }
-  }
-  return [...found];
 }

@@ -16,7 +16,8 @@ export function documentationGate() {
       const kinds = options.kinds ?? ['markdown', 'config', 'workflow'];
       if (!kinds.includes(task.command.kind)) return { status: 'pass', message: `not required for ${task.command.kind} commands` };
       const { metadata } = task.command;
-      const present: Record<string, unknown> = { description: metadata.description, 'argument-hint': metadata.argumentHint, complexity: metadata.complexity, ...metadata.extra };
+      // The body's first line describes a command in `orch list`, but is not a written description.
+      const present: Record<string, unknown> = { description: metadata.descriptionFromBody ? undefined : metadata.description, 'argument-hint': metadata.argumentHint, complexity: metadata.complexity, ...metadata.extra };
       const missing = ['description', ...(options.require ?? [])].filter((key) => present[key] === undefined || present[key] === '');
       if (missing.length === 0) return { status: 'pass', message: 'documented' };
       return { status: options.strict ? 'fail' : 'warn', message: `missing ${missing.join(', ')} in ${task.command.location.file}` };

@@ -1,6 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { defineGate, type TaskContext } from '@orch/engine';
 import * as v from 'valibot';
+import { promptTokens } from '../markdown/promptTokens.js';
 
 /** Shell patterns that destroy or expose a machine, each with what it is. */
 const DANGEROUS: [RegExp, string][] = [
@@ -52,6 +53,7 @@ export function safetyGate() {
 
 function commandLines(task: TaskContext): string[] {
   const lines = task.command.steps.flatMap((step) => [step.run, step.compensate].filter((line): line is string => line !== undefined));
-  for (const match of (task.command.body ?? '').matchAll(/!`([^`]+)`/g)) lines.push(match[1]!);
+  // The prompt's shell lines, exactly those the renderer would run.
+  for (const token of promptTokens(task.command.body ?? '', task.command.metadata.arguments)) if (token.kind === 'shell') lines.push(token.command);
   return lines;
 }

@@ -20,6 +20,13 @@ export const frontMatterSchema = v.looseObject({
   agents: v.optional(v.nullable(stringOrList)),
   'allowed-tools': v.optional(stringOrList),
   'argument-hint': v.optional(v.string()),
+  // Claude Code's named arguments: `arguments: [target]` (or `target other`) makes `$target` work.
+  arguments: v.optional(v.nullable(stringOrList)),
+  // Claude Code: `context: fork` runs the skill in a subagent, `agent` names which; `shell` is the
+  // shell of its !`cmd` lines (orch runs them with sh; see docs/claude-code.md).
+  context: v.optional(v.string()),
+  agent: v.optional(v.string()),
+  shell: v.optional(v.string()),
   model: v.optional(v.string()),
   'disable-model-invocation': v.optional(v.boolean()),
   run: v.optional(v.union([v.string(), v.array(v.union([v.string(), step]))])),

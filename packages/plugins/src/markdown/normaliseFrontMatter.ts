@@ -3,6 +3,9 @@ import { distance } from 'fastest-levenshtein';
 import * as v from 'valibot';
 import { FRONT_MATTER_KEYS, frontMatterSchema, type FrontMatter } from './frontMatterSchema.js';
 
+/** Known keys kept in `metadata.extra` as written: read there by the agent executor and `orch show`. */
+const CLAUDE_CODE_EXTRA_KEYS = ['context', 'agent', 'shell'];
+
 export interface NormalisedFrontMatter {
   metadata: CommandMetadata;
   dependencies: DependencyRef[];
@@ -45,7 +48,8 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
   const timeout = data.timeout === undefined ? undefined : parseDuration(data.timeout);
   if (data.timeout !== undefined && timeout === undefined) at(['timeout'], `timeout: expected a duration such as 30s, 5m or 1h30m, found '${String(data.timeout)}'`);
 
-  const known = new Set(FRONT_MATTER_KEYS);
+  // Claude Code keys orch reads from `extra` (`context`, `agent`, `shell`) stay there, as written.
+  const known = new Set(FRONT_MATTER_KEYS.filter((key) => !CLAUDE_CODE_EXTRA_KEYS.includes(key)));
   const extra: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) if (!known.has(key)) extra[key] = value;
 
@@ -56,6 +60,7 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
     ...(data.complexity === undefined ? {} : { complexity: data.complexity }),
     ...(data['allowed-tools'] === undefined ? {} : { allowedTools: normaliseAllowedTools(data['allowed-tools']) }),
     ...(data['argument-hint'] === undefined ? {} : { argumentHint: data['argument-hint'] }),
+    ...(data.arguments === undefined || data.arguments === null ? {} : { arguments: list(data.arguments) }),
     ...(data.model === undefined ? {} : { model: data.model }),
     ...(data.inputs === undefined ? {} : { inputs: list(data.inputs) }),
     ...(data.outputs === undefined ? {} : { outputs: list(data.outputs) }),
@@ -99,7 +104,10 @@ function splitList(text: string): string[] {
   return text.split(/[,\s]+/).map((item) => item.trim()).filter(Boolean);
 }
 
-/** `all`, or tool patterns split at top-level commas: `Bash(git add:*), Read`. */
+/**
+ * `all`, or tool patterns split at top-level commas or spaces, as Claude Code reads them:
+ * `Bash(git add:*), Read` and `Read Grep Bash(git diff *)`.
+ */
 export function normaliseAllowedTools(value: string | readonly string[]): AllowedTools {
   const items = typeof value === 'string' ? splitTopLevel(value) : value.flatMap(splitTopLevel);
   if (items.length === 1 && items[0]!.toLowerCase() === 'all') return 'all';
@@ -113,7 +121,7 @@ function splitTopLevel(text: string): string[] {
   for (const char of text) {
     if (char === '(') depth++;
     else if (char === ')') depth = Math.max(0, depth - 1);
-    if (char === ',' && depth === 0) {
+    if ((char === ',' || /\s/.test(char)) && depth === 0) {
       if (current.trim()) items.push(current.trim());
       current = '';
     } else current += char;

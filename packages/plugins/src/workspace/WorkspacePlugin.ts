@@ -1,5 +1,5 @@
 import { normaliseRetry, configLocator, definePlugin, parseDuration, type CommandDefinition, type PathLocator, type Project, type ResolvedConfig, type Step } from '@orch/engine';
-import { readWorkspaceProjects } from './readWorkspaceProjects.js';
+import { workspaceProjectsFor } from './workspaceProjectsFor.js';
 
 const PLUGIN_NAME = 'orch:workspace';
 
@@ -12,8 +12,9 @@ export function workspacePlugin() {
   return definePlugin({
     name: PLUGIN_NAME,
     apply(engine) {
-      engine.hooks.discover.tapPromise(PLUGIN_NAME, async ({ root, config, registry }) => {
-        const { projects, diagnostics } = await readWorkspaceProjects(root, config.workspaces);
+      engine.hooks.discover.tapPromise(PLUGIN_NAME, async (context) => {
+        const { config, registry } = context;
+        const { projects, diagnostics } = await workspaceProjectsFor(context);
         registry.diagnostics.push(...diagnostics);
         const locate = config.configFile ? configLocator(config.configFile) : undefined;
         for (const project of projects) {

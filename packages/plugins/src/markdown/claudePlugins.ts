@@ -1,0 +1,118 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import type { Diagnostic } from '@orch/engine';
+
+/** A Claude Code plugin the project enables, found in the repository. */
+export interface ClaudePlugin {
+  /** The plugin's name: its commands are `<name>:<command>`. */
+  name: string;
+  /** Absolute path of its root (`${CLAUDE_PLUGIN_ROOT}`). */
+  root: string;
+  /** Folders (or single `.md` files) of commands: `commands/` and plugin.json `commands`. */
+  commands: string[];
+  /** Folders of skills: `skills/` and plugin.json `skills`. */
+  skills: string[];
+}
+
+type Json = Record<string, any>;
+
+/**
+ * The Claude Code plugins a repository declares and holds (code.claude.com/docs/en/plugins,
+ * plugins-reference, marketplace-reference): each `"<plugin>@<marketplace>": true` of
+ * `enabledPlugins` in `.claude/settings.json` and `.claude/settings.local.json` (the local file
+ * wins), whose marketplace is declared in `extraKnownMarketplaces` with a `directory` source, or
+ * is the repository itself (`.claude-plugin/marketplace.json` at the root), and whose plugin
+ * source is a relative path inside the repository. Anything else (GitHub, git, URL or npm
+ * sources, plugins installed under `~/.claude/plugins`) is named in a warning and skipped.
+ */
+export async function findClaudePlugins(root: string): Promise<{ plugins: ClaudePlugin[]; diagnostics: Diagnostic[] }> {
+  const diagnostics: Diagnostic[] = [];
+  const warn = (file: string, message: string, hint?: string): void => {
+    diagnostics.push({ severity: 'warning', code: 'plugins/skipped', message, location: { file }, ...(hint ? { hint } : {}) });
+  };
+  const settingsFiles = ['.claude/settings.json', '.claude/settings.local.json'].map((file) => join(root, file));
+  const settings = (await Promise.all(settingsFiles.map((file) => readJson(file, diagnostics)))).map((json) => json ?? {});
+  const enabled: Record<string, unknown> = Object.assign({}, ...settings.map((s) => (isObject(s.enabledPlugins) ? s.enabledPlugins : {})));
+  const marketplaces: Json = Object.assign({}, ...settings.map((s) => (isObject(s.extraKnownMarketplaces) ? s.extraKnownMarketplaces : {})));
+  const settingsFile = settingsFiles[0]!;
+
+  const plugins: ClaudePlugin[] = [];
+  for (const [key, on] of Object.entries(enabled)) {
+    if (on !== true) continue;
+    const at = key.lastIndexOf('@');
+    const [pluginName, marketplace] = at > 0 ? [key.slice(0, at), key.slice(at + 1)] : [key, ''];
+    const marketRoot = await marketplaceRoot(root, marketplace, marketplaces[marketplace]);
+    if (typeof marketRoot !== 'string') {
+      warn(settingsFile, `Claude Code plugin '${key}' is skipped: ${marketRoot.why}`, 'orch reads plugins whose marketplace and source are folders of this repository');
+      continue;
+    }
+    const manifestFile = join(marketRoot, '.claude-plugin', 'marketplace.json');
+    const manifest = await readJson(manifestFile, diagnostics);
+    const entry = Array.isArray(manifest?.plugins) ? (manifest!.plugins as Json[]).find((p) => p?.name === pluginName) : undefined;
+    if (!entry) {
+      warn(manifestFile, `Claude Code plugin '${key}' is skipped: the marketplace does not list '${pluginName}'`);
+      continue;
+    }
+    if (typeof entry.source !== 'string') {
+      warn(manifestFile, `Claude Code plugin '${key}' is skipped: its source (${JSON.stringify(entry.source)}) is not a folder of this repository`);
+      continue;
+    }
+    const pluginRoot = resolve(marketRoot, typeof manifest?.metadata?.pluginRoot === 'string' ? manifest.metadata.pluginRoot : '', entry.source);
+    if (!inside(root, pluginRoot)) {
+      warn(manifestFile, `Claude Code plugin '${key}' is skipped: its folder ${pluginRoot} is outside the repository`);
+      continue;
+    }
+    const own = (await readJson(join(pluginRoot, '.claude-plugin', 'plugin.json'), diagnostics)) ?? {};
+    const paths = (value: unknown): string[] => (typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []).map((p) => resolve(pluginRoot, p));
+    plugins.push({
+      name: typeof own.name === 'string' ? own.name : pluginName,
+      root: pluginRoot,
+      commands: [join(pluginRoot, 'commands'), ...paths(own.commands)],
+      skills: [join(pluginRoot, 'skills'), ...paths(own.skills)],
+    });
+  }
+  return { plugins, diagnostics };
+}
+
+/** The folder of a marketplace, or why it is not in the repository. */
+async function marketplaceRoot(root: string, name: string, declared: unknown): Promise<string | { why: string }> {
+  const source = isObject(declared) ? declared.source : undefined;
+  if (isObject(source)) {
+    if (source.source !== 'directory' || typeof source.path !== 'string') return { why: `its marketplace '${name}' comes from ${describeSource(source)}, not from this repository` };
+    const dir = resolve(root, source.path);
+    return inside(root, dir) ? dir : { why: `its marketplace folder ${dir} is outside the repository` };
+  }
+  const own = await readJson(join(root, '.claude-plugin', 'marketplace.json'), []);
+  if (own?.name === name) return root;
+  return { why: `its marketplace '${name}' is not declared in .claude/settings.json extraKnownMarketplaces (an installed plugin lives in ~/.claude/plugins, which orch does not read)` };
+}
+
+function describeSource(source: Json): string {
+  const where = source.repo ?? source.url ?? source.package ?? source.path;
+  return `a ${String(source.source)} source${where === undefined ? '' : ` (${String(where)})`}`;
+}
+
+async function readJson(file: string, diagnostics: Diagnostic[]): Promise<Json | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    return isObject(value) ? value : undefined;
+  } catch (error) {
+    diagnostics.push({ severity: 'warning', code: 'plugins/invalid-json', message: `not valid JSON, so its Claude Code plugins are not read: ${(error as Error).message}`, location: { file } });
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return !rel.startsWith('..') && !isAbsolute(rel);
+}
