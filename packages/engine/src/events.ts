@@ -22,8 +22,10 @@ export interface TaskOutcome {
   stage?: string;
   /** What went wrong, for a person. */
   error?: string;
-  /** The last lines it printed, for the failure summary. */
+  /** The last lines it printed, for the failure summary (bounded: see `TaskOutputLog.tail`). */
   tail?: string[];
+  /** Its log file (everything it printed this run), relative to the workspace root; absent when it printed nothing. */
+  log?: string;
   /** Restored from the cache instead of run. */
   cached?: 'local' | 'remote';
   /** The task's hash, when the cache computed one. */
