@@ -130,6 +130,20 @@ describe('task output', () => {
     for (const piece of pieces) expect(piece.length).toBeLessThanOrEqual('noisy#build: '.length + 64 * 1024);
   });
 
+  it('a module task printing 30 MB in one synchronous loop: every write reaches its log, in order, on its stream', () => {
+    const dir = tempRepo({
+      'tasks/loud.mjs': "export default () => { for (let i = 0; i < 30 * 1024; i++) { process.stdout.write(`${i} `.padEnd(1023, '.') + '\\n'); if (i % 1000 === 0) process.stderr.write(`at ${i}\\n`); } }\n",
+      'orchestrator.config.json': JSON.stringify({ commands: { loud: { module: 'tasks/loud.mjs' } } }),
+    });
+    const run = orchToFiles(dir, ['run', 'loud', '--reporter', 'silent'], {});
+    expect(run.code).toBe(0);
+    const streams = byStream(runLog(dir, readdirSync(join(dir, '.orch', 'logs'))[0]!, 'loud'));
+    const lines = streams.stdout.toString().split('\n');
+    expect(lines).toHaveLength(30 * 1024 + 1);
+    lines.slice(0, -1).forEach((line, i) => expect(line.startsWith(`${i} .`)).toBe(true));
+    expect(streams.stderr.toString()).toBe(Array.from({ length: 31 }, (_, k) => `at ${k * 1000}\n`).join(''));
+  });
+
   it('an entry of the first layout (log.json) is a miss, and the new entry takes its place', () => {
     const dir = noisyRepo();
     const env = { SPEW_MB: '1' };
