@@ -42,7 +42,19 @@ export interface TaskOutcome {
 export interface SessionInfo {
   id: string;
   /** What the user ran, replayed by `orch resume`. */
-  request: { names: string[]; args: string[]; only: boolean; continue: string; concurrency: number };
+  request: {
+    /** Names as typed, or the task ids when options chose among them (`--projects`, `orch affected`). */
+    names: string[];
+    args: string[];
+    /** The settled `--only`, `--continue` and concurrency (for people; and what older sessions recorded). */
+    only: boolean;
+    continue: string;
+    concurrency: number;
+    /** The run's options as given that `orch resume` applies again (`--force`, `--cache=local:r`, `--concurrency 50%`). */
+    options?: Record<string, string | boolean | string[]>;
+    /** The config file the run used (`--config`), relative to the workspace root. */
+    config?: string;
+  };
   /** The command line, for people. */
   argv: string[];
   pid: number;
