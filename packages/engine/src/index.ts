@@ -6,7 +6,6 @@ export { runTasks, formatMs, STAGE_TITLES } from './run/runTasks.js';
 export type { RunOptions, PreviousRun } from './run/runTasks.js';
 export { taskLogFiles } from './run/TaskLog.js';
 export { readTaskLog } from './run/readTaskLog.js';
-export { readLines } from './run/readLines.js';
 export { OutputTail, TAIL_LIMITS } from './run/OutputTail.js';
 export type { OutputStream } from './run/OutputTail.js';
 export { Scheduler } from './scheduler/Scheduler.js';

@@ -85,41 +85,7 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
   const contexts = new Map<string, TaskContext & { log: TaskLog }>();
   const statuses = new Map<string, TaskStatus>();
 
-  for (const planned of options.plan) {
-    const command = options.registry.commands.get(planned.id)!;
-    const previous = options.previous?.get(planned.id);
-    const log = new TaskLog(taskLogFiles(options.logDir, planned.id), (error) => {
-      engine.emit({ type: 'warning', message: `${planned.id}: its output is no longer written to ${relative(engine.config.root, options.logDir)} (${error.message}); it will not be cached` });
-    });
-    const dependencies = new Map<string, TaskStatus>();
-    const context: TaskContext & { log: TaskLog } = {
-      id: planned.id,
-      command,
-      args: options.requested.has(planned.id) ? [...options.args] : [],
-      root: engine.config.root,
-      stateDir: engine.config.stateDir,
-      signal,
-      log,
-      dependencies,
-      only: options.only,
-      outsideDependencies: planned.outside,
-      data: new Map(),
-      budgetSpent: 0,
-      budget: engine.config.complexityBudget,
-      commands: options.registry.commands,
-      graph: options.graph,
-      agents: options.registry.agents,
-      attempt: 1,
-      ...(options.session ? { sessionId: options.session.id } : {}),
-      ...(previous?.kind === 'interrupted' && previous.fromStep > 0 ? { fromStep: previous.fromStep } : {}),
-      output(stream, text) {
-        log.write(stream, text);
-        engine.emit({ type: 'task-output', id: planned.id, stream, text });
-      },
-      checkpoint: () => durable(context, 'execute'),
-    };
-    contexts.set(planned.id, context);
-  }
+  for (const planned of options.plan) contexts.set(planned.id, createTaskContext(engine, planned, options, signal, durable));
 
   // Stage 3 for all tasks up front: the scheduler needs every weight and resource.
   for (const context of contexts.values()) {
@@ -222,6 +188,41 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
   };
   engine.emit({ type: 'run-finished', summary });
   return summary;
+}
+
+/** A task's context: what every stage sees of it, with its output going to its log file. */
+function createTaskContext(engine: Engine, planned: PlannedTask, options: RunOptions, signal: AbortSignal, durable: (context: TaskContext, stage: PipelineStage) => Promise<boolean>): TaskContext & { log: TaskLog } {
+  const previous = options.previous?.get(planned.id);
+  const log = new TaskLog(taskLogFiles(options.logDir, planned.id), (error) => {
+    engine.emit({ type: 'warning', message: `${planned.id}: its output is no longer written to ${relative(engine.config.root, options.logDir)} (${error.message}); it will not be cached` });
+  });
+  const context: TaskContext & { log: TaskLog } = {
+    id: planned.id,
+    command: options.registry.commands.get(planned.id)!,
+    args: options.requested.has(planned.id) ? [...options.args] : [],
+    root: engine.config.root,
+    stateDir: engine.config.stateDir,
+    signal,
+    log,
+    dependencies: new Map<string, TaskStatus>(),
+    only: options.only,
+    outsideDependencies: planned.outside,
+    data: new Map(),
+    budgetSpent: 0,
+    budget: engine.config.complexityBudget,
+    commands: options.registry.commands,
+    graph: options.graph,
+    agents: options.registry.agents,
+    attempt: 1,
+    ...(options.session ? { sessionId: options.session.id } : {}),
+    ...(previous?.kind === 'interrupted' && previous.fromStep > 0 ? { fromStep: previous.fromStep } : {}),
+    output(stream, text) {
+      log.write(stream, text);
+      engine.emit({ type: 'task-output', id: planned.id, stream, text });
+    },
+    checkpoint: () => durable(context, 'execute'),
+  };
+  return context;
 }
 
 /**
