@@ -4,6 +4,7 @@
 //   node bench/run.mjs            all benchmarks
 //   node bench/run.mjs startup    only those whose name contains "startup"
 //   BENCH_SIZES=100 node bench/run.mjs run    the run benchmarks on 100 packages only
+//   node bench/run.mjs output     orch's peak memory while a task prints 200 MB
 //
 // Figures are wall-clock medians on this machine; compare them with `node -e 0` measured in
 // the same run, never across machines.
@@ -34,6 +35,26 @@ async function timeIt(runs, fn) {
     times.push(performance.now() - start);
   }
   return median(times);
+}
+
+/**
+ * Runs node with `args` and returns its exit status and peak resident memory (MB), measured from
+ * outside: GNU time's maximum RSS (from wait4) when /usr/bin/time exists, else the highest
+ * VmHWM read from /proc while it runs.
+ */
+function peakRss(args, cwd, env) {
+  if (existsSync('/usr/bin/time')) {
+    const result = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    return { status: result.status, mb: Number(result.stderr.trim().split('\n').at(-1)) / 1024 };
+  }
+  const script = `const { spawn } = require('child_process'); const fs = require('fs');
+const child = spawn(process.execPath, ${JSON.stringify(args)}, { stdio: 'ignore' });
+let peak = 0;
+const poll = setInterval(() => { try { peak = Math.max(peak, Number(/VmHWM:\\s+(\\d+)/.exec(fs.readFileSync('/proc/' + child.pid + '/status', 'utf8'))[1])); } catch {} }, 10);
+child.on('exit', (code) => { clearInterval(poll); console.log(JSON.stringify({ status: code, kb: peak })); });`;
+  const result = spawnSync(process.execPath, ['-e', script], { cwd, env, encoding: 'utf8' });
+  const { status, kb } = JSON.parse(result.stdout);
+  return { status, mb: kb / 1024 };
 }
 
 function timeProcess(runs, args, cwd) {
@@ -294,6 +315,46 @@ if (want('cache')) {
     readCount = files.readCount;
   });
   report('hashing: 10,000 files, 6 dirty or untracked', hashing, `(${readCount} files read)`);
+}
+
+if (want('output')) {
+  // Issue 11, part 13: orch's peak memory while a task prints 200 MB (and while a cache hit
+  // replays it), measured from outside the orch process, against a task that prints nothing.
+  const dir = join(work, 'output');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const spew = `const total = Number(process.env.SPEW_MB) * 1024 * 1024;
+const chunk = ('\\u001b[32mok\\u001b[39m ' + 'x'.repeat(90) + '\\n').repeat(1024);
+let sent = 0;
+(function more() {
+  while (sent < total) { sent += chunk.length; if (!process.stdout.write(chunk)) return process.stdout.once('drain', more); }
+})();
+`;
+  writeFileSync(join(dir, 'spew.cjs'), spew);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'output-bench', private: true, scripts: { spew: 'node spew.cjs' } }));
+  writeFileSync(join(dir, 'orchestrator.config.json'), JSON.stringify({ targets: { spew: { inputs: ['spew.cjs'], env: ['SPEW_MB'] } } }));
+  writeFileSync(join(dir, '.gitignore'), '.orch/\n');
+  const git = (...args) => spawnSync('git', ['-c', 'user.email=b@b', '-c', 'user.name=b', ...args], { cwd: dir, stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'output bench');
+  const peak = (megabytes) => {
+    const measured = peakRss([orchBin, 'run', 'spew', '--reporter', 'plain'], dir, { ...process.env, CI: '1', SPEW_MB: String(megabytes) });
+    if (measured.status !== 0) throw new Error(`orch run spew (${megabytes} MB) failed (${measured.status})`);
+    return measured.mb;
+  };
+  const reportMb = (name, mb, note = '') => {
+    results.push({ name, mb });
+    console.log(`${name.padEnd(52)} ${mb.toFixed(0).padStart(8)} MB${note ? `  ${note}` : ''}`);
+  };
+  rmSync(join(dir, '.orch'), { recursive: true, force: true });
+  const idle = peak(0);
+  reportMb('output: orch peak RSS, a task printing nothing', idle);
+  rmSync(join(dir, '.orch'), { recursive: true, force: true });
+  const cold = peak(200);
+  reportMb('output: orch peak RSS, a task printing 200 MB', cold, `(+${(cold - idle).toFixed(0)} MB; bound: under 200 MB)`);
+  const hit = peak(200);
+  reportMb('output: orch peak RSS, a cache hit replaying 200 MB', hit, `(+${(hit - idle).toFixed(0)} MB)`);
 }
 
 mkdirSync(work, { recursive: true });

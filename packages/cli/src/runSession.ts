@@ -30,14 +30,15 @@ export interface SessionRunOptions {
 export async function runSession(options: SessionRunOptions, io: CliIO): Promise<number> {
   const { workspace } = options;
   const { config, engine } = workspace;
-  const { TaskHistory, SessionStore, killAllChildren, describeOwner } = await import('@orch/plugins');
+  const { TaskHistory, SessionStore, RunLogs, killAllChildren, describeOwner } = await import('@orch/plugins');
   const stateDir = join(config.root, config.stateDir);
   const history = new TaskHistory(stateDir);
+  const store = new SessionStore(stateDir);
+  const logs = new RunLogs(stateDir);
 
   let release: (() => Promise<void>) | undefined;
   let session: SessionInfo | undefined;
   if (config.sessions.log) {
-    const store = new SessionStore(stateDir);
     const id = options.resume?.id ?? process.env.ORCH_SESSION_ID ?? SessionStore.newId();
     if (!options.resume && store.ids().includes(id) && store.tryLoad(id)?.state.events) {
       throw new OrchError('usage', `session ${id} already exists`, { hint: `\`orch resume ${id}\` continues it; unset ORCH_SESSION_ID for a new one` });
@@ -87,6 +88,8 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
       continue: options.continue,
       resources: config.resources,
       signal: controller.signal,
+      // A run without a session log still keeps its tasks' output, under an id of its own.
+      logDir: logs.folder(session?.id ?? SessionStore.newId()),
       expectedDurations: history.readDurations(),
       ...(session ? { session } : {}),
       ...(options.resume ? { previous: options.resume.previous } : {}),
@@ -101,6 +104,7 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       await release?.().catch(() => undefined);
+      logs.prune(config.sessions.keep, (id) => store.isLive(id));
     }
   }
 }

@@ -22,8 +22,10 @@ export interface TaskOutcome {
   stage?: string;
   /** What went wrong, for a person. */
   error?: string;
-  /** The last lines it printed, for the failure summary. */
+  /** The last lines it printed, for the failure summary (bounded: see `TaskOutputLog.tail`). */
   tail?: string[];
+  /** Its log file (everything it printed this run), relative to the workspace root; absent when it printed nothing. */
+  log?: string;
   /** Restored from the cache instead of run. */
   cached?: 'local' | 'remote';
   /** The task's hash, when the cache computed one. */
@@ -40,7 +42,19 @@ export interface TaskOutcome {
 export interface SessionInfo {
   id: string;
   /** What the user ran, replayed by `orch resume`. */
-  request: { names: string[]; args: string[]; only: boolean; continue: string; concurrency: number };
+  request: {
+    /** Names as typed, or the task ids when options chose among them (`--projects`, `orch affected`). */
+    names: string[];
+    args: string[];
+    /** The settled `--only`, `--continue` and concurrency (for people; and what older sessions recorded). */
+    only: boolean;
+    continue: string;
+    concurrency: number;
+    /** The run's options as given that `orch resume` applies again (`--force`, `--cache=local:r`, `--concurrency 50%`). */
+    options?: Record<string, string | boolean | string[]>;
+    /** The config file the run used (`--config`), relative to the workspace root. */
+    config?: string;
+  };
   /** The command line, for people. */
   argv: string[];
   pid: number;

@@ -4,6 +4,10 @@ export type { OrchEvent, OrchEventType, PlannedTask, PlanReason, TaskOutcome, Ru
 export { planRun } from './run/planRun.js';
 export { runTasks, formatMs, STAGE_TITLES } from './run/runTasks.js';
 export type { RunOptions, PreviousRun } from './run/runTasks.js';
+export { taskLogFiles } from './run/TaskLog.js';
+export { readTaskLog } from './run/readTaskLog.js';
+export { OutputTail, TAIL_LIMITS } from './run/OutputTail.js';
+export type { OutputStream } from './run/OutputTail.js';
 export { Scheduler } from './scheduler/Scheduler.js';
 export type { SchedulableTask, ContinueMode, SchedulerOptions, TaskState } from './scheduler/Scheduler.js';
 export { OrchError, isOrchError } from './OrchError.js';
@@ -72,6 +76,9 @@ export type {
   FailureContext,
   RecoveryDecision,
   FailureKind,
+  OutputChunk,
+  TaskLogFiles,
+  TaskOutputLog,
 } from './pipeline/TaskContext.js';
 export { ORCH_VERSION } from './version.js';
 export { strategyFor, retryDelay, normaliseRetry, DEFAULT_STRATEGIES, DEFAULT_RETRY, RECOVERY_KEYS } from './recovery/recoveryPolicy.js';

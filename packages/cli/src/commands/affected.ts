@@ -6,7 +6,8 @@ import { parseCommandLine } from '../parseCommandLine.js';
 import { runnableGraph } from '../runnableGraph.js';
 import { runSession } from '../runSession.js';
 import { renderGraph } from './graph.js';
-import { applyCacheFlags, engineOutput, parseConcurrency, parseContinue, runCommand } from './run.js';
+import { normaliseRunArgv, runOptionSpecs, runRequest, runSettings } from '../runOptions.js';
+import { engineOutput } from './run.js';
 
 export const affectedCommand: CliCommand = {
   name: 'affected',
@@ -21,12 +22,7 @@ export const affectedCommand: CliCommand = {
     'committed-only': { type: 'boolean' },
     list: { type: 'boolean' },
     graph: { type: 'string' },
-    json: { type: 'boolean' },
-    projects: { type: 'string', multiple: true },
-    exclude: { type: 'string', multiple: true },
-    ...Object.fromEntries(['concurrency', 'continue', 'reporter', 'cache'].map((name) => [name, runCommand.options[name]!])),
-    'dry-run': { type: 'boolean' },
-    force: { type: 'boolean' },
+    ...runOptionSpecs(['json', 'projects', 'exclude', 'concurrency', 'continue', 'reporter', 'cache', 'dry-run', 'force']),
   },
   examples: [
     'orch affected -t lint,test,build --base origin/main   # in CI',
@@ -38,7 +34,7 @@ export const affectedCommand: CliCommand = {
   ],
   async run(argv, io) {
     // `--graph` alone is the text graph; `--continue` alone is `always`, as for `orch run`.
-    const normalised = argv.map((arg) => (arg === '--graph' ? '--graph=text' : arg === '--continue' ? '--continue=always' : arg));
+    const normalised = normaliseRunArgv(argv).map((arg) => (arg === '--graph' ? '--graph=text' : arg));
     const { values, positionals, passthrough } = parseCommandLine(normalised, this.options);
     if (positionals.length > 0) throw new OrchError('usage', `unexpected '${positionals[0]}'`, { hint: `name targets with -t: orch affected -t ${positionals.join(',')}` });
     const targets = ((values.target as string[] | undefined) ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
@@ -139,9 +135,7 @@ export const affectedCommand: CliCommand = {
       io.stderr(`orch: ${summary}${range}; no ${targets.join(', ')} task is affected, nothing to run\n`);
       return ExitCode.ok;
     }
-    const continueMode = parseContinue(values.continue);
-    const concurrency = parseConcurrency((values.concurrency as string | undefined) ?? config.concurrency);
-    applyCacheFlags(config.cache, values);
+    const settings = runSettings(values, config);
     const plan = planRun(graph, tasks, { only: false });
     if (values['dry-run']) {
       const why = (id: string) => {
@@ -159,11 +153,9 @@ export const affectedCommand: CliCommand = {
         plan,
         roots: tasks,
         args: passthrough,
-        only: false,
-        concurrency,
-        continue: continueMode,
+        ...settings,
         // Resume runs the same tasks, whatever has changed since.
-        request: { names: [...tasks.keys()], args: passthrough, only: false, continue: continueMode, concurrency },
+        request: runRequest([...tasks.keys()], passthrough, values, settings, config),
         argv: ['affected', ...argv],
       },
       io,

@@ -1,25 +1,25 @@
-import { join } from 'node:path';
-import { ExitCode, OrchError, closestMatches, planRun, type ContinueMode, type PreviousRun } from '@orch/engine';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ExitCode, OrchError, closestMatches, planRun, type PreviousRun, type SessionInfo } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
-import { openWorkspace } from '../openWorkspace.js';
+import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { resolveNames } from '../resolveNames.js';
 import { runnableGraph } from '../runnableGraph.js';
 import { runSession } from '../runSession.js';
+import { resumedValues, runOptionSpecs, runSettings } from '../runOptions.js';
 import { workspaceCache } from '../taskHasher.js';
-import { engineOutput, parseConcurrency } from './run.js';
+import { engineOutput } from './run.js';
 
 export const resumeCommand: CliCommand = {
   name: 'resume',
   usage: 'orch resume [<session-id>|--last] [--skip <task>]... [options]',
   description:
-    'Continues a session that was interrupted, failed or paused for intervention: replays its log, skips tasks that completed with an unchanged hash, restarts interrupted tasks from their last completed step, and runs the rest, in the same session. Without an id: the newest session with unfinished work.',
+    'Continues a session that was interrupted, failed or paused for intervention: replays its log, skips tasks that completed with an unchanged hash, restarts interrupted tasks from their last completed step, and runs the rest, in the same session, with the options and config file it started with (--force, --cache, --continue, --only, arguments; --concurrency given here wins). Without an id: the newest session with unfinished work.',
   options: {
     last: { type: 'boolean' },
     skip: { type: 'string', multiple: true },
-    concurrency: { type: 'string' },
-    json: { type: 'boolean' },
-    reporter: { type: 'string' },
+    ...runOptionSpecs(['concurrency', 'json', 'reporter']),
   },
   examples: [
     'orch resume                          # the newest session with unfinished work',
@@ -31,7 +31,7 @@ export const resumeCommand: CliCommand = {
     const { values, positionals } = parseCommandLine(argv, this.options);
     if (positionals.length > 1) throw new OrchError('usage', 'name one session to resume', { hint: '`orch sessions` lists them' });
     const output = engineOutput(io, values);
-    const workspace = await openWorkspace(io.cwd, output);
+    let workspace = await openWorkspace(io.cwd, output);
     const { SessionStore } = await import('@orch/plugins');
     const store = new SessionStore(join(workspace.config.root, workspace.config.stateDir));
 
@@ -49,10 +49,12 @@ export const resumeCommand: CliCommand = {
     }
 
     const { request } = state.info;
+    workspace = await withRecordedConfig(workspace, chosen, request, () => openWorkspace(io.cwd, output));
+    const settings = runSettings(resumedValues(request, values), workspace.config);
     const graph = runnableGraph(workspace, io);
     const roots = new Map<string, string>();
     for (const name of request.names) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);
-    const plan = planRun(graph, roots, { only: request.only });
+    const plan = planRun(graph, roots, { only: settings.only });
 
     const skips = (values.skip as string[] | undefined) ?? [];
     for (const name of skips) {
@@ -87,7 +89,6 @@ export const resumeCommand: CliCommand = {
       }
     }
 
-    const concurrency = values.concurrency === undefined ? request.concurrency : parseConcurrency(values.concurrency as string);
     return runSession(
       {
         workspace,
@@ -95,9 +96,7 @@ export const resumeCommand: CliCommand = {
         plan,
         roots,
         args: request.args,
-        only: request.only,
-        concurrency,
-        continue: request.continue as ContinueMode,
+        ...settings,
         request,
         argv: state.info.argv,
         resume: { id: chosen, previous, breakers: state.breakers },
@@ -106,3 +105,18 @@ export const resumeCommand: CliCommand = {
     );
   },
 };
+
+/**
+ * The workspace as the session's run saw it: opened again with the config file the run used
+ * (`orch --config ci.config.ts run …`) when that is not the one found now, unless resume was
+ * given a config of its own.
+ */
+async function withRecordedConfig(workspace: OpenWorkspace, id: string, request: SessionInfo['request'], reopen: () => Promise<OpenWorkspace>): Promise<OpenWorkspace> {
+  if (!request.config || process.env.ORCH_CONFIG) return workspace;
+  const recorded = resolve(workspace.config.root, request.config);
+  if (recorded === workspace.config.configFile) return workspace;
+  if (!existsSync(recorded)) throw new OrchError('usage', `session ${id} ran with the config ${request.config}, which no longer exists`, { hint: 'give resume the config to use: orch resume --config <file>' });
+  await workspace.engine.close();
+  process.env.ORCH_CONFIG = recorded;
+  return reopen();
+}

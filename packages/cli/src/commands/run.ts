@@ -1,32 +1,19 @@
-import { availableParallelism } from 'node:os';
-import { ExitCode, OrchError, planRun, type CacheAccess, type ContinueMode, type EngineOutput, type PlannedTask, type ResolvedCacheConfig } from '@orch/engine';
+import { ExitCode, OrchError, planRun, type EngineOutput, type PlannedTask } from '@orch/engine';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { workspaceCache } from '../taskHasher.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { runnableGraph } from '../runnableGraph.js';
 import { resolveNames } from '../resolveNames.js';
+import { normaliseRunArgv, runOptionSpecs, runRequest, runSettings, type RunOptionName } from '../runOptions.js';
 import { runSession } from '../runSession.js';
-
-const CONTINUE_MODES: readonly ContinueMode[] = ['never', 'dependencies-successful', 'always'];
 
 export const runCommand: CliCommand = {
   name: 'run',
   usage: 'orch run <command|pkg#target|target|workflow>... [options] [-- args]',
   description:
     'Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages. Arguments after -- go to the named tasks.',
-  options: {
-    concurrency: { type: 'string' },
-    continue: { type: 'string' },
-    'dry-run': { type: 'boolean' },
-    only: { type: 'boolean' },
-    json: { type: 'boolean' },
-    reporter: { type: 'string' },
-    force: { type: 'boolean' },
-    cache: { type: 'string' },
-    projects: { type: 'string', multiple: true },
-    exclude: { type: 'string', multiple: true },
-  },
+  options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'projects', 'exclude'] satisfies RunOptionName[]),
   examples: [
     'orch run build                     # build in every package, dependencies first',
     'orch run web#test --concurrency 50%',
@@ -40,23 +27,19 @@ export const runCommand: CliCommand = {
     "orch run test --projects 'web*' --exclude tag:legacy   # only some packages' tasks",
   ],
   async run(argv, io) {
-    const { values, positionals, passthrough } = parseCommandLine(
-      argv.map((arg) => (arg === '--continue' ? '--continue=always' : arg)),
-      this.options,
-    );
+    const { values, positionals, passthrough } = parseCommandLine(normaliseRunArgv(argv), this.options);
     if (positionals.length === 0) throw new OrchError('usage', 'name at least one command, target or workflow to run', { hint: 'e.g. orch run build; `orch list` shows what there is' });
-    const continueMode = parseContinue(values.continue);
 
     const output = engineOutput(io, values);
     const workspace = await openWorkspace(io.cwd, output);
-    const concurrency = parseConcurrency((values.concurrency as string | undefined) ?? workspace.config.concurrency);
-    applyCacheFlags(workspace.config.cache, values);
+    const settings = runSettings(values, workspace.config);
+    const { concurrency } = settings;
     const graph = runnableGraph(workspace, io);
 
     const roots = new Map<string, string>();
     for (const name of positionals) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);
     const filtered = await filterRoots(workspace, roots, values);
-    const plan = planRun(graph, roots, { only: values.only === true });
+    const plan = planRun(graph, roots, { only: settings.only });
 
     if (values['dry-run']) {
       const predictions = await predictCache(workspace, plan, roots, passthrough);
@@ -72,11 +55,9 @@ export const runCommand: CliCommand = {
         plan,
         roots,
         args: passthrough,
-        only: values.only === true,
-        concurrency,
-        continue: continueMode,
+        ...settings,
         // Filtered by --projects/--exclude: the tasks themselves, so `orch resume` runs the same.
-        request: { names: filtered ? [...roots.keys()] : positionals, args: passthrough, only: values.only === true, continue: continueMode, concurrency },
+        request: runRequest(filtered ? [...roots.keys()] : positionals, passthrough, values, settings, workspace.config),
         argv: ['run', ...argv],
       },
       io,
@@ -109,38 +90,6 @@ export function engineOutput(io: CliIO, values: Record<string, unknown>): Engine
     columns: process.stderr.columns || Number(process.env.COLUMNS) || 100,
     cwd: io.cwd,
   };
-}
-
-/** `--continue=<mode>` (bare `--continue` arrives as `always`); default `never`. */
-export function parseContinue(value: unknown): ContinueMode {
-  const mode = (value as string | undefined) ?? 'never';
-  if (!CONTINUE_MODES.includes(mode as ContinueMode)) throw new OrchError('usage', `--continue=${mode} is not a mode`, { hint: `use one of: ${CONTINUE_MODES.join(', ')}` });
-  return mode as ContinueMode;
-}
-
-/** `--force`, and `--cache=local:rw,remote:r` (each `rw`, `r`, `w` or `off`). */
-export function applyCacheFlags(cache: ResolvedCacheConfig, values: Record<string, unknown>): void {
-  if (values.force) cache.force = true;
-  const spec = values.cache as string | undefined;
-  if (spec === undefined) return;
-  for (const part of spec.split(',')) {
-    const [where, access] = part.split(':');
-    if (!['rw', 'r', 'w', 'off'].includes(access ?? '') || (where !== 'local' && where !== 'remote')) {
-      throw new OrchError('usage', `--cache=${spec}: '${part}' is not <local|remote>:<rw|r|w|off>`, { hint: 'e.g. --cache=local:rw,remote:r' });
-    }
-    if (where === 'local') cache.local = access as CacheAccess;
-    else if (cache.remote) cache.remote.access = access as CacheAccess;
-  }
-}
-
-/** `4`, `50%` (of the cores, at least 1); default: the number of cores. */
-export function parseConcurrency(value: string | number | undefined): number {
-  const cores = availableParallelism();
-  if (value === undefined) return cores;
-  const text = String(value).trim();
-  const match = /^(\d+)(%?)$/.exec(text);
-  if (!match || Number(match[1]) === 0) throw new OrchError('usage', `--concurrency ${text} is not a number of tasks or a percentage`, { hint: 'e.g. --concurrency 4 or --concurrency 50%' });
-  return match[2] ? Math.max(1, Math.floor((cores * Number(match[1])) / 100)) : Number(match[1]);
 }
 
 /** Each planned task's hash, and whether the cache has it (as far as can be known before running). */

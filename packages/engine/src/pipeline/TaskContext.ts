@@ -31,10 +31,10 @@ export interface TaskContext {
   executor?: string;
   /** Aborted on Ctrl-C or when the task's timeout passes; executors stop their work. */
   signal: AbortSignal;
-  /** Executors report output here: it is streamed to reporters and captured. */
+  /** Executors report output here: it goes to the task's log file as it arrives, and to reporters. */
   output(stream: 'stdout' | 'stderr', text: string): void;
-  /** Everything the task printed so far, in order. */
-  readonly log: readonly { stream: 'stdout' | 'stderr'; text: string }[];
+  /** What the task printed: a file in the state folder, with only its last lines in memory. */
+  readonly log: TaskOutputLog;
   /** Set by the execute stage. */
   result?: ExecutionResult;
   /** Ids of the tasks this one depends on in this run, and how each ended. */
@@ -67,6 +67,42 @@ export interface TaskContext {
    * state could not be written: the run is stopping.
    */
   checkpoint(): Promise<boolean>;
+}
+
+/** A piece of a task's output, as an executor reported it or as read back from its log. */
+export interface OutputChunk {
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/**
+ * A task log's files: `log` holds the bytes the task printed, both streams in the order they
+ * arrived, colours kept; `streams` is its index, a line `<byte offset> <stdout|stderr>` each time
+ * the stream changes. Both are in the run's log folder (`<stateDir>/logs/<session>/`).
+ */
+export interface TaskLogFiles {
+  log: string;
+  streams: string;
+}
+
+/**
+ * Everything a task printed, without holding it in memory (issue 11, part 13): the output is
+ * written to its log file as it arrives; the last lines are kept for the failure summary; a
+ * plugin that needs the whole output reads it back from the file.
+ */
+export interface TaskOutputLog {
+  /** The log's files; undefined while the task has printed nothing. */
+  readonly files: TaskLogFiles | undefined;
+  /** Bytes printed so far (UTF-8). */
+  readonly bytes: number;
+  /** False when the file could not be written (a full disk): it holds only the start. */
+  readonly complete: boolean;
+  /** The last non-blank lines, at most 12 and 16 K characters (a longer line keeps its end). */
+  tail(): string[];
+  /** Everything printed so far, in order, read back from the file in blocks. */
+  chunks(): AsyncIterable<OutputChunk>;
+  /** Each line printed so far (stdout and stderr as they interleaved), without its newline; a line over 1 M characters comes in pieces. */
+  lines(): AsyncIterable<string>;
 }
 
 export type TaskStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';

@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import type { CommandRegistry } from '../commands/CommandRegistry.js';
 import type { TaskGraph } from '../graph/TaskGraph.js';
 import { didYouMean } from '../diagnostics/closestMatches.js';
@@ -8,6 +9,7 @@ import type { PlannedTask, RunSummary, SessionInfo, TaskOutcome } from '../event
 import { OrchError } from '../OrchError.js';
 import type { FailureContext, FailureKind, GateContext, GateVerdict, RecoveryDecision, ResourceProfile, TaskContext, TaskStatus } from '../pipeline/TaskContext.js';
 import { Scheduler, type ContinueMode } from '../scheduler/Scheduler.js';
+import { TaskLog, taskLogFiles } from './TaskLog.js';
 
 export interface RunOptions {
   plan: readonly PlannedTask[];
@@ -29,6 +31,8 @@ export interface RunOptions {
   session?: SessionInfo;
   /** On resume: what earlier runs of the session did, by task id. */
   previous?: ReadonlyMap<string, PreviousRun>;
+  /** Absolute folder for the tasks' log files, one folder per run (`<stateDir>/logs/<session>`). */
+  logDir: string;
 }
 
 /**
@@ -44,7 +48,6 @@ const MAX_ATTEMPTS = 100;
 export const STAGE_TITLES = { preGates: 'Quality gates', postValidate: 'Post-execution validation', qaGates: 'Quality assurance gates' } as const;
 
 const DEFAULT_PROFILE: ResourceProfile = { timeout: Number.POSITIVE_INFINITY, weight: 1, retries: 0, budgetPoints: 1, maxTurns: 10 };
-const TAIL_LINES = 12;
 
 /** A failure at a pipeline stage, with what to tell the user. */
 class StageFailure extends Error {
@@ -79,42 +82,10 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
       return false;
     }
   };
-  const contexts = new Map<string, TaskContext & { log: { stream: 'stdout' | 'stderr'; text: string }[] }>();
+  const contexts = new Map<string, TaskContext & { log: TaskLog }>();
   const statuses = new Map<string, TaskStatus>();
 
-  for (const planned of options.plan) {
-    const command = options.registry.commands.get(planned.id)!;
-    const previous = options.previous?.get(planned.id);
-    const log: { stream: 'stdout' | 'stderr'; text: string }[] = [];
-    const dependencies = new Map<string, TaskStatus>();
-    const context: TaskContext & { log: typeof log } = {
-      id: planned.id,
-      command,
-      args: options.requested.has(planned.id) ? [...options.args] : [],
-      root: engine.config.root,
-      stateDir: engine.config.stateDir,
-      signal,
-      log,
-      dependencies,
-      only: options.only,
-      outsideDependencies: planned.outside,
-      data: new Map(),
-      budgetSpent: 0,
-      budget: engine.config.complexityBudget,
-      commands: options.registry.commands,
-      graph: options.graph,
-      agents: options.registry.agents,
-      attempt: 1,
-      ...(options.session ? { sessionId: options.session.id } : {}),
-      ...(previous?.kind === 'interrupted' && previous.fromStep > 0 ? { fromStep: previous.fromStep } : {}),
-      output(stream, text) {
-        log.push({ stream, text });
-        engine.emit({ type: 'task-output', id: planned.id, stream, text });
-      },
-      checkpoint: () => durable(context, 'execute'),
-    };
-    contexts.set(planned.id, context);
-  }
+  for (const planned of options.plan) contexts.set(planned.id, createTaskContext(engine, planned, options, signal, durable));
 
   // Stage 3 for all tasks up front: the scheduler needs every weight and resource.
   for (const context of contexts.values()) {
@@ -173,6 +144,8 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
       running.set(
         id,
         work.then(async (outcome) => {
+          // Closed before the next tasks open theirs; a later write (a saga's compensation) reopens it.
+          context.log.close({ stale: options.previous !== undefined && (previous === undefined || previous.kind === 'interrupted') });
           record(outcome);
           // A task's end is durable before anything that depends on it starts.
           await durable(context, 'persist');
@@ -186,16 +159,20 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
     }
   };
   try {
-    launch();
-    while (running.size > 0) {
-      await Promise.race(running.values());
+    try {
       launch();
+      while (running.size > 0) {
+        await Promise.race(running.values());
+        launch();
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
     }
+    if (fatal) throw fatal;
+    await hooks.settle.promise({ outcomes, tasks: contexts, finished, signal });
   } finally {
-    signal.removeEventListener('abort', onAbort);
+    for (const context of contexts.values()) context.log.close();
   }
-  if (fatal) throw fatal;
-  await hooks.settle.promise({ outcomes, tasks: contexts, finished, signal });
 
   const tasks = options.plan.map((p) => outcomes.get(p.id) ?? { id: p.id, status: 'skipped' as const, durationMs: 0 });
   const count = (status: TaskStatus) => tasks.filter((t) => t.status === status).length;
@@ -211,6 +188,41 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
   };
   engine.emit({ type: 'run-finished', summary });
   return summary;
+}
+
+/** A task's context: what every stage sees of it, with its output going to its log file. */
+function createTaskContext(engine: Engine, planned: PlannedTask, options: RunOptions, signal: AbortSignal, durable: (context: TaskContext, stage: PipelineStage) => Promise<boolean>): TaskContext & { log: TaskLog } {
+  const previous = options.previous?.get(planned.id);
+  const log = new TaskLog(taskLogFiles(options.logDir, planned.id), (error) => {
+    engine.emit({ type: 'warning', message: `${planned.id}: its output is no longer written to ${relative(engine.config.root, options.logDir)} (${error.message}); it will not be cached` });
+  });
+  const context: TaskContext & { log: TaskLog } = {
+    id: planned.id,
+    command: options.registry.commands.get(planned.id)!,
+    args: options.requested.has(planned.id) ? [...options.args] : [],
+    root: engine.config.root,
+    stateDir: engine.config.stateDir,
+    signal,
+    log,
+    dependencies: new Map<string, TaskStatus>(),
+    only: options.only,
+    outsideDependencies: planned.outside,
+    data: new Map(),
+    budgetSpent: 0,
+    budget: engine.config.complexityBudget,
+    commands: options.registry.commands,
+    graph: options.graph,
+    agents: options.registry.agents,
+    attempt: 1,
+    ...(options.session ? { sessionId: options.session.id } : {}),
+    ...(previous?.kind === 'interrupted' && previous.fromStep > 0 ? { fromStep: previous.fromStep } : {}),
+    output(stream, text) {
+      log.write(stream, text);
+      engine.emit({ type: 'task-output', id: planned.id, stream, text });
+    },
+    checkpoint: () => durable(context, 'execute'),
+  };
+  return context;
 }
 
 /**
@@ -390,7 +402,8 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
     if (code !== undefined && (status === 'succeeded' || code !== 0)) outcome.exitCode = code;
     if (stage !== undefined && status !== 'succeeded') outcome.stage = stage;
     if (error !== undefined) outcome.error = error;
-    if (status === 'failed') outcome.tail = tailLines(context.log);
+    if (status === 'failed') outcome.tail = context.log.tail();
+    if (context.log.files) outcome.log = relative(context.root, context.log.files.log);
     const cached = context.data.get('orch:cached') as TaskOutcome['cached'];
     if (cached && status === 'succeeded') outcome.cached = cached;
     const hash = context.data.get('orch:hash') as string | undefined;
@@ -414,11 +427,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
     const timer = setTimeout(() => done(true), ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-function tailLines(log: readonly { text: string }[]): string[] {
-  const lines = log.map((entry) => entry.text).join('').split('\n').filter((line) => line.trim() !== '');
-  return lines.slice(-TAIL_LINES);
 }
 
 /** Refuses a run that could never start a task: too heavy, or an unknown resource. */

@@ -40,7 +40,7 @@ describe('LocalCache', () => {
   it('refuses to restore an entry with a path outside the task folder, before writing anything', async () => {
     const dir = tempRepo({ 'pkg/dist/out.js': 'x' });
     const cache = new LocalCache(join(dir, 'cache'));
-    await cache.put({ hash: 'a'.repeat(64), taskId: 't', folder: join(dir, 'pkg'), outputs: ['dist/**'], log: [], exitCode: 0, durationMs: 1 });
+    await cache.put({ hash: 'a'.repeat(64), taskId: 't', folder: join(dir, 'pkg'), outputs: ['dist/**'], exitCode: 0, durationMs: 1 });
     const entryDir = cache.entryDir('a'.repeat(64));
     const meta = JSON.parse(readFileSync(join(entryDir, 'meta.json'), 'utf8'));
     meta.files[0].path = '../../escape.js';
@@ -53,7 +53,7 @@ describe('LocalCache', () => {
   it('evicts expired entries, then the least recently used, down to the bound', async () => {
     const dir = tempRepo({ 'pkg/dist/out.js': 'x'.repeat(1000) });
     const cache = new LocalCache(join(dir, 'cache'));
-    const put = (hash: string, ttlMs?: number) => cache.put({ hash, taskId: hash, folder: join(dir, 'pkg'), outputs: ['dist/**'], log: [], exitCode: 0, durationMs: 1, ...(ttlMs ? { ttlMs } : {}) });
+    const put = (hash: string, ttlMs?: number) => cache.put({ hash, taskId: hash, folder: join(dir, 'pkg'), outputs: ['dist/**'], exitCode: 0, durationMs: 1, ...(ttlMs ? { ttlMs } : {}) });
     const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((x) => x.repeat(64));
     await put(a!);
     await put(b!);

@@ -1,10 +1,16 @@
 import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import { definePlugin, isOrchError, type AgentResult, type Engine, type TaskContext } from '@orch/engine';
 import { terminateTree, track } from '../executors/processTree.js';
 import { agentAdapter, type AgentAdapter, type AgentInvocation } from './agentAdapters.js';
 import { renderPrompt } from './renderPrompt.js';
 
 const PLUGIN_NAME = 'orch:agent';
+/**
+ * The most of an agent's stdout kept to read its result from (characters). An answer is a JSON
+ * envelope far below this; past it the agent fails (`non-json`) instead of filling memory.
+ */
+export const AGENT_STDOUT_LIMIT = 32 * 1024 * 1024;
 
 /**
  * The `agent` executor for markdown commands without `run:`: renders the prompt, then deploys
@@ -79,7 +85,16 @@ function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter, role
     });
     track(child);
     let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    let overflow = false;
+    const decoder = new StringDecoder('utf8');
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (overflow) return;
+      stdout += decoder.write(chunk);
+      if (stdout.length > AGENT_STDOUT_LIMIT) {
+        overflow = true;
+        stdout = '';
+      }
+    });
     child.stderr.on('data', (chunk: Buffer) => task.output('stderr', `${label}${chunk.toString('utf8')}`));
     const onAbort = (): void => terminateTree(child, 3000);
     task.signal.addEventListener('abort', onAbort, { once: true });
@@ -92,7 +107,8 @@ function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter, role
     child.once('close', (code) => {
       task.signal.removeEventListener('abort', onAbort);
       if (task.signal.aborted) return finish({ ok: false, failure: 'stopped', message: 'stopped', exitCode: code ?? 1 });
-      finish(adapter.parse(stdout, code ?? 1));
+      if (overflow) return finish({ ok: false, failure: 'non-json', exitCode: code ?? 1, message: `the agent CLI printed more than ${AGENT_STDOUT_LIMIT / 1024 / 1024} M characters on stdout; no result is read from that much` });
+      finish(adapter.parse(stdout + decoder.end(), code ?? 1));
     });
   });
 }

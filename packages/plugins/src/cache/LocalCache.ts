@@ -1,7 +1,9 @@
 import { randomUUID, createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { TaskLogFiles } from '@orch/engine';
 import { glob } from 'tinyglobby';
 
 /** One file of an entry. */
@@ -13,8 +15,17 @@ export interface CachedFile {
   mode: number;
 }
 
+/**
+ * The entry layout `meta.json` describes. 2: the log is `output.log` + `output.streams` (a task
+ * log's files, as the engine writes them). 1 (no `format`): the log was `log.json`, read whole
+ * into memory; such an entry is a miss, removed so the task's new entry can take its place.
+ */
+export const CACHE_FORMAT = 2;
+
 /** What a cache entry records besides its files. */
 export interface CacheMeta {
+  /** The entry layout (`CACHE_FORMAT`); absent in entries of the first layout. */
+  format?: number;
   hash: string;
   taskId: string;
   exitCode: number;
@@ -27,13 +38,19 @@ export interface CacheMeta {
   outputs: string[];
   /** What the hash was made of, for `orch explain`. */
   inputs?: unknown;
+  /** The stored log's size in bytes; absent when the task printed nothing. */
+  log?: { bytes: number };
 }
 
 export interface CacheEntry {
   meta: CacheMeta;
-  log: { stream: 'stdout' | 'stderr'; text: string }[];
+  /** The stored log (replayed on a hit with the engine's `readTaskLog`), when the task printed anything. */
+  log?: TaskLogFiles;
   dir: string;
 }
+
+/** The task's log in an entry folder: the engine's log files under fixed names. */
+const ENTRY_LOG: TaskLogFiles = { log: 'output.log', streams: 'output.streams' };
 
 export type CacheProblem = { kind: 'corrupt'; hash: string; reason: string };
 
@@ -56,16 +73,23 @@ export class LocalCache {
   async get(hash: string, onProblem?: (problem: CacheProblem) => void): Promise<CacheEntry | undefined> {
     const dir = this.entryDir(hash);
     let meta: CacheMeta;
-    let log: CacheEntry['log'];
     try {
       meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as CacheMeta;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       return this.discard(hash, `meta.json unreadable: ${(error as Error).message}`, onProblem);
     }
+    if (meta.format !== CACHE_FORMAT) {
+      await this.remove(hash).catch(() => undefined);
+      return undefined;
+    }
     try {
       if (meta.hash !== hash || !Array.isArray(meta.files)) throw new Error('meta.json does not describe this entry');
-      log = JSON.parse(await readFile(join(dir, 'log.json'), 'utf8')) as CacheEntry['log'];
+      if (meta.log) {
+        const info = await lstat(join(dir, ENTRY_LOG.log));
+        if (!info.isFile() || info.size !== meta.log.bytes) throw new Error(`the stored log has ${info.size} bytes, expected ${meta.log.bytes}`);
+        if (!(await lstat(join(dir, ENTRY_LOG.streams))).isFile()) throw new Error('the stored log has no stream index');
+      }
       for (const file of meta.files) {
         if (!isSafePath(file.path)) throw new Error(`unsafe path in entry: ${file.path}`);
         const info = await lstat(join(dir, ENTRY_FILES, file.path));
@@ -76,15 +100,21 @@ export class LocalCache {
       return this.discard(hash, (error as Error).message, onProblem);
     }
     if (meta.expiresAt && Date.parse(meta.expiresAt) < Date.now()) return undefined;
-    return { meta, log, dir };
+    return { meta, dir, ...(meta.log ? { log: { log: join(dir, ENTRY_LOG.log), streams: join(dir, ENTRY_LOG.streams) } } : {}) };
+  }
+
+  /** What an entry folder holds, for packing it (remote upload). */
+  static parts(meta: CacheMeta): string[] {
+    return ['meta.json', ENTRY_FILES, ...(meta.log ? [ENTRY_LOG.log, ENTRY_LOG.streams] : [])];
   }
 
   /**
-   * Stores outputs (files matching `outputs` under `folder`) and the log. Returns how many files
-   * were stored and the output globs that matched nothing. When another process committed the
-   * same hash first, theirs is kept (same content).
+   * Stores outputs (files matching `outputs` under `folder`) and the log (the first `bytes` of the
+   * task's log file, streamed, with its stream index). Returns how many files were stored and
+   * the output globs that matched nothing. When another process committed the same hash first,
+   * theirs is kept (same content).
    */
-  async put(input: { hash: string; taskId: string; folder: string; outputs: string[]; log: CacheEntry['log']; exitCode: number; durationMs: number; ttlMs?: number; inputs?: unknown }): Promise<{ files: number; unmatched: string[] }> {
+  async put(input: { hash: string; taskId: string; folder: string; outputs: string[]; log?: { files: TaskLogFiles; bytes: number }; exitCode: number; durationMs: number; ttlMs?: number; inputs?: unknown }): Promise<{ files: number; unmatched: string[] }> {
     const staging = join(this.dir, 'tmp', randomUUID());
     const unmatched: string[] = [];
     const files: CachedFile[] = [];
@@ -104,8 +134,16 @@ export class LocalCache {
           files.push({ path, size: info.size, mode: info.mode & 0o777, sha256: await sha256File(target) });
         }
       }
-      await writeFile(join(staging, 'log.json'), JSON.stringify(input.log));
+      const log = input.log && input.log.bytes > 0 ? input.log : undefined;
+      if (log) {
+        await pipeline(createReadStream(log.files.log, { end: log.bytes - 1 }), createWriteStream(join(staging, ENTRY_LOG.log)));
+        const stored = (await stat(join(staging, ENTRY_LOG.log))).size;
+        if (stored !== log.bytes) throw new Error(`its log has ${stored} bytes, expected ${log.bytes}`);
+        // Switches past `bytes` (output after the task ended) are ignored on replay.
+        await copyFile(log.files.streams, join(staging, ENTRY_LOG.streams));
+      }
       const meta: CacheMeta = {
+        format: CACHE_FORMAT,
         hash: input.hash,
         taskId: input.taskId,
         exitCode: input.exitCode,
@@ -115,6 +153,7 @@ export class LocalCache {
         files,
         outputs: input.outputs,
         ...(input.inputs === undefined ? {} : { inputs: input.inputs }),
+        ...(log ? { log: { bytes: log.bytes } } : {}),
       };
       await writeFile(join(staging, 'meta.json'), JSON.stringify(meta));
       const final = this.entryDir(input.hash);
@@ -172,7 +211,7 @@ export class LocalCache {
         try {
           const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as CacheMeta;
           const info = await stat(join(dir, 'meta.json'));
-          const bytes = meta.files.reduce((sum, f) => sum + f.size, 0) + info.size;
+          const bytes = meta.files.reduce((sum, f) => sum + f.size, 0) + (meta.log?.bytes ?? 0) + info.size;
           out.push({ hash, bytes, usedAt: info.mtimeMs, ...(meta.expiresAt ? { expiresAt: Date.parse(meta.expiresAt) } : {}) });
         } catch {
           out.push({ hash, bytes: 0, usedAt: 0 });

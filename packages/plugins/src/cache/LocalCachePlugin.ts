@@ -1,7 +1,7 @@
 import { taskDirectory } from '../executors/taskEnvironment.js';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { definePlugin, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
+import { definePlugin, readTaskLog, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
 import { HashRecords } from './hashRecords.js';
 import { LocalCache, type CacheEntry } from './LocalCache.js';
 import { taskHasherFor } from './taskHasherFor.js';
@@ -60,11 +60,11 @@ export function localCachePlugin() {
         return restoreEntry(engine, task, cache, hash, 'local', entry);
       });
 
-      // Replays the logs of a restored entry, colours and all.
-      engine.hooks.execute.for('cache').tap(PLUGIN_NAME, (task) => {
+      // Replays the log of a restored entry, colours and all, streamed from the entry's file.
+      engine.hooks.execute.for('cache').tapPromise(PLUGIN_NAME, async (task) => {
         const entry = task.data.get(ENTRY) as CacheEntry | undefined;
         if (!entry) return undefined;
-        for (const line of entry.log) task.output(line.stream, line.text);
+        if (entry.log) for await (const chunk of readTaskLog(entry.log, entry.meta.log?.bytes)) task.output(chunk.stream, chunk.text);
         return { exitCode: entry.meta.exitCode, durationMs: 0, completedSteps: task.command.steps.filter((step) => step.run !== undefined).length };
       });
 
@@ -91,9 +91,14 @@ export function localCachePlugin() {
         pending.add(record);
         void record.finally(() => pending.delete(record));
         if (task.data.get('orch:cached') || !cacheable(task) || !settings.local.includes('w')) return;
+        if (!task.log.complete) {
+          engine.emit({ type: 'warning', message: `${task.id}: not cached: its log could not be written whole`, source: PLUGIN_NAME });
+          return;
+        }
         // Stored beside the next tasks, not in front of them; the run waits for it at the end,
-        // and the remote upload waits for it (`orch:cache-put`).
-        const log = [...task.log];
+        // and the remote upload waits for it (`orch:cache-put`). The log as it is now: output
+        // written later (a saga's compensation) is not the task's.
+        const log = task.log.files ? { files: task.log.files, bytes: task.log.bytes } : undefined;
         const { exitCode, durationMs } = task.result;
         const put = (async () => {
           try {
@@ -102,7 +107,7 @@ export function localCachePlugin() {
               taskId: task.id,
               folder: taskFolder(task),
               outputs: task.command.metadata.outputs ?? [],
-              log,
+              ...(log ? { log } : {}),
               exitCode,
               durationMs,
               ...(settings.ttlMs ? { ttlMs: settings.ttlMs } : {}),

@@ -77,7 +77,7 @@ export function remoteCachePlugin() {
           await (task.data.get('orch:cache-put') as Promise<void> | undefined);
           const entry = await local.get(hash);
           if (!entry) return;
-          const payload = await pack(entry.dir);
+          const payload = await pack(entry.dir, LocalCache.parts(entry.meta));
           await remote.put(hash, payload, entry.meta.durationMs);
         })().catch((error: Error) => warn(`${task.id}: not uploaded: ${error.message}`));
         uploads.add(upload);
@@ -92,10 +92,10 @@ export function remoteCachePlugin() {
 }
 
 /** A local entry folder as a gzipped tar. */
-async function pack(dir: string): Promise<Buffer> {
+async function pack(dir: string, parts: string[]): Promise<Buffer> {
   const tar = await import('tar');
   const chunks: Buffer[] = [];
-  const stream = tar.create({ gzip: true, cwd: dir, portable: true }, ['meta.json', 'log.json', 'files']);
+  const stream = tar.create({ gzip: true, cwd: dir, portable: true }, parts);
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
   return Buffer.concat(chunks);
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { MessageChannel } from 'node:worker_threads';
-import { definePlugin, type Engine } from '@orch/engine';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { definePlugin, type Engine, type TaskContext } from '@orch/engine';
 import type { NodeTaskInput, NodeTaskOutput } from './nodeTaskWorker.js';
 
 const PLUGIN_NAME = 'orch:node';
@@ -50,21 +50,20 @@ export function nodeExecutorPlugin(options: NodeExecutorOptions = {}) {
         const started = performance.now();
         const spec = task.command.metadata.module!;
         const pool = await workerPool(engine, { ...engine.config.workers, ...options });
-        const { port1, port2 } = new MessageChannel();
-        port1.on('message', (message: { stream: 'stdout' | 'stderr'; text: string }) => task.output(message.stream, message.text));
-        const input: NodeTaskInput = { modulePath: resolve(task.root, spec.path), exportName: spec.export, args: task.args, cwd: task.root, taskId: task.id, port: port2 };
+        const channel = outputChannel(task);
+        const input: NodeTaskInput = { modulePath: resolve(task.root, spec.path), exportName: spec.export, args: task.args, cwd: task.root, taskId: task.id, port: channel.port, inFlight: channel.inFlight };
+        let failure: string | undefined;
+        let exitCode = 1;
         try {
-          const output = (await pool.run(input, { transferList: [port2], signal: task.signal })) as NodeTaskOutput;
-          return { exitCode: output.exitCode, durationMs: performance.now() - started };
+          exitCode = ((await pool.run(input, { transferList: [channel.port], signal: task.signal })) as NodeTaskOutput).exitCode;
         } catch (error) {
-          const message = describeWorkerError(error);
-          task.output('stderr', `${message}\n`);
-          return { exitCode: 1, durationMs: performance.now() - started, message };
-        } finally {
-          // Let queued output messages arrive before the port closes.
-          await new Promise((done) => setImmediate(done));
-          port1.close();
+          failure = describeWorkerError(error);
         }
+        // Everything the task wrote reaches its log before the task ends (and before the error).
+        await channel.close();
+        if (failure === undefined) return { exitCode, durationMs: performance.now() - started };
+        task.output('stderr', `${failure}\n`);
+        return { exitCode: 1, durationMs: performance.now() - started, message: failure };
       });
 
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
@@ -74,6 +73,44 @@ export function nodeExecutorPlugin(options: NodeExecutorOptions = {}) {
       });
     },
   });
+}
+
+/** A worker stopped mid-write may never deliver what it counted: wait this long without progress at most. */
+const DRAIN_STALL_MS = 2000;
+
+/**
+ * The port a worker sends a task's output through, and the count of characters it posted that
+ * this thread has not yet written to the task's log (shared memory: the worker waits while it
+ * is high, and `close` waits until it is zero).
+ */
+function outputChannel(task: TaskContext): { port: MessagePort; inFlight: SharedArrayBuffer; close(): Promise<void> } {
+  const { port1, port2 } = new MessageChannel();
+  const inFlight = new SharedArrayBuffer(4);
+  const pending = new Int32Array(inFlight);
+  let progressed = (): void => undefined;
+  port1.on('message', (message: { stream: 'stdout' | 'stderr'; text: string }) => {
+    task.output(message.stream, message.text);
+    Atomics.sub(pending, 0, message.text.length);
+    Atomics.notify(pending, 0);
+    progressed();
+  });
+  return {
+    port: port2,
+    inFlight,
+    async close() {
+      while (Atomics.load(pending, 0) > 0) {
+        const moved = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), DRAIN_STALL_MS);
+          progressed = () => {
+            clearTimeout(timer);
+            resolve(true);
+          };
+        });
+        if (!moved) break;
+      }
+      port1.close();
+    },
+  };
 }
 
 function describeWorkerError(error: unknown): string {

@@ -1,6 +1,8 @@
 // Runs inside a Piscina worker thread: loads a task module and calls its exported function.
 // Console and process.stdout/stderr writes are sent to the main thread through `port`, so each
-// task's output is captured on its own even with several workers running.
+// task's output is captured on its own even with several workers running. A write waits while
+// the main thread has more than OUTPUT_IN_FLIGHT characters of it still to handle, so a task that
+// prints faster than orch can write its log never queues its output in memory.
 import { pathToFileURL } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
 
@@ -11,7 +13,14 @@ export interface NodeTaskInput {
   cwd: string;
   taskId: string;
   port: MessagePort;
+  /** One Int32: characters posted and not yet handled by the main thread. */
+  inFlight: SharedArrayBuffer;
 }
+
+/** Characters of output that may wait for the main thread before a write blocks. */
+export const OUTPUT_IN_FLIGHT = 4 * 1024 * 1024;
+/** A stalled main thread (50 ms each) is waited for this many times, then writes go on. */
+const MAX_STALLS = 600;
 
 export interface NodeTaskOutput {
   exitCode: number;
@@ -26,8 +35,15 @@ export interface NodeTaskContext {
 
 export default async function runNodeTask(input: NodeTaskInput): Promise<NodeTaskOutput> {
   const { port } = input;
+  const inFlight = new Int32Array(input.inFlight);
   const send = (stream: 'stdout' | 'stderr') => (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
-    port.postMessage({ stream, text: typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8') });
+    let stalls = 0;
+    for (let queued = Atomics.load(inFlight, 0); queued > OUTPUT_IN_FLIGHT && stalls < MAX_STALLS; queued = Atomics.load(inFlight, 0)) {
+      if (Atomics.wait(inFlight, 0, queued, 50) === 'timed-out') stalls++;
+    }
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+    Atomics.add(inFlight, 0, text.length);
+    port.postMessage({ stream, text });
     const done = typeof encoding === 'function' ? encoding : callback;
     if (typeof done === 'function') (done as () => void)();
     return true;

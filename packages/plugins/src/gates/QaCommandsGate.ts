@@ -1,4 +1,4 @@
-import { defineGate, type CommandDefinition, type TaskContext } from '@orch/engine';
+import { defineGate, OutputTail, type CommandDefinition, type TaskContext } from '@orch/engine';
 import * as v from 'valibot';
 
 /**
@@ -20,21 +20,21 @@ export function qaCommandsGate() {
       for (const name of options.commands) {
         const known = task.commands.get(name);
         const command: CommandDefinition = known ?? { ...task.command, id: name, kind: 'config', steps: [{ run: name }], dependencies: [] };
-        const log: { stream: 'stdout' | 'stderr'; text: string }[] = [];
+        // Its output goes to the task's log; its last lines explain a failure.
+        const tail = new OutputTail(3);
         const sub: TaskContext = {
           ...task,
           id: `${task.id} qa ${name}`,
           command,
           args: [],
-          log,
           output(stream, text) {
-            log.push({ stream, text });
+            tail.push(stream, text);
             task.output(stream, text);
           },
         };
         const result = await executor.promise(sub);
         if (!result || result.exitCode !== 0) {
-          const last = log.map((e) => e.text).join('').trim().split('\n').slice(-3).join(' | ');
+          const last = tail.snapshot().join(' | ');
           return { status: 'fail', message: `${name} failed (exit code ${result?.exitCode ?? '?'})${last ? `: ${last}` : ''}` };
         }
       }

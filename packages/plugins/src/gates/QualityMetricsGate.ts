@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { defineGate } from '@orch/engine';
+import { defineGate, type TaskOutputLog } from '@orch/engine';
 import * as v from 'valibot';
 
 const metric = v.strictObject({
@@ -8,7 +8,7 @@ const metric = v.strictObject({
   /** A JSON file the task writes, and the dotted path of the figure in it (`total.lines.pct`). */
   file: v.optional(v.string()),
   path: v.optional(v.string()),
-  /** Or a regular expression over the task's output whose first group is the figure. */
+  /** Or a regular expression matched against each line of the task's output; the first group of the first match is the figure. */
   pattern: v.optional(v.string()),
   min: v.optional(v.number()),
   max: v.optional(v.number()),
@@ -47,7 +47,7 @@ export function qualityMetricsGate() {
   });
 }
 
-async function readMetric(spec: Metric, root: string, log: readonly { text: string }[]): Promise<number | undefined> {
+async function readMetric(spec: Metric, root: string, log: TaskOutputLog): Promise<number | undefined> {
   if (spec.file) {
     try {
       let value: unknown = JSON.parse(await readFile(resolve(root, spec.file), 'utf8'));
@@ -58,8 +58,12 @@ async function readMetric(spec: Metric, root: string, log: readonly { text: stri
     }
   }
   if (spec.pattern) {
-    const match = new RegExp(spec.pattern, 'm').exec(log.map((entry) => entry.text).join(''));
-    return match?.[1] === undefined ? undefined : Number(match[1]);
+    // Line by line from the log file: the output is never whole in memory, and reading stops at the first match.
+    const pattern = new RegExp(spec.pattern);
+    for await (const line of log.lines()) {
+      const match = pattern.exec(line);
+      if (match) return match[1] === undefined ? undefined : Number(match[1]);
+    }
   }
   return undefined;
 }

@@ -72,6 +72,7 @@ export function renderSummary(summary: RunSummary, chalk: ChalkInstance, session
     const why = failure.error && !/^exited with code \d+/.test(failure.error) ? `: ${failure.error}` : '';
     lines.push('', `${chalk.red.bold(' Failed:')} ${failure.id} at ${failure.stage}${exit}${why}`);
     for (const line of failure.tail ?? []) lines.push(chalk.dim(`   │ ${line}`));
+    if (failure.log) lines.push(chalk.dim(`   whole output: ${failure.log}`));
   }
   if (session) {
     const unfinished = summary.interrupted || summary.failed > 0 || summary.cancelled > 0;
@@ -86,14 +87,26 @@ export function recoveryLine(record: Omit<RecoveryRecord, 'id'>, chalk: ChalkIns
   return `${icon} ${record.strategy} after ${record.stage} failed (attempt ${record.attempt}): ${record.message}`;
 }
 
-/** Splits streamed text into whole lines per task and stream, keeping partial lines until done. */
+/**
+ * Splits streamed text into whole lines per task and stream, keeping partial lines until done.
+ * A partial line is held up to `maxChars` (64 K characters by default): past that it is given as
+ * a line of its own, so a task printing without newlines cannot fill memory (issue 11, part 13).
+ */
 export class LineBuffer {
   private readonly partial = new Map<string, string>();
+
+  constructor(private readonly maxChars = 64 * 1024) {}
 
   push(key: string, text: string): string[] {
     const joined = (this.partial.get(key) ?? '') + text;
     const lines = joined.split('\n');
-    this.partial.set(key, lines.pop()!);
+    let rest = lines.pop()!;
+    while (rest.length > this.maxChars) {
+      lines.push(rest.slice(0, this.maxChars));
+      rest = rest.slice(this.maxChars);
+    }
+    if (rest === '') this.partial.delete(key);
+    else this.partial.set(key, rest);
     return lines;
   }
 

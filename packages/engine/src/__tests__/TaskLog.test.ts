@@ -1,0 +1,102 @@
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempRepo } from '../../../../test/helpers/tempRepo.js';
+import type { OutputChunk } from '../pipeline/TaskContext.js';
+import { OutputTail } from '../run/OutputTail.js';
+import { readTaskLog } from '../run/readTaskLog.js';
+import { TaskLog, taskLogFiles } from '../run/TaskLog.js';
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+/** Consecutive chunks of one stream joined: how output reads, whatever the chunking. */
+function merged(chunks: readonly OutputChunk[]): OutputChunk[] {
+  const out: OutputChunk[] = [];
+  for (const chunk of chunks) {
+    const last = out.at(-1);
+    if (last && last.stream === chunk.stream) last.text += chunk.text;
+    else out.push({ ...chunk });
+  }
+  return out;
+}
+
+describe('OutputTail', () => {
+  it('keeps the last non-blank lines, across chunks and per stream', () => {
+    const tail = new OutputTail(3, 1000);
+    tail.push('stdout', 'one\ntw');
+    tail.push('stderr', 'err-start ');
+    tail.push('stdout', 'o\n\n\nthree\n');
+    tail.push('stderr', 'err-end\nfour\n');
+    expect(tail.snapshot()).toEqual(['three', 'err-start err-end', 'four']);
+    tail.push('stdout', 'unfinished');
+    expect(tail.snapshot()).toEqual(['err-start err-end', 'four', 'unfinished']);
+  });
+
+  it('takes only the lines it needs from a chunk of many', () => {
+    const tail = new OutputTail(2, 1000);
+    tail.push('stdout', `${Array.from({ length: 10_000 }, (_, i) => `line ${i}`).join('\n')}\n\n`);
+    expect(tail.snapshot()).toEqual(['line 9998', 'line 9999']);
+  });
+
+  it('stays within its character bound when one line never ends', () => {
+    const tail = new OutputTail(12, 100);
+    for (let i = 0; i < 1000; i++) tail.push('stdout', 'x'.repeat(1000));
+    tail.push('stdout', 'END');
+    const [line] = tail.snapshot();
+    expect(line).toHaveLength(100);
+    expect(line!.startsWith('…')).toBe(true);
+    expect(line!.endsWith('xEND')).toBe(true);
+    tail.push('stdout', `\n${'y'.repeat(500)}\nshort\n`);
+    expect(tail.snapshot().join('').length).toBeLessThanOrEqual(100);
+    expect(tail.snapshot().at(-1)).toBe('short');
+  });
+});
+
+describe('TaskLog', () => {
+  it('writes output as it arrives and reads it back chunk by chunk, byte for byte, with its streams', async () => {
+    const dir = tempRepo({}, { git: false });
+    const log = new TaskLog(taskLogFiles(join(dir, 'logs', 'run-1'), 'web#build'), () => undefined);
+    expect(log.files).toBeUndefined();
+    const written: OutputChunk[] = [
+      { stream: 'stdout', text: '\u001b[32mgreen\u001b[39m ünïcödé 😀\n' },
+      { stream: 'stdout', text: 'more ' },
+      { stream: 'stderr', text: 'warning\n' },
+      { stream: 'stdout', text: 'x'.repeat(200_000) },
+      { stream: 'stderr', text: 'end' },
+    ];
+    for (const chunk of written) log.write(chunk.stream, chunk.text);
+    expect(log.files!.log).toBe(join(dir, 'logs', 'run-1', 'web%23build.log'));
+    const whole = written.map((c) => c.text).join('');
+    expect(readFileSync(log.files!.log, 'utf8')).toBe(whole);
+    expect(log.bytes).toBe(Buffer.byteLength(whole));
+    expect(readFileSync(log.files!.streams, 'utf8')).toBe(`0 stdout\n${Buffer.byteLength(written[0]!.text + written[1]!.text)} stderr\n${Buffer.byteLength(written.slice(0, 3).map((c) => c.text).join(''))} stdout\n${log.bytes - 3} stderr\n`);
+    expect(merged(await collect(log.chunks()))).toEqual(merged(written));
+    expect((await collect(log.lines())).at(-1)).toBe(`${'x'.repeat(200_000)}end`);
+    log.close();
+    // Written after it was closed (a compensation): appended, and left out of a read up to the old length.
+    const before = log.bytes;
+    log.write('stdout', 'later\n');
+    log.close();
+    expect(readFileSync(log.files!.log, 'utf8')).toBe(`${whole}later\n`);
+    expect(merged(await collect(readTaskLog(log.files!, before)))).toEqual(merged(written));
+  });
+
+  it('reports a write that fails once (a full disk), keeps the tail, and is marked incomplete', () => {
+    const dir = tempRepo({}, { git: false });
+    const files = taskLogFiles(join(dir, 'run'), 't');
+    mkdirSync(join(dir, 'run'));
+    symlinkSync('/dev/full', files.log);
+    const errors: string[] = [];
+    const log = new TaskLog(files, (error) => errors.push(error.message));
+    log.write('stdout', 'a\n');
+    log.write('stderr', 'b\n');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/ENOSPC/);
+    expect(log.complete).toBe(false);
+    expect(log.tail()).toEqual(['a', 'b']);
+  });
+});

@@ -1,0 +1,60 @@
+import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import type { OutputChunk, TaskLogFiles } from '../pipeline/TaskContext.js';
+import type { OutputStream } from './OutputTail.js';
+import { readLines } from './readLines.js';
+
+/** One line of a stream index: from this byte of the log on, output is of this stream. */
+interface StreamSwitch {
+  offset: number;
+  stream: OutputStream;
+}
+
+/**
+ * Reads a task log back as the chunks it was written as (stream by stream, in order, text
+ * byte-for-byte), in 64 KB blocks: never whole in memory. `bytes` stops at that length (what the
+ * log held when it was stored). The index only tags bytes with their stream, so a damaged one
+ * never loses output: lines it cannot read are skipped, and bytes before its first line are
+ * stdout.
+ */
+export async function* readTaskLog(files: TaskLogFiles, bytes?: number): AsyncGenerator<OutputChunk> {
+  if (bytes === 0) return;
+  const switches = streamSwitches(files.streams, bytes);
+  let stream: OutputStream = 'stdout';
+  let upcoming = (await switches.next()).value;
+  let position = 0;
+  const decoder = new StringDecoder('utf8');
+  for await (const block of createReadStream(files.log, { highWaterMark: 64 * 1024, ...(bytes === undefined ? {} : { end: bytes - 1 }) }) as AsyncIterable<Buffer>) {
+    let offset = 0;
+    while (offset < block.length) {
+      const until = upcoming ? Math.min(block.length, offset + Math.max(0, upcoming.offset - position)) : block.length;
+      const text = decoder.write(block.subarray(offset, until));
+      if (text !== '') yield { stream, text };
+      position += until - offset;
+      offset = until;
+      while (upcoming && upcoming.offset <= position) {
+        // A switch falls between two writes, so on a character boundary: nothing is held back.
+        const rest = decoder.end();
+        if (rest !== '') yield { stream, text: rest };
+        stream = upcoming.stream;
+        upcoming = (await switches.next()).value;
+      }
+    }
+  }
+  const rest = decoder.end();
+  if (rest !== '') yield { stream, text: rest };
+}
+
+async function* streamSwitches(path: string, bytes?: number): AsyncGenerator<StreamSwitch, undefined> {
+  let last = -1;
+  for await (const line of readLines(path, { maxChars: 64 })) {
+    const match = /^(\d+) (stdout|stderr)$/.exec(line);
+    if (!match) continue;
+    const offset = Number(match[1]);
+    if (offset < last) continue;
+    if (bytes !== undefined && offset >= bytes) return undefined;
+    last = offset;
+    yield { offset, stream: match[2] as OutputStream };
+  }
+  return undefined;
+}
