@@ -29,21 +29,21 @@ describe('orch validate', () => {
         'error .claude/commands/cycle/a.md:2 graph/cycle',
         'error .claude/commands/latin1.md:2 file/not-utf8',
         'error .claude/commands/list.md:2 front-matter/not-a-mapping',
-        'error .claude/commands/types.md:2 front-matter/invalid',
         'error .claude/commands/typo.md:2 front-matter/invalid',
         'error .claude/commands/unknown-dep.md:2 graph/unknown-dependency',
         'error .claude/commands/yaml.md:4 front-matter/yaml',
         'error more/ok.md:1 command/duplicate-id',
         'warning .claude/commands/cycle/loop:undefined commands/symlink-loop',
         'warning .claude/commands/empty.md:1 front-matter/empty-file',
+        'warning .claude/commands/types.md:2 front-matter/invalid',
       ].sort(),
     );
-    expect(run.stdout).toMatch(/^✖ \d+ commands, 0 agents, 0 projects: 8 errors, 2 warnings\n$/);
+    expect(run.stdout).toMatch(/^✖ \d+ commands, 0 agents, 0 projects: 7 errors, 3 warnings\n$/);
     expect(run.stderr).toContain("dependency cycle: cycle/a -> cycle/b -> cycle/a");
     expect(run.stderr).toContain("- .claude/commands/cycle/b.md:4:5: cycle/b -> cycle/a (as 'cycle/a')");
     expect(run.stderr).toContain("hint: did you mean 'dependencies'?");
     expect(run.stderr).toContain("hint: did you mean 'ok'?");
-    expect(run.stderr).toMatch(/types\.md:2:13: error: complexity: expected one of 'simple', 'medium', 'complex', found "hard"/);
+    expect(run.stderr).toMatch(/types\.md:2:13: warning: complexity: expected one of 'simple', 'medium', 'complex', found "hard"; ignored/);
     expect(run.stderr).toContain('  2 | complexity: hard\n    |             ~~~~');
   });
 

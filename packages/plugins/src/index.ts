@@ -49,7 +49,7 @@ export { RemoteCache, RemoteCacheError } from './cache/RemoteCache.js';
 export type { RemoteCacheOptions } from './cache/RemoteCache.js';
 export { LocalCache, isSafePath } from './cache/LocalCache.js';
 export type { CacheEntry, CacheMeta, CachedFile } from './cache/LocalCache.js';
-export { TaskHasher } from './cache/TaskHasher.js';
+export { TaskHasher, includedFiles } from './cache/TaskHasher.js';
 export type { HashInputs, TaskHash, TaskHasherOptions } from './cache/TaskHasher.js';
 export { RepositoryFiles } from './cache/repositoryFiles.js';
 export { gitBlobHash } from './cache/gitBlobHash.js';

@@ -1,9 +1,11 @@
 import { relative, resolve } from 'node:path';
-import { didYouMean, ExitCode, OrchError, planRun } from '@orch/engine';
+import { blocksRun, didYouMean, ExitCode, OrchError, planRun } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
+import { printProblems } from '../render/printDiagnostics.js';
 import { runnableGraph } from '../runnableGraph.js';
+import { runScope } from '../runScope.js';
 import { runSession } from '../runSession.js';
 import { renderGraph } from './graph.js';
 import { applyCacheFlags, engineOutput, parseConcurrency, parseContinue, runCommand } from './run.js';
@@ -48,7 +50,10 @@ export const affectedCommand: CliCommand = {
 
     const workspace = await openWorkspace(io.cwd, listing ? undefined : engineOutput(io, values));
     const { config, registry } = workspace;
-    const graph = runnableGraph(workspace, io);
+    const { graph } = workspace.graph();
+    // Only config errors stop it here; a run of the affected tasks is checked like `orch run`.
+    const nothing = await runScope(workspace, new Set());
+    if (listing && printProblems(workspace.diagnostics, (d) => blocksRun(d, nothing), io) > 0) return ExitCode.usage;
 
     const { changedFiles, computeAffected, projectFilter } = await import('@orch/plugins');
     const files = ((values.files as string[] | undefined) ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
@@ -142,6 +147,7 @@ export const affectedCommand: CliCommand = {
     const continueMode = parseContinue(values.continue);
     const concurrency = parseConcurrency((values.concurrency as string | undefined) ?? config.concurrency);
     applyCacheFlags(config.cache, values);
+    await runnableGraph(workspace, [...tasks.keys()], { only: false }, io);
     const plan = planRun(graph, tasks, { only: false });
     if (values['dry-run']) {
       const why = (id: string) => {

@@ -1,9 +1,10 @@
 import { relative } from 'node:path';
-import { ExitCode } from '@orch/engine';
+import { blocksRun, ExitCode } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
-import { printDiagnostics } from '../render/printDiagnostics.js';
+import { printProblems } from '../render/printDiagnostics.js';
+import { runScope } from '../runScope.js';
 
 export const listCommand: CliCommand = {
   name: 'list',
@@ -14,7 +15,9 @@ export const listCommand: CliCommand = {
   async run(argv, io) {
     const { values } = parseCommandLine(argv, this.options, false);
     const workspace = await openWorkspace(io.cwd);
-    const { errors } = printDiagnostics(workspace.diagnostics.filter((d) => d.severity === 'error'), io);
+    // Only config errors stop a listing (it would list the defaults' commands instead of the config's).
+    const nothing = await runScope(workspace, new Set());
+    const stopping = printProblems(workspace.diagnostics, (d) => blocksRun(d, nothing), io);
     const commands = workspace.registry.sortedCommands().filter((c) => values.kind === undefined || c.kind === values.kind);
     if (values.json) {
       const rows = commands.map((c) => ({
@@ -36,6 +39,6 @@ export const listCommand: CliCommand = {
       }
       if (commands.length === 0) io.stderr('no commands found (looked in .claude/commands, workspace packages and the config)\n');
     }
-    return errors > 0 ? ExitCode.usage : ExitCode.ok;
+    return stopping > 0 ? ExitCode.usage : ExitCode.ok;
   },
 };

@@ -49,9 +49,9 @@ export const resumeCommand: CliCommand = {
     }
 
     const { request } = state.info;
-    const graph = runnableGraph(workspace, io);
     const roots = new Map<string, string>();
     for (const name of request.names) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);
+    const graph = await runnableGraph(workspace, [...roots.keys()], { only: request.only }, io);
     const plan = planRun(graph, roots, { only: request.only });
 
     const skips = (values.skip as string[] | undefined) ?? [];

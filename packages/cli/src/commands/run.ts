@@ -51,11 +51,11 @@ export const runCommand: CliCommand = {
     const workspace = await openWorkspace(io.cwd, output);
     const concurrency = parseConcurrency((values.concurrency as string | undefined) ?? workspace.config.concurrency);
     applyCacheFlags(workspace.config.cache, values);
-    const graph = runnableGraph(workspace, io);
 
     const roots = new Map<string, string>();
     for (const name of positionals) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);
     const filtered = await filterRoots(workspace, roots, values);
+    const graph = await runnableGraph(workspace, [...roots.keys()], { only: values.only === true }, io);
     const plan = planRun(graph, roots, { only: values.only === true });
 
     if (values['dry-run']) {

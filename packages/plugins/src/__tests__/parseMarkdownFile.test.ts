@@ -30,7 +30,7 @@ describe('parseMarkdownFile', () => {
 
   it('reports a duplicate key where it repeats', () => {
     const [diagnostic] = parse('---\ndescription: a\ndescription: b\n---\n').diagnostics;
-    expect(diagnostic).toMatchObject({ code: 'front-matter/yaml', location: { line: 3, column: 1 }, hint: expect.stringContaining('each key may appear once') });
+    expect(diagnostic).toMatchObject({ code: 'front-matter/duplicate-key', location: { line: 3, column: 1 }, hint: expect.stringContaining('each key may appear once') });
   });
 
   it('reads Claude Code style unquoted values with a warning that says how to be exact', () => {
@@ -107,10 +107,15 @@ describe('normaliseFrontMatter', () => {
     expect(result.steps.map(({ location: _location, ...step }) => step)).toEqual([{ run: 'npm run lint' }, { name: 'build', run: 'npm run build', compensate: 'git clean -fd dist' }]);
   });
 
-  it('reports wrong types at the value, with what is expected', () => {
-    const result = normalise('---\ncomplexity: hard\ndependencies: 5\ntimeout: soon\n---\n');
-    const messages = result.diagnostics.map((d) => `${d.location?.line}: ${d.message}`).sort();
-    expect(messages).toEqual(["2: complexity: expected one of 'simple', 'medium', 'complex', found \"hard\"", '3: dependencies: expected a string or a list, found 5']);
+  it('reports each wrong value at the value, with what is expected, and keeps the valid keys beside it', () => {
+    const result = normalise('---\ncomplexity: hard\ndependencies: 5\ntimeout: soon\ndescription: kept\nagents: reviewer\n---\n');
+    const messages = result.diagnostics.map((d) => `${d.severity} ${d.location?.line}: ${d.message}`).sort();
+    expect(messages).toEqual([
+      "error 3: dependencies: expected a string or a list, found 5",
+      "error 4: timeout: expected a duration such as 30s, 5m or 1h30m, found 'soon'",
+      "warning 2: complexity: expected one of 'simple', 'medium', 'complex', found \"hard\"; ignored: the command runs without a complexity profile",
+    ]);
+    expect(result.metadata).toMatchObject({ description: 'kept', agents: ['reviewer'] });
   });
 
   it('reports a timeout that is not a duration', () => {

@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { definePlugin, type CommandDefinition, type CommandRegistry } from '@orch/engine';
-import { decodeText } from './decodeText.js';
+import { readMarkdownText } from './decodeText.js';
 import { normaliseFrontMatter } from './normaliseFrontMatter.js';
-import { parseMarkdownFile } from './parseMarkdownFile.js';
+import { parseMarkdownFile, type ParsedMarkdown } from './parseMarkdownFile.js';
 import { walkMarkdownTree } from './walkMarkdownTree.js';
 
 const PLUGIN_NAME = 'orch:markdown-commands';
@@ -34,7 +33,7 @@ export function markdownCommandsPlugin() {
         );
         for (const { commands, diagnostics } of found) {
           registry.diagnostics.push(...diagnostics);
-          for (const command of commands) if (command) registry.addCommand(command);
+          for (const command of commands) registry.addCommand(command);
         }
       });
 
@@ -48,16 +47,18 @@ export function markdownCommandsPlugin() {
   });
 }
 
-async function readCommand(path: string, id: string, registry: CommandRegistry): Promise<CommandDefinition | undefined> {
-  const bytes = await readFile(path);
-  const decoded = decodeText(path, bytes);
-  if ('diagnostic' in decoded) {
-    registry.report(decoded.diagnostic);
-    return undefined;
+/**
+ * A command for every file, even one that cannot be read: its problems are diagnostics of its
+ * own file, so `orch run` refuses that command (saying why) and runs the others (issue 12).
+ */
+async function readCommand(path: string, id: string, registry: CommandRegistry): Promise<CommandDefinition> {
+  const read = await readMarkdownText(path);
+  let parsed: ParsedMarkdown | undefined;
+  if ('diagnostic' in read) registry.report(read.diagnostic);
+  else {
+    parsed = parseMarkdownFile(path, read.text);
+    registry.diagnostics.push(...parsed.diagnostics);
   }
-  const parsed = parseMarkdownFile(path, decoded.text);
-  registry.diagnostics.push(...parsed.diagnostics);
-  if (parsed.diagnostics.some((d) => d.severity === 'error')) return undefined;
   return {
     id,
     kind: 'markdown',
@@ -66,8 +67,8 @@ async function readCommand(path: string, id: string, registry: CommandRegistry):
     dependencies: [],
     metadata: { agents: [], extra: {} },
     steps: [],
-    body: parsed.body,
-    bodyLine: parsed.bodyLine,
-    frontMatter: parsed.frontMatter,
+    body: parsed?.body ?? '',
+    bodyLine: parsed?.bodyLine ?? 1,
+    ...(parsed ? { frontMatter: parsed.frontMatter } : {}),
   };
 }
