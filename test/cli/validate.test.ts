@@ -58,7 +58,7 @@ describe('orch validate', () => {
   });
 
   it.each([
-    ['a config that throws', { 'orchestrator.config.mjs': 'throw new Error("missing secret");\n' }, /could not load .*orchestrator\.config\.mjs:1:\d+: missing secret/],
+    ['a config that throws', { 'orchestrator.config.mjs': 'throw new Error("missing secret");\n' }, /^orchestrator\.config\.mjs:1:7: error: missing secret \[config\/load-failed\]$/m],
     ['a config that exports nothing', { 'orchestrator.config.ts': 'const x = 1;\n' }, /orchestrator\.config\.ts exports no configuration/],
     ['an unknown plugin package', { 'orchestrator.config.ts': "export default { plugins: ['orch-gate-nope'] };\n" }, /plugin package 'orch-gate-nope' .* is not installed/],
   ])('fails with exit 2 and a clear message for %s', (_name, files, message) => {

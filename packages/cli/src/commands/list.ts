@@ -8,17 +8,18 @@ import { runScope } from '../runScope.js';
 
 export const listCommand: CliCommand = {
   name: 'list',
-  usage: 'orch list [--json] [--kind markdown|script|config|workflow]',
-  description: 'Lists every command orch knows: markdown commands, package scripts (pkg#script), and config commands and workflows.',
-  options: { json: { type: 'boolean' }, kind: { type: 'string' } },
-  examples: ['orch list', 'orch list --kind markdown', 'orch list --json | jq ".[].id"'],
+  usage: 'orch list [--json] [--kind markdown|script|config|workflow] [--all]',
+  description:
+    'Lists every command orch knows: markdown commands, package scripts (pkg#script), and config commands and workflows. Commands with `user-invocable: false` (hidden from the / menu by Claude Code) are listed with --all.',
+  options: { json: { type: 'boolean' }, kind: { type: 'string' }, all: { type: 'boolean' } },
+  examples: ['orch list', 'orch list --kind markdown', 'orch list --all          # with user-invocable: false commands', 'orch list --json | jq ".[].id"'],
   async run(argv, io) {
     const { values } = parseCommandLine(argv, this.options, false);
     const workspace = await openWorkspace(io.cwd);
     // Only config errors stop a listing (it would list the defaults' commands instead of the config's).
     const nothing = await runScope(workspace, new Set());
     const stopping = printProblems(workspace.diagnostics, (d) => blocksRun(d, nothing), io);
-    const commands = workspace.registry.sortedCommands().filter((c) => values.kind === undefined || c.kind === values.kind);
+    const commands = workspace.registry.sortedCommands().filter((c) => (values.kind === undefined || c.kind === values.kind) && (values.all === true || c.metadata.userInvocable !== false));
     if (values.json) {
       const rows = commands.map((c) => ({
         id: c.id,
@@ -26,6 +27,7 @@ export const listCommand: CliCommand = {
         file: relative(workspace.config.root, c.location.file),
         description: c.metadata.description ?? null,
         dependencies: c.dependencies.map((d) => d.spec),
+        ...(c.metadata.userInvocable === false ? { userInvocable: false } : {}),
         ...(c.project ? { project: c.project, target: c.target } : {}),
       }));
       io.stdout(`${JSON.stringify(rows, null, 2)}\n`);

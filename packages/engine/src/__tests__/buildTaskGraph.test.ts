@@ -37,6 +37,15 @@ describe('buildTaskGraph', () => {
     ]);
   });
 
+  it('orders a chain of 20,000 dependencies without running out of stack', () => {
+    const chain = Array.from({ length: 20_000 }, (_, i) => command(`c${i}`, i === 0 ? [] : [`c${i - 1}`]));
+    const { graph, diagnostics } = buildTaskGraph(registry(chain));
+    expect(diagnostics).toEqual([]);
+    expect(graph.order[0]).toBe('c0');
+    expect(graph.order.at(-1)).toBe('c19999');
+    expect(dependencyClosure(graph, ['c19999']).size).toBe(20_000);
+  });
+
   it('keeps the order of everything a cycle does not reach, and owns each problem by its command', () => {
     const { graph, diagnostics } = buildTaskGraph(
       registry([command('a', ['b']), command('b', ['a']), command('needs-a', ['a']), command('base'), command('top', ['base']), command('lost', ['nope'])]),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempRepo } from '../../../../test/helpers/tempRepo.js';
 import { loadConfig } from '../config/loadConfig.js';
-import { isOrchError } from '../OrchError.js';
+import { isOrchError, type OrchError } from '../OrchError.js';
 import { resolvePlugins } from '../plugin/resolvePlugins.js';
 
 async function loadError(cwd: string): Promise<Error & { code?: string; hint?: string }> {
@@ -84,7 +84,8 @@ describe('loadConfig', () => {
     const dir = tempRepo({ 'orchestrator.config.mjs': 'const x = 1;\nthrow new Error("no database url");\nexport default {};\n' });
     const error = await loadError(dir);
     expect(isOrchError(error, 'config-load-failed')).toBe(true);
-    expect(error.message).toMatch(/could not load .*orchestrator\.config\.mjs:2:\d+: no database url/);
+    expect(error.message).toMatch(/could not load .*orchestrator\.config\.mjs: no database url/);
+    expect((error as unknown as OrchError).diagnostics[0]).toMatchObject({ code: 'config/load-failed', location: { line: 2, column: 7 }, sourceLine: 'throw new Error("no database url");', owner: { kind: 'config' } });
   });
 
   it('fails clearly when a TypeScript config throws', async () => {
@@ -92,6 +93,8 @@ describe('loadConfig', () => {
     const error = await loadError(dir);
     expect(error.message).toContain('orchestrator.config.ts');
     expect(error.message).toContain('bad env');
+    // The config's own line and column, through jiti's source maps, not the transpiled code's.
+    expect((error as unknown as OrchError).diagnostics[0]!.location).toMatchObject({ line: 2, column: 14 });
   });
 
   it.each([
@@ -101,7 +104,7 @@ describe('loadConfig', () => {
   ])('fails clearly when %s exports nothing', async (file, text) => {
     const error = await loadError(tempRepo({ [file]: text }));
     expect(error.message).toContain(`${file} exports no configuration`);
-    expect(error.hint).toContain('export default');
+    expect((error as unknown as OrchError).diagnostics[0]!.hint).toContain('export default');
   });
 
   it('fails with the file and position when a config is not valid syntax', async () => {

@@ -1,9 +1,9 @@
-import toposort from 'toposort';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { CommandDefinition, DependencyRef } from '../commands/CommandDefinition.js';
 import type { CommandRegistry } from '../commands/CommandRegistry.js';
 import { describeUnresolved, resolveCommand, type ResolveOptions } from '../commands/resolveCommand.js';
 import { findCycles } from './findCycles.js';
+import { topologicalOrder } from './topologicalOrder.js';
 import type { TaskEdge, TaskGraph, TaskNode } from './TaskGraph.js';
 
 export interface BuildTaskGraphResult {
@@ -40,9 +40,8 @@ export function buildTaskGraph(registry: Pick<CommandRegistry, 'commands' | 'pro
   // A cycle stops only the tasks in it and those that need them; the rest keep their order.
   const stuck = dependentsOf(cycles.flat(), nodes);
   const orderable = ids.filter((id) => !stuck.has(id));
-  const edges: [string, string][] = [];
-  for (const id of orderable) for (const edge of nodes.get(id)!.dependencies) edges.push([edge.to, id]);
-  return { graph: { nodes, order: toposort.array(orderable, edges) }, diagnostics };
+  const order = topologicalOrder(orderable, (id) => nodes.get(id)!.dependencies.map((edge) => edge.to));
+  return { graph: { nodes, order }, diagnostics };
 }
 
 /** `seeds` and every task that depends on one of them, directly or not. */
