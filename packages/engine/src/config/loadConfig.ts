@@ -108,18 +108,30 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const problem = notAConfiguration(raw);
   if (problem) throw configLoadError(filepath, exportLocation(filepath), `${basename(filepath)} ${problem}`, "export one: `export default defineConfig({ ... })` (import defineConfig from '@orch/cli'), or write `key: value` settings");
 
-  const deep = deepestPath(raw, YAML_LIMITS.maxDepth);
   const locate = configLocator(filepath);
-  if (deep) {
-    const { location } = locate(deep);
-    throw configLoadError(filepath, location, `the configuration is nested more than ${YAML_LIMITS.maxDepth} levels deep (at ${deep.join('.')})`, 'flatten it: no setting of orch is nested this deep');
-  }
-  const result = v.safeParse(configSchema, raw);
+  const result = validate(filepath, raw, locate);
   if (!result.success) {
     const diagnostics = schemaDiagnostics(result.issues, { code: 'config/invalid', locate, knownKeys: knownConfigKeys }).map((d): Diagnostic => ({ ...d, owner: { kind: 'config' } }));
     return { config: { ...resolveConfig({}, root), configFile: filepath }, diagnostics };
   }
   return { config: { ...resolveConfig(result.output as OrchConfig, root), configFile: filepath }, diagnostics: [] };
+}
+
+/**
+ * Validates the exported value, after checking it is not nested past the limit (valibot
+ * recurses): a value built in code may be deeper than any file. Reading it may run the
+ * config's code (a getter, a proxy); what that throws is a located error.
+ */
+function validate(filepath: string, raw: unknown, locate: PathLocator) {
+  let deep: (string | number)[] | undefined;
+  try {
+    deep = deepestPath(raw, YAML_LIMITS.maxDepth);
+    if (!deep) return v.safeParse(configSchema, raw);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw configLoadError(filepath, exportLocation(filepath), `reading the exported configuration threw: ${message}`, 'export plain data (no getters that throw)', error);
+  }
+  throw configLoadError(filepath, locate(deep).location, `the configuration is nested more than ${YAML_LIMITS.maxDepth} levels deep (at ${deep.join('.')})`, 'flatten it: no setting of orch is nested this deep');
 }
 
 /** Why an export is not a configuration object, or undefined when it is one. */

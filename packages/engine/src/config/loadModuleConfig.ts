@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SourceLocation } from '../diagnostics/Diagnostic.js';
@@ -9,27 +10,36 @@ import { configLoadError } from './configLoadError.js';
 /** How long a config's promise (or the promise its function returns) may take. `ORCH_CONFIG_TIMEOUT` changes it. */
 export const DEFAULT_CONFIG_TIMEOUT_MS = 10_000;
 
-const TYPESCRIPT = new Set(['.ts', '.mts', '.cts']);
+/**
+ * Loaded with Node's own `import`: ES modules, whose stack frames need no mapping. Everything
+ * else goes through jiti: TypeScript, and CommonJS (`.js`, `.cjs`), where Node prints a process
+ * warning of its own for a file with module syntax.
+ */
+const NATIVE = new Set(['.mjs']);
 
 /**
  * Imports a JavaScript or TypeScript config and returns its default export as it is (a value,
  * a function, a promise). TypeScript goes through jiti, which strips types without the
- * TypeScript compiler; its source maps are on while the config loads, so an error points at
- * the config's own line and column. Anything the config throws is a located error, and an
+ * TypeScript compiler; source maps are on while the config loads, so an error points at the
+ * config's own line and column. Anything the config throws is a located error, and an
  * import that never finishes (a top-level `await` that never settles) an error after the time
  * limit of `settleConfigExport`.
  */
 export async function importConfigModule(file: string): Promise<unknown> {
   return withinConfigLimits(file, async () => {
+    const native = NATIVE.has(extname(file));
     let module: Record<string, unknown> | undefined;
     try {
-      module = (TYPESCRIPT.has(extname(file)) ? await importTypeScript(file) : await import(pathToFileURL(file).href)) as Record<string, unknown> | undefined;
+      module = (native ? await import(pathToFileURL(file).href) : await importWithJiti(file)) as Record<string, unknown> | undefined;
     } catch (error) {
       // Node's syntax errors in ES modules carry no position; jiti's parser says where.
-      if (error instanceof SyntaxError && !TYPESCRIPT.has(extname(file))) await importTypeScript(file);
+      if (error instanceof SyntaxError && native) await importWithJiti(file);
       throw error;
     }
-    return module && typeof module === 'object' && 'default' in module ? module.default : undefined;
+    if (!module || typeof module !== 'object') return undefined;
+    // An ES module's configuration is its default export; a CommonJS one's is `module.exports`.
+    const isEsModule = (module as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'Module' || module.__esModule === true;
+    return isEsModule ? module.default : module;
   });
 }
 
@@ -49,10 +59,12 @@ class ConfigTimeout extends Error {
   }
 }
 
-async function importTypeScript(file: string): Promise<unknown> {
+async function importWithJiti(file: string): Promise<unknown> {
   const { createJiti } = await import('jiti');
   const jiti = createJiti(pathToFileURL(file).href, { moduleCache: false, interopDefault: false, sourceMaps: true });
-  return jiti.import(file);
+  // Always through jiti's own parser: left to Node, CommonJS with module syntax prints a process
+  // warning before jiti falls back to transpiling it.
+  return jiti.evalModule(await readFile(file, 'utf8'), { filename: file, id: file, ext: extname(file), async: true, forceTranspile: true });
 }
 
 /**

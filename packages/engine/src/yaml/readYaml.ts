@@ -20,11 +20,17 @@ export interface YamlProblem {
 
 /**
  * Parses YAML (1.2, core schema: `2024-01-02` stays text) keeping every node's source range.
- * Never throws, never prints a process warning (`logLevel: 'error'`); refuses text nested past
- * `YAML_LIMITS.maxDepth` before parsing it. The problem is the first syntax error: the ones after
+ * Never throws, never prints a process warning (`logLevel: 'error'`); refuses control
+ * characters, and text nested past `YAML_LIMITS.maxDepth`, before parsing it. The problem is the first syntax error: the ones after
  * it are mostly its echoes.
  */
 export function parseYaml(text: string): { document?: Document; problem?: YamlProblem } {
+  // YAML allows no control characters but tab and line breaks; the parser lets them through.
+  const control = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(text);
+  if (control) {
+    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    return { problem: { code: 'yaml/control-character', message: `control character ${code} (YAML allows none but tab and line breaks)`, start: control.index, end: control.index + 1, hint: 'remove it; write it as an escape in a double-quoted string ("\\u0000") if it is meant' } };
+  }
   const deep = findDeepNesting(text, YAML_LIMITS.maxDepth);
   if (deep >= 0) {
     return { problem: { code: 'yaml/too-deep', message: `nested more than ${YAML_LIMITS.maxDepth} levels deep`, start: deep, end: deep + 1, hint: `orch reads at most ${YAML_LIMITS.maxDepth} nested levels; flatten the structure` } };
