@@ -67,4 +67,28 @@ describe('orch validate', () => {
     expect(run.stderr).toMatch(message);
     expect(run.stderr).toContain('hint:');
   });
+
+  it('reports gate names no plugin provides, in the config and in front matter, each at its place with did you mean', () => {
+    const dir = tempRepo({
+      'orchestrator.config.ts': "export default {\n  gates: { 'orch:saftey': false },\n  targets: { build: { gates: { 'orch:side-effect': false } } },\n};\n",
+      '.claude/commands/check.md': '---\ndescription: Check\ngates:\n  orch:documentaton: false\n---\nbody\n',
+      '.claude/commands/listed.md': '---\ndescription: Listed\ngates: [orch:safety, orch:nope]\n---\nbody\n',
+    });
+    const run = runOrch(['validate'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^orchestrator\.config\.ts:2:12: error: no gate is named 'orch:saftey' \[gates\/unknown\]\n(.*\n){2}  hint: did you mean 'orch:safety'\?/m);
+    expect(run.stderr).toMatch(/^orchestrator\.config\.ts:3:32: error: no gate is named 'orch:side-effect'/m);
+    expect(run.stderr).toMatch(/^\.claude\/commands\/check\.md:4:3: error: no gate is named 'orch:documentaton'/m);
+    expect(run.stderr).toMatch(/^\.claude\/commands\/listed\.md:3:22: error: no gate is named 'orch:nope'/m);
+  });
+
+  it('honours cache: false on a config command, as docs/caching.md says: never stored, never restored', () => {
+    const dir = tempRepo({ 'orchestrator.config.ts': "export default { commands: { stamp: { run: 'echo stamped', cache: false, inputs: [] } } };\n" });
+    expect(runOrch(['run', 'stamp', '--dry-run'], dir).stdout).toMatch(/stamp .*cache off\]/);
+    for (let i = 0; i < 2; i++) {
+      const run = runOrch(['run', 'stamp', '--reporter', 'plain'], dir, { CI: '1' });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).not.toContain('cached');
+    }
+  });
 });

@@ -37,9 +37,11 @@ export async function importConfigModule(file: string): Promise<unknown> {
       throw error;
     }
     if (!module || typeof module !== 'object') return undefined;
-    // An ES module's configuration is its default export; a CommonJS one's is `module.exports`.
+    // An ES module's configuration is its default export; a CommonJS one's is `module.exports`,
+    // unless nothing was put there (a file with neither `export` nor `module.exports`).
     const isEsModule = (module as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'Module' || module.__esModule === true;
-    return isEsModule ? module.default : module;
+    if (isEsModule) return module.default;
+    return Object.keys(module).length > 0 ? module : undefined;
   });
 }
 
