@@ -6,6 +6,9 @@
  * It may count a level or two fewer than a parser would (a sequence written at its key's
  * indentation), never more.
  */
+/** What may come right before a token that opens a collection or a quoted scalar. */
+const TOKEN_BEFORE = new Set([' ', '\t', '\n', ':', '-', '?', '[', '{', ',']);
+
 export function findDeepNesting(text: string, maxDepth: number): number {
   const blocks: number[] = [];
   let flow = 0;
@@ -47,8 +50,9 @@ export function findDeepNesting(text: string, maxDepth: number): number {
         if (blocks.length + dashes > maxDepth) return i;
       }
     }
-    const tokenStart = flow > 0 || /[\s:\-?[{,]/.test(previous);
-    if (char === '#' && /\s/.test(previous)) {
+    const tokenStart = flow > 0 || TOKEN_BEFORE.has(previous);
+    const before = text[i - 1];
+    if (char === '#' && (before === undefined || before === ' ' || before === '\t' || before === '\n')) {
       while (i + 1 < text.length && text[i + 1] !== '\n') i++;
       continue;
     }

@@ -1,4 +1,4 @@
-import { closestMatches, normaliseRetry as normaliseEngineRetry, parseDuration, schemaDiagnostics, type AllowedTools, type CommandMetadata, type DependencyRef, type Diagnostic, type GateSetting, type RawFrontMatter, type RetryPolicy, type Step } from '@orch/engine';
+import { normaliseRetry as normaliseEngineRetry, parseDuration, schemaDiagnostics, type AllowedTools, type CommandMetadata, type DependencyRef, type Diagnostic, type GateSetting, type RawFrontMatter, type RetryPolicy, type Step } from '@orch/engine';
 import { distance } from 'fastest-levenshtein';
 import * as v from 'valibot';
 import { FRONT_MATTER_KEYS, frontMatterSchema, LENIENT_KEYS, type FrontMatter } from './frontMatterSchema.js';
@@ -34,8 +34,8 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
     const schema = (frontMatterSchema.entries as Record<string, v.GenericSchema | undefined>)[key];
     if (!schema) {
       data[key] = raw;
-      const [close] = closestMatches(key, FRONT_MATTER_KEYS, 1);
-      if (close && isLikelyTypo(key, close)) at([key], `unknown key '${key}'`, { hint: `did you mean '${close}'?`, key: true, severity: LENIENT_KEYS.has(close) ? 'warning' : 'error' });
+      const close = misspeltKey(key);
+      if (close) at([key], `unknown key '${key}'`, { hint: `did you mean '${close}'?`, key: true, severity: LENIENT_KEYS.has(close) ? 'warning' : 'error' });
       continue;
     }
     const value = key === 'argument-hint' && isCollection(raw) ? (frontMatter.sourceText?.([key]) ?? raw) : raw;
@@ -123,10 +123,25 @@ export function mappingNotText(frontMatter: RawFrontMatter, key: string, severit
   };
 }
 
-/** A misspelling, not one of a tree's own keys (`pattern`, `intensity`): same start, two edits at most. */
-function isLikelyTypo(key: string, known: string): boolean {
+/** Each key, and how it is compared: `when_to_use` as `when-to-use`. */
+const SPELLINGS: readonly (readonly [string, string])[] = FRONT_MATTER_KEYS.map((key) => [key, key.replaceAll('_', '-')]);
+
+/**
+ * The key `key` is a misspelling of, if any; not one of a tree's own keys (`pattern`,
+ * `intensity`): the same but for case and `_`/`-`, or five letters or more with the same start
+ * and two edits at most. Edit distances only for keys of about the same length, so front matter
+ * of 40,000 keys costs no more than reading it.
+ */
+function misspeltKey(key: string): string | undefined {
   const normalised = key.toLowerCase().replaceAll('_', '-');
-  return normalised === known.replaceAll('_', '-') || (key.length >= 5 && normalised[0] === known[0] && distance(normalised, known.replaceAll('_', '-')) <= 2);
+  let best: { known: string; edits: number } | undefined;
+  for (const [known, target] of SPELLINGS) {
+    if (normalised === target) return known;
+    if (key.length < 5 || normalised[0] !== target[0] || Math.abs(normalised.length - target.length) > 2) continue;
+    const edits = distance(normalised, target);
+    if (edits <= 2 && (!best || edits < best.edits)) best = { known, edits };
+  }
+  return best?.known;
 }
 
 function isCollection(value: unknown): boolean {
