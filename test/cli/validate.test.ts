@@ -57,6 +57,13 @@ describe('orch validate', () => {
     expect(report.diagnostics[0]!.hint).toContain("did you mean 'stateDir'?");
   });
 
+  it('--json reports a config that cannot load as a located diagnostic too', () => {
+    const run = runOrch(['validate', '--json'], tempRepo({ '.orchrc.json': '{\n  "stateDir": ".state",,\n}\n' }));
+    expect(run.code).toBe(2);
+    const report = JSON.parse(run.stdout) as { errors: number; diagnostics: { code: string; location: { line: number; column: number } }[] };
+    expect(report).toMatchObject({ errors: 1, diagnostics: [{ code: 'config/load-failed', location: { line: 2, column: 24 } }] });
+  });
+
   it.each([
     ['a config that throws', { 'orchestrator.config.mjs': 'throw new Error("missing secret");\n' }, /^orchestrator\.config\.mjs:1:7: error: missing secret \[config\/load-failed\]$/m],
     ['a config that exports nothing', { 'orchestrator.config.ts': 'const x = 1;\n' }, /orchestrator\.config\.ts exports no configuration/],
