@@ -1,4 +1,4 @@
-import { normaliseRetry as normaliseEngineRetry, parseDuration, schemaDiagnostics, type AllowedTools, type CommandMetadata, type DependencyRef, type Diagnostic, type GateSetting, type RawFrontMatter, type RetryPolicy, type Step } from '@orch/engine';
+import { normaliseRetry as normaliseEngineRetry, parseDuration, schemaDiagnostics, type AllowedTools, type CommandMetadata, type DependencyRef, type Diagnostic, type GateSetting, type RawFrontMatter, type RetryPolicy, type SourceLocation, type Step } from '@orch/engine';
 import { distance } from 'fastest-levenshtein';
 import * as v from 'valibot';
 import { FRONT_MATTER_KEYS, frontMatterSchema, LENIENT_KEYS, type FrontMatter } from './frontMatterSchema.js';
@@ -20,42 +20,11 @@ export interface NormalisedFrontMatter {
  */
 export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFrontMatter {
   const diagnostics: Diagnostic[] = [];
-  const locate = (path: readonly (string | number)[], options?: { key?: boolean }) => {
-    const location = frontMatter.locate(path, options);
-    const line = location.line === undefined ? undefined : frontMatter.lineText(location.line);
-    return { location, ...(line === undefined ? {} : { sourceLine: line }) };
-  };
-  const at = (path: (string | number)[], message: string, extra: { hint?: string; severity?: Diagnostic['severity']; key?: boolean } = {}): void => {
-    diagnostics.push({ severity: extra.severity ?? 'error', code: 'front-matter/invalid', message, ...locate(path, { key: extra.key ?? false }), ...(extra.hint ? { hint: extra.hint } : {}) });
-  };
-
-  const data: Record<string, unknown> = {};
-  for (const [key, raw] of Object.entries(frontMatter.data)) {
-    const schema = (frontMatterSchema.entries as Record<string, v.GenericSchema | undefined>)[key];
-    if (!schema) {
-      data[key] = raw;
-      const close = misspeltKey(key);
-      if (close) at([key], `unknown key '${key}'`, { hint: `did you mean '${close}'?`, key: true, severity: LENIENT_KEYS.has(close) ? 'warning' : 'error' });
-      continue;
-    }
-    const value = key === 'argument-hint' && isCollection(raw) ? (frontMatter.sourceText?.([key]) ?? raw) : raw;
-    const result = v.safeParse(schema, value);
-    if (result.success) {
-      data[key] = result.output;
-      continue;
-    }
-    const lenient = LENIENT_KEYS.get(key);
-    const severity = lenient ? 'warning' : 'error';
-    const ignored = lenient ? `; ${lenient}` : '';
-    if (isMapping(raw) && isTextKey(schema)) {
-      diagnostics.push(mappingNotText(frontMatter, key, severity, ignored));
-      continue;
-    }
-    for (const diagnostic of schemaDiagnostics(result.issues, { code: 'front-matter/invalid', locate: (path, options) => locate([key, ...path], options), knownKeys: () => undefined })) {
-      diagnostics.push({ ...diagnostic, severity, message: `${key}${diagnostic.message.replace(/^the top level/, '')}${ignored}` });
-    }
-  }
+  const data = validKeys(frontMatter, diagnostics);
   const valid = data as FrontMatter;
+  const at = (path: (string | number)[], message: string): void => {
+    diagnostics.push({ severity: 'error', code: 'front-matter/invalid', message, ...located(frontMatter, path) });
+  };
 
   const timeout = valid.timeout === undefined ? undefined : parseDuration(valid.timeout);
   if (valid.timeout !== undefined && timeout === undefined) at(['timeout'], `timeout: expected a duration such as 30s, 5m or 1h30m, found '${String(valid.timeout)}'`);
@@ -106,19 +75,58 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
 }
 
 /**
+ * The front matter with every key whose value is wrong left out, each reported (see
+ * `normaliseFrontMatter`); unknown keys are kept as written.
+ */
+function validKeys(frontMatter: RawFrontMatter, diagnostics: Diagnostic[]): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(frontMatter.data)) {
+    const schema = (frontMatterSchema.entries as Record<string, v.GenericSchema | undefined>)[key];
+    if (!schema) {
+      data[key] = raw;
+      const close = misspeltKey(key);
+      const severity = LENIENT_KEYS.has(close ?? '') ? 'warning' : 'error';
+      if (close) diagnostics.push({ severity, code: 'front-matter/invalid', message: `unknown key '${key}'`, ...located(frontMatter, [key], { key: true }), hint: `did you mean '${close}'?` });
+      continue;
+    }
+    const value = key === 'argument-hint' && isCollection(raw) ? (frontMatter.sourceText?.([key]) ?? raw) : raw;
+    const result = v.safeParse(schema, value);
+    if (result.success) {
+      data[key] = result.output;
+      continue;
+    }
+    const lenient = LENIENT_KEYS.get(key);
+    const severity = lenient ? 'warning' : 'error';
+    const ignored = lenient ? `; ${lenient}` : '';
+    if (isMapping(raw) && isTextKey(schema)) {
+      diagnostics.push(mappingNotText(frontMatter, key, severity, ignored));
+      continue;
+    }
+    for (const diagnostic of schemaDiagnostics(result.issues, { code: 'front-matter/invalid', locate: (path, options) => located(frontMatter, [key, ...path], options), knownKeys: () => undefined })) {
+      diagnostics.push({ ...diagnostic, severity, message: `${key}${diagnostic.message.replace(/^the top level/, '')}${ignored}` });
+    }
+  }
+  return data;
+}
+
+/** Where a key path is written, with the text of its line. */
+function located(frontMatter: RawFrontMatter, path: readonly (string | number)[], options?: { key?: boolean }): { location: SourceLocation; sourceLine?: string } {
+  const location = frontMatter.locate(path, options);
+  const line = location.line === undefined ? undefined : frontMatter.lineText(location.line);
+  return { location, ...(line === undefined ? {} : { sourceLine: line }) };
+}
+
+/**
  * `name: {{NAME}}`: an unquoted `{…}` value is a YAML mapping, where text was meant (a template
  * placeholder left in a file); located at the value, with the quoted form as the fix.
  */
 export function mappingNotText(frontMatter: RawFrontMatter, key: string, severity: Diagnostic['severity'], note: string): Diagnostic {
-  const location = frontMatter.locate([key]);
-  const line = location.line === undefined ? undefined : frontMatter.lineText(location.line);
   const written = frontMatter.sourceText?.([key]) ?? '{…}';
   return {
     severity,
     code: 'front-matter/invalid',
     message: `${key}: a YAML mapping, not text (an unquoted '{…}' is one)${note}`,
-    location,
-    ...(line === undefined ? {} : { sourceLine: line }),
+    ...located(frontMatter, [key]),
     hint: `quote the value to keep it as text: ${key}: ${JSON.stringify(written)}`,
   };
 }
