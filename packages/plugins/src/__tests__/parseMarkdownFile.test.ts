@@ -225,6 +225,12 @@ describe("Claude Code's front matter, read as Claude Code reads it (issue 12)", 
     });
   });
 
+  it("keeps Claude Code's other keys as written, never taking them for a misspelling (`agent` is not `agents`)", () => {
+    const result = normalise('---\nagent: Explore\ncontext: fork\nname: reviewer\n---\n');
+    expect(result.diagnostics).toEqual([]);
+    expect(result.metadata.extra).toEqual({ agent: 'Explore', context: 'fork', name: 'reviewer' });
+  });
+
   it("ignores a wrong value of Claude Code's keys with a warning, as Claude Code does; a wrong value of orch's own keys is an error", () => {
     const result = normalise('---\neffort: extreme\nuser-invocable: maybe\nhooks: 5\ndisallowed-tools: 5\n---\n');
     expect(result.diagnostics.map((d) => `${d.severity} ${d.location?.line}`)).toEqual(['warning 2', 'warning 3', 'warning 4', 'error 5']);

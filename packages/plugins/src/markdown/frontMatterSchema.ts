@@ -99,3 +99,9 @@ export const LENIENT_KEYS: ReadonlyMap<string, string> = new Map([
   ...['description', 'allowed-tools', 'argument-hint', 'model', 'disable-model-invocation', 'when_to_use', 'user-invocable', 'effort', 'hooks', 'paths'].map((key): [string, string] => [key, 'ignored, as Claude Code ignores it']),
   ['complexity', 'ignored: the command runs without a complexity profile'],
 ]);
+
+/**
+ * Claude Code's keys that orch keeps as written without reading them: never taken for a
+ * misspelling of a key orch reads (`agent` is not a slip for `agents`).
+ */
+export const CLAUDE_CODE_KEYS_KEPT: ReadonlySet<string> = new Set(['name', 'version', 'license', 'agent', 'context', 'arguments', 'shell', 'hide-from-slash-command-tool']);

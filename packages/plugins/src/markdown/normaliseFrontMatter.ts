@@ -1,7 +1,7 @@
 import { normaliseRetry as normaliseEngineRetry, parseDuration, schemaDiagnostics, type AllowedTools, type CommandMetadata, type DependencyRef, type Diagnostic, type GateSetting, type RawFrontMatter, type RetryPolicy, type SourceLocation, type Step } from '@orch/engine';
 import { distance } from 'fastest-levenshtein';
 import * as v from 'valibot';
-import { FRONT_MATTER_KEYS, frontMatterSchema, LENIENT_KEYS, type FrontMatter } from './frontMatterSchema.js';
+import { CLAUDE_CODE_KEYS_KEPT, FRONT_MATTER_KEYS, frontMatterSchema, LENIENT_KEYS, type FrontMatter } from './frontMatterSchema.js';
 
 export interface NormalisedFrontMatter {
   metadata: CommandMetadata;
@@ -84,7 +84,7 @@ function validKeys(frontMatter: RawFrontMatter, diagnostics: Diagnostic[]): Reco
     const schema = (frontMatterSchema.entries as Record<string, v.GenericSchema | undefined>)[key];
     if (!schema) {
       data[key] = raw;
-      const close = misspeltKey(key);
+      const close = CLAUDE_CODE_KEYS_KEPT.has(key) ? undefined : misspeltKey(key);
       const severity = LENIENT_KEYS.has(close ?? '') ? 'warning' : 'error';
       if (close) diagnostics.push({ severity, code: 'front-matter/invalid', message: `unknown key '${key}'`, ...located(frontMatter, [key], { key: true }), hint: `did you mean '${close}'?` });
       continue;
