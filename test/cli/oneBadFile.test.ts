@@ -87,6 +87,8 @@ describe('one bad file blocks only itself', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).not.toMatch(/\(node:\d+\)|Warning:/);
     expect(run.stderr).toMatch(/agents\/named\.md:2:7: warning: name: a YAML mapping, not text .*; the agent is named 'named' after its file/);
+    expect(run.stderr).toMatch(/commands\/named\.md:2:7: warning: name: a YAML mapping, not text .*; kept as the text written/);
+    expect(runOrch(['show', 'named'], dir).stdout).toContain('  name:          {{NAME}}\n');
   });
 });
 

@@ -84,6 +84,12 @@ function validKeys(frontMatter: RawFrontMatter, diagnostics: Diagnostic[]): Reco
     const schema = (frontMatterSchema.entries as Record<string, v.GenericSchema | undefined>)[key];
     if (!schema) {
       data[key] = raw;
+      const written = isMapping(raw) ? frontMatter.sourceText?.([key]) : undefined;
+      if (written !== undefined && /^\{\{[^]*\}\}$/.test(written)) {
+        // A template placeholder left in the file: kept as the text it was meant to be.
+        data[key] = written;
+        diagnostics.push(mappingNotText(frontMatter, key, 'warning', '; kept as the text written'));
+      }
       const close = CLAUDE_CODE_KEYS_KEPT.has(key) ? undefined : misspeltKey(key);
       const severity = LENIENT_KEYS.has(close ?? '') ? 'warning' : 'error';
       if (close) diagnostics.push({ severity, code: 'front-matter/invalid', message: `unknown key '${key}'`, ...located(frontMatter, [key], { key: true }), hint: `did you mean '${close}'?` });
