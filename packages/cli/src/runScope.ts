@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { RunScope } from '@orch/engine';
+import { blocksRun, type Diagnostic, type RunScope } from '@orch/engine';
 import type { OpenWorkspace } from './openWorkspace.js';
 
 /**
@@ -24,4 +24,10 @@ export async function runScope(workspace: OpenWorkspace, ids: ReadonlySet<string
     }
   }
   return { commands: ids, agents, files, ...(config.configFile ? { configFile: config.configFile } : {}) };
+}
+
+/** Whether a diagnostic stops every command: an error of the config (or with no place at all). */
+export function stopsEveryCommand(workspace: OpenWorkspace): (diagnostic: Diagnostic) => boolean {
+  const scope: RunScope = { commands: new Set(), agents: new Set(), files: new Set(), ...(workspace.config.configFile ? { configFile: workspace.config.configFile } : {}) };
+  return (diagnostic) => blocksRun(diagnostic, scope);
 }

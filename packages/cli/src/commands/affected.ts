@@ -1,11 +1,11 @@
 import { relative, resolve } from 'node:path';
-import { blocksRun, didYouMean, ExitCode, OrchError, planRun } from '@orch/engine';
+import { didYouMean, ExitCode, OrchError, planRun } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { printProblems } from '../render/printDiagnostics.js';
 import { runnableGraph } from '../runnableGraph.js';
-import { runScope } from '../runScope.js';
+import { stopsEveryCommand } from '../runScope.js';
 import { runSession } from '../runSession.js';
 import { renderGraph } from './graph.js';
 import { applyCacheFlags, engineOutput, parseConcurrency, parseContinue, runCommand } from './run.js';
@@ -52,8 +52,7 @@ export const affectedCommand: CliCommand = {
     const { config, registry } = workspace;
     const { graph } = workspace.graph();
     // Only config errors stop it here; a run of the affected tasks is checked like `orch run`.
-    const nothing = await runScope(workspace, new Set());
-    if (listing && printProblems(workspace.diagnostics, (d) => blocksRun(d, nothing), io) > 0) return ExitCode.usage;
+    if (listing && printProblems(workspace.diagnostics, stopsEveryCommand(workspace), io) > 0) return ExitCode.usage;
 
     const { changedFiles, computeAffected, projectFilter } = await import('@orch/plugins');
     const files = ((values.files as string[] | undefined) ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);

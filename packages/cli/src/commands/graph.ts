@@ -3,7 +3,7 @@ import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { printProblems } from '../render/printDiagnostics.js';
-import { runScope } from '../runScope.js';
+import { stopsEveryCommand } from '../runScope.js';
 import { resolveNames } from '../resolveNames.js';
 
 export const graphCommand: CliCommand = {
@@ -21,9 +21,9 @@ export const graphCommand: CliCommand = {
     const ids = positionals.length > 0 ? dependencyClosure(graph, await resolveNames(workspace, positionals, io)) : new Set(graph.nodes.keys());
     // What makes the printed graph wrong stops it: config errors, and a cycle or an unknown
     // dependency among the tasks shown. A command's other problems do not change its edges.
-    const nothing = await runScope(workspace, new Set());
-    const shown = { ...nothing, commands: ids };
-    const stopping = printProblems([...workspace.diagnostics, ...diagnostics], (d) => blocksRun(d, nothing) || (d.code.startsWith('graph/') && blocksRun(d, shown)), io);
+    const stopsAll = stopsEveryCommand(workspace);
+    const shown = { commands: ids, agents: new Set<string>(), files: new Set<string>() };
+    const stopping = printProblems([...workspace.diagnostics, ...diagnostics], (d) => stopsAll(d) || (d.code.startsWith('graph/') && blocksRun(d, shown)), io);
     const order = graph.order.filter((id) => ids.has(id));
     io.stdout(render(graph, order, formats[0] ?? 'text'));
     return stopping > 0 ? ExitCode.usage : ExitCode.ok;

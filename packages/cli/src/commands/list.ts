@@ -1,10 +1,10 @@
 import { relative } from 'node:path';
-import { blocksRun, ExitCode } from '@orch/engine';
+import { ExitCode } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { printProblems } from '../render/printDiagnostics.js';
-import { runScope } from '../runScope.js';
+import { stopsEveryCommand } from '../runScope.js';
 
 export const listCommand: CliCommand = {
   name: 'list',
@@ -17,8 +17,7 @@ export const listCommand: CliCommand = {
     const { values } = parseCommandLine(argv, this.options, false);
     const workspace = await openWorkspace(io.cwd);
     // Only config errors stop a listing (it would list the defaults' commands instead of the config's).
-    const nothing = await runScope(workspace, new Set());
-    const stopping = printProblems(workspace.diagnostics, (d) => blocksRun(d, nothing), io);
+    const stopping = printProblems(workspace.diagnostics, stopsEveryCommand(workspace), io);
     const commands = workspace.registry.sortedCommands().filter((c) => (values.kind === undefined || c.kind === values.kind) && (values.all === true || c.metadata.userInvocable !== false));
     if (values.json) {
       const rows = commands.map((c) => ({
