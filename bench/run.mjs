@@ -118,6 +118,29 @@ const want = (name) => name.includes(filter);
 
 console.log(`orch benchmarks (node ${process.version}, ${(await import('node:os')).cpus().length} cores); medians\n`);
 
+if (want('large-input')) {
+  // Issue 12: both were quadratic (over 60 s and 49 s); each should stay well under 2 s.
+  const wide = join(work, 'front-matter-40000-keys');
+  rmSync(wide, { recursive: true, force: true });
+  mkdirSync(join(wide, '.git'), { recursive: true });
+  mkdirSync(join(wide, '.claude', 'commands'), { recursive: true });
+  const keys = Array.from({ length: 40_000 }, (_, i) => `key${i}: value ${i}`).join('\n');
+  writeFileSync(join(wide, '.claude', 'commands', 'wide.md'), `---\ndescription: wide\n${keys}\n---\nbody\n`);
+  report('large-input: front matter of 40,000 keys, discover', await timeIt(5, () => discover(wide)));
+
+  const many = join(work, 'config-20000-commands');
+  rmSync(many, { recursive: true, force: true });
+  mkdirSync(join(many, '.git'), { recursive: true });
+  const commands = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`c${i}`, { run: `echo ${i}`, dependencies: i === 0 ? [] : [`c${i - 1}`] }]));
+  writeFileSync(join(many, 'orchestrator.config.json'), JSON.stringify({ commands }, null, 1));
+  report('large-input: config of 20,000 commands (a chain), load + discover + graph', await timeIt(5, async () => engine.buildTaskGraph(await discover(many))));
+  const lines = Object.entries(commands).map(([id, c]) => `    ${JSON.stringify(id)}: { run: ${JSON.stringify(c.run)}, dependencies: ${JSON.stringify(c.dependencies)} },`);
+  rmSync(join(many, 'orchestrator.config.json'));
+  writeFileSync(join(many, 'orchestrator.config.ts'), `export default {\n  commands: {\n${lines.join('\n')}\n  },\n};\n`);
+  report('large-input: the same as orchestrator.config.ts', await timeIt(5, async () => engine.buildTaskGraph(await discover(many))));
+  report('large-input: orch validate, the same .ts (process)', await timeProcess(3, [orchBin, 'validate'], many));
+}
+
 if (want('discovery')) {
   const dir = join(work, 'commands-1000');
   generateCommandTree(dir, 1000);

@@ -39,6 +39,15 @@ describe('the claude-code-enhancer corpus', () => {
     expect(rows.find((r) => r.id === 'test/unit')!.description).toBe('**EXECUTE all unit tests** with comprehensive coverage analysis and parallel agent coordination');
   });
 
+  it('can run every command it lists (a dry run of all 80 at once)', () => {
+    const dir = fixtureRepo('claude-code-enhancer');
+    // `x.md` names the file even where a folder `x/` shadows it (`milestone.md`).
+    const files = (JSON.parse(runOrch(['list', '--json'], dir).stdout) as { id: string }[]).map((row) => `${row.id}.md`);
+    const run = runOrch(['run', ...files, '--dry-run'], dir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^80 tasks in order/);
+  });
+
   it('graphs the whole tree', () => {
     const run = runOrch(['graph', '--json'], fixtureRepo('claude-code-enhancer'));
     expect(run.code).toBe(0);
@@ -63,5 +72,28 @@ describe('the claude-code-enhancer corpus', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('description:   Complete feature branch workflow from start to production merge');
     expect(run.stdout).toContain('    # Feature Branch Workflow');
+  });
+});
+
+// wshobson/commands installed as its README says (the repository cloned as .claude/commands):
+// no front matter at all in most files, a README and an examples/ folder in the tree.
+describe('the wshobson-commands corpus', () => {
+  it('validates without a problem and lists its 58 commands, README left out', () => {
+    const dir = fixtureRepo('wshobson-commands');
+    const validate = runOrch(['validate'], dir);
+    expect(validate.code).toBe(0);
+    expect(validate.stdout).toBe('✔ 58 commands, 0 agents, 0 projects: no problems\n');
+    const ids = (JSON.parse(runOrch(['list', '--json'], dir).stdout) as { id: string }[]).map((row) => row.id);
+    expect(ids).toHaveLength(58);
+    expect(ids).toEqual(expect.arrayContaining(['tools/smart-debug', 'workflows/tdd-cycle', 'examples/tdd-examples']));
+    expect(ids.filter((id) => /readme|license/i.test(id))).toEqual([]);
+  });
+
+  it('can run every command it lists (a dry run of all 58 at once)', () => {
+    const dir = fixtureRepo('wshobson-commands');
+    const ids = (JSON.parse(runOrch(['list', '--json'], dir).stdout) as { id: string }[]).map((row) => row.id);
+    const run = runOrch(['run', ...ids, '--dry-run'], dir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^58 tasks in order/);
   });
 });

@@ -29,21 +29,21 @@ describe('orch validate', () => {
         'error .claude/commands/cycle/a.md:2 graph/cycle',
         'error .claude/commands/latin1.md:2 file/not-utf8',
         'error .claude/commands/list.md:2 front-matter/not-a-mapping',
-        'error .claude/commands/types.md:2 front-matter/invalid',
         'error .claude/commands/typo.md:2 front-matter/invalid',
         'error .claude/commands/unknown-dep.md:2 graph/unknown-dependency',
         'error .claude/commands/yaml.md:4 front-matter/yaml',
         'error more/ok.md:1 command/duplicate-id',
         'warning .claude/commands/cycle/loop:undefined commands/symlink-loop',
         'warning .claude/commands/empty.md:1 front-matter/empty-file',
+        'warning .claude/commands/types.md:2 front-matter/invalid',
       ].sort(),
     );
-    expect(run.stdout).toMatch(/^✖ \d+ commands, 0 agents, 0 projects: 8 errors, 2 warnings\n$/);
+    expect(run.stdout).toMatch(/^✖ \d+ commands, 0 agents, 0 projects: 7 errors, 3 warnings\n$/);
     expect(run.stderr).toContain("dependency cycle: cycle/a -> cycle/b -> cycle/a");
     expect(run.stderr).toContain("- .claude/commands/cycle/b.md:4:5: cycle/b -> cycle/a (as 'cycle/a')");
     expect(run.stderr).toContain("hint: did you mean 'dependencies'?");
     expect(run.stderr).toContain("hint: did you mean 'ok'?");
-    expect(run.stderr).toMatch(/types\.md:2:13: error: complexity: expected one of 'simple', 'medium', 'complex', found "hard"/);
+    expect(run.stderr).toMatch(/types\.md:2:13: warning: complexity: expected one of 'simple', 'medium', 'complex', found "hard"; ignored/);
     expect(run.stderr).toContain('  2 | complexity: hard\n    |             ~~~~');
   });
 
@@ -57,8 +57,15 @@ describe('orch validate', () => {
     expect(report.diagnostics[0]!.hint).toContain("did you mean 'stateDir'?");
   });
 
+  it('--json reports a config that cannot load as a located diagnostic too', () => {
+    const run = runOrch(['validate', '--json'], tempRepo({ '.orchrc.json': '{\n  "stateDir": ".state",,\n}\n' }));
+    expect(run.code).toBe(2);
+    const report = JSON.parse(run.stdout) as { errors: number; diagnostics: { code: string; location: { line: number; column: number } }[] };
+    expect(report).toMatchObject({ errors: 1, diagnostics: [{ code: 'config/load-failed', location: { line: 2, column: 24 } }] });
+  });
+
   it.each([
-    ['a config that throws', { 'orchestrator.config.mjs': 'throw new Error("missing secret");\n' }, /could not load .*orchestrator\.config\.mjs:1:\d+: missing secret/],
+    ['a config that throws', { 'orchestrator.config.mjs': 'throw new Error("missing secret");\n' }, /^orchestrator\.config\.mjs:1:7: error: missing secret \[config\/load-failed\]$/m],
     ['a config that exports nothing', { 'orchestrator.config.ts': 'const x = 1;\n' }, /orchestrator\.config\.ts exports no configuration/],
     ['an unknown plugin package', { 'orchestrator.config.ts': "export default { plugins: ['orch-gate-nope'] };\n" }, /plugin package 'orch-gate-nope' .* is not installed/],
   ])('fails with exit 2 and a clear message for %s', (_name, files, message) => {
@@ -66,5 +73,29 @@ describe('orch validate', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stderr).toContain('hint:');
+  });
+
+  it('reports gate names no plugin provides, in the config and in front matter, each at its place with did you mean', () => {
+    const dir = tempRepo({
+      'orchestrator.config.ts': "export default {\n  gates: { 'orch:saftey': false },\n  targets: { build: { gates: { 'orch:side-effect': false } } },\n};\n",
+      '.claude/commands/check.md': '---\ndescription: Check\ngates:\n  orch:documentaton: false\n---\nbody\n',
+      '.claude/commands/listed.md': '---\ndescription: Listed\ngates: [orch:safety, orch:nope]\n---\nbody\n',
+    });
+    const run = runOrch(['validate'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^orchestrator\.config\.ts:2:12: error: no gate is named 'orch:saftey' \[gates\/unknown\]\n(.*\n){2}  hint: did you mean 'orch:safety'\?/m);
+    expect(run.stderr).toMatch(/^orchestrator\.config\.ts:3:32: error: no gate is named 'orch:side-effect'/m);
+    expect(run.stderr).toMatch(/^\.claude\/commands\/check\.md:4:3: error: no gate is named 'orch:documentaton'/m);
+    expect(run.stderr).toMatch(/^\.claude\/commands\/listed\.md:3:22: error: no gate is named 'orch:nope'/m);
+  });
+
+  it('honours cache: false on a config command, as docs/caching.md says: never stored, never restored', () => {
+    const dir = tempRepo({ 'orchestrator.config.ts': "export default { commands: { stamp: { run: 'echo stamped', cache: false, inputs: [] } } };\n" });
+    expect(runOrch(['run', 'stamp', '--dry-run'], dir).stdout).toMatch(/stamp .*cache off\]/);
+    for (let i = 0; i < 2; i++) {
+      const run = runOrch(['run', 'stamp', '--reporter', 'plain'], dir, { CI: '1' });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).not.toContain('cached');
+    }
   });
 });

@@ -1,15 +1,22 @@
-import { OrchError, type TaskGraph } from '@orch/engine';
+import { blocksRun, dependencyClosure, OrchError, type TaskGraph } from '@orch/engine';
 import type { CliIO } from './CliCommand.js';
 import type { OpenWorkspace } from './openWorkspace.js';
-import { printDiagnostics } from './render/printDiagnostics.js';
+import { plural, printProblems } from './render/printDiagnostics.js';
+import { runScope } from './runScope.js';
 
-/** The task graph, for commands that run tasks: any error in the definitions is printed and nothing runs. */
-export function runnableGraph(workspace: OpenWorkspace, io: CliIO): TaskGraph {
+/**
+ * The task graph for a run of `ids` (with `only`, just them; else with all they depend on).
+ * The run is refused for an error that touches it: in the config, in one of its tasks, in a
+ * file that defines one (command file, `@` include, agent file) or in an agent it uses. Every
+ * other error is printed as a one-line warning and the run goes on (issue 12: one bad file
+ * blocks only itself).
+ */
+export async function runnableGraph(workspace: OpenWorkspace, ids: readonly string[], options: { only: boolean }, io: CliIO): Promise<TaskGraph> {
   const { graph, diagnostics } = workspace.graph();
-  const problems = [...workspace.diagnostics, ...diagnostics].filter((d) => d.severity === 'error');
-  if (problems.length > 0) {
-    printDiagnostics(problems, io);
-    throw new OrchError('graph-invalid', `${problems.length} problem${problems.length === 1 ? '' : 's'} in the definitions; nothing was run`, { hint: 'fix them (`orch validate` lists them all), then run again' });
+  const scope = await runScope(workspace, options.only ? new Set(ids) : dependencyClosure(graph, ids));
+  const stopping = printProblems([...workspace.diagnostics, ...diagnostics], (d) => blocksRun(d, scope), io);
+  if (stopping > 0) {
+    throw new OrchError('graph-invalid', `${plural(stopping, 'problem')} in what this run needs; nothing was run`, { hint: 'fix them (`orch validate` lists every problem), then run again' });
   }
   return graph;
 }

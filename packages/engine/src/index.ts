@@ -15,13 +15,18 @@ export type { OrchErrorCode, OrchErrorOptions } from './OrchError.js';
 export { ExitCode } from './exitCodes.js';
 export { parseDuration } from './parseDuration.js';
 
-export type { Diagnostic, Severity, SourceLocation, RelatedLocation } from './diagnostics/Diagnostic.js';
+export type { Diagnostic, DiagnosticOwner, Severity, SourceLocation, RelatedLocation } from './diagnostics/Diagnostic.js';
 export { hasErrors } from './diagnostics/Diagnostic.js';
+export { blocksRun } from './diagnostics/blocksRun.js';
+export type { RunScope } from './diagnostics/blocksRun.js';
 export { SourceFile } from './diagnostics/SourceFile.js';
 export { closestMatches, didYouMean } from './diagnostics/closestMatches.js';
 export { schemaDiagnostics } from './diagnostics/schemaDiagnostics.js';
 export type { SchemaDiagnosticOptions } from './diagnostics/schemaDiagnostics.js';
 export { yamlLocator, textLocator } from './diagnostics/yamlLocator.js';
+export { parseYaml, yamlValue, YAML_LIMITS } from './yaml/readYaml.js';
+export type { YamlProblem } from './yaml/readYaml.js';
+export { findDeepNesting } from './yaml/findDeepNesting.js';
 export type { PathLocator } from './diagnostics/yamlLocator.js';
 
 export type {

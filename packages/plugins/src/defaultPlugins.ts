@@ -11,6 +11,7 @@ import { complexityBudgetGate } from './gates/ComplexityBudgetGate.js';
 import { documentationGate } from './gates/DocumentationGate.js';
 import { executionSuccessGate } from './gates/ExecutionSuccessGate.js';
 import { fileCreationGate } from './gates/FileCreationGate.js';
+import { gateNamesPlugin } from './gates/GateNamesPlugin.js';
 import { qaCommandsGate } from './gates/QaCommandsGate.js';
 import { qualityMetricsGate } from './gates/QualityMetricsGate.js';
 import { resourceAvailabilityGate } from './gates/ResourceAvailabilityGate.js';
@@ -81,6 +82,7 @@ export function defaultPlugins(options: DefaultPluginOptions = {}): Plugin[] {
     qualityMetricsGate(),
     sideEffectsGate(),
     qaCommandsGate(),
+    gateNamesPlugin(),
     // reporters (each active only when chosen)
     ttyReporterPlugin(),
     plainReporterPlugin(),

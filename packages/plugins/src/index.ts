@@ -38,6 +38,7 @@ export { stateConsistencyGate } from './gates/StateConsistencyGate.js';
 export { qualityMetricsGate } from './gates/QualityMetricsGate.js';
 export { sideEffectsGate } from './gates/SideEffectsGate.js';
 export { qaCommandsGate } from './gates/QaCommandsGate.js';
+export { gateNamesPlugin } from './gates/GateNamesPlugin.js';
 export { worktreeSnapshot, changedPaths } from './gates/worktreeSnapshot.js';
 export { renderPrompt, joinArguments } from './agents/renderPrompt.js';
 export type { RenderOptions, RenderedPrompt } from './agents/renderPrompt.js';

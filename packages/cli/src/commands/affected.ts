@@ -3,7 +3,9 @@ import { didYouMean, ExitCode, OrchError, planRun } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
+import { printProblems } from '../render/printDiagnostics.js';
 import { runnableGraph } from '../runnableGraph.js';
+import { stopsEveryCommand } from '../runScope.js';
 import { runSession } from '../runSession.js';
 import { renderGraph } from './graph.js';
 import { normaliseRunArgv, runOptionSpecs, runRequest, runSettings } from '../runOptions.js';
@@ -44,7 +46,9 @@ export const affectedCommand: CliCommand = {
 
     const workspace = await openWorkspace(io.cwd, listing ? undefined : engineOutput(io, values));
     const { config, registry } = workspace;
-    const graph = runnableGraph(workspace, io);
+    const { graph } = workspace.graph();
+    // Only config errors stop it here; a run of the affected tasks is checked like `orch run`.
+    if (listing && printProblems(workspace.diagnostics, stopsEveryCommand(workspace), io) > 0) return ExitCode.usage;
 
     const { changedFiles, computeAffected, projectFilter } = await import('@orch/plugins');
     const files = ((values.files as string[] | undefined) ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
@@ -136,6 +140,7 @@ export const affectedCommand: CliCommand = {
       return ExitCode.ok;
     }
     const settings = runSettings(values, config);
+    await runnableGraph(workspace, [...tasks.keys()], { only: false }, io);
     const plan = planRun(graph, tasks, { only: false });
     if (values['dry-run']) {
       const why = (id: string) => {

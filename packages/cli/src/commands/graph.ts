@@ -1,8 +1,9 @@
-import { dependencyClosure, ExitCode, OrchError, type TaskGraph } from '@orch/engine';
+import { blocksRun, dependencyClosure, ExitCode, OrchError, type TaskGraph } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
-import { printDiagnostics } from '../render/printDiagnostics.js';
+import { printProblems } from '../render/printDiagnostics.js';
+import { stopsEveryCommand } from '../runScope.js';
 import { resolveNames } from '../resolveNames.js';
 
 export const graphCommand: CliCommand = {
@@ -17,15 +18,15 @@ export const graphCommand: CliCommand = {
     if (formats.length > 1) throw new OrchError('usage', `choose one output format, not ${formats.map((f) => `--${f}`).join(' and ')}`);
     const workspace = await openWorkspace(io.cwd);
     const { graph, diagnostics } = workspace.graph();
-    const problems = [...workspace.diagnostics, ...diagnostics].filter((d) => d.severity === 'error');
-    if (problems.length > 0) {
-      printDiagnostics(problems, io);
-      if (diagnostics.some((d) => d.code === 'graph/cycle')) return ExitCode.usage;
-    }
     const ids = positionals.length > 0 ? dependencyClosure(graph, await resolveNames(workspace, positionals, io)) : new Set(graph.nodes.keys());
+    // What makes the printed graph wrong stops it: config errors, and a cycle or an unknown
+    // dependency among the tasks shown. A command's other problems do not change its edges.
+    const stopsAll = stopsEveryCommand(workspace);
+    const shown = { commands: ids, agents: new Set<string>(), files: new Set<string>() };
+    const stopping = printProblems([...workspace.diagnostics, ...diagnostics], (d) => stopsAll(d) || (d.code.startsWith('graph/') && blocksRun(d, shown)), io);
     const order = graph.order.filter((id) => ids.has(id));
     io.stdout(render(graph, order, formats[0] ?? 'text'));
-    return problems.length > 0 ? ExitCode.usage : ExitCode.ok;
+    return stopping > 0 ? ExitCode.usage : ExitCode.ok;
   },
 };
 

@@ -3,19 +3,22 @@ import { ExitCode, shadowedCommands } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
-import { printDiagnostics } from '../render/printDiagnostics.js';
+import { printProblems } from '../render/printDiagnostics.js';
+import { stopsEveryCommand } from '../runScope.js';
 
 export const listCommand: CliCommand = {
   name: 'list',
-  usage: 'orch list [--json] [--kind markdown|script|config|workflow]',
-  description: 'Lists every command orch knows: markdown commands, package scripts (pkg#script), and config commands and workflows.',
-  options: { json: { type: 'boolean' }, kind: { type: 'string' } },
-  examples: ['orch list', 'orch list --kind markdown', 'orch list --json | jq ".[].id"'],
+  usage: 'orch list [--json] [--kind markdown|script|config|workflow] [--all]',
+  description:
+    'Lists every command orch knows: markdown commands, package scripts (pkg#script), and config commands and workflows. Commands with `user-invocable: false` (hidden from the / menu by Claude Code) are listed with --all.',
+  options: { json: { type: 'boolean' }, kind: { type: 'string' }, all: { type: 'boolean' } },
+  examples: ['orch list', 'orch list --kind markdown', 'orch list --all          # with user-invocable: false commands', 'orch list --json | jq ".[].id"'],
   async run(argv, io) {
     const { values } = parseCommandLine(argv, this.options, false);
     const workspace = await openWorkspace(io.cwd);
-    const { errors } = printDiagnostics(workspace.diagnostics.filter((d) => d.severity === 'error'), io);
-    const commands = workspace.registry.sortedCommands().filter((c) => values.kind === undefined || c.kind === values.kind);
+    // Only config errors stop a listing (it would list the defaults' commands instead of the config's).
+    const stopping = printProblems(workspace.diagnostics, stopsEveryCommand(workspace), io);
+    const commands = workspace.registry.sortedCommands().filter((c) => (values.kind === undefined || c.kind === values.kind) && (values.all === true || c.metadata.userInvocable !== false));
     const { config } = workspace;
     const shadowed = shadowedCommands(workspace.registry.commands, { defaultEntry: config.defaultEntry, resolution: config.resolution });
     if (values.json) {
@@ -25,6 +28,7 @@ export const listCommand: CliCommand = {
         file: relative(workspace.config.root, c.location.file),
         description: c.metadata.description ?? null,
         dependencies: c.dependencies.map((d) => d.spec),
+        ...(c.metadata.userInvocable === false ? { userInvocable: false } : {}),
         ...(c.project ? { project: c.project, target: c.target } : {}),
         ...(shadowed.has(c.id) ? { shadowedBy: shadowed.get(c.id), reachAs: `${c.id}.md` } : {}),
       }));
@@ -42,6 +46,6 @@ export const listCommand: CliCommand = {
       }
       if (commands.length === 0) io.stderr('no commands found (looked in .claude/commands, workspace packages and the config)\n');
     }
-    return errors > 0 ? ExitCode.usage : ExitCode.ok;
+    return stopping > 0 ? ExitCode.usage : ExitCode.ok;
   },
 };

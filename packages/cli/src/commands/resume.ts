@@ -51,9 +51,9 @@ export const resumeCommand: CliCommand = {
     const { request } = state.info;
     workspace = await withRecordedConfig(workspace, chosen, request, () => openWorkspace(io.cwd, output));
     const settings = runSettings(resumedValues(request, values), workspace.config);
-    const graph = runnableGraph(workspace, io);
     const roots = new Map<string, string>();
     for (const name of request.names) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);
+    const graph = await runnableGraph(workspace, [...roots.keys()], { only: settings.only }, io);
     const plan = planRun(graph, roots, { only: settings.only });
 
     const skips = (values.skip as string[] | undefined) ?? [];

@@ -34,11 +34,11 @@ export const runCommand: CliCommand = {
     const workspace = await openWorkspace(io.cwd, output);
     const settings = runSettings(values, workspace.config);
     const { concurrency } = settings;
-    const graph = runnableGraph(workspace, io);
 
     const roots = new Map<string, string>();
     for (const name of positionals) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);
     const filtered = await filterRoots(workspace, roots, values);
+    const graph = await runnableGraph(workspace, [...roots.keys()], { only: settings.only }, io);
     const plan = planRun(graph, roots, { only: settings.only });
 
     if (values['dry-run']) {

@@ -62,7 +62,14 @@ function describe(command: CommandDefinition, dependencies: string[], dependents
     ['agents', m.agents.length > 0 ? m.agents.join(', ') : undefined],
     ['allowed-tools', m.allowedTools === undefined ? undefined : m.allowedTools === 'all' ? 'all' : m.allowedTools.join(', ')],
     ['argument-hint', m.argumentHint],
+    ['when_to_use', m.whenToUse],
     ['model', m.model],
+    ['effort', m.effort === undefined ? undefined : String(m.effort)],
+    ['disallowed-tools', m.disallowedTools?.join(', ')],
+    ['user-invocable', m.userInvocable === false ? 'false (not listed; runs by name or as a dependency)' : undefined],
+    ['disable-model-invocation', m.disableModelInvocation === undefined ? undefined : String(m.disableModelInvocation)],
+    ['hooks', m.hooks === undefined ? undefined : Object.keys(m.hooks).join(', ')],
+    ['paths', m.paths?.join(', ')],
     ['inputs', m.inputs?.join(', ')],
     ['outputs', m.outputs?.join(', ')],
     ['env', m.env?.join(', ')],
@@ -72,7 +79,7 @@ function describe(command: CommandDefinition, dependencies: string[], dependents
     ...Object.entries(m.extra).map(([key, value]): [string, string] => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
   ];
   const out = [`${command.id}  (${command.kind}${command.kind === 'markdown' ? `, ${relative(root, command.location.file)}` : ''})`];
-  for (const [label, value] of rows) if (value !== undefined) out.push(`  ${`${label}:`.padEnd(15)}${value}`);
+  for (const [label, value] of rows) if (value !== undefined) out.push(`  ${`${label}:`.padEnd(Math.max(15, label.length + 2))}${value}`);
   if (command.steps.length > 0) {
     out.push('  steps:');
     command.steps.forEach((step, index) => {

@@ -1,6 +1,6 @@
-import { ExitCode } from '@orch/engine';
+import { ExitCode, isOrchError } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
-import { openWorkspace } from '../openWorkspace.js';
+import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { plural, printDiagnostics } from '../render/printDiagnostics.js';
 
@@ -13,7 +13,15 @@ export const validateCommand: CliCommand = {
   examples: ['orch validate', 'orch validate --json'],
   async run(argv, io) {
     const { values } = parseCommandLine(argv, this.options, false);
-    const workspace = await openWorkspace(io.cwd);
+    let workspace: OpenWorkspace;
+    try {
+      workspace = await openWorkspace(io.cwd);
+    } catch (error) {
+      // A config that cannot load is still a report for --json readers, not only text on stderr.
+      if (!values.json || !isOrchError(error) || error.diagnostics.length === 0) throw error;
+      io.stdout(`${JSON.stringify({ commands: 0, agents: 0, projects: 0, errors: error.diagnostics.length, warnings: 0, diagnostics: error.diagnostics }, null, 2)}\n`);
+      return ExitCode.usage;
+    }
     const diagnostics = [...workspace.diagnostics, ...workspace.graph().diagnostics];
     const { registry } = workspace;
     const errors = diagnostics.filter((d) => d.severity === 'error').length;

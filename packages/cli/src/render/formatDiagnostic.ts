@@ -51,7 +51,9 @@ function excerpt(location: SourceLocation, known: string | undefined, chalk: Ins
   const text = known ?? readLine(location.file, location.line);
   if (text === undefined || text.trim() === '') return [];
   const gutter = String(location.line);
-  const shown = text.length > 160 ? `${text.slice(0, 157)}...` : text;
+  // Control characters (a NUL) shown as their one-column symbols, so the underline stays aligned.
+  const visible = text.replace(/[\u0000-\u0008\u000b-\u001f]/g, (c) => String.fromCharCode(0x2400 + c.charCodeAt(0))).replace(/\u007f/g, '\u2421');
+  const shown = visible.length > 160 ? `${visible.slice(0, 157)}...` : visible;
   const out = [`  ${chalk.dim(`${gutter} |`)} ${shown}`];
   if (location.column !== undefined) {
     const start = Math.min(location.column, shown.length + 1);

@@ -1,18 +1,45 @@
 import type { Diagnostic } from '@orch/engine';
 import type { CliIO } from '../CliCommand.js';
-import { formatDiagnostic } from './formatDiagnostic.js';
+import { formatDiagnostic, formatLocation } from './formatDiagnostic.js';
 
 /** Prints diagnostics to stderr, errors first then by place; returns the counts. */
 export function printDiagnostics(diagnostics: readonly Diagnostic[], io: CliIO): { errors: number; warnings: number } {
-  const sorted = [...diagnostics].sort(
+  for (const diagnostic of byPlace(diagnostics)) io.stderr(formatDiagnostic(diagnostic, io));
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  return { errors, warnings: diagnostics.length - errors };
+}
+
+/** At most this many errors that do not stop a command are printed, one line each. */
+const OTHER_PROBLEMS_SHOWN = 10;
+
+/**
+ * For commands other than `validate`: the errors that stop this command in full (source line,
+ * hint), and every other error as a one-line warning, since it does not touch what this command
+ * does. Warnings are left to `orch validate`. Returns how many errors stop the command.
+ */
+export function printProblems(diagnostics: readonly Diagnostic[], stops: (diagnostic: Diagnostic) => boolean, io: CliIO): number {
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const stopping = errors.filter(stops);
+  const others = byPlace(errors.filter((d) => !stops(d)));
+  for (const diagnostic of others.slice(0, OTHER_PROBLEMS_SHOWN)) {
+    const where = diagnostic.location ? `${formatLocation(diagnostic.location, io.cwd)}: ` : '';
+    io.stderr(`${where}warning: ${diagnostic.message} [${diagnostic.code}]\n`);
+  }
+  if (others.length > 0) {
+    const more = others.length > OTHER_PROBLEMS_SHOWN ? `, and ${others.length - OTHER_PROBLEMS_SHOWN} more` : '';
+    io.stderr(`  hint: ${others.length === 1 ? 'this error does' : 'these errors do'} not touch what this command does${more}; \`orch validate\` shows each in full\n`);
+  }
+  printDiagnostics(stopping, io);
+  return stopping.length;
+}
+
+function byPlace(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort(
     (a, b) =>
       Number(a.severity === 'warning') - Number(b.severity === 'warning') ||
       (a.location?.file ?? '').localeCompare(b.location?.file ?? '') ||
       (a.location?.line ?? 0) - (b.location?.line ?? 0),
   );
-  for (const diagnostic of sorted) io.stderr(formatDiagnostic(diagnostic, io));
-  const errors = diagnostics.filter((d) => d.severity === 'error').length;
-  return { errors, warnings: diagnostics.length - errors };
 }
 
 export function plural(count: number, noun: string): string {

@@ -27,13 +27,33 @@ describe('buildTaskGraph', () => {
 
   it('reports each cycle with its full path and where each edge is declared', () => {
     const { graph, diagnostics } = buildTaskGraph(registry([command('a', ['b']), command('b', ['c']), command('c', ['a']), command('x', ['y']), command('y', ['x']), command('ok')]));
-    expect(graph.order).toEqual([]);
+    expect(graph.order).toEqual(['ok']);
     const cycles = diagnostics.filter((d) => d.code === 'graph/cycle');
     expect(cycles.map((d) => d.message)).toEqual(['dependency cycle: a -> b -> c -> a', 'dependency cycle: x -> y -> x']);
     expect(cycles[0]!.related!.map((r) => `${r.message} @ ${r.location.file}:${r.location.line}`)).toEqual([
       "a -> b (as 'b') @ /repo/a.md:3",
       "b -> c (as 'c') @ /repo/b.md:3",
       "c -> a (as 'a') @ /repo/c.md:3",
+    ]);
+  });
+
+  it('orders a chain of 20,000 dependencies without running out of stack', () => {
+    const chain = Array.from({ length: 20_000 }, (_, i) => command(`c${i}`, i === 0 ? [] : [`c${i - 1}`]));
+    const { graph, diagnostics } = buildTaskGraph(registry(chain));
+    expect(diagnostics).toEqual([]);
+    expect(graph.order[0]).toBe('c0');
+    expect(graph.order.at(-1)).toBe('c19999');
+    expect(dependencyClosure(graph, ['c19999']).size).toBe(20_000);
+  });
+
+  it('keeps the order of everything a cycle does not reach, and owns each problem by its command', () => {
+    const { graph, diagnostics } = buildTaskGraph(
+      registry([command('a', ['b']), command('b', ['a']), command('needs-a', ['a']), command('base'), command('top', ['base']), command('lost', ['nope'])]),
+    );
+    expect(graph.order).toEqual(['base', 'lost', 'top']);
+    expect(diagnostics.map((d) => [d.code, d.owner])).toEqual([
+      ['graph/unknown-dependency', { kind: 'command', id: 'lost' }],
+      ['graph/cycle', { kind: 'command', id: 'a' }],
     ]);
   });
 

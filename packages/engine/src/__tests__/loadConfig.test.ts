@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempRepo } from '../../../../test/helpers/tempRepo.js';
 import { loadConfig } from '../config/loadConfig.js';
-import { isOrchError } from '../OrchError.js';
+import { isOrchError, type OrchError } from '../OrchError.js';
 import { resolvePlugins } from '../plugin/resolvePlugins.js';
 
 async function loadError(cwd: string): Promise<Error & { code?: string; hint?: string }> {
@@ -84,7 +84,8 @@ describe('loadConfig', () => {
     const dir = tempRepo({ 'orchestrator.config.mjs': 'const x = 1;\nthrow new Error("no database url");\nexport default {};\n' });
     const error = await loadError(dir);
     expect(isOrchError(error, 'config-load-failed')).toBe(true);
-    expect(error.message).toMatch(/could not load .*orchestrator\.config\.mjs:2:\d+: no database url/);
+    expect(error.message).toMatch(/could not load .*orchestrator\.config\.mjs: no database url/);
+    expect((error as unknown as OrchError).diagnostics[0]).toMatchObject({ code: 'config/load-failed', location: { line: 2, column: 7 }, sourceLine: 'throw new Error("no database url");', owner: { kind: 'config' } });
   });
 
   it('fails clearly when a TypeScript config throws', async () => {
@@ -92,6 +93,8 @@ describe('loadConfig', () => {
     const error = await loadError(dir);
     expect(error.message).toContain('orchestrator.config.ts');
     expect(error.message).toContain('bad env');
+    // The config's own line and column, through jiti's source maps, not the transpiled code's.
+    expect((error as unknown as OrchError).diagnostics[0]!.location).toMatchObject({ line: 2, column: 14 });
   });
 
   it.each([
@@ -101,13 +104,76 @@ describe('loadConfig', () => {
   ])('fails clearly when %s exports nothing', async (file, text) => {
     const error = await loadError(tempRepo({ [file]: text }));
     expect(error.message).toContain(`${file} exports no configuration`);
-    expect(error.hint).toContain('export default');
+    expect((error as unknown as OrchError).diagnostics[0]!.hint).toContain('export default');
   });
 
   it('fails with the file and position when a config is not valid syntax', async () => {
     const error = await loadError(tempRepo({ 'orchestrator.config.json': '{ "stateDir": ' }));
     expect(isOrchError(error, 'config-load-failed')).toBe(true);
     expect(error.message).toContain('orchestrator.config.json');
+  });
+});
+
+describe('configs that must never crash or hang (issue 12)', () => {
+  const failure = async (files: Record<string, string>, env: Record<string, string> = {}) => {
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      const dir = tempRepo(files);
+      const error = (await loadError(dir)) as unknown as OrchError;
+      expect(isOrchError(error, 'config-load-failed')).toBe(true);
+      return { dir, diagnostic: error.diagnostics[0]! };
+    } finally {
+      process.env = saved;
+    }
+  };
+
+  it('locates a JSON syntax error exactly, with the whole path of the file', async () => {
+    const { dir, diagnostic } = await failure({ 'orchestrator.config.json': '{\n  "stateDir": "x",\n  "commands": { "a": }\n}\n' });
+    expect(diagnostic).toMatchObject({ message: 'not valid JSON: value expected', location: { file: join(dir, 'orchestrator.config.json'), line: 3, column: 22 }, owner: { kind: 'config' } });
+  });
+
+  it.each([
+    ['JSON nested 1,000 levels', 'orchestrator.config.json', `{"commands":${'{"a":'.repeat(1000)}1${'}'.repeat(1000)}}`, 'nested more than 64 levels deep', 1],
+    ['a YAML alias bomb', '.orchrc.yaml', ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]`)].join('\n'), 'aliases expand to more than 100 nodes', 2],
+    ['an undefined YAML alias', '.orchrc.yaml', 'stateDir: *nope\n', "alias '*nope' refers to no anchor before it", 1],
+    ['a TypeScript config that throws', 'orchestrator.config.ts', 'const n: number = 1;\nif (n) throw new Error("no secret");\nexport default {};\n', 'no secret', 2],
+    ['a config whose promise rejects', 'orchestrator.config.mts', 'export default Promise.reject(new Error("rejected"));\n', 'rejected', 1],
+    ['a config function that throws', 'orchestrator.config.mjs', 'export default async () => {\n  throw new Error("async boom");\n};\n', 'async boom', 2],
+    ['a config that throws a string', 'orchestrator.config.mjs', 'throw "plain";\n', "it threw 'plain'", 1],
+    ['export default null', 'orchestrator.config.ts', 'export default null;\n', 'orchestrator.config.ts exports null, not a configuration', 1],
+    ['an export that is a list', '.orchrc.json', '[]', '.orchrc.json exports a list', 1],
+    ['a getter that throws', 'orchestrator.config.mjs', 'export default {\n  get commands() { throw new Error("getter"); },\n};\n', 'reading the exported configuration threw: getter', 1],
+  ])('%s is a located error of the config (exit 2), not a crash', async (_name, file, text, message, line) => {
+    const { diagnostic } = await failure({ [file]: text });
+    expect(diagnostic.message).toContain(message);
+    expect(diagnostic.location).toMatchObject({ line, column: expect.any(Number) });
+  });
+
+  it('refuses a promise that never settles after ORCH_CONFIG_TIMEOUT, at the default export', async () => {
+    const { diagnostic } = await failure({ 'orchestrator.config.ts': 'const pending = new Promise(() => {});\nexport default pending;\n' }, { ORCH_CONFIG_TIMEOUT: '300ms' });
+    expect(diagnostic).toMatchObject({ message: 'the config did not finish loading within 300 ms (a promise that never settles)', location: { line: 2, column: 1 } });
+  });
+
+  it('reports a list where a mapping belongs, and command ids that are not ids, each at its place', async () => {
+    const dir = tempRepo({ 'orchestrator.config.ts': 'export default {\n  targets: [],\n  commands: {\n    "../../x": { run: "echo" },\n    "": { run: "echo" },\n    ok: { run: "echo", cache: false },\n  },\n};\n' });
+    const { config, diagnostics } = await loadConfig({ cwd: dir });
+    expect(diagnostics.map((d) => [d.message, d.location?.line, d.owner])).toEqual([
+      ['targets: expected a mapping ({ name: … }), not a list, found Array', 2, { kind: 'config' }],
+      ['"../../x" is not a valid name in commands: expected a command id: not empty, without `..`, `\\`, `:`, `#` or a leading `/` (e.g. release or ci/verify)', 4, { kind: 'config' }],
+      ['"" is not a valid name in commands: expected a command id: not empty, without `..`, `\\`, `:`, `#` or a leading `/` (e.g. release or ci/verify)', 5, { kind: 'config' }],
+    ]);
+    expect(config.commands).toEqual({});
+    const valid = await loadConfig({ cwd: tempRepo({ 'orchestrator.config.ts': 'export default { commands: { ok: { run: "echo", cache: false } } };\n' }) });
+    expect(valid.diagnostics).toEqual([]);
+    expect(valid.config.commands.ok).toEqual({ run: 'echo', cache: false });
+  });
+
+  it('loads a config of 20,000 commands', async () => {
+    const commands = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`c${i}`, { run: `echo ${i}`, dependencies: i > 0 ? [`c${i - 1}`] : [] }]));
+    const { config, diagnostics } = await loadConfig({ cwd: tempRepo({ 'orchestrator.config.json': JSON.stringify({ commands }, null, 1) }) });
+    expect(diagnostics).toEqual([]);
+    expect(Object.keys(config.commands)).toHaveLength(20_000);
   });
 });
 

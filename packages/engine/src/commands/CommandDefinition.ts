@@ -38,7 +38,21 @@ export interface CommandMetadata {
   argumentHint?: string;
   /** Named arguments (Claude Code's `arguments`): `$name` in the prompt is the argument at that position. */
   arguments?: string[];
+  /** Claude Code's `when_to_use`: when the command is worth running, beside its description. */
+  whenToUse?: string;
   model?: string;
+  /** Reasoning effort for the agent (`low` … `max`, or a number): `--effort` of the `claude` CLI. */
+  effort?: string | number;
+  /** Tools the agent must not use (Claude Code's `disallowed-tools`): `--disallowedTools`. */
+  disallowedTools?: readonly string[];
+  /** Claude Code's `user-invocable`; `false` leaves the command out of `orch list` (it still runs, by name or as a dependency). */
+  userInvocable?: boolean;
+  /** Claude Code's `disable-model-invocation`; kept and shown, no effect in orch (no model picks commands). */
+  disableModelInvocation?: boolean;
+  /** Claude Code hooks scoped to this command (`PreToolUse: [...]`), given to the `claude` CLI with `--settings`. */
+  hooks?: Record<string, unknown>;
+  /** Claude Code's `paths`: globs of the files the command is about; shown, no effect on running. */
+  paths?: readonly string[];
   inputs?: string[];
   outputs?: string[];
   env?: string[];
@@ -120,6 +134,8 @@ export interface RawFrontMatter {
   data: Record<string, unknown>;
   /** Location of the value (or, with `key: true`, the key) at a path. */
   locate(path: readonly (string | number)[], options?: { key?: boolean }): SourceLocation;
+  /** The value at a path as written in the file (`[message]` for `argument-hint: [message]`). */
+  sourceText?(path: readonly (string | number)[]): string | undefined;
   /** The text of a 1-based line of the file, for quoting in diagnostics. */
   lineText(line: number): string | undefined;
 }

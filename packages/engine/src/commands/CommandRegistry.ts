@@ -1,10 +1,12 @@
-import type { Diagnostic, RelatedLocation } from '../diagnostics/Diagnostic.js';
+import type { Diagnostic, Severity } from '../diagnostics/Diagnostic.js';
 import type { AgentDefinition, CommandDefinition, Project } from './CommandDefinition.js';
 
 /**
  * Everything the command sources found: commands, agents and workspace projects, plus the
  * diagnostics they raised on the way. A second entry under a name already taken is refused
- * with a diagnostic that names both places; the first one is kept.
+ * with a diagnostic that names both places; the first one is kept. A duplicate command id is an
+ * error of that command (a run of it is refused: which one is meant?); a duplicate agent name
+ * is a warning, which the agents plugin makes an error when a command uses that agent.
  */
 export class CommandRegistry {
   readonly commands = new Map<string, CommandDefinition>();
@@ -19,15 +21,19 @@ export class CommandRegistry {
       location: command.location,
       hint: 'rename one of them, or remove it from one source',
       related: [{ message: `'${command.id}' is first declared here`, location: existing.location }],
+      owner: { kind: 'command', id: command.id },
     }));
   }
 
   addAgent(agent: AgentDefinition): boolean {
     return this.addUnique(this.agents, agent.name, agent, (existing) => ({
+      severity: 'warning',
       code: 'agent/duplicate-name',
-      message: `duplicate agent '${agent.name}'`,
+      message: `duplicate agent '${agent.name}'; the first definition is kept`,
       location: agent.location,
+      hint: 'rename or remove one of them',
       related: [{ message: `'${agent.name}' is first defined here`, location: existing.location }],
+      owner: { kind: 'agent', name: agent.name },
     }));
   }
 
@@ -52,7 +58,7 @@ export class CommandRegistry {
     map: Map<string, T>,
     key: string,
     value: T,
-    duplicate: (existing: T) => Omit<Diagnostic, 'severity'> & { related?: RelatedLocation[] },
+    duplicate: (existing: T) => Omit<Diagnostic, 'severity'> & { severity?: Severity },
   ): boolean {
     const existing = map.get(key);
     if (existing !== undefined) {

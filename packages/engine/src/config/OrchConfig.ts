@@ -59,6 +59,8 @@ export interface CommandConfig {
   retry?: RetryConfig;
   /** A shell command that repairs what validation found (partial recovery runs it, then the failed validations). */
   fixup?: string;
+  /** Cache results. Default true (docs/caching.md). */
+  cache?: boolean;
 }
 
 /** A multi-step workflow declared in the config. */

@@ -2,6 +2,27 @@ import * as v from 'valibot';
 import { parseDuration } from '../parseDuration.js';
 
 const stringList = v.array(v.string());
+
+/** A record written as a mapping: `targets: []` is a slip, not an empty set of targets (valibot takes a list as a record). */
+function mapping<TKey extends v.GenericSchema<string, string | number | symbol>, TValue extends v.GenericSchema>(key: TKey, value: TValue) {
+  return v.pipe(
+    v.custom<Record<string, unknown>>((input) => typeof input === 'object' && input !== null && !Array.isArray(input), 'a mapping ({ name: … }), not a list'),
+    v.record(key, value),
+  );
+}
+
+/**
+ * The id of a config command or workflow: what `orch run` is given. Not empty, no `..` segment
+ * (ids name state files), no `\`, NUL, `:` (`x:y` means `x/y`), `#` (`pkg#x` names a package
+ * script), and no leading or trailing `/`.
+ */
+const commandId = v.pipe(
+  v.string(),
+  v.check(
+    (id) => id.trim() === id && id !== '' && !/[\\\0:#]/.test(id) && !id.startsWith('/') && !id.endsWith('/') && !id.split('/').some((segment) => segment === '' || segment === '.' || segment === '..'),
+    'a command id: not empty, without `..`, `\\`, `:`, `#` or a leading `/` (e.g. release or ci/verify)',
+  ),
+);
 const complexity = v.picklist(['simple', 'medium', 'complex']);
 const duration = v.union([
   v.pipe(v.string(), v.check((text) => parseDuration(text) !== undefined, 'a duration such as 30s, 5m or 1h30m')),
@@ -16,7 +37,7 @@ const step = v.strictObject({
 });
 
 const strategy = v.pipe(v.string(), v.minLength(1));
-const recovery = v.union([strategy, v.record(v.picklist(['dependencies', 'preGates', 'deploy', 'execute', 'postValidate', 'qaGates', 'persist', 'default']), strategy)]);
+const recovery = v.union([strategy, mapping(v.picklist(['dependencies', 'preGates', 'deploy', 'execute', 'postValidate', 'qaGates', 'persist', 'default']), strategy)]);
 const retry = v.union([
   v.pipe(v.number(), v.integer(), v.minValue(0)),
   v.strictObject({
@@ -29,9 +50,9 @@ const retry = v.union([
   }),
 ]);
 
-const gateSettings = v.record(
+const gateSettings = mapping(
   v.string(),
-  v.union([v.boolean(), v.strictObject({ enabled: v.optional(v.boolean()), severity: v.optional(v.picklist(['error', 'warn'])), options: v.optional(v.record(v.string(), v.unknown())) })]),
+  v.union([v.boolean(), v.strictObject({ enabled: v.optional(v.boolean()), severity: v.optional(v.picklist(['error', 'warn'])), options: v.optional(mapping(v.string(), v.unknown())) })]),
 );
 
 const target = v.strictObject({
@@ -43,7 +64,7 @@ const target = v.strictObject({
   cache: v.optional(v.boolean()),
   description: v.optional(v.string()),
   weight: v.optional(v.pipe(v.number(), v.minValue(0))),
-  resources: v.optional(v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
+  resources: v.optional(mapping(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
   timeout: v.optional(duration),
   recovery: v.optional(recovery),
   retry: v.optional(retry),
@@ -61,10 +82,11 @@ const command = v.strictObject({
   module: v.optional(v.string()),
   export: v.optional(v.string()),
   weight: v.optional(v.pipe(v.number(), v.minValue(0))),
-  resources: v.optional(v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
+  resources: v.optional(mapping(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
   recovery: v.optional(recovery),
   retry: v.optional(retry),
   fixup: v.optional(v.string()),
+  cache: v.optional(v.boolean()),
 });
 
 const workflow = v.strictObject({
@@ -78,7 +100,7 @@ const pluginSpec = v.union([
   v.null(),
   v.undefined(),
   v.pipe(v.string(), v.minLength(1)),
-  v.tuple([v.string(), v.optional(v.record(v.string(), v.unknown()))]),
+  v.tuple([v.string(), v.optional(mapping(v.string(), v.unknown()))]),
   v.looseObject({ name: v.string(), apply: v.function() }),
 ]);
 
@@ -90,13 +112,13 @@ export const configSchema = v.strictObject({
   resolution: v.optional(v.picklist(['folder-first', 'file-first'])),
   stateDir: v.optional(v.string()),
   workspaces: v.optional(stringList),
-  targets: v.optional(v.record(v.string(), target)),
-  commands: v.optional(v.record(v.string(), command)),
-  workflows: v.optional(v.record(v.string(), workflow)),
+  targets: v.optional(mapping(v.string(), target)),
+  commands: v.optional(mapping(commandId, command)),
+  workflows: v.optional(mapping(commandId, workflow)),
   plugins: v.optional(v.array(pluginSpec)),
   disablePlugins: v.optional(stringList),
   preset: v.optional(v.boolean()),
-  resources: v.optional(v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
+  resources: v.optional(mapping(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
   concurrency: v.optional(v.union([v.pipe(v.number(), v.integer(), v.minValue(1)), v.pipe(v.string(), v.regex(/^\d+%?$/, 'a number or a percentage such as 50%'))])),
   pluginTimeout: v.optional(duration),
   gates: v.optional(gateSettings),
@@ -126,7 +148,7 @@ export const configSchema = v.strictObject({
       command: v.optional(v.string()),
       args: v.optional(v.array(v.string())),
       model: v.optional(v.string()),
-      env: v.optional(v.record(v.string(), v.string())),
+      env: v.optional(mapping(v.string(), v.string())),
     }),
   ),
   workers: v.optional(
@@ -138,7 +160,7 @@ export const configSchema = v.strictObject({
   recovery: v.optional(recovery),
   retry: v.optional(retry),
   circuitBreakers: v.optional(
-    v.record(v.string(), v.union([v.literal(false), v.strictObject({ failures: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))), window: v.optional(duration), cooldown: v.optional(duration) })])),
+    mapping(v.string(), v.union([v.literal(false), v.strictObject({ failures: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))), window: v.optional(duration), cooldown: v.optional(duration) })])),
   ),
   sessions: v.optional(v.strictObject({ log: v.optional(v.boolean()), fsync: v.optional(v.boolean()), keep: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))) })),
   defaultBase: v.optional(v.pipe(v.string(), v.minLength(1))),

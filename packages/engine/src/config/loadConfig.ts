@@ -1,14 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import * as v from 'valibot';
-import { parseDocument } from 'yaml';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import { schemaDiagnostics } from '../diagnostics/schemaDiagnostics.js';
 import { SourceFile } from '../diagnostics/SourceFile.js';
 import { textLocator, yamlLocator, type PathLocator } from '../diagnostics/yamlLocator.js';
-import { OrchError } from '../OrchError.js';
+import { isOrchError } from '../OrchError.js';
+import { parseYaml, YAML_LIMITS } from '../yaml/readYaml.js';
+import { configLoadError } from './configLoadError.js';
+import { loadJsonConfig, loadYamlConfig } from './loadDataConfig.js';
+import { exportLocation, importConfigModule, settleConfigExport } from './loadModuleConfig.js';
 import { normaliseRetry } from '../recovery/recoveryPolicy.js';
 import { parseDuration } from '../parseDuration.js';
 import { configKeys, configSchema } from './configSchema.js';
@@ -49,14 +51,27 @@ export interface LoadedConfig {
   diagnostics: Diagnostic[];
 }
 
+/** What orch's loaders hand cosmiconfig: never `null` or `undefined`, which it would take for "no config here". */
+interface Loaded {
+  exported: unknown;
+}
+
+const dataLoader =
+  (load: (file: string, content: string) => unknown) =>
+  (file: string, content: string): unknown =>
+    // package.json is searched for its `orch` key, which cosmiconfig reads from the plain value.
+    basename(file) === 'package.json' ? load(file, content) : ({ exported: load(file, content) } satisfies Loaded);
+const moduleLoader = async (file: string): Promise<Loaded> => ({ exported: await importConfigModule(file) });
+
 /**
  * Finds and loads the config, walking up from `cwd` to the repository root (the nearest
- * folder with `.git`), and validates it. TypeScript configs load through jiti, which strips
- * types without the TypeScript compiler. Without a config, the defaults apply and the root is
+ * folder with `.git`), and validates it. Without a config, the defaults apply and the root is
  * the nearest folder that looks like a workspace or repository root.
  *
- * Throws `OrchError('config-load-failed')` when the config cannot be loaded at all (it throws,
- * exports nothing, or is not valid syntax); schema problems come back as diagnostics.
+ * Throws `OrchError('config-load-failed')`, with a diagnostic at the file's line and column,
+ * when the config cannot be loaded at all: not valid JSON or YAML, over a size or nesting limit
+ * (docs/configuration.md, "Limits"), a module that throws or whose promise rejects or never
+ * settles, or an export that is not a configuration. Schema problems come back as diagnostics.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const cwd = resolve(options.cwd ?? process.cwd());
@@ -65,7 +80,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     searchPlaces: CONFIG_SEARCH_PLACES,
     searchStrategy: 'global',
     stopDir: repositoryRoot(cwd) ?? homedir(),
-    loaders: { '.ts': loadTypeScript, '.mts': loadTypeScript, '.cts': loadTypeScript },
+    loaders: {
+      '.json': dataLoader(loadJsonConfig),
+      '.yaml': dataLoader(loadYamlConfig),
+      '.yml': dataLoader(loadYamlConfig),
+      noExt: dataLoader(loadYamlConfig),
+      ...Object.fromEntries(['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map((extension) => [extension, moduleLoader])),
+    },
     cache: false,
     ignoreEmptySearchPlaces: false,
   });
@@ -74,30 +95,66 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   try {
     found = options.configFile ? await explorer.load(resolve(cwd, options.configFile)) : await explorer.search(cwd);
   } catch (error) {
-    throw loadFailure(error, options.configFile ? resolve(cwd, options.configFile) : undefined);
+    if (isOrchError(error)) throw error;
+    const file = options.configFile ? resolve(cwd, options.configFile) : (error as { filepath?: string }).filepath;
+    throw configLoadError(file ?? cwd, { file: file ?? cwd, ...(file ? { line: 1, column: 1 } : {}) }, `cannot read it: ${error instanceof Error ? error.message : String(error)}`, 'check that the file exists and can be read', error);
   }
 
   if (!found) return { config: resolveConfig({}, defaultRoot(cwd)), diagnostics: [] };
   const { filepath } = found;
-  let raw = found.config;
-  if (typeof raw === 'function') raw = await (raw as (env: { root: string }) => unknown)({ root: dirname(filepath) });
-  if (found.isEmpty || raw === undefined || raw === null) {
-    throw new OrchError('config-load-failed', `${filepath} exports no configuration`, {
-      hint: "export one: `export default defineConfig({ ... })` (import defineConfig from '@orch/cli')",
-    });
-  }
-
   const root = dirname(filepath);
-  const result = v.safeParse(configSchema, raw);
+  const exported = found.isEmpty ? undefined : basename(filepath) === 'package.json' ? found.config : (found.config as Loaded).exported;
+  const raw = await settleConfigExport(filepath, exported, root);
+  const problem = notAConfiguration(raw);
+  if (problem) throw configLoadError(filepath, exportLocation(filepath), `${basename(filepath)} ${problem}`, "export one: `export default defineConfig({ ... })` (import defineConfig from '@orch/cli'), or write `key: value` settings");
+
+  const locate = configLocator(filepath);
+  const result = validate(filepath, raw, locate);
   if (!result.success) {
-    const diagnostics = schemaDiagnostics(result.issues, {
-      code: 'config/invalid',
-      locate: configLocator(filepath),
-      knownKeys: knownConfigKeys,
-    });
+    const diagnostics = schemaDiagnostics(result.issues, { code: 'config/invalid', locate, knownKeys: knownConfigKeys }).map((d): Diagnostic => ({ ...d, owner: { kind: 'config' } }));
     return { config: { ...resolveConfig({}, root), configFile: filepath }, diagnostics };
   }
   return { config: { ...resolveConfig(result.output as OrchConfig, root), configFile: filepath }, diagnostics: [] };
+}
+
+/**
+ * Validates the exported value, after checking it is not nested past the limit (valibot
+ * recurses): a value built in code may be deeper than any file. Reading it may run the
+ * config's code (a getter, a proxy); what that throws is a located error.
+ */
+function validate(filepath: string, raw: unknown, locate: PathLocator) {
+  let deep: (string | number)[] | undefined;
+  try {
+    deep = deepestPath(raw, YAML_LIMITS.maxDepth);
+    if (!deep) return v.safeParse(configSchema, raw);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw configLoadError(filepath, exportLocation(filepath), `reading the exported configuration threw: ${message}`, 'export plain data (no getters that throw)', error);
+  }
+  throw configLoadError(filepath, locate(deep).location, `the configuration is nested more than ${YAML_LIMITS.maxDepth} levels deep (at ${deep.join('.')})`, 'flatten it: no setting of orch is nested this deep');
+}
+
+/** Why an export is not a configuration object, or undefined when it is one. */
+function notAConfiguration(value: unknown): string | undefined {
+  if (value === undefined) return 'exports no configuration';
+  if (value === null) return 'exports null, not a configuration';
+  if (Array.isArray(value)) return 'exports a list, not a configuration (an object of settings)';
+  if (typeof value !== 'object') return `exports ${typeof value === 'string' ? 'a string' : `a ${typeof value}`}, not a configuration (an object of settings)`;
+  return undefined;
+}
+
+/** The path to the first value nested deeper than `maxDepth` (or in a cycle), found without recursion. */
+function deepestPath(value: unknown, maxDepth: number): (string | number)[] | undefined {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  const seen = new Set<unknown>();
+  while (stack.length > 0) {
+    const { value: current, path } = stack.pop()!;
+    if (typeof current !== 'object' || current === null || typeof current === 'function') continue;
+    if (path.length > maxDepth || seen.has(current)) return path;
+    seen.add(current);
+    for (const [key, child] of Object.entries(current)) stack.push({ value: child, path: [...path, Array.isArray(current) ? Number(key) : key] });
+  }
+  return undefined;
 }
 
 /** Applies defaults to a validated config. */
@@ -178,46 +235,33 @@ function knownConfigKeys(path: readonly (string | number)[]): readonly string[] 
   return undefined;
 }
 
-/** Locates key paths in a config file: exactly for JSON and YAML, by search for JS and TS. */
+/**
+ * Locates key paths in a config file: exactly for JSON and YAML (through the YAML parser, which
+ * reads JSON too), by search for JS and TS. Memoised per file, so the command sources that locate
+ * their entries share one parse.
+ */
 export function configLocator(filepath: string): PathLocator {
-  let text = '';
+  let source: SourceFile;
   try {
-    text = readFileSync(filepath, 'utf8');
+    source = SourceFile.read(filepath);
   } catch {
-    return () => ({ location: { file: filepath } });
+    return () => ({ location: { file: filepath, line: 1, column: 1 } });
   }
-  const source = new SourceFile(filepath, text);
+  const cached = locators.get(filepath);
+  if (cached?.text === source.text) return cached.locate;
   const extension = extname(filepath);
   const isData = ['.json', '.yaml', '.yml', ''].includes(extension) || filepath.endsWith('rc');
-  if (!isData) return textLocator(source);
-  const document = parseDocument(text);
-  const locate = yamlLocator(document, source);
-  if (filepath.endsWith('package.json')) return (path, options) => locate([MODULE_NAME, ...path], options);
+  const { document } = isData ? parseYaml(source.text) : {};
+  let locate = document ? yamlLocator(document, source) : textLocator(source);
+  if (document && filepath.endsWith('package.json')) {
+    const inPackage = locate;
+    locate = (path, options) => inPackage([MODULE_NAME, ...path], options);
+  }
+  locators.set(filepath, { text: source.text, locate });
   return locate;
 }
 
-async function loadTypeScript(filepath: string): Promise<unknown> {
-  const { createJiti } = await import('jiti');
-  const jiti = createJiti(pathToFileURL(filepath).href, { moduleCache: false, interopDefault: true });
-  const module = (await jiti.import(filepath)) as Record<string, unknown> | undefined;
-  // No default export means no configuration, which loadConfig reports.
-  return module && typeof module === 'object' && 'default' in module ? module.default : undefined;
-}
-
-function loadFailure(error: unknown, filepath: string | undefined): OrchError {
-  const message = error instanceof Error ? error.message : String(error);
-  const file = filepath ?? (error instanceof Error ? /\b(\/[^\s:()]+(?:orchestrator\.config|\.orchrc)[^\s:()]*)/.exec(`${error.message}\n${error.stack}`)?.[1] : undefined);
-  const at = file && error instanceof Error ? new RegExp(`${escapeRegExp(file)}:(\\d+):(\\d+)`).exec(error.stack ?? '') : null;
-  const where = file ? `${file}${at ? `:${at[1]}:${at[2]}` : ''}` : 'the config';
-  return new OrchError('config-load-failed', `could not load ${where}: ${message.split('\n')[0]}`, {
-    cause: error,
-    hint: 'fix the config file so it loads with `node`, and export the configuration as the default export',
-  });
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
+const locators = new Map<string, { text: string; locate: PathLocator }>();
 
 /** Nearest ancestor (or itself) that holds `.git`. */
 export function repositoryRoot(from: string): string | undefined {

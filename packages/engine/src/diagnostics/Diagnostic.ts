@@ -17,6 +17,14 @@ export interface RelatedLocation {
 }
 
 /**
+ * What a diagnostic is about. A run is refused only for errors in what it runs (issue 12): an
+ * error owned by the config stops every run; one owned by a command or an agent stops the runs
+ * that include that command or use that agent. A diagnostic without an owner belongs to the file
+ * it names (see `blocksRun`).
+ */
+export type DiagnosticOwner = { kind: 'config' } | { kind: 'command'; id: string } | { kind: 'agent'; name: string };
+
+/**
  * A problem found in configuration or command definitions. Collected, never thrown one by
  * one, so a user sees every problem of a repository in one pass.
  */
@@ -31,6 +39,8 @@ export interface Diagnostic {
   /** What to do about it ("did you mean …", what would be valid). */
   hint?: string;
   related?: RelatedLocation[];
+  /** What it is about; without one, the file of `location`. */
+  owner?: DiagnosticOwner;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Diagnostic, RelatedLocation, Severity, SourceLocation } from './Diagnostic.js';
 
 /**
@@ -12,6 +13,11 @@ export class SourceFile {
   constructor(file: string, text: string) {
     this.file = file;
     this.text = text;
+  }
+
+  /** The file as UTF-8, without a byte-order mark. Throws when it cannot be read. */
+  static read(file: string): SourceFile {
+    return new SourceFile(file, readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
   }
 
   /** 1-based line and column of a 0-based character offset. */

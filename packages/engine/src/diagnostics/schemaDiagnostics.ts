@@ -31,6 +31,17 @@ export function schemaDiagnostics(issues: readonly BaseIssue<unknown>[], options
         hint: [suggestion, known.length > 0 ? `valid keys: ${known.join(', ')}` : undefined].filter(Boolean).join(' '),
       } satisfies Diagnostic;
     }
+    if (issue.path?.at(-1)?.origin === 'key') {
+      const parent = path.slice(0, -1);
+      const { location, sourceLine } = options.locate(path, { key: true });
+      return {
+        severity: 'error',
+        code: options.code,
+        message: `${issue.received} is not a valid name in ${parent.join('.') || 'the top level'}: expected ${describeExpected(issue)}`,
+        location,
+        ...(sourceLine === undefined ? {} : { sourceLine }),
+      } satisfies Diagnostic;
+    }
     const { location, sourceLine } = options.locate(path);
     return {
       severity: 'error',
@@ -48,6 +59,7 @@ function describeExpected(issue: BaseIssue<unknown>): string {
     case 'picklist':
       return `one of ${expected.replace(/^\(|\)$/g, '').replaceAll('"', "'").split(' | ').join(', ')}`;
     case 'check':
+    case 'custom':
     case 'regex':
     case 'min_value':
     case 'min_length':

@@ -1,4 +1,4 @@
-import { isMap, isNode, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { isMap, isNode, isPair, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { SourceLocation } from './Diagnostic.js';
 import type { SourceFile } from './SourceFile.js';
 
@@ -10,12 +10,23 @@ export type PathLocator = (path: readonly (string | number)[], options?: { key?:
  * (front matter starts after its opening `---` line).
  */
 export function yamlLocator(document: Document, source: SourceFile, baseOffset = 0): PathLocator {
+  // Each mapping's keys indexed on first use, so locating every key of a large file stays linear.
+  const indexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, key: string): Pair | undefined => {
+    let index = indexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (const item of map.items) if (isPair(item) && isScalar(item.key) && !index.has(String(item.key.value))) index.set(String(item.key.value), item);
+      indexes.set(map, index);
+    }
+    return index.get(key);
+  };
   return (path, options = {}) => {
     let node: unknown = document.contents;
     let keyNode: Node | undefined;
     for (const segment of path) {
       if (isMap(node)) {
-        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+        const pair = pairOf(node, String(segment));
         if (!pair) break;
         keyNode = isNode(pair.key) ? pair.key : undefined;
         node = pair.value;
@@ -36,27 +47,44 @@ export function yamlLocator(document: Document, source: SourceFile, baseOffset =
 
 /**
  * A best-effort locator for JavaScript and TypeScript configs: finds each key of the path in
- * order in the text (`key:` or `'key':`), so a diagnostic can point at the line that sets it.
+ * order in the text (`key:`, `'key':`, `"key":`), so a diagnostic can point at the line that
+ * sets it. The text is scanned once for every key, so locating many paths stays linear. Where a
+ * key is not found, the default export (or the first line) stands for the whole config.
  */
 export function textLocator(source: SourceFile): PathLocator {
-  return (path, options = {}) => {
+  const keys = new Map<string, { offset: number; length: number }[]>();
+  for (const match of source.text.matchAll(/(["'`])((?:\\.|(?!\1)[^\\\n])*)\1\s*:|([A-Za-z_$][\w$]*)\s*:/g)) {
+    const key = match[3] ?? match[2]!;
+    const found = { offset: match.index, length: match[0].replace(/\s*:$/, '').length };
+    if (keys.has(key)) keys.get(key)!.push(found);
+    else keys.set(key, [found]);
+  }
+  const exported = /\bexport\s+default\b|\bmodule\.exports\b/.exec(source.text);
+  const fallback = exported ? source.location(exported.index, exported.index + exported[0].length) : { file: source.file, line: 1, column: 1 };
+  return (path) => {
     let offset = 0;
-    let found = -1;
-    let length = 1;
+    let found: { offset: number; length: number } | undefined;
     for (const segment of path) {
       if (typeof segment === 'number') continue;
-      const escaped = segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      const pattern = new RegExp(`(["'\`]?)${escaped}\\1\\s*:`, 'g');
-      pattern.lastIndex = offset;
-      const match = pattern.exec(source.text);
-      if (!match) break;
-      found = match.index;
-      length = match[0].length - 1;
-      offset = match.index + match[0].length;
+      const next = firstAtOrAfter(keys.get(segment) ?? [], offset);
+      if (!next) break;
+      found = next;
+      offset = next.offset + next.length;
     }
-    if (found < 0) return { location: { file: source.file } };
-    const location = source.location(found, found + (options.key ? length : length));
+    const location = found ? source.location(found.offset, found.offset + found.length) : fallback;
     const sourceLine = source.lineText(location.line!);
     return { location, ...(sourceLine === undefined ? {} : { sourceLine }) };
   };
+}
+
+/** The first entry at or after `offset` in a list sorted by offset (binary search). */
+function firstAtOrAfter<T extends { offset: number }>(list: readonly T[], offset: number): T | undefined {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (list[mid]!.offset < offset) low = mid + 1;
+    else high = mid;
+  }
+  return list[low];
 }

@@ -18,6 +18,6 @@ export interface TaskNode {
 /** Tasks and their dependencies; `order` lists every task after all of its dependencies. */
 export interface TaskGraph {
   nodes: ReadonlyMap<string, TaskNode>;
-  /** Topological order, dependencies first. Empty when the graph has a cycle. */
+  /** Topological order, dependencies first. Tasks in a cycle, and those that depend on one, are left out. */
   order: string[];
 }

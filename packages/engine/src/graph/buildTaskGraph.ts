@@ -1,9 +1,9 @@
-import toposort from 'toposort';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { CommandDefinition, DependencyRef } from '../commands/CommandDefinition.js';
 import type { CommandRegistry } from '../commands/CommandRegistry.js';
 import { describeUnresolved, resolveCommand, type ResolveOptions } from '../commands/resolveCommand.js';
 import { findCycles } from './findCycles.js';
+import { topologicalOrder } from './topologicalOrder.js';
 import type { TaskEdge, TaskGraph, TaskNode } from './TaskGraph.js';
 
 export interface BuildTaskGraphResult {
@@ -37,13 +37,33 @@ export function buildTaskGraph(registry: Pick<CommandRegistry, 'commands' | 'pro
   const cycles = findCycles(ids, (id) => nodes.get(id)!.dependencies.map((edge) => edge.to));
   for (const cycle of cycles) diagnostics.push(cycleDiagnostic(cycle, nodes));
 
-  let order: string[] = [];
-  if (cycles.length === 0) {
-    const edges: [string, string][] = [];
-    for (const node of nodes.values()) for (const edge of node.dependencies) edges.push([edge.to, node.id]);
-    order = toposort.array(ids, edges);
-  }
+  // A cycle stops only the tasks in it and those that need them; the rest keep their order.
+  const stuck = dependentsOf(cycles.flat(), nodes);
+  const orderable = ids.filter((id) => !stuck.has(id));
+  const order = topologicalOrder(orderable, (id) => nodes.get(id)!.dependencies.map((edge) => edge.to));
   return { graph: { nodes, order }, diagnostics };
+}
+
+/** `seeds` and every task that depends on one of them, directly or not. */
+function dependentsOf(seeds: readonly string[], nodes: ReadonlyMap<string, TaskNode>): Set<string> {
+  const found = new Set<string>();
+  if (seeds.length === 0) return found;
+  const dependents = new Map<string, string[]>();
+  for (const node of nodes.values()) {
+    for (const edge of node.dependencies) {
+      const list = dependents.get(edge.to);
+      if (list) list.push(node.id);
+      else dependents.set(edge.to, [node.id]);
+    }
+  }
+  const stack = [...seeds];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (found.has(id)) continue;
+    found.add(id);
+    stack.push(...(dependents.get(id) ?? []));
+  }
+  return found;
 }
 
 function resolveDependency(
@@ -61,6 +81,7 @@ function resolveDependency(
       message: `${command.id}: ${message}`,
       ...(dependency.location ? { location: dependency.location } : { location: command.location }),
       ...(hint ? { hint } : {}),
+      owner: { kind: 'command', id: command.id },
     });
     return [];
   };
@@ -114,6 +135,7 @@ function cycleDiagnostic(cycle: string[], nodes: ReadonlyMap<string, TaskNode>):
     location: first.location,
     hint: 'remove one of these dependencies to break the cycle',
     related,
+    owner: { kind: 'command', id: cycle[0]! },
   };
 }
 

@@ -1,3 +1,4 @@
+import { configDiagnostics } from '../config/configDiagnostic.js';
 import { OrchError } from '../OrchError.js';
 import type { GateSetting } from '../commands/CommandDefinition.js';
 import type { GateContext, GateVerdict } from '../pipeline/TaskContext.js';
@@ -72,7 +73,11 @@ export function defineGate<Options = Record<string, unknown>>(gate: GateDefiniti
       const configured = engine.config.gates[gate.name];
       if (configured !== undefined && typeof configured === 'object' && configured.options && gate.options) {
         const problem = validateOptions(gate, configured.options);
-        if (problem) throw new OrchError('plugin-invalid', `gate '${gate.name}': invalid options in the config: ${problem}`, { hint: 'see the gate\'s documentation for its options' });
+        if (problem) {
+          const message = `gate '${gate.name}': invalid options in the config: ${problem}`;
+          const hint = "see the gate's documentation for its options";
+          throw new OrchError('plugin-invalid', message, { hint, diagnostics: configDiagnostics(engine.config.configFile, ['gates', gate.name, 'options'], message, hint) });
+        }
       }
       engine.hooks[HOOK_OF_STAGE[gate.stage]].tapPromise(gate.name, async (context) => {
         if (context.only && !context.only.has(gate.name)) return;

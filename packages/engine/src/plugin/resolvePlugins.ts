@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { configDiagnostics } from '../config/configDiagnostic.js';
 import { didYouMean } from '../diagnostics/closestMatches.js';
-import { OrchError } from '../OrchError.js';
+import { OrchError, type OrchErrorCode } from '../OrchError.js';
 import type { Plugin, PluginSpec } from './Plugin.js';
 
 export interface ResolvePluginsOptions {
@@ -32,11 +33,10 @@ export async function resolvePlugins(options: ResolvePluginsOptions): Promise<Pl
     else plugins.push(plugin);
   }
   const names = plugins.map((p) => p.name);
-  for (const name of options.disable) {
+  for (const [index, name] of options.disable.entries()) {
     if (!names.includes(name)) {
-      throw new OrchError('config-invalid', `disablePlugins names '${name}', which is not a plugin`, {
-        hint: didYouMean(name, new Set([...names, ...options.defaults.map((p) => p.name)])) ?? `plugins: ${names.join(', ')}`,
-      });
+      const hint = didYouMean(name, new Set([...names, ...options.defaults.map((p) => p.name)])) ?? `plugins: ${names.join(', ')}`;
+      throw configError('config-invalid', `disablePlugins names '${name}', which is not a plugin`, { hint }, options, ['disablePlugins', index]);
     }
   }
   return plugins.filter((p) => !options.disable.includes(p.name));
@@ -45,31 +45,35 @@ export async function resolvePlugins(options: ResolvePluginsOptions): Promise<Pl
 async function loadPlugin(spec: PluginSpec, index: number, options: ResolvePluginsOptions): Promise<Plugin | undefined> {
   if (spec === false || spec === null || spec === undefined) return undefined;
   const where = `${options.configFile ?? 'config'} plugins[${index}]`;
-  if (typeof spec === 'object' && !Array.isArray(spec)) return checkPlugin(spec, where);
+  if (typeof spec === 'object' && !Array.isArray(spec)) return checkPlugin(spec, where, options, index);
   const [packageName, pluginOptions] = typeof spec === 'string' ? [spec, undefined] : (spec as readonly [string, Record<string, unknown>?]);
-  const exported = await importPackage(packageName, options.fromDir, where);
+  const exported = await importPackage(packageName, options.fromDir, where).catch((error: OrchError) => {
+    throw configError(error.code, error.message, { hint: error.hint, cause: error.cause }, options, ['plugins', index]);
+  });
   const candidate = (exported as { default?: unknown }).default ?? (exported as { plugin?: unknown }).plugin ?? exported;
   if (typeof candidate === 'function') {
     let made: unknown;
     try {
       made = await (candidate as (options?: unknown) => unknown)(pluginOptions);
     } catch (error) {
-      throw new OrchError('plugin-invalid', `plugin '${packageName}' (${where}) rejected its options: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-        hint: `check the options given to '${packageName}' in the config against its documentation`,
-      });
+      const hint = `check the options given to '${packageName}' in the config against its documentation`;
+      throw configError('plugin-invalid', `plugin '${packageName}' (${where}) rejected its options: ${error instanceof Error ? error.message : String(error)}`, { cause: error, hint }, options, ['plugins', index]);
     }
-    return checkPlugin(made, `${where} ('${packageName}')`);
+    return checkPlugin(made, `${where} ('${packageName}')`, options, index);
   }
-  return checkPlugin(candidate, `${where} ('${packageName}')`);
+  return checkPlugin(candidate, `${where} ('${packageName}')`, options, index);
 }
 
-function checkPlugin(value: unknown, where: string): Plugin {
+/** An error about a setting of the config, with a diagnostic at that setting. */
+function configError(code: OrchErrorCode, message: string, extra: { hint?: string | undefined; cause?: unknown }, options: ResolvePluginsOptions, path: (string | number)[]): OrchError {
+  return new OrchError(code, message, { ...(extra.hint ? { hint: extra.hint } : {}), ...(extra.cause === undefined ? {} : { cause: extra.cause }), diagnostics: configDiagnostics(options.configFile, path, message, extra.hint) });
+}
+
+function checkPlugin(value: unknown, where: string, options: ResolvePluginsOptions, index: number): Plugin {
   const plugin = value as Partial<Plugin> | null;
   if (!plugin || typeof plugin !== 'object' || typeof plugin.name !== 'string' || typeof plugin.apply !== 'function') {
-    throw new OrchError('plugin-invalid', `${where} is not a plugin`, {
-      hint: 'a plugin is an object `{ name, apply(engine) }` (see definePlugin / defineGate), or a package whose default export is one or a factory returning one',
-    });
+    const hint = 'a plugin is an object `{ name, apply(engine) }` (see definePlugin / defineGate), or a package whose default export is one or a factory returning one';
+    throw configError('plugin-invalid', `${where} is not a plugin`, { hint }, options, ['plugins', index]);
   }
   return plugin as Plugin;
 }

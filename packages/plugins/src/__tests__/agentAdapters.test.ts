@@ -15,6 +15,14 @@ describe('agent adapters', () => {
     expect(claude.parse('not json', 0)).toMatchObject({ ok: false, failure: 'non-json' });
   });
 
+  it('claude: Claude Code front matter it has flags for (disallowed-tools, effort, hooks) goes to the CLI', () => {
+    const claude = agentAdapter({ adapter: 'claude' });
+    const hooks = { PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: './check.sh' }] }] };
+    const args = claude.args({ ...invocation, disallowedTools: ['Write', 'Bash(rm:*)'], effort: 'high', hooks });
+    expect(args.slice(12)).toEqual(['--disallowedTools', 'Write,Bash(rm:*)', '--effort', 'high', '--settings', JSON.stringify({ hooks })]);
+    expect(claude.args(invocation)).not.toContain('--effort');
+  });
+
   it('codex: JSONL events, the last agent message is the result, an error event fails', () => {
     const codex = agentAdapter({ adapter: 'codex' });
     expect(codex.args(invocation)).toEqual(['exec', '--json', '--model', 'm1', 'Fix it']);

@@ -30,7 +30,7 @@ describe('parseMarkdownFile', () => {
 
   it('reports a duplicate key where it repeats', () => {
     const [diagnostic] = parse('---\ndescription: a\ndescription: b\n---\n').diagnostics;
-    expect(diagnostic).toMatchObject({ code: 'front-matter/yaml', location: { line: 3, column: 1 }, hint: expect.stringContaining('each key may appear once') });
+    expect(diagnostic).toMatchObject({ code: 'front-matter/duplicate-key', location: { line: 3, column: 1 }, hint: expect.stringContaining('each key may appear once') });
   });
 
   it('reads Claude Code style unquoted values with a warning that says how to be exact', () => {
@@ -107,10 +107,15 @@ describe('normaliseFrontMatter', () => {
     expect(result.steps.map(({ location: _location, ...step }) => step)).toEqual([{ run: 'npm run lint' }, { name: 'build', run: 'npm run build', compensate: 'git clean -fd dist' }]);
   });
 
-  it('reports wrong types at the value, with what is expected', () => {
-    const result = normalise('---\ncomplexity: hard\ndependencies: 5\ntimeout: soon\n---\n');
-    const messages = result.diagnostics.map((d) => `${d.location?.line}: ${d.message}`).sort();
-    expect(messages).toEqual(["2: complexity: expected one of 'simple', 'medium', 'complex', found \"hard\"", '3: dependencies: expected a string or a list, found 5']);
+  it('reports each wrong value at the value, with what is expected, and keeps the valid keys beside it', () => {
+    const result = normalise('---\ncomplexity: hard\ndependencies: 5\ntimeout: soon\ndescription: kept\nagents: reviewer\n---\n');
+    const messages = result.diagnostics.map((d) => `${d.severity} ${d.location?.line}: ${d.message}`).sort();
+    expect(messages).toEqual([
+      "error 3: dependencies: expected a string or a list, found 5",
+      "error 4: timeout: expected a duration such as 30s, 5m or 1h30m, found 'soon'",
+      "warning 2: complexity: expected one of 'simple', 'medium', 'complex', found \"hard\"; ignored: the command runs without a complexity profile",
+    ]);
+    expect(result.metadata).toMatchObject({ description: 'kept', agents: ['reviewer'] });
   });
 
   it('reports a timeout that is not a duration', () => {
@@ -124,5 +129,111 @@ describe('normaliseFrontMatter', () => {
       ["unknown key 'dependancies'", "did you mean 'dependencies'?", 3, 1],
       ["unknown key 'complexty'", "did you mean 'complexity'?", 4, 1],
     ]);
+  });
+});
+
+describe('front matter that must never crash, hang or run (issue 12)', () => {
+  const errorOf = (text: string) => parse(text).diagnostics.find((d) => d.severity === 'error');
+
+  it('does not evaluate a `---js` opener (gray-matter ran it as JavaScript): the whole file is the prompt, with a located warning', () => {
+    const text = '---js\n{ a: (globalThis.evaluatedByFrontMatter = true) }\n---\nbody\n';
+    const parsed = parse(text);
+    expect((globalThis as { evaluatedByFrontMatter?: boolean }).evaluatedByFrontMatter).toBeUndefined();
+    expect(parsed.body).toBe(text);
+    expect(parsed.diagnostics).toEqual([expect.objectContaining({ severity: 'warning', code: 'front-matter/not-opened', location: expect.objectContaining({ line: 1, column: 1 }) })]);
+  });
+
+  it('reads a NUL byte in the opening line as text, and one inside front matter as a located error', () => {
+    expect(parse('---\0\nx: 1\n---\nbody\n').diagnostics[0]).toMatchObject({ severity: 'warning', code: 'front-matter/not-opened' });
+    expect(errorOf('---\ndescription: a\0b\n---\n')).toMatchObject({ code: 'front-matter/control-character', location: { line: 2, column: 15 } });
+  });
+
+  it.each([
+    ['an alias bomb', ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]`)], 'front-matter/alias-limit', 3],
+    ['101 aliases', ['base: &v text', ...Array.from({ length: 101 }, (_, i) => `k${i}: *v`)], 'front-matter/alias-limit', 103],
+    ['an undefined alias', ['description: ok', 'v: *nope'], 'front-matter/unknown-alias', 3],
+    ['a recursive alias', ['a: &x [1, *x]'], 'front-matter/recursive-alias', 2],
+    ['nesting past the limit', [`description: ${'['.repeat(1000)}x${']'.repeat(1000)}`], 'front-matter/too-deep', 2],
+  ])('reports %s as a located error of that file, not a crash', (_name, lines, code, line) => {
+    expect(errorOf(`---\n${lines.join('\n')}\n---\nbody\n`)).toMatchObject({ code, location: { file: '/repo/cmd.md', line } });
+  });
+
+  it('reads front matter of 40,000 keys, finding a repeated key among them', () => {
+    const keys = Array.from({ length: 40_000 }, (_, i) => `key${i}: ${i}`);
+    expect(Object.keys(parse(`---\n${keys.join('\n')}\n---\n`).frontMatter.data)).toHaveLength(40_000);
+    expect(errorOf(`---\n${keys.join('\n')}\nkey17: again\n---\n`)).toMatchObject({ code: 'front-matter/duplicate-key', location: { line: 40_002 } });
+  });
+});
+
+describe("Claude Code's front matter, read as Claude Code reads it (issue 12)", () => {
+  it('keeps both argument-hint examples of its docs as written: `[message]` (a YAML list) and `[pr-number] [priority]` (not YAML)', () => {
+    expect(normalise('---\nargument-hint: [message]\ndescription: Commit\n---\n')).toMatchObject({ diagnostics: [], metadata: { argumentHint: '[message]', description: 'Commit' } });
+    const parsed = parse('---\nargument-hint: [pr-number] [priority]\ndescription: Review\n---\n');
+    expect(parsed.diagnostics).toEqual([expect.objectContaining({ severity: 'warning', code: 'front-matter/lenient', location: expect.objectContaining({ line: 2 }), hint: 'quote the value to make it valid YAML: argument-hint: "[pr-number] [priority]"' })]);
+    expect(normaliseFrontMatter(parsed.frontMatter).metadata).toMatchObject({ argumentHint: '[pr-number] [priority]', description: 'Review' });
+  });
+
+  it('warns at a value that is a YAML mapping by accident (`{{SUMMARY}}`), and keeps the keys beside it', () => {
+    const result = normalise('---\ndescription: {{SUMMARY}}\nmodel: sonnet\nallowed-tools: Read\n---\n');
+    expect(result.diagnostics).toEqual([
+      expect.objectContaining({ severity: 'warning', message: "description: a YAML mapping, not text (an unquoted '{…}' is one); ignored, as Claude Code ignores it", location: expect.objectContaining({ line: 2, column: 14 }), hint: 'quote the value to keep it as text: description: "{{SUMMARY}}"' }),
+    ]);
+    expect(result.metadata).toMatchObject({ model: 'sonnet', allowedTools: ['Read'] });
+    expect(result.metadata.description).toBeUndefined();
+  });
+
+  it('warns at an unknown complexity word and keeps the rest of the metadata', () => {
+    const result = normalise('---\ndescription: Deploy\ncomplexity: standard\ndependencies: [build]\n---\n');
+    expect(result.diagnostics).toEqual([expect.objectContaining({ severity: 'warning', location: expect.objectContaining({ line: 3 }) })]);
+    expect(result.metadata).toMatchObject({ description: 'Deploy' });
+    expect(result.metadata.complexity).toBeUndefined();
+    expect(result.dependencies.map((d) => d.spec)).toEqual(['build']);
+  });
+
+  it("accepts Claude Code's skill keys with its value forms", () => {
+    const result = normalise(
+      [
+        '---',
+        'description: 12',
+        'when_to_use: When the build is red',
+        'user-invocable: no',
+        'disable-model-invocation: "yes"',
+        'effort: xhigh',
+        'allowed-tools: Read Grep Bash(git add:*)',
+        'disallowed-tools: [Write, "Bash(rm:*)"]',
+        'paths: src/*.{ts,tsx}, docs/**',
+        'hooks:',
+        '  PreToolUse:',
+        '    - matcher: Bash',
+        '      hooks:',
+        '        - type: command',
+        '          command: ./check.sh',
+        '---',
+      ].join('\n'),
+    );
+    expect(result.diagnostics).toEqual([]);
+    expect(result.metadata).toMatchObject({
+      description: '12',
+      whenToUse: 'When the build is red',
+      userInvocable: false,
+      disableModelInvocation: true,
+      effort: 'xhigh',
+      allowedTools: ['Read', 'Grep', 'Bash(git add:*)'],
+      disallowedTools: ['Write', 'Bash(rm:*)'],
+      paths: ['src/*.{ts,tsx}', 'docs/**'],
+      hooks: { PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: './check.sh' }] }] },
+    });
+  });
+
+  it("keeps Claude Code's other keys as written, never taking them for a misspelling (`agent` is not `agents`)", () => {
+    const result = normalise('---\nagent: Explore\ncontext: fork\nname: reviewer\n---\n');
+    expect(result.diagnostics).toEqual([]);
+    expect(result.metadata.extra).toEqual({ agent: 'Explore', context: 'fork', name: 'reviewer' });
+  });
+
+  it("ignores a wrong value of Claude Code's keys with a warning, as Claude Code does; a wrong value of orch's own keys is an error", () => {
+    const result = normalise('---\neffort: extreme\nuser-invocable: maybe\nhooks: 5\ndisallowed-tools: 5\n---\n');
+    expect(result.diagnostics.map((d) => `${d.severity} ${d.location?.line}`)).toEqual(['warning 2', 'warning 3', 'warning 4', 'error 5']);
+    expect(result.metadata).toEqual({ agents: [], extra: {} });
   });
 });

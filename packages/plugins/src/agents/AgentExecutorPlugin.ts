@@ -61,12 +61,16 @@ function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter, role
   const definition = role === 'default' ? undefined : task.agents.get(role);
   const model = definition?.model ?? task.command.metadata.model ?? engine.config.agent.model;
   const allowedTools = task.command.metadata.allowedTools ?? definition?.tools;
+  const { disallowedTools, effort, hooks } = task.command.metadata;
   const invocation: AgentInvocation = {
     prompt,
     maxTurns: task.profile?.maxTurns ?? 10,
     ...(definition?.body.trim() ? { systemPrompt: definition.body.trim() } : {}),
     ...(model ? { model } : {}),
     ...(allowedTools ? { allowedTools } : {}),
+    ...(disallowedTools ? { disallowedTools } : {}),
+    ...(effort === undefined ? {} : { effort }),
+    ...(hooks ? { hooks } : {}),
   };
   const started = performance.now();
   const label = role === 'default' ? '' : `[${role}] `;

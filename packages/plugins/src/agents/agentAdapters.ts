@@ -6,6 +6,12 @@ export interface AgentInvocation {
   systemPrompt?: string;
   model?: string;
   allowedTools?: AllowedTools;
+  /** Tools the agent must not use (front matter `disallowed-tools`). */
+  disallowedTools?: readonly string[];
+  /** Reasoning effort (front matter `effort`). */
+  effort?: string | number;
+  /** Claude Code hooks for this run (front matter `hooks`). */
+  hooks?: Record<string, unknown>;
   maxTurns: number;
 }
 
@@ -57,7 +63,7 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 const claude = (command: string): AgentAdapter => ({
   name: 'claude',
   command,
-  args: ({ prompt, systemPrompt, model, allowedTools, maxTurns }) => [
+  args: ({ prompt, systemPrompt, model, allowedTools, disallowedTools, effort, hooks, maxTurns }) => [
     '-p',
     prompt,
     '--output-format',
@@ -67,6 +73,10 @@ const claude = (command: string): AgentAdapter => ({
     ...(model ? ['--model', model] : []),
     ...(systemPrompt ? ['--append-system-prompt', systemPrompt] : []),
     ...(Array.isArray(allowedTools) && allowedTools.length > 0 ? ['--allowedTools', allowedTools.join(',')] : []),
+    ...(disallowedTools && disallowedTools.length > 0 ? ['--disallowedTools', disallowedTools.join(',')] : []),
+    ...(effort !== undefined ? ['--effort', String(effort)] : []),
+    // Claude Code scopes a command's hooks to its run; here the run is the whole process.
+    ...(hooks ? ['--settings', JSON.stringify({ hooks })] : []),
   ],
   parse(stdout, exitCode) {
     const json = lastJson(stdout);
@@ -124,7 +134,9 @@ const generic = (command: string, template: readonly string[]): AgentAdapter => 
         .replaceAll('{systemPrompt}', invocation.systemPrompt ?? '')
         .replaceAll('{model}', invocation.model ?? '')
         .replaceAll('{maxTurns}', String(invocation.maxTurns))
-        .replaceAll('{allowedTools}', Array.isArray(invocation.allowedTools) ? invocation.allowedTools.join(',') : 'all'),
+        .replaceAll('{allowedTools}', Array.isArray(invocation.allowedTools) ? invocation.allowedTools.join(',') : 'all')
+        .replaceAll('{disallowedTools}', invocation.disallowedTools?.join(',') ?? '')
+        .replaceAll('{effort}', invocation.effort === undefined ? '' : String(invocation.effort)),
     ),
   parse(stdout, exitCode) {
     const json = lastJson(stdout);

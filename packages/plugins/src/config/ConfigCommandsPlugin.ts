@@ -54,6 +54,7 @@ function configCommands(config: ResolvedConfig, locate: PathLocator): CommandDef
         ...(command.recovery === undefined ? {} : { recovery: command.recovery }),
         ...(command.retry === undefined ? {} : { retry: normaliseRetry(command.retry).policy! }),
         ...(command.fixup === undefined ? {} : { fixup: command.fixup }),
+        ...(command.cache === undefined ? {} : { cache: command.cache }),
       },
       steps,
     });

@@ -1,13 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { definePlugin, type ClaudeCodeLayout, type CommandDefinition, type CommandRegistry, type Diagnostic, type DiscoveryContext } from '@orch/engine';
 import { workspaceProjectsFor } from '../workspace/workspaceProjectsFor.js';
 import { bodyDescription } from './bodyDescription.js';
 import { findClaudePlugins } from './claudePlugins.js';
-import { decodeText } from './decodeText.js';
+import { readMarkdownText } from './decodeText.js';
 import { resolveInclude } from './includedFiles.js';
 import { normaliseFrontMatter } from './normaliseFrontMatter.js';
-import { parseMarkdownFile } from './parseMarkdownFile.js';
+import { parseMarkdownFile, type ParsedMarkdown } from './parseMarkdownFile.js';
 import { bodyLocation, promptTokens } from './promptTokens.js';
 import { walkMarkdownTree, type MarkdownFile } from './walkMarkdownTree.js';
 import { walkSkills } from './walkSkills.js';
@@ -106,16 +105,18 @@ async function findSources(context: DiscoveryContext): Promise<{ skills: Source[
   return { skills: skillSources, commands: commandSources, diagnostics: claude.diagnostics };
 }
 
-async function readCommand(path: string, id: string, registry: CommandRegistry): Promise<CommandDefinition | undefined> {
-  const bytes = await readFile(path);
-  const decoded = decodeText(path, bytes);
-  if ('diagnostic' in decoded) {
-    registry.report(decoded.diagnostic);
-    return undefined;
+/**
+ * A command for every file, even one that cannot be read: its problems are diagnostics of its
+ * own file, so `orch run` refuses that command (saying why) and runs the others (issue 12).
+ */
+async function readCommand(path: string, id: string, registry: CommandRegistry): Promise<CommandDefinition> {
+  const read = await readMarkdownText(path);
+  let parsed: ParsedMarkdown | undefined;
+  if ('diagnostic' in read) registry.report(read.diagnostic);
+  else {
+    parsed = parseMarkdownFile(path, read.text);
+    registry.diagnostics.push(...parsed.diagnostics);
   }
-  const parsed = parseMarkdownFile(path, decoded.text);
-  registry.diagnostics.push(...parsed.diagnostics);
-  if (parsed.diagnostics.some((d) => d.severity === 'error')) return undefined;
   return {
     id,
     kind: 'markdown',
@@ -124,9 +125,9 @@ async function readCommand(path: string, id: string, registry: CommandRegistry):
     dependencies: [],
     metadata: { agents: [], extra: {} },
     steps: [],
-    body: parsed.body,
-    bodyLine: parsed.bodyLine,
-    frontMatter: parsed.frontMatter,
+    body: parsed?.body ?? '',
+    bodyLine: parsed?.bodyLine ?? 1,
+    ...(parsed ? { frontMatter: parsed.frontMatter } : {}),
   };
 }
 

@@ -1,4 +1,25 @@
+import { readFile, stat } from 'node:fs/promises';
 import type { Diagnostic } from '@orch/engine';
+
+/** Bytes of a command or agent file orch reads (docs/configuration.md, "Limits"). */
+export const MAX_MARKDOWN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads a command or agent file as text (`decodeText`); a file that cannot be read, or is larger
+ * than `MAX_MARKDOWN_BYTES`, is a diagnostic of that file instead.
+ */
+export async function readMarkdownText(file: string): Promise<{ text: string } | { diagnostic: Diagnostic }> {
+  const location = { file, line: 1, column: 1 };
+  try {
+    const { size } = await stat(file);
+    if (size > MAX_MARKDOWN_BYTES) {
+      return { diagnostic: { severity: 'error', code: 'file/too-large', message: `${size} bytes, more than the ${MAX_MARKDOWN_BYTES} orch reads in a command or agent file`, location, hint: 'move long material into files the prompt includes with @path' } };
+    }
+    return decodeText(file, await readFile(file));
+  } catch (error) {
+    return { diagnostic: { severity: 'error', code: 'file/unreadable', message: `cannot read the file: ${(error as Error).message}`, location, hint: 'check its permissions, or remove it' } };
+  }
+}
 
 /**
  * Decodes a file as UTF-8, dropping a byte-order mark and turning CRLF into LF (line numbers

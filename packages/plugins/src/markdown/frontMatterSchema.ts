@@ -7,19 +7,32 @@ const step = v.strictObject({
   run: v.string(),
   compensate: v.optional(v.string()),
 });
+/** Text, or a number or boolean read as text, as Claude Code coerces `description`. */
+const text = v.union([v.string(), v.pipe(v.union([v.number(), v.boolean()]), v.transform(String))]);
+/** Claude Code's frontmatter booleans: `true`/`false`, and `yes`/`no`/`on`/`off`/`1`/`0` in any case. */
+const flag = v.union([
+  v.boolean(),
+  v.pipe(
+    v.union([v.string(), v.number()]),
+    v.transform((value) => String(value).trim().toLowerCase()),
+    v.picklist(['true', 'false', 'yes', 'no', 'on', 'off', '1', '0'], 'true or false'),
+    v.transform((token) => ['true', 'yes', 'on', '1'].includes(token)),
+  ),
+]);
 
 /**
- * orch's front-matter keys. Unknown keys are kept (command trees carry keys of their own),
- * but a key close to one of these is reported as a likely misspelling.
+ * orch's front-matter keys and Claude Code's. Each key is validated on its own, so a wrong
+ * value drops that key only. Unknown keys are kept (command trees carry keys of their own), but
+ * a key close to one of these is reported as a likely misspelling.
  */
 export const frontMatterSchema = v.looseObject({
-  description: v.optional(v.string()),
+  description: v.optional(text),
   dependencies: v.optional(v.nullable(stringOrList)),
   'dependent-commands': v.optional(v.nullable(stringOrList)),
   complexity: v.optional(v.picklist(['simple', 'medium', 'complex'])),
   agents: v.optional(v.nullable(stringOrList)),
   'allowed-tools': v.optional(stringOrList),
-  'argument-hint': v.optional(v.string()),
+  'argument-hint': v.optional(text),
   // Claude Code's named arguments: `arguments: [target]` (or `target other`) makes `$target` work.
   arguments: v.optional(v.nullable(stringOrList)),
   // Claude Code: `context: fork` runs the skill in a subagent, `agent` names which; `shell` is the
@@ -28,7 +41,14 @@ export const frontMatterSchema = v.looseObject({
   agent: v.optional(v.string()),
   shell: v.optional(v.string()),
   model: v.optional(v.string()),
-  'disable-model-invocation': v.optional(v.boolean()),
+  'disable-model-invocation': v.optional(flag),
+  // Claude Code's skill keys (https://code.claude.com/docs/en/skills, frontmatter reference).
+  when_to_use: v.optional(text),
+  'user-invocable': v.optional(flag),
+  'disallowed-tools': v.optional(stringOrList),
+  effort: v.optional(v.union([v.picklist(['low', 'medium', 'high', 'xhigh', 'max']), v.pipe(v.number(), v.integer(), v.minValue(1))])),
+  hooks: v.optional(v.record(v.string(), v.array(v.looseObject({ hooks: v.array(v.looseObject({ type: v.string() })) })))),
+  paths: v.optional(stringOrList),
   run: v.optional(v.union([v.string(), v.array(v.union([v.string(), step]))])),
   inputs: v.optional(stringOrList),
   outputs: v.optional(stringOrList),
@@ -74,3 +94,21 @@ export type FrontMatter = v.InferOutput<typeof frontMatterSchema>;
 
 /** Keys orch reads; an unknown key close to one of them is a likely typo. */
 export const FRONT_MATTER_KEYS = Object.keys(frontMatterSchema.entries);
+
+/**
+ * Keys whose wrong value is a warning, the key then left out, with why that is safe: Claude
+ * Code's own keys, which it ignores when their value is wrong, and `complexity` (issue 12: an
+ * unknown word such as `standard` runs with no profile). A wrong value of any other key changes
+ * what runs (dependencies, steps, hashing, recovery, which tools are refused), so it is an error
+ * of that command.
+ */
+export const LENIENT_KEYS: ReadonlyMap<string, string> = new Map([
+  ...['description', 'allowed-tools', 'argument-hint', 'model', 'disable-model-invocation', 'when_to_use', 'user-invocable', 'effort', 'hooks', 'paths'].map((key): [string, string] => [key, 'ignored, as Claude Code ignores it']),
+  ['complexity', 'ignored: the command runs without a complexity profile'],
+]);
+
+/**
+ * Claude Code's keys that orch keeps as written without reading them: never taken for a
+ * misspelling of a key orch reads (`agent` is not a slip for `agents`).
+ */
+export const CLAUDE_CODE_KEYS_KEPT: ReadonlySet<string> = new Set(['name', 'version', 'license', 'hide-from-slash-command-tool']);

@@ -1,7 +1,7 @@
-import { closestMatches, normaliseRetry as normaliseEngineRetry, parseDuration, schemaDiagnostics, type AllowedTools, type CommandMetadata, type DependencyRef, type Diagnostic, type GateSetting, type RawFrontMatter, type RetryPolicy, type SourceLocation, type Step } from '@orch/engine';
+import { normaliseRetry as normaliseEngineRetry, parseDuration, schemaDiagnostics, type AllowedTools, type CommandMetadata, type DependencyRef, type Diagnostic, type GateSetting, type RawFrontMatter, type RetryPolicy, type SourceLocation, type Step } from '@orch/engine';
 import { distance } from 'fastest-levenshtein';
 import * as v from 'valibot';
-import { FRONT_MATTER_KEYS, frontMatterSchema, type FrontMatter } from './frontMatterSchema.js';
+import { CLAUDE_CODE_KEYS_KEPT, FRONT_MATTER_KEYS, frontMatterSchema, LENIENT_KEYS, type FrontMatter } from './frontMatterSchema.js';
 
 /** Known keys kept in `metadata.extra` as written: read there by the agent executor and `orch show`. */
 const CLAUDE_CODE_EXTRA_KEYS = ['context', 'agent', 'shell'];
@@ -15,84 +15,165 @@ export interface NormalisedFrontMatter {
 
 /**
  * Stage 2 for markdown commands: validates the front matter against orch's schema and turns
- * it into normalised metadata. Wrong types are errors at the value; an unknown key is kept,
- * unless it looks like a misspelt orch key, which is an error with "did you mean".
+ * it into normalised metadata. Each key is checked on its own, so a wrong value never drops
+ * the valid keys beside it (issue 12): a wrong value of a key Claude Code reads leniently
+ * (`LENIENT_KEYS`) is a warning and that key is left out, as Claude Code leaves it out; any
+ * other wrong value is an error at the value. An unknown key is kept, unless it looks like a
+ * misspelt key (an error for orch's keys, a warning for Claude Code's).
  */
 export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFrontMatter {
-  const sourceLine = (location: SourceLocation): string | undefined => (location.line === undefined ? undefined : frontMatter.lineText(location.line));
   const diagnostics: Diagnostic[] = [];
-  const at = (path: (string | number)[], message: string, hint?: string, key = false): void => {
-    const location = frontMatter.locate(path, { key });
-    const line = sourceLine(location);
-    diagnostics.push({ severity: 'error', code: 'front-matter/invalid', message, location, ...(line === undefined ? {} : { sourceLine: line }), ...(hint ? { hint } : {}) });
+  const data = validKeys(frontMatter, diagnostics);
+  const valid = data as FrontMatter;
+  const at = (path: (string | number)[], message: string): void => {
+    diagnostics.push({ severity: 'error', code: 'front-matter/invalid', message, ...located(frontMatter, path) });
   };
 
-  for (const key of Object.keys(frontMatter.data)) {
-    if (FRONT_MATTER_KEYS.includes(key)) continue;
-    const [close] = closestMatches(key, FRONT_MATTER_KEYS, 1);
-    if (close && isLikelyTypo(key, close)) at([key], `unknown key '${key}'`, `did you mean '${close}'?`, true);
-  }
+  const timeout = valid.timeout === undefined ? undefined : parseDuration(valid.timeout);
+  if (valid.timeout !== undefined && timeout === undefined) at(['timeout'], `timeout: expected a duration such as 30s, 5m or 1h30m, found '${String(valid.timeout)}'`);
 
-  const result = v.safeParse(frontMatterSchema, frontMatter.data);
-  if (!result.success) {
-    const locate = (path: readonly (string | number)[], options?: { key?: boolean }) => {
-      const location = frontMatter.locate(path, options);
-      const line = sourceLine(location);
-      return { location, ...(line === undefined ? {} : { sourceLine: line }) };
-    };
-    diagnostics.push(...schemaDiagnostics(result.issues, { code: 'front-matter/invalid', locate, knownKeys: () => undefined }));
-    return { metadata: { agents: [], extra: {} }, dependencies: [], steps: [], diagnostics };
-  }
-  const data = result.output;
-
-  const timeout = data.timeout === undefined ? undefined : parseDuration(data.timeout);
-  if (data.timeout !== undefined && timeout === undefined) at(['timeout'], `timeout: expected a duration such as 30s, 5m or 1h30m, found '${String(data.timeout)}'`);
-
-  // Claude Code keys orch reads from `extra` (`context`, `agent`, `shell`) stay there, as written.
-  const known = new Set(FRONT_MATTER_KEYS.filter((key) => !CLAUDE_CODE_EXTRA_KEYS.includes(key)));
   const extra: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(data)) if (!known.has(key)) extra[key] = value;
+  // Claude Code keys orch reads from `extra` (`context`, `agent`, `shell`) stay there, as written.
+  for (const [key, value] of Object.entries(data)) if (!(key in frontMatterSchema.entries) || CLAUDE_CODE_EXTRA_KEYS.includes(key)) extra[key] = value;
 
   const metadata: CommandMetadata = {
-    agents: list(data.agents),
+    agents: list(valid.agents),
     extra,
-    ...(data.description === undefined ? {} : { description: data.description }),
-    ...(data.complexity === undefined ? {} : { complexity: data.complexity }),
-    ...(data['allowed-tools'] === undefined ? {} : { allowedTools: normaliseAllowedTools(data['allowed-tools']) }),
-    ...(data['argument-hint'] === undefined ? {} : { argumentHint: data['argument-hint'] }),
-    ...(data.arguments === undefined || data.arguments === null ? {} : { arguments: list(data.arguments) }),
-    ...(data.model === undefined ? {} : { model: data.model }),
-    ...(data.inputs === undefined ? {} : { inputs: list(data.inputs) }),
-    ...(data.outputs === undefined ? {} : { outputs: list(data.outputs) }),
-    ...(data.env === undefined ? {} : { env: list(data.env) }),
+    ...(valid.description === undefined ? {} : { description: valid.description }),
+    ...(valid.complexity === undefined ? {} : { complexity: valid.complexity }),
+    ...(valid['allowed-tools'] === undefined ? {} : { allowedTools: normaliseAllowedTools(valid['allowed-tools']) }),
+    ...(valid['disallowed-tools'] === undefined ? {} : { disallowedTools: toolList(valid['disallowed-tools']) }),
+    ...(valid['argument-hint'] === undefined ? {} : { argumentHint: valid['argument-hint'] }),
+    ...(valid.arguments === undefined || valid.arguments === null ? {} : { arguments: list(valid.arguments) }),
+    ...(valid.when_to_use === undefined ? {} : { whenToUse: valid.when_to_use }),
+    ...(valid.model === undefined ? {} : { model: valid.model }),
+    ...(valid.effort === undefined ? {} : { effort: valid.effort }),
+    ...(valid['user-invocable'] === undefined ? {} : { userInvocable: valid['user-invocable'] }),
+    ...(valid['disable-model-invocation'] === undefined ? {} : { disableModelInvocation: valid['disable-model-invocation'] }),
+    ...(valid.hooks === undefined ? {} : { hooks: valid.hooks }),
+    ...(valid.paths === undefined ? {} : { paths: splitPaths(valid.paths) }),
+    ...(valid.inputs === undefined ? {} : { inputs: list(valid.inputs) }),
+    ...(valid.outputs === undefined ? {} : { outputs: list(valid.outputs) }),
+    ...(valid.env === undefined ? {} : { env: list(valid.env) }),
     ...(timeout === undefined ? {} : { timeout }),
-    ...(data.retry === undefined ? {} : { retry: normaliseRetry(data.retry, at) }),
-    ...(data.recovery === undefined ? {} : { recovery: data.recovery }),
-    ...(data.fixup === undefined ? {} : { fixup: data.fixup }),
-    ...(data.gates === undefined ? {} : { gates: normaliseGates(data.gates) }),
-    ...(data.cache === undefined ? {} : { cache: data.cache }),
-    ...(data.weight === undefined ? {} : { weight: data.weight }),
-    ...(data.resources === undefined ? {} : { resources: data.resources }),
+    ...(valid.retry === undefined ? {} : { retry: normaliseRetry(valid.retry, at) }),
+    ...(valid.recovery === undefined ? {} : { recovery: valid.recovery }),
+    ...(valid.fixup === undefined ? {} : { fixup: valid.fixup }),
+    ...(valid.gates === undefined ? {} : { gates: normaliseGates(valid.gates) }),
+    ...(valid.cache === undefined ? {} : { cache: valid.cache }),
+    ...(valid.weight === undefined ? {} : { weight: valid.weight }),
+    ...(valid.resources === undefined ? {} : { resources: valid.resources }),
   };
 
-  const dependencyKey = data.dependencies !== undefined ? 'dependencies' : 'dependent-commands';
-  const rawDependencies = data.dependencies ?? data['dependent-commands'];
+  const dependencyKey = valid.dependencies !== undefined ? 'dependencies' : 'dependent-commands';
+  const rawDependencies = valid.dependencies ?? valid['dependent-commands'];
   const dependencies: DependencyRef[] = [];
   if (Array.isArray(rawDependencies)) rawDependencies.forEach((spec, index) => dependencies.push({ spec: spec.trim(), location: frontMatter.locate([dependencyKey, index]) }));
   else if (typeof rawDependencies === 'string') for (const spec of splitList(rawDependencies)) dependencies.push({ spec, location: frontMatter.locate([dependencyKey]) });
 
   const steps: Step[] = [];
-  const run = data.run;
+  const run = valid.run;
   if (typeof run === 'string') steps.push({ run, location: frontMatter.locate(['run']) });
   else if (Array.isArray(run)) run.forEach((item, index) => steps.push({ ...(typeof item === 'string' ? { run: item } : item), location: frontMatter.locate(['run', index]) }));
 
   return { metadata, dependencies, steps, diagnostics };
 }
 
-/** A misspelling, not one of a tree's own keys (`pattern`, `intensity`): same start, two edits at most. */
-function isLikelyTypo(key: string, known: string): boolean {
+/**
+ * The front matter with every key whose value is wrong left out, each reported (see
+ * `normaliseFrontMatter`); unknown keys are kept as written.
+ */
+function validKeys(frontMatter: RawFrontMatter, diagnostics: Diagnostic[]): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(frontMatter.data)) {
+    const schema = (frontMatterSchema.entries as Record<string, v.GenericSchema | undefined>)[key];
+    if (!schema) {
+      data[key] = raw;
+      const written = isMapping(raw) ? frontMatter.sourceText?.([key]) : undefined;
+      if (written !== undefined && /^\{\{[^]*\}\}$/.test(written)) {
+        // A template placeholder left in the file: kept as the text it was meant to be.
+        data[key] = written;
+        diagnostics.push(mappingNotText(frontMatter, key, 'warning', '; kept as the text written'));
+      }
+      const close = CLAUDE_CODE_KEYS_KEPT.has(key) ? undefined : misspeltKey(key);
+      const severity = LENIENT_KEYS.has(close ?? '') ? 'warning' : 'error';
+      if (close) diagnostics.push({ severity, code: 'front-matter/invalid', message: `unknown key '${key}'`, ...located(frontMatter, [key], { key: true }), hint: `did you mean '${close}'?` });
+      continue;
+    }
+    const value = key === 'argument-hint' && isCollection(raw) ? (frontMatter.sourceText?.([key]) ?? raw) : raw;
+    const result = v.safeParse(schema, value);
+    if (result.success) {
+      data[key] = result.output;
+      continue;
+    }
+    const lenient = LENIENT_KEYS.get(key);
+    const severity = lenient ? 'warning' : 'error';
+    const ignored = lenient ? `; ${lenient}` : '';
+    if (isMapping(raw) && isTextKey(schema)) {
+      diagnostics.push(mappingNotText(frontMatter, key, severity, ignored));
+      continue;
+    }
+    for (const diagnostic of schemaDiagnostics(result.issues, { code: 'front-matter/invalid', locate: (path, options) => located(frontMatter, [key, ...path], options), knownKeys: () => undefined })) {
+      diagnostics.push({ ...diagnostic, severity, message: `${key}${diagnostic.message.replace(/^the top level/, '')}${ignored}` });
+    }
+  }
+  return data;
+}
+
+/** Where a key path is written, with the text of its line. */
+function located(frontMatter: RawFrontMatter, path: readonly (string | number)[], options?: { key?: boolean }): { location: SourceLocation; sourceLine?: string } {
+  const location = frontMatter.locate(path, options);
+  const line = location.line === undefined ? undefined : frontMatter.lineText(location.line);
+  return { location, ...(line === undefined ? {} : { sourceLine: line }) };
+}
+
+/**
+ * `name: {{NAME}}`: an unquoted `{…}` value is a YAML mapping, where text was meant (a template
+ * placeholder left in a file); located at the value, with the quoted form as the fix.
+ */
+export function mappingNotText(frontMatter: RawFrontMatter, key: string, severity: Diagnostic['severity'], note: string): Diagnostic {
+  const written = frontMatter.sourceText?.([key]) ?? '{…}';
+  return {
+    severity,
+    code: 'front-matter/invalid',
+    message: `${key}: a YAML mapping, not text (an unquoted '{…}' is one)${note}`,
+    ...located(frontMatter, [key]),
+    hint: `quote the value to keep it as text: ${key}: ${JSON.stringify(written)}`,
+  };
+}
+
+/** Each key, and how it is compared: `when_to_use` as `when-to-use`. */
+const SPELLINGS: readonly (readonly [string, string])[] = FRONT_MATTER_KEYS.map((key) => [key, key.replaceAll('_', '-')]);
+
+/**
+ * The key `key` is a misspelling of, if any; not one of a tree's own keys (`pattern`,
+ * `intensity`): the same but for case and `_`/`-`, or five letters or more with the same start
+ * and two edits at most. Edit distances only for keys of about the same length, so front matter
+ * of 40,000 keys costs no more than reading it.
+ */
+function misspeltKey(key: string): string | undefined {
   const normalised = key.toLowerCase().replaceAll('_', '-');
-  return normalised === known || (key.length >= 5 && normalised[0] === known[0] && distance(normalised, known) <= 2);
+  let best: { known: string; edits: number } | undefined;
+  for (const [known, target] of SPELLINGS) {
+    if (normalised === target) return known;
+    if (key.length < 5 || normalised[0] !== target[0] || Math.abs(normalised.length - target.length) > 2) continue;
+    const edits = distance(normalised, target);
+    if (edits <= 2 && (!best || edits < best.edits)) best = { known, edits };
+  }
+  return best?.known;
+}
+
+function isCollection(value: unknown): boolean {
+  return typeof value === 'object' && value !== null;
+}
+
+function isMapping(value: unknown): boolean {
+  return isCollection(value) && !Array.isArray(value);
+}
+
+/** Whether a key's schema takes text (so a mapping there is a quoting slip, `{{NAME}}`). */
+function isTextKey(schema: v.GenericSchema): boolean {
+  return v.safeParse(schema, 'text').success;
 }
 
 function list(value: string | readonly string[] | null | undefined): string[] {
@@ -109,19 +190,29 @@ function splitList(text: string): string[] {
  * `Bash(git add:*), Read` and `Read Grep Bash(git diff *)`.
  */
 export function normaliseAllowedTools(value: string | readonly string[]): AllowedTools {
-  const items = typeof value === 'string' ? splitTopLevel(value) : value.flatMap(splitTopLevel);
+  const items = toolList(value);
   if (items.length === 1 && items[0]!.toLowerCase() === 'all') return 'all';
   return items;
 }
 
-function splitTopLevel(text: string): string[] {
+/** Tool patterns, split at commas and spaces outside parentheses, as Claude Code splits them. */
+function toolList(value: string | readonly string[]): string[] {
+  return (typeof value === 'string' ? [value] : value).flatMap((item) => splitOutside(item, /[,\s]/, '(', ')'));
+}
+
+/** `paths`: globs split at commas outside braces (`src/*.{ts,tsx}` is one), as Claude Code splits them. */
+function splitPaths(value: string | readonly string[]): string[] {
+  return (typeof value === 'string' ? [value] : value).flatMap((item) => splitOutside(item, /,/, '{', '}'));
+}
+
+function splitOutside(text: string, separator: RegExp, open: string, close: string): string[] {
   const items: string[] = [];
   let depth = 0;
   let current = '';
   for (const char of text) {
-    if (char === '(') depth++;
-    else if (char === ')') depth = Math.max(0, depth - 1);
-    if ((char === ',' || /\s/.test(char)) && depth === 0) {
+    if (char === open) depth++;
+    else if (char === close) depth = Math.max(0, depth - 1);
+    if (depth === 0 && separator.test(char)) {
       if (current.trim()) items.push(current.trim());
       current = '';
     } else current += char;
