@@ -1,3 +1,4 @@
+import type { EnvMode } from './config/envPattern.js';
 import type { BreakerSnapshot } from './recovery/CircuitBreaker.js';
 import type { GateVerdict, TaskStatus } from './pipeline/TaskContext.js';
 
@@ -40,7 +41,7 @@ export interface TaskOutcome {
 export interface SessionInfo {
   id: string;
   /** What the user ran, replayed by `orch resume`. */
-  request: { names: string[]; args: string[]; only: boolean; continue: string; concurrency: number };
+  request: { names: string[]; args: string[]; only: boolean; continue: string; concurrency: number; envMode?: EnvMode };
   /** The command line, for people. */
   argv: string[];
   pid: number;

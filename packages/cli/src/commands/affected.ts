@@ -6,7 +6,7 @@ import { parseCommandLine } from '../parseCommandLine.js';
 import { runnableGraph } from '../runnableGraph.js';
 import { runSession } from '../runSession.js';
 import { renderGraph } from './graph.js';
-import { applyCacheFlags, engineOutput, parseConcurrency, parseContinue, runCommand } from './run.js';
+import { applyCacheFlags, applyEnvModeFlag, engineOutput, parseConcurrency, parseContinue, runCommand } from './run.js';
 
 export const affectedCommand: CliCommand = {
   name: 'affected',
@@ -24,7 +24,7 @@ export const affectedCommand: CliCommand = {
     json: { type: 'boolean' },
     projects: { type: 'string', multiple: true },
     exclude: { type: 'string', multiple: true },
-    ...Object.fromEntries(['concurrency', 'continue', 'reporter', 'cache'].map((name) => [name, runCommand.options[name]!])),
+    ...Object.fromEntries(['concurrency', 'continue', 'reporter', 'cache', 'env-mode'].map((name) => [name, runCommand.options[name]!])),
     'dry-run': { type: 'boolean' },
     force: { type: 'boolean' },
   },
@@ -142,6 +142,7 @@ export const affectedCommand: CliCommand = {
     const continueMode = parseContinue(values.continue);
     const concurrency = parseConcurrency((values.concurrency as string | undefined) ?? config.concurrency);
     applyCacheFlags(config.cache, values);
+    const envMode = applyEnvModeFlag(config, values);
     const plan = planRun(graph, tasks, { only: false });
     if (values['dry-run']) {
       const why = (id: string) => {
@@ -163,7 +164,7 @@ export const affectedCommand: CliCommand = {
         concurrency,
         continue: continueMode,
         // Resume runs the same tasks, whatever has changed since.
-        request: { names: [...tasks.keys()], args: passthrough, only: false, continue: continueMode, concurrency },
+        request: { names: [...tasks.keys()], args: passthrough, only: false, continue: continueMode, concurrency, ...(envMode ? { envMode } : {}) },
         argv: ['affected', ...argv],
       },
       io,

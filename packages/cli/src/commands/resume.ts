@@ -49,6 +49,8 @@ export const resumeCommand: CliCommand = {
     }
 
     const { request } = state.info;
+    // The session's tasks are hashed and run in the environment mode it started with.
+    if (request.envMode) workspace.config.envModeOverride = request.envMode;
     const graph = runnableGraph(workspace, io);
     const roots = new Map<string, string>();
     for (const name of request.names) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { ExitCode, OrchError, planRun, type CacheAccess, type ContinueMode, type EngineOutput, type PlannedTask, type ResolvedCacheConfig } from '@orch/engine';
+import { ENV_MODES, ExitCode, OrchError, planRun, type CacheAccess, type ContinueMode, type EngineOutput, type EnvMode, type PlannedTask, type ResolvedCacheConfig, type ResolvedConfig } from '@orch/engine';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { workspaceCache } from '../taskHasher.js';
@@ -24,6 +24,7 @@ export const runCommand: CliCommand = {
     reporter: { type: 'string' },
     force: { type: 'boolean' },
     cache: { type: 'string' },
+    'env-mode': { type: 'string' },
     projects: { type: 'string', multiple: true },
     exclude: { type: 'string', multiple: true },
   },
@@ -38,6 +39,7 @@ export const runCommand: CliCommand = {
     'orch run build --force             # ignore cache hits (and store again)',
     'orch run build --cache=local:r,remote:rw',
     "orch run test --projects 'web*' --exclude tag:legacy   # only some packages' tasks",
+    'orch run build --env-mode=loose    # tasks see all of orch\'s environment (hashed but volatile variables)',
   ],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(
@@ -51,6 +53,7 @@ export const runCommand: CliCommand = {
     const workspace = await openWorkspace(io.cwd, output);
     const concurrency = parseConcurrency((values.concurrency as string | undefined) ?? workspace.config.concurrency);
     applyCacheFlags(workspace.config.cache, values);
+    const envMode = applyEnvModeFlag(workspace.config, values);
     const graph = runnableGraph(workspace, io);
 
     const roots = new Map<string, string>();
@@ -76,7 +79,7 @@ export const runCommand: CliCommand = {
         concurrency,
         continue: continueMode,
         // Filtered by --projects/--exclude: the tasks themselves, so `orch resume` runs the same.
-        request: { names: filtered ? [...roots.keys()] : positionals, args: passthrough, only: values.only === true, continue: continueMode, concurrency },
+        request: { names: filtered ? [...roots.keys()] : positionals, args: passthrough, only: values.only === true, continue: continueMode, concurrency, ...(envMode ? { envMode } : {}) },
         argv: ['run', ...argv],
       },
       io,
@@ -131,6 +134,15 @@ export function applyCacheFlags(cache: ResolvedCacheConfig, values: Record<strin
     if (where === 'local') cache.local = access as CacheAccess;
     else if (cache.remote) cache.remote.access = access as CacheAccess;
   }
+}
+
+/** `--env-mode=strict|loose`: over the config's and every task's `envMode`. Returns the mode given, if any. */
+export function applyEnvModeFlag(config: ResolvedConfig, values: Record<string, unknown>): EnvMode | undefined {
+  const mode = values['env-mode'] as string | undefined;
+  if (mode === undefined) return undefined;
+  if (!ENV_MODES.includes(mode as EnvMode)) throw new OrchError('usage', `--env-mode=${mode} is not an environment mode`, { hint: `use ${ENV_MODES.map((m) => `--env-mode=${m}`).join(' or ')}` });
+  config.envModeOverride = mode as EnvMode;
+  return mode as EnvMode;
 }
 
 /** `4`, `50%` (of the cores, at least 1); default: the number of cores. */

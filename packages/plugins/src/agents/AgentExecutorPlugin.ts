@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import { definePlugin, isOrchError, type AgentResult, type Engine, type TaskContext } from '@orch/engine';
 import { terminateTree, track } from '../executors/processTree.js';
+import { inheritedEnvironment } from '../environment/selectTaskEnvironment.js';
+import { taskEnvironment } from '../executors/taskEnvironment.js';
 import { agentAdapter, type AgentAdapter, type AgentInvocation } from './agentAdapters.js';
+import { agentCredentialEnv } from './agentCredentialEnv.js';
 import { renderPrompt } from './renderPrompt.js';
 
 const PLUGIN_NAME = 'orch:agent';
@@ -20,7 +23,8 @@ export function agentExecutorPlugin() {
         const started = performance.now();
         let prompt: string;
         try {
-          prompt = await renderPrompt(task.command, { root: task.root, args: task.args, ...engine.config.prompt, signal: task.signal });
+          // `!`cmd`` lines are the command author's shell: the task's environment, not the agent's credentials.
+          prompt = await renderPrompt(task.command, { root: task.root, args: task.args, ...engine.config.prompt, signal: task.signal, env: taskEnvironment(engine, task, task.root) });
         } catch (error) {
           const message = isOrchError(error) ? error.message : String(error);
           task.output('stderr', `${message}\n`);
@@ -37,6 +41,16 @@ export function agentExecutorPlugin() {
       });
     },
   });
+}
+
+/**
+ * What an agent CLI sees: the task's environment (the base set and what the command and config
+ * declare, or everything in loose mode), its CLI's credentials (`agentCredentialEnv`, not
+ * hashed), and `agent.env`'s fixed values (their names are hashed with the executor).
+ */
+function agentEnvironment(engine: Engine, task: TaskContext): Record<string, string> {
+  const { agent } = engine.config;
+  return taskEnvironment(engine, task, task.root, { passThrough: agentCredentialEnv(agent, inheritedEnvironment()), extra: agent.env ?? {} });
 }
 
 function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter, role: string, prompt: string): Promise<AgentResult> {
@@ -61,7 +75,7 @@ function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter, role
     };
     const child = spawn(adapter.command, adapter.args(invocation), {
       cwd: task.root,
-      env: { ...process.env, ...(engine.config.agent.env ?? {}), ORCH_TASK: task.id, ORCH_AGENT_ROLE: role },
+      env: { ...agentEnvironment(engine, task), ORCH_AGENT_ROLE: role },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

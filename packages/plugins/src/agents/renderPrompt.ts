@@ -14,6 +14,8 @@ export interface RenderOptions {
   /** The index of the first argument for `$ARGUMENTS[N]`. Default 0. */
   indexBase?: 0 | 1;
   signal?: AbortSignal;
+  /** The environment `` !`cmd` `` lines run with (the task's). Default: orch's own. */
+  env?: Record<string, string>;
 }
 
 /** Whether a command's allowed tools let it run shell commands (`all`, `Bash`, `Bash(...)`). */
@@ -64,7 +66,7 @@ export async function renderPrompt(command: CommandDefinition, options: RenderOp
     const outputs = await Promise.all(
       commands.map(async (match) => {
         try {
-          const { stdout } = await run('/bin/sh', ['-c', match[1]!], { cwd: options.root, maxBuffer: 16 * 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}) });
+          const { stdout } = await run('/bin/sh', ['-c', match[1]!], { cwd: options.root, maxBuffer: 16 * 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}), ...(options.env ? { env: options.env } : {}) });
           return stdout.trimEnd();
         } catch (error) {
           throw new OrchError('prompt-invalid', `${command.id}: !\`${match[1]}\` failed: ${(error as Error).message.split('\n')[0]}`, { cause: error });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { definePlugin, type Engine } from '@orch/engine';
 import type { NodeTaskInput, NodeTaskOutput } from './nodeTaskWorker.js';
+import { taskDirectory, taskEnvironment } from './taskEnvironment.js';
 
 const PLUGIN_NAME = 'orch:node';
 
@@ -38,9 +39,10 @@ export async function workerPool(engine: Engine, options: NodeExecutorOptions = 
 
 /**
  * The `node` executor: a task whose `module` exports a function (default export unless `export`
- * names another) runs it in a worker thread, with `{ taskId, args, cwd }`. A returned number is
- * the exit code. Output is captured per task; a throw, a crash or running out of memory fails
- * that task only.
+ * names another) runs it in a worker thread, with `{ taskId, args, cwd, env }`. A returned number
+ * is the exit code. The worker's `process.env` is the task's environment while it runs (a
+ * worker thread has its own copy), the same one a shell task would get. Output is captured per
+ * task; a throw, a crash or running out of memory fails that task only.
  */
 export function nodeExecutorPlugin(options: NodeExecutorOptions = {}) {
   return definePlugin({
@@ -52,7 +54,8 @@ export function nodeExecutorPlugin(options: NodeExecutorOptions = {}) {
         const pool = await workerPool(engine, { ...engine.config.workers, ...options });
         const { port1, port2 } = new MessageChannel();
         port1.on('message', (message: { stream: 'stdout' | 'stderr'; text: string }) => task.output(message.stream, message.text));
-        const input: NodeTaskInput = { modulePath: resolve(task.root, spec.path), exportName: spec.export, args: task.args, cwd: task.root, taskId: task.id, port: port2 };
+        const env = taskEnvironment(engine, task, taskDirectory(task));
+        const input: NodeTaskInput = { modulePath: resolve(task.root, spec.path), exportName: spec.export, args: task.args, cwd: task.root, taskId: task.id, env, port: port2 };
         try {
           const output = (await pool.run(input, { transferList: [port2], signal: task.signal })) as NodeTaskOutput;
           return { exitCode: output.exitCode, durationMs: performance.now() - started };

@@ -1,4 +1,4 @@
-import { closestMatches, normaliseRetry as normaliseEngineRetry, parseDuration, schemaDiagnostics, type AllowedTools, type CommandMetadata, type DependencyRef, type Diagnostic, type GateSetting, type RawFrontMatter, type RetryPolicy, type SourceLocation, type Step } from '@orch/engine';
+import { closestMatches, isEnvPattern, normaliseRetry as normaliseEngineRetry, parseDuration, schemaDiagnostics, type AllowedTools, type CommandMetadata, type DependencyRef, type Diagnostic, type GateSetting, type RawFrontMatter, type RetryPolicy, type SourceLocation, type Step } from '@orch/engine';
 import { distance } from 'fastest-levenshtein';
 import * as v from 'valibot';
 import { FRONT_MATTER_KEYS, frontMatterSchema, type FrontMatter } from './frontMatterSchema.js';
@@ -59,7 +59,7 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
     ...(data.model === undefined ? {} : { model: data.model }),
     ...(data.inputs === undefined ? {} : { inputs: list(data.inputs) }),
     ...(data.outputs === undefined ? {} : { outputs: list(data.outputs) }),
-    ...(data.env === undefined ? {} : { env: list(data.env) }),
+    ...envDeclarations(data, at),
     ...(timeout === undefined ? {} : { timeout }),
     ...(data.retry === undefined ? {} : { retry: normaliseRetry(data.retry, at) }),
     ...(data.recovery === undefined ? {} : { recovery: data.recovery }),
@@ -88,6 +88,26 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
 function isLikelyTypo(key: string, known: string): boolean {
   const normalised = key.toLowerCase().replaceAll('_', '-');
   return normalised === known || (key.length >= 5 && normalised[0] === known[0] && distance(normalised, known) <= 2);
+}
+
+/**
+ * `env`, `passThroughEnv` (or `pass-through-env`) and `envMode` (or `env-mode`): each variable
+ * pattern checked where it is written.
+ */
+function envDeclarations(data: FrontMatter, at: (path: (string | number)[], message: string, hint?: string) => void): Pick<CommandMetadata, 'env' | 'passThroughEnv' | 'envMode'> {
+  const declared: Pick<CommandMetadata, 'env' | 'passThroughEnv' | 'envMode'> = {};
+  for (const [key, field] of [['env', 'env'], ['passThroughEnv', 'passThroughEnv'], ['pass-through-env', 'passThroughEnv']] as const) {
+    const value = data[key];
+    if (value === undefined) continue;
+    const patterns = list(value);
+    patterns.forEach((pattern, index) => {
+      if (!isEnvPattern(pattern)) at(typeof value === 'string' ? [key] : [key, index], `${key}: '${pattern}' is not an environment variable pattern`, 'write a name (NODE_ENV), a wildcard (MY_APP_*) or an exclusion (!MY_APP_SECRET), without $');
+    });
+    declared[field] = [...(declared[field] ?? []), ...patterns];
+  }
+  const mode = data.envMode ?? data['env-mode'];
+  if (mode !== undefined) declared.envMode = mode;
+  return declared;
 }
 
 function list(value: string | readonly string[] | null | undefined): string[] {
