@@ -104,6 +104,7 @@ export function engineOutput(io: CliIO, values: Record<string, unknown>): Engine
   const tty = process.stderr.isTTY === true && !process.env.CI;
   const reporter = requested ?? (tty ? 'tty' : 'plain');
   if (!['tty', 'plain', 'json', 'silent'].includes(reporter)) throw new OrchError('usage', `--reporter=${reporter} is not a reporter`, { hint: 'use tty, plain, json or silent' });
+  const terminal = reporter === 'tty' || reporter === 'plain' ? colorTerminal(io) : undefined;
   return {
     reporter: reporter as EngineOutput['reporter'],
     write: (stream, text) => (stream === 'stdout' ? io.stdout(text) : io.stderr(text)),
@@ -111,7 +112,24 @@ export function engineOutput(io: CliIO, values: Record<string, unknown>): Engine
     // A pseudo-terminal may report 0 columns.
     columns: process.stderr.columns || Number(process.env.COLUMNS) || 100,
     cwd: io.cwd,
+    ...(terminal ? { terminal } : {}),
+    ...(io.noColor ? { noColor: true } : {}),
   };
+}
+
+/**
+ * The colour level and width of the terminal task output is shown on (stdout), if it is one
+ * with colour: Node's colour depth (which reads `TERM`, `COLORTERM`, `FORCE_COLOR`, CI
+ * variables) as chalk's levels, 4 bits → 1, 8 → 2, 24 → 3.
+ */
+function colorTerminal(io: CliIO): EngineOutput['terminal'] {
+  if (!io.color || !process.stdout.isTTY) return undefined;
+  // NO_COLOR was weighed already (io.color); left in beside FORCE_COLOR, Node would print a warning.
+  const { NO_COLOR: _decided, ...env } = process.env;
+  if (env.FORCE_COLOR !== undefined) delete env.NODE_DISABLE_COLORS;
+  const level = ({ 4: 1, 8: 2, 24: 3 } as const)[process.stdout.getColorDepth(env) as 4 | 8 | 24];
+  if (level === undefined) return undefined;
+  return { colorLevel: level, columns: process.stdout.columns || Number(process.env.COLUMNS) || 80 };
 }
 
 /** `--continue=<mode>` (bare `--continue` arrives as `always`); default `never`. */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { ORCH_VERSION, type Engine, type TaskContext } from '@orch/engine';
+import { ORCH_VERSION, type Engine, type EngineOutput, type TaskContext } from '@orch/engine';
 import { envPolicy, inheritedEnvironment, selectTaskEnvironment } from '../environment/selectTaskEnvironment.js';
 
 /** Where a task runs: its package folder for package scripts, else the workspace root. */
@@ -20,7 +20,7 @@ export interface TaskEnvironmentOptions {
  * (`selectTaskEnvironment`, the same selection its hash is computed from), then what orch sets:
  * the environment `npm run` would give a package script, without spawning npm
  * (`node_modules/.bin` of every folder from the package up to the root first on PATH, the usual
- * `npm_*` variables, `INIT_CWD`), and `ORCH_TASK`.
+ * `npm_*` variables, `INIT_CWD`), `ORCH_TASK`, and the terminal's colour settings.
  */
 export function taskEnvironment(engine: Engine, task: TaskContext, cwd: string, options: TaskEnvironmentOptions = {}): Record<string, string> {
   const { visible } = selectTaskEnvironment(inheritedEnvironment(), envPolicy(task.command.metadata, engine.config, options.passThrough));
@@ -39,6 +39,7 @@ export function taskEnvironment(engine: Engine, task: TaskContext, cwd: string, 
     npm_config_user_agent: `orch/${ORCH_VERSION} node/${process.version} ${process.platform} ${process.arch}`,
   };
   if (task.command.kind === 'script') Object.assign(env, packageScriptVariables(task, cwd));
+  applyTerminal(env, engine.output);
   return env;
 }
 
@@ -58,6 +59,22 @@ function packageScriptVariables(task: TaskContext, cwd: string): Record<string, 
     // the workspace source reports a broken package.json
   }
   return env;
+}
+
+/**
+ * Tasks write to a pipe, so colour libraries (chalk, supports-color, Node's own) turn colour off.
+ * When orch's output is a colour terminal they get `FORCE_COLOR` at its level and `COLUMNS`, as
+ * Nx and Wireit give them; `NO_COLOR` or `--no-color` win: `NO_COLOR` is set and `FORCE_COLOR`
+ * removed (supports-color reads `FORCE_COLOR` before `NO_COLOR`).
+ */
+function applyTerminal(env: Record<string, string>, output: EngineOutput): void {
+  if (output.noColor) {
+    delete env.FORCE_COLOR;
+    env.NO_COLOR ||= '1';
+  } else if (output.terminal) {
+    env.FORCE_COLOR = String(output.terminal.colorLevel);
+    env.COLUMNS = String(output.terminal.columns);
+  }
 }
 
 /** Quotes an argument for `sh`. */
