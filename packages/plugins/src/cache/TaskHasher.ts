@@ -27,7 +27,7 @@ export interface HashInputs {
   env: Record<string, string | null>;
   /** `strict` or `loose`. */
   envMode: EnvMode;
-  /** The pass-through patterns (task and global), sorted: names the task may see unhashed. */
+  /** The pass-through patterns (the task's, its agent CLI's credentials, the config's), sorted: what it may see unhashed. */
   passThroughEnv: string[];
   /** Dependency task → its hash. */
   dependencies: Record<string, string>;
