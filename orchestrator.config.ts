@@ -22,6 +22,10 @@ export default {
       description: 'Run the benchmarks and print their figures',
       run: 'node bench/run.mjs "$@"',
       dependencies: ['build'],
+      // BENCH_SIZES, BENCH_FULL... choose what is measured (docs in bench/run.mjs).
+      env: ['BENCH_*'],
+      // A benchmark measures: a replayed result would measure nothing.
+      cache: false,
     },
   },
   workflows: {

@@ -5,6 +5,8 @@
 //   node bench/run.mjs startup    only those whose name contains "startup"
 //   BENCH_SIZES=100 node bench/run.mjs run    the run benchmarks on 100 packages only
 //   node bench/run.mjs output     orch's peak memory while a task prints 200 MB
+//   BENCH_BASELINE=/other/checkout/packages/cli/dist/bin.js node bench/run.mjs env
+//                                 the environment's cost, beside another build of orch
 //
 // Figures are wall-clock medians on this machine; compare them with `node -e 0` measured in
 // the same run, never across machines.
@@ -261,6 +263,54 @@ if (want('sessions')) {
   for (const [name] of variants) {
     const ms = median(times.get(name));
     report(`sessions ${size}: orch run build, cold, ${name}`, ms, name === 'no session log' ? '' : `(${(((ms - without) / without) * 100).toFixed(1)}% overhead)`);
+  }
+}
+
+if (want('env')) {
+  // What building each task's environment costs: the selection itself (500 tasks), then the
+  // 500-package cold and full-hit runs in strict mode (the default: a selection per task for its
+  // hash and one for its process) and loose mode (every variable hashed), in interleaved rounds
+  // so drift on the machine affects each alike. BENCH_BASELINE names another build's bin.js (say,
+  // one from before environment modes) to run beside them.
+  const { generateWorkspace } = await import('./genWorkspace.mjs');
+  const cores = (await import('node:os')).availableParallelism();
+  const size = Number(process.env.BENCH_ENV_SIZE ?? 500);
+  const policy = plugins.envPolicy({ env: ['NODE_ENV'], passThroughEnv: ['SENTRY_*'] }, { envMode: 'strict', globalEnv: [], globalPassThroughEnv: ['BENCH_TASKLOG'] });
+  const select = await timeIt(20, () => {
+    for (let i = 0; i < size; i++) plugins.selectTaskEnvironment(plugins.inheritedEnvironment(), policy);
+  });
+  report(`env ${size}: select the environment of ${size} tasks (strict)`, select, `(${Object.keys(process.env).length} variables; ${((select / size) * 1000).toFixed(1)} µs per task)`);
+
+  const dir = join(work, `env-${size}`);
+  const { names } = generateWorkspace(dir, size);
+  // The same config for every variant, one an older orch reads too (no globalPassThroughEnv).
+  writeFileSync(join(dir, 'orchestrator.config.json'), JSON.stringify({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } } }, null, 2));
+  const variants = [
+    ['strict (default)', orchBin, []],
+    ['loose', orchBin, ['--env-mode=loose']],
+    ...(process.env.BENCH_BASELINE ? [['baseline build', process.env.BENCH_BASELINE, []]] : []),
+  ];
+  const times = new Map(variants.flatMap(([name]) => [[`${name} cold`, []], [`${name} full hit`, []]]));
+  const run = (bin, flags, what) => {
+    const start = performance.now();
+    const result = spawnSync(process.execPath, [bin, 'run', 'build', '--concurrency', String(cores), '--reporter', 'silent', ...flags], { cwd: dir, stdio: 'ignore', env: { ...process.env, CI: '1' } });
+    if (result.status !== 0) throw new Error(`orch run build (${what}) failed (${result.status})`);
+    return performance.now() - start;
+  };
+  for (let round = 0; round < Number(process.env.BENCH_ENV_ROUNDS ?? 3); round++) {
+    for (const [name, bin, flags] of variants) {
+      for (const n of names) rmSync(join(dir, 'packages', n, 'dist'), { recursive: true, force: true });
+      rmSync(join(dir, '.orch'), { recursive: true, force: true });
+      times.get(`${name} cold`).push(run(bin, flags, name));
+      times.get(`${name} full hit`).push(run(bin, flags, name));
+    }
+  }
+  for (const kind of ['cold', 'full hit']) {
+    const strict = median(times.get(`strict (default) ${kind}`));
+    for (const [name] of variants) {
+      const ms = median(times.get(`${name} ${kind}`));
+      report(`env ${size}: orch run build, ${kind}, ${name}`, ms, name.startsWith('strict') ? '' : `(strict is ${Math.abs(((strict - ms) / ms) * 100).toFixed(1)}% ${strict >= ms ? 'slower' : 'faster'})`);
+    }
   }
 }
 

@@ -7,7 +7,8 @@ import { commitAll, tempRepo, writeTree } from '../helpers/tempRepo.js';
 import { runOrch } from '../helpers/runOrch.js';
 
 const FAKE_CLAUDE = fileURLToPath(new URL('../fixtures/fake-agent/claude', import.meta.url));
-const config = JSON.stringify({ agent: { command: FAKE_CLAUDE } });
+// The fake agent writes its calls to FAKE_AGENT_LOG, which strict mode passes only when named.
+const config = JSON.stringify({ agent: { command: FAKE_CLAUDE }, globalPassThroughEnv: ['FAKE_AGENT_LOG'] });
 
 type Row = { id: string; description: string | null; file: string; shadowedBy?: string; reachAs?: string; project?: string };
 const listJson = (dir: string): Row[] => JSON.parse(runOrch(['list', '--json'], dir).stdout) as Row[];
@@ -94,7 +95,7 @@ describe('names and resolution', () => {
 
   it("resolution: 'file-first' runs deploy.md for deploy, as Claude Code does, and flags nothing", () => {
     const log = join(tempRepo(), 'calls.jsonl');
-    const dir = tempRepo({ ...deployTree, 'orchestrator.config.json': JSON.stringify({ agent: { command: FAKE_CLAUDE }, resolution: 'file-first' }) });
+    const dir = tempRepo({ ...deployTree, 'orchestrator.config.json': JSON.stringify({ agent: { command: FAKE_CLAUDE }, resolution: 'file-first', globalPassThroughEnv: ['FAKE_AGENT_LOG'] }) });
     expect(listJson(dir).find((row) => row.id === 'deploy')!.shadowedBy).toBeUndefined();
     const validate = runOrch(['validate'], dir);
     expect(validate.stdout + validate.stderr).not.toContain('folder-first');

@@ -111,7 +111,7 @@ describe("Claude Code's own front matter keys, used where orch has a meaning for
   it('disallowed-tools, effort and hooks reach the claude CLI as --disallowedTools, --effort and --settings', () => {
     const log = join(tempRepo(), 'calls.jsonl');
     const dir = tempRepo({
-      'orchestrator.config.json': JSON.stringify({ agent: { command: FAKE_CLAUDE } }),
+      'orchestrator.config.json': JSON.stringify({ agent: { command: FAKE_CLAUDE }, globalPassThroughEnv: ['FAKE_AGENT_LOG'] }),
       '.claude/commands/careful.md': '---\ndescription: Careful\ndisallowed-tools: Write, Bash(rm:*)\neffort: high\nhooks:\n  Stop:\n    - hooks:\n        - type: command\n          command: echo stopped\n---\nBe careful.\n',
     });
     const run = runOrch(['run', 'careful', '--reporter', 'plain'], dir, { FAKE_AGENT_LOG: log });

@@ -10,13 +10,11 @@ export interface OrchRun {
   stderr: string;
 }
 
-/** Runs the built `orch` binary as a real child process. */
-export function runOrch(args: string[], cwd: string, env: Record<string, string> = {}): OrchRun {
-  const result = spawnSync(process.execPath, [ORCH_BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
-  });
+/** Runs the built `orch` binary as a real child process; a variable given as undefined is removed. */
+export function runOrch(args: string[], cwd: string, env: Record<string, string | undefined> = {}): OrchRun {
+  const merged: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env };
+  for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
+  const result = spawnSync(process.execPath, [ORCH_BIN, ...args], { cwd, encoding: 'utf8', env: merged });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -12,7 +12,8 @@ const repo = (files: Record<string, string>, agent: object = { command: FAKE_CLA
   tempRepo({
     '.claude/agents/reviewer.md': '---\nname: reviewer\ndescription: reviews\nmodel: opus\n---\nYou review code carefully.\n',
     '.claude/agents/tester.md': '---\nname: tester\ndescription: tests\ntools: Read, Bash\n---\nYou write tests.\n',
-    'orchestrator.config.json': JSON.stringify({ agent }),
+    // The fake agent writes its calls to FAKE_AGENT_LOG, which strict mode passes only when named.
+    'orchestrator.config.json': JSON.stringify({ agent, globalPassThroughEnv: ['FAKE_AGENT_LOG'] }),
     ...files,
   });
 

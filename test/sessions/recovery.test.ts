@@ -85,6 +85,7 @@ describe('rollback (the default for execution failures)', () => {
         'build.js': `const fs = require('fs'); fs.writeFileSync('out/a.txt', 'half-written'); fs.writeFileSync('out/b.txt', 'partial'); fs.writeFileSync('report.txt', 'kept'); process.exit(2);\n`,
         'orchestrator.config.json': config({
           agent: { command: FAKE_CLAUDE },
+          globalPassThroughEnv: ['FAKE_AGENT_LOG'],
           commands: { build: { run: 'node build.js', outputs: ['out/**'] }, report: { run: 'node -e "require(\'fs\').writeFileSync(\'junit.xml\',\'<failures/>\');process.exit(1)"' } },
         }),
       }),
@@ -207,7 +208,7 @@ describe('manual intervention (the default for quality gate failures)', () => {
 describe('circuit breaker', () => {
   it('opens after N agent failures: the remaining agent tasks fail fast without starting the agent', () => {
     const prompts = Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((name) => [`.claude/commands/${name}.md`, `---\ndescription: ${name}\n---\nDo ${name}. SCENARIO:fail\n`]));
-    const dir = tempRepo({ ...prompts, 'orchestrator.config.json': config({ agent: { command: FAKE_CLAUDE }, recovery: 'none', circuitBreakers: { agent: { failures: 2, window: '1m', cooldown: '10m' } } }) });
+    const dir = tempRepo({ ...prompts, 'orchestrator.config.json': config({ agent: { command: FAKE_CLAUDE }, globalPassThroughEnv: ['FAKE_AGENT_LOG'], recovery: 'none', circuitBreakers: { agent: { failures: 2, window: '1m', cooldown: '10m' } } }) });
     const log = join(dir, 'agent.log');
     const run = runOrch(['run', 'a', 'b', 'c', 'd', 'e', '--continue', '--concurrency', '1'], dir, { FAKE_AGENT_LOG: log });
     expect(run.code).toBe(1);

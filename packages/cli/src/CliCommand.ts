@@ -6,6 +6,8 @@ export interface CliIO {
   stderr: (text: string) => void;
   cwd: string;
   color: boolean;
+  /** Colour was turned off on purpose (`NO_COLOR`, `--no-color`), not just for want of a terminal. */
+  noColor?: boolean;
 }
 
 /** A subcommand module: `packages/cli/src/commands/<name>.ts`, loaded only when run. */

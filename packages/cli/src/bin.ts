@@ -6,6 +6,7 @@ const io = {
   stderr: (text: string) => void process.stderr.write(text),
   cwd: process.cwd(),
   color: process.stdout.isTTY === true && !process.env.NO_COLOR && !process.argv.includes('--no-color'),
+  noColor: Boolean(process.env.NO_COLOR) || process.argv.includes('--no-color'),
 };
 
 let finished = false;

@@ -6,6 +6,7 @@ export type {
   CommandConfig,
   WorkflowConfig,
   StepConfig,
+  EnvMode,
   Plugin,
   PluginSpec,
   PluginFactory,

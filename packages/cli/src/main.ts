@@ -87,7 +87,10 @@ function takeGlobalOptions(argv: string[], io: CliIO): string[] {
       else process.env.ORCH_CONFIG = value;
     } else if (arg.startsWith('--cwd=')) io.cwd = arg.slice(6);
     else if (arg.startsWith('--config=')) process.env.ORCH_CONFIG = arg.slice(9);
-    else if (arg === '--no-color') io.color = false;
+    else if (arg === '--no-color') {
+      io.color = false;
+      io.noColor = true;
+    }
     else rest.push(arg);
   }
   return rest;

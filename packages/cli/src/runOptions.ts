@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
-import { OrchError, type CacheAccess, type ContinueMode, type ResolvedConfig, type SessionInfo } from '@orch/engine';
+import { ENV_MODES, OrchError, type CacheAccess, type ContinueMode, type EnvMode, type ResolvedConfig, type SessionInfo } from '@orch/engine';
 import type { OptionSpec } from './parseCommandLine.js';
 
 /**
@@ -30,6 +30,7 @@ export const RUN_OPTIONS = {
   only: { type: 'boolean', resume: 'replayed' },
   force: { type: 'boolean', resume: 'replayed' },
   cache: { type: 'string', resume: 'replayed' },
+  'env-mode': { type: 'string', resume: 'replayed' },
   projects: { type: 'string', multiple: true, resume: 'planned' },
   exclude: { type: 'string', multiple: true, resume: 'planned' },
   'dry-run': { type: 'boolean', resume: 'invocation' },
@@ -99,7 +100,8 @@ export function resumedValues(request: SessionInfo['request'], given: Record<str
 
 /**
  * What a run's options settle, the config's defaults filling in: concurrency, continue mode and
- * `--only`; `--force` and `--cache` are applied to the config's cache settings. Usage errors
+ * `--only`; `--force` and `--cache` are applied to the config's cache settings, `--env-mode`
+ * to its environment mode. Usage errors
  * name the option and the values it takes.
  */
 export function runSettings(values: Record<string, unknown>, config: ResolvedConfig): RunSettings {
@@ -109,6 +111,7 @@ export function runSettings(values: Record<string, unknown>, config: ResolvedCon
     only: values.only === true,
   };
   applyCacheFlags(config.cache, values);
+  applyEnvModeFlag(config, values);
   return settings;
 }
 
@@ -132,6 +135,15 @@ export function applyCacheFlags(cache: ResolvedConfig['cache'], values: Record<s
     if (where === 'local') cache.local = access as CacheAccess;
     else if (cache.remote) cache.remote.access = access as CacheAccess;
   }
+}
+
+/** `--env-mode=strict|loose`: over the config's and every task's `envMode`. Returns the mode given, if any. */
+export function applyEnvModeFlag(config: ResolvedConfig, values: Record<string, unknown>): EnvMode | undefined {
+  const mode = values['env-mode'] as string | undefined;
+  if (mode === undefined) return undefined;
+  if (!ENV_MODES.includes(mode as EnvMode)) throw new OrchError('usage', `--env-mode=${mode} is not an environment mode`, { hint: `use ${ENV_MODES.map((m) => `--env-mode=${m}`).join(' or ')}` });
+  config.envModeOverride = mode as EnvMode;
+  return mode as EnvMode;
 }
 
 /** `4`, `50%` (of the cores, at least 1); default: the number of cores. */

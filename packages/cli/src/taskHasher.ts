@@ -11,6 +11,7 @@ export async function workspaceCache(workspace: OpenWorkspace) {
     commands: registry.commands,
     graph: workspace.graph().graph,
     agent: config.agent,
+    env: config,
     plugins: pluginVersions(engine),
     engine,
   });

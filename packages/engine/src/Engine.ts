@@ -109,6 +109,13 @@ export interface EngineOutput {
   color: boolean;
   /** Terminal width. */
   columns: number;
+  /**
+   * Set when task output goes to a colour terminal: tasks get `FORCE_COLOR` at this level (1: 16
+   * colours, 2: 256, 3: 16 million) and `COLUMNS`, since they never see the terminal themselves.
+   */
+  terminal?: { colorLevel: 1 | 2 | 3; columns: number };
+  /** Colour was turned off by `NO_COLOR` or `--no-color`: tasks get `NO_COLOR` and no `FORCE_COLOR`. */
+  noColor?: boolean;
   /** Working directory, for relative paths in messages. */
   cwd: string;
 }

@@ -62,6 +62,12 @@ export type { HashInputs, TaskHash, TaskHasherOptions } from './cache/TaskHasher
 export { RepositoryFiles } from './cache/repositoryFiles.js';
 export { gitBlobHash } from './cache/gitBlobHash.js';
 export { explainChanges } from './cache/explainChanges.js';
+export { selectTaskEnvironment, envPolicy, inheritedEnvironment } from './environment/selectTaskEnvironment.js';
+export type { EnvPolicy, EnvSettings, SelectedEnvironment } from './environment/selectTaskEnvironment.js';
+export { envPatternMatcher } from './environment/envPatternMatcher.js';
+export type { EnvPatternMatcher } from './environment/envPatternMatcher.js';
+export { BASE_ENV, VOLATILE_ENV } from './environment/baseEnvironment.js';
+export { agentCredentialEnv } from './agents/agentCredentialEnv.js';
 export { HashRecords } from './cache/hashRecords.js';
 export { pluginVersions } from './cache/taskHasherFor.js';
 export { sessionPlugin } from './session/SessionPlugin.js';

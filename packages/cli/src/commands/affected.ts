@@ -24,7 +24,7 @@ export const affectedCommand: CliCommand = {
     'committed-only': { type: 'boolean' },
     list: { type: 'boolean' },
     graph: { type: 'string' },
-    ...runOptionSpecs(['json', 'projects', 'exclude', 'concurrency', 'continue', 'reporter', 'cache', 'dry-run', 'force']),
+    ...runOptionSpecs(['json', 'projects', 'exclude', 'concurrency', 'continue', 'reporter', 'cache', 'env-mode', 'dry-run', 'force']),
   },
   examples: [
     'orch affected -t lint,test,build --base origin/main   # in CI',

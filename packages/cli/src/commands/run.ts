@@ -13,7 +13,7 @@ export const runCommand: CliCommand = {
   usage: 'orch run <command|pkg#target|target|workflow>... [options] [-- args]',
   description:
     'Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages. Arguments after -- go to the named tasks.',
-  options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'projects', 'exclude'] satisfies RunOptionName[]),
+  options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'projects', 'exclude'] satisfies RunOptionName[]),
   examples: [
     'orch run build                     # build in every package, dependencies first',
     'orch run web#test --concurrency 50%',
@@ -25,6 +25,7 @@ export const runCommand: CliCommand = {
     'orch run build --force             # ignore cache hits (and store again)',
     'orch run build --cache=local:r,remote:rw',
     "orch run test --projects 'web*' --exclude tag:legacy   # only some packages' tasks",
+    'orch run build --env-mode=loose    # tasks see all of orch\'s environment (hashed but volatile variables)',
   ],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(normaliseRunArgv(argv), this.options);
@@ -82,6 +83,7 @@ export function engineOutput(io: CliIO, values: Record<string, unknown>): Engine
   const tty = process.stderr.isTTY === true && !process.env.CI;
   const reporter = requested ?? (tty ? 'tty' : 'plain');
   if (!['tty', 'plain', 'json', 'silent'].includes(reporter)) throw new OrchError('usage', `--reporter=${reporter} is not a reporter`, { hint: 'use tty, plain, json or silent' });
+  const terminal = reporter === 'tty' || reporter === 'plain' ? colorTerminal(io) : undefined;
   return {
     reporter: reporter as EngineOutput['reporter'],
     write: (stream, text) => (stream === 'stdout' ? io.stdout(text) : io.stderr(text)),
@@ -89,7 +91,24 @@ export function engineOutput(io: CliIO, values: Record<string, unknown>): Engine
     // A pseudo-terminal may report 0 columns.
     columns: process.stderr.columns || Number(process.env.COLUMNS) || 100,
     cwd: io.cwd,
+    ...(terminal ? { terminal } : {}),
+    ...(io.noColor ? { noColor: true } : {}),
   };
+}
+
+/**
+ * The colour level and width of the terminal task output is shown on (stdout), if it is one
+ * with colour: Node's colour depth (which reads `TERM`, `COLORTERM`, `FORCE_COLOR`, CI
+ * variables) as chalk's levels, 4 bits → 1, 8 → 2, 24 → 3.
+ */
+function colorTerminal(io: CliIO): EngineOutput['terminal'] {
+  if (!io.color || !process.stdout.isTTY) return undefined;
+  // NO_COLOR was weighed already (io.color); left in beside FORCE_COLOR, Node would print a warning.
+  const { NO_COLOR: _decided, ...env } = process.env;
+  if (env.FORCE_COLOR !== undefined) delete env.NODE_DISABLE_COLORS;
+  const level = ({ 4: 1, 8: 2, 24: 3 } as const)[process.stdout.getColorDepth(env) as 4 | 8 | 24];
+  if (level === undefined) return undefined;
+  return { colorLevel: level, columns: process.stdout.columns || Number(process.env.COLUMNS) || 80 };
 }
 
 /** Each planned task's hash, and whether the cache has it (as far as can be known before running). */

@@ -73,6 +73,8 @@ function describe(command: CommandDefinition, dependencies: string[], dependents
     ['inputs', m.inputs?.join(', ')],
     ['outputs', m.outputs?.join(', ')],
     ['env', m.env?.join(', ')],
+    ['pass-through', m.passThroughEnv?.join(', ')],
+    ['env mode', m.envMode],
     ['timeout', m.timeout === undefined ? undefined : `${m.timeout} ms`],
     ['dependencies', dependencies.length > 0 ? dependencies.join(', ') : 'none'],
     ['dependents', dependents.length > 0 ? dependents.join(', ') : 'none'],

@@ -1,3 +1,4 @@
+import type { EnvMode } from '../config/envPattern.js';
 import type { SourceLocation } from '../diagnostics/Diagnostic.js';
 
 /** Where a command came from. */
@@ -55,7 +56,12 @@ export interface CommandMetadata {
   paths?: readonly string[];
   inputs?: string[];
   outputs?: string[];
+  /** Variables the task sees and whose values are hashed (patterns: `MY_APP_*`, `!X`). */
   env?: string[];
+  /** Variables the task sees that are not hashed. */
+  passThroughEnv?: string[];
+  /** Over the config's `envMode`. */
+  envMode?: EnvMode;
   /** Milliseconds. */
   timeout?: number;
   retry?: RetryPolicy;

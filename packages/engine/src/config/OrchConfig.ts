@@ -1,6 +1,7 @@
 import type { RecoverySpec, RetryPolicy } from '../commands/CommandDefinition.js';
 import type { BreakerSettings } from '../recovery/CircuitBreaker.js';
 import type { PluginSpec } from '../plugin/Plugin.js';
+import type { EnvMode } from './envPattern.js';
 
 /** Defaults for every package script of one name (`build`, `test`), like Turborepo's `tasks`. */
 export interface TargetConfig {
@@ -10,8 +11,12 @@ export interface TargetConfig {
   inputs?: string[];
   /** Globs of files the task writes; restored from cache. */
   outputs?: string[];
-  /** Environment variables whose values go into the task hash. */
+  /** Environment variables the tasks see and whose values go into their hash (`MY_APP_*` wildcards, `!` excludes). */
   env?: string[];
+  /** Environment variables the tasks see but that stay out of their hash (credentials, log paths). */
+  passThroughEnv?: string[];
+  /** `strict` or `loose` for these tasks, over the config's `envMode` (`--env-mode` wins over both). */
+  envMode?: EnvMode;
   /** Cache results. Default true. */
   cache?: boolean;
   description?: string;
@@ -46,7 +51,12 @@ export interface CommandConfig {
   complexity?: 'simple' | 'medium' | 'complex';
   inputs?: string[];
   outputs?: string[];
+  /** Environment variables the task sees and whose values go into its hash. */
   env?: string[];
+  /** Environment variables the task sees but that stay out of its hash. */
+  passThroughEnv?: string[];
+  /** `strict` or `loose` for this command, over the config's `envMode`. */
+  envMode?: EnvMode;
   /** `30s`, `5m`, or milliseconds. */
   timeout?: string | number;
   /** A JS/TS module whose exported function is the task, run in a worker thread. */
@@ -125,6 +135,16 @@ export interface OrchConfig {
   defaultBase?: string;
   /** Files (globs from the root) whose change affects every project and command, besides the built-in ones (the orch config, `tsconfig.base.json`, `pnpm-workspace.yaml`, ...). */
   globalInputs?: string[];
+  /**
+   * What tasks see of orch's environment. `strict` (default, as Turborepo): the base set
+   * (PATH, HOME, ...; docs/configuration.md#environment) and the declared variables only.
+   * `loose`: everything, and every variable but the volatile ones goes into the hash.
+   */
+  envMode?: EnvMode;
+  /** Variables every task sees and whose values go into every task's hash. */
+  globalEnv?: string[];
+  /** Variables every task sees that stay out of the hash. */
+  globalPassThroughEnv?: string[];
 }
 
 /** `retry:` as written: retries, or a policy whose intervals are durations. */
@@ -164,6 +184,12 @@ export interface ResolvedConfig {
   sessions: { log: boolean; fsync: boolean; keep: number };
   defaultBase: string;
   globalInputs: string[];
+  /** Default `strict`. */
+  envMode: EnvMode;
+  /** `--env-mode`: wins over the config's and every task's `envMode`. */
+  envModeOverride?: EnvMode;
+  globalEnv: string[];
+  globalPassThroughEnv: string[];
 }
 
 /** Read (`r`) and write (`w`) access to a cache, or `off`. */

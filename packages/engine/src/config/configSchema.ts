@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { parseDuration } from '../parseDuration.js';
+import { ENV_MODES, envPatternSchema } from './envPattern.js';
 
 const stringList = v.array(v.string());
 
@@ -23,6 +24,8 @@ const commandId = v.pipe(
     'a command id: not empty, without `..`, `\\`, `:`, `#` or a leading `/` (e.g. release or ci/verify)',
   ),
 );
+const envList = v.array(envPatternSchema);
+const envMode = v.picklist(ENV_MODES);
 const complexity = v.picklist(['simple', 'medium', 'complex']);
 const duration = v.union([
   v.pipe(v.string(), v.check((text) => parseDuration(text) !== undefined, 'a duration such as 30s, 5m or 1h30m')),
@@ -60,7 +63,9 @@ const target = v.strictObject({
   dependsOn: v.optional(stringList),
   inputs: v.optional(stringList),
   outputs: v.optional(stringList),
-  env: v.optional(stringList),
+  env: v.optional(envList),
+  passThroughEnv: v.optional(envList),
+  envMode: v.optional(envMode),
   cache: v.optional(v.boolean()),
   description: v.optional(v.string()),
   weight: v.optional(v.pipe(v.number(), v.minValue(0))),
@@ -77,7 +82,9 @@ const command = v.strictObject({
   complexity: v.optional(complexity),
   inputs: v.optional(stringList),
   outputs: v.optional(stringList),
-  env: v.optional(stringList),
+  env: v.optional(envList),
+  passThroughEnv: v.optional(envList),
+  envMode: v.optional(envMode),
   timeout: v.optional(duration),
   module: v.optional(v.string()),
   export: v.optional(v.string()),
@@ -165,6 +172,9 @@ export const configSchema = v.strictObject({
   sessions: v.optional(v.strictObject({ log: v.optional(v.boolean()), fsync: v.optional(v.boolean()), keep: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))) })),
   defaultBase: v.optional(v.pipe(v.string(), v.minLength(1))),
   globalInputs: v.optional(v.array(v.string())),
+  envMode: v.optional(envMode),
+  globalEnv: v.optional(envList),
+  globalPassThroughEnv: v.optional(envList),
 });
 
 /** Known keys of each nested object kind, for "did you mean" on unknown keys. */

@@ -200,6 +200,9 @@ export function resolveConfig(config: OrchConfig, root: string): ResolvedConfig 
     sessions: { log: config.sessions?.log ?? true, fsync: config.sessions?.fsync ?? true, keep: config.sessions?.keep ?? 50 },
     defaultBase: config.defaultBase ?? 'main',
     globalInputs: config.globalInputs ?? [],
+    envMode: config.envMode ?? 'strict',
+    globalEnv: config.globalEnv ?? [],
+    globalPassThroughEnv: config.globalPassThroughEnv ?? [],
   };
 }
 

@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { definePlugin, isOrchError, type AgentResult, type Engine, type TaskContext } from '@orch/engine';
 import { terminateTree, track } from '../executors/processTree.js';
+import { inheritedEnvironment } from '../environment/selectTaskEnvironment.js';
+import { taskEnvironment } from '../executors/taskEnvironment.js';
 import { agentAdapter, type AgentAdapter, type AgentInvocation } from './agentAdapters.js';
+import { agentCredentialEnv } from './agentCredentialEnv.js';
 import { renderPrompt } from './renderPrompt.js';
 
 const PLUGIN_NAME = 'orch:agent';
@@ -26,7 +29,8 @@ export function agentExecutorPlugin() {
         const started = performance.now();
         let prompt: string;
         try {
-          const rendered = await renderPrompt(task.command, { root: task.root, args: task.args, ...engine.config.prompt, signal: task.signal });
+          // `!`cmd`` lines are the command author's shell: the task's environment, not the agent's credentials.
+          const rendered = await renderPrompt(task.command, { root: task.root, args: task.args, ...engine.config.prompt, signal: task.signal, env: taskEnvironment(engine, task, task.root) });
           for (const note of rendered.notes) task.output('stderr', `warning: ${note}\n`);
           prompt = rendered.text;
         } catch (error) {
@@ -57,6 +61,16 @@ function forkedAgent(task: TaskContext): string | undefined {
   return context === 'fork' && typeof agent === 'string' && task.agents.has(agent) ? agent : undefined;
 }
 
+/**
+ * What an agent CLI sees: the task's environment (the base set and what the command and config
+ * declare, or everything in loose mode), its CLI's credentials (`agentCredentialEnv`, not
+ * hashed), and `agent.env`'s fixed values (their names are hashed with the executor).
+ */
+function agentEnvironment(engine: Engine, task: TaskContext): Record<string, string> {
+  const { agent } = engine.config;
+  return taskEnvironment(engine, task, task.root, { passThrough: agentCredentialEnv(agent, inheritedEnvironment()), extra: agent.env ?? {} });
+}
+
 function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter, role: string, prompt: string): Promise<AgentResult> {
   const definition = role === 'default' ? undefined : task.agents.get(role);
   const model = definition?.model ?? task.command.metadata.model ?? engine.config.agent.model;
@@ -83,7 +97,7 @@ function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter, role
     };
     const child = spawn(adapter.command, adapter.args(invocation), {
       cwd: task.root,
-      env: { ...process.env, ...(engine.config.agent.env ?? {}), ORCH_TASK: task.id, ORCH_AGENT_ROLE: role },
+      env: { ...agentEnvironment(engine, task), ORCH_AGENT_ROLE: role },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -19,6 +19,8 @@ export interface RenderOptions {
   /** Run the command's `` !`cmd` `` lines. Default true; `orch show --render` passes false unless `--exec`. */
   exec?: boolean;
   signal?: AbortSignal;
+  /** The environment `` !`cmd` `` lines run with (the task's). Default: orch's own. */
+  env?: Record<string, string>;
 }
 
 export interface RenderedPrompt {
@@ -111,7 +113,7 @@ async function runShellLines(command: CommandDefinition, tokens: PromptToken[], 
   await Promise.all(
     lines.map(async (line) => {
       try {
-        const { stdout } = await run('/bin/sh', ['-c', line.command], { cwd: options.root, maxBuffer: 16 * 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}) });
+        const { stdout } = await run('/bin/sh', ['-c', line.command], { cwd: options.root, maxBuffer: 16 * 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}), ...(options.env ? { env: options.env } : {}) });
         outputs.set(line, stdout.trimEnd());
       } catch (error) {
         throw new OrchError('prompt-invalid', `${where(command, line.offset, options.root)}: !\`${line.command}\` failed: ${(error as Error).message.split('\n')[0]}`, { cause: error });

@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { ORCH_VERSION, type AgentConfig, type CommandDefinition, type Engine, type TaskGraph } from '@orch/engine';
+import { ORCH_VERSION, type AgentConfig, type CommandDefinition, type Engine, type EnvMode, type TaskGraph } from '@orch/engine';
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
+import { agentCredentialEnv } from '../agents/agentCredentialEnv.js';
+import { envPolicy, inheritedEnvironment, selectTaskEnvironment, type EnvSettings, type SelectedEnvironment } from '../environment/selectTaskEnvironment.js';
 import { includedFiles } from '../markdown/includedFiles.js';
 import { skillFolder } from '../markdown/skillFolder.js';
 import { RepositoryFiles } from './repositoryFiles.js';
@@ -19,8 +21,16 @@ export interface HashInputs {
   executor: unknown;
   /** Input files (relative to the root) → content id. */
   files: Record<string, string>;
-  /** Declared environment variables → value (null when unset). */
+  /**
+   * Hashed environment variables → SHA-256 of the value (null when a declared name is unset):
+   * in strict mode the task's `env` and `globalEnv`, in loose mode everything it sees but the
+   * volatile and pass-through variables. Values are never stored.
+   */
   env: Record<string, string | null>;
+  /** `strict` or `loose`. */
+  envMode: EnvMode;
+  /** The pass-through patterns (the task's, its agent CLI's credentials, the config's), sorted: what it may see unhashed. */
+  passThroughEnv: string[];
   /** Dependency task → its hash. */
   dependencies: Record<string, string>;
   /** The lockfile section the package resolves (or the whole lockfile), hashed. */
@@ -42,6 +52,10 @@ export interface TaskHasherOptions {
   engine?: Engine;
   /** Arguments per task id (the named tasks' `-- args`). */
   args?: ReadonlyMap<string, readonly string[]>;
+  /** The config's environment settings (`envMode`, `globalEnv`, ...; `--env-mode`). */
+  env: EnvSettings;
+  /** The environment tasks inherit. Default: orch's own. */
+  envSource?: Readonly<Record<string, string | undefined>>;
 }
 
 const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
@@ -95,7 +109,7 @@ export class TaskHasher {
       args: [...(this.args.get(id) ?? this.options.args?.get(id) ?? [])],
       executor: executorConfig(command, this.options.agent),
       files: selectInputs(command, projectDir, files),
-      env: Object.fromEntries((command.metadata.env ?? []).map((name) => [name, process.env[name] ?? null])),
+      ...hashedEnvironment(this.environment(command)),
       dependencies,
     };
     if (command.kind === 'script') {
@@ -103,6 +117,13 @@ export class TaskHasher {
       if (lockfile) inputs.lockfile = lockfile;
     }
     return { hash: sha256(canonical(inputs)), inputs };
+  }
+
+  /** What the task sees of the environment and what of it is hashed, as its executor will select it. */
+  environment(command: CommandDefinition): SelectedEnvironment {
+    const source = this.options.envSource ?? inheritedEnvironment();
+    const passThrough = isAgentTask(command) ? agentCredentialEnv(this.options.agent, source) : [];
+    return selectTaskEnvironment(source, envPolicy(command.metadata, this.options.env, passThrough));
   }
 
   /** The definition's parts, each hashed: the file (and partials it includes) or the steps. */
@@ -155,8 +176,22 @@ export class TaskHasher {
 function executorConfig(command: CommandDefinition, agent: AgentConfig): unknown {
   if (command.metadata.module) return { node: command.metadata.module };
   if (command.steps.some((step) => step.run !== undefined)) return { shell: '/bin/sh' };
-  if (command.kind === 'markdown') return { agent: { ...agent, env: Object.keys(agent.env ?? {}) } };
+  if (isAgentTask(command)) return { agent: { ...agent, env: Object.keys(agent.env ?? {}) } };
   return null;
+}
+
+/** A markdown prompt, run by the agent executor (as the deploy stage decides). */
+function isAgentTask(command: CommandDefinition): boolean {
+  return command.kind === 'markdown' && !command.metadata.module && !command.steps.some((step) => step.run !== undefined);
+}
+
+/** The environment's part of the hash inputs: values as SHA-256, never as written. */
+function hashedEnvironment(selected: SelectedEnvironment): Pick<HashInputs, 'env' | 'envMode' | 'passThroughEnv'> {
+  return {
+    env: Object.fromEntries(Object.keys(selected.hashed).sort().map((name) => [name, selected.hashed[name] === null ? null : sha256(selected.hashed[name]!)])),
+    envMode: selected.mode,
+    passThroughEnv: selected.passThroughEnv,
+  };
 }
 
 /**

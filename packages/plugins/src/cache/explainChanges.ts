@@ -1,5 +1,22 @@
 import type { HashInputs } from './TaskHasher.js';
 
+/**
+ * Changes of hashed variables, by name: `env NODE_ENV changed`, `set` (was unset), `unset`, or
+ * `now hashed`/`no longer hashed` when its declaration (or, in loose mode, its presence) changed.
+ * Values are compared as their hashes and never shown.
+ */
+function envChanges(before: HashInputs['env'], now: HashInputs['env']): string[] {
+  const changes: string[] = [];
+  for (const name of [...new Set([...Object.keys(before), ...Object.keys(now)])].sort()) {
+    const [was, is] = [before[name], now[name]];
+    if (was === is) continue;
+    if (was === undefined) changes.push(`env ${name} now hashed (${is === null ? 'unset' : 'set'})`);
+    else if (is === undefined) changes.push(`env ${name} no longer hashed`);
+    else changes.push(`env ${name} ${was === null ? 'set' : is === null ? 'unset' : 'changed'}`);
+  }
+  return changes;
+}
+
 /** What differs between two sets of hash inputs, one phrase per change, for people. */
 export function explainChanges(before: HashInputs | undefined, now: HashInputs): string[] {
   if (!before) return ['no previous run recorded'];
@@ -17,7 +34,10 @@ export function explainChanges(before: HashInputs | undefined, now: HashInputs):
   if (JSON.stringify(before.args) !== JSON.stringify(now.args)) changes.push(`arguments ${JSON.stringify(before.args)} -> ${JSON.stringify(now.args)}`);
   if (JSON.stringify(before.executor) !== JSON.stringify(now.executor)) changes.push('executor config changed');
   diffKeys(before.files, now.files, (key, kind) => `${kind}: ${key}`);
-  diffKeys(before.env, now.env, (key) => `env ${key}`);
+  // Records written before environment modes lack the mode and the pass-through patterns.
+  if (before.envMode !== undefined && before.envMode !== now.envMode) changes.push(`env mode ${before.envMode} -> ${now.envMode}`);
+  changes.push(...envChanges(before.env, now.env));
+  if (before.passThroughEnv !== undefined && before.passThroughEnv.join() !== now.passThroughEnv.join()) changes.push(`pass-through env ${before.passThroughEnv.join(', ') || '(none)'} -> ${now.passThroughEnv.join(', ') || '(none)'}`);
   diffKeys(before.dependencies, now.dependencies, (key, kind) => (kind === 'changed' ? `dependency ${key}` : `dependency ${key} ${kind}`));
   if (before.lockfile !== now.lockfile) changes.push('lockfile entries changed');
   return changes;

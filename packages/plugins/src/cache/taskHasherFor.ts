@@ -13,6 +13,7 @@ export function taskHasherFor(engine: Engine, task: TaskContext): TaskHasher {
       commands: task.commands,
       graph: task.graph,
       agent: engine.config.agent,
+      env: engine.config,
       plugins: pluginVersions(engine),
       engine,
     });

@@ -47,6 +47,8 @@ function configCommands(config: ResolvedConfig, locate: PathLocator): CommandDef
         ...(command.inputs === undefined ? {} : { inputs: command.inputs }),
         ...(command.outputs === undefined ? {} : { outputs: command.outputs }),
         ...(command.env === undefined ? {} : { env: command.env }),
+        ...(command.passThroughEnv === undefined ? {} : { passThroughEnv: command.passThroughEnv }),
+        ...(command.envMode === undefined ? {} : { envMode: command.envMode }),
         ...(timeout === undefined ? {} : { timeout }),
         ...(command.weight === undefined ? {} : { weight: command.weight }),
         ...(command.resources === undefined ? {} : { resources: command.resources }),

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { definePlugin, type Engine, type TaskContext } from '@orch/engine';
 import type { NodeTaskInput, NodeTaskOutput } from './nodeTaskWorker.js';
+import { taskDirectory, taskEnvironment } from './taskEnvironment.js';
 
 const PLUGIN_NAME = 'orch:node';
 
@@ -38,9 +39,10 @@ export async function workerPool(engine: Engine, options: NodeExecutorOptions = 
 
 /**
  * The `node` executor: a task whose `module` exports a function (default export unless `export`
- * names another) runs it in a worker thread, with `{ taskId, args, cwd }`. A returned number is
- * the exit code. Output is captured per task; a throw, a crash or running out of memory fails
- * that task only.
+ * names another) runs it in a worker thread, with `{ taskId, args, cwd, env }`. A returned number
+ * is the exit code. The worker's `process.env` is the task's environment while it runs (a
+ * worker thread has its own copy), the same one a shell task would get. Output is captured per
+ * task; a throw, a crash or running out of memory fails that task only.
  */
 export function nodeExecutorPlugin(options: NodeExecutorOptions = {}) {
   return definePlugin({
@@ -51,7 +53,8 @@ export function nodeExecutorPlugin(options: NodeExecutorOptions = {}) {
         const spec = task.command.metadata.module!;
         const pool = await workerPool(engine, { ...engine.config.workers, ...options });
         const channel = outputChannel(task);
-        const input: NodeTaskInput = { modulePath: resolve(task.root, spec.path), exportName: spec.export, args: task.args, cwd: task.root, taskId: task.id, port: channel.port, inFlight: channel.inFlight };
+        const env = taskEnvironment(engine, task, taskDirectory(task));
+        const input: NodeTaskInput = { modulePath: resolve(task.root, spec.path), exportName: spec.export, args: task.args, cwd: task.root, taskId: task.id, env, port: channel.port, inFlight: channel.inFlight };
         let failure: string | undefined;
         let exitCode = 1;
         try {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
-import { definePlugin, type ExecutionResult, type Step, type TaskContext } from '@orch/engine';
+import { definePlugin, type Engine, type ExecutionResult, type Step, type TaskContext } from '@orch/engine';
 import { terminateTree, track } from './processTree.js';
 import { shellQuote, taskDirectory, taskEnvironment } from './taskEnvironment.js';
 
@@ -10,8 +10,6 @@ const PLUGIN_NAME = 'orch:shell';
 export interface ShellExecutorOptions {
   /** Time between SIGTERM and SIGKILL when a task is stopped. Default 3000 ms. */
   killGraceMs?: number;
-  /** Set FORCE_COLOR for children (when orch writes to a terminal). */
-  color?: boolean;
 }
 
 /**
@@ -29,8 +27,7 @@ export function shellExecutorPlugin(options: ShellExecutorOptions = {}) {
       engine.hooks.execute.for('shell').tapPromise(PLUGIN_NAME, async (task) => {
         const started = performance.now();
         const cwd = taskDirectory(task);
-        const env = taskEnvironment(task, cwd);
-        if (options.color) env.FORCE_COLOR ??= '1';
+        const env = taskEnvironment(engine, task, cwd);
         const steps = task.command.steps.filter((step): step is Step & { run: string } => step.run !== undefined);
         // Steps before `fromStep` completed in an earlier attempt (resume, partial recovery).
         const first = Math.min(task.fromStep ?? 0, steps.length);
@@ -64,12 +61,12 @@ export function shellExecutorPlugin(options: ShellExecutorOptions = {}) {
  * Runs one shell command line for a task (a fix-up, a compensation), in the task's folder with
  * its environment, its output going to the task's log.
  */
-export function runShellLine(task: TaskContext, line: string, graceMs = 3000): Promise<{ exitCode: number; signal?: string }> {
+export function runShellLine(engine: Engine, task: TaskContext, line: string, graceMs = 3000): Promise<{ exitCode: number; signal?: string }> {
   const cwd = taskDirectory(task);
-  return runStep(task, line, cwd, taskEnvironment(task, cwd), graceMs, []);
+  return runStep(task, line, cwd, taskEnvironment(engine, task, cwd), graceMs, []);
 }
 
-function runStep(task: TaskContext, line: string, cwd: string, env: NodeJS.ProcessEnv, graceMs: number, positional: readonly string[]): Promise<{ exitCode: number; signal?: string }> {
+function runStep(task: TaskContext, line: string, cwd: string, env: Record<string, string>, graceMs: number, positional: readonly string[]): Promise<{ exitCode: number; signal?: string }> {
   return new Promise((resolve) => {
     if (task.signal.aborted) return resolve({ exitCode: 130, signal: 'SIGINT' });
     // A plain command line (words only, no shell syntax) is started directly: one process fewer.

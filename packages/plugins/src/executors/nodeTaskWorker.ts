@@ -12,6 +12,8 @@ export interface NodeTaskInput {
   args: string[];
   cwd: string;
   taskId: string;
+  /** The task's environment (strict or loose, as selected for its hash). */
+  env: Record<string, string>;
   port: MessagePort;
   /** One Int32: characters posted and not yet handled by the main thread. */
   inFlight: SharedArrayBuffer;
@@ -31,6 +33,8 @@ export interface NodeTaskContext {
   taskId: string;
   args: string[];
   cwd: string;
+  /** The task's environment; `process.env` is the same while the task runs. */
+  env: Readonly<Record<string, string>>;
 }
 
 export default async function runNodeTask(input: NodeTaskInput): Promise<NodeTaskOutput> {
@@ -51,6 +55,7 @@ export default async function runNodeTask(input: NodeTaskInput): Promise<NodeTas
   const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
   process.stdout.write = send('stdout') as typeof process.stdout.write;
   process.stderr.write = send('stderr') as typeof process.stderr.write;
+  const restoreEnv = replaceEnvironment(input.env);
   try {
     const module = (await importModule(input.modulePath)) as Record<string, unknown>;
     const fn = module[input.exportName];
@@ -61,14 +66,32 @@ export default async function runNodeTask(input: NodeTaskInput): Promise<NodeTas
         { code: 'module-no-function' },
       );
     }
-    const context: NodeTaskContext = { taskId: input.taskId, args: input.args, cwd: input.cwd };
+    const context: NodeTaskContext = { taskId: input.taskId, args: input.args, cwd: input.cwd, env: input.env };
     const returned = await (fn as (context: NodeTaskContext) => unknown)(context);
     return { exitCode: typeof returned === 'number' ? returned : 0 };
   } finally {
+    restoreEnv();
     process.stdout.write = writes.stdout;
     process.stderr.write = writes.stderr;
     port.close();
   }
+}
+
+/**
+ * Makes `process.env` the task's environment, in place (code holds references to the object),
+ * and returns what puts the worker's own back. A worker thread's `process.env` is its own copy,
+ * so this changes neither orch's nor another worker's; a worker runs one task at a time.
+ * What it cannot reach: a module imported by an earlier task in the same worker that read
+ * `process.env` when it loaded keeps what it read then (ES modules are cached per thread).
+ */
+function replaceEnvironment(env: Readonly<Record<string, string>>): () => void {
+  const own = { ...process.env };
+  const assign = (values: Readonly<Record<string, string | undefined>>): void => {
+    for (const name of Object.keys(process.env)) delete process.env[name];
+    Object.assign(process.env, values);
+  };
+  assign(env);
+  return () => assign(own);
 }
 
 async function importModule(path: string): Promise<unknown> {

@@ -1,3 +1,4 @@
+import { ENV_MODES } from '@orch/engine';
 import * as v from 'valibot';
 
 const stringOrList = v.union([v.string(), v.array(v.string())]);
@@ -53,6 +54,10 @@ export const frontMatterSchema = v.looseObject({
   inputs: v.optional(stringOrList),
   outputs: v.optional(stringOrList),
   env: v.optional(stringOrList),
+  passThroughEnv: v.optional(stringOrList),
+  'pass-through-env': v.optional(stringOrList),
+  envMode: v.optional(v.picklist(ENV_MODES)),
+  'env-mode': v.optional(v.picklist(ENV_MODES)),
   timeout: v.optional(v.union([v.string(), v.pipe(v.number(), v.minValue(0))])),
   retry: v.optional(
     v.union([

@@ -1,4 +1,4 @@
-import { normaliseRetry as normaliseEngineRetry, parseDuration, schemaDiagnostics, type AllowedTools, type CommandMetadata, type DependencyRef, type Diagnostic, type GateSetting, type RawFrontMatter, type RetryPolicy, type SourceLocation, type Step } from '@orch/engine';
+import { isEnvPattern, normaliseRetry as normaliseEngineRetry, parseDuration, schemaDiagnostics, type AllowedTools, type CommandMetadata, type DependencyRef, type Diagnostic, type GateSetting, type RawFrontMatter, type RetryPolicy, type SourceLocation, type Step } from '@orch/engine';
 import { distance } from 'fastest-levenshtein';
 import * as v from 'valibot';
 import { CLAUDE_CODE_KEYS_KEPT, FRONT_MATTER_KEYS, frontMatterSchema, LENIENT_KEYS, type FrontMatter } from './frontMatterSchema.js';
@@ -25,8 +25,8 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
   const diagnostics: Diagnostic[] = [];
   const data = validKeys(frontMatter, diagnostics);
   const valid = data as FrontMatter;
-  const at = (path: (string | number)[], message: string): void => {
-    diagnostics.push({ severity: 'error', code: 'front-matter/invalid', message, ...located(frontMatter, path) });
+  const at = (path: (string | number)[], message: string, hint?: string): void => {
+    diagnostics.push({ severity: 'error', code: 'front-matter/invalid', message, ...located(frontMatter, path), ...(hint ? { hint } : {}) });
   };
 
   const timeout = valid.timeout === undefined ? undefined : parseDuration(valid.timeout);
@@ -54,7 +54,7 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
     ...(valid.paths === undefined ? {} : { paths: splitPaths(valid.paths) }),
     ...(valid.inputs === undefined ? {} : { inputs: list(valid.inputs) }),
     ...(valid.outputs === undefined ? {} : { outputs: list(valid.outputs) }),
-    ...(valid.env === undefined ? {} : { env: list(valid.env) }),
+    ...envDeclarations(valid, at),
     ...(timeout === undefined ? {} : { timeout }),
     ...(valid.retry === undefined ? {} : { retry: normaliseRetry(valid.retry, at) }),
     ...(valid.recovery === undefined ? {} : { recovery: valid.recovery }),
@@ -174,6 +174,26 @@ function isMapping(value: unknown): boolean {
 /** Whether a key's schema takes text (so a mapping there is a quoting slip, `{{NAME}}`). */
 function isTextKey(schema: v.GenericSchema): boolean {
   return v.safeParse(schema, 'text').success;
+}
+
+/**
+ * `env`, `passThroughEnv` (or `pass-through-env`) and `envMode` (or `env-mode`): each variable
+ * pattern checked where it is written.
+ */
+function envDeclarations(data: FrontMatter, at: (path: (string | number)[], message: string, hint?: string) => void): Pick<CommandMetadata, 'env' | 'passThroughEnv' | 'envMode'> {
+  const declared: Pick<CommandMetadata, 'env' | 'passThroughEnv' | 'envMode'> = {};
+  for (const [key, field] of [['env', 'env'], ['passThroughEnv', 'passThroughEnv'], ['pass-through-env', 'passThroughEnv']] as const) {
+    const value = data[key];
+    if (value === undefined) continue;
+    const patterns = list(value);
+    patterns.forEach((pattern, index) => {
+      if (!isEnvPattern(pattern)) at(typeof value === 'string' ? [key] : [key, index], `${key}: '${pattern}' is not an environment variable pattern`, 'write a name (NODE_ENV), a wildcard (MY_APP_*) or an exclusion (!MY_APP_SECRET), without $');
+    });
+    declared[field] = [...(declared[field] ?? []), ...patterns];
+  }
+  const mode = data.envMode ?? data['env-mode'];
+  if (mode !== undefined) declared.envMode = mode;
+  return declared;
 }
 
 function list(value: string | readonly string[] | null | undefined): string[] {

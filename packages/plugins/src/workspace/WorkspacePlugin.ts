@@ -55,6 +55,8 @@ function scriptCommands(project: Project, config: ResolvedConfig, locate: PathLo
         ...(target?.inputs === undefined ? {} : { inputs: target.inputs }),
         ...(target?.outputs === undefined ? {} : { outputs: target.outputs }),
         ...(target?.env === undefined ? {} : { env: target.env }),
+        ...(target?.passThroughEnv === undefined ? {} : { passThroughEnv: target.passThroughEnv }),
+        ...(target?.envMode === undefined ? {} : { envMode: target.envMode }),
         ...(target?.cache === undefined ? {} : { cache: target.cache }),
         ...(target?.weight === undefined ? {} : { weight: target.weight }),
         ...(target?.resources === undefined ? {} : { resources: target.resources }),
