@@ -46,7 +46,7 @@ export { findCycles } from './graph/findCycles.js';
 export type { TaskEdge, TaskGraph, TaskNode } from './graph/TaskGraph.js';
 
 export { defineConfig } from './config/OrchConfig.js';
-export type { OrchConfig, AgentConfig, CacheConfig, CacheAccess, RemoteCacheConfig, ResolvedCacheConfig, ResolvedConfig, TargetConfig, CommandConfig, WorkflowConfig, StepConfig } from './config/OrchConfig.js';
+export type { OrchConfig, AgentConfig, CacheConfig, CacheAccess, RemoteCacheConfig, ResolvedCacheConfig, ResolvedRemoteCacheConfig, ResolvedConfig, TargetConfig, CommandConfig, WorkflowConfig, StepConfig } from './config/OrchConfig.js';
 export { loadConfig, resolveConfig, parseSize, repositoryRoot, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';
 
