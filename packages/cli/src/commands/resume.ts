@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { ExitCode, OrchError, closestMatches, planRun, type ContinueMode, type PreviousRun } from '@orch/engine';
+import type { LocalCache } from '@orch/plugins';
 import type { CliCommand } from '../CliCommand.js';
-import { openWorkspace } from '../openWorkspace.js';
+import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { resolveNames } from '../resolveNames.js';
 import { runnableGraph } from '../runnableGraph.js';
@@ -13,7 +14,7 @@ export const resumeCommand: CliCommand = {
   name: 'resume',
   usage: 'orch resume [<session-id>|--last] [--skip <task>]... [options]',
   description:
-    'Continues a session that was interrupted, failed or paused for intervention: replays its log, skips tasks that completed with an unchanged hash, restarts interrupted tasks from their last completed step, and runs the rest, in the same session. Without an id: the newest session with unfinished work.',
+    'Continues a session that was interrupted, failed or paused for intervention: replays its log, skips tasks that completed with an unchanged hash (and their cache entry, when cached), restarts interrupted tasks from their last completed step, and runs the rest, in the same session. Without an id: the newest session with unfinished work.',
   options: {
     last: { type: 'boolean' },
     skip: { type: 'string', multiple: true },
@@ -63,7 +64,7 @@ export const resumeCommand: CliCommand = {
     }
 
     // Completed tasks are trusted only while their hash is unchanged (the completion marker's too).
-    const { hasher } = await workspaceCache(workspace);
+    const { hasher, cache } = await workspaceCache(workspace);
     for (const id of roots.keys()) if (request.args.length > 0) hasher.args.set(id, request.args);
     const { TaskHistory } = await import('@orch/plugins');
     const history = new TaskHistory(join(workspace.config.root, workspace.config.stateDir));
@@ -80,8 +81,9 @@ export const resumeCommand: CliCommand = {
       if (record.status === 'succeeded') {
         const marker = await history.readMarker(task.id);
         const markerAgrees = !marker?.hash || !now || marker.hash === now;
-        if (unchanged && markerAgrees) previous.set(task.id, { kind: 'done', ...(record.hash ? { hash: record.hash } : {}) });
-        else io.stderr(`orch: ${task.id} completed before, but its inputs changed since; running it again\n`);
+        if (!unchanged || !markerAgrees) io.stderr(`orch: ${task.id} completed before, but its inputs changed since; running it again\n`);
+        else if (!(await entryCommitted(workspace, cache, task.id, now))) io.stderr(`orch: ${task.id} completed before, but its cache entry is missing (the process stopped before storing it, or the entry was removed); running it again\n`);
+        else previous.set(task.id, { kind: 'done', ...(record.hash ? { hash: record.hash } : {}) });
       } else if ((record.status === 'running' || record.status === 'cancelled') && record.completedSteps > 0 && unchanged) {
         previous.set(task.id, { kind: 'interrupted', fromStep: record.completedSteps });
       }
@@ -106,3 +108,15 @@ export const resumeCommand: CliCommand = {
     );
   },
 };
+
+/**
+ * Whether a completed task's cache entry is in the local cache (issue 11, part 11a): the entry
+ * is stored after the session records the task's success, so a process killed in between leaves
+ * a task that looks done but whose result the cache never got. A task the cache does not keep
+ * (`cache: false`, local writes off) needs none.
+ */
+async function entryCommitted(workspace: OpenWorkspace, cache: LocalCache, id: string, hash: string | undefined): Promise<boolean> {
+  const command = workspace.registry.commands.get(id);
+  if (!hash || command?.metadata.cache === false || !workspace.config.cache.local.includes('w')) return true;
+  return (await cache.get(hash)) !== undefined;
+}

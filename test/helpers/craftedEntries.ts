@@ -1,0 +1,52 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tempRepo } from './tempRepo.js';
+
+/** What a hostile or broken cache entry holds: its files, links and the output globs it claims. */
+export interface CraftedEntry {
+  taskId: string;
+  files: Record<string, string>;
+  links?: { path: string; target: string }[];
+  outputs?: string[];
+}
+
+/**
+ * Writes a cache entry as orch lays it out (`meta.json`, `log.json`, `files/`), whole by every
+ * check a read makes (sizes and checksums match), so what a restore does with it is what is
+ * tested. `dir` is the entry folder.
+ */
+export function writeEntry(dir: string, hash: string, entry: CraftedEntry): void {
+  const files = Object.entries(entry.files).map(([path, content]) => {
+    const target = join(dir, 'files', path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content);
+    return { path, size: Buffer.byteLength(content), sha256: createHash('sha256').update(content).digest('hex'), mode: 0o755 };
+  });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'log.json'), JSON.stringify([{ stream: 'stdout', text: 'crafted\n' }]));
+  const meta = { hash, taskId: entry.taskId, exitCode: 0, durationMs: 1, createdAt: new Date().toISOString(), files, outputs: entry.outputs ?? ['dist/**'], ...(entry.links ? { links: entry.links } : {}) };
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+}
+
+/** A crafted entry straight into a repository's local cache (`.orch/cache/<xx>/<hash>`). */
+export function craftLocalEntry(repo: string, hash: string, entry: CraftedEntry): void {
+  writeEntry(join(repo, '.orch/cache', hash.slice(0, 2), hash), hash, entry);
+}
+
+/**
+ * A crafted entry uploaded to a remote cache server as an artifact (a gzipped tar of the entry
+ * folder, made by the system's tar), the way anyone holding a write token could.
+ */
+export async function craftRemoteArtifact(server: { url: string; token: string }, hash: string, entry: CraftedEntry): Promise<void> {
+  const folder = tempRepo({}, { git: false });
+  writeEntry(folder, hash, entry);
+  const artifact = execFileSync('tar', ['-czf', '-', '-C', folder, 'meta.json', 'log.json', 'files']);
+  const response = await fetch(`${server.url}/v8/artifacts/${hash}?slug=ci`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/octet-stream' },
+    body: artifact,
+  });
+  if (!response.ok) throw new Error(`the server refused the crafted artifact: ${response.status}`);
+}
