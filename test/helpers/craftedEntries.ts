@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tempRepo } from './tempRepo.js';
 
@@ -22,6 +22,7 @@ export function writeEntry(dir: string, hash: string, entry: CraftedEntry): void
     const target = join(dir, 'files', path);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, content);
+    chmodSync(target, 0o755);
     return { path, size: Buffer.byteLength(content), sha256: createHash('sha256').update(content).digest('hex'), mode: 0o755 };
   });
   mkdirSync(dir, { recursive: true });

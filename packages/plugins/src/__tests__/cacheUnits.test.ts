@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitAll, tempRepo } from '../../../../test/helpers/tempRepo.js';
@@ -148,6 +148,28 @@ describe('LocalCache crash safety', () => {
     expect(readdirSync(join(cache.dir, 'tmp')).sort()).toEqual(['old-name', `pid${process.pid}-y`]);
     expect(await cache.sweepStaging(Date.now() + 25 * 3600_000)).toBe(2);
     rmSync(join(cache.dir, 'tmp'), { recursive: true });
+  });
+});
+
+describe('LocalCache file modes', () => {
+  it('an entry whose cached file has another mode than recorded (or setuid) is discarded; an unpacked one gets the recorded modes', async () => {
+    const dir = tempRepo({ 'pkg/dist/run.sh': '#!/bin/sh\n' });
+    chmodSync(join(dir, 'pkg/dist/run.sh'), 0o775);
+    const cache = new LocalCache(join(dir, 'cache'));
+    const hash = 'f'.repeat(64);
+    await cache.put({ hash, taskId: 't', folder: join(dir, 'pkg'), root: dir, outputs: ['dist/**'], log: [], exitCode: 0, durationMs: 1 });
+    const cached = join(cache.entryDir(hash), 'files/dist/run.sh');
+    // As tar leaves it with the umask applied: commitUnpacked sets the recorded mode again.
+    const staging = await cache.newStaging();
+    cpSync(cache.entryDir(hash), staging, { recursive: true });
+    chmodSync(join(staging, 'files/dist/run.sh'), 0o755);
+    await cache.remove(hash);
+    await cache.commitUnpacked(staging, hash);
+    expect(statSync(cached).mode & 0o7777).toBe(0o775);
+    chmodSync(cached, 0o4775);
+    const problems: string[] = [];
+    expect(await cache.get(hash, (p) => problems.push(p.reason))).toBeUndefined();
+    expect(problems).toEqual(['dist/run.sh has mode 4775, expected 775']);
   });
 });
 

@@ -1,6 +1,6 @@
 import { randomUUID, createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { processAlive } from '../session/SessionStore.js';
@@ -82,6 +82,8 @@ const ORPHAN_AGE_MS = 24 * 60 * 60_000;
  * restore may delete and write is decided by the task's current outputs (`restoreOutputs`).
  */
 export class LocalCache {
+  private readonly resolved = new Map<string, Promise<string>>();
+
   constructor(readonly dir: string) {}
 
   entryDir(hash: string): string {
@@ -107,6 +109,8 @@ export class LocalCache {
         const info = await lstat(join(dir, ENTRY_FILES, file.path));
         if (!info.isFile()) throw new Error(`${file.path} is not a regular file in the entry`);
         if (info.size !== file.size) throw new Error(`${file.path} has ${info.size} bytes, expected ${file.size}`);
+        // A restore copies the cached file with its mode: it must be the recorded one, without setuid and the like.
+        if ((info.mode & 0o7777) !== (file.mode & 0o777)) throw new Error(`${file.path} has mode ${(info.mode & 0o7777).toString(8)}, expected ${(file.mode & 0o777).toString(8)}`);
       }
       for (const link of meta.links ?? []) {
         if (!isSafePath(link.path) || typeof link.target !== 'string') throw new Error(`unsafe link in entry: ${link.path}`);
@@ -131,7 +135,7 @@ export class LocalCache {
     try {
       const matcher = new OutputMatcher(input.outputs);
       const [folder, root] = await Promise.all([realpath(input.folder), realpath(input.root)]);
-      const paths = await matcher.find(folder, [await realpath(this.dir)]);
+      const paths = await matcher.find(folder, [await this.real(this.dir)]);
       const files: CachedFile[] = [];
       const links: CachedLink[] = [];
       for (const path of paths) {
@@ -145,6 +149,7 @@ export class LocalCache {
         const target = join(staging, ENTRY_FILES, path);
         await mkdir(dirname(target), { recursive: true });
         await copyFile(source, target);
+        if (info.mode & 0o7000) await chmod(target, info.mode & 0o777);
         files.push({ path, size: info.size, mode: info.mode & 0o777, sha256: await sha256File(target) });
       }
       await writeFile(join(staging, 'log.json'), JSON.stringify(input.log));
@@ -173,6 +178,19 @@ export class LocalCache {
     const staging = this.ownedTmpFolder();
     await mkdir(join(staging, ENTRY_FILES), { recursive: true });
     return staging;
+  }
+
+  /**
+   * Commits an entry unpacked from elsewhere (a remote artifact) in `staging`: each file gets
+   * the mode its `meta.json` records (an unpacked file has the umask applied), then `commit`.
+   * A file list that does not fit is left for `get` to discard.
+   */
+  async commitUnpacked(staging: string, hash: string): Promise<void> {
+    const meta = JSON.parse(await readFile(join(staging, 'meta.json'), 'utf8')) as Partial<CacheMeta>;
+    for (const file of Array.isArray(meta.files) ? meta.files : []) {
+      if (isSafePath(file.path) && typeof file.mode === 'number') await chmod(join(staging, ENTRY_FILES, file.path), file.mode & 0o777).catch(() => undefined);
+    }
+    await this.commit(staging, hash);
   }
 
   /**
@@ -205,7 +223,8 @@ export class LocalCache {
     for (const file of entry.meta.files) {
       if ((await sha256File(join(entry.dir, ENTRY_FILES, file.path))) !== file.sha256) throw new Error(`${file.path} in the cache entry is corrupt (checksum mismatch)`);
     }
-    await restoreOutputs({ ...entry.meta, read: (path) => join(entry.dir, ENTRY_FILES, path) }, target, [await realpath(this.dir)]);
+    const [folder, root, cacheDir] = await Promise.all([realpath(target.folder), this.real(target.root), this.real(this.dir)]);
+    await restoreOutputs({ ...entry.meta, read: (path) => join(entry.dir, ENTRY_FILES, path) }, { ...target, folder, root }, [cacheDir]);
     const now = new Date();
     await utimes(join(entry.dir, 'meta.json'), now, now).catch(() => undefined);
   }
@@ -298,6 +317,20 @@ export class LocalCache {
       freedBytes += entry.bytes;
     }
     return { removed, freedBytes };
+  }
+
+  /**
+   * A folder that does not move while orch runs (the cache, the repository root) resolved with
+   * its symlinks, once per instance.
+   */
+  private real(path: string): Promise<string> {
+    let resolved = this.resolved.get(path);
+    if (!resolved) {
+      resolved = realpath(path);
+      this.resolved.set(path, resolved);
+      resolved.catch(() => this.resolved.delete(path));
+    }
+    return resolved;
   }
 
   /** A folder name in `tmp/` that says which process owns it. */

@@ -152,7 +152,7 @@ async function unpackInto(local: LocalCache, hash: string, payload: Buffer): Pro
     // tar refuses absolute paths and `..` on its own; only regular files and folders are
     // extracted (an entry's links are data in meta.json, checked when restored).
     await pipeline(Readable.from(payload), tar.extract({ cwd: staging, strict: true, filter: (_path, entry) => ['File', 'OldFile', 'Directory'].includes((entry as { type?: string }).type ?? '') }));
-    await local.commit(staging, hash);
+    await local.commitUnpacked(staging, hash);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

@@ -8,7 +8,7 @@ import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'no
 export class CacheRefusal extends Error {
   constructor(
     readonly path: string,
-    reason: string,
+    readonly reason: string,
   ) {
     super(`${path} ${reason}`);
   }
@@ -32,22 +32,51 @@ export function isInside(parent: string, child: string): boolean {
 
 /**
  * Where `path` (relative, `/`-separated) may be written under `folder` (absolute, already
- * resolved by realpath): its deepest existing parent folder is resolved with symlinks and must
+ * resolved by realpath): its existing parent folders are resolved with their symlinks and must
  * stay inside `folder`, outside any `.git` folder and outside every folder in `protect`.
- * Returns the absolute target; throws a CacheRefusal naming the path otherwise.
+ * Returns the absolute target; throws a CacheRefusal naming the path otherwise. `parents`
+ * remembers each parent folder's resolution across the paths of one restore.
  */
-export async function confinedPath(folder: string, path: string, protect: readonly string[] = []): Promise<string> {
+export async function confinedPath(folder: string, path: string, protect: readonly string[] = [], parents = new Map<string, Promise<string | CacheRefusal>>()): Promise<string> {
   if (!isSafePath(path)) throw new CacheRefusal(path, "leaves the task's folder");
   if (isInsideGitFolder(path)) throw new CacheRefusal(path, 'is inside a .git folder');
   const target = join(folder, path);
-  let existing = dirname(target);
-  while (!(await lstat(existing).then(() => true, () => false))) existing = dirname(existing);
-  const real = await realpath(existing);
-  if (!isInside(folder, real)) throw new CacheRefusal(path, `resolves outside the task's folder (through a symbolic link to ${real})`);
-  if (isInsideGitFolder(relative(folder, real))) throw new CacheRefusal(path, 'resolves into a .git folder');
-  if (protect.some((dir) => isInside(dir, real))) throw new CacheRefusal(path, "is inside orch's cache folder");
-  if (!(await stat(real)).isDirectory()) throw new CacheRefusal(path, 'has a parent that is not a folder');
-  return join(real, relative(existing, target));
+  const parent = dirname(target);
+  let resolved = parents.get(parent);
+  if (!resolved) parents.set(parent, (resolved = resolveParent(folder, parent, protect)));
+  const real = await resolved;
+  if (real instanceof CacheRefusal) throw new CacheRefusal(path, real.reason);
+  return join(real, relative(parent, target));
+}
+
+/**
+ * A parent folder resolved with its symlinks (as far as it exists), or why it may not be written.
+ * Each folder below `folder` is looked at with lstat; only a link among them is resolved.
+ */
+async function resolveParent(folder: string, parent: string, protect: readonly string[]): Promise<string | CacheRefusal> {
+  const refuse = (reason: string) => new CacheRefusal('', reason);
+  const segments = relative(folder, parent).split(sep).filter(Boolean);
+  let current = folder;
+  for (const [index, segment] of segments.entries()) {
+    const next = join(current, segment);
+    const info = await lstat(next).catch(() => undefined);
+    // Nothing further exists: what is left is created below a folder already checked.
+    if (!info) return join(current, ...segments.slice(index));
+    if (info.isSymbolicLink()) {
+      const real = await realpath(next).catch(() => undefined);
+      if (real === undefined) return refuse(`goes through a broken symbolic link (${relative(folder, next)})`);
+      if (!isInside(folder, real)) return refuse(`resolves outside the task's folder (through a symbolic link to ${real})`);
+      if (isInsideGitFolder(relative(folder, real))) return refuse('resolves into a .git folder');
+      if (!(await stat(real)).isDirectory()) return refuse('has a parent that is not a folder');
+      current = real;
+    } else if (info.isDirectory()) {
+      current = next;
+    } else {
+      return refuse('has a parent that is not a folder');
+    }
+    if (protect.some((dir) => isInside(dir, current))) return refuse("is inside orch's cache folder");
+  }
+  return current;
 }
 
 /**
