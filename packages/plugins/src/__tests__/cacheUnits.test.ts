@@ -102,7 +102,7 @@ describe('confinedPath', () => {
     expect(await reason('../escape.txt')).toBe("../escape.txt leaves the task's folder");
     expect(await reason('dist/sub/.GIT/hooks/pre-commit')).toBe('dist/sub/.GIT/hooks/pre-commit is inside a .git folder');
     expect(await reason('dist/linked/deep/planted.txt')).toBe(`dist/linked/deep/planted.txt resolves outside the task's folder (through a symbolic link to ${outside})`);
-    expect(await reason('cache/x/y')).toBe("cache/x/y is inside orch's cache folder");
+    expect(await reason('cache/x/y')).toBe("cache/x/y is inside orch's state or cache folder");
     expect(await reason('dist/file-link/x')).toBe('dist/file-link/x has a parent that is not a folder');
   });
 });
@@ -120,6 +120,22 @@ describe('LocalCache crash safety', () => {
     expect(refused).toBeInstanceOf(CacheRefusal);
     expect((refused as Error).message).toBe("src/a.js is not among the task's outputs (dist/**)");
     expect(readFileSync(join(dir, 'pkg/dist/out.js'), 'utf8')).toBe('current');
+  });
+
+  it("outputs that cover everything ('**') never reach .git, orch's state folder or the cache", async () => {
+    const dir = tempRepo({ 'out.txt': 'built', '.orch/sessions/s/events.jsonl': 'log', 'src/a.js': 'stale' });
+    const cache = new LocalCache(join(dir, '.orch/cache'));
+    const everything = { ...entry(dir), folder: dir, outputs: ['**'], protect: [join(dir, '.orch')] };
+    await cache.put(everything);
+    const stored = (await cache.get('b'.repeat(64)))!;
+    expect(stored.meta.files.map((f) => f.path)).toEqual(['out.txt', 'src/a.js']);
+    rmSync(join(dir, 'out.txt'));
+    writeFileSync(join(dir, 'stale.txt'), 'stale');
+    await cache.restore(stored, { folder: dir, root: dir, outputs: ['**'], protect: [join(dir, '.orch')] });
+    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('built');
+    expect(existsSync(join(dir, 'stale.txt'))).toBe(false);
+    expect(readFileSync(join(dir, '.orch/sessions/s/events.jsonl'), 'utf8')).toBe('log');
+    expect(existsSync(join(dir, '.git/HEAD'))).toBe(true);
   });
 
   it('a folder left without meta.json is removed and replaced by the next put', async () => {

@@ -60,6 +60,8 @@ export interface StoreRequest {
   /** The repository root: a symbolic link among the outputs must point inside it. */
   root: string;
   outputs: string[];
+  /** Folders never stored from (orch's state folder); the cache's own is added. */
+  protect?: readonly string[];
   log: CacheEntry['log'];
   exitCode: number;
   durationMs: number;
@@ -135,7 +137,7 @@ export class LocalCache {
     try {
       const matcher = new OutputMatcher(input.outputs);
       const [folder, root] = await Promise.all([realpath(input.folder), realpath(input.root)]);
-      const paths = await matcher.find(folder, [await this.real(this.dir)]);
+      const paths = await matcher.find(folder, await this.protected(input.protect));
       const files: CachedFile[] = [];
       const links: CachedLink[] = [];
       for (const path of paths) {
@@ -223,8 +225,8 @@ export class LocalCache {
     for (const file of entry.meta.files) {
       if ((await sha256File(join(entry.dir, ENTRY_FILES, file.path))) !== file.sha256) throw new Error(`${file.path} in the cache entry is corrupt (checksum mismatch)`);
     }
-    const [folder, root, cacheDir] = await Promise.all([realpath(target.folder), this.real(target.root), this.real(this.dir)]);
-    await restoreOutputs({ ...entry.meta, read: (path) => join(entry.dir, ENTRY_FILES, path) }, { ...target, folder, root }, [cacheDir]);
+    const [folder, root, protect] = await Promise.all([realpath(target.folder), this.real(target.root), this.protected(target.protect)]);
+    await restoreOutputs({ ...entry.meta, read: (path) => join(entry.dir, ENTRY_FILES, path) }, { ...target, folder, root }, protect);
     const now = new Date();
     await utimes(join(entry.dir, 'meta.json'), now, now).catch(() => undefined);
   }
@@ -331,6 +333,12 @@ export class LocalCache {
       resolved.catch(() => this.resolved.delete(path));
     }
     return resolved;
+  }
+
+  /** The cache folder and `more` (those that exist), resolved: never stored from nor restored into. */
+  private async protected(more: readonly string[] = []): Promise<string[]> {
+    const folders = await Promise.all([this.dir, ...more].map((dir) => this.real(dir).catch(() => undefined)));
+    return folders.filter((dir): dir is string => dir !== undefined);
   }
 
   /** A folder name in `tmp/` that says which process owns it. */

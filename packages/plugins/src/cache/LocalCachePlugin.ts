@@ -27,7 +27,7 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
   const entry = found ?? (await cache.get(hash, (problem) => engine.emit({ type: 'warning', message: `${task.id}: discarded a corrupt cache entry (${problem.reason})`, source: PLUGIN_NAME })));
   if (!entry || entry.meta.exitCode !== 0) return undefined;
   try {
-    await cache.restore(entry, { folder: taskFolder(task), root: engine.config.root, outputs: task.command.metadata.outputs ?? [] });
+    await cache.restore(entry, { folder: taskFolder(task), root: engine.config.root, outputs: task.command.metadata.outputs ?? [], protect: [join(engine.config.root, engine.config.stateDir)] });
   } catch (error) {
     const refused = error instanceof CacheRefusal ? `refused: ${error.message}` : `not restored: ${(error as Error).message}`;
     engine.emit({ type: 'warning', message: `${task.id}: ${source} cache entry ${refused}; running the task`, source: PLUGIN_NAME });
@@ -113,6 +113,7 @@ export function localCachePlugin() {
               taskId: task.id,
               folder: taskFolder(task),
               root: engine.config.root,
+              protect: [join(engine.config.root, engine.config.stateDir)],
               outputs: task.command.metadata.outputs ?? [],
               log,
               exitCode,

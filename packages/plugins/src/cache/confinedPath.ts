@@ -74,7 +74,7 @@ async function resolveParent(folder: string, parent: string, protect: readonly s
     } else {
       return refuse('has a parent that is not a folder');
     }
-    if (protect.some((dir) => isInside(dir, current))) return refuse("is inside orch's cache folder");
+    if (protect.some((dir) => isInside(dir, current))) return refuse("is inside orch's state or cache folder");
   }
   return current;
 }

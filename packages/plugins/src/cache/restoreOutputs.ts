@@ -14,6 +14,8 @@ export interface RestoreTarget {
   root: string;
   /** The task's outputs as the current config declares them (never the entry's own list). */
   outputs: readonly string[];
+  /** Folders a restore never deletes or writes in (orch's state folder); the cache's own is added. */
+  protect?: readonly string[];
 }
 
 /** An entry's files and links, and where each file's cached copy is read from. */
