@@ -52,8 +52,8 @@ function succeededInLog(dir: string): number {
     .reduce((count, log) => count + (readFileSync(log, 'utf8').match(/"type":"task-finished".*?"status":"succeeded"/g)?.length ?? 0), 0);
 }
 
-describe('a task counts as done on resume only with its cache entry committed', () => {
-  it('resume runs again a task the session recorded as completed whose entry is missing, and the cache then has it', () => {
+describe('a task completed in a session keeps its cache entry on resume', () => {
+  it('resume stores the entry of a task the session recorded as completed from its outputs, without running it again', () => {
     const dir = workspace(2);
     writeFileSync(join(dir, 'p/p1/FAIL'), '');
     expect(runOrch(['run', 'build'], dir).code).toBe(1);
@@ -64,9 +64,15 @@ describe('a task counts as done on resume only with its cache entry committed', 
     rmSync(join(dir, 'runs.log'));
     const resumed = runOrch(['resume'], dir);
     expect(resumed.code).toBe(0);
-    expect(resumed.stderr).toContain('orch: p0#build completed before, but its cache entry is missing (the process stopped before storing it, or the entry was removed); running it again');
-    expect(runs(dir).sort()).toEqual(['p0', 'p1']);
+    expect(resumed.stderr).toContain('orch: p0#build completed before, but orch stopped before storing its cache entry; stored it from its outputs');
+    expect(runs(dir)).toEqual(['p1']);
     expect(plan(dir).map((task) => task.cache)).toEqual(['hit', 'hit']);
+    // The stored entry restores the outputs the task made, and says its log was not kept.
+    rmSync(join(dir, 'p/p0/dist'), { recursive: true });
+    const replay = runOrch(['run', 'p0#build'], dir);
+    expect(replay.stderr).toMatch(/✔ p0#build \(cached local, /);
+    expect(replay.stderr).toContain('orch: the output of p0#build was not kept (orch stopped before storing it); its outputs were stored on resume');
+    expect(readFileSync(join(dir, 'p/p0/dist/part0.js'), 'utf8')).toBe('p0'.repeat(250));
   });
 
   it('kill -9 at any moment, then resume: every task ends with its cache entry', { timeout: 240_000 }, async () => {

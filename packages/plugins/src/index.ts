@@ -48,6 +48,8 @@ export { remoteCachePlugin, remoteCacheClient, uploadQueueFor } from './cache/Re
 export { remoteCacheTrust, requireRemoteCacheKey } from './cache/remoteCacheTrust.js';
 export type { RemoteReads, RemoteTrust } from './cache/remoteCacheTrust.js';
 export { UploadQueue } from './cache/UploadQueue.js';
+export { storeMissingEntry } from './cache/storeMissingEntry.js';
+export type { MissingEntryOutcome } from './cache/storeMissingEntry.js';
 export type { PendingUpload } from './cache/UploadQueue.js';
 export { RemoteCache, RemoteCacheError } from './cache/RemoteCache.js';
 export type { RemoteCacheOptions } from './cache/RemoteCache.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ExitCode, OrchError, closestMatches, planRun, type ContinueMode, type PreviousRun } from '@orch/engine';
-import type { LocalCache } from '@orch/plugins';
-import type { CliCommand } from '../CliCommand.js';
+import type { LocalCache, TaskHasher } from '@orch/plugins';
+import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { resolveNames } from '../resolveNames.js';
@@ -14,7 +14,7 @@ export const resumeCommand: CliCommand = {
   name: 'resume',
   usage: 'orch resume [<session-id>|--last] [--skip <task>]... [options]',
   description:
-    'Continues a session that was interrupted, failed or paused for intervention: replays its log, skips tasks that completed with an unchanged hash (and their cache entry, when cached), restarts interrupted tasks from their last completed step, and runs the rest, in the same session. Without an id: the newest session with unfinished work.',
+    'Continues a session that was interrupted, failed or paused for intervention: replays its log, skips tasks that completed with an unchanged hash (storing their cache entry again from their outputs if the process died before it did), restarts interrupted tasks from their last completed step, and runs the rest, in the same session. Without an id: the newest session with unfinished work.',
   options: {
     last: { type: 'boolean' },
     skip: { type: 'string', multiple: true },
@@ -81,9 +81,10 @@ export const resumeCommand: CliCommand = {
       if (record.status === 'succeeded') {
         const marker = await history.readMarker(task.id);
         const markerAgrees = !marker?.hash || !now || marker.hash === now;
-        if (!unchanged || !markerAgrees) io.stderr(`orch: ${task.id} completed before, but its inputs changed since; running it again\n`);
-        else if (!(await entryCommitted(workspace, cache, task.id, now))) io.stderr(`orch: ${task.id} completed before, but its cache entry is missing (the process stopped before storing it, or the entry was removed); running it again\n`);
-        else previous.set(task.id, { kind: 'done', ...(record.hash ? { hash: record.hash } : {}) });
+        if (unchanged && markerAgrees) {
+          if (now) await storeEntryAgain(workspace, cache, task.id, now, marker?.durationMs ?? 0, hasher, io);
+          previous.set(task.id, { kind: 'done', ...(record.hash ? { hash: record.hash } : {}) });
+        } else io.stderr(`orch: ${task.id} completed before, but its inputs changed since; running it again\n`);
       } else if ((record.status === 'running' || record.status === 'cancelled') && record.completedSteps > 0 && unchanged) {
         previous.set(task.id, { kind: 'interrupted', fromStep: record.completedSteps });
       }
@@ -110,13 +111,18 @@ export const resumeCommand: CliCommand = {
 };
 
 /**
- * Whether a completed task's cache entry is in the local cache (issue 11, part 11a): the entry
- * is stored after the session records the task's success, so a process killed in between leaves
- * a task that looks done but whose result the cache never got. A task the cache does not keep
- * (`cache: false`, local writes off) needs none.
+ * A completed task keeps its cache entry (issue 11, part 11a): one the process did not live to
+ * store is stored again from the task's outputs, and resume says so; a failure is a warning, as
+ * the original store's would have been.
  */
-async function entryCommitted(workspace: OpenWorkspace, cache: LocalCache, id: string, hash: string | undefined): Promise<boolean> {
-  const command = workspace.registry.commands.get(id);
-  if (!hash || command?.metadata.cache === false || !workspace.config.cache.local.includes('w')) return true;
-  return (await cache.get(hash)) !== undefined;
+async function storeEntryAgain(workspace: OpenWorkspace, cache: LocalCache, id: string, hash: string, durationMs: number, hasher: TaskHasher, io: CliIO): Promise<void> {
+  const { storeMissingEntry } = await import('@orch/plugins');
+  const command = workspace.registry.commands.get(id)!;
+  try {
+    const { inputs } = await hasher.hash(id);
+    const outcome = await storeMissingEntry({ config: workspace.config, cache, command, hash, inputs, durationMs });
+    if (outcome === 'stored') io.stderr(`orch: ${id} completed before, but orch stopped before storing its cache entry; stored it from its outputs\n`);
+  } catch (error) {
+    io.stderr(`orch: warning: ${id} completed before without a cache entry, and storing it now failed: ${(error as Error).message}\n`);
+  }
 }

@@ -8,7 +8,10 @@ import { CacheRefusal, confinedPath } from '../cache/confinedPath.js';
 import { LocalCache } from '../cache/LocalCache.js';
 import { OutputMatcher } from '../cache/OutputMatcher.js';
 import { remoteCacheTrust, requireRemoteCacheKey } from '../cache/remoteCacheTrust.js';
+import { uploadQueueFor } from '../cache/RemoteCachePlugin.js';
+import { storeMissingEntry } from '../cache/storeMissingEntry.js';
 import { UploadQueue } from '../cache/UploadQueue.js';
+import type { CommandDefinition, ResolvedConfig } from '@orch/engine';
 import { RepositoryFiles } from '../cache/repositoryFiles.js';
 
 describe('RepositoryFiles', () => {
@@ -186,6 +189,22 @@ describe('LocalCache file modes', () => {
     const problems: string[] = [];
     expect(await cache.get(hash, (p) => problems.push(p.reason))).toBeUndefined();
     expect(problems).toEqual(['dist/run.sh has mode 4775, expected 775']);
+  });
+});
+
+describe('storeMissingEntry', () => {
+  it("stores a completed task's missing entry from its outputs and queues its upload; a present one is left alone", async () => {
+    const dir = tempRepo({ 'out/a.txt': 'made' });
+    const cache = new LocalCache(join(dir, '.orch/cache'));
+    const config = { root: dir, stateDir: '.orch', cache: { local: 'rw', remote: { access: 'rw' } } } as unknown as ResolvedConfig;
+    const command = { id: 'gen', kind: 'config', metadata: { outputs: ['out/**'] }, location: { file: join(dir, 'orchestrator.config.json') } } as unknown as CommandDefinition;
+    const store = () => storeMissingEntry({ config, cache, command, hash: 'a'.repeat(64), inputs: {}, durationMs: 5 });
+    expect(await store()).toBe('stored');
+    expect((await cache.get('a'.repeat(64)))?.meta.files.map((f) => f.path)).toEqual(['out/a.txt']);
+    expect((await uploadQueueFor(dir, '.orch').pending()).map((r) => r.taskId)).toEqual(['gen']);
+    expect(await store()).toBe('present');
+    const uncached = { ...command, metadata: { cache: false } } as unknown as CommandDefinition;
+    expect(await storeMissingEntry({ config, cache, command: uncached, hash: 'b'.repeat(64), inputs: {}, durationMs: 5 })).toBe('not-cached');
   });
 });
 

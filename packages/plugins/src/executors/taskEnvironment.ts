@@ -3,7 +3,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { ORCH_VERSION, type TaskContext } from '@orch/engine';
 
 /** Where a task runs: its package folder for package scripts, else the workspace root. */
-export function taskDirectory(task: TaskContext): string {
+export function taskDirectory(task: Pick<TaskContext, 'command' | 'root'>): string {
   return task.command.kind === 'script' ? dirname(task.command.location.file) : task.root;
 }
 
