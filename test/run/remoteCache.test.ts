@@ -25,11 +25,12 @@ const ran = (dir: string) => (existsSync(join(dir, 'runs.log')) ? readFileSync(j
 describe('the remote cache (turborepo-remote-cache on loopback)', () => {
   it('shares a cache between two clones; a remote hit fills the local cache', async () => {
     const server = await startRemoteCache();
-    const env = { ORCH_REMOTE_CACHE_TOKEN: server.token };
-    const first = clone({ url: server.url });
+    const env = { ORCH_REMOTE_CACHE_TOKEN: server.token, CACHE_KEY: 'shared key' };
+    const signed = { url: server.url, signatureKeyEnv: 'CACHE_KEY' };
+    const first = clone(signed);
     expect(runOrch(['run', 'build'], first, env).code).toBe(0);
     expect(ran(first)).toBe(2);
-    const second = clone({ url: server.url });
+    const second = clone(signed);
     const run = runOrch(['run', 'build'], second, env);
     expect(run.code).toBe(0);
     expect(ran(second)).toBe(0);
@@ -37,10 +38,10 @@ describe('the remote cache (turborepo-remote-cache on loopback)', () => {
     expect(run.stderr).toMatch(/✔ app#build \(cached remote, /);
     expect(readFileSync(join(second, 'p/app/dist/index.js'), 'utf8')).toBe('module.exports = 2;\n//built\n');
     // HEAD predicts a remote hit; the status endpoint answers.
-    const third = clone({ url: server.url });
+    const third = clone(signed);
     const plan = JSON.parse(runOrch(['run', 'build', '--dry-run', '--json'], third, env).stdout);
     expect(plan.tasks.map((t: { cache: string }) => t.cache)).toEqual(['remote-hit', 'remote-hit']);
-    expect(JSON.parse(runOrch(['cache', 'stats', '--json'], third, env).stdout).remote).toEqual({ url: server.url, status: 'enabled' });
+    expect(JSON.parse(runOrch(['cache', 'stats', '--json'], third, env).stdout).remote).toEqual({ url: server.url, status: 'enabled', reads: 'verified', pendingUploads: 0 });
     rmSync(join(second, 'p/app/dist'), { recursive: true });
     const local = runOrch(['run', 'build', '--cache=remote:off'], second, env);
     expect(local.stderr).toMatch(/✔ app#build \(cached local, /);
@@ -68,6 +69,61 @@ describe('the remote cache (turborepo-remote-cache on loopback)', () => {
     expect(ran(strict)).toBe(1);
   });
 
+  it('a configured signatureKeyEnv whose variable is unset stops a command that would use the remote cache (exit 2)', async () => {
+    const server = await startRemoteCache();
+    const dir = clone({ url: server.url, signatureKeyEnv: 'CACHE_KEY' });
+    for (const args of [['run', 'build'], ['run', 'build', '--dry-run']]) {
+      const run = runOrch(args, dir, { ORCH_REMOTE_CACHE_TOKEN: server.token });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('orch: cache.remote.signatureKeyEnv names CACHE_KEY, which is not set: remote artifacts could be neither signed nor verified');
+      expect(run.stderr).toContain('hint: set CACHE_KEY to the signing key shared by every machine that uses the cache, or run with --cache=remote:off');
+    }
+    expect(ran(dir)).toBe(0);
+    expect(runOrch(['run', 'build', '--cache=remote:off'], dir).code).toBe(0);
+    expect(JSON.parse(runOrch(['cache', 'stats', '--json'], dir).stdout).remote.reads).toBe('refused');
+  });
+
+  it('without a key, remote reads are off (one warning, said in the summary) and writes go; verify: false reads them unverified and says so', async () => {
+    const server = await startRemoteCache();
+    const env = { ORCH_REMOTE_CACHE_TOKEN: server.token };
+    const writer = clone({ url: server.url });
+    const first = runOrch(['run', 'build'], writer, env);
+    expect(first.code).toBe(0);
+    expect(first.stderr.match(/remote cache reads are off/g)).toHaveLength(1);
+    expect(first.stderr).toContain('warning: remote cache reads are off: artifacts cannot be verified without a signing key; set cache.remote.signatureKeyEnv (and that variable) to sign and verify them, or cache.remote.verify: false to trust the server (docs/caching.md)');
+    expect(first.stderr).toContain('Remote:  remote cache reads off: artifacts cannot be verified');
+    // The server has the artifacts, but a reader that verifies by default does not restore them.
+    const reader = clone({ url: server.url });
+    expect(JSON.parse(runOrch(['run', 'build', '--dry-run', '--json'], reader, env).stdout).tasks.map((t: { cache: string }) => t.cache)).toEqual(['miss', 'miss']);
+    expect(runOrch(['run', 'build'], reader, env).code).toBe(0);
+    expect(ran(reader)).toBe(2);
+    const trusting = clone({ url: server.url, verify: false });
+    const unverified = runOrch(['run', 'build'], trusting, env);
+    expect(unverified.stderr).toMatch(/✔ app#build \(cached remote, /);
+    expect(unverified.stderr).toContain('Remote:  remote cache reads not verified (cache.remote.verify: false): an artifact is restored without a signature check');
+    expect(ran(trusting)).toBe(0);
+    const stats = runOrch(['cache', 'stats'], trusting, env).stdout;
+    expect(stats).toContain('  reads:   not verified (cache.remote.verify: false)');
+  });
+
+  it('uploads a run could not make are retried by the next run, which says so', async () => {
+    const server = await startRemoteCache();
+    const signed = { url: server.url, signatureKeyEnv: 'CACHE_KEY' };
+    const env = { ORCH_REMOTE_CACHE_TOKEN: server.token, CACHE_KEY: 'k' };
+    const dir = clone(signed);
+    const refused = runOrch(['run', 'build', '--concurrency', '1'], dir, { ...env, ORCH_REMOTE_CACHE_TOKEN: 'wrong' });
+    expect(refused.code).toBe(0);
+    expect(refused.stderr).toContain('warning: remote cache: 2 uploads pending');
+    expect(JSON.parse(runOrch(['cache', 'stats', '--json'], dir, env).stdout).remote.pendingUploads).toBe(2);
+    const next = runOrch(['run', 'build'], dir, env);
+    expect(next.stderr).toContain('warning: remote cache: uploading 2 entries an earlier run left pending');
+    expect(next.stderr).not.toContain('uploads pending');
+    expect(JSON.parse(runOrch(['cache', 'stats', '--json'], dir, env).stdout).remote.pendingUploads).toBe(0);
+    const other = clone(signed);
+    expect(runOrch(['run', 'build'], other, env).stderr).toContain('Tasks:  2 succeeded (2 cached)');
+    expect(ran(other)).toBe(0);
+  });
+
   it('a wrong token is a warning, never a failure', async () => {
     const server = await startRemoteCache();
     const run = runOrch(['run', 'build'], clone({ url: server.url }), { ORCH_REMOTE_CACHE_TOKEN: 'nope' });
@@ -79,7 +135,7 @@ describe('the remote cache (turborepo-remote-cache on loopback)', () => {
 describe('remote cache faults never fail a run', () => {
   it('a server that is down: one warning per try, then the circuit opens', async () => {
     const port = await freePort();
-    const run = runOrch(['run', 'build', '--concurrency', '1'], clone({ url: `http://127.0.0.1:${port}` }));
+    const run = runOrch(['run', 'build', '--concurrency', '1'], clone({ url: `http://127.0.0.1:${port}`, verify: false }));
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('Tasks:  2 succeeded');
     expect(run.stderr).toMatch(/is unreachable: .*ECONNREFUSED/);
@@ -87,7 +143,7 @@ describe('remote cache faults never fail a run', () => {
 
   it('a server that answers 500: warnings, the run succeeds, and after three failures it is not called again', async () => {
     const broken = await startBrokenServer(500);
-    const dir = clone({ url: broken.url });
+    const dir = clone({ url: broken.url, verify: false });
     const run = runOrch(['run', 'build', '--concurrency', '1'], dir);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('the remote cache answered 500');
@@ -97,7 +153,7 @@ describe('remote cache faults never fail a run', () => {
 
   it('a server that never answers: the request times out and the run goes on', async () => {
     const slow = await startBrokenServer(0);
-    const run = runOrch(['run', 'lib#build'], clone({ url: slow.url, timeout: '300ms' }));
+    const run = runOrch(['run', 'lib#build'], clone({ url: slow.url, timeout: '300ms', verify: false }));
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('no answer within 300 ms');
   });

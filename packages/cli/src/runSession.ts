@@ -30,7 +30,8 @@ export interface SessionRunOptions {
 export async function runSession(options: SessionRunOptions, io: CliIO): Promise<number> {
   const { workspace } = options;
   const { config, engine } = workspace;
-  const { TaskHistory, SessionStore, RunLogs, killAllChildren, describeOwner } = await import('@orch/plugins');
+  const { TaskHistory, SessionStore, RunLogs, killAllChildren, describeOwner, requireRemoteCacheKey } = await import('@orch/plugins');
+  requireRemoteCacheKey(config.cache);
   const stateDir = join(config.root, config.stateDir);
   const history = new TaskHistory(stateDir);
   const store = new SessionStore(stateDir);

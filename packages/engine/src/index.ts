@@ -57,7 +57,7 @@ export { findCycles } from './graph/findCycles.js';
 export type { TaskEdge, TaskGraph, TaskNode } from './graph/TaskGraph.js';
 
 export { defineConfig } from './config/OrchConfig.js';
-export type { OrchConfig, AgentConfig, CacheConfig, CacheAccess, RemoteCacheConfig, ResolvedCacheConfig, ResolvedConfig, TargetConfig, CommandConfig, WorkflowConfig, StepConfig } from './config/OrchConfig.js';
+export type { OrchConfig, AgentConfig, CacheConfig, CacheAccess, RemoteCacheConfig, ResolvedCacheConfig, ResolvedRemoteCacheConfig, ResolvedConfig, TargetConfig, CommandConfig, WorkflowConfig, StepConfig } from './config/OrchConfig.js';
 export { ENV_MODES, envPatternSchema, isEnvPattern } from './config/envPattern.js';
 export type { EnvMode } from './config/envPattern.js';
 export { loadConfig, resolveConfig, parseSize, repositoryRoot, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';

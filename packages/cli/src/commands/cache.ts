@@ -11,7 +11,8 @@ const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
 export const cacheCommand: CliCommand = {
   name: 'cache',
   usage: 'orch cache stats [--json] | orch cache clean [--older-than 7d]',
-  description: 'Shows the local cache (entries, size, bound, hit rate from the metrics) or removes entries: all, or those not used for a while.',
+  description:
+    'Shows the local cache (entries, size, bound, hit rate from the metrics) and the remote one (status, whether downloads are verified, pending uploads), or removes local entries: all, or those not used for a while.',
   options: { json: { type: 'boolean' }, 'older-than': { type: 'string' } },
   examples: ['orch cache stats', 'orch cache clean --older-than 7d', 'orch cache clean'],
   async run(argv, io) {
@@ -31,9 +32,12 @@ export const cacheCommand: CliCommand = {
     const entries = await cache.list();
     const bytes = entries.reduce((sum, e) => sum + e.bytes, 0);
     const { hits, runs } = await hitRate(join(workspace.config.root, workspace.config.stateDir, 'metrics'));
-    const { remoteCacheClient } = await import('@orch/plugins');
-    const remote = remoteCacheClient(workspace.config.cache);
+    const { remoteCacheClient, remoteCacheTrust, uploadQueueFor } = await import('@orch/plugins');
+    const settings = workspace.config.cache;
+    const remote = remoteCacheClient(settings);
     const remoteStatus = remote ? await remote.status().catch((error: Error) => `unreachable (${error.message})`) : null;
+    const trust = settings.remote ? remoteCacheTrust(settings.remote) : undefined;
+    const pendingUploads = settings.remote ? (await uploadQueueFor(workspace.config.root, workspace.config.stateDir).pending()).length : 0;
     const stats = {
       dir: cache.dir,
       entries: entries.length,
@@ -44,7 +48,7 @@ export const cacheCommand: CliCommand = {
       taskRuns: runs,
       cacheHits: hits,
       hitRate: runs > 0 ? hits / runs : null,
-      remote: workspace.config.cache.remote ? { url: workspace.config.cache.remote.url, status: remoteStatus } : null,
+      remote: settings.remote && trust ? { url: settings.remote.url, status: remoteStatus, reads: trust.reads, pendingUploads } : null,
     };
     if (values.json) io.stdout(`${JSON.stringify(stats, null, 2)}\n`);
     else {
@@ -54,7 +58,13 @@ export const cacheCommand: CliCommand = {
           `entries:   ${stats.entries}, ${mb(bytes)} of ${mb(stats.maxBytes)}`,
           ...(stats.oldestUse ? [`used:      ${stats.oldestUse} … ${stats.newestUse}`] : []),
           `hit rate:  ${stats.hitRate === null ? 'no runs recorded' : `${(stats.hitRate * 100).toFixed(1)}% (${hits} of ${runs} task runs)`}`,
-          ...(stats.remote ? [`remote:    ${stats.remote.url} (${stats.remote.status})`] : []),
+          ...(stats.remote && trust
+            ? [
+                `remote:    ${stats.remote.url} (${stats.remote.status})`,
+                `  reads:   ${trust.describe}`,
+                ...(pendingUploads > 0 ? [`  uploads: ${pendingUploads} pending, retried by the next run`] : []),
+              ]
+            : []),
           '',
         ].join('\n'),
       );

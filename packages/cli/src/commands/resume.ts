@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ExitCode, OrchError, closestMatches, planRun, type PreviousRun, type SessionInfo } from '@orch/engine';
-import type { CliCommand } from '../CliCommand.js';
+import { ExitCode, OrchError, closestMatches, planRun, taskLogFiles, type PreviousRun, type SessionInfo } from '@orch/engine';
+import type { LocalCache, TaskHasher } from '@orch/plugins';
+import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { resolveNames } from '../resolveNames.js';
@@ -15,7 +16,7 @@ export const resumeCommand: CliCommand = {
   name: 'resume',
   usage: 'orch resume [<session-id>|--last] [--skip <task>]... [options]',
   description:
-    'Continues a session that was interrupted, failed or paused for intervention: replays its log, skips tasks that completed with an unchanged hash, restarts interrupted tasks from their last completed step, and runs the rest, in the same session, with the options and config file it started with (--force, --cache, --continue, --only, arguments; --concurrency given here wins). Without an id: the newest session with unfinished work.',
+    'Continues a session that was interrupted, failed or paused for intervention: replays its log, skips tasks that completed with an unchanged hash (storing their cache entry again from their outputs if the process died before it did), restarts interrupted tasks from their last completed step, and runs the rest, in the same session, with the options and config file it started with (--force, --cache, --continue, --only, arguments; --concurrency given here wins). Without an id: the newest session with unfinished work.',
   options: {
     last: { type: 'boolean' },
     skip: { type: 'string', multiple: true },
@@ -65,7 +66,7 @@ export const resumeCommand: CliCommand = {
     }
 
     // Completed tasks are trusted only while their hash is unchanged (the completion marker's too).
-    const { hasher } = await workspaceCache(workspace);
+    const { hasher, cache } = await workspaceCache(workspace);
     for (const id of roots.keys()) if (request.args.length > 0) hasher.args.set(id, request.args);
     const { TaskHistory } = await import('@orch/plugins');
     const history = new TaskHistory(join(workspace.config.root, workspace.config.stateDir));
@@ -82,8 +83,10 @@ export const resumeCommand: CliCommand = {
       if (record.status === 'succeeded') {
         const marker = await history.readMarker(task.id);
         const markerAgrees = !marker?.hash || !now || marker.hash === now;
-        if (unchanged && markerAgrees) previous.set(task.id, { kind: 'done', ...(record.hash ? { hash: record.hash } : {}) });
-        else io.stderr(`orch: ${task.id} completed before, but its inputs changed since; running it again\n`);
+        if (unchanged && markerAgrees) {
+          if (now) await storeEntryAgain(workspace, chosen, cache, task.id, now, marker?.durationMs ?? 0, hasher, io);
+          previous.set(task.id, { kind: 'done', ...(record.hash ? { hash: record.hash } : {}) });
+        } else io.stderr(`orch: ${task.id} completed before, but its inputs changed since; running it again\n`);
       } else if ((record.status === 'running' || record.status === 'cancelled') && record.completedSteps > 0 && unchanged) {
         previous.set(task.id, { kind: 'interrupted', fromStep: record.completedSteps });
       }
@@ -119,4 +122,24 @@ async function withRecordedConfig(workspace: OpenWorkspace, id: string, request:
   await workspace.engine.close();
   process.env.ORCH_CONFIG = recorded;
   return reopen();
+}
+
+/**
+ * A completed task keeps its cache entry (issue 11, part 11a): one the process did not live to
+ * store is stored again from the task's outputs, and resume says so; a failure is a warning, as
+ * the original store's would have been.
+ */
+async function storeEntryAgain(workspace: OpenWorkspace, sessionId: string, cache: LocalCache, id: string, hash: string, durationMs: number, hasher: TaskHasher, io: CliIO): Promise<void> {
+  const { storeMissingEntry, RunLogs } = await import('@orch/plugins');
+  // The task's log, as it wrote it in this session's log folder, goes into the entry too.
+  const files = taskLogFiles(new RunLogs(join(workspace.config.root, workspace.config.stateDir)).folder(sessionId), id);
+  const bytes = existsSync(files.log) && existsSync(files.streams) ? statSync(files.log).size : 0;
+  const command = workspace.registry.commands.get(id)!;
+  try {
+    const { inputs } = await hasher.hash(id);
+    const outcome = await storeMissingEntry({ config: workspace.config, cache, command, hash, inputs, durationMs, ...(bytes > 0 ? { log: { files, bytes } } : {}) });
+    if (outcome === 'stored') io.stderr(`orch: ${id} completed before, but orch stopped before storing its cache entry; stored it from its outputs\n`);
+  } catch (error) {
+    io.stderr(`orch: warning: ${id} completed before without a cache entry, and storing it now failed: ${(error as Error).message}\n`);
+  }
 }

@@ -114,9 +114,11 @@ function colorTerminal(io: CliIO): EngineOutput['terminal'] {
 /** Each planned task's hash, and whether the cache has it (as far as can be known before running). */
 async function predictCache(workspace: OpenWorkspace, plan: readonly PlannedTask[], roots: ReadonlyMap<string, string>, args: readonly string[]) {
   const { hasher, cache } = await workspaceCache(workspace);
-  const { remoteCacheClient } = await import('@orch/plugins');
+  const { remoteCacheClient, remoteCacheTrust, requireRemoteCacheKey } = await import('@orch/plugins');
   const settings = workspace.config.cache;
-  const remote = settings.remote?.access.includes('r') ? remoteCacheClient(settings) : undefined;
+  requireRemoteCacheKey(settings);
+  // A remote hit is predicted only where the run would read it: downloads it can trust.
+  const remote = settings.remote?.access.includes('r') && remoteCacheTrust(settings.remote).reads !== 'refused' ? remoteCacheClient(settings) : undefined;
   const predictions = new Map<string, { hash: string; cache: 'hit' | 'remote-hit' | 'miss' | 'off' }>();
   for (const id of roots.keys()) if (args.length > 0) hasher.args.set(id, args);
   for (const task of plan) {

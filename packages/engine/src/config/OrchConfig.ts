@@ -216,8 +216,18 @@ export interface RemoteCacheConfig {
   tokenEnv?: string;
   /** Team (`teamId` query), or `team_…`/slug. */
   team?: string;
-  /** Sign artifacts with HMAC-SHA256, the key read from this environment variable; unsigned or badly signed downloads are refused. */
+  /**
+   * Sign artifacts with HMAC-SHA256, the key read from this environment variable; unsigned or
+   * badly signed downloads are refused. When the variable is not set, a command that would use
+   * the remote cache stops at start-up (exit 2).
+   */
   signatureKeyEnv?: string;
+  /**
+   * Check downloads. Default true: downloads need a valid signature, so without
+   * `signatureKeyEnv` remote reads are off (uploads still go). `false` restores artifacts
+   * without checking them: only for a server whose every writer you trust (docs/caching.md).
+   */
+  verify?: boolean;
   /** Remote access. Default `rw`. */
   access?: CacheAccess;
   /** Time limit for one request. Default `10s`. */
@@ -229,10 +239,13 @@ export interface ResolvedCacheConfig {
   ttlMs?: number;
   maxBytes: number;
   local: CacheAccess;
-  remote?: RemoteCacheConfig & { access: CacheAccess; timeoutMs: number };
+  remote?: ResolvedRemoteCacheConfig;
   /** `--force`: ignore hits, run and store again. */
   force: boolean;
 }
+
+/** The remote cache with defaults applied. */
+export type ResolvedRemoteCacheConfig = RemoteCacheConfig & { access: CacheAccess; timeoutMs: number; verify: boolean };
 
 /** Which headless agent CLI runs prompts, and how. */
 export interface AgentConfig {

@@ -142,6 +142,7 @@ export const configSchema = v.strictObject({
           tokenEnv: v.optional(v.string()),
           team: v.optional(v.string()),
           signatureKeyEnv: v.optional(v.string()),
+          verify: v.optional(v.boolean()),
           access: v.optional(v.picklist(['rw', 'r', 'w', 'off'])),
           timeout: v.optional(duration),
         }),

@@ -1,10 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitAll, tempRepo } from '../../../../test/helpers/tempRepo.js';
 import { gitBlobHash } from '../cache/gitBlobHash.js';
+import { CacheRefusal, confinedPath } from '../cache/confinedPath.js';
 import { LocalCache } from '../cache/LocalCache.js';
+import { OutputMatcher } from '../cache/OutputMatcher.js';
+import { remoteCacheTrust, requireRemoteCacheKey } from '../cache/remoteCacheTrust.js';
+import { uploadQueueFor } from '../cache/RemoteCachePlugin.js';
+import { storeMissingEntry } from '../cache/storeMissingEntry.js';
+import { UploadQueue } from '../cache/UploadQueue.js';
+import type { CommandDefinition, ResolvedConfig } from '@orch/engine';
 import { RepositoryFiles } from '../cache/repositoryFiles.js';
 
 describe('RepositoryFiles', () => {
@@ -40,7 +47,7 @@ describe('LocalCache', () => {
   it('refuses to restore an entry with a path outside the task folder, before writing anything', async () => {
     const dir = tempRepo({ 'pkg/dist/out.js': 'x' });
     const cache = new LocalCache(join(dir, 'cache'));
-    await cache.put({ hash: 'a'.repeat(64), taskId: 't', folder: join(dir, 'pkg'), outputs: ['dist/**'], exitCode: 0, durationMs: 1 });
+    await cache.put({ hash: 'a'.repeat(64), taskId: 't', folder: join(dir, 'pkg'), root: dir, outputs: ['dist/**'], exitCode: 0, durationMs: 1 });
     const entryDir = cache.entryDir('a'.repeat(64));
     const meta = JSON.parse(readFileSync(join(entryDir, 'meta.json'), 'utf8'));
     meta.files[0].path = '../../escape.js';
@@ -53,7 +60,7 @@ describe('LocalCache', () => {
   it('evicts expired entries, then the least recently used, down to the bound', async () => {
     const dir = tempRepo({ 'pkg/dist/out.js': 'x'.repeat(1000) });
     const cache = new LocalCache(join(dir, 'cache'));
-    const put = (hash: string, ttlMs?: number) => cache.put({ hash, taskId: hash, folder: join(dir, 'pkg'), outputs: ['dist/**'], exitCode: 0, durationMs: 1, ...(ttlMs ? { ttlMs } : {}) });
+    const put = (hash: string, ttlMs?: number) => cache.put({ hash, taskId: hash, folder: join(dir, 'pkg'), root: dir, outputs: ['dist/**'], exitCode: 0, durationMs: 1, ...(ttlMs ? { ttlMs } : {}) });
     const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((x) => x.repeat(64));
     await put(a!);
     await put(b!);
@@ -69,5 +76,163 @@ describe('LocalCache', () => {
     const result = await cache.evict(one * 2);
     expect(result.removed).toBe(2); // d expired, then a (least recently used)
     expect((await cache.list()).map((e) => e.hash).sort()).toEqual([b, c]);
+  });
+});
+
+describe('OutputMatcher', () => {
+  it('lists files and links under the folder without following links or entering .git; globs that leave the folder match nothing', async () => {
+    const outside = tempRepo({ 'secret.txt': 'x' }, { git: false });
+    const dir = tempRepo({ 'dist/real/f.txt': 'f', 'dist/.git/config': 'x', 'dist/skip.map': 'm', 'build/out.txt': 'o', 'keep.txt': 'k' }, { git: false });
+    symlinkSync('real', join(dir, 'dist/linkdir'));
+    symlinkSync(outside, join(dir, 'dist/out'));
+    symlinkSync(outside, join(dir, 'linked'));
+    const matcher = new OutputMatcher(['dist/**', '!dist/*.map', 'build', `${outside}/**`, '../x/**', 'linked/**']);
+    expect(matcher.outside).toEqual([`${outside}/**`, '../x/**']);
+    expect(await matcher.find(dir)).toEqual(['build/out.txt', 'dist/linkdir', 'dist/out', 'dist/real/f.txt', 'linked']);
+    expect(matcher.matches('.git/hooks/pre-commit')).toBe(false);
+    expect(matcher.unmatched(['dist/real/f.txt'])).toEqual(['build', 'linked/**']);
+  });
+});
+
+describe('confinedPath', () => {
+  it('refuses paths that leave the folder, go into .git at any depth, through a link outside, or into the cache', async () => {
+    const outside = tempRepo({}, { git: false });
+    const dir = tempRepo({ 'dist/a.txt': 'a', 'cache/x': 'x' }, { git: false });
+    symlinkSync(outside, join(dir, 'dist/linked'));
+    symlinkSync('a.txt', join(dir, 'dist/file-link'));
+    const reason = (path: string) => confinedPath(dir, path, [join(dir, 'cache')]).then(() => 'allowed', (error: CacheRefusal) => error.message);
+    expect(await reason('dist/new/b.txt')).toBe('allowed');
+    expect(await reason('../escape.txt')).toBe("../escape.txt leaves the task's folder");
+    expect(await reason('dist/sub/.GIT/hooks/pre-commit')).toBe('dist/sub/.GIT/hooks/pre-commit is inside a .git folder');
+    expect(await reason('dist/linked/deep/planted.txt')).toBe(`dist/linked/deep/planted.txt resolves outside the task's folder (through a symbolic link to ${outside})`);
+    expect(await reason('cache/x/y')).toBe("cache/x/y is inside orch's state or cache folder");
+    expect(await reason('dist/file-link/x')).toBe('dist/file-link/x has a parent that is not a folder');
+  });
+});
+
+describe('LocalCache crash safety', () => {
+  const entry = (dir: string) => ({ hash: 'b'.repeat(64), taskId: 't', folder: join(dir, 'pkg'), root: dir, outputs: ['dist/**'], exitCode: 0, durationMs: 1 });
+
+  it('a restore refuses an entry with a file outside the current outputs before changing anything', async () => {
+    const dir = tempRepo({ 'pkg/dist/out.js': 'built', 'pkg/src/a.js': 'source' });
+    const cache = new LocalCache(join(dir, 'cache'));
+    await cache.put({ ...entry(dir), outputs: ['dist/**', 'src/**'] });
+    const stored = (await cache.get('b'.repeat(64)))!;
+    writeFileSync(join(dir, 'pkg/dist/out.js'), 'current');
+    const refused = await cache.restore(stored, { folder: join(dir, 'pkg'), root: dir, outputs: ['dist/**'] }).catch((error: Error) => error);
+    expect(refused).toBeInstanceOf(CacheRefusal);
+    expect((refused as Error).message).toBe("src/a.js is not among the task's outputs (dist/**)");
+    expect(readFileSync(join(dir, 'pkg/dist/out.js'), 'utf8')).toBe('current');
+  });
+
+  it("outputs that cover everything ('**') never reach .git, orch's state folder or the cache", async () => {
+    const dir = tempRepo({ 'out.txt': 'built', '.orch/sessions/s/events.jsonl': 'log', 'src/a.js': 'stale' });
+    const cache = new LocalCache(join(dir, '.orch/cache'));
+    const everything = { ...entry(dir), folder: dir, outputs: ['**'], protect: [join(dir, '.orch')] };
+    await cache.put(everything);
+    const stored = (await cache.get('b'.repeat(64)))!;
+    expect(stored.meta.files.map((f) => f.path)).toEqual(['out.txt', 'src/a.js']);
+    rmSync(join(dir, 'out.txt'));
+    writeFileSync(join(dir, 'stale.txt'), 'stale');
+    await cache.restore(stored, { folder: dir, root: dir, outputs: ['**'], protect: [join(dir, '.orch')] });
+    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('built');
+    expect(existsSync(join(dir, 'stale.txt'))).toBe(false);
+    expect(readFileSync(join(dir, '.orch/sessions/s/events.jsonl'), 'utf8')).toBe('log');
+    expect(existsSync(join(dir, '.git/HEAD'))).toBe(true);
+  });
+
+  it('a folder left without meta.json is removed and replaced by the next put', async () => {
+    const dir = tempRepo({ 'pkg/dist/out.js': 'built' });
+    const cache = new LocalCache(join(dir, 'cache'));
+    mkdirSync(join(cache.entryDir('b'.repeat(64)), 'files/dist'), { recursive: true });
+    writeFileSync(join(cache.entryDir('b'.repeat(64)), 'files/dist/half.js'), 'half');
+    expect(await cache.get('b'.repeat(64))).toBeUndefined();
+    await cache.put(entry(dir));
+    const stored = await cache.get('b'.repeat(64));
+    expect(stored?.meta.files.map((f) => f.path)).toEqual(['dist/out.js']);
+    expect(existsSync(join(cache.entryDir('b'.repeat(64)), 'files/dist/half.js'))).toBe(false);
+  });
+
+  it('remove and clean leave nothing under the hash, and sweepStaging removes only dead processes\' folders', async () => {
+    const dir = tempRepo({ 'pkg/dist/out.js': 'built' });
+    const cache = new LocalCache(join(dir, 'cache'));
+    await cache.put(entry(dir));
+    expect((await cache.clean()).removed).toBe(1);
+    expect(existsSync(cache.entryDir('b'.repeat(64)))).toBe(false);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    mkdirSync(join(cache.dir, 'tmp', `pid${dead}-x`), { recursive: true });
+    mkdirSync(join(cache.dir, 'tmp', `pid${process.pid}-y`), { recursive: true });
+    mkdirSync(join(cache.dir, 'tmp', 'old-name'), { recursive: true });
+    expect(await cache.sweepStaging()).toBe(1);
+    expect(readdirSync(join(cache.dir, 'tmp')).sort()).toEqual(['old-name', `pid${process.pid}-y`]);
+    expect(await cache.sweepStaging(Date.now() + 25 * 3600_000)).toBe(2);
+    rmSync(join(cache.dir, 'tmp'), { recursive: true });
+  });
+});
+
+describe('LocalCache file modes', () => {
+  it('an entry whose cached file has another mode than recorded (or setuid) is discarded; an unpacked one gets the recorded modes', async () => {
+    const dir = tempRepo({ 'pkg/dist/run.sh': '#!/bin/sh\n' });
+    chmodSync(join(dir, 'pkg/dist/run.sh'), 0o775);
+    const cache = new LocalCache(join(dir, 'cache'));
+    const hash = 'f'.repeat(64);
+    await cache.put({ hash, taskId: 't', folder: join(dir, 'pkg'), root: dir, outputs: ['dist/**'], exitCode: 0, durationMs: 1 });
+    const cached = join(cache.entryDir(hash), 'files/dist/run.sh');
+    // As tar leaves it with the umask applied: commitUnpacked sets the recorded mode again.
+    const staging = await cache.newStaging();
+    cpSync(cache.entryDir(hash), staging, { recursive: true });
+    chmodSync(join(staging, 'files/dist/run.sh'), 0o755);
+    await cache.remove(hash);
+    await cache.commitUnpacked(staging, hash);
+    expect(statSync(cached).mode & 0o7777).toBe(0o775);
+    chmodSync(cached, 0o4775);
+    const problems: string[] = [];
+    expect(await cache.get(hash, (p) => problems.push(p.reason))).toBeUndefined();
+    expect(problems).toEqual(['dist/run.sh has mode 4775, expected 775']);
+  });
+});
+
+describe('storeMissingEntry', () => {
+  it("stores a completed task's missing entry from its outputs and queues its upload; a present one is left alone", async () => {
+    const dir = tempRepo({ 'out/a.txt': 'made' });
+    const cache = new LocalCache(join(dir, '.orch/cache'));
+    const config = { root: dir, stateDir: '.orch', cache: { local: 'rw', remote: { access: 'rw' } } } as unknown as ResolvedConfig;
+    const command = { id: 'gen', kind: 'config', metadata: { outputs: ['out/**'] }, location: { file: join(dir, 'orchestrator.config.json') } } as unknown as CommandDefinition;
+    const store = () => storeMissingEntry({ config, cache, command, hash: 'a'.repeat(64), inputs: {}, durationMs: 5 });
+    expect(await store()).toBe('stored');
+    expect((await cache.get('a'.repeat(64)))?.meta.files.map((f) => f.path)).toEqual(['out/a.txt']);
+    expect((await uploadQueueFor(dir, '.orch').pending()).map((r) => r.taskId)).toEqual(['gen']);
+    expect(await store()).toBe('present');
+    const uncached = { ...command, metadata: { cache: false } } as unknown as CommandDefinition;
+    expect(await storeMissingEntry({ config, cache, command: uncached, hash: 'b'.repeat(64), inputs: {}, durationMs: 5 })).toBe('not-cached');
+  });
+});
+
+describe('UploadQueue', () => {
+  it('keeps a record per hash until it is done; torn or foreign files are skipped', async () => {
+    const dir = tempRepo({}, { git: false });
+    const queue = new UploadQueue(join(dir, 'remote-uploads'));
+    expect(await queue.pending()).toEqual([]);
+    await queue.add('c'.repeat(64), 'lib#build');
+    await queue.add('d'.repeat(64), 'app#build');
+    writeFileSync(join(dir, 'remote-uploads', `${'e'.repeat(64)}.json`), '{"hash": tor');
+    writeFileSync(join(dir, 'remote-uploads', 'notes.txt'), 'x');
+    expect((await queue.pending()).map((r) => r.taskId)).toEqual(['lib#build', 'app#build']);
+    await queue.done('c'.repeat(64));
+    expect((await queue.pending()).map((r) => r.hash)).toEqual(['d'.repeat(64)]);
+  });
+});
+
+describe('remoteCacheTrust', () => {
+  const remote = (extra: object = {}) => ({ url: 'http://127.0.0.1:1', access: 'rw' as const, timeoutMs: 1000, verify: true, ...extra });
+
+  it('verifies with a key, refuses reads without one unless verify is false, and a missing key variable stops a run', () => {
+    expect(remoteCacheTrust(remote({ signatureKeyEnv: 'K' }), { K: 'secret' })).toMatchObject({ reads: 'verified', signatureKey: 'secret' });
+    expect(remoteCacheTrust(remote(), {}).reads).toBe('refused');
+    expect(remoteCacheTrust(remote({ verify: false }), {}).reads).toBe('unverified');
+    expect(remoteCacheTrust(remote({ signatureKeyEnv: 'K', verify: false }), { K: '' })).toMatchObject({ reads: 'refused', missingKeyEnv: 'K' });
+    const settings = (extra: object) => ({ dir: '.orch/cache', maxBytes: 1, local: 'rw' as const, force: false, remote: remote(extra) });
+    expect(() => requireRemoteCacheKey(settings({ signatureKeyEnv: 'K' }), {})).toThrow('cache.remote.signatureKeyEnv names K, which is not set');
+    expect(() => requireRemoteCacheKey(settings({ signatureKeyEnv: 'K', access: 'off' }), {})).not.toThrow();
   });
 });

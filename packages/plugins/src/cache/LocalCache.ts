@@ -1,10 +1,14 @@
 import { randomUUID, createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, lstat, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { TaskLogFiles } from '@orch/engine';
-import { glob } from 'tinyglobby';
+import { processAlive } from '../session/SessionStore.js';
+import { confinedLinkTarget, isSafePath } from './confinedPath.js';
+import { OutputMatcher } from './OutputMatcher.js';
+import { restoreOutputs, type RestoreTarget } from './restoreOutputs.js';
 
 /** One file of an entry. */
 export interface CachedFile {
@@ -22,6 +26,14 @@ export interface CachedFile {
  */
 export const CACHE_FORMAT = 2;
 
+/** A symbolic link among the outputs, kept as a link (never followed when stored). */
+export interface CachedLink {
+  /** Relative to the task's folder, `/`-separated. */
+  path: string;
+  /** The link's target, relative to the link's folder, `/`-separated; it stays inside the repository. */
+  target: string;
+}
+
 /** What a cache entry records besides its files. */
 export interface CacheMeta {
   /** The entry layout (`CACHE_FORMAT`); absent in entries of the first layout. */
@@ -34,7 +46,9 @@ export interface CacheMeta {
   /** When the entry stops being used (the reference design's `expires_at`); absent: never. */
   expiresAt?: string;
   files: CachedFile[];
-  /** The output globs the entry was made for. */
+  /** Symbolic links among the outputs; absent in entries made before links were kept. */
+  links?: CachedLink[];
+  /** The output globs the entry was made for: information only, a restore goes by the current config's. */
   outputs: string[];
   /** What the hash was made of, for `orch explain`. */
   inputs?: unknown;
@@ -54,15 +68,42 @@ const ENTRY_LOG: TaskLogFiles = { log: 'output.log', streams: 'output.streams' }
 
 export type CacheProblem = { kind: 'corrupt'; hash: string; reason: string };
 
+/** What to store: a task's outputs under its folder, its log and its result. */
+export interface StoreRequest {
+  hash: string;
+  taskId: string;
+  /** The task's folder (its package, or the root); output globs are relative to it. */
+  folder: string;
+  /** The repository root: a symbolic link among the outputs must point inside it. */
+  root: string;
+  outputs: string[];
+  /** Folders never stored from (orch's state folder); the cache's own is added. */
+  protect?: readonly string[];
+  /** The task's log files and how many bytes of the log are the task's. */
+  log?: { files: TaskLogFiles; bytes: number };
+  exitCode: number;
+  durationMs: number;
+  ttlMs?: number;
+  inputs?: unknown;
+}
+
 const ENTRY_FILES = 'files';
+/** Staging and trash folders are named after their process: `pid<pid>-<uuid>`. */
+const OWNED = /^pid(\d+)-/;
+/** A folder in `tmp/` this old is removed whoever owns it: no store or removal lasts a day. */
+const ORPHAN_AGE_MS = 24 * 60 * 60_000;
 
 /**
- * The local cache: one folder per task hash under `dir`. An entry is written into a temporary
- * folder and committed by renaming it into place, so a crash never leaves an entry that looks
- * whole; `meta.json` is written last inside it. Reading verifies the entry; a corrupt one is
- * removed and reported, never restored.
+ * The local cache: one folder per task hash under `dir`. An entry is written into a staging
+ * folder (`tmp/pid<pid>-<uuid>`) and committed by renaming it into place, so a crash never
+ * leaves an entry that looks whole; `meta.json` is written last inside it. Removing an entry
+ * renames it into `tmp/` first, so a crash never leaves a half-removed one under its hash.
+ * Reading verifies the entry; a corrupt one is removed and reported, never restored. What a
+ * restore may delete and write is decided by the task's current outputs (`restoreOutputs`).
  */
 export class LocalCache {
+  private readonly resolved = new Map<string, Promise<string>>();
+
   constructor(readonly dir: string) {}
 
   entryDir(hash: string): string {
@@ -84,7 +125,7 @@ export class LocalCache {
       return undefined;
     }
     try {
-      if (meta.hash !== hash || !Array.isArray(meta.files)) throw new Error('meta.json does not describe this entry');
+      if (meta.hash !== hash || !Array.isArray(meta.files) || !(meta.links === undefined || Array.isArray(meta.links))) throw new Error('meta.json does not describe this entry');
       if (meta.log) {
         const info = await lstat(join(dir, ENTRY_LOG.log));
         if (!info.isFile() || info.size !== meta.log.bytes) throw new Error(`the stored log has ${info.size} bytes, expected ${meta.log.bytes}`);
@@ -95,6 +136,11 @@ export class LocalCache {
         const info = await lstat(join(dir, ENTRY_FILES, file.path));
         if (!info.isFile()) throw new Error(`${file.path} is not a regular file in the entry`);
         if (info.size !== file.size) throw new Error(`${file.path} has ${info.size} bytes, expected ${file.size}`);
+        // A restore copies the cached file with its mode: it must be the recorded one, without setuid and the like.
+        if ((info.mode & 0o7777) !== (file.mode & 0o777)) throw new Error(`${file.path} has mode ${(info.mode & 0o7777).toString(8)}, expected ${(file.mode & 0o777).toString(8)}`);
+      }
+      for (const link of meta.links ?? []) {
+        if (!isSafePath(link.path) || typeof link.target !== 'string') throw new Error(`unsafe link in entry: ${link.path}`);
       }
     } catch (error) {
       return this.discard(hash, (error as Error).message, onProblem);
@@ -109,30 +155,35 @@ export class LocalCache {
   }
 
   /**
-   * Stores outputs (files matching `outputs` under `folder`) and the log (the first `bytes` of the
-   * task's log file, streamed, with its stream index). Returns how many files were stored and
-   * the output globs that matched nothing. When another process committed the same hash first,
-   * theirs is kept (same content).
+   * Stores outputs (what `outputs` matches under `folder`: regular files, and symbolic links as
+   * links) and the log (the first `bytes` of the task's log file, streamed, with its stream
+   * index). Returns how many files and links were stored, the output globs that
+   * matched nothing and those that point outside the folder (ignored). Throws a CacheRefusal
+   * when a link points outside the repository: the entry is not stored, since restoring it
+   * without that link would give other outputs than the task made. When another process
+   * committed the same hash first, theirs is kept (same content).
    */
-  async put(input: { hash: string; taskId: string; folder: string; outputs: string[]; log?: { files: TaskLogFiles; bytes: number }; exitCode: number; durationMs: number; ttlMs?: number; inputs?: unknown }): Promise<{ files: number; unmatched: string[] }> {
-    const staging = join(this.dir, 'tmp', randomUUID());
-    const unmatched: string[] = [];
-    const files: CachedFile[] = [];
+  async put(input: StoreRequest): Promise<{ files: number; links: number; unmatched: string[]; outside: string[] }> {
+    const staging = await this.newStaging();
     try {
-      await mkdir(join(staging, ENTRY_FILES), { recursive: true });
-      for (const pattern of input.outputs.filter((g) => !g.startsWith('!'))) {
-        const matched = await glob(pattern, { cwd: input.folder, dot: true, onlyFiles: true, ignore: input.outputs.filter((g) => g.startsWith('!')).map((g) => g.slice(1)) });
-        if (matched.length === 0) unmatched.push(pattern);
-        for (const path of matched.sort()) {
-          if (files.some((f) => f.path === path)) continue;
-          const source = join(input.folder, path);
-          const info = await lstat(source);
-          if (!info.isFile()) continue;
-          const target = join(staging, ENTRY_FILES, path);
-          await mkdir(dirname(target), { recursive: true });
-          await copyFile(source, target);
-          files.push({ path, size: info.size, mode: info.mode & 0o777, sha256: await sha256File(target) });
+      const matcher = new OutputMatcher(input.outputs);
+      const [folder, root] = await Promise.all([realpath(input.folder), realpath(input.root)]);
+      const paths = await matcher.find(folder, await this.protected(input.protect));
+      const files: CachedFile[] = [];
+      const links: CachedLink[] = [];
+      for (const path of paths) {
+        const source = join(folder, path);
+        const info = await lstat(source);
+        if (info.isSymbolicLink()) {
+          links.push({ path, target: await confinedLinkTarget(root, source, await readlink(source), path) });
+          continue;
         }
+        if (!info.isFile()) continue;
+        const target = join(staging, ENTRY_FILES, path);
+        await mkdir(dirname(target), { recursive: true });
+        await copyFile(source, target);
+        if (info.mode & 0o7000) await chmod(target, info.mode & 0o777);
+        files.push({ path, size: info.size, mode: info.mode & 0o777, sha256: await sha256File(target) });
       }
       const log = input.log && input.log.bytes > 0 ? input.log : undefined;
       if (log) {
@@ -151,54 +202,105 @@ export class LocalCache {
         createdAt: new Date().toISOString(),
         ...(input.ttlMs ? { expiresAt: new Date(Date.now() + input.ttlMs).toISOString() } : {}),
         files,
+        ...(links.length > 0 ? { links } : {}),
         outputs: input.outputs,
         ...(input.inputs === undefined ? {} : { inputs: input.inputs }),
         ...(log ? { log: { bytes: log.bytes } } : {}),
       };
       await writeFile(join(staging, 'meta.json'), JSON.stringify(meta));
-      const final = this.entryDir(input.hash);
-      await mkdir(dirname(final), { recursive: true });
-      try {
-        await rename(staging, final);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        // Another process committed the same hash first: the same content, keep theirs.
-        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
-      }
-      return { files: files.length, unmatched };
+      await this.commit(staging, input.hash);
+      return { files: files.length, links: links.length, unmatched: matcher.unmatched(paths), outside: [...matcher.outside] };
     } finally {
       await rm(staging, { recursive: true, force: true });
     }
   }
 
+  /** A new, empty staging folder owned by this process, for `commit`. */
+  async newStaging(): Promise<string> {
+    const staging = this.ownedTmpFolder();
+    await mkdir(join(staging, ENTRY_FILES), { recursive: true });
+    return staging;
+  }
+
   /**
-   * Puts an entry's files back under `folder`: files matching the entry's outputs there now are
-   * deleted first (stale outputs), then each file is copied and its checksum verified. Paths are
-   * checked before anything is written: nothing lands outside `folder`.
+   * Commits an entry unpacked from elsewhere (a remote artifact) in `staging`: each file gets
+   * the mode its `meta.json` records (an unpacked file has the umask applied), then `commit`.
+   * A file list that does not fit is left for `get` to discard.
    */
-  async restore(entry: CacheEntry, folder: string): Promise<void> {
-    for (const file of entry.meta.files) if (!isSafePath(file.path)) throw new Error(`refusing to restore ${file.path}: outside the task's folder`);
-    // Verify everything before touching the folder: a corrupt entry changes nothing.
+  async commitUnpacked(staging: string, hash: string): Promise<void> {
+    const meta = JSON.parse(await readFile(join(staging, 'meta.json'), 'utf8')) as Partial<CacheMeta>;
+    for (const file of Array.isArray(meta.files) ? meta.files : []) {
+      if (isSafePath(file.path) && typeof file.mode === 'number') await chmod(join(staging, ENTRY_FILES, file.path), file.mode & 0o777).catch(() => undefined);
+    }
+    await this.commit(staging, hash);
+  }
+
+  /**
+   * Commits a staging folder as the entry of `hash` (a rename). When the hash already has a
+   * folder: a whole entry (another process committed first, same content) is kept; a broken
+   * one (no meta.json, a crash while it was removed, or corrupt) is removed and replaced.
+   */
+  async commit(staging: string, hash: string): Promise<void> {
+    const final = this.entryDir(hash);
+    await mkdir(dirname(final), { recursive: true });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await rename(staging, final);
+        return;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+        if (attempt > 0 || (await this.get(hash))) return;
+        await this.remove(hash);
+      }
+    }
+  }
+
+  /**
+   * Puts an entry's outputs back under the task's folder, after checking every checksum and
+   * every path against the task's current outputs (see `restoreOutputs`). Throws a CacheRefusal
+   * or a checksum error before anything is changed.
+   */
+  async restore(entry: CacheEntry, target: RestoreTarget): Promise<void> {
     for (const file of entry.meta.files) {
       if ((await sha256File(join(entry.dir, ENTRY_FILES, file.path))) !== file.sha256) throw new Error(`${file.path} in the cache entry is corrupt (checksum mismatch)`);
     }
-    const include = entry.meta.outputs.filter((g) => !g.startsWith('!'));
-    if (include.length > 0) {
-      const stale = await glob(include, { cwd: folder, dot: true, onlyFiles: true, ignore: entry.meta.outputs.filter((g) => g.startsWith('!')).map((g) => g.slice(1)) });
-      await Promise.all(stale.map((path) => rm(join(folder, path), { force: true })));
-    }
-    for (const file of entry.meta.files) {
-      const source = join(entry.dir, ENTRY_FILES, file.path);
-      const target = join(folder, file.path);
-      await mkdir(dirname(target), { recursive: true });
-      await copyFile(source, target);
-    }
+    const [folder, root, protect] = await Promise.all([realpath(target.folder), this.real(target.root), this.protected(target.protect)]);
+    await restoreOutputs({ ...entry.meta, read: (path) => join(entry.dir, ENTRY_FILES, path) }, { ...target, folder, root }, protect);
     const now = new Date();
     await utimes(join(entry.dir, 'meta.json'), now, now).catch(() => undefined);
   }
 
+  /** Removes an entry: renamed out of place first, so a crash never leaves half of it under its hash. */
   async remove(hash: string): Promise<void> {
-    await rm(this.entryDir(hash), { recursive: true, force: true });
+    const trash = this.ownedTmpFolder();
+    await mkdir(dirname(trash), { recursive: true });
+    try {
+      await rename(this.entryDir(hash), trash);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    await rm(trash, { recursive: true, force: true });
+  }
+
+  /**
+   * Removes the staging and trash folders of processes that are gone (killed while storing or
+   * removing an entry); those of live processes are theirs, unless older than a day (the pid
+   * was reused, or an older orch named it without one). Returns how many were removed.
+   */
+  async sweepStaging(now = Date.now()): Promise<number> {
+    const tmp = join(this.dir, 'tmp');
+    let removed = 0;
+    for (const name of await readdir(tmp).catch(() => [] as string[])) {
+      const owner = OWNED.exec(name);
+      const dead = owner !== null && !processAlive({ pid: Number(owner[1]), host: hostname() });
+      const old = now - (await stat(join(tmp, name)).then((info) => info.mtimeMs, () => now)) > ORPHAN_AGE_MS;
+      if (!dead && !old) continue;
+      await rm(join(tmp, name), { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
   }
 
   /** Every entry with its size and last use (the modification time of meta.json). */
@@ -242,7 +344,7 @@ export class LocalCache {
       if (total <= maxBytes) break;
       await drop(entry);
     }
-    await rm(join(this.dir, 'tmp'), { recursive: true, force: true }).catch(() => undefined);
+    await this.sweepStaging().catch(() => undefined);
     return { removed, freedBytes, keptBytes: total };
   }
 
@@ -259,17 +361,36 @@ export class LocalCache {
     return { removed, freedBytes };
   }
 
+  /**
+   * A folder that does not move while orch runs (the cache, the repository root) resolved with
+   * its symlinks, once per instance.
+   */
+  private real(path: string): Promise<string> {
+    let resolved = this.resolved.get(path);
+    if (!resolved) {
+      resolved = realpath(path);
+      this.resolved.set(path, resolved);
+      resolved.catch(() => this.resolved.delete(path));
+    }
+    return resolved;
+  }
+
+  /** The cache folder and `more` (those that exist), resolved: never stored from nor restored into. */
+  private async protected(more: readonly string[] = []): Promise<string[]> {
+    const folders = await Promise.all([this.dir, ...more].map((dir) => this.real(dir).catch(() => undefined)));
+    return folders.filter((dir): dir is string => dir !== undefined);
+  }
+
+  /** A folder name in `tmp/` that says which process owns it. */
+  private ownedTmpFolder(): string {
+    return join(this.dir, 'tmp', `pid${process.pid}-${randomUUID()}`);
+  }
+
   private async discard(hash: string, reason: string, onProblem?: (problem: CacheProblem) => void): Promise<undefined> {
     onProblem?.({ kind: 'corrupt', hash, reason });
     await this.remove(hash).catch(() => undefined);
     return undefined;
   }
-}
-
-/** A relative path that stays inside its folder. */
-export function isSafePath(path: string): boolean {
-  if (path === '' || isAbsolute(path) || path.includes('\0')) return false;
-  return !normalize(path).split(sep).includes('..');
 }
 
 function sha256File(path: string): Promise<string> {

@@ -3,6 +3,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { definePlugin, readTaskLog, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
 import { HashRecords } from './hashRecords.js';
+import { CacheRefusal } from './confinedPath.js';
 import { LocalCache, type CacheEntry } from './LocalCache.js';
 import { taskHasherFor } from './taskHasherFor.js';
 
@@ -26,9 +27,10 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
   const entry = found ?? (await cache.get(hash, (problem) => engine.emit({ type: 'warning', message: `${task.id}: discarded a corrupt cache entry (${problem.reason})`, source: PLUGIN_NAME })));
   if (!entry || entry.meta.exitCode !== 0) return undefined;
   try {
-    await cache.restore(entry, taskFolder(task));
+    await cache.restore(entry, { folder: taskFolder(task), root: engine.config.root, outputs: task.command.metadata.outputs ?? [], protect: [join(engine.config.root, engine.config.stateDir)] });
   } catch (error) {
-    engine.emit({ type: 'warning', message: `${task.id}: cache entry not restored: ${(error as Error).message}; running the task`, source: PLUGIN_NAME });
+    const refused = error instanceof CacheRefusal ? `refused: ${error.message}` : `not restored: ${(error as Error).message}`;
+    engine.emit({ type: 'warning', message: `${task.id}: ${source} cache entry ${refused}; running the task`, source: PLUGIN_NAME });
     await cache.remove(hash).catch(() => undefined);
     return undefined;
   }
@@ -71,6 +73,15 @@ export function localCachePlugin() {
       // Eviction after the run (its results are already out), at most once an hour.
       let wrote = false;
       const pending = new Set<Promise<unknown>>();
+
+      // What processes killed while storing or removing an entry left in the staging folder goes
+      // when the next run starts, beside its tasks.
+      engine.hooks.event.tap(PLUGIN_NAME, (event) => {
+        if (event.type !== 'run-started') return;
+        const sweep = cache.sweepStaging().catch(() => undefined);
+        pending.add(sweep);
+        void sweep.finally(() => pending.delete(sweep));
+      });
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
         await Promise.all(pending);
         if (!wrote) return;
@@ -106,6 +117,8 @@ export function localCachePlugin() {
               hash,
               taskId: task.id,
               folder: taskFolder(task),
+              root: engine.config.root,
+              protect: [join(engine.config.root, engine.config.stateDir)],
               outputs: task.command.metadata.outputs ?? [],
               ...(log ? { log } : {}),
               exitCode,
@@ -115,6 +128,7 @@ export function localCachePlugin() {
             });
             wrote = true;
             for (const pattern of stored.unmatched) engine.emit({ type: 'warning', message: `${task.id}: output '${pattern}' matched no file`, source: PLUGIN_NAME });
+            for (const pattern of stored.outside) engine.emit({ type: 'warning', message: `${task.id}: output '${pattern}' points outside the task's folder; nothing there is cached or restored`, source: PLUGIN_NAME });
           } catch (error) {
             // A full or read-only cache never fails a task.
             engine.emit({ type: 'warning', message: `${task.id}: not cached: ${(error as Error).message}`, source: PLUGIN_NAME });

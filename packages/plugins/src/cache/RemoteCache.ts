@@ -6,6 +6,8 @@ export interface RemoteCacheOptions {
   team?: string;
   /** HMAC-SHA256 key: artifacts are signed on upload and must carry a valid signature on download. */
   signatureKey?: string;
+  /** Check downloads (default true): without `signatureKey`, every download is then refused. */
+  verify?: boolean;
   timeoutMs: number;
   /** Consecutive failures after which the server is not called again this run. Default 3. */
   failureLimit?: number;
@@ -70,7 +72,7 @@ export class RemoteCache {
     return ((await response.json()) as { status?: string }).status ?? 'unknown';
   }
 
-  /** The payload stored for a hash, its signature checked; undefined when the server has none. */
+  /** The payload stored for a hash, its signature checked (unless `verify: false`); undefined when the server has none. */
   async get(hash: string): Promise<{ payload: Buffer; durationMs?: number } | undefined> {
     const response = await this.request('GET', `/${hash}`);
     if (!response || response.status === 404) return undefined;
@@ -78,7 +80,8 @@ export class RemoteCache {
     const body = Buffer.from(await response.arrayBuffer());
     const { tag, payload } = unwrap(body);
     const headerTag = response.headers.get('x-artifact-tag') ?? undefined;
-    if (this.options.signatureKey) {
+    if (this.options.verify !== false) {
+      if (!this.options.signatureKey) throw new RemoteCacheError(`refused the artifact for ${hash.slice(0, 12)}: there is no signing key to verify it with`);
       const given = headerTag || tag;
       if (!given) throw new RemoteCacheError(`refused the artifact for ${hash.slice(0, 12)}: it is not signed`);
       if (!this.verify(hash, payload, given)) throw new RemoteCacheError(`refused the artifact for ${hash.slice(0, 12)}: its signature does not match`);
@@ -94,7 +97,8 @@ export class RemoteCache {
       'x-artifact-duration': String(Math.round(durationMs)),
       ...(tag ? { 'x-artifact-tag': tag } : {}),
     });
-    if (response && !response.ok) throw new RemoteCacheError(`the remote cache refused the upload of ${hash.slice(0, 12)} (${response.status})`);
+    if (!response) throw new RemoteCacheError('the remote cache is off for the rest of this run');
+    if (!response.ok) throw new RemoteCacheError(`the remote cache refused the upload of ${hash.slice(0, 12)} (${response.status})`);
   }
 
   /** Turborepo's scheme: HMAC-SHA256 over the hash, the team, then the artifact; base64. */

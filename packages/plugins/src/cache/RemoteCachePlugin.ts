@@ -1,38 +1,47 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { definePlugin, STAGE_ORDER, type ResolvedCacheConfig } from '@orch/engine';
 import { LocalCache } from './LocalCache.js';
 import { cacheable, restoreEntry } from './LocalCachePlugin.js';
 import { RemoteCache } from './RemoteCache.js';
+import { remoteCacheTrust } from './remoteCacheTrust.js';
 import { taskHasherFor } from './taskHasherFor.js';
+import { UploadQueue } from './UploadQueue.js';
 
 const PLUGIN_NAME = 'orch:cache-remote';
 
-/**
- * The remote cache (a Turborepo-compatible server). Read after the local cache misses: a
- * remote hit is unpacked into the local cache, then restored from there. After a task is
- * stored locally, its entry is uploaded in the background (the run waits for uploads before
- * it ends). A failing server never fails a run: each problem is a warning, and after three
- * failures in a row the server is not called again this run.
- */
 /** A client for the configured remote cache, or undefined when none is configured. */
 export function remoteCacheClient(settings: ResolvedCacheConfig): RemoteCache | undefined {
   const remote = settings.remote;
   if (!remote) return undefined;
   const token = process.env[remote.tokenEnv ?? 'ORCH_REMOTE_CACHE_TOKEN'] ?? process.env.TURBO_TOKEN;
-  const signatureKey = remote.signatureKeyEnv ? process.env[remote.signatureKeyEnv] : undefined;
+  const { signatureKey } = remoteCacheTrust(remote);
   return new RemoteCache({
     url: remote.url,
     timeoutMs: remote.timeoutMs,
+    verify: remote.verify,
     ...(token ? { token } : {}),
     ...(remote.team ? { team: remote.team } : {}),
     ...(signatureKey ? { signatureKey } : {}),
   });
 }
 
+/** Where pending uploads are recorded: `<stateDir>/remote-uploads/`. */
+export function uploadQueueFor(root: string, stateDir: string): UploadQueue {
+  return new UploadQueue(join(root, stateDir, 'remote-uploads'));
+}
+
+/**
+ * The remote cache (a Turborepo-compatible server). Read after the local cache misses, and
+ * only when downloads can be trusted (`remoteCacheTrust`): a remote hit is unpacked into the
+ * local cache, then restored from there under the same rules as a local one. After a task is
+ * stored locally, its entry is recorded in the upload queue and uploaded in the background;
+ * what an earlier run left in the queue is uploaded when a run starts. A failing server never
+ * fails a run: each problem is a warning, and after three failures in a row the server is not
+ * called again this run (what is left stays queued for the next).
+ */
 export function remoteCachePlugin() {
   return definePlugin({
     name: PLUGIN_NAME,
@@ -41,16 +50,38 @@ export function remoteCachePlugin() {
       const remoteSettings = settings.remote;
       const remote = remoteCacheClient(settings);
       if (!remoteSettings || !remote) return;
-      const signatureKey = remoteSettings.signatureKeyEnv ? process.env[remoteSettings.signatureKeyEnv] : undefined;
+      const trust = remoteCacheTrust(remoteSettings);
       const local = new LocalCache(resolve(engine.config.root, settings.dir));
+      const queue = uploadQueueFor(engine.config.root, engine.config.stateDir);
       const warn = (message: string): void => {
         engine.emit({ type: 'warning', message: remote.open ? `${message} (remote cache off for the rest of this run)` : message, source: PLUGIN_NAME });
       };
       const uploads = new Set<Promise<void>>();
-      if (remoteSettings.signatureKeyEnv && !signatureKey) warn(`cache.remote.signatureKeyEnv names ${remoteSettings.signatureKeyEnv}, which is not set: artifacts are neither signed nor checked`);
+      const inBackground = (work: Promise<void>): void => {
+        uploads.add(work);
+        void work.finally(() => uploads.delete(work));
+      };
+      /** Uploads a committed local entry; it stays queued while the circuit is open or the upload fails. */
+      const upload = async (hash: string, taskId: string): Promise<void> => {
+        const entry = await local.get(hash);
+        if (!entry) return queue.done(hash);
+        if (remote.open) return;
+        try {
+          await remote.put(hash, await pack(entry.dir, LocalCache.parts(entry.meta)), entry.meta.durationMs);
+          await queue.done(hash);
+        } catch (error) {
+          warn(`${taskId}: not uploaded: ${(error as Error).message}`);
+        }
+      };
+      let refusalTold = false;
 
       engine.hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 50 }, async (task) => {
         if (!cacheable(task) || settings.force || !remoteSettings.access.includes('r') || remote.open) return undefined;
+        if (trust.reads === 'refused') {
+          if (!refusalTold) warn(`remote cache reads are ${trust.describe}`);
+          refusalTold = true;
+          return undefined;
+        }
         const hash = (task.data.get('orch:hash') as string | undefined) ?? (await taskHasherFor(engine, task).hash(task.id)).hash;
         task.data.set('orch:hash', hash);
         let artifact: Awaited<ReturnType<RemoteCache['get']>>;
@@ -72,26 +103,39 @@ export function remoteCachePlugin() {
 
       engine.hooks.persist.tap({ name: PLUGIN_NAME, stage: STAGE_ORDER.late }, (task) => {
         const hash = task.data.get('orch:hash') as string | undefined;
-        if (!hash || task.data.get('orch:cached') === 'remote' || !cacheable(task) || !remoteSettings.access.includes('w') || remote.open) return;
-        const upload = (async () => {
+        if (!hash || task.data.get('orch:cached') === 'remote' || !cacheable(task) || !remoteSettings.access.includes('w')) return;
+        // Queued before the local entry is even committed: a crash at any point leaves the record.
+        const work = (async () => {
+          await queue.add(hash, task.id);
           await (task.data.get('orch:cache-put') as Promise<void> | undefined);
-          const entry = await local.get(hash);
-          if (!entry) return;
-          const payload = await pack(entry.dir, LocalCache.parts(entry.meta));
-          await remote.put(hash, payload, entry.meta.durationMs);
+          await upload(hash, task.id);
         })().catch((error: Error) => warn(`${task.id}: not uploaded: ${error.message}`));
-        uploads.add(upload);
-        void upload.finally(() => uploads.delete(upload));
+        inBackground(work);
+      });
+
+      // What earlier runs could not upload (killed, server down) goes first, beside this run.
+      engine.hooks.event.tap(PLUGIN_NAME, (event) => {
+        if (event.type !== 'run-started' || !remoteSettings.access.includes('w')) return;
+        const retry = (async () => {
+          const pending = await queue.pending();
+          if (pending.length === 0) return;
+          warn(`remote cache: uploading ${pending.length} entr${pending.length === 1 ? 'y' : 'ies'} an earlier run left pending`);
+          for (const record of pending) await upload(record.hash, record.taskId);
+        })().catch((error: Error) => warn(`remote cache: pending uploads not retried: ${error.message}`));
+        inBackground(retry);
       });
 
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
-        await Promise.all(uploads);
+        while (uploads.size > 0) await Promise.all(uploads);
+        if (!remoteSettings.access.includes('w')) return;
+        const left = (await queue.pending()).length;
+        if (left > 0) warn(`remote cache: ${left} upload${left === 1 ? '' : 's'} pending (${queue.dir}); the next run retries ${left === 1 ? 'it' : 'them'}`);
       });
     },
   });
 }
 
-/** A local entry folder as a gzipped tar. */
+/** A local entry folder as a gzipped tar: its parts (`LocalCache.parts`), regular files only (links are described in meta.json). */
 async function pack(dir: string, parts: string[]): Promise<Buffer> {
   const tar = await import('tar');
   const chunks: Buffer[] = [];
@@ -100,19 +144,15 @@ async function pack(dir: string, parts: string[]): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Unpacks an artifact into a temporary folder, checks it as a local entry, and commits it. */
+/** Unpacks an artifact into a staging folder and commits it as a local entry (checked when read). */
 async function unpackInto(local: LocalCache, hash: string, payload: Buffer): Promise<void> {
   const tar = await import('tar');
-  const staging = join(local.dir, 'tmp', randomUUID());
-  await mkdir(staging, { recursive: true });
+  const staging = await local.newStaging();
   try {
-    // tar refuses absolute paths and `..` on its own; links are not extracted.
-    await pipeline(Readable.from(payload), tar.extract({ cwd: staging, strict: true, filter: (_path, entry) => (entry as { type?: string }).type !== 'SymbolicLink' && (entry as { type?: string }).type !== 'Link' }));
-    const final = local.entryDir(hash);
-    await mkdir(dirname(final), { recursive: true });
-    await rename(staging, final).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
-    });
+    // tar refuses absolute paths and `..` on its own; only regular files and folders are
+    // extracted (an entry's links are data in meta.json, checked when restored).
+    await pipeline(Readable.from(payload), tar.extract({ cwd: staging, strict: true, filter: (_path, entry) => ['File', 'OldFile', 'Directory'].includes((entry as { type?: string }).type ?? '') }));
+    await local.commitUnpacked(staging, hash);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@ import { ORCH_VERSION, type Engine, type EngineOutput, type TaskContext } from '
 import { envPolicy, inheritedEnvironment, selectTaskEnvironment } from '../environment/selectTaskEnvironment.js';
 
 /** Where a task runs: its package folder for package scripts, else the workspace root. */
-export function taskDirectory(task: TaskContext): string {
+export function taskDirectory(task: Pick<TaskContext, 'command' | 'root'>): string {
   return task.command.kind === 'script' ? dirname(task.command.location.file) : task.root;
 }
 

@@ -1,4 +1,5 @@
 import { definePlugin, type Engine, type OrchEvent } from '@orch/engine';
+import { remoteCacheTrust } from '../cache/remoteCacheTrust.js';
 import { LineBuffer, recoveryLine, outcomeLine, palette, renderGateReport, renderSummary, taskPrefix, type GateReport } from './renderRun.js';
 
 const PLUGIN_NAME = 'orch:reporter-plain';
@@ -68,7 +69,7 @@ export function lineRenderer(engine: Engine, print = (stream: 'stdout' | 'stderr
         print('stderr', chalk.yellow(`\norch: ${event.signal}: stopping running tasks (press Ctrl-C again to kill them now)\n`));
         break;
       case 'run-finished':
-        print('stderr', renderSummary(event.summary, chalk, session));
+        print('stderr', renderSummary(event.summary, chalk, session, remoteReadsNote(engine)));
         break;
       case 'warning':
         print('stderr', chalk.yellow(`warning: ${event.message}\n`));
@@ -77,4 +78,12 @@ export function lineRenderer(engine: Engine, print = (stream: 'stdout' | 'stderr
         break;
     }
   };
+}
+
+/** The summary says when remote downloads were not verified, or not read at all (issue 11, part 3). */
+function remoteReadsNote(engine: Engine): string | undefined {
+  const remote = engine.config.cache.remote;
+  if (!remote?.access.includes('r')) return undefined;
+  const trust = remoteCacheTrust(remote);
+  return trust.reads === 'verified' ? undefined : `remote cache reads ${trust.describe}`;
 }

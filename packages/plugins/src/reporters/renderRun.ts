@@ -51,8 +51,11 @@ export function outcomeLine(outcome: TaskOutcome, chalk: ChalkInstance, gates: r
   }
 }
 
-/** The end-of-run summary: counts, time, and each failure with its exit code and last lines. */
-export function renderSummary(summary: RunSummary, chalk: ChalkInstance, session?: string): string {
+/**
+ * The end-of-run summary: counts, time, a note on the remote cache's trust when it is not
+ * verified, and each failure with its exit code and last lines.
+ */
+export function renderSummary(summary: RunSummary, chalk: ChalkInstance, session?: string, remoteNote?: string): string {
   const total = summary.tasks.length;
   const cached = summary.tasks.filter((t) => t.cached).length;
   const parts = [chalk.green(`${summary.succeeded} succeeded${cached > 0 ? ` (${cached} cached)` : ''}`)];
@@ -64,6 +67,7 @@ export function renderSummary(summary: RunSummary, chalk: ChalkInstance, session
   const resumed = summary.tasks.filter((t) => t.resumed).length;
   if (resumed > 0) parts.push(chalk.dim(`${resumed} done before`));
   const lines = ['', `${chalk.bold(' Tasks:')}  ${parts.join(', ')} (${total} total)`, `${chalk.bold('  Time:')}  ${formatMs(summary.durationMs)}${summary.interrupted ? chalk.yellow('  (interrupted)') : ''}`];
+  if (remoteNote) lines.push(`${chalk.bold('Remote:')}  ${chalk.yellow(remoteNote)}`);
   for (const paused of summary.tasks.filter((t) => t.intervention)) {
     lines.push('', `${chalk.magenta.bold(' Paused:')} ${paused.intervention!.reason}`, `   ${chalk.bold('to do:')} ${paused.intervention!.todo}`);
   }

@@ -1,0 +1,93 @@
+import { lstat, realpath } from 'node:fs/promises';
+import { dirname, join, normalize, sep } from 'node:path';
+import { fdir } from 'fdir';
+import picomatch from 'picomatch';
+import { isInsideGitFolder } from './confinedPath.js';
+
+/**
+ * A task's declared `outputs` (globs relative to its folder, `!` excludes), as the cache uses
+ * them: what it stores, what a restore may delete and write. A glob whose fixed part is absolute
+ * or climbs out of the folder (`/tmp/x/**`, `../x/**`) matches nothing and is listed in
+ * `outside`. A glob without wildcards also covers the folder of that name (`dist` → `dist/**`),
+ * as tinyglobby treats it. Matching is with dot files (`.cache/**` is written as such).
+ */
+export class OutputMatcher {
+  /** Include globs that stay inside the folder. */
+  readonly include: readonly string[];
+  /** Include globs that could only match outside the folder: ignored, for a warning. */
+  readonly outside: readonly string[];
+  private readonly isMatch: (path: string) => boolean;
+
+  constructor(outputs: readonly string[]) {
+    const include: string[] = [];
+    const outside: string[] = [];
+    const exclude: string[] = [];
+    for (const glob of outputs) {
+      if (glob.startsWith('!')) exclude.push(...expand(strip(glob.slice(1))));
+      else if (escapes(strip(glob))) outside.push(glob);
+      else include.push(strip(glob));
+    }
+    this.include = include;
+    this.outside = outside;
+    const matcher = include.length > 0 ? picomatch(include.flatMap(expand), { dot: true, ...(exclude.length > 0 ? { ignore: exclude } : {}) }) : () => false;
+    this.isMatch = (path) => matcher(path);
+  }
+
+  /** Whether a `/`-separated path relative to the folder is one of the outputs. */
+  matches(path: string): boolean {
+    return this.isMatch(path);
+  }
+
+  /** The include globs that match none of `paths` (for "output 'x' matched no file"). */
+  unmatched(paths: readonly string[]): string[] {
+    return this.include.filter((glob) => {
+      const matches = picomatch(expand(glob), { dot: true });
+      return !paths.some((path) => matches(path) && this.isMatch(path));
+    });
+  }
+
+  /**
+   * Every output under `folder` (absolute, resolved by realpath) now: regular files and symbolic links (a link is listed, never
+   * followed, so a link to a folder is one output and nothing behind it is). `.git` folders and
+   * the folders in `skip` (absolute paths, e.g. the cache itself) are never entered. Sorted.
+   */
+  async find(folder: string, skip: readonly string[] = []): Promise<string[]> {
+    const found = new Set<string>();
+    const skipped = new Set(skip.map((dir) => `${normalize(dir)}${sep}`));
+    for (const base of new Set(this.include.map((glob) => picomatch.scan(glob).base))) {
+      const start = join(folder, base);
+      // A symbolic link on the way to the glob's folder is never followed.
+      if (base !== '' && (await realpath(dirname(start)).catch(() => undefined)) !== dirname(start)) continue;
+      const info = await lstat(start).catch(() => undefined);
+      if (!info) continue;
+      if (!info.isDirectory()) {
+        if (this.matches(base)) found.add(base);
+        continue;
+      }
+      if (isInsideGitFolder(base) || skipped.has(`${start}${sep}`)) continue;
+      const prefix = base === '' ? '' : `${base}/`;
+      const paths = await new fdir()
+        .withRelativePaths()
+        .exclude((name, path) => name === '.git' || skipped.has(path))
+        .filter((path) => this.matches(prefix + path.split(sep).join('/')))
+        .crawl(start)
+        .withPromise();
+      for (const path of paths) found.add(prefix + path.split(sep).join('/'));
+    }
+    return [...found].sort();
+  }
+}
+
+function strip(glob: string): string {
+  return glob.startsWith('./') ? glob.slice(2) : glob;
+}
+
+function expand(glob: string): string[] {
+  return picomatch.scan(glob).isGlob ? [glob] : [glob, `${glob.replace(/\/+$/, '')}/**`];
+}
+
+/** The fixed part of a glob is absolute or leaves the folder. */
+function escapes(glob: string): boolean {
+  const base = picomatch.scan(glob).base;
+  return glob.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(glob) || base.split('/').includes('..') || glob.split('/').includes('..');
+}

@@ -1,0 +1,105 @@
+import { constants } from 'node:fs';
+import { copyFile, lstat, mkdir, rm, symlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
+import { fdir } from 'fdir';
+import type { CachedFile, CachedLink } from './LocalCache.js';
+import { CacheRefusal, confinedLinkTarget, confinedPath } from './confinedPath.js';
+import { OutputMatcher } from './OutputMatcher.js';
+
+/** Where an entry is restored, as the current config declares it. */
+export interface RestoreTarget {
+  /** The task's folder (its package, or the root). */
+  folder: string;
+  /** The repository root: a restored symbolic link must point inside it. */
+  root: string;
+  /** The task's outputs as the current config declares them (never the entry's own list). */
+  outputs: readonly string[];
+  /** Folders a restore never deletes or writes in (orch's state folder); the cache's own is added. */
+  protect?: readonly string[];
+}
+
+/** An entry's files and links, and where each file's cached copy is read from. */
+export interface RestoreSource {
+  files: readonly CachedFile[];
+  links?: readonly CachedLink[];
+  read(path: string): string;
+}
+
+/**
+ * Restores an entry's outputs (issue 11, part 1: restore is confined to what the current config
+ * declares). Every file and link must match the task's current `outputs`; its parent folders,
+ * resolved with their symbolic links, must stay inside the task's folder, outside any `.git`
+ * and outside `protect`; a link must point inside the repository. All of it is checked before
+ * anything changes, and a refused entry changes nothing (a CacheRefusal names the path). Then
+ * the outputs there now (by the current globs, links not followed) are deleted as stale, each
+ * file is written (never through an existing file or link) with the cached file's mode (checked
+ * against the entry's by LocalCache.get), and each link is created as a link. `target.folder`, `target.root` and `protect` are absolute and
+ * resolved by realpath.
+ */
+export async function restoreOutputs(entry: RestoreSource, target: RestoreTarget, protect: readonly string[]): Promise<void> {
+  const { folder, root } = target;
+  const outputs = new OutputMatcher(target.outputs);
+  const declared = target.outputs.length > 0 ? target.outputs.join(', ') : 'none declared';
+  const parents = new Map<string, Promise<string | CacheRefusal>>();
+  const allowed = async (path: string): Promise<string> => {
+    if (!outputs.matches(path)) throw new CacheRefusal(path, `is not among the task's outputs (${declared})`);
+    return confinedPath(folder, path, protect, parents);
+  };
+
+  const files = await inOrder(
+    entry.files.map(async (file) => {
+      const to = await allowed(file.path);
+      if ((await lstat(to).catch(() => undefined))?.isDirectory()) throw new CacheRefusal(file.path, "is a folder in the task's folder");
+      return { file, to };
+    }),
+  );
+  const links = await inOrder(
+    (entry.links ?? []).map(async (link) => {
+      const to = await allowed(link.path);
+      if (isAbsolute(link.target)) throw new CacheRefusal(link.path, `is a symbolic link to an absolute path (${link.target})`);
+      await confinedLinkTarget(root, to, link.target, link.path);
+      if (entry.files.some((file) => file.path.startsWith(`${link.path}/`))) throw new CacheRefusal(link.path, 'is a symbolic link with files of the entry behind it');
+      await replaceableFolder(to, link.path, outputs);
+      return { link, to };
+    }),
+  );
+
+  for (const path of await outputs.find(folder, protect)) await rm(join(folder, path), { force: true });
+  const made = new Set<string>();
+  for (const { file, to } of files) {
+    if (!made.has(dirname(to))) await mkdir(dirname(to), { recursive: true });
+    made.add(dirname(to));
+    // Never through what is there now (a link left in place would be followed). The copy
+    // keeps the cached file's mode, which LocalCache.get checked against the entry's.
+    await copyFile(entry.read(file.path), to, constants.COPYFILE_EXCL).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+      await rm(to, { force: true });
+      await copyFile(entry.read(file.path), to, constants.COPYFILE_EXCL);
+    });
+  }
+  for (const { link, to } of links) {
+    await rm(to, { recursive: true, force: true });
+    await mkdir(dirname(to), { recursive: true });
+    await symlink(link.target, to);
+  }
+}
+
+/**
+ * A folder where a link is restored (outputs stored before links were kept had it copied) may
+ * be replaced only when everything in it is an output, so deleting it deletes nothing else.
+ */
+async function replaceableFolder(to: string, path: string, outputs: OutputMatcher): Promise<void> {
+  const info = await lstat(to).catch(() => undefined);
+  if (!info?.isDirectory()) return;
+  const inside = await new fdir().withRelativePaths().crawl(to).withPromise();
+  const kept = inside.find((file) => !outputs.matches(`${path}/${file.split('\\').join('/')}`));
+  if (kept !== undefined) throw new CacheRefusal(path, `is a folder holding ${path}/${kept}, which is not an output`);
+}
+
+/** Every check at once; the refusal reported is the first in the entry's order, whatever finished first. */
+async function inOrder<T>(checks: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(checks);
+  const refused = settled.find((result) => result.status === 'rejected');
+  if (refused) throw refused.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<T>).value);
+}
