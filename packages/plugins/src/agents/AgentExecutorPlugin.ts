@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { definePlugin, isOrchError, type AgentResult, type Engine, type TaskContext } from '@orch/engine';
-import { terminateTree, track } from '../executors/processTree.js';
+import { superviseProcess } from '../process/superviseProcess.js';
 import { agentAdapter, type AgentAdapter, type AgentInvocation } from './agentAdapters.js';
 import { renderPrompt } from './renderPrompt.js';
 
@@ -39,7 +39,7 @@ export function agentExecutorPlugin() {
   });
 }
 
-function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter, role: string, prompt: string): Promise<AgentResult> {
+async function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter, role: string, prompt: string): Promise<AgentResult> {
   const definition = role === 'default' ? undefined : task.agents.get(role);
   const model = definition?.model ?? task.command.metadata.model ?? engine.config.agent.model;
   const allowedTools = task.command.metadata.allowedTools ?? definition?.tools;
@@ -52,35 +52,26 @@ function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter, role
   };
   const started = performance.now();
   const label = role === 'default' ? '' : `[${role}] `;
-  return new Promise<AgentResult>((resolve) => {
-    const finish = (result: Omit<AgentResult, 'role' | 'durationMs'>): void => {
-      const agent: AgentResult = { role, durationMs: performance.now() - started, ...result };
-      engine.emit({ type: 'agent-finished', id: task.id, agent });
-      if (agent.result) task.output('stdout', `${label}${agent.result.trimEnd()}\n`);
-      resolve(agent);
-    };
-    const child = spawn(adapter.command, adapter.args(invocation), {
-      cwd: task.root,
-      env: { ...process.env, ...(engine.config.agent.env ?? {}), ORCH_TASK: task.id, ORCH_AGENT_ROLE: role },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    track(child);
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => task.output('stderr', `${label}${chunk.toString('utf8')}`));
-    const onAbort = (): void => terminateTree(child, 3000);
-    task.signal.addEventListener('abort', onAbort, { once: true });
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      task.signal.removeEventListener('abort', onAbort);
-      if (error.code === 'ENOENT') {
-        finish({ ok: false, failure: 'not-found', message: `the agent CLI '${adapter.command}' was not found; install it, or set agent.command (and agent.adapter) in orchestrator.config.ts` });
-      } else finish({ ok: false, failure: 'error', message: error.message });
-    });
-    child.once('close', (code) => {
-      task.signal.removeEventListener('abort', onAbort);
-      if (task.signal.aborted) return finish({ ok: false, failure: 'stopped', message: 'stopped', exitCode: code ?? 1 });
-      finish(adapter.parse(stdout, code ?? 1));
-    });
+  const finish = (result: Omit<AgentResult, 'role' | 'durationMs'>): AgentResult => {
+    const agent: AgentResult = { role, durationMs: performance.now() - started, ...result };
+    engine.emit({ type: 'agent-finished', id: task.id, agent });
+    if (agent.result) task.output('stdout', `${label}${agent.result.trimEnd()}\n`);
+    return agent;
+  };
+  const child = spawn(adapter.command, adapter.args(invocation), {
+    cwd: task.root,
+    env: { ...process.env, ...(engine.config.agent.env ?? {}), ORCH_TASK: task.id, ORCH_AGENT_ROLE: role },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => task.output('stderr', `${label}${chunk.toString('utf8')}`));
+  const { code, error } = await superviseProcess(engine, task, child);
+  if (error?.code === 'ENOENT') {
+    return finish({ ok: false, failure: 'not-found', message: `the agent CLI '${adapter.command}' was not found; install it, or set agent.command (and agent.adapter) in orchestrator.config.ts` });
+  }
+  if (error) return finish({ ok: false, failure: 'error', message: error.message });
+  if (task.signal.aborted) return finish({ ok: false, failure: 'stopped', message: 'stopped', exitCode: code ?? 1 });
+  return finish(adapter.parse(stdout, code ?? 1));
 }

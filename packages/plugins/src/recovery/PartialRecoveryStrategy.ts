@@ -29,7 +29,7 @@ export function partialRecoveryPlugin() {
           const fixup = task.command.metadata.fixup;
           if (fixup) {
             task.output('stderr', `fix-up: ${fixup}\n`);
-            const result = await runShellLine(task, fixup);
+            const result = await runShellLine(engine, task, fixup);
             if (result.exitCode !== 0) return { strategy: 'partial-recovery', action: 'fail', message: `the fix-up \`${fixup}\` exited with code ${result.exitCode}` };
           }
           return {

@@ -30,7 +30,7 @@ export function sagaPlugin() {
           if (!step.compensate) continue;
           const started = performance.now();
           const name = step.name ?? step.command ?? step.run ?? `step ${index + 1}`;
-          const result = await runShellLine(task, step.compensate);
+          const result = await runShellLine(engine, task, step.compensate);
           engine.emit({
             type: 'compensation',
             id: task.id,
