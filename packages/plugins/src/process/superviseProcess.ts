@@ -57,6 +57,7 @@ export function superviseProcess(engine: Engine, task: TaskContext, child: Child
       killTimer.unref();
     };
     task.signal.addEventListener('abort', onAbort, { once: true });
+    if (task.signal.aborted) onAbort();
     child.once('exit', (code, signal) => {
       exit = { code, signal };
       outputTimer = setTimeout(() => {
