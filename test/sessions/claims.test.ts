@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitAll, tempRepo } from '../helpers/tempRepo.js';
-import { alive, startOrch, waitFor } from '../helpers/runOrch.js';
+import { alive, ORCH_BIN, runOrch, startOrch, waitFor } from '../helpers/runOrch.js';
 
 /** Lines of a file, or none while it does not exist. */
 const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
@@ -60,4 +60,11 @@ describe('two runs at once', () => {
     expect(second).not.toBe(first);
     expect(alive(first!)).toBe(false);
   }, 60_000);
+
+  it('a task that runs orch on itself fails at once, instead of waiting for itself', () => {
+    const dir = tempRepo({ 'orchestrator.config.json': JSON.stringify({ commands: { outer: { run: `node ${JSON.stringify(ORCH_BIN)} run outer`, inputs: [] } } }) });
+    const run = runOrch(['run', 'outer'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('outer is being run by the orch process that started this one (a task that runs orch on itself): it would wait for itself');
+  }, 30_000);
 });

@@ -39,15 +39,15 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
   const stateDir = join(config.root, config.stateDir);
   const history = new TaskHistory(stateDir);
 
+  const store = new SessionStore(stateDir);
+  reportOrphans(await endOrphanedProcesses(store), io);
   let release: (() => Promise<void>) | undefined;
   let session: SessionInfo | undefined;
   if (config.sessions.log) {
-    const store = new SessionStore(stateDir);
     const id = options.resume?.id ?? process.env.ORCH_SESSION_ID ?? SessionStore.newId();
     if (!options.resume && store.ids().includes(id) && store.tryLoad(id)?.state.events) {
       throw new OrchError('usage', `session ${id} already exists`, { hint: `\`orch resume ${id}\` continues it; unset ORCH_SESSION_ID for a new one` });
     }
-    reportOrphans(await endOrphanedProcesses(store), io);
     if (!options.resume) offerInterrupted(store, io, engine.output.reporter);
     release = await store.acquire(id, { ...processIdentity(process.pid), host: hostname(), startedAt: new Date().toISOString(), argv: [...options.argv] });
     session = {

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { definePlugin, STAGE_ORDER, type ClaimHolder, type Engine, type ExecutionResult, type TaskContext } from '@orch/engine';
-import { processIdentity } from '../process/processIdentity.js';
+import { isAncestor, processIdentity } from '../process/processIdentity.js';
 import { endOrphanedProcesses } from '../session/endOrphanedProcesses.js';
 import { SessionStore } from '../session/SessionStore.js';
 import { TaskClaims, type ClaimAttempt } from './TaskClaims.js';
@@ -11,6 +11,22 @@ const PLUGIN_NAME = 'orch:task-claims';
 /** The executor a task held by another process is routed to: it waits, then deploys the task again. */
 const CLAIM_EXECUTOR = 'claim';
 const POLL_MS = 100;
+
+/** Why a wait for a claim ended without it. */
+type WaitFailure = 'stopped' | 'recursive';
+
+function waitFailure(reason: WaitFailure, id: string): ExecutionResult {
+  switch (reason) {
+    case 'stopped':
+      return { exitCode: 130, durationMs: 0, message: 'stopped while waiting for another run of it' };
+    case 'recursive':
+      return {
+        exitCode: 1,
+        durationMs: 0,
+        message: `${id} is being run by the orch process that started this one (a task that runs orch on itself): it would wait for itself; run what the task needs directly instead`,
+      };
+  }
+}
 
 /**
  * Two runs at once never run one task twice (issue 11, part 10): each task is claimed by one
@@ -63,9 +79,8 @@ export function taskClaimsPlugin() {
       });
 
       engine.hooks.execute.for(CLAIM_EXECUTOR).tapPromise(PLUGIN_NAME, async (task) => {
-        const started = performance.now();
-        if (!(await waitForClaim(task))) return { exitCode: 130, durationMs: performance.now() - started, message: 'stopped while waiting for another run of it' };
-        return deployAgain(engine, task);
+        const waited = await waitForClaim(task);
+        return waited === 'claimed' ? deployAgain(engine, task) : waitFailure(waited, task.id);
       });
 
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
@@ -73,21 +88,26 @@ export function taskClaimsPlugin() {
         await claims?.releaseAll();
       });
 
-      /** Polls for the claim until this process has it; false when the task was stopped meanwhile. */
-      async function waitForClaim(task: TaskContext): Promise<boolean> {
+      /**
+       * Polls for the claim until this process has it; `stopped` when the task was stopped
+       * meanwhile, `recursive` when the holder is the orch that (through a task) started this one.
+       */
+      async function waitForClaim(task: TaskContext): Promise<'claimed' | WaitFailure> {
         let announced = false;
         for (let polls = 0; ; polls++) {
           const attempt = await claimsFor().tryClaim(task.id);
           if (attempt.state !== 'held') {
             await claimed(task, attempt);
-            return true;
+            return 'claimed';
           }
+          // Waiting for an orch that waits for this one would never end.
+          if (attempt.holder?.host === hostname() && isAncestor(attempt.holder.pid)) return 'recursive';
           // The holder names itself right after taking the lock; say who it is once known.
           if (!announced && (attempt.holder || polls >= 10)) {
             engine.emit({ type: 'task-claim', id: task.id, state: 'waiting', ...(attempt.holder ? { holder: attempt.holder } : {}) });
             announced = true;
           }
-          if (!(await delay(POLL_MS, true, { signal: task.signal }).catch(() => false))) return false;
+          if (!(await delay(POLL_MS, true, { signal: task.signal }).catch(() => false))) return 'stopped';
         }
       }
 

@@ -16,6 +16,7 @@ function statFields(pid: number): string[] | undefined {
 }
 
 const STATE = 0;
+const PARENT = 1;
 const GROUP = 2;
 const START_TIME = 19;
 
@@ -91,4 +92,15 @@ export function groupMembers(pgid: number): ProcessIdentity[] | undefined {
     members.push({ pid: Number(name), startTime: Number(fields[START_TIME]), boot: bootId });
   }
   return members;
+}
+
+/** Whether `pid` started this process, directly or not (false where there is no /proc to tell). */
+export function isAncestor(pid: number): boolean {
+  for (let current = process.ppid; current > 1; ) {
+    if (current === pid) return true;
+    const fields = statFields(current);
+    if (!fields) return false;
+    current = Number(fields[PARENT]);
+  }
+  return false;
 }
