@@ -147,6 +147,8 @@ describe('faults', () => {
     expect(runOrch(['run', 'other'], dir).code).toBe(0);
     expect((await first.exited).code).toBe(0);
     expect(readFileSync(join(dir, 'slow.log'), 'utf8')).toBe('ran\n');
+    const timelines = sessionIds(dir).map((id) => runOrch(['sessions', 'show', id], dir).stdout);
+    expect(timelines.filter((timeline) => /slow waited for session \S+ \(pid \d+\), which was running it/.test(timeline))).toHaveLength(1);
   });
 
   it('a full disk while writing the log stops the run before any task starts, naming the file', () => {
