@@ -10,12 +10,16 @@ export interface OrchRun {
   stderr: string;
 }
 
-/** Runs the built `orch` binary as a real child process. */
-export function runOrch(args: string[], cwd: string, env: Record<string, string> = {}): OrchRun {
+/**
+ * Runs the built `orch` binary as a real child process. With `timeoutMs`, a run that takes
+ * longer is killed (code -1), so a test of something that must not hang fails instead of hanging.
+ */
+export function runOrch(args: string[], cwd: string, env: Record<string, string> = {}, options: { timeoutMs?: number } = {}): OrchRun {
   const result = spawnSync(process.execPath, [ORCH_BIN, ...args], {
     cwd,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+    ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

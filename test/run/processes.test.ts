@@ -154,19 +154,19 @@ describe('Ctrl-C', () => {
 });
 
 describe('what a task leaves running', () => {
-  // The test's time limit (12 s) is below the first job's 15 s: waiting for it fails the test.
+  // Waiting for the job (15 s, 1000 s) would outlast the 10 s allowed: the run is killed and fails the test.
   it.each([
     ['`sleep 15 & exit 1` fails at once', 'sleep 15 & echo $! > bg.pid; exit 1', 1, ', holding its output open'],
     ['`sleep 1000 &` then `exit 0` succeeds instead of hanging', 'sleep 1000 & echo $! > bg.pid; exit 0', 0, ', holding its output open'],
     ['a job whose output goes elsewhere is ended too', 'sleep 1000 > /dev/null 2>&1 & echo $! > bg.pid', 0, ''],
   ])('a background job does not outlive or hold its task: %s', (_, script, code, holding) => {
     const dir = tempRepo({ 'package.json': pkg('solo', { build: script }) });
-    const run = runOrch(['run', 'solo#build'], dir);
+    const run = runOrch(['run', 'solo#build'], dir, {}, { timeoutMs: 10_000 });
     expect(run.code).toBe(code);
     expect(run.stderr).toContain(code === 0 ? 'Tasks:  1 succeeded' : 'Failed: solo#build at execute (exit code 1)');
     expect(run.stderr).toContain(`solo#build: its process exited but left 1 process of its group running (a background job such as \`cmd &\`)${holding}: ended it`);
     expect(alive(Number(readFileSync(join(dir, 'bg.pid'), 'utf8')))).toBe(false);
-  }, 12_000);
+  }, 15_000);
 });
 
 describe('SIGHUP and SIGQUIT', () => {
