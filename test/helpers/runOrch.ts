@@ -10,11 +10,20 @@ export interface OrchRun {
   stderr: string;
 }
 
-/** Runs the built `orch` binary as a real child process; a variable given as undefined is removed. */
-export function runOrch(args: string[], cwd: string, env: Record<string, string | undefined> = {}): OrchRun {
+/**
+ * Runs the built `orch` binary as a real child process; a variable given as undefined is removed.
+ * With `timeoutMs`, a run that takes longer is killed (code -1), so a test of something that must
+ * not hang fails instead of hanging.
+ */
+export function runOrch(args: string[], cwd: string, env: Record<string, string | undefined> = {}, options: { timeoutMs?: number } = {}): OrchRun {
   const merged: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env };
   for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
-  const result = spawnSync(process.execPath, [ORCH_BIN, ...args], { cwd, encoding: 'utf8', env: merged });
+  const result = spawnSync(process.execPath, [ORCH_BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: merged,
+    ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
+  });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 

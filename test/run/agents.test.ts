@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempRepo } from '../helpers/tempRepo.js';
-import { runOrch } from '../helpers/runOrch.js';
+import { alive, runOrch } from '../helpers/runOrch.js';
 
 const FAKE_CLAUDE = fileURLToPath(new URL('../fixtures/fake-agent/claude', import.meta.url));
 const events = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
@@ -127,6 +127,16 @@ describe('the agent executor', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`Failed: x at execute (exit code 1): ${message}`);
   });
+
+  it('an agent that exits leaving a helper process holding its output still finishes, and the helper is ended', () => {
+    const log = join(tempRepo(), 'calls.jsonl');
+    const dir = repo({ '.claude/commands/lint.md': '---\ndescription: lint\n---\nSCENARIO:background\n' });
+    const run = runOrch(['run', 'lint'], dir, { FAKE_AGENT_LOG: log }, { timeoutMs: 10_000 });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('lint: its process exited but left 1 process of its group running (a background job such as `cmd &`), holding its output open: ended it');
+    const helper = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { helper?: number }).find((call) => call.helper)!.helper!;
+    expect(alive(helper)).toBe(false);
+  }, 20_000);
 
   it('enforces its own time limit on an agent that does not finish', () => {
     const dir = repo({ '.claude/commands/x.md': '---\ndescription: x\ntimeout: 800ms\n---\nThink. SCENARIO:slow\n' });

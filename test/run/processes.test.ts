@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempRepo } from '../helpers/tempRepo.js';
@@ -151,4 +151,51 @@ describe('Ctrl-C', () => {
     expect(run.code).toBe(130);
     await waitFor(() => !alive(grandchild), 5_000, 'the grandchild to be gone');
   });
+});
+
+describe('what a task leaves running', () => {
+  // Waiting for the job (15 s, 1000 s) would outlast the 10 s allowed: the run is killed and fails the test.
+  it.each([
+    ['`sleep 15 & exit 1` fails at once', 'sleep 15 & echo $! > bg.pid; exit 1', 1, ', holding its output open'],
+    ['`sleep 1000 &` then `exit 0` succeeds instead of hanging', 'sleep 1000 & echo $! > bg.pid; exit 0', 0, ', holding its output open'],
+    ['a job whose output goes elsewhere is ended too', 'sleep 1000 > /dev/null 2>&1 & echo $! > bg.pid', 0, ''],
+  ])('a background job does not outlive or hold its task: %s', (_, script, code, holding) => {
+    const dir = tempRepo({ 'package.json': pkg('solo', { build: script }) });
+    const run = runOrch(['run', 'solo#build'], dir, {}, { timeoutMs: 10_000 });
+    expect(run.code).toBe(code);
+    expect(run.stderr).toContain(code === 0 ? 'Tasks:  1 succeeded' : 'Failed: solo#build at execute (exit code 1)');
+    expect(run.stderr).toContain(`solo#build: its process exited but left 1 process of its group running (a background job such as \`cmd &\`)${holding}: ended it`);
+    expect(alive(Number(readFileSync(join(dir, 'bg.pid'), 'utf8')))).toBe(false);
+  }, 15_000);
+});
+
+describe('SIGHUP and SIGQUIT', () => {
+  /**
+   * `long` starts a background job and waits; run again with `go` present, it first records
+   * whether anything the earlier run started is still alive (an overlap), then ends.
+   */
+  const WORK = `const fs = require('fs'); const { spawn } = require('child_process');
+const alive = (pid) => { try { const s = fs.readFileSync('/proc/' + pid + '/stat', 'utf8'); return !'ZX'.includes(s[s.lastIndexOf(')') + 2]); } catch { return false; } };
+if (fs.existsSync('pids')) fs.appendFileSync('runs.log', fs.readFileSync('pids', 'utf8').split(' ').map(Number).some(alive) ? 'overlap\\n' : 'alone\\n');
+if (fs.existsSync('go')) process.exit(0);
+const job = spawn('sleep', ['1000'], { stdio: 'ignore' });
+fs.writeFileSync('pids', process.pid + ' ' + job.pid);
+setInterval(() => {}, 1000);\n`;
+
+  it.each(['SIGHUP', 'SIGQUIT'] as const)('%s stops the run as SIGTERM does: its tasks end, exit 130, and resume runs them without overlap', async (signal) => {
+    const dir = tempRepo({ 'work.js': WORK, 'orchestrator.config.json': JSON.stringify({ commands: { long: { run: 'node work.js', inputs: [] } } }) });
+    const orch = startOrch(['run', 'long'], dir);
+    await waitFor(() => existsSync(join(dir, 'pids')), 15_000, 'the task to start');
+    const pids = readFileSync(join(dir, 'pids'), 'utf8').split(' ').map(Number);
+    orch.child.kill(signal);
+    const run = await orch.exited;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain(`${signal}: stopping running tasks`);
+    for (const pid of pids) expect(alive(pid), `pid ${pid}`).toBe(false);
+
+    writeFileSync(join(dir, 'go'), '');
+    const resumed = runOrch(['resume'], dir);
+    expect(resumed.code).toBe(0);
+    expect(readFileSync(join(dir, 'runs.log'), 'utf8')).toBe('alone\n');
+  }, 30_000);
 });

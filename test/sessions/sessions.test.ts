@@ -38,7 +38,7 @@ describe('the session log', () => {
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['run-started', 'task-started', 'task-stage', 'task-step', 'task-hashed', 'task-finished']));
     expect(events.every((e) => typeof e.t === 'number')).toBe(true);
     const snapshot = JSON.parse(readFileSync(join(dir, '.orch/sessions', id!, 'snapshot.json'), 'utf8'));
-    expect(snapshot).toMatchObject({ version: 1, state: { status: 'failed', tasks: { first: { status: 'succeeded' }, second: { status: 'failed' } } } });
+    expect(snapshot).toMatchObject({ version: 2, state: { status: 'failed', tasks: { first: { status: 'succeeded' }, second: { status: 'failed' } } } });
     expect(snapshot.offset).toBe(readFileSync(join(dir, '.orch/sessions', id!, 'events.jsonl')).length);
 
     expect(runOrch(['sessions'], dir).stdout).toMatch(new RegExp(`${id}\\s+failed \\(resumable\\)\\s+\\S+ \\S+\\s+1/2 done\\s+orch run second`));
@@ -124,9 +124,6 @@ describe('faults', () => {
     const held = runOrch(['resume', id!], dir);
     expect(held.code).toBe(1);
     expect(held.stderr).toContain(`session ${id} is still running (pid ${process.pid})`);
-    const overlapping = runOrch(['run', 'first'], dir);
-    expect(overlapping.code).toBe(1);
-    expect(overlapping.stderr).toContain(`1 of these tasks is being run by session ${id}, pid ${process.pid} on ${hostname()} (\`orch run second\``);
 
     writeFileSync(join(sessionDir, 'owner.json'), owner(dead));
     rmSync(join(dir, 'second.fail'));
@@ -135,18 +132,23 @@ describe('faults', () => {
     expect(existsSync(join(sessionDir, 'lock'))).toBe(false);
   });
 
-  it('two processes: one waits for nothing it does not share; the other is refused work the first is doing', async () => {
+  it('two processes: the second waits for the task the first runs and takes its result from the cache; what they do not share is not held up', async () => {
     const dir = tempRepo({
-      'orchestrator.config.json': config({ commands: { slow: { run: `node -e "setTimeout(() => require('fs').writeFileSync('slow.done', ''), 2500)"` }, other: { run: 'node -e 0' } } }),
+      'orchestrator.config.json': config({
+        commands: { slow: { run: `node -e "require('fs').appendFileSync('slow.log', 'ran\\n'); setTimeout(() => {}, 2500)"`, inputs: [] }, other: { run: 'node -e 0' } },
+      }),
     });
     const first = startOrch(['run', 'slow'], dir);
-    await waitFor(() => sessionIds(dir).some((id) => existsSync(join(dir, '.orch/sessions', id, 'owner.json'))), 15_000, 'the first session');
-    const refused = runOrch(['run', 'slow'], dir);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/1 of these tasks is being run by session \S+, pid \d+/);
+    await waitFor(() => existsSync(join(dir, 'slow.log')), 15_000, 'the first run of slow');
+    const second = runOrch(['run', 'slow'], dir);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/orch: waiting for slow, running in session \S+ \(pid \d+\)/);
+    expect(second.stderr).toMatch(/✔ slow \(cached local/);
     expect(runOrch(['run', 'other'], dir).code).toBe(0);
     expect((await first.exited).code).toBe(0);
-    expect(existsSync(join(dir, 'slow.done'))).toBe(true);
+    expect(readFileSync(join(dir, 'slow.log'), 'utf8')).toBe('ran\n');
+    const timelines = sessionIds(dir).map((id) => runOrch(['sessions', 'show', id], dir).stdout);
+    expect(timelines.filter((timeline) => /slow waited for session \S+ \(pid \d+\), which was running it/.test(timeline))).toHaveLength(1);
   });
 
   it('a full disk while writing the log stops the run before any task starts, naming the file', () => {

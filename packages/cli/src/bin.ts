@@ -9,6 +9,14 @@ const io = {
   noColor: Boolean(process.env.NO_COLOR) || process.argv.includes('--no-color'),
 };
 
+// Output with nowhere to go (a closed terminal after SIGHUP: EIO; a closed pipe: EPIPE) is
+// dropped, so orch still stops its tasks and records the session instead of dying mid-way.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (!['EPIPE', 'EIO', 'ERR_STREAM_DESTROYED'].includes(error.code ?? '')) throw error;
+  });
+}
+
 let finished = false;
 // An event loop that empties while main() still waits means some promise will never settle.
 process.once('beforeExit', () => {

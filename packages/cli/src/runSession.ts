@@ -21,22 +21,28 @@ export interface SessionRunOptions {
   resume?: { id: string; previous: ReadonlyMap<string, PreviousRun>; breakers: SessionInfo['breakers'] };
 }
 
+/** Signals that stop a run as Ctrl-C does: a closed terminal or dropped SSH connection (SIGHUP) included. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+
 /**
- * Runs a plan as a session: claims it (no other live process may run the same tasks or hold the
- * session), logs it through the session plugin, handles Ctrl-C (first: stop and let tasks end;
+ * Runs a plan as a session: first ends what runs killed with `kill -9` left running, then
+ * takes the session (no other live process may hold it), logs it through the session plugin
+ * (tasks are claimed one by one by `orch:task-claims`, so a run beside another waits for the
+ * tasks they share), handles SIGINT, SIGTERM, SIGHUP and SIGQUIT (first: stop and let tasks end;
  * second: kill them) and returns the exit code: 0, 1 (a task failed), 75 (paused for a person),
- * 130 (interrupted).
+ * 130 (interrupted, whichever the signal).
  */
 export async function runSession(options: SessionRunOptions, io: CliIO): Promise<number> {
   const { workspace } = options;
   const { config, engine } = workspace;
-  const { TaskHistory, SessionStore, RunLogs, killAllChildren, describeOwner, requireRemoteCacheKey } = await import('@orch/plugins');
+  const { TaskHistory, SessionStore, RunLogs, killAllChildren, endOrphanedProcesses, processIdentity, requireRemoteCacheKey } = await import('@orch/plugins');
   requireRemoteCacheKey(config.cache);
   const stateDir = join(config.root, config.stateDir);
   const history = new TaskHistory(stateDir);
   const store = new SessionStore(stateDir);
   const logs = new RunLogs(stateDir);
 
+  reportOrphans(await endOrphanedProcesses(store), io);
   let release: (() => Promise<void>) | undefined;
   let session: SessionInfo | undefined;
   if (config.sessions.log) {
@@ -44,15 +50,8 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
     if (!options.resume && store.ids().includes(id) && store.tryLoad(id)?.state.events) {
       throw new OrchError('usage', `session ${id} already exists`, { hint: `\`orch resume ${id}\` continues it; unset ORCH_SESSION_ID for a new one` });
     }
-    const overlap = store.overlapping(options.plan.map((task) => task.id));
-    if (overlap.length > 0) {
-      const [first] = overlap;
-      throw new OrchError('session-locked', `${first!.shared.length} of these tasks ${first!.shared.length === 1 ? 'is' : 'are'} being run by session ${first!.id}, ${describeOwner(first!.owner)}: ${first!.shared.slice(0, 5).join(', ')}${first!.shared.length > 5 ? ', …' : ''}`, {
-        hint: 'wait for it to finish (`orch sessions`), or run tasks it does not run',
-      });
-    }
     if (!options.resume) offerInterrupted(store, io, engine.output.reporter);
-    release = await store.acquire(id, { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), argv: [...options.argv], tasks: options.plan.map((task) => task.id) });
+    release = await store.acquire(id, { ...processIdentity(process.pid), host: hostname(), startedAt: new Date().toISOString(), argv: [...options.argv] });
     session = {
       id,
       request: options.request,
@@ -75,8 +74,7 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
       killAllChildren();
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     const summary = await runTasks(engine, {
       plan: options.plan,
@@ -102,10 +100,24 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
     try {
       await engine.close();
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
       await release?.().catch(() => undefined);
       logs.prune(config.sessions.keep, (id) => store.isLive(id));
+    }
+  }
+}
+
+/** Says what runs killed with `kill -9` had left running, and what was done about it. */
+function reportOrphans(reports: readonly import('@orch/plugins').OrphanReport[], io: CliIO): void {
+  for (const report of reports) {
+    const who = `session ${report.session}${report.owner ? ` (\`orch ${report.owner.argv.join(' ')}\`, pid ${report.owner.pid})` : ''}`;
+    if (report.ended.length > 0) {
+      const groups = report.ended.map((group) => `${group.task} (process group ${group.pid}, ${group.processes} process${group.processes === 1 ? '' : 'es'})`);
+      io.stderr(`orch: ${who} was killed and left tasks running; ended them before starting: ${groups.join(', ')}\n`);
+    }
+    if (report.unverified.length > 0) {
+      const groups = report.unverified.map((group) => `${group.task} (pid ${group.pid})`);
+      io.stderr(`orch: ${who} was killed and may have left tasks running: ${groups.join(', ')}; not ended, since this system cannot tell whether those pids are still its processes\n`);
     }
   }
 }

@@ -66,6 +66,25 @@ export interface SessionInfo {
   breakers?: Record<string, BreakerSnapshot>;
 }
 
+/**
+ * Identifies a process for certain: a pid alone may since belong to an unrelated process, so
+ * orch never signals a recorded pid whose start time differs.
+ */
+export interface ProcessIdentity {
+  pid: number;
+  /** When it started: clock ticks after boot (`/proc/<pid>/stat` field 22). Absent without /proc. */
+  startTime?: number;
+  /** The boot it started in (`/proc/sys/kernel/random/boot_id`): after a reboot nothing recorded is alive. */
+  boot?: string;
+}
+
+/** The orch process that holds a task's claim (another run in the same repository). */
+export interface ClaimHolder extends ProcessIdentity {
+  host: string;
+  /** Its session, when it has one. */
+  session?: string;
+}
+
 /** What a recovery strategy decided for a failure. */
 export interface RecoveryRecord {
   id: string;
@@ -125,6 +144,18 @@ export type OrchEvent =
   | { type: 'task-output'; id: string; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'task-step'; id: string; index: number; name: string; status: 'passed' | 'failed'; durationMs: number }
   | { type: 'task-hashed'; id: string; hash: string }
+  /**
+   * A process group a task started (its leader's pid is the group id), recorded in the session
+   * log when it starts and when nothing of it is left, so that after orch is killed the next
+   * run can end what it left running.
+   */
+  | { type: 'task-process'; id: string; state: 'started' | 'ended'; process: ProcessIdentity }
+  /**
+   * Another orch process holds the task (`waiting`; `holder` unknown while it has not named
+   * itself yet), or held it and died, leaving it to this one (`taken-over`, with how many
+   * processes its session left running were ended).
+   */
+  | { type: 'task-claim'; id: string; state: 'waiting' | 'taken-over'; holder?: ClaimHolder; ended?: number }
   | ({ type: 'task-recovery' } & RecoveryRecord)
   | { type: 'compensation'; id: string; step: number; name: string; status: 'passed' | 'failed'; durationMs: number; message?: string }
   | { type: 'breaker'; key: string; state: 'closed' | 'open' | 'half-open'; failures: number; until?: number }

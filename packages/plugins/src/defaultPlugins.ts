@@ -28,6 +28,7 @@ import { persistPlugin } from './stages/PersistPlugin.js';
 import { triagePlugin } from './stages/TriagePlugin.js';
 import { workspacePlugin } from './workspace/WorkspacePlugin.js';
 import { sessionPlugin } from './session/SessionPlugin.js';
+import { taskClaimsPlugin } from './claims/TaskClaimsPlugin.js';
 import { recoveryPlugin } from './recovery/RecoveryPlugin.js';
 import { retryStrategyPlugin } from './recovery/RetryStrategy.js';
 import { rollbackStrategyPlugin } from './recovery/RollbackStrategy.js';
@@ -62,8 +63,9 @@ export function defaultPlugins(options: DefaultPluginOptions = {}): Plugin[] {
     persistPlugin(),
     localCachePlugin(),
     remoteCachePlugin(),
-    // sessions and recovery
+    // sessions, claims on tasks across processes, and recovery
     sessionPlugin(),
+    taskClaimsPlugin(),
     recoveryPlugin(),
     retryStrategyPlugin(),
     rollbackStrategyPlugin(),

@@ -111,6 +111,11 @@ function renderTimeline(id: string, status: string, events: readonly { t: number
         text = `${o.id} ${how}`;
         break;
       }
+      case 'task-claim': {
+        const holder = e.holder ? `${e.holder.session ? `session ${e.holder.session}` : 'another run'} (pid ${e.holder.pid})` : 'another orch process';
+        text = e.state === 'waiting' ? `${e.id} waited for ${holder}, which was running it` : `${e.id} taken over from ${holder}, which died`;
+        break;
+      }
       case 'run-interrupted':
         text = `interrupted (${e.signal})`;
         break;

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { definePlugin, isOrchError, type AgentResult, type Engine, type TaskContext } from '@orch/engine';
-import { terminateTree, track } from '../executors/processTree.js';
 import { inheritedEnvironment } from '../environment/selectTaskEnvironment.js';
 import { taskEnvironment } from '../executors/taskEnvironment.js';
+import { superviseProcess } from '../process/superviseProcess.js';
 import { agentAdapter, type AgentAdapter, type AgentInvocation } from './agentAdapters.js';
 import { agentCredentialEnv } from './agentCredentialEnv.js';
 import { renderPrompt } from './renderPrompt.js';
@@ -71,7 +71,7 @@ function agentEnvironment(engine: Engine, task: TaskContext): Record<string, str
   return taskEnvironment(engine, task, task.root, { passThrough: agentCredentialEnv(agent, inheritedEnvironment()), extra: agent.env ?? {} });
 }
 
-function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter, role: string, prompt: string): Promise<AgentResult> {
+async function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter, role: string, prompt: string): Promise<AgentResult> {
   const definition = role === 'default' ? undefined : task.agents.get(role);
   const model = definition?.model ?? task.command.metadata.model ?? engine.config.agent.model;
   const allowedTools = task.command.metadata.allowedTools ?? definition?.tools;
@@ -88,45 +88,36 @@ function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter, role
   };
   const started = performance.now();
   const label = role === 'default' ? '' : `[${role}] `;
-  return new Promise<AgentResult>((resolve) => {
-    const finish = (result: Omit<AgentResult, 'role' | 'durationMs'>): void => {
-      const agent: AgentResult = { role, durationMs: performance.now() - started, ...result };
-      engine.emit({ type: 'agent-finished', id: task.id, agent });
-      if (agent.result) task.output('stdout', `${label}${agent.result.trimEnd()}\n`);
-      resolve(agent);
-    };
-    const child = spawn(adapter.command, adapter.args(invocation), {
-      cwd: task.root,
-      env: { ...agentEnvironment(engine, task), ORCH_AGENT_ROLE: role },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    track(child);
-    let stdout = '';
-    let overflow = false;
-    const decoder = new StringDecoder('utf8');
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (overflow) return;
-      stdout += decoder.write(chunk);
-      if (stdout.length > AGENT_STDOUT_LIMIT) {
-        overflow = true;
-        stdout = '';
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => task.output('stderr', `${label}${chunk.toString('utf8')}`));
-    const onAbort = (): void => terminateTree(child, 3000);
-    task.signal.addEventListener('abort', onAbort, { once: true });
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      task.signal.removeEventListener('abort', onAbort);
-      if (error.code === 'ENOENT') {
-        finish({ ok: false, failure: 'not-found', message: `the agent CLI '${adapter.command}' was not found; install it, or set agent.command (and agent.adapter) in orchestrator.config.ts` });
-      } else finish({ ok: false, failure: 'error', message: error.message });
-    });
-    child.once('close', (code) => {
-      task.signal.removeEventListener('abort', onAbort);
-      if (task.signal.aborted) return finish({ ok: false, failure: 'stopped', message: 'stopped', exitCode: code ?? 1 });
-      if (overflow) return finish({ ok: false, failure: 'non-json', exitCode: code ?? 1, message: `the agent CLI printed more than ${AGENT_STDOUT_LIMIT / 1024 / 1024} M characters on stdout; no result is read from that much` });
-      finish(adapter.parse(stdout + decoder.end(), code ?? 1));
-    });
+  const finish = (result: Omit<AgentResult, 'role' | 'durationMs'>): AgentResult => {
+    const agent: AgentResult = { role, durationMs: performance.now() - started, ...result };
+    engine.emit({ type: 'agent-finished', id: task.id, agent });
+    if (agent.result) task.output('stdout', `${label}${agent.result.trimEnd()}\n`);
+    return agent;
+  };
+  const child = spawn(adapter.command, adapter.args(invocation), {
+    cwd: task.root,
+    env: { ...agentEnvironment(engine, task), ORCH_AGENT_ROLE: role },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  let stdout = '';
+  let overflow = false;
+  const decoder = new StringDecoder('utf8');
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (overflow) return;
+    stdout += decoder.write(chunk);
+    if (stdout.length > AGENT_STDOUT_LIMIT) {
+      overflow = true;
+      stdout = '';
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => task.output('stderr', `${label}${chunk.toString('utf8')}`));
+  const { code, error } = await superviseProcess(engine, task, child);
+  if (error?.code === 'ENOENT') {
+    return finish({ ok: false, failure: 'not-found', message: `the agent CLI '${adapter.command}' was not found; install it, or set agent.command (and agent.adapter) in orchestrator.config.ts` });
+  }
+  if (error) return finish({ ok: false, failure: 'error', message: error.message });
+  if (task.signal.aborted) return finish({ ok: false, failure: 'stopped', message: 'stopped', exitCode: code ?? 1 });
+  if (overflow) return finish({ ok: false, failure: 'non-json', exitCode: code ?? 1, message: `the agent CLI printed more than ${AGENT_STDOUT_LIMIT / 1024 / 1024} M characters on stdout; no result is read from that much` });
+  return finish(adapter.parse(stdout + decoder.end(), code ?? 1));
 }

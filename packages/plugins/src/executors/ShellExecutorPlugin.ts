@@ -2,25 +2,23 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { definePlugin, type Engine, type ExecutionResult, type Step, type TaskContext } from '@orch/engine';
-import { terminateTree, track } from './processTree.js';
+import { superviseProcess, type SuperviseOptions } from '../process/superviseProcess.js';
 import { shellQuote, taskDirectory, taskEnvironment } from './taskEnvironment.js';
 
 const PLUGIN_NAME = 'orch:shell';
 
-export interface ShellExecutorOptions {
-  /** Time between SIGTERM and SIGKILL when a task is stopped. Default 3000 ms. */
-  killGraceMs?: number;
-}
+/** The shell executor's options: how its processes are supervised (`superviseProcess`). */
+export type ShellExecutorOptions = SuperviseOptions;
 
 /**
  * The `shell` executor: runs a task's steps in order with `sh -c`, each step a checkpoint.
  * Package scripts run directly, not through a package manager (which costs ~0.6 s a task),
  * with the environment `npm run` would give them; arguments after `--` are appended to the
  * script as npm does, and are `"$@"` in markdown and config steps. Each child leads its own
- * process group, so a timeout or Ctrl-C ends everything it started.
+ * process group, so a timeout or Ctrl-C ends everything it started, and a step ends when its
+ * process exits, with nothing it started left running (`superviseProcess`).
  */
 export function shellExecutorPlugin(options: ShellExecutorOptions = {}) {
-  const graceMs = options.killGraceMs ?? 3000;
   return definePlugin({
     name: PLUGIN_NAME,
     apply(engine) {
@@ -35,7 +33,7 @@ export function shellExecutorPlugin(options: ShellExecutorOptions = {}) {
           if (index < first) continue;
           const stepStarted = performance.now();
           const line = task.command.kind === 'script' && step.name === task.command.target && task.args.length > 0 ? `${step.run} ${task.args.map(shellQuote).join(' ')}` : step.run;
-          const result = await runStep(task, line, cwd, env, graceMs, task.command.kind === 'script' ? [] : task.args);
+          const result = await runStep(engine, task, line, cwd, env, options, task.command.kind === 'script' ? [] : task.args);
           const name = step.name ?? `step ${index + 1}`;
           engine.emit({ type: 'task-step', id: task.id, index, name, status: result.exitCode === 0 ? 'passed' : 'failed', durationMs: performance.now() - stepStarted });
           // The step is a checkpoint: durable before the next starts (the last one's is the stage's).
@@ -61,41 +59,33 @@ export function shellExecutorPlugin(options: ShellExecutorOptions = {}) {
  * Runs one shell command line for a task (a fix-up, a compensation), in the task's folder with
  * its environment, its output going to the task's log.
  */
-export function runShellLine(engine: Engine, task: TaskContext, line: string, graceMs = 3000): Promise<{ exitCode: number; signal?: string }> {
+export function runShellLine(engine: Engine, task: TaskContext, line: string, options: SuperviseOptions = {}): Promise<{ exitCode: number; signal?: string }> {
   const cwd = taskDirectory(task);
-  return runStep(task, line, cwd, taskEnvironment(engine, task, cwd), graceMs, []);
+  return runStep(engine, task, line, cwd, taskEnvironment(engine, task, cwd), options, []);
 }
 
-function runStep(task: TaskContext, line: string, cwd: string, env: Record<string, string>, graceMs: number, positional: readonly string[]): Promise<{ exitCode: number; signal?: string }> {
-  return new Promise((resolve) => {
-    if (task.signal.aborted) return resolve({ exitCode: 130, signal: 'SIGINT' });
-    // A plain command line (words only, no shell syntax) is started directly: one process fewer.
-    const words = positional.length === 0 ? plainWords(line) : undefined;
-    const [file, args] = words ? [words[0]!, words.slice(1)] : ['/bin/sh', ['-c', line, 'orch', ...positional]];
-    const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    track(child);
-    const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
-    child.stdout.on('data', (chunk: Buffer) => task.output('stdout', decoders.stdout.write(chunk)));
-    child.stderr.on('data', (chunk: Buffer) => task.output('stderr', decoders.stderr.write(chunk)));
-    const onAbort = (): void => terminateTree(child, graceMs);
-    task.signal.addEventListener('abort', onAbort, { once: true });
-    child.once('error', (error) => {
-      task.output('stderr', `${error.message}\n`);
-      task.signal.removeEventListener('abort', onAbort);
-      resolve({ exitCode: 127 });
-    });
-    child.once('close', (code, signal) => {
-      task.signal.removeEventListener('abort', onAbort);
-      for (const stream of ['stdout', 'stderr'] as const) {
-        const rest = decoders[stream].end();
-        if (rest) task.output(stream, rest);
-      }
-      if (signal) return resolve({ exitCode: 128 + (constants.signals[signal] ?? 0), signal });
-      // A shell reports a command killed by signal n as exit code 128 + n.
-      const reported = code !== null && code > 128 && !words ? SIGNAL_NAMES.get(code - 128) : undefined;
-      resolve(reported ? { exitCode: code!, signal: reported } : { exitCode: code ?? 1 });
-    });
-  });
+async function runStep(engine: Engine, task: TaskContext, line: string, cwd: string, env: Record<string, string>, options: SuperviseOptions, positional: readonly string[]): Promise<{ exitCode: number; signal?: string }> {
+  if (task.signal.aborted) return { exitCode: 130, signal: 'SIGINT' };
+  // A plain command line (words only, no shell syntax) is started directly: one process fewer.
+  const words = positional.length === 0 ? plainWords(line) : undefined;
+  const [file, args] = words ? [words[0]!, words.slice(1)] : ['/bin/sh', ['-c', line, 'orch', ...positional]];
+  const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  child.stdout.on('data', (chunk: Buffer) => task.output('stdout', decoders.stdout.write(chunk)));
+  child.stderr.on('data', (chunk: Buffer) => task.output('stderr', decoders.stderr.write(chunk)));
+  const { code, signal, error } = await superviseProcess(engine, task, child, options);
+  if (error) {
+    task.output('stderr', `${error.message}\n`);
+    return { exitCode: 127 };
+  }
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const rest = decoders[stream].end();
+    if (rest) task.output(stream, rest);
+  }
+  if (signal) return { exitCode: 128 + (constants.signals[signal] ?? 0), signal };
+  // A shell reports a command killed by signal n as exit code 128 + n.
+  const reported = code !== null && code > 128 && !words ? SIGNAL_NAMES.get(code - 128) : undefined;
+  return reported ? { exitCode: code!, signal: reported } : { exitCode: code ?? 1 };
 }
 
 /** The words of a command line that needs no shell, or undefined when it uses shell syntax. */

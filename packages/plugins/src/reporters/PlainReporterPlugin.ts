@@ -1,6 +1,6 @@
 import { definePlugin, type Engine, type OrchEvent } from '@orch/engine';
 import { remoteCacheTrust } from '../cache/remoteCacheTrust.js';
-import { LineBuffer, recoveryLine, outcomeLine, palette, renderGateReport, renderSummary, taskPrefix, type GateReport } from './renderRun.js';
+import { claimLine, LineBuffer, recoveryLine, outcomeLine, palette, renderGateReport, renderSummary, taskPrefix, type GateReport } from './renderRun.js';
 
 const PLUGIN_NAME = 'orch:reporter-plain';
 
@@ -65,8 +65,11 @@ export function lineRenderer(engine: Engine, print = (stream: 'stdout' | 'stderr
         gates.delete(id);
         break;
       }
+      case 'task-claim':
+        print('stderr', chalk.dim(`orch: ${claimLine(event)}\n`));
+        break;
       case 'run-interrupted':
-        print('stderr', chalk.yellow(`\norch: ${event.signal}: stopping running tasks (press Ctrl-C again to kill them now)\n`));
+        print('stderr', chalk.yellow(`\norch: ${event.signal}: stopping running tasks (${event.signal === 'SIGINT' ? 'press Ctrl-C' : `send ${event.signal}`} again to kill them now)\n`));
         break;
       case 'run-finished':
         print('stderr', renderSummary(event.summary, chalk, session, remoteReadsNote(engine)));

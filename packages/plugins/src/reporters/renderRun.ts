@@ -1,5 +1,6 @@
+import { hostname } from 'node:os';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { formatMs, STAGE_TITLES, type GateVerdict, type RecoveryRecord, type RunSummary, type TaskOutcome } from '@orch/engine';
+import { formatMs, STAGE_TITLES, type ClaimHolder, type GateVerdict, type OrchEvent, type RecoveryRecord, type RunSummary, type TaskOutcome } from '@orch/engine';
 
 export function palette(color: boolean): ChalkInstance {
   return new Chalk({ level: color ? 1 : 0 });
@@ -89,6 +90,19 @@ export function renderSummary(summary: RunSummary, chalk: ChalkInstance, session
 export function recoveryLine(record: Omit<RecoveryRecord, 'id'>, chalk: ChalkInstance): string {
   const icon = record.action === 'retry' ? chalk.cyan('↻') : record.action === 'pause' ? chalk.magenta('⏸') : chalk.yellow('⟲');
   return `${icon} ${record.strategy} after ${record.stage} failed (attempt ${record.attempt}): ${record.message}`;
+}
+
+/** `waiting for web#build, running in session … (pid …)`, or that a dead holder's claim was taken over. */
+export function claimLine(event: Extract<OrchEvent, { type: 'task-claim' }>): string {
+  const holder = event.holder ? describeHolder(event.holder) : 'another orch process';
+  if (event.state === 'waiting') return `waiting for ${event.id}, running in ${holder}`;
+  const ended = event.ended ? `; ended ${event.ended} process${event.ended === 1 ? '' : 'es'} it had left running` : '';
+  return `${event.id} was claimed by ${holder}, which died; taking it over${ended}`;
+}
+
+function describeHolder(holder: ClaimHolder): string {
+  const where = holder.host === hostname() ? '' : ` on ${holder.host}`;
+  return `${holder.session ? `session ${holder.session}` : 'another run'} (pid ${holder.pid}${where})`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, openSync, readFileSync, statSync, truncateSync, write } from 'node:fs';
+import { closeSync, fdatasync, openSync, readFileSync, statSync, truncateSync, write, writeSync } from 'node:fs';
 import { OrchError } from '@orch/engine';
 
 /** An event as stored: the engine's event with the time it was recorded (ms since the epoch). */
@@ -40,6 +40,25 @@ export class SessionLog {
   append(event: object): void {
     if (this.failure) return;
     this.queued.push(`${JSON.stringify({ t: Date.now(), ...event })}\n`);
+  }
+
+  /**
+   * Writes one event at once, synchronously, ahead of what is queued: for a record that must be
+   * on file before anything else can happen (a process just started, which a `kill -9` of orch
+   * would otherwise leave unrecorded). Without fdatasync: the processes it records do not
+   * outlive the machine. The event must not depend on its order among queued ones. A failure
+   * fails the next flush, as a failed write does.
+   */
+  appendNow(event: object): void {
+    if (this.failure) return;
+    const data = Buffer.from(`${JSON.stringify({ t: Date.now(), ...event })}\n`);
+    try {
+      let offset = 0;
+      while (offset < data.length) offset += writeSync(this.fd, data, offset, data.length - offset);
+      this.bytes += data.length;
+    } catch (error) {
+      this.failure = stateWriteError(this.path, error);
+    }
   }
 
   /** Resolves when everything appended so far is durable. */

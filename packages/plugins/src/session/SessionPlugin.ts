@@ -28,7 +28,10 @@ export function sessionPlugin() {
           id = event.session.id;
           log ??= new SessionLog(store.logPath(id), { fsync: engine.config.sessions.fsync });
         }
-        if (log && !NOT_LOGGED.has(event.type)) log.append(event);
+        if (!log || NOT_LOGGED.has(event.type)) return;
+        // A started process is on file before it can outlive orch (see endOrphanedProcesses).
+        if (event.type === 'task-process' && event.state === 'started') log.appendNow(event);
+        else log.append(event);
       });
 
       engine.hooks.checkpoint.tapPromise(PLUGIN_NAME, async () => {

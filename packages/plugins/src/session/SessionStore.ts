@@ -3,20 +3,18 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { lazyRequire, writeFileAtomic } from '../lazyRequire.js';
-import { OrchError, closestMatches } from '@orch/engine';
+import { OrchError, closestMatches, type ProcessIdentity } from '@orch/engine';
+import { checkProcess } from '../process/processIdentity.js';
 import { cutTornTail, readLog } from './SessionLog.js';
 import { emptyState, foldEvents, type SessionState, type SessionStatus } from './sessionState.js';
 
 const lockfile = lazyRequire<typeof import('proper-lockfile')>('proper-lockfile');
 
-/** Who holds a session: written next to its lock. */
-export interface SessionOwner {
-  pid: number;
+/** Who holds a session: written next to its lock. The process's start time tells a reused pid apart. */
+export interface SessionOwner extends ProcessIdentity {
   host: string;
   startedAt: string;
   argv: string[];
-  /** The tasks it runs, so another process can tell whether their work overlaps. */
-  tasks: string[];
 }
 
 /** A session read from disk. */
@@ -32,7 +30,7 @@ export interface LoadedSession {
 }
 
 const LOCK_STALE_MS = 60_000;
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
 
 /**
  * Sessions on disk: `<stateDir>/sessions/<id>/` holds `events.jsonl` (the log), `snapshot.json`
@@ -172,26 +170,30 @@ export class SessionStore {
     return undefined;
   }
 
-  tryLoad(id: string): LoadedSession | undefined {
+  tryLoad(id: string, options: { repair?: boolean } = {}): LoadedSession | undefined {
     try {
-      return this.load(id);
+      return this.load(id, options);
     } catch {
       return undefined;
     }
   }
 
-  /** Live sessions of other processes whose tasks overlap `tasks`. */
-  overlapping(tasks: readonly string[]): { id: string; owner: SessionOwner; shared: string[] }[] {
-    const mine = new Set(tasks);
-    const found: { id: string; owner: SessionOwner; shared: string[] }[] = [];
-    for (const id of this.ids()) {
-      if (!existsSync(join(this.sessionDir(id), 'lock'))) continue;
+  /**
+   * Sessions whose process died while holding them (`kill -9`, power loss): their lock is still
+   * there and its owner is gone. Only these can have left processes running.
+   */
+  abandoned(): string[] {
+    return this.ids().filter((id) => {
+      if (!existsSync(join(this.sessionDir(id), 'lock'))) return false;
       const owner = this.owner(id);
-      if (!owner || owner.pid === process.pid || !processAlive(owner)) continue;
-      const shared = owner.tasks.filter((task) => mine.has(task));
-      if (shared.length > 0) found.push({ id, owner, shared });
-    }
-    return found;
+      return owner !== undefined && !processAlive(owner);
+    });
+  }
+
+  /** Removes the lock of a session whose owner is dead (after what it left running was ended). */
+  dropAbandonedLock(id: string): void {
+    const owner = this.owner(id);
+    if (owner && !processAlive(owner)) rmSync(join(this.sessionDir(id), 'lock'), { recursive: true, force: true });
   }
 
   /** Removes the oldest finished sessions beyond `keep`. */
@@ -223,19 +225,13 @@ export function describeOwner(owner: SessionOwner): string {
   return `pid ${owner.pid} on ${owner.host} (\`orch ${owner.argv.join(' ')}\`, started ${owner.startedAt})`;
 }
 
-/** Whether the owner's process is alive; on this host only (another host's owner counts as alive). */
-export function processAlive(owner: Pick<SessionOwner, 'pid' | 'host'>): boolean {
+/**
+ * Whether the owner's process is alive: the same process (its start time, where recorded, tells
+ * a pid the system gave to another process apart; a zombie is dead). On this host only: another
+ * host's owner counts as alive.
+ */
+export function processAlive(owner: ProcessIdentity & { host: string }): boolean {
   if (owner.host !== hostname()) return true;
-  try {
-    process.kill(owner.pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A zombie (dead, not yet reaped) is not alive.
-  try {
-    const stat = readFileSync(`/proc/${owner.pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
+  const check = checkProcess(owner);
+  return check === 'same' || check === 'unknown';
 }

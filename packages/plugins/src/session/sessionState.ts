@@ -1,4 +1,4 @@
-import type { BreakerSnapshot, RunSummary, SessionInfo, TaskOutcome } from '@orch/engine';
+import type { BreakerSnapshot, ProcessIdentity, RunSummary, SessionInfo, TaskOutcome } from '@orch/engine';
 import type { LoggedEvent } from './SessionLog.js';
 
 export type SessionStatus = 'running' | 'completed' | 'failed' | 'interrupted' | 'awaiting-intervention';
@@ -31,13 +31,19 @@ export interface SessionState {
   plan: string[];
   tasks: Record<string, TaskRecord>;
   breakers: Record<string, BreakerSnapshot>;
+  /**
+   * Process groups the session's tasks started and that may still run, by group id: recorded
+   * when one starts, dropped once nothing of it is left. What remains after orch was killed is
+   * ended by the next run (`endOrphanedProcesses`).
+   */
+  processes: Record<string, ProcessIdentity & { task: string }>;
   summary?: Omit<RunSummary, 'tasks'>;
   /** Events folded. */
   events: number;
 }
 
 export function emptyState(id: string): SessionState {
-  return { id, runs: 0, status: 'running', plan: [], tasks: {}, breakers: {}, events: 0 };
+  return { id, runs: 0, status: 'running', plan: [], tasks: {}, breakers: {}, processes: {}, events: 0 };
 }
 
 /** Applies one event to the state (in place) and returns it. */
@@ -96,6 +102,12 @@ export function foldEvent(state: SessionState, event: LoggedEvent): SessionState
         record.status = 'awaiting-intervention';
         record.intervention = outcome.intervention;
       } else record.status = outcome.status;
+      break;
+    }
+    case 'task-process': {
+      const identity = event.process as ProcessIdentity;
+      if (event.state === 'started') state.processes[identity.pid] = { ...identity, task: event.id as string };
+      else delete state.processes[identity.pid];
       break;
     }
     case 'breaker': {

@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { ClaimHolder } from '@orch/engine';
+import { lazyRequire } from '../lazyRequire.js';
+import { checkProcess } from '../process/processIdentity.js';
+
+const lockfile = lazyRequire<typeof import('proper-lockfile')>('proper-lockfile');
+
+/** A claim whose holder cannot be checked (on another host, or not yet named) is dead after this long without a refresh. */
+const STALE_MS = 30_000;
+/** How often a holder refreshes its claim's mtime. */
+const REFRESH_MS = 5_000;
+/** A takeover in progress is a few file operations; one older than this was abandoned. */
+const TAKEOVER_STALE_MS = 10_000;
+
+/** One attempt at a claim: this process has it now (`taken-over`: from a holder that died), or another holds it. */
+export type ClaimAttempt = { state: 'claimed' } | { state: 'taken-over'; holder?: ClaimHolder } | { state: 'held'; holder?: ClaimHolder };
+
+/**
+ * Per-task claims in `<stateDir>/claims/`: one orch process at a time runs or restores a task
+ * of the repository. A claim is a proper-lockfile lock folder `<task>.lock`, whose mtime its
+ * holder refreshes every 5 s, and `<task>.owner.json`, naming the holder (pid with its start
+ * time, host, session); the owner file is written after the lock is taken and removed before it
+ * is released, so it always names the lock's current holder.
+ *
+ * A claim is taken over only when its holder is dead: on this host, its pid no longer runs the
+ * same process (a long task's claim is never taken from a live holder); elsewhere, or with no
+ * owner file, when the lock was not refreshed for 30 s. Takeovers are serialised by a second
+ * lock (`<task>.takeover`) and the holder checked again under it, so two waiters cannot both
+ * take over one dead holder's claim. proper-lockfile's own stale removal is never used: it
+ * removes and re-creates without such a check.
+ */
+export class TaskClaims {
+  private readonly held = new Map<string, () => Promise<void>>();
+  private made = false;
+  private exitHooked = false;
+
+  constructor(
+    readonly dir: string,
+    private readonly me: ClaimHolder,
+    private readonly onLost: (id: string) => void = () => undefined,
+  ) {}
+
+  holds(id: string): boolean {
+    return this.held.has(id);
+  }
+
+  /** Whether another process has a claim on the task now: one stat, for the tasks about to be restored. */
+  heldElsewhere(id: string): boolean {
+    if (this.held.has(id)) return false;
+    try {
+      statSync(this.paths(id).lock);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** One attempt to claim the task; a dead holder's claim is taken over. */
+  async tryClaim(id: string): Promise<ClaimAttempt> {
+    if (this.held.has(id)) return { state: 'claimed' };
+    if (!this.made) {
+      mkdirSync(this.dir, { recursive: true });
+      this.made = true;
+    }
+    this.removeOwnersOnExit();
+    if (await this.lock(id)) return { state: 'claimed' };
+    const holder = this.holder(id);
+    if (!this.holderDead(id, holder)) return { state: 'held', ...(holder ? { holder } : {}) };
+    return this.takeOver(id, holder);
+  }
+
+  /** Gives the claim up: the owner file first, so it never names a later holder. */
+  async release(id: string): Promise<void> {
+    const release = this.held.get(id);
+    if (!release) return;
+    this.held.delete(id);
+    if (sameHolder(this.holder(id), this.me)) rmSync(this.paths(id).owner, { force: true });
+    await release().catch(() => undefined);
+  }
+
+  async releaseAll(): Promise<void> {
+    await Promise.all([...this.held.keys()].map((id) => this.release(id)));
+  }
+
+  /**
+   * On an exit that skips `release` (an internal error), proper-lockfile removes the lock
+   * folders; the owner files go first, so none outlives its lock and names a dead holder
+   * beside a later holder's lock.
+   */
+  private removeOwnersOnExit(): void {
+    if (this.exitHooked) return;
+    this.exitHooked = true;
+    process.prependListener('exit', () => {
+      for (const id of this.held.keys()) if (sameHolder(this.holder(id), this.me)) rmSync(this.paths(id).owner, { force: true });
+    });
+  }
+
+  /** Who holds the task's claim, as its owner file says (undefined while it is being written). */
+  holder(id: string): ClaimHolder | undefined {
+    try {
+      return JSON.parse(readFileSync(this.paths(id).owner, 'utf8')) as ClaimHolder;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private paths(id: string): { key: string; lock: string; owner: string; takeover: string } {
+    // Task ids hold `#`, `/` and `:`; a very long one is hashed to stay a valid file name.
+    const name = encodeURIComponent(id);
+    const key = join(this.dir, name.length > 200 ? createHash('sha256').update(id).digest('hex') : name);
+    return { key, lock: `${key}.lock`, owner: `${key}.owner.json`, takeover: `${key}.takeover` };
+  }
+
+  /** Takes the lock if it is free: true when this process has the claim now. */
+  private async lock(id: string): Promise<boolean> {
+    const { key, lock, owner } = this.paths(id);
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile().lock(key, {
+        lockfilePath: lock,
+        realpath: false,
+        // Never stale for proper-lockfile (see the class comment); refreshed all the same.
+        stale: Number.MAX_SAFE_INTEGER,
+        update: REFRESH_MS,
+        onCompromised: () => {
+          this.held.delete(id);
+          this.onLost(id);
+        },
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return false;
+      throw error;
+    }
+    const temporary = `${owner}.${process.pid}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify(this.me)}\n`);
+    renameSync(temporary, owner);
+    this.held.set(id, release);
+    return true;
+  }
+
+  private holderDead(id: string, holder: ClaimHolder | undefined): boolean {
+    if (holder && holder.host === hostname()) {
+      const check = checkProcess(holder);
+      return check === 'gone' || check === 'other';
+    }
+    try {
+      return statSync(this.paths(id).lock).mtimeMs < Date.now() - STALE_MS;
+    } catch {
+      // Released meanwhile: not dead, free; the next attempt takes it.
+      return false;
+    }
+  }
+
+  /**
+   * Takes the claim over from `seen`, a holder found dead, if under the takeover lock it is
+   * still the holder and still dead; otherwise answers who holds it now.
+   */
+  async takeOver(id: string, seen: ClaimHolder | undefined): Promise<ClaimAttempt> {
+    const { key, lock, owner, takeover } = this.paths(id);
+    let done: () => Promise<void>;
+    try {
+      // Its own key: proper-lockfile keeps one lock per key, and this process takes the claim under it.
+      done = await lockfile().lock(`${key}#takeover`, { lockfilePath: takeover, realpath: false, stale: TAKEOVER_STALE_MS, onCompromised: () => undefined });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return { state: 'held', ...(seen ? { holder: seen } : {}) };
+      throw error;
+    }
+    try {
+      // Under the takeover lock: the claim may have been taken over, or released and taken, since.
+      const holder = this.holder(id);
+      if (!sameHolder(holder, seen) || !this.holderDead(id, holder)) return { state: 'held', ...(holder ? { holder } : {}) };
+      rmSync(owner, { force: true });
+      rmSync(lock, { recursive: true, force: true });
+      // A process taking the free lock meanwhile wins it; this one waits for that one then.
+      if (!(await this.lock(id))) return { state: 'held', ...(this.holder(id) ? { holder: this.holder(id)! } : {}) };
+      return { state: 'taken-over', ...(holder ? { holder } : {}) };
+    } finally {
+      await done().catch(() => undefined);
+    }
+  }
+}
+
+function sameHolder(a: ClaimHolder | undefined, b: ClaimHolder | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.pid === b.pid && a.host === b.host && a.startTime === b.startTime;
+}
