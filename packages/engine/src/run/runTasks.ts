@@ -104,6 +104,7 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
       commands: options.registry.commands,
       graph: options.graph,
       agents: options.registry.agents,
+      projects: options.registry.projects,
       attempt: 1,
       ...(options.session ? { sessionId: options.session.id } : {}),
       ...(previous?.kind === 'interrupted' && previous.fromStep > 0 ? { fromStep: previous.fromStep } : {}),

@@ -15,6 +15,8 @@ export function taskHasherFor(engine: Engine, task: TaskContext): TaskHasher {
       agent: engine.config.agent,
       plugins: pluginVersions(engine),
       engine,
+      projects: task.projects,
+      globalInputs: engine.config.globalInputs,
     });
     hashers.set(task.graph, hasher);
   }
