@@ -52,6 +52,7 @@ export type { CacheEntry, CacheMeta, CachedFile } from './cache/LocalCache.js';
 export { TaskHasher } from './cache/TaskHasher.js';
 export type { HashInputs, TaskHash, TaskHasherOptions } from './cache/TaskHasher.js';
 export { RepositoryFiles } from './cache/repositoryFiles.js';
+export { ExternalDependencies } from './cache/ExternalDependencies.js';
 export { gitBlobHash } from './cache/gitBlobHash.js';
 export { explainChanges } from './cache/explainChanges.js';
 export { HashRecords } from './cache/hashRecords.js';

@@ -14,7 +14,8 @@ type ReadLockfile = { file: string; closures?: LockfileClosures; whole: string }
  * sees it (Turborepo hashes a package's external dependencies the same way): for each lockfile at
  * the root, the closure of the package's folder and of the root (`.`, whose packages every
  * package can reach), or the whole file when the lockfile has no entry for the folder, does not
- * parse, or is one orch does not read (yarn, bun); and the root package.json's dependency fields.
+ * parse, or is one orch does not read (yarn, bun); and the root package.json's dependency fields
+ * and `workspaces`.
  * The files are read and parsed once per hasher (one run); each folder's digest is memoised.
  */
 export class ExternalDependencies {
@@ -81,7 +82,8 @@ export class ExternalDependencies {
     if (text === undefined) return undefined;
     try {
       const json = JSON.parse(text) as Record<string, unknown>;
-      return sha256(JSON.stringify(ROOT_DEPENDENCY_FIELDS.map((field) => json[field] ?? null)));
+      // `workspaces` too: `orch affected` counts a change to it for everything.
+      return sha256(JSON.stringify([...ROOT_DEPENDENCY_FIELDS, 'workspaces'].map((field) => json[field] ?? null)));
     } catch {
       return sha256(text);
     }

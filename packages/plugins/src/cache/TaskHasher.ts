@@ -60,6 +60,9 @@ export interface TaskHasherOptions {
   globalInputs?: readonly string[];
 }
 
+/** The parts of a package script's hash that come from around its package. */
+type PackageInputs = Pick<HashInputs, 'lockfile' | 'workspaceDependencies' | 'transit'>;
+
 /** A workspace dependency the package declares but no workspace package provides (deleted or renamed). */
 export const MISSING = '(missing)';
 
@@ -157,9 +160,9 @@ export class TaskHasher {
    * packages it depends on (a deleted one changes the hash), and the packages a `^target`
    * passed through.
    */
-  private async packageInputs(id: string, command: CommandDefinition, projectDir: string): Promise<Pick<HashInputs, 'lockfile' | 'workspaceDependencies' | 'transit'>> {
+  private async packageInputs(id: string, command: CommandDefinition, projectDir: string): Promise<PackageInputs> {
     const { projects } = this.options;
-    const found: Pick<HashInputs, 'lockfile' | 'workspaceDependencies' | 'transit'> = { lockfile: await this.external.of(projectDir) };
+    const found: PackageInputs = { lockfile: await this.external.of(projectDir) };
     const project = command.project ? projects?.get(command.project) : undefined;
     const workspace = [...(project?.dependencies ?? []).map((name) => [name, projects?.get(name)?.root ?? MISSING]), ...(project?.missingDependencies ?? []).map((name) => [name, MISSING])];
     if (workspace.length > 0) found.workspaceDependencies = Object.fromEntries(workspace);
