@@ -247,6 +247,27 @@ describe.each(Object.keys(lockfiles) as (keyof typeof lockfiles)[])('lockfile cl
   });
 });
 
+describe('global inputs', () => {
+  it('a change to one misses every task, as affected lists every project; a config change that leaves the definitions alone keeps the hits', () => {
+    const dir = workspace({ 'tsconfig.base.json': '{}\n', 'ci/env.sh': 'X=1\n', 'p/a/package.json': manifest('a'), 'p/b/package.json': manifest('b') }, { globalInputs: ['ci/**'] });
+    run(dir, 'build');
+    ran(dir);
+    writeTree(dir, { 'tsconfig.base.json': '{ "compilerOptions": { "strict": true } }\n' });
+    expect(affected(dir)).toEqual({ a: ['global input: changed: tsconfig.base.json'], b: ['global input: changed: tsconfig.base.json'] });
+    expect(explain(dir, 'a#build').changes).toEqual(['changed: tsconfig.base.json']);
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['a', 'b']);
+    writeTree(dir, { 'ci/env.sh': 'X=2\n' });
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['a', 'b']);
+
+    const config = JSON.parse(readFileSync(join(dir, 'orchestrator.config.json'), 'utf8'));
+    writeTree(dir, { 'orchestrator.config.json': JSON.stringify({ ...config, concurrency: 1 }) });
+    run(dir, 'build');
+    expect(ran(dir)).toEqual([]);
+  });
+});
+
 describe('^build passes through packages without build (app -> mid -> lib)', () => {
   const files = {
     'p/app/package.json': manifest('app', { dependencies: { mid: '*' }, needsBuilt: ['../lib'] }),

@@ -130,8 +130,9 @@ export class TaskHasher {
 
   /**
    * The files a task's hash covers (`selectInputs`), the files git ignores that its explicit
-   * `inputs` name (as Turborepo hashes them), and the global inputs (`orch affected` counts a
-   * change to one for every task).
+   * `inputs` name (as Turborepo hashes them), and the global inputs but orch's config files
+   * (`orch affected` counts a change to one for every task; `globalInputMatcher` says why the
+   * config is not among them).
    */
   private async inputFiles(command: CommandDefinition, projectDir: string, files: ReadonlyMap<string, string>): Promise<{ selected: Record<string, string>; ignored: string[] }> {
     const selected = selectInputs(command, projectDir, files);
@@ -147,7 +148,7 @@ export class TaskHasher {
       }
     }
     if (!this.globalFiles) {
-      const isGlobal = globalInputMatcher(this.options.globalInputs);
+      const isGlobal = globalInputMatcher(this.options.globalInputs, { config: false });
       this.globalFiles = [...files].filter(([path]) => isGlobal(path));
     }
     for (const [path, id] of this.globalFiles) selected[path] = id;
