@@ -7,6 +7,7 @@
 //   node bench/run.mjs output     orch's peak memory while a task prints 200 MB
 //   BENCH_BASELINE=/other/checkout/packages/cli/dist/bin.js node bench/run.mjs env
 //                                 the environment's cost, beside another build of orch
+//   node bench/run.mjs lockfile   what lockfile closures cost (BENCH_LOCKFILE_SIZE, BENCH_LOCKFILE_ROUNDS)
 //
 // Figures are wall-clock medians on this machine; compare them with `node -e 0` measured in
 // the same run, never across machines.
@@ -428,6 +429,48 @@ let sent = 0;
   reportMb('output: orch peak RSS, a task printing 200 MB', cold, `(+${(cold - idle).toFixed(0)} MB; bound: under 200 MB)`);
   const hit = peak(200);
   reportMb('output: orch peak RSS, a cache hit replaying 200 MB', hit, `(+${(hit - idle).toFixed(0)} MB)`);
+}
+
+if (want('lockfile')) {
+  // What lockfile closures cost. In process: reading the generated pnpm-lock.yaml (500 importers,
+  // 1,000 registry packages) and digesting every package's closure and the root's, as one run's
+  // hasher does. As runs: the 500-package workspace with that lockfile against the same without
+  // one, cold and full hit, in interleaved rounds so drift on the machine affects both alike.
+  const { generateWorkspace } = await import('./genWorkspace.mjs');
+  const cores = (await import('node:os')).availableParallelism();
+  const size = Number(process.env.BENCH_LOCKFILE_SIZE ?? 500);
+  const variants = [true, false].map((lockfile) => {
+    const dir = join(work, `lockfile-${size}-${lockfile ? 'with' : 'without'}`);
+    return { name: lockfile ? 'with pnpm-lock.yaml' : 'without a lockfile', dir, ...generateWorkspace(dir, size, { lockfile }) };
+  });
+  const [withLock] = variants;
+  const read = await timeIt(5, async () => {
+    const external = new plugins.ExternalDependencies(withLock.dir);
+    for (const n of withLock.names) await external.of(`packages/${n}`);
+  });
+  report(`lockfile ${size}: read + closures of ${size} packages (in process)`, read);
+  const times = new Map(variants.map((v) => [v.name, { cold: [], hit: [] }]));
+  const orch = (dir) => {
+    const start = performance.now();
+    const result = spawnSync(process.execPath, [orchBin, 'run', 'build', '--concurrency', String(cores), '--reporter', 'silent'], { cwd: dir, stdio: 'ignore', env: { ...process.env, CI: '1' } });
+    if (result.status !== 0) throw new Error(`orch run build failed in ${dir} (${result.status})`);
+    return performance.now() - start;
+  };
+  for (let round = 0; round < Number(process.env.BENCH_LOCKFILE_ROUNDS ?? 3); round++) {
+    for (const { name, dir, names } of variants) {
+      for (const n of names) rmSync(join(dir, 'packages', n, 'dist'), { recursive: true, force: true });
+      rmSync(join(dir, '.orch'), { recursive: true, force: true });
+      times.get(name).cold.push(orch(dir));
+      for (let i = 0; i < 3; i++) times.get(name).hit.push(orch(dir));
+    }
+  }
+  const without = times.get('without a lockfile');
+  for (const { name } of variants) {
+    const { cold, hit } = times.get(name);
+    const note = (ms, base) => (name === 'without a lockfile' ? '' : `(${(((ms - base) / base) * 100).toFixed(1)}% vs without)`);
+    report(`lockfile ${size}: orch run build, cold, ${name}`, median(cold), note(median(cold), median(without.cold)));
+    report(`lockfile ${size}: orch run build, full hit, ${name}`, median(hit), note(median(hit), median(without.hit)));
+  }
 }
 
 mkdirSync(work, { recursive: true });

@@ -2,7 +2,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode, OrchError, runTasks, type ContinueMode, type PlannedTask, type PreviousRun, type SessionInfo, type TaskGraph } from '@orch/engine';
 import type { CliIO } from './CliCommand.js';
+import { missingDependencyWarnings } from './missingDependencyWarnings.js';
 import type { OpenWorkspace } from './openWorkspace.js';
+import { printDiagnostics } from './render/printDiagnostics.js';
 
 export interface SessionRunOptions {
   workspace: OpenWorkspace;
@@ -63,6 +65,7 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
     };
   }
 
+  printDiagnostics(missingDependencyWarnings(workspace, options.plan), io);
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -14,6 +14,8 @@ export async function workspaceCache(workspace: OpenWorkspace) {
     env: config,
     plugins: pluginVersions(engine),
     engine,
+    projects: registry.projects,
+    globalInputs: config.globalInputs,
   });
   return { hasher, cache: new LocalCache(resolve(config.root, config.cache.dir)), records: new HashRecords(join(config.root, config.stateDir)) };
 }

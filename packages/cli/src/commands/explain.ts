@@ -1,4 +1,5 @@
 import { ExitCode, OrchError } from '@orch/engine';
+import type { HashInputs } from '@orch/plugins';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
@@ -26,42 +27,66 @@ export const explainCommand: CliCommand = {
     const ids = await resolveNames(workspace, positionals, io);
     const { hasher, cache, records } = await workspaceCache(workspace);
     const { explainChanges } = await import('@orch/plugins');
-    const reports = [];
+    const reports: ExplainReport[] = [];
     for (const id of ids) {
       if (passthrough.length > 0) hasher.args.set(id, passthrough);
-      const { hash, inputs } = await hasher.hash(id);
+      const { hash, inputs, ignored } = await hasher.hash(id);
       const entry = await cache.get(hash);
       const last = await records.read(id);
-      const changes = last?.hash === hash ? [] : explainChanges(last?.inputs, inputs);
+      const changes = last?.hash === hash ? [] : explainChanges(last?.inputs, inputs, ignored);
       const { unhashed } = hasher.environment(workspace.registry.commands.get(id)!);
-      reports.push({ id, hash, cache: entry ? 'hit' : 'miss', cachedAt: entry?.meta.createdAt ?? null, inputs, envUnhashed: unhashed, last: last ? { hash: last.hash } : null, changes });
+      reports.push({ id, hash, cache: entry ? 'hit' : 'miss', cachedAt: entry?.meta.createdAt ?? null, inputs, ignoredByGit: ignored, envUnhashed: unhashed, last: last ? { hash: last.hash } : null, changes });
     }
     if (values.json) {
       io.stdout(`${JSON.stringify(reports, null, 2)}\n`);
       return ExitCode.ok;
     }
-    for (const report of reports) {
-      const files = Object.entries(report.inputs.files);
-      const lines = [
-        report.id,
-        `  hash:          ${report.hash.slice(0, 16)}  cache ${report.cache}${report.cachedAt ? ` (stored ${report.cachedAt})` : ''}`,
-        `  inputs:        ${files.length} file${files.length === 1 ? '' : 's'}, ${Object.keys(report.inputs.env).length} env, ${Object.keys(report.inputs.dependencies).length} dependenc${Object.keys(report.inputs.dependencies).length === 1 ? 'y' : 'ies'}${report.inputs.lockfile ? ', lockfile entries' : ''}, orch ${report.inputs.orch}`,
-        ...Object.entries(report.inputs.definition).map(([part, id]) => `  definition:    ${part} ${id.slice(0, 12)}`),
-        ...listed('file', files.map(([path, id]) => `${path} ${id.slice(0, 12)}`)),
-        `  env mode:      ${report.inputs.envMode === 'strict' ? 'strict (the task sees the base set and what is declared)' : 'loose (the task sees everything; all but volatile and pass-through variables hashed)'}`,
-        ...listed('env', Object.entries(report.inputs.env).map(([name, value]) => `${name} ${value === null ? '(unset)' : `${value.slice(0, 12)} (value hashed)`}`)),
-        ...(report.envUnhashed.length > 0 ? [`  unhashed env:  ${report.envUnhashed.join(', ')} (seen, not hashed)`] : []),
-        ...Object.entries(report.inputs.dependencies).map(([dep, id]) => `  dependency:    ${dep} ${id.slice(0, 12)}`),
-        ...(report.inputs.args.length > 0 ? [`  arguments:     ${report.inputs.args.join(' ')}`] : []),
-        report.last === null
-          ? '  last run:      none recorded'
-          : report.changes.length === 0
-            ? `  last run:      same hash (${report.last.hash.slice(0, 16)}): nothing changed`
-            : `  last run:      hash ${report.last.hash.slice(0, 16)}; since then:`,
-        ...report.changes.filter((c) => c !== 'no previous run recorded').map((change) => `    ${change}`),
-      ];
-      io.stdout(`${lines.join('\n')}\n`);
-    }
+    for (const report of reports) io.stdout(renderReport(report));
     return ExitCode.ok;
   },
 };
+
+interface ExplainReport {
+  id: string;
+  hash: string;
+  cache: 'hit' | 'miss';
+  cachedAt: string | null;
+  inputs: HashInputs;
+  ignoredByGit: string[];
+  /** Variable patterns the task sees without their values in the hash. */
+  envUnhashed: string[];
+  last: { hash: string } | null;
+  changes: string[];
+}
+
+/** One task's report as text: the hash, each input, and what changed since the last run. */
+function renderReport(report: ExplainReport): string {
+  const { inputs } = report;
+  const ignored = new Set(report.ignoredByGit);
+  // Files git ignores first: they are the ones a reader would not expect.
+  const files = Object.entries(inputs.files).sort(([a], [b]) => Number(ignored.has(b)) - Number(ignored.has(a)));
+  const dependencyCount = Object.keys(inputs.dependencies).length;
+  const lines = [
+    report.id,
+    `  hash:          ${report.hash.slice(0, 16)}  cache ${report.cache}${report.cachedAt ? ` (stored ${report.cachedAt})` : ''}`,
+    `  inputs:        ${files.length} file${files.length === 1 ? '' : 's'}${ignored.size > 0 ? ` (${ignored.size} ignored by git)` : ''}, ${Object.keys(inputs.env).length} env, ${dependencyCount} dependenc${dependencyCount === 1 ? 'y' : 'ies'}${inputs.lockfile ? ', lockfile closures' : ''}, orch ${inputs.orch}`,
+    ...Object.entries(inputs.definition).map(([part, id]) => `  definition:    ${part} ${id.slice(0, 12)}`),
+    ...files.slice(0, 20).map(([path, id]) => `  file:          ${path} ${id.slice(0, 12)}${ignored.has(path) ? ' (ignored by git)' : ''}`),
+    ...(files.length > 20 ? [`  file:          … ${files.length - 20} more (--json lists all)`] : []),
+    `  env mode:      ${inputs.envMode === 'strict' ? 'strict (the task sees the base set and what is declared)' : 'loose (the task sees everything; all but volatile and pass-through variables hashed)'}`,
+    ...Object.entries(inputs.env).map(([name, value]) => `  env:           ${name} ${value === null ? '(unset)' : `${value.slice(0, 12)} (value hashed)`}`),
+    ...(report.envUnhashed.length > 0 ? [`  unhashed env:  ${report.envUnhashed.join(', ')} (seen, not hashed)`] : []),
+    ...Object.entries(inputs.dependencies).map(([dep, id]) => `  dependency:    ${dep} ${id.slice(0, 12)}`),
+    ...Object.entries(inputs.transit ?? {}).map(([name, id]) => `  transit:       ${name} ${id.slice(0, 12)} (no ${report.id.split('#')[1]} script: ^${report.id.split('#')[1]} passes through it)`),
+    ...Object.entries(inputs.workspaceDependencies ?? {}).map(([name, folder]) => `  workspace:     ${name} -> ${folder}`),
+    ...Object.entries(typeof inputs.lockfile === 'object' ? inputs.lockfile : {}).map(([key, id]) => `  lockfile:      ${key} ${id.slice(0, 12)}`),
+    ...(report.inputs.args.length > 0 ? [`  arguments:     ${report.inputs.args.join(' ')}`] : []),
+    report.last === null
+      ? '  last run:      none recorded'
+      : report.changes.length === 0
+        ? `  last run:      same hash (${report.last.hash.slice(0, 16)}): nothing changed`
+        : `  last run:      hash ${report.last.hash.slice(0, 16)}; since then:`,
+    ...report.changes.filter((c) => c !== 'no previous run recorded').map((change) => `    ${change}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -80,8 +80,22 @@ describe('buildTaskGraph', () => {
       registry([script('app', 'build', ['^build', 'codegen']), script('app', 'codegen'), script('lib', 'build', ['^build']), script('util', 'test')], projects),
     );
     expect(diagnostics).toEqual([]);
-    // util has no build script: skipped, as Turborepo does.
+    // util has no build script (and no dependencies): nothing to build there, but it is passed through.
     expect(graph.nodes.get('app#build')!.dependencies.map((e) => e.to)).toEqual(['lib#build', 'app#codegen']);
+    expect(graph.nodes.get('app#build')!.transit).toEqual(['util']);
+    expect(graph.nodes.get('lib#build')!.transit).toBeUndefined();
+  });
+
+  it('passes ^target through packages without the target to their dependencies, transitively, as Turborepo does', () => {
+    const project = (name: string, dependencies: string[] = []): Project => ({ name, root: `p/${name}`, packageJson: `/repo/p/${name}/package.json`, scripts: {}, dependencies, tags: [] });
+    const build = (name: string) => command(`${name}#build`, ['^build'], { kind: 'script', project: name, target: 'build' });
+    // app -> mid -> types -> lib; app -> ui -> lib; types -> app (a cycle back through packages without build)
+    const projects = [project('app', ['mid', 'ui']), project('mid', ['types']), project('types', ['lib', 'app']), project('ui', ['lib']), project('lib')];
+    const { graph, diagnostics } = buildTaskGraph(registry([build('app'), build('ui'), build('lib')], projects));
+    expect(diagnostics).toEqual([]);
+    expect(graph.nodes.get('app#build')!.dependencies.map((e) => e.to)).toEqual(['ui#build', 'lib#build']);
+    expect(graph.nodes.get('app#build')!.transit).toEqual(['mid', 'types']);
+    expect(graph.order.indexOf('lib#build')).toBeLessThan(graph.order.indexOf('app#build'));
   });
 
   it('refuses ^target on a markdown command', () => {

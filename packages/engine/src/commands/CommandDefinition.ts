@@ -166,4 +166,9 @@ export interface Project {
   /** Names of workspace projects it depends on (dependencies, devDependencies, ...). */
   dependencies: string[];
   tags: string[];
+  /**
+   * Workspace packages it declares (`workspace:` protocol, `link:`/`file:` into the repository)
+   * that do not exist: deleted or renamed. Absent when there are none.
+   */
+  missingDependencies?: string[];
 }

@@ -13,6 +13,12 @@ export interface TaskNode {
   id: string;
   command: CommandDefinition;
   dependencies: TaskEdge[];
+  /**
+   * Workspace packages a `^target` dependency passed through because they lack the target
+   * (Turborepo's transit nodes): their dependencies' targets are this task's dependencies, and
+   * their files are part of its hash. Absent when there are none.
+   */
+  transit?: string[];
 }
 
 /** Tasks and their dependencies; `order` lists every task after all of its dependencies. */

@@ -20,6 +20,7 @@ export function buildTaskGraph(registry: Pick<CommandRegistry, 'commands' | 'pro
   const nodes = new Map<string, TaskNode>();
   for (const command of registry.commands.values()) {
     const edges: TaskEdge[] = [];
+    const transit = new Set<string>();
     const seen = new Set<string>();
     const add = (to: string, dependency: DependencyRef): void => {
       if (seen.has(to)) return;
@@ -27,10 +28,10 @@ export function buildTaskGraph(registry: Pick<CommandRegistry, 'commands' | 'pro
       edges.push({ to, spec: dependency.spec, ...(dependency.location ? { location: dependency.location } : {}) });
     };
     for (const dependency of command.dependencies) {
-      const targets = resolveDependency(registry, command, dependency, options, diagnostics);
+      const targets = resolveDependency(registry, command, dependency, options, diagnostics, transit);
       for (const to of targets) add(to, dependency);
     }
-    nodes.set(command.id, { id: command.id, command, dependencies: edges });
+    nodes.set(command.id, { id: command.id, command, dependencies: edges, ...(transit.size > 0 ? { transit: [...transit] } : {}) });
   }
 
   const ids = [...nodes.keys()].sort();
@@ -72,6 +73,7 @@ function resolveDependency(
   dependency: DependencyRef,
   options: ResolveOptions,
   diagnostics: Diagnostic[],
+  transit: Set<string>,
 ): string[] {
   const { spec } = dependency;
   const problem = (message: string, hint?: string): string[] => {
@@ -91,13 +93,7 @@ function resolveDependency(
     if (command.kind !== 'script' || !command.project) {
       return problem(`'${spec}' means "${target} of each workspace dependency", which only a package target has`, `write '${target}' to depend on the command itself`);
     }
-    const project = registry.projects.get(command.project);
-    const found: string[] = [];
-    for (const name of project?.dependencies ?? []) {
-      const id = `${name}#${target}`;
-      if (registry.commands.has(id)) found.push(id);
-    }
-    return found;
+    return upstreamTargets(registry, command.project, target, transit);
   }
 
   if (command.kind === 'script' && command.project && !spec.includes('#')) {
@@ -117,6 +113,28 @@ function resolveDependency(
       return problem(`dependency ${message.replace(/^unknown command/, 'on an unknown command')}`, hint);
     }
   }
+}
+
+/**
+ * `^target` of a project: the target in each workspace dependency that has it; a dependency
+ * without it is passed through to its own dependencies, transitively, as Turborepo does (so
+ * app -> mid (no build) -> lib builds lib before app). Passed-through projects go to `transit`.
+ */
+function upstreamTargets(registry: Pick<CommandRegistry, 'commands' | 'projects'>, from: string, target: string, transit: Set<string>): string[] {
+  const found: string[] = [];
+  const seen = new Set([from]);
+  const queue = [...(registry.projects.get(from)?.dependencies ?? [])];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    if (seen.has(next)) continue;
+    seen.add(next);
+    const id = `${next}#${target}`;
+    if (registry.commands.has(id)) found.push(id);
+    else {
+      transit.add(next);
+      queue.push(...(registry.projects.get(next)?.dependencies ?? []));
+    }
+  }
+  return found;
 }
 
 function cycleDiagnostic(cycle: string[], nodes: ReadonlyMap<string, TaskNode>): Diagnostic {

@@ -1,4 +1,4 @@
-import type { AgentDefinition, CommandDefinition } from '../commands/CommandDefinition.js';
+import type { AgentDefinition, CommandDefinition, Project } from '../commands/CommandDefinition.js';
 import type { TaskGraph } from '../graph/TaskGraph.js';
 import type { PipelineStage } from '../Engine.js';
 
@@ -49,6 +49,8 @@ export interface TaskContext {
   readonly graph: TaskGraph;
   /** Agent roles from `.claude/agents`, by name. */
   readonly agents: ReadonlyMap<string, AgentDefinition>;
+  /** Workspace packages, by name (for hashing). */
+  readonly projects: ReadonlyMap<string, Project>;
   /** Per-task scratch space for plugins (a snapshot taken before execution, agent results). */
   readonly data: Map<string, unknown>;
   /** Points of the session's complexity budget spent by tasks started before this one. */

@@ -213,6 +213,7 @@ function createTaskContext(engine: Engine, planned: PlannedTask, options: RunOpt
     commands: options.registry.commands,
     graph: options.graph,
     agents: options.registry.agents,
+    projects: options.registry.projects,
     attempt: 1,
     ...(options.session ? { sessionId: options.session.id } : {}),
     ...(previous?.kind === 'interrupted' && previous.fromStep > 0 ? { fromStep: previous.fromStep } : {}),

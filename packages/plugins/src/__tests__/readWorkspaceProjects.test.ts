@@ -43,4 +43,20 @@ describe('readWorkspaceProjects', () => {
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]).toMatchObject({ code: 'workspace/invalid-package-json', location: { line: 3 } });
   });
+
+  it('warns about a declared workspace package that does not exist (deleted or renamed), at its line, and records it', async () => {
+    const dir = tempRepo({
+      'pnpm-workspace.yaml': 'packages: [p/*]\n',
+      'p/web/package.json': JSON.stringify({ name: 'web', dependencies: { 'ui-kit': 'workspace:*', react: '^18', local: 'link:../gone', tarball: 'file:../vendor/x.tgz' } }, null, 2),
+      'p/ui/package.json': manifest('ui-kits'),
+    });
+    const { projects, diagnostics } = await readWorkspaceProjects(dir);
+    expect(projects.find((p) => p.name === 'web')).toMatchObject({ dependencies: [], missingDependencies: ['local', 'ui-kit'] });
+    expect(projects.find((p) => p.name === 'ui-kits')!.missingDependencies).toBeUndefined();
+    expect(diagnostics.map((d) => [d.severity, d.code, d.location?.line, d.location?.column, d.message])).toEqual([
+      ['warning', 'workspace/missing-dependency', 4, 5, "dependencies names 'ui-kit' (workspace:*), but no workspace package is named 'ui-kit'"],
+      ['warning', 'workspace/missing-dependency', 6, 5, "dependencies names 'local' (link:../gone), but no workspace package is named 'local'"],
+    ]);
+    expect(diagnostics[0]!.hint).toBe("did you mean 'ui-kits'? was it deleted or renamed? restore it, or remove 'ui-kit' from p/web/package.json and run your package manager's install");
+  });
 });

@@ -1,17 +1,14 @@
 import { relative } from 'node:path';
-import picomatch from 'picomatch';
 import type { CommandDefinition, CommandRegistry, TaskGraph } from '@orch/engine';
+import { globalInputMatcher } from '../cache/globalInputs.js';
 import { inputMatcher } from '../cache/TaskHasher.js';
+import { LOCKFILES, OTHER_LOCKFILES, type LockfileName } from '../lockfile/lockfileClosures.js';
+import { ROOT_DEPENDENCY_FIELDS } from '../lockfile/rootDependencyFields.js';
 import { includedFiles } from '../markdown/includedFiles.js';
 import { skillFolder } from '../markdown/skillFolder.js';
 import type { ChangedFile, ChangeSet } from './changedFiles.js';
-import { diffLockfile, LOCKFILES } from './lockfileChanges.js';
-
-/** Files that affect every project and command when they change (config `affected.globalInputs` adds to them). */
-export const DEFAULT_GLOBAL_INPUTS = ['orchestrator.config.{ts,mts,cts,js,mjs,cjs,json,yaml,yml}', '.orchrc*', 'tsconfig.base.json', 'pnpm-workspace.yaml', '.npmrc', '.nvmrc', '.node-version'];
-
-/** Lockfiles orch does not read: a change to one affects every project, with a warning. */
-const OTHER_LOCKFILES = ['yarn.lock', 'bun.lock', 'bun.lockb', 'npm-shrinkwrap.json'];
+import { deletedPackages } from './deletedPackages.js';
+import { diffLockfile } from './lockfileChanges.js';
 
 export interface AffectedResult {
   /** Affected projects by name, each with why (the first reason is the direct one). */
@@ -59,7 +56,7 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
   // Longest root first; the root package (`.`) last.
   const byRoot = [...registry.projects.values()].sort((a, b) => rootLength(b.root) - rootLength(a.root));
   const projectOf = (path: string) => byRoot.find((p) => p.root === '.' || path === p.root || path.startsWith(`${p.root}/`));
-  const isGlobal = picomatch([...DEFAULT_GLOBAL_INPUTS, ...(options.globalInputs ?? [])], { dot: true });
+  const isGlobal = globalInputMatcher(options.globalInputs);
   const hasWorkspace = byRoot.some((p) => p.root !== '.');
 
   let rootDependenciesChanged: string | undefined;
@@ -71,10 +68,10 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
       continue;
     }
     if ((LOCKFILES as readonly string[]).includes(file.path)) {
-      lockfileRead = (await lockfileChange(file.path)) || lockfileRead;
+      lockfileRead = (await lockfileChange(file.path as LockfileName)) || lockfileRead;
       continue;
     }
-    if (OTHER_LOCKFILES.includes(file.path)) {
+    if ((OTHER_LOCKFILES as readonly string[]).includes(file.path)) {
       warnings.push(`${file.path} changed; orch reads pnpm and npm lockfiles precisely, not this one, so every project counts as affected`);
       for (const name of registry.projects.keys()) because(projects, name, `lockfile: ${what}`);
       continue;
@@ -92,6 +89,12 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
   }
   // Root dependencies: the lockfile says precisely whom they reach; without it, everyone.
   if (rootDependenciesChanged && !lockfileRead) for (const name of registry.projects.keys()) because(projects, name, `root package.json: ${rootDependenciesChanged}`);
+  // A deleted package: whoever still declares it now resolves something else (or nothing).
+  // Its own files are accounted for by that reason, not "outside every project".
+  for (const deleted of await deletedPackages(changes, registry.projects)) {
+    for (const project of deleted.declaredBy) because(projects, project, `dependency ${deleted.name} was deleted`);
+    if (deleted.declaredBy.length > 0) outside.splice(0, outside.length, ...outside.filter((path) => !path.startsWith(`${deleted.folder}/`)));
+  }
 
   // Commands other than package scripts. A file that affects one is not "outside" any more.
   const affecting = new Set<string>();
@@ -132,7 +135,7 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
   for (const map of [projects, commands]) for (const [key, reasons] of map) map.set(key, [...reasons.filter((r) => !r.startsWith('depends on ')), ...reasons.filter((r) => r.startsWith('depends on '))]);
   return { projects, commands, outside, warnings };
 
-  async function lockfileChange(file: string): Promise<boolean> {
+  async function lockfileChange(file: LockfileName): Promise<boolean> {
     try {
       const diff = diffLockfile(file, await changes.before(file), await changes.after(file));
       for (const [folder, lines] of diff) {
@@ -162,7 +165,7 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
     if (!before || !after) return 'workspaces';
     if (JSON.stringify(before.workspaces) !== JSON.stringify(after.workspaces)) return 'workspaces';
     const names: string[] = [];
-    for (const section of ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies', 'overrides', 'resolutions', 'pnpm']) {
+    for (const section of ROOT_DEPENDENCY_FIELDS) {
       const a = (before[section] ?? {}) as Record<string, unknown>;
       const b = (after[section] ?? {}) as Record<string, unknown>;
       for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) {

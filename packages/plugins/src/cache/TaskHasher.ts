@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { ORCH_VERSION, type AgentConfig, type CommandDefinition, type Engine, type EnvMode, type TaskGraph } from '@orch/engine';
+import { ORCH_VERSION, type AgentConfig, type CommandDefinition, type Engine, type EnvMode, type Project, type TaskGraph } from '@orch/engine';
 import picomatch from 'picomatch';
-import { parse as parseYaml } from 'yaml';
 import { agentCredentialEnv } from '../agents/agentCredentialEnv.js';
 import { envPolicy, inheritedEnvironment, selectTaskEnvironment, type EnvSettings, type SelectedEnvironment } from '../environment/selectTaskEnvironment.js';
 import { includedFiles } from '../markdown/includedFiles.js';
 import { skillFolder } from '../markdown/skillFolder.js';
+import { ExternalDependencies } from './ExternalDependencies.js';
+import { globalInputMatcher } from './globalInputs.js';
 import { RepositoryFiles } from './repositoryFiles.js';
 
 /** Everything a task's hash is made of; stored with each run so `orch explain` can diff it. */
@@ -19,7 +20,7 @@ export interface HashInputs {
   definition: Record<string, string>;
   args: string[];
   executor: unknown;
-  /** Input files (relative to the root) → content id. */
+  /** Input files (relative to the root) → content id: the task's inputs and the global inputs. */
   files: Record<string, string>;
   /**
    * Hashed environment variables → SHA-256 of the value (null when a declared name is unset):
@@ -33,13 +34,26 @@ export interface HashInputs {
   passThroughEnv: string[];
   /** Dependency task → its hash. */
   dependencies: Record<string, string>;
-  /** The lockfile section the package resolves (or the whole lockfile), hashed. */
-  lockfile?: string;
+  /**
+   * Package scripts: what the package resolves from the registry (`ExternalDependencies`):
+   * `<lockfile>#<folder>` and `<lockfile>#.` → digest of that folder's resolved closure, or
+   * `<lockfile>` → digest of the whole file; `package.json#dependencies` → the root manifest's.
+   */
+  lockfile?: Record<string, string>;
+  /** Package scripts: each workspace package the package depends on → its folder, or `(missing)`. */
+  workspaceDependencies?: Record<string, string>;
+  /**
+   * Package scripts: each package a `^target` dependency passes through because it lacks the
+   * target (Turborepo's transit nodes) → digest of its files and lockfile closure.
+   */
+  transit?: Record<string, string>;
 }
 
 export interface TaskHash {
   hash: string;
   inputs: HashInputs;
+  /** Input files that git ignores (an explicit `inputs` glob names them): hashed, and marked by `orch explain`. */
+  ignored: string[];
 }
 
 export interface TaskHasherOptions {
@@ -56,7 +70,17 @@ export interface TaskHasherOptions {
   env: EnvSettings;
   /** The environment tasks inherit. Default: orch's own. */
   envSource?: Readonly<Record<string, string | undefined>>;
+  /** Workspace packages by name (package scripts hash their workspace dependencies and transit packages). */
+  projects?: ReadonlyMap<string, Project>;
+  /** Config `globalInputs`, besides the built-in global inputs. */
+  globalInputs?: readonly string[];
 }
+
+/** The parts of a package script's hash that come from around its package. */
+type PackageInputs = Pick<HashInputs, 'lockfile' | 'workspaceDependencies' | 'transit'>;
+
+/** A workspace dependency the package declares but no workspace package provides (deleted or renamed). */
+export const MISSING = '(missing)';
 
 const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
 
@@ -77,10 +101,13 @@ export class TaskHasher {
   /** Arguments of the named tasks, set before they are hashed. */
   readonly args = new Map<string, readonly string[]>();
   private readonly memo = new Map<string, Promise<TaskHash>>();
-  private lockfiles: Promise<{ pnpm?: Record<string, unknown>; npm?: Record<string, unknown>; whole?: string }> | undefined;
+  private readonly external: ExternalDependencies;
+  private readonly transitMemo = new Map<string, Promise<string>>();
+  private globalFiles: [string, string][] | undefined;
 
   constructor(private readonly options: TaskHasherOptions) {
     this.files = new RepositoryFiles(options.root, options.stateDir, options.engine);
+    this.external = new ExternalDependencies(options.root);
   }
 
   hash(id: string): Promise<TaskHash> {
@@ -102,21 +129,78 @@ export class TaskHasher {
     const files = await this.files.all();
     const projectDir = command.kind === 'script' ? relative(root, dirname(command.location.file)).split('\\').join('/') : '';
     const definition = await this.definition(command, files);
+    const { selected, ignored } = await this.inputFiles(command, projectDir, files);
     const inputs: HashInputs = {
       orch: ORCH_VERSION,
       plugins: this.options.plugins,
       definition,
       args: [...(this.args.get(id) ?? this.options.args?.get(id) ?? [])],
       executor: executorConfig(command, this.options.agent),
-      files: selectInputs(command, projectDir, files),
+      files: selected,
       ...hashedEnvironment(this.environment(command)),
       dependencies,
     };
-    if (command.kind === 'script') {
-      const lockfile = await this.lockfileSection(projectDir);
-      if (lockfile) inputs.lockfile = lockfile;
+    if (command.kind === 'script') Object.assign(inputs, await this.packageInputs(id, command, projectDir));
+    return { hash: sha256(canonical(inputs)), inputs, ignored };
+  }
+
+  /**
+   * The files a task's hash covers (`selectInputs`), the files git ignores that its explicit
+   * `inputs` name (as Turborepo hashes them), and the global inputs but orch's config files
+   * (`orch affected` counts a change to one for every task; `globalInputMatcher` says why the
+   * config is not among them).
+   */
+  private async inputFiles(command: CommandDefinition, projectDir: string, files: ReadonlyMap<string, string>): Promise<{ selected: Record<string, string>; ignored: string[] }> {
+    const selected = selectInputs(command, projectDir, files);
+    const ignored: string[] = [];
+    const include = (command.metadata.inputs ?? []).filter((glob) => !glob.startsWith('!'));
+    if (include.length > 0) {
+      const isInput = inputFilter(command);
+      const prefix = projectDir === '' ? '' : `${projectDir}/`;
+      for (const [path, id] of await this.files.ignoredMatching(projectDir, include)) {
+        if (!isInput(path.slice(prefix.length))) continue;
+        selected[path] = id;
+        ignored.push(path);
+      }
     }
-    return { hash: sha256(canonical(inputs)), inputs };
+    if (!this.globalFiles) {
+      const isGlobal = globalInputMatcher(this.options.globalInputs, { config: false });
+      this.globalFiles = [...files].filter(([path]) => isGlobal(path));
+    }
+    for (const [path, id] of this.globalFiles) selected[path] = id;
+    return { selected, ignored: ignored.sort() };
+  }
+
+  /**
+   * What a package script's hash takes from around its package, as `orch affected` reasons:
+   * the registry packages it resolves (lockfile closures, root dependencies), which workspace
+   * packages it depends on (a deleted one changes the hash), and the packages a `^target`
+   * passed through.
+   */
+  private async packageInputs(id: string, command: CommandDefinition, projectDir: string): Promise<PackageInputs> {
+    const { projects } = this.options;
+    const found: PackageInputs = { lockfile: await this.external.of(projectDir) };
+    const project = command.project ? projects?.get(command.project) : undefined;
+    const workspace = [...(project?.dependencies ?? []).map((name) => [name, projects?.get(name)?.root ?? MISSING]), ...(project?.missingDependencies ?? []).map((name) => [name, MISSING])];
+    if (workspace.length > 0) found.workspaceDependencies = Object.fromEntries(workspace);
+    const transit = this.options.graph.nodes.get(id)?.transit ?? [];
+    if (transit.length > 0) found.transit = Object.fromEntries(await Promise.all(transit.map(async (name) => [name, await this.transitDigest(name)])));
+    return found;
+  }
+
+  /** A transit package's files and resolved closure, as one digest (memoised). */
+  private transitDigest(name: string): Promise<string> {
+    let digest = this.transitMemo.get(name);
+    if (!digest) {
+      digest = (async () => {
+        const root = this.options.projects?.get(name)?.root ?? name;
+        const prefix = root === '.' ? '' : `${root}/`;
+        const files = [...(await this.files.all())].filter(([path]) => path.startsWith(prefix));
+        return sha256(canonical({ files: Object.fromEntries(files), lockfile: await this.external.of(root) }));
+      })();
+      this.transitMemo.set(name, digest);
+    }
+    return digest;
   }
 
   /** What the task sees of the environment and what of it is hashed, as its executor will select it. */
@@ -141,35 +225,6 @@ export class TaskHasher {
     const folder = skillFolder(command, root);
     if (folder !== undefined) for (const [path, id] of files) if (path.startsWith(`${folder}/`)) parts[path] = id;
     return parts;
-  }
-
-  /** The lockfile entries a package resolves: its pnpm importer, or its npm packages entry. */
-  private async lockfileSection(projectDir: string): Promise<string | undefined> {
-    this.lockfiles ??= (async () => {
-      const { root } = this.options;
-      const pnpm = await readFile(join(root, 'pnpm-lock.yaml'), 'utf8').catch(() => undefined);
-      if (pnpm !== undefined) {
-        try {
-          return { pnpm: ((parseYaml(pnpm) as { importers?: Record<string, unknown> }).importers ?? {}) as Record<string, unknown>, whole: sha256(pnpm) };
-        } catch {
-          return { whole: sha256(pnpm) };
-        }
-      }
-      const npm = await readFile(join(root, 'package-lock.json'), 'utf8').catch(() => undefined);
-      if (npm !== undefined) {
-        try {
-          return { npm: ((JSON.parse(npm) as { packages?: Record<string, unknown> }).packages ?? {}) as Record<string, unknown>, whole: sha256(npm) };
-        } catch {
-          return { whole: sha256(npm) };
-        }
-      }
-      return {};
-    })();
-    const { pnpm, npm, whole } = await this.lockfiles;
-    const key = projectDir === '' ? '.' : projectDir;
-    if (pnpm) return pnpm[key] === undefined ? whole : sha256(canonical(pnpm[key]));
-    if (npm) return npm[projectDir] === undefined ? whole : sha256(canonical(npm[projectDir]));
-    return whole;
   }
 }
 
@@ -203,14 +258,19 @@ function hashedEnvironment(selected: SelectedEnvironment): Pick<HashInputs, 'env
  */
 function selectInputs(command: CommandDefinition, projectDir: string, files: ReadonlyMap<string, string>): Record<string, string> {
   const selected: Record<string, string> = {};
-  const globs = command.metadata.inputs;
   const prefix = projectDir === '' ? '' : `${projectDir}/`;
+  const isInput = inputFilter(command);
+  for (const [path, id] of files) if (path.startsWith(prefix) && isInput(path.slice(prefix.length))) selected[path] = id;
+  return selected;
+}
+
+/** Whether a path (relative to the task's folder) is an input of the task: one of its `inputs`, and not one of its outputs. */
+function inputFilter(command: CommandDefinition): (path: string) => boolean {
   // A task's own outputs are never its inputs (an un-ignored dist/ would change every hash).
   const outputs = (command.metadata.outputs ?? []).filter((g) => !g.startsWith('!'));
   const isOutput = outputs.length > 0 ? picomatch(outputs, { dot: true }) : () => false;
-  const matches = inputMatcher(globs);
-  for (const [path, id] of files) if (path.startsWith(prefix) && matches(path.slice(prefix.length)) && !isOutput(path.slice(prefix.length))) selected[path] = id;
-  return selected;
+  const matches = inputMatcher(command.metadata.inputs);
+  return (path) => matches(path) && !isOutput(path);
 }
 
 /**

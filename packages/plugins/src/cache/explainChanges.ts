@@ -1,4 +1,4 @@
-import type { HashInputs } from './TaskHasher.js';
+import { MISSING, type HashInputs } from './TaskHasher.js';
 
 /**
  * Changes of hashed variables, by name: `env NODE_ENV changed`, `set` (was unset), `unset`, or
@@ -17,28 +17,47 @@ function envChanges(before: HashInputs['env'], now: HashInputs['env']): string[]
   return changes;
 }
 
-/** What differs between two sets of hash inputs, one phrase per change, for people. */
-export function explainChanges(before: HashInputs | undefined, now: HashInputs): string[] {
+/**
+ * What differs between two sets of hash inputs, one phrase per change, for people. `ignored`
+ * lists the current input files that git ignores: their changes are marked `(ignored by git)`.
+ */
+export function explainChanges(before: HashInputs | undefined, now: HashInputs, ignored: readonly string[] = []): string[] {
   if (!before) return ['no previous run recorded'];
   const changes: string[] = [];
-  const diffKeys = (a: Record<string, unknown>, b: Record<string, unknown>, describe: (key: string, kind: string) => string) => {
+  const diffKeys = (a: Record<string, unknown> = {}, b: Record<string, unknown> = {}, describe: (key: string, kind: string) => string) => {
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
       if (!(key in a)) changes.push(describe(key, 'added'));
       else if (!(key in b)) changes.push(describe(key, 'removed'));
       else if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) changes.push(describe(key, 'changed'));
     }
   };
+  const marked = new Set(ignored);
   if (before.orch !== now.orch) changes.push(`orch ${before.orch} -> ${now.orch}`);
   diffKeys(before.plugins, now.plugins, (key, kind) => `plugin ${key} ${kind}`);
   diffKeys(before.definition, now.definition, (key, kind) => (key === 'metadata' ? 'definition (metadata or steps) changed' : `definition ${key} ${kind}`));
   if (JSON.stringify(before.args) !== JSON.stringify(now.args)) changes.push(`arguments ${JSON.stringify(before.args)} -> ${JSON.stringify(now.args)}`);
   if (JSON.stringify(before.executor) !== JSON.stringify(now.executor)) changes.push('executor config changed');
-  diffKeys(before.files, now.files, (key, kind) => `${kind}: ${key}`);
+  diffKeys(before.files, now.files, (key, kind) => `${kind}: ${key}${marked.has(key) ? ' (ignored by git)' : ''}`);
   // Records written before environment modes lack the mode and the pass-through patterns.
   if (before.envMode !== undefined && before.envMode !== now.envMode) changes.push(`env mode ${before.envMode} -> ${now.envMode}`);
   changes.push(...envChanges(before.env, now.env));
   if (before.passThroughEnv !== undefined && before.passThroughEnv.join() !== now.passThroughEnv.join()) changes.push(`pass-through env ${before.passThroughEnv.join(', ') || '(none)'} -> ${now.passThroughEnv.join(', ') || '(none)'}`);
   diffKeys(before.dependencies, now.dependencies, (key, kind) => (kind === 'changed' ? `dependency ${key}` : `dependency ${key} ${kind}`));
-  if (before.lockfile !== now.lockfile) changes.push('lockfile entries changed');
+  // Records written before lockfile closures kept one digest; any difference is a change.
+  if (typeof before.lockfile !== 'object' || typeof now.lockfile !== 'object') {
+    if (JSON.stringify(before.lockfile) !== JSON.stringify(now.lockfile)) changes.push('lockfile entries changed');
+  } else diffKeys(before.lockfile, now.lockfile, (key, kind) => describeLockfileChange(key, kind));
+  diffKeys(before.workspaceDependencies, now.workspaceDependencies, (key, kind) =>
+    now.workspaceDependencies?.[key] === MISSING ? `workspace dependency ${key} is missing (deleted or renamed)` : kind === 'changed' ? `workspace dependency ${key} moved` : `workspace dependency ${key} ${kind}`,
+  );
+  diffKeys(before.transit, now.transit, (key, kind) => `transit package ${key} ${kind}: its files or resolved dependencies (a ^ dependency passes through it)`);
   return changes;
+}
+
+/** `pnpm-lock.yaml#packages/c` → what it stands for. */
+function describeLockfileChange(key: string, kind: string): string {
+  if (key === 'package.json#dependencies') return `root package.json dependencies ${kind}`;
+  const [file, folder] = key.split('#');
+  if (folder === undefined) return `${file} ${kind} (hashed whole)`;
+  return folder === '.' ? `${file}: the root's resolved dependencies ${kind}` : `${file}: resolved dependencies of ${folder} ${kind}`;
 }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { Engine } from '@orch/engine';
+import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
 import { workerPool } from '../executors/NodeExecutorPlugin.js';
 import { hashFilesHere } from './gitBlobHash.js';
@@ -19,6 +20,9 @@ const POOL_THRESHOLD = 64;
  */
 export class RepositoryFiles {
   private hashes: Map<string, string> | undefined;
+  private ignoredEntries: Promise<string[]> | undefined;
+  /** Content ids of ignored files read so far (tasks whose inputs name the same ones share them). */
+  private readonly ignoredHashes = new Map<string, string>();
   /** How many files had to be read (dirty, untracked, or no git). */
   readCount = 0;
   inGit = false;
@@ -40,6 +44,59 @@ export class RepositoryFiles {
     }
     this.hashes = hashes;
     return hashes;
+  }
+
+  /**
+   * Files git ignores that `include` globs (relative to `folder`, which is relative to the root)
+   * match, path relative to the root → content id. `inputs` that name ignored files (generated
+   * code, `.env` files) make them inputs, as in Turborepo. One `git ls-files --ignored
+   * --directory` per run lists ignored files and folders without entering them; only the ignored
+   * folders a glob's fixed base reaches are walked (`gen/**` walks `gen/`, `src/**` walks
+   * nothing), and `node_modules` only when a glob names it (`node_modules/.prisma/**`), never for
+   * `**`. Outside git every file is already in `all()`, so there are none.
+   */
+  async ignoredMatching(folder: string, include: readonly string[]): Promise<Map<string, string>> {
+    await this.all();
+    const found = new Map<string, string>();
+    if (!this.inGit || include.length === 0) return found;
+    const prefix = folder === '' || folder === '.' ? '' : `${folder}/`;
+    const matches = picomatch([...include], { dot: true });
+    const scanned = include.map((g) => picomatch.scan(g));
+    const bases = scanned.filter((s) => s.isGlob).map((s) => s.base);
+    // A glob without wildcards names one file: no walk, it is read if git does not list it.
+    const candidates = scanned.filter((s) => !s.isGlob).map((s) => `${prefix}${s.base}`);
+    const walkRoots = new Set<string>();
+    for (const entry of await (this.ignoredEntries ??= this.listIgnored())) {
+      if (!entry.startsWith(prefix)) continue;
+      const rel = entry.slice(prefix.length);
+      if (!rel.endsWith('/')) {
+        if (matches(rel)) candidates.push(entry);
+        continue;
+      }
+      const dir = rel.slice(0, -1);
+      for (const base of bases) {
+        const root = base === '' || dir === base || dir.startsWith(`${base}/`) ? dir : base.startsWith(`${dir}/`) ? base : undefined;
+        if (root !== undefined && (!isNodeModules(root) || isNodeModules(base))) walkRoots.add(root);
+      }
+    }
+    for (const root of walkRoots) {
+      const files = await glob(['**'], { cwd: join(this.root, prefix + root), dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: ['**/node_modules/**'] });
+      for (const file of files) if (matches(`${root}/${file}`)) candidates.push(`${prefix}${root}/${file}`);
+    }
+    const ignored = [...new Set(candidates)].filter((path) => !this.hashes!.has(path));
+    const unread = ignored.filter((path) => !this.ignoredHashes.has(path));
+    if (unread.length > 0) await this.hashInto(this.ignoredHashes, unread);
+    for (const path of ignored) {
+      const id = this.ignoredHashes.get(path);
+      if (id !== undefined) found.set(path, id);
+    }
+    return found;
+  }
+
+  /** Ignored files and folders (`dir/`, not entered), relative to the root, without the state folder. */
+  private async listIgnored(): Promise<string[]> {
+    const { stdout } = await run('git', ['ls-files', '--others', '--ignored', '--exclude-standard', '--directory', '-z', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }).catch(() => ({ stdout: '' }));
+    return stdout.split('\0').filter((entry) => entry !== '' && entry !== './' && entry !== `${this.stateDir}/` && !entry.startsWith(`${this.stateDir}/`));
   }
 
   private async fromGit(hashes: Map<string, string>): Promise<boolean> {
@@ -93,4 +150,8 @@ export class RepositoryFiles {
       else hashes.set(file, id);
     });
   }
+}
+
+function isNodeModules(path: string): boolean {
+  return path === 'node_modules' || path.startsWith('node_modules/') || path.includes('/node_modules/') || path.endsWith('/node_modules');
 }

@@ -16,6 +16,8 @@ export function taskHasherFor(engine: Engine, task: TaskContext): TaskHasher {
       env: engine.config,
       plugins: pluginVersions(engine),
       engine,
+      projects: task.projects,
+      globalInputs: engine.config.globalInputs,
     });
     hashers.set(task.graph, hasher);
   }

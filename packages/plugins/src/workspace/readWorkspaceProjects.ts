@@ -1,15 +1,16 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { SourceFile, type Diagnostic, type Project } from '@orch/engine';
+import { didYouMean, SourceFile, yamlLocator, type Diagnostic, type Project } from '@orch/engine';
 
 export interface WorkspaceProjects {
   projects: Project[];
   diagnostics: Diagnostic[];
 }
 
-const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const;
+/** The package.json fields that declare dependencies (workspace ones give the project graph its edges). */
+export const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const;
 
 /**
  * The packages of a workspace: globs from `patterns` (the config), else `pnpm-workspace.yaml`,
@@ -32,14 +33,50 @@ export async function readWorkspaceProjects(root: string, patterns?: readonly st
   const raw = await Promise.all(manifests.map((file) => readManifest(file, diagnostics)));
   const found = raw.filter((m): m is Manifest => m !== undefined);
   const names = new Set(found.map((m) => m.name));
-  const projects = found.map(({ file, name, json }): Project => {
+  const projects = found.map((manifest): Project => {
+    const { file, name, json } = manifest;
     const dependencies = new Set<string>();
     for (const field of DEPENDENCY_FIELDS) for (const dep of Object.keys(json[field] ?? {})) if (names.has(dep) && dep !== name) dependencies.add(dep);
     const tags = Array.isArray(json.orch?.tags) ? json.orch.tags.filter((t): t is string => typeof t === 'string') : [];
     const root_ = relative(root, dirname(file)).split('\\').join('/') || '.';
-    return { name, root: root_, packageJson: file, scripts: json.scripts ?? {}, dependencies: [...dependencies].sort(), tags };
+    const missing = missingDependencies(root, manifest, names, diagnostics);
+    return { name, root: root_, packageJson: file, scripts: json.scripts ?? {}, dependencies: [...dependencies].sort(), tags, ...(missing.length > 0 ? { missingDependencies: missing } : {}) };
   });
   return { projects, diagnostics };
+}
+
+/**
+ * Dependencies a package declares as workspace packages (`workspace:` protocol, or a `link:` or
+ * `file:` path inside the repository) that no workspace package provides: a package deleted or
+ * renamed while this one still depends on it. Each is a warning at the line that declares it.
+ * (A plain version range such as `"a": "*"` cannot be told from a registry package here;
+ * `orch affected` finds those from git, by the deleted package.json.)
+ */
+function missingDependencies(root: string, { file, json, text }: Manifest, names: ReadonlySet<string>, diagnostics: Diagnostic[]): string[] {
+  const missing: string[] = [];
+  for (const field of DEPENDENCY_FIELDS) {
+    for (const [dep, spec] of Object.entries(json[field] ?? {})) {
+      if (names.has(dep) || missing.includes(dep) || typeof spec !== 'string' || !declaresWorkspacePackage(root, dirname(file), spec)) continue;
+      missing.push(dep);
+      const source = new SourceFile(file, text);
+      const { location } = yamlLocator(parseDocument(text), source)([field, dep], { key: true });
+      const close = didYouMean(dep, [...names].filter((other) => other !== json.name));
+      diagnostics.push(
+        source.diagnostic('warning', 'workspace/missing-dependency', `${field} names '${dep}' (${spec}), but no workspace package is named '${dep}'`, location, {
+          hint: `${close ? `${close} ` : ''}was it deleted or renamed? restore it, or remove '${dep}' from ${relative(root, file).split('\\').join('/')} and run your package manager's install`,
+        }),
+      );
+    }
+  }
+  return missing.sort();
+}
+
+function declaresWorkspacePackage(root: string, folder: string, spec: string): boolean {
+  if (spec.startsWith('workspace:')) return true;
+  const path = /^(?:link|file):(.+)$/.exec(spec)?.[1];
+  if (path === undefined) return false;
+  const target = resolve(folder, path);
+  return !relative(root, target).startsWith('..') && !existsSync(join(target, 'package.json')) && !/\.(tgz|tar\.gz|tar)$/.test(path);
 }
 
 interface PackageJson {
@@ -57,6 +94,7 @@ interface Manifest {
   file: string;
   name: string;
   json: PackageJson;
+  text: string;
 }
 
 async function readManifest(file: string, diagnostics: Diagnostic[]): Promise<Manifest | undefined> {
@@ -72,7 +110,7 @@ async function readManifest(file: string, diagnostics: Diagnostic[]): Promise<Ma
     return undefined;
   }
   const name = typeof json.name === 'string' && json.name !== '' ? json.name : relative(process.cwd(), dirname(file)) || '.';
-  return { file, name, json };
+  return { file, name, json, text };
 }
 
 async function workspaceGlobs(root: string, diagnostics: Diagnostic[]): Promise<string[] | undefined> {

@@ -1,0 +1,341 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempRepo, writeTree } from '../helpers/tempRepo.js';
+import { runOrch } from '../helpers/runOrch.js';
+
+// The task hash and `orch affected` agree: whatever makes `affected` list a project changes the
+// hash of that project's tasks. Each test makes one kind of change in a real git repository and
+// checks both sides: `orch affected --list` (and why), and whether `orch run` runs the task again
+// (counted in runs.log, which every build appends to) or `orch explain` names the change.
+
+const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: dir, encoding: 'utf8' });
+const commit = (dir: string, message: string) => {
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', message);
+};
+
+/**
+ * Appends the package name to runs.log; checks that each folder in package.json#needsBuilt has
+ * dist/out.txt (so a build started before its dependency fails); waits #buildMs; writes dist.
+ */
+const BUILD = `const fs = require('fs'), path = require('path');
+const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
+fs.appendFileSync(path.join(__dirname, 'runs.log'), pkg.name + '\\n');
+for (const dep of pkg.needsBuilt || []) if (!fs.existsSync(path.join(dep, 'dist/out.txt'))) { console.error(pkg.name + ': ' + dep + ' is not built'); process.exit(1); }
+setTimeout(() => { fs.mkdirSync('dist', { recursive: true }); fs.writeFileSync('dist/out.txt', pkg.name); }, pkg.buildMs || 0);
+`;
+
+const manifest = (name: string, extra: object = {}) => JSON.stringify({ name, version: '1.0.0', scripts: { build: 'node ../../build.cjs', test: 'node -e 0' }, ...extra }, null, 2);
+
+/** A workspace (p/*) committed on `main`, continued on `feature`, as `orch affected` compares them. */
+function workspace(files: Record<string, string>, config: object = {}): string {
+  const dir = tempRepo({
+    '.gitignore': '.orch/\nruns.log\ndist/\nnode_modules/\ngen/\n',
+    'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['p/*'] }, null, 2),
+    'build.cjs': BUILD,
+    'orchestrator.config.json': JSON.stringify({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } }, ...config }),
+    ...files,
+  });
+  git(dir, 'checkout', '-qb', 'main');
+  commit(dir, 'init');
+  git(dir, 'checkout', '-qb', 'feature');
+  return dir;
+}
+
+/** The packages whose build ran since the last call, sorted. */
+const ran = (dir: string): string[] => {
+  const log = join(dir, 'runs.log');
+  const names = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).sort() : [];
+  rmSync(log, { force: true });
+  return names;
+};
+const run = (dir: string, ...args: string[]) => {
+  const result = runOrch(['run', ...args], dir);
+  if (result.code !== 0) throw new Error(`orch run ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+  return result;
+};
+const affected = (dir: string, ...args: string[]): Record<string, string[]> => {
+  const result = runOrch(['affected', '--list', '--json', ...args], dir);
+  if (result.code !== 0) throw new Error(`orch affected failed (${result.code}): ${result.stderr}`);
+  return Object.fromEntries((JSON.parse(result.stdout) as { projects: { name: string; reasons: string[] }[] }).projects.map((p) => [p.name, p.reasons]));
+};
+const explain = (dir: string, id: string): { changes: string[]; cache: string; ignoredByGit: string[]; inputs: { files: Record<string, string> } } =>
+  JSON.parse(runOrch(['explain', id, '--json'], dir).stdout)[0];
+
+describe('gitignored files named in inputs', () => {
+  const files = {
+    'orchestrator.config.json': JSON.stringify({ targets: { build: { outputs: ['dist/**'], inputs: ['src/**', 'gen/**'] }, test: { inputs: ['**'] } } }),
+    'p/c/package.json': manifest('c'),
+    'p/c/src/index.js': 'module.exports = 1;\n',
+    'p/c/gen/client.txt': 'generated v1\n',
+    'p/c/node_modules/dep/index.js': 'installed\n',
+    'p/lib/package.json': manifest('lib'),
+  };
+
+  it('are hashed: editing one misses the cache, and explain marks it (ignored by git)', () => {
+    const dir = workspace(files);
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['c', 'lib']);
+    writeTree(dir, { 'p/c/gen/client.txt': 'generated v2\n' });
+    const before = explain(dir, 'c#build');
+    expect(before.cache).toBe('miss');
+    expect(before.changes).toEqual(['changed: p/c/gen/client.txt (ignored by git)']);
+    expect(before.ignoredByGit).toEqual(['p/c/gen/client.txt']);
+    expect(runOrch(['explain', 'c#build'], dir).stdout).toMatch(/file: +p\/c\/gen\/client\.txt \w+ \(ignored by git\)/);
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['c']);
+  });
+
+  it('`**` takes ignored files but never node_modules; default inputs stay what git tracks', () => {
+    const dir = workspace({ ...files, 'orchestrator.config.json': JSON.stringify({ targets: { test: { inputs: ['**'] } } }) });
+    const all = Object.keys(explain(dir, 'c#test').inputs.files);
+    expect(all).toContain('p/c/gen/client.txt');
+    expect(all.filter((path) => path.includes('node_modules'))).toEqual([]);
+    const defaults = Object.keys(explain(dir, 'c#build').inputs.files);
+    expect(defaults).toContain('p/c/src/index.js');
+    expect(defaults).not.toContain('p/c/gen/client.txt');
+  });
+
+  it('orch affected cannot see them (git does not report ignored files); --files names them', () => {
+    const dir = workspace(files);
+    writeTree(dir, { 'p/c/gen/client.txt': 'generated v2\n' });
+    expect(affected(dir)).toEqual({});
+    const named = runOrch(['affected', '--list', '--json', '--files', 'p/c/gen/client.txt'], dir);
+    expect(JSON.parse(named.stdout).projects.map((p: { name: string }) => p.name)).toEqual(['c']);
+  });
+});
+
+interface LockVersions {
+  leaf?: string;
+  ts?: string;
+  leafIntegrity?: string;
+}
+
+/** c -> dep-a -> dep-leaf (registry packages); app -> c (workspace); lib resolves nothing; the root has typescript. */
+const lockfiles = {
+  'pnpm-lock.yaml': ({ leaf = '2.1.2', ts = '5.4.0', leafIntegrity = `sha512-leaf${leaf}` }: LockVersions = {}) => `lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+importers:
+
+  .:
+    devDependencies:
+      typescript:
+        specifier: ^5.0.0
+        version: ${ts}
+
+  p/app:
+    dependencies:
+      c:
+        specifier: workspace:*
+        version: link:../c
+
+  p/c:
+    dependencies:
+      dep-a:
+        specifier: ^1.0.0
+        version: 1.0.0
+
+  p/lib: {}
+
+packages:
+
+  dep-a@1.0.0:
+    resolution: {integrity: sha512-depa}
+
+  dep-leaf@${leaf}:
+    resolution: {integrity: ${leafIntegrity}}
+
+  typescript@${ts}:
+    resolution: {integrity: sha512-ts${ts}}
+
+snapshots:
+
+  dep-a@1.0.0:
+    dependencies:
+      dep-leaf: ${leaf}
+
+  dep-leaf@${leaf}: {}
+
+  typescript@${ts}: {}
+`,
+  'package-lock.json': ({ leaf = '2.1.2', ts = '5.4.0', leafIntegrity = `sha512-leaf${leaf}` }: LockVersions = {}) =>
+    JSON.stringify(
+      {
+        name: 'root',
+        lockfileVersion: 3,
+        requires: true,
+        packages: {
+          '': { name: 'root', workspaces: ['p/*'], devDependencies: { typescript: '^5.0.0' } },
+          'p/app': { name: 'app', version: '1.0.0', dependencies: { c: '*' } },
+          'p/c': { name: 'c', version: '1.0.0', dependencies: { 'dep-a': '^1.0.0' } },
+          'p/lib': { name: 'lib', version: '1.0.0' },
+          'node_modules/app': { resolved: 'p/app', link: true },
+          'node_modules/c': { resolved: 'p/c', link: true },
+          'node_modules/lib': { resolved: 'p/lib', link: true },
+          'node_modules/dep-a': { version: '1.0.0', integrity: 'sha512-depa', dependencies: { 'dep-leaf': '^2.1.0' } },
+          'node_modules/dep-leaf': { version: leaf, integrity: leafIntegrity },
+          'node_modules/typescript': { version: ts, integrity: `sha512-ts${ts}`, dev: true },
+        },
+      },
+      null,
+      2,
+    ),
+};
+
+describe.each(Object.keys(lockfiles) as (keyof typeof lockfiles)[])('lockfile closures: %s', (file) => {
+  const lock = lockfiles[file];
+  const packages = {
+    'p/app/package.json': manifest('app', { dependencies: { c: '*' } }),
+    'p/c/package.json': manifest('c', { dependencies: { 'dep-a': '^1.0.0' } }),
+    'p/lib/package.json': manifest('lib'),
+  };
+
+  it('a transitive bump (c -> dep-a -> dep-leaf 2.1.2 -> 2.1.3) is affected and misses the cache, for c and its dependents only', () => {
+    const dir = workspace({ ...packages, [file]: lock() });
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['app', 'c', 'lib']);
+    writeTree(dir, { [file]: lock({ leaf: '2.1.3' }) });
+    commit(dir, 'bump dep-leaf');
+    expect(affected(dir)).toEqual({ c: ['lockfile: dep-leaf 2.1.2 -> 2.1.3'], app: ['depends on c'] });
+    expect(explain(dir, 'c#build').changes).toEqual([`${file}: resolved dependencies of p/c changed`]);
+    expect(explain(dir, 'lib#build').cache).toBe('hit');
+    const result = runOrch(['affected', '-t', 'build'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(ran(dir)).toEqual(['app', 'c']);
+    run(dir, 'build');
+    expect(ran(dir)).toEqual([]);
+  });
+
+  it('the same version with another integrity (a republished or re-resolved package) counts too', () => {
+    const dir = workspace({ ...packages, [file]: lock() });
+    run(dir, 'build');
+    ran(dir);
+    writeTree(dir, { [file]: lock({ leafIntegrity: 'sha512-other' }) });
+    expect(affected(dir)).toEqual({ c: ['lockfile: dep-leaf 2.1.2 (integrity changed)'], app: ['depends on c'] });
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['app', 'c']);
+  });
+
+  it("the root's own dependencies reach every package: in the lockfile, or in the root package.json", () => {
+    const dir = workspace({ ...packages, [file]: lock() });
+    run(dir, 'build');
+    ran(dir);
+    writeTree(dir, { [file]: lock({ ts: '5.5.0' }) });
+    const listed = affected(dir);
+    expect(Object.keys(listed).sort()).toEqual(['app', 'c', 'lib']);
+    expect(listed.lib).toEqual(['lockfile: typescript 5.4.0 -> 5.5.0 (root dependencies)']);
+    expect(explain(dir, 'lib#build').changes).toEqual([`${file}: the root's resolved dependencies changed`]);
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['app', 'c', 'lib']);
+
+    // Without a lockfile change, a root dependency change reaches everyone.
+    const other = workspace({ ...packages, [file]: lock() });
+    run(other, 'build');
+    ran(other);
+    const root = JSON.parse(readFileSync(join(other, 'package.json'), 'utf8'));
+    writeTree(other, { 'package.json': JSON.stringify({ ...root, devDependencies: { typescript: '^5.5.0' } }) });
+    expect(affected(other).lib).toEqual(['root package.json: typescript null -> "^5.5.0"']);
+    expect(explain(other, 'lib#build').changes).toEqual(['root package.json dependencies changed']);
+    run(other, 'build');
+    expect(ran(other)).toEqual(['app', 'c', 'lib']);
+  });
+});
+
+describe('global inputs', () => {
+  it('a change to one misses every task, as affected lists every project; a config change that leaves the definitions alone keeps the hits', () => {
+    const dir = workspace({ 'tsconfig.base.json': '{}\n', 'ci/env.sh': 'X=1\n', 'p/a/package.json': manifest('a'), 'p/b/package.json': manifest('b') }, { globalInputs: ['ci/**'] });
+    run(dir, 'build');
+    ran(dir);
+    writeTree(dir, { 'tsconfig.base.json': '{ "compilerOptions": { "strict": true } }\n' });
+    expect(affected(dir)).toEqual({ a: ['global input: changed: tsconfig.base.json'], b: ['global input: changed: tsconfig.base.json'] });
+    expect(explain(dir, 'a#build').changes).toEqual(['changed: tsconfig.base.json']);
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['a', 'b']);
+    writeTree(dir, { 'ci/env.sh': 'X=2\n' });
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['a', 'b']);
+
+    const config = JSON.parse(readFileSync(join(dir, 'orchestrator.config.json'), 'utf8'));
+    writeTree(dir, { 'orchestrator.config.json': JSON.stringify({ ...config, concurrency: 1 }) });
+    run(dir, 'build');
+    expect(ran(dir)).toEqual([]);
+  });
+});
+
+describe('^build passes through packages without build (app -> mid -> lib)', () => {
+  const files = {
+    'p/app/package.json': manifest('app', { dependencies: { mid: '*' }, needsBuilt: ['../lib'] }),
+    'p/mid/package.json': JSON.stringify({ name: 'mid', version: '1.0.0', dependencies: { lib: '*' } }),
+    'p/mid/index.js': 'module.exports = require("lib");\n',
+    'p/lib/package.json': manifest('lib', { buildMs: 400 }),
+    'p/lib/src/index.js': 'module.exports = 1;\n',
+  };
+
+  it('orders lib before app, in the graph and in the run', () => {
+    const dir = workspace(files);
+    expect(runOrch(['graph', 'app#build'], dir).stdout).toBe('lib#build\napp#build  <- lib#build\n');
+    const result = runOrch(['run', 'build'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(ran(dir)).toEqual(['app', 'lib']);
+  });
+
+  it("app's hash follows lib's build and mid's files, as affected does", () => {
+    const dir = workspace(files);
+    run(dir, 'build');
+    ran(dir);
+    writeTree(dir, { 'p/lib/src/index.js': 'module.exports = 2;\n' });
+    expect(affected(dir).app).toEqual(['depends on mid']);
+    expect(explain(dir, 'app#build').changes).toEqual(['dependency lib#build']);
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['app', 'lib']);
+    commit(dir, 'lib');
+
+    writeTree(dir, { 'p/mid/index.js': 'module.exports = require("lib") + 1;\n' });
+    expect(affected(dir, '--base', 'HEAD')).toEqual({ mid: ['changed: p/mid/index.js'], app: ['depends on mid'] });
+    expect(explain(dir, 'app#build').changes).toEqual(['transit package mid changed: its files or resolved dependencies (a ^ dependency passes through it)']);
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['app']);
+  });
+});
+
+describe('a deleted workspace package', () => {
+  const files = (spec: string) => ({
+    'p/a/package.json': manifest('a'),
+    'p/b/package.json': manifest('b', { dependencies: { a: spec } }),
+    'p/c/package.json': manifest('c'),
+    'p/d/package.json': manifest('d', { dependencies: { b: '*' } }),
+  });
+
+  it('affects the packages that still declare it and their dependents, and changes their hashes', () => {
+    const dir = workspace(files('*'));
+    run(dir, 'build', 'test');
+    ran(dir);
+    rmSync(join(dir, 'p/a'), { recursive: true });
+    commit(dir, 'delete a');
+    const listed = affected(dir);
+    expect(listed).toEqual({ b: ['dependency a was deleted'], d: ['depends on b'] });
+    expect(runOrch(['affected', '--list'], dir).stdout).not.toContain('outside every project');
+    // b#test declares no dependencies, yet b resolves `a` differently now: its hash changes too.
+    expect(explain(dir, 'b#test').changes).toEqual(['workspace dependency a removed']);
+    expect(explain(dir, 'c#test').cache).toBe('hit');
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['b', 'd']);
+  });
+
+  it('running a package that declares it with workspace: names the package.json line and the fix', () => {
+    const dir = workspace(files('workspace:*'));
+    rmSync(join(dir, 'p/a'), { recursive: true });
+    const result = runOrch(['run', 'b#build'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("p/b/package.json:9:5: warning: dependencies names 'a' (workspace:*), but no workspace package is named 'a' [workspace/missing-dependency]");
+    expect(result.stderr).toContain("was it deleted or renamed? restore it, or remove 'a' from p/b/package.json and run your package manager's install");
+    expect(runOrch(['run', 'c#build'], dir).stderr).not.toContain('missing-dependency');
+    expect(explain(dir, 'b#test').inputs).toMatchObject({ workspaceDependencies: { a: '(missing)' } });
+  });
+});
