@@ -2,14 +2,14 @@ import { spawn } from 'node:child_process';
 import { relative } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { definePlugin, isOrchError, type AgentDefinition, type AgentResult, type Engine, type TaskContext } from '@orch/engine';
+import { taskHasherFor } from '../cache/taskHasherFor.js';
 import { inheritedEnvironment } from '../environment/selectTaskEnvironment.js';
 import { taskEnvironment } from '../executors/taskEnvironment.js';
 import { superviseProcess } from '../process/superviseProcess.js';
 import { agentAdapter, type AgentAdapter, type AgentInvocation } from './agentAdapters.js';
-import { commandLineProblem, type CommandLineProblem } from './commandLineLimit.js';
 import { agentCredentialEnv } from './agentCredentialEnv.js';
+import { commandLineProblem, type CommandLineProblem } from './commandLineLimit.js';
 import { renderPrompt } from './renderPrompt.js';
-import { taskHasherFor } from '../cache/taskHasherFor.js';
 
 const PLUGIN_NAME = 'orch:agent';
 /**
