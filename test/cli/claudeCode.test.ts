@@ -13,7 +13,7 @@ const config = JSON.stringify({ agent: { command: FAKE_CLAUDE }, globalPassThrou
 type Row = { id: string; description: string | null; file: string; shadowedBy?: string; reachAs?: string; project?: string };
 const listJson = (dir: string): Row[] => JSON.parse(runOrch(['list', '--json'], dir).stdout) as Row[];
 /** The prompts the fake agent was given, in order. */
-const prompts = (log: string): string[] => readFileSync(log, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { args: string[] }).args[1]!);
+const prompts = (log: string): string[] => readFileSync(log, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { prompt: string }).prompt);
 
 describe('descriptions', () => {
   it('a command without description is described by its body’s first line, heading marks removed', () => {

@@ -5,6 +5,7 @@ import type { CliIO } from './CliCommand.js';
 import { missingDependencyWarnings } from './missingDependencyWarnings.js';
 import type { OpenWorkspace } from './openWorkspace.js';
 import { printDiagnostics } from './render/printDiagnostics.js';
+import { STOP_SIGNALS } from './stopSignals.js';
 
 export interface SessionRunOptions {
   workspace: OpenWorkspace;
@@ -23,8 +24,6 @@ export interface SessionRunOptions {
   resume?: { id: string; previous: ReadonlyMap<string, PreviousRun>; breakers: SessionInfo['breakers'] };
 }
 
-/** Signals that stop a run as Ctrl-C does: a closed terminal or dropped SSH connection (SIGHUP) included. */
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
 /**
  * Runs a plan as a session: first ends what runs killed with `kill -9` left running, then

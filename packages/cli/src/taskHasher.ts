@@ -1,8 +1,13 @@
 import { join, resolve } from 'node:path';
+import type { ShellLineRunner } from '@orch/plugins';
 import type { OpenWorkspace } from './openWorkspace.js';
 
-/** A hasher and the local cache for a workspace, outside a run (explain, dry runs, cache commands). */
-export async function workspaceCache(workspace: OpenWorkspace) {
+/**
+ * A hasher and the local cache for a workspace, outside a run (explain, dry runs, cache
+ * commands). Prompts' `!`cmd`` lines run only with `shellLines` (explain); without it, their
+ * hashes are provisional (a dry run runs nothing).
+ */
+export async function workspaceCache(workspace: OpenWorkspace, options: { shellLines?: ShellLineRunner } = {}) {
   const { TaskHasher, LocalCache, HashRecords, pluginVersions } = await import('@orch/plugins');
   const { config, engine, registry } = workspace;
   const hasher = new TaskHasher({
@@ -16,6 +21,7 @@ export async function workspaceCache(workspace: OpenWorkspace) {
     engine,
     projects: registry.projects,
     globalInputs: config.globalInputs,
+    ...(options.shellLines ? { shellLines: options.shellLines } : {}),
   });
   return { hasher, cache: new LocalCache(resolve(config.root, config.cache.dir)), records: new HashRecords(join(config.root, config.stateDir)) };
 }

@@ -6,6 +6,7 @@ import { parseCommandLine } from '../parseCommandLine.js';
 import { resolveNames } from '../resolveNames.js';
 import { workspaceCache } from '../taskHasher.js';
 import { applyEnvModeFlag } from '../runOptions.js';
+import { whileStoppable } from '../stopSignals.js';
 
 /** One labelled line per item, the first 20, then how many more there are. */
 function listed(label: string, items: readonly string[]): string[] {
@@ -16,7 +17,7 @@ function listed(label: string, items: readonly string[]): string[] {
 export const explainCommand: CliCommand = {
   name: 'explain',
   usage: 'orch explain <task>... [--json] [--env-mode=strict|loose] [-- args]',
-  description: "Shows what a task's hash is made of, whether the cache has it, and what changed since its last run: why it will run or come from the cache.",
+  description: "Shows what a task's hash is made of, whether the cache has it, and what changed since its last run: why it will run or come from the cache. A prompt's !`cmd` lines run, as a run would run them: their output is part of the hash.",
   options: { json: { type: 'boolean' }, 'env-mode': { type: 'string' } },
   examples: ['orch explain web#build', 'orch explain build --json', 'orch explain quality/verify -- src/', 'orch explain web#build --env-mode=loose   # as `orch run --env-mode=loose` would hash it'],
   async run(argv, io) {
@@ -25,17 +26,30 @@ export const explainCommand: CliCommand = {
     const workspace = await openWorkspace(io.cwd);
     applyEnvModeFlag(workspace.config, values);
     const ids = await resolveNames(workspace, positionals, io);
-    const { hasher, cache, records } = await workspaceCache(workspace);
-    const { explainChanges } = await import('@orch/plugins');
-    const reports: ExplainReport[] = [];
-    for (const id of ids) {
-      if (passthrough.length > 0) hasher.args.set(id, passthrough);
-      const { hash, inputs, ignored } = await hasher.hash(id);
-      const entry = await cache.get(hash);
-      const last = await records.read(id);
-      const changes = last?.hash === hash ? [] : explainChanges(last?.inputs, inputs, ignored);
-      const { unhashed } = hasher.environment(workspace.registry.commands.get(id)!);
-      reports.push({ id, hash, cache: entry ? 'hit' : 'miss', cachedAt: entry?.meta.createdAt ?? null, inputs, ignoredByGit: ignored, envUnhashed: unhashed, last: last ? { hash: last.hash } : null, changes });
+    const { explainChanges, commandShellLines } = await import('@orch/plugins');
+    // A prompt's `!`cmd`` output is part of its hash: the lines run here as a run would run them.
+    const reports = await whileStoppable(async (signal): Promise<ExplainReport[] | undefined> => {
+      const { hasher, cache, records } = await workspaceCache(workspace, { shellLines: commandShellLines(workspace.engine, { signal }) });
+      const found: ExplainReport[] = [];
+      for (const id of ids) {
+        if (passthrough.length > 0) hasher.args.set(id, passthrough);
+        const hashed = await hasher.hash(id).catch((error: unknown) => {
+          if (signal.aborted) return undefined;
+          throw error;
+        });
+        if (!hashed) return undefined;
+        const { hash, inputs, ignored } = hashed;
+        const entry = await cache.get(hash);
+        const last = await records.read(id);
+        const changes = last?.hash === hash ? [] : explainChanges(last?.inputs, inputs, ignored);
+        const { unhashed } = hasher.environment(workspace.registry.commands.get(id)!);
+        found.push({ id, hash, cache: entry ? 'hit' : 'miss', cachedAt: entry?.meta.createdAt ?? null, inputs, ignoredByGit: ignored, envUnhashed: unhashed, last: last ? { hash: last.hash } : null, changes });
+      }
+      return found;
+    });
+    if (!reports) {
+      io.stderr('orch: interrupted; the !`cmd` lines were stopped\n');
+      return ExitCode.interrupted;
     }
     if (values.json) {
       io.stdout(`${JSON.stringify(reports, null, 2)}\n`);

@@ -78,15 +78,18 @@ export const resumeCommand: CliCommand = {
         continue;
       }
       if (!record) continue;
-      const now = record.hash ? (await hasher.hash(task.id)).hash : undefined;
-      const unchanged = record.hash === undefined || record.hash === now;
+      const hashed = record.hash ? await hasher.hash(task.id) : undefined;
+      const now = hashed?.hash;
+      // A prompt's `!`cmd`` output is only known by running the task: it runs again, and the cache answers if nothing changed.
+      const unchanged = record.hash === undefined || (record.hash === now && !hashed?.provisional);
       if (record.status === 'succeeded') {
         const marker = await history.readMarker(task.id);
         const markerAgrees = !marker?.hash || !now || marker.hash === now;
         if (unchanged && markerAgrees) {
           if (now) await storeEntryAgain(workspace, chosen, cache, task.id, now, marker?.durationMs ?? 0, hasher, io);
           previous.set(task.id, { kind: 'done', ...(record.hash ? { hash: record.hash } : {}) });
-        } else io.stderr(`orch: ${task.id} completed before, but its inputs changed since; running it again\n`);
+        } else if (hashed?.provisional) io.stderr(`orch: ${task.id} completed before; its hash takes the output of !\`cmd\` lines, known only by running them: running it again (the cache answers if nothing changed)\n`);
+        else io.stderr(`orch: ${task.id} completed before, but its inputs changed since; running it again\n`);
       } else if ((record.status === 'running' || record.status === 'cancelled') && record.completedSteps > 0 && unchanged) {
         previous.set(task.id, { kind: 'interrupted', fromStep: record.completedSteps });
       }

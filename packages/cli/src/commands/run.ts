@@ -119,12 +119,17 @@ async function predictCache(workspace: OpenWorkspace, plan: readonly PlannedTask
   requireRemoteCacheKey(settings);
   // A remote hit is predicted only where the run would read it: downloads it can trust.
   const remote = settings.remote?.access.includes('r') && remoteCacheTrust(settings.remote).reads !== 'refused' ? remoteCacheClient(settings) : undefined;
-  const predictions = new Map<string, { hash: string; cache: 'hit' | 'remote-hit' | 'miss' | 'off' }>();
+  const predictions = new Map<string, Prediction>();
   for (const id of roots.keys()) if (args.length > 0) hasher.args.set(id, args);
   for (const task of plan) {
-    const { hash } = await hasher.hash(task.id);
+    // A dry run runs no `!`cmd`` line: a hash that needs their output cannot be known (`unknown`).
+    const { hash, provisional } = await hasher.hash(task.id);
     const command = workspace.registry.commands.get(task.id)!;
     const off = command.metadata.cache === false || !workspace.config.cache.local.includes('r');
+    if (provisional && !off) {
+      predictions.set(task.id, { cache: 'unknown' });
+      continue;
+    }
     let prediction: 'hit' | 'remote-hit' | 'miss' | 'off' = off ? 'off' : (await cache.get(hash)) ? 'hit' : 'miss';
     if (prediction === 'miss' && remote && (await remote.has(hash).catch(() => false))) prediction = 'remote-hit';
     predictions.set(task.id, { hash, cache: prediction });
@@ -132,12 +137,16 @@ async function predictCache(workspace: OpenWorkspace, plan: readonly PlannedTask
   return predictions;
 }
 
-function renderPlan(plan: readonly PlannedTask[], concurrency: number, predictions: ReadonlyMap<string, { hash: string; cache: string }>): string {
+/** A planned task's hash and cache answer; `unknown` (no hash) when the hash needs `!`cmd`` output a dry run does not run. */
+type Prediction = { hash: string; cache: 'hit' | 'remote-hit' | 'miss' | 'off' } | { hash?: undefined; cache: 'unknown' };
+
+function renderPlan(plan: readonly PlannedTask[], concurrency: number, predictions: ReadonlyMap<string, Prediction>): string {
   const lines = [`${plan.length} task${plan.length === 1 ? '' : 's'} in order, concurrency ${concurrency}:`];
   for (const [index, task] of plan.entries()) {
     const why = task.reasons.map((r) => (r.kind === 'requested' ? `requested as '${r.as}'` : `needed by ${r.of} (${r.spec})`)).join('; ');
     const prediction = predictions.get(task.id);
-    lines.push(`  ${String(index + 1).padStart(3)}. ${task.id}  ${why}${prediction ? `  [${prediction.hash.slice(0, 10)} cache ${prediction.cache}]` : ''}`);
+    const cache = !prediction ? '' : prediction.hash === undefined ? '  [cache unknown: its prompt\'s !`cmd` output is hashed when it runs]' : `  [${prediction.hash.slice(0, 10)} cache ${prediction.cache}]`;
+    lines.push(`  ${String(index + 1).padStart(3)}. ${task.id}  ${why}${cache}`);
     if (task.outside.length > 0) lines.push(`       not run (--only), must have completed before: ${task.outside.join(', ')}`);
   }
   return `${lines.join('\n')}\n`;

@@ -1,11 +1,12 @@
 import { relative } from 'node:path';
-import { ExitCode, type CommandDefinition } from '@orch/engine';
-import type { CliCommand } from '../CliCommand.js';
-import { openWorkspace } from '../openWorkspace.js';
+import { ExitCode, type CommandDefinition, type OrchEvent } from '@orch/engine';
+import type { CliCommand, CliIO } from '../CliCommand.js';
+import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { OrchError } from '@orch/engine';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { formatLocation } from '../render/formatDiagnostic.js';
 import { resolveNames } from '../resolveNames.js';
+import { whileStoppable } from '../stopSignals.js';
 
 export const showCommand: CliCommand = {
   name: 'show',
@@ -15,7 +16,7 @@ export const showCommand: CliCommand = {
   examples: [
     'orch show milestone/plan',
     'orch show review --render -- src/app.ts   # the prompt an agent gets; !`cmd` lines are shown, not run',
-    'orch show review --render --exec -- src/app.ts   # the exact prompt, with the !`cmd` lines allowed-tools permits run',
+    'orch show review --render --exec -- src/app.ts   # the exact prompt: its !`cmd` lines run (each within its time limit)',
     'orch show milestone:plan',
     'orch show milestone.md   # the file, not the folder',
     'orch show web#build --json',
@@ -26,18 +27,7 @@ export const showCommand: CliCommand = {
     if (positionals.length !== 1) throw new OrchError('usage', 'orch show takes one command name', { hint: 'e.g. orch show milestone/plan' });
     const workspace = await openWorkspace(io.cwd);
     const ids = await resolveNames(workspace, positionals, io);
-    if (values.render) {
-      const { renderPrompt } = await import('@orch/plugins');
-      const { config } = workspace;
-      for (const id of ids) {
-        const command = workspace.registry.commands.get(id)!;
-        if (command.kind !== 'markdown') throw new OrchError('usage', `${id} is not a markdown command: it has no prompt to render`);
-        const rendered = await renderPrompt(command, { root: config.root, args: passthrough, ...config.prompt, exec: values.exec === true });
-        for (const note of rendered.notes) io.stderr(`note: ${note}\n`);
-        io.stdout(`${rendered.text}\n`);
-      }
-      return ExitCode.ok;
-    }
+    if (values.render) return renderPrompts(workspace, ids, passthrough, values.exec === true, io);
     const { graph } = workspace.graph();
     for (const id of ids) {
       const command = workspace.registry.commands.get(id)!;
@@ -51,6 +41,36 @@ export const showCommand: CliCommand = {
     return ExitCode.ok;
   },
 };
+
+/**
+ * The prompts an agent gets. With `exec`, the `!`cmd`` lines run as a run would run them (the
+ * task's environment, each line's time limit, process groups ended on Ctrl-C: exit 130).
+ */
+async function renderPrompts(workspace: OpenWorkspace, ids: readonly string[], args: readonly string[], exec: boolean, io: CliIO): Promise<number> {
+  const { renderPrompt, commandShellLines } = await import('@orch/plugins');
+  const { config, engine } = workspace;
+  return whileStoppable(async (signal) => {
+    const emit = (event: OrchEvent): void => {
+      if (event.type === 'warning') io.stderr(`warning: ${event.message}\n`);
+    };
+    const run = commandShellLines(engine, { signal, emit });
+    for (const id of ids) {
+      const command = workspace.registry.commands.get(id)!;
+      if (command.kind !== 'markdown') throw new OrchError('usage', `${id} is not a markdown command: it has no prompt to render`);
+      try {
+        const outputs = exec ? await run(command) : undefined;
+        const rendered = await renderPrompt(command, { root: config.root, args, ...config.prompt, exec, ...(outputs ? { outputs } : {}) });
+        for (const note of rendered.notes) io.stderr(`note: ${note}\n`);
+        io.stdout(`${rendered.text}\n`);
+      } catch (error) {
+        if (!signal.aborted) throw error;
+        io.stderr('orch: interrupted; the !`cmd` lines were stopped\n');
+        return ExitCode.interrupted;
+      }
+    }
+    return ExitCode.ok;
+  });
+}
 
 function describe(command: CommandDefinition, dependencies: string[], dependents: string[], root: string, cwd: string): string {
   const m = command.metadata;

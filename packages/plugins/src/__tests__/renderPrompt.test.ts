@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { CommandDefinition } from '@orch/engine';
+import type { CommandDefinition, OrchError } from '@orch/engine';
 import { describe, expect, it } from 'vitest';
 import { renderPrompt } from '../agents/renderPrompt.js';
 
@@ -18,9 +18,9 @@ function command(root: string, body: string, metadata: Partial<CommandDefinition
   return { id: 'x', kind: 'markdown', source: 'test', location: { file: join(root, '.claude/commands/x.md'), line: 1, column: 1 }, dependencies: [], metadata: { agents: [], extra: {}, ...metadata }, steps: [], body, bodyLine: 4 };
 }
 
-const render = async (body: string, args: string[], options: { metadata?: Partial<CommandDefinition['metadata']>; positionalBase?: 0 | 1; exec?: boolean; root?: string } = {}) => {
+const render = async (body: string, args: string[], options: { metadata?: Partial<CommandDefinition['metadata']>; positionalBase?: 0 | 1; exec?: boolean; root?: string; outputs?: string[] } = {}) => {
   const root = options.root ?? repo({});
-  return renderPrompt(command(root, body, options.metadata), { root, args, ...(options.positionalBase === undefined ? {} : { positionalBase: options.positionalBase }), ...(options.exec === undefined ? {} : { exec: options.exec }) });
+  return renderPrompt(command(root, body, options.metadata), { root, args, ...(options.positionalBase === undefined ? {} : { positionalBase: options.positionalBase }), ...(options.exec === undefined ? {} : { exec: options.exec }), ...(options.outputs ? { outputs: options.outputs } : {}) });
 };
 
 describe('renderPrompt: arguments as Claude Code substitutes them', () => {
@@ -71,11 +71,31 @@ describe('renderPrompt: only the command file’s own !`cmd` lines run, and only
     expect(existsSync(join(root, 'pwned'))).toBe(false);
   });
 
-  it('Bash(git status:*) does not let !`echo x` run: the error names the line', async () => {
+  it('Bash(git status:*) does not let !`echo x` run: the error names every refused line, and nothing runs', async () => {
     const root = repo({});
-    await expect(render('Line one\n!`echo x`\n', [], { root, metadata: { allowedTools: ['Bash(git status:*)'] } })).rejects.toThrow(
-      '.claude/commands/x.md:5:1: x: the prompt runs `echo x` with !`…`, but no Bash(...) rule in allowed-tools allows it',
-    );
+    const body = 'Line one\n!`echo x`\nthen !`touch made`\nand !`git status`\n';
+    const error = (await render(body, [], { root, metadata: { allowedTools: ['Bash(git status:*)'] } }).catch((e: unknown) => e)) as OrchError;
+    expect(error.code).toBe('prompt-invalid');
+    expect(error.diagnostics.map((d) => [d.location?.line, d.location?.column, d.message])).toEqual([
+      [5, 1, 'x: the prompt runs `echo x` with !`…`, but no Bash(...) rule in allowed-tools allows it (allowed: Bash(git status:*))'],
+      [6, 6, 'x: the prompt runs `touch made` with !`…`, but no Bash(...) rule in allowed-tools allows it (allowed: Bash(git status:*))'],
+    ]);
+    expect(existsSync(join(root, 'made'))).toBe(false);
+  });
+
+  it('uses the outputs it is given instead of running the lines again', async () => {
+    const root = repo({});
+    const rendered = await render('A: !`touch made && echo a` B: !`echo b`', [], { root, metadata: { allowedTools: ['Bash'] }, outputs: ['first', 'second'] });
+    expect(rendered.text).toBe('A: first B: second');
+    expect(existsSync(join(root, 'made'))).toBe(false);
+  });
+
+  it('a NUL in the body, in an included file or in a line\'s output is an error at its place', async () => {
+    const root = repo({ 'notes/bin.md': 'a\0b' });
+    const body = (await render('x \0 y', [], { root }).catch((e: unknown) => e)) as OrchError;
+    expect(body.diagnostics.map((d) => [d.code, d.location?.line, d.location?.column])).toEqual([['prompt/nul-character', 4, 3]]);
+    await expect(render('See @notes/bin.md', [], { root })).rejects.toThrow('.claude/commands/x.md:4:5: x: @notes/bin.md includes a file holding a NUL character');
+    await expect(render('Out: !`printf "a\\000b"`', [], { root, metadata: { allowedTools: ['Bash'] } })).rejects.toThrow('.claude/commands/x.md:4:6: x: !`printf "a\\000b"` printed a NUL character');
   });
 
   it('runs an allowed line in the root and puts its output in place; exec: false runs nothing', async () => {

@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
+import { relative } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { definePlugin, isOrchError, type AgentResult, type Engine, type TaskContext } from '@orch/engine';
+import { definePlugin, isOrchError, type AgentDefinition, type AgentResult, type Engine, type TaskContext } from '@orch/engine';
+import { taskHasherFor } from '../cache/taskHasherFor.js';
 import { inheritedEnvironment } from '../environment/selectTaskEnvironment.js';
 import { taskEnvironment } from '../executors/taskEnvironment.js';
 import { superviseProcess } from '../process/superviseProcess.js';
 import { agentAdapter, type AgentAdapter, type AgentInvocation } from './agentAdapters.js';
 import { agentCredentialEnv } from './agentCredentialEnv.js';
+import { commandLineProblem, type CommandLineProblem } from './commandLineLimit.js';
 import { renderPrompt } from './renderPrompt.js';
 
 const PLUGIN_NAME = 'orch:agent';
@@ -29,13 +32,14 @@ export function agentExecutorPlugin() {
         const started = performance.now();
         let prompt: string;
         try {
-          // `!`cmd`` lines are the command author's shell: the task's environment, not the agent's credentials.
-          const rendered = await renderPrompt(task.command, { root: task.root, args: task.args, ...engine.config.prompt, signal: task.signal, env: taskEnvironment(engine, task, task.root) });
+          // The `!`cmd`` lines' outputs the hash covers (run once, as the task): the agent gets what was hashed.
+          const outputs = await taskHasherFor(engine, task).shellOutputs(task.id);
+          const rendered = await renderPrompt(task.command, { root: task.root, args: task.args, ...engine.config.prompt, ...(outputs ? { outputs } : {}) });
           for (const note of rendered.notes) task.output('stderr', `warning: ${note}\n`);
           prompt = rendered.text;
         } catch (error) {
           const message = isOrchError(error) ? error.message : String(error);
-          task.output('stderr', `${message}\n`);
+          task.output('stderr', promptFailure(error, task.root));
           return { exitCode: 1, durationMs: performance.now() - started, message };
         }
         const adapter = agentAdapter(engine.config.agent);
@@ -49,6 +53,15 @@ export function agentExecutorPlugin() {
       });
     },
   });
+}
+
+/** Why a prompt could not be rendered, for the task's log: each place (`file:line:col`) with its hint. */
+function promptFailure(error: unknown, root: string): string {
+  if (!isOrchError(error)) return `${String(error)}\n`;
+  if (error.diagnostics.length === 0) return `${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`;
+  return error.diagnostics
+    .map((d) => `${d.location ? `${relative(root, d.location.file)}:${d.location.line ?? 1}:${d.location.column ?? 1}: ` : ''}${d.message}\n${d.hint ? `  hint: ${d.hint}\n` : ''}`)
+    .join('');
 }
 
 /**
@@ -94,16 +107,20 @@ async function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter
     if (agent.result) task.output('stdout', `${label}${agent.result.trimEnd()}\n`);
     return agent;
   };
-  const child = spawn(adapter.command, adapter.args(invocation), {
-    cwd: task.root,
-    env: { ...agentEnvironment(engine, task), ORCH_AGENT_ROLE: role },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+  const args = adapter.args(invocation);
+  const env = { ...agentEnvironment(engine, task), ORCH_AGENT_ROLE: role };
+  const unstartable = commandLineProblem(args, env);
+  if (unstartable) return finish({ ok: false, failure: 'error', message: commandLineFailure(unstartable, args, task, definition, adapter) });
+  const child = spawn(adapter.command, args, { cwd: task.root, env, stdio: [adapter.promptOnStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
+  if (adapter.promptOnStdin && child.stdin) {
+    // An agent that exits without reading it all closes the pipe: its result says what happened.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(prompt);
+  }
   let stdout = '';
   let overflow = false;
   const decoder = new StringDecoder('utf8');
-  child.stdout.on('data', (chunk: Buffer) => {
+  child.stdout!.on('data', (chunk: Buffer) => {
     if (overflow) return;
     stdout += decoder.write(chunk);
     if (stdout.length > AGENT_STDOUT_LIMIT) {
@@ -111,13 +128,32 @@ async function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter
       stdout = '';
     }
   });
-  child.stderr.on('data', (chunk: Buffer) => task.output('stderr', `${label}${chunk.toString('utf8')}`));
+  child.stderr!.on('data', (chunk: Buffer) => task.output('stderr', `${label}${chunk.toString('utf8')}`));
   const { code, error } = await superviseProcess(engine, task, child);
   if (error?.code === 'ENOENT') {
     return finish({ ok: false, failure: 'not-found', message: `the agent CLI '${adapter.command}' was not found; install it, or set agent.command (and agent.adapter) in orchestrator.config.ts` });
   }
+  if (error?.code === 'E2BIG') return finish({ ok: false, failure: 'error', message: `the agent CLI could not be started: its arguments and environment are too large for this system (E2BIG)` });
   if (error) return finish({ ok: false, failure: 'error', message: error.message });
   if (task.signal.aborted) return finish({ ok: false, failure: 'stopped', message: 'stopped', exitCode: code ?? 1 });
   if (overflow) return finish({ ok: false, failure: 'non-json', exitCode: code ?? 1, message: `the agent CLI printed more than ${AGENT_STDOUT_LIMIT / 1024 / 1024} M characters on stdout; no result is read from that much` });
   return finish(adapter.parse(stdout + decoder.end(), code ?? 1));
+}
+
+/**
+ * Why the agent CLI cannot be started, naming what is too long (or holds a NUL) and where it
+ * comes from: the prompt (from the command file), an agent's definition (its file), or another
+ * argument.
+ */
+function commandLineFailure(problem: CommandLineProblem, args: readonly string[], task: TaskContext, definition: AgentDefinition | undefined, adapter: AgentAdapter): string {
+  if (problem.index < 0) return `the agent CLI cannot be started: ${problem.why}`;
+  const arg = args[problem.index]!;
+  const file = (location: { file: string }): string => relative(task.root, location.file);
+  if (definition && definition.body.trim() !== '' && arg.includes(definition.body.trim())) {
+    return `${file(definition.location)}: the definition of agent ${definition.name} ${problem.why} (the ${adapter.name} CLI takes it as one argument); shorten it, or move long material into files the agent reads`;
+  }
+  if (!adapter.promptOnStdin && arg.includes(task.command.body?.trim() ?? '\0')) {
+    return `${file(task.command.location)}: the prompt of ${task.id} ${problem.why} (agent.args passes it as an argument with {prompt}); write agent.args without {prompt}, and orch writes the prompt to the CLI's stdin`;
+  }
+  return `the agent CLI cannot be started: its argument ${problem.index + 1} ${problem.why}`;
 }

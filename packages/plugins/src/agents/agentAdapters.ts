@@ -21,6 +21,11 @@ type Parsed = Omit<AgentResult, 'role' | 'durationMs'>;
 export interface AgentAdapter {
   name: string;
   command: string;
+  /**
+   * True when the prompt is written to the CLI's stdin and is not among `args`: a prompt has no
+   * size limit there, where one argument holds at most 128 KiB on Linux (E2BIG).
+   */
+  promptOnStdin: boolean;
   args(invocation: AgentInvocation): string[];
   /** Reads success from the parsed output, not from the exit code alone. */
   parse(stdout: string, exitCode: number): Parsed;
@@ -63,9 +68,10 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 const claude = (command: string): AgentAdapter => ({
   name: 'claude',
   command,
-  args: ({ prompt, systemPrompt, model, allowedTools, disallowedTools, effort, hooks, maxTurns }) => [
+  // `claude -p` with no prompt argument reads the prompt from stdin (code.claude.com/docs/en/cli-reference).
+  promptOnStdin: true,
+  args: ({ systemPrompt, model, allowedTools, disallowedTools, effort, hooks, maxTurns }) => [
     '-p',
-    prompt,
     '--output-format',
     'json',
     '--max-turns',
@@ -92,7 +98,9 @@ const claude = (command: string): AgentAdapter => ({
 const codex = (command: string): AgentAdapter => ({
   name: 'codex',
   command,
-  args: ({ prompt, model }) => ['exec', '--json', ...(model ? ['--model', model] : []), prompt],
+  // `codex exec -` reads the prompt from stdin.
+  promptOnStdin: true,
+  args: ({ model }) => ['exec', '--json', ...(model ? ['--model', model] : []), '-'],
   parse(stdout, exitCode) {
     const events = stdout.split('\n').flatMap((line) => {
       try {
@@ -113,7 +121,9 @@ const codex = (command: string): AgentAdapter => ({
 const gemini = (command: string): AgentAdapter => ({
   name: 'gemini',
   command,
-  args: ({ prompt, model }) => ['-p', prompt, '--output-format', 'json', ...(model ? ['--model', model] : [])],
+  // Without a TTY, `gemini` runs headless and reads the prompt from stdin (geminicli.com/docs/cli/headless).
+  promptOnStdin: true,
+  args: ({ model }) => ['--output-format', 'json', ...(model ? ['--model', model] : [])],
   parse(stdout, exitCode) {
     const json = lastJson(stdout);
     if (!json) return notJson(stdout, exitCode);
@@ -124,20 +134,24 @@ const gemini = (command: string): AgentAdapter => ({
   },
 });
 
+/** `agent.args` with `{prompt}` put the prompt there; without it, orch writes it to stdin. */
 const generic = (command: string, template: readonly string[]): AgentAdapter => ({
   name: 'generic',
   command,
-  args: (invocation) =>
-    template.map((arg) =>
-      arg
-        .replaceAll('{prompt}', invocation.prompt)
-        .replaceAll('{systemPrompt}', invocation.systemPrompt ?? '')
-        .replaceAll('{model}', invocation.model ?? '')
-        .replaceAll('{maxTurns}', String(invocation.maxTurns))
-        .replaceAll('{allowedTools}', Array.isArray(invocation.allowedTools) ? invocation.allowedTools.join(',') : 'all')
-        .replaceAll('{disallowedTools}', invocation.disallowedTools?.join(',') ?? '')
-        .replaceAll('{effort}', invocation.effort === undefined ? '' : String(invocation.effort)),
-    ),
+  promptOnStdin: !template.some((arg) => arg.includes('{prompt}')),
+  args: (invocation) => {
+    const values: Record<string, string> = {
+      prompt: invocation.prompt,
+      systemPrompt: invocation.systemPrompt ?? '',
+      model: invocation.model ?? '',
+      maxTurns: String(invocation.maxTurns),
+      allowedTools: Array.isArray(invocation.allowedTools) ? invocation.allowedTools.join(',') : 'all',
+      disallowedTools: invocation.disallowedTools?.join(',') ?? '',
+      effort: invocation.effort === undefined ? '' : String(invocation.effort),
+    };
+    // One pass: a value (a prompt holding `{model}` or `$&`) is never read again.
+    return template.map((arg) => arg.replace(/\{(prompt|systemPrompt|model|maxTurns|allowedTools|disallowedTools|effort)\}/g, (_, name: string) => values[name]!));
+  },
   parse(stdout, exitCode) {
     const json = lastJson(stdout);
     if (json && ('is_error' in json || 'error' in json)) {

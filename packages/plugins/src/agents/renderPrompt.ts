@@ -1,16 +1,12 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
-import { promisify } from 'node:util';
+import { dirname } from 'node:path';
 import { OrchError, type CommandDefinition } from '@orch/engine';
 import { resolveInclude } from '../markdown/includedFiles.js';
-import { bodyLocation, promptTokens, type PromptToken } from '../markdown/promptTokens.js';
-import { shellPermission } from './shellPermission.js';
+import { promptTokens, type PromptToken } from '../markdown/promptTokens.js';
+import { checkPrompt, promptPlace } from './promptDiagnostics.js';
+import { runShellLines, type ShellLineOptions, type ShellOutputs } from './runShellLines.js';
 
-const run = promisify(execFile);
-
-export interface RenderOptions {
-  root: string;
+export interface RenderOptions extends ShellLineOptions {
   args: readonly string[];
   /** The number of the first argument for `$N`. Default 0 (`$0` is the first, as in current Claude Code); 1 for older trees. */
   positionalBase?: 0 | 1;
@@ -18,9 +14,11 @@ export interface RenderOptions {
   indexBase?: 0 | 1;
   /** Run the command's `` !`cmd` `` lines. Default true; `orch show --render` passes false unless `--exec`. */
   exec?: boolean;
-  signal?: AbortSignal;
-  /** The environment `` !`cmd` `` lines run with (the task's). Default: orch's own. */
-  env?: Record<string, string>;
+  /**
+   * The lines' outputs, already run (`runShellLines`): a run hashes them and hands them here, so
+   * each line runs once and the agent gets the prompt the hash covers.
+   */
+  outputs?: ShellOutputs;
 }
 
 export interface RenderedPrompt {
@@ -33,8 +31,9 @@ export interface RenderedPrompt {
  * The prompt of a markdown command as the agent will see it, as Claude Code renders a command or
  * skill (code.claude.com/docs/en/skills), in one pass over the command file's own body:
  *
- * - `` !`cmd` `` runs (in the root, with `sh -c`) only if `allowed-tools` permits that exact
- *   line (see `shellPermission`), and only when `exec`; a refused line is an error at its line;
+ * - `` !`cmd` `` is the output of that line (`runShellLines`, or `outputs` when given), run only
+ *   when `exec`; if `allowed-tools`/`disallowed-tools` refuse any line (`shellPermission`), or
+ *   the body holds a NUL, nothing runs and the error names each place (`checkPrompt`);
  * - `@path` is replaced by the file (front matter dropped): next to the command, then at the
  *   root, inside the repository; `@~/path` from the home folder; missing ones stay as written;
  * - `$ARGUMENTS` is every argument, quoted where needed so boundaries survive (`"two words" b`);
@@ -44,13 +43,16 @@ export interface RenderedPrompt {
  * - with arguments and no argument placeholder, `ARGUMENTS: <args>` is appended.
  *
  * Replacements are never read again: an argument, a file's text or a command's output can never
- * become a shell line, an include or a placeholder.
+ * become a shell line, an include or a placeholder. A NUL coming in through an include or a
+ * line's output is an error at that place: no agent CLI can be given it.
  */
 export async function renderPrompt(command: CommandDefinition, options: RenderOptions): Promise<RenderedPrompt> {
   const names = command.metadata.arguments ?? [];
   const tokens = promptTokens(command.body ?? '', names);
   const notes: string[] = [];
-  const outputs = await runShellLines(command, tokens, options, notes);
+  checkPrompt(command);
+  const outputs = options.outputs ?? (options.exec === false ? notRun(command, tokens, options.root, notes) : await runShellLines(command, options));
+  let line = 0;
 
   const { args } = options;
   const positionalBase = options.positionalBase ?? 0;
@@ -61,7 +63,7 @@ export async function renderPrompt(command: CommandDefinition, options: RenderOp
       case 'text':
         return token.text;
       case 'shell':
-        return outputs.get(token) ?? token.text;
+        return outputs[line++] ?? token.text;
       case 'include':
         return include(command, token, options.root, notes);
       case 'arguments':
@@ -94,33 +96,10 @@ export function joinArguments(args: readonly string[]): string {
   return args.map((arg) => (arg === '' || /[\s"'\\]/.test(arg) ? `"${arg.replace(/["\\]/g, '\\$&')}"` : arg)).join(' ');
 }
 
-/** Checks every shell line first (one refused line stops the prompt), then runs them all at once. */
-async function runShellLines(command: CommandDefinition, tokens: PromptToken[], options: RenderOptions, notes: string[]): Promise<Map<PromptToken, string>> {
-  const lines = tokens.filter((token): token is Extract<PromptToken, { kind: 'shell' }> => token.kind === 'shell');
-  for (const line of lines) {
-    const permission = shellPermission(line.command, command.metadata.allowedTools);
-    if (!permission.allowed) {
-      throw new OrchError('prompt-invalid', `${where(command, line.offset, options.root)}: the prompt runs \`${line.command}\` with !\`…\`, but ${permission.reason}`, {
-        hint: `add Bash(${line.command}) (or a Bash(<prefix> *) rule that covers it) to allowed-tools, or remove the !\`…\` line`,
-      });
-    }
-  }
-  const outputs = new Map<PromptToken, string>();
-  if (options.exec === false) {
-    for (const line of lines) notes.push(`not run: !\`${line.command}\` (${where(command, line.offset, options.root)}); add --exec to run it`);
-    return outputs;
-  }
-  await Promise.all(
-    lines.map(async (line) => {
-      try {
-        const { stdout } = await run('/bin/sh', ['-c', line.command], { cwd: options.root, maxBuffer: 16 * 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}), ...(options.env ? { env: options.env } : {}) });
-        outputs.set(line, stdout.trimEnd());
-      } catch (error) {
-        throw new OrchError('prompt-invalid', `${where(command, line.offset, options.root)}: !\`${line.command}\` failed: ${(error as Error).message.split('\n')[0]}`, { cause: error });
-      }
-    }),
-  );
-  return outputs;
+/** With `exec: false` the lines stay as written, each with a note. */
+function notRun(command: CommandDefinition, tokens: PromptToken[], root: string, notes: string[]): ShellOutputs {
+  for (const token of tokens) if (token.kind === 'shell') notes.push(`not run: !\`${token.command}\` (${promptPlace(command, token.offset, root)}); add --exec to run it`);
+  return [];
 }
 
 function include(command: CommandDefinition, token: Extract<PromptToken, { kind: 'include' }>, root: string, notes: string[]): string {
@@ -130,15 +109,12 @@ function include(command: CommandDefinition, token: Extract<PromptToken, { kind:
     notes.push(`${command.id}: ${token.text} is not there (${target.file}); left as written`);
     return token.text;
   }
+  let text: string;
   try {
-    return readFileSync(target.file, 'utf8').replace(/^---\n[\s\S]*?\n---\n/, '').trimEnd();
+    text = readFileSync(target.file, 'utf8').replace(/^---\n[\s\S]*?\n---\n/, '').trimEnd();
   } catch {
     return token.text;
   }
-}
-
-/** `file:line:col: id` for an offset in the command's body, the file relative to the root. */
-function where(command: CommandDefinition, offset: number, root: string): string {
-  const { line, column } = bodyLocation(command, offset);
-  return `${relative(root, command.location.file)}:${line}:${column}: ${command.id}`;
+  if (text.includes('\0')) throw new OrchError('prompt-invalid', `${promptPlace(command, token.offset, root)}: ${token.text} includes a file holding a NUL character (${target.file}), which cannot be given to an agent CLI`, { hint: 'remove the NUL from that file, or the include' });
+  return text;
 }

@@ -1,54 +1,123 @@
 import type { AllowedTools } from '@orch/engine';
 import { parse, type ParseEntry } from 'shell-quote';
 
-/** Whether a shell line may run, and if not, why. */
-export type ShellPermission = { allowed: true } | { allowed: false; reason: string };
+/** A command's tool rules: front matter `allowed-tools` and `disallowed-tools`. */
+export interface ToolRules {
+  allowed?: AllowedTools | undefined;
+  disallowed?: readonly string[] | undefined;
+}
+
+/**
+ * Whether a shell line may run. A refusal says why, and whether a rule could change that:
+ * `denied` when a `disallowed-tools` rule refuses it (no allow rule can), `plain-bash` when only a
+ * plain `Bash` rule would allow it, `rule` when a `Bash(...)` rule for each refused part would.
+ */
+export type ShellPermission = { allowed: true } | { allowed: false; reason: string; remedy: ShellRemedy };
+
+export type ShellRemedy = { kind: 'denied'; rule?: string } | { kind: 'plain-bash' } | { kind: 'rule'; parts: string[] };
 
 /** Operators between the commands of a compound line: each command is checked on its own. */
 const SEPARATORS = new Set(['&&', '||', ';', '|', '|&', '&']);
 /** Redirections that neither read nor write a file: `2>&1`, `>&2`, `<&0`. */
 const FD_DUPLICATIONS = new Set(['>&', '<&']);
 const OUTPUT_REDIRECTIONS = new Set(['>', '>>']);
+/** Wrappers Claude Code strips before matching a Bash rule (code.claude.com/docs/en/permissions). */
+const WRAPPERS = new Set(['timeout', 'time', 'nice', 'nohup', 'stdbuf', 'env', 'command', 'exec']);
+/** Wrapper options that take a value (`timeout -s KILL`, `nice -n 5`, `env -u NAME`). */
+const OPTIONS_WITH_VALUE = new Set(['-s', '-k', '-n', '-u', '-o', '-e', '-i', '--signal', '--kill-after', '--adjustment', '--unset']);
+/** Commands that run other commands given as text, which no deny rule can see into. */
+const RUNNERS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'fish', 'eval', 'xargs', 'sudo', 'doas', 'su', 'watch', 'parallel', 'source', '.']);
 
 /**
- * Whether `allowed-tools` lets a prompt's `` !`line` `` run, under Claude Code's Bash
- * permission rules (code.claude.com/docs/en/permissions):
+ * Whether a command's `` !`line` `` may run, under Claude Code's Bash permission rules
+ * (code.claude.com/docs/en/permissions): deny rules are checked first and always win, then
+ * allow rules.
  *
- * - `Bash`, `Bash(*)` (or orch's `all`): every command;
- * - `Bash(git status)`: exactly that command;
- * - `Bash(git status:*)` (the legacy prefix form) and `Bash(git diff *)` (a trailing ` *`):
- *   the words before it, alone or followed by a space and anything;
- * - `*` elsewhere (`Bash(git * main)`) matches any text there; `\*` is a literal star.
- *
- * A compound line (`a && b`, `a; b`, `a | b`, `a || b`, `a & b`) runs only if every command in it
- * is allowed, as Claude Code checks it. Fails closed on what a rule cannot vouch for: command
- * substitution (`` `…` ``, `$(…)`, `<(…)`), subshells, several lines, and redirection into a
- * file (only `/dev/null` and descriptor copies such as `2>&1` pass) unless the rule is `Bash`.
+ * - `Bash` or `Bash(*)`: every command; `Bash(git status)`: exactly that command;
+ *   `Bash(git status:*)` (legacy) and `Bash(git diff *)`: the words before it, alone or followed
+ *   by a space and anything; `*` elsewhere matches any text; `\*` is a literal star.
+ * - `allowed-tools: all` is not a tool name in Claude Code, so it allows no Bash command.
+ * - A compound line (`a && b`, `a; b`, `a | b`, `a || b`, `a & b`) runs only if every command in
+ *   it is allowed and none is denied. A deny rule also matches a command behind the wrappers
+ *   Claude Code strips (`timeout 5 rm x`, `nohup rm x`, `FOO=1 rm x`).
+ * - Fails closed on what a rule cannot vouch for: command substitution (`` `…` ``, `$(…)`,
+ *   `<(…)`), subshells, several lines and redirection into a file (only `/dev/null` and
+ *   descriptor copies such as `2>&1` pass) need a plain `Bash` rule; and under a deny rule, a
+ *   line whose commands cannot all be read, or that hands text to another command runner
+ *   (`sh -c`, `eval`, `xargs`, `find -exec`), is refused.
  */
-export function shellPermission(line: string, tools: AllowedTools | undefined): ShellPermission {
-  if (tools === 'all') return { allowed: true };
-  const rules = (tools ?? []).flatMap((tool) => bashRule(tool) ?? []);
-  if (rules.length === 0) return { allowed: false, reason: 'allowed-tools does not allow Bash' };
-  if (rules.some((rule) => rule.kind === 'any')) return { allowed: true };
+export function shellPermission(line: string, tools: ToolRules): ShellPermission {
+  const deny = bashRules(tools.disallowed ?? []);
+  const split = splitCommands(line);
+  const denied = denyVerdict(deny, split);
+  if (denied) return denied;
 
-  const commands = splitCommands(line);
-  if ('refused' in commands) return { allowed: false, reason: commands.refused };
-  for (const command of commands) {
-    if (!rules.some((rule) => matches(rule, command))) {
-      const part = commands.length > 1 ? `its part \`${command}\`` : 'it';
-      return { allowed: false, reason: `no Bash(...) rule in allowed-tools allows ${part} (allowed: ${rules.map((r) => `Bash(${r.text})`).join(', ')})` };
+  if (tools.allowed === 'all') return { allowed: false, reason: '`allowed-tools: all` is not a tool name in Claude Code, so it allows no Bash command', remedy: remedyFor(split, split.commands ?? []) };
+  const allow = bashRules(tools.allowed ?? []);
+  if (allow.some((rule) => rule.kind === 'any')) return { allowed: true };
+  if (allow.length === 0) return { allowed: false, reason: 'allowed-tools does not allow Bash', remedy: remedyFor(split, split.commands ?? []) };
+  if (split.unchecked !== undefined || split.commands === undefined) return { allowed: false, reason: split.unchecked ?? 'it cannot be read', remedy: { kind: 'plain-bash' } };
+  const refused = split.commands.filter((command) => !allow.some((rule) => matches(rule, command)));
+  if (refused.length === 0) return { allowed: true };
+  const part = split.commands.length > 1 ? `its part${refused.length > 1 ? 's' : ''} ${refused.map((c) => `\`${c}\``).join(', ')}` : 'it';
+  return { allowed: false, reason: `no Bash(...) rule in allowed-tools allows ${part} (allowed: ${allow.map((r) => `Bash(${r.text})`).join(', ')})`, remedy: { kind: 'rule', parts: refused } };
+}
+
+/** What would allow a line: a rule per command when it can be read whole, else only plain `Bash`. */
+function remedyFor(split: SplitLine, commands: string[]): ShellRemedy {
+  return split.unchecked === undefined && commands.length > 0 ? { kind: 'rule', parts: commands } : { kind: 'plain-bash' };
+}
+
+/** A refusal by `disallowed-tools`, or undefined when no deny rule applies. */
+function denyVerdict(deny: BashRule[], split: SplitLine): ShellPermission | undefined {
+  if (deny.length === 0) return undefined;
+  const bare = deny.find((rule) => rule.kind === 'any');
+  if (bare) return { allowed: false, reason: `disallowed-tools denies Bash(${bare.text}) (every command)`, remedy: { kind: 'denied', rule: `Bash${bare.text === '' ? '' : `(${bare.text})`}` } };
+  if (split.commands === undefined) return { allowed: false, reason: `disallowed-tools has Bash rules, and ${split.unchecked ?? 'the line'}: its commands cannot all be checked against them`, remedy: { kind: 'denied' } };
+  for (const command of split.commands) {
+    const forms = [command, ...unwrapped(command)];
+    const rule = deny.find((candidate) => forms.some((form) => matches(candidate, form)));
+    if (rule) {
+      const part = split.commands.length > 1 ? `its part \`${command}\`` : 'it';
+      return { allowed: false, reason: `disallowed-tools denies ${part} (Bash(${rule.text})); a deny rule wins over every allow rule, as in Claude Code`, remedy: { kind: 'denied', rule: `Bash(${rule.text})` } };
     }
+    const runner = forms.map((form) => form.split(' ')).find((words) => RUNNERS.has(words[0]!) || (words[0] === 'find' && words.some((w) => /^-(exec|execdir|ok|okdir)$/.test(w))));
+    if (runner) return { allowed: false, reason: `disallowed-tools has Bash rules, and \`${runner[0]}\` runs commands given as text, which they cannot see into`, remedy: { kind: 'denied' } };
   }
-  return { allowed: true };
+  return undefined;
+}
+
+/** A command without the wrappers in front of it: `timeout 5 nice rm x` → `nice rm x`, `rm x`. */
+function unwrapped(command: string): string[] {
+  const forms: string[] = [];
+  let words = command.split(' ');
+  for (;;) {
+    let i = 0;
+    while (i < words.length && /^[A-Za-z_]\w*=/.test(words[i]!)) i++;
+    if (i < words.length && WRAPPERS.has(words[i]!)) {
+      const wrapper = words[i++]!;
+      while (i < words.length && words[i]!.startsWith('-')) i += OPTIONS_WITH_VALUE.has(words[i]!) ? 2 : 1;
+      if (wrapper === 'timeout' && i < words.length) i++;
+      while (wrapper === 'env' && i < words.length && /^[A-Za-z_]\w*=/.test(words[i]!)) i++;
+    }
+    if (i === 0 || i >= words.length) return forms;
+    words = words.slice(i);
+    forms.push(words.join(' '));
+  }
 }
 
 type BashRule = { kind: 'any'; text: string } | { kind: 'exact'; text: string } | { kind: 'pattern'; text: string; regex: RegExp };
 
-/** One `allowed-tools` entry as a Bash rule, or undefined when it names another tool. */
+/** The Bash rules among tool entries (`Read` and other tools are not). */
+function bashRules(tools: readonly string[]): BashRule[] {
+  return tools.flatMap((tool) => bashRule(tool) ?? []);
+}
+
+/** One tool entry as a Bash rule, or undefined when it names another tool. */
 function bashRule(tool: string): BashRule | undefined {
   const match = /^Bash(?:\((.*)\))?$/s.exec(tool.trim());
   if (!match) return undefined;
-  const spec = (match[1] ?? '*').trim();
+  const spec = (match[1] ?? '').trim();
   if (spec === '*' || spec === '') return { kind: 'any', text: spec };
   // `git status:*` is the legacy spelling of `git status *`.
   const pattern = spec.endsWith(':*') ? `${spec.slice(0, -2)} *` : spec;
@@ -79,18 +148,28 @@ function matches(rule: BashRule, command: string): boolean {
   }
 }
 
-/** The simple commands of a line, each as words joined by one space, or why it cannot be checked. */
-function splitCommands(line: string): string[] | { refused: string } {
-  if (/[\n\r]/.test(line)) return { refused: 'a shell line must be one line' };
-  if (/`|\$\(|[<>]\(/.test(line)) return { refused: 'it substitutes the output of another command (`…`, $(…) or <(…)), which no rule can vouch for' };
+/**
+ * A line read as its simple commands, each as words joined by one space. `commands` is missing
+ * when they cannot be read (substitution, several lines); `unchecked` says what only a plain
+ * `Bash` rule may allow (that, or a redirection into a file).
+ */
+interface SplitLine {
+  commands?: string[];
+  unchecked?: string;
+}
+
+function splitCommands(line: string): SplitLine {
+  if (/[\n\r]/.test(line)) return { unchecked: 'it spans several lines' };
+  if (/`|\$\(|[<>]\(/.test(line)) return { unchecked: 'it substitutes the output of another command (`…`, $(…) or <(…)), which no Bash(...) rule can vouch for' };
   let entries: ParseEntry[];
   try {
     // Variables stay as written: they are matched as text, as Claude Code matches them.
     entries = parse(line, (name) => `$${name}`);
   } catch (error) {
-    return { refused: `it cannot be read as a shell line (${(error as Error).message})` };
+    return { unchecked: `it cannot be read as a shell line (${(error as Error).message})` };
   }
   const commands: string[] = [];
+  let unchecked: string | undefined;
   let words: string[] = [];
   const flush = (): void => {
     if (words.length > 0) commands.push(words.join(' '));
@@ -102,10 +181,19 @@ function splitCommands(line: string): string[] | { refused: string } {
     else if ('comment' in entry) continue;
     else if (entry.op === 'glob') words.push((entry as { pattern: string }).pattern);
     else if (SEPARATORS.has(entry.op)) flush();
-    else if (FD_DUPLICATIONS.has(entry.op) && /^(\d+|-)$/.test(String(entries[i + 1]))) i++;
-    else if (OUTPUT_REDIRECTIONS.has(entry.op) && entries[i + 1] === '/dev/null') i++;
-    else return { refused: `it uses '${entry.op}'${OUTPUT_REDIRECTIONS.has(entry.op) || entry.op === '<' ? ' to redirect into or out of a file' : ''}, which only a plain Bash rule allows` };
+    else {
+      // `2>&1`, `2>/dev/null`: the descriptor number is not a word of the command.
+      if (/^\d$/.test(words.at(-1) ?? '') && line.includes(`${words.at(-1)}${entry.op}`)) words.pop();
+      if (FD_DUPLICATIONS.has(entry.op) && /^(\d+|-)$/.test(String(entries[i + 1]))) i++;
+      else if (OUTPUT_REDIRECTIONS.has(entry.op) && entries[i + 1] === '/dev/null') i++;
+      else if (entry.op === '(' || entry.op === ')') return { unchecked: 'it runs a subshell `( … )`, which no Bash(...) rule can vouch for' };
+      else {
+        unchecked ??= `it uses '${entry.op}'${OUTPUT_REDIRECTIONS.has(entry.op) || entry.op === '<' ? ' to redirect into or out of a file' : ''}, which only a plain Bash rule allows`;
+        if (typeof entries[i + 1] === 'string') i++;
+      }
+    }
   }
   flush();
-  return commands.length > 0 ? commands : { refused: 'it is empty' };
+  if (commands.length === 0) return { unchecked: 'it is empty' };
+  return { commands, ...(unchecked ? { unchecked } : {}) };
 }

@@ -14,9 +14,12 @@ const EVICTION_INTERVAL_MS = 60 * 60_000;
 /** Where a task's outputs live: its package folder, or the root. */
 export const taskFolder = taskDirectory;
 
-/** Whether a task may use the cache at all (`cache: false` opts out). */
+/** Set on a task whose hash is provisional (a `!`cmd`` line of its prompt failed): it is not what the agent got. */
+export const PROVISIONAL_HASH = 'orch:hash-provisional';
+
+/** Whether a task may use the cache at all (`cache: false` opts out; a provisional hash never does). */
 export function cacheable(task: TaskContext): boolean {
-  return task.command.metadata.cache !== false;
+  return task.command.metadata.cache !== false && task.data.get(PROVISIONAL_HASH) !== true;
 }
 
 /**
@@ -53,9 +56,10 @@ export function localCachePlugin() {
       const records = new HashRecords(join(engine.config.root, engine.config.stateDir));
 
       engine.hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 100 }, async (task) => {
-        const { hash, inputs } = await taskHasherFor(engine, task).hash(task.id);
+        const { hash, inputs, provisional } = await taskHasherFor(engine, task).hash(task.id);
         task.data.set('orch:hash', hash);
         task.data.set('orch:hash-inputs', inputs);
+        task.data.set(PROVISIONAL_HASH, provisional);
         if (!cacheable(task) || settings.force || !settings.local.includes('r')) return undefined;
         const entry = await cache.get(hash, (problem) => engine.emit({ type: 'warning', message: `${task.id}: discarded a corrupt cache entry (${problem.reason})`, source: PLUGIN_NAME }));
         if (!entry) return undefined;

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { definePlugin, STAGE_ORDER, type ResolvedCacheConfig } from '@orch/engine';
 import { LocalCache } from './LocalCache.js';
-import { cacheable, restoreEntry } from './LocalCachePlugin.js';
+import { cacheable, PROVISIONAL_HASH, restoreEntry } from './LocalCachePlugin.js';
 import { RemoteCache } from './RemoteCache.js';
 import { remoteCacheTrust } from './remoteCacheTrust.js';
 import { taskHasherFor } from './taskHasherFor.js';
@@ -82,7 +82,13 @@ export function remoteCachePlugin() {
           refusalTold = true;
           return undefined;
         }
-        const hash = (task.data.get('orch:hash') as string | undefined) ?? (await taskHasherFor(engine, task).hash(task.id)).hash;
+        let hash = task.data.get('orch:hash') as string | undefined;
+        if (hash === undefined) {
+          const hashed = await taskHasherFor(engine, task).hash(task.id);
+          hash = hashed.hash;
+          task.data.set(PROVISIONAL_HASH, hashed.provisional);
+          if (hashed.provisional) return undefined;
+        }
         task.data.set('orch:hash', hash);
         let artifact: Awaited<ReturnType<RemoteCache['get']>>;
         try {

@@ -5,8 +5,12 @@ import { dirname, join, relative } from 'node:path';
 import { ORCH_VERSION, type AgentConfig, type CommandDefinition, type Engine, type EnvMode, type Project, type TaskGraph } from '@orch/engine';
 import picomatch from 'picomatch';
 import { agentCredentialEnv } from '../agents/agentCredentialEnv.js';
+import { isPromptCommand } from '../agents/isPromptCommand.js';
+import { shellLines } from '../agents/promptDiagnostics.js';
+import type { ShellOutputs } from '../agents/runShellLines.js';
 import { envPolicy, inheritedEnvironment, selectTaskEnvironment, type EnvSettings, type SelectedEnvironment } from '../environment/selectTaskEnvironment.js';
 import { includedFiles } from '../markdown/includedFiles.js';
+import { bodyLocation } from '../markdown/promptTokens.js';
 import { skillFolder } from '../markdown/skillFolder.js';
 import { ExternalDependencies } from './ExternalDependencies.js';
 import { globalInputMatcher } from './globalInputs.js';
@@ -16,7 +20,11 @@ import { RepositoryFiles } from './repositoryFiles.js';
 export interface HashInputs {
   orch: string;
   plugins: Record<string, string>;
-  /** The definition: markdown file, included partials and a skill's folder, normalised metadata, or script text. */
+  /**
+   * The definition: markdown file, included partials and a skill's folder, normalised metadata,
+   * or script text; for a prompt, the output of each `` !`cmd` `` line (`output of !`cmd` (line N)`),
+   * since the agent gets it, or `not run` (a provisional hash).
+   */
   definition: Record<string, string>;
   args: string[];
   executor: unknown;
@@ -54,7 +62,21 @@ export interface TaskHash {
   inputs: HashInputs;
   /** Input files that git ignores (an explicit `inputs` glob names them): hashed, and marked by `orch explain`. */
   ignored: string[];
+  /**
+   * True when the `` !`cmd` `` lines of its prompt, or of a dependency's, were not run (the
+   * hasher has no `shellLines`) or failed: their output is not in the hash, so it is not the
+   * hash of what the agent gets. Such a hash is never looked up nor stored in a cache, and a
+   * hit cannot be predicted.
+   */
+  provisional: boolean;
 }
+
+/** Runs a prompt's `` !`cmd` `` lines (`runShellLines` with the environment and signal of the task). */
+export type ShellLineRunner = (command: CommandDefinition) => Promise<ShellOutputs>;
+
+/** A line's part of the hash inputs when it was not run (a dry run), or failed: either makes the hash provisional. */
+export const NOT_RUN = 'not run';
+export const LINE_FAILED = 'failed';
 
 export interface TaskHasherOptions {
   root: string;
@@ -74,6 +96,11 @@ export interface TaskHasherOptions {
   projects?: ReadonlyMap<string, Project>;
   /** Config `globalInputs`, besides the built-in global inputs. */
   globalInputs?: readonly string[];
+  /**
+   * Runs the `` !`cmd` `` lines of prompts whose task has no runner in `shellLineRunners`.
+   * Without it such lines are not run and those hashes are `provisional` (`orch run --dry-run`).
+   */
+  shellLines?: ShellLineRunner;
 }
 
 /** The parts of a package script's hash that come from around its package. */
@@ -100,6 +127,11 @@ export class TaskHasher {
   readonly files: RepositoryFiles;
   /** Arguments of the named tasks, set before they are hashed. */
   readonly args = new Map<string, readonly string[]>();
+  /** Per task id, how its prompt's `` !`cmd` `` lines run (with that task's signal and environment). */
+  readonly shellLineRunners = new Map<string, ShellLineRunner>();
+  private readonly outputs = new Map<string, Promise<ShellOutputs>>();
+  /** Lines that failed while hashing, handed once to the next `shellOutputs` (the executor, which fails with it). */
+  private readonly lineFailures = new Map<string, unknown>();
   private readonly memo = new Map<string, Promise<TaskHash>>();
   private readonly external: ExternalDependencies;
   private readonly transitMemo = new Map<string, Promise<string>>();
@@ -111,12 +143,26 @@ export class TaskHasher {
   }
 
   hash(id: string): Promise<TaskHash> {
-    let found = this.memo.get(id);
-    if (!found) {
-      found = this.compute(id);
-      this.memo.set(id, found);
+    return memoised(this.memo, id, () => this.compute(id));
+  }
+
+  /**
+   * The outputs of a prompt's `` !`cmd` `` lines, run once per hasher (a run): the hash covers
+   * them and the agent executor renders the prompt from them, so the agent gets what was
+   * hashed. Undefined when there is no runner for them. A failure the hash met is given to the
+   * next caller (the executor fails with it, so the lines do not run twice in one attempt), then
+   * forgotten: a retry runs them again.
+   */
+  shellOutputs(id: string): Promise<ShellOutputs> | undefined {
+    const command = this.options.commands.get(id);
+    const runner = this.shellLineRunners.get(id) ?? this.options.shellLines;
+    if (!command || !runner) return undefined;
+    if (this.lineFailures.has(id)) {
+      const failure = this.lineFailures.get(id);
+      this.lineFailures.delete(id);
+      return Promise.reject(failure);
     }
-    return found;
+    return memoised(this.outputs, id, () => runner(command));
   }
 
   private async compute(id: string): Promise<TaskHash> {
@@ -124,11 +170,17 @@ export class TaskHasher {
     const command = commands.get(id);
     if (!command) throw new Error(`no command ${id} to hash`);
     const dependencies: Record<string, string> = {};
-    for (const edge of graph.nodes.get(id)?.dependencies ?? []) dependencies[edge.to] = (await this.hash(edge.to)).hash;
+    let provisional = false;
+    for (const edge of graph.nodes.get(id)?.dependencies ?? []) {
+      const dependency = await this.hash(edge.to);
+      dependencies[edge.to] = dependency.hash;
+      provisional ||= dependency.provisional;
+    }
 
     const files = await this.files.all();
     const projectDir = command.kind === 'script' ? relative(root, dirname(command.location.file)).split('\\').join('/') : '';
     const definition = await this.definition(command, files);
+    provisional ||= Object.values(definition).some((part) => part === NOT_RUN || part === LINE_FAILED);
     const { selected, ignored } = await this.inputFiles(command, projectDir, files);
     const inputs: HashInputs = {
       orch: ORCH_VERSION,
@@ -141,7 +193,7 @@ export class TaskHasher {
       dependencies,
     };
     if (command.kind === 'script') Object.assign(inputs, await this.packageInputs(id, command, projectDir));
-    return { hash: sha256(canonical(inputs)), inputs, ignored };
+    return { hash: sha256(canonical(inputs)), inputs, ignored, provisional };
   }
 
   /**
@@ -206,7 +258,7 @@ export class TaskHasher {
   /** What the task sees of the environment and what of it is hashed, as its executor will select it. */
   environment(command: CommandDefinition): SelectedEnvironment {
     const source = this.options.envSource ?? inheritedEnvironment();
-    const passThrough = isAgentTask(command) ? agentCredentialEnv(this.options.agent, source) : [];
+    const passThrough = isPromptCommand(command) ? agentCredentialEnv(this.options.agent, source) : [];
     return selectTaskEnvironment(source, envPolicy(command.metadata, this.options.env, passThrough));
   }
 
@@ -224,20 +276,45 @@ export class TaskHasher {
     }
     const folder = skillFolder(command, root);
     if (folder !== undefined) for (const [path, id] of files) if (path.startsWith(`${folder}/`)) parts[path] = id;
+    if (isPromptCommand(command)) Object.assign(parts, await this.shellLineParts(command));
     return parts;
   }
+
+  /**
+   * Each `` !`cmd` `` line of a prompt → the SHA-256 of its output, `not run`, or `failed` (the
+   * task then fails at execution with the lines' error, and a provisional hash is never cached).
+   */
+  private async shellLineParts(command: CommandDefinition): Promise<Record<string, string>> {
+    const lines = shellLines(command);
+    if (lines.length === 0) return {};
+    let outputs: ShellOutputs | undefined;
+    let failed = false;
+    try {
+      outputs = await this.shellOutputs(command.id);
+    } catch (error) {
+      this.lineFailures.set(command.id, error);
+      failed = true;
+    }
+    return Object.fromEntries(lines.map((line, index) => [`output of ${line.text} (line ${bodyLocation(command, line.offset).line})`, failed ? LINE_FAILED : outputs ? sha256(outputs[index] ?? '') : NOT_RUN]));
+  }
+}
+
+/** The promise kept for a key, made once; a rejected one is dropped, so the next call tries again. */
+function memoised<T>(memo: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let found = memo.get(key);
+  if (!found) {
+    found = make();
+    memo.set(key, found);
+    found.catch(() => memo.delete(key));
+  }
+  return found;
 }
 
 function executorConfig(command: CommandDefinition, agent: AgentConfig): unknown {
   if (command.metadata.module) return { node: command.metadata.module };
   if (command.steps.some((step) => step.run !== undefined)) return { shell: '/bin/sh' };
-  if (isAgentTask(command)) return { agent: { ...agent, env: Object.keys(agent.env ?? {}) } };
+  if (isPromptCommand(command)) return { agent: { ...agent, env: Object.keys(agent.env ?? {}) } };
   return null;
-}
-
-/** A markdown prompt, run by the agent executor (as the deploy stage decides). */
-function isAgentTask(command: CommandDefinition): boolean {
-  return command.kind === 'markdown' && !command.metadata.module && !command.steps.some((step) => step.run !== undefined);
 }
 
 /** The environment's part of the hash inputs: values as SHA-256, never as written. */

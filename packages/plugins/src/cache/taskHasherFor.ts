@@ -1,9 +1,16 @@
-import { ORCH_VERSION, type Engine, type TaskContext } from '@orch/engine';
-import { TaskHasher } from './TaskHasher.js';
+import { ORCH_VERSION, type CommandDefinition, type Engine, type TaskContext } from '@orch/engine';
+import { commandShellLines, runShellLines } from '../agents/runShellLines.js';
+import { taskEnvironment } from '../executors/taskEnvironment.js';
+import { TaskHasher, type ShellLineRunner } from './TaskHasher.js';
 
 const hashers = new WeakMap<object, TaskHasher>();
 
-/** One hasher per run (per task graph), shared by the plugins that need hashes. */
+/**
+ * One hasher per run (per task graph), shared by the plugins that need hashes, and by the agent
+ * executor for the outputs of a prompt's `` !`cmd` `` lines (run once, hashed, then rendered).
+ * Each task's lines run with its environment and its signal (Ctrl-C, its time limit); a task
+ * outside the run (a dependency `--only` checks) has its lines run with its own environment.
+ */
 export function taskHasherFor(engine: Engine, task: TaskContext): TaskHasher {
   let hasher = hashers.get(task.graph);
   if (!hasher) {
@@ -18,11 +25,18 @@ export function taskHasherFor(engine: Engine, task: TaskContext): TaskHasher {
       engine,
       projects: task.projects,
       globalInputs: engine.config.globalInputs,
+      shellLines: commandShellLines(engine, { emit: (event) => engine.emit(event) }),
     });
     hashers.set(task.graph, hasher);
   }
   if (task.args.length > 0) hasher.args.set(task.id, task.args);
+  if (!hasher.shellLineRunners.has(task.id)) hasher.shellLineRunners.set(task.id, taskShellLines(engine, task));
   return hasher;
+}
+
+/** A task's `` !`cmd` `` lines, run as the task: its environment, and its signal when they run. */
+function taskShellLines(engine: Engine, task: TaskContext): ShellLineRunner {
+  return (command: CommandDefinition) => runShellLines(command, { root: task.root, env: taskEnvironment(engine, task, task.root), signal: task.signal, emit: (event) => engine.emit(event), taskId: task.id });
 }
 
 /** Versions of the plugins that take part: built-ins have orch's; others their own, if they say. */

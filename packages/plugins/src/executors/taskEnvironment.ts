@@ -22,7 +22,7 @@ export interface TaskEnvironmentOptions {
  * (`node_modules/.bin` of every folder from the package up to the root first on PATH, the usual
  * `npm_*` variables, `INIT_CWD`), `ORCH_TASK`, and the terminal's colour settings.
  */
-export function taskEnvironment(engine: Engine, task: TaskContext, cwd: string, options: TaskEnvironmentOptions = {}): Record<string, string> {
+export function taskEnvironment(engine: Engine, task: Pick<TaskContext, 'id' | 'command' | 'root'>, cwd: string, options: TaskEnvironmentOptions = {}): Record<string, string> {
   const { visible } = selectTaskEnvironment(inheritedEnvironment(), envPolicy(task.command.metadata, engine.config, options.passThrough));
   const bins: string[] = [];
   for (let dir = cwd; ; dir = dirname(dir)) {
@@ -44,7 +44,7 @@ export function taskEnvironment(engine: Engine, task: TaskContext, cwd: string, 
 }
 
 /** `npm_package_*` and `npm_lifecycle_*`, as npm sets them for a script. */
-function packageScriptVariables(task: TaskContext, cwd: string): Record<string, string> {
+function packageScriptVariables(task: Pick<TaskContext, 'command'>, cwd: string): Record<string, string> {
   const env: Record<string, string> = { npm_lifecycle_event: task.command.target ?? '', npm_command: 'run-script' };
   const script = task.command.steps.find((step) => step.name === task.command.target)?.run;
   if (script !== undefined) env.npm_lifecycle_script = script;

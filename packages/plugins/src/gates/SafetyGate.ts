@@ -20,7 +20,8 @@ const HARMLESS_TARGETS = /^(\/dev\/(null|stdout|stderr|tty)|\/tmp\/|\$TMPDIR|\$\
 /**
  * Pre-execution safety: dangerous shell patterns in a task's steps (and in the `!` commands of
  * a prompt), writes outside the repository, and the allowed-tools policy (`allowAll: false`
- * refuses `allowed-tools: all`; `forbidTools` lists tools no command may allow).
+ * refuses the word `allowed-tools: all`, which, being no Claude Code tool, grants nothing;
+ * `forbidTools` lists tools no command may allow).
  */
 export function safetyGate() {
   return defineGate<{ allowAll?: boolean; forbidTools?: string[]; allowWritesTo?: string[] }>({

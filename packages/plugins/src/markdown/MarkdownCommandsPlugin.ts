@@ -1,5 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { definePlugin, type ClaudeCodeLayout, type CommandDefinition, type CommandRegistry, type Diagnostic, type DiscoveryContext } from '@orch/engine';
+import { promptDiagnostics } from '../agents/promptDiagnostics.js';
 import { workspaceProjectsFor } from '../workspace/workspaceProjectsFor.js';
 import { bodyDescription } from './bodyDescription.js';
 import { findClaudePlugins } from './claudePlugins.js';
@@ -35,7 +36,8 @@ interface Source {
  * - the `commands/` and `skills/` of the Claude Code plugins the project enables and holds
  *   (see `findClaudePlugins`) are `<plugin>:<name>`.
  *
- * Also the metadata stage (2) for these commands: front matter validated and normalised.
+ * Also the metadata stage (2) for these commands: front matter validated and normalised, and
+ * the prompt checked (`promptDiagnostics`).
  */
 export function markdownCommandsPlugin() {
   return definePlugin({
@@ -68,7 +70,10 @@ export function markdownCommandsPlugin() {
         registry.diagnostics.push(...diagnostics, ...missingHomeIncludes(command));
         // As Claude Code does: without a description, the body's first line describes the command.
         const description = metadata.description === undefined ? bodyDescription(command.body) : undefined;
-        return { ...command, metadata: description === undefined ? metadata : { ...metadata, description, descriptionFromBody: true }, dependencies, steps };
+        const normalised = { ...command, metadata: description === undefined ? metadata : { ...metadata, description, descriptionFromBody: true }, dependencies, steps };
+        // Refused `!`cmd`` lines and NULs: errors of this command now, not when its run reaches them.
+        registry.diagnostics.push(...promptDiagnostics(normalised));
+        return normalised;
       });
     },
   });

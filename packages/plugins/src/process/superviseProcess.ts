@@ -37,7 +37,7 @@ export const DEFAULT_OUTPUT_GRACE_MS = 2000;
  * - Whatever still runs in its group then gets SIGTERM (SIGKILL after `killGraceMs`), with a
  *   warning; the promise resolves once the group is gone, so the task's outputs are final.
  */
-export function superviseProcess(engine: Engine, task: TaskContext, child: ChildProcess, options: SuperviseOptions = {}): Promise<ProcessEnd> {
+export function superviseProcess(engine: Pick<Engine, 'emit'>, task: Pick<TaskContext, 'id' | 'signal'>, child: ChildProcess, options: SuperviseOptions = {}): Promise<ProcessEnd> {
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const outputGraceMs = options.outputGraceMs ?? DEFAULT_OUTPUT_GRACE_MS;
   const pgid = child.pid;
