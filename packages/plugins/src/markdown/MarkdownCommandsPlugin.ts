@@ -54,7 +54,14 @@ export function markdownCommandsPlugin() {
             if (!command) continue;
             const skill = registry.commands.get(command.id);
             if (source.layout.form === 'command' && skill?.layout?.form === 'skill') {
-              registry.report({ severity: 'warning', code: 'command/shadowed-by-skill', message: `the skill '${command.id}' (${skill.location.file}) is used instead of this command: a skill wins over a command of the same name, as in Claude Code`, location: command.location, hint: 'rename or remove one of them' });
+              registry.report({
+                severity: 'warning',
+                code: 'command/shadowed-by-skill',
+                message: `the skill '${command.id}' is used instead of this command: a skill wins over a command of the same name, as in Claude Code (and over a folder '${command.id}/' of commands)`,
+                location: command.location,
+                hint: 'rename or remove one of them',
+                related: [{ message: `the skill '${command.id}'`, location: skill.location }],
+              });
               continue;
             }
             registry.addCommand({ ...command, layout: source.layout, ...(source.project ? { project: source.project } : {}) });
@@ -66,8 +73,8 @@ export function markdownCommandsPlugin() {
         if (command.kind !== 'markdown' || !command.frontMatter) return command;
         const { metadata, dependencies, steps, diagnostics } = normaliseFrontMatter(command.frontMatter);
         registry.diagnostics.push(...diagnostics, ...missingHomeIncludes(command));
-        // As Claude Code does: without a description, the body's first line describes the command.
-        const description = metadata.description === undefined ? bodyDescription(command.body) : undefined;
+        // As Claude Code does: without a description (or with a blank one), the body's first line describes the command.
+        const description = (metadata.description ?? '').trim() === '' ? bodyDescription(command.body) : undefined;
         return { ...command, metadata: description === undefined ? metadata : { ...metadata, description, descriptionFromBody: true }, dependencies, steps };
       });
     },
