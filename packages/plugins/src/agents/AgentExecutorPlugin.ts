@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
-import { definePlugin, isOrchError, type AgentResult, type Engine, type TaskContext } from '@orch/engine';
+import { agentsUsedBy, definePlugin, isOrchError, type AgentResult, type Engine, type TaskContext } from '@orch/engine';
 import { inheritedEnvironment } from '../environment/selectTaskEnvironment.js';
 import { taskEnvironment } from '../executors/taskEnvironment.js';
 import { superviseProcess } from '../process/superviseProcess.js';
@@ -30,7 +30,7 @@ export function agentExecutorPlugin() {
         let prompt: string;
         try {
           // `!`cmd`` lines are the command author's shell: the task's environment, not the agent's credentials.
-          const rendered = await renderPrompt(task.command, { root: task.root, args: task.args, ...engine.config.prompt, signal: task.signal, env: taskEnvironment(engine, task, task.root) });
+          const rendered = await renderPrompt(task.command, { root: task.root, args: task.args, ...engine.config.prompt, signal: task.signal, env: taskEnvironment(engine, task, task.root), ...(task.sessionId ? { sessionId: task.sessionId } : {}) });
           for (const note of rendered.notes) task.output('stderr', `warning: ${note}\n`);
           prompt = rendered.text;
         } catch (error) {
@@ -39,7 +39,9 @@ export function agentExecutorPlugin() {
           return { exitCode: 1, durationMs: performance.now() - started, message };
         }
         const adapter = agentAdapter(engine.config.agent);
-        const roles = task.command.metadata.agents.length > 0 ? task.command.metadata.agents : [forkedAgent(task) ?? 'default'];
+        // An agent without a definition here (Claude Code's built-in Explore) is run by the default agent.
+        const roles = agentsUsedBy(task.command).map((use) => (use.via === 'agents' || task.agents.has(use.name) ? use.name : 'default'));
+        if (roles.length === 0) roles.push('default');
         const results = await Promise.all(roles.map((role) => runAgent(engine, task, adapter, role, prompt)));
         task.data.set('agents', results);
         const failed = results.filter((r) => !r.ok);
@@ -49,16 +51,6 @@ export function agentExecutorPlugin() {
       });
     },
   });
-}
-
-/**
- * Claude Code's `context: fork` with `agent: <name>` runs the command as that subagent: orch runs
- * it as that agent role when `.claude/agents/<name>.md` defines it (Claude Code's built-in agents,
- * such as Explore, have no definition here: the default agent runs it).
- */
-function forkedAgent(task: TaskContext): string | undefined {
-  const { context, agent } = task.command.metadata.extra;
-  return context === 'fork' && typeof agent === 'string' && task.agents.has(agent) ? agent : undefined;
 }
 
 /**
