@@ -1,4 +1,4 @@
-import { ORCH_VERSION, type Engine, type TaskContext } from '@orch/engine';
+import { nameTable, ORCH_VERSION, type Engine, type TaskContext } from '@orch/engine';
 import { TaskHasher } from './TaskHasher.js';
 
 const hashers = new WeakMap<object, TaskHasher>();
@@ -27,7 +27,7 @@ export function taskHasherFor(engine: Engine, task: TaskContext): TaskHasher {
 
 /** Versions of the plugins that take part: built-ins have orch's; others their own, if they say. */
 export function pluginVersions(engine: Engine): Record<string, string> {
-  const versions: Record<string, string> = {};
+  const versions: Record<string, string> = nameTable();
   for (const plugin of engine.plugins) versions[plugin.name] = plugin.version ?? (plugin.name.startsWith('orch:') ? ORCH_VERSION : 'unversioned');
   return versions;
 }
