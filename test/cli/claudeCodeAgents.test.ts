@@ -93,6 +93,11 @@ describe('${CLAUDE_SESSION_ID}', () => {
     const session = (run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; session?: { id: string } }).find((event) => event.type === 'session-started')!).session!.id;
     expect(session).toMatch(/^\d{8}-\d{6}-/);
     expect(JSON.stringify(calls(log)[0])).toContain(`Write to notes/${session}.md`);
+    // The prompt differs in each session: never taken from the cache.
+    const again = runOrch(['run', 'log', '--json'], dir, { FAKE_AGENT_LOG: log });
+    expect(again.code, again.stderr).toBe(0);
+    expect(calls(log)).toHaveLength(2);
+    expect(JSON.stringify(calls(log)[1])).not.toContain(`Write to notes/${session}.md`);
     const shown = runOrch(['show', 'log', '--render'], dir);
     expect(shown.stdout).toBe('Write to notes/${CLAUDE_SESSION_ID}.md\n\n');
     expect(shown.stderr).toContain("note: ${CLAUDE_SESSION_ID} is left as written: there is no session here (orch run gives it the run's session id)");

@@ -75,7 +75,8 @@ export function markdownCommandsPlugin() {
         registry.diagnostics.push(...diagnostics, ...missingHomeIncludes(command));
         // As Claude Code does: without a description (or with a blank one), the body's first line describes the command.
         const description = (metadata.description ?? '').trim() === '' ? bodyDescription(command.body) : undefined;
-        return { ...command, metadata: description === undefined ? metadata : { ...metadata, description, descriptionFromBody: true }, dependencies, steps };
+        const described = description === undefined ? metadata : { ...metadata, description, descriptionFromBody: true };
+        return { ...command, metadata: sessionBound(command.body) && metadata.cache === undefined ? { ...described, cache: false } : described, dependencies, steps };
       });
     },
   });
@@ -136,6 +137,15 @@ async function readCommand(path: string, id: string, registry: CommandRegistry):
     bodyLine: parsed?.bodyLine ?? 1,
     ...(parsed ? { frontMatter: parsed.frontMatter } : {}),
   };
+}
+
+/**
+ * Whether a prompt uses `${CLAUDE_SESSION_ID}`: what the agent gets then differs in each session,
+ * so its result is never taken from the cache (as `cache: false`) unless the front matter says
+ * `cache: true`.
+ */
+function sessionBound(body: string | undefined): boolean {
+  return promptTokens(body ?? '').some((token) => token.kind === 'variable' && token.name === 'CLAUDE_SESSION_ID');
 }
 
 /** `@~/…` includes whose file is not there: a warning each, since the prompt will keep them as written. */
