@@ -40,7 +40,7 @@ describe('orch basics', () => {
   it('refuses an unsafe command name', () => {
     const run = runOrch(['show', '../../etc/passwd'], tempRepo({ '.claude/commands/a.md': '# a\n' }));
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("'..' is not allowed in a command name");
+    expect(run.stderr).toContain("'..' is not allowed as a folder in a command name");
   });
 });
 

@@ -9,15 +9,15 @@ import { runOrch } from '../helpers/runOrch.js';
 const tree = {
   '.claude/commands/hello.md': '---\ndescription: Say hello\nrun: echo hello\n---\n',
   '.claude/commands/template.md': '---\ndescription: {{SUMMARY}}\n---\nFill me in.\n',
-  '.claude/commands/broken.md': '---\ndescription: ok\nv: *nope\n---\nbody\n',
+  '.claude/commands/broken.md': '---\ndescription: ok\nv:\n  - *nope\n---\nbody\n',
   '.claude/commands/needs-broken.md': '---\ndependencies: [broken]\nrun: echo after\n---\n',
   '.claude/commands/review.md': '---\ndescription: Review\nagents: [reviewer]\n---\nReview it.\n',
   '.claude/commands/cycle/a.md': '---\ndependencies: [cycle/b]\nrun: echo a\n---\n',
   '.claude/commands/cycle/b.md': '---\ndependencies: [cycle/a]\nrun: echo b\n---\n',
-  '.claude/agents/reviewer.md': '---\nname: reviewer\n---\nYou review.\n',
-  '.claude/agents/reviewer-copy.md': '---\nname: reviewer\n---\nYou also review.\n',
-  '.claude/agents/helper.md': '---\nname: helper\n---\nYou help.\n',
-  '.claude/agents/helper-copy.md': '---\nname: helper\n---\nYou help too.\n',
+  '.claude/agents/reviewer.md': '---\nname: reviewer\ndescription: Reviews\n---\nYou review.\n',
+  '.claude/agents/reviewer-copy.md': '---\nname: reviewer\ndescription: Reviews too\n---\nYou also review.\n',
+  '.claude/agents/helper.md': '---\nname: helper\ndescription: Helps\n---\nYou help.\n',
+  '.claude/agents/helper-copy.md': '---\nname: helper\ndescription: Helps too\n---\nYou help too.\n',
 };
 
 describe('one bad file blocks only itself', () => {
@@ -26,7 +26,7 @@ describe('one bad file blocks only itself', () => {
     const run = runOrch(['run', 'hello'], dir, { CI: '1' });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout + run.stderr).toContain('hello');
-    expect(run.stderr).toMatch(/^\.claude\/commands\/broken\.md:3:4: warning: front matter: alias '\*nope' refers to no anchor before it \[front-matter\/unknown-alias\]$/m);
+    expect(run.stderr).toMatch(/^\.claude\/commands\/broken\.md:4:5: warning: front matter: alias '\*nope' refers to no anchor before it \[front-matter\/unknown-alias\]$/m);
     expect(run.stderr).toMatch(/^\.claude\/commands\/cycle\/a\.md:2:\d+: warning: dependency cycle: cycle\/a -> cycle\/b -> cycle\/a/m);
     expect(run.stderr).toContain("warning: duplicate agent 'reviewer', used by review [agent/duplicate-name]");
     expect(run.stderr).toContain('these errors do not touch what this command does');
@@ -36,8 +36,8 @@ describe('one bad file blocks only itself', () => {
   it("refuses a run whose own closure has the error: the file, a dependency's file, an agent it uses, a cycle it is in", () => {
     const dir = tempRepo(tree);
     for (const [name, error] of [
-      ['broken', /broken\.md:3:4: error: front matter: alias '\*nope'/],
-      ['needs-broken', /broken\.md:3:4: error: front matter: alias '\*nope'/],
+      ['broken', /broken\.md:4:5: error: front matter: alias '\*nope'/],
+      ['needs-broken', /broken\.md:4:5: error: front matter: alias '\*nope'/],
       ['review', /reviewer-copy\.md:2:7: error: duplicate agent 'reviewer', used by review/],
       ['cycle/b', /error: dependency cycle: cycle\/a -> cycle\/b -> cycle\/a/],
     ] as const) {
@@ -53,7 +53,7 @@ describe('one bad file blocks only itself', () => {
     const list = runOrch(['list'], dir);
     expect(list.code).toBe(0);
     expect(list.stdout.split('\n').map((line) => line.split(/\s+/)[0]).filter(Boolean)).toEqual(['broken', 'cycle/a', 'cycle/b', 'hello', 'needs-broken', 'review', 'template']);
-    expect(list.stderr).toContain("broken.md:3:4: warning: front matter: alias '*nope'");
+    expect(list.stderr).toContain("broken.md:4:5: warning: front matter: alias '*nope'");
 
     const graph = runOrch(['graph', 'needs-broken'], dir);
     expect(graph.code).toBe(0);

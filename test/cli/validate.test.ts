@@ -9,7 +9,7 @@ describe('orch validate', () => {
     const dir = tempRepo({
       'orchestrator.config.ts': "export default { commandsDir: ['.claude/commands', 'more'] };\n",
       '.claude/commands/ok.md': '---\ndescription: fine\n---\nbody\n',
-      '.claude/commands/yaml.md': '---\ndescription: fine\ntags: [a, b\nrun: x\n---\n',
+      '.claude/commands/yaml.md': '---\ndescription: fine\ninputs: [a, b\nrun: x\n---\n',
       '.claude/commands/list.md': '---\n- a\n---\n',
       '.claude/commands/types.md': '---\ncomplexity: hard\n---\n',
       '.claude/commands/typo.md': '---\ndependancies: [ok]\n---\n',
@@ -31,7 +31,7 @@ describe('orch validate', () => {
         'error .claude/commands/list.md:2 front-matter/not-a-mapping',
         'error .claude/commands/typo.md:2 front-matter/invalid',
         'error .claude/commands/unknown-dep.md:2 graph/unknown-dependency',
-        'error .claude/commands/yaml.md:4 front-matter/yaml',
+        'error .claude/commands/yaml.md:3 front-matter/yaml',
         'error more/ok.md:1 command/duplicate-id',
         'warning .claude/commands/cycle/loop:undefined commands/symlink-loop',
         'warning .claude/commands/empty.md:1 front-matter/empty-file',

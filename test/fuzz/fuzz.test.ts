@@ -27,9 +27,9 @@ function orch(args: string[], cwd: string) {
 }
 
 /** What no input may cause: a crash, a stack trace, a process warning, an unlocated error. */
-function expectNoCrash(run: { code: number | null; stderr: string }): void {
-  expect([0, 2]).toContain(run.code);
-  expect(run.stderr).not.toMatch(/internal error|\(node:\d+\)|Warning: |\n\s+at .+:\d+:\d+\)?\n/);
+function expectNoCrash(run: { code: number | null; stderr: string }, what = ''): void {
+  expect([0, 2], `${what} ${run.stderr.slice(0, 400)}`).toContain(run.code);
+  expect(run.stderr, what).not.toMatch(/internal error|\(node:\d+\)|Warning: |\n\s+at .+:\d+:\d+\)?\n/);
 }
 
 function unlocated(report: Report): Report['diagnostics'] {
@@ -100,7 +100,7 @@ describe('fuzzed input (seeded)', () => {
       const what = `case ${result.index} (${kind}, ${file}): ${result.stderr.slice(0, 300)}`;
       expect(result.ms, what).toBeLessThan(LIMIT_MS);
       expect(result.warnings, what).toEqual([]);
-      expectNoCrash({ code: result.code, stderr: result.stderr });
+      expectNoCrash({ code: result.code, stderr: result.stderr }, what);
       if (result.code === 0) continue;
       // Refused: at a place in the config (a load failure on stderr), or in the report's diagnostics.
       const loadFailure = new RegExp(`^${file.replace(/\./g, '\\.')}:\\d+:\\d+: error: `, 'm').test(result.stderr);
@@ -113,7 +113,7 @@ describe('fuzzed input (seeded)', () => {
       const index = cases.findIndex((c) => c.kind === kind);
       const run = orch(['validate', '--json'], cases[index]!.dir);
       expect(run.signal, `${kind}: hit the time limit`).toBeNull();
-      expectNoCrash(run);
+      expectNoCrash(run, `${kind} (${cases[index]!.file})`);
       expect(run.code, `${kind}: ${run.stderr.slice(0, 300)}`).toBe(results.find((r) => r.index === index)!.code);
     }
   });

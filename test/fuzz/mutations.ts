@@ -37,6 +37,9 @@ const VALID_FRONT_MATTER = [
   'model: sonnet',
 ];
 
+/** Names of Object.prototype's properties, and `__proto__`: a key or a name like any other. */
+export const BUILT_IN_NAMES = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', 'prototype'];
+
 const INDICATORS = ['[', ']', '{', '}', ':', ': ', '*', '&', '!', '|', '>', '%', '@', '`', '#', '"', "'", '-', '?', ',', '\t', '\0', '\uFEFF', '\\'];
 const KEYS = ['description', 'argument-hint', 'dependencies', 'complexity', 'agents', 'allowed-tools', 'disallowed-tools', 'timeout', 'retry', 'run', 'gates', 'cache', 'effort', 'user-invocable', 'hooks', 'paths', 'when_to_use', 'name', 'inputs'];
 const ODD_VALUES = ['{{NAME}}', '{{SUMMARY}}', '[a] [b]', '[pr-number] [priority]', 'a: b: c', '*nope', '&anchor', '!!js/function x', '!tag', '%YAML', '@file', '`cmd`', '#hash', '| text', '> folded', '~', 'null', '12', 'true', 'yes', '2024-01-02', '0x1F', '.inf', '[[[]]]', '{a: {b: {c: 1}}}', "'unclosed", '"unclosed', 'standard', '-1', '1e400'];
@@ -71,7 +74,14 @@ function aliasBomb(levels: number): string[] {
 export const FRONT_MATTER_MUTATORS: Record<string, (random: Random) => string | Buffer> = {
   'alias bomb': (random) => withFrontMatter(aliasBomb(4 + random.int(6))),
   '101 aliases': () => withFrontMatter(['base: &v text', ...Array.from({ length: 101 }, (_, i) => `k${i}: *v`)]),
-  'undefined alias': (random) => withFrontMatter([...validLines(random), `${random.pick(KEYS)}: *nope${random.int(9)}`]),
+  // Nested, where Claude Code's quote-and-retry does not reach: an error (a top-level `key: *nope` is read as text).
+  'undefined alias': (random) => withFrontMatter([...validLines(random), `${random.pick(KEYS)}:`, `  - *nope${random.int(9)}`]),
+  'undefined alias as a value': (random) => withFrontMatter([...validLines(random), `${random.pick(KEYS)}: *nope${random.int(9)}`]),
+  // Keys and names that are Object.prototype's properties (issue 12 findings, #3): read as any other.
+  'built-in property names': (random) => {
+    const name = random.pick(BUILT_IN_NAMES);
+    return withFrontMatter([...validLines(random), random.pick([`${name}: x`, `gates:\n  ${name}: false`, `resources:\n  ${name}: 1`, `hooks:\n  ${name}: []`, `dependencies: [${name}]`, `agents: [${name}]`, `env: [${name}]`])]);
+  },
   'recursive alias': () => withFrontMatter(['a: &x [1, *x]']),
   'NUL in the opening line': (random) => `---${'\0'.repeat(1 + random.int(3))}\n${validLines(random).join('\n')}\n---\nbody\n`,
   'NUL in front matter': (random) => {
@@ -200,7 +210,11 @@ export const CONFIG_MUTATORS: Record<string, (random: Random) => ConfigFile> = {
   },
   'JSON nested deep': (random) => ({ file: 'orchestrator.config.json', content: deepJson(65 + random.int(3000)) }),
   'JSON not an object': (random) => ({ file: '.orchrc.json', content: random.pick(['null', '[]', '"text"', '42', 'true', '{}}', '', '\uFEFF{}']) }),
-  'JSON odd keys': (random) => ({ file: 'orchestrator.config.json', content: random.pick(['{"__proto__": {"x": 1}}', '{"commands": {"a": {"run": "x"}, "a": {"run": "y"}}}', '{"targets": []}', '{"commands": {"": {"run": "x"}}}', '{"commands": {"a/../../b": {"run": "x"}}}', '{"gates": {"orch:nope": false}}']) }),
+  // With names of Object.prototype's properties (issue 12 findings, #3): commands, targets, gates, resources named so.
+  'JSON odd keys': (random) => ({ file: 'orchestrator.config.json', content: random.pick([
+    ...BUILT_IN_NAMES.map((name) => json({ commands: { [name]: { run: 'echo x' }, b: { run: 'echo b', dependencies: [name] } }, targets: { [name]: { dependsOn: [] } }, resources: { [name]: 1 }, circuitBreakers: { [name]: false } })),
+    ...['{"__proto__": {"x": 1}}', '{"commands": {"a": {"run": "x"}, "a": {"run": "y"}}}', '{"targets": []}', '{"commands": {"": {"run": "x"}}}', '{"commands": {"a/../../b": {"run": "x"}}}', '{"gates": {"orch:nope": false}}'],
+  ]) }),
   'package.json key': (random) => ({ file: 'package.json', content: random.pick(['{"name": "x", "orch": null}', '{"name": "x", "orch": []}', '{"name": "x", "orch": {"stateDir": 5}}', '{"name": "x", "orch": {"targets": {"build": {"dependsOn": "^build"}}}}', '{"name": "x", "orch": ']) }),
   'YAML edited': (random) => {
     let text = yaml(CONFIG).trimStart();

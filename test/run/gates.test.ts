@@ -59,12 +59,22 @@ describe('pre-execution gates', () => {
   });
 
   it('documentation: a missing description warns; strict makes it fail', () => {
-    const dir = tempRepo({ '.claude/commands/x.md': command('run: echo hi') });
+    const dir = tempRepo({ '.claude/commands/x.md': command('run: echo hi', '') });
     const run = runOrch(['run', 'x'], dir);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/⚠ orch:documentation: missing description in .*x\.md/);
-    const strict = tempRepo({ '.claude/commands/x.md': command('run: echo hi'), 'orchestrator.config.json': JSON.stringify({ gates: { 'orch:documentation': { options: { strict: true } } } }) });
+    const strict = tempRepo({ '.claude/commands/x.md': command('run: echo hi', ''), 'orchestrator.config.json': JSON.stringify({ gates: { 'orch:documentation': { options: { strict: true } } } }) });
     expect(runOrch(['run', 'x'], strict).code).toBe(75);
+  });
+
+  it("documentation: a description from the body's first line counts, as orch list and Claude Code show it (issue 12 findings, #13)", () => {
+    const strict = JSON.stringify({ gates: { 'orch:documentation': { options: { strict: true } } } });
+    const dir = tempRepo({ '.claude/commands/x.md': command('run: echo hi', '# Say hi to the team\n'), 'orchestrator.config.json': strict });
+    expect(runOrch(['list'], dir).stdout).toBe('x   markdown  Say hi to the team\n');
+    const run = runOrch(['run', 'x', '--json'], dir);
+    expect(run.code, run.stderr).toBe(0);
+    const pre = run.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.type === 'task-stage' && e.stage === 'preGates');
+    expect(pre.verdicts.find((v: { gate: string }) => v.gate === 'orch:documentation')).toMatchObject({ status: 'pass', message: "documented (the description is the body's first line)" });
   });
 
   it('complexity budget: stops the task that would exceed it', () => {

@@ -105,11 +105,12 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined;
-    if (topic && COMMANDS[topic]) io.stdout(commandHelp(await COMMANDS[topic].load()));
+    if (topic && Object.hasOwn(COMMANDS, topic)) io.stdout(commandHelp(await COMMANDS[topic]!.load()));
     else io.stdout(mainHelp());
     return first === undefined ? 2 : 0;
   }
-  const entry = COMMANDS[first];
+  // `orch constructor` is an unknown command, not `Object`'s.
+  const entry = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
   if (!entry) {
     const { didYouMean } = await import('@orch/engine');
     const hint = didYouMean(first, Object.keys(COMMANDS)) ?? 'run `orch --help` to see the commands';

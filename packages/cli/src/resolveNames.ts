@@ -1,4 +1,4 @@
-import { describeUnresolved, OrchError } from '@orch/engine';
+import { describeUnresolved, OrchError, terminalText } from '@orch/engine';
 import type { CliIO } from './CliCommand.js';
 import type { OpenWorkspace } from './openWorkspace.js';
 
@@ -13,7 +13,7 @@ export async function resolveNames(workspace: OpenWorkspace, names: readonly str
     const resolution = await workspace.engine.resolve(name, workspace.registry);
     switch (resolution.kind) {
       case 'command':
-        for (const warning of resolution.warnings) io.stderr(`warning: ${warning}\n`);
+        for (const warning of resolution.warnings) io.stderr(`warning: ${terminalText(warning)}\n`);
         ids.push(resolution.id);
         break;
       case 'target':

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { blocksRun, type Diagnostic, type RunScope } from '@orch/engine';
+import { agentsUsedBy, blocksRun, type Diagnostic, type RunScope } from '@orch/engine';
 import type { OpenWorkspace } from './openWorkspace.js';
 
 /**
@@ -17,9 +17,9 @@ export async function runScope(workspace: OpenWorkspace, ids: ReadonlySet<string
     if (!command) continue;
     files.add(command.location.file);
     if (command.kind === 'markdown') for (const rel of includedFiles(command, config.root)) files.add(join(config.root, rel));
-    for (const role of command.metadata.agents) {
-      agents.add(role);
-      const agent = registry.agents.get(role);
+    for (const { name } of agentsUsedBy(command)) {
+      agents.add(name);
+      const agent = registry.agents.get(name);
       if (agent) files.add(agent.location.file);
     }
   }

@@ -14,10 +14,12 @@ export { OrchError, isOrchError } from './OrchError.js';
 export type { OrchErrorCode, OrchErrorOptions } from './OrchError.js';
 export { ExitCode } from './exitCodes.js';
 export { parseDuration } from './parseDuration.js';
+export { nameTable, ownValue } from './nameTable.js';
+export { terminalJson, terminalText } from './terminalText.js';
 
 export type { Diagnostic, DiagnosticOwner, Severity, SourceLocation, RelatedLocation } from './diagnostics/Diagnostic.js';
 export { hasErrors } from './diagnostics/Diagnostic.js';
-export { blocksRun } from './diagnostics/blocksRun.js';
+export { blocksRun, touchesRun } from './diagnostics/blocksRun.js';
 export type { RunScope } from './diagnostics/blocksRun.js';
 export { SourceFile } from './diagnostics/SourceFile.js';
 export { closestMatches, didYouMean } from './diagnostics/closestMatches.js';
@@ -49,6 +51,10 @@ export type {
 export { CommandRegistry } from './commands/CommandRegistry.js';
 export { resolveCommand, normaliseCommandName, describeUnresolved, shadowWarning } from './commands/resolveCommand.js';
 export { shadowedCommands } from './commands/shadowedCommands.js';
+export { claudeNameClashes } from './commands/claudeNameClashes.js';
+export type { ClaudeNameClash } from './commands/claudeNameClashes.js';
+export { agentsUsedBy } from './commands/agentsUsedBy.js';
+export type { AgentUse } from './commands/agentsUsedBy.js';
 export type { Resolution, ResolveOptions } from './commands/resolveCommand.js';
 
 export { buildTaskGraph, dependencyClosure } from './graph/buildTaskGraph.js';
@@ -59,7 +65,9 @@ export type { TaskEdge, TaskGraph, TaskNode } from './graph/TaskGraph.js';
 export { defineConfig } from './config/OrchConfig.js';
 export type { OrchConfig, AgentConfig, CacheConfig, CacheAccess, RemoteCacheConfig, ResolvedCacheConfig, ResolvedRemoteCacheConfig, ResolvedConfig, TargetConfig, CommandConfig, WorkflowConfig, StepConfig } from './config/OrchConfig.js';
 export { ENV_MODES, envPatternSchema, isEnvPattern } from './config/envPattern.js';
+export { nameRecordSchema } from './config/nameRecordSchema.js';
 export type { EnvMode } from './config/envPattern.js';
+export { loadJsonConfig } from './config/loadDataConfig.js';
 export { loadConfig, resolveConfig, parseSize, repositoryRoot, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';
 

@@ -1,5 +1,5 @@
 import { relative, resolve } from 'node:path';
-import { didYouMean, ExitCode, OrchError, planRun } from '@orch/engine';
+import { didYouMean, ExitCode, OrchError, planRun, terminalJson, terminalText } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
@@ -95,14 +95,14 @@ export const affectedCommand: CliCommand = {
               ...[...affected.projects.keys()].map((name) => ({ id: name, kind: 'project', dependencies: registry.projects.get(name)!.dependencies.filter((d) => affected.projects.has(d)).map((to) => ({ to })) })),
               ...[...affected.commands.keys()].map((id) => ({ id, kind: registry.commands.get(id)!.kind, dependencies: (graph.nodes.get(id)?.dependencies ?? []).filter((e) => affected.commands.has(e.to)).map((e) => ({ to: e.to })) })),
             ];
-      io.stdout(renderGraph(nodes, graphFormat));
+      io.stdout(terminalText(renderGraph(nodes, graphFormat)));
       return ExitCode.ok;
     }
     if (listing) {
       if (values.json) {
         const reasons = (map: Map<string, string[]>) => [...map].map(([name, why]) => ({ name, reasons: why }));
         io.stdout(
-          `${JSON.stringify(
+          `${terminalJson(
             {
               base: changes.base ?? null,
               head: changes.head ?? null,
@@ -113,8 +113,6 @@ export const affectedCommand: CliCommand = {
               outside: affected.outside,
               ...(targets.length > 0 ? { tasks: [...tasks.keys()] } : {}),
             },
-            null,
-            2,
           )}\n`,
         );
         return ExitCode.ok;
@@ -131,7 +129,7 @@ export const affectedCommand: CliCommand = {
       if (affected.projects.size === 0 && affected.commands.size === 0) lines.push('nothing is affected');
       if (affected.outside.length > 0) lines.push(`outside every project (affect nothing): ${affected.outside.slice(0, 5).join(', ')}${affected.outside.length > 5 ? `, and ${affected.outside.length - 5} more` : ''}`);
       if (targets.length > 0) lines.push(`tasks to run (${tasks.size}): ${[...tasks.keys()].join(', ') || 'none'}`);
-      io.stdout(`${lines.join('\n')}\n`);
+      io.stdout(terminalText(`${lines.join('\n')}\n`));
       return ExitCode.ok;
     }
 
@@ -147,7 +145,7 @@ export const affectedCommand: CliCommand = {
         const project = registry.commands.get(id)!.project;
         return (project ? affected.projects.get(project) : affected.commands.get(id))?.[0];
       };
-      io.stdout(`${plan.map((task, i) => `${String(i + 1).padStart(4)}. ${task.id} (${tasks.has(task.id) ? `affected: ${why(task.id)}` : 'a dependency'})`).join('\n')}\n`);
+      io.stdout(terminalText(`${plan.map((task, i) => `${String(i + 1).padStart(4)}. ${task.id} (${tasks.has(task.id) ? `affected: ${why(task.id)}` : 'a dependency'})`).join('\n')}\n`));
       return ExitCode.ok;
     }
     io.stderr(`orch: ${summary}${range}; ${tasks.size} affected task${tasks.size === 1 ? '' : 's'}\n`);

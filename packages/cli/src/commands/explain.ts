@@ -1,4 +1,4 @@
-import { ExitCode, OrchError } from '@orch/engine';
+import { ExitCode, OrchError, terminalJson, terminalText } from '@orch/engine';
 import type { HashInputs } from '@orch/plugins';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
@@ -52,10 +52,10 @@ export const explainCommand: CliCommand = {
       return ExitCode.interrupted;
     }
     if (values.json) {
-      io.stdout(`${JSON.stringify(reports, null, 2)}\n`);
+      io.stdout(`${terminalJson(reports)}\n`);
       return ExitCode.ok;
     }
-    for (const report of reports) io.stdout(renderReport(report));
+    for (const report of reports) io.stdout(terminalText(renderReport(report)));
     return ExitCode.ok;
   },
 };

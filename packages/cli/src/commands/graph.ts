@@ -1,4 +1,4 @@
-import { blocksRun, dependencyClosure, ExitCode, OrchError, type TaskGraph } from '@orch/engine';
+import { blocksRun, dependencyClosure, ExitCode, OrchError, terminalText, type TaskGraph } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
@@ -25,7 +25,7 @@ export const graphCommand: CliCommand = {
     const shown = { commands: ids, agents: new Set<string>(), files: new Set<string>() };
     const stopping = printProblems([...workspace.diagnostics, ...diagnostics], (d) => stopsAll(d) || (d.code.startsWith('graph/') && blocksRun(d, shown)), io);
     const order = graph.order.filter((id) => ids.has(id));
-    io.stdout(render(graph, order, formats[0] ?? 'text'));
+    io.stdout(terminalText(render(graph, order, formats[0] ?? 'text')));
     return stopping > 0 ? ExitCode.usage : ExitCode.ok;
   },
 };

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { ExitCode, shadowedCommands } from '@orch/engine';
+import { ExitCode, shadowedCommands, terminalJson, terminalText } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
@@ -30,18 +30,21 @@ export const listCommand: CliCommand = {
         dependencies: c.dependencies.map((d) => d.spec),
         ...(c.metadata.userInvocable === false ? { userInvocable: false } : {}),
         ...(c.project ? { project: c.project, target: c.target } : {}),
-        ...(shadowed.has(c.id) ? { shadowedBy: shadowed.get(c.id), reachAs: `${c.id}.md` } : {}),
+        ...(shadowed.has(c.id) ? { shadowedBy: shadowed.get(c.id) } : {}),
+        ...(typedAs(c.id, shadowed) === c.id ? {} : { reachAs: typedAs(c.id, shadowed) }),
       }));
-      io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+      io.stdout(`${terminalJson(rows)}\n`);
     } else {
-      const width = Math.min(40, Math.max(2, ...commands.map((c) => c.id.length)));
+      // Ids and descriptions are the files' text: control characters escaped, one line each.
+      const shown = (text: string) => terminalText(text.replace(/\s+/g, ' '), { oneLine: true });
+      const width = Math.min(40, Math.max(2, ...commands.map((c) => shown(c.id).length)));
       const columns = Number(process.env.COLUMNS) || process.stdout.columns || 120;
       for (const c of commands) {
         const entry = shadowed.get(c.id);
         // A file hidden by its folder's default entry says so first: `orch run <id>` runs the entry.
-        const note = entry === undefined ? '' : `[shadowed by ${entry}: run it as ${c.id}.md] `;
-        const description = `${note}${c.metadata.description ?? ''}`.replace(/\s+/g, ' ');
-        const line = `${c.id.padEnd(width)}  ${c.kind.padEnd(8)}  ${description}`;
+        const note = entry !== undefined ? `[shadowed by ${entry}: run it as ${typedAs(c.id, shadowed)}] ` : typedAs(c.id, shadowed) !== c.id ? `[run it as ${typedAs(c.id, shadowed)}] ` : '';
+        const description = shown(`${note}${c.metadata.description ?? ''}`);
+        const line = `${shown(c.id).padEnd(width)}  ${c.kind.padEnd(8)}  ${description}`;
         io.stdout(`${line.length > columns ? `${line.slice(0, columns - 1)}…` : line}\n`);
       }
       if (commands.length === 0) io.stderr('no commands found (looked in .claude/commands, workspace packages and the config)\n');
@@ -49,3 +52,12 @@ export const listCommand: CliCommand = {
     return stopping > 0 ? ExitCode.usage : ExitCode.ok;
   },
 };
+
+/**
+ * What to type to run a listed command, when its id alone does not reach it: `deploy.md` for a
+ * file its folder's default entry hides, `/-x` for an id that would be read as an option.
+ */
+function typedAs(id: string, shadowed: ReadonlyMap<string, string>): string {
+  const name = shadowed.has(id) ? `${id}.md` : id;
+  return name.startsWith('-') ? `/${name}` : name;
+}

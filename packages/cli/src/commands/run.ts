@@ -1,4 +1,4 @@
-import { ExitCode, OrchError, planRun, type EngineOutput, type PlannedTask } from '@orch/engine';
+import { ExitCode, OrchError, planRun, terminalJson, terminalText, type EngineOutput, type PlannedTask } from '@orch/engine';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { workspaceCache } from '../taskHasher.js';
@@ -44,8 +44,8 @@ export const runCommand: CliCommand = {
 
     if (values['dry-run']) {
       const predictions = await predictCache(workspace, plan, roots, passthrough);
-      if (values.json) io.stdout(`${JSON.stringify({ concurrency, tasks: plan.map((task) => ({ ...task, ...predictions.get(task.id) })) }, null, 2)}\n`);
-      else io.stdout(renderPlan(plan, concurrency, predictions));
+      if (values.json) io.stdout(`${terminalJson({ concurrency, tasks: plan.map((task) => ({ ...task, ...predictions.get(task.id) })) })}\n`);
+      else io.stdout(terminalText(renderPlan(plan, concurrency, predictions)));
       return ExitCode.ok;
     }
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ExitCode, OrchError, formatMs } from '@orch/engine';
+import { ExitCode, OrchError, formatMs, terminalJson, terminalText } from '@orch/engine';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { openWorkspace } from '../openWorkspace.js';
@@ -23,10 +23,10 @@ export const sessionsCommand: CliCommand = {
       const session = store.load(id);
       const { events, torn } = readLog(store.logPath(id));
       if (values.json) {
-        io.stdout(`${JSON.stringify({ ...session.state, live: session.live, owner: session.owner, torn, timeline: events }, null, 2)}\n`);
+        io.stdout(`${terminalJson({ ...session.state, live: session.live, owner: session.owner, torn, timeline: events })}\n`);
         return ExitCode.ok;
       }
-      io.stdout(renderTimeline(session.state.id, session.state.status, events, torn));
+      io.stdout(terminalText(renderTimeline(session.state.id, session.state.status, events, torn)));
       return ExitCode.ok;
     }
     if (positionals.length > 0) throw new OrchError('usage', `unknown sessions subcommand '${positionals[0]}'`, { hint: 'use `orch sessions` or `orch sessions show <id>`' });
@@ -39,14 +39,14 @@ export const sessionsCommand: CliCommand = {
       .map((id) => store.tryLoad(id))
       .filter((s) => s !== undefined);
     if (values.json) {
-      io.stdout(`${JSON.stringify(sessions.map(({ state, live }) => ({ id: state.id, status: state.status, live, runs: state.runs, startedAt: state.startedAt, updatedAt: state.updatedAt, argv: state.info?.argv, tasks: countTasks(state.tasks) })), null, 2)}\n`);
+      io.stdout(`${terminalJson(sessions.map(({ state, live }) => ({ id: state.id, status: state.status, live, runs: state.runs, startedAt: state.startedAt, updatedAt: state.updatedAt, argv: state.info?.argv, tasks: countTasks(state.tasks) })))}\n`);
       return ExitCode.ok;
     }
     if (sessions.length === 0) {
       io.stdout('no sessions yet: every `orch run` starts one\n');
       return ExitCode.ok;
     }
-    io.stdout(renderList(sessions.map(({ state }) => state), io));
+    io.stdout(terminalText(renderList(sessions.map(({ state }) => state), io)));
     return ExitCode.ok;
   },
 };

@@ -1,17 +1,18 @@
 import { relative } from 'node:path';
-import { ExitCode, type CommandDefinition, type OrchEvent } from '@orch/engine';
+import { blocksRun, dependencyClosure, ExitCode, OrchError, terminalJson, terminalText, touchesRun, type CommandDefinition, type Diagnostic, type OrchEvent, type TaskGraph } from '@orch/engine';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
-import { OrchError } from '@orch/engine';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { formatLocation } from '../render/formatDiagnostic.js';
+import { printDiagnostics } from '../render/printDiagnostics.js';
 import { resolveNames } from '../resolveNames.js';
+import { runScope } from '../runScope.js';
 import { whileStoppable } from '../stopSignals.js';
 
 export const showCommand: CliCommand = {
   name: 'show',
   usage: 'orch show <command> [--json] [--render [--exec] [-- args]]',
-  description: 'Shows one command: where it is defined, its metadata, what it depends on and what depends on it, and its prompt or steps.',
+  description: 'Shows one command: where it is defined, its metadata, what it depends on and what depends on it, and its prompt or steps; and on stderr its problems (the errors that would stop `orch run` of it, and its warnings) at file:line:col.',
   options: { json: { type: 'boolean' }, render: { type: 'boolean' }, exec: { type: 'boolean' } },
   examples: [
     'orch show milestone/plan',
@@ -27,16 +28,18 @@ export const showCommand: CliCommand = {
     if (positionals.length !== 1) throw new OrchError('usage', 'orch show takes one command name', { hint: 'e.g. orch show milestone/plan' });
     const workspace = await openWorkspace(io.cwd);
     const ids = await resolveNames(workspace, positionals, io);
+    const { graph, diagnostics: graphDiagnostics } = workspace.graph();
+    const problems = [...workspace.diagnostics, ...graphDiagnostics];
+    for (const id of ids) printDiagnostics(await commandProblems(workspace, graph, problems, id), io);
     if (values.render) return renderPrompts(workspace, ids, passthrough, values.exec === true, io);
-    const { graph } = workspace.graph();
     for (const id of ids) {
       const command = workspace.registry.commands.get(id)!;
       const dependencies = graph.nodes.get(id)?.dependencies.map((edge) => edge.to) ?? [];
       const dependents = [...graph.nodes.values()].filter((node) => node.dependencies.some((edge) => edge.to === id)).map((node) => node.id).sort();
       if (values.json) {
         const { frontMatter, ...rest } = command;
-        io.stdout(`${JSON.stringify({ ...rest, frontMatter: frontMatter?.data, resolvedDependencies: dependencies, dependents }, null, 2)}\n`);
-      } else io.stdout(describe(command, dependencies, dependents, workspace.config.root, io.cwd));
+        io.stdout(`${terminalJson({ ...rest, frontMatter: frontMatter?.data, resolvedDependencies: dependencies, dependents })}\n`);
+      } else io.stdout(terminalText(describe(command, dependencies, dependents, workspace.config.root, io.cwd)));
     }
     return ExitCode.ok;
   },
@@ -60,8 +63,9 @@ async function renderPrompts(workspace: OpenWorkspace, ids: readonly string[], a
       try {
         const outputs = exec ? await run(command) : undefined;
         const rendered = await renderPrompt(command, { root: config.root, args, ...config.prompt, exec, ...(outputs ? { outputs } : {}) });
-        for (const note of rendered.notes) io.stderr(`note: ${note}\n`);
-        io.stdout(`${rendered.text}\n`);
+        for (const note of rendered.notes) io.stderr(`note: ${terminalText(note)}\n`);
+        // The exact prompt for a pipe or a file; on a terminal, with its control characters escaped.
+        io.stdout(`${process.stdout.isTTY ? terminalText(rendered.text) : rendered.text}\n`);
       } catch (error) {
         if (!signal.aborted) throw error;
         io.stderr('orch: interrupted; the !`cmd` lines were stopped\n');
@@ -72,11 +76,21 @@ async function renderPrompts(workspace: OpenWorkspace, ids: readonly string[], a
   });
 }
 
+/**
+ * What `orch show` says about a command's problems (issue 12 findings, #12): the errors that
+ * would stop `orch run <id>` (its files, its dependencies', the agents they use, the config),
+ * and every warning about the command itself, each at its file:line:col.
+ */
+async function commandProblems(workspace: OpenWorkspace, graph: TaskGraph, problems: readonly Diagnostic[], id: string): Promise<Diagnostic[]> {
+  const [run, own] = await Promise.all([runScope(workspace, dependencyClosure(graph, [id])), runScope(workspace, new Set([id]))]);
+  return problems.filter((diagnostic) => blocksRun(diagnostic, run) || (diagnostic.severity === 'warning' && touchesRun(diagnostic, own)));
+}
+
 function describe(command: CommandDefinition, dependencies: string[], dependents: string[], root: string, cwd: string): string {
   const m = command.metadata;
   const rows: [string, string | undefined][] = [
     ['file', formatLocation(command.location, cwd)],
-    ['description', m.description],
+    ['description', m.description === undefined ? undefined : m.descriptionFromBody ? `${m.description}  (the body's first line: no description in front matter)` : m.description],
     ['project', command.project ? `${command.project}` : undefined],
     ['complexity', m.complexity],
     ['agents', m.agents.length > 0 ? m.agents.join(', ') : undefined],

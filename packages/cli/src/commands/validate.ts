@@ -1,4 +1,4 @@
-import { ExitCode, isOrchError } from '@orch/engine';
+import { ExitCode, isOrchError, terminalJson } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
@@ -19,14 +19,14 @@ export const validateCommand: CliCommand = {
     } catch (error) {
       // A config that cannot load is still a report for --json readers, not only text on stderr.
       if (!values.json || !isOrchError(error) || error.diagnostics.length === 0) throw error;
-      io.stdout(`${JSON.stringify({ commands: 0, agents: 0, projects: 0, errors: error.diagnostics.length, warnings: 0, diagnostics: error.diagnostics }, null, 2)}\n`);
+      io.stdout(`${terminalJson({ commands: 0, agents: 0, projects: 0, errors: error.diagnostics.length, warnings: 0, diagnostics: error.diagnostics })}\n`);
       return ExitCode.usage;
     }
     const diagnostics = [...workspace.diagnostics, ...workspace.graph().diagnostics];
     const { registry } = workspace;
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
     if (values.json) {
-      io.stdout(`${JSON.stringify({ commands: registry.commands.size, agents: registry.agents.size, projects: registry.projects.size, errors, warnings: diagnostics.length - errors, diagnostics }, null, 2)}\n`);
+      io.stdout(`${terminalJson({ commands: registry.commands.size, agents: registry.agents.size, projects: registry.projects.size, errors, warnings: diagnostics.length - errors, diagnostics })}\n`);
       return errors > 0 ? ExitCode.usage : ExitCode.ok;
     }
     const counts = printDiagnostics(diagnostics, io);

@@ -1,4 +1,4 @@
-import type { Diagnostic } from '@orch/engine';
+import { terminalText, type Diagnostic } from '@orch/engine';
 import type { CliIO } from '../CliCommand.js';
 import { formatDiagnostic, formatLocation } from './formatDiagnostic.js';
 
@@ -23,7 +23,7 @@ export function printProblems(diagnostics: readonly Diagnostic[], stops: (diagno
   const others = byPlace(errors.filter((d) => !stops(d)));
   for (const diagnostic of others.slice(0, OTHER_PROBLEMS_SHOWN)) {
     const where = diagnostic.location ? `${formatLocation(diagnostic.location, io.cwd)}: ` : '';
-    io.stderr(`${where}warning: ${diagnostic.message} [${diagnostic.code}]\n`);
+    io.stderr(`${where}warning: ${terminalText(diagnostic.message)} [${diagnostic.code}]\n`);
   }
   if (others.length > 0) {
     const more = others.length > OTHER_PROBLEMS_SHOWN ? `, and ${others.length - OTHER_PROBLEMS_SHOWN} more` : '';

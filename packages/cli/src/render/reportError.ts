@@ -1,4 +1,4 @@
-import { ExitCode, isOrchError } from '@orch/engine';
+import { ExitCode, isOrchError, terminalText } from '@orch/engine';
 import type { CliIO } from '../CliCommand.js';
 import { formatDiagnostic } from './formatDiagnostic.js';
 
@@ -6,8 +6,8 @@ import { formatDiagnostic } from './formatDiagnostic.js';
 export function reportError(error: unknown, io: CliIO): number {
   if (isOrchError(error)) {
     for (const diagnostic of error.diagnostics) io.stderr(formatDiagnostic(diagnostic, io));
-    io.stderr(`orch: ${error.message}\n`);
-    if (error.hint) io.stderr(`  hint: ${error.hint}\n`);
+    io.stderr(`orch: ${terminalText(error.message)}\n`);
+    if (error.hint) io.stderr(`  hint: ${terminalText(error.hint)}\n`);
     switch (error.code) {
       case 'plugin-failed':
       case 'state-write-failed':

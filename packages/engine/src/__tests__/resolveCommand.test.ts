@@ -3,9 +3,9 @@ import type { CommandDefinition } from '../commands/CommandDefinition.js';
 import { describeUnresolved, resolveCommand } from '../commands/resolveCommand.js';
 import { shadowedCommands } from '../commands/shadowedCommands.js';
 
-function known(ids: string[]): { commands: Map<string, CommandDefinition> } {
+function known(ids: string[], skills: string[] = []): { commands: Map<string, CommandDefinition> } {
   const commands = new Map<string, CommandDefinition>();
-  for (const id of ids) {
+  for (const id of [...ids, ...skills]) {
     const [project, target] = id.includes('#') ? id.split('#') : [undefined, undefined];
     commands.set(id, {
       id,
@@ -16,6 +16,7 @@ function known(ids: string[]): { commands: Map<string, CommandDefinition> } {
       metadata: { agents: [], extra: {} },
       steps: [],
       ...(project ? { project, target } : {}),
+      ...(skills.includes(id) ? { layout: { form: 'skill' as const } } : {}),
     });
   }
   return { commands };
@@ -111,5 +112,34 @@ describe('resolveCommand: names with colons, and what x means beside x/', () => 
     const tree = known(['deploy', 'deploy/execute', 'other']);
     expect([...shadowedCommands(tree.commands)]).toEqual([['deploy', 'deploy/execute']]);
     expect(shadowedCommands(tree.commands, { resolution: 'file-first' }).size).toBe(0);
+  });
+});
+
+describe('resolveCommand: every listed id names itself (issue 12 findings, #10, #11, #13)', () => {
+  it.each([['q/run', 'q:run'], ['a:b', 'a:b'], ['a..b', 'a..b'], ['x/c:d', 'x/c:d'], ['~tilde', '~tilde'], ['constructor', 'constructor'], ['__proto__', '__proto__']])('%s resolves from %j', (id, typed) => {
+    expect(resolveCommand(known([id, 'other']), typed)).toMatchObject({ kind: 'command', id });
+  });
+
+  it('reads a drive letter only as X:\\ or X:/, and .. only as a whole segment', () => {
+    const tree = known(['q/run']);
+    expect(resolveCommand(tree, 'q:run')).toMatchObject({ kind: 'command', id: 'q/run', via: 'alias' });
+    expect(resolveCommand(tree, 'c:\\x')).toMatchObject({ kind: 'invalid' });
+    for (const path of ['C:/commands/x', '~/x', '~']) expect(resolveCommand(tree, path)).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('is a path') });
+    expect(resolveCommand(tree, 'a/../b')).toMatchObject({ kind: 'invalid' });
+    expect(resolveCommand(tree, 'a:..:b')).toMatchObject({ kind: 'invalid' });
+    expect(resolveCommand(tree, 'a..b')).toMatchObject({ kind: 'not-found' });
+  });
+
+  it('a skill wins over a folder of the same name, folder first or not', () => {
+    const tree = known(['deploy/execute'], ['deploy']);
+    expect(resolveCommand(tree, 'deploy')).toEqual({ kind: 'command', id: 'deploy', via: 'exact', warnings: [] });
+    expect(resolveCommand(tree, 'deploy/execute')).toMatchObject({ id: 'deploy/execute' });
+    expect(shadowedCommands(tree.commands).size).toBe(0);
+  });
+
+  it('names the command as typed when it is unknown, and suggests another case', () => {
+    const tree = known(['ui/ui:check', 'hello']);
+    expect(describeUnresolved(resolveCommand(tree, 'ui/ui:chek') as never)).toEqual({ message: "unknown command 'ui/ui:chek'", hint: "did you mean 'ui/ui:check'?" });
+    expect(describeUnresolved(resolveCommand(tree, 'HELLO') as never)).toEqual({ message: "unknown command 'HELLO'", hint: "did you mean 'hello'?" });
   });
 });

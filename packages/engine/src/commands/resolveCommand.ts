@@ -28,6 +28,7 @@ export type Resolution =
   | { kind: 'invalid'; reason: string }
   | {
       kind: 'not-found';
+      /** The name as typed (trimmed), as messages show it. */
       name: string;
       /** Close names; never run without the user's confirmation, never used for a dependency. */
       suggestions: string[];
@@ -35,11 +36,15 @@ export type Resolution =
       folderCommands: string[];
     };
 
-/** Normalise `x:y`, `/x:y` and `/x/y` to `x/y`; returns a reason string when the name is unsafe. */
+/**
+ * Normalise `x:y`, `/x:y` and `/x/y` to `x/y`; returns a reason string when the name is unsafe:
+ * a NUL, a `\`, a path (`C:\x` or `C:/x`, `//x`, `~` or `~/x`), or `..` as a whole segment
+ * (`a..b` is a name like any other). `q:run` is Claude Code's `/q:run`, never a drive letter.
+ */
 export function normaliseCommandName(input: string): { name: string; aliased: boolean } | { invalid: string } {
   if (input.includes('\0')) return { invalid: 'a command name cannot contain a NUL character' };
   if (input.includes('\\')) return { invalid: 'a command name uses `/` between folders, not `\\`' };
-  if (/^[A-Za-z]:/.test(input) || input.startsWith('//') || input.startsWith('~')) {
+  if (/^[A-Za-z]:[\\/]/.test(input) || input.startsWith('//') || /^~(\/|$)/.test(input)) {
     return { invalid: `'${input}' is a path, not a command name; name commands by their id, e.g. milestone/plan` };
   }
   let name = input.trim();
@@ -53,9 +58,8 @@ export function normaliseCommandName(input: string): { name: string; aliased: bo
     aliased = true;
   }
   if (name === '' || name.endsWith('/')) return { invalid: `'${input}' does not name a command` };
-  const commandPart = name.includes('#') ? name.slice(name.lastIndexOf('#') + 1) : name;
-  if (name.split('/').some((segment) => segment === '..' || segment === '.') || commandPart.includes('..')) {
-    return { invalid: `'${input}' leaves the commands folder ('..' is not allowed in a command name)` };
+  if (name.split(/[/#]/).some((segment) => segment === '..' || segment === '.')) {
+    return { invalid: `'${input}' leaves the commands folder ('..' is not allowed as a folder in a command name)` };
   }
   return { name, aliased };
 }
@@ -72,10 +76,13 @@ export function normaliseCommandName(input: string): { name: string; aliased: bo
  * names are returned as suggestions, never the name just refused.
  */
 export function resolveCommand(known: ResolvableCommands, input: string, options: ResolveOptions = {}): Resolution {
+  const commands = known.commands;
+  // A listed id names itself, whatever it holds (`a:b`, `a..b`, `q/run`): it came from a file or the config.
+  const listed = resolveForm(commands, input, 'exact', options);
+  if (listed) return listed;
   const normalised = normaliseCommandName(input);
   if ('invalid' in normalised) return { kind: 'invalid', reason: normalised.invalid };
   const { name, aliased } = normalised;
-  const commands = known.commands;
   const via = aliased ? 'alias' : 'exact';
 
   const literal = input.trim().replace(/^\//, '');
@@ -87,8 +94,8 @@ export function resolveCommand(known: ResolvableCommands, input: string, options
 
   // Claude Code lists `a/b:c.md` as `/a:b:c`: every `/` of the id read as `:`.
   const colonForm = name.replaceAll('/', ':');
-  const listed = [...commands.keys()].filter((id) => !id.includes('#') && id.replaceAll('/', ':') === colonForm);
-  if (listed.length === 1) return { kind: 'command', id: listed[0]!, via: 'alias', warnings: [] };
+  const sameName = [...commands.keys()].filter((id) => !id.includes('#') && id.replaceAll('/', ':') === colonForm);
+  if (sameName.length === 1) return { kind: 'command', id: sameName[0]!, via: 'alias', warnings: [] };
 
   if (aliased && name.includes('/')) {
     // Nx users write `project:target`.
@@ -114,7 +121,8 @@ function resolveForm(commands: ReadonlyMap<string, CommandDefinition>, name: str
 
   const folderDefault = `${name}/${options.defaultEntry ?? 'execute'}`;
   const file: Resolution | undefined = commands.has(name) ? { kind: 'command', id: name, via, warnings: [] } : undefined;
-  if (options.resolution === 'file-first' && file) return file;
+  // A skill is `/name` in Claude Code whatever folders share its name: the skill wins, as a file does with file-first.
+  if (file && (options.resolution === 'file-first' || commands.get(name)!.layout?.form === 'skill')) return file;
   if (commands.has(folderDefault)) {
     const warnings = file ? [shadowWarning(name, folderDefault)] : [];
     return { kind: 'command', id: folderDefault, via: 'folder-default', warnings };
@@ -128,14 +136,16 @@ export function shadowWarning(name: string, folderDefault: string): string {
 }
 
 function notFound(commands: ReadonlyMap<string, CommandDefinition>, name: string, input: string): Resolution {
+  const typed = input.trim();
   const prefix = `${name}/`;
   const folderCommands = [...commands.keys()].filter((id) => id.startsWith(prefix)).sort();
   const targets = new Set<string>();
   for (const command of commands.values()) if (command.target) targets.add(command.target);
-  // Never the name just refused, in any of its spellings.
-  const refused = new Set([name, input.trim(), input.trim().replace(/^\//, '')]);
-  const suggestions = closestMatches(name, [...commands.keys(), ...targets].filter((candidate) => !refused.has(candidate)), 5);
-  return { kind: 'not-found', name, suggestions, folderCommands };
+  // Never the name just refused, in any of its spellings; close to what was typed or to what it means.
+  const refused = new Set([name, typed, typed.replace(/^\//, '')]);
+  const candidates = [...commands.keys(), ...targets].filter((candidate) => !refused.has(candidate));
+  const suggestions = [...new Set([...closestMatches(typed.replace(/^\//, ''), candidates, 5), ...closestMatches(name, candidates, 5)])].slice(0, 5);
+  return { kind: 'not-found', name: typed, suggestions, folderCommands };
 }
 
 /** A one-line explanation of a failed resolution, for errors and diagnostics. */

@@ -1,14 +1,18 @@
 import * as v from 'valibot';
 import { parseDuration } from '../parseDuration.js';
 import { ENV_MODES, envPatternSchema } from './envPattern.js';
+import { nameRecordSchema } from './nameRecordSchema.js';
 
 const stringList = v.array(v.string());
 
-/** A record written as a mapping: `targets: []` is a slip, not an empty set of targets (valibot takes a list as a record). */
+/**
+ * A record written as a mapping: `targets: []` is a slip, not an empty set of targets (valibot
+ * takes a list as a record). Every name is kept, `constructor` included (`nameRecordSchema`).
+ */
 function mapping<TKey extends v.GenericSchema<string, string | number | symbol>, TValue extends v.GenericSchema>(key: TKey, value: TValue) {
   return v.pipe(
     v.custom<Record<string, unknown>>((input) => typeof input === 'object' && input !== null && !Array.isArray(input), 'a mapping ({ name: … }), not a list'),
-    v.record(key, value),
+    nameRecordSchema(key, value),
   );
 }
 

@@ -6,6 +6,7 @@ import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import { schemaDiagnostics } from '../diagnostics/schemaDiagnostics.js';
 import { SourceFile } from '../diagnostics/SourceFile.js';
 import { textLocator, yamlLocator, type PathLocator } from '../diagnostics/yamlLocator.js';
+import { nameTable } from '../nameTable.js';
 import { isOrchError } from '../OrchError.js';
 import { parseYaml, YAML_LIMITS } from '../yaml/readYaml.js';
 import { configLoadError } from './configLoadError.js';
@@ -168,24 +169,24 @@ export function resolveConfig(config: OrchConfig, root: string): ResolvedConfig 
     resolution: config.resolution ?? 'folder-first',
     stateDir: config.stateDir ?? '.orch',
     ...(config.workspaces ? { workspaces: config.workspaces } : {}),
-    targets: config.targets ?? {},
-    commands: config.commands ?? {},
-    workflows: config.workflows ?? {},
+    targets: config.targets ?? nameTable(),
+    commands: config.commands ?? nameTable(),
+    workflows: config.workflows ?? nameTable(),
     plugins: config.plugins ?? [],
     disablePlugins: config.disablePlugins ?? [],
     preset: config.preset ?? true,
-    resources: config.resources ?? {},
+    resources: config.resources ?? nameTable(),
     ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
     pluginTimeout: parseDuration(config.pluginTimeout ?? '60s') ?? 60_000,
     workers: config.workers ?? {},
-    gates: config.gates ?? {},
+    gates: config.gates ?? nameTable(),
     complexityBudget: config.complexityBudget ?? 100,
     prompt: { positionalBase: config.prompt?.positionalBase ?? 0, indexBase: config.prompt?.indexBase ?? 0 },
     agent: config.agent ?? { adapter: 'claude' },
     cache: resolveCache(config, config.stateDir ?? '.orch'),
     ...(config.recovery === undefined ? {} : { recovery: config.recovery }),
     ...(config.retry === undefined ? {} : { retry: normaliseRetry(config.retry).policy! }),
-    circuitBreakers: Object.fromEntries(
+    circuitBreakers: nameTable(
       Object.entries(config.circuitBreakers ?? {}).map(([key, value]) => [
         key,
         value === false

@@ -14,12 +14,19 @@ export interface RunScope {
 
 /**
  * Whether a diagnostic stops a run of `scope` (issue 12, part 1: one bad file blocks only
- * itself). Only errors do: one owned by the config, by a command of the run or by an agent it
- * uses; without an owner, one in the config file or in a file of the run; and one with no place
- * at all, since nothing says it is elsewhere.
+ * itself): an error that `touchesRun`.
  */
 export function blocksRun(diagnostic: Diagnostic, scope: RunScope): boolean {
-  if (diagnostic.severity !== 'error') return false;
+  return diagnostic.severity === 'error' && touchesRun(diagnostic, scope);
+}
+
+/**
+ * Whether a diagnostic is about what a run of `scope` reads: one owned by the config, by a
+ * command of the run or by an agent it uses; without an owner, one in the config file or in a
+ * file of the run; and one with no place at all, since nothing says it is elsewhere. `orch show`
+ * prints these, warnings included.
+ */
+export function touchesRun(diagnostic: Diagnostic, scope: RunScope): boolean {
   const { owner } = diagnostic;
   if (owner) {
     switch (owner.kind) {

@@ -2,14 +2,16 @@ import { distance } from 'fastest-levenshtein';
 
 /**
  * The candidates closest to `input`, best first, for "did you mean" hints. A candidate counts
- * when its edit distance is small for its length, or when one name contains the other.
+ * when its edit distance (ignoring case) is small for its length, or when one name contains the
+ * other; the input itself never does.
  */
 export function closestMatches(input: string, candidates: Iterable<string>, limit = 3): string[] {
   const needle = input.toLowerCase();
   const scored: { name: string; score: number }[] = [];
   for (const name of candidates) {
+    if (name === input) continue;
     const hay = name.toLowerCase();
-    if (hay === needle) continue;
+    // The same name in another case (`HELLO` for `hello`) is the closest there is.
     const d = distance(needle, hay);
     const budget = Math.max(2, Math.floor(Math.max(needle.length, hay.length) / 3));
     const lastSegment = hay.slice(hay.lastIndexOf('/') + 1);

@@ -137,19 +137,30 @@ function upstreamTargets(registry: Pick<CommandRegistry, 'commands' | 'projects'
   return found;
 }
 
+/** Edges of a cycle a diagnostic names and locates; a longer cycle says how many more it has. */
+const CYCLE_EDGES_SHOWN = 10;
+
+/**
+ * A cycle as one error: its first `CYCLE_EDGES_SHOWN` edges, each where it is declared, and
+ * "… and N more" for the rest, so a cycle through 20,000 commands is a screenful, not megabytes.
+ */
 function cycleDiagnostic(cycle: string[], nodes: ReadonlyMap<string, TaskNode>): Diagnostic {
+  const edges = cycle.length - 1;
+  const shown = Math.min(edges, CYCLE_EDGES_SHOWN);
   const related = [];
-  for (let i = 0; i + 1 < cycle.length; i++) {
+  for (let i = 0; i < shown; i++) {
     const from = nodes.get(cycle[i]!)!;
     const edge = from.dependencies.find((e) => e.to === cycle[i + 1]);
     const location = edge?.location ?? from.command.location;
     related.push({ message: `${cycle[i]} -> ${cycle[i + 1]} (as '${edge?.spec ?? cycle[i + 1]}')`, location });
   }
+  const more = edges - shown;
+  const path = more > 0 ? `${cycle.slice(0, shown + 1).join(' -> ')} -> … and ${more} more edge${more === 1 ? '' : 's'} back to ${cycle[0]}` : cycle.join(' -> ');
   const first = related[0]!;
   return {
     severity: 'error',
     code: 'graph/cycle',
-    message: `dependency cycle: ${cycle.join(' -> ')}`,
+    message: `dependency cycle: ${path}`,
     location: first.location,
     hint: 'remove one of these dependencies to break the cycle',
     related,

@@ -445,7 +445,7 @@ function checkCapacity(contexts: readonly TaskContext[], options: RunOptions): v
       });
     }
     for (const [name, count] of Object.entries(context.command.metadata.resources ?? {})) {
-      const capacity = options.resources[name];
+      const capacity = Object.hasOwn(options.resources, name) ? options.resources[name] : undefined;
       if (capacity === undefined) {
         diagnostics.push({
           severity: 'error',

@@ -38,14 +38,14 @@ export class Scheduler {
   private readonly failedDeps = new Set<string>();
   private readonly priority = new Map<string, number>();
   private readonly ready: string[] = [];
-  private readonly freeResources: Record<string, number>;
+  private readonly freeResources: Map<string, number>;
   private freeSlots: number;
   private stopped = false;
   private readonly continueMode: ContinueMode;
 
   constructor(tasks: readonly SchedulableTask[], options: SchedulerOptions) {
     this.freeSlots = options.concurrency;
-    this.freeResources = { ...(options.resources ?? {}) };
+    this.freeResources = new Map(Object.entries(options.resources ?? {}));
     this.continueMode = options.continue ?? 'never';
     for (const task of tasks) {
       this.tasks.set(task.id, task);
@@ -70,14 +70,14 @@ export class Scheduler {
       const id = this.ready[i]!;
       const task = this.tasks.get(id)!;
       const weight = task.weight ?? 1;
-      const fits = weight <= this.freeSlots && Object.entries(task.resources ?? {}).every(([name, count]) => (this.freeResources[name] ?? 0) >= count);
+      const fits = weight <= this.freeSlots && Object.entries(task.resources ?? {}).every(([name, count]) => (this.freeResources.get(name) ?? 0) >= count);
       if (!fits) {
         i++;
         continue;
       }
       this.ready.splice(i, 1);
       this.freeSlots -= weight;
-      for (const [name, count] of Object.entries(task.resources ?? {})) this.freeResources[name]! -= count;
+      for (const [name, count] of Object.entries(task.resources ?? {})) this.freeResources.set(name, this.freeResources.get(name)! - count);
       this.state.set(id, 'running');
       started.push(id);
     }
@@ -90,7 +90,7 @@ export class Scheduler {
     if (this.state.get(id) !== 'running') throw new Error(`scheduler: ${id} is not running`);
     this.state.set(id, outcome);
     this.freeSlots += task.weight ?? 1;
-    for (const [name, count] of Object.entries(task.resources ?? {})) this.freeResources[name]! += count;
+    for (const [name, count] of Object.entries(task.resources ?? {})) this.freeResources.set(name, this.freeResources.get(name)! + count);
 
     const skipped: string[] = [];
     if (outcome === 'failed') {

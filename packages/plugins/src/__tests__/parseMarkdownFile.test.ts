@@ -20,12 +20,19 @@ describe('parseMarkdownFile', () => {
   });
 
   it('reports malformed YAML that cannot be recovered at its line and column, with the source line', () => {
-    const parsed = parse('---\ndescription: ok\nagents: [a, b\nrun: x\n---\nbody');
+    const parsed = parse('---\ndescription: ok\nsteps:\n  - [a, b\n  - c\n---\nbody');
     expect(parsed.diagnostics).toHaveLength(1);
     const [diagnostic] = parsed.diagnostics;
-    expect(diagnostic).toMatchObject({ severity: 'error', code: 'front-matter/yaml', location: { file: '/repo/cmd.md', line: 4, column: 1 } });
-    expect(diagnostic!.message).toContain('must be sufficiently indented and end with a ]');
+    expect(diagnostic).toMatchObject({ severity: 'error', code: 'front-matter/yaml', location: { file: '/repo/cmd.md' }, sourceLine: expect.any(String) });
+    expect(diagnostic!.message).toMatch(/^front matter is not valid YAML: /);
     expect(parsed.frontMatter.data).toEqual({});
+  });
+
+  it("never guesses a value of orch's own keys that Claude Code's retry would quote: an error at the value", () => {
+    const parsed = parse('---\ndescription: ok\nagents: [a, b\nrun: x\n---\nbody');
+    expect(parsed.diagnostics).toEqual([
+      expect.objectContaining({ severity: 'error', code: 'front-matter/yaml', location: expect.objectContaining({ line: 3, column: 9 }), message: expect.stringContaining('agents: not valid YAML (Flow sequence in block collection must be sufficiently indented and end with a ]); orch never reads agents as a guess') }),
+    ]);
   });
 
   it('reports a duplicate key where it repeats', () => {
@@ -151,7 +158,7 @@ describe('front matter that must never crash, hang or run (issue 12)', () => {
   it.each([
     ['an alias bomb', ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]`)], 'front-matter/alias-limit', 3],
     ['101 aliases', ['base: &v text', ...Array.from({ length: 101 }, (_, i) => `k${i}: *v`)], 'front-matter/alias-limit', 103],
-    ['an undefined alias', ['description: ok', 'v: *nope'], 'front-matter/unknown-alias', 3],
+    ['an undefined alias', ['description: ok', 'v:', '  - *nope'], 'front-matter/unknown-alias', 4],
     ['a recursive alias', ['a: &x [1, *x]'], 'front-matter/recursive-alias', 2],
     ['nesting past the limit', [`description: ${'['.repeat(1000)}x${']'.repeat(1000)}`], 'front-matter/too-deep', 2],
   ])('reports %s as a located error of that file, not a crash', (_name, lines, code, line) => {
@@ -235,5 +242,65 @@ describe("Claude Code's front matter, read as Claude Code reads it (issue 12)", 
     const result = normalise('---\neffort: extreme\nuser-invocable: maybe\nhooks: 5\ndisallowed-tools: 5\n---\n');
     expect(result.diagnostics.map((d) => `${d.severity} ${d.location?.line}`)).toEqual(['warning 2', 'warning 3', 'warning 4', 'error 5']);
     expect(result.metadata).toEqual({ agents: [], extra: {} });
+  });
+});
+
+describe("Claude Code's quote-and-retry, for every value it quotes (issue 12 findings, #9)", () => {
+  it.each([
+    ['argument-hint: *args', 'argument-hint', '*args', "alias '*args' refers to no anchor before it"],
+    ['complexity: [', 'complexity', '[', 'Flow sequence in block collection'],
+    ['description: > folded', 'description', '> folded', 'Not a YAML token: folded'],
+    ['description: | literal', 'description', '| literal', 'Not a YAML token: literal'],
+    ['description: !important', 'description', '!important', "the tag '!important' is not one YAML knows"],
+    ['v: *nope', 'v', '*nope', "alias '*nope' refers to no anchor before it"],
+  ])('reads `%s` as the text Claude Code reads, with a warning at the value that shows the quoted form', (line, key, text, why) => {
+    const parsed = parse(`---\nname: kept\n${line}\n---\nbody\n`);
+    expect(parsed.frontMatter.data).toEqual({ name: 'kept', [key]: text });
+    expect(parsed.diagnostics).toEqual([
+      expect.objectContaining({ severity: 'warning', code: 'front-matter/lenient', location: expect.objectContaining({ line: 3, column: key.length + 3 }), message: expect.stringContaining(why), hint: `quote the value to make it valid YAML: ${key}: ${JSON.stringify(text)}` }),
+    ]);
+  });
+
+  it('keeps a valid list beside a line it quotes, and leaves values already quoted alone', () => {
+    const parsed = parse('---\nallowed-tools: [Read, Write]\nargument-hint: [pr-number] [priority]\nwhen_to_use: "a: b"\n---\n');
+    expect(parsed.frontMatter.data).toEqual({ 'allowed-tools': ['Read', 'Write'], 'argument-hint': '[pr-number] [priority]', when_to_use: 'a: b' });
+  });
+
+  it('reads an unknown tag the retry does not reach without it, with a warning at the tag', () => {
+    const parsed = parse('---\ndescription: ok\nlist:\n  - !thing value\n---\n');
+    expect(parsed.frontMatter.data).toEqual({ description: 'ok', list: ['value'] });
+    expect(parsed.diagnostics).toEqual([expect.objectContaining({ severity: 'warning', code: 'front-matter/unknown-tag', location: expect.objectContaining({ line: 4, column: 5 }) })]);
+  });
+
+  it('says what a !!binary description is, and how to keep it as text', () => {
+    const [diagnostic] = normalise('---\ndescription: !!binary aGk=\n---\nbody\n').diagnostics;
+    expect(diagnostic).toMatchObject({ severity: 'warning', message: "description: binary data, not text (a '!!binary' value); ignored, as Claude Code ignores it", hint: 'quote the value to keep it as text: description: "!!binary aGk="' });
+  });
+});
+
+describe("Claude Code's context, agent and model (issue 12 findings, #15)", () => {
+  it('warns at an unknown context with "did you mean", and at an agent without context: fork', () => {
+    const result = normalise('---\ncontext: forkk\nagent: reviewer\n---\n');
+    expect(result.diagnostics.map((d) => [d.severity, d.location?.line, d.message, d.hint])).toEqual([["warning", 2, "context: 'forkk' is not a context Claude Code knows (only 'fork'); ignored", "did you mean 'fork'?"]]);
+    const alone = normalise('---\nagent: reviewer\n---\n');
+    expect(alone.diagnostics.map((d) => [d.severity, d.location?.line, d.message])).toEqual([['warning', 2, "agent: 'reviewer' has no effect without context: fork (Claude Code runs the command as that agent only then)"]]);
+    expect(normalise('---\ncontext: fork\nagent: reviewer\n---\n').diagnostics).toEqual([]);
+  });
+
+  it('reads model: inherit as the default model (no model of its own)', () => {
+    expect(normalise('---\nmodel: inherit\n---\n').metadata.model).toBeUndefined();
+    expect(normalise('---\nmodel: opus\n---\n').metadata.model).toBe('opus');
+  });
+});
+
+describe("front matter keys named after Object.prototype's properties (issue 12 findings, #3)", () => {
+  it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', 'isPrototypeOf'])('keeps `%s: x` as a key of its own, beside valid keys, with no crash', (key) => {
+    const result = normalise(`---\ndescription: kept\n${key}: x\ngates:\n  ${key}: false\nresources:\n  ${key}: 1\n---\n`);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.metadata.description).toBe('kept');
+    expect(Object.entries(result.metadata.extra)).toEqual([[key, 'x']]);
+    expect(Object.entries(result.metadata.gates!)).toEqual([[key, false]]);
+    expect(Object.entries(result.metadata.resources!)).toEqual([[key, 1]]);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { CommandDefinition, CommandRegistry, TaskGraph } from '@orch/engine';
+import { ownValue, type CommandDefinition, type CommandRegistry, type TaskGraph } from '@orch/engine';
 import { globalInputMatcher } from '../cache/globalInputs.js';
 import { inputMatcher } from '../cache/TaskHasher.js';
 import { LOCKFILES, OTHER_LOCKFILES, type LockfileName } from '../lockfile/lockfileClosures.js';
@@ -169,7 +169,8 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
       const a = (before[section] ?? {}) as Record<string, unknown>;
       const b = (after[section] ?? {}) as Record<string, unknown>;
       for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) {
-        if (JSON.stringify(a[name]) !== JSON.stringify(b[name])) names.push(`${name} ${JSON.stringify(a[name] ?? null)} -> ${JSON.stringify(b[name] ?? null)}`);
+        const [was, is] = [ownValue(a, name), ownValue(b, name)];
+        if (JSON.stringify(was) !== JSON.stringify(is)) names.push(`${name} ${JSON.stringify(was ?? null)} -> ${JSON.stringify(is ?? null)}`);
       }
     }
     return names.length > 0 ? names.slice(0, 3).join(', ') + (names.length > 3 ? `, and ${names.length - 3} more` : '') : undefined;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { relative } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { definePlugin, isOrchError, type AgentDefinition, type AgentResult, type Engine, type TaskContext } from '@orch/engine';
+import { agentsUsedBy, definePlugin, isOrchError, type AgentDefinition, type AgentResult, type Engine, type TaskContext } from '@orch/engine';
 import { taskHasherFor } from '../cache/taskHasherFor.js';
 import { inheritedEnvironment } from '../environment/selectTaskEnvironment.js';
 import { taskEnvironment } from '../executors/taskEnvironment.js';
@@ -34,7 +34,7 @@ export function agentExecutorPlugin() {
         try {
           // The `!`cmd`` lines' outputs the hash covers (run once, as the task): the agent gets what was hashed.
           const outputs = await taskHasherFor(engine, task).shellOutputs(task.id);
-          const rendered = await renderPrompt(task.command, { root: task.root, args: task.args, ...engine.config.prompt, ...(outputs ? { outputs } : {}) });
+          const rendered = await renderPrompt(task.command, { root: task.root, args: task.args, ...engine.config.prompt, ...(outputs ? { outputs } : {}), ...(task.sessionId ? { sessionId: task.sessionId } : {}) });
           for (const note of rendered.notes) task.output('stderr', `warning: ${note}\n`);
           prompt = rendered.text;
         } catch (error) {
@@ -43,7 +43,9 @@ export function agentExecutorPlugin() {
           return { exitCode: 1, durationMs: performance.now() - started, message };
         }
         const adapter = agentAdapter(engine.config.agent);
-        const roles = task.command.metadata.agents.length > 0 ? task.command.metadata.agents : [forkedAgent(task) ?? 'default'];
+        // An agent without a definition here (Claude Code's built-in Explore) is run by the default agent.
+        const roles = agentsUsedBy(task.command).map((use) => (use.via === 'agents' || task.agents.has(use.name) ? use.name : 'default'));
+        if (roles.length === 0) roles.push('default');
         const results = await Promise.all(roles.map((role) => runAgent(engine, task, adapter, role, prompt)));
         task.data.set('agents', results);
         const failed = results.filter((r) => !r.ok);
@@ -62,16 +64,6 @@ function promptFailure(error: unknown, root: string): string {
   return error.diagnostics
     .map((d) => `${d.location ? `${relative(root, d.location.file)}:${d.location.line ?? 1}:${d.location.column ?? 1}: ` : ''}${d.message}\n${d.hint ? `  hint: ${d.hint}\n` : ''}`)
     .join('');
-}
-
-/**
- * Claude Code's `context: fork` with `agent: <name>` runs the command as that subagent: orch runs
- * it as that agent role when `.claude/agents/<name>.md` defines it (Claude Code's built-in agents,
- * such as Explore, have no definition here: the default agent runs it).
- */
-function forkedAgent(task: TaskContext): string | undefined {
-  const { context, agent } = task.command.metadata.extra;
-  return context === 'fork' && typeof agent === 'string' && task.agents.has(agent) ? agent : undefined;
 }
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { OrchError, type CommandDefinition } from '@orch/engine';
 import { resolveInclude } from '../markdown/includedFiles.js';
-import { promptTokens, type PromptToken } from '../markdown/promptTokens.js';
+import { promptTokens, type PromptToken, type PromptVariable } from '../markdown/promptTokens.js';
 import { checkPrompt, promptPlace } from './promptDiagnostics.js';
 import { runShellLines, type ShellLineOptions, type ShellOutputs } from './runShellLines.js';
 
@@ -19,6 +19,8 @@ export interface RenderOptions extends ShellLineOptions {
    * each line runs once and the agent gets the prompt the hash covers.
    */
   outputs?: ShellOutputs;
+  /** orch's session id, for `${CLAUDE_SESSION_ID}`; without one (`orch show --render`) it stays as written. */
+  sessionId?: string;
 }
 
 export interface RenderedPrompt {
@@ -40,6 +42,8 @@ export interface RenderedPrompt {
  *   `$ARGUMENTS[N]` one (empty when missing); `$N` one, counted from `positionalBase`, and left as
  *   written when there is no such argument (`$100`, SQL `$1`, awk `$0`); `$name` a named argument
  *   (front matter `arguments`); `\$1` is the text `$1`;
+ * - `${CLAUDE_SKILL_DIR}` is the command's folder, `${CLAUDE_PLUGIN_ROOT}` its plugin's root and
+ *   `${CLAUDE_SESSION_ID}` orch's session id (of the run; as written without one);
  * - with arguments and no argument placeholder, `ARGUMENTS: <args>` is appended.
  *
  * Replacements are never read again: an argument, a file's text or a command's output can never
@@ -82,13 +86,25 @@ export async function renderPrompt(command: CommandDefinition, options: RenderOp
         usedArguments = true;
         return args[token.position] ?? '';
       case 'variable':
-        if (token.name === 'CLAUDE_SKILL_DIR') return dirname(command.location.file);
-        return command.layout?.plugin?.root ?? token.text;
+        return variable(command, token.name, options, notes) ?? token.text;
     }
   };
   let text = tokens.map(value).join('');
   if (!usedArguments && args.length > 0) text = `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}\nARGUMENTS: ${joinArguments(args)}\n`;
   return { text, notes };
+}
+
+/** The value of `${CLAUDE_SKILL_DIR}`, `${CLAUDE_PLUGIN_ROOT}` or `${CLAUDE_SESSION_ID}`, if it has one here. */
+function variable(command: CommandDefinition, name: PromptVariable, options: RenderOptions, notes: string[]): string | undefined {
+  switch (name) {
+    case 'CLAUDE_SKILL_DIR':
+      return dirname(command.location.file);
+    case 'CLAUDE_PLUGIN_ROOT':
+      return command.layout?.plugin?.root;
+    case 'CLAUDE_SESSION_ID':
+      if (options.sessionId === undefined && !notes.some((note) => note.includes('${CLAUDE_SESSION_ID}'))) notes.push(`\${CLAUDE_SESSION_ID} is left as written: there is no session here (orch run gives it the run's session id)`);
+      return options.sessionId;
+  }
 }
 
 /** Arguments as one line that splits back into the same arguments: `"two words" b`. */

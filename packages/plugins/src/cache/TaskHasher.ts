@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { ORCH_VERSION, type AgentConfig, type CommandDefinition, type Engine, type EnvMode, type Project, type TaskGraph } from '@orch/engine';
+import { nameTable, ORCH_VERSION, type AgentConfig, type CommandDefinition, type Engine, type EnvMode, type Project, type TaskGraph } from '@orch/engine';
 import picomatch from 'picomatch';
 import { agentCredentialEnv } from '../agents/agentCredentialEnv.js';
 import { isPromptCommand } from '../agents/isPromptCommand.js';
@@ -169,7 +169,7 @@ export class TaskHasher {
     const { commands, graph, root } = this.options;
     const command = commands.get(id);
     if (!command) throw new Error(`no command ${id} to hash`);
-    const dependencies: Record<string, string> = {};
+    const dependencies: Record<string, string> = nameTable();
     let provisional = false;
     for (const edge of graph.nodes.get(id)?.dependencies ?? []) {
       const dependency = await this.hash(edge.to);
@@ -265,7 +265,7 @@ export class TaskHasher {
   /** The definition's parts, each hashed: the file (and partials it includes) or the steps. */
   private async definition(command: CommandDefinition, files: ReadonlyMap<string, string>): Promise<Record<string, string>> {
     const { root } = this.options;
-    const parts: Record<string, string> = { metadata: sha256(canonical({ ...command.metadata, steps: command.steps.map(({ location: _l, ...step }) => step), kind: command.kind })) };
+    const parts: Record<string, string> = nameTable([['metadata', sha256(canonical({ ...command.metadata, steps: command.steps.map(({ location: _l, ...step }) => step), kind: command.kind }))]]);
     if (command.kind !== 'markdown') return parts;
     const file = relative(root, command.location.file).split('\\').join('/');
     parts[file] = files.get(file) ?? sha256(await readFile(command.location.file));
@@ -334,7 +334,8 @@ function hashedEnvironment(selected: SelectedEnvironment): Pick<HashInputs, 'env
  * declared outputs are never its inputs.
  */
 function selectInputs(command: CommandDefinition, projectDir: string, files: ReadonlyMap<string, string>): Record<string, string> {
-  const selected: Record<string, string> = {};
+  // Paths are the repository's own: a file named `__proto__` is an input like any other.
+  const selected: Record<string, string> = nameTable();
   const prefix = projectDir === '' ? '' : `${projectDir}/`;
   const isInput = inputFilter(command);
   for (const [path, id] of files) if (path.startsWith(prefix) && isInput(path.slice(prefix.length))) selected[path] = id;

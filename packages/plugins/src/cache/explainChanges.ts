@@ -1,3 +1,4 @@
+import { ownValue } from '@orch/engine';
 import { MISSING, type HashInputs } from './TaskHasher.js';
 
 /**
@@ -8,7 +9,7 @@ import { MISSING, type HashInputs } from './TaskHasher.js';
 function envChanges(before: HashInputs['env'], now: HashInputs['env']): string[] {
   const changes: string[] = [];
   for (const name of [...new Set([...Object.keys(before), ...Object.keys(now)])].sort()) {
-    const [was, is] = [before[name], now[name]];
+    const [was, is] = [ownValue(before, name), ownValue(now, name)];
     if (was === is) continue;
     if (was === undefined) changes.push(`env ${name} now hashed (${is === null ? 'unset' : 'set'})`);
     else if (is === undefined) changes.push(`env ${name} no longer hashed`);
@@ -26,8 +27,8 @@ export function explainChanges(before: HashInputs | undefined, now: HashInputs, 
   const changes: string[] = [];
   const diffKeys = (a: Record<string, unknown> = {}, b: Record<string, unknown> = {}, describe: (key: string, kind: string) => string) => {
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      if (!(key in a)) changes.push(describe(key, 'added'));
-      else if (!(key in b)) changes.push(describe(key, 'removed'));
+      if (!Object.hasOwn(a, key)) changes.push(describe(key, 'added'));
+      else if (!Object.hasOwn(b, key)) changes.push(describe(key, 'removed'));
       else if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) changes.push(describe(key, 'changed'));
     }
   };
@@ -48,7 +49,7 @@ export function explainChanges(before: HashInputs | undefined, now: HashInputs, 
     if (JSON.stringify(before.lockfile) !== JSON.stringify(now.lockfile)) changes.push('lockfile entries changed');
   } else diffKeys(before.lockfile, now.lockfile, (key, kind) => describeLockfileChange(key, kind));
   diffKeys(before.workspaceDependencies, now.workspaceDependencies, (key, kind) =>
-    now.workspaceDependencies?.[key] === MISSING ? `workspace dependency ${key} is missing (deleted or renamed)` : kind === 'changed' ? `workspace dependency ${key} moved` : `workspace dependency ${key} ${kind}`,
+    ownValue(now.workspaceDependencies, key) === MISSING ? `workspace dependency ${key} is missing (deleted or renamed)` : kind === 'changed' ? `workspace dependency ${key} moved` : `workspace dependency ${key} ${kind}`,
   );
   diffKeys(before.transit, now.transit, (key, kind) => `transit package ${key} ${kind}: its files or resolved dependencies (a ^ dependency passes through it)`);
   return changes;

@@ -1,4 +1,4 @@
-import { ORCH_VERSION, type CommandDefinition, type Engine, type TaskContext } from '@orch/engine';
+import { nameTable, ORCH_VERSION, type CommandDefinition, type Engine, type TaskContext } from '@orch/engine';
 import { commandShellLines, runShellLines } from '../agents/runShellLines.js';
 import { taskEnvironment } from '../executors/taskEnvironment.js';
 import { TaskHasher, type ShellLineRunner } from './TaskHasher.js';
@@ -41,7 +41,7 @@ function taskShellLines(engine: Engine, task: TaskContext): ShellLineRunner {
 
 /** Versions of the plugins that take part: built-ins have orch's; others their own, if they say. */
 export function pluginVersions(engine: Engine): Record<string, string> {
-  const versions: Record<string, string> = {};
+  const versions: Record<string, string> = nameTable();
   for (const plugin of engine.plugins) versions[plugin.name] = plugin.version ?? (plugin.name.startsWith('orch:') ? ORCH_VERSION : 'unversioned');
   return versions;
 }

@@ -1,4 +1,4 @@
-import type { CommandMetadata, EnvMode, ResolvedConfig } from '@orch/engine';
+import { nameTable, type CommandMetadata, type EnvMode, type ResolvedConfig } from '@orch/engine';
 import { BASE_ENV, VOLATILE_ENV } from './baseEnvironment.js';
 import { envPatternMatcher } from './envPatternMatcher.js';
 
@@ -67,8 +67,9 @@ export function selectTaskEnvironment(source: Readonly<Record<string, string | u
   const volatile = envPatternMatcher(VOLATILE_ENV);
   const strict = policy.mode === 'strict';
 
-  const visible: Record<string, string> = {};
-  const hashed: Record<string, string | null> = {};
+  // Names are the environment's and the user's own text: `constructor` is a variable like any other.
+  const visible: Record<string, string> = nameTable();
+  const hashed: Record<string, string | null> = nameTable();
   const unhashed: string[] = [];
   for (const name of Object.keys(source)) {
     const value = source[name];
@@ -84,7 +85,7 @@ export function selectTaskEnvironment(source: Readonly<Record<string, string | u
     if (strict || declaredUnhashed || volatile.matches(name) || env.excludes(name) || globalEnv.excludes(name)) unhashed.push(name);
     else hashed[name] = value;
   }
-  for (const name of [...env.names, ...globalEnv.names]) if (!(name in hashed) && !env.excludes(name) && !globalEnv.excludes(name)) hashed[name] = null;
+  for (const name of [...env.names, ...globalEnv.names]) if (!Object.hasOwn(hashed, name) && !env.excludes(name) && !globalEnv.excludes(name)) hashed[name] = null;
   const passThroughEnv = [...new Set([...policy.passThroughEnv, ...policy.globalPassThroughEnv])].sort();
   return { mode: policy.mode, visible, hashed, unhashed: unhashed.sort(), passThroughEnv };
 }

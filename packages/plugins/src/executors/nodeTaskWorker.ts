@@ -58,7 +58,8 @@ export default async function runNodeTask(input: NodeTaskInput): Promise<NodeTas
   const restoreEnv = replaceEnvironment(input.env);
   try {
     const module = (await importModule(input.modulePath)) as Record<string, unknown>;
-    const fn = module[input.exportName];
+    // An export the module has itself: `export: 'constructor'` must not find `Object`.
+    const fn = Object.hasOwn(module, input.exportName) ? module[input.exportName] : undefined;
     if (typeof fn !== 'function') {
       const exported = Object.keys(module).filter((key) => key !== '__esModule');
       throw Object.assign(

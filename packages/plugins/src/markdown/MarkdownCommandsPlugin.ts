@@ -56,7 +56,14 @@ export function markdownCommandsPlugin() {
             if (!command) continue;
             const skill = registry.commands.get(command.id);
             if (source.layout.form === 'command' && skill?.layout?.form === 'skill') {
-              registry.report({ severity: 'warning', code: 'command/shadowed-by-skill', message: `the skill '${command.id}' (${skill.location.file}) is used instead of this command: a skill wins over a command of the same name, as in Claude Code`, location: command.location, hint: 'rename or remove one of them' });
+              registry.report({
+                severity: 'warning',
+                code: 'command/shadowed-by-skill',
+                message: `the skill '${command.id}' is used instead of this command: a skill wins over a command of the same name, as in Claude Code (and over a folder '${command.id}/' of commands)`,
+                location: command.location,
+                hint: 'rename or remove one of them',
+                related: [{ message: `the skill '${command.id}'`, location: skill.location }],
+              });
               continue;
             }
             registry.addCommand({ ...command, layout: source.layout, ...(source.project ? { project: source.project } : {}) });
@@ -68,9 +75,10 @@ export function markdownCommandsPlugin() {
         if (command.kind !== 'markdown' || !command.frontMatter) return command;
         const { metadata, dependencies, steps, diagnostics } = normaliseFrontMatter(command.frontMatter);
         registry.diagnostics.push(...diagnostics, ...missingHomeIncludes(command));
-        // As Claude Code does: without a description, the body's first line describes the command.
-        const description = metadata.description === undefined ? bodyDescription(command.body) : undefined;
-        const normalised = { ...command, metadata: description === undefined ? metadata : { ...metadata, description, descriptionFromBody: true }, dependencies, steps };
+        // As Claude Code does: without a description (or with a blank one), the body's first line describes the command.
+        const description = (metadata.description ?? '').trim() === '' ? bodyDescription(command.body) : undefined;
+        const described = description === undefined ? metadata : { ...metadata, description, descriptionFromBody: true };
+        const normalised = { ...command, metadata: sessionBound(command.body) && metadata.cache === undefined ? { ...described, cache: false } : described, dependencies, steps };
         // Refused `!`cmd`` lines and NULs: errors of this command now, not when its run reaches them.
         registry.diagnostics.push(...promptDiagnostics(normalised));
         return normalised;
@@ -134,6 +142,15 @@ async function readCommand(path: string, id: string, registry: CommandRegistry):
     bodyLine: parsed?.bodyLine ?? 1,
     ...(parsed ? { frontMatter: parsed.frontMatter } : {}),
   };
+}
+
+/**
+ * Whether a prompt uses `${CLAUDE_SESSION_ID}`: what the agent gets then differs in each session,
+ * so its result is never taken from the cache (as `cache: false`) unless the front matter says
+ * `cache: true`.
+ */
+function sessionBound(body: string | undefined): boolean {
+  return promptTokens(body ?? '').some((token) => token.kind === 'variable' && token.name === 'CLAUDE_SESSION_ID');
 }
 
 /** `@~/…` includes whose file is not there: a warning each, since the prompt will keep them as written. */

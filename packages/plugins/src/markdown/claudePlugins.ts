@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { Diagnostic } from '@orch/engine';
+import { isOrchError, loadJsonConfig, nameTable, type Diagnostic } from '@orch/engine';
 
 /** A Claude Code plugin the project enables, found in the repository. */
 export interface ClaudePlugin {
@@ -31,9 +31,10 @@ export async function findClaudePlugins(root: string): Promise<{ plugins: Claude
     diagnostics.push({ severity: 'warning', code: 'plugins/skipped', message, location: { file }, ...(hint ? { hint } : {}) });
   };
   const settingsFiles = ['.claude/settings.json', '.claude/settings.local.json'].map((file) => join(root, file));
-  const settings = (await Promise.all(settingsFiles.map((file) => readJson(file, diagnostics)))).map((json) => json ?? {});
-  const enabled: Record<string, unknown> = Object.assign({}, ...settings.map((s) => (isObject(s.enabledPlugins) ? s.enabledPlugins : {})));
-  const marketplaces: Json = Object.assign({}, ...settings.map((s) => (isObject(s.extraKnownMarketplaces) ? s.extraKnownMarketplaces : {})));
+  const settings = (await Promise.all(settingsFiles.map((file) => readJson(file, diagnostics, 'orch reads no Claude Code plugin it enables')))).map((json) => json ?? {});
+  // Keys are the settings' own text: a plugin or marketplace named `constructor` is a name like any other.
+  const enabled = nameTable<unknown>(settings.flatMap((s) => (isObject(s.enabledPlugins) ? Object.entries(s.enabledPlugins) : [])));
+  const marketplaces = nameTable<unknown>(settings.flatMap((s) => (isObject(s.extraKnownMarketplaces) ? Object.entries(s.extraKnownMarketplaces) : [])));
   const settingsFile = settingsFiles[0]!;
 
   const plugins: ClaudePlugin[] = [];
@@ -47,7 +48,7 @@ export async function findClaudePlugins(root: string): Promise<{ plugins: Claude
       continue;
     }
     const manifestFile = join(marketRoot, '.claude-plugin', 'marketplace.json');
-    const manifest = await readJson(manifestFile, diagnostics);
+    const manifest = await readJson(manifestFile, diagnostics, 'the plugins it lists are not read');
     const entry = Array.isArray(manifest?.plugins) ? (manifest!.plugins as Json[]).find((p) => p?.name === pluginName) : undefined;
     if (!entry) {
       warn(manifestFile, `Claude Code plugin '${key}' is skipped: the marketplace does not list '${pluginName}'`);
@@ -62,7 +63,7 @@ export async function findClaudePlugins(root: string): Promise<{ plugins: Claude
       warn(manifestFile, `Claude Code plugin '${key}' is skipped: its folder ${pluginRoot} is outside the repository`);
       continue;
     }
-    const own = (await readJson(join(pluginRoot, '.claude-plugin', 'plugin.json'), diagnostics)) ?? {};
+    const own = (await readJson(join(pluginRoot, '.claude-plugin', 'plugin.json'), diagnostics, `its name and paths are not read: the plugin's commands/ and skills/ folders are, as '${pluginName}'`)) ?? {};
     const paths = (value: unknown): string[] => (typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []).map((p) => resolve(pluginRoot, p));
     plugins.push({
       name: typeof own.name === 'string' ? own.name : pluginName,
@@ -82,7 +83,7 @@ async function marketplaceRoot(root: string, name: string, declared: unknown): P
     const dir = resolve(root, source.path);
     return inside(root, dir) ? dir : { why: `its marketplace folder ${dir} is outside the repository` };
   }
-  const own = await readJson(join(root, '.claude-plugin', 'marketplace.json'), []);
+  const own = await readJson(join(root, '.claude-plugin', 'marketplace.json'), [], '');
   if (own?.name === name) return root;
   return { why: `its marketplace '${name}' is not declared in .claude/settings.json extraKnownMarketplaces (an installed plugin lives in ~/.claude/plugins, which orch does not read)` };
 }
@@ -92,7 +93,11 @@ function describeSource(source: Json): string {
   return `a ${String(source.source)} source${where === undefined ? '' : ` (${String(where)})`}`;
 }
 
-async function readJson(file: string, diagnostics: Diagnostic[]): Promise<Json | undefined> {
+/**
+ * A JSON file of Claude Code's, or undefined when it is missing or not a JSON object. Invalid
+ * JSON is a warning at its line and column, saying what is then not read (`consequence`).
+ */
+async function readJson(file: string, diagnostics: Diagnostic[], consequence: string): Promise<Json | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -100,10 +105,12 @@ async function readJson(file: string, diagnostics: Diagnostic[]): Promise<Json |
     return undefined;
   }
   try {
-    const value: unknown = JSON.parse(text);
+    const value = loadJsonConfig(file, text);
     return isObject(value) ? value : undefined;
   } catch (error) {
-    diagnostics.push({ severity: 'warning', code: 'plugins/invalid-json', message: `not valid JSON, so its Claude Code plugins are not read: ${(error as Error).message}`, location: { file } });
+    const [found] = isOrchError(error) ? error.diagnostics : [];
+    const what = found?.message ?? `not valid JSON: ${(error as Error).message}`;
+    diagnostics.push({ severity: 'warning', code: 'plugins/invalid-json', message: `${what}; ${consequence}`, location: found?.location ?? { file }, ...(found?.sourceLine === undefined ? {} : { sourceLine: found.sourceLine }), hint: 'fix the JSON at this place (strings in double quotes, no trailing commas or comments)' });
     return undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { ENV_MODES } from '@orch/engine';
+import { ENV_MODES, nameRecordSchema } from '@orch/engine';
 import * as v from 'valibot';
 
 const stringOrList = v.union([v.string(), v.array(v.string())]);
@@ -48,7 +48,7 @@ export const frontMatterSchema = v.looseObject({
   'user-invocable': v.optional(flag),
   'disallowed-tools': v.optional(stringOrList),
   effort: v.optional(v.union([v.picklist(['low', 'medium', 'high', 'xhigh', 'max']), v.pipe(v.number(), v.integer(), v.minValue(1))])),
-  hooks: v.optional(v.record(v.string(), v.array(v.looseObject({ hooks: v.array(v.looseObject({ type: v.string() })) })))),
+  hooks: v.optional(nameRecordSchema(v.string(), v.array(v.looseObject({ hooks: v.array(v.looseObject({ type: v.string() })) })))),
   paths: v.optional(stringOrList),
   run: v.optional(v.union([v.string(), v.array(v.union([v.string(), step]))])),
   inputs: v.optional(stringOrList),
@@ -72,19 +72,19 @@ export const frontMatterSchema = v.looseObject({
       }),
     ]),
   ),
-  recovery: v.optional(v.union([strategy, v.record(v.picklist(['dependencies', 'preGates', 'deploy', 'execute', 'postValidate', 'qaGates', 'persist', 'default']), strategy)])),
+  recovery: v.optional(v.union([strategy, nameRecordSchema(v.picklist(['dependencies', 'preGates', 'deploy', 'execute', 'postValidate', 'qaGates', 'persist', 'default']), strategy)])),
   fixup: v.optional(v.string()),
   gates: v.optional(
     v.union([
       v.array(v.string()),
-      v.record(
+      nameRecordSchema(
         v.string(),
         v.union([
           v.boolean(),
           v.strictObject({
             enabled: v.optional(v.boolean()),
             severity: v.optional(v.picklist(['error', 'warn'])),
-            options: v.optional(v.record(v.string(), v.unknown())),
+            options: v.optional(nameRecordSchema(v.string(), v.unknown())),
           }),
         ]),
       ),
@@ -92,7 +92,7 @@ export const frontMatterSchema = v.looseObject({
   ),
   cache: v.optional(v.boolean()),
   weight: v.optional(v.pipe(v.number(), v.minValue(0))),
-  resources: v.optional(v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
+  resources: v.optional(nameRecordSchema(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
 });
 
 export type FrontMatter = v.InferOutput<typeof frontMatterSchema>;
@@ -117,3 +117,15 @@ export const LENIENT_KEYS: ReadonlyMap<string, string> = new Map([
  * misspelling of a key orch reads (`agent` is not a slip for `agents`).
  */
 export const CLAUDE_CODE_KEYS_KEPT: ReadonlySet<string> = new Set(['name', 'version', 'license', 'hide-from-slash-command-tool']);
+
+/** Claude Code's keys orch reads beside `LENIENT_KEYS`: a quoted retry gives them the text Claude Code reads. */
+const CLAUDE_CODE_KEYS_READ = ['arguments', 'context', 'agent', 'shell', 'disallowed-tools'];
+
+/**
+ * orch's own keys, whose value changes what runs (`run`, `dependencies`, `agents`, `inputs`,
+ * `gates`, `cache`, ...): where the YAML of one does not parse and its value starts with a YAML
+ * indicator, orch never reads it as the text Claude Code's quote-and-retry would give
+ * (`run: [echo a` is not the shell line `[echo a`); that line is an error of its command.
+ * Plain text with `: ` in it (`run: echo "a: b"`) is read as written, with a warning.
+ */
+export const EXACT_KEYS: ReadonlySet<string> = new Set(FRONT_MATTER_KEYS.filter((key) => !LENIENT_KEYS.has(key) && !CLAUDE_CODE_KEYS_READ.includes(key)));

@@ -1,4 +1,4 @@
-import { isEnvPattern, normaliseRetry as normaliseEngineRetry, parseDuration, schemaDiagnostics, type AllowedTools, type CommandMetadata, type DependencyRef, type Diagnostic, type GateSetting, type RawFrontMatter, type RetryPolicy, type SourceLocation, type Step } from '@orch/engine';
+import { didYouMean, isEnvPattern, normaliseRetry as normaliseEngineRetry, parseDuration, schemaDiagnostics, type AllowedTools, type CommandMetadata, type DependencyRef, type Diagnostic, type GateSetting, type RawFrontMatter, type RetryPolicy, type SourceLocation, type Step } from '@orch/engine';
 import { distance } from 'fastest-levenshtein';
 import * as v from 'valibot';
 import { CLAUDE_CODE_KEYS_KEPT, FRONT_MATTER_KEYS, frontMatterSchema, LENIENT_KEYS, type FrontMatter } from './frontMatterSchema.js';
@@ -32,9 +32,10 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
   const timeout = valid.timeout === undefined ? undefined : parseDuration(valid.timeout);
   if (valid.timeout !== undefined && timeout === undefined) at(['timeout'], `timeout: expected a duration such as 30s, 5m or 1h30m, found '${String(valid.timeout)}'`);
 
-  const extra: Record<string, unknown> = {};
+  // Keys are the file's own text: `constructor` or `__proto__` is a key like any other.
+  const extra: Record<string, unknown> = Object.create(null);
   // Claude Code keys orch reads from `extra` (`context`, `agent`, `shell`) stay there, as written.
-  for (const [key, value] of Object.entries(data)) if (!(key in frontMatterSchema.entries) || CLAUDE_CODE_EXTRA_KEYS.includes(key)) extra[key] = value;
+  for (const [key, value] of Object.entries(data)) if (!isFrontMatterKey(key) || CLAUDE_CODE_EXTRA_KEYS.includes(key)) extra[key] = value;
 
   const metadata: CommandMetadata = {
     agents: list(valid.agents),
@@ -46,7 +47,8 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
     ...(valid['argument-hint'] === undefined ? {} : { argumentHint: valid['argument-hint'] }),
     ...(valid.arguments === undefined || valid.arguments === null ? {} : { arguments: list(valid.arguments) }),
     ...(valid.when_to_use === undefined ? {} : { whenToUse: valid.when_to_use }),
-    ...(valid.model === undefined ? {} : { model: valid.model }),
+    // `inherit` is Claude Code's word for the default model: no `--model` at all.
+    ...(valid.model === undefined || valid.model === 'inherit' ? {} : { model: valid.model }),
     ...(valid.effort === undefined ? {} : { effort: valid.effort }),
     ...(valid['user-invocable'] === undefined ? {} : { userInvocable: valid['user-invocable'] }),
     ...(valid['disable-model-invocation'] === undefined ? {} : { disableModelInvocation: valid['disable-model-invocation'] }),
@@ -64,6 +66,8 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
     ...(valid.weight === undefined ? {} : { weight: valid.weight }),
     ...(valid.resources === undefined ? {} : { resources: valid.resources }),
   };
+
+  diagnostics.push(...forkDiagnostics(valid, frontMatter));
 
   const dependencyKey = valid.dependencies !== undefined ? 'dependencies' : 'dependent-commands';
   const rawDependencies = valid.dependencies ?? valid['dependent-commands'];
@@ -84,16 +88,16 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
  * `normaliseFrontMatter`); unknown keys are kept as written.
  */
 function validKeys(frontMatter: RawFrontMatter, diagnostics: Diagnostic[]): Record<string, unknown> {
-  const data: Record<string, unknown> = {};
+  const data: Record<string, unknown> = Object.create(null);
   for (const [key, raw] of Object.entries(frontMatter.data)) {
-    const schema = (frontMatterSchema.entries as Record<string, v.GenericSchema | undefined>)[key];
+    const schema = isFrontMatterKey(key) ? (frontMatterSchema.entries as Record<string, v.GenericSchema>)[key] : undefined;
     if (!schema) {
       data[key] = raw;
       const written = isMapping(raw) ? frontMatter.sourceText?.([key]) : undefined;
       if (written !== undefined && /^\{\{[^]*\}\}$/.test(written)) {
         // A template placeholder left in the file: kept as the text it was meant to be.
         data[key] = written;
-        diagnostics.push(mappingNotText(frontMatter, key, 'warning', '; kept as the text written'));
+        diagnostics.push(notText(frontMatter, key, raw, 'warning', '; kept as the text written'));
       }
       const close = CLAUDE_CODE_KEYS_KEPT.has(key) ? undefined : misspeltKey(key);
       const severity = LENIENT_KEYS.has(close ?? '') ? 'warning' : 'error';
@@ -110,7 +114,7 @@ function validKeys(frontMatter: RawFrontMatter, diagnostics: Diagnostic[]): Reco
     const severity = lenient ? 'warning' : 'error';
     const ignored = lenient ? `; ${lenient}` : '';
     if (isMapping(raw) && isTextKey(schema)) {
-      diagnostics.push(mappingNotText(frontMatter, key, severity, ignored));
+      diagnostics.push(notText(frontMatter, key, raw, severity, ignored));
       continue;
     }
     for (const diagnostic of schemaDiagnostics(result.issues, { code: 'front-matter/invalid', locate: (path, options) => located(frontMatter, [key, ...path], options), knownKeys: () => undefined })) {
@@ -118,6 +122,29 @@ function validKeys(frontMatter: RawFrontMatter, diagnostics: Diagnostic[]): Reco
     }
   }
   return data;
+}
+
+/**
+ * Claude Code's `context` and `agent`: `context` knows one value, `fork`, and `agent` names the
+ * subagent a forked command runs as; Claude Code ignores an unknown `context` and an `agent`
+ * without `context: fork`. orch does too, with a warning each, since either is a slip.
+ */
+function forkDiagnostics(data: FrontMatter, frontMatter: RawFrontMatter): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  const { context, agent } = data;
+  if (context !== undefined && context !== 'fork') {
+    const close = didYouMean(context, ['fork']);
+    found.push({ severity: 'warning', code: 'front-matter/invalid', message: `context: '${context}' is not a context Claude Code knows (only 'fork'); ignored`, ...located(frontMatter, ['context']), hint: close ?? "write context: fork to run the command as its agent, or remove the key" });
+  }
+  if (agent !== undefined && context === undefined) {
+    found.push({ severity: 'warning', code: 'front-matter/invalid', message: `agent: '${agent}' has no effect without context: fork (Claude Code runs the command as that agent only then)`, ...located(frontMatter, ['agent']), hint: 'add context: fork, or remove agent' });
+  }
+  return found;
+}
+
+/** Whether orch reads this key: an own key of the schema, never one of `Object.prototype`'s. */
+function isFrontMatterKey(key: string): boolean {
+  return Object.hasOwn(frontMatterSchema.entries, key);
 }
 
 /** Where a key path is written, with the text of its line. */
@@ -128,18 +155,29 @@ function located(frontMatter: RawFrontMatter, path: readonly (string | number)[]
 }
 
 /**
- * `name: {{NAME}}`: an unquoted `{…}` value is a YAML mapping, where text was meant (a template
- * placeholder left in a file); located at the value, with the quoted form as the fix.
+ * A value of a text key that YAML read as something else: `name: {{NAME}}` (an unquoted `{…}`
+ * is a mapping: a template placeholder left in a file), `description: !!binary aGk=` (binary
+ * data), `!!set` or `!!omap`. Located at the value, with the quoted form as the fix.
  */
-export function mappingNotText(frontMatter: RawFrontMatter, key: string, severity: Diagnostic['severity'], note: string): Diagnostic {
-  const written = frontMatter.sourceText?.([key]) ?? '{…}';
+export function notText(frontMatter: RawFrontMatter, key: string, value: unknown, severity: Diagnostic['severity'], note: string): Diagnostic {
+  const where = located(frontMatter, [key]);
+  const keyLine = frontMatter.locate([key], { key: true }).line;
+  const onKeyLine = keyLine === undefined ? '' : (frontMatter.lineText(keyLine) ?? '').replace(/^[^:]*:\s*/, '').trim();
+  const written = onKeyLine || (frontMatter.sourceText?.([key]) ?? '');
   return {
     severity,
     code: 'front-matter/invalid',
-    message: `${key}: a YAML mapping, not text (an unquoted '{…}' is one)${note}`,
-    ...located(frontMatter, [key]),
+    message: `${key}: ${describeNotText(value)}${note}`,
+    ...where,
     hint: `quote the value to keep it as text: ${key}: ${JSON.stringify(written)}`,
   };
+}
+
+function describeNotText(value: unknown): string {
+  if (value instanceof Uint8Array) return "binary data, not text (a '!!binary' value)";
+  if (value instanceof Set) return "a YAML set, not text (a '!!set' value)";
+  if (value instanceof Map) return "an ordered YAML mapping, not text (a '!!omap' or '!!pairs' value)";
+  return "a YAML mapping, not text (an unquoted '{…}' is one)";
 }
 
 /** Each key, and how it is compared: `when_to_use` as `when-to-use`. */
@@ -248,6 +286,7 @@ function normaliseRetry(value: NonNullable<FrontMatter['retry']>, at: (path: (st
 }
 
 function normaliseGates(value: NonNullable<FrontMatter['gates']>): Record<string, GateSetting> {
-  if (Array.isArray(value)) return Object.fromEntries(value.map((name) => [name, true]));
-  return value as Record<string, GateSetting>;
+  const gates: Record<string, GateSetting> = Object.create(null);
+  for (const [name, setting] of Array.isArray(value) ? value.map((name) => [name, true] as const) : Object.entries(value as Record<string, GateSetting>)) gates[name] = setting;
+  return gates;
 }

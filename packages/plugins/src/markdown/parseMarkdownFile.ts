@@ -1,5 +1,7 @@
-import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, type Document } from 'yaml';
 import { parseYaml, SourceFile, yamlLocator, yamlValue, type Diagnostic, type RawFrontMatter, type YamlProblem } from '@orch/engine';
+import { EXACT_KEYS } from './frontMatterSchema.js';
+import { quoteUnreadableValues, type QuotedLine } from './quoteUnreadableValues.js';
 import { splitFrontMatter } from './splitFrontMatter.js';
 
 export interface ParsedMarkdown {
@@ -15,10 +17,6 @@ export const MARKDOWN_LIMITS = {
   /** Characters of front matter. */
   maxFrontMatter: 4 * 1024 * 1024,
 } as const;
-
-/** Values Claude Code quotes and parses again when front matter is not valid YAML (its `YAML_SPECIAL_CHARS`). */
-const SPECIAL = /[{}[\]*&#!|>%@`]|: /;
-const KEY_LINE = /^([A-Za-z_][\w-]*):[ \t]+(\S.*)$/;
 
 /**
  * Splits a markdown command (or agent) file into front matter and body, and parses the front
@@ -55,36 +53,46 @@ export function parseMarkdownFile(file: string, text: string): ParsedMarkdown {
   }
 }
 
+/** What makes Claude Code quote and retry: the YAML does not parse, an alias has no anchor, a tag is unknown. */
+const RETRIED = new Set(['yaml/syntax', 'yaml/unknown-alias', 'yaml/unknown-tag']);
+
 /**
- * The front matter between two offsets of the file: YAML first; when that fails, each top-level
- * `key: value` line whose value holds a YAML indicator (`[]{}*&#!|>%@` and backquote, or `: `)
- * and is not valid YAML on its own is quoted, and the whole is parsed again (Claude Code's
- * quote-and-retry, so `description: **Run** it` and `argument-hint: [pr-number] [priority]`
- * read as text), with a warning that says how to be exact. Quoted and block (`|`, `>`) values,
- * and brackets left open (`agents: [a, b`), are never rewritten: their errors are errors.
- * Undefined, with the errors reported, when it cannot be read.
+ * The front matter between two offsets of the file, read as Claude Code reads it: YAML first;
+ * when that fails, Claude Code's quote-and-retry (`quoteUnreadableValues`), with a warning that
+ * says how to be exact, except for orch's own keys that change what runs (`EXACT_KEYS`): a
+ * value of theirs that starts with an indicator (`run: [echo a`) is never guessed, its line is
+ * an error. Where the retry does not help either
+ * (Claude Code then drops the whole front matter silently), the YAML error is an error of this
+ * file at its line. Undefined, with the errors reported, when it cannot be read.
  */
 function readFrontMatter(source: SourceFile, start: number, end: number, diagnostics: Diagnostic[]): RawFrontMatter | undefined {
   const yamlText = source.text.slice(start, end);
+  const at = (problem: Pick<YamlProblem, 'start' | 'end'>) => source.location(start + problem.start, start + problem.end);
   const report = (problem: YamlProblem, prefix = 'front matter: '): undefined => {
     const code = problem.code === 'yaml/syntax' ? 'front-matter/yaml' : problem.code.replace(/^yaml\//, 'front-matter/');
-    diagnostics.push(source.diagnostic('error', code, `${prefix}${problem.message}`, source.location(start + problem.start, start + problem.end), problem.hint ? { hint: problem.hint } : {}));
+    diagnostics.push(source.diagnostic('error', code, `${prefix}${problem.message}`, at(problem), problem.hint ? { hint: problem.hint } : {}));
     return undefined;
   };
   if (yamlText.length > MARKDOWN_LIMITS.maxFrontMatter) {
     return report({ code: 'yaml/too-large', message: `${yamlText.length} characters, more than the ${MARKDOWN_LIMITS.maxFrontMatter} orch reads`, start: 0, end: 1, hint: 'move long text into the body' });
   }
 
-  let { document, problem } = parseYaml(yamlText);
-  if (problem?.code === 'yaml/syntax') {
-    const { text: quotedText, quoted } = quoteUnparsableValues(yamlText);
-    const retried = quoted.length > 0 ? parseYaml(quotedText) : { problem };
-    if (retried.problem) return report(problem, 'front matter is not valid YAML: ');
-    diagnostics.push(lenientWarning(source, start, problem, quoted));
-    ({ document, problem } = retried);
+  let read = readYamlText(yamlText);
+  const first = read.problem;
+  if (first && RETRIED.has(first.code)) {
+    const { text, quoted } = quoteUnreadableValues(yamlText);
+    const retried = quoted.length > 0 ? readYamlText(text) : undefined;
+    if (retried && !retried.problem) {
+      diagnostics.push(...retryDiagnostics(source, start, quoted));
+      read = retried;
+    } else if (first.code === 'yaml/unknown-tag' && read.document) {
+      // A tag in a place the retry does not reach: read without it, as YAML (and Claude Code) do.
+      diagnostics.push(source.diagnostic('warning', 'front-matter/unknown-tag', `front matter: ${first.message}; the value is read without it`, at(first), first.hint ? { hint: first.hint } : {}));
+      read = { document: read.document, value: yamlValue(read.document) };
+    }
   }
-  if (problem || !document) return report(problem!);
-
+  if (read.problem || !read.document) return report(read.problem!, read.problem?.code === 'yaml/syntax' ? 'front matter is not valid YAML: ' : 'front matter: ');
+  const { document } = read;
   const locate = yamlLocator(document, source, start);
   if (document.contents !== null && !isMap(document.contents)) {
     diagnostics.push(
@@ -94,60 +102,53 @@ function readFrontMatter(source: SourceFile, start: number, end: number, diagnos
     );
     return undefined;
   }
-  const value = yamlValue(document);
-  if (value.problem) return report(value.problem);
+  if (read.value?.problem) return report(read.value.problem);
   return {
-    data: (value.value ?? {}) as Record<string, unknown>,
+    data: (read.value?.value ?? {}) as Record<string, unknown>,
     locate: (path, options) => locate(path, options).location,
     lineText: (line) => source.lineText(line),
     sourceText: (path) => sourceText(document, source, start, path),
   };
 }
 
-/** Claude Code reads such lines as plain `key: text`; so does orch, and says how to be exact. */
-function lenientWarning(source: SourceFile, start: number, problem: YamlProblem, quoted: readonly QuotedLine[]): Diagnostic {
-  const [first] = quoted;
-  const keys = quoted.map((line) => `'${line.key}'`).join(', ');
-  return source.diagnostic('warning', 'front-matter/lenient', `front matter is not valid YAML (${problem.message}); ${keys} read as plain text, as Claude Code reads ${quoted.length === 1 ? 'it' : 'them'}`, source.location(start + first!.offset, start + first!.offset + first!.key.length), {
-    hint: `quote the value to make it valid YAML: ${first!.key}: ${JSON.stringify(first!.value)}`,
-  });
-}
-
-interface QuotedLine {
-  key: string;
-  value: string;
-  /** Offset of the line in the front matter. */
-  offset: number;
+/**
+ * YAML text parsed, with the first problem that stops it reading cleanly: a syntax error, then
+ * (for a mapping) a value problem (`yamlValue`), then a tag YAML does not know (`!important`).
+ */
+function readYamlText(text: string): { document?: Document; problem?: YamlProblem; value?: ReturnType<typeof yamlValue> } {
+  const { document, problem } = parseYaml(text);
+  if (problem || !document) return { ...(document ? { document } : {}), ...(problem ? { problem } : {}) };
+  if (document.contents !== null && !isMap(document.contents)) return { document };
+  const value = yamlValue(document);
+  if (value.problem?.code === 'yaml/unknown-alias') return { document, value, problem: value.problem };
+  const tag = document.warnings.find((warning) => warning.code === 'TAG_RESOLVE_FAILED');
+  if (tag && !value.problem) {
+    const written = text.slice(tag.pos[0], tag.pos[1]).split(/\s/)[0] || 'this tag';
+    return { document, value, problem: { code: 'yaml/unknown-tag', message: `the tag '${written}' is not one YAML knows`, start: tag.pos[0], end: Math.max(tag.pos[0] + 1, tag.pos[1]), hint: `YAML reads '!name' as a tag; quote the value if it is text ("${written} …")` } };
+  }
+  return { document, value };
 }
 
 /**
- * Claude Code's retry: the top-level `key: value` lines that hold a YAML indicator and do not
- * parse alone, quoted; every line stays where it was, so positions do not move.
+ * For each line the retry quoted: a warning that it is read as text, as Claude Code reads it,
+ * with the quoted form to be exact; an error for a value of orch's own keys (`EXACT_KEYS`) that
+ * starts with a YAML indicator, which orch never guesses.
  */
-function quoteUnparsableValues(yamlText: string): { text: string; quoted: QuotedLine[] } {
-  const quoted: QuotedLine[] = [];
-  let offset = 0;
-  const lines = yamlText.split('\n').map((line) => {
-    const lineOffset = offset;
-    offset += line.length + 1;
-    const match = KEY_LINE.exec(line);
-    if (!match || !SPECIAL.test(match[2]!) || /^["'|>]/.test(match[2]!) || (/^[[{]/.test(match[2]!) && !balanced(match[2]!))) return line;
-    if (parseDocument(line, { prettyErrors: false, logLevel: 'error' }).errors.length === 0) return line;
-    const value = match[2]!.trimEnd();
-    quoted.push({ key: match[1]!, value, offset: lineOffset });
-    return `${match[1]}: ${JSON.stringify(value)}`;
+function retryDiagnostics(source: SourceFile, start: number, quoted: readonly QuotedLine[]): Diagnostic[] {
+  return quoted.map((line) => {
+    const column = source.text.indexOf(line.value, start + line.offset + line.key.length + 1);
+    const at = source.location(column, column + line.value.length);
+    // Text that starts as plain text (`echo "a: b"`) is what was written; one that starts with an
+    // indicator (`[echo a`, `*x`, `!tag`) was meant as something else, which orch never guesses for its own keys.
+    if (EXACT_KEYS.has(line.key) && /^[[{*&!|>%@`]/.test(line.value)) {
+      return source.diagnostic('error', 'front-matter/yaml', `${line.key}: not valid YAML (${line.problem}); orch never reads ${line.key} as a guess, since it changes what runs`, at, {
+        hint: `write it as YAML: quote text (${line.key}: ${JSON.stringify(line.value)}), close a bracket, or write a list`,
+      });
+    }
+    return source.diagnostic('warning', 'front-matter/lenient', `${line.key}: not valid YAML (${line.problem}); read as the text written, as Claude Code reads it`, at, {
+      hint: `quote the value to make it valid YAML: ${line.key}: ${JSON.stringify(line.value)}`,
+    });
   });
-  return { text: lines.join('\n'), quoted };
-}
-
-/** Whether every bracket of a value closes on its line (`[pr-number] [priority]`, not `[a, b`). */
-function balanced(value: string): boolean {
-  let depth = 0;
-  for (const char of value) {
-    if (char === '[' || char === '{') depth++;
-    else if ((char === ']' || char === '}') && --depth < 0) return false;
-  }
-  return depth === 0;
 }
 
 /** The text of the value at a key path, as written (flow collections included). */

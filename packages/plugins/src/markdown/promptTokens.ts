@@ -15,8 +15,11 @@ export type PromptToken =
   | { kind: 'positional'; text: string; number: number }
   /** `$name`, for a name declared in front matter `arguments`. */
   | { kind: 'named'; text: string; position: number }
-  /** `${CLAUDE_SKILL_DIR}`, `${CLAUDE_PLUGIN_ROOT}`. */
-  | { kind: 'variable'; text: string; name: 'CLAUDE_SKILL_DIR' | 'CLAUDE_PLUGIN_ROOT' };
+  /** `${CLAUDE_SKILL_DIR}`, `${CLAUDE_PLUGIN_ROOT}`, `${CLAUDE_SESSION_ID}`. */
+  | { kind: 'variable'; text: string; name: PromptVariable };
+
+/** Claude Code's `${…}` substitutions (code.claude.com/docs/en/skills, "string substitutions"). */
+export type PromptVariable = 'CLAUDE_SKILL_DIR' | 'CLAUDE_PLUGIN_ROOT' | 'CLAUDE_SESSION_ID';
 
 const SYNTAX = new RegExp(
   [
@@ -26,7 +29,7 @@ const SYNTAX = new RegExp(
     /\$ARGUMENTS\[(\d+)\]/.source, // 4
     /(\$ARGUMENTS)\b/.source, // 5
     /\$(\d+)(?!\w)/.source, // 6
-    /\$\{(CLAUDE_SKILL_DIR|CLAUDE_PLUGIN_ROOT)\}/.source, // 7
+    /\$\{(CLAUDE_SKILL_DIR|CLAUDE_PLUGIN_ROOT|CLAUDE_SESSION_ID)\}/.source, // 7
     /\$([A-Za-z_][\w-]*)/.source, // 8: maybe a named argument
   ].join('|'),
   'g',
@@ -64,7 +67,7 @@ export function promptTokens(body: string, names: readonly string[] = []): Promp
     else if (index !== undefined) tokens.push({ kind: 'argument-index', text: whole, index: Number(index) });
     else if (all !== undefined) tokens.push({ kind: 'arguments', text: whole });
     else if (positional !== undefined) tokens.push({ kind: 'positional', text: whole, number: Number(positional) });
-    else if (variable !== undefined) tokens.push({ kind: 'variable', text: whole, name: variable as 'CLAUDE_SKILL_DIR' | 'CLAUDE_PLUGIN_ROOT' });
+    else if (variable !== undefined) tokens.push({ kind: 'variable', text: whole, name: variable as PromptVariable });
     else {
       const name = declared(word!);
       if (name === undefined) text(whole);

@@ -1,4 +1,4 @@
-import { CircuitBreaker, definePlugin, STAGE_ORDER, type BreakerSettings, type BreakerSnapshot, type Engine, type TaskContext } from '@orch/engine';
+import { CircuitBreaker, definePlugin, ownValue, STAGE_ORDER, type BreakerSettings, type BreakerSnapshot, type Engine, type TaskContext } from '@orch/engine';
 
 const PLUGIN_NAME = 'orch:circuit-breaker';
 
@@ -22,7 +22,7 @@ export function circuitBreakerPlugin() {
       const settings = (executor: string): BreakerSettings | undefined => {
         const configured = engine.config.circuitBreakers[executor];
         if (configured === false) return undefined;
-        return configured ?? DEFAULTS[executor];
+        return configured ?? ownValue(DEFAULTS, executor);
       };
       const breakerFor = (task: TaskContext, executor: string): CircuitBreaker | undefined => {
         const chosen = settings(executor);
@@ -30,7 +30,7 @@ export function circuitBreakerPlugin() {
         const key = executor === 'agent' ? `agent:${agentCommand(engine)}` : `executor:${executor}`;
         let breaker = breakers.get(key);
         if (!breaker) {
-          breaker = new CircuitBreaker(key, chosen, (k, snapshot) => engine.emit({ type: 'breaker', key: k, state: snapshot.state, failures: snapshot.failures.length, ...(snapshot.openUntil ? { until: snapshot.openUntil } : {}) }), Date.now, restored[key]);
+          breaker = new CircuitBreaker(key, chosen, (k, snapshot) => engine.emit({ type: 'breaker', key: k, state: snapshot.state, failures: snapshot.failures.length, ...(snapshot.openUntil ? { until: snapshot.openUntil } : {}) }), Date.now, ownValue(restored, key));
           breakers.set(key, breaker);
         }
         keyOf.set(task.id, breaker);

@@ -1,6 +1,6 @@
-import { definePlugin, type Engine, type OrchEvent } from '@orch/engine';
+import { definePlugin, terminalText, type Engine, type OrchEvent } from '@orch/engine';
 import { remoteCacheTrust } from '../cache/remoteCacheTrust.js';
-import { claimLine, LineBuffer, recoveryLine, outcomeLine, palette, renderGateReport, renderSummary, taskPrefix, type GateReport } from './renderRun.js';
+import { claimLine, LineBuffer, recoveryLine, outcomeLine, palette, renderGateReport, renderSummary, shown, taskPrefix, type GateReport } from './renderRun.js';
 
 const PLUGIN_NAME = 'orch:reporter-plain';
 
@@ -38,7 +38,7 @@ export function lineRenderer(engine: Engine, print = (stream: 'stdout' | 'stderr
         if (event.message || event.action !== 'fail') prefixed(event.id, 'stderr', [recoveryLine(event, chalk)]);
         break;
       case 'compensation':
-        prefixed(event.id, 'stderr', [`${event.status === 'passed' ? chalk.cyan('⟲') : chalk.red('✖')} compensated step ${event.step + 1} (${event.name})${event.message ? `: ${event.message}` : ''}`]);
+        prefixed(event.id, 'stderr', [`${event.status === 'passed' ? chalk.cyan('⟲') : chalk.red('✖')} compensated step ${event.step + 1} (${shown(event.name)})${event.message ? `: ${shown(event.message)}` : ''}`]);
         break;
       case 'breaker':
         if (event.state !== 'closed') print('stderr', chalk.yellow(`orch: circuit ${event.key} ${event.state} after ${event.failures} failure${event.failures === 1 ? '' : 's'}\n`));
@@ -75,7 +75,7 @@ export function lineRenderer(engine: Engine, print = (stream: 'stdout' | 'stderr
         print('stderr', renderSummary(event.summary, chalk, session, remoteReadsNote(engine)));
         break;
       case 'warning':
-        print('stderr', chalk.yellow(`warning: ${event.message}\n`));
+        print('stderr', chalk.yellow(`warning: ${terminalText(event.message)}\n`));
         break;
       default:
         break;

@@ -1,6 +1,6 @@
 import { definePlugin, formatMs } from '@orch/engine';
 import { lineRenderer } from './PlainReporterPlugin.js';
-import { palette } from './renderRun.js';
+import { palette, shown } from './renderRun.js';
 
 const PLUGIN_NAME = 'orch:reporter-tty';
 const REFRESH_MS = 100;
@@ -29,7 +29,7 @@ export function ttyReporterPlugin() {
         if (total === 0) return '';
         const width = Math.max(20, engine.output.columns);
         const now = performance.now();
-        const lines = [...running].slice(0, 8).map(([id, since]) => `${chalk.cyan('●')} ${id} ${chalk.dim(formatMs(now - since))}`);
+        const lines = [...running].slice(0, 8).map(([id, since]) => `${chalk.cyan('●')} ${shown(id)} ${chalk.dim(formatMs(now - since))}`);
         if (running.size > 8) lines.push(chalk.dim(`  … and ${running.size - 8} more`));
         const finished = done + failed + skipped;
         const barWidth = 24;

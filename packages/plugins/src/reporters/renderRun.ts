@@ -1,6 +1,14 @@
 import { hostname } from 'node:os';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { formatMs, STAGE_TITLES, type ClaimHolder, type GateVerdict, type OrchEvent, type RecoveryRecord, type RunSummary, type TaskOutcome } from '@orch/engine';
+import { formatMs, STAGE_TITLES, terminalText, type ClaimHolder, type GateVerdict, type OrchEvent, type RecoveryRecord, type RunSummary, type TaskOutcome } from '@orch/engine';
+
+/**
+ * A name or message from files (a task id is a file's name; a message may quote a description)
+ * as one line with its control characters escaped, before orch adds its own colours.
+ */
+export function shown(text: string): string {
+  return terminalText(text, { oneLine: true });
+}
 
 export function palette(color: boolean): ChalkInstance {
   return new Chalk({ level: color ? 1 : 0 });
@@ -12,7 +20,7 @@ const PREFIX_COLORS = ['cyan', 'magenta', 'blue', 'yellow', 'green', 'redBright'
 export function taskPrefix(id: string, chalk: ChalkInstance): string {
   let hash = 0;
   for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) >>> 0;
-  return chalk[PREFIX_COLORS[hash % PREFIX_COLORS.length]!](`${id}: `);
+  return chalk[PREFIX_COLORS[hash % PREFIX_COLORS.length]!](`${shown(id)}: `);
 }
 
 /** The verdicts of one gate stage of a task. */
@@ -31,24 +39,25 @@ export function renderGateReport(report: GateReport, chalk: ChalkInstance): stri
   const head = `${title} ${failed ? chalk.red('failed') : 'passed'} (${passed}/${report.verdicts.length})`;
   if (!report.verdicts.some((v) => v.status !== 'pass')) return [head];
   const colour = { pass: chalk.green, warn: chalk.yellow, fail: chalk.red };
-  return [head, ...report.verdicts.map((v) => `  ${colour[v.status](GATE_MARKS[v.status])} ${v.gate}: ${v.message}`)];
+  return [head, ...report.verdicts.map((v) => `  ${colour[v.status](GATE_MARKS[v.status])} ${shown(v.gate)}: ${shown(v.message)}`)];
 }
 
 /** One line for a finished task. */
 export function outcomeLine(outcome: TaskOutcome, chalk: ChalkInstance, gates: readonly GateReport[] = []): string {
   const counts = gates.map((g) => `${g.verdicts.filter((v) => v.status !== 'fail').length}/${g.verdicts.length}`);
   const time = chalk.dim(`(${outcome.cached ? `cached ${outcome.cached}, ` : ''}${formatMs(outcome.durationMs)}${counts.length > 0 ? `, gates ${counts.join(' · ')}` : ''})`);
+  const id = shown(outcome.id);
   switch (outcome.status) {
     case 'succeeded':
-      if (outcome.resumed) return `${chalk.green('✔')} ${outcome.id} ${chalk.dim('(done before, unchanged)')}`;
-      return `${chalk.green('✔')} ${outcome.id} ${time}${outcome.attempts ? chalk.dim(` after ${outcome.attempts} attempts`) : ''}`;
+      if (outcome.resumed) return `${chalk.green('✔')} ${id} ${chalk.dim('(done before, unchanged)')}`;
+      return `${chalk.green('✔')} ${id} ${time}${outcome.attempts ? chalk.dim(` after ${outcome.attempts} attempts`) : ''}`;
     case 'failed':
-      if (outcome.intervention) return `${chalk.magenta('⏸')} ${outcome.id} awaits intervention (failed at ${outcome.stage}) ${time}`;
-      return `${chalk.red('✖')} ${outcome.id} failed at ${outcome.stage}: ${outcome.error ?? 'failed'} ${time}`;
+      if (outcome.intervention) return `${chalk.magenta('⏸')} ${id} awaits intervention (failed at ${outcome.stage}) ${time}`;
+      return `${chalk.red('✖')} ${id} failed at ${outcome.stage}: ${shown(outcome.error ?? 'failed')} ${time}`;
     case 'cancelled':
-      return `${chalk.yellow('■')} ${outcome.id} stopped ${time}`;
+      return `${chalk.yellow('■')} ${id} stopped ${time}`;
     case 'skipped':
-      return `${chalk.dim(`↷ ${outcome.id} ${outcome.error ?? 'skipped'}`)}`;
+      return `${chalk.dim(`↷ ${id} ${shown(outcome.error ?? 'skipped')}`)}`;
   }
 }
 
@@ -70,12 +79,12 @@ export function renderSummary(summary: RunSummary, chalk: ChalkInstance, session
   const lines = ['', `${chalk.bold(' Tasks:')}  ${parts.join(', ')} (${total} total)`, `${chalk.bold('  Time:')}  ${formatMs(summary.durationMs)}${summary.interrupted ? chalk.yellow('  (interrupted)') : ''}`];
   if (remoteNote) lines.push(`${chalk.bold('Remote:')}  ${chalk.yellow(remoteNote)}`);
   for (const paused of summary.tasks.filter((t) => t.intervention)) {
-    lines.push('', `${chalk.magenta.bold(' Paused:')} ${paused.intervention!.reason}`, `   ${chalk.bold('to do:')} ${paused.intervention!.todo}`);
+    lines.push('', `${chalk.magenta.bold(' Paused:')} ${shown(paused.intervention!.reason)}`, `   ${chalk.bold('to do:')} ${shown(paused.intervention!.todo)}`);
   }
   for (const failure of summary.tasks.filter((t) => t.status === 'failed' && !t.intervention)) {
     const exit = failure.exitCode === undefined ? '' : ` (exit code ${failure.exitCode})`;
-    const why = failure.error && !/^exited with code \d+/.test(failure.error) ? `: ${failure.error}` : '';
-    lines.push('', `${chalk.red.bold(' Failed:')} ${failure.id} at ${failure.stage}${exit}${why}`);
+    const why = failure.error && !/^exited with code \d+/.test(failure.error) ? `: ${shown(failure.error)}` : '';
+    lines.push('', `${chalk.red.bold(' Failed:')} ${shown(failure.id)} at ${failure.stage}${exit}${why}`);
     for (const line of failure.tail ?? []) lines.push(chalk.dim(`   │ ${line}`));
     if (failure.log) lines.push(chalk.dim(`   whole output: ${failure.log}`));
   }
@@ -89,15 +98,15 @@ export function renderSummary(summary: RunSummary, chalk: ChalkInstance, session
 /** One line for a recovery decision: what the strategy does about a failure. */
 export function recoveryLine(record: Omit<RecoveryRecord, 'id'>, chalk: ChalkInstance): string {
   const icon = record.action === 'retry' ? chalk.cyan('↻') : record.action === 'pause' ? chalk.magenta('⏸') : chalk.yellow('⟲');
-  return `${icon} ${record.strategy} after ${record.stage} failed (attempt ${record.attempt}): ${record.message}`;
+  return `${icon} ${shown(record.strategy)} after ${record.stage} failed (attempt ${record.attempt}): ${shown(record.message)}`;
 }
 
 /** `waiting for web#build, running in session … (pid …)`, or that a dead holder's claim was taken over. */
 export function claimLine(event: Extract<OrchEvent, { type: 'task-claim' }>): string {
   const holder = event.holder ? describeHolder(event.holder) : 'another orch process';
-  if (event.state === 'waiting') return `waiting for ${event.id}, running in ${holder}`;
+  if (event.state === 'waiting') return `waiting for ${shown(event.id)}, running in ${holder}`;
   const ended = event.ended ? `; ended ${event.ended} process${event.ended === 1 ? '' : 'es'} it had left running` : '';
-  return `${event.id} was claimed by ${holder}, which died; taking it over${ended}`;
+  return `${shown(event.id)} was claimed by ${holder}, which died; taking it over${ended}`;
 }
 
 function describeHolder(holder: ClaimHolder): string {

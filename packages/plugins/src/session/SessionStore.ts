@@ -6,7 +6,7 @@ import { lazyRequire, writeFileAtomic } from '../lazyRequire.js';
 import { OrchError, closestMatches, type ProcessIdentity } from '@orch/engine';
 import { checkProcess } from '../process/processIdentity.js';
 import { cutTornTail, readLog } from './SessionLog.js';
-import { emptyState, foldEvents, type SessionState, type SessionStatus } from './sessionState.js';
+import { emptyState, foldEvents, reviveState, type SessionState, type SessionStatus } from './sessionState.js';
 
 const lockfile = lazyRequire<typeof import('proper-lockfile')>('proper-lockfile');
 
@@ -142,7 +142,7 @@ export class SessionStore {
     try {
       const parsed = JSON.parse(readFileSync(join(this.sessionDir(id), 'snapshot.json'), 'utf8')) as { version: number; offset: number; checksum: string; state: SessionState };
       if (parsed.version !== SNAPSHOT_VERSION || checksum(parsed.state) !== parsed.checksum) return undefined;
-      return parsed;
+      return { offset: parsed.offset, state: reviveState(parsed.state) };
     } catch {
       return undefined;
     }

@@ -1,4 +1,4 @@
-import type { BreakerSnapshot, ProcessIdentity, RunSummary, SessionInfo, TaskOutcome } from '@orch/engine';
+import { nameTable, type BreakerSnapshot, type ProcessIdentity, type RunSummary, type SessionInfo, type TaskOutcome } from '@orch/engine';
 import type { LoggedEvent } from './SessionLog.js';
 
 export type SessionStatus = 'running' | 'completed' | 'failed' | 'interrupted' | 'awaiting-intervention';
@@ -43,7 +43,15 @@ export interface SessionState {
 }
 
 export function emptyState(id: string): SessionState {
-  return { id, runs: 0, status: 'running', plan: [], tasks: {}, breakers: {}, processes: {}, events: 0 };
+  return { id, runs: 0, status: 'running', plan: [], tasks: nameTable(), breakers: nameTable(), processes: nameTable(), events: 0 };
+}
+
+/**
+ * A state read back from a snapshot, with its tables keyed by task id made prototype-free again
+ * (JSON gives plain objects, where a task named `constructor` would find `Object`'s).
+ */
+export function reviveState(state: SessionState): SessionState {
+  return { ...state, tasks: nameTable(state.tasks), breakers: nameTable(state.breakers), processes: nameTable(state.processes) };
 }
 
 /** Applies one event to the state (in place) and returns it. */

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { nameTable } from '@orch/engine';
 import { writeFileAtomic } from '../lazyRequire.js';
 
 /** A completion marker: the task succeeded, when, and in which run. */
@@ -49,9 +50,9 @@ export class TaskHistory {
   /** Past durations by task id; empty when none are recorded or the file is unreadable. */
   readDurations(): Record<string, number> {
     try {
-      return JSON.parse(readFileSync(join(this.stateDir, 'durations.json'), 'utf8')) as Record<string, number>;
+      return nameTable(JSON.parse(readFileSync(join(this.stateDir, 'durations.json'), 'utf8')) as Record<string, number>);
     } catch {
-      return {};
+      return nameTable();
     }
   }
 

@@ -1,4 +1,4 @@
-import { normaliseRetry, configLocator, definePlugin, parseDuration, type CommandDefinition, type PathLocator, type Project, type ResolvedConfig, type Step } from '@orch/engine';
+import { normaliseRetry, configLocator, definePlugin, ownValue, parseDuration, type CommandDefinition, type PathLocator, type Project, type ResolvedConfig, type Step } from '@orch/engine';
 import { workspaceProjectsFor } from './workspaceProjectsFor.js';
 
 const PLUGIN_NAME = 'orch:workspace';
@@ -31,13 +31,15 @@ function scriptCommands(project: Project, config: ResolvedConfig, locate: PathLo
   const commands: CommandDefinition[] = [];
   for (const [script, text] of Object.entries(scripts)) {
     const lifecycle = /^(pre|post)(.+)$/.exec(script);
-    if (lifecycle && scripts[lifecycle[2]!] !== undefined) continue;
+    // Script names are the package's own text: `pretoString` is a script, not `toString`'s pre step.
+    if (lifecycle && ownValue(scripts, lifecycle[2]!) !== undefined) continue;
     const steps: Step[] = [];
-    if (scripts[`pre${script}`] !== undefined) steps.push({ name: `pre${script}`, run: scripts[`pre${script}`]! });
+    const [pre, post] = [ownValue(scripts, `pre${script}`), ownValue(scripts, `post${script}`)];
+    if (pre !== undefined) steps.push({ name: `pre${script}`, run: pre });
     steps.push({ name: script, run: text });
-    if (scripts[`post${script}`] !== undefined) steps.push({ name: `post${script}`, run: scripts[`post${script}`]! });
+    if (post !== undefined) steps.push({ name: `post${script}`, run: post });
 
-    const target = config.targets[script];
+    const target = ownValue(config.targets, script);
     const timeout = target?.timeout === undefined ? undefined : parseDuration(target.timeout);
     const at = (path: (string | number)[]) => (locate && config.configFile ? locate(['targets', script, ...path]).location : { file: project.packageJson });
     commands.push({

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { didYouMean, SourceFile, yamlLocator, type Diagnostic, type Project } from '@orch/engine';
+import { didYouMean, nameTable, SourceFile, yamlLocator, type Diagnostic, type Project } from '@orch/engine';
 
 export interface WorkspaceProjects {
   projects: Project[];
@@ -40,7 +40,7 @@ export async function readWorkspaceProjects(root: string, patterns?: readonly st
     const tags = Array.isArray(json.orch?.tags) ? json.orch.tags.filter((t): t is string => typeof t === 'string') : [];
     const root_ = relative(root, dirname(file)).split('\\').join('/') || '.';
     const missing = missingDependencies(root, manifest, names, diagnostics);
-    return { name, root: root_, packageJson: file, scripts: json.scripts ?? {}, dependencies: [...dependencies].sort(), tags, ...(missing.length > 0 ? { missingDependencies: missing } : {}) };
+    return { name, root: root_, packageJson: file, scripts: nameTable(json.scripts ?? {}), dependencies: [...dependencies].sort(), tags, ...(missing.length > 0 ? { missingDependencies: missing } : {}) };
   });
   return { projects, diagnostics };
 }
