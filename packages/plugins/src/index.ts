@@ -64,13 +64,14 @@ export { remoteCachePlugin, remoteCacheClient, uploadQueueFor } from './cache/Re
 export { remoteCacheTrust, requireRemoteCacheKey } from './cache/remoteCacheTrust.js';
 export type { RemoteReads, RemoteTrust } from './cache/remoteCacheTrust.js';
 export { UploadQueue } from './cache/UploadQueue.js';
-export { storeMissingEntry } from './cache/storeMissingEntry.js';
-export type { MissingEntryOutcome } from './cache/storeMissingEntry.js';
+export { checkCompletedTask } from './cache/checkCompletedTask.js';
+export type { CompletedTaskCheck } from './cache/checkCompletedTask.js';
 export type { PendingUpload } from './cache/UploadQueue.js';
 export { RemoteCache, RemoteCacheError } from './cache/RemoteCache.js';
 export type { RemoteCacheOptions } from './cache/RemoteCache.js';
 export { LocalCache } from './cache/LocalCache.js';
-export type { CacheEntry, CacheMeta, CachedFile, CachedLink, StoreRequest } from './cache/LocalCache.js';
+export type { CacheEntry, CacheMeta, CacheProblem, CachedFile, CachedLink, StoreRequest } from './cache/LocalCache.js';
+export { describeFileError } from './cache/describeFileError.js';
 export { CacheRefusal, isSafePath } from './cache/confinedPath.js';
 export { OutputMatcher } from './cache/OutputMatcher.js';
 export type { RestoreTarget } from './cache/restoreOutputs.js';
