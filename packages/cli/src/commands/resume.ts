@@ -39,6 +39,7 @@ export const resumeCommand: CliCommand = {
     const chosen = positionals[0] ?? (values.last ? store.ids().at(-1) : store.latest((status) => status !== 'completed')?.state.id);
     if (!chosen) throw new OrchError('session-not-found', values.last || positionals[0] ? 'there are no sessions' : 'no session has unfinished work', { hint: '`orch sessions` lists them' });
     const loaded = store.load(chosen, { repair: true });
+    if (store.ownerUnreadable(chosen)) io.stderr(`orch: session ${chosen}: its owner record (owner.json) names no process, so its owner is taken for dead; taking the session over\n`);
     if (loaded.live) throw new OrchError('session-locked', `session ${chosen} is still running (pid ${loaded.owner?.pid})`, { hint: 'wait for it to finish, or stop it with Ctrl-C first' });
     if (loaded.torn) io.stderr(`orch: session ${chosen}: the log ended in a torn line (the process died while writing it); ignored\n`);
     if (loaded.rebuilt) io.stderr(`orch: session ${chosen}: the snapshot was corrupt; rebuilt the state from the log\n`);
