@@ -298,7 +298,7 @@ describe('UploadQueue', () => {
 });
 
 describe('remoteCacheTrust', () => {
-  const remote = (extra: object = {}) => ({ url: 'http://127.0.0.1:1', access: 'rw' as const, timeoutMs: 1000, verify: true, ...extra });
+  const remote = (extra: object = {}) => ({ url: 'http://127.0.0.1:1', access: 'rw' as const, timeoutMs: 1000, verify: true, maxArtifactBytes: 1024, ...extra });
 
   it('verifies with a key, refuses reads without one unless verify is false, and a missing key variable stops a run', () => {
     expect(remoteCacheTrust(remote({ signatureKeyEnv: 'K' }), { K: 'secret' })).toMatchObject({ reads: 'verified', signatureKey: 'secret' });

@@ -268,7 +268,7 @@ export class LocalCache {
       await this.commit(staging, input.hash);
       return { files: files.length, links: links.length, unmatched: matcher.unmatched(paths), outside: [...matcher.outside] };
     } finally {
-      await rm(staging, { recursive: true, force: true });
+      await this.removeTmp(staging);
     }
   }
 
@@ -277,6 +277,22 @@ export class LocalCache {
     const staging = this.ownedTmpFolder();
     await mkdir(join(staging, ENTRY_FILES), { recursive: true });
     return staging;
+  }
+
+  /** A path in `tmp/` owned by this process (a download, a packed artifact): swept with the staging folders if left behind. */
+  async newTmpFile(suffix: string): Promise<string> {
+    const file = `${this.ownedTmpFolder()}${suffix}`;
+    await mkdir(dirname(file), { recursive: true });
+    return file;
+  }
+
+  /**
+   * Removes a staging folder or temporary file of this process, never failing: writes still
+   * settling in it (an extraction stopped by an error) are retried past, with Node's backoff on
+   * ENOTEMPTY and EBUSY (FINDINGS-11, 3); what still cannot be removed is swept by the next run.
+   */
+  async removeTmp(path: string): Promise<void> {
+    await rm(path, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }).catch(() => undefined);
   }
 
   /**
