@@ -105,6 +105,7 @@ export { partialRecoveryPlugin } from './recovery/PartialRecoveryStrategy.js';
 export { manualInterventionPlugin } from './recovery/ManualInterventionStrategy.js';
 export { circuitBreakerPlugin } from './recovery/CircuitBreakerPlugin.js';
 export { sagaPlugin } from './recovery/SagaPlugin.js';
+export { detachedProcessesPlugin } from './process/DetachedProcessesPlugin.js';
 export { runShellLine } from './executors/ShellExecutorPlugin.js';
 export { changedFiles } from './affected/changedFiles.js';
 export type { ChangedFile, ChangeSet, ChangedFilesOptions } from './affected/changedFiles.js';

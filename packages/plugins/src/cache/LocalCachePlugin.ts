@@ -63,11 +63,12 @@ export function localCachePlugin() {
         return restoreEntry(engine, task, cache, hash, 'local', entry);
       });
 
-      // Replays the log of a restored entry, colours and all, streamed from the entry's file.
+      // Replays the log of a restored entry, colours and all, streamed from the entry's file, as
+      // fast as orch's own output takes it (a slow reader of orch's stdout holds the replay).
       engine.hooks.execute.for('cache').tapPromise(PLUGIN_NAME, async (task) => {
         const entry = task.data.get(ENTRY) as CacheEntry | undefined;
         if (!entry) return undefined;
-        if (entry.log) for await (const chunk of readTaskLog(entry.log, entry.meta.log?.bytes)) task.output(chunk.stream, chunk.text);
+        if (entry.log) for await (const chunk of readTaskLog(entry.log, entry.meta.log?.bytes)) if (!task.output(chunk.stream, chunk.text)) await task.drained();
         return { exitCode: entry.meta.exitCode, durationMs: 0, completedSteps: task.command.steps.filter((step) => step.run !== undefined).length };
       });
 
