@@ -20,6 +20,8 @@ export interface RemoteCacheOptions {
 }
 
 const DEFAULT_MAX_ARTIFACT_BYTES = 1024 ** 3;
+/** Why an upload of a large artifact fails, and what to do. */
+const TOO_LARGE_HINT = "the server may limit an artifact's size (turborepo-remote-cache: BODY_LIMIT, 100 MB by default)";
 /** A signature tag longer than this is not one (base64 of an HMAC-SHA256 is 44 characters). */
 const MAX_TAG_BYTES = 1024;
 
@@ -68,6 +70,9 @@ export class RemoteCache {
       this.failures++;
       if (this.failures >= (this.options.failureLimit ?? 3)) this.open = true;
       if (error instanceof RemoteCacheError) throw error;
+      // A server that refuses a large body (413) may close the connection before reading it all.
+      const code = (error as { cause?: NodeJS.ErrnoException }).cause?.code;
+      if (body && (code === 'EPIPE' || code === 'ECONNRESET')) throw new RemoteCacheError(`the remote cache at ${this.options.url} closed the connection while ${body.bytes} bytes were sent (${this.failureReason(error)}); ${TOO_LARGE_HINT}`);
       throw new RemoteCacheError(`the remote cache at ${this.options.url} is unreachable: ${this.failureReason(error)}`);
     }
   }
@@ -164,7 +169,7 @@ export class RemoteCache {
     });
     if (!response) throw new RemoteCacheError('the remote cache is off for the rest of this run');
     await response.body?.cancel();
-    if (!response.ok) throw new RemoteCacheError(`the remote cache refused the upload of ${hash.slice(0, 12)} (${response.status})`);
+    if (!response.ok) throw new RemoteCacheError(`the remote cache refused the upload of ${hash.slice(0, 12)} (${response.status})${response.status === 413 ? `: ${TOO_LARGE_HINT}` : ''}`);
   }
 
   /** Turborepo's scheme: HMAC-SHA256 over the hash, the team, then the artifact; base64. */
