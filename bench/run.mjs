@@ -4,7 +4,7 @@
 //   node bench/run.mjs            all benchmarks
 //   node bench/run.mjs startup    only those whose name contains "startup"
 //   BENCH_SIZES=100 node bench/run.mjs run    the run benchmarks on 100 packages only
-//   node bench/run.mjs output     orch's peak memory while a task prints 200 MB
+//   node bench/run.mjs output     orch's peak memory while a task prints 200 MB (to a file, into pipes)
 //   BENCH_BASELINE=/other/checkout/packages/cli/dist/bin.js node bench/run.mjs env
 //                                 the environment's cost, beside another build of orch
 //   node bench/run.mjs lockfile   what lockfile closures cost (BENCH_LOCKFILE_SIZE, BENCH_LOCKFILE_ROUNDS)
@@ -58,6 +58,17 @@ child.on('exit', (code) => { clearInterval(poll); console.log(JSON.stringify({ s
   const result = spawnSync(process.execPath, ['-e', script], { cwd, env, encoding: 'utf8' });
   const { status, kb } = JSON.parse(result.stdout);
   return { status, mb: kb / 1024 };
+}
+
+/**
+ * Peak RSS (MB) of `node <args>` whose stdout and stderr go into a pipe read by `reader` (a shell
+ * command line): `cat` takes everything at once, a slow reader holds orch's output back.
+ */
+function peakRssPiped(args, cwd, env, reader) {
+  const measured = join(work, 'rss.txt');
+  const quoted = [process.execPath, ...args].map((arg) => `'${arg.replace(/'/g, "'\\''")}'`).join(' ');
+  const result = spawnSync('/bin/sh', ['-c', `/usr/bin/time -f %M -o ${measured} ${quoted} 2>&1 | ${reader}`], { cwd, env, stdio: 'ignore' });
+  return { status: result.status, mb: Number(readFileSync(measured, 'utf8').trim().split('\n').at(-1)) / 1024 };
 }
 
 function timeProcess(runs, args, cwd) {
@@ -398,15 +409,17 @@ if (want('output')) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const spew = `const total = Number(process.env.SPEW_MB) * 1024 * 1024;
-const chunk = ('\\u001b[32mok\\u001b[39m ' + 'x'.repeat(90) + '\\n').repeat(1024);
+const chunk = process.env.SPEW_ONE_LINE ? 'x'.repeat(96 * 1024) : ('\\u001b[32mok\\u001b[39m ' + 'x'.repeat(90) + '\\n').repeat(1024);
 let sent = 0;
 (function more() {
   while (sent < total) { sent += chunk.length; if (!process.stdout.write(chunk)) return process.stdout.once('drain', more); }
 })();
 `;
   writeFileSync(join(dir, 'spew.cjs'), spew);
+  // The same from a module task (a worker thread): 1 KB lines written in one synchronous loop.
+  writeFileSync(join(dir, 'spew.mjs'), "export default () => { const line = 'y'.repeat(1023) + '\\n'; for (let i = 0; i < Number(process.env.SPEW_MB) * 1024; i++) process.stdout.write(line); };\n");
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'output-bench', private: true, scripts: { spew: 'node spew.cjs' } }));
-  writeFileSync(join(dir, 'orchestrator.config.json'), JSON.stringify({ targets: { spew: { inputs: ['spew.cjs'], env: ['SPEW_MB'] } } }));
+  writeFileSync(join(dir, 'orchestrator.config.json'), JSON.stringify({ targets: { spew: { inputs: ['spew.cjs'], env: ['SPEW_MB', 'SPEW_ONE_LINE'] } }, commands: { 'spew-module': { module: 'spew.mjs', inputs: ['spew.mjs'], env: ['SPEW_MB'] } } }));
   writeFileSync(join(dir, '.gitignore'), '.orch/\n');
   const git = (...args) => spawnSync('git', ['-c', 'user.email=b@b', '-c', 'user.name=b', ...args], { cwd: dir, stdio: 'ignore' });
   git('init', '-q');
@@ -429,6 +442,23 @@ let sent = 0;
   reportMb('output: orch peak RSS, a task printing 200 MB', cold, `(+${(cold - idle).toFixed(0)} MB; bound: under 200 MB)`);
   const hit = peak(200);
   reportMb('output: orch peak RSS, a cache hit replaying 200 MB', hit, `(+${(hit - idle).toFixed(0)} MB)`);
+
+  // Into a pipe (FINDINGS-11, 2): orch's own output pushes back on the task. `cat` reads at once;
+  // the slow reader takes 64 KB every 2 ms (about 30 MB/s), so orch's output piles up unless held.
+  if (existsSync('/usr/bin/time')) {
+    const slow = `${JSON.stringify(process.execPath)} -e "process.stdin.on('data', () => { process.stdin.pause(); setTimeout(() => process.stdin.resume(), 2); })"`;
+    const piped = (name, args, reader, extra = {}) => {
+      const measured = peakRssPiped([orchBin, 'run', ...args, '--reporter', 'plain'], dir, { ...process.env, CI: '1', SPEW_MB: '200', ...extra }, reader);
+      if (measured.status !== 0) throw new Error(`orch run ${args.join(' ')} into a pipe failed (${measured.status})`);
+      reportMb(`output: ${name}`, measured.mb, '(bound: under 200 MB)');
+    };
+    piped('200 MB of lines into a pipe (cat)', ['spew', '--force'], 'cat > /dev/null');
+    piped('200 MB of lines into a slow reader', ['spew', '--force'], slow);
+    piped('200 MB in one line into a pipe (cat)', ['spew', '--force'], 'cat > /dev/null', { SPEW_ONE_LINE: '1' });
+    piped('a cache hit replaying 200 MB into a slow reader', ['spew'], slow);
+    piped('a module task printing 200 MB into a pipe (cat)', ['spew-module', '--force'], 'cat > /dev/null');
+    piped('a module task printing 200 MB into a slow reader', ['spew-module', '--force'], slow);
+  }
 }
 
 if (want('lockfile')) {

@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createGzip } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -49,7 +51,68 @@ export function craftLocalEntry(repo: string, hash: string, entry: CraftedEntry)
 export async function craftRemoteArtifact(server: { url: string; token: string }, hash: string, entry: CraftedEntry): Promise<void> {
   const folder = tempRepo({}, { git: false });
   writeEntry(folder, hash, entry);
-  const artifact = execFileSync('tar', ['-czf', '-', '-C', folder, 'meta.json', 'output.log', 'output.streams', 'files']);
+  await putArtifact(server, hash, execFileSync('tar', ['-czf', '-', '-C', folder, 'meta.json', 'output.log', 'output.streams', 'files']));
+}
+
+/**
+ * A decompression bomb as a remote artifact: an entry whose meta.json declares `dist/out.txt` of
+ * 19 bytes, where the tar holds `inflated` bytes of zeros, either as that file (`in: 'file'`) or
+ * after the tar's end (`in: 'after-end'`). Gzipped at level 9, 256 MiB take about 250 KB.
+ */
+export async function craftBombArtifact(server: { url: string; token: string }, hash: string, options: { inflated: number; in: 'file' | 'after-end' }): Promise<void> {
+  const content = 'module.exports = 1;';
+  const meta = JSON.stringify({ format: CACHE_FORMAT, hash, taskId: 'lib#build', exitCode: 0, durationMs: 1, createdAt: new Date().toISOString(), files: [{ path: 'dist/out.txt', size: Buffer.byteLength(content), sha256: createHash('sha256').update(content).digest('hex'), mode: 0o644 }], outputs: ['dist/**'] });
+  const fileBytes = options.in === 'file' ? options.inflated : Buffer.byteLength(content);
+  const gzip = createGzip({ level: 9 });
+  const chunks: Buffer[] = [];
+  gzip.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const zeros = async (bytes: number) => {
+    const block = Buffer.alloc(1 << 20);
+    for (let left = bytes; left > 0; left -= block.length) if (!gzip.write(block.subarray(0, Math.min(left, block.length)))) await once(gzip, 'drain');
+  };
+  gzip.write(tarHeader('meta.json', '0', Buffer.byteLength(meta)));
+  gzip.write(padded(Buffer.from(meta)));
+  gzip.write(tarHeader('files/', '5', 0));
+  gzip.write(tarHeader('files/dist/', '5', 0));
+  gzip.write(tarHeader('files/dist/out.txt', '0', fileBytes));
+  if (options.in === 'file') await zeros(padding(fileBytes) + fileBytes);
+  else gzip.write(padded(Buffer.from(content)));
+  gzip.write(Buffer.alloc(1024));
+  if (options.in === 'after-end') await zeros(options.inflated);
+  gzip.end();
+  await once(gzip, 'end');
+  await putArtifact(server, hash, Buffer.concat([Buffer.from('ORCH1'), Buffer.alloc(4), ...chunks]));
+}
+
+/** A ustar header block: `type` '0' for a file, '5' for a folder. */
+function tarHeader(path: string, type: '0' | '5', size: number): Buffer {
+  const block = Buffer.alloc(512);
+  const field = (offset: number, length: number, value: string) => block.write(value, offset, length, 'ascii');
+  field(0, 100, path);
+  field(100, 8, type === '5' ? '0000755\0' : '0000644\0');
+  field(108, 8, '0000000\0');
+  field(116, 8, '0000000\0');
+  field(124, 12, `${size.toString(8).padStart(11, '0')}\0`);
+  field(136, 12, `${Math.floor(Date.now() / 1000).toString(8).padStart(11, '0')}\0`);
+  field(148, 8, '        ');
+  field(156, 1, type);
+  field(257, 6, 'ustar\0');
+  field(263, 2, '00');
+  const sum = block.reduce((total, byte) => total + byte, 0);
+  field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+  return block;
+}
+
+function padding(bytes: number): number {
+  return (512 - (bytes % 512)) % 512;
+}
+
+function padded(content: Buffer): Buffer {
+  return Buffer.concat([content, Buffer.alloc(padding(content.length))]);
+}
+
+/** Uploads an artifact's bytes as they are, the way anyone holding a write token could. */
+async function putArtifact(server: { url: string; token: string }, hash: string, artifact: Buffer): Promise<void> {
   const response = await fetch(`${server.url}/v8/artifacts/${hash}?slug=ci`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/octet-stream' },

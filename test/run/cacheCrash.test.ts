@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalCache } from '../../packages/plugins/src/cache/LocalCache.js';
+import { startRemoteCache } from '../helpers/remoteCacheServer.js';
 import { alive, runOrch, startOrch, waitFor } from '../helpers/runOrch.js';
 import { commitAll, tempRepo } from '../helpers/tempRepo.js';
 
@@ -37,11 +38,24 @@ const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').t
 const runs = (dir: string) => lines(join(dir, 'runs.log'));
 
 /** Each task's hash and what the cache holds for it, as `--dry-run --json` predicts. */
-function plan(dir: string): { id: string; hash: string; cache: string }[] {
-  return JSON.parse(runOrch(['run', 'build', '--dry-run', '--json'], dir).stdout).tasks;
+function plan(dir: string, env: Record<string, string> = {}): { id: string; hash: string; cache: string }[] {
+  return JSON.parse(runOrch(['run', 'build', '--dry-run', '--json'], dir, env).stdout).tasks;
 }
 
 const entryDir = (dir: string, hash: string) => join(dir, '.orch/cache', hash.slice(0, 2), hash);
+
+/** A run in which package `failing` fails and the others complete; then the failure is fixed and runs.log cleared, for `orch resume`. */
+function runFailing(dir: string, failing: string, env: Record<string, string> = {}): void {
+  writeFileSync(join(dir, `p/${failing}/FAIL`), '');
+  expect(runOrch(['run', 'build'], dir, env).code).toBe(1);
+  rmSync(join(dir, `p/${failing}/FAIL`));
+  rmSync(join(dir, 'runs.log'));
+}
+
+/** What a kill -9 between the session's record of a task's success and its cache commit leaves: no entry. */
+function loseEntry(dir: string, id: string, env: Record<string, string> = {}): void {
+  rmSync(entryDir(dir, plan(dir, env).find((task) => task.id === id)!.hash), { recursive: true });
+}
 
 /** Successful task ends the session log of a run has recorded so far. */
 function succeededInLog(dir: string): number {
@@ -56,13 +70,8 @@ function succeededInLog(dir: string): number {
 describe('a task completed in a session keeps its cache entry on resume', () => {
   it('resume stores the entry of a task the session recorded as completed from its outputs, without running it again', () => {
     const dir = workspace(2);
-    writeFileSync(join(dir, 'p/p1/FAIL'), '');
-    expect(runOrch(['run', 'build'], dir).code).toBe(1);
-    // What a kill -9 between the session's record of p0#build and its cache commit leaves.
-    const p0 = plan(dir).find((task) => task.id === 'p0#build')!;
-    rmSync(entryDir(dir, p0.hash), { recursive: true });
-    rmSync(join(dir, 'p/p1/FAIL'));
-    rmSync(join(dir, 'runs.log'));
+    runFailing(dir, 'p1');
+    loseEntry(dir, 'p0#build');
     const resumed = runOrch(['resume'], dir);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain('orch: p0#build completed before, but orch stopped before storing its cache entry; stored it from its outputs');
@@ -74,6 +83,59 @@ describe('a task completed in a session keeps its cache entry on resume', () => 
     expect(replay.stderr).toMatch(/✔ p0#build \(cached local, /);
     expect(replay.stdout + replay.stderr).toContain('built p0');
     expect(readFileSync(join(dir, 'p/p0/dist/part0.js'), 'utf8')).toBe('p0'.repeat(250));
+  });
+
+  it('resume never stores an entry from outputs that are gone: the task runs again, saying why, and what reaches the remote cache restores them', async () => {
+    const server = await startRemoteCache();
+    const dir = workspace(2);
+    writeFileSync(join(dir, 'orchestrator.config.json'), JSON.stringify({ targets: { build: { outputs: ['dist/**'] } }, cache: { remote: { url: server.url, team: 'ci', signatureKeyEnv: 'OKEY' } } }));
+    // The first run's uploads are refused (a wrong token), as if orch had been killed before them.
+    runFailing(dir, 'p1', { OKEY: 'key', ORCH_REMOTE_CACHE_TOKEN: 'wrong' });
+    const env = { OKEY: 'key', ORCH_REMOTE_CACHE_TOKEN: server.token };
+    loseEntry(dir, 'p0#build', env);
+    // Then `git clean`.
+    rmSync(join(dir, 'p/p0/dist'), { recursive: true });
+    const resumed = runOrch(['resume'], dir, env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain("orch: p0#build completed before, but orch stopped before storing its cache entry and its outputs changed since (output 'dist/**' matches no file); running it again");
+    expect(resumed.stderr).not.toContain('stored it from its outputs');
+    expect(runs(dir).sort()).toEqual(['p0', 'p1']);
+    // A fresh machine gets from the remote cache the outputs p0#build made.
+    rmSync(join(dir, '.orch'), { recursive: true });
+    rmSync(join(dir, 'p/p0/dist'), { recursive: true });
+    const fresh = runOrch(['run', 'p0#build'], dir, env);
+    expect(fresh.stderr).toMatch(/✔ p0#build \(cached remote, /);
+    expect(readFileSync(join(dir, 'p/p0/dist/part0.js'), 'utf8')).toBe('p0'.repeat(250));
+  });
+
+  it('resume runs again a task whose entry is missing and whose outputs were edited after it finished', () => {
+    const dir = workspace(2);
+    runFailing(dir, 'p1');
+    loseEntry(dir, 'p0#build');
+    writeFileSync(join(dir, 'p/p0/dist/part0.js'), 'tampered');
+    const resumed = runOrch(['resume'], dir);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('orch: p0#build completed before, but orch stopped before storing its cache entry and its outputs changed since (dist/part0.js was changed after the task finished); running it again');
+    expect(runs(dir).sort()).toEqual(['p0', 'p1']);
+    expect(readFileSync(join(dir, 'p/p0/dist/part0.js'), 'utf8')).toBe('p0'.repeat(250));
+    expect(plan(dir).map((task) => task.cache)).toEqual(['hit', 'hit']);
+  });
+
+  it('resume restores from their entries the outputs of completed tasks deleted or edited since, without running them', () => {
+    const dir = workspace(3);
+    runFailing(dir, 'p2');
+    rmSync(join(dir, 'p/p0/dist'), { recursive: true });
+    writeFileSync(join(dir, 'p/p1/dist/part1.js'), 'tampered');
+    writeFileSync(join(dir, 'p/p1/dist/planted.js'), 'planted');
+    const resumed = runOrch(['resume'], dir);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('orch: p0#build completed before, but its outputs changed since (dist/part0.js is missing); restoring them from its cache entry');
+    expect(resumed.stderr).toContain('orch: p1#build completed before, but its outputs changed since (dist/part1.js was changed); restoring them from its cache entry');
+    expect(resumed.stderr).toMatch(/✔ p0#build \(cached local, /);
+    expect(resumed.stderr).toMatch(/✔ p1#build \(cached local, /);
+    expect(runs(dir)).toEqual(['p2']);
+    for (const name of ['p0', 'p1']) for (let i = 0; i < 4; i++) expect(readFileSync(join(dir, `p/${name}/dist/part${i}.js`), 'utf8')).toBe(name.repeat(250));
+    expect(existsSync(join(dir, 'p/p1/dist/planted.js'))).toBe(false);
   });
 
   it('kill -9 at any moment, then resume: every task ends with its cache entry', { timeout: 240_000 }, async () => {

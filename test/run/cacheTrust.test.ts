@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { craftLocalEntry, craftRemoteArtifact, type CraftedEntry } from '../helpers/craftedEntries.js';
+import { craftBombArtifact, craftLocalEntry, craftRemoteArtifact, type CraftedEntry } from '../helpers/craftedEntries.js';
 import { startRemoteCache } from '../helpers/remoteCacheServer.js';
 import { runOrch } from '../helpers/runOrch.js';
 import { commitAll, tempRepo } from '../helpers/tempRepo.js';
@@ -148,6 +148,66 @@ describe('restore is confined to what the current config declares (remote artifa
     expect(runs(dir).sort()).toEqual(['app', 'gen']);
   });
 });
+
+describe('remote artifacts are bounded (verify: false, turborepo-remote-cache)', () => {
+  it('an artifact that unpacks to more than its meta.json declares is refused before it is written, and leaves nothing behind', async () => {
+    const server = await startRemoteCache();
+    const env = { ORCH_REMOTE_CACHE_TOKEN: server.token };
+    const dir = workspace({ cache: { remote: { url: server.url, team: 'ci', verify: false } } });
+    const hash = hashes(dir, ['lib#build'], env)['lib#build']!;
+    const refusals = {
+      file: `warning: lib#build: refused the remote artifact for ${hash.slice(0, 12)}: it holds files/dist/out.txt of ${256 * 1024 ** 2} bytes, where its meta.json declares 19; running the task`,
+      'after-end': `warning: lib#build: refused the remote artifact for ${hash.slice(0, 12)}: it unpacks to more than its meta.json declares; running the task`,
+    };
+    for (const where of ['file', 'after-end'] as const) {
+      // 256 MiB of zeros in about 250 KB (the finding's was 1 GiB in 1 MB).
+      await craftBombArtifact(server, hash, { inflated: 256 * 1024 ** 2, in: where });
+      rmSync(join(dir, '.orch'), { recursive: true, force: true });
+      rmSync(join(dir, 'runs.log'), { force: true });
+      const run = runOrch(['run', 'lib#build'], dir, env);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain(refusals[where]);
+      expect(runs(dir)).toEqual(['lib']);
+      expect(readFileSync(join(dir, 'p/lib/dist/index.js'), 'utf8')).toBe('module.exports = 1;\n// built\n');
+      // No staging folder or download left, and the cache holds only the task's own small entry.
+      expect(existsSync(join(dir, '.orch/cache/tmp')) ? readdirSync(join(dir, '.orch/cache/tmp')) : []).toEqual([]);
+      expect(folderBytes(join(dir, '.orch/cache'))).toBeLessThan(64 * 1024);
+    }
+  });
+
+  it('an artifact larger than cache.remote.maxArtifactSize, downloaded or declared unpacked, is refused; the task runs', async () => {
+    const server = await startRemoteCache();
+    const env = { ORCH_REMOTE_CACHE_TOKEN: server.token };
+    // Random bytes (the download is large) and zeros (it is small, but its meta.json declares 3 MB).
+    for (const fill of ['crypto.randomBytes(3 << 20)', 'Buffer.alloc(3 << 20)']) {
+      const build = `const fs = require('fs'), crypto = require('crypto'); fs.appendFileSync('runs.log', 'big\\n'); fs.mkdirSync('dist', { recursive: true }); fs.writeFileSync('dist/big.bin', ${fill});`;
+      const files = {
+        '.gitignore': 'dist/\n.orch/\nruns.log\n',
+        'build.cjs': build,
+        'orchestrator.config.json': JSON.stringify({ commands: { big: { run: 'node build.cjs', outputs: ['dist/**'], inputs: ['build.cjs'] } }, cache: { remote: { url: server.url, team: 'ci', verify: false } } }),
+      };
+      const writer = commitAll(tempRepo(files));
+      expect(runOrch(['run', 'big'], writer, env).code).toBe(0);
+      const reader = commitAll(tempRepo({ ...files, 'orchestrator.config.json': files['orchestrator.config.json'].replace('"verify":false', '"verify":false,"maxArtifactSize":"1MB"') }));
+      const run = runOrch(['run', 'big'], reader, env);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(
+        fill.startsWith('crypto')
+          ? /warning: big: refused the artifact for [0-9a-f]{12}: it is larger than the 1048576 bytes cache\.remote\.maxArtifactSize allows/
+          : /warning: big: refused the remote artifact for [0-9a-f]{12}: its meta\.json declares \d+ bytes, more than the 1048576 cache\.remote\.maxArtifactSize allows; running the task/,
+      );
+      expect(runs(reader)).toEqual(['big']);
+      expect(existsSync(join(reader, '.orch/cache/tmp')) ? readdirSync(join(reader, '.orch/cache/tmp')) : []).toEqual([]);
+    }
+  });
+});
+
+/** Bytes of every file below a folder. */
+function folderBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .reduce((sum, entry) => sum + statSync(join(entry.parentPath, entry.name)).size, 0);
+}
 
 /** A package whose build makes a folder, a link to it, a link to a file in it, and an executable. */
 function linkWorkspace(remote?: object, extraLink?: string): string {

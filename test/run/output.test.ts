@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitAll, tempRepo } from '../helpers/tempRepo.js';
@@ -163,4 +163,137 @@ describe('task output', () => {
     expect(JSON.parse(readFileSync(join(entry!, 'meta.json'), 'utf8')).format).toBe(2);
     expect(orchToFiles(dir, ['run', 'noisy#build'], env).stderr).toContain('cached local');
   });
+});
+
+/**
+ * Writes `HELD_MB` megabytes of numbered 1 KB lines (`<n> xxx…`) to stdout, waiting for each write
+ * to drain, and records how many bytes it has written so far in `progress` after each 256 KB.
+ */
+const HELD = `const fs = require('fs');
+const total = Number(process.env.HELD_MB) * 1024 * 1024;
+let sent = 0;
+let n = 0;
+function more() {
+  while (sent < total) {
+    let chunk = '';
+    for (let i = 0; i < 256; i++) chunk += (String(n++) + ' ').padEnd(1023, 'x') + '\\n';
+    sent += chunk.length;
+    fs.writeFileSync('progress', String(sent));
+    if (!process.stdout.write(chunk)) return process.stdout.once('drain', more);
+  }
+}
+more();
+`;
+
+/** The same as a module task (a worker thread): every write goes through orch's channel. */
+const HELD_MODULE = `import { writeFileSync } from 'node:fs';
+export default () => {
+  const total = Number(process.env.HELD_MB) * 1024 * 1024;
+  let n = 0;
+  for (let sent = 0; sent < total; ) {
+    let chunk = '';
+    for (let i = 0; i < 256; i++) chunk += (String(n++) + ' ').padEnd(1023, 'x') + '\\n';
+    sent += chunk.length;
+    writeFileSync('progress', String(sent));
+    process.stdout.write(chunk);
+  }
+};
+`;
+
+/** Starts orch with nothing reading its stdout yet (its stderr is read); `read()` starts reading it. */
+function startUnread(dir: string, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [ORCH_BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  return {
+    pid: child.pid!,
+    stderr: () => stderr,
+    /** Reads orch's stdout from now on, to its end. */
+    async read(): Promise<{ code: number; stdout: Buffer }> {
+      const chunks: Buffer[] = [];
+      child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+      return { code: await exited, stdout: Buffer.concat(chunks) };
+    },
+  };
+}
+
+/** Polls `value` until it has not changed for `quietMs` (or reached `done`); returns it. */
+async function settled(value: () => number, done: number, quietMs = 1500): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  let last = value();
+  let since = Date.now();
+  while (Date.now() - since < quietMs && last < done) {
+    if (Date.now() > deadline) throw new Error('the value never settled');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = value();
+    if (now !== last) [last, since] = [now, Date.now()];
+  }
+  return last;
+}
+
+/** Every line `<task>: <n> xxx…`, numbered from 0 without a gap, `count` of them. */
+function expectNumberedLines(stdout: Buffer, task: string, count: number): void {
+  const lines = stdout.toString().split('\n').filter((line) => line.startsWith(`${task}: `));
+  expect(lines).toHaveLength(count);
+  lines.forEach((line, i) => {
+    if (!line.startsWith(`${task}: ${i} x`)) expect(line.slice(0, 40), `line ${i}`).toBe(`${task}: ${i} x`);
+  });
+}
+
+describe('task output and a slow reader of orch (backpressure)', () => {
+  const TOTAL_MB = 48;
+  const heldRepo = () =>
+    commitAll(
+      tempRepo({
+        '.gitignore': '.orch/\nprogress\n',
+        'held.cjs': HELD,
+        'held.mjs': HELD_MODULE,
+        'orchestrator.config.json': JSON.stringify({
+          commands: { shell: { run: 'node held.cjs', inputs: ['held.cjs'], env: ['HELD_MB'] }, module: { module: 'held.mjs', inputs: ['held.mjs'], env: ['HELD_MB'] } },
+        }),
+      }),
+    );
+  const progress = (dir: string) => (existsSync(join(dir, 'progress')) ? Number(readFileSync(join(dir, 'progress'), 'utf8') || 0) : 0);
+
+  for (const task of ['shell', 'module']) {
+    it(`while orch's stdout is not read, a ${task} task printing into it is held; once read, every line arrives in order`, async () => {
+      const dir = heldRepo();
+      const orch = startUnread(dir, ['run', task, '--reporter', 'plain'], { HELD_MB: String(TOTAL_MB) });
+      // Held by orch's full pipe: far from its 48 MB (what orch, the pipes and the task buffer).
+      const written = await settled(() => progress(dir), TOTAL_MB * MB);
+      expect(written, orch.stderr()).toBeLessThan(16 * MB);
+      const { code, stdout } = await orch.read();
+      expect(code, orch.stderr()).toBe(0);
+      expectNumberedLines(stdout, task, TOTAL_MB * 1024);
+    }, 120_000);
+  }
+
+  it("a cache hit's log replay is held too: it reads the entry's log only as fast as orch's stdout is read", async () => {
+    const dir = heldRepo();
+    const env = { HELD_MB: String(TOTAL_MB) };
+    expect(orchToFiles(dir, ['run', 'shell', '--reporter', 'plain'], env).code).toBe(0);
+    const log = join(cacheEntries(dir)[0]!, 'output.log');
+    const orch = startUnread(dir, ['run', 'shell', '--reporter', 'plain'], env);
+    // How far orch has read the entry's log: the offset of its open file (all of it once closed).
+    const replayed = (): number => {
+      for (const fd of existsSync(`/proc/${orch.pid}/fd`) ? readdirSync(`/proc/${orch.pid}/fd`) : []) {
+        const target = (() => {
+          try {
+            return readlinkSync(`/proc/${orch.pid}/fd/${fd}`);
+          } catch {
+            return '';
+          }
+        })();
+        if (target === log) return Number(/pos:\s+(\d+)/.exec(readFileSync(`/proc/${orch.pid}/fdinfo/${fd}`, 'utf8'))![1]);
+      }
+      return orch.stderr().includes('cached local') ? statSync(log).size : 0;
+    };
+    const read = await settled(replayed, statSync(log).size);
+    expect(read, orch.stderr()).toBeLessThan(16 * MB);
+    const { code, stdout } = await orch.read();
+    expect(code, orch.stderr()).toBe(0);
+    expect(orch.stderr()).toContain('cached local');
+    expectNumberedLines(stdout, 'shell', TOTAL_MB * 1024);
+  }, 120_000);
 });

@@ -169,6 +169,25 @@ describe('what a task leaves running', () => {
   }, 15_000);
 });
 
+describe("a process that leaves its task's process group", () => {
+  it('is out of reach (setsid): it is not ended, but the run names it and its task', () => {
+    const dir = tempRepo({ 'package.json': pkg('solo', { build: '(setsid sleep 30 >/dev/null 2>&1 </dev/null & echo $! > daemon.pid); echo started-daemon' }) });
+    const run = runOrch(['run', 'solo#build'], dir, {}, { timeoutMs: 10_000 });
+    const daemon = Number(readFileSync(join(dir, 'daemon.pid'), 'utf8'));
+    try {
+      expect(run.code, run.stderr).toBe(0);
+      // The command line is `setsid sleep 30` until setsid has replaced itself with sleep.
+      expect(run.stderr).toMatch(new RegExp(`warning: solo#build: 1 process it started has left its process group and still runs \\(setsid, a daemon\\): pid ${daemon} \\((setsid )?sleep 30\\); orch cannot end it, stop it if it is not meant to outlive the run`));
+      expect(alive(daemon)).toBe(true);
+    } finally {
+      process.kill(daemon, 'SIGKILL');
+    }
+    // What a task ends in its group is not named.
+    const job = tempRepo({ 'package.json': pkg('solo', { build: 'sleep 30 > /dev/null 2>&1 & echo started' }) });
+    expect(runOrch(['run', 'solo#build'], job, {}, { timeoutMs: 10_000 }).stderr).not.toContain('left its process group');
+  }, 30_000);
+});
+
 describe('SIGHUP and SIGQUIT', () => {
   /**
    * `long` starts a background job and waits; run again with `go` present, it first records

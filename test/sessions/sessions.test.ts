@@ -132,6 +132,43 @@ describe('faults', () => {
     expect(existsSync(join(sessionDir, 'lock'))).toBe(false);
   });
 
+  it('an owner record that names no process ({}, not JSON) is a dead owner: resume takes the session over and says so', () => {
+    for (const record of ['{}', '{"pid": "x", "host": 1}', 'garbage']) {
+      const dir = twoTasks();
+      expect(runOrch(['run', 'second'], dir).code).toBe(1);
+      const [id] = sessionIds(dir);
+      const sessionDir = join(dir, '.orch/sessions', id!);
+      // What a killed run leaves, with its owner record damaged.
+      mkdirSync(join(sessionDir, 'lock'));
+      writeFileSync(join(sessionDir, 'owner.json'), record);
+      rmSync(join(dir, 'second.fail'));
+      const resumed = runOrch(['resume', id!], dir);
+      expect(resumed.code, `${record}: ${resumed.stderr}`).toBe(0);
+      expect(resumed.stderr).toContain(`orch: session ${id}: its owner record (owner.json) names no process, so its owner is taken for dead; taking the session over`);
+      expect(resumed.stderr).not.toContain('undefined');
+      expect(existsSync(join(sessionDir, 'lock'))).toBe(false);
+    }
+  });
+
+  it('a claim the dead process of a session left is cleared when the session is resumed: the next run does not take it over', () => {
+    const dir = twoTasks();
+    expect(runOrch(['run', 'second'], dir).code).toBe(1);
+    const [id] = sessionIds(dir);
+    // As a kill -9 after `first` completed, before its claim was released, leaves it.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const claims = join(dir, '.orch/claims');
+    mkdirSync(join(claims, 'first.lock'), { recursive: true });
+    writeFileSync(join(claims, 'first.owner.json'), JSON.stringify({ pid: dead, startTime: 1, host: hostname(), session: id }));
+    rmSync(join(dir, 'second.fail'));
+    const resumed = runOrch(['resume', id!], dir);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/✔ first \(done before/);
+    expect(readdirSync(claims)).toEqual([]);
+    const next = runOrch(['run', 'second'], dir);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).not.toContain('which died');
+  });
+
   it('two processes: the second waits for the task the first runs and takes its result from the cache; what they do not share is not held up', async () => {
     const dir = tempRepo({
       'orchestrator.config.json': config({

@@ -8,6 +8,8 @@ export interface CliIO {
   color: boolean;
   /** Colour was turned off on purpose (`NO_COLOR`, `--no-color`), not just for want of a terminal. */
   noColor?: boolean;
+  /** Backpressure from the streams behind `stdout` and `stderr` (`outputFlow`); absent: none. */
+  flow?: { congested(): boolean; drained(): Promise<void> };
 }
 
 /** A subcommand module: `packages/cli/src/commands/<name>.ts`, loaded only when run. */

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { main } from './main.js';
+import { outputFlow } from './outputFlow.js';
 
 const io = {
   stdout: (text: string) => void process.stdout.write(text),
@@ -7,6 +8,7 @@ const io = {
   cwd: process.cwd(),
   color: process.stdout.isTTY === true && !process.env.NO_COLOR && !process.argv.includes('--no-color'),
   noColor: Boolean(process.env.NO_COLOR) || process.argv.includes('--no-color'),
+  flow: outputFlow([process.stdout, process.stderr]),
 };
 
 // Output with nowhere to go (a closed terminal after SIGHUP: EIO; a closed pipe: EPIPE) is

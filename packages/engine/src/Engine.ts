@@ -106,6 +106,15 @@ export interface EngineOutput {
   /** The active reporter: `tty` (live view), `plain` (prefixed lines), `json` (NDJSON), `silent`. */
   reporter: 'tty' | 'plain' | 'json' | 'silent';
   write(stream: 'stdout' | 'stderr', text: string): void;
+  /**
+   * True while what was written is piling up (more than the bound, 1 MB, waiting for a slow reader
+   * of orch's stdout or stderr, a pipe): task output producers then stop reading their tasks until
+   * `drained` resolves, so a task's output never accumulates in orch's memory (FINDINGS-11, 2).
+   * Absent: never (output captured in memory, tests).
+   */
+  congested?(): boolean;
+  /** Resolves once the output is no longer congested (at once when it is not). */
+  drained?(): Promise<void>;
   color: boolean;
   /** Terminal width. */
   columns: number;

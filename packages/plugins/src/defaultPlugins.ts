@@ -36,6 +36,7 @@ import { partialRecoveryPlugin } from './recovery/PartialRecoveryStrategy.js';
 import { manualInterventionPlugin } from './recovery/ManualInterventionStrategy.js';
 import { circuitBreakerPlugin } from './recovery/CircuitBreakerPlugin.js';
 import { sagaPlugin } from './recovery/SagaPlugin.js';
+import { detachedProcessesPlugin } from './process/DetachedProcessesPlugin.js';
 
 export interface DefaultPluginOptions {
   shell?: ShellExecutorOptions;
@@ -73,6 +74,7 @@ export function defaultPlugins(options: DefaultPluginOptions = {}): Plugin[] {
     manualInterventionPlugin(),
     circuitBreakerPlugin(),
     sagaPlugin(),
+    detachedProcessesPlugin(),
     // gates: pre-execution (5), post-execution (4), quality assurance (1)
     fileCreationGate(),
     complexityBudgetGate(),

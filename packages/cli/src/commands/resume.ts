@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ExitCode, OrchError, closestMatches, planRun, taskLogFiles, type PreviousRun, type SessionInfo } from '@orch/engine';
-import type { LocalCache, TaskHasher } from '@orch/plugins';
+import type { CacheProblem, LocalCache, TaskHasher } from '@orch/plugins';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
@@ -16,7 +16,7 @@ export const resumeCommand: CliCommand = {
   name: 'resume',
   usage: 'orch resume [<session-id>|--last] [--skip <task>]... [options]',
   description:
-    'Continues a session that was interrupted, failed or paused for intervention: replays its log, skips tasks that completed with an unchanged hash (storing their cache entry again from their outputs if the process died before it did), restarts interrupted tasks from their last completed step, and runs the rest, in the same session, with the options and config file it started with (--force, --cache, --continue, --only, arguments; --concurrency given here wins). Without an id: the newest session with unfinished work.',
+    'Continues a session that was interrupted, failed or paused for intervention: replays its log, skips tasks that completed with an unchanged hash and still have the outputs they made (outputs changed since come back from the cache entry; an entry the process died before storing is stored again from intact outputs; a task whose outputs are gone runs again), restarts interrupted tasks from their last completed step, and runs the rest, in the same session, with the options and config file it started with (--force, --cache, --continue, --only, arguments; --concurrency given here wins). Without an id: the newest session with unfinished work.',
   options: {
     last: { type: 'boolean' },
     skip: { type: 'string', multiple: true },
@@ -39,6 +39,7 @@ export const resumeCommand: CliCommand = {
     const chosen = positionals[0] ?? (values.last ? store.ids().at(-1) : store.latest((status) => status !== 'completed')?.state.id);
     if (!chosen) throw new OrchError('session-not-found', values.last || positionals[0] ? 'there are no sessions' : 'no session has unfinished work', { hint: '`orch sessions` lists them' });
     const loaded = store.load(chosen, { repair: true });
+    if (store.ownerUnreadable(chosen)) io.stderr(`orch: session ${chosen}: its owner record (owner.json) names no process, so its owner is taken for dead; taking the session over\n`);
     if (loaded.live) throw new OrchError('session-locked', `session ${chosen} is still running (pid ${loaded.owner?.pid})`, { hint: 'wait for it to finish, or stop it with Ctrl-C first' });
     if (loaded.torn) io.stderr(`orch: session ${chosen}: the log ended in a torn line (the process died while writing it); ignored\n`);
     if (loaded.rebuilt) io.stderr(`orch: session ${chosen}: the snapshot was corrupt; rebuilt the state from the log\n`);
@@ -85,11 +86,11 @@ export const resumeCommand: CliCommand = {
       if (record.status === 'succeeded') {
         const marker = await history.readMarker(task.id);
         const markerAgrees = !marker?.hash || !now || marker.hash === now;
-        if (unchanged && markerAgrees) {
-          if (now) await storeEntryAgain(workspace, chosen, cache, task.id, now, marker?.durationMs ?? 0, hasher, io);
+        if (hashed?.provisional) io.stderr(`orch: ${task.id} completed before; its hash takes the output of !\`cmd\` lines, known only by running them: running it again (the cache answers if nothing changed)\n`);
+        else if (!unchanged || !markerAgrees) io.stderr(`orch: ${task.id} completed before, but its inputs changed since; running it again\n`);
+        else if (!now || (await outputsAsMade(workspace, chosen, cache, task.id, now, record.finishedAt, marker?.durationMs ?? 0, hasher, io))) {
           previous.set(task.id, { kind: 'done', ...(record.hash ? { hash: record.hash } : {}) });
-        } else if (hashed?.provisional) io.stderr(`orch: ${task.id} completed before; its hash takes the output of !\`cmd\` lines, known only by running them: running it again (the cache answers if nothing changed)\n`);
-        else io.stderr(`orch: ${task.id} completed before, but its inputs changed since; running it again\n`);
+        }
       } else if ((record.status === 'running' || record.status === 'cancelled') && record.completedSteps > 0 && unchanged) {
         previous.set(task.id, { kind: 'interrupted', fromStep: record.completedSteps });
       }
@@ -128,21 +129,40 @@ async function withRecordedConfig(workspace: OpenWorkspace, id: string, request:
 }
 
 /**
- * A completed task keeps its cache entry (issue 11, part 11a): one the process did not live to
- * store is stored again from the task's outputs, and resume says so; a failure is a warning, as
- * the original store's would have been.
+ * Whether a completed task's outputs are what it made (FINDINGS-11, 1), so it counts as done:
+ * checked against its cache entry, or, without one, stored again from its outputs when they are
+ * all there and unchanged since it finished (issue 11, part 11a). Otherwise resume says why and
+ * the task goes through its pipeline again: a cache hit restores its outputs from the entry, or
+ * it runs. A failure to store is a warning, as the original store's would have been.
  */
-async function storeEntryAgain(workspace: OpenWorkspace, sessionId: string, cache: LocalCache, id: string, hash: string, durationMs: number, hasher: TaskHasher, io: CliIO): Promise<void> {
-  const { storeMissingEntry, RunLogs } = await import('@orch/plugins');
+async function outputsAsMade(workspace: OpenWorkspace, sessionId: string, cache: LocalCache, id: string, hash: string, finishedAt: number | undefined, durationMs: number, hasher: TaskHasher, io: CliIO): Promise<boolean> {
+  const { checkCompletedTask, describeFileError, LocalCache: Cache, RunLogs } = await import('@orch/plugins');
+  const { config } = workspace;
   // The task's log, as it wrote it in this session's log folder, goes into the entry too.
-  const files = taskLogFiles(new RunLogs(join(workspace.config.root, workspace.config.stateDir)).folder(sessionId), id);
+  const files = taskLogFiles(new RunLogs(join(config.root, config.stateDir)).folder(sessionId), id);
   const bytes = existsSync(files.log) && existsSync(files.streams) ? statSync(files.log).size : 0;
   const command = workspace.registry.commands.get(id)!;
   try {
     const { inputs } = await hasher.hash(id);
-    const outcome = await storeMissingEntry({ config: workspace.config, cache, command, hash, inputs, durationMs, ...(bytes > 0 ? { log: { files, bytes } } : {}) });
-    if (outcome === 'stored') io.stderr(`orch: ${id} completed before, but orch stopped before storing its cache entry; stored it from its outputs\n`);
+    const onProblem = (problem: CacheProblem) => io.stderr(`orch: warning: ${id}: ${Cache.describe(problem)}\n`);
+    const check = await checkCompletedTask({ config, cache, command, hash, inputs, durationMs, ...(finishedAt === undefined ? {} : { finishedAt }), ...(bytes > 0 ? { log: { files, bytes } } : {}), onProblem });
+    switch (check.kind) {
+      case 'intact':
+        return true;
+      case 'stored':
+        io.stderr(`orch: ${id} completed before, but orch stopped before storing its cache entry; stored it from its outputs\n`);
+        return true;
+      case 'restore': {
+        const restores = !config.cache.force && config.cache.local.includes('r');
+        io.stderr(`orch: ${id} completed before, but its outputs changed since (${check.reason}); ${restores ? 'restoring them from its cache entry' : 'running it again'}\n`);
+        return false;
+      }
+      case 'rerun':
+        io.stderr(`orch: ${id} completed before, but ${check.entryMissing ? 'orch stopped before storing its cache entry and ' : ''}its outputs changed since (${check.reason}); running it again\n`);
+        return false;
+    }
   } catch (error) {
-    io.stderr(`orch: warning: ${id} completed before without a cache entry, and storing it now failed: ${(error as Error).message}\n`);
+    io.stderr(`orch: warning: ${id} completed before without a cache entry, and storing it now failed: ${describeFileError(error, config.root)}\n`);
+    return true;
   }
 }

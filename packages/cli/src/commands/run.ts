@@ -87,6 +87,7 @@ export function engineOutput(io: CliIO, values: Record<string, unknown>): Engine
   return {
     reporter: reporter as EngineOutput['reporter'],
     write: (stream, text) => (stream === 'stdout' ? io.stdout(text) : io.stderr(text)),
+    ...(io.flow ? { congested: io.flow.congested, drained: io.flow.drained } : {}),
     color: io.color,
     // A pseudo-terminal may report 0 columns.
     columns: process.stderr.columns || Number(process.env.COLUMNS) || 100,

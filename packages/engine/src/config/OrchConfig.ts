@@ -232,6 +232,12 @@ export interface RemoteCacheConfig {
   access?: CacheAccess;
   /** Time limit for one request. Default `10s`. */
   timeout?: string | number;
+  /**
+   * The largest artifact read from the server (`1GB`, `500MB`, or bytes): bounds the download and
+   * what its `meta.json` may declare unpacked; a larger one is refused with a warning and the task
+   * runs. Default 1GB.
+   */
+  maxArtifactSize?: string | number;
 }
 
 export interface ResolvedCacheConfig {
@@ -245,7 +251,7 @@ export interface ResolvedCacheConfig {
 }
 
 /** The remote cache with defaults applied. */
-export type ResolvedRemoteCacheConfig = RemoteCacheConfig & { access: CacheAccess; timeoutMs: number; verify: boolean };
+export type ResolvedRemoteCacheConfig = RemoteCacheConfig & { access: CacheAccess; timeoutMs: number; verify: boolean; maxArtifactBytes: number };
 
 /** Which headless agent CLI runs prompts, and how. */
 export interface AgentConfig {

@@ -36,6 +36,8 @@ const duration = v.union([
   v.pipe(v.number(), v.minValue(0)),
 ]);
 
+/** A size in bytes, or with a unit (`500MB`, `5GB`); read by `parseSize`. */
+const size = v.union([v.pipe(v.number(), v.minValue(0)), v.pipe(v.string(), v.regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB)?$/i, 'a size such as 500MB or 5GB'))]);
 const step = v.strictObject({
   name: v.optional(v.string()),
   run: v.optional(v.string()),
@@ -138,7 +140,7 @@ export const configSchema = v.strictObject({
     v.strictObject({
       dir: v.optional(v.string()),
       ttl: v.optional(duration),
-      maxSize: v.optional(v.union([v.pipe(v.number(), v.minValue(0)), v.pipe(v.string(), v.regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB)?$/i, 'a size such as 500MB or 5GB'))])),
+      maxSize: v.optional(size),
       local: v.optional(v.picklist(['rw', 'r', 'w', 'off'])),
       remote: v.optional(
         v.strictObject({
@@ -149,6 +151,7 @@ export const configSchema = v.strictObject({
           verify: v.optional(v.boolean()),
           access: v.optional(v.picklist(['rw', 'r', 'w', 'off'])),
           timeout: v.optional(duration),
+          maxArtifactSize: v.optional(size),
         }),
       ),
     }),

@@ -224,7 +224,7 @@ function resolveCache(config: OrchConfig, stateDir: string): ResolvedCacheConfig
     ...(ttlMs === undefined ? {} : { ttlMs }),
     maxBytes: parseSize(cache.maxSize ?? '5GB'),
     local: cache.local ?? 'rw',
-    ...(cache.remote ? { remote: { ...cache.remote, access: cache.remote.access ?? 'rw', timeoutMs: parseDuration(cache.remote.timeout ?? '10s') ?? 10_000, verify: cache.remote.verify ?? true } } : {}),
+    ...(cache.remote ? { remote: { ...cache.remote, access: cache.remote.access ?? 'rw', timeoutMs: parseDuration(cache.remote.timeout ?? '10s') ?? 10_000, verify: cache.remote.verify ?? true, maxArtifactBytes: parseSize(cache.remote.maxArtifactSize ?? '1GB') } } : {}),
     force: false,
   };
 }

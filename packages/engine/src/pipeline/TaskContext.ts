@@ -31,8 +31,15 @@ export interface TaskContext {
   executor?: string;
   /** Aborted on Ctrl-C or when the task's timeout passes; executors stop their work. */
   signal: AbortSignal;
-  /** Executors report output here: it goes to the task's log file as it arrives, and to reporters. */
-  output(stream: 'stdout' | 'stderr', text: string): void;
+  /**
+   * Executors report output here: it goes to the task's log file as it arrives, and to reporters.
+   * Returns false, as a stream's `write` does, when orch's own output is congested (a slow reader
+   * of its stdout): the producer stops reading its task (pauses the pipes, holds the worker)
+   * until `drained()` resolves; the text given is never dropped.
+   */
+  output(stream: 'stdout' | 'stderr', text: string): boolean;
+  /** Resolves once orch's output can take more task output (at once when it can). */
+  drained(): Promise<void>;
   /** What the task printed: a file in the state folder, with only its last lines in memory. */
   readonly log: TaskOutputLog;
   /** Set by the execute stage. */

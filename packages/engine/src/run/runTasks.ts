@@ -220,7 +220,9 @@ function createTaskContext(engine: Engine, planned: PlannedTask, options: RunOpt
     output(stream, text) {
       log.write(stream, text);
       engine.emit({ type: 'task-output', id: planned.id, stream, text });
+      return engine.output.congested?.() !== true;
     },
+    drained: () => engine.output.drained?.() ?? Promise.resolve(),
     checkpoint: () => durable(context, 'execute'),
   };
   return context;

@@ -9,7 +9,7 @@ import { LocalCache } from '../cache/LocalCache.js';
 import { OutputMatcher } from '../cache/OutputMatcher.js';
 import { remoteCacheTrust, requireRemoteCacheKey } from '../cache/remoteCacheTrust.js';
 import { uploadQueueFor } from '../cache/RemoteCachePlugin.js';
-import { storeMissingEntry } from '../cache/storeMissingEntry.js';
+import { checkCompletedTask } from '../cache/checkCompletedTask.js';
 import { UploadQueue } from '../cache/UploadQueue.js';
 import type { CommandDefinition, ResolvedConfig } from '@orch/engine';
 import { RepositoryFiles } from '../cache/repositoryFiles.js';
@@ -53,8 +53,35 @@ describe('LocalCache', () => {
     meta.files[0].path = '../../escape.js';
     writeFileSync(join(entryDir, 'meta.json'), JSON.stringify(meta));
     const problems: string[] = [];
-    expect(await cache.get('a'.repeat(64), (p) => problems.push(p.reason))).toBeUndefined();
-    expect(problems).toEqual(['unsafe path in entry: ../../escape.js']);
+    expect(await cache.get('a'.repeat(64), (p) => problems.push(`${p.file} ${p.reason}`))).toBeUndefined();
+    expect(problems).toEqual([`aa/${'a'.repeat(64)}/meta.json lists a file path that leaves the entry`]);
+  });
+
+  it('says in words what is wrong with a corrupt entry, naming the file relative to the cache and never quoting it', async () => {
+    const dir = tempRepo({ 'pkg/dist/out.js': 'x' });
+    const cache = new LocalCache(join(dir, 'cache'));
+    const hash = 'b'.repeat(64);
+    const entry = `bb/${hash}`;
+    const store = () => cache.put({ hash, taskId: 't', folder: join(dir, 'pkg'), root: dir, outputs: ['dist/**'], exitCode: 0, durationMs: 1 });
+    const problem = async () => {
+      const problems: string[] = [];
+      expect(await cache.get(hash, (p) => problems.push(LocalCache.describe(p)))).toBeUndefined();
+      return problems;
+    };
+    await store();
+    rmSync(join(cache.entryDir(hash), 'files/dist/out.js'));
+    expect(await problem()).toEqual([`discarded a corrupt cache entry (${entry}/files/dist/out.js is missing)`]);
+    for (const [content, reason] of [
+      ['garbage secret-token-123', 'is not valid JSON'],
+      ['null', 'is not a JSON object'],
+      ['[1]', 'is not a JSON object'],
+    ]) {
+      await store();
+      writeFileSync(join(cache.entryDir(hash), 'meta.json'), content!);
+      const said = await problem();
+      expect(said).toEqual([`discarded a corrupt cache entry (${entry}/meta.json ${reason})`]);
+      expect(said[0]).not.toMatch(/garbage|secret|Unexpected|ENOENT|lstat/);
+    }
   });
 
   it('evicts expired entries, then the least recently used, down to the bound', async () => {
@@ -187,24 +214,71 @@ describe('LocalCache file modes', () => {
     expect(statSync(cached).mode & 0o7777).toBe(0o775);
     chmodSync(cached, 0o4775);
     const problems: string[] = [];
-    expect(await cache.get(hash, (p) => problems.push(p.reason))).toBeUndefined();
-    expect(problems).toEqual(['dist/run.sh has mode 4775, expected 775']);
+    expect(await cache.get(hash, (p) => problems.push(`${p.file} ${p.reason}`))).toBeUndefined();
+    expect(problems).toEqual([`${hash.slice(0, 2)}/${hash}/files/dist/run.sh has mode 4775, expected 775`]);
   });
 });
 
-describe('storeMissingEntry', () => {
-  it("stores a completed task's missing entry from its outputs and queues its upload; a present one is left alone", async () => {
-    const dir = tempRepo({ 'out/a.txt': 'made' });
+describe('checkCompletedTask (orch resume)', () => {
+  const setup = (files: Record<string, string> = { 'out/a.txt': 'made' }) => {
+    const dir = tempRepo(files);
     const cache = new LocalCache(join(dir, '.orch/cache'));
     const config = { root: dir, stateDir: '.orch', cache: { local: 'rw', remote: { access: 'rw' } } } as unknown as ResolvedConfig;
     const command = { id: 'gen', kind: 'config', metadata: { outputs: ['out/**'] }, location: { file: join(dir, 'orchestrator.config.json') } } as unknown as CommandDefinition;
-    const store = () => storeMissingEntry({ config, cache, command, hash: 'a'.repeat(64), inputs: {}, durationMs: 5 });
-    expect(await store()).toBe('stored');
+    const check = (hash = 'a'.repeat(64), finishedAt = Date.now() + 1000, over: Partial<CommandDefinition> = {}) =>
+      checkCompletedTask({ config, cache, command: { ...command, ...over } as CommandDefinition, hash, inputs: {}, durationMs: 5, finishedAt });
+    return { dir, cache, check };
+  };
+
+  it("stores a completed task's missing entry from its intact outputs and queues its upload; with the entry, checks against it", async () => {
+    const { dir, cache, check } = setup();
+    expect(await check()).toEqual({ kind: 'stored' });
     expect((await cache.get('a'.repeat(64)))?.meta.files.map((f) => f.path)).toEqual(['out/a.txt']);
     expect((await uploadQueueFor(dir, '.orch').pending()).map((r) => r.taskId)).toEqual(['gen']);
-    expect(await store()).toBe('present');
-    const uncached = { ...command, metadata: { cache: false } } as unknown as CommandDefinition;
-    expect(await storeMissingEntry({ config, cache, command: uncached, hash: 'b'.repeat(64), inputs: {}, durationMs: 5 })).toBe('not-cached');
+    expect(await check()).toEqual({ kind: 'intact' });
+    const uncached = { metadata: { cache: false, outputs: ['out/**'] } } as unknown as Partial<CommandDefinition>;
+    expect(await check('b'.repeat(64), Date.now() + 1000, uncached)).toEqual({ kind: 'intact' });
+    expect(await cache.get('b'.repeat(64))).toBeUndefined();
+  });
+
+  it('never stores an entry for outputs that are gone or changed since the task finished: it runs again', async () => {
+    const { dir, cache, check } = setup({ 'out/a.txt': 'made', 'out/sub/b.txt': 'made' });
+    rmSync(join(dir, 'out'), { recursive: true });
+    expect(await check()).toEqual({ kind: 'rerun', reason: "output 'out/**' matches no file", entryMissing: true });
+    expect(existsSync(cache.entryDir('a'.repeat(64)))).toBe(false);
+    mkdirSync(join(dir, 'out/sub'), { recursive: true });
+    writeFileSync(join(dir, 'out/a.txt'), 'made');
+    writeFileSync(join(dir, 'out/sub/b.txt'), 'made');
+    const finishedAt = Date.now() + 50;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    writeFileSync(join(dir, 'out/a.txt'), 'tampered');
+    expect(await check('a'.repeat(64), finishedAt)).toEqual({ kind: 'rerun', reason: 'out/a.txt was changed after the task finished', entryMissing: true });
+    // A file deleted since shows in its folder's change time.
+    const later = Date.now() + 50;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    rmSync(join(dir, 'out/a.txt'));
+    expect(await check('a'.repeat(64), later)).toEqual({ kind: 'rerun', reason: 'out was changed after the task finished', entryMissing: true });
+    expect(existsSync(cache.entryDir('a'.repeat(64)))).toBe(false);
+  });
+
+  it("outputs missing, edited, added or relinked since the entry was stored are to be restored from it", async () => {
+    const { dir, check } = setup({ 'out/a.txt': 'made', 'out/b.txt': 'made', 'out/real/f.txt': 'f' });
+    symlinkSync('real', join(dir, 'out/link'));
+    expect(await check()).toEqual({ kind: 'stored' });
+    const changes: [() => void, string, () => void][] = [
+      [() => rmSync(join(dir, 'out/a.txt')), 'out/a.txt is missing', () => writeFileSync(join(dir, 'out/a.txt'), 'made')],
+      [() => writeFileSync(join(dir, 'out/b.txt'), 'edit'), 'out/b.txt was changed', () => writeFileSync(join(dir, 'out/b.txt'), 'made')],
+      [() => chmodSync(join(dir, 'out/b.txt'), 0o777), 'out/b.txt was changed', () => chmodSync(join(dir, 'out/b.txt'), 0o644)],
+      [() => writeFileSync(join(dir, 'out/extra.js'), 'x'), 'out/extra.js was added', () => rmSync(join(dir, 'out/extra.js'))],
+      [() => (rmSync(join(dir, 'out/link')), symlinkSync('..', join(dir, 'out/link'))), 'out/link was changed', () => (rmSync(join(dir, 'out/link')), symlinkSync(join(dir, 'out/real'), join(dir, 'out/link')))],
+    ];
+    for (const [change, reason, undo] of changes) {
+      change();
+      expect(await check(), reason).toEqual({ kind: 'restore', reason });
+      undo();
+      // Undone (the link now absolute, to the same place): what the task made again.
+      expect(await check(), `after undoing: ${reason}`).toEqual({ kind: 'intact' });
+    }
   });
 });
 
@@ -224,7 +298,7 @@ describe('UploadQueue', () => {
 });
 
 describe('remoteCacheTrust', () => {
-  const remote = (extra: object = {}) => ({ url: 'http://127.0.0.1:1', access: 'rw' as const, timeoutMs: 1000, verify: true, ...extra });
+  const remote = (extra: object = {}) => ({ url: 'http://127.0.0.1:1', access: 'rw' as const, timeoutMs: 1000, verify: true, maxArtifactBytes: 1024, ...extra });
 
   it('verifies with a key, refuses reads without one unless verify is false, and a missing key variable stops a run', () => {
     expect(remoteCacheTrust(remote({ signatureKeyEnv: 'K' }), { K: 'secret' })).toMatchObject({ reads: 'verified', signatureKey: 'secret' });

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { relative } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { agentsUsedBy, definePlugin, isOrchError, type AgentDefinition, type AgentResult, type Engine, type TaskContext } from '@orch/engine';
 import { taskHasherFor } from '../cache/taskHasherFor.js';
 import { inheritedEnvironment } from '../environment/selectTaskEnvironment.js';
@@ -111,17 +110,18 @@ async function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter
   }
   let stdout = '';
   let overflow = false;
-  const decoder = new StringDecoder('utf8');
-  child.stdout!.on('data', (chunk: Buffer) => {
-    if (overflow) return;
-    stdout += decoder.write(chunk);
+  // stdout is the agent's answer (JSON), kept up to a bound; stderr is the task's output.
+  const output = (stream: 'stdout' | 'stderr', text: string): boolean => {
+    if (stream === 'stderr') return task.output('stderr', `${label}${text}`);
+    if (overflow) return true;
+    stdout += text;
     if (stdout.length > AGENT_STDOUT_LIMIT) {
       overflow = true;
       stdout = '';
     }
-  });
-  child.stderr!.on('data', (chunk: Buffer) => task.output('stderr', `${label}${chunk.toString('utf8')}`));
-  const { code, error } = await superviseProcess(engine, task, child);
+    return true;
+  };
+  const { code, error } = await superviseProcess(engine, task, child, { output });
   if (error?.code === 'ENOENT') {
     return finish({ ok: false, failure: 'not-found', message: `the agent CLI '${adapter.command}' was not found; install it, or set agent.command (and agent.adapter) in orchestrator.config.ts` });
   }
@@ -129,7 +129,7 @@ async function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter
   if (error) return finish({ ok: false, failure: 'error', message: error.message });
   if (task.signal.aborted) return finish({ ok: false, failure: 'stopped', message: 'stopped', exitCode: code ?? 1 });
   if (overflow) return finish({ ok: false, failure: 'non-json', exitCode: code ?? 1, message: `the agent CLI printed more than ${AGENT_STDOUT_LIMIT / 1024 / 1024} M characters on stdout; no result is read from that much` });
-  return finish(adapter.parse(stdout + decoder.end(), code ?? 1));
+  return finish(adapter.parse(stdout, code ?? 1));
 }
 
 /**

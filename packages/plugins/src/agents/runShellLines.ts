@@ -78,29 +78,33 @@ async function runLine(command: CommandDefinition, line: ShellLine, options: She
   const timer = AbortSignal.timeout(limitMs);
   const signal = AbortSignal.any([stop, timer]);
   const child = spawn('/bin/sh', ['-c', line.command], { cwd: options.root, env: options.env ?? (process.env as Record<string, string>), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const stdout: Buffer[] = [];
+  let stdout = '';
   let bytes = 0;
   let stderr = '';
   let overflow = false;
-  child.stdout.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-    if (bytes > SHELL_LINE_OUTPUT_LIMIT) {
-      overflow = true;
-      child.stdout.destroy();
-    } else stdout.push(chunk);
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    if (stderr.length < 4096) stderr += chunk.toString('utf8');
-  });
-  const end = await superviseProcess({ emit: options.emit ?? (() => undefined) }, { id: options.taskId ?? command.id, signal }, child);
+  const output = (stream: 'stdout' | 'stderr', text: string): boolean => {
+    if (stream === 'stderr') {
+      if (stderr.length < 4096) stderr += text;
+    } else if (!overflow) {
+      stdout += text;
+      bytes += Buffer.byteLength(text);
+      if (bytes > SHELL_LINE_OUTPUT_LIMIT) {
+        overflow = true;
+        stdout = '';
+        child.stdout.destroy();
+      }
+    }
+    return true;
+  };
+  const end = await superviseProcess({ emit: options.emit ?? (() => undefined) }, { id: options.taskId ?? command.id, signal }, child, { output });
   if (end.error) fail(`could not be started: ${end.error.message}`);
   if (timer.aborted) fail(`did not finish within ${formatLimit(limitMs)}, the time limit of a !\`cmd\` line; it was stopped`, { hint: 'make it faster, or declare a longer `timeout` in the front matter' });
   if (stop.aborted) fail('was stopped', { stoppedByOther: !options.signal?.aborted });
   if (overflow) fail(`printed more than ${SHELL_LINE_OUTPUT_LIMIT / 1024 / 1024} MiB`);
   if (end.code !== 0) fail(`failed (${end.signal ? `killed by ${end.signal}` : `exit code ${end.code}`})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`);
-  const output = Buffer.concat(stdout).toString('utf8').trimEnd();
-  if (output.includes('\0')) fail('printed a NUL character, which cannot be given to an agent CLI');
-  return output;
+  const printed = stdout.trimEnd();
+  if (printed.includes('\0')) fail('printed a NUL character, which cannot be given to an agent CLI');
+  return printed;
 }
 
 function formatLimit(ms: number): string {

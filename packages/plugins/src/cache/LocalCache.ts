@@ -1,14 +1,16 @@
-import { randomUUID, createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, type Stats } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { TaskLogFiles } from '@orch/engine';
 import { processAlive } from '../session/SessionStore.js';
 import { confinedLinkTarget, isSafePath } from './confinedPath.js';
+import { describeFileError } from './describeFileError.js';
 import { OutputMatcher } from './OutputMatcher.js';
 import { restoreOutputs, type RestoreTarget } from './restoreOutputs.js';
+import { sha256File } from './sha256File.js';
 
 /** One file of an entry. */
 export interface CachedFile {
@@ -66,7 +68,77 @@ export interface CacheEntry {
 /** The task's log in an entry folder: the engine's log files under fixed names. */
 const ENTRY_LOG: TaskLogFiles = { log: 'output.log', streams: 'output.streams' };
 
-export type CacheProblem = { kind: 'corrupt'; hash: string; reason: string };
+/**
+ * A cache entry that cannot be used, in words: `file` is relative to the cache folder
+ * (`ab/ab12…/files/dist/out.txt`) and `reason` says what is wrong with it (`is missing`,
+ * `has 7 bytes, expected 19`), never quoting the file's content or Node's raw error.
+ */
+export type CacheProblem = { kind: 'corrupt'; hash: string; file: string; reason: string };
+
+/** What is wrong with one file of an entry (relative to the entry folder). */
+class EntryProblem extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file} ${reason}`);
+  }
+}
+
+/** An entry's `meta.json`, parsed; an EntryProblem when it cannot be read or is not an object. */
+async function readMeta(dir: string): Promise<CacheMeta> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'meta.json'), 'utf8');
+  } catch (error) {
+    if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    throw new EntryProblem('meta.json', `cannot be read (${describeFileError(error)})`);
+  }
+  let meta: unknown;
+  try {
+    meta = JSON.parse(text);
+  } catch {
+    throw new EntryProblem('meta.json', 'is not valid JSON');
+  }
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new EntryProblem('meta.json', 'is not a JSON object');
+  return meta as CacheMeta;
+}
+
+/** The file of an entry at `path` (relative to the entry folder), as lstat sees it; missing or unreadable is an EntryProblem. */
+async function entryFile(dir: string, path: string): Promise<Stats> {
+  try {
+    return await lstat(join(dir, path));
+  } catch (error) {
+    throw new EntryProblem(path, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `cannot be read (${describeFileError(error)})`);
+  }
+}
+
+/**
+ * Checks that `meta.json` describes the entry in `dir`: its hash, its lists, the log and each
+ * file of the recorded size and mode (a restore copies the cached file with its mode: no setuid
+ * and the like), and each path and link safe. Throws an EntryProblem.
+ */
+async function checkEntry(dir: string, hash: string, meta: CacheMeta): Promise<void> {
+  if (meta.hash !== hash) throw new EntryProblem('meta.json', 'is for another hash');
+  if (!Array.isArray(meta.files) || !(meta.links === undefined || Array.isArray(meta.links))) throw new EntryProblem('meta.json', 'does not list the files and links of an entry');
+  if (meta.log) {
+    const info = await entryFile(dir, ENTRY_LOG.log);
+    if (!info.isFile()) throw new EntryProblem(ENTRY_LOG.log, 'is not a regular file');
+    if (info.size !== meta.log.bytes) throw new EntryProblem(ENTRY_LOG.log, `has ${info.size} bytes, expected ${meta.log.bytes}`);
+    if (!(await entryFile(dir, ENTRY_LOG.streams)).isFile()) throw new EntryProblem(ENTRY_LOG.streams, 'is not a regular file');
+  }
+  for (const file of meta.files) {
+    if (typeof file?.path !== 'string' || !isSafePath(file.path)) throw new EntryProblem('meta.json', 'lists a file path that leaves the entry');
+    const path = `${ENTRY_FILES}/${file.path}`;
+    const info = await entryFile(dir, path);
+    if (!info.isFile()) throw new EntryProblem(path, 'is not a regular file');
+    if (info.size !== file.size) throw new EntryProblem(path, `has ${info.size} bytes, expected ${file.size}`);
+    if ((info.mode & 0o7777) !== (file.mode & 0o777)) throw new EntryProblem(path, `has mode ${(info.mode & 0o7777).toString(8)}, expected ${(file.mode & 0o777).toString(8)}`);
+  }
+  for (const link of meta.links ?? []) {
+    if (typeof link?.path !== 'string' || !isSafePath(link.path) || typeof link.target !== 'string') throw new EntryProblem('meta.json', 'lists a link path that leaves the entry');
+  }
+}
 
 /** What to store: a task's outputs under its folder, its log and its result. */
 export interface StoreRequest {
@@ -115,35 +187,20 @@ export class LocalCache {
     const dir = this.entryDir(hash);
     let meta: CacheMeta;
     try {
-      meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as CacheMeta;
+      meta = await readMeta(dir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      return this.discard(hash, `meta.json unreadable: ${(error as Error).message}`, onProblem);
+      // No entry (or no cache folder, a file in its place) is a miss, not a corrupt entry.
+      if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
+      return this.discard(hash, error, onProblem);
     }
     if (meta.format !== CACHE_FORMAT) {
       await this.remove(hash).catch(() => undefined);
       return undefined;
     }
     try {
-      if (meta.hash !== hash || !Array.isArray(meta.files) || !(meta.links === undefined || Array.isArray(meta.links))) throw new Error('meta.json does not describe this entry');
-      if (meta.log) {
-        const info = await lstat(join(dir, ENTRY_LOG.log));
-        if (!info.isFile() || info.size !== meta.log.bytes) throw new Error(`the stored log has ${info.size} bytes, expected ${meta.log.bytes}`);
-        if (!(await lstat(join(dir, ENTRY_LOG.streams))).isFile()) throw new Error('the stored log has no stream index');
-      }
-      for (const file of meta.files) {
-        if (!isSafePath(file.path)) throw new Error(`unsafe path in entry: ${file.path}`);
-        const info = await lstat(join(dir, ENTRY_FILES, file.path));
-        if (!info.isFile()) throw new Error(`${file.path} is not a regular file in the entry`);
-        if (info.size !== file.size) throw new Error(`${file.path} has ${info.size} bytes, expected ${file.size}`);
-        // A restore copies the cached file with its mode: it must be the recorded one, without setuid and the like.
-        if ((info.mode & 0o7777) !== (file.mode & 0o777)) throw new Error(`${file.path} has mode ${(info.mode & 0o7777).toString(8)}, expected ${(file.mode & 0o777).toString(8)}`);
-      }
-      for (const link of meta.links ?? []) {
-        if (!isSafePath(link.path) || typeof link.target !== 'string') throw new Error(`unsafe link in entry: ${link.path}`);
-      }
+      await checkEntry(dir, hash, meta);
     } catch (error) {
-      return this.discard(hash, (error as Error).message, onProblem);
+      return this.discard(hash, error, onProblem);
     }
     if (meta.expiresAt && Date.parse(meta.expiresAt) < Date.now()) return undefined;
     return { meta, dir, ...(meta.log ? { log: { log: join(dir, ENTRY_LOG.log), streams: join(dir, ENTRY_LOG.streams) } } : {}) };
@@ -211,7 +268,7 @@ export class LocalCache {
       await this.commit(staging, input.hash);
       return { files: files.length, links: links.length, unmatched: matcher.unmatched(paths), outside: [...matcher.outside] };
     } finally {
-      await rm(staging, { recursive: true, force: true });
+      await this.removeTmp(staging);
     }
   }
 
@@ -220,6 +277,22 @@ export class LocalCache {
     const staging = this.ownedTmpFolder();
     await mkdir(join(staging, ENTRY_FILES), { recursive: true });
     return staging;
+  }
+
+  /** A path in `tmp/` owned by this process (a download, a packed artifact): swept with the staging folders if left behind. */
+  async newTmpFile(suffix: string): Promise<string> {
+    const file = `${this.ownedTmpFolder()}${suffix}`;
+    await mkdir(dirname(file), { recursive: true });
+    return file;
+  }
+
+  /**
+   * Removes a staging folder or temporary file of this process, never failing: writes still
+   * settling in it (an extraction stopped by an error) are retried past, with Node's backoff on
+   * ENOTEMPTY and EBUSY (FINDINGS-11, 3); what still cannot be removed is swept by the next run.
+   */
+  async removeTmp(path: string): Promise<void> {
+    await rm(path, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }).catch(() => undefined);
   }
 
   /**
@@ -386,19 +459,16 @@ export class LocalCache {
     return join(this.dir, 'tmp', `pid${process.pid}-${randomUUID()}`);
   }
 
-  private async discard(hash: string, reason: string, onProblem?: (problem: CacheProblem) => void): Promise<undefined> {
-    onProblem?.({ kind: 'corrupt', hash, reason });
+  private async discard(hash: string, error: unknown, onProblem?: (problem: CacheProblem) => void): Promise<undefined> {
+    const { file, reason } = error instanceof EntryProblem ? error : new EntryProblem('', describeFileError(error, this.entryDir(hash)));
+    onProblem?.({ kind: 'corrupt', hash, file: relative(this.dir, join(this.entryDir(hash), file)).split(sep).join('/'), reason });
     await this.remove(hash).catch(() => undefined);
     return undefined;
   }
-}
 
-function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
+  /** A corrupt entry's problem for a warning: `discarded a corrupt cache entry (ab/ab12…/meta.json is not valid JSON)`. */
+  static describe(problem: CacheProblem): string {
+    return `discarded a corrupt cache entry (${problem.file} ${problem.reason})`;
+  }
+
 }

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { definePlugin, readTaskLog, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
 import { HashRecords } from './hashRecords.js';
 import { CacheRefusal } from './confinedPath.js';
+import { describeFileError } from './describeFileError.js';
 import { LocalCache, type CacheEntry } from './LocalCache.js';
 import { taskHasherFor } from './taskHasherFor.js';
 
@@ -27,12 +28,12 @@ export function cacheable(task: TaskContext): boolean {
  * which replays its logs. A corrupt entry is removed and the task runs instead.
  */
 export async function restoreEntry(engine: Engine, task: TaskContext, cache: LocalCache, hash: string, source: 'local' | 'remote', found?: CacheEntry): Promise<{ executor: string } | undefined> {
-  const entry = found ?? (await cache.get(hash, (problem) => engine.emit({ type: 'warning', message: `${task.id}: discarded a corrupt cache entry (${problem.reason})`, source: PLUGIN_NAME })));
+  const entry = found ?? (await cache.get(hash, (problem) => engine.emit({ type: 'warning', message: `${task.id}: ${LocalCache.describe(problem)}`, source: PLUGIN_NAME })));
   if (!entry || entry.meta.exitCode !== 0) return undefined;
   try {
     await cache.restore(entry, { folder: taskFolder(task), root: engine.config.root, outputs: task.command.metadata.outputs ?? [], protect: [join(engine.config.root, engine.config.stateDir)] });
   } catch (error) {
-    const refused = error instanceof CacheRefusal ? `refused: ${error.message}` : `not restored: ${(error as Error).message}`;
+    const refused = error instanceof CacheRefusal ? `refused: ${error.message}` : `not restored: ${describeFileError(error, taskFolder(task))}`;
     engine.emit({ type: 'warning', message: `${task.id}: ${source} cache entry ${refused}; running the task`, source: PLUGIN_NAME });
     await cache.remove(hash).catch(() => undefined);
     return undefined;
@@ -61,16 +62,17 @@ export function localCachePlugin() {
         task.data.set('orch:hash-inputs', inputs);
         task.data.set(PROVISIONAL_HASH, provisional);
         if (!cacheable(task) || settings.force || !settings.local.includes('r')) return undefined;
-        const entry = await cache.get(hash, (problem) => engine.emit({ type: 'warning', message: `${task.id}: discarded a corrupt cache entry (${problem.reason})`, source: PLUGIN_NAME }));
+        const entry = await cache.get(hash, (problem) => engine.emit({ type: 'warning', message: `${task.id}: ${LocalCache.describe(problem)}`, source: PLUGIN_NAME }));
         if (!entry) return undefined;
         return restoreEntry(engine, task, cache, hash, 'local', entry);
       });
 
-      // Replays the log of a restored entry, colours and all, streamed from the entry's file.
+      // Replays the log of a restored entry, colours and all, streamed from the entry's file, as
+      // fast as orch's own output takes it (a slow reader of orch's stdout holds the replay).
       engine.hooks.execute.for('cache').tapPromise(PLUGIN_NAME, async (task) => {
         const entry = task.data.get(ENTRY) as CacheEntry | undefined;
         if (!entry) return undefined;
-        if (entry.log) for await (const chunk of readTaskLog(entry.log, entry.meta.log?.bytes)) task.output(chunk.stream, chunk.text);
+        if (entry.log) for await (const chunk of readTaskLog(entry.log, entry.meta.log?.bytes)) if (!task.output(chunk.stream, chunk.text)) await task.drained();
         return { exitCode: entry.meta.exitCode, durationMs: 0, completedSteps: task.command.steps.filter((step) => step.run !== undefined).length };
       });
 
@@ -135,7 +137,7 @@ export function localCachePlugin() {
             for (const pattern of stored.outside) engine.emit({ type: 'warning', message: `${task.id}: output '${pattern}' points outside the task's folder; nothing there is cached or restored`, source: PLUGIN_NAME });
           } catch (error) {
             // A full or read-only cache never fails a task.
-            engine.emit({ type: 'warning', message: `${task.id}: not cached: ${(error as Error).message}`, source: PLUGIN_NAME });
+            engine.emit({ type: 'warning', message: `${task.id}: not cached: ${describeFileError(error, engine.config.root)}`, source: PLUGIN_NAME });
           }
         })();
         pending.add(put);

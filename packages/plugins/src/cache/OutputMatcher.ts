@@ -33,6 +33,11 @@ export class OutputMatcher {
     this.isMatch = (path) => matcher(path);
   }
 
+  /** The fixed part of each include glob (`dist` for `dist/**`, `''` for `*.tgz`), without repeats. */
+  get bases(): string[] {
+    return [...new Set(this.include.map((glob) => picomatch.scan(glob).base))];
+  }
+
   /** Whether a `/`-separated path relative to the folder is one of the outputs. */
   matches(path: string): boolean {
     return this.isMatch(path);
@@ -54,7 +59,7 @@ export class OutputMatcher {
   async find(folder: string, skip: readonly string[] = []): Promise<string[]> {
     const found = new Set<string>();
     const skipped = new Set(skip.map((dir) => `${normalize(dir)}${sep}`));
-    for (const base of new Set(this.include.map((glob) => picomatch.scan(glob).base))) {
+    for (const base of this.bases) {
       const start = join(folder, base);
       // A symbolic link on the way to the glob's folder is never followed.
       if (base !== '' && (await realpath(dirname(start)).catch(() => undefined)) !== dirname(start)) continue;

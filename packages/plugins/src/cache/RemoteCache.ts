@@ -1,4 +1,8 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual, type Hmac } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 
 export interface RemoteCacheOptions {
   url: string;
@@ -11,9 +15,17 @@ export interface RemoteCacheOptions {
   timeoutMs: number;
   /** Consecutive failures after which the server is not called again this run. Default 3. */
   failureLimit?: number;
+  /** The largest artifact downloaded, in bytes (`cache.remote.maxArtifactSize`). Default 1 GiB. */
+  maxArtifactBytes?: number;
 }
 
-/** An artifact as stored remotely: `ORCH1`, the tag's length (4 bytes), the tag, then the payload. */
+const DEFAULT_MAX_ARTIFACT_BYTES = 1024 ** 3;
+/** Why an upload of a large artifact fails, and what to do. */
+const TOO_LARGE_HINT = "the server may limit an artifact's size (turborepo-remote-cache: BODY_LIMIT, 100 MB by default)";
+/** A signature tag longer than this is not one (base64 of an HMAC-SHA256 is 44 characters). */
+const MAX_TAG_BYTES = 1024;
+
+/** An artifact as stored remotely: `ORCH1`, the tag's length (4 bytes), the tag, then the payload (a gzipped tar of the entry folder). */
 const MAGIC = Buffer.from('ORCH1');
 
 export class RemoteCacheError extends Error {}
@@ -28,7 +40,12 @@ export class RemoteCache {
   private failures = 0;
   open = false;
 
-  constructor(private readonly options: RemoteCacheOptions) {}
+  /** The largest artifact read, in bytes: its download, and what its meta.json may declare unpacked. */
+  readonly maxArtifactBytes: number;
+
+  constructor(private readonly options: RemoteCacheOptions) {
+    this.maxArtifactBytes = options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES;
+  }
 
   private endpoint(path: string): string {
     const url = new URL(`/v8/artifacts${path}`, this.options.url);
@@ -36,15 +53,15 @@ export class RemoteCache {
     return url.href;
   }
 
-  private async request(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<Response | undefined> {
+  private async request(method: string, path: string, body?: { stream: AsyncIterable<Buffer>; bytes: number }, headers: Record<string, string> = {}): Promise<Response | undefined> {
     if (this.open) return undefined;
     try {
       const response = await fetch(this.endpoint(path), {
         method,
-        headers: { ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}), ...headers },
-        ...(body ? { body } : {}),
+        headers: { ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}), ...headers, ...(body ? { 'content-length': String(body.bytes) } : {}) },
+        ...(body ? { body: ReadableStream.from(body.stream), duplex: 'half' } : {}),
         signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
+      } as RequestInit);
       if (response.status >= 500) throw new RemoteCacheError(`the remote cache answered ${response.status} ${response.statusText}`);
       if (response.status === 401 || response.status === 403) throw new RemoteCacheError(`the remote cache refused the token (${response.status})`);
       this.failures = 0;
@@ -53,9 +70,15 @@ export class RemoteCache {
       this.failures++;
       if (this.failures >= (this.options.failureLimit ?? 3)) this.open = true;
       if (error instanceof RemoteCacheError) throw error;
-      const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${this.options.timeoutMs} ms` : ((error as { cause?: Error }).cause?.message ?? (error as Error).message);
-      throw new RemoteCacheError(`the remote cache at ${this.options.url} is unreachable: ${reason}`);
+      // A server that refuses a large body (413) may close the connection before reading it all.
+      const code = (error as { cause?: NodeJS.ErrnoException }).cause?.code;
+      if (body && (code === 'EPIPE' || code === 'ECONNRESET')) throw new RemoteCacheError(`the remote cache at ${this.options.url} closed the connection while ${body.bytes} bytes were sent (${this.failureReason(error)}); ${TOO_LARGE_HINT}`);
+      throw new RemoteCacheError(`the remote cache at ${this.options.url} is unreachable: ${this.failureReason(error)}`);
     }
+  }
+
+  private failureReason(error: unknown): string {
+    return (error as Error).name === 'TimeoutError' ? `no answer within ${this.options.timeoutMs} ms` : ((error as { cause?: Error }).cause?.message ?? (error as Error).message);
   }
 
   /** Whether the server has an artifact for a hash (HEAD), without downloading it. */
@@ -72,56 +95,143 @@ export class RemoteCache {
     return ((await response.json()) as { status?: string }).status ?? 'unknown';
   }
 
-  /** The payload stored for a hash, its signature checked (unless `verify: false`); undefined when the server has none. */
-  async get(hash: string): Promise<{ payload: Buffer; durationMs?: number } | undefined> {
+  /**
+   * Downloads the payload stored for a hash into `file`, streamed (never whole in memory), and
+   * checks its signature (unless `verify: false`) once it is all there. Undefined when the server
+   * has none. Throws a RemoteCacheError when the artifact is larger than `maxArtifactBytes`
+   * (before reading past it), not signed or badly signed; `file` then holds nothing to use.
+   */
+  async get(hash: string, file: string): Promise<{ durationMs?: number } | undefined> {
     const response = await this.request('GET', `/${hash}`);
-    if (!response || response.status === 404) return undefined;
-    if (!response.ok) throw new RemoteCacheError(`the remote cache answered ${response.status} for ${hash}`);
-    const body = Buffer.from(await response.arrayBuffer());
-    const { tag, payload } = unwrap(body);
-    const headerTag = response.headers.get('x-artifact-tag') ?? undefined;
-    if (this.options.verify !== false) {
-      if (!this.options.signatureKey) throw new RemoteCacheError(`refused the artifact for ${hash.slice(0, 12)}: there is no signing key to verify it with`);
-      const given = headerTag || tag;
-      if (!given) throw new RemoteCacheError(`refused the artifact for ${hash.slice(0, 12)}: it is not signed`);
-      if (!this.verify(hash, payload, given)) throw new RemoteCacheError(`refused the artifact for ${hash.slice(0, 12)}: its signature does not match`);
+    if (!response || response.status === 404) {
+      await response?.body?.cancel();
+      return undefined;
+    }
+    const refuse = async (reason: string): Promise<never> => {
+      await response.body?.cancel().catch(() => undefined);
+      throw new RemoteCacheError(`refused the artifact for ${hash.slice(0, 12)}: ${reason}`);
+    };
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new RemoteCacheError(`the remote cache answered ${response.status} for ${hash}`);
+    }
+    const limit = this.maxArtifactBytes;
+    const tooLarge = `it is larger than the ${limit} bytes cache.remote.maxArtifactSize allows`;
+    if (Number(response.headers.get('content-length')) > limit + 9 + MAX_TAG_BYTES) await refuse(tooLarge);
+    const verify = this.options.verify !== false;
+    if (verify && !this.options.signatureKey) await refuse('there is no signing key to verify it with');
+    const hmac = verify ? this.signer(hash) : undefined;
+    const envelope = new Envelope();
+    const out = createWriteStream(file);
+    let bytes = 0;
+    const write = async (payload: Buffer): Promise<void> => {
+      bytes += payload.length;
+      if (bytes > limit) await refuse(tooLarge);
+      hmac?.update(payload);
+      if (payload.length > 0 && !out.write(payload)) await once(out, 'drain');
+    };
+    try {
+      for await (const chunk of response.body ?? []) await write(envelope.push(Buffer.from(chunk)));
+      await write(envelope.end());
+      out.end();
+      await finished(out);
+    } catch (error) {
+      out.destroy();
+      if (error instanceof RemoteCacheError) throw error;
+      throw new RemoteCacheError(`the download of ${hash.slice(0, 12)} failed: ${this.failureReason(error)}`);
+    }
+    if (hmac) {
+      const given = response.headers.get('x-artifact-tag') || envelope.tag;
+      if (!given) await refuse('it is not signed');
+      if (!sameTag(hmac.digest('base64'), given!)) await refuse('its signature does not match');
     }
     const duration = Number(response.headers.get('x-artifact-duration'));
-    return { payload, ...(Number.isFinite(duration) && duration > 0 ? { durationMs: duration } : {}) };
+    return Number.isFinite(duration) && duration > 0 ? { durationMs: duration } : {};
   }
 
-  async put(hash: string, payload: Buffer, durationMs: number): Promise<void> {
-    const tag = this.options.signatureKey ? this.sign(hash, payload) : '';
-    const response = await this.request('PUT', `/${hash}`, wrap(tag, payload), {
+  /** Uploads the payload in `file` (signed when there is a key), streamed from the file. */
+  async put(hash: string, file: string, durationMs: number): Promise<void> {
+    let tag = '';
+    if (this.options.signatureKey) {
+      const hmac = this.signer(hash);
+      for await (const chunk of createReadStream(file)) hmac.update(chunk as Buffer);
+      tag = hmac.digest('base64');
+    }
+    const header = envelopeHeader(tag);
+    const stream = (async function* () {
+      yield header;
+      yield* createReadStream(file) as AsyncIterable<Buffer>;
+    })();
+    const response = await this.request('PUT', `/${hash}`, { stream, bytes: header.length + (await stat(file)).size }, {
       'content-type': 'application/octet-stream',
       'x-artifact-duration': String(Math.round(durationMs)),
       ...(tag ? { 'x-artifact-tag': tag } : {}),
     });
     if (!response) throw new RemoteCacheError('the remote cache is off for the rest of this run');
-    if (!response.ok) throw new RemoteCacheError(`the remote cache refused the upload of ${hash.slice(0, 12)} (${response.status})`);
+    await response.body?.cancel();
+    if (!response.ok) throw new RemoteCacheError(`the remote cache refused the upload of ${hash.slice(0, 12)} (${response.status})${response.status === 413 ? `: ${TOO_LARGE_HINT}` : ''}`);
   }
 
   /** Turborepo's scheme: HMAC-SHA256 over the hash, the team, then the artifact; base64. */
   sign(hash: string, payload: Buffer): string {
-    return createHmac('sha256', this.options.signatureKey!).update(hash).update(this.options.team ?? '').update(payload).digest('base64');
+    return this.signer(hash).update(payload).digest('base64');
   }
 
-  private verify(hash: string, payload: Buffer, tag: string): boolean {
-    const expected = Buffer.from(this.sign(hash, payload).replace(/=+$/, ''));
-    const given = Buffer.from(tag.replace(/=+$/, ''));
-    return expected.length === given.length && timingSafeEqual(expected, given);
+  /** The HMAC of Turborepo's scheme with the hash and team already in: update it with the artifact. */
+  private signer(hash: string): Hmac {
+    return createHmac('sha256', this.options.signatureKey!).update(hash).update(this.options.team ?? '');
   }
 }
 
-function wrap(tag: string, payload: Buffer): Buffer {
+/** Two base64 tags, compared in constant time, padding aside. */
+function sameTag(expected: string, given: string): boolean {
+  const a = Buffer.from(expected.replace(/=+$/, ''));
+  const b = Buffer.from(given.replace(/=+$/, ''));
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** `ORCH1`, the tag's length (4 bytes, big-endian), the tag. */
+function envelopeHeader(tag: string): Buffer {
   const tagBytes = Buffer.from(tag);
   const length = Buffer.alloc(4);
   length.writeUInt32BE(tagBytes.length);
-  return Buffer.concat([MAGIC, length, tagBytes, payload]);
+  return Buffer.concat([MAGIC, length, tagBytes]);
 }
 
-function unwrap(body: Buffer): { tag?: string; payload: Buffer } {
-  if (body.length < 9 || !body.subarray(0, 5).equals(MAGIC)) return { payload: body };
-  const length = body.readUInt32BE(5);
-  return { tag: body.subarray(9, 9 + length).toString() || undefined, payload: body.subarray(9 + length) };
+/**
+ * Reads the envelope off the front of a downloaded body as it streams: `push` gives back the
+ * payload bytes of each chunk once the header is read. A body that does not start with `ORCH1`
+ * is all payload (an artifact without the envelope); a tag longer than 1 KB is not one.
+ */
+class Envelope {
+  tag: string | undefined;
+  private head: Buffer | undefined = Buffer.alloc(0);
+
+  push(chunk: Buffer): Buffer {
+    if (!this.head) return chunk;
+    const head = Buffer.concat([this.head, chunk]);
+    if (head.length < 9) {
+      this.head = head;
+      return Buffer.alloc(0);
+    }
+    if (!head.subarray(0, 5).equals(MAGIC)) return this.payload(head);
+    const length = head.readUInt32BE(5);
+    if (length > MAX_TAG_BYTES) throw new RemoteCacheError(`the artifact's envelope names a ${length}-byte signature, which is not one`);
+    if (head.length < 9 + length) {
+      this.head = head;
+      return Buffer.alloc(0);
+    }
+    this.tag = head.subarray(9, 9 + length).toString() || undefined;
+    return this.payload(head.subarray(9 + length));
+  }
+
+  /** What is left once the body ended: a body shorter than the envelope is all payload. */
+  end(): Buffer {
+    return this.head ? this.payload(this.head) : Buffer.alloc(0);
+  }
+
+  private payload(bytes: Buffer): Buffer {
+    this.head = undefined;
+    return bytes;
+  }
 }

@@ -1,11 +1,10 @@
-import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { definePlugin, STAGE_ORDER, type ResolvedCacheConfig } from '@orch/engine';
 import { LocalCache } from './LocalCache.js';
 import { cacheable, PROVISIONAL_HASH, restoreEntry } from './LocalCachePlugin.js';
-import { RemoteCache } from './RemoteCache.js';
+import { describeFileError } from './describeFileError.js';
+import { RemoteCache, RemoteCacheError } from './RemoteCache.js';
+import { ArtifactRefusal, unpackArtifact } from './unpackArtifact.js';
 import { remoteCacheTrust } from './remoteCacheTrust.js';
 import { taskHasherFor } from './taskHasherFor.js';
 import { UploadQueue } from './UploadQueue.js';
@@ -22,6 +21,7 @@ export function remoteCacheClient(settings: ResolvedCacheConfig): RemoteCache | 
     url: remote.url,
     timeoutMs: remote.timeoutMs,
     verify: remote.verify,
+    ...(remote.maxArtifactBytes === undefined ? {} : { maxArtifactBytes: remote.maxArtifactBytes }),
     ...(token ? { token } : {}),
     ...(remote.team ? { team: remote.team } : {}),
     ...(signatureKey ? { signatureKey } : {}),
@@ -66,11 +66,15 @@ export function remoteCachePlugin() {
         const entry = await local.get(hash);
         if (!entry) return queue.done(hash);
         if (remote.open) return;
+        const artifact = await local.newTmpFile('.tgz');
         try {
-          await remote.put(hash, await pack(entry.dir, LocalCache.parts(entry.meta)), entry.meta.durationMs);
+          await pack(entry.dir, LocalCache.parts(entry.meta), artifact);
+          await remote.put(hash, artifact, entry.meta.durationMs);
           await queue.done(hash);
         } catch (error) {
-          warn(`${taskId}: not uploaded: ${(error as Error).message}`);
+          warn(`${taskId}: not uploaded: ${describeFileError(error, engine.config.root)}`);
+        } finally {
+          await local.removeTmp(artifact);
         }
       };
       let refusalTold = false;
@@ -90,19 +94,17 @@ export function remoteCachePlugin() {
           if (hashed.provisional) return undefined;
         }
         task.data.set('orch:hash', hash);
-        let artifact: Awaited<ReturnType<RemoteCache['get']>>;
+        const download = await local.newTmpFile('.download');
         try {
-          artifact = await remote.get(hash);
+          if (!(await remote.get(hash, download))) return undefined;
+          await unpackInto(local, hash, download, remote.maxArtifactBytes);
         } catch (error) {
-          warn(`${task.id}: ${(error as Error).message}`);
+          if (error instanceof ArtifactRefusal) warn(`${task.id}: refused the remote artifact for ${hash.slice(0, 12)}: ${error.message}; running the task`);
+          else if (error instanceof RemoteCacheError) warn(`${task.id}: ${error.message}`);
+          else warn(`${task.id}: the remote artifact could not be unpacked: ${describeFileError(error, engine.config.root)}`);
           return undefined;
-        }
-        if (!artifact) return undefined;
-        try {
-          await unpackInto(local, hash, artifact.payload);
-        } catch (error) {
-          warn(`${task.id}: the remote artifact could not be unpacked: ${(error as Error).message}`);
-          return undefined;
+        } finally {
+          await local.removeTmp(download);
         }
         return restoreEntry(engine, task, local, hash, 'remote');
       });
@@ -141,25 +143,19 @@ export function remoteCachePlugin() {
   });
 }
 
-/** A local entry folder as a gzipped tar: its parts (`LocalCache.parts`), regular files only (links are described in meta.json). */
-async function pack(dir: string, parts: string[]): Promise<Buffer> {
+/** A local entry folder as a gzipped tar in `file`: its parts (`LocalCache.parts`), regular files only (links are described in meta.json). */
+async function pack(dir: string, parts: string[], file: string): Promise<void> {
   const tar = await import('tar');
-  const chunks: Buffer[] = [];
-  const stream = tar.create({ gzip: true, cwd: dir, portable: true }, parts);
-  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
+  await tar.create({ gzip: true, cwd: dir, portable: true, file }, parts);
 }
 
-/** Unpacks an artifact into a staging folder and commits it as a local entry (checked when read). */
-async function unpackInto(local: LocalCache, hash: string, payload: Buffer): Promise<void> {
-  const tar = await import('tar');
+/** Unpacks a downloaded artifact into a staging folder and commits it as a local entry (checked again when read). */
+async function unpackInto(local: LocalCache, hash: string, file: string, maxBytes: number): Promise<void> {
   const staging = await local.newStaging();
   try {
-    // tar refuses absolute paths and `..` on its own; only regular files and folders are
-    // extracted (an entry's links are data in meta.json, checked when restored).
-    await pipeline(Readable.from(payload), tar.extract({ cwd: staging, strict: true, filter: (_path, entry) => ['File', 'OldFile', 'Directory'].includes((entry as { type?: string }).type ?? '') }));
+    await unpackArtifact(file, staging, maxBytes);
     await local.commitUnpacked(staging, hash);
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await local.removeTmp(staging);
   }
 }

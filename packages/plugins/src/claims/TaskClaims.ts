@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ClaimHolder } from '@orch/engine';
@@ -100,18 +100,13 @@ export class TaskClaims {
 
   /** Who holds the task's claim, as its owner file says (undefined while it is being written). */
   holder(id: string): ClaimHolder | undefined {
-    try {
-      return JSON.parse(readFileSync(this.paths(id).owner, 'utf8')) as ClaimHolder;
-    } catch {
-      return undefined;
-    }
+    return readHolder(this.paths(id).owner);
   }
 
-  private paths(id: string): { key: string; lock: string; owner: string; takeover: string } {
+  private paths(id: string): ClaimPaths {
     // Task ids hold `#`, `/` and `:`; a very long one is hashed to stay a valid file name.
     const name = encodeURIComponent(id);
-    const key = join(this.dir, name.length > 200 ? createHash('sha256').update(id).digest('hex') : name);
-    return { key, lock: `${key}.lock`, owner: `${key}.owner.json`, takeover: `${key}.takeover` };
+    return keyPaths(join(this.dir, name.length > 200 ? createHash('sha256').update(id).digest('hex') : name));
   }
 
   /** Takes the lock if it is free: true when this process has the claim now. */
@@ -142,12 +137,16 @@ export class TaskClaims {
   }
 
   private holderDead(id: string, holder: ClaimHolder | undefined): boolean {
+    return this.holderDeadAt(this.paths(id).lock, holder);
+  }
+
+  private holderDeadAt(lock: string, holder: ClaimHolder | undefined): boolean {
     if (holder && holder.host === hostname()) {
       const check = checkProcess(holder);
       return check === 'gone' || check === 'other';
     }
     try {
-      return statSync(this.paths(id).lock).mtimeMs < Date.now() - STALE_MS;
+      return statSync(lock).mtimeMs < Date.now() - STALE_MS;
     } catch {
       // Released meanwhile: not dead, free; the next attempt takes it.
       return false;
@@ -159,27 +158,83 @@ export class TaskClaims {
    * still the holder and still dead; otherwise answers who holds it now.
    */
   async takeOver(id: string, seen: ClaimHolder | undefined): Promise<ClaimAttempt> {
-    const { key, lock, owner, takeover } = this.paths(id);
+    const paths = this.paths(id);
+    const cleared = await this.clearDead(paths, seen);
+    if (cleared !== true) return { state: 'held', ...(cleared ? { holder: cleared } : {}) };
+    // A process taking the free lock meanwhile wins it; this one waits for that one then.
+    if (!(await this.lock(id))) return { state: 'held', ...(this.holder(id) ? { holder: this.holder(id)! } : {}) };
+    return { state: 'taken-over', ...(seen ? { holder: seen } : {}) };
+  }
+
+  /**
+   * Clears the claims that dead holders of `session` left (FINDINGS-11, 11): `orch resume` makes
+   * the session this process's, and a task it counts as done is never claimed again, so such a
+   * claim would outlive the session and greet the next run with "claimed by …, which died".
+   * Returns how many were cleared.
+   */
+  async clearSession(session: string): Promise<number> {
+    let cleared = 0;
+    const names = (() => {
+      try {
+        return readdirSync(this.dir);
+      } catch {
+        return [];
+      }
+    })();
+    for (const name of names.filter((file) => file.endsWith(OWNER_SUFFIX))) {
+      const paths = keyPaths(join(this.dir, name.slice(0, -OWNER_SUFFIX.length)));
+      const holder = readHolder(paths.owner);
+      if (holder?.session !== session || !this.holderDeadAt(paths.lock, holder)) continue;
+      if ((await this.clearDead(paths, holder)) === true) cleared++;
+    }
+    return cleared;
+  }
+
+  /**
+   * Removes a claim whose holder `seen` was found dead, if under the takeover lock it is still
+   * the holder and still dead: true; otherwise who holds it now.
+   */
+  private async clearDead(paths: ClaimPaths, seen: ClaimHolder | undefined): Promise<true | ClaimHolder | undefined> {
     let done: () => Promise<void>;
     try {
       // Its own key: proper-lockfile keeps one lock per key, and this process takes the claim under it.
-      done = await lockfile().lock(`${key}#takeover`, { lockfilePath: takeover, realpath: false, stale: TAKEOVER_STALE_MS, onCompromised: () => undefined });
+      done = await lockfile().lock(`${paths.key}#takeover`, { lockfilePath: paths.takeover, realpath: false, stale: TAKEOVER_STALE_MS, onCompromised: () => undefined });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return { state: 'held', ...(seen ? { holder: seen } : {}) };
+      if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return seen;
       throw error;
     }
     try {
       // Under the takeover lock: the claim may have been taken over, or released and taken, since.
-      const holder = this.holder(id);
-      if (!sameHolder(holder, seen) || !this.holderDead(id, holder)) return { state: 'held', ...(holder ? { holder } : {}) };
-      rmSync(owner, { force: true });
-      rmSync(lock, { recursive: true, force: true });
-      // A process taking the free lock meanwhile wins it; this one waits for that one then.
-      if (!(await this.lock(id))) return { state: 'held', ...(this.holder(id) ? { holder: this.holder(id)! } : {}) };
-      return { state: 'taken-over', ...(holder ? { holder } : {}) };
+      const holder = readHolder(paths.owner);
+      if (!sameHolder(holder, seen) || !this.holderDeadAt(paths.lock, holder)) return holder;
+      rmSync(paths.owner, { force: true });
+      rmSync(paths.lock, { recursive: true, force: true });
+      return true;
     } finally {
       await done().catch(() => undefined);
     }
+  }
+}
+
+const OWNER_SUFFIX = '.owner.json';
+
+interface ClaimPaths {
+  key: string;
+  lock: string;
+  owner: string;
+  takeover: string;
+}
+
+function keyPaths(key: string): ClaimPaths {
+  return { key, lock: `${key}.lock`, owner: `${key}${OWNER_SUFFIX}`, takeover: `${key}.takeover` };
+}
+
+/** A claim's holder, as its owner file says (undefined while it is being written). */
+function readHolder(file: string): ClaimHolder | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ClaimHolder;
+  } catch {
+    return undefined;
   }
 }
 

@@ -40,7 +40,9 @@ function waitFailure(reason: WaitFailure, id: string): ExecutionResult {
  * the cache again, and restored on a hit, or run on a miss (the other run failed, or the task is
  * not cacheable). The wait counts toward the task's time limit, as its other stages do. A claim
  * whose holder died is taken over, after ending what that holder's session left running. A claim
- * is released when its task has ended and its local cache entry is committed.
+ * is released when its task has ended and its local cache entry is committed; when a session is
+ * resumed, the claims its dead earlier process left are cleared (a task resume counts as done is
+ * never claimed again).
  */
 export function taskClaimsPlugin() {
   return definePlugin({
@@ -56,8 +58,14 @@ export function taskClaimsPlugin() {
       const tasks = new Map<string, TaskContext>();
       const releases = new Set<Promise<void>>();
 
+      // What dead holders of this session (a resumed one) left is cleared before any task looks.
+      let sessionCleared: Promise<unknown> = Promise.resolve();
+
       engine.hooks.event.tap(PLUGIN_NAME, (event) => {
-        if (event.type === 'session-started') session = event.session.id;
+        if (event.type === 'session-started') {
+          session = event.session.id;
+          sessionCleared = claimsFor().clearSession(event.session.id).catch(() => undefined);
+        }
         if (event.type !== 'task-finished' || !claims?.holds(event.outcome.id)) return;
         const task = tasks.get(event.outcome.id);
         tasks.delete(event.outcome.id);
@@ -69,7 +77,10 @@ export function taskClaimsPlugin() {
         void release.finally(() => releases.delete(release));
       });
 
-      engine.hooks.deploy.tap({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 200 }, (task) => (claimsFor().heldElsewhere(task.id) ? { executor: CLAIM_EXECUTOR } : undefined));
+      engine.hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 200 }, async (task) => {
+        await sessionCleared;
+        return claimsFor().heldElsewhere(task.id) ? { executor: CLAIM_EXECUTOR } : undefined;
+      });
 
       engine.hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 25 }, async (task) => {
         const attempt = await claimsFor().tryClaim(task.id);
@@ -84,7 +95,7 @@ export function taskClaimsPlugin() {
       });
 
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
-        await Promise.all(releases);
+        await Promise.all([...releases, sessionCleared]);
         await claims?.releaseAll();
       });
 

@@ -82,26 +82,48 @@ export function nodeExecutorPlugin(options: NodeExecutorOptions = {}) {
 const DRAIN_STALL_MS = 2000;
 
 /**
- * The port a worker sends a task's output through, and the count of characters it posted that
- * this thread has not yet written to the task's log (shared memory: the worker waits while it
- * is high, and `close` waits until it is zero).
+ * The port a worker sends a task's output through, and shared memory with the worker: `[0]` the
+ * count of characters it posted that this thread has not yet acknowledged (the worker waits while
+ * it is high, and `close` waits until everything posted is handled), `[1]` set while this thread
+ * holds acknowledgements back because orch's own output is congested (FINDINGS-11, 2): the worker
+ * then waits without counting it as a stall, so a slow reader of orch's output slows the task
+ * instead of filling orch's memory.
  */
 function outputChannel(task: TaskContext): { port: MessagePort; inFlight: SharedArrayBuffer; close(): Promise<void> } {
   const { port1, port2 } = new MessageChannel();
-  const inFlight = new SharedArrayBuffer(4);
-  const pending = new Int32Array(inFlight);
+  const inFlight = new SharedArrayBuffer(8);
+  const shared = new Int32Array(inFlight);
   let progressed = (): void => undefined;
+  /** Characters handled (in the task's log) whose acknowledgement waits for orch's output to drain. */
+  let owed = 0;
+  const acknowledge = (characters: number): void => {
+    Atomics.sub(shared, 0, characters);
+    Atomics.store(shared, 1, 0);
+    Atomics.notify(shared, 0);
+  };
+  const release = (): void => {
+    const characters = owed;
+    owed = 0;
+    acknowledge(characters);
+  };
+  task.signal.addEventListener('abort', release, { once: true });
   port1.on('message', (message: { stream: 'stdout' | 'stderr'; text: string }) => {
-    task.output(message.stream, message.text);
-    Atomics.sub(pending, 0, message.text.length);
-    Atomics.notify(pending, 0);
+    const open = task.output(message.stream, message.text);
+    if (open && owed === 0) acknowledge(message.text.length);
+    else {
+      if (owed === 0) {
+        Atomics.store(shared, 1, 1);
+        void task.drained().then(release);
+      }
+      owed += message.text.length;
+    }
     progressed();
   });
   return {
     port: port2,
     inFlight,
     async close() {
-      while (Atomics.load(pending, 0) > 0) {
+      while (Atomics.load(shared, 0) - owed > 0) {
         const moved = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => resolve(false), DRAIN_STALL_MS);
           progressed = () => {
@@ -111,6 +133,7 @@ function outputChannel(task: TaskContext): { port: MessagePort; inFlight: Shared
         });
         if (!moved) break;
       }
+      task.signal.removeEventListener('abort', release);
       port1.close();
     },
   };

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { StringDecoder } from 'node:string_decoder';
 import { definePlugin, type Engine, type ExecutionResult, type Step, type TaskContext } from '@orch/engine';
 import { superviseProcess, type SuperviseOptions } from '../process/superviseProcess.js';
 import { shellQuote, taskDirectory, taskEnvironment } from './taskEnvironment.js';
@@ -70,17 +69,10 @@ async function runStep(engine: Engine, task: TaskContext, line: string, cwd: str
   const words = positional.length === 0 ? plainWords(line) : undefined;
   const [file, args] = words ? [words[0]!, words.slice(1)] : ['/bin/sh', ['-c', line, 'orch', ...positional]];
   const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
-  child.stdout.on('data', (chunk: Buffer) => task.output('stdout', decoders.stdout.write(chunk)));
-  child.stderr.on('data', (chunk: Buffer) => task.output('stderr', decoders.stderr.write(chunk)));
   const { code, signal, error } = await superviseProcess(engine, task, child, options);
   if (error) {
     task.output('stderr', `${error.message}\n`);
     return { exitCode: 127 };
-  }
-  for (const stream of ['stdout', 'stderr'] as const) {
-    const rest = decoders[stream].end();
-    if (rest) task.output(stream, rest);
   }
   if (signal) return { exitCode: 128 + (constants.signals[signal] ?? 0), signal };
   // A shell reports a command killed by signal n as exit code 128 + n.

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { ORCH_VERSION, type Engine, type EngineOutput, type TaskContext } from '@orch/engine';
 import { envPolicy, inheritedEnvironment, selectTaskEnvironment } from '../environment/selectTaskEnvironment.js';
+import { RUN_ID } from '../process/detachedProcesses.js';
 
 /** Where a task runs: its package folder for package scripts, else the workspace root. */
 export function taskDirectory(task: Pick<TaskContext, 'command' | 'root'>): string {
@@ -20,7 +21,8 @@ export interface TaskEnvironmentOptions {
  * (`selectTaskEnvironment`, the same selection its hash is computed from), then what orch sets:
  * the environment `npm run` would give a package script, without spawning npm
  * (`node_modules/.bin` of every folder from the package up to the root first on PATH, the usual
- * `npm_*` variables, `INIT_CWD`), `ORCH_TASK`, and the terminal's colour settings.
+ * `npm_*` variables, `INIT_CWD`), `ORCH_TASK`, `ORCH_RUN_ID` (this orch process's mark, by which
+ * what a task leaves running outside its process group is found), and the terminal's colour settings.
  */
 export function taskEnvironment(engine: Engine, task: Pick<TaskContext, 'id' | 'command' | 'root'>, cwd: string, options: TaskEnvironmentOptions = {}): Record<string, string> {
   const { visible } = selectTaskEnvironment(inheritedEnvironment(), envPolicy(task.command.metadata, engine.config, options.passThrough));
@@ -35,6 +37,7 @@ export function taskEnvironment(engine: Engine, task: Pick<TaskContext, 'id' | '
     PATH: [...bins, dirname(process.execPath), visible.PATH ?? ''].join(delimiter),
     INIT_CWD: process.cwd(),
     ORCH_TASK: task.id,
+    ORCH_RUN_ID: RUN_ID,
     npm_node_execpath: process.execPath,
     npm_config_user_agent: `orch/${ORCH_VERSION} node/${process.version} ${process.platform} ${process.arch}`,
   };

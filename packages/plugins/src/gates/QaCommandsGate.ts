@@ -29,7 +29,7 @@ export function qaCommandsGate() {
           args: [],
           output(stream, text) {
             tail.push(stream, text);
-            task.output(stream, text);
+            return task.output(stream, text);
           },
         };
         const result = await executor.promise(sub);

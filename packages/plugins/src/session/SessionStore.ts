@@ -93,11 +93,34 @@ export class SessionStore {
     return release;
   }
 
+  /** Who holds the session, as `owner.json` says; undefined when there is none or it names no process. */
   owner(id: string): SessionOwner | undefined {
+    const record = this.ownerRecord(id);
+    return record === 'unreadable' ? undefined : record;
+  }
+
+  /**
+   * Whether the session's lock is there but its owner record does not name a process (not JSON,
+   * `{}`, no pid; FINDINGS-11, 11): orch writes the record right after taking the lock, so such a
+   * holder is taken for dead (the lock is taken over, what the log says it left running ended
+   * after checking each group), and resume says so, rather than waiting for ever for `pid undefined`.
+   */
+  ownerUnreadable(id: string): boolean {
+    return existsSync(join(this.sessionDir(id), 'lock')) && this.ownerRecord(id) === 'unreadable';
+  }
+
+  private ownerRecord(id: string): SessionOwner | 'unreadable' | undefined {
+    let text: string;
     try {
-      return JSON.parse(readFileSync(join(this.sessionDir(id), 'owner.json'), 'utf8')) as SessionOwner;
+      text = readFileSync(join(this.sessionDir(id), 'owner.json'), 'utf8');
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : 'unreadable';
+    }
+    try {
+      const owner = JSON.parse(text) as Partial<SessionOwner> | null;
+      return Number.isInteger(owner?.pid) && owner!.pid! > 0 && typeof owner!.host === 'string' ? (owner as SessionOwner) : 'unreadable';
     } catch {
-      return undefined;
+      return 'unreadable';
     }
   }
 
@@ -183,17 +206,19 @@ export class SessionStore {
    * there and its owner is gone. Only these can have left processes running.
    */
   abandoned(): string[] {
-    return this.ids().filter((id) => {
-      if (!existsSync(join(this.sessionDir(id), 'lock'))) return false;
-      const owner = this.owner(id);
-      return owner !== undefined && !processAlive(owner);
-    });
+    return this.ids().filter((id) => this.ownerDead(id));
   }
 
   /** Removes the lock of a session whose owner is dead (after what it left running was ended). */
   dropAbandonedLock(id: string): void {
-    const owner = this.owner(id);
-    if (owner && !processAlive(owner)) rmSync(join(this.sessionDir(id), 'lock'), { recursive: true, force: true });
+    if (this.ownerDead(id)) rmSync(join(this.sessionDir(id), 'lock'), { recursive: true, force: true });
+  }
+
+  /** The session's lock is there and its owner is dead, or not named by its record. */
+  private ownerDead(id: string): boolean {
+    if (!existsSync(join(this.sessionDir(id), 'lock'))) return false;
+    const owner = this.ownerRecord(id);
+    return owner === 'unreadable' || (owner !== undefined && !processAlive(owner));
   }
 
   /** Removes the oldest finished sessions beyond `keep`. */

@@ -13,6 +13,12 @@ export interface TaskRecord {
   attempts: number;
   /** How many times the task finished successfully in this session (resumes included). */
   completions: number;
+  /**
+   * When the task last finished successfully by running or from the cache (ms since the epoch;
+   * absent in records written before it was kept): `orch resume` takes an output changed after
+   * it for one the task did not make.
+   */
+  finishedAt?: number;
   stage?: string;
   error?: string;
   intervention?: { reason: string; todo: string };
@@ -105,7 +111,10 @@ export function foldEvent(state: SessionState, event: LoggedEvent): SessionState
       if (outcome.error) record.error = outcome.error;
       if (outcome.status === 'succeeded') {
         record.status = 'succeeded';
-        if (!outcome.resumed) record.completions++;
+        if (!outcome.resumed) {
+          record.completions++;
+          record.finishedAt = event.t;
+        }
       } else if (outcome.intervention) {
         record.status = 'awaiting-intervention';
         record.intervention = outcome.intervention;
