@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandDefinition } from '../commands/CommandDefinition.js';
 import { describeUnresolved, resolveCommand } from '../commands/resolveCommand.js';
+import { didYouMean } from '../diagnostics/closestMatches.js';
 import { shadowedCommands } from '../commands/shadowedCommands.js';
 
 function known(ids: string[]): { commands: Map<string, CommandDefinition> } {
@@ -111,5 +112,16 @@ describe('resolveCommand: names with colons, and what x means beside x/', () => 
     const tree = known(['deploy', 'deploy/execute', 'other']);
     expect([...shadowedCommands(tree.commands)]).toEqual([['deploy', 'deploy/execute']]);
     expect(shadowedCommands(tree.commands, { resolution: 'file-first' }).size).toBe(0);
+  });
+});
+
+describe('didYouMean', () => {
+  it('suggests names that resemble the input, never ones that share no character with it (FINDINGS-11 #11)', () => {
+    expect(didYouMean('bulid', ['build', 'test'])).toBe("did you mean 'build'?");
+    expect(didYouMean('tst', ['test', 'lint'])).toBe("did you mean 'test'?");
+    // One-letter package names are each one edit from another: none resembles the other.
+    expect(didYouMean('a', ['b', 'c', 'd'])).toBeUndefined();
+    expect(didYouMean('ui', ['db', 'api'])).toBeUndefined();
+    expect(didYouMean('web', ['packages/web-app', 'wab'])).toBe("did you mean 'wab' or 'packages/web-app'?");
   });
 });
