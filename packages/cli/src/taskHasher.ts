@@ -16,6 +16,8 @@ export async function workspaceCache(workspace: OpenWorkspace) {
     engine,
     projects: registry.projects,
     globalInputs: config.globalInputs,
+    ...(config.configFile ? { configFile: config.configFile } : {}),
+    agents: registry.agents,
   });
   return { hasher, cache: new LocalCache(resolve(config.root, config.cache.dir)), records: new HashRecords(join(config.root, config.stateDir)) };
 }

@@ -46,6 +46,7 @@ export type {
   RetryPolicy,
   Step,
 } from './commands/CommandDefinition.js';
+export { commandAgents } from './commands/commandAgents.js';
 export { CommandRegistry } from './commands/CommandRegistry.js';
 export { resolveCommand, normaliseCommandName, describeUnresolved, shadowWarning } from './commands/resolveCommand.js';
 export { shadowedCommands } from './commands/shadowedCommands.js';
@@ -62,6 +63,7 @@ export { ENV_MODES, envPatternSchema, isEnvPattern } from './config/envPattern.j
 export type { EnvMode } from './config/envPattern.js';
 export { loadConfig, resolveConfig, parseSize, repositoryRoot, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';
+export { loadJsonConfig, loadYamlConfig } from './config/loadDataConfig.js';
 
 export type { Plugin, PluginSpec, PluginFactory } from './plugin/Plugin.js';
 export { definePlugin } from './plugin/definePlugin.js';

@@ -18,6 +18,8 @@ export function taskHasherFor(engine: Engine, task: TaskContext): TaskHasher {
       engine,
       projects: task.projects,
       globalInputs: engine.config.globalInputs,
+      ...(engine.config.configFile ? { configFile: engine.config.configFile } : {}),
+      agents: task.agents,
     });
     hashers.set(task.graph, hasher);
   }
