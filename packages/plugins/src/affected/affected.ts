@@ -1,9 +1,7 @@
 import { basename, relative } from 'node:path';
-import picomatch from 'picomatch';
-import { commandAgents, CONFIG_SEARCH_PLACES, type CommandDefinition, type CommandRegistry, type Project, type TaskGraph } from '@orch/engine';
+import { commandAgents, CONFIG_SEARCH_PLACES, type CommandDefinition, type CommandRegistry, type TaskGraph } from '@orch/engine';
 import { configChanges, configFingerprint } from '../cache/configFingerprint.js';
 import { globalInputMatcher } from '../cache/globalInputs.js';
-import { packageOutputs } from '../cache/packageOutputs.js';
 import { TaskInputs } from '../cache/TaskInputs.js';
 import { LOCKFILES, OTHER_LOCKFILES, type LockfileName } from '../lockfile/lockfileClosures.js';
 import { ROOT_DEPENDENCY_FIELDS } from '../lockfile/rootDependencyFields.js';
@@ -12,6 +10,7 @@ import { skillFolder } from '../markdown/skillFolder.js';
 import type { ChangedFile, ChangeSet } from './changedFiles.js';
 import { deletedPackages } from './deletedPackages.js';
 import { linkedChanges } from './linkedChanges.js';
+import { PackageReads } from './packageReads.js';
 import { diffLockfile } from './lockfileChanges.js';
 
 export interface AffectedResult {
@@ -73,8 +72,7 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
   const isGlobal = globalInputMatcher(options.globalInputs);
   const hasWorkspace = byRoot.some((p) => p.root !== '.');
   const configFile = options.configFile ? rel(root, options.configFile) : undefined;
-  const tasks = projectTasks(registry);
-  const reachingOut = [...tasks].filter(([, { inputs }]) => inputs.some((input) => input.reachesOutside));
+  const reads = new PackageReads(registry);
 
   let rootDependenciesChanged: string | undefined;
   let lockfileRead = false;
@@ -110,11 +108,11 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
       continue;
     }
     const project = projectOf(file.path);
-    if (project && isBuildProduct(project, file.path)) outputs.push(file.path);
+    if (project && reads.isBuildProduct(project, file.path)) outputs.push(file.path);
     else if (project) because(projects, project.name, what);
     // Inputs from outside their package: a task that names the file reads it.
-    const readers = reachingOut.filter(([name, { inputs }]) => name !== project?.name && inputs.some((input) => input.reachesOutside && input.matches(file.path)));
-    for (const [name] of readers) because(projects, name, `input from outside the package: ${what}`);
+    const readers = reads.readersFromOutside(file.path).filter((name) => name !== project?.name);
+    for (const name of readers) because(projects, name, `input from outside the package: ${what}`);
     if (!project && readers.length === 0) outside.push(file.path);
   }
   // Files the tasks read through symbolic links: a change to the target is a change to the link.
@@ -177,12 +175,6 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
   async function changedSettings(path: string): Promise<string[]> {
     const [before, after] = [configFingerprint(path, await changes.before(path)), configFingerprint(path, await changes.after(path))];
     return configChanges(before, after).map((key) => key.slice(key.indexOf('#') + 1) || basename(key));
-  }
-
-  /** A declared output of the project's tasks that none of them reads (`TaskInputs`): the hash leaves it out too. */
-  function isBuildProduct(project: Project, path: string): boolean {
-    const found = tasks.get(project.name);
-    return found !== undefined && found.isOutput(path) && !found.inputs.some((input) => input.matches(path));
   }
 
   async function lockfileChange(file: LockfileName): Promise<boolean> {
@@ -263,27 +255,6 @@ function commandChanges(command: CommandDefinition, root: string, registry: Affe
 function describe(file: ChangedFile): string {
   if (file.status === 'renamed') return `renamed: ${file.from} -> ${file.path}`;
   return `${file.status === 'deleted' ? 'deleted' : file.status === 'added' ? 'added' : 'changed'}: ${file.path}`;
-}
-
-/** What each package's tasks read (`TaskInputs`) and whether a path (relative to the root) is one of their declared outputs, by package name. */
-function projectTasks(registry: AffectedOptions['registry']): Map<string, { inputs: TaskInputs[]; isOutput: (path: string) => boolean }> {
-  const outputs = packageOutputs(registry.commands.values());
-  const found = new Map<string, { inputs: TaskInputs[]; isOutput: (path: string) => boolean }>();
-  for (const command of registry.commands.values()) {
-    const project = command.project ? registry.projects.get(command.project) : undefined;
-    if (!project) continue;
-    const folder = project.root === '.' ? '' : project.root;
-    let tasks = found.get(project.name);
-    if (!tasks) {
-      const globs = outputs.get(project.name) ?? [];
-      const matches = globs.length > 0 ? picomatch(globs, { dot: true }) : () => false;
-      const prefix = folder === '' ? '' : `${folder}/`;
-      tasks = { inputs: [], isOutput: (path) => path.startsWith(prefix) && matches(path.slice(prefix.length)) };
-      found.set(project.name, tasks);
-    }
-    tasks.inputs.push(TaskInputs.of(command, folder, outputs.get(project.name)));
-  }
-  return found;
 }
 
 function rootLength(root: string): number {

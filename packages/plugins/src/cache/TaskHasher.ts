@@ -176,13 +176,11 @@ export class TaskHasher {
     const linkedFrom: Record<string, string> = {};
     const linksOutside: Record<string, string> = {};
     const links: string[] = [];
-    const { prefix } = inputs;
-    const outside = inputs.reachesOutside;
-    for (const [path, id] of files) {
-      if ((outside || path.startsWith(prefix)) && inputs.matches(path)) {
-        selected[path] = id;
-        if (contentIdMode(id) === '120000') links.push(path);
-      }
+    // Only the task's folder is searched, unless a glob reaches out of it.
+    for (const [path, id] of inputs.reachesOutside ? files : await this.files.under(projectDir)) {
+      if (!inputs.matches(path)) continue;
+      selected[path] = id;
+      if (contentIdMode(id) === '120000') links.push(path);
     }
     const ignored: string[] = [];
     // Default inputs stay what git knows; files git ignores are inputs only when a glob names them.
@@ -238,8 +236,7 @@ export class TaskHasher {
     if (!digest) {
       digest = (async () => {
         const root = this.options.projects?.get(name)?.root ?? name;
-        const prefix = root === '.' ? '' : `${root}/`;
-        const files = [...(await this.files.all())].filter(([path]) => path.startsWith(prefix));
+        const files = await this.files.under(root === '.' ? '' : root);
         return sha256(canonical({ files: Object.fromEntries(files), lockfile: await this.external.of(root) }));
       })();
       this.transitMemo.set(name, digest);

@@ -1,4 +1,4 @@
-import { configLocator, type CommandRegistry, type Diagnostic, type ResolvedConfig } from '@orch/engine';
+import { configLocator, type CommandRegistry, type Diagnostic, type PathLocator, type ResolvedConfig } from '@orch/engine';
 import { TaskInputs } from './TaskInputs.js';
 
 /**
@@ -10,7 +10,9 @@ import { TaskInputs } from './TaskInputs.js';
  * (an error of that command only).
  */
 export function inputGlobDiagnostics(registry: Pick<CommandRegistry, 'commands' | 'projects'>, config: Pick<ResolvedConfig, 'configFile'>): Diagnostic[] {
-  const locate = config.configFile ? configLocator(config.configFile) : undefined;
+  // The config is read for locations only when there is a problem to locate.
+  let locator: PathLocator | undefined;
+  const locate = config.configFile ? (path: (string | number)[]) => (locator ??= configLocator(config.configFile!))(path) : undefined;
   const targets = new Map<string, { target: string; index: number; glob: string; problem: string; hint: string; packages: string[] }>();
   const diagnostics: Diagnostic[] = [];
   for (const command of registry.commands.values()) {

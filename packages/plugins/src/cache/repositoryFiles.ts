@@ -21,6 +21,8 @@ const POOL_THRESHOLD = 64;
  */
 export class RepositoryFiles {
   private hashes: Map<string, string> | undefined;
+  private reading: Promise<ReadonlyMap<string, string>> | undefined;
+  private sorted: [string, string][] | undefined;
   private ignoredEntries: Promise<string[]> | undefined;
   /** Content ids of ignored files read so far (tasks whose inputs name the same ones share them). */
   private readonly ignoredHashes = new Map<string, string>();
@@ -36,9 +38,34 @@ export class RepositoryFiles {
     private readonly engine?: Engine,
   ) {}
 
-  /** Path (relative to the root, `/`-separated) → content id. */
-  async all(): Promise<ReadonlyMap<string, string>> {
-    if (this.hashes) return this.hashes;
+  /** Path (relative to the root, `/`-separated) → content id, read once however many tasks ask at once. */
+  all(): Promise<ReadonlyMap<string, string>> {
+    this.reading ??= this.read();
+    return this.reading;
+  }
+
+  /**
+   * The files under a folder (relative to the root; '' for all), path → content id, found by
+   * binary search in the paths sorted once: a task's own files cost no scan of the repository.
+   */
+  async under(folder: string): Promise<[string, string][]> {
+    await this.all();
+    const sorted = (this.sorted ??= [...this.hashes!].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    if (folder === '' || folder === '.') return sorted;
+    const prefix = `${folder}/`;
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (sorted[mid]![0] < prefix) low = mid + 1;
+      else high = mid;
+    }
+    let end = low;
+    while (end < sorted.length && sorted[end]![0].startsWith(prefix)) end++;
+    return sorted.slice(low, end);
+  }
+
+  private async read(): Promise<ReadonlyMap<string, string>> {
     const hashes = new Map<string, string>();
     const git = await this.fromGit(hashes);
     if (!git) {
