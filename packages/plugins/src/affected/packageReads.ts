@@ -22,7 +22,7 @@ export class PackageReads {
 
   constructor(private readonly registry: Pick<CommandRegistry, 'commands' | 'projects'>) {
     this.outputs = packageOutputs(registry.commands.values());
-    for (const command of registry.commands.values()) if (command.project) this.commands.set(command.project, [...(this.commands.get(command.project) ?? []), command]);
+    for (const command of registry.commands.values()) if (command.kind === 'script' && command.project) this.commands.set(command.project, [...(this.commands.get(command.project) ?? []), command]);
   }
 
   /** A file of the package that is a declared output of its tasks and an input of none of them: the hash leaves it out too. */
@@ -43,7 +43,7 @@ export class PackageReads {
     if (!this.outsideReaders) {
       this.outsideReaders = [];
       for (const command of this.registry.commands.values()) {
-        const project = command.project ? this.registry.projects.get(command.project) : undefined;
+        const project = command.kind === 'script' && command.project ? this.registry.projects.get(command.project) : undefined;
         if (!project || !(command.metadata.inputs ?? []).some((glob) => MAY_LEAVE.test(glob) || glob.startsWith(ROOT_MICROSYNTAX))) continue;
         const inputs = this.taskInputs(command, project);
         if (inputs.reachesOutside) this.outsideReaders.push([project.name, inputs]);

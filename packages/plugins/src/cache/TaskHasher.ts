@@ -171,7 +171,7 @@ export class TaskHasher {
    * reads the target), and the global inputs.
    */
   private async inputFiles(command: CommandDefinition, projectDir: string, files: ReadonlyMap<string, string>): Promise<Pick<TaskHash, 'ignored' | 'linkedFrom' | 'linksOutside'> & { selected: Record<string, string> }> {
-    const inputs = TaskInputs.of(command, projectDir, command.project ? this.outputsOf(command.project) : []);
+    const inputs = TaskInputs.of(command, projectDir, command.kind === 'script' && command.project ? this.outputsOf(command.project) : []);
     const selected: Record<string, string> = {};
     const linkedFrom: Record<string, string> = {};
     const linksOutside: Record<string, string> = {};

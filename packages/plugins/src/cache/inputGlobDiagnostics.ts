@@ -17,7 +17,8 @@ export function inputGlobDiagnostics(registry: Pick<CommandRegistry, 'commands' 
   const diagnostics: Diagnostic[] = [];
   for (const command of registry.commands.values()) {
     if (command.metadata.inputs === undefined) continue;
-    const project = command.project ? registry.projects.get(command.project) : undefined;
+    // Package scripts read from their package; other commands (a package's skills too) from the root.
+    const project = command.kind === 'script' && command.project ? registry.projects.get(command.project) : undefined;
     const folder = project && project.root !== '.' ? project.root : '';
     for (const found of new TaskInputs(command.metadata.inputs, [], folder).problems) {
       const message = `inputs glob '${found.glob}' ${found.problem}`;
