@@ -279,6 +279,13 @@ describe('orch affected: refs', () => {
       const unjoined = runOrch(['affected', '--list', '--base', 'origin/main'], clone);
       expect(unjoined.code).toBe(2);
       expect(unjoined.stderr).toContain('have no common ancestor in this shallow clone');
+      // A revision that is not a branch name: the hint is a fetch git accepts (FINDINGS-11 #11).
+      const back = runOrch(['affected', '--list', '--base', 'HEAD~1'], clone);
+      expect(back.code).toBe(2);
+      expect(back.stderr).toContain("the base 'HEAD~1' does not exist in this repository (a shallow clone): HEAD has 0 commits before it here");
+      expect(back.stderr).toContain('hint: fetch 1 more commit of history: `git fetch --deepen=1` (or all of it: `git fetch --unshallow`');
+      execFileSync('git', ['fetch', '-q', '--deepen=1'], { cwd: clone });
+      expect(runOrch(['affected', '--list', '--base', 'HEAD~1'], clone).code).toBe(0);
     } finally {
       rmSync(join(clone, '..'), { recursive: true, force: true });
     }

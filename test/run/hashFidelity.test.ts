@@ -1,68 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempRepo, writeTree } from '../helpers/tempRepo.js';
+import { writeTree } from '../helpers/tempRepo.js';
 import { runOrch } from '../helpers/runOrch.js';
+import { affected, commit, explain, manifest, ran, run, workspace } from '../helpers/hashWorkspace.js';
 
 // The task hash and `orch affected` agree: whatever makes `affected` list a project changes the
 // hash of that project's tasks. Each test makes one kind of change in a real git repository and
 // checks both sides: `orch affected --list` (and why), and whether `orch run` runs the task again
 // (counted in runs.log, which every build appends to) or `orch explain` names the change.
-
-const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: dir, encoding: 'utf8' });
-const commit = (dir: string, message: string) => {
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-qm', message);
-};
-
-/**
- * Appends the package name to runs.log; checks that each folder in package.json#needsBuilt has
- * dist/out.txt (so a build started before its dependency fails); waits #buildMs; writes dist.
- */
-const BUILD = `const fs = require('fs'), path = require('path');
-const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
-fs.appendFileSync(path.join(__dirname, 'runs.log'), pkg.name + '\\n');
-for (const dep of pkg.needsBuilt || []) if (!fs.existsSync(path.join(dep, 'dist/out.txt'))) { console.error(pkg.name + ': ' + dep + ' is not built'); process.exit(1); }
-setTimeout(() => { fs.mkdirSync('dist', { recursive: true }); fs.writeFileSync('dist/out.txt', pkg.name); }, pkg.buildMs || 0);
-`;
-
-const manifest = (name: string, extra: object = {}) => JSON.stringify({ name, version: '1.0.0', scripts: { build: 'node ../../build.cjs', test: 'node -e 0' }, ...extra }, null, 2);
-
-/** A workspace (p/*) committed on `main`, continued on `feature`, as `orch affected` compares them. */
-function workspace(files: Record<string, string>, config: object = {}): string {
-  const dir = tempRepo({
-    '.gitignore': '.orch/\nruns.log\ndist/\nnode_modules/\ngen/\n',
-    'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['p/*'] }, null, 2),
-    'build.cjs': BUILD,
-    'orchestrator.config.json': JSON.stringify({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } }, ...config }),
-    ...files,
-  });
-  git(dir, 'checkout', '-qb', 'main');
-  commit(dir, 'init');
-  git(dir, 'checkout', '-qb', 'feature');
-  return dir;
-}
-
-/** The packages whose build ran since the last call, sorted. */
-const ran = (dir: string): string[] => {
-  const log = join(dir, 'runs.log');
-  const names = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).sort() : [];
-  rmSync(log, { force: true });
-  return names;
-};
-const run = (dir: string, ...args: string[]) => {
-  const result = runOrch(['run', ...args], dir);
-  if (result.code !== 0) throw new Error(`orch run ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
-  return result;
-};
-const affected = (dir: string, ...args: string[]): Record<string, string[]> => {
-  const result = runOrch(['affected', '--list', '--json', ...args], dir);
-  if (result.code !== 0) throw new Error(`orch affected failed (${result.code}): ${result.stderr}`);
-  return Object.fromEntries((JSON.parse(result.stdout) as { projects: { name: string; reasons: string[] }[] }).projects.map((p) => [p.name, p.reasons]));
-};
-const explain = (dir: string, id: string): { changes: string[]; cache: string; ignoredByGit: string[]; inputs: { files: Record<string, string> } } =>
-  JSON.parse(runOrch(['explain', id, '--json'], dir).stdout)[0];
 
 describe('gitignored files named in inputs', () => {
   const files = {
@@ -334,7 +280,9 @@ describe('a deleted workspace package', () => {
     const result = runOrch(['run', 'b#build'], dir);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("p/b/package.json:9:5: warning: dependencies names 'a' (workspace:*), but no workspace package is named 'a' [workspace/missing-dependency]");
-    expect(result.stderr).toContain("was it deleted or renamed? restore it, or remove 'a' from p/b/package.json and run your package manager's install");
+    expect(result.stderr).toContain("hint: was it deleted or renamed? restore it, or remove 'a' from p/b/package.json and run your package manager's install");
+    // c and d are other packages, not spellings of a (FINDINGS-11 #11: suggest only close names).
+    expect(result.stderr).not.toContain('did you mean');
     expect(runOrch(['run', 'c#build'], dir).stderr).not.toContain('missing-dependency');
     expect(explain(dir, 'b#test').inputs).toMatchObject({ workspaceDependencies: { a: '(missing)' } });
   });

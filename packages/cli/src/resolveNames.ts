@@ -1,4 +1,5 @@
 import { describeUnresolved, OrchError, terminalText } from '@orch/engine';
+import { formatLocation } from './render/formatDiagnostic.js';
 import type { CliIO } from './CliCommand.js';
 import type { OpenWorkspace } from './openWorkspace.js';
 
@@ -22,9 +23,22 @@ export async function resolveNames(workspace: OpenWorkspace, names: readonly str
       case 'invalid':
       case 'not-found': {
         const { message, hint } = describeUnresolved(resolution);
-        throw new OrchError(resolution.kind === 'invalid' ? 'invalid-command-id' : 'command-not-found', message, hint ? { hint } : {});
+        const why = resolution.kind === 'not-found' ? noPackagesNote(workspace, name, io.cwd) : undefined;
+        const hints = [why, hint].filter((part): part is string => part !== undefined);
+        throw new OrchError(resolution.kind === 'invalid' ? 'invalid-command-id' : 'command-not-found', message, hints.length > 0 ? { hint: hints.join('\n  ') } : {});
       }
     }
   }
   return [...new Set(ids)];
+}
+
+/**
+ * Why a name such as `build` names no package script when the workspace has no package at
+ * all: the problem with its definition (`pnpm-workspace.yaml:1:1: ...`), or where orch looked.
+ */
+function noPackagesNote(workspace: OpenWorkspace, name: string, cwd: string): string | undefined {
+  if (workspace.registry.projects.size > 0 || name.includes('/')) return undefined;
+  const problem = workspace.diagnostics.find((d) => d.code.startsWith('workspace/'));
+  if (problem) return `no workspace package was found, so no package has a '${name}' script: ${problem.location ? `${formatLocation(problem.location, cwd)}: ` : ''}${problem.message} (\`orch validate\` shows every problem)`;
+  return `no workspace package was found, so no package has a '${name}' script: orch looked in ${workspace.config.root} for the config's \`workspaces\`, pnpm-workspace.yaml, package.json#workspaces and a package.json`;
 }

@@ -22,6 +22,8 @@ export async function workspaceCache(workspace: OpenWorkspace, options: { shellL
     projects: registry.projects,
     globalInputs: config.globalInputs,
     ...(options.shellLines ? { shellLines: options.shellLines } : {}),
+    ...(config.configFile ? { configFile: config.configFile } : {}),
+    agents: registry.agents,
   });
   return { hasher, cache: new LocalCache(resolve(config.root, config.cache.dir)), records: new HashRecords(join(config.root, config.stateDir)) };
 }

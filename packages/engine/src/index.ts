@@ -67,9 +67,9 @@ export type { OrchConfig, AgentConfig, CacheConfig, CacheAccess, RemoteCacheConf
 export { ENV_MODES, envPatternSchema, isEnvPattern } from './config/envPattern.js';
 export { nameRecordSchema } from './config/nameRecordSchema.js';
 export type { EnvMode } from './config/envPattern.js';
-export { loadJsonConfig } from './config/loadDataConfig.js';
 export { loadConfig, resolveConfig, parseSize, repositoryRoot, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';
+export { loadJsonConfig, loadYamlConfig } from './config/loadDataConfig.js';
 
 export type { Plugin, PluginSpec, PluginFactory } from './plugin/Plugin.js';
 export { definePlugin } from './plugin/definePlugin.js';

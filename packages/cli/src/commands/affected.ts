@@ -56,7 +56,7 @@ export const affectedCommand: CliCommand = {
     const head = (values.head as string | undefined) ?? process.env.ORCH_HEAD ?? 'HEAD';
     const exclude = [config.stateDir, config.cache.dir].map((dir) => relative(config.root, resolve(config.root, dir)).split('\\').join('/'));
     const changes = await changedFiles({ root: config.root, base, head, exclude, committedOnly: values['committed-only'] === true, ...(values.files ? { files } : {}) });
-    const affected = await computeAffected({ root: config.root, registry, graph, changes, globalInputs: config.globalInputs });
+    const affected = await computeAffected({ root: config.root, registry, graph, changes, globalInputs: config.globalInputs, ...(config.configFile ? { configFile: config.configFile } : {}) });
     for (const warning of affected.warnings) io.stderr(`warning: ${warning}\n`);
 
     // --projects/--exclude narrow what is affected.
@@ -111,6 +111,7 @@ export const affectedCommand: CliCommand = {
               projects: [...affected.projects].map(([name, why]) => ({ name, root: registry.projects.get(name)!.root, reasons: why })),
               commands: reasons(affected.commands),
               outside: affected.outside,
+              outputs: affected.outputs,
               ...(targets.length > 0 ? { tasks: [...tasks.keys()] } : {}),
             },
           )}\n`,
@@ -127,7 +128,9 @@ export const affectedCommand: CliCommand = {
       section('affected projects', affected.projects);
       section('affected commands', affected.commands);
       if (affected.projects.size === 0 && affected.commands.size === 0) lines.push('nothing is affected');
-      if (affected.outside.length > 0) lines.push(`outside every project (affect nothing): ${affected.outside.slice(0, 5).join(', ')}${affected.outside.length > 5 ? `, and ${affected.outside.length - 5} more` : ''}`);
+      const some = (paths: readonly string[]) => `${paths.slice(0, 5).join(', ')}${paths.length > 5 ? `, and ${paths.length - 5} more` : ''}`;
+      if (affected.outside.length > 0) lines.push(`outside every project (affect nothing): ${some(affected.outside)}`);
+      if (affected.outputs.length > 0) lines.push(`declared outputs of their package's tasks (not changes): ${some(affected.outputs)}`);
       if (targets.length > 0) lines.push(`tasks to run (${tasks.size}): ${[...tasks.keys()].join(', ') || 'none'}`);
       io.stdout(terminalText(`${lines.join('\n')}\n`));
       return ExitCode.ok;

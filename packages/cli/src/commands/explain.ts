@@ -38,12 +38,12 @@ export const explainCommand: CliCommand = {
           throw error;
         });
         if (!hashed) return undefined;
-        const { hash, inputs, ignored } = hashed;
+        const { hash, inputs, ignored, linkedFrom, linksOutside } = hashed;
         const entry = await cache.get(hash);
         const last = await records.read(id);
-        const changes = last?.hash === hash ? [] : explainChanges(last?.inputs, inputs, ignored);
+        const changes = last?.hash === hash ? [] : explainChanges(last?.inputs, inputs, ignored, linkedFrom);
         const { unhashed } = hasher.environment(workspace.registry.commands.get(id)!);
-        found.push({ id, hash, cache: entry ? 'hit' : 'miss', cachedAt: entry?.meta.createdAt ?? null, inputs, ignoredByGit: ignored, envUnhashed: unhashed, last: last ? { hash: last.hash } : null, changes });
+        found.push({ id, hash, cache: entry ? 'hit' : 'miss', cachedAt: entry?.meta.createdAt ?? null, inputs, ignoredByGit: ignored, linkedFrom, linksOutside, envUnhashed: unhashed, last: last ? { hash: last.hash } : null, changes });
       }
       return found;
     });
@@ -67,10 +67,21 @@ interface ExplainReport {
   cachedAt: string | null;
   inputs: HashInputs;
   ignoredByGit: string[];
+  /** Files read through a symbolic link among the inputs → the link. */
+  linkedFrom: Record<string, string>;
+  /** Links among the inputs that lead outside the workspace → their target (not hashed). */
+  linksOutside: Record<string, string>;
   /** Variable patterns the task sees without their values in the hash. */
   envUnhashed: string[];
   last: { hash: string } | null;
   changes: string[];
+}
+
+/** A content id for people: the blob's first 12 characters, and git's mode when it is not a plain file's (`3b18e512dead (100755)`). */
+function shortId(id: string): string {
+  const [mode, blob] = id.split(' ');
+  if (blob === undefined) return id.slice(0, 12);
+  return mode === '100644' ? blob.slice(0, 12) : `${blob.slice(0, 12)} (${mode})`;
 }
 
 /** One task's report as text: the hash, each input, and what changed since the last run. */
@@ -84,8 +95,9 @@ function renderReport(report: ExplainReport): string {
     report.id,
     `  hash:          ${report.hash.slice(0, 16)}  cache ${report.cache}${report.cachedAt ? ` (stored ${report.cachedAt})` : ''}`,
     `  inputs:        ${files.length} file${files.length === 1 ? '' : 's'}${ignored.size > 0 ? ` (${ignored.size} ignored by git)` : ''}, ${Object.keys(inputs.env).length} env, ${dependencyCount} dependenc${dependencyCount === 1 ? 'y' : 'ies'}${inputs.lockfile ? ', lockfile closures' : ''}, orch ${inputs.orch}`,
-    ...Object.entries(inputs.definition).map(([part, id]) => `  definition:    ${part} ${id.slice(0, 12)}`),
-    ...files.slice(0, 20).map(([path, id]) => `  file:          ${path} ${id.slice(0, 12)}${ignored.has(path) ? ' (ignored by git)' : ''}`),
+    ...Object.entries(inputs.definition).map(([part, id]) => `  definition:    ${part} ${shortId(id)}`),
+    ...Object.entries(inputs.config ?? {}).map(([setting, id]) => `  config:        ${setting} ${id.slice(0, 12)}`),
+    ...files.slice(0, 20).map(([path, id]) => `  file:          ${path} ${shortId(id)}${ignored.has(path) ? ' (ignored by git)' : ''}${report.linkedFrom[path] ? ` (through the link ${report.linkedFrom[path]})` : ''}`),
     ...(files.length > 20 ? [`  file:          … ${files.length - 20} more (--json lists all)`] : []),
     `  env mode:      ${inputs.envMode === 'strict' ? 'strict (the task sees the base set and what is declared)' : 'loose (the task sees everything; all but volatile and pass-through variables hashed)'}`,
     ...Object.entries(inputs.env).map(([name, value]) => `  env:           ${name} ${value === null ? '(unset)' : `${value.slice(0, 12)} (value hashed)`}`),
@@ -95,6 +107,7 @@ function renderReport(report: ExplainReport): string {
     ...Object.entries(inputs.workspaceDependencies ?? {}).map(([name, folder]) => `  workspace:     ${name} -> ${folder}`),
     ...Object.entries(typeof inputs.lockfile === 'object' ? inputs.lockfile : {}).map(([key, id]) => `  lockfile:      ${key} ${id.slice(0, 12)}`),
     ...(report.inputs.args.length > 0 ? [`  arguments:     ${report.inputs.args.join(' ')}`] : []),
+    ...Object.entries(report.linksOutside).map(([link, target]) => `  warning:       ${link} links outside the workspace (${target}): what it leads to is not hashed; copy it into the workspace, or declare what it depends on in env`),
     report.last === null
       ? '  last run:      none recorded'
       : report.changes.length === 0

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandDefinition } from '../commands/CommandDefinition.js';
 import { describeUnresolved, resolveCommand } from '../commands/resolveCommand.js';
+import { didYouMean } from '../diagnostics/closestMatches.js';
 import { shadowedCommands } from '../commands/shadowedCommands.js';
 
 function known(ids: string[], skills: string[] = []): { commands: Map<string, CommandDefinition> } {
@@ -141,5 +142,16 @@ describe('resolveCommand: every listed id names itself (issue 12 findings, #10, 
     const tree = known(['ui/ui:check', 'hello']);
     expect(describeUnresolved(resolveCommand(tree, 'ui/ui:chek') as never)).toEqual({ message: "unknown command 'ui/ui:chek'", hint: "did you mean 'ui/ui:check'?" });
     expect(describeUnresolved(resolveCommand(tree, 'HELLO') as never)).toEqual({ message: "unknown command 'HELLO'", hint: "did you mean 'hello'?" });
+  });
+});
+
+describe('didYouMean', () => {
+  it('suggests names that resemble the input, never ones that share no character with it (FINDINGS-11 #11)', () => {
+    expect(didYouMean('bulid', ['build', 'test'])).toBe("did you mean 'build'?");
+    expect(didYouMean('tst', ['test', 'lint'])).toBe("did you mean 'test'?");
+    // One-letter package names are each one edit from another: none resembles the other.
+    expect(didYouMean('a', ['b', 'c', 'd'])).toBeUndefined();
+    expect(didYouMean('ui', ['db', 'api'])).toBeUndefined();
+    expect(didYouMean('web', ['packages/web-app', 'wab'])).toBe("did you mean 'wab' or 'packages/web-app'?");
   });
 });

@@ -3,7 +3,8 @@ import { distance } from 'fastest-levenshtein';
 /**
  * The candidates closest to `input`, best first, for "did you mean" hints. A candidate counts
  * when its edit distance (ignoring case) is small for its length, or when one name contains the
- * other; the input itself never does.
+ * other; the input itself never does. An edit distance as large as the shorter name is no
+ * resemblance (`a` and `c`, `ui` and `db`: every character differs), however small.
  */
 export function closestMatches(input: string, candidates: Iterable<string>, limit = 3): string[] {
   const needle = input.toLowerCase();
@@ -15,9 +16,12 @@ export function closestMatches(input: string, candidates: Iterable<string>, limi
     const d = distance(needle, hay);
     const budget = Math.max(2, Math.floor(Math.max(needle.length, hay.length) / 3));
     const lastSegment = hay.slice(hay.lastIndexOf('/') + 1);
-    if (d <= budget) scored.push({ name, score: d });
+    if (d <= budget && d < Math.min(needle.length, hay.length)) scored.push({ name, score: d });
     else if (needle.length >= 3 && (hay.includes(needle) || lastSegment === needle)) scored.push({ name, score: budget + 1 + hay.length - needle.length });
-    else if (distance(needle, lastSegment) <= Math.max(1, Math.floor(lastSegment.length / 4))) scored.push({ name, score: budget + 1 + d });
+    else {
+      const toLast = distance(needle, lastSegment);
+      if (toLast <= Math.max(1, Math.floor(lastSegment.length / 4)) && toLast < Math.min(needle.length, lastSegment.length)) scored.push({ name, score: budget + 1 + d });
+    }
   }
   scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
   return scored.slice(0, limit).map((s) => s.name);

@@ -29,9 +29,26 @@ describe('RepositoryFiles', () => {
     expect(repo.inGit).toBe(true);
     expect(repo.readCount).toBe(3);
     expect(hashes.size).toBe(52);
-    expect(hashes.get('src/f1.js')).toBe(gitBlobHash(Buffer.from('changed\n')));
-    expect(hashes.get('src/f9.js')).toBe(execFileSync('git', ['rev-parse', 'HEAD:src/f9.js'], { cwd: dir, encoding: 'utf8' }).trim());
+    expect(hashes.get('src/f1.js')).toBe(`100644 ${gitBlobHash(Buffer.from('changed\n'))}`);
+    expect(hashes.get('src/f9.js')).toBe(`100644 ${execFileSync('git', ['rev-parse', 'HEAD:src/f9.js'], { cwd: dir, encoding: 'utf8' }).trim()}`);
     expect(hashes.has('ignored/x.js')).toBe(false);
+  });
+
+  it("gives each file git's mode with its blob id: a chmod, dirty or committed, changes the id as git sees it", async () => {
+    const dir = commitAll(tempRepo({ 'run.sh': 'echo hi\n', 'lib.js': 'x\n' }));
+    symlinkSync('lib.js', join(dir, 'link.js'));
+    chmodSync(join(dir, 'run.sh'), 0o755);
+    const dirty = await new RepositoryFiles(dir, '.orch').all();
+    const blob = (path: string) => execFileSync('git', ['hash-object', path], { cwd: dir, encoding: 'utf8' }).trim();
+    expect(dirty.get('run.sh')).toBe(`100755 ${blob('run.sh')}`);
+    expect(dirty.get('lib.js')).toBe(`100644 ${blob('lib.js')}`);
+    // A link is not followed: its id is git's, the blob of its target path.
+    expect(dirty.get('link.js')).toBe(`120000 ${gitBlobHash(Buffer.from('lib.js'))}`);
+    commitAll(dir);
+    const clean = await new RepositoryFiles(dir, '.orch').all();
+    const staged = Object.fromEntries(execFileSync('git', ['ls-files', '-s'], { cwd: dir, encoding: 'utf8' }).trim().split('\n').map((line) => [line.split('\t')[1], line.split(' ').slice(0, 2).join(' ')]));
+    expect(Object.fromEntries(clean)).toEqual(staged);
+    expect(clean.get('run.sh')).toBe(dirty.get('run.sh'));
   });
 
   it('hashes content outside git', async () => {

@@ -1,13 +1,16 @@
-import { relative } from 'node:path';
-import { ownValue, type CommandDefinition, type CommandRegistry, type TaskGraph } from '@orch/engine';
+import { basename, relative } from 'node:path';
+import { agentsUsedBy, CONFIG_SEARCH_PLACES, ownValue, type CommandDefinition, type CommandRegistry, type TaskGraph } from '@orch/engine';
+import { configChanges, configFingerprint } from '../cache/configFingerprint.js';
 import { globalInputMatcher } from '../cache/globalInputs.js';
-import { inputMatcher } from '../cache/TaskHasher.js';
+import { TaskInputs } from '../cache/TaskInputs.js';
 import { LOCKFILES, OTHER_LOCKFILES, type LockfileName } from '../lockfile/lockfileClosures.js';
 import { ROOT_DEPENDENCY_FIELDS } from '../lockfile/rootDependencyFields.js';
 import { includedFiles } from '../markdown/includedFiles.js';
 import { skillFolder } from '../markdown/skillFolder.js';
 import type { ChangedFile, ChangeSet } from './changedFiles.js';
 import { deletedPackages } from './deletedPackages.js';
+import { linkedChanges } from './linkedChanges.js';
+import { PackageReads } from './packageReads.js';
 import { diffLockfile } from './lockfileChanges.js';
 
 export interface AffectedResult {
@@ -17,6 +20,8 @@ export interface AffectedResult {
   commands: Map<string, string[]>;
   /** Changed files in no project and no global input. */
   outside: string[];
+  /** Changed files that are declared outputs of their package's tasks and inputs of none: build products, not changes. */
+  outputs: string[];
   warnings: string[];
 }
 
@@ -26,22 +31,30 @@ export interface AffectedOptions {
   graph: TaskGraph;
   changes: ChangeSet;
   globalInputs?: readonly string[];
+  /** The config file in use (absolute): a change to its settings affects everything (`configFingerprint`). */
+  configFile?: string;
 }
 
 /**
- * What a change touches. Each file maps to the project with the longest root that contains it;
- * a global input affects everything; a lockfile change affects only the packages whose resolved
- * dependencies changed (every package, with a warning, when it does not parse), and so does a
- * change to the root package.json's dependencies. Markdown commands are affected by their file,
- * the partials they include, the agents they use and their declared inputs; config commands by
- * their inputs (any file, when they declare none). Then dependents, transitively: projects that
- * depend on an affected project, commands that depend on an affected task.
+ * What a change touches, as the task hash sees it (docs/caching.md, "The hash and orch
+ * affected"). Each file maps to the project with the longest root that contains it, unless it
+ * is a declared output of that project's tasks and an input of none; to every project one of
+ * whose tasks names it in `inputs` from outside the package (`../../shared/**`); and, when a
+ * symbolic link leads to it, as the link would. A global input affects everything, and so does
+ * a change to the config's settings (`configFingerprint`); a lockfile change affects only the
+ * packages whose resolved dependencies changed (every package, with a warning, when it does
+ * not parse), and so does a change to the root package.json's dependencies. Markdown commands
+ * are affected by their file, the partials they include, the agents they use and their
+ * declared inputs; config commands by their inputs (any file, when they declare none). Then
+ * dependents, transitively: projects that depend on an affected project, commands that depend
+ * on an affected task.
  */
 export async function computeAffected(options: AffectedOptions): Promise<AffectedResult> {
   const { root, registry, graph, changes } = options;
   const projects = new Map<string, string[]>();
   const commands = new Map<string, string[]>();
   const outside: string[] = [];
+  const outputs: string[] = [];
   const warnings: string[] = [];
   const because = (map: Map<string, string[]>, key: string, reason: string): void => {
     const reasons = map.get(key);
@@ -58,6 +71,8 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
   const projectOf = (path: string) => byRoot.find((p) => p.root === '.' || path === p.root || path.startsWith(`${p.root}/`));
   const isGlobal = globalInputMatcher(options.globalInputs);
   const hasWorkspace = byRoot.some((p) => p.root !== '.');
+  const configFile = options.configFile ? rel(root, options.configFile) : undefined;
+  const reads = new PackageReads(registry);
 
   let rootDependenciesChanged: string | undefined;
   let lockfileRead = false;
@@ -66,6 +81,13 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
     if (isGlobal(file.path)) {
       everything(`global input: ${what}`);
       continue;
+    }
+    if (file.path === configFile || (file.path !== 'package.json' && CONFIG_SEARCH_PLACES.includes(file.path))) {
+      const settings = await changedSettings(file.path);
+      if (settings.length > 0) {
+        everything(`config: ${file.path}: ${settings.slice(0, 3).join(', ')}${settings.length > 3 ? `, and ${settings.length - 3} more` : ''} changed`);
+        continue;
+      }
     }
     if ((LOCKFILES as readonly string[]).includes(file.path)) {
       lockfileRead = (await lockfileChange(file.path as LockfileName)) || lockfileRead;
@@ -77,15 +99,29 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
       continue;
     }
     if (file.path === 'package.json' && hasWorkspace) {
+      const settings = await changedSettings(file.path);
+      if (settings.length > 0) everything(`config: package.json: ${settings.join(', ')} changed`);
       const change = await rootManifestChange();
       if (change === 'workspaces') everything(`root package.json: workspaces changed`);
       else if (change) rootDependenciesChanged = change;
-      else outside.push(file.path);
+      else if (settings.length === 0) outside.push(file.path);
       continue;
     }
     const project = projectOf(file.path);
-    if (project) because(projects, project.name, what);
-    else outside.push(file.path);
+    if (project && reads.isBuildProduct(project, file.path)) outputs.push(file.path);
+    else if (project) because(projects, project.name, what);
+    // Inputs from outside their package: a task that names the file reads it.
+    const readers = reads.readersFromOutside(file.path).filter((name) => name !== project?.name);
+    for (const name of readers) because(projects, name, `input from outside the package: ${what}`);
+    if (!project && readers.length === 0) outside.push(file.path);
+  }
+  // Files the tasks read through symbolic links: a change to the target is a change to the link.
+  for (const { link, file } of await linkedChanges(root, changes.files)) {
+    const project = projectOf(link);
+    if (!project) continue;
+    because(projects, project.name, `${describe(file)} (through the link ${link})`);
+    const index = outside.indexOf(file.path);
+    if (index >= 0) outside.splice(index, 1);
   }
   // Root dependencies: the lockfile says precisely whom they reach; without it, everyone.
   if (rootDependenciesChanged && !lockfileRead) for (const name of registry.projects.keys()) because(projects, name, `root package.json: ${rootDependenciesChanged}`);
@@ -133,7 +169,13 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
   }
   // A reason that came later than a dependency's must not hide the direct one: direct first.
   for (const map of [projects, commands]) for (const [key, reasons] of map) map.set(key, [...reasons.filter((r) => !r.startsWith('depends on ')), ...reasons.filter((r) => r.startsWith('depends on '))]);
-  return { projects, commands, outside, warnings };
+  return { projects, commands, outside, outputs, warnings };
+
+  /** The config settings a change to this file changes (`configFingerprint`), or none. */
+  async function changedSettings(path: string): Promise<string[]> {
+    const [before, after] = [configFingerprint(path, await changes.before(path)), configFingerprint(path, await changes.after(path))];
+    return configChanges(before, after).map((key) => key.slice(key.indexOf('#') + 1) || basename(key));
+  }
 
   async function lockfileChange(file: LockfileName): Promise<boolean> {
     try {
@@ -196,14 +238,15 @@ function commandChanges(command: CommandDefinition, root: string, registry: Affe
     for (const partial of includedFiles(command, root, false)) add(partial, (file) => `${describe(file)} (included)`);
     const folder = skillFolder(command, root);
     if (folder !== undefined) for (const file of files) if (file.path.startsWith(`${folder}/`) && file.path !== own) add(file.path, (f) => `${describe(f)} (skill folder)`);
-    for (const role of command.metadata.agents ?? []) {
+    for (const { name: role } of agentsUsedBy(command)) {
       const agentFile = registry.agents.get(role)?.location.file;
       add(agentFile && rel(root, agentFile), (file) => `${describe(file)} (agent ${role})`);
     }
   }
   // Inputs: the first file is the reason given; every one of them affects the command.
   const globs = command.metadata.inputs;
-  const matches = globs !== undefined ? inputMatcher(globs) : command.kind === 'config' ? () => true : () => false;
+  const taskInputs = TaskInputs.of(command, '');
+  const matches = globs !== undefined || command.kind === 'config' ? (path: string) => taskInputs.matches(path) : () => false;
   const inputs = files.filter((file) => matches(file.path));
   if (inputs.length > 0) found.push({ file: inputs[0]!, reason: globs !== undefined ? `input ${describe(inputs[0]!)}` : `${describe(inputs[0]!)} (declares no inputs, so any file may be one)` });
   for (const file of inputs.slice(1)) found.push({ file });

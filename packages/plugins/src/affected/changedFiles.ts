@@ -106,16 +106,34 @@ async function diagnoseRefs(root: string, options: ChangedFilesOptions): Promise
 async function commitOf(root: string, ref: string, role: 'base' | 'head', shallow: boolean): Promise<string> {
   const found = await git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).then((out) => out.trim(), () => undefined);
   if (found) return found;
+  const ancestry = /^(.+?)((?:[~^]\d*)+)$/.exec(ref);
+  const start = ancestry ? await git(root, ['rev-parse', '--verify', '--quiet', `${ancestry[1]}^{commit}`]).then((out) => out.trim(), () => undefined) : undefined;
+  if (ancestry && start) {
+    // `HEAD~2`: the ref exists, the history behind it does not (here).
+    const back = [...ancestry[2]!.matchAll(/[~^](\d*)/g)].reduce((sum, [step, n]) => sum + (step.startsWith('~') ? Number(n || 1) : 1), 0);
+    const have = Number(await git(root, ['rev-list', '--count', start]).catch(() => '1')) - 1;
+    throw new OrchError('usage', `the ${role} '${ref}' does not exist in this repository${shallow ? ' (a shallow clone)' : ''}: ${ancestry[1]} has ${have} commit${have === 1 ? '' : 's'} before it here`, {
+      hint: shallow
+        ? `fetch ${back - have} more commit${back - have === 1 ? '' : 's'} of history: \`git fetch --deepen=${back - have}\` (or all of it: \`git fetch --unshallow\`; \`fetch-depth: 0\` with actions/checkout)`
+        : `name a commit that exists with --${role} (at most ${ancestry[1]}~${have})`,
+    });
+  }
   const refs = (await git(root, ['for-each-ref', '--format=%(refname:short)', 'refs/heads', 'refs/remotes', 'refs/tags']).catch(() => '')).split('\n').filter(Boolean);
   const close = didYouMean(ref, refs);
+  throw new OrchError('usage', `the ${role} '${ref}' does not exist in this repository${shallow ? ' (a shallow clone)' : ''}`, {
+    hint: close ? `${close} otherwise ${fetchHint(ref, shallow)}` : `${fetchHint(ref, shallow)}; or name another with --${role}`,
+  });
+}
+
+/** A git command that fetches a ref that is not here: a branch (`main`, `origin/main`), or a commit id. */
+function fetchHint(ref: string, shallow: boolean): string {
+  const unshallow = shallow ? ' --unshallow' : '';
+  const checkout = shallow ? ' (or `fetch-depth: 0` with actions/checkout)' : '';
+  if (/^[0-9a-f]{7,64}$/i.test(ref)) return `fetch the commit: \`git fetch${unshallow} origin ${ref}\`${checkout}`;
   const remote = ref.includes('/') ? ref.split('/')[0] : 'origin';
   const branch = ref.includes('/') ? ref.split('/').slice(1).join('/') : ref;
-  const fetch = shallow
-    ? `this is a shallow clone: fetch the ref and its history, e.g. \`git fetch --unshallow ${remote} ${branch}\` (or \`fetch-depth: 0\` with actions/checkout)`
-    : `fetch it, e.g. \`git fetch ${remote} ${branch}:${ref.includes('/') ? `refs/remotes/${ref}` : branch}\``;
-  throw new OrchError('usage', `the ${role} '${ref}' does not exist in this repository${shallow ? ' (a shallow clone)' : ''}`, {
-    hint: close ? `${close} otherwise ${fetch}` : `${fetch}; or name another with --${role}`,
-  });
+  const destination = ref.includes('/') ? `refs/remotes/${ref}` : branch;
+  return `${shallow ? 'this is a shallow clone: fetch the branch and its history' : 'fetch it'}, e.g. \`git fetch${unshallow} ${remote} ${branch}:${destination}\`${checkout}`;
 }
 
 /** `git diff --name-status -z` output: status, then one path (two for renames and copies). */

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { nameTable, ORCH_VERSION, type AgentConfig, type CommandDefinition, type Engine, type EnvMode, type Project, type TaskGraph } from '@orch/engine';
-import picomatch from 'picomatch';
+import { agentsUsedBy, nameTable, ORCH_VERSION, type AgentConfig, type AgentDefinition, type CommandDefinition, type Engine, type EnvMode, type Project, type TaskGraph } from '@orch/engine';
 import { agentCredentialEnv } from '../agents/agentCredentialEnv.js';
 import { isPromptCommand } from '../agents/isPromptCommand.js';
 import { shellLines } from '../agents/promptDiagnostics.js';
@@ -12,23 +10,36 @@ import { envPolicy, inheritedEnvironment, selectTaskEnvironment, type EnvSetting
 import { includedFiles } from '../markdown/includedFiles.js';
 import { bodyLocation } from '../markdown/promptTokens.js';
 import { skillFolder } from '../markdown/skillFolder.js';
+import { canonicalJson as canonical, sha256 } from './canonicalJson.js';
+import { configFingerprint } from './configFingerprint.js';
 import { ExternalDependencies } from './ExternalDependencies.js';
+import { contentIdMode } from './gitBlobHash.js';
 import { globalInputMatcher } from './globalInputs.js';
+import { packageOutputs } from './packageOutputs.js';
 import { RepositoryFiles } from './repositoryFiles.js';
+import { TaskInputs } from './TaskInputs.js';
 
 /** Everything a task's hash is made of; stored with each run so `orch explain` can diff it. */
 export interface HashInputs {
   orch: string;
   plugins: Record<string, string>;
   /**
-   * The definition: markdown file, included partials and a skill's folder, normalised metadata,
-   * or script text; for a prompt, the output of each `` !`cmd` `` line (`output of !`cmd` (line N)`),
-   * since the agent gets it, or `not run` (a provisional hash).
+   * The definition: markdown file, included partials, a skill's folder and the agents' files,
+   * normalised metadata, or script text; for a prompt, the output of each `` !`cmd` `` line
+   * (`output of !`cmd` (line N)`), since the agent gets it, or `not run` (a provisional hash).
    */
   definition: Record<string, string>;
+  /**
+   * orch's config file as every task sees it (`configFingerprint`): each setting but the run
+   * settings (`orchestrator.config.json#targets`) → digest, or a module config's whole text.
+   */
+  config: Record<string, string>;
   args: string[];
   executor: unknown;
-  /** Input files (relative to the root) → content id: the task's inputs and the global inputs. */
+  /**
+   * Input files (relative to the root) → content id (git's mode and blob id, `100644 3b18…`):
+   * the task's inputs, what links among them lead to, and the global inputs.
+   */
   files: Record<string, string>;
   /**
    * Hashed environment variables → SHA-256 of the value (null when a declared name is unset):
@@ -69,6 +80,10 @@ export interface TaskHash {
    * hit cannot be predicted.
    */
   provisional: boolean;
+  /** Input files the task reads through a symbolic link among its inputs → that link. */
+  linkedFrom: Record<string, string>;
+  /** Links among the inputs whose target is outside the workspace → the target: not hashed, `orch explain` says so. */
+  linksOutside: Record<string, string>;
 }
 
 /** Runs a prompt's `` !`cmd` `` lines (`runShellLines` with the environment and signal of the task). */
@@ -101,6 +116,10 @@ export interface TaskHasherOptions {
    * Without it such lines are not run and those hashes are `provisional` (`orch run --dry-run`).
    */
   shellLines?: ShellLineRunner;
+  /** The config file in use (absolute), whose settings every hash takes (`configFingerprint`). */
+  configFile?: string;
+  /** Agent definitions by role: a markdown command's hash takes the files of the agents it uses. */
+  agents?: ReadonlyMap<string, AgentDefinition>;
 }
 
 /** The parts of a package script's hash that come from around its package. */
@@ -108,15 +127,6 @@ type PackageInputs = Pick<HashInputs, 'lockfile' | 'workspaceDependencies' | 'tr
 
 /** A workspace dependency the package declares but no workspace package provides (deleted or renamed). */
 export const MISSING = '(missing)';
-
-const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
-
-/** JSON with sorted keys, so equal inputs always hash the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
-  return JSON.stringify(value ?? null);
-}
 
 /**
  * Computes task hashes (see docs/caching.md for what goes in). File ids come from one read of
@@ -136,6 +146,8 @@ export class TaskHasher {
   private readonly external: ExternalDependencies;
   private readonly transitMemo = new Map<string, Promise<string>>();
   private globalFiles: [string, string][] | undefined;
+  private config: Promise<Record<string, string>> | undefined;
+  private packageOutputs: Map<string, string[]> | undefined;
 
   constructor(private readonly options: TaskHasherOptions) {
     this.files = new RepositoryFiles(options.root, options.stateDir, options.engine);
@@ -181,11 +193,12 @@ export class TaskHasher {
     const projectDir = command.kind === 'script' ? relative(root, dirname(command.location.file)).split('\\').join('/') : '';
     const definition = await this.definition(command, files);
     provisional ||= Object.values(definition).some((part) => part === NOT_RUN || part === LINE_FAILED);
-    const { selected, ignored } = await this.inputFiles(command, projectDir, files);
+    const { selected, ignored, linkedFrom, linksOutside } = await this.inputFiles(command, projectDir, files);
     const inputs: HashInputs = {
       orch: ORCH_VERSION,
       plugins: this.options.plugins,
       definition,
+      config: await this.configSettings(),
       args: [...(this.args.get(id) ?? this.options.args?.get(id) ?? [])],
       executor: executorConfig(command, this.options.agent),
       files: selected,
@@ -193,34 +206,63 @@ export class TaskHasher {
       dependencies,
     };
     if (command.kind === 'script') Object.assign(inputs, await this.packageInputs(id, command, projectDir));
-    return { hash: sha256(canonical(inputs)), inputs, ignored, provisional };
+    return { hash: sha256(canonical(inputs)), inputs, ignored, linkedFrom, linksOutside, provisional };
+  }
+
+  /** The config file's fingerprint, read once. */
+  private configSettings(): Promise<Record<string, string>> {
+    const file = this.options.configFile;
+    this.config ??= file ? readFile(file, 'utf8').then((text) => configFingerprint(file, text), () => ({})) : Promise.resolve({});
+    return this.config;
   }
 
   /**
-   * The files a task's hash covers (`selectInputs`), the files git ignores that its explicit
-   * `inputs` name (as Turborepo hashes them), and the global inputs but orch's config files
-   * (`orch affected` counts a change to one for every task; `globalInputMatcher` says why the
-   * config is not among them).
+   * The files a task's hash covers: its inputs (`TaskInputs`: in its folder, out of it with
+   * `../` or `$TURBO_ROOT$/`, the files git ignores that explicit globs name, as Turborepo
+   * hashes them), what the symbolic links among them lead to inside the workspace (the task
+   * reads the target), and the global inputs.
    */
-  private async inputFiles(command: CommandDefinition, projectDir: string, files: ReadonlyMap<string, string>): Promise<{ selected: Record<string, string>; ignored: string[] }> {
-    const selected = selectInputs(command, projectDir, files);
+  private async inputFiles(command: CommandDefinition, projectDir: string, files: ReadonlyMap<string, string>): Promise<Pick<TaskHash, 'ignored' | 'linkedFrom' | 'linksOutside'> & { selected: Record<string, string> }> {
+    const inputs = TaskInputs.of(command, projectDir, command.kind === 'script' && command.project ? this.outputsOf(command.project) : []);
+    const selected: Record<string, string> = nameTable();
+    const linkedFrom: Record<string, string> = nameTable();
+    const linksOutside: Record<string, string> = nameTable();
+    const links: string[] = [];
+    // Only the task's folder is searched, unless a glob reaches out of it.
+    for (const [path, id] of inputs.reachesOutside ? files : await this.files.under(projectDir)) {
+      if (!inputs.matches(path)) continue;
+      selected[path] = id;
+      if (contentIdMode(id) === '120000') links.push(path);
+    }
     const ignored: string[] = [];
-    const include = (command.metadata.inputs ?? []).filter((glob) => !glob.startsWith('!'));
-    if (include.length > 0) {
-      const isInput = inputFilter(command);
-      const prefix = projectDir === '' ? '' : `${projectDir}/`;
-      for (const [path, id] of await this.files.ignoredMatching(projectDir, include)) {
-        if (!isInput(path.slice(prefix.length))) continue;
+    // Default inputs stay what git knows; files git ignores are inputs only when a glob names them.
+    const named = [...(await this.files.ignoredMatching(projectDir, inputs.declared ? inputs.localGlobs : [])), ...(await this.files.ignoredMatching('', inputs.rootGlobs))];
+    for (const [path, id] of named) {
+      if (!inputs.matches(path) || Object.hasOwn(selected, path)) continue;
+      selected[path] = id;
+      ignored.push(path);
+    }
+    for (const link of links) {
+      const through = await this.files.through(link);
+      for (const [path, id] of through.files) {
+        if (Object.hasOwn(selected, path)) continue;
         selected[path] = id;
-        ignored.push(path);
+        linkedFrom[path] = link;
       }
+      for (const [from, target] of through.outside) linksOutside[from] = target;
     }
     if (!this.globalFiles) {
-      const isGlobal = globalInputMatcher(this.options.globalInputs, { config: false });
+      const isGlobal = globalInputMatcher(this.options.globalInputs);
       this.globalFiles = [...files].filter(([path]) => isGlobal(path));
     }
     for (const [path, id] of this.globalFiles) selected[path] = id;
-    return { selected, ignored: ignored.sort() };
+    return { selected, ignored: ignored.sort(), linkedFrom, linksOutside };
+  }
+
+  /** The output globs of every task of a package (its tasks' default inputs leave them out). */
+  private outputsOf(project: string): string[] {
+    this.packageOutputs ??= packageOutputs(this.options.commands.values());
+    return this.packageOutputs.get(project) ?? [];
   }
 
   /**
@@ -246,8 +288,7 @@ export class TaskHasher {
     if (!digest) {
       digest = (async () => {
         const root = this.options.projects?.get(name)?.root ?? name;
-        const prefix = root === '.' ? '' : `${root}/`;
-        const files = [...(await this.files.all())].filter(([path]) => path.startsWith(prefix));
+        const files = await this.files.under(root === '.' ? '' : root);
         return sha256(canonical({ files: Object.fromEntries(files), lockfile: await this.external.of(root) }));
       })();
       this.transitMemo.set(name, digest);
@@ -276,6 +317,13 @@ export class TaskHasher {
     }
     const folder = skillFolder(command, root);
     if (folder !== undefined) for (const [path, id] of files) if (path.startsWith(`${folder}/`)) parts[path] = id;
+    // The agents it runs as: their definitions (system prompt, tools, model) are what it sees.
+    for (const { name: role } of agentsUsedBy(command)) {
+      const agentFile = this.options.agents?.get(role)?.location.file;
+      if (agentFile === undefined) continue;
+      const rel = relative(root, agentFile).split('\\').join('/');
+      parts[rel] = files.get(rel) ?? sha256(await readFile(agentFile).catch(() => Buffer.from('')));
+    }
     if (isPromptCommand(command)) Object.assign(parts, await this.shellLineParts(command));
     return parts;
   }
@@ -324,41 +372,4 @@ function hashedEnvironment(selected: SelectedEnvironment): Pick<HashInputs, 'env
     envMode: selected.mode,
     passThroughEnv: selected.passThroughEnv,
   };
-}
-
-/**
- * The files a task's hash covers: its `inputs` globs (with `!` exclusions, relative to its
- * package or the root), or by default every file of its package (package scripts) or of the
- * repository (markdown and config commands, which may read anything): as Turborepo and Nx do,
- * a task without declared inputs is never trusted past a change it might have read. Its own
- * declared outputs are never its inputs.
- */
-function selectInputs(command: CommandDefinition, projectDir: string, files: ReadonlyMap<string, string>): Record<string, string> {
-  // Paths are the repository's own: a file named `__proto__` is an input like any other.
-  const selected: Record<string, string> = nameTable();
-  const prefix = projectDir === '' ? '' : `${projectDir}/`;
-  const isInput = inputFilter(command);
-  for (const [path, id] of files) if (path.startsWith(prefix) && isInput(path.slice(prefix.length))) selected[path] = id;
-  return selected;
-}
-
-/** Whether a path (relative to the task's folder) is an input of the task: one of its `inputs`, and not one of its outputs. */
-function inputFilter(command: CommandDefinition): (path: string) => boolean {
-  // A task's own outputs are never its inputs (an un-ignored dist/ would change every hash).
-  const outputs = (command.metadata.outputs ?? []).filter((g) => !g.startsWith('!'));
-  const isOutput = outputs.length > 0 ? picomatch(outputs, { dot: true }) : () => false;
-  const matches = inputMatcher(command.metadata.inputs);
-  return (path) => matches(path) && !isOutput(path);
-}
-
-/**
- * Whether a path (relative to the task's folder) is one of its `inputs`: the globs, less `!`
- * exclusions. Without `inputs`, or with only exclusions, every file may be read; `inputs: []`
- * declares that the task reads none.
- */
-export function inputMatcher(globs: readonly string[] | undefined): (path: string) => boolean {
-  if (globs !== undefined && globs.length === 0) return () => false;
-  const include = globs?.filter((g) => !g.startsWith('!')) ?? [];
-  const exclude = globs?.filter((g) => g.startsWith('!')).map((g) => g.slice(1)) ?? [];
-  return picomatch(include.length > 0 ? include : ['**'], { dot: true, ignore: exclude });
 }

@@ -20,9 +20,10 @@ function envChanges(before: HashInputs['env'], now: HashInputs['env']): string[]
 
 /**
  * What differs between two sets of hash inputs, one phrase per change, for people. `ignored`
- * lists the current input files that git ignores: their changes are marked `(ignored by git)`.
+ * lists the current input files that git ignores: their changes are marked `(ignored by git)`;
+ * `linkedFrom` maps a file read through a symbolic link to the link: `(through the link x)`.
  */
-export function explainChanges(before: HashInputs | undefined, now: HashInputs, ignored: readonly string[] = []): string[] {
+export function explainChanges(before: HashInputs | undefined, now: HashInputs, ignored: readonly string[] = [], linkedFrom: Readonly<Record<string, string>> = {}): string[] {
   if (!before) return ['no previous run recorded'];
   const changes: string[] = [];
   const diffKeys = (a: Record<string, unknown> = {}, b: Record<string, unknown> = {}, describe: (key: string, kind: string) => string) => {
@@ -38,7 +39,11 @@ export function explainChanges(before: HashInputs | undefined, now: HashInputs, 
   diffKeys(before.definition, now.definition, (key, kind) => (key === 'metadata' ? 'definition (metadata or steps) changed' : `definition ${key} ${kind}`));
   if (JSON.stringify(before.args) !== JSON.stringify(now.args)) changes.push(`arguments ${JSON.stringify(before.args)} -> ${JSON.stringify(now.args)}`);
   if (JSON.stringify(before.executor) !== JSON.stringify(now.executor)) changes.push('executor config changed');
-  diffKeys(before.files, now.files, (key, kind) => `${kind}: ${key}${marked.has(key) ? ' (ignored by git)' : ''}`);
+  // Records written before the config's settings were hashed have none; before modes, bare blob ids.
+  if (before.config !== undefined) diffKeys(before.config, now.config, (key, kind) => `config ${key} ${kind}`);
+  const bare = Object.values(before.files).some((id) => !id.includes(' '));
+  if (bare) changes.push("file ids now carry git's file mode (the last run was recorded by an earlier orch)");
+  diffKeys(bare ? blobsOf(before.files) : before.files, bare ? blobsOf(now.files) : now.files, (key, kind) => `${kind === 'changed' ? fileChange(before.files[key]!, now.files[key]!) : kind}: ${key}${marked.has(key) ? ' (ignored by git)' : ''}${linkedFrom[key] ? ` (through the link ${linkedFrom[key]})` : ''}`);
   // Records written before environment modes lack the mode and the pass-through patterns.
   if (before.envMode !== undefined && before.envMode !== now.envMode) changes.push(`env mode ${before.envMode} -> ${now.envMode}`);
   changes.push(...envChanges(before.env, now.env));
@@ -53,6 +58,18 @@ export function explainChanges(before: HashInputs | undefined, now: HashInputs, 
   );
   diffKeys(before.transit, now.transit, (key, kind) => `transit package ${key} ${kind}: its files or resolved dependencies (a ^ dependency passes through it)`);
   return changes;
+}
+
+/** Content ids without their modes. */
+function blobsOf(files: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(files).map(([path, id]) => [path, id.slice(id.indexOf(' ') + 1)]));
+}
+
+/** `changed`, or `mode changed (100644 -> 100755)` when only git's mode differs (`chmod +x`). */
+function fileChange(before: string, now: string): string {
+  const [wasMode, wasBlob] = before.split(' ');
+  const [isMode, isBlob] = now.split(' ');
+  return wasBlob === isBlob && wasMode !== isMode && isBlob !== undefined ? `mode changed (${wasMode} -> ${isMode})` : 'changed';
 }
 
 /** `pnpm-lock.yaml#packages/c` → what it stands for. */

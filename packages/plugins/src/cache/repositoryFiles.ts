@@ -5,7 +5,8 @@ import type { Engine } from '@orch/engine';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
 import { workerPool } from '../executors/NodeExecutorPlugin.js';
-import { hashFilesHere } from './gitBlobHash.js';
+import { contentId, contentIdMode, hashFilesHere } from './gitBlobHash.js';
+import { linkTargets, type LinkTarget } from './linkTargets.js';
 
 const run = promisify(execFile);
 
@@ -20,9 +21,13 @@ const POOL_THRESHOLD = 64;
  */
 export class RepositoryFiles {
   private hashes: Map<string, string> | undefined;
+  private reading: Promise<ReadonlyMap<string, string>> | undefined;
+  private sorted: [string, string][] | undefined;
   private ignoredEntries: Promise<string[]> | undefined;
   /** Content ids of ignored files read so far (tasks whose inputs name the same ones share them). */
   private readonly ignoredHashes = new Map<string, string>();
+  private linkMap: Promise<ReadonlyMap<string, LinkTarget>> | undefined;
+  private readonly reached = new Map<string, Promise<ThroughLink>>();
   /** How many files had to be read (dirty, untracked, or no git). */
   readCount = 0;
   inGit = false;
@@ -33,9 +38,34 @@ export class RepositoryFiles {
     private readonly engine?: Engine,
   ) {}
 
-  /** Path (relative to the root, `/`-separated) → content id. */
-  async all(): Promise<ReadonlyMap<string, string>> {
-    if (this.hashes) return this.hashes;
+  /** Path (relative to the root, `/`-separated) → content id, read once however many tasks ask at once. */
+  all(): Promise<ReadonlyMap<string, string>> {
+    this.reading ??= this.read();
+    return this.reading;
+  }
+
+  /**
+   * The files under a folder (relative to the root; '' for all), path → content id, found by
+   * binary search in the paths sorted once: a task's own files cost no scan of the repository.
+   */
+  async under(folder: string): Promise<[string, string][]> {
+    await this.all();
+    const sorted = (this.sorted ??= [...this.hashes!].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    if (folder === '' || folder === '.') return sorted;
+    const prefix = `${folder}/`;
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (sorted[mid]![0] < prefix) low = mid + 1;
+      else high = mid;
+    }
+    let end = low;
+    while (end < sorted.length && sorted[end]![0].startsWith(prefix)) end++;
+    return sorted.slice(low, end);
+  }
+
+  private async read(): Promise<ReadonlyMap<string, string>> {
     const hashes = new Map<string, string>();
     const git = await this.fromGit(hashes);
     if (!git) {
@@ -93,6 +123,54 @@ export class RepositoryFiles {
     return found;
   }
 
+  /** The symbolic links among the files (mode 120000) and where each leads, read once. */
+  links(): Promise<ReadonlyMap<string, LinkTarget>> {
+    return (this.linkMap ??= this.all().then((hashes) => linkTargets(this.root, [...hashes].filter(([, id]) => contentIdMode(id) === '120000').map(([path]) => path))));
+  }
+
+  /**
+   * What a task reads through a link among its inputs: the target file, or every file under a
+   * target folder (links among those followed in turn), with content ids; or, for a target
+   * outside the workspace, where it leads (not hashed: docs/caching.md). A target git ignores is
+   * read when it is a file.
+   */
+  through(link: string): Promise<ThroughLink> {
+    let found = this.reached.get(link);
+    if (!found) {
+      found = this.follow(link);
+      this.reached.set(link, found);
+    }
+    return found;
+  }
+
+  private async follow(start: string): Promise<ThroughLink> {
+    const hashes = await this.all();
+    const links = await this.links();
+    const result: ThroughLink = { files: new Map(), outside: new Map() };
+    const queue = [start];
+    const seen = new Set<string>();
+    while (queue.length > 0) {
+      const link = queue.shift()!;
+      if (seen.has(link)) continue;
+      seen.add(link);
+      const target = links.get(link);
+      if (target?.kind === 'outside') result.outside.set(link, target.path);
+      if (target?.kind !== 'inside') continue;
+      const id = hashes.get(target.path);
+      const under = target.path === '' ? [...hashes] : id !== undefined ? [[target.path, id] as const] : [...hashes].filter(([path]) => path.startsWith(`${target.path}/`));
+      if (under.length === 0 && this.inGit && !target.path.startsWith(`${this.stateDir}/`)) {
+        await this.hashInto(this.ignoredHashes, [target.path].filter((path) => !this.ignoredHashes.has(path)));
+        const ignored = this.ignoredHashes.get(target.path);
+        if (ignored !== undefined) under.push([target.path, ignored]);
+      }
+      for (const [path, content] of under) {
+        result.files.set(path, content);
+        if (contentIdMode(content) === '120000') queue.push(path);
+      }
+    }
+    return result;
+  }
+
   /** Ignored files and folders (`dir/`, not entered), relative to the root, without the state folder. */
   private async listIgnored(): Promise<string[]> {
     const { stdout } = await run('git', ['ls-files', '--others', '--ignored', '--exclude-standard', '--directory', '-z', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }).catch(() => ({ stdout: '' }));
@@ -120,7 +198,7 @@ export class RepositoryFiles {
       const tab = entry.indexOf('\t');
       const [mode, blob] = entry.slice(0, tab).split(' ');
       if (mode === '160000') continue; // a submodule: its commit, not a file
-      hashes.set(entry.slice(tab + 1), blob!);
+      hashes.set(entry.slice(tab + 1), contentId(mode!, blob!));
     }
     const dirty: string[] = [];
     for (const entry of status.split('\0')) {
@@ -150,6 +228,12 @@ export class RepositoryFiles {
       else hashes.set(file, id);
     });
   }
+}
+
+/** What a link among a task's inputs leads to: files of the workspace (path → content id), and links that leave it (link → target). */
+export interface ThroughLink {
+  files: Map<string, string>;
+  outside: Map<string, string>;
 }
 
 function isNodeModules(path: string): boolean {

@@ -26,6 +26,8 @@ export function taskHasherFor(engine: Engine, task: TaskContext): TaskHasher {
       projects: task.projects,
       globalInputs: engine.config.globalInputs,
       shellLines: commandShellLines(engine, { emit: (event) => engine.emit(event) }),
+      ...(engine.config.configFile ? { configFile: engine.config.configFile } : {}),
+      agents: task.agents,
     });
     hashers.set(task.graph, hasher);
   }

@@ -34,7 +34,7 @@ export function dependenciesPlugin() {
           if (!marker.hash) continue;
           const now = await taskHasherFor(engine, task).hash(id);
           if (now.hash === marker.hash) continue;
-          const changes = explainChanges((await records.read(id))?.inputs, now.inputs, now.ignored);
+          const changes = explainChanges((await records.read(id))?.inputs, now.inputs, now.ignored, now.linkedFrom);
           unsatisfied.push(`${id}: inputs changed since it last ran (${changes.slice(0, 3).join(', ')}${changes.length > 3 ? ', …' : ''})`);
         }
         if (unsatisfied.length > 0) {

@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import picomatch from 'picomatch';
 import { didYouMean, nameTable, SourceFile, yamlLocator, type Diagnostic, type Project } from '@orch/engine';
+import { workspaceDefinition, type WorkspaceDefinition } from './workspaceDefinition.js';
 
 export interface WorkspaceProjects {
   projects: Project[];
@@ -14,20 +16,25 @@ export const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDe
 
 /**
  * The packages of a workspace: globs from `patterns` (the config), else `pnpm-workspace.yaml`,
- * else `package.json#workspaces`. A repository with none of these is a single package: the
- * root `package.json`, if any.
+ * else `package.json#workspaces` (`workspaceDefinition`). A repository with none of these is a
+ * single package: the root `package.json`, if any. A glob that matches no package.json is a
+ * warning at the line that writes it, and a definition that yields no package says so, with
+ * where orch looked (issue 11: a broken definition never makes every project vanish silently).
  */
-export async function readWorkspaceProjects(root: string, patterns?: readonly string[]): Promise<WorkspaceProjects> {
-  const diagnostics: Diagnostic[] = [];
-  const globs = patterns ?? (await workspaceGlobs(root, diagnostics));
+export async function readWorkspaceProjects(root: string, patterns?: readonly string[], configFile?: string): Promise<WorkspaceProjects> {
+  const definition = await workspaceDefinition(root, patterns, configFile);
+  const diagnostics: Diagnostic[] = [...definition.diagnostics];
+  const { globs } = definition;
   let manifests: string[];
   if (globs === undefined) {
     manifests = existsSync(join(root, 'package.json')) ? [join(root, 'package.json')] : [];
   } else {
     const { glob } = await import('tinyglobby');
-    const include = globs.filter((g) => !g.startsWith('!')).map((g) => `${g.replace(/\/$/, '')}/package.json`);
-    const exclude = globs.filter((g) => g.startsWith('!')).map((g) => `${g.slice(1).replace(/\/$/, '')}/package.json`);
-    manifests = (await glob(include, { cwd: root, ignore: ['**/node_modules/**', ...exclude], absolute: true, followSymbolicLinks: false })).sort();
+    const manifestGlob = (g: string) => (g.replace(/\/$/, '') === '.' ? 'package.json' : `${g.replace(/\/$/, '')}/package.json`);
+    const include = globs.filter((g) => !g.startsWith('!')).map(manifestGlob);
+    const exclude = globs.filter((g) => g.startsWith('!')).map((g) => manifestGlob(g.slice(1)));
+    manifests = (await glob(include, { cwd: root, ignore: ['**/node_modules/**', '**/bower_components/**', ...exclude], absolute: true, followSymbolicLinks: false })).sort();
+    if (!definition.implicit && definition.diagnostics.every((d) => d.severity !== 'error')) diagnostics.push(...unmatchedGlobs(root, definition, manifests));
   }
 
   const raw = await Promise.all(manifests.map((file) => readManifest(file, diagnostics)));
@@ -113,28 +120,39 @@ async function readManifest(file: string, diagnostics: Diagnostic[]): Promise<Ma
   return { file, name, json, text };
 }
 
-async function workspaceGlobs(root: string, diagnostics: Diagnostic[]): Promise<string[] | undefined> {
-  const pnpmFile = join(root, 'pnpm-workspace.yaml');
-  if (existsSync(pnpmFile)) {
-    const text = await readFile(pnpmFile, 'utf8');
-    const document = parseDocument(text);
-    if (document.errors.length > 0) {
-      const source = new SourceFile(pnpmFile, text);
-      const error = document.errors[0]!;
-      diagnostics.push(source.diagnostic('error', 'workspace/invalid-yaml', `invalid YAML: ${error.message.split('\n')[0]}`, source.location(error.pos[0], error.pos[1])));
-      return [];
-    }
-    const packages = (document.toJS() as { packages?: unknown } | null)?.packages;
-    return Array.isArray(packages) ? packages.filter((p): p is string => typeof p === 'string') : [];
+/**
+ * A warning for each glob of the definition that matches no package.json, and, when none
+ * matches anything, one that says no package was found and where orch looked.
+ */
+function unmatchedGlobs(root: string, definition: WorkspaceDefinition, manifests: readonly string[]): Diagnostic[] {
+  const found = manifests.map((file) => relative(root, dirname(file)).split('\\').join('/') || '.');
+  const diagnostics: Diagnostic[] = [];
+  const globs = definition.globs ?? [];
+  const where = (index: number) => definition.locate?.(index) ?? { location: { file: join(root, 'pnpm-workspace.yaml') } };
+  for (const [index, glob] of globs.entries()) {
+    if (glob.startsWith('!')) continue;
+    const folders = picomatch(glob.replace(/\/$/, '') || '.', { dot: false });
+    if (found.some((folder) => folders(folder))) continue;
+    const { location, sourceLine } = where(index);
+    diagnostics.push({
+      severity: 'warning',
+      code: 'workspace/glob-matches-nothing',
+      message: `${definition.name} lists '${glob}', which matches no folder with a package.json${found.length === 0 ? ': no workspace package was found' : ''}`,
+      location,
+      ...(sourceLine === undefined ? {} : { sourceLine }),
+      hint: `correct the glob or remove it (globs name package folders, e.g. 'packages/*')${definition.note ? `; ${definition.note}` : ''}`,
+    });
   }
-  const packageFile = join(root, 'package.json');
-  if (!existsSync(packageFile)) return undefined;
-  try {
-    const workspaces = (JSON.parse(await readFile(packageFile, 'utf8')) as PackageJson).workspaces;
-    if (Array.isArray(workspaces)) return workspaces;
-    if (workspaces && Array.isArray(workspaces.packages)) return workspaces.packages;
-  } catch {
-    // reported when the root package is read as a project
+  if (globs.filter((g) => !g.startsWith('!')).length === 0) {
+    const { location, sourceLine } = where(0);
+    diagnostics.push({
+      severity: 'warning',
+      code: 'workspace/glob-matches-nothing',
+      message: `${definition.name} lists no package folders: no workspace package was found`,
+      location,
+      ...(sourceLine === undefined ? {} : { sourceLine }),
+      hint: `list the package folders, e.g. 'packages/*'${definition.note ? `; ${definition.note}` : ''}`,
+    });
   }
-  return undefined;
+  return diagnostics;
 }

@@ -10,7 +10,7 @@ const reads = new WeakMap<CommandRegistry, Promise<WorkspaceProjects>>();
 export function workspaceProjectsFor({ root, config, registry }: DiscoveryContext): Promise<WorkspaceProjects> {
   let read = reads.get(registry);
   if (!read) {
-    read = readWorkspaceProjects(root, config.workspaces);
+    read = readWorkspaceProjects(root, config.workspaces, config.configFile);
     reads.set(registry, read);
   }
   return read;
