@@ -62,6 +62,9 @@ export { ENV_MODES, envPatternSchema, isEnvPattern } from './config/envPattern.j
 export type { EnvMode } from './config/envPattern.js';
 export { loadConfig, resolveConfig, parseSize, repositoryRoot, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';
+export { strayConfigError } from './config/runConfigCode.js';
+export type { StuckRenderer } from './config/runConfigCode.js';
+export { configTimeoutMs, DEFAULT_CONFIG_TIMEOUT_MS } from './config/configTimeout.js';
 
 export type { Plugin, PluginSpec, PluginFactory } from './plugin/Plugin.js';
 export { definePlugin } from './plugin/definePlugin.js';

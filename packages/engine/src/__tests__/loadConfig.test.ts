@@ -2,6 +2,7 @@ import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempRepo } from '../../../../test/helpers/tempRepo.js';
+import { configTimeoutMs } from '../config/configTimeout.js';
 import { loadConfig } from '../config/loadConfig.js';
 import { isOrchError, type OrchError } from '../OrchError.js';
 import { resolvePlugins } from '../plugin/resolvePlugins.js';
@@ -153,6 +154,14 @@ describe('configs that must never crash or hang (issue 12)', () => {
   it('refuses a promise that never settles after ORCH_CONFIG_TIMEOUT, at the default export', async () => {
     const { diagnostic } = await failure({ 'orchestrator.config.ts': 'const pending = new Promise(() => {});\nexport default pending;\n' }, { ORCH_CONFIG_TIMEOUT: '300ms' });
     expect(diagnostic).toMatchObject({ message: 'the config did not finish loading within 300 ms (a promise that never settles)', location: { line: 2, column: 1 } });
+  });
+
+  it('takes ORCH_CONFIG_TIMEOUT as a duration or milliseconds, 10 s when unset, and refuses anything else', () => {
+    expect(configTimeoutMs({})).toBe(10_000);
+    expect(configTimeoutMs({ ORCH_CONFIG_TIMEOUT: '2m' })).toBe(120_000);
+    expect(configTimeoutMs({ ORCH_CONFIG_TIMEOUT: '1500' })).toBe(1500);
+    expect(configTimeoutMs({ ORCH_CONFIG_TIMEOUT: '24d' })).toBe(24 * 86_400_000);
+    expect(() => configTimeoutMs({ ORCH_CONFIG_TIMEOUT: '25d' })).toThrow('ORCH_CONFIG_TIMEOUT=25d is longer than the 24 days a timer can wait');
   });
 
   it('reports a list where a mapping belongs, and command ids that are not ids, each at its place', async () => {

@@ -10,7 +10,10 @@ import { isOrchError } from '../OrchError.js';
 import { parseYaml, YAML_LIMITS } from '../yaml/readYaml.js';
 import { configLoadError } from './configLoadError.js';
 import { loadJsonConfig, loadYamlConfig } from './loadDataConfig.js';
-import { exportLocation, importConfigModule, settleConfigExport } from './loadModuleConfig.js';
+import { exportLocation } from './configCodeFailure.js';
+import { configTimeoutMs } from './configTimeout.js';
+import { importConfigModule, settleConfigExport } from './loadModuleConfig.js';
+import type { StuckRenderer } from './runConfigCode.js';
 import { normaliseRetry } from '../recovery/recoveryPolicy.js';
 import { parseDuration } from '../parseDuration.js';
 import { configKeys, configSchema } from './configSchema.js';
@@ -44,6 +47,11 @@ export interface LoadConfigOptions {
   cwd?: string;
   /** An explicit config file; no search. */
   configFile?: string;
+  /**
+   * Renders the error of a JavaScript or TypeScript config caught in a loop that never ends;
+   * orch writes it to stderr and ends the process (exit 2). Default: the message and hint.
+   */
+  renderStuck?: StuckRenderer;
 }
 
 export interface LoadedConfig {
@@ -61,7 +69,9 @@ const dataLoader =
   (file: string, content: string): unknown =>
     // package.json is searched for its `orch` key, which cosmiconfig reads from the plain value.
     basename(file) === 'package.json' ? load(file, content) : ({ exported: load(file, content) } satisfies Loaded);
-const moduleLoader = async (file: string): Promise<Loaded> => ({ exported: await importConfigModule(file) });
+const moduleLoader =
+  (renderStuck: StuckRenderer | undefined) =>
+  async (file: string): Promise<Loaded> => importConfigModule(file, renderStuck);
 
 /**
  * Finds and loads the config, walking up from `cwd` to the repository root (the nearest
@@ -72,8 +82,11 @@ const moduleLoader = async (file: string): Promise<Loaded> => ({ exported: await
  * when the config cannot be loaded at all: not valid JSON or YAML, over a size or nesting limit
  * (docs/configuration.md, "Limits"), a module that throws or whose promise rejects or never
  * settles, or an export that is not a configuration. Schema problems come back as diagnostics.
+ * Throws `OrchError('usage')` for an `ORCH_CONFIG_TIMEOUT` that is not a duration.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  // A time limit the user set is checked whatever the config's kind, so a typo never waits for a JavaScript config to show.
+  configTimeoutMs();
   const cwd = resolve(options.cwd ?? process.cwd());
   const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig(MODULE_NAME, {
@@ -85,7 +98,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       '.yaml': dataLoader(loadYamlConfig),
       '.yml': dataLoader(loadYamlConfig),
       noExt: dataLoader(loadYamlConfig),
-      ...Object.fromEntries(['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map((extension) => [extension, moduleLoader])),
+      ...Object.fromEntries(['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map((extension) => [extension, moduleLoader(options.renderStuck)])),
     },
     cache: false,
     ignoreEmptySearchPlaces: false,
@@ -104,7 +117,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const { filepath } = found;
   const root = dirname(filepath);
   const exported = found.isEmpty ? undefined : basename(filepath) === 'package.json' ? found.config : (found.config as Loaded).exported;
-  const raw = await settleConfigExport(filepath, exported, root);
+  const raw = await settleConfigExport(filepath, exported, root, options.renderStuck);
   const problem = notAConfiguration(raw);
   if (problem) throw configLoadError(filepath, exportLocation(filepath), `${basename(filepath)} ${problem}`, "export one: `export default defineConfig({ ... })` (import defineConfig from '@orch/cli'), or write `key: value` settings");
 
