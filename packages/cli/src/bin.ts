@@ -5,8 +5,9 @@ const io = {
   stdout: (text: string) => void process.stdout.write(text),
   stderr: (text: string) => void process.stderr.write(text),
   cwd: process.cwd(),
-  color: process.stdout.isTTY === true && !process.env.NO_COLOR && !process.argv.includes('--no-color'),
-  noColor: Boolean(process.env.NO_COLOR) || process.argv.includes('--no-color'),
+  // `--no-color` is one of orch's own options, applied by main().
+  color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+  noColor: Boolean(process.env.NO_COLOR),
 };
 
 const INTERNAL_ERROR = 70;

@@ -6,10 +6,10 @@ import { plural, printDiagnostics } from '../render/printDiagnostics.js';
 
 export const validateCommand: CliCommand = {
   name: 'validate',
-  usage: 'orch validate [--json]',
+  usage: 'orch validate [options]',
   description:
     'Checks the config, every command definition and the task graph, and reports every problem at once with file, line and column. Exits 2 if there is any error.',
-  options: { json: { type: 'boolean' } },
+  options: { json: { type: 'boolean', description: 'print the report (counts and every diagnostic) as JSON' } },
   examples: ['orch validate', 'orch validate --json'],
   async run(argv, io) {
     const { values } = parseCommandLine(argv, this.options, false);
