@@ -66,7 +66,7 @@ describe('a config that fails without throwing', () => {
 
 describe('a config that never gives the thread back', () => {
   it.each([
-    ['a loop at the top level', 'orchestrator.config.mjs', 'let spins = 0;\nwhile (true) spins++;\nexport default {};\n', 3],
+    ['a loop at the top level', 'orchestrator.config.js', 'let spins = 0;\nwhile (true) spins++;\nexport default {};\n', 3],
     ['a loop in a TypeScript function', 'orchestrator.config.ts', 'function spin(): void {\n  for (;;) {}\n}\nspin();\nexport default {};\n', 5],
     ['a loop in the exported function', 'orchestrator.config.mjs', 'export default () => {\n  while (true) {}\n};\n', 1],
     ['a loop in CommonJS', 'orchestrator.config.cjs', 'module.exports = (() => {\n  while (true) {}\n})();\n', 1],
@@ -79,6 +79,7 @@ describe('a config that never gives the thread back', () => {
 
   it.each([
     ['after an import', 'orchestrator.config.ts', "import { join } from 'node:path';\nconst at: string = join('a', 'b');\nwhile (at) {}\nexport default {};\n", '3:1'],
+    ['in an ES module, which Node imports itself', 'orchestrator.config.mjs', 'let spins = 0;\nwhile (true) spins++;\nexport default {};\n', '2:1'],
     ['after an await', 'orchestrator.config.mjs', 'await new Promise((resolve) => setTimeout(resolve, 10));\nwhile (true) {}\nexport default {};\n', '2:1'],
     ['in an async exported function', 'orchestrator.config.mjs', 'export default async () => {\n  await null;\n  for (;;) {}\n};\n', '3:3'],
   ])('a loop %s is caught by the watchdog thread and reported at its line (exit 2)', (_what, file, text, place) => {

@@ -17,23 +17,24 @@ const MAY_WAIT = /\bawait\b|^\s*import\s*(?!type\s)[\w{*'"]|^\s*export\s*(?:\*|\
  * `settleConfigExport`. The import runs under `runConfigCode`: whatever the config throws,
  * leaves unhandled or calls, and an import that never finishes, is a located error.
  *
- * A config whose top level cannot wait (no runtime `import`, no `await`: the starter config of
- * `orch init` and every `import type` + `satisfies` config) is evaluated synchronously by jiti,
- * so the time limit needs no watchdog thread. Any other goes the asynchronous way: ES modules
- * (`.mjs`) through Node's own `import`, everything else through jiti (TypeScript, and CommonJS,
- * where Node prints a process warning of its own for a file with module syntax).
+ * ES modules (`.mjs`) are loaded with Node's own `import`, whose stack frames need no mapping;
+ * everything else through jiti (TypeScript, and CommonJS, where Node prints a process warning of
+ * its own for a file with module syntax). A config whose top level cannot wait (no runtime
+ * `import`, no `await`: the starter config of `orch init`, and every `import type` +
+ * `satisfies` config) is evaluated by jiti synchronously, so its time limit needs no watchdog
+ * thread (see `runConfigCode`).
  */
 export async function importConfigModule(file: string, renderStuck?: StuckRenderer): Promise<{ exported: unknown }> {
+  const native = extname(file) === '.mjs';
   const source = await readFile(file, 'utf8');
   const { createJiti } = await import('jiti');
   const jiti = createJiti(pathToFileURL(file).href, { moduleCache: false, interopDefault: false, sourceMaps: true });
   // Always through jiti's own parser: left to Node, CommonJS with module syntax prints a process
   // warning before jiti falls back to transpiling it.
   const evaluate = (async: boolean): unknown => jiti.evalModule(source, { filename: file, id: file, ext: extname(file), async, forceTranspile: true });
-  const native = extname(file) === '.mjs' && MAY_WAIT.test(source);
   let module: unknown;
   try {
-    module = await runConfigCode(file, () => (!MAY_WAIT.test(source) ? evaluate(false) : native ? import(pathToFileURL(file).href) : evaluate(true)), renderStuck);
+    module = await runConfigCode(file, () => (native ? import(pathToFileURL(file).href) : evaluate(MAY_WAIT.test(source))), renderStuck);
   } catch (error) {
     // Node's syntax errors in ES modules carry no position; jiti's parser says where.
     if (native && (error as { cause?: unknown }).cause instanceof SyntaxError) await runConfigCode(file, () => evaluate(true), renderStuck);
