@@ -22,6 +22,7 @@ export type { RunScope } from './diagnostics/blocksRun.js';
 export { SourceFile } from './diagnostics/SourceFile.js';
 export { closestMatches, didYouMean } from './diagnostics/closestMatches.js';
 export { schemaDiagnostics } from './diagnostics/schemaDiagnostics.js';
+export { objectKeysAt } from './diagnostics/objectKeysAt.js';
 export type { SchemaDiagnosticOptions } from './diagnostics/schemaDiagnostics.js';
 export { yamlLocator, textLocator } from './diagnostics/yamlLocator.js';
 export { parseYaml, yamlValue, YAML_LIMITS } from './yaml/readYaml.js';

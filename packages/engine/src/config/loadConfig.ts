@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import * as v from 'valibot';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
+import { objectKeysAt } from '../diagnostics/objectKeysAt.js';
 import { schemaDiagnostics } from '../diagnostics/schemaDiagnostics.js';
 import { SourceFile } from '../diagnostics/SourceFile.js';
 import { textLocator, yamlLocator, type PathLocator } from '../diagnostics/yamlLocator.js';
@@ -16,7 +17,7 @@ import { importConfigModule, settleConfigExport } from './loadModuleConfig.js';
 import type { StuckRenderer } from './runConfigCode.js';
 import { normaliseRetry } from '../recovery/recoveryPolicy.js';
 import { parseDuration } from '../parseDuration.js';
-import { configKeys, configSchema } from './configSchema.js';
+import { configSchema } from './configSchema.js';
 import type { OrchConfig, ResolvedCacheConfig, ResolvedConfig } from './OrchConfig.js';
 
 const MODULE_NAME = 'orch';
@@ -124,7 +125,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const locate = configLocator(filepath);
   const result = validate(filepath, raw, locate);
   if (!result.success) {
-    const diagnostics = schemaDiagnostics(result.issues, { code: 'config/invalid', locate, knownKeys: knownConfigKeys }).map((d): Diagnostic => ({ ...d, owner: { kind: 'config' } }));
+    const diagnostics = schemaDiagnostics(result.issues, { code: 'config/invalid', locate, knownKeys: (path) => objectKeysAt(configSchema, path) }).map((d): Diagnostic => ({ ...d, owner: { kind: 'config' } }));
     return { config: { ...resolveConfig({}, root), configFile: filepath }, diagnostics };
   }
   return { config: { ...resolveConfig(result.output as OrchConfig, root), configFile: filepath }, diagnostics: [] };
@@ -239,16 +240,6 @@ function resolveCache(config: OrchConfig, stateDir: string): ResolvedCacheConfig
     ...(cache.remote ? { remote: { ...cache.remote, access: cache.remote.access ?? 'rw', timeoutMs: parseDuration(cache.remote.timeout ?? '10s') ?? 10_000, verify: cache.remote.verify ?? true } } : {}),
     force: false,
   };
-}
-
-function knownConfigKeys(path: readonly (string | number)[]): readonly string[] | undefined {
-  if (path.length === 0) return configKeys.root;
-  const [section] = path;
-  if (path.length === 2 && section === 'targets') return configKeys.target;
-  if (path.length === 2 && section === 'commands') return configKeys.command;
-  if (path.length === 2 && section === 'workflows') return configKeys.workflow;
-  if (path.length >= 3 && (section === 'commands' || section === 'workflows')) return configKeys.step;
-  return undefined;
 }
 
 /**
