@@ -12,10 +12,11 @@ export interface OpenWorkspace {
 
 /**
  * Loads the config, applies the plugins (the built-in preset, then the config's), and runs
- * discovery: what every read-side command starts with.
+ * discovery: what every read-side command starts with. With `defaultsAt`, no config: the
+ * defaults rooted there.
  */
-export async function openWorkspace(cwd: string, output?: EngineOutput): Promise<OpenWorkspace> {
-  const { config, diagnostics } = await loadConfig({ cwd, renderStuck: (error) => reportText(error, cwd), ...(process.env.ORCH_CONFIG ? { configFile: process.env.ORCH_CONFIG } : {}) });
+export async function openWorkspace(cwd: string, output?: EngineOutput, options: { defaultsAt?: string } = {}): Promise<OpenWorkspace> {
+  const { config, diagnostics } = await loadConfig({ cwd, renderStuck: (error) => reportText(error, cwd), ...(process.env.ORCH_CONFIG ? { configFile: process.env.ORCH_CONFIG } : {}), ...options });
   const { defaultPlugins } = await import('@orch/plugins');
   const plugins = hasErrors(diagnostics)
     ? defaultPlugins()

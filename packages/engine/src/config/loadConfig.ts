@@ -49,6 +49,11 @@ export interface LoadConfigOptions {
   /** An explicit config file; no search. */
   configFile?: string;
   /**
+   * Skip the config: the defaults, rooted here (where a config that cannot load was found), so
+   * `orch validate` can still check the command files after reporting the config's error.
+   */
+  defaultsAt?: string;
+  /**
    * Renders the error of a JavaScript or TypeScript config caught in a loop that never ends;
    * orch writes it to stderr and ends the process (exit 2). Default: the message and hint.
    */
@@ -88,6 +93,7 @@ const moduleLoader =
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   // A time limit the user set is checked whatever the config's kind, so a typo never waits for a JavaScript config to show.
   configTimeoutMs();
+  if (options.defaultsAt !== undefined) return { config: resolveConfig({}, options.defaultsAt), diagnostics: [] };
   const cwd = resolve(options.cwd ?? process.cwd());
   const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig(MODULE_NAME, {
