@@ -329,8 +329,8 @@ describe('orch affected -t: running', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("did you mean 'build'?");
     // The run options are checked as for orch run.
-    expect(runOrch(['affected', '-t', 'build', '--cache=disk:rw'], dir).stderr).toContain("'disk:rw' is not <local|remote>:<rw|r|w|off>");
-    expect(runOrch(['affected', '-t', 'build', '--continue=sometimes'], dir).stderr).toContain('--continue=sometimes is not a mode');
+    expect(runOrch(['affected', '-t', 'build', '--cache=disk:rw'], dir).stderr).toContain("--cache disk:rw: expected <local|remote>:<rw|r|w|off>, comma-separated ('disk:rw' is not)");
+    expect(runOrch(['affected', '-t', 'build', '--continue=sometimes'], dir).stderr).toContain('--continue sometimes: expected one of never, dependencies-successful or always');
     const nothing = runOrch(['affected', '-t', 'build'], workspace());
     expect(nothing.code).toBe(0);
     expect(nothing.stderr).toContain('no build task is affected, nothing to run');

@@ -18,13 +18,14 @@ describe('orch basics', () => {
     expect(run.code).toBe(0);
     for (const text of ['list', 'show', 'validate', 'graph', 'init', 'Examples:', 'Exit codes: 0 ok, 1 a task failed, 2 usage or config error']) expect(run.stdout).toContain(text);
     const graphHelp = runOrch(['graph', '--help'], dir());
-    expect(graphHelp.stdout).toContain('Usage: orch graph [<command>...] [--json | --dot | --mermaid]');
+    expect(graphHelp.stdout).toContain('Usage: orch graph [<command>...] [options]');
+    expect(graphHelp.stdout).toMatch(/^ {6}--mermaid +print the graph as a Mermaid flowchart$/m);
   });
 
   it('shows help and exits 2 when run without a command', () => {
     const run = runOrch([], dir());
     expect(run.code).toBe(2);
-    expect(run.stdout).toContain('Usage: orch <command>');
+    expect(run.stdout).toContain('Usage: orch [options] <command>');
   });
 
   it('suggests the command or option that was meant', () => {
@@ -41,6 +42,60 @@ describe('orch basics', () => {
     const run = runOrch(['show', '../../etc/passwd'], tempRepo({ '.claude/commands/a.md': '# a\n' }));
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("'..' is not allowed as a folder in a command name");
+  });
+});
+
+describe("orch's own options and every option's values (findings 11 #8, #11; 12 #13)", () => {
+  const repo = () =>
+    tempRepo({
+      'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['packages/*'] }),
+      'packages/web/package.json': JSON.stringify({ name: 'web', scripts: { build: 'echo web-built' } }),
+      'ci.config.json': JSON.stringify({ commands: { from_ci_config: { run: 'echo ci' } } }),
+      '.claude/commands/hello.md': '---\ndescription: hi\n---\nhi\n',
+    });
+
+  it('are accepted before the command as after it', () => {
+    const dir = repo();
+    for (const args of [['--no-color', 'run', 'build'], ['run', 'build', '--no-color']]) {
+      const run = runOrch(args, dir);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain('web-built');
+    }
+    for (const args of [['--cwd', join(dir, 'packages'), 'list'], ['list', '--cwd', join(dir, 'packages')], [`--cwd=${join(dir, 'packages')}`, 'list']]) {
+      expect(runOrch(args, tempRepo()).stdout).toContain('web#build');
+    }
+    for (const args of [['--config', 'ci.config.json', 'validate'], ['validate', '--config', 'ci.config.json']]) expect(runOrch(args, dir).code).toBe(0);
+    for (const args of [['--config', 'ci.config.json', 'list'], ['list', '--config', 'ci.config.json']]) expect(runOrch(args, dir).stdout).toContain('from_ci_config');
+    expect(runOrch(['--cwd', dir, '--help'], tempRepo()).stdout).toContain('Options (before or after the command):');
+  });
+
+  it('refuses an option of a command put before it, and a global option without its value, saying what goes where', () => {
+    const dir = repo();
+    const misplaced = runOrch(['--json', 'list'], dir);
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain("orch: '--json' is not an option of orch itself\n  hint: an option of a command goes after the command (orch run build --json)");
+    const typo = runOrch(['--cwdd', dir, 'list'], dir);
+    expect(typo.stderr).toContain("did you mean '--cwd'?");
+    const missing = runOrch(['list', '--cwd'], dir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('orch: --cwd needs a value: <dir>');
+  });
+
+  it.each([
+    [['run', 'build', '--concurrency', '-1'], '--concurrency -1: expected a number of tasks (1 or more) or a percentage of the cores', 'e.g. --concurrency 4 or --concurrency 50%'],
+    [['run', 'build', '--concurrency', '--force'], '--concurrency needs a value: <n>', 'e.g. --concurrency 4 or --concurrency 50%'],
+    [['list', '--kind', 'bogus'], '--kind bogus: expected one of markdown, script, config or workflow', 'e.g. --kind markdown'],
+    [['list', '--kind', 'scripts'], '--kind scripts: expected one of markdown, script, config or workflow', "did you mean 'script'?"],
+    [['list', '--kind'], '--kind needs a value: one of markdown, script, config or workflow', 'e.g. --kind markdown'],
+    [['run', 'build', '--reporter', 'fancy'], '--reporter fancy: expected one of tty, plain, json or silent', 'e.g. --reporter tty'],
+    [['affected', '--graph=svg'], '--graph svg: expected one of text, json, dot or mermaid', 'e.g. --graph or --graph=mermaid'],
+    [['sessions', '--limit', '0'], '--limit 0: expected a number of sessions (1 or more)', 'e.g. --limit 50'],
+    [['cache', 'clean', '--older-than', 'soon'], '--older-than soon: expected a duration such as 7d, 12h or 30m', 'e.g. --older-than 7d'],
+    [['list', 'extra'], "unexpected argument 'extra'", 'this command takes no names; run with --help to see the usage'],
+  ])('%j is a usage error in orch\'s words: what was given, what is expected, an example', (args, message, hint) => {
+    const run = runOrch(args, repo());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`orch: ${message}\n  hint: ${hint}\n`);
   });
 });
 

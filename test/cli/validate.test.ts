@@ -64,6 +64,27 @@ describe('orch validate', () => {
     expect(report).toMatchObject({ errors: 1, diagnostics: [{ code: 'config/load-failed', location: { line: 2, column: 24 } }] });
   });
 
+  it('still checks the command files when the config cannot be loaded, with the default settings, and says so (findings 12 #13)', () => {
+    const dir = tempRepo({
+      'orchestrator.config.json': '{ "commandsDir": ".claude/commands", }\n',
+      '.claude/commands/ok.md': '---\ndescription: fine\n---\nbody\n',
+      '.claude/commands/bad.md': '---\ndescription: x\ndependencies: [nope]\n---\nbody\n',
+    });
+    const run = runOrch(['validate'], dir);
+    expect(run.code).toBe(2);
+    const lines = run.stderr.split('\n');
+    const configError = lines.findIndex((line) => line.startsWith('orchestrator.config.json:1:38: error: not valid JSON'));
+    const note = lines.findIndex((line) => line.startsWith('note: orchestrator.config.json could not be loaded: the command files were checked with the default settings'));
+    const fileError = lines.findIndex((line) => line.startsWith(".claude/commands/bad.md:3:16: error: bad: dependency on an unknown command 'nope'"));
+    expect(configError).toBeGreaterThanOrEqual(0);
+    expect(note).toBeGreaterThan(configError);
+    expect(fileError).toBeGreaterThan(note);
+    expect(run.stdout).toBe('✖ 2 commands, 0 agents, 0 projects: 2 errors, 0 warnings\n');
+    const json = JSON.parse(runOrch(['validate', '--json'], dir).stdout) as { configLoaded: boolean; errors: number; diagnostics: { code: string }[] };
+    expect(json).toMatchObject({ configLoaded: false, errors: 2 });
+    expect(json.diagnostics.map((d) => d.code)).toEqual(['config/load-failed', 'graph/unknown-dependency']);
+  });
+
   it.each([
     ['a config that throws', { 'orchestrator.config.mjs': 'throw new Error("missing secret");\n' }, /^orchestrator\.config\.mjs:1:7: error: missing secret \[config\/load-failed\]$/m],
     ['a config that exports nothing', { 'orchestrator.config.ts': 'const x = 1;\n' }, /orchestrator\.config\.ts exports no configuration/],

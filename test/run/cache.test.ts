@@ -107,7 +107,7 @@ describe('the local cache', () => {
     runOrch(['run', 'lib#build', '--cache=local:off'], other);
     runOrch(['run', 'lib#build'], other);
     expect(runs(other)).toEqual(['lib', 'lib']);
-    expect(runOrch(['run', 'lib#build', '--cache=disk:rw'], other).stderr).toContain("'disk:rw' is not <local|remote>:<rw|r|w|off>");
+    expect(runOrch(['run', 'lib#build', '--cache=disk:rw'], other).stderr).toContain("--cache disk:rw: expected <local|remote>:<rw|r|w|off>, comma-separated ('disk:rw' is not)");
   });
 
   it('orch explain shows the inputs and what changed; --dry-run --json predicts hits', () => {

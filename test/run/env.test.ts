@@ -241,7 +241,7 @@ describe('environment configuration', () => {
     expect(validate.stderr).toContain('globalEnv.0: expected a variable name (NODE_ENV), a wildcard (MY_APP_*) or an exclusion (!MY_APP_SECRET), written without $');
     const flag = runOrch(['run', 'build', '--env-mode=lose'], workspace());
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toContain('--env-mode=lose is not an environment mode');
+    expect(flag.stderr).toContain('--env-mode lose: expected one of strict or loose');
   });
 
   it("accepts the config the shared benchmark writes, and passes BENCH_TASKLOG through it", () => {

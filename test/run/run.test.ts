@@ -100,8 +100,8 @@ describe('failures and --continue', () => {
   });
 
   it.each([
-    [['run', 'build', '--continue=sometimes'], '--continue=sometimes is not a mode'],
-    [['run', 'build', '--concurrency', 'lots'], '--concurrency lots is not a number of tasks or a percentage'],
+    [['run', 'build', '--continue=sometimes'], '--continue sometimes: expected one of never, dependencies-successful or always'],
+    [['run', 'build', '--concurrency', 'lots'], '--concurrency lots: expected a number of tasks (1 or more) or a percentage of the cores'],
     [['run'], 'name at least one command'],
     [['run', 'biuld'], "unknown command 'biuld'"],
   ])('refuses %j with exit 2', (args, message) => {

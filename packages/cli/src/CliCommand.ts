@@ -1,4 +1,4 @@
-import type { OptionSpec } from './parseCommandLine.js';
+import type { CliOptions } from './parseCommandLine.js';
 
 /** Where a subcommand writes, so tests can capture it. */
 export interface CliIO {
@@ -17,7 +17,8 @@ export interface CliCommand {
   name: string;
   usage: string;
   description: string;
-  options: OptionSpec;
+  /** Its options, declared once: parsed, checked and shown by `--help` from here. */
+  options: CliOptions;
   examples: string[];
   /** Returns the exit code. */
   run(argv: readonly string[], io: CliIO): Promise<number>;

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { CliCommand, CliIO } from './CliCommand.js';
+import { GLOBAL_OPTIONS, globalOptionError, takeGlobalOptions } from './globalOptions.js';
+import { optionHelp } from './render/optionHelp.js';
 
 /** Subcommands, loaded lazily: `orch --version` loads none of them. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
@@ -26,17 +28,13 @@ function mainHelp(): string {
   return [
     'orch: command orchestration for repositories and monorepos',
     '',
-    'Usage: orch <command> [options]',
+    'Usage: orch [options] <command> [command options]',
     '',
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`),
     '',
-    'Options:',
-    '  --cwd <dir>      run as if started in <dir>',
-    '  --config <file>  use this config file instead of searching for one',
-    '  --no-color       plain output',
-    '  -h, --help       help for orch or a command (orch <command> --help)',
-    '  -v, --version    print the version',
+    'Options (before or after the command):',
+    ...optionHelp(GLOBAL_OPTIONS),
     '',
     'Examples:',
     '  orch run build                 `build` in every package, in dependency order, in parallel',
@@ -49,65 +47,45 @@ function mainHelp(): string {
     '  orch validate                  all problems at once; exit 2 if any error',
     '  orch graph build --mermaid     the graph of `build` in every package',
     '',
-    'Exit codes: 0 ok, 1 a task failed, 2 usage or config error, 75 paused for intervention (orch resume), 130 interrupted.',
+    'Exit codes: 0 ok, 1 a task failed, 2 usage or config error, 70 internal error, 75 paused for intervention (orch resume), 130 interrupted.',
     '',
   ].join('\n');
 }
 
 export function commandHelp(command: CliCommand): string {
-  const options = Object.entries(command.options).map(([name, spec]) => {
-    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ' <value>' : ''}`;
-    return `  ${flag}`;
-  });
+  const options = optionHelp(command.options);
   return [
     `Usage: ${command.usage}`,
     '',
     command.description,
     '',
     ...(options.length > 0 ? ['Options:', ...options, ''] : []),
+    'Global options (before or after the command):',
+    ...optionHelp(GLOBAL_OPTIONS),
+    '',
     'Examples:',
     ...command.examples.map((example) => `  ${example}`),
     '',
   ].join('\n');
 }
 
-/** Global options that every subcommand accepts, taken off before it parses its own. */
-function takeGlobalOptions(argv: string[], io: CliIO): string[] {
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    if (arg === '--cwd' || arg === '--config') {
-      const value = argv[++i];
-      if (value === undefined) throw Object.assign(new Error(`${arg} needs a value`), { name: 'OrchError', code: 'usage' });
-      if (arg === '--cwd') io.cwd = value;
-      else process.env.ORCH_CONFIG = value;
-    } else if (arg.startsWith('--cwd=')) io.cwd = arg.slice(6);
-    else if (arg.startsWith('--config=')) process.env.ORCH_CONFIG = arg.slice(9);
-    else if (arg === '--no-color') {
-      io.color = false;
-      io.noColor = true;
-    }
-    else rest.push(arg);
-  }
-  return rest;
-}
-
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
-  const [first, ...rest] = argv;
-  if (first === '--version' || first === '-v') {
+  const taken = takeGlobalOptions(argv, io);
+  if (taken.problem) {
+    const { reportError } = await import('./render/reportError.js');
+    return reportError(await globalOptionError(taken.problem), io);
+  }
+  const [first, ...rest] = taken.rest;
+  if (taken.version) {
     io.stdout(`${version()}\n`);
     return 0;
   }
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+  if (first === undefined || first === '--' || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined;
     if (topic && Object.hasOwn(COMMANDS, topic)) io.stdout(commandHelp(await COMMANDS[topic]!.load()));
     else io.stdout(mainHelp());
-    return first === undefined ? 2 : 0;
+    return first === undefined && !taken.help ? 2 : 0;
   }
   // `orch constructor` is an unknown command, not `Object`'s.
   const entry = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
@@ -118,13 +96,13 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     return 2;
   }
   const command = await entry.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (taken.help) {
     io.stdout(commandHelp(command));
     return 0;
   }
   const { reportError } = await import('./render/reportError.js');
   try {
-    return await command.run(takeGlobalOptions(rest, io), io);
+    return await command.run(rest, io);
   } catch (error) {
     return reportError(error, io);
   }

@@ -1,4 +1,5 @@
-import { buildTaskGraph, Engine, hasErrors, type EngineOutput, loadConfig, resolvePlugins, type BuildTaskGraphResult, type CommandRegistry, type Diagnostic, type ResolvedConfig } from '@orch/engine';
+import { buildTaskGraph, Engine, hasErrors, type EngineOutput, loadConfig, resolvePlugins, type BuildTaskGraphResult, type CommandRegistry, type Diagnostic, type OrchError, type ResolvedConfig } from '@orch/engine';
+import { reportError } from './render/reportError.js';
 
 export interface OpenWorkspace {
   engine: Engine;
@@ -11,10 +12,11 @@ export interface OpenWorkspace {
 
 /**
  * Loads the config, applies the plugins (the built-in preset, then the config's), and runs
- * discovery: what every read-side command starts with.
+ * discovery: what every read-side command starts with. With `defaultsAt`, no config: the
+ * defaults rooted there.
  */
-export async function openWorkspace(cwd: string, output?: EngineOutput): Promise<OpenWorkspace> {
-  const { config, diagnostics } = await loadConfig({ cwd, ...(process.env.ORCH_CONFIG ? { configFile: process.env.ORCH_CONFIG } : {}) });
+export async function openWorkspace(cwd: string, output?: EngineOutput, options: { defaultsAt?: string } = {}): Promise<OpenWorkspace> {
+  const { config, diagnostics } = await loadConfig({ cwd, renderStuck: (error) => reportText(error, cwd), ...(process.env.ORCH_CONFIG ? { configFile: process.env.ORCH_CONFIG } : {}), ...options });
   const { defaultPlugins } = await import('@orch/plugins');
   const plugins = hasErrors(diagnostics)
     ? defaultPlugins()
@@ -37,4 +39,11 @@ export async function openWorkspace(cwd: string, output?: EngineOutput): Promise
     diagnostics: [...diagnostics, ...registry.diagnostics],
     graph: () => (graph ??= buildTaskGraph(registry, { defaultEntry: config.defaultEntry, resolution: config.resolution })),
   };
+}
+
+/** What `reportError` prints for an error, as text (for a config caught in a loop, which orch writes itself as it ends). */
+function reportText(error: OrchError, cwd: string): string {
+  let text = '';
+  reportError(error, { cwd, color: false, stdout: () => {}, stderr: (chunk) => (text += chunk) });
+  return text;
 }

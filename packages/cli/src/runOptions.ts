@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
 import { ENV_MODES, OrchError, type CacheAccess, type ContinueMode, type EnvMode, type ResolvedConfig, type SessionInfo } from '@orch/engine';
-import type { OptionSpec } from './parseCommandLine.js';
+import type { CliOption, CliOptions } from './parseCommandLine.js';
 
 /**
  * What `orch resume` does with an option of the run it continues (issue 11, part 11):
@@ -12,30 +12,55 @@ import type { OptionSpec } from './parseCommandLine.js';
  */
 export type ResumePolicy = 'replayed' | 'overridable' | 'planned' | 'invocation';
 
-interface RunOption {
-  type: 'string' | 'boolean';
-  multiple?: boolean;
+interface RunOption extends CliOption {
   resume: ResumePolicy;
 }
 
+/** `--cache=local:rw,remote:r`: what is wrong with a spec, or undefined. */
+function cacheSpecProblem(spec: string): string | undefined {
+  const bad = spec.split(',').find((part) => {
+    const [where, access] = part.split(':');
+    return !['rw', 'r', 'w', 'off'].includes(access ?? '') || (where !== 'local' && where !== 'remote');
+  });
+  return bad === undefined ? undefined : `<local|remote>:<rw|r|w|off>, comma-separated ('${bad}' is not)`;
+}
+
+const CONCURRENCY = /^(\d+)(%?)$/;
+
 /**
- * The options of a run, declared once: `orch run` and `orch affected` parse them, `runSettings`
- * applies them, the session records the ones resume must apply again (`recordedOptions`), and
- * `orch resume` applies those through the same `runSettings`. An option added here is recorded
- * and replayed without anything else to remember.
+ * The options of a run, declared once: `orch run` and `orch affected` parse them, `--help`
+ * shows them, `runSettings` applies them, the session records the ones resume must apply again
+ * (`recordedOptions`), and `orch resume` applies those through the same `runSettings`. An
+ * option added here is parsed, checked, documented in `--help`, recorded and replayed without
+ * anything else to remember.
  */
 export const RUN_OPTIONS = {
-  concurrency: { type: 'string', resume: 'overridable' },
-  continue: { type: 'string', resume: 'replayed' },
-  only: { type: 'boolean', resume: 'replayed' },
-  force: { type: 'boolean', resume: 'replayed' },
-  cache: { type: 'string', resume: 'replayed' },
-  'env-mode': { type: 'string', resume: 'replayed' },
-  projects: { type: 'string', multiple: true, resume: 'planned' },
-  exclude: { type: 'string', multiple: true, resume: 'planned' },
-  'dry-run': { type: 'boolean', resume: 'invocation' },
-  json: { type: 'boolean', resume: 'invocation' },
-  reporter: { type: 'string', resume: 'invocation' },
+  concurrency: {
+    type: 'string',
+    valueName: 'n',
+    description: 'how many tasks run at once: a number, or a percentage of the cores (default: the cores, or config concurrency)',
+    check: (value) => (CONCURRENCY.test(value.trim()) && Number(CONCURRENCY.exec(value.trim())![1]) > 0 ? undefined : 'a number of tasks (1 or more) or a percentage of the cores'),
+    example: '--concurrency 4 or --concurrency 50%',
+    resume: 'overridable',
+  },
+  continue: {
+    type: 'string',
+    values: ['never', 'dependencies-successful', 'always'],
+    valueName: 'mode',
+    bare: 'always',
+    description: 'after a failure: never (default) starts nothing more, dependencies-successful skips what depends on it, always (bare --continue) runs everything',
+    example: '--continue or --continue=dependencies-successful',
+    resume: 'replayed',
+  },
+  only: { type: 'boolean', description: 'run the named tasks without their dependencies (each must have completed before)', resume: 'replayed' },
+  force: { type: 'boolean', description: 'ignore cache hits: run, and store again', resume: 'replayed' },
+  cache: { type: 'string', valueName: 'spec', description: 'cache access for this run: local:<rw|r|w|off>,remote:<rw|r|w|off>', check: cacheSpecProblem, example: '--cache=local:rw,remote:r', resume: 'replayed' },
+  'env-mode': { type: 'string', values: ENV_MODES, description: "the environment tasks see, over the config's and each task's envMode", example: '--env-mode=loose', resume: 'replayed' },
+  projects: { type: 'string', multiple: true, valueName: 'pattern', description: 'only the tasks of these projects: globs on name or folder, or tag:<tag> (comma-separated or repeated)', resume: 'planned' },
+  exclude: { type: 'string', multiple: true, valueName: 'pattern', description: 'leave out the tasks of these projects (as --projects)', resume: 'planned' },
+  'dry-run': { type: 'boolean', description: 'print the plan and why each task runs; run nothing', resume: 'invocation' },
+  json: { type: 'boolean', description: 'every event as NDJSON on stdout', resume: 'invocation' },
+  reporter: { type: 'string', values: ['tty', 'plain', 'json', 'silent'], description: 'how progress is shown (default: tty in a terminal, else plain)', resume: 'invocation' },
 } as const satisfies Record<string, RunOption>;
 
 export type RunOptionName = keyof typeof RUN_OPTIONS;
@@ -43,16 +68,9 @@ export type RunOptionName = keyof typeof RUN_OPTIONS;
 /** What the session records of a run's options: the ones given, as given. */
 export type RecordedOptions = NonNullable<SessionInfo['request']['options']>;
 
-const CONTINUE_MODES: readonly ContinueMode[] = ['never', 'dependencies-successful', 'always'];
-
-/** Parser specs for some run options (a command's option table spreads them in). */
-export function runOptionSpecs(names: readonly RunOptionName[]): OptionSpec {
-  return Object.fromEntries(names.map((name) => [name, { type: RUN_OPTIONS[name].type, ...('multiple' in RUN_OPTIONS[name] ? { multiple: true } : {}) }]));
-}
-
-/** Bare `--continue` is `--continue=always` (the parser needs a value for a string option). */
-export function normaliseRunArgv(argv: readonly string[]): string[] {
-  return argv.map((arg) => (arg === '--continue' ? '--continue=always' : arg));
+/** The declarations of some run options, for a command's option table. */
+export function runOptionSpecs(names: readonly RunOptionName[]): CliOptions {
+  return Object.fromEntries(names.map((name) => [name, RUN_OPTIONS[name] as CliOption]));
 }
 
 /** The given run options that `orch resume` applies again (replayed and overridable ones). */
@@ -101,13 +119,13 @@ export function resumedValues(request: SessionInfo['request'], given: Record<str
 /**
  * What a run's options settle, the config's defaults filling in: concurrency, continue mode and
  * `--only`; `--force` and `--cache` are applied to the config's cache settings, `--env-mode`
- * to its environment mode. Usage errors
- * name the option and the values it takes.
+ * to its environment mode. The values were checked by the parser against `RUN_OPTIONS` (and a
+ * resumed session's are the ones it checked then).
  */
 export function runSettings(values: Record<string, unknown>, config: ResolvedConfig): RunSettings {
   const settings = {
     concurrency: parseConcurrency((values.concurrency as string | undefined) ?? config.concurrency),
-    continue: parseContinue(values.continue),
+    continue: (values.continue as ContinueMode | undefined) ?? 'never',
     only: values.only === true,
   };
   applyCacheFlags(config.cache, values);
@@ -115,23 +133,13 @@ export function runSettings(values: Record<string, unknown>, config: ResolvedCon
   return settings;
 }
 
-/** `--continue=<mode>` (bare `--continue` arrives as `always`); default `never`. */
-export function parseContinue(value: unknown): ContinueMode {
-  const mode = (value as string | undefined) ?? 'never';
-  if (!CONTINUE_MODES.includes(mode as ContinueMode)) throw new OrchError('usage', `--continue=${mode} is not a mode`, { hint: `use one of: ${CONTINUE_MODES.join(', ')}` });
-  return mode as ContinueMode;
-}
-
 /** `--force`, and `--cache=local:rw,remote:r` (each `rw`, `r`, `w` or `off`). */
-export function applyCacheFlags(cache: ResolvedConfig['cache'], values: Record<string, unknown>): void {
+function applyCacheFlags(cache: ResolvedConfig['cache'], values: Record<string, unknown>): void {
   if (values.force) cache.force = true;
   const spec = values.cache as string | undefined;
   if (spec === undefined) return;
   for (const part of spec.split(',')) {
     const [where, access] = part.split(':');
-    if (!['rw', 'r', 'w', 'off'].includes(access ?? '') || (where !== 'local' && where !== 'remote')) {
-      throw new OrchError('usage', `--cache=${spec}: '${part}' is not <local|remote>:<rw|r|w|off>`, { hint: 'e.g. --cache=local:rw,remote:r' });
-    }
     if (where === 'local') cache.local = access as CacheAccess;
     else if (cache.remote) cache.remote.access = access as CacheAccess;
   }
@@ -141,17 +149,15 @@ export function applyCacheFlags(cache: ResolvedConfig['cache'], values: Record<s
 export function applyEnvModeFlag(config: ResolvedConfig, values: Record<string, unknown>): EnvMode | undefined {
   const mode = values['env-mode'] as string | undefined;
   if (mode === undefined) return undefined;
-  if (!ENV_MODES.includes(mode as EnvMode)) throw new OrchError('usage', `--env-mode=${mode} is not an environment mode`, { hint: `use ${ENV_MODES.map((m) => `--env-mode=${m}`).join(' or ')}` });
   config.envModeOverride = mode as EnvMode;
   return mode as EnvMode;
 }
 
-/** `4`, `50%` (of the cores, at least 1); default: the number of cores. */
+/** `4`, `50%` (of the cores, at least 1); default: the number of cores. Values were checked by the parser or the config schema. */
 export function parseConcurrency(value: string | number | undefined): number {
   const cores = availableParallelism();
   if (value === undefined) return cores;
-  const text = String(value).trim();
-  const match = /^(\d+)(%?)$/.exec(text);
-  if (!match || Number(match[1]) === 0) throw new OrchError('usage', `--concurrency ${text} is not a number of tasks or a percentage`, { hint: 'e.g. --concurrency 4 or --concurrency 50%' });
+  const match = CONCURRENCY.exec(String(value).trim());
+  if (!match || Number(match[1]) === 0) throw new OrchError('usage', `--concurrency ${value}: expected ${RUN_OPTIONS.concurrency.check(String(value))}`, { hint: `e.g. ${RUN_OPTIONS.concurrency.example}` });
   return match[2] ? Math.max(1, Math.floor((cores * Number(match[1])) / 100)) : Number(match[1]);
 }

@@ -24,6 +24,7 @@ export type { RunScope } from './diagnostics/blocksRun.js';
 export { SourceFile } from './diagnostics/SourceFile.js';
 export { closestMatches, didYouMean } from './diagnostics/closestMatches.js';
 export { schemaDiagnostics } from './diagnostics/schemaDiagnostics.js';
+export { objectKeysAt } from './diagnostics/objectKeysAt.js';
 export type { SchemaDiagnosticOptions } from './diagnostics/schemaDiagnostics.js';
 export { yamlLocator, textLocator } from './diagnostics/yamlLocator.js';
 export { parseYaml, yamlValue, YAML_LIMITS } from './yaml/readYaml.js';
@@ -70,6 +71,9 @@ export type { EnvMode } from './config/envPattern.js';
 export { loadConfig, resolveConfig, parseSize, repositoryRoot, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';
 export { loadJsonConfig, loadYamlConfig } from './config/loadDataConfig.js';
+export { strayConfigError } from './config/runConfigCode.js';
+export type { StuckRenderer } from './config/runConfigCode.js';
+export { configTimeoutMs, DEFAULT_CONFIG_TIMEOUT_MS } from './config/configTimeout.js';
 
 export type { Plugin, PluginSpec, PluginFactory } from './plugin/Plugin.js';
 export { definePlugin } from './plugin/definePlugin.js';

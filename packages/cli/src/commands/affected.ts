@@ -8,22 +8,22 @@ import { runnableGraph } from '../runnableGraph.js';
 import { stopsEveryCommand } from '../runScope.js';
 import { runSession } from '../runSession.js';
 import { renderGraph } from './graph.js';
-import { normaliseRunArgv, runOptionSpecs, runRequest, runSettings } from '../runOptions.js';
+import { runOptionSpecs, runRequest, runSettings } from '../runOptions.js';
 import { engineOutput } from './run.js';
 
 export const affectedCommand: CliCommand = {
   name: 'affected',
-  usage: 'orch affected [-t <target>[,<target>...]] [--base <ref>] [--head <ref>] [--files a,b] [--list [--json] | --graph] [options] [-- args]',
+  usage: 'orch affected [-t <targets>] [options] [-- args]',
   description:
     'Runs the targets only for the projects and commands a git change touches, and their dependents: files changed between the merge-base of --base (config defaultBase, else main; ORCH_BASE) and --head (HEAD; ORCH_HEAD), plus uncommitted and untracked files unless --committed-only. --list says which and why without running anything.',
   options: {
-    target: { type: 'string', short: 't', multiple: true },
-    base: { type: 'string' },
-    head: { type: 'string' },
-    files: { type: 'string', multiple: true },
-    'committed-only': { type: 'boolean' },
-    list: { type: 'boolean' },
-    graph: { type: 'string' },
+    target: { type: 'string', short: 't', multiple: true, valueName: 'targets', description: 'the targets to run where the change reaches (comma-separated or repeated); without: --list', example: '-t lint,test,build' },
+    base: { type: 'string', valueName: 'ref', description: 'changes since the merge-base with this ref (default: config defaultBase, else main; ORCH_BASE)' },
+    head: { type: 'string', valueName: 'ref', description: 'changes up to this ref (default HEAD; ORCH_HEAD)' },
+    files: { type: 'string', multiple: true, valueName: 'files', description: 'take these files as the change instead of asking git (comma-separated or repeated)' },
+    'committed-only': { type: 'boolean', description: 'leave out uncommitted and untracked files' },
+    list: { type: 'boolean', description: 'print what is affected and why; run nothing' },
+    graph: { type: 'string', values: ['text', 'json', 'dot', 'mermaid'], bare: 'text', description: 'print the tasks that would run as a graph; run nothing', example: '--graph or --graph=mermaid' },
     ...runOptionSpecs(['json', 'projects', 'exclude', 'concurrency', 'continue', 'reporter', 'cache', 'env-mode', 'dry-run', 'force']),
   },
   examples: [
@@ -35,13 +35,10 @@ export const affectedCommand: CliCommand = {
     "orch affected -t test --projects 'app-*' --exclude tag:e2e",
   ],
   async run(argv, io) {
-    // `--graph` alone is the text graph; `--continue` alone is `always`, as for `orch run`.
-    const normalised = normaliseRunArgv(argv).map((arg) => (arg === '--graph' ? '--graph=text' : arg));
-    const { values, positionals, passthrough } = parseCommandLine(normalised, this.options);
+    const { values, positionals, passthrough } = parseCommandLine(argv, this.options);
     if (positionals.length > 0) throw new OrchError('usage', `unexpected '${positionals[0]}'`, { hint: `name targets with -t: orch affected -t ${positionals.join(',')}` });
     const targets = ((values.target as string[] | undefined) ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
     const graphFormat = values.graph as string | undefined;
-    if (graphFormat && !['text', 'json', 'dot', 'mermaid'].includes(graphFormat)) throw new OrchError('usage', `--graph=${graphFormat} is not a format`, { hint: 'use --graph, --graph=json, --graph=dot or --graph=mermaid' });
     const listing = values.list === true || graphFormat !== undefined || targets.length === 0;
 
     const workspace = await openWorkspace(io.cwd, listing ? undefined : engineOutput(io, values));

@@ -10,10 +10,13 @@ const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
 
 export const cacheCommand: CliCommand = {
   name: 'cache',
-  usage: 'orch cache stats [--json] | orch cache clean [--older-than 7d]',
+  usage: 'orch cache stats [--json] | orch cache clean [--older-than <age>]',
   description:
     'Shows the local cache (entries, size, bound, hit rate from the metrics) and the remote one (status, whether downloads are verified, pending uploads), or removes local entries: all, or those not used for a while.',
-  options: { json: { type: 'boolean' }, 'older-than': { type: 'string' } },
+  options: {
+    json: { type: 'boolean', description: 'stats: print them as JSON' },
+    'older-than': { type: 'string', valueName: 'age', description: 'clean: only the entries not used for this long', check: (value) => (parseDuration(value) === undefined ? 'a duration such as 7d, 12h or 30m' : undefined), example: '--older-than 7d' },
+  },
   examples: ['orch cache stats', 'orch cache clean --older-than 7d', 'orch cache clean'],
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, this.options);
@@ -24,7 +27,6 @@ export const cacheCommand: CliCommand = {
     if (action === 'clean') {
       const olderThan = values['older-than'] as string | undefined;
       const age = olderThan === undefined ? undefined : parseDuration(olderThan);
-      if (olderThan !== undefined && age === undefined) throw new OrchError('usage', `--older-than ${olderThan} is not a duration`, { hint: 'e.g. --older-than 7d or 12h' });
       const { removed, freedBytes } = await cache.clean(age === undefined ? undefined : Date.now() - age);
       io.stdout(`removed ${removed} entr${removed === 1 ? 'y' : 'ies'}, freed ${mb(freedBytes)}\n`);
       return ExitCode.ok;

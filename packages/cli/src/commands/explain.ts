@@ -5,7 +5,7 @@ import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { resolveNames } from '../resolveNames.js';
 import { workspaceCache } from '../taskHasher.js';
-import { applyEnvModeFlag } from '../runOptions.js';
+import { applyEnvModeFlag, runOptionSpecs } from '../runOptions.js';
 import { whileStoppable } from '../stopSignals.js';
 
 /** One labelled line per item, the first 20, then how many more there are. */
@@ -16,9 +16,9 @@ function listed(label: string, items: readonly string[]): string[] {
 
 export const explainCommand: CliCommand = {
   name: 'explain',
-  usage: 'orch explain <task>... [--json] [--env-mode=strict|loose] [-- args]',
+  usage: 'orch explain <task>... [options] [-- args]',
   description: "Shows what a task's hash is made of, whether the cache has it, and what changed since its last run: why it will run or come from the cache. A prompt's !`cmd` lines run, as a run would run them: their output is part of the hash.",
-  options: { json: { type: 'boolean' }, 'env-mode': { type: 'string' } },
+  options: { json: { type: 'boolean', description: 'print the report as JSON' }, ...runOptionSpecs(['env-mode']) },
   examples: ['orch explain web#build', 'orch explain build --json', 'orch explain quality/verify -- src/', 'orch explain web#build --env-mode=loose   # as `orch run --env-mode=loose` would hash it'],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(argv, this.options);

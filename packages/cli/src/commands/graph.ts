@@ -8,9 +8,13 @@ import { resolveNames } from '../resolveNames.js';
 
 export const graphCommand: CliCommand = {
   name: 'graph',
-  usage: 'orch graph [<command>...] [--json | --dot | --mermaid]',
+  usage: 'orch graph [<command>...] [options]',
   description: 'Prints the task graph in dependency order, or only what the named commands need. Cycles are reported with each edge and where it is declared.',
-  options: { json: { type: 'boolean' }, dot: { type: 'boolean' }, mermaid: { type: 'boolean' } },
+  options: {
+    json: { type: 'boolean', description: 'print the graph as JSON (nodes and edges)' },
+    dot: { type: 'boolean', description: 'print the graph in Graphviz dot' },
+    mermaid: { type: 'boolean', description: 'print the graph as a Mermaid flowchart' },
+  },
   examples: ['orch graph', 'orch graph milestone/execute', 'orch graph build --dot | dot -Tsvg > graph.svg', 'orch graph --mermaid'],
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, this.options);

@@ -31,9 +31,9 @@ An example command. \`orch show hello\` shows it; edit or delete it freely.
 
 export const initCommand: CliCommand = {
   name: 'init',
-  usage: 'orch init [--force]',
+  usage: 'orch init [options]',
   description: 'Writes a starter orchestrator.config.ts and an example command (.claude/commands/hello.md). Existing files are left alone unless --force.',
-  options: { force: { type: 'boolean' } },
+  options: { force: { type: 'boolean', description: 'overwrite the files if they exist' } },
   examples: ['orch init', 'orch init --force'],
   async run(argv, io) {
     const { values } = parseCommandLine(argv, this.options, false);

@@ -14,12 +14,12 @@ import { engineOutput } from './run.js';
 
 export const resumeCommand: CliCommand = {
   name: 'resume',
-  usage: 'orch resume [<session-id>|--last] [--skip <task>]... [options]',
+  usage: 'orch resume [<session-id>] [options]',
   description:
     'Continues a session that was interrupted, failed or paused for intervention: replays its log, skips tasks that completed with an unchanged hash and still have the outputs they made (outputs changed since come back from the cache entry; an entry the process died before storing is stored again from intact outputs; a task whose outputs are gone runs again), restarts interrupted tasks from their last completed step, and runs the rest, in the same session, with the options and config file it started with (--force, --cache, --continue, --only, arguments; --concurrency given here wins). Without an id: the newest session with unfinished work.',
   options: {
-    last: { type: 'boolean' },
-    skip: { type: 'string', multiple: true },
+    last: { type: 'boolean', description: 'the newest session, whatever its status' },
+    skip: { type: 'string', multiple: true, valueName: 'task', description: 'go on without this task, one that awaits intervention (repeated for more)' },
     ...runOptionSpecs(['concurrency', 'json', 'reporter']),
   },
   examples: [

@@ -5,7 +5,7 @@ import { workspaceCache } from '../taskHasher.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { runnableGraph } from '../runnableGraph.js';
 import { resolveNames } from '../resolveNames.js';
-import { normaliseRunArgv, runOptionSpecs, runRequest, runSettings, type RunOptionName } from '../runOptions.js';
+import { runOptionSpecs, runRequest, runSettings, type RunOptionName } from '../runOptions.js';
 import { runSession } from '../runSession.js';
 
 export const runCommand: CliCommand = {
@@ -28,7 +28,7 @@ export const runCommand: CliCommand = {
     'orch run build --env-mode=loose    # tasks see all of orch\'s environment (hashed but volatile variables)',
   ],
   async run(argv, io) {
-    const { values, positionals, passthrough } = parseCommandLine(normaliseRunArgv(argv), this.options);
+    const { values, positionals, passthrough } = parseCommandLine(argv, this.options);
     if (positionals.length === 0) throw new OrchError('usage', 'name at least one command, target or workflow to run', { hint: 'e.g. orch run build; `orch list` shows what there is' });
 
     const output = engineOutput(io, values);
@@ -82,7 +82,6 @@ export function engineOutput(io: CliIO, values: Record<string, unknown>): Engine
   const requested = (values['dry-run'] ? 'silent' : values.json ? 'json' : values.reporter) as string | undefined;
   const tty = process.stderr.isTTY === true && !process.env.CI;
   const reporter = requested ?? (tty ? 'tty' : 'plain');
-  if (!['tty', 'plain', 'json', 'silent'].includes(reporter)) throw new OrchError('usage', `--reporter=${reporter} is not a reporter`, { hint: 'use tty, plain, json or silent' });
   const terminal = reporter === 'tty' || reporter === 'plain' ? colorTerminal(io) : undefined;
   return {
     reporter: reporter as EngineOutput['reporter'],

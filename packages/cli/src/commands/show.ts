@@ -11,9 +11,13 @@ import { whileStoppable } from '../stopSignals.js';
 
 export const showCommand: CliCommand = {
   name: 'show',
-  usage: 'orch show <command> [--json] [--render [--exec] [-- args]]',
+  usage: 'orch show <command> [options] [-- args]',
   description: 'Shows one command: where it is defined, its metadata, what it depends on and what depends on it, and its prompt or steps; and on stderr its problems (the errors that would stop `orch run` of it, and its warnings) at file:line:col.',
-  options: { json: { type: 'boolean' }, render: { type: 'boolean' }, exec: { type: 'boolean' } },
+  options: {
+    json: { type: 'boolean', description: 'print the command as JSON' },
+    render: { type: 'boolean', description: 'print the prompt an agent gets, with the arguments after --; !`cmd` lines are shown, not run' },
+    exec: { type: 'boolean', description: 'with --render: run the !`cmd` lines that allowed-tools permits' },
+  },
   examples: [
     'orch show milestone/plan',
     'orch show review --render -- src/app.ts   # the prompt an agent gets; !`cmd` lines are shown, not run',

@@ -2,6 +2,7 @@ import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempRepo } from '../../../../test/helpers/tempRepo.js';
+import { configTimeoutMs } from '../config/configTimeout.js';
 import { loadConfig } from '../config/loadConfig.js';
 import { isOrchError, type OrchError } from '../OrchError.js';
 import { resolvePlugins } from '../plugin/resolvePlugins.js';
@@ -71,6 +72,41 @@ describe('loadConfig', () => {
     expect(byMessage["unknown key 'comandsDir'"]!.hint).toContain("did you mean 'commandsDir'?");
     expect(byMessage["unknown key 'dependOn' in targets.build"]!.hint).toContain("did you mean 'dependsOn'?");
     expect(byMessage["targets.build.cache: expected true or false, found \"yes\""]!.location).toMatchObject({ line: 4 });
+  });
+
+  it('reports every unknown key of every object, nested ones too, each with did you mean or else the valid keys (findings 11 #11)', async () => {
+    const config = {
+      targets: { build: { inptus: ['src/**'], evn: ['X'] } },
+      cache: { remote: { url: 'https://cache.example.com', tokne: 'T', sigKey: 'K' } },
+      gates: { 'orch:safety': { enabeld: true } },
+      retry: { maxAttempts: 2, tries: 3 },
+      stateDri: '.state',
+    };
+    const { diagnostics } = await loadConfig({ cwd: tempRepo({ 'orchestrator.config.json': JSON.stringify(config, null, 2) }) });
+    const byLine = [...diagnostics].sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0));
+    expect(byLine.map((d) => [d.message, d.location?.line, d.hint])).toEqual([
+      ["unknown key 'inptus' in targets.build", 4, "did you mean 'inputs'?"],
+      ["unknown key 'evn' in targets.build", 7, "did you mean 'env'?"],
+      ["unknown key 'tokne' in cache.remote", 15, 'valid keys: url, tokenEnv, team, signatureKeyEnv, verify, access, timeout'],
+      ["unknown key 'sigKey' in cache.remote", 16, 'valid keys: url, tokenEnv, team, signatureKeyEnv, verify, access, timeout'],
+      ["unknown key 'enabeld' in gates.orch:safety", 21, "did you mean 'enabled'?"],
+      ["unknown key 'tries' in retry", 26, 'valid keys: maxAttempts, initialInterval, backoffCoefficient, maximumInterval, jitter, nonRetryable'],
+      ["unknown key 'stateDri'", 28, "did you mean 'stateDir'?"],
+    ]);
+  });
+
+  it('says in words what a value needs: a bound, a whole number, a choice, one of several kinds, a missing key (findings 12 #13)', async () => {
+    const json = { concurrency: -1, workers: { maxThreads: 1.5 }, prompt: { positionalBase: 2 }, commandsDir: 5, cache: { remote: { tokenEnv: 'T' } } };
+    const fromJson = await loadConfig({ cwd: tempRepo({ 'orchestrator.config.json': JSON.stringify(json) }) });
+    expect(fromJson.diagnostics.map((d) => d.message)).toEqual([
+      'commandsDir: expected a string or a list, found 5',
+      'concurrency: expected 1 or more, found -1',
+      'cache.remote: missing key \'url\'',
+      "prompt.positionalBase: expected one of 0, 1, found 2",
+      'workers.maxThreads: expected a whole number, found 1.5',
+    ]);
+    const fromModule = await loadConfig({ cwd: tempRepo({ 'orchestrator.config.mjs': 'export default { concurrency: 10n };\n' }) });
+    expect(fromModule.diagnostics.map((d) => d.message)).toEqual(['concurrency: expected a number or a string, found 10n (a BigInt)']);
   });
 
   it('points at the exact place in a YAML config', async () => {
@@ -155,11 +191,19 @@ describe('configs that must never crash or hang (issue 12)', () => {
     expect(diagnostic).toMatchObject({ message: 'the config did not finish loading within 300 ms (a promise that never settles)', location: { line: 2, column: 1 } });
   });
 
+  it('takes ORCH_CONFIG_TIMEOUT as a duration or milliseconds, 10 s when unset, and refuses anything else', () => {
+    expect(configTimeoutMs({})).toBe(10_000);
+    expect(configTimeoutMs({ ORCH_CONFIG_TIMEOUT: '2m' })).toBe(120_000);
+    expect(configTimeoutMs({ ORCH_CONFIG_TIMEOUT: '1500' })).toBe(1500);
+    expect(configTimeoutMs({ ORCH_CONFIG_TIMEOUT: '24d' })).toBe(24 * 86_400_000);
+    expect(() => configTimeoutMs({ ORCH_CONFIG_TIMEOUT: '25d' })).toThrow('ORCH_CONFIG_TIMEOUT=25d is longer than the 24 days a timer can wait');
+  });
+
   it('reports a list where a mapping belongs, and command ids that are not ids, each at its place', async () => {
     const dir = tempRepo({ 'orchestrator.config.ts': 'export default {\n  targets: [],\n  commands: {\n    "../../x": { run: "echo" },\n    "": { run: "echo" },\n    ok: { run: "echo", cache: false },\n  },\n};\n' });
     const { config, diagnostics } = await loadConfig({ cwd: dir });
     expect(diagnostics.map((d) => [d.message, d.location?.line, d.owner])).toEqual([
-      ['targets: expected a mapping ({ name: … }), not a list, found Array', 2, { kind: 'config' }],
+      ['targets: expected a mapping ({ name: … }), not a list, found a list', 2, { kind: 'config' }],
       ['"../../x" is not a valid name in commands: expected a command id: not empty, without `..`, `\\`, `:`, `#` or a leading `/` (e.g. release or ci/verify)', 4, { kind: 'config' }],
       ['"" is not a valid name in commands: expected a command id: not empty, without `..`, `\\`, `:`, `#` or a leading `/` (e.g. release or ci/verify)', 5, { kind: 'config' }],
     ]);

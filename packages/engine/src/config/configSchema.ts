@@ -114,7 +114,11 @@ const pluginSpec = v.union([
   v.undefined(),
   v.pipe(v.string(), v.minLength(1)),
   v.tuple([v.string(), v.optional(mapping(v.string(), v.unknown()))]),
-  v.looseObject({ name: v.string(), apply: v.function() }),
+  // Not a list: valibot takes a list for an object, and a wrong tuple would be reported as a plugin object too.
+  v.pipe(
+    v.custom<Record<string, unknown>>((input) => typeof input === 'object' && input !== null && !Array.isArray(input), 'a plugin object ({ name, apply })'),
+    v.looseObject({ name: v.string(), apply: v.function() }),
+  ),
 ]);
 
 /** The schema of `orchestrator.config.ts`. Unknown keys are errors (with "did you mean"). */
@@ -184,12 +188,3 @@ export const configSchema = v.strictObject({
   globalEnv: v.optional(envList),
   globalPassThroughEnv: v.optional(envList),
 });
-
-/** Known keys of each nested object kind, for "did you mean" on unknown keys. */
-export const configKeys = {
-  root: Object.keys(configSchema.entries),
-  target: Object.keys(target.entries),
-  command: Object.keys(command.entries),
-  workflow: Object.keys(workflow.entries),
-  step: Object.keys(step.entries),
-};

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import * as v from 'valibot';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
+import { objectKeysAt } from '../diagnostics/objectKeysAt.js';
 import { schemaDiagnostics } from '../diagnostics/schemaDiagnostics.js';
 import { SourceFile } from '../diagnostics/SourceFile.js';
 import { textLocator, yamlLocator, type PathLocator } from '../diagnostics/yamlLocator.js';
@@ -11,10 +12,13 @@ import { isOrchError } from '../OrchError.js';
 import { parseYaml, YAML_LIMITS } from '../yaml/readYaml.js';
 import { configLoadError } from './configLoadError.js';
 import { loadJsonConfig, loadYamlConfig } from './loadDataConfig.js';
-import { exportLocation, importConfigModule, settleConfigExport } from './loadModuleConfig.js';
+import { exportLocation } from './configCodeFailure.js';
+import { configTimeoutMs } from './configTimeout.js';
+import { importConfigModule, settleConfigExport } from './loadModuleConfig.js';
+import type { StuckRenderer } from './runConfigCode.js';
 import { normaliseRetry } from '../recovery/recoveryPolicy.js';
 import { parseDuration } from '../parseDuration.js';
-import { configKeys, configSchema } from './configSchema.js';
+import { configSchema } from './configSchema.js';
 import type { OrchConfig, ResolvedCacheConfig, ResolvedConfig } from './OrchConfig.js';
 
 const MODULE_NAME = 'orch';
@@ -45,6 +49,16 @@ export interface LoadConfigOptions {
   cwd?: string;
   /** An explicit config file; no search. */
   configFile?: string;
+  /**
+   * Skip the config: the defaults, rooted here (where a config that cannot load was found), so
+   * `orch validate` can still check the command files after reporting the config's error.
+   */
+  defaultsAt?: string;
+  /**
+   * Renders the error of a JavaScript or TypeScript config caught in a loop that never ends;
+   * orch writes it to stderr and ends the process (exit 2). Default: the message and hint.
+   */
+  renderStuck?: StuckRenderer;
 }
 
 export interface LoadedConfig {
@@ -62,7 +76,9 @@ const dataLoader =
   (file: string, content: string): unknown =>
     // package.json is searched for its `orch` key, which cosmiconfig reads from the plain value.
     basename(file) === 'package.json' ? load(file, content) : ({ exported: load(file, content) } satisfies Loaded);
-const moduleLoader = async (file: string): Promise<Loaded> => ({ exported: await importConfigModule(file) });
+const moduleLoader =
+  (renderStuck: StuckRenderer | undefined) =>
+  async (file: string): Promise<Loaded> => importConfigModule(file, renderStuck);
 
 /**
  * Finds and loads the config, walking up from `cwd` to the repository root (the nearest
@@ -73,8 +89,12 @@ const moduleLoader = async (file: string): Promise<Loaded> => ({ exported: await
  * when the config cannot be loaded at all: not valid JSON or YAML, over a size or nesting limit
  * (docs/configuration.md, "Limits"), a module that throws or whose promise rejects or never
  * settles, or an export that is not a configuration. Schema problems come back as diagnostics.
+ * Throws `OrchError('usage')` for an `ORCH_CONFIG_TIMEOUT` that is not a duration.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  // A time limit the user set is checked whatever the config's kind, so a typo never waits for a JavaScript config to show.
+  configTimeoutMs();
+  if (options.defaultsAt !== undefined) return { config: resolveConfig({}, options.defaultsAt), diagnostics: [] };
   const cwd = resolve(options.cwd ?? process.cwd());
   const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig(MODULE_NAME, {
@@ -86,7 +106,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       '.yaml': dataLoader(loadYamlConfig),
       '.yml': dataLoader(loadYamlConfig),
       noExt: dataLoader(loadYamlConfig),
-      ...Object.fromEntries(['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map((extension) => [extension, moduleLoader])),
+      ...Object.fromEntries(['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map((extension) => [extension, moduleLoader(options.renderStuck)])),
     },
     cache: false,
     ignoreEmptySearchPlaces: false,
@@ -105,14 +125,14 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const { filepath } = found;
   const root = dirname(filepath);
   const exported = found.isEmpty ? undefined : basename(filepath) === 'package.json' ? found.config : (found.config as Loaded).exported;
-  const raw = await settleConfigExport(filepath, exported, root);
+  const raw = await settleConfigExport(filepath, exported, root, options.renderStuck);
   const problem = notAConfiguration(raw);
   if (problem) throw configLoadError(filepath, exportLocation(filepath), `${basename(filepath)} ${problem}`, "export one: `export default defineConfig({ ... })` (import defineConfig from '@orch/cli'), or write `key: value` settings");
 
   const locate = configLocator(filepath);
   const result = validate(filepath, raw, locate);
   if (!result.success) {
-    const diagnostics = schemaDiagnostics(result.issues, { code: 'config/invalid', locate, knownKeys: knownConfigKeys }).map((d): Diagnostic => ({ ...d, owner: { kind: 'config' } }));
+    const diagnostics = schemaDiagnostics(result.issues, { code: 'config/invalid', locate, knownKeys: (path) => objectKeysAt(configSchema, path) }).map((d): Diagnostic => ({ ...d, owner: { kind: 'config' } }));
     return { config: { ...resolveConfig({}, root), configFile: filepath }, diagnostics };
   }
   return { config: { ...resolveConfig(result.output as OrchConfig, root), configFile: filepath }, diagnostics: [] };
@@ -227,16 +247,6 @@ function resolveCache(config: OrchConfig, stateDir: string): ResolvedCacheConfig
     ...(cache.remote ? { remote: { ...cache.remote, access: cache.remote.access ?? 'rw', timeoutMs: parseDuration(cache.remote.timeout ?? '10s') ?? 10_000, verify: cache.remote.verify ?? true, maxArtifactBytes: parseSize(cache.remote.maxArtifactSize ?? '1GB') } } : {}),
     force: false,
   };
-}
-
-function knownConfigKeys(path: readonly (string | number)[]): readonly string[] | undefined {
-  if (path.length === 0) return configKeys.root;
-  const [section] = path;
-  if (path.length === 2 && section === 'targets') return configKeys.target;
-  if (path.length === 2 && section === 'commands') return configKeys.command;
-  if (path.length === 2 && section === 'workflows') return configKeys.workflow;
-  if (path.length >= 3 && (section === 'commands' || section === 'workflows')) return configKeys.step;
-  return undefined;
 }
 
 /**

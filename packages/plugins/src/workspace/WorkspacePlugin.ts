@@ -1,4 +1,5 @@
 import { normaliseRetry, configLocator, definePlugin, ownValue, parseDuration, type CommandDefinition, type PathLocator, type Project, type ResolvedConfig, type Step } from '@orch/engine';
+import { targetKeyWarnings } from './targetKeyWarnings.js';
 import { workspaceProjectsFor } from './workspaceProjectsFor.js';
 
 const PLUGIN_NAME = 'orch:workspace';
@@ -6,7 +7,10 @@ const PLUGIN_NAME = 'orch:workspace';
 /**
  * Command source for workspace packages: every package script is a target `pkg#script`, with
  * defaults per script name from the config's `targets` (`dependsOn`, `inputs`, `outputs`,
- * `env`, `cache`). `prebuild`/`postbuild` run as steps of `build`, as npm runs them.
+ * `env`, `cache`). A `pkg#script` key configures that package's script alone and replaces the
+ * generic entry entirely (nothing is inherited from it), as Turborepo's package-specific tasks
+ * do in the root turbo.json. `prebuild`/`postbuild` run as steps of `build`, as npm runs them.
+ * `targets` keys that apply to no task are warnings (`targetKeyWarnings`).
  */
 export function workspacePlugin() {
   return definePlugin({
@@ -17,6 +21,7 @@ export function workspacePlugin() {
         const { projects, diagnostics } = await workspaceProjectsFor(context);
         registry.diagnostics.push(...diagnostics);
         const locate = config.configFile ? configLocator(config.configFile) : undefined;
+        if (locate) registry.diagnostics.push(...targetKeyWarnings(config, projects, locate));
         for (const project of projects) {
           registry.addProject(project);
           for (const command of scriptCommands(project, config, locate)) registry.addCommand(command);
@@ -39,9 +44,10 @@ function scriptCommands(project: Project, config: ResolvedConfig, locate: PathLo
     steps.push({ name: script, run: text });
     if (post !== undefined) steps.push({ name: `post${script}`, run: post });
 
-    const target = ownValue(config.targets, script);
+    const key = Object.hasOwn(config.targets, `${project.name}#${script}`) ? `${project.name}#${script}` : script;
+    const target = ownValue(config.targets, key);
     const timeout = target?.timeout === undefined ? undefined : parseDuration(target.timeout);
-    const at = (path: (string | number)[]) => (locate && config.configFile ? locate(['targets', script, ...path]).location : { file: project.packageJson });
+    const at = (path: (string | number)[]) => (locate && config.configFile ? locate(['targets', key, ...path]).location : { file: project.packageJson });
     commands.push({
       id: `${project.name}#${script}`,
       kind: 'script',

@@ -1,0 +1,74 @@
+import type { CliIO } from './CliCommand.js';
+import type { CliOptions } from './parseCommandLine.js';
+
+/**
+ * The options of orch itself, accepted before or after the command (`orch --cwd web list`,
+ * `orch list --cwd web`; findings 11 #8, 12 #13). Declared once: `takeGlobalOptions` reads them
+ * and `--help` shows them.
+ */
+export const GLOBAL_OPTIONS = {
+  cwd: { type: 'string', valueName: 'dir', description: 'run as if started in <dir>', example: '--cwd packages/web' },
+  config: { type: 'string', valueName: 'file', description: 'use this config file instead of searching for one', example: '--config ci.config.ts' },
+  'no-color': { type: 'boolean', description: 'plain output; tasks get NO_COLOR=1 too (as with NO_COLOR set)' },
+  help: { type: 'boolean', short: 'h', description: 'help for orch, or for a command (orch <command> --help)' },
+  version: { type: 'boolean', short: 'v', description: 'print the version' },
+} as const satisfies CliOptions;
+
+export interface GlobalOptions {
+  help: boolean;
+  version: boolean;
+  /** The arguments left: the command, its own options and names, and `--` with what follows. */
+  rest: string[];
+  /** What is wrong with them, for `globalOptionError`. */
+  problem?: GlobalOptionProblem;
+}
+
+/** `--cwd` without a folder; an option before the command that is not orch's own. */
+export type GlobalOptionProblem = { kind: 'missing-value'; option: 'cwd' | 'config' } | { kind: 'before-command'; given: string };
+
+/**
+ * Takes orch's own options out of `argv`, wherever they are before `--`, and applies `--cwd`,
+ * `--config` (as `ORCH_CONFIG`) and `--no-color` to `io`. An option placed before the command
+ * that is not one of them is a `problem`. Loads nothing: `orch --version` stays instant.
+ */
+export function takeGlobalOptions(argv: readonly string[], io: CliIO): GlobalOptions {
+  const taken: GlobalOptions = { help: false, version: false, rest: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      taken.rest.push(...argv.slice(i));
+      break;
+    }
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (flag === '--cwd' || flag === '--config') {
+      const name = flag === '--cwd' ? 'cwd' : 'config';
+      const value = inline ?? argv[i + 1];
+      if (value === undefined || value === '' || (inline === undefined && value.startsWith('-'))) return { ...taken, problem: { kind: 'missing-value', option: name } };
+      if (inline === undefined) i++;
+      if (flag === '--cwd') io.cwd = value;
+      else process.env.ORCH_CONFIG = value;
+    } else if (arg === '--no-color') {
+      io.color = false;
+      io.noColor = true;
+    } else if (arg === '--help' || arg === '-h') taken.help = true;
+    else if (arg === '--version' || arg === '-v') taken.version = true;
+    else taken.rest.push(arg);
+  }
+  const first = taken.rest[0];
+  if (first !== undefined && first !== '--' && first.startsWith('-')) return { ...taken, problem: { kind: 'before-command', given: first } };
+  return taken;
+}
+
+/** The usage error for a `GlobalOptionProblem`, with "did you mean" among orch's own options. */
+export async function globalOptionError(problem: GlobalOptionProblem): Promise<Error> {
+  const { didYouMean, OrchError } = await import('@orch/engine');
+  if (problem.kind === 'missing-value') {
+    const option = GLOBAL_OPTIONS[problem.option];
+    return new OrchError('usage', `--${problem.option} needs a value: <${option.valueName}>`, { hint: `e.g. orch ${option.example} list` });
+  }
+  const globals = Object.entries(GLOBAL_OPTIONS).flatMap(([name, spec]) => [`--${name}`, ...('short' in spec ? [`-${spec.short}`] : [])]);
+  const close = didYouMean(problem.given.split('=')[0]!, globals);
+  return new OrchError('usage', `'${problem.given}' is not an option of orch itself`, {
+    hint: close ?? `an option of a command goes after the command (orch run build ${problem.given}); orch's own options are ${globals.join(', ')}`,
+  });
+}
