@@ -104,3 +104,14 @@ describe('ORCH_CONFIG_TIMEOUT', () => {
     expect(run.stderr).not.toContain('Warning');
   });
 });
+
+describe('a package.json cosmiconfig reads before orch searches', () => {
+  it('truncated, it is a located error, not an internal one', () => {
+    const dir = tempRepo({ ...HELLO, 'package.json': '{"name":"x","orch": ' });
+    const list = runOrch(['list'], dir, {}, LIMIT);
+    expect(list.code).toBe(2);
+    expect(list.stderr).not.toContain('internal error');
+    expect(list.stderr).not.toMatch(/\n\s+at /);
+    expect(located(list.stderr)).toEqual(['package.json', '1', expect.any(String), expect.stringContaining('not valid JSON')]);
+  });
+});

@@ -97,20 +97,25 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   if (options.defaultsAt !== undefined) return { config: resolveConfig({}, options.defaultsAt), diagnostics: [] };
   const cwd = resolve(options.cwd ?? process.cwd());
   const { cosmiconfig } = await import('cosmiconfig');
-  const explorer = cosmiconfig(MODULE_NAME, {
-    searchPlaces: CONFIG_SEARCH_PLACES,
-    searchStrategy: 'global',
-    stopDir: repositoryRoot(cwd) ?? homedir(),
-    loaders: {
-      '.json': dataLoader(loadJsonConfig),
-      '.yaml': dataLoader(loadYamlConfig),
-      '.yml': dataLoader(loadYamlConfig),
-      noExt: dataLoader(loadYamlConfig),
-      ...Object.fromEntries(['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map((extension) => [extension, moduleLoader(options.renderStuck)])),
-    },
-    cache: false,
-    ignoreEmptySearchPlaces: false,
-  });
+  let explorer: ReturnType<typeof cosmiconfig>;
+  try {
+    explorer = cosmiconfig(MODULE_NAME, {
+      searchPlaces: CONFIG_SEARCH_PLACES,
+      searchStrategy: 'global',
+      stopDir: repositoryRoot(cwd) ?? homedir(),
+      loaders: {
+        '.json': dataLoader(loadJsonConfig),
+        '.yaml': dataLoader(loadYamlConfig),
+        '.yml': dataLoader(loadYamlConfig),
+        noExt: dataLoader(loadYamlConfig),
+        ...Object.fromEntries(['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map((extension) => [extension, moduleLoader(options.renderStuck)])),
+      },
+      cache: false,
+      ignoreEmptySearchPlaces: false,
+    });
+  } catch (error) {
+    throw metaConfigError(error, cwd);
+  }
 
   let found: { config: unknown; filepath: string; isEmpty?: boolean } | null;
   try {
@@ -298,4 +303,25 @@ function defaultRoot(cwd: string): string {
     }
     if (dirname(dir) === dir || isAbsolute(dir) === false) return cwd;
   }
+}
+
+/**
+ * cosmiconfig reads its own meta config (`package.json#cosmiconfig`, `.config/config.json`...)
+ * in the process's directory before any search: a file there it cannot parse is a located
+ * config error like any other (a truncated `package.json` is `not valid JSON` at its line:col),
+ * never an internal error.
+ */
+function metaConfigError(error: unknown, cwd: string): Error {
+  if (isOrchError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const file = /Error in (.+?):\n/.exec(message)?.[1];
+  if (file && extname(file) === '.json' && existsSync(file)) {
+    try {
+      loadJsonConfig(file, readFileSync(file, 'utf8'));
+    } catch (located) {
+      if (isOrchError(located)) return located;
+    }
+  }
+  const where = file ?? cwd;
+  return configLoadError(where, { file: where, ...(file ? { line: 1, column: 1 } : {}) }, `cannot be read: ${message.split('\n').slice(-1)[0]}`, 'fix the file, or remove it', error);
 }
