@@ -23,7 +23,7 @@ export async function resolveNames(workspace: OpenWorkspace, names: readonly str
       case 'invalid':
       case 'not-found': {
         const { message, hint } = describeUnresolved(resolution);
-        const why = resolution.kind === 'not-found' ? noPackagesNote(workspace, name, io.cwd) : undefined;
+        const why = resolution.kind === 'not-found' ? noPackagesNote(workspace, name, io.cwd, hint?.startsWith('did you mean') === true) : undefined;
         const hints = [why, hint].filter((part): part is string => part !== undefined);
         throw new OrchError(resolution.kind === 'invalid' ? 'invalid-command-id' : 'command-not-found', message, hints.length > 0 ? { hint: hints.join('\n  ') } : {});
       }
@@ -34,11 +34,13 @@ export async function resolveNames(workspace: OpenWorkspace, names: readonly str
 
 /**
  * Why a name such as `build` names no package script when the workspace has no package at
- * all: the problem with its definition (`pnpm-workspace.yaml:1:1: ...`), or where orch looked.
+ * all: the problem with its definition (`pnpm-workspace.yaml:1:1: ...`), or where orch looked
+ * (only when no close name is suggested: `HELLO` for `hello` needs no word on packages).
  */
-function noPackagesNote(workspace: OpenWorkspace, name: string, cwd: string): string | undefined {
+function noPackagesNote(workspace: OpenWorkspace, name: string, cwd: string, suggested: boolean): string | undefined {
   if (workspace.registry.projects.size > 0 || name.includes('/')) return undefined;
   const problem = workspace.diagnostics.find((d) => d.code.startsWith('workspace/'));
   if (problem) return `no workspace package was found, so no package has a '${name}' script: ${problem.location ? `${formatLocation(problem.location, cwd)}: ` : ''}${problem.message} (\`orch validate\` shows every problem)`;
+  if (suggested) return undefined;
   return `no workspace package was found, so no package has a '${name}' script: orch looked in ${workspace.config.root} for the config's \`workspaces\`, pnpm-workspace.yaml, package.json#workspaces and a package.json`;
 }

@@ -70,7 +70,7 @@ export { nameRecordSchema } from './config/nameRecordSchema.js';
 export type { EnvMode } from './config/envPattern.js';
 export { loadConfig, resolveConfig, parseSize, repositoryRoot, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';
-export { loadJsonConfig, loadYamlConfig } from './config/loadDataConfig.js';
+export { jsonSyntaxError, loadJsonConfig, loadYamlConfig } from './config/loadDataConfig.js';
 export { strayConfigError } from './config/runConfigCode.js';
 export type { StuckRenderer } from './config/runConfigCode.js';
 export { configTimeoutMs, DEFAULT_CONFIG_TIMEOUT_MS } from './config/configTimeout.js';

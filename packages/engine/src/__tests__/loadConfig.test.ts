@@ -87,8 +87,8 @@ describe('loadConfig', () => {
     expect(byLine.map((d) => [d.message, d.location?.line, d.hint])).toEqual([
       ["unknown key 'inptus' in targets.build", 4, "did you mean 'inputs'?"],
       ["unknown key 'evn' in targets.build", 7, "did you mean 'env'?"],
-      ["unknown key 'tokne' in cache.remote", 15, 'valid keys: url, tokenEnv, team, signatureKeyEnv, verify, access, timeout'],
-      ["unknown key 'sigKey' in cache.remote", 16, 'valid keys: url, tokenEnv, team, signatureKeyEnv, verify, access, timeout'],
+      ["unknown key 'tokne' in cache.remote", 15, 'valid keys: url, tokenEnv, team, signatureKeyEnv, verify, access, timeout, maxArtifactSize'],
+      ["unknown key 'sigKey' in cache.remote", 16, 'valid keys: url, tokenEnv, team, signatureKeyEnv, verify, access, timeout, maxArtifactSize'],
       ["unknown key 'enabeld' in gates.orch:safety", 21, "did you mean 'enabled'?"],
       ["unknown key 'tries' in retry", 26, 'valid keys: maxAttempts, initialInterval, backoffCoefficient, maximumInterval, jitter, nonRetryable'],
       ["unknown key 'stateDri'", 28, "did you mean 'stateDir'?"],

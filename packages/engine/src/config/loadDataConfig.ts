@@ -19,13 +19,21 @@ export function loadJsonConfig(file: string, content: string): unknown {
   try {
     return JSON.parse(source.text) as unknown;
   } catch (error) {
-    const errors: ParseError[] = [];
-    parseJsonWithErrors(source.text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-    const [first] = errors;
-    const offset = first?.offset ?? source.text.length;
-    const what = first ? describeJsonError(printParseErrorCode(first.error)) : (error as Error).message;
-    throw configLoadError(file, source.location(offset, offset + Math.max(1, first?.length ?? 1)), `not valid JSON: ${what}`, 'fix the JSON at this place (strings in double quotes, no trailing commas or comments)', error);
+    const { offset, length, message } = jsonSyntaxError(source.text, error);
+    throw configLoadError(file, source.location(offset, offset + length), `not valid JSON: ${message}`, 'fix the JSON at this place (strings in double quotes, no trailing commas or comments)', error);
   }
+}
+
+/**
+ * Where and what a JSON syntax error is, for text `JSON.parse` refused with `error`: its message
+ * often has no position, so jsonc-parser finds it (`offset` in characters, `length` at least 1;
+ * `message` in words: `value expected`).
+ */
+export function jsonSyntaxError(text: string, error: unknown): { offset: number; length: number; message: string } {
+  const errors: ParseError[] = [];
+  parseJsonWithErrors(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const [first] = errors;
+  return { offset: first?.offset ?? text.length, length: Math.max(1, first?.length ?? 1), message: first ? describeJsonError(printParseErrorCode(first.error)) : error instanceof Error ? error.message : String(error) };
 }
 
 /** Loads a YAML config (`.orchrc`, `.orchrc.yaml`, `orchestrator.config.yml`), located like front matter. */

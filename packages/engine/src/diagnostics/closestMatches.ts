@@ -4,7 +4,8 @@ import { distance } from 'fastest-levenshtein';
  * The candidates closest to `input`, best first, for "did you mean" hints. A candidate counts
  * when its edit distance (ignoring case) is small for its length, or when one name contains the
  * other; the input itself never does. An edit distance as large as the shorter name is no
- * resemblance (`a` and `c`, `ui` and `db`: every character differs), however small.
+ * resemblance (`a` and `c`, `ui` and `db`: every character differs), however small, unless one
+ * name holds the other (`g` for `gg`).
  */
 export function closestMatches(input: string, candidates: Iterable<string>, limit = 3): string[] {
   const needle = input.toLowerCase();
@@ -16,7 +17,8 @@ export function closestMatches(input: string, candidates: Iterable<string>, limi
     const d = distance(needle, hay);
     const budget = Math.max(2, Math.floor(Math.max(needle.length, hay.length) / 3));
     const lastSegment = hay.slice(hay.lastIndexOf('/') + 1);
-    if (d <= budget && d < Math.min(needle.length, hay.length)) scored.push({ name, score: d });
+    // Within the budget, a name resembles when some of it survives the edits, or one holds the other (`g` in `gg`).
+    if (d <= budget && (d < Math.min(needle.length, hay.length) || hay.includes(needle) || needle.includes(hay))) scored.push({ name, score: d });
     else if (needle.length >= 3 && (hay.includes(needle) || lastSegment === needle)) scored.push({ name, score: budget + 1 + hay.length - needle.length });
     else {
       const toLast = distance(needle, lastSegment);

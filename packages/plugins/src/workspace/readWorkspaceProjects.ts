@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import picomatch from 'picomatch';
-import { didYouMean, nameTable, SourceFile, yamlLocator, type Diagnostic, type Project } from '@orch/engine';
+import { didYouMean, jsonSyntaxError, nameTable, SourceFile, yamlLocator, type Diagnostic, type Project } from '@orch/engine';
 import { workspaceDefinition, type WorkspaceDefinition } from './workspaceDefinition.js';
 
 export interface WorkspaceProjects {
@@ -110,10 +110,9 @@ async function readManifest(file: string, diagnostics: Diagnostic[]): Promise<Ma
   try {
     json = JSON.parse(text) as PackageJson;
   } catch (error) {
-    const position = /position (\d+)/.exec((error as Error).message);
     const source = new SourceFile(file, text);
-    const location = position ? source.location(Number(position[1])) : { file };
-    diagnostics.push(source.diagnostic('error', 'workspace/invalid-package-json', `invalid JSON: ${(error as Error).message}`, location));
+    const { offset, length, message } = jsonSyntaxError(text, error);
+    diagnostics.push(source.diagnostic('error', 'workspace/invalid-package-json', `not valid JSON: ${message}`, source.location(offset, offset + length), { hint: 'fix the JSON at this place (strings in double quotes, no trailing commas or comments)' }));
     return undefined;
   }
   const name = typeof json.name === 'string' && json.name !== '' ? json.name : relative(process.cwd(), dirname(file)) || '.';
