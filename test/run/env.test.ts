@@ -263,3 +263,54 @@ describe('environment configuration', () => {
     expect(seen(dir, 'b').BENCH_TASKLOG).toBe(join(dir, 'bench.out'));
   });
 });
+
+// Turborepo's framework inference: a package that uses a framework sees and hashes its variables undeclared.
+describe('framework inference', () => {
+  /** The workspace, `b` a Next.js app (its dependencies name `next`); `a` uses no framework. */
+  function nextApp(config: object = {}): string {
+    const dir = workspace(config, { 'p/b/package.json': JSON.stringify({ name: 'b', dependencies: { a: '*', next: '15.0.0' }, scripts: { build: 'node ../../build.cjs' } }) });
+    return dir;
+  }
+
+  it('NEXT_PUBLIC_* reaches a Next.js package and its hash, and only that package', () => {
+    const dir = nextApp();
+    expect(runOrch(['run', 'build'], dir, { NEXT_PUBLIC_API: 'https://one' }).code).toBe(0);
+    expect(seen(dir, 'b').NEXT_PUBLIC_API).toBe('https://one');
+    expect(seen(dir, 'a')).not.toHaveProperty('NEXT_PUBLIC_API');
+    resetRuns(dir);
+    expect(runOrch(['run', 'build'], dir, { NEXT_PUBLIC_API: 'https://two' }).code).toBe(0);
+    expect(runs(dir)).toEqual(['b']);
+    expect(seen(dir, 'b').NEXT_PUBLIC_API).toBe('https://two');
+    const report = explain(dir, 'b#build', { NEXT_PUBLIC_API: 'https://two' });
+    expect(Object.keys(report.inputs.env)).toEqual(['NEXT_PUBLIC_API']);
+    expect(report.envInferred).toEqual({ framework: 'Next.js', patterns: ['NEXT_PUBLIC_*'], names: ['NEXT_PUBLIC_API'] });
+    expect(explain(dir, 'a#build', { NEXT_PUBLIC_API: 'https://two' })).not.toHaveProperty('envInferred');
+  });
+
+  it('an env exclusion, frameworkInference: false or --framework-inference=false leaves the variable out', () => {
+    const excluded = nextApp({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'], env: ['!NEXT_PUBLIC_SECRET'] } } });
+    runOrch(['run', 'b#build'], excluded, { NEXT_PUBLIC_API: 'x', NEXT_PUBLIC_SECRET: 's' });
+    expect(seen(excluded, 'b')).toMatchObject({ NEXT_PUBLIC_API: 'x' });
+    expect(seen(excluded, 'b')).not.toHaveProperty('NEXT_PUBLIC_SECRET');
+
+    const off = nextApp({ frameworkInference: false });
+    runOrch(['run', 'b#build'], off, { NEXT_PUBLIC_API: 'x' });
+    expect(seen(off, 'b')).not.toHaveProperty('NEXT_PUBLIC_API');
+
+    const flag = nextApp();
+    runOrch(['run', 'b#build', '--framework-inference=false'], flag, { NEXT_PUBLIC_API: 'x' });
+    expect(seen(flag, 'b')).not.toHaveProperty('NEXT_PUBLIC_API');
+    resetRuns(flag);
+    // The same run with another value: nothing hashed it, so it is a hit.
+    runOrch(['run', 'b#build', '--framework-inference=false'], flag, { NEXT_PUBLIC_API: 'y' });
+    expect(runs(flag)).toEqual([]);
+  });
+
+  it("the framework's conditional variable: VERCEL_DEPLOYMENT_ID only with skew protection on", () => {
+    const dir = nextApp();
+    runOrch(['run', 'b#build'], dir, { VERCEL_DEPLOYMENT_ID: 'd1' });
+    expect(seen(dir, 'b')).not.toHaveProperty('VERCEL_DEPLOYMENT_ID');
+    runOrch(['run', 'b#build'], dir, { VERCEL_DEPLOYMENT_ID: 'd1', VERCEL_SKEW_PROTECTION_ENABLED: '1' });
+    expect(seen(dir, 'b').VERCEL_DEPLOYMENT_ID).toBe('d1');
+  });
+});

@@ -56,6 +56,14 @@ export const RUN_OPTIONS = {
   force: { type: 'boolean', description: 'ignore cache hits: run, and store again', resume: 'replayed' },
   cache: { type: 'string', valueName: 'spec', description: 'cache access for this run: local:<rw|r|w|off>,remote:<rw|r|w|off>', check: cacheSpecProblem, example: '--cache=local:rw,remote:r', resume: 'replayed' },
   'env-mode': { type: 'string', values: ENV_MODES, description: "the environment tasks see, over the config's and each task's envMode", example: '--env-mode=loose', resume: 'replayed' },
+  'framework-inference': {
+    type: 'string',
+    values: ['true', 'false'],
+    bare: 'true',
+    description: "whether a package using a framework (Next.js, Vite, ...) sees and hashes its variables (NEXT_PUBLIC_*, VITE_*) undeclared, over the config's frameworkInference (default true)",
+    example: '--framework-inference=false',
+    resume: 'replayed',
+  },
   projects: { type: 'string', multiple: true, valueName: 'pattern', description: 'only the tasks of these projects: globs on name or folder, or tag:<tag> (comma-separated or repeated)', resume: 'planned' },
   exclude: { type: 'string', multiple: true, valueName: 'pattern', description: 'leave out the tasks of these projects (as --projects)', resume: 'planned' },
   'dry-run': { type: 'boolean', description: 'print the plan and why each task runs; run nothing', resume: 'invocation' },
@@ -145,8 +153,13 @@ function applyCacheFlags(cache: ResolvedConfig['cache'], values: Record<string, 
   }
 }
 
-/** `--env-mode=strict|loose`: over the config's and every task's `envMode`. Returns the mode given, if any. */
+/**
+ * `--env-mode=strict|loose` (over the config's and every task's `envMode`) and
+ * `--framework-inference=true|false` (over the config's `frameworkInference`). Returns the mode given, if any.
+ */
 export function applyEnvModeFlag(config: ResolvedConfig, values: Record<string, unknown>): EnvMode | undefined {
+  const inference = values['framework-inference'] as string | undefined;
+  if (inference !== undefined) config.frameworkInference = inference === 'true';
   const mode = values['env-mode'] as string | undefined;
   if (mode === undefined) return undefined;
   config.envModeOverride = mode as EnvMode;

@@ -18,7 +18,7 @@ export const explainCommand: CliCommand = {
   name: 'explain',
   usage: 'orch explain <task>... [options] [-- args]',
   description: "Shows what a task's hash is made of, whether the cache has it, and what changed since its last run: why it will run or come from the cache. A prompt's !`cmd` lines run, as a run would run them: their output is part of the hash.",
-  options: { json: { type: 'boolean', description: 'print the report as JSON' }, ...runOptionSpecs(['env-mode']) },
+  options: { json: { type: 'boolean', description: 'print the report as JSON' }, ...runOptionSpecs(['env-mode', 'framework-inference']) },
   examples: ['orch explain web#build', 'orch explain build --json', 'orch explain quality/verify -- src/', 'orch explain web#build --env-mode=loose   # as `orch run --env-mode=loose` would hash it'],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(argv, this.options);
@@ -42,8 +42,8 @@ export const explainCommand: CliCommand = {
         const entry = await cache.get(hash);
         const last = await records.read(id);
         const changes = last?.hash === hash ? [] : explainChanges(last?.inputs, inputs, ignored, linkedFrom);
-        const { unhashed } = hasher.environment(workspace.registry.commands.get(id)!);
-        found.push({ id, hash, cache: entry ? 'hit' : 'miss', cachedAt: entry?.meta.createdAt ?? null, inputs, ignoredByGit: ignored, linkedFrom, linksOutside, envUnhashed: unhashed, last: last ? { hash: last.hash } : null, changes });
+        const { unhashed, inferred } = hasher.environment(workspace.registry.commands.get(id)!);
+        found.push({ id, hash, cache: entry ? 'hit' : 'miss', cachedAt: entry?.meta.createdAt ?? null, inputs, ignoredByGit: ignored, linkedFrom, linksOutside, envUnhashed: unhashed, ...(inferred ? { envInferred: inferred } : {}), last: last ? { hash: last.hash } : null, changes });
       }
       return found;
     });
@@ -73,6 +73,8 @@ interface ExplainReport {
   linksOutside: Record<string, string>;
   /** Variable patterns the task sees without their values in the hash. */
   envUnhashed: string[];
+  /** The framework whose variables the task sees and hashes undeclared, its patterns and the names that matched. */
+  envInferred?: { framework: string; patterns: string[]; names: string[] };
   last: { hash: string } | null;
   changes: string[];
 }
@@ -101,6 +103,7 @@ function renderReport(report: ExplainReport): string {
     ...(files.length > 20 ? [`  file:          … ${files.length - 20} more (--json lists all)`] : []),
     `  env mode:      ${inputs.envMode === 'strict' ? 'strict (the task sees the base set and what is declared)' : 'loose (the task sees everything; all but volatile and pass-through variables hashed)'}`,
     ...Object.entries(inputs.env).map(([name, value]) => `  env:           ${name} ${value === null ? '(unset)' : `${value.slice(0, 12)} (value hashed)`}`),
+    ...(report.envInferred ? [`  framework:     ${report.envInferred.framework}: ${report.envInferred.patterns.join(', ')} seen and hashed (inferred${report.envInferred.names.length > 0 ? `: ${report.envInferred.names.join(', ')}` : ', none set'}; --framework-inference=false turns it off)`] : []),
     ...(report.envUnhashed.length > 0 ? [`  unhashed env:  ${report.envUnhashed.join(', ')} (seen, not hashed)`] : []),
     ...Object.entries(inputs.dependencies).map(([dep, id]) => `  dependency:    ${dep} ${id.slice(0, 12)}`),
     ...Object.entries(inputs.transit ?? {}).map(([name, id]) => `  transit:       ${name} ${id.slice(0, 12)} (no ${report.id.split('#')[1]} script: ^${report.id.split('#')[1]} passes through it)`),

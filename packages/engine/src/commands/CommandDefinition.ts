@@ -62,6 +62,8 @@ export interface CommandMetadata {
   passThroughEnv?: string[];
   /** Over the config's `envMode`. */
   envMode?: EnvMode;
+  /** A package script's framework (`nextjs`: `Project.framework`), whose variables it sees and hashes unless `frameworkInference` is off. */
+  framework?: string;
   /** Milliseconds. */
   timeout?: number;
   retry?: RetryPolicy;
@@ -171,4 +173,6 @@ export interface Project {
    * that do not exist: deleted or renamed. Absent when there are none.
    */
   missingDependencies?: string[];
+  /** The framework its dependencies show (`nextjs`), whose variables its tasks see and hash: Turborepo's framework inference. */
+  framework?: string;
 }

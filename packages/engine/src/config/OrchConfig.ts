@@ -145,6 +145,12 @@ export interface OrchConfig {
   globalEnv?: string[];
   /** Variables every task sees that stay out of the hash. */
   globalPassThroughEnv?: string[];
+  /**
+   * Whether a package that uses a framework (Next.js, Vite, ...) has the framework's variables
+   * (`NEXT_PUBLIC_*`, `VITE_*`) in its tasks' environment and hash without declaring them, as
+   * Turborepo's framework inference does. Default true.
+   */
+  frameworkInference?: boolean;
 }
 
 /** `retry:` as written: retries, or a policy whose intervals are durations. */
@@ -190,6 +196,8 @@ export interface ResolvedConfig {
   envModeOverride?: EnvMode;
   globalEnv: string[];
   globalPassThroughEnv: string[];
+  /** Default true; `--framework-inference=false` turns it off for a run. */
+  frameworkInference: boolean;
 }
 
 /** Read (`r`) and write (`w`) access to a cache, or `off`. */

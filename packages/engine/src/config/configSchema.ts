@@ -187,4 +187,5 @@ export const configSchema = v.strictObject({
   envMode: v.optional(envMode),
   globalEnv: v.optional(envList),
   globalPassThroughEnv: v.optional(envList),
+  frameworkInference: v.optional(v.boolean()),
 });

@@ -229,6 +229,7 @@ export function resolveConfig(config: OrchConfig, root: string): ResolvedConfig 
     envMode: config.envMode ?? 'strict',
     globalEnv: config.globalEnv ?? [],
     globalPassThroughEnv: config.globalPassThroughEnv ?? [],
+    frameworkInference: config.frameworkInference ?? true,
   };
 }
 

@@ -1,6 +1,7 @@
 import { nameTable, type CommandMetadata, type EnvMode, type ResolvedConfig } from '@orch/engine';
 import { BASE_ENV, VOLATILE_ENV } from './baseEnvironment.js';
 import { envPatternMatcher } from './envPatternMatcher.js';
+import { frameworkBySlug, frameworkEnv, type Framework } from './frameworks.js';
 
 /** The variables a task declares and the config's, with the mode that applies to it. */
 export interface EnvPolicy {
@@ -13,6 +14,8 @@ export interface EnvPolicy {
   globalEnv: readonly string[];
   /** Seen, not hashed, every task. */
   globalPassThroughEnv: readonly string[];
+  /** The framework the task's package uses, when inference is on: its variables are seen and hashed, as `env`'s are. */
+  framework?: Framework;
 }
 
 /** What a task sees of an environment, and what of it goes into its hash. */
@@ -26,16 +29,20 @@ export interface SelectedEnvironment {
   unhashed: string[];
   /** The pass-through patterns that applied (the task's, its executor's and the config's), sorted. */
   passThroughEnv: string[];
+  /** The framework whose variables were inferred (`Next.js`), and the names it brought in, sorted. */
+  inferred?: { framework: string; patterns: string[]; names: string[] };
 }
 
-export type EnvSettings = Pick<ResolvedConfig, 'envMode' | 'envModeOverride' | 'globalEnv' | 'globalPassThroughEnv'>;
+export type EnvSettings = Pick<ResolvedConfig, 'envMode' | 'envModeOverride' | 'globalEnv' | 'globalPassThroughEnv'> & Partial<Pick<ResolvedConfig, 'frameworkInference'>>;
 
 /**
  * The policy for a task: `--env-mode` wins, then the task's `envMode`, then the config's.
  * `passThrough` adds what the executor itself needs (agent credentials), never hashed.
  */
-export function envPolicy(metadata: Pick<CommandMetadata, 'env' | 'passThroughEnv' | 'envMode'>, settings: EnvSettings, passThrough: readonly string[] = []): EnvPolicy {
+export function envPolicy(metadata: Pick<CommandMetadata, 'env' | 'passThroughEnv' | 'envMode' | 'framework'>, settings: EnvSettings, passThrough: readonly string[] = []): EnvPolicy {
+  const framework = settings.frameworkInference === false ? undefined : frameworkBySlug(metadata.framework);
   return {
+    ...(framework ? { framework } : {}),
     mode: settings.envModeOverride ?? metadata.envMode ?? settings.envMode,
     env: metadata.env ?? [],
     passThroughEnv: passThrough.length > 0 ? [...(metadata.passThroughEnv ?? []), ...passThrough] : (metadata.passThroughEnv ?? []),
@@ -56,7 +63,10 @@ export function envPolicy(metadata: Pick<CommandMetadata, 'env' | 'passThroughEn
  *   `env`/`globalEnv` exclusion (`!NAME`) names.
  *
  * In both modes a declared name without wildcards that is unset is hashed as `null`, so setting
- * it later changes the hash. Pure: the same source and policy give the same result.
+ * it later changes the hash. The variables of the package's framework (`policy.framework`:
+ * `NEXT_PUBLIC_*` for Next.js) count as declared in `env` unless an `env`/`globalEnv` exclusion
+ * names them, as Turborepo's framework inference does. Pure: the same source and policy give
+ * the same result.
  */
 export function selectTaskEnvironment(source: Readonly<Record<string, string | undefined>>, policy: EnvPolicy): SelectedEnvironment {
   const env = envPatternMatcher(policy.env);
@@ -66,6 +76,9 @@ export function selectTaskEnvironment(source: Readonly<Record<string, string | u
   const base = envPatternMatcher(BASE_ENV);
   const volatile = envPatternMatcher(VOLATILE_ENV);
   const strict = policy.mode === 'strict';
+  const inferredPatterns = policy.framework ? frameworkEnv(policy.framework, source) : [];
+  const inferred = envPatternMatcher(inferredPatterns);
+  const inferredNames: string[] = [];
 
   // Names are the environment's and the user's own text: `constructor` is a variable like any other.
   const visible: Record<string, string> = nameTable();
@@ -79,6 +92,12 @@ export function selectTaskEnvironment(source: Readonly<Record<string, string | u
       hashed[name] = value;
       continue;
     }
+    if (inferred.matches(name) && !env.excludes(name) && !globalEnv.excludes(name)) {
+      visible[name] = value;
+      hashed[name] = value;
+      inferredNames.push(name);
+      continue;
+    }
     const declaredUnhashed = passThrough.matches(name) || globalPassThrough.matches(name);
     if (strict ? declaredUnhashed || base.matches(name) : true) visible[name] = value;
     else continue;
@@ -87,7 +106,14 @@ export function selectTaskEnvironment(source: Readonly<Record<string, string | u
   }
   for (const name of [...env.names, ...globalEnv.names]) if (!Object.hasOwn(hashed, name) && !env.excludes(name) && !globalEnv.excludes(name)) hashed[name] = null;
   const passThroughEnv = [...new Set([...policy.passThroughEnv, ...policy.globalPassThroughEnv])].sort();
-  return { mode: policy.mode, visible, hashed, unhashed: unhashed.sort(), passThroughEnv };
+  return {
+    mode: policy.mode,
+    visible,
+    hashed,
+    unhashed: unhashed.sort(),
+    passThroughEnv,
+    ...(policy.framework ? { inferred: { framework: policy.framework.name, patterns: inferredPatterns, names: inferredNames.sort() } } : {}),
+  };
 }
 
 let inherited: Readonly<Record<string, string | undefined>> | undefined;

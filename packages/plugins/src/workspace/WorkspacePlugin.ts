@@ -65,6 +65,7 @@ function scriptCommands(project: Project, config: ResolvedConfig, locate: PathLo
         ...(target?.env === undefined ? {} : { env: target.env }),
         ...(target?.passThroughEnv === undefined ? {} : { passThroughEnv: target.passThroughEnv }),
         ...(target?.envMode === undefined ? {} : { envMode: target.envMode }),
+        ...(project.framework === undefined ? {} : { framework: project.framework }),
         ...(target?.cache === undefined ? {} : { cache: target.cache }),
         ...(target?.weight === undefined ? {} : { weight: target.weight }),
         ...(target?.resources === undefined ? {} : { resources: target.resources }),

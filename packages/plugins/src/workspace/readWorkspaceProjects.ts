@@ -4,6 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import picomatch from 'picomatch';
 import { didYouMean, jsonSyntaxError, nameTable, SourceFile, yamlLocator, type Diagnostic, type Project } from '@orch/engine';
+import { detectFramework } from '../environment/frameworks.js';
 import { workspaceDefinition, type WorkspaceDefinition } from './workspaceDefinition.js';
 
 export interface WorkspaceProjects {
@@ -43,11 +44,14 @@ export async function readWorkspaceProjects(root: string, patterns?: readonly st
   const projects = found.map((manifest): Project => {
     const { file, name, json } = manifest;
     const dependencies = new Set<string>();
-    for (const field of DEPENDENCY_FIELDS) for (const dep of Object.keys(json[field] ?? {})) if (names.has(dep) && dep !== name) dependencies.add(dep);
+    const declared = new Set<string>();
+    for (const field of DEPENDENCY_FIELDS) for (const dep of Object.keys(json[field] ?? {})) declared.add(dep);
+    for (const dep of declared) if (names.has(dep) && dep !== name) dependencies.add(dep);
+    const framework = detectFramework(declared)?.slug;
     const tags = Array.isArray(json.orch?.tags) ? json.orch.tags.filter((t): t is string => typeof t === 'string') : [];
     const root_ = relative(root, dirname(file)).split('\\').join('/') || '.';
     const missing = missingDependencies(root, manifest, names, diagnostics);
-    return { name, root: root_, packageJson: file, scripts: nameTable(json.scripts ?? {}), dependencies: [...dependencies].sort(), tags, ...(missing.length > 0 ? { missingDependencies: missing } : {}) };
+    return { name, root: root_, packageJson: file, scripts: nameTable(json.scripts ?? {}), dependencies: [...dependencies].sort(), tags, ...(missing.length > 0 ? { missingDependencies: missing } : {}), ...(framework ? { framework } : {}) };
   });
   return { projects, diagnostics };
 }
