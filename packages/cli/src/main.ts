@@ -14,7 +14,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
   list: { summary: 'list every command orch knows', load: async () => (await import('./commands/list.js')).listCommand },
   show: { summary: 'show one command: file, metadata, dependencies, prompt or steps', load: async () => (await import('./commands/show.js')).showCommand },
   validate: { summary: 'report every problem in config and command definitions', load: async () => (await import('./commands/validate.js')).validateCommand },
-  graph: { summary: 'print the task graph (text, --json, --dot, --mermaid)', load: async () => (await import('./commands/graph.js')).graphCommand },
+  report: { summary: "write a session's run as one HTML file: graph, timeline, each task's outcome and log", load: async () => (await import('./commands/report.js')).reportCommand },
+  graph: { summary: 'print the task graph (text, --json, --dot, --mermaid), or write it as HTML (--html)', load: async () => (await import('./commands/graph.js')).graphCommand },
   init: { summary: 'write a starter orchestrator.config.ts and an example command', load: async () => (await import('./commands/init.js')).initCommand },
 };
 
@@ -46,6 +47,7 @@ function mainHelp(): string {
     '  orch show milestone/plan       what a command is and what it depends on',
     '  orch validate                  all problems at once; exit 2 if any error',
     '  orch graph build --mermaid     the graph of `build` in every package',
+    '  orch report --out report.html  the newest session as a page: graph, timeline, logs',
     '',
     'Exit codes: 0 ok, 1 a task failed, 2 usage or config error, 70 internal error, 75 paused for intervention (orch resume), 130 interrupted.',
     '',

@@ -23,6 +23,11 @@ export interface CliOption {
   example?: string;
   /** The value of the option given bare (`--continue` means `--continue=always`). */
   bare?: string;
+  /**
+   * With `bare`: a next argument like this is the option's value rather than a name
+   * (`--html graph.html`, where `--html ci` names the command `ci`).
+   */
+  bareNext?: RegExp;
 }
 
 export type CliOptions = Readonly<Record<string, CliOption>>;
@@ -64,7 +69,7 @@ function parserSpec(option: CliOption): { type: 'string' | 'boolean'; short?: st
 /**
  * Joins each string option to its value (`--kind x` → `--kind=x`), so a value that starts with a
  * dash is a value; an option with a `bare` value takes the next argument only when it is one of
- * its values (`--continue` alone is `--continue=always`). An option without its value is a
+ * its values or matches its `bareNext` (`--continue` alone is `--continue=always`). An option without its value is a
  * usage error here, where the option is known.
  */
 function attachValues(argv: readonly string[], options: CliOptions): string[] {
@@ -83,7 +88,7 @@ function attachValues(argv: readonly string[], options: CliOptions): string[] {
     }
     const [name, option] = found;
     const next = argv[i + 1];
-    if (option.bare !== undefined && next !== undefined && option.values?.includes(next)) {
+    if (option.bare !== undefined && next !== undefined && (option.values?.includes(next) || option.bareNext?.test(next))) {
       out.push(`--${name}=${next}`);
       i++;
     } else if (option.bare !== undefined) out.push(`--${name}=${option.bare}`);

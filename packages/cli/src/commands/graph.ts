@@ -1,4 +1,5 @@
-import { blocksRun, dependencyClosure, ExitCode, OrchError, terminalText, type TaskGraph } from '@orch/engine';
+import { join, relative, resolve } from 'node:path';
+import { blocksRun, dependencyClosure, ExitCode, ORCH_VERSION, OrchError, terminalText, type TaskGraph } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
@@ -9,16 +10,18 @@ import { resolveNames } from '../resolveNames.js';
 export const graphCommand: CliCommand = {
   name: 'graph',
   usage: 'orch graph [<command>...] [options]',
-  description: 'Prints the task graph in dependency order, or only what the named commands need. Cycles are reported with each edge and where it is declared.',
+  description:
+    'Prints the task graph in dependency order, or only what the named commands need, or writes it as one self-contained HTML page (--html: laid out, zoomable, searchable, the critical path by past durations marked). Cycles are reported with each edge and where it is declared.',
   options: {
     json: { type: 'boolean', description: 'print the graph as JSON (nodes and edges)' },
     dot: { type: 'boolean', description: 'print the graph in Graphviz dot' },
     mermaid: { type: 'boolean', description: 'print the graph as a Mermaid flowchart' },
+    html: { type: 'string', valueName: 'file', bare: '', bareNext: /\.html?$/i, description: 'write the graph as an HTML page to <file> (default .orch/graph.html)', example: '--html graph.html' },
   },
-  examples: ['orch graph', 'orch graph milestone/execute', 'orch graph build --dot | dot -Tsvg > graph.svg', 'orch graph --mermaid'],
+  examples: ['orch graph', 'orch graph milestone/execute', 'orch graph build --dot | dot -Tsvg > graph.svg', 'orch graph --mermaid', 'orch graph build --html graph.html'],
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, this.options);
-    const formats = ['json', 'dot', 'mermaid'].filter((f) => values[f]);
+    const formats = ['json', 'dot', 'mermaid', 'html'].filter((f) => values[f] !== undefined && values[f] !== false);
     if (formats.length > 1) throw new OrchError('usage', `choose one output format, not ${formats.map((f) => `--${f}`).join(' and ')}`);
     const workspace = await openWorkspace(io.cwd);
     const { graph, diagnostics } = workspace.graph();
@@ -29,7 +32,15 @@ export const graphCommand: CliCommand = {
     const shown = { commands: ids, agents: new Set<string>(), files: new Set<string>() };
     const stopping = printProblems([...workspace.diagnostics, ...diagnostics], (d) => stopsAll(d) || (d.code.startsWith('graph/') && blocksRun(d, shown)), io);
     const order = graph.order.filter((id) => ids.has(id));
-    io.stdout(terminalText(render(graph, order, formats[0] ?? 'text')));
+    if (typeof values.html === 'string') {
+      const { root, stateDir } = workspace.config;
+      const out = values.html === '' ? join(root, stateDir, 'graph.html') : resolve(io.cwd, values.html);
+      const [{ graphReport }, { writeReport }, { TaskHistory }] = await Promise.all([import('../report/graphReport.js'), import('../report/writeReport.js'), import('@orch/plugins')]);
+      const nodes = order.map((id) => ({ id, dependencies: graph.nodes.get(id)!.dependencies.map((edge) => edge.to) }));
+      const report = graphReport(nodes, new TaskHistory(join(root, stateDir)).readDurations(), { title: `orch graph ${positionals.join(' ')}`.trim(), orchVersion: ORCH_VERSION });
+      const bytes = await writeReport(report, out);
+      io.stdout(terminalText(`graph of ${order.length} task${order.length === 1 ? '' : 's'}: ${relative(io.cwd, out) || out} (${Math.round(bytes / 1024)} KB)\n`));
+    } else io.stdout(terminalText(render(graph, order, formats[0] ?? 'text')));
     return stopping > 0 ? ExitCode.usage : ExitCode.ok;
   },
 };

@@ -1,0 +1,27 @@
+import { join } from 'node:path';
+import { taskLogFiles } from '@orch/engine';
+import { logTail } from './logTail.js';
+import type { RunReport } from './RunReport.js';
+
+/**
+ * Fills in what a session's log does not hold: each task's last log lines (from
+ * `<stateDir>/logs/<session>/<task>.log`) and how many input files its hash covers (from the
+ * hash record `<stateDir>/hashes/<task>.json`, only when that record is of the same hash: a
+ * later run may have replaced it).
+ */
+export async function addTaskDetails(report: RunReport, where: { root: string; stateDir: string; session: string }): Promise<RunReport> {
+  const { HashRecords, RunLogs } = await import('@orch/plugins');
+  const stateDir = join(where.root, where.stateDir);
+  const folder = new RunLogs(stateDir).folder(where.session);
+  const records = new HashRecords(stateDir);
+  await Promise.all(
+    report.tasks.map(async (task) => {
+      const tail = logTail(taskLogFiles(folder, task.id).log);
+      if (tail) task.logTail = tail;
+      if (!task.hash) return;
+      const record = await records.read(task.id);
+      if (record?.hash === task.hash) task.inputs = Object.keys(record.inputs.files ?? {}).length;
+    }),
+  );
+  return report;
+}
