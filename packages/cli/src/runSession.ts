@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { ExitCode, OrchError, runTasks, type ContinueMode, type PlannedTask, type PreviousRun, type SessionInfo, type TaskGraph } from '@orch/engine';
+import { join, relative } from 'node:path';
+import { ExitCode, OrchError, runTasks, type ContinueMode, type PlannedTask, type PreviousRun, type RunSummary, type SessionInfo, type TaskGraph } from '@orch/engine';
 import type { CliIO } from './CliCommand.js';
 import { missingDependencyWarnings } from './missingDependencyWarnings.js';
 import type { OpenWorkspace } from './openWorkspace.js';
+import type { ReportEvent } from './report/RunReport.js';
 import { printDiagnostics } from './render/printDiagnostics.js';
 import { STOP_SIGNALS } from './stopSignals.js';
 
@@ -22,6 +23,8 @@ export interface SessionRunOptions {
   argv: readonly string[];
   /** Resume this session instead of starting one. */
   resume?: { id: string; previous: ReadonlyMap<string, PreviousRun>; breakers: SessionInfo['breakers'] };
+  /** `--summarize`: write the run's summary as JSON to this file ('': `<stateDir>/runs/<session>.json`). */
+  summarize?: string | undefined;
 }
 
 
@@ -77,8 +80,11 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
     }
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  const runId = session?.id ?? SessionStore.newId();
+  const recorded = options.summarize === undefined ? undefined : recordEvents(engine);
+  let summary: RunSummary;
   try {
-    const summary = await runTasks(engine, {
+    summary = await runTasks(engine, {
       plan: options.plan,
       registry: workspace.registry,
       graph: options.graph,
@@ -90,14 +96,11 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
       resources: config.resources,
       signal: controller.signal,
       // A run without a session log still keeps its tasks' output, under an id of its own.
-      logDir: logs.folder(session?.id ?? SessionStore.newId()),
+      logDir: logs.folder(runId),
       expectedDurations: history.readDurations(),
       ...(session ? { session } : {}),
       ...(options.resume ? { previous: options.resume.previous } : {}),
     });
-    if (summary.interrupted) return ExitCode.interrupted;
-    if (summary.awaitingIntervention > 0) return ExitCode.awaitingIntervention;
-    return summary.failed > 0 ? ExitCode.taskFailed : ExitCode.ok;
   } finally {
     try {
       await engine.close();
@@ -107,6 +110,22 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
       logs.prune(config.sessions.keep, (id) => store.isLive(id));
     }
   }
+  const exitCode = summary.interrupted ? ExitCode.interrupted : summary.awaitingIntervention > 0 ? ExitCode.awaitingIntervention : summary.failed > 0 ? ExitCode.taskFailed : ExitCode.ok;
+  if (recorded) {
+    const { writeRunSummary } = await import('./report/writeRunSummary.js');
+    const path = await writeRunSummary(recorded, { id: runId, root: config.root, stateDir: config.stateDir, exitCode, out: options.summarize || undefined, cwd: io.cwd });
+    io.stderr(`orch: run summary: ${relative(io.cwd, path) || path}\n`);
+  }
+  return exitCode;
+}
+
+/** The run's events as they happen (output aside), stamped as the session log stamps them. */
+function recordEvents(engine: OpenWorkspace['engine']): ReportEvent[] {
+  const events: ReportEvent[] = [];
+  engine.hooks.event.tap('orch:run-summary', (event) => {
+    if (event.type !== 'task-output') events.push({ t: Date.now(), ...event });
+  });
+  return events;
 }
 
 /** Says what runs killed with `kill -9` had left running, and what was done about it. */

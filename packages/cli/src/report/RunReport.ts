@@ -58,7 +58,8 @@ export interface RunReport {
   orchVersion: string;
 }
 
-type LoggedEvent = { t: number; type: string } & Record<string, unknown>;
+/** An event as the session log stores it: the engine's event and when it happened (ms since the epoch). */
+export type ReportEvent = { t: number; type: string } & Record<string, unknown>;
 
 /**
  * A session's run as a report, from its log's events (`readLog`): the plan of its latest run
@@ -67,7 +68,7 @@ type LoggedEvent = { t: number; type: string } & Record<string, unknown>;
  * it on the timeline even when its start was not logged). A task a resume did not run again
  * keeps what the earlier run recorded. The critical path weighs each task by its duration.
  */
-export function runReportFromEvents(events: readonly LoggedEvent[], options: { id: string; status: string; orchVersion: string }): RunReport {
+export function runReportFromEvents(events: readonly ReportEvent[], options: { id: string; status: string; orchVersion: string }): RunReport {
   const tasks = new Map<string, ReportTask>();
   let plan: PlannedTask[] = [];
   let info: SessionInfo | undefined;

@@ -7,16 +7,16 @@ import type { RunReport } from './RunReport.js';
  * Fills in what a session's log does not hold: each task's last log lines (from
  * `<stateDir>/logs/<session>/<task>.log`) and how many input files its hash covers (from the
  * hash record `<stateDir>/hashes/<task>.json`, only when that record is of the same hash: a
- * later run may have replaced it).
+ * later run may have replaced it). A run summary leaves the log lines out (`logTail: false`).
  */
-export async function addTaskDetails(report: RunReport, where: { root: string; stateDir: string; session: string }): Promise<RunReport> {
+export async function addTaskDetails(report: RunReport, where: { root: string; stateDir: string; session: string }, what: { logTail: boolean } = { logTail: true }): Promise<RunReport> {
   const { HashRecords, RunLogs } = await import('@orch/plugins');
   const stateDir = join(where.root, where.stateDir);
   const folder = new RunLogs(stateDir).folder(where.session);
   const records = new HashRecords(stateDir);
   await Promise.all(
     report.tasks.map(async (task) => {
-      const tail = logTail(taskLogFiles(folder, task.id).log);
+      const tail = what.logTail ? logTail(taskLogFiles(folder, task.id).log) : undefined;
       if (tail) task.logTail = tail;
       if (!task.hash) return;
       const record = await records.read(task.id);
