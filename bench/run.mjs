@@ -8,13 +8,15 @@
 //   BENCH_BASELINE=/other/checkout/packages/cli/dist/bin.js node bench/run.mjs env
 //                                 the environment's cost, beside another build of orch
 //   node bench/run.mjs lockfile   what lockfile closures cost (BENCH_LOCKFILE_SIZE, BENCH_LOCKFILE_ROUNDS)
+//   node bench/run.mjs report     the HTML report of a 500-package run (BENCH_REPORT_SIZE): write time,
+//                                 file size, and how long the system's Chromium takes to open and draw it
 //
 // Figures are wall-clock medians on this machine; compare them with `node -e 0` measured in
 // the same run, never across machines.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = join(root, 'bench', '.work');
@@ -505,3 +507,41 @@ if (want('lockfile')) {
 
 mkdirSync(work, { recursive: true });
 writeFileSync(join(work, 'results.json'), `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`);
+
+if (want('report')) {
+  // The HTML report of a cold run at N packages (issue 14: it opens and renders in Chromium in
+  // under 3 s at N=500): what `orch report` and `orch graph --html` take and write, and the time
+  // from navigating to the file until the page says it is drawn (`window.orchReport.ready`:
+  // parsed, laid out by dagre, painted twice), median of 5 loads in a fresh page each.
+  const { generateWorkspace } = await import('./genWorkspace.mjs');
+  const { chromium } = await import('playwright-core');
+  const size = Number(process.env.BENCH_REPORT_SIZE ?? 500);
+  const dir = join(work, `report-${size}`);
+  generateWorkspace(dir, size);
+  const cores = (await import('node:os')).availableParallelism();
+  const result = spawnSync(process.execPath, [orchBin, 'run', 'build', '--concurrency', String(cores), '--reporter', 'silent'], { cwd: dir, stdio: 'ignore', env: { ...process.env, CI: '1' } });
+  if (result.status !== 0) throw new Error(`orch run build failed (${result.status})`);
+  const pages = [
+    ['orch report', ['report', '--out', 'report.html'], 'report.html'],
+    ['orch graph --html', ['graph', 'build', '--html', 'graph.html'], 'graph.html'],
+  ];
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const browser = await chromium.launch({ executablePath, args: ['--disable-gpu', '--disable-dev-shm-usage'] });
+  try {
+    for (const [name, args, file] of pages) {
+      report(`report ${size}: ${name}`, await timeProcess(3, [orchBin, ...args], dir), `(${(statSync(join(dir, file)).size / 1024).toFixed(0)} KB)`);
+      const loads = [];
+      for (let round = 0; round < 5; round++) {
+        const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+        const start = performance.now();
+        await page.goto(pathToFileURL(join(dir, file)).href);
+        await page.waitForFunction(() => globalThis.orchReport?.ready === true, null, { timeout: 60_000 });
+        loads.push(performance.now() - start);
+        await page.close();
+      }
+      report(`report ${size}: ${file} opened and drawn in Chromium`, median(loads), `(budget 3000 ms; ${size} tasks)`);
+    }
+  } finally {
+    await browser.close();
+  }
+}
