@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,6 +207,19 @@ describe('--summarize', () => {
     const again = JSON.parse(readFileSync(join(repo, path), 'utf8'));
     expect(again.tasks).toMatchObject([{ taskId: 'a#build', hash: byId['a#build'].hash, cache: { status: 'HIT', source: 'LOCAL', local: true, remote: false }, execution: { exitCode: 0 } }]);
     expect(again.execution).toMatchObject({ exitCode: 0, cached: 1, attempted: 1 });
+  }, 60_000);
+
+  it('is written for a run without a session log, from the run\'s own events', () => {
+    const repo = failingRepo();
+    writeFileSync(join(repo, 'orchestrator.config.json'), JSON.stringify({ sessions: { log: false }, targets: { build: { dependsOn: ['^build'] } } }));
+    const run = runOrch(['run', 'a#build', '--summarize'], repo);
+    expect(run.code, run.stderr).toBe(0);
+    expect(existsSync(join(repo, '.orch', 'sessions'))).toBe(false);
+    const path = /orch: run summary: (\S+)/.exec(run.stderr)?.[1];
+    expect(path).toMatch(/^\.orch\/runs\/.+\.json$/);
+    const summary = JSON.parse(readFileSync(join(repo, path!), 'utf8'));
+    expect(summary.tasks).toMatchObject([{ taskId: 'a#build', status: 'succeeded', cache: { status: 'MISS' }, execution: { exitCode: 0 } }]);
+    expect(summary.tasks[0].hash).toMatch(/^[0-9a-f]{64}$/);
   }, 60_000);
 
   it('is written for a resumed session too, and only on request', () => {
