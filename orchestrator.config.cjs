@@ -1,1 +1,0 @@
-module.exports = { stateDir: 5 };
