@@ -41,13 +41,13 @@ export const affectedCommand: CliCommand = {
     const graphFormat = values.graph as string | undefined;
     const listing = values.list === true || graphFormat !== undefined || targets.length === 0;
 
-    const workspace = await openWorkspace(io.cwd, listing ? undefined : engineOutput(io, values));
+    const workspace = await (listing ? openWorkspace(io.cwd, undefined, { inspectOnly: true }) : openWorkspace(io.cwd, engineOutput(io, values)));
     const { config, registry } = workspace;
     const { graph } = workspace.graph();
     // Only config errors stop it here; a run of the affected tasks is checked like `orch run`.
     if (listing && printProblems(workspace.diagnostics, stopsEveryCommand(workspace), io) > 0) return ExitCode.usage;
 
-    const { changedFiles, computeAffected, projectFilter } = await import('@orch/plugins');
+    const { changedFiles, computeAffected, projectFilter } = await import('@orch/plugins/inspect');
     const files = ((values.files as string[] | undefined) ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
     const base = (values.base as string | undefined) ?? process.env.ORCH_BASE ?? config.defaultBase;
     const head = (values.head as string | undefined) ?? process.env.ORCH_HEAD ?? 'HEAD';

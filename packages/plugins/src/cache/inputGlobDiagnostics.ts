@@ -1,5 +1,5 @@
 import { configLocator, type CommandRegistry, type Diagnostic, type PathLocator, type ResolvedConfig } from '@orch/engine';
-import { TaskInputs } from './TaskInputs.js';
+import { resolveInputGlob, type InputGlobProblem } from './TaskInputs.js';
 
 /**
  * Errors for `inputs` globs orch cannot hash (docs/configuration.md#inputs): one that leaves the
@@ -20,7 +20,7 @@ export function inputGlobDiagnostics(registry: Pick<CommandRegistry, 'commands' 
     // Package scripts read from their package; other commands (a package's skills too) from the root.
     const project = command.kind === 'script' && command.project ? registry.projects.get(command.project) : undefined;
     const folder = project && project.root !== '.' ? project.root : '';
-    for (const found of new TaskInputs(command.metadata.inputs, [], folder).problems) {
+    for (const found of inputGlobProblems(command.metadata.inputs, folder)) {
       const message = `inputs glob '${found.glob}' ${found.problem}`;
       if (command.kind === 'script' && command.target) {
         const key = `${command.target}\0${found.index}`;
@@ -49,4 +49,17 @@ export function inputGlobDiagnostics(registry: Pick<CommandRegistry, 'commands' 
     });
   }
   return diagnostics;
+}
+
+/**
+ * The globs of `inputs` that `TaskInputs` would refuse, without compiling its matchers: a
+ * workspace of 500 packages checks 1,000 commands here on every start-up.
+ */
+function inputGlobProblems(globs: readonly string[], folder: string): InputGlobProblem[] {
+  const problems: InputGlobProblem[] = [];
+  for (const [index, glob] of globs.entries()) {
+    const resolved = resolveInputGlob(glob.startsWith('!') ? glob.slice(1) : glob, folder);
+    if ('problem' in resolved) problems.push({ glob, index, problem: resolved.problem, hint: resolved.hint });
+  }
+  return problems;
 }
