@@ -19,6 +19,11 @@ export interface OpenWorkspaceOptions {
    * reporters (issue 13).
    */
   inspectOnly?: boolean;
+  /**
+   * Called with the config before discovery starts, for work that needs only the config and
+   * can run beside discovery (`orch affected` asks git for the change meanwhile).
+   */
+  whileDiscovering?: (config: ResolvedConfig) => void;
 }
 
 /**
@@ -26,8 +31,9 @@ export interface OpenWorkspaceOptions {
  * discovery: what every read-side command starts with.
  */
 export async function openWorkspace(cwd: string, output?: EngineOutput, options: OpenWorkspaceOptions = {}): Promise<OpenWorkspace> {
-  const { inspectOnly, ...configOptions } = options;
+  const { inspectOnly, whileDiscovering, ...configOptions } = options;
   const { config, diagnostics } = await loadConfig({ cwd, renderStuck: (error) => reportText(error, cwd), ...(process.env.ORCH_CONFIG ? { configFile: process.env.ORCH_CONFIG } : {}), ...configOptions });
+  whileDiscovering?.(config);
   const { defaultPlugins } = await import('@orch/plugins/preset');
   const plugins = hasErrors(diagnostics)
     ? defaultPlugins()

@@ -6,6 +6,7 @@
  * `@orch/plugins/preset`. Everything here is exported by the main entry too.
  */
 export { changedFiles } from './affected/changedFiles.js';
+export type { ChangeSet } from './affected/changedFiles.js';
 export { computeAffected } from './affected/affected.js';
 export { projectFilter } from './affected/projectFilter.js';
 export { includedFiles } from './markdown/includedFiles.js';

@@ -4,6 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import picomatch from 'picomatch';
 import { didYouMean, jsonSyntaxError, nameTable, SourceFile, yamlLocator, type Diagnostic, type Project } from '@orch/engine';
+import { manifestPaths } from './manifestPaths.js';
 import { workspaceDefinition, type WorkspaceDefinition } from './workspaceDefinition.js';
 
 export interface WorkspaceProjects {
@@ -29,11 +30,7 @@ export async function readWorkspaceProjects(root: string, patterns?: readonly st
   if (globs === undefined) {
     manifests = existsSync(join(root, 'package.json')) ? [join(root, 'package.json')] : [];
   } else {
-    const { glob } = await import('tinyglobby');
-    const manifestGlob = (g: string) => (g.replace(/\/$/, '') === '.' ? 'package.json' : `${g.replace(/\/$/, '')}/package.json`);
-    const include = globs.filter((g) => !g.startsWith('!')).map(manifestGlob);
-    const exclude = globs.filter((g) => g.startsWith('!')).map((g) => manifestGlob(g.slice(1)));
-    manifests = (await glob(include, { cwd: root, ignore: ['**/node_modules/**', '**/bower_components/**', ...exclude], absolute: true, followSymbolicLinks: false })).sort();
+    manifests = await manifestPaths(root, globs);
     if (!definition.implicit && definition.diagnostics.every((d) => d.severity !== 'error')) diagnostics.push(...unmatchedGlobs(root, definition, manifests));
   }
 
