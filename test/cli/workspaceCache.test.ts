@@ -1,0 +1,97 @@
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runOrch, startOrch } from '../helpers/runOrch.js';
+import { tempRepo } from '../helpers/tempRepo.js';
+
+// Issue 13: the discovered workspace is cached in the state folder, keyed by the files' stats and
+// content hashes. It must never serve a stale graph: every edit is seen, whatever its timing, and a
+// broken or concurrently written cache is rebuilt without a word.
+
+const CACHE = join('.orch', 'workspace-cache.json');
+const manifest = (name: string, script: string) => `${JSON.stringify({ name, scripts: { [script]: 'echo ok' } }, null, 2)}\n`;
+const workspace = () =>
+  tempRepo({
+    'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['packages/*'] }),
+    'packages/a/package.json': manifest('a', 'build'),
+    'packages/b/package.json': manifest('b', 'test'),
+  });
+const ids = (dir: string, env: Record<string, string> = {}) => {
+  const list = runOrch(['list', '--json'], dir, env);
+  expect(list.stderr).toBe('');
+  expect(list.code).toBe(0);
+  return (JSON.parse(list.stdout) as { id: string }[]).map((c) => c.id);
+};
+const cacheEntries = (dir: string) => (JSON.parse(readFileSync(join(dir, CACHE), 'utf8')) as { entries: Record<string, { stat: string }> }).entries;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the workspace cache (issue 13)', () => {
+  it('records the package.json files it read, and a second run lists the same', () => {
+    const dir = workspace();
+    expect(ids(dir)).toEqual(['a#build', 'b#test']);
+    expect(Object.keys(cacheEntries(dir))).toEqual(expect.arrayContaining(['manifest:packages/a/package.json', 'manifest:packages/b/package.json']));
+    expect(ids(dir)).toEqual(['a#build', 'b#test']);
+  });
+
+  it('sees an edit that keeps the size and puts the mtime back, made after the entry was trusted by its stat', async () => {
+    const dir = workspace();
+    const file = join(dir, 'packages/a/package.json');
+    // A whole-second mtime can be put back exactly; then the file ages past the racy window, so
+    // the entry is recorded with its stat and later served by it.
+    const mtime = Math.floor(Date.now() / 1000) - 60;
+    utimesSync(file, mtime, mtime);
+    await sleep(2_200);
+    expect(ids(dir)).toContain('a#build');
+    expect(cacheEntries(dir)['manifest:packages/a/package.json']!.stat).not.toBe('');
+    const before = statSync(file, { bigint: true });
+    writeFileSync(file, manifest('a', 'bxild'));
+    utimesSync(file, mtime, mtime);
+    const after = statSync(file, { bigint: true });
+    expect([after.size, after.mtimeNs, after.ino]).toEqual([before.size, before.mtimeNs, before.ino]);
+    expect(ids(dir)).toEqual(['a#bxild', 'b#test']);
+  });
+
+  it('sees a same-size edit made right after the run that cached the file (racily clean)', () => {
+    const dir = workspace();
+    expect(ids(dir)).toContain('a#build');
+    writeFileSync(join(dir, 'packages/a/package.json'), manifest('a', 'bxild'));
+    expect(ids(dir)).toEqual(['a#bxild', 'b#test']);
+  });
+
+  it('sees packages added and removed', () => {
+    const dir = workspace();
+    expect(ids(dir)).toEqual(['a#build', 'b#test']);
+    writeFileSync(join(dir, 'packages/b/package.json'), '{}');
+    runOrch(['list'], dir);
+    writeFileSync(join(dir, 'packages/a/package.json'), manifest('a2', 'build'));
+    expect(ids(dir)).toEqual(['a2#build']);
+  });
+
+  it.each([
+    ['garbage', 'not json at all \u0000'],
+    ['truncated', (dir: string) => readFileSync(join(dir, CACHE), 'utf8').slice(0, 100)],
+    ['another shape', JSON.stringify({ orch: '0.1.0', format: 1, entries: { 'manifest:packages/a/package.json': { stat: 1, hash: null } } })],
+    ['an entry whose hash is not the content', (dir: string) => readFileSync(join(dir, CACHE), 'utf8').replace(/"hash":"[0-9a-f]+"/, `"hash":"${'0'.repeat(64)}"`).replace(/"build"/, '"stale"')],
+  ])('a cache holding %s is rebuilt silently', (_, content) => {
+    const dir = workspace();
+    expect(ids(dir)).toEqual(['a#build', 'b#test']);
+    writeFileSync(join(dir, CACHE), typeof content === 'string' ? content : content(dir));
+    expect(ids(dir)).toEqual(['a#build', 'b#test']);
+    expect(Object.keys(cacheEntries(dir))).toContain('manifest:packages/a/package.json');
+  });
+
+  it('two processes at once, on no cache, list the same and leave a whole cache', async () => {
+    const dir = workspace();
+    const [first, second] = await Promise.all([startOrch(['list', '--json'], dir).exited, startOrch(['list', '--json'], dir).exited]);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(first.stdout).toBe(second.stdout);
+    expect(Object.keys(cacheEntries(dir))).toContain('manifest:packages/b/package.json');
+    expect(ids(dir)).toEqual(['a#build', 'b#test']);
+  });
+
+  it('ORCH_WORKSPACE_CACHE=0 reads every file and writes no cache', () => {
+    const dir = workspace();
+    expect(ids(dir, { ORCH_WORKSPACE_CACHE: '0' })).toEqual(['a#build', 'b#test']);
+    expect(existsSync(join(dir, CACHE))).toBe(false);
+  });
+});
