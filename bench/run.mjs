@@ -8,6 +8,9 @@
 //   BENCH_BASELINE=/other/checkout/packages/cli/dist/bin.js node bench/run.mjs env
 //                                 the environment's cost, beside another build of orch
 //   node bench/run.mjs lockfile   what lockfile closures cost (BENCH_LOCKFILE_SIZE, BENCH_LOCKFILE_ROUNDS)
+//   node bench/run.mjs startup    start-up beside `node -e 0`, and what each dependency costs to import
+//   node bench/run.mjs peers      orch beside Turborepo at N=100 and N=500 (bench/peers.mjs; named
+//                                 only: it installs Turborepo and takes minutes)
 //
 // Figures are wall-clock medians on this machine; compare them with `node -e 0` measured in
 // the same run, never across machines.
@@ -20,6 +23,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const work = join(root, 'bench', '.work');
 const orchBin = join(root, 'packages', 'cli', 'dist', 'bin.js');
 const filter = process.argv[2] ?? '';
+if (filter === 'peers') {
+  await import('./peers.mjs');
+  process.exit(0);
+}
 
 const engine = await import(join(root, 'packages', 'engine', 'dist', 'index.js'));
 const plugins = await import(join(root, 'packages', 'plugins', 'dist', 'index.js'));
