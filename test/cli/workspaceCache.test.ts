@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runOrch, startOrch } from '../helpers/runOrch.js';
@@ -65,6 +65,23 @@ describe('the workspace cache (issue 13)', () => {
     runOrch(['list'], dir);
     writeFileSync(join(dir, 'packages/a/package.json'), manifest('a2', 'build'));
     expect(ids(dir)).toEqual(['a2#build']);
+  });
+
+  it('pnpm-workspace.yaml is cached too: an edit is seen, and a glob that comes to match nothing is still located at its line', () => {
+    const dir = tempRepo({
+      'pnpm-workspace.yaml': "packages:\n  - 'packages/*'\n  - 'apps/*'\n",
+      'packages/a/package.json': manifest('a', 'build'),
+      'apps/x/package.json': manifest('x', 'build'),
+      'tool/y/package.json': manifest('y', 'build'),
+    });
+    expect(ids(dir)).toEqual(['a#build', 'x#build']);
+    expect(Object.keys(cacheEntries(dir))).toContain('workspace-definition:pnpm-workspace.yaml');
+    rmSync(join(dir, 'apps/x/package.json'));
+    const cached = runOrch(['validate'], dir);
+    expect(cached.stderr).toContain("pnpm-workspace.yaml:3:5: warning: pnpm-workspace.yaml lists 'apps/*', which matches no folder with a package.json");
+    expect(cached.stderr).toBe(runOrch(['validate'], dir, { ORCH_WORKSPACE_CACHE: '0' }).stderr);
+    writeFileSync(join(dir, 'pnpm-workspace.yaml'), "packages:\n  - 'packages/*'\n  - 'tool/*'\n");
+    expect(ids(dir)).toEqual(['a#build', 'y#build']);
   });
 
   it.each([

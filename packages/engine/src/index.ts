@@ -104,3 +104,4 @@ export { ORCH_VERSION } from './version.js';
 export { strategyFor, retryDelay, normaliseRetry, DEFAULT_STRATEGIES, DEFAULT_RETRY, RECOVERY_KEYS } from './recovery/recoveryPolicy.js';
 export { CircuitBreaker } from './recovery/CircuitBreaker.js';
 export type { BreakerSettings, BreakerSnapshot, BreakerState } from './recovery/CircuitBreaker.js';
+export { yaml } from './yaml/yamlLibrary.js';

@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import picomatch from 'picomatch';
-import { didYouMean, jsonSyntaxError, nameTable, SourceFile, yamlLocator, type Diagnostic, type Project } from '@orch/engine';
+import { didYouMean, jsonSyntaxError, nameTable, SourceFile, yaml, yamlLocator, type Diagnostic, type Project } from '@orch/engine';
 import type { WorkspaceCache } from '../state/WorkspaceCache.js';
 import { manifestPaths } from './manifestPaths.js';
 import { workspaceDefinition, type WorkspaceDefinition } from './workspaceDefinition.js';
@@ -23,7 +22,7 @@ export const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDe
  * where orch looked (issue 11: a broken definition never makes every project vanish silently).
  */
 export async function readWorkspaceProjects(root: string, patterns?: readonly string[], configFile?: string, cache?: WorkspaceCache): Promise<WorkspaceProjects> {
-  const definition = await workspaceDefinition(root, patterns, configFile);
+  const definition = await workspaceDefinition(root, patterns, configFile, cache);
   const diagnostics: Diagnostic[] = [...definition.diagnostics];
   const { globs } = definition;
   let manifests: string[];
@@ -65,7 +64,7 @@ function missingDependencies(root: string, { file, json, text: read }: Manifest,
       missing.push(dep);
       const text = read ?? readFileSync(file, 'utf8');
       const source = new SourceFile(file, text);
-      const { location } = yamlLocator(parseDocument(text), source)([field, dep], { key: true });
+      const { location } = yamlLocator(yaml().parseDocument(text), source)([field, dep], { key: true });
       const close = didYouMean(dep, [...names].filter((other) => other !== json.name));
       diagnostics.push(
         source.diagnostic('warning', 'workspace/missing-dependency', `${field} names '${dep}' (${spec}), but no workspace package is named '${dep}'`, location, {
