@@ -177,14 +177,16 @@ export class Engine {
         this.applied.push(plugin);
         continue;
       }
+      let loaded = plugin;
       try {
-        const loaded = plugin.load ? await plugin.load() : plugin;
+        if (plugin.load) loaded = await plugin.load();
         if (loaded.name !== plugin.name) throw new Error(`it loaded a plugin named '${loaded.name}'`);
         await loaded.apply(this);
       } catch (error) {
         throw pluginError(plugin.name, plugin.load ? 'load' : 'apply', error);
       }
-      this.applied.push(plugin);
+      // The loaded plugin, with its own `version` (recorded in task hashes).
+      this.applied.push(loaded);
     }
     await this.hooks.initialize.promise(this);
     this.emit({ type: 'plugins-applied', plugins: this.applied.map((p) => p.name) });

@@ -107,6 +107,12 @@ describe('lazy plugins (issue 13)', () => {
     expect(e.plugins.map((p) => p.name)).toEqual(['first', 'lazy', 'last']);
   });
 
+  it("lists the loaded plugin, whose version task hashes record", async () => {
+    const e = engine();
+    await e.use([lazyPlugin('lazy', async () => definePlugin({ name: 'lazy', version: '2.1.0', apply: () => {} }))]);
+    expect(e.plugins.map((p) => p.version)).toEqual(['2.1.0']);
+  });
+
   it('an engine that runs no task never imports it, yet lists it by name', async () => {
     const order: string[] = [];
     let loads = 0;
