@@ -87,7 +87,15 @@ describe('the workspace cache (issue 13)', () => {
   it.each([
     ['garbage', 'not json at all \u0000'],
     ['truncated', (dir: string) => readFileSync(join(dir, CACHE), 'utf8').slice(0, 100)],
-    ['another shape', JSON.stringify({ orch: '0.1.0', format: 1, entries: { 'manifest:packages/a/package.json': { stat: 1, hash: null } } })],
+    ['another shape', JSON.stringify({ orch: '0.1.0', format: 2, entries: { 'manifest:packages/a/package.json': { stat: 1, hash: null } } })],
+    [
+      'an entry of the wrong shape for its file',
+      (dir: string) => {
+        const cache = JSON.parse(readFileSync(join(dir, CACHE), 'utf8')) as { entries: Record<string, { value: unknown }> };
+        cache.entries['manifest:packages/a/package.json']!.value = null;
+        return JSON.stringify(cache);
+      },
+    ],
     ['an entry whose hash is not the content', (dir: string) => readFileSync(join(dir, CACHE), 'utf8').replace(/"hash":"[0-9a-f]+"/, `"hash":"${'0'.repeat(64)}"`).replace(/"build"/, '"stale"')],
   ])('a cache holding %s is rebuilt silently', (_, content) => {
     const dir = workspace();

@@ -13,8 +13,8 @@ const sha256 = (text: string | Buffer): string => createHash('sha256').update(te
  */
 type ReadLockfile = { file: string; digests?: ReadonlyMap<string, string>; whole: string };
 
-/** What the workspace cache keeps for a lockfile's content: every folder's closure digest, or null when it does not parse. */
-type CachedDigests = [folder: string, digest: string][] | null;
+/** What the workspace cache keeps for a lockfile's content: the digest of its text, and every folder's closure digest (null when it does not parse). */
+type CachedLockfile = { whole: string; digests: [folder: string, digest: string][] | null };
 
 /**
  * What a package script resolves from outside the workspace, for its hash, as `orch affected`
@@ -67,9 +67,10 @@ export class ExternalDependencies {
     const cache = this.stateDir === undefined ? undefined : WorkspaceCache.open(this.root, this.stateDir);
     const read = async (file: string): Promise<ReadLockfile | undefined> => {
       const path = join(this.root, file);
-      const cached = cache?.lookup('lockfile', path);
+      const cached = cache?.lookup('lockfile', path, isCachedLockfile);
       if (cache && !cached) return undefined;
-      if (cached?.value !== undefined) return { file, whole: cached.hash, ...(cached.value === null ? {} : { digests: new Map(cached.value as CachedDigests & object) }) };
+      const kept = cached?.value as CachedLockfile | undefined;
+      if (kept) return { file, whole: kept.whole, ...(kept.digests === null ? {} : { digests: new Map(kept.digests) }) };
       const text = cached?.text ?? (await readFile(path, 'utf8').catch(() => undefined));
       if (text === undefined) return undefined;
       const lockfile: ReadLockfile = { file, whole: sha256(text) };
@@ -80,7 +81,7 @@ export class ExternalDependencies {
           // Unreadable: `orch affected` then counts every package, and the whole text is hashed.
         }
       }
-      if (cached) cache!.store('lockfile', path, cached, lockfile.digests ? [...lockfile.digests] : null);
+      if (cached) cache!.store('lockfile', path, cached, { whole: lockfile.whole, digests: lockfile.digests ? [...lockfile.digests] : null } satisfies CachedLockfile);
       return lockfile;
     };
     const lockfiles = (await Promise.all([...LOCKFILES, ...OTHER_LOCKFILES].map(read))).filter((l) => l !== undefined);
@@ -112,4 +113,9 @@ function closureDigests(closures: LockfileClosures): Map<string, string> {
     digests.set(folder, sha256(lines.sort().join('\n')));
   }
   return digests;
+}
+
+function isCachedLockfile(value: unknown): value is CachedLockfile {
+  const { whole, digests } = (value ?? {}) as Partial<CachedLockfile>;
+  return typeof whole === 'string' && (digests === null || (Array.isArray(digests) && digests.every((pair) => Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'string')));
 }

@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../lazyRequire.js';
 /** The cache file, in the state folder. */
 export const WORKSPACE_CACHE_FILE = 'workspace-cache.json';
 /** Bumped when what a section stores changes shape; with orch's version, part of the file's key. */
-const FORMAT = 1;
+const FORMAT = 2;
 /**
  * A file modified this close to the moment its entry was recorded may be modified again within
  * the same timestamp tick on a file system with coarse timestamps (1 s, FAT's 2 s), leaving size
@@ -30,7 +30,8 @@ export interface CachedFile {
   hash: string;
   /** What was stored for this content, if anything. */
   value?: unknown;
-  /** The content, when it had to be read (the stat did not prove it unchanged). */
+  /** The content, when it had to be read (the stat did not prove it unchanged): as read, and as UTF-8 text. */
+  bytes?: Buffer;
   text?: string;
   /** The stat taken before the content was read, as recorded ('' when racy). */
   stat: string;
@@ -70,31 +71,35 @@ export class WorkspaceCache {
   }
 
   /**
-   * The file's content hash, and what was stored for that content under `section`; undefined
-   * when the file cannot be read (absent).
+   * The file's content hash, and what was stored for that content under `section` if `valid`
+   * accepts it; undefined when the file cannot be read (absent).
    */
-  lookup(section: string, path: string): CachedFile | undefined {
+  lookup(section: string, path: string, valid: (value: unknown) => boolean): CachedFile | undefined {
     const key = this.key(section, path);
-    const entry = this.entries.get(key);
+    // An entry of the wrong shape (a cache written by hand, or by a bug) is no entry.
+    const kept = this.entries.get(key);
+    const entry = kept && valid(kept.value) ? kept : undefined;
     let stat: string;
-    let text: string;
+    let bytes: Buffer;
     try {
       // The stat is taken before the read: a change between them leaves a stat that matches no later one.
       const stats = statSync(path, { bigint: true });
       if (entry && entry.stat !== '' && entry.stat === statKey(stats)) return { hash: entry.hash, value: entry.value, stat: entry.stat };
       stat = recordedStat(stats);
-      text = readFileSync(path, 'utf8');
+      bytes = readFileSync(path);
     } catch {
       if (this.entries.delete(key)) this.dirty = true;
       return undefined;
     }
-    const hash = sha256(text);
-    if (entry?.hash !== hash) return { hash, text, stat };
+    // The bytes, not their decoding: two files that differ only in invalid UTF-8 decode alike.
+    const hash = sha256(bytes);
+    const text = bytes.toString('utf8');
+    if (entry?.hash !== hash) return { hash, bytes, text, stat };
     if (stat !== entry.stat) {
       entry.stat = stat;
       this.dirty = true;
     }
-    return { hash, value: entry.value, text, stat };
+    return { hash, value: entry.value, bytes, text, stat };
   }
 
   /** Stores what `value` is for the content `lookup` found (JSON-serialisable). */
@@ -146,6 +151,6 @@ function recordedStat(stats: BigIntStats): string {
   return newest + RACY_NS > now ? '' : statKey(stats);
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+function sha256(content: Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
 }

@@ -109,7 +109,7 @@ interface Manifest {
  * faster so than through 2,000 thread-pool round trips.
  */
 function readManifest(file: string, diagnostics: Diagnostic[], cache: WorkspaceCache | undefined): Manifest | undefined {
-  const found = cache?.lookup('manifest', file);
+  const found = cache?.lookup('manifest', file, (value) => typeof value === 'object' && value !== null && !Array.isArray(value));
   if (cache && !found) return undefined;
   let json: PackageJson;
   let text = found?.text;

@@ -50,7 +50,7 @@ export async function workspaceDefinition(root: string, configGlobs?: readonly s
  * loaded, until a glob's place is asked for.
  */
 async function cachedPnpmWorkspace(file: string, packageJson: WorkspaceDefinition | undefined, cache: WorkspaceCache | undefined): Promise<WorkspaceDefinition> {
-  const found = cache?.lookup('workspace-definition', file);
+  const found = cache?.lookup('workspace-definition', file, (value) => Array.isArray((value as { globs?: unknown } | null)?.globs) && (value as { globs: unknown[] }).globs.every((glob) => typeof glob === 'string'));
   const cached = found?.value as { globs: string[] } | undefined;
   if (!found || !cached) {
     const definition = await pnpmWorkspace(file, packageJson, found?.text);
