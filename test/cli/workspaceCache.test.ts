@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync }
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runOrch, startOrch } from '../helpers/runOrch.js';
-import { tempRepo } from '../helpers/tempRepo.js';
+import { fixtureRepo, tempRepo } from '../helpers/tempRepo.js';
 
 // Issue 13: the discovered workspace is cached in the state folder, keyed by the files' stats and
 // content hashes. It must never serve a stale graph: every edit is seen, whatever its timing, and a
@@ -82,6 +82,56 @@ describe('the workspace cache (issue 13)', () => {
     expect(cached.stderr).toBe(runOrch(['validate'], dir, { ORCH_WORKSPACE_CACHE: '0' }).stderr);
     writeFileSync(join(dir, 'pnpm-workspace.yaml'), "packages:\n  - 'packages/*'\n  - 'tool/*'\n");
     expect(ids(dir)).toEqual(['a#build', 'y#build']);
+  });
+
+  describe('markdown command and agent files', () => {
+    const command = (description: string, dependency: string) => `---\ndescription: ${description}\ndependencies: [${dependency}]\n---\nDo ${description}.\n`;
+    const commands = () =>
+      tempRepo({
+        '.claude/commands/a.md': command('first', 'b'),
+        '.claude/commands/b.md': command('second', 'c'),
+        '.claude/commands/c.md': '---\ndescription: third\ngates: { orch:saftey: false }\n---\nDo c.\n',
+        '.claude/commands/d.md': '---\ndescription: fourth\ntimeout: .inf\n---\nDo d.\n',
+        '.claude/agents/helper.md': '---\nname: helper\ndescription: helps\n---\nHelp.\n',
+      });
+    const listed = (dir: string, env: Record<string, string> = {}) => runOrch(['list', '--json'], dir, env).stdout;
+
+    it('keeps what discovery read of each clean file, and lists, shows and validates as without the cache', () => {
+      const dir = commands();
+      const uncached = ['list --json', 'validate', 'show a', 'graph'].map((c) => runOrch(c.split(' '), dir, { ORCH_WORKSPACE_CACHE: '0' }));
+      for (let round = 0; round < 2; round++) {
+        const cached = ['list --json', 'validate', 'show a', 'graph'].map((c) => runOrch(c.split(' '), dir));
+        expect(cached).toEqual(uncached);
+      }
+      // The unknown gate is located where it is written, though the file's entry was kept.
+      expect(uncached[1]!.stderr).toContain(".claude/commands/c.md:3:10: error: no gate is named 'orch:saftey'");
+      const entries = Object.keys(cacheEntries(dir));
+      expect(entries).toEqual(expect.arrayContaining(['markdown:.claude/commands/a.md', 'markdown:.claude/commands/c.md', 'markdown:.claude/agents/helper.md']));
+      // `.inf` does not come back from JSON: that file is parsed every time.
+      expect(entries).not.toContain('markdown:.claude/commands/d.md');
+    });
+
+    it.each(['claude-code-enhancer', 'wshobson-commands'])('reads the %s corpus from the cache as from its files', (fixture) => {
+      const dir = fixtureRepo(fixture);
+      const commands = ['validate --json', 'list --json --all', 'graph --json'].map((c) => c.split(' '));
+      const uncached = commands.map((c) => runOrch(c, dir, { ORCH_WORKSPACE_CACHE: '0' }));
+      runOrch(['list'], dir);
+      expect(commands.map((c) => runOrch(c, dir))).toEqual(uncached);
+    });
+
+    it('sees an edit that keeps the size and puts the mtime back', async () => {
+      const dir = commands();
+      const file = join(dir, '.claude/commands/a.md');
+      const mtime = Math.floor(Date.now() / 1000) - 60;
+      utimesSync(file, mtime, mtime);
+      await sleep(2_200);
+      expect(JSON.parse(listed(dir)).find((c: { id: string }) => c.id === 'a')).toMatchObject({ description: 'first', dependencies: ['b'] });
+      expect(cacheEntries(dir)['markdown:.claude/commands/a.md']!.stat).not.toBe('');
+      writeFileSync(file, command('fir5t', 'd'));
+      utimesSync(file, mtime, mtime);
+      expect(JSON.parse(listed(dir)).find((c: { id: string }) => c.id === 'a')).toMatchObject({ description: 'fir5t', dependencies: ['d'] });
+      expect(runOrch(['show', 'a'], dir).stdout).toBe(runOrch(['show', 'a'], dir, { ORCH_WORKSPACE_CACHE: '0' }).stdout);
+    });
   });
 
   it.each([

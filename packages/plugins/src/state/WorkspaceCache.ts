@@ -72,9 +72,9 @@ export class WorkspaceCache {
 
   /**
    * The file's content hash, and what was stored for that content under `section` if `valid`
-   * accepts it; undefined when the file cannot be read (absent).
+   * accepts it; undefined when the file cannot be read (absent), or has more than `maxBytes`.
    */
-  lookup(section: string, path: string, valid: (value: unknown) => boolean): CachedFile | undefined {
+  lookup(section: string, path: string, valid: (value: unknown) => boolean, options: { maxBytes?: number } = {}): CachedFile | undefined {
     const key = this.key(section, path);
     // An entry of the wrong shape (a cache written by hand, or by a bug) is no entry.
     const kept = this.entries.get(key);
@@ -85,6 +85,8 @@ export class WorkspaceCache {
       // The stat is taken before the read: a change between them leaves a stat that matches no later one.
       const stats = statSync(path, { bigint: true });
       if (entry && entry.stat !== '' && entry.stat === statKey(stats)) return { hash: entry.hash, value: entry.value, stat: entry.stat };
+      // Larger than its reader takes: left to the reader, which says so.
+      if (options.maxBytes !== undefined && stats.size > BigInt(options.maxBytes)) return undefined;
       stat = recordedStat(stats);
       bytes = readFileSync(path);
     } catch {
