@@ -178,12 +178,18 @@ export class Engine {
         continue;
       }
       let loaded = plugin;
+      if (plugin.load) {
+        try {
+          loaded = await plugin.load();
+          if (loaded.name !== plugin.name) throw new Error(`it loaded a plugin named '${loaded.name}'`);
+        } catch (error) {
+          throw pluginError(plugin.name, 'load', error);
+        }
+      }
       try {
-        if (plugin.load) loaded = await plugin.load();
-        if (loaded.name !== plugin.name) throw new Error(`it loaded a plugin named '${loaded.name}'`);
         await loaded.apply(this);
       } catch (error) {
-        throw pluginError(plugin.name, plugin.load ? 'load' : 'apply', error);
+        throw pluginError(plugin.name, 'apply', error);
       }
       // The loaded plugin, with its own `version` (recorded in task hashes).
       this.applied.push(loaded);

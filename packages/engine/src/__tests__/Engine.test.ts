@@ -107,6 +107,11 @@ describe('lazy plugins (issue 13)', () => {
     expect(e.plugins.map((p) => p.name)).toEqual(['first', 'lazy', 'last']);
   });
 
+  it("names the plugin when the loaded plugin's apply throws", async () => {
+    const error = await failure(engine().use([lazyPlugin('lazy', async () => definePlugin({ name: 'lazy', apply: () => { throw new Error('boom'); } }))]));
+    expect(error.message).toBe("plugin 'lazy' failed in hook 'apply': boom");
+  });
+
   it("lists the loaded plugin, whose version task hashes record", async () => {
     const e = engine();
     await e.use([lazyPlugin('lazy', async () => definePlugin({ name: 'lazy', version: '2.1.0', apply: () => {} }))]);
