@@ -6,8 +6,8 @@ export default {
   workspaces: ['packages/*'],
   commands: {
     build: {
-      description: 'Compile every package (TypeScript project references, incremental)',
-      run: 'node node_modules/typescript/bin/tsc -b packages/cli',
+      description: 'Compile every package (TypeScript project references, incremental) and bundle the orch binary',
+      run: 'node node_modules/typescript/bin/tsc -b packages/cli && node scripts/bundle.mjs',
     },
     typecheck: {
       description: 'Type-check the packages and the tests',

@@ -10,6 +10,9 @@
 //   node bench/run.mjs lockfile   what lockfile closures cost (BENCH_LOCKFILE_SIZE, BENCH_LOCKFILE_ROUNDS)
 //   node bench/run.mjs report     the HTML report of a 500-package run (BENCH_REPORT_SIZE): write time,
 //                                 file size, and how long the system's Chromium takes to open and draw it
+//   node bench/run.mjs startup    start-up beside `node -e 0`, and what each dependency costs to import
+//   node bench/run.mjs peers      orch beside Turborepo at N=100 and N=500 (bench/peers.mjs; named
+//                                 only: it installs Turborepo and takes minutes)
 //
 // Figures are wall-clock medians on this machine; compare them with `node -e 0` measured in
 // the same run, never across machines.
@@ -22,6 +25,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const work = join(root, 'bench', '.work');
 const orchBin = join(root, 'packages', 'cli', 'dist', 'bin.js');
 const filter = process.argv[2] ?? '';
+if (filter === 'peers') {
+  await import('./peers.mjs');
+  process.exit(0);
+}
 
 const engine = await import(join(root, 'packages', 'engine', 'dist', 'index.js'));
 const plugins = await import(join(root, 'packages', 'plugins', 'dist', 'index.js'));
@@ -180,8 +187,38 @@ if (want('startup')) {
   report('startup: node -e 0', node);
   const version = await timeProcess(20, [orchBin, '--version'], example);
   report('startup: orch --version', version, `(${(version / node).toFixed(2)}x node)`);
-  const list = await timeProcess(20, [orchBin, 'list'], example);
-  report('startup: orch list (example monorepo)', list, `(${(list / node).toFixed(2)}x node)`);
+  for (const args of [['--help'], ['list'], ['validate'], ['affected', '--list', '--files', 'packages/core/src/index.ts']]) {
+    const time = await timeProcess(20, [orchBin, ...args], example);
+    report(`startup: orch ${args.join(' ')} (example monorepo)`, time, `(${(time / node).toFixed(2)}x node)`);
+  }
+  // What each dependency costs to import, alone in a fresh process, from the package that
+  // depends on it: CPU time of the import itself (median of 7; CPU, as wall time on a shared
+  // machine measures the neighbours), beside orch's own packages (issue 13).
+  const importCost = (from, specifier) => {
+    const script = `const c = process.cpuUsage(); await import(${JSON.stringify(specifier)}); const d = process.cpuUsage(c); console.log((d.user + d.system) / 1000);`;
+    const times = [];
+    for (let i = 0; i < 7; i++) {
+      const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: join(root, 'packages', from), encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`import ${specifier} from packages/${from} exited ${result.status}: ${result.stderr}`);
+      times.push(Number(result.stdout.trim()));
+    }
+    return median(times);
+  };
+  const manifests = ['engine', 'plugins', 'cli'].map((name) => [name, JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8'))]);
+  const seen = new Set();
+  for (const [from, manifest] of manifests) {
+    for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+      if (dependency.startsWith('@orch/') || seen.has(dependency)) continue;
+      seen.add(dependency);
+      report(`startup: import ${dependency}`, importCost(from, dependency), '(CPU)');
+    }
+  }
+  for (const [label, from, specifier] of [
+    ['@orch/engine, with its dependencies', 'plugins', '@orch/engine'],
+    ['@orch/plugins/preset (list, validate)', 'cli', '@orch/plugins/preset'],
+    ['@orch/plugins/inspect (affected --list)', 'cli', '@orch/plugins/inspect'],
+    ['@orch/plugins (all, as a run loads it)', 'cli', '@orch/plugins'],
+  ]) report(`startup: import ${label}`, importCost(from, specifier), '(CPU, with @orch/engine)');
 }
 
 if (want('run')) {

@@ -19,3 +19,6 @@ if (stale) {
 }
 console.log('setup: building packages');
 run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'packages/cli']);
+
+console.log('setup: bundling the orch binary');
+run(process.execPath, [join(root, 'scripts', 'bundle.mjs')]);

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeTree } from '../helpers/tempRepo.js';
@@ -155,6 +155,30 @@ describe.each(Object.keys(lockfiles) as (keyof typeof lockfiles)[])('lockfile cl
     expect(result.code, result.stderr).toBe(0);
     expect(ran(dir)).toEqual(['app', 'c']);
     run(dir, 'build');
+    expect(ran(dir)).toEqual([]);
+  });
+
+  it('closures come from the workspace cache only for the content they were taken from (issue 13): an edit keeping size and mtime is seen', async () => {
+    const dir = workspace({ ...packages, [file]: lock() });
+    const path = join(dir, file);
+    // A whole-second mtime, put back after the edit; the file ages past the racy window first,
+    // so the run records the lockfile's entry with its stat.
+    const mtime = Math.floor(Date.now() / 1000) - 60;
+    utimesSync(path, mtime, mtime);
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['app', 'c', 'lib']);
+    run(dir, 'build');
+    expect(ran(dir)).toEqual([]);
+    const size = statSync(path).size;
+    writeTree(dir, { [file]: lock({ leafIntegrity: 'sha512-lexf2.1.2' }) });
+    utimesSync(path, mtime, mtime);
+    expect(statSync(path).size).toBe(size);
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['app', 'c']);
+    // What the cache gave is what parsing gives: without it, the same hashes (all hits).
+    const fresh = runOrch(['run', 'build'], dir, { ORCH_WORKSPACE_CACHE: '0' });
+    expect(fresh.code, fresh.stderr).toBe(0);
     expect(ran(dir)).toEqual([]);
   });
 

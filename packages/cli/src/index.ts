@@ -1,5 +1,5 @@
 // The public API for users of orch: config and plugin helpers and their types.
-export { defineConfig, definePlugin, defineGate, STAGE_ORDER, PIPELINE_STAGES } from '@orch/engine';
+export { defineConfig, definePlugin, defineGate, lazyPlugin, STAGE_ORDER, PIPELINE_STAGES } from '@orch/engine';
 export type {
   OrchConfig,
   TargetConfig,

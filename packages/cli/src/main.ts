@@ -19,7 +19,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
   init: { summary: 'write a starter orchestrator.config.ts and an example command', load: async () => (await import('./commands/init.js')).initCommand },
 };
 
+/** Set by the bundler when it builds the `orch` binary (scripts/setup.mjs). */
+declare const __ORCH_VERSION__: string | undefined;
+
 export function version(): string {
+  if (typeof __ORCH_VERSION__ === 'string') return __ORCH_VERSION__;
   const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return manifest.version;
 }

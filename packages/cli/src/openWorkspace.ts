@@ -10,14 +10,31 @@ export interface OpenWorkspace {
   graph(): BuildTaskGraphResult;
 }
 
+export interface OpenWorkspaceOptions {
+  /** No config: the defaults rooted here (`orch validate` of a config that cannot load). */
+  defaultsAt?: string;
+  /**
+   * The command runs no task (list, show, validate, graph, affected --list): run-time plugins
+   * are not loaded (`runTimePlugins: 'defer'`), so it starts without executors, caches or
+   * reporters (issue 13).
+   */
+  inspectOnly?: boolean;
+  /**
+   * Called with the config before discovery starts, for work that needs only the config and
+   * can run beside discovery (`orch affected` asks git for the change meanwhile).
+   */
+  whileDiscovering?: (config: ResolvedConfig) => void;
+}
+
 /**
  * Loads the config, applies the plugins (the built-in preset, then the config's), and runs
- * discovery: what every read-side command starts with. With `defaultsAt`, no config: the
- * defaults rooted there.
+ * discovery: what every read-side command starts with.
  */
-export async function openWorkspace(cwd: string, output?: EngineOutput, options: { defaultsAt?: string } = {}): Promise<OpenWorkspace> {
-  const { config, diagnostics } = await loadConfig({ cwd, renderStuck: (error) => reportText(error, cwd), ...(process.env.ORCH_CONFIG ? { configFile: process.env.ORCH_CONFIG } : {}), ...options });
-  const { defaultPlugins } = await import('@orch/plugins');
+export async function openWorkspace(cwd: string, output?: EngineOutput, options: OpenWorkspaceOptions = {}): Promise<OpenWorkspace> {
+  const { inspectOnly, whileDiscovering, ...configOptions } = options;
+  const { config, diagnostics } = await loadConfig({ cwd, renderStuck: (error) => reportText(error, cwd), ...(process.env.ORCH_CONFIG ? { configFile: process.env.ORCH_CONFIG } : {}), ...configOptions });
+  whileDiscovering?.(config);
+  const { defaultPlugins } = await import('@orch/plugins/preset');
   const plugins = hasErrors(diagnostics)
     ? defaultPlugins()
     : await resolvePlugins({
@@ -28,7 +45,7 @@ export async function openWorkspace(cwd: string, output?: EngineOutput, options:
         fromDir: config.root,
         ...(config.configFile ? { configFile: config.configFile } : {}),
       });
-  const engine = new Engine({ config, ...(output ? { output } : {}) });
+  const engine = new Engine({ config, ...(output ? { output } : {}), runTimePlugins: inspectOnly ? 'defer' : 'load' });
   await engine.use(plugins);
   const registry = await engine.discover();
   let graph: BuildTaskGraphResult | undefined;

@@ -9,7 +9,7 @@ import type { OpenWorkspace } from './openWorkspace.js';
  */
 export async function runScope(workspace: OpenWorkspace, ids: ReadonlySet<string>): Promise<RunScope> {
   const { registry, config } = workspace;
-  const { includedFiles } = await import('@orch/plugins');
+  const { includedFiles } = await import('@orch/plugins/inspect');
   const agents = new Set<string>();
   const files = new Set<string>();
   for (const id of ids) {

@@ -132,6 +132,13 @@ export interface EngineOutput {
 export interface EngineOptions {
   config: ResolvedConfig;
   output?: EngineOutput;
+  /**
+   * `load` (default): plugins with a `load` (run-time plugins, `lazyPlugin`) are imported and
+   * applied in their place in the order. `defer`: for an engine that runs no task (listing,
+   * validating, printing a graph), they are listed in `plugins` but neither imported nor
+   * applied, so their hooks have no taps.
+   */
+  runTimePlugins?: 'load' | 'defer';
 }
 
 /**
@@ -143,9 +150,11 @@ export class Engine {
   readonly config: ResolvedConfig;
   readonly output: EngineOutput;
   private readonly applied: Plugin[] = [];
+  private readonly runTimePlugins: 'load' | 'defer';
 
   constructor(options: EngineOptions) {
     this.config = options.config;
+    this.runTimePlugins = options.runTimePlugins ?? 'load';
     this.output = options.output ?? {
       reporter: 'silent',
       write: (stream, text) => void process[stream].write(text),
@@ -164,12 +173,26 @@ export class Engine {
   /** Applies plugins in order; a plugin whose `apply` throws is named in the error. */
   async use(plugins: readonly Plugin[]): Promise<void> {
     for (const plugin of plugins) {
+      if (plugin.load && this.runTimePlugins === 'defer') {
+        this.applied.push(plugin);
+        continue;
+      }
+      let loaded = plugin;
+      if (plugin.load) {
+        try {
+          loaded = await plugin.load();
+          if (loaded.name !== plugin.name) throw new Error(`it loaded a plugin named '${loaded.name}'`);
+        } catch (error) {
+          throw pluginError(plugin.name, 'load', error);
+        }
+      }
       try {
-        await plugin.apply(this);
+        await loaded.apply(this);
       } catch (error) {
         throw pluginError(plugin.name, 'apply', error);
       }
-      this.applied.push(plugin);
+      // The loaded plugin, with its own `version` (recorded in task hashes).
+      this.applied.push(loaded);
     }
     await this.hooks.initialize.promise(this);
     this.emit({ type: 'plugins-applied', plugins: this.applied.map((p) => p.name) });

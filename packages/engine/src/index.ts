@@ -77,6 +77,7 @@ export { configTimeoutMs, DEFAULT_CONFIG_TIMEOUT_MS } from './config/configTimeo
 
 export type { Plugin, PluginSpec, PluginFactory } from './plugin/Plugin.js';
 export { definePlugin } from './plugin/definePlugin.js';
+export { lazyPlugin } from './plugin/lazyPlugin.js';
 export { defineGate, gateSetting, gateApplies } from './plugin/defineGate.js';
 export type { GateDefinition, GateStage, GateCheckContext, OptionsSchema } from './plugin/defineGate.js';
 export { resolvePlugins } from './plugin/resolvePlugins.js';
@@ -103,3 +104,4 @@ export { ORCH_VERSION } from './version.js';
 export { strategyFor, retryDelay, normaliseRetry, DEFAULT_STRATEGIES, DEFAULT_RETRY, RECOVERY_KEYS } from './recovery/recoveryPolicy.js';
 export { CircuitBreaker } from './recovery/CircuitBreaker.js';
 export type { BreakerSettings, BreakerSnapshot, BreakerState } from './recovery/CircuitBreaker.js';
+export { yaml } from './yaml/yamlLibrary.js';

@@ -1,11 +1,8 @@
-import type { Plugin } from '@orch/engine';
-import { agentExecutorPlugin } from './agents/AgentExecutorPlugin.js';
+import { lazyPlugin, type Plugin } from '@orch/engine';
 import { agentsPlugin } from './agents/AgentsPlugin.js';
-import { localCachePlugin } from './cache/LocalCachePlugin.js';
-import { remoteCachePlugin } from './cache/RemoteCachePlugin.js';
+import { inputGlobsPlugin } from './cache/InputGlobsPlugin.js';
 import { configCommandsPlugin } from './config/ConfigCommandsPlugin.js';
-import { nodeExecutorPlugin } from './executors/NodeExecutorPlugin.js';
-import { shellExecutorPlugin, type ShellExecutorOptions } from './executors/ShellExecutorPlugin.js';
+import type { ShellExecutorOptions } from './executors/ShellExecutorPlugin.js';
 import { markdownCommandsPlugin } from './markdown/MarkdownCommandsPlugin.js';
 import { complexityBudgetGate } from './gates/ComplexityBudgetGate.js';
 import { documentationGate } from './gates/DocumentationGate.js';
@@ -18,25 +15,8 @@ import { resourceAvailabilityGate } from './gates/ResourceAvailabilityGate.js';
 import { safetyGate } from './gates/SafetyGate.js';
 import { sideEffectsGate } from './gates/SideEffectsGate.js';
 import { stateConsistencyGate } from './gates/StateConsistencyGate.js';
-import { jsonReporterPlugin } from './reporters/JsonReporterPlugin.js';
-import { plainReporterPlugin } from './reporters/PlainReporterPlugin.js';
-import { ttyReporterPlugin } from './reporters/TtyReporterPlugin.js';
 import { resolverPlugin } from './resolve/ResolverPlugin.js';
-import { dependenciesPlugin } from './stages/DependenciesPlugin.js';
-import { deployPlugin } from './stages/DeployPlugin.js';
-import { persistPlugin } from './stages/PersistPlugin.js';
-import { triagePlugin } from './stages/TriagePlugin.js';
 import { workspacePlugin } from './workspace/WorkspacePlugin.js';
-import { sessionPlugin } from './session/SessionPlugin.js';
-import { taskClaimsPlugin } from './claims/TaskClaimsPlugin.js';
-import { recoveryPlugin } from './recovery/RecoveryPlugin.js';
-import { retryStrategyPlugin } from './recovery/RetryStrategy.js';
-import { rollbackStrategyPlugin } from './recovery/RollbackStrategy.js';
-import { partialRecoveryPlugin } from './recovery/PartialRecoveryStrategy.js';
-import { manualInterventionPlugin } from './recovery/ManualInterventionStrategy.js';
-import { circuitBreakerPlugin } from './recovery/CircuitBreakerPlugin.js';
-import { sagaPlugin } from './recovery/SagaPlugin.js';
-import { detachedProcessesPlugin } from './process/DetachedProcessesPlugin.js';
 
 export interface DefaultPluginOptions {
   shell?: ShellExecutorOptions;
@@ -45,6 +25,11 @@ export interface DefaultPluginOptions {
 /**
  * The built-in preset. These plugins have no privileges: the config can replace any of them
  * (a plugin of the same name) or leave it out (`disablePlugins`).
+ *
+ * Command sources, the resolver, the gates (their names and options are checked at discovery)
+ * and the input-glob check are applied at once; the run-time plugins (stages 3-10, caches,
+ * sessions, recovery, reporters) are `lazyPlugin`s, imported only by an engine that runs tasks,
+ * in their place in this order (issue 13: `orch list` loads none of them).
  */
 export function defaultPlugins(options: DefaultPluginOptions = {}): Plugin[] {
   return [
@@ -54,27 +39,28 @@ export function defaultPlugins(options: DefaultPluginOptions = {}): Plugin[] {
     agentsPlugin(),
     workspacePlugin(),
     configCommandsPlugin(),
+    inputGlobsPlugin(),
     // stages 3-10
-    triagePlugin(),
-    dependenciesPlugin(),
-    deployPlugin(),
-    shellExecutorPlugin(options.shell),
-    nodeExecutorPlugin(),
-    agentExecutorPlugin(),
-    persistPlugin(),
-    localCachePlugin(),
-    remoteCachePlugin(),
+    lazyPlugin('orch:triage', async () => (await import('./stages/TriagePlugin.js')).triagePlugin()),
+    lazyPlugin('orch:dependencies', async () => (await import('./stages/DependenciesPlugin.js')).dependenciesPlugin()),
+    lazyPlugin('orch:deploy', async () => (await import('./stages/DeployPlugin.js')).deployPlugin()),
+    lazyPlugin('orch:shell', async () => (await import('./executors/ShellExecutorPlugin.js')).shellExecutorPlugin(options.shell)),
+    lazyPlugin('orch:node', async () => (await import('./executors/NodeExecutorPlugin.js')).nodeExecutorPlugin()),
+    lazyPlugin('orch:agent', async () => (await import('./agents/AgentExecutorPlugin.js')).agentExecutorPlugin()),
+    lazyPlugin('orch:persist', async () => (await import('./stages/PersistPlugin.js')).persistPlugin()),
+    lazyPlugin('orch:cache-local', async () => (await import('./cache/LocalCachePlugin.js')).localCachePlugin()),
+    lazyPlugin('orch:cache-remote', async () => (await import('./cache/RemoteCachePlugin.js')).remoteCachePlugin()),
     // sessions, claims on tasks across processes, and recovery
-    sessionPlugin(),
-    taskClaimsPlugin(),
-    recoveryPlugin(),
-    retryStrategyPlugin(),
-    rollbackStrategyPlugin(),
-    partialRecoveryPlugin(),
-    manualInterventionPlugin(),
-    circuitBreakerPlugin(),
-    sagaPlugin(),
-    detachedProcessesPlugin(),
+    lazyPlugin('orch:session', async () => (await import('./session/SessionPlugin.js')).sessionPlugin()),
+    lazyPlugin('orch:task-claims', async () => (await import('./claims/TaskClaimsPlugin.js')).taskClaimsPlugin()),
+    lazyPlugin('orch:recovery', async () => (await import('./recovery/RecoveryPlugin.js')).recoveryPlugin()),
+    lazyPlugin('orch:retry', async () => (await import('./recovery/RetryStrategy.js')).retryStrategyPlugin()),
+    lazyPlugin('orch:rollback', async () => (await import('./recovery/RollbackStrategy.js')).rollbackStrategyPlugin()),
+    lazyPlugin('orch:partial-recovery', async () => (await import('./recovery/PartialRecoveryStrategy.js')).partialRecoveryPlugin()),
+    lazyPlugin('orch:manual-intervention', async () => (await import('./recovery/ManualInterventionStrategy.js')).manualInterventionPlugin()),
+    lazyPlugin('orch:circuit-breaker', async () => (await import('./recovery/CircuitBreakerPlugin.js')).circuitBreakerPlugin()),
+    lazyPlugin('orch:saga', async () => (await import('./recovery/SagaPlugin.js')).sagaPlugin()),
+    lazyPlugin('orch:detached-processes', async () => (await import('./process/DetachedProcessesPlugin.js')).detachedProcessesPlugin()),
     // gates: pre-execution (5), post-execution (4), quality assurance (1)
     fileCreationGate(),
     complexityBudgetGate(),
@@ -88,8 +74,8 @@ export function defaultPlugins(options: DefaultPluginOptions = {}): Plugin[] {
     qaCommandsGate(),
     gateNamesPlugin(),
     // reporters (each active only when chosen)
-    ttyReporterPlugin(),
-    plainReporterPlugin(),
-    jsonReporterPlugin(),
+    lazyPlugin('orch:reporter-tty', async () => (await import('./reporters/TtyReporterPlugin.js')).ttyReporterPlugin()),
+    lazyPlugin('orch:reporter-plain', async () => (await import('./reporters/PlainReporterPlugin.js')).plainReporterPlugin()),
+    lazyPlugin('orch:reporter-json', async () => (await import('./reporters/JsonReporterPlugin.js')).jsonReporterPlugin()),
   ];
 }

@@ -1,5 +1,6 @@
 import { relative, resolve } from 'node:path';
-import { didYouMean, ExitCode, OrchError, planRun, terminalJson, terminalText } from '@orch/engine';
+import { didYouMean, ExitCode, OrchError, planRun, terminalJson, terminalText, type ResolvedConfig } from '@orch/engine';
+import type { ChangeSet } from '@orch/plugins/inspect';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
@@ -41,18 +42,26 @@ export const affectedCommand: CliCommand = {
     const graphFormat = values.graph as string | undefined;
     const listing = values.list === true || graphFormat !== undefined || targets.length === 0;
 
-    const workspace = await openWorkspace(io.cwd, listing ? undefined : engineOutput(io, values));
+    const files = ((values.files as string[] | undefined) ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
+    const head = (values.head as string | undefined) ?? process.env.ORCH_HEAD ?? 'HEAD';
+    let base = '';
+    // git is asked for the change while the workspace is discovered: both take a while at 500 packages.
+    let asked: Promise<ChangeSet> | undefined;
+    const askGit = (config: ResolvedConfig): void => {
+      base = (values.base as string | undefined) ?? process.env.ORCH_BASE ?? config.defaultBase;
+      const exclude = [config.stateDir, config.cache.dir].map((dir) => relative(config.root, resolve(config.root, dir)).split('\\').join('/'));
+      asked = import('@orch/plugins/inspect').then(({ changedFiles }) => changedFiles({ root: config.root, base, head, exclude, committedOnly: values['committed-only'] === true, ...(values.files ? { files } : {}) }));
+      // Awaited below once discovery is done; a discovery that fails first must not leave it unhandled.
+      asked.catch(() => undefined);
+    };
+    const workspace = await (listing ? openWorkspace(io.cwd, undefined, { inspectOnly: true, whileDiscovering: askGit }) : openWorkspace(io.cwd, engineOutput(io, values), { whileDiscovering: askGit }));
     const { config, registry } = workspace;
     const { graph } = workspace.graph();
     // Only config errors stop it here; a run of the affected tasks is checked like `orch run`.
     if (listing && printProblems(workspace.diagnostics, stopsEveryCommand(workspace), io) > 0) return ExitCode.usage;
 
-    const { changedFiles, computeAffected, projectFilter } = await import('@orch/plugins');
-    const files = ((values.files as string[] | undefined) ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
-    const base = (values.base as string | undefined) ?? process.env.ORCH_BASE ?? config.defaultBase;
-    const head = (values.head as string | undefined) ?? process.env.ORCH_HEAD ?? 'HEAD';
-    const exclude = [config.stateDir, config.cache.dir].map((dir) => relative(config.root, resolve(config.root, dir)).split('\\').join('/'));
-    const changes = await changedFiles({ root: config.root, base, head, exclude, committedOnly: values['committed-only'] === true, ...(values.files ? { files } : {}) });
+    const { computeAffected, projectFilter } = await import('@orch/plugins/inspect');
+    const changes = await asked!;
     const affected = await computeAffected({ root: config.root, registry, graph, changes, globalInputs: config.globalInputs, ...(config.configFile ? { configFile: config.configFile } : {}) });
     for (const warning of affected.warnings) io.stderr(`warning: ${warning}\n`);
 

@@ -23,7 +23,7 @@ export const graphCommand: CliCommand = {
     const { values, positionals } = parseCommandLine(argv, this.options);
     const formats = ['json', 'dot', 'mermaid', 'html'].filter((f) => values[f] !== undefined && values[f] !== false);
     if (formats.length > 1) throw new OrchError('usage', `choose one output format, not ${formats.map((f) => `--${f}`).join(' and ')}`);
-    const workspace = await openWorkspace(io.cwd);
+    const workspace = await openWorkspace(io.cwd, undefined, { inspectOnly: true });
     const { graph, diagnostics } = workspace.graph();
     const ids = positionals.length > 0 ? dependencyClosure(graph, await resolveNames(workspace, positionals, io)) : new Set(graph.nodes.keys());
     // What makes the printed graph wrong stops it: config errors, and a cycle or an unknown

@@ -19,7 +19,7 @@ export const listCommand: CliCommand = {
   examples: ['orch list', 'orch list --kind markdown', 'orch list --all          # with user-invocable: false commands', 'orch list --json | jq ".[].id"'],
   async run(argv, io) {
     const { values } = parseCommandLine(argv, this.options, false);
-    const workspace = await openWorkspace(io.cwd);
+    const workspace = await openWorkspace(io.cwd, undefined, { inspectOnly: true });
     // Only config errors stop a listing (it would list the defaults' commands instead of the config's).
     const stopping = printProblems(workspace.diagnostics, stopsEveryCommand(workspace), io);
     const commands = workspace.registry.sortedCommands().filter((c) => (values.kind === undefined || c.kind === values.kind) && (values.all === true || c.metadata.userInvocable !== false));

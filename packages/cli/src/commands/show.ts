@@ -30,7 +30,7 @@ export const showCommand: CliCommand = {
     const { values, positionals, passthrough } = parseCommandLine(argv, this.options);
     if (values.exec && !values.render) throw new OrchError('usage', '--exec runs the !`cmd` lines of a rendered prompt: use it with --render', { hint: 'orch show <command> --render --exec' });
     if (positionals.length !== 1) throw new OrchError('usage', 'orch show takes one command name', { hint: 'e.g. orch show milestone/plan' });
-    const workspace = await openWorkspace(io.cwd);
+    const workspace = await openWorkspace(io.cwd, undefined, { inspectOnly: true });
     const ids = await resolveNames(workspace, positionals, io);
     const { graph, diagnostics: graphDiagnostics } = workspace.graph();
     const problems = [...workspace.diagnostics, ...graphDiagnostics];
@@ -54,7 +54,7 @@ export const showCommand: CliCommand = {
  * task's environment, each line's time limit, process groups ended on Ctrl-C: exit 130).
  */
 async function renderPrompts(workspace: OpenWorkspace, ids: readonly string[], args: readonly string[], exec: boolean, io: CliIO): Promise<number> {
-  const { renderPrompt, commandShellLines } = await import('@orch/plugins');
+  const { renderPrompt, commandShellLines } = await import('@orch/plugins/inspect');
   const { config, engine } = workspace;
   return whileStoppable(async (signal) => {
     const emit = (event: OrchEvent): void => {

@@ -53,11 +53,11 @@ export const validateCommand: CliCommand = {
  */
 async function openDespiteConfig(io: CliIO): Promise<{ workspace: OpenWorkspace; configErrors: readonly Diagnostic[]; note?: string }> {
   try {
-    return { workspace: await openWorkspace(io.cwd), configErrors: [] };
+    return { workspace: await openWorkspace(io.cwd, undefined, { inspectOnly: true }), configErrors: [] };
   } catch (error) {
     const file = isOrchError(error, 'config-load-failed') ? error.diagnostics[0]?.location?.file : undefined;
     if (!file || !isOrchError(error)) throw error;
-    const workspace = await openWorkspace(io.cwd, undefined, { defaultsAt: dirname(file) });
+    const workspace = await openWorkspace(io.cwd, undefined, { defaultsAt: dirname(file), inspectOnly: true });
     const note = `${relative(io.cwd, file) || file} could not be loaded: the command files were checked with the default settings (commandsDir .claude/commands, agentsDir .claude/agents, no config commands or targets)`;
     return { workspace, configErrors: error.diagnostics, note };
   }

@@ -5,6 +5,7 @@ import type { OrchEvent } from '../events.js';
 import { isOrchError } from '../OrchError.js';
 import { defineGate } from '../plugin/defineGate.js';
 import { definePlugin } from '../plugin/definePlugin.js';
+import { lazyPlugin } from '../plugin/lazyPlugin.js';
 import { resolvePlugins } from '../plugin/resolvePlugins.js';
 import type { GateVerdict, TaskContext } from '../pipeline/TaskContext.js';
 
@@ -88,6 +89,50 @@ describe('Engine', () => {
     ]);
     const registry = await e.discover();
     expect(registry.commands.get('a')!.metadata.description).toBe('described');
+  });
+});
+
+describe('lazy plugins (issue 13)', () => {
+  const tapping = (name: string, order: string[]) => definePlugin({ name, apply: (e) => void e.hooks.triage.tap(name, () => void order.push(name)) });
+  const task = { id: 't' } as unknown as TaskContext;
+
+  it('an engine that runs tasks imports a lazy plugin and applies it in its place in the order', async () => {
+    const order: string[] = [];
+    let loads = 0;
+    const e = engine();
+    await e.use([tapping('first', order), lazyPlugin('lazy', async () => (loads++, tapping('lazy', order))), tapping('last', order)]);
+    await e.hooks.triage.promise(task);
+    expect(order).toEqual(['first', 'lazy', 'last']);
+    expect(loads).toBe(1);
+    expect(e.plugins.map((p) => p.name)).toEqual(['first', 'lazy', 'last']);
+  });
+
+  it("names the plugin when the loaded plugin's apply throws", async () => {
+    const error = await failure(engine().use([lazyPlugin('lazy', async () => definePlugin({ name: 'lazy', apply: () => { throw new Error('boom'); } }))]));
+    expect(error.message).toBe("plugin 'lazy' failed in hook 'apply': boom");
+  });
+
+  it("lists the loaded plugin, whose version task hashes record", async () => {
+    const e = engine();
+    await e.use([lazyPlugin('lazy', async () => definePlugin({ name: 'lazy', version: '2.1.0', apply: () => {} }))]);
+    expect(e.plugins.map((p) => p.version)).toEqual(['2.1.0']);
+  });
+
+  it('an engine that runs no task never imports it, yet lists it by name', async () => {
+    const order: string[] = [];
+    let loads = 0;
+    const e = new Engine({ config: resolveConfig({}, '/repo'), runTimePlugins: 'defer' });
+    await e.use([tapping('first', order), lazyPlugin('lazy', async () => (loads++, tapping('lazy', order)))]);
+    await e.hooks.triage.promise(task);
+    expect(loads).toBe(0);
+    expect(order).toEqual(['first']);
+    expect(e.plugins.map((p) => p.name)).toEqual(['first', 'lazy']);
+  });
+
+  it('a lazy plugin that loads a plugin of another name is an error naming it', async () => {
+    const error = await failure(engine().use([lazyPlugin('orch:shell', async () => tapping('orch:shel', []))]));
+    expect(isOrchError(error, 'plugin-failed')).toBe(true);
+    expect(error.message).toBe("plugin 'orch:shell' failed in hook 'load': it loaded a plugin named 'orch:shel'");
   });
 });
 

@@ -1,10 +1,15 @@
-import { parse as parseJsonWithErrors, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { createRequire } from 'node:module';
+import type { ParseError } from 'jsonc-parser';
 import { SourceFile } from '../diagnostics/SourceFile.js';
 import { findDeepNesting } from '../yaml/findDeepNesting.js';
 import { parseYaml, yamlValue, YAML_LIMITS, type YamlProblem } from '../yaml/readYaml.js';
 import { configLoadError } from './configLoadError.js';
 
 /** Characters of a JSON or YAML config orch reads (docs/configuration.md, "Limits"). */
+const require = createRequire(import.meta.url);
+/** jsonc-parser, loaded when there is a JSON syntax error to locate (never on a start-up that finds none). */
+const jsonc = (): typeof import('jsonc-parser') => require('jsonc-parser') as typeof import('jsonc-parser');
+
 export const MAX_CONFIG_CHARACTERS = 16 * 1024 * 1024;
 
 /**
@@ -31,9 +36,9 @@ export function loadJsonConfig(file: string, content: string): unknown {
  */
 export function jsonSyntaxError(text: string, error: unknown): { offset: number; length: number; message: string } {
   const errors: ParseError[] = [];
-  parseJsonWithErrors(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  jsonc().parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const [first] = errors;
-  return { offset: first?.offset ?? text.length, length: Math.max(1, first?.length ?? 1), message: first ? describeJsonError(printParseErrorCode(first.error)) : error instanceof Error ? error.message : String(error) };
+  return { offset: first?.offset ?? text.length, length: Math.max(1, first?.length ?? 1), message: first ? describeJsonError(jsonc().printParseErrorCode(first.error)) : error instanceof Error ? error.message : String(error) };
 }
 
 /** Loads a YAML config (`.orchrc`, `.orchrc.yaml`, `orchestrator.config.yml`), located like front matter. */

@@ -27,17 +27,20 @@ const MAY_WAIT = /\bawait\b|^\s*import\s*(?!type\s)[\w{*'"]|^\s*export\s*(?:\*|\
 export async function importConfigModule(file: string, renderStuck?: StuckRenderer): Promise<{ exported: unknown }> {
   const native = extname(file) === '.mjs';
   const source = await readFile(file, 'utf8');
-  const { createJiti } = await import('jiti');
-  const jiti = createJiti(pathToFileURL(file).href, { moduleCache: false, interopDefault: false, sourceMaps: true });
   // Always through jiti's own parser: left to Node, CommonJS with module syntax prints a process
-  // warning before jiti falls back to transpiling it.
-  const evaluate = (async: boolean): unknown => jiti.evalModule(source, { filename: file, id: file, ext: extname(file), async, forceTranspile: true });
+  // warning before jiti falls back to transpiling it. jiti is loaded only for what Node cannot
+  // import itself: an `.mjs` config starts without it.
+  const evaluator = async (async: boolean): Promise<() => unknown> => {
+    const { createJiti } = await import('jiti');
+    const jiti = createJiti(pathToFileURL(file).href, { moduleCache: false, interopDefault: false, sourceMaps: true });
+    return () => jiti.evalModule(source, { filename: file, id: file, ext: extname(file), async, forceTranspile: true });
+  };
   let module: unknown;
   try {
-    module = await runConfigCode(file, () => (native ? import(pathToFileURL(file).href) : evaluate(MAY_WAIT.test(source))), renderStuck);
+    module = native ? await runConfigCode(file, () => import(pathToFileURL(file).href), renderStuck) : await runConfigCode(file, await evaluator(MAY_WAIT.test(source)), renderStuck);
   } catch (error) {
     // Node's syntax errors in ES modules carry no position; jiti's parser says where.
-    if (native && (error as { cause?: unknown }).cause instanceof SyntaxError) await runConfigCode(file, () => evaluate(true), renderStuck);
+    if (native && (error as { cause?: unknown }).cause instanceof SyntaxError) await runConfigCode(file, await evaluator(true), renderStuck);
     throw error;
   }
   return { exported: defaultExport(module) };

@@ -1,4 +1,5 @@
-import { isMap, isNode, isPair, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { Document, Node, Pair, YAMLMap } from 'yaml';
+import { yaml } from '../yaml/yamlLibrary.js';
 import type { SourceLocation } from './Diagnostic.js';
 import type { SourceFile } from './SourceFile.js';
 
@@ -16,7 +17,7 @@ export function yamlLocator(document: Document, source: SourceFile, baseOffset =
     let index = indexes.get(map);
     if (!index) {
       index = new Map();
-      for (const item of map.items) if (isPair(item) && isScalar(item.key) && !index.has(String(item.key.value))) index.set(String(item.key.value), item);
+      for (const item of map.items) if (yaml().isPair(item) && yaml().isScalar(item.key) && !index.has(String(item.key.value))) index.set(String(item.key.value), item);
       indexes.set(map, index);
     }
     return index.get(key);
@@ -25,19 +26,19 @@ export function yamlLocator(document: Document, source: SourceFile, baseOffset =
     let node: unknown = document.contents;
     let keyNode: Node | undefined;
     for (const segment of path) {
-      if (isMap(node)) {
+      if (yaml().isMap(node)) {
         const pair = pairOf(node, String(segment));
         if (!pair) break;
-        keyNode = isNode(pair.key) ? pair.key : undefined;
+        keyNode = yaml().isNode(pair.key) ? pair.key : undefined;
         node = pair.value;
-      } else if (isSeq(node) && typeof segment === 'number') {
+      } else if (yaml().isSeq(node) && typeof segment === 'number') {
         const item = node.items[segment];
         if (item === undefined) break;
         keyNode = undefined;
         node = item;
       } else break;
     }
-    const target = options.key && keyNode ? keyNode : isNode(node) ? node : keyNode;
+    const target = options.key && keyNode ? keyNode : yaml().isNode(node) ? node : keyNode;
     const range = target?.range ?? [0, 1];
     const location = source.location(baseOffset + range[0], baseOffset + Math.max(range[0] + 1, range[1]));
     const sourceLine = source.lineText(location.line!);

@@ -10,6 +10,13 @@ export interface Plugin {
   /** Version of the plugin, recorded in task hashes of the tasks it takes part in. */
   version?: string;
   apply(engine: Engine): void | Promise<void>;
+  /**
+   * Set on a plugin that taps only run-time hooks (stages 3-10, recovery, sessions, `event`):
+   * imports its code and returns it. An engine that runs no task (`runTimePlugins: 'defer'`:
+   * `orch list`, `show`, `validate`, `graph`, `affected --list`) never calls it, so those
+   * commands do not load executors, caches or reporters (issue 13). Give it with `lazyPlugin`.
+   */
+  load?(): Promise<Plugin>;
 }
 
 /** A plugin as written in `orchestrator.config.ts`. */

@@ -1,4 +1,5 @@
-import { isAlias, isCollection, isMap, isNode, isPair, isScalar, parseDocument, type Document, type Node } from 'yaml';
+import type { Document, Node } from 'yaml';
+import { yaml } from './yamlLibrary.js';
 import { findDeepNesting } from './findDeepNesting.js';
 
 /** Bounds on YAML orch reads (front matter, YAML and JSON configs). Documented in docs/configuration.md. */
@@ -36,7 +37,7 @@ export function parseYaml(text: string): { document?: Document; problem?: YamlPr
     return { problem: { code: 'yaml/too-deep', message: `nested more than ${YAML_LIMITS.maxDepth} levels deep`, start: deep, end: deep + 1, hint: `orch reads at most ${YAML_LIMITS.maxDepth} nested levels; flatten the structure` } };
   }
   // Duplicate keys are checked by `yamlValue` in one pass: the library's own check is quadratic.
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
+  const document = yaml().parseDocument(text, { prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
   const [error] = document.errors;
   if (!error) return { document };
   const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
@@ -66,7 +67,7 @@ function structureProblem(document: Document): YamlProblem | undefined {
   const anchors = new Map<string, Node>();
   const open = new Set<Node>();
   let aliases = 0;
-  const stack: (Node | { leave: Node })[] = isNode(document.contents) ? [document.contents] : [];
+  const stack: (Node | { leave: Node })[] = yaml().isNode(document.contents) ? [document.contents] : [];
   while (stack.length > 0) {
     const item = stack.pop()!;
     if ('leave' in item) {
@@ -75,7 +76,7 @@ function structureProblem(document: Document): YamlProblem | undefined {
     }
     const node = item;
     const [start, end] = node.range ?? [0, 1];
-    if (isAlias(node)) {
+    if (yaml().isAlias(node)) {
       const target = anchors.get(node.source);
       if (!target) return { code: 'yaml/unknown-alias', message: `alias '*${node.source}' refers to no anchor before it`, start, end, hint: `define '&${node.source}' on a value above, or write the value out` };
       if (open.has(target)) return { code: 'yaml/recursive-alias', message: `alias '*${node.source}' is inside the value it refers to`, start, end, hint: 'an alias cannot repeat a value that contains it' };
@@ -83,24 +84,24 @@ function structureProblem(document: Document): YamlProblem | undefined {
       continue;
     }
     if (node.anchor) anchors.set(node.anchor, node);
-    if (!isCollection(node)) continue;
+    if (!yaml().isCollection(node)) continue;
     open.add(node);
     stack.push({ leave: node });
     const children: Node[] = [];
     const keys = new Set<string>();
     for (const entry of node.items) {
-      if (!isPair(entry)) {
-        if (isNode(entry)) children.push(entry);
+      if (!yaml().isPair(entry)) {
+        if (yaml().isNode(entry)) children.push(entry);
         continue;
       }
-      if (isMap(node) && isScalar(entry.key)) {
+      if (yaml().isMap(node) && yaml().isScalar(entry.key)) {
         const key = String(entry.key.value);
         const [keyStart, keyEnd] = entry.key.range ?? [start, end];
         if (keys.has(key) && key !== '<<') return { code: 'yaml/duplicate-key', message: `key '${key}' appears twice in one mapping`, start: keyStart, end: keyEnd, hint: 'each key may appear once; remove or merge the repeated key' };
         keys.add(key);
       }
-      if (isNode(entry.key)) children.push(entry.key);
-      if (isNode(entry.value)) children.push(entry.value);
+      if (yaml().isNode(entry.key)) children.push(entry.key);
+      if (yaml().isNode(entry.value)) children.push(entry.value);
     }
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
@@ -111,8 +112,8 @@ function firstAlias(document: Document): Node | undefined {
   const queue: unknown[] = [document.contents];
   for (let i = 0; i < queue.length; i++) {
     const node = queue[i];
-    if (isAlias(node)) return node;
-    if (isCollection(node)) for (const entry of node.items) queue.push(...(isPair(entry) ? [entry.key, entry.value] : [entry]));
+    if (yaml().isAlias(node)) return node;
+    if (yaml().isCollection(node)) for (const entry of node.items) queue.push(...(yaml().isPair(entry) ? [entry.key, entry.value] : [entry]));
   }
   return undefined;
 }

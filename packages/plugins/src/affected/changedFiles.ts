@@ -53,29 +53,33 @@ export async function changedFiles(options: ChangedFilesOptions): Promise<Change
     return { files, before: async () => undefined, after: worktree };
   }
 
-  // One git call checks both refs; only when it fails is the cause looked for (the slow path).
-  const resolved = await git(root, ['rev-parse', '--is-shallow-repository', `${options.base}^{commit}`, `${options.head}^{commit}`]).then(
+  // Pathspecs: the workspace, without orch's own folders (git never even lists what is in them).
+  const paths = ['--', '.', ...(options.exclude ?? []).filter((dir) => !dir.startsWith('..')).map((dir) => `:(exclude)${dir}`)];
+  // What the worktree changed needs no ref: asked at once, beside the refs.
+  const worktreeChanges = Promise.all([
+    options.committedOnly ? '' : git(root, ['diff', '--name-status', '-z', '-M', '--relative', 'HEAD', ...paths]),
+    options.committedOnly ? '' : git(root, ['ls-files', '--others', '--exclude-standard', '-z', ...paths]),
+  ]);
+  worktreeChanges.catch(() => undefined);
+  // One git call checks both refs and finds their merge-base (`A...B` lists it as `^<commit>`);
+  // only when it fails is the cause looked for (the slow path).
+  const [baseRef, headRef] = [`${options.base}^{commit}`, `${options.head}^{commit}`];
+  const resolved = await git(root, ['rev-parse', '--is-shallow-repository', baseRef, headRef, `${baseRef}...${headRef}`]).then(
     (out) => out.trim().split('\n'),
     () => undefined,
   );
   const shallow = resolved ? resolved[0] === 'true' : false;
   const [base, head] = resolved ? [resolved[1]!, resolved[2]!] : await diagnoseRefs(root, options);
-
-  // Pathspecs: the workspace, without orch's own folders (git never even lists what is in them).
-  const paths = ['--', '.', ...(options.exclude ?? []).filter((dir) => !dir.startsWith('..')).map((dir) => `:(exclude)${dir}`)];
+  const mergeBase = resolved ? resolved.slice(3).find((line) => line.startsWith('^'))?.slice(1) : await git(root, ['merge-base', base, head]).then((out) => out.trim(), () => undefined);
   // --relative: paths relative to (and limited to) the workspace root, when it is a subfolder.
-  // `base...head` diffs from their merge-base; the four calls run at once.
-  const [mergeBase, committed, uncommitted, untracked] = await Promise.all([
-    git(root, ['merge-base', base, head]).then((out) => out.trim(), () => undefined),
-    git(root, ['diff', '--name-status', '-z', '-M', '--relative', `${base}...${head}`, ...paths]).catch(() => undefined),
-    options.committedOnly ? '' : git(root, ['diff', '--name-status', '-z', '-M', '--relative', 'HEAD', ...paths]),
-    options.committedOnly ? '' : git(root, ['ls-files', '--others', '--exclude-standard', '-z', ...paths]),
-  ]);
+  // `base...head` diffs from their merge-base.
+  const committed = mergeBase ? await git(root, ['diff', '--name-status', '-z', '-M', '--relative', `${base}...${head}`, ...paths]).catch(() => undefined) : undefined;
   if (!mergeBase || committed === undefined) {
     throw new OrchError('usage', `'${options.base}' and '${options.head}' have no common ancestor${shallow ? ' in this shallow clone' : ''}, so orch cannot tell what changed`, {
       hint: shallow ? 'fetch the history: `git fetch --unshallow` (or `fetch-depth: 0` with actions/checkout)' : 'use a base on the same history as the head',
     });
   }
+  const [uncommitted, untracked] = await worktreeChanges;
   const files = new Map<string, ChangedFile>();
   const add = (file: ChangedFile): void => {
     if (!files.has(file.path)) files.set(file.path, file);

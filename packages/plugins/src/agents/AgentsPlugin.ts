@@ -1,9 +1,9 @@
 import { relative, resolve } from 'node:path';
 import { agentsUsedBy, definePlugin, didYouMean, type AgentDefinition, type AgentUse, type CommandDefinition, type CommandRegistry, type Diagnostic } from '@orch/engine';
-import { readMarkdownText } from '../markdown/decodeText.js';
+import { readMarkdownFile } from '../markdown/cachedMarkdown.js';
 import { normaliseAllowedTools, notText } from '../markdown/normaliseFrontMatter.js';
-import { parseMarkdownFile } from '../markdown/parseMarkdownFile.js';
 import { walkMarkdownTree } from '../markdown/walkMarkdownTree.js';
+import { WorkspaceCache } from '../state/WorkspaceCache.js';
 
 const PLUGIN_NAME = 'orch:agents';
 
@@ -33,8 +33,10 @@ export function agentsPlugin() {
         const { files, diagnostics } = await walkMarkdownTree(resolve(root, config.agentsDir));
         registry.diagnostics.push(...diagnostics);
         notLoaded = new Map();
-        const agents = await Promise.all(files.map((file) => readAgent(file.path, file.id, registry, notLoaded)));
+        const cache = WorkspaceCache.open(root, config.stateDir);
+        const agents = await Promise.all(files.map((file) => readAgent(file.path, file.id, registry, notLoaded, cache)));
         for (const agent of agents) if (agent) registry.addAgent(agent);
+        await cache.save();
       });
 
       engine.hooks.discovered.tap(PLUGIN_NAME, (registry) => {
@@ -84,13 +86,13 @@ function unknownAgent(command: CommandDefinition, use: AgentUse, registry: Comma
  * under its file name, so its errors stop the commands that use it. `model: inherit` is the
  * default model, as Claude Code reads it (no `--model inherit`).
  */
-async function readAgent(path: string, fileId: string, registry: CommandRegistry, notLoaded: Map<string, string>): Promise<AgentDefinition | undefined> {
-  const decoded = await readMarkdownText(path);
-  if ('diagnostic' in decoded) {
-    registry.report(decoded.diagnostic);
+async function readAgent(path: string, fileId: string, registry: CommandRegistry, notLoaded: Map<string, string>, cache: WorkspaceCache): Promise<AgentDefinition | undefined> {
+  const read = await readMarkdownFile(path, cache);
+  if ('diagnostic' in read) {
+    registry.report(read.diagnostic);
     return { name: fileId, body: '', location: { file: path, line: 1, column: 1 } };
   }
-  const parsed = parseMarkdownFile(path, decoded.text);
+  const { parsed } = read;
   registry.diagnostics.push(...parsed.diagnostics);
   const { frontMatter } = parsed;
   const data = frontMatter.data;

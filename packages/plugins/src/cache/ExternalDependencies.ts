@@ -1,13 +1,20 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LOCKFILES, OTHER_LOCKFILES, readLockfileClosures, type LockfileClosures, type ResolvedClosure } from '../lockfile/lockfileClosures.js';
+import { LOCKFILES, OTHER_LOCKFILES, readLockfileClosures, type LockfileClosures } from '../lockfile/lockfileClosures.js';
+import { WorkspaceCache } from '../state/WorkspaceCache.js';
 import { ROOT_DEPENDENCY_FIELDS } from '../lockfile/rootDependencyFields.js';
 
 const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
 
-/** A lockfile at the root: its closures, or only the digest of its text when orch does not read it or it does not parse. */
-type ReadLockfile = { file: string; closures?: LockfileClosures; whole: string };
+/**
+ * A lockfile at the root: the digest of each folder's closure (`digests`, by folder), or only the
+ * digest of its text (`whole`) when orch does not read it or it does not parse.
+ */
+type ReadLockfile = { file: string; digests?: ReadonlyMap<string, string>; whole: string };
+
+/** What the workspace cache keeps for a lockfile's content: the digest of its text, and every folder's closure digest (null when it does not parse). */
+type CachedLockfile = { whole: string; digests: [folder: string, digest: string][] | null };
 
 /**
  * What a package script resolves from outside the workspace, for its hash, as `orch affected`
@@ -16,14 +23,17 @@ type ReadLockfile = { file: string; closures?: LockfileClosures; whole: string }
  * package can reach), or the whole file when the lockfile has no entry for the folder, does not
  * parse, or is one orch does not read (yarn, bun); and the root package.json's dependency fields
  * and `workspaces`.
- * The files are read and parsed once per hasher (one run); each folder's digest is memoised.
+ * The files are read once per hasher (one run), and a lockfile parsed only when its content is not
+ * in the workspace cache.
  */
 export class ExternalDependencies {
   private lockfiles: Promise<ReadLockfile[]> | undefined;
   private manifest: Promise<string | undefined> | undefined;
-  private readonly digests = new Map<string, string>();
-
-  constructor(private readonly root: string) {}
+  /** @param stateDir the state folder (relative to `root`), where the workspace cache is; without it, nothing is cached. */
+  constructor(
+    private readonly root: string,
+    private readonly stateDir?: string,
+  ) {}
 
   /**
    * `<lockfile>#<folder>` and `<lockfile>#.` → digest of each closure (`<lockfile>` → digest
@@ -34,47 +44,49 @@ export class ExternalDependencies {
     const key = folder === '' ? '.' : folder;
     const found: Record<string, string> = {};
     for (const lockfile of await (this.lockfiles ??= this.readLockfiles())) {
-      const own = lockfile.closures?.closure(key);
-      if (!lockfile.closures || !own) {
+      const own = lockfile.digests?.get(key);
+      if (!own) {
         found[lockfile.file] = lockfile.whole;
         continue;
       }
-      found[`${lockfile.file}#${key}`] = this.digest(lockfile, key, own);
-      const root = lockfile.closures.closure('.');
-      if (key !== '.' && root) found[`${lockfile.file}#.`] = this.digest(lockfile, '.', root);
+      found[`${lockfile.file}#${key}`] = own;
+      const root = lockfile.digests!.get('.');
+      if (key !== '.' && root) found[`${lockfile.file}#.`] = root;
     }
     const manifest = await (this.manifest ??= this.readManifest());
     if (manifest) found['package.json#dependencies'] = manifest;
     return found;
   }
 
-  private digest(lockfile: ReadLockfile, folder: string, closure: ResolvedClosure): string {
-    const key = `${lockfile.file}#${folder}`;
-    let digest = this.digests.get(key);
-    if (digest === undefined) {
-      const lines: string[] = [];
-      for (const [name, versions] of closure) for (const [version, integrity] of versions) lines.push(`${name}@${version} ${integrity}`);
-      digest = sha256(lines.sort().join('\n'));
-      this.digests.set(key, digest);
-    }
-    return digest;
-  }
-
+  /**
+   * Each lockfile's digests, from the workspace cache when its content is the one cached: a
+   * lockfile is parsed only when it changed (parsing pnpm-lock.yaml of 500 packages took 0.23 s
+   * of every run, issue 13), and then every folder's closure is taken at once and cached.
+   */
   private async readLockfiles(): Promise<ReadLockfile[]> {
+    const cache = this.stateDir === undefined ? undefined : WorkspaceCache.open(this.root, this.stateDir);
     const read = async (file: string): Promise<ReadLockfile | undefined> => {
-      const text = await readFile(join(this.root, file), 'utf8').catch(() => undefined);
+      const path = join(this.root, file);
+      const cached = cache?.lookup('lockfile', path, isCachedLockfile);
+      if (cache && !cached) return undefined;
+      const kept = cached?.value as CachedLockfile | undefined;
+      if (kept) return { file, whole: kept.whole, ...(kept.digests === null ? {} : { digests: new Map(kept.digests) }) };
+      const text = cached?.text ?? (await readFile(path, 'utf8').catch(() => undefined));
       if (text === undefined) return undefined;
       const lockfile: ReadLockfile = { file, whole: sha256(text) };
       if ((LOCKFILES as readonly string[]).includes(file)) {
         try {
-          lockfile.closures = readLockfileClosures(file as (typeof LOCKFILES)[number], text);
+          lockfile.digests = closureDigests(readLockfileClosures(file as (typeof LOCKFILES)[number], text));
         } catch {
           // Unreadable: `orch affected` then counts every package, and the whole text is hashed.
         }
       }
+      if (cached) cache!.store('lockfile', path, cached, { whole: lockfile.whole, digests: lockfile.digests ? [...lockfile.digests] : null } satisfies CachedLockfile);
       return lockfile;
     };
-    return (await Promise.all([...LOCKFILES, ...OTHER_LOCKFILES].map(read))).filter((l) => l !== undefined);
+    const lockfiles = (await Promise.all([...LOCKFILES, ...OTHER_LOCKFILES].map(read))).filter((l) => l !== undefined);
+    await cache?.save();
+    return lockfiles;
   }
 
   private async readManifest(): Promise<string | undefined> {
@@ -88,4 +100,22 @@ export class ExternalDependencies {
       return sha256(text);
     }
   }
+}
+
+/** The digest of every folder's closure: its `name@version integrity` lines, sorted. */
+function closureDigests(closures: LockfileClosures): Map<string, string> {
+  const digests = new Map<string, string>();
+  for (const folder of closures.folders) {
+    const closure = closures.closure(folder);
+    if (!closure) continue;
+    const lines: string[] = [];
+    for (const [name, versions] of closure) for (const [version, integrity] of versions) lines.push(`${name}@${version} ${integrity}`);
+    digests.set(folder, sha256(lines.sort().join('\n')));
+  }
+  return digests;
+}
+
+function isCachedLockfile(value: unknown): value is CachedLockfile {
+  const { whole, digests } = (value ?? {}) as Partial<CachedLockfile>;
+  return typeof whole === 'string' && (digests === null || (Array.isArray(digests) && digests.every((pair) => Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'string')));
 }

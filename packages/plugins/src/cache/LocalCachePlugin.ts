@@ -3,7 +3,6 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { definePlugin, readTaskLog, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
 import { HashRecords } from './hashRecords.js';
-import { inputGlobDiagnostics } from './inputGlobDiagnostics.js';
 import { CacheRefusal } from './confinedPath.js';
 import { describeFileError } from './describeFileError.js';
 import { LocalCache, type CacheEntry } from './LocalCache.js';
@@ -56,11 +55,6 @@ export function localCachePlugin() {
       const settings = engine.config.cache;
       const cache = new LocalCache(resolve(engine.config.root, settings.dir));
       const records = new HashRecords(join(engine.config.root, engine.config.stateDir));
-
-      // Inputs the hash cannot take (a glob that leaves the workspace) are errors where written.
-      engine.hooks.discovered.tap(PLUGIN_NAME, (registry) => {
-        for (const diagnostic of inputGlobDiagnostics(registry, engine.config)) registry.report(diagnostic);
-      });
 
       engine.hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 100 }, async (task) => {
         const { hash, inputs, provisional } = await taskHasherFor(engine, task).hash(task.id);

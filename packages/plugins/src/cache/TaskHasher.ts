@@ -151,7 +151,7 @@ export class TaskHasher {
 
   constructor(private readonly options: TaskHasherOptions) {
     this.files = new RepositoryFiles(options.root, options.stateDir, options.engine);
-    this.external = new ExternalDependencies(options.root);
+    this.external = new ExternalDependencies(options.root, options.stateDir);
   }
 
   hash(id: string): Promise<TaskHash> {

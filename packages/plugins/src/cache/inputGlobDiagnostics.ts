@@ -1,5 +1,5 @@
 import { configLocator, type CommandRegistry, type Diagnostic, type PathLocator, type ResolvedConfig } from '@orch/engine';
-import { TaskInputs } from './TaskInputs.js';
+import { resolveInputGlob, type InputGlobProblem } from './TaskInputs.js';
 
 /**
  * Errors for `inputs` globs orch cannot hash (docs/configuration.md#inputs): one that leaves the
@@ -15,12 +15,13 @@ export function inputGlobDiagnostics(registry: Pick<CommandRegistry, 'commands' 
   const locate = config.configFile ? (path: (string | number)[]) => (locator ??= configLocator(config.configFile!))(path) : undefined;
   const targets = new Map<string, { target: string; index: number; glob: string; problem: string; hint: string; packages: string[] }>();
   const diagnostics: Diagnostic[] = [];
+  const known = new Map<string, InputGlobProblem | undefined>();
   for (const command of registry.commands.values()) {
     if (command.metadata.inputs === undefined) continue;
     // Package scripts read from their package; other commands (a package's skills too) from the root.
     const project = command.kind === 'script' && command.project ? registry.projects.get(command.project) : undefined;
     const folder = project && project.root !== '.' ? project.root : '';
-    for (const found of new TaskInputs(command.metadata.inputs, [], folder).problems) {
+    for (const found of inputGlobProblems(command.metadata.inputs, folder, known)) {
       const message = `inputs glob '${found.glob}' ${found.problem}`;
       if (command.kind === 'script' && command.target) {
         const key = `${command.target}\0${found.index}`;
@@ -49,4 +50,24 @@ export function inputGlobDiagnostics(registry: Pick<CommandRegistry, 'commands' 
     });
   }
   return diagnostics;
+}
+
+/**
+ * The globs of `inputs` that `TaskInputs` would refuse, without compiling its matchers, each
+ * glob judged once (`known`): a workspace of 500 packages checks 1,000 commands here on every
+ * start-up, most of them with the same few globs.
+ */
+function inputGlobProblems(globs: readonly string[], folder: string, known: Map<string, InputGlobProblem | undefined>): InputGlobProblem[] {
+  const problems: InputGlobProblem[] = [];
+  for (const [index, glob] of globs.entries()) {
+    // Only `..` makes a glob's problem depend on the folder it is written in.
+    const key = glob.includes('..') ? `${folder}\0${glob}` : glob;
+    if (!known.has(key)) {
+      const resolved = resolveInputGlob(glob.startsWith('!') ? glob.slice(1) : glob, folder);
+      known.set(key, 'problem' in resolved ? { glob, index, problem: resolved.problem, hint: resolved.hint } : undefined);
+    }
+    const found = known.get(key);
+    if (found) problems.push({ ...found, index });
+  }
+  return problems;
 }

@@ -1,13 +1,14 @@
 import { basename, resolve } from 'node:path';
 import { definePlugin, type ClaudeCodeLayout, type CommandDefinition, type CommandRegistry, type Diagnostic, type DiscoveryContext } from '@orch/engine';
 import { promptDiagnostics } from '../agents/promptDiagnostics.js';
+import { WorkspaceCache } from '../state/WorkspaceCache.js';
 import { workspaceProjectsFor } from '../workspace/workspaceProjectsFor.js';
 import { bodyDescription } from './bodyDescription.js';
 import { findClaudePlugins } from './claudePlugins.js';
-import { readMarkdownText } from './decodeText.js';
 import { resolveInclude } from './includedFiles.js';
 import { normaliseFrontMatter } from './normaliseFrontMatter.js';
-import { parseMarkdownFile, type ParsedMarkdown } from './parseMarkdownFile.js';
+import type { ParsedMarkdown } from './parseMarkdownFile.js';
+import { readMarkdownFile } from './cachedMarkdown.js';
 import { bodyLocation, promptTokens } from './promptTokens.js';
 import { walkMarkdownTree, type MarkdownFile } from './walkMarkdownTree.js';
 import { walkSkills } from './walkSkills.js';
@@ -49,7 +50,8 @@ export function markdownCommandsPlugin() {
         // duplicate id, every time).
         const { skills, commands, diagnostics } = await findSources(context);
         registry.diagnostics.push(...diagnostics);
-        const read = await Promise.all([...skills, ...commands].map(async (source) => ({ source, commands: await Promise.all(source.files.map((file) => readCommand(file.path, file.id, registry))) })));
+        const cache = WorkspaceCache.open(context.root, context.config.stateDir);
+        const read = await Promise.all([...skills, ...commands].map(async (source) => ({ source, commands: await Promise.all(source.files.map((file) => readCommand(file.path, file.id, registry, cache))) })));
         for (const { source, commands: found } of read) {
           registry.diagnostics.push(...source.diagnostics);
           for (const command of found) {
@@ -70,6 +72,9 @@ export function markdownCommandsPlugin() {
           }
         }
       });
+
+      // After the metadata stage, which asked the kept command files for their places.
+      engine.hooks.discovered.tapPromise(PLUGIN_NAME, () => WorkspaceCache.open(engine.config.root, engine.config.stateDir).save());
 
       engine.hooks.metadata.tap(PLUGIN_NAME, (command, registry) => {
         if (command.kind !== 'markdown' || !command.frontMatter) return command;
@@ -122,12 +127,12 @@ async function findSources(context: DiscoveryContext): Promise<{ skills: Source[
  * A command for every file, even one that cannot be read: its problems are diagnostics of its
  * own file, so `orch run` refuses that command (saying why) and runs the others (issue 12).
  */
-async function readCommand(path: string, id: string, registry: CommandRegistry): Promise<CommandDefinition> {
-  const read = await readMarkdownText(path);
+async function readCommand(path: string, id: string, registry: CommandRegistry, cache: WorkspaceCache): Promise<CommandDefinition> {
+  const read = await readMarkdownFile(path, cache);
   let parsed: ParsedMarkdown | undefined;
   if ('diagnostic' in read) registry.report(read.diagnostic);
   else {
-    parsed = parseMarkdownFile(path, read.text);
+    parsed = read.parsed;
     registry.diagnostics.push(...parsed.diagnostics);
   }
   return {

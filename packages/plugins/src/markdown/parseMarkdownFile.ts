@@ -1,5 +1,5 @@
-import { isMap, isScalar, isSeq, type Document } from 'yaml';
-import { parseYaml, SourceFile, yamlLocator, yamlValue, type Diagnostic, type RawFrontMatter, type YamlProblem } from '@orch/engine';
+import type { Document } from 'yaml';
+import { parseYaml, SourceFile, yaml, yamlLocator, yamlValue, type Diagnostic, type RawFrontMatter, type YamlProblem } from '@orch/engine';
 import { EXACT_KEYS } from './frontMatterSchema.js';
 import { quoteUnreadableValues, type QuotedLine } from './quoteUnreadableValues.js';
 import { splitFrontMatter } from './splitFrontMatter.js';
@@ -94,7 +94,7 @@ function readFrontMatter(source: SourceFile, start: number, end: number, diagnos
   if (read.problem || !read.document) return report(read.problem!, read.problem?.code === 'yaml/syntax' ? 'front matter is not valid YAML: ' : 'front matter: ');
   const { document } = read;
   const locate = yamlLocator(document, source, start);
-  if (document.contents !== null && !isMap(document.contents)) {
+  if (document.contents !== null && !yaml().isMap(document.contents)) {
     diagnostics.push(
       source.diagnostic('error', 'front-matter/not-a-mapping', `front matter must be a mapping of keys to values, found ${describeNode(document)}`, locate([]).location, {
         hint: 'write `key: value` lines, e.g. `description: Run the unit tests`',
@@ -118,7 +118,7 @@ function readFrontMatter(source: SourceFile, start: number, end: number, diagnos
 function readYamlText(text: string): { document?: Document; problem?: YamlProblem; value?: ReturnType<typeof yamlValue> } {
   const { document, problem } = parseYaml(text);
   if (problem || !document) return { ...(document ? { document } : {}), ...(problem ? { problem } : {}) };
-  if (document.contents !== null && !isMap(document.contents)) return { document };
+  if (document.contents !== null && !yaml().isMap(document.contents)) return { document };
   const value = yamlValue(document);
   if (value.problem?.code === 'yaml/unknown-alias') return { document, value, problem: value.problem };
   const tag = document.warnings.find((warning) => warning.code === 'TAG_RESOLVE_FAILED');
@@ -160,8 +160,8 @@ function sourceText(document: Document, source: SourceFile, start: number, path:
 
 function describeNode(document: Document): string {
   const contents = document.contents;
-  if (isSeq(contents)) return 'a list';
-  if (!isScalar(contents)) return 'an alias';
+  if (yaml().isSeq(contents)) return 'a list';
+  if (!yaml().isScalar(contents)) return 'an alias';
   const value = contents.value;
   if (typeof value === 'string') return `the text '${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
   return `${typeof value} ${JSON.stringify(value)}`;

@@ -1,4 +1,4 @@
-import type { Dirent } from 'node:fs';
+import { statSync, type Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Diagnostic } from '@orch/engine';
@@ -11,6 +11,8 @@ import type { MarkdownFile } from './walkMarkdownTree.js';
  */
 export async function walkSkills(root: string): Promise<{ files: MarkdownFile[]; diagnostics: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
+  // Most packages of a workspace have no skills folder: a stat that throws nothing says so cheaply.
+  if (!statSync(root, { throwIfNoEntry: false })) return { files: [], diagnostics };
   let entries: Dirent[];
   try {
     entries = await readdir(root, { withFileTypes: true });

@@ -1,4 +1,4 @@
-import { normaliseRetry, configLocator, definePlugin, ownValue, parseDuration, type CommandDefinition, type PathLocator, type Project, type ResolvedConfig, type Step } from '@orch/engine';
+import { normaliseRetry, configLocator, definePlugin, ownValue, parseDuration, type CommandDefinition, type Project, type ResolvedConfig, type SourceLocation, type Step } from '@orch/engine';
 import { targetKeyWarnings } from './targetKeyWarnings.js';
 import { workspaceProjectsFor } from './workspaceProjectsFor.js';
 
@@ -22,16 +22,23 @@ export function workspacePlugin() {
         registry.diagnostics.push(...diagnostics);
         const locate = config.configFile ? configLocator(config.configFile) : undefined;
         if (locate) registry.diagnostics.push(...targetKeyWarnings(config, projects, locate));
+        // Every package's `build` depends on what `targets.build.dependsOn` says, written in one place.
+        const locations = new Map<string, SourceLocation>();
+        const located = locate && ((path: (string | number)[]) => {
+          const key = path.join('\0');
+          if (!locations.has(key)) locations.set(key, locate(path).location);
+          return locations.get(key)!;
+        });
         for (const project of projects) {
           registry.addProject(project);
-          for (const command of scriptCommands(project, config, locate)) registry.addCommand(command);
+          for (const command of scriptCommands(project, config, located)) registry.addCommand(command);
         }
       });
     },
   });
 }
 
-function scriptCommands(project: Project, config: ResolvedConfig, locate: PathLocator | undefined): CommandDefinition[] {
+function scriptCommands(project: Project, config: ResolvedConfig, locate: ((path: (string | number)[]) => SourceLocation) | undefined): CommandDefinition[] {
   const { scripts } = project;
   const commands: CommandDefinition[] = [];
   for (const [script, text] of Object.entries(scripts)) {
@@ -47,7 +54,7 @@ function scriptCommands(project: Project, config: ResolvedConfig, locate: PathLo
     const key = Object.hasOwn(config.targets, `${project.name}#${script}`) ? `${project.name}#${script}` : script;
     const target = ownValue(config.targets, key);
     const timeout = target?.timeout === undefined ? undefined : parseDuration(target.timeout);
-    const at = (path: (string | number)[]) => (locate && config.configFile ? locate(['targets', key, ...path]).location : { file: project.packageJson });
+    const at = (path: (string | number)[]) => (locate ? locate(['targets', key, ...path]) : { file: project.packageJson });
     commands.push({
       id: `${project.name}#${script}`,
       kind: 'script',

@@ -1,4 +1,5 @@
 import type { CommandRegistry, DiscoveryContext } from '@orch/engine';
+import { WorkspaceCache } from '../state/WorkspaceCache.js';
 import { readWorkspaceProjects, type WorkspaceProjects } from './readWorkspaceProjects.js';
 
 const reads = new WeakMap<CommandRegistry, Promise<WorkspaceProjects>>();
@@ -10,7 +11,7 @@ const reads = new WeakMap<CommandRegistry, Promise<WorkspaceProjects>>();
 export function workspaceProjectsFor({ root, config, registry }: DiscoveryContext): Promise<WorkspaceProjects> {
   let read = reads.get(registry);
   if (!read) {
-    read = readWorkspaceProjects(root, config.workspaces, config.configFile);
+    read = readWorkspaceProjects(root, config.workspaces, config.configFile, WorkspaceCache.open(root, config.stateDir));
     reads.set(registry, read);
   }
   return read;

@@ -1,0 +1,20 @@
+import { definePlugin } from '@orch/engine';
+import { inputGlobDiagnostics } from './inputGlobDiagnostics.js';
+
+const PLUGIN_NAME = 'orch:input-globs';
+
+/**
+ * Inputs the hash cannot take (a glob that leaves the workspace, an absolute path) are errors
+ * where they are written, found at discovery so `orch validate` reports them. Apart from the
+ * local cache, which is a run-time plugin loaded only when tasks run.
+ */
+export function inputGlobsPlugin() {
+  return definePlugin({
+    name: PLUGIN_NAME,
+    apply(engine) {
+      engine.hooks.discovered.tap(PLUGIN_NAME, (registry) => {
+        for (const diagnostic of inputGlobDiagnostics(registry, engine.config)) registry.report(diagnostic);
+      });
+    },
+  });
+}
