@@ -129,7 +129,8 @@ export const affectedCommand: CliCommand = {
       if (affected.outside.length > 0) lines.push(`outside every project (affect nothing): ${some(affected.outside)}`);
       if (affected.outputs.length > 0) lines.push(`declared outputs of their package's tasks (not changes): ${some(affected.outputs)}`);
       if (targets.length > 0) lines.push(`tasks to run (${tasks.size}): ${[...tasks.keys()].join(', ') || 'none'}`);
-      io.stdout(terminalText(`${lines.join('\n')}\n`));
+      // Each line escaped whole: a file name may hold a line break (README: control characters escaped).
+      io.stdout(`${lines.map((line) => terminalText(line, { oneLine: true })).join('\n')}\n`);
       return ExitCode.ok;
     }
 
@@ -145,7 +146,7 @@ export const affectedCommand: CliCommand = {
         const project = registry.commands.get(id)!.project;
         return (project ? affected.projects.get(project) : affected.commands.get(id))?.[0];
       };
-      io.stdout(terminalText(`${plan.map((task, i) => `${String(i + 1).padStart(4)}. ${task.id} (${tasks.has(task.id) ? `affected: ${why(task.id)}` : 'a dependency'})`).join('\n')}\n`));
+      io.stdout(`${plan.map((task, i) => terminalText(`${String(i + 1).padStart(4)}. ${task.id} (${tasks.has(task.id) ? `affected: ${why(task.id)}` : 'a dependency'})`, { oneLine: true })).join('\n')}\n`);
       return ExitCode.ok;
     }
     io.stderr(`orch: ${summary}${range}; ${tasks.size} affected task${tasks.size === 1 ? '' : 's'}\n`);

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { didYouMean, OrchError } from '@orch/engine';
+import { contentId, hashFilesHere } from '../cache/gitBlobHash.js';
 
 /** A file the change touches, relative to the workspace root, `/`-separated. */
 export interface ChangedFile {
@@ -65,11 +66,12 @@ export async function changedFiles(options: ChangedFilesOptions): Promise<Change
   const paths = ['--', '.', ...(options.exclude ?? []).filter((dir) => !dir.startsWith('..')).map((dir) => `:(exclude)${dir}`)];
   // --relative: paths relative to (and limited to) the workspace root, when it is a subfolder.
   // `base...head` diffs from their merge-base; the four calls run at once.
-  const [mergeBase, committed, uncommitted, untracked] = await Promise.all([
+  const [mergeBase, committed, uncommitted, untracked, unwatched] = await Promise.all([
     git(root, ['merge-base', base, head]).then((out) => out.trim(), () => undefined),
     git(root, ['diff', '--name-status', '-z', '-M', '--relative', `${base}...${head}`, ...paths]).catch(() => undefined),
     options.committedOnly ? '' : git(root, ['diff', '--name-status', '-z', '-M', '--relative', 'HEAD', ...paths]),
     options.committedOnly ? '' : git(root, ['ls-files', '--others', '--exclude-standard', '-z', ...paths]),
+    options.committedOnly ? [] : editedUnwatched(root, paths),
   ]);
   if (!mergeBase || committed === undefined) {
     throw new OrchError('usage', `'${options.base}' and '${options.head}' have no common ancestor${shallow ? ' in this shallow clone' : ''}, so orch cannot tell what changed`, {
@@ -83,6 +85,7 @@ export async function changedFiles(options: ChangedFilesOptions): Promise<Change
   for (const file of parseNameStatus(committed, 'committed')) add(file);
   for (const file of parseNameStatus(uncommitted, 'uncommitted')) add(file);
   for (const path of untracked.split('\0').filter(Boolean)) add({ path, status: 'added', where: 'untracked' });
+  for (const path of unwatched) add({ path, status: 'modified', where: 'uncommitted' });
   const show = (rev: string) => (path: string) => git(root, ['show', `${rev}:./${path}`]).catch(() => undefined);
   return {
     files: [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1)),
@@ -134,6 +137,25 @@ function fetchHint(ref: string, shallow: boolean): string {
   const branch = ref.includes('/') ? ref.split('/').slice(1).join('/') : ref;
   const destination = ref.includes('/') ? `refs/remotes/${ref}` : branch;
   return `${shallow ? 'this is a shallow clone: fetch the branch and its history' : 'fetch it'}, e.g. \`git fetch${unshallow} ${remote} ${branch}:${destination}\`${checkout}`;
+}
+
+/**
+ * Skip-worktree and assume-unchanged files (`git ls-files -v`: `S`, or a lower-case tag) whose
+ * content differs from the index: `git diff` does not look at them, the task hash reads them
+ * (RepositoryFiles), so `affected` compares them too (FINDINGS-R2 #1).
+ */
+async function editedUnwatched(root: string, paths: readonly string[]): Promise<string[]> {
+  const listed = await git(root, ['ls-files', '-s', '-v', '-z', ...paths]).catch(() => '');
+  const flagged: [string, string][] = [];
+  for (const entry of listed.split('\0')) {
+    const tab = entry.indexOf('\t');
+    const [tag, mode, blob] = entry.slice(0, tab).split(' ');
+    if (tab > 0 && mode !== '160000' && (tag === 'S' || /^[a-z]$/.test(tag!))) flagged.push([entry.slice(tab + 1), contentId(mode!, blob!)]);
+  }
+  if (flagged.length === 0) return [];
+  const now = await hashFilesHere(flagged.map(([path]) => join(root, path)));
+  // A file a sparse checkout left out is not there: not a change.
+  return flagged.filter(([, id], index) => now[index] !== undefined && now[index] !== id).map(([path]) => path);
 }
 
 /** `git diff --name-status -z` output: status, then one path (two for renames and copies). */
