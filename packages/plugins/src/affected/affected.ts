@@ -108,7 +108,7 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
       continue;
     }
     const project = projectOf(file.path);
-    if (project && reads.isBuildProduct(project, file.path)) outputs.push(file.path);
+    if (project && reads.isBuildProduct(project, file.path, file.where === 'committed' || file.where === 'uncommitted')) outputs.push(file.path);
     else if (project) because(projects, project.name, what);
     // Inputs from outside their package: a task that names the file reads it.
     const readers = reads.readersFromOutside(file.path).filter((name) => name !== project?.name);

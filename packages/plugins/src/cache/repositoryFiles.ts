@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Engine } from '@orch/engine';
 import picomatch from 'picomatch';
@@ -7,6 +8,7 @@ import { glob } from 'tinyglobby';
 import { workerPool } from '../executors/NodeExecutorPlugin.js';
 import { contentId, contentIdMode, hashFilesHere } from './gitBlobHash.js';
 import { linkTargets, type LinkTarget } from './linkTargets.js';
+import { pathMatcher } from './pathMatcher.js';
 
 const run = promisify(execFile);
 
@@ -28,6 +30,8 @@ export class RepositoryFiles {
   private readonly ignoredHashes = new Map<string, string>();
   private linkMap: Promise<ReadonlyMap<string, LinkTarget>> | undefined;
   private readonly reached = new Map<string, Promise<ThroughLink>>();
+  /** Files git tracks (in its index), relative to the root: an `outputs` glob never takes them out of the inputs. */
+  readonly tracked = new Set<string>();
   /** How many files had to be read (dirty, untracked, or no git). */
   readCount = 0;
   inGit = false;
@@ -90,7 +94,7 @@ export class RepositoryFiles {
     const found = new Map<string, string>();
     if (!this.inGit || include.length === 0) return found;
     const prefix = folder === '' || folder === '.' ? '' : `${folder}/`;
-    const matches = picomatch([...include], { dot: true });
+    const matches = pathMatcher(include);
     const scanned = include.map((g) => picomatch.scan(g));
     const bases = scanned.filter((s) => s.isGlob).map((s) => s.base);
     // A glob without wildcards names one file: no walk, it is read if git does not list it.
@@ -178,37 +182,81 @@ export class RepositoryFiles {
   }
 
   private async fromGit(hashes: Map<string, string>): Promise<boolean> {
-    let top: string;
+    let prefix: string;
     let listed: string;
     let status: string;
     try {
-      [{ stdout: top }, { stdout: listed }, { stdout: status }] = await Promise.all([
-        run('git', ['rev-parse', '--show-toplevel'], { cwd: this.root }),
-        run('git', ['ls-files', '-s', '-z', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }),
+      [{ stdout: prefix }, { stdout: listed }, { stdout: status }] = await Promise.all([
+        run('git', ['rev-parse', '--show-prefix'], { cwd: this.root }),
+        // `-v` tags each entry: `S` skip-worktree, a lower-case letter assume-unchanged.
+        run('git', ['ls-files', '-s', '-v', '-z', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }),
         run('git', ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }),
       ]);
     } catch {
       return false;
     }
     this.inGit = true;
-    const toplevel = top.trim();
-    // `ls-files` paths are relative to the working directory (the root); `status` ones to the top.
+    // `ls-files` paths are relative to the working directory (the root); `status` ones to the
+    // top, so the root's own prefix is cut (never `path.relative`: a `\` is part of a name here).
+    const rootPrefix = prefix.replace(/\n$/, '');
+    const unwatched: string[] = [];
+    const nested: string[] = [];
     for (const entry of listed.split('\0')) {
       if (!entry) continue;
       const tab = entry.indexOf('\t');
-      const [mode, blob] = entry.slice(0, tab).split(' ');
-      if (mode === '160000') continue; // a submodule: its commit, not a file
-      hashes.set(entry.slice(tab + 1), contentId(mode!, blob!));
+      const [tag, mode, blob] = entry.slice(0, tab).split(' ');
+      const path = entry.slice(tab + 1);
+      if (mode === '160000') nested.push(path); // a submodule: its checked-out files, below
+      else hashes.set(path, contentId(mode!, blob!));
+      this.tracked.add(path);
+      // Files git is told not to look at are read like dirty ones: git's view would hide an edit the task reads.
+      if (tag === 'S' || (tag !== undefined && /^[a-z]$/.test(tag))) unwatched.push(path);
     }
     const dirty: string[] = [];
     for (const entry of status.split('\0')) {
       if (!entry) continue;
-      const path = relative(this.root, join(toplevel, entry.slice(3))).split('\\').join('/');
+      const path = entry.slice(3).startsWith(rootPrefix) ? entry.slice(3 + rootPrefix.length) : entry.slice(3);
       if (entry.startsWith(' D') || entry.startsWith('D ')) hashes.delete(path);
-      else if (!path.startsWith(`${this.stateDir}/`)) dirty.push(path);
+      else if (path.startsWith(`${this.stateDir}/`) || nested.includes(path)) continue;
+      // With --untracked-files=all only an untracked git repository is listed as a folder.
+      else if (path.endsWith('/')) nested.push(path.slice(0, -1));
+      else dirty.push(path);
     }
     await this.hashInto(hashes, dirty);
+    await this.hashUnwatched(hashes, unwatched);
+    for (const folder of nested) await this.nestedInto(hashes, folder);
     return true;
+  }
+
+  /**
+   * Skip-worktree and assume-unchanged files (`git update-index`), read and hashed: orch trusts
+   * the file the task reads over git's flag. One a sparse checkout left out is not there: it
+   * keeps the index's id.
+   */
+  private async hashUnwatched(hashes: Map<string, string>, paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return;
+    const read = new Map<string, string>();
+    await this.hashInto(read, paths);
+    for (const [path, id] of read) hashes.set(path, id);
+  }
+
+  /**
+   * The files of a git repository inside this one (a submodule, or an untracked clone): its own
+   * index and dirty files, as for this repository, so a dirty file or another checked-out commit
+   * there changes the hash, as `git status` (and `orch affected`) report it. A submodule that is
+   * not checked out (no `.git` in it) is hashed by the commit the index records.
+   */
+  private async nestedInto(hashes: Map<string, string>, folder: string): Promise<void> {
+    if (!existsSync(join(this.root, folder, '.git'))) {
+      const { stdout } = await run('git', ['ls-files', '-s', '-z', '--', folder], { cwd: this.root }).catch(() => ({ stdout: '' }));
+      const [mode, blob] = stdout.slice(0, stdout.indexOf('\t')).split(' ');
+      if (mode === '160000') hashes.set(folder, contentId(mode, blob!));
+      return;
+    }
+    const inner = new RepositoryFiles(join(this.root, folder), this.stateDir, this.engine);
+    for (const [path, id] of await inner.all()) hashes.set(`${folder}/${path}`, id);
+    for (const path of inner.tracked) this.tracked.add(`${folder}/${path}`);
+    this.readCount += inner.readCount;
   }
 
   private async hashInto(hashes: Map<string, string>, files: readonly string[]): Promise<void> {
