@@ -24,6 +24,7 @@ describe('file names git quotes (#1)', () => {
     expect(Object.keys(explain(dir, 'lib#build').inputs.files)).toContain(`p/lib/src/${name}`);
     writeTree(dir, { [`p/lib/src/${name}`]: 'v2\n' });
     expect(affected(dir, '--base', 'HEAD')).toEqual({ lib: [`changed: p/lib/src/${name}`] });
+    expect(affected(dir, '--files', `p/lib/src/${name}`)).toEqual({ lib: [`changed: p/lib/src/${name}`] });
     run(dir, 'build');
     expect(ran(dir)).toEqual(['lib']);
     expect(readFileSync(join(dir, 'p/lib/dist/out.txt'), 'utf8')).toBe('libv2\n');
@@ -75,6 +76,26 @@ describe('definition files that are links out of the repository (#2)', () => {
     const seen = prompts(log);
     expect(seen).toHaveLength(2);
     if (!link.includes('agents/')) expect(seen[1]).toContain('v2');
+  });
+});
+
+describe('an @ include that is a link to another file of the repository (#2)', () => {
+  it("what it leads to is hashed, and affected lists the command for the target's change", () => {
+    const dir = workspace({
+      'orchestrator.config.json': JSON.stringify({ agent: { command: FAKE_CLAUDE } }),
+      'docs/style.md': 'Style v1\n',
+      '.claude/commands/use.md': '---\ndescription: u\ninputs: []\n---\nFollow @_shared/style.md\n',
+    });
+    mkdirSync(join(dir, '.claude/commands/_shared'));
+    symlinkSync('../../../docs/style.md', join(dir, '.claude/commands/_shared/style.md'));
+    commit(dir, 'link');
+    expect(runOrch(['run', 'use'], dir).code).toBe(0);
+    writeTree(dir, { 'docs/style.md': 'Style v2\n' });
+    const listed = JSON.parse(runOrch(['affected', '--list', '--json', '--base', 'HEAD'], dir).stdout);
+    expect(listed.commands).toEqual([{ name: 'use', reasons: ['changed: docs/style.md (included) (through the link .claude/commands/_shared/style.md)'] }]);
+    const why = explain(dir, 'use');
+    expect(why.cache).toBe('miss');
+    expect(why.changes).toEqual(['definition .claude/commands/_shared/style.md changed']);
   });
 });
 

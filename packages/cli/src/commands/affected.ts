@@ -1,4 +1,4 @@
-import { relative, resolve } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { didYouMean, ExitCode, OrchError, planRun, terminalJson, terminalText } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
@@ -51,7 +51,7 @@ export const affectedCommand: CliCommand = {
     const files = ((values.files as string[] | undefined) ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
     const base = (values.base as string | undefined) ?? process.env.ORCH_BASE ?? config.defaultBase;
     const head = (values.head as string | undefined) ?? process.env.ORCH_HEAD ?? 'HEAD';
-    const exclude = [config.stateDir, config.cache.dir].map((dir) => relative(config.root, resolve(config.root, dir)).split('\\').join('/'));
+    const exclude = [config.stateDir, config.cache.dir].map((dir) => relative(config.root, resolve(config.root, dir)).split(sep).join('/'));
     const changes = await changedFiles({ root: config.root, base, head, exclude, committedOnly: values['committed-only'] === true, ...(values.files ? { files } : {}) });
     const affected = await computeAffected({ root: config.root, registry, graph, changes, globalInputs: config.globalInputs, ...(config.configFile ? { configFile: config.configFile } : {}) });
     for (const warning of affected.warnings) io.stderr(`warning: ${warning}\n`);

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { didYouMean, OrchError } from '@orch/engine';
 import { contentId, hashFilesHere } from '../cache/gitBlobHash.js';
 
@@ -178,7 +178,7 @@ function parseNameStatus(output: string, where: ChangedFile['where']): ChangedFi
 }
 
 function normalise(path: string): string {
-  return path.split('\\').join('/').replace(/^\.\//, '').replace(/\/$/, '');
+  return path.split(sep).join('/').replace(/^\.\//, '').replace(/\/$/, '');
 }
 
 function git(cwd: string, args: string[]): Promise<string> {

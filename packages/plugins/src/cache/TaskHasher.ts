@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { agentsUsedBy, nameTable, ORCH_VERSION, type AgentConfig, type AgentDefinition, type CommandDefinition, type Engine, type EnvMode, type Project, type TaskGraph } from '@orch/engine';
 import { agentCredentialEnv } from '../agents/agentCredentialEnv.js';
 import { isPromptCommand } from '../agents/isPromptCommand.js';
@@ -190,7 +190,7 @@ export class TaskHasher {
     }
 
     const files = await this.files.all();
-    const projectDir = command.kind === 'script' ? relative(root, dirname(command.location.file)).split('\\').join('/') : '';
+    const projectDir = command.kind === 'script' ? relative(root, dirname(command.location.file)).split(sep).join('/') : '';
     const definition = await this.definition(command, files);
     provisional ||= Object.values(definition).some((part) => part === NOT_RUN || part === LINE_FAILED);
     const { selected, ignored, linkedFrom, linksOutside } = await this.inputFiles(command, projectDir, files);
@@ -304,7 +304,10 @@ export class TaskHasher {
     if (!digest) {
       digest = (async () => {
         const root = this.options.projects?.get(name)?.root ?? name;
-        const files = await this.files.under(root === '.' ? '' : root);
+        // Its own files: those of packages inside it are theirs (as for its tasks' inputs).
+        const folder = root === '.' ? '' : root;
+        const own = new TaskInputs(undefined, [], folder, [], this.packageRoots());
+        const files = (await this.files.under(folder)).filter(([path]) => own.matches(path, true));
         return sha256(canonical({ files: Object.fromEntries(files), lockfile: await this.external.of(root) }));
       })();
       this.transitMemo.set(name, digest);
@@ -324,7 +327,7 @@ export class TaskHasher {
     const { root } = this.options;
     const parts: Record<string, string> = nameTable([['metadata', sha256(canonical({ ...command.metadata, steps: command.steps.map(({ location: _l, ...step }) => step), kind: command.kind }))]]);
     if (command.kind !== 'markdown') return parts;
-    const file = relative(root, command.location.file).split('\\').join('/');
+    const file = relative(root, command.location.file).split(sep).join('/');
     parts[file] = await definitionPart(files.get(file), command.location.file);
     for (const rel of includedFiles(command, root)) {
       // `~/x` includes are outside the repository: hashed from the home folder (empty when missing).
@@ -337,7 +340,7 @@ export class TaskHasher {
     for (const { name: role } of agentsUsedBy(command)) {
       const agentFile = this.options.agents?.get(role)?.location.file;
       if (agentFile === undefined) continue;
-      const rel = relative(root, agentFile).split('\\').join('/');
+      const rel = relative(root, agentFile).split(sep).join('/');
       parts[rel] = await definitionPart(files.get(rel), agentFile);
     }
     if (isPromptCommand(command)) Object.assign(parts, await this.shellLineParts(command));

@@ -83,8 +83,8 @@ export class RepositoryFiles {
   /**
    * Files git ignores that `include` globs (relative to `folder`, which is relative to the root)
    * match, path relative to the root → content id. `inputs` that name ignored files (generated
-   * code, `.env` files) make them inputs, as in Turborepo. One `git ls-files --ignored
-   * --directory` per run lists ignored files and folders without entering them; only the ignored
+   * code, `.env` files) make them inputs, as in Turborepo. A name without wildcards is read as
+   * named. For globs, one `git ls-files --ignored --directory` per run lists ignored files and folders without entering them; only the ignored
    * folders a glob's fixed base reaches are walked (`gen/**` walks `gen/`, `src/**` walks
    * nothing), and `node_modules` only when a glob names it (`node_modules/.prisma/**`), never for
    * `**`. Outside git every file is already in `all()`, so there are none.
@@ -100,7 +100,9 @@ export class RepositoryFiles {
     // A glob without wildcards names one file: no walk, it is read if git does not list it.
     const candidates = scanned.filter((s) => !s.isGlob).map((s) => `${prefix}${s.base}`);
     const walkRoots = new Set<string>();
-    for (const entry of await (this.ignoredEntries ??= this.listIgnored())) {
+    // Names without wildcards (the global inputs, `.env`) need no listing: they are read as named.
+    const listed = bases.length > 0 ? await (this.ignoredEntries ??= this.listIgnored()) : [];
+    for (const entry of listed) {
       if (!entry.startsWith(prefix)) continue;
       const rel = entry.slice(prefix.length);
       if (!rel.endsWith('/')) {
@@ -224,7 +226,7 @@ export class RepositoryFiles {
     }
     await this.hashInto(hashes, dirty);
     await this.hashUnwatched(hashes, unwatched);
-    for (const folder of nested) await this.nestedInto(hashes, folder);
+    await Promise.all(nested.map((folder) => this.nestedInto(hashes, folder)));
     return true;
   }
 

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { copyFile, lstat, mkdir, rm, symlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, sep } from 'node:path';
 import { fdir } from 'fdir';
 import type { CachedFile, CachedLink } from './LocalCache.js';
 import { CacheRefusal, confinedLinkTarget, confinedPath } from './confinedPath.js';
@@ -129,7 +129,7 @@ async function replaceableFolder(to: string, path: string, outputs: OutputMatche
   const info = await lstat(to).catch(() => undefined);
   if (!info?.isDirectory()) return;
   const inside = await new fdir().withRelativePaths().crawl(to).withPromise();
-  const kept = inside.find((file) => !outputs.matches(`${path}/${file.split('\\').join('/')}`));
+  const kept = inside.find((file) => !outputs.matches(`${path}/${file.split(sep).join('/')}`));
   if (kept !== undefined) throw new CacheRefusal(path, `is a folder holding ${path}/${kept}, which is not an output`);
 }
 
