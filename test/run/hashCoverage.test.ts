@@ -30,11 +30,15 @@ describe('file names git quotes (#1)', () => {
     expect(readFileSync(join(dir, 'p/lib/dist/out.txt'), 'utf8')).toBe('libv2\n');
   });
 
-  it('affected --list prints a line break in a name escaped, on one line', () => {
+  it('affected --list and explain print a line break in a name escaped, on one line', () => {
     const dir = workspace({ 'p/lib/package.json': manifest('lib'), 'p/lib/src/new\nline.txt': 'v1\n' });
+    run(dir, 'build');
     writeTree(dir, { 'p/lib/src/new\nline.txt': 'v2\n' });
     const listed = runOrch(['affected', '--list', '--base', 'HEAD'], dir).stdout;
     expect(listed).toContain('lib  changed: p/lib/src/new\\x0aline.txt\n');
+    const explained = runOrch(['explain', 'lib#build'], dir).stdout;
+    expect(explained).toMatch(/\n {2}file: +p\/lib\/src\/new\\x0aline\.txt [0-9a-f]{12}\n/);
+    expect(explained).toContain('\n    changed: p/lib/src/new\\x0aline.txt\n');
   });
 
   it.each([['--skip-worktree'], ['--assume-unchanged']])('a file marked %s: its edit misses the cache, and affected lists it', (flag) => {
@@ -169,6 +173,23 @@ describe('outputs that cover sources (#9)', () => {
     expect(readFileSync(join(dir, 'src/a.txt'), 'utf8')).toBe('hello\nedit\n');
     expect(again.stdout + again.stderr).toContain('gen: the restore kept a file its outputs match but git tracks or does not ignore: notes.txt');
     expect(again.stdout + again.stderr).toContain('gen: the restore did not overwrite a file its outputs match but git tracks or does not ignore: src/a.txt');
+  });
+
+  it('outputs: ["**"] on a package target with default inputs: its tracked sources stay inputs, an edit runs the build, new work is kept', () => {
+    const dir = workspace({ 'p/lib/package.json': reads('src/a.txt'), 'p/lib/src/a.txt': 'v1\n' }, { targets: { build: { outputs: ['**'] } } });
+    run(dir, 'build');
+    ran(dir);
+    writeTree(dir, { 'p/lib/src/a.txt': 'v2\n', 'p/lib/src/new.txt': 'new work\n' });
+    expect(affected(dir, '--base', 'HEAD')).toEqual({ lib: ['changed: p/lib/src/a.txt'] });
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['lib']);
+    expect(readFileSync(join(dir, 'p/lib/src/a.txt'), 'utf8')).toBe('v2\n');
+    // A hit now: nothing is deleted or reverted.
+    const again = run(dir, 'build');
+    expect(ran(dir)).toEqual([]);
+    expect(again.stdout + again.stderr).toContain('(cached local');
+    expect(readFileSync(join(dir, 'p/lib/src/new.txt'), 'utf8')).toBe('new work\n');
+    expect(readFileSync(join(dir, 'p/lib/src/a.txt'), 'utf8')).toBe('v2\n');
   });
 
   it('a tracked src/global.d.ts under src/**/*.d.ts stays an input: its edit misses, as affected lists lib, and is never reverted', () => {
