@@ -48,7 +48,8 @@ export interface RestoreSource {
  * resolved with their symbolic links, must stay inside the task's folder, outside any `.git`
  * and outside `protect`; a link must point inside the repository. All of it is checked before
  * anything changes, and a refused entry changes nothing (a CacheRefusal names the path). Then
- * the outputs there now (by the current globs, links not followed) are deleted as stale, each
+ * the outputs there now (by the current globs, links not followed) are deleted as stale, but
+ * never a source (`target.sources`: what is kept is returned, for a warning), each
  * file is written (never through an existing file or link) with the cached file's mode (checked
  * against the entry's by LocalCache.get), and each link is created as a link. `target.folder`, `target.root` and `protect` are absolute and
  * resolved by realpath.
@@ -76,7 +77,7 @@ export async function restoreOutputs(entry: RestoreSource, target: RestoreTarget
       if (isAbsolute(link.target)) throw new CacheRefusal(link.path, `is a symbolic link to an absolute path (${link.target})`);
       await confinedLinkTarget(root, to, link.target, link.path);
       if (entry.files.some((file) => file.path.startsWith(`${link.path}/`))) throw new CacheRefusal(link.path, 'is a symbolic link with files of the entry behind it');
-      await replaceableFolder(to, link.path, outputs);
+      await replaceableFolder(to, link.path, outputs, target.sources?.files);
       return { link, to };
     }),
   );
@@ -123,13 +124,17 @@ async function keptSources(entry: RestoreSource, target: RestoreTarget): Promise
 
 /**
  * A folder where a link is restored (outputs stored before links were kept had it copied) may
- * be replaced only when everything in it is an output, so deleting it deletes nothing else.
+ * be replaced only when everything in it is an output and no source, so deleting it deletes
+ * nothing else.
  */
-async function replaceableFolder(to: string, path: string, outputs: OutputMatcher): Promise<void> {
+async function replaceableFolder(to: string, path: string, outputs: OutputMatcher, sources?: ReadonlyMap<string, string>): Promise<void> {
   const info = await lstat(to).catch(() => undefined);
   if (!info?.isDirectory()) return;
   const inside = await new fdir().withRelativePaths().crawl(to).withPromise();
-  const kept = inside.find((file) => !outputs.matches(`${path}/${file.split(sep).join('/')}`));
+  const kept = inside.find((file) => {
+    const rel = `${path}/${file.split(sep).join('/')}`;
+    return !outputs.matches(rel) || sources?.has(rel);
+  });
   if (kept !== undefined) throw new CacheRefusal(path, `is a folder holding ${path}/${kept}, which is not an output`);
 }
 
