@@ -92,8 +92,8 @@ export class TaskInputs {
    * @param folder the task's folder relative to the root (`packages/d`), '' for the root.
    * @param packageOutputs the output globs of every task of the package (relative to its folder).
    * @param packageRoots the folders of every workspace package (relative to the root): those
-   *   inside `folder` are other packages, whose files its globs never match (as Turborepo and Nx
-   *   give a file to the package with the longest folder that holds it; FINDINGS-R2 #14). A glob
+   *   inside `folder` are other packages, whose files its globs never match (as `orch affected`
+   *   and Nx give a file to the deepest package that holds it; FINDINGS-R2 #14). A glob
    *   from the root (`$TURBO_ROOT$/packages/lib/sub/**`) still names them.
    */
   constructor(globs: readonly string[] | undefined, outputs: readonly string[] | undefined, folder: string, packageOutputs: readonly string[] = [], packageRoots: Iterable<string> = []) {

@@ -18,7 +18,9 @@ const POOL_THRESHOLD = 64;
 /**
  * Content ids of the repository's files, relative to the workspace root, read once per run:
  * clean tracked files from git's index (`git ls-files -s`: no file is read), dirty and untracked
- * (not ignored) files read and hashed, in the worker pool when there are many. Outside git,
+ * (not ignored) files read and hashed, in the worker pool when there are many; skip-worktree and
+ * assume-unchanged files read too, and the files of git repositories inside (submodules,
+ * untracked clones) as they are checked out (docs/caching.md). Outside git,
  * every file not under node_modules, .git or the state folder is read.
  */
 export class RepositoryFiles {
@@ -84,8 +86,8 @@ export class RepositoryFiles {
    * Files git ignores that `include` globs (relative to `folder`, which is relative to the root)
    * match, path relative to the root → content id. `inputs` that name ignored files (generated
    * code, `.env` files) make them inputs, as in Turborepo. A name without wildcards is read as
-   * named. For globs, one `git ls-files --ignored --directory` per run lists ignored files and folders without entering them; only the ignored
-   * folders a glob's fixed base reaches are walked (`gen/**` walks `gen/`, `src/**` walks
+   * named. For globs, one `git ls-files --ignored --directory` per run lists ignored files and
+   * folders without entering them; only the ignored folders a glob's fixed base reaches are walked (`gen/**` walks `gen/`, `src/**` walks
    * nothing), and `node_modules` only when a glob names it (`node_modules/.prisma/**`), never for
    * `**`. Outside git every file is already in `all()`, so there are none.
    */
@@ -203,12 +205,14 @@ export class RepositoryFiles {
     const rootPrefix = prefix.replace(/\n$/, '');
     const unwatched: string[] = [];
     const nested: string[] = [];
+    /** Submodules → the commit the index records (`160000 <sha>`). */
+    const gitlinks = new Map<string, string>();
     for (const entry of listed.split('\0')) {
       if (!entry) continue;
       const tab = entry.indexOf('\t');
       const [tag, mode, blob] = entry.slice(0, tab).split(' ');
       const path = entry.slice(tab + 1);
-      if (mode === '160000') nested.push(path); // a submodule: its checked-out files, below
+      if (mode === '160000') gitlinks.set(path, contentId(mode, blob!)); // a submodule: its checked-out files, below
       else hashes.set(path, contentId(mode!, blob!));
       this.tracked.add(path);
       // Files git is told not to look at are read like dirty ones: git's view would hide an edit the task reads.
@@ -219,14 +223,14 @@ export class RepositoryFiles {
       if (!entry) continue;
       const path = entry.slice(3).startsWith(rootPrefix) ? entry.slice(3 + rootPrefix.length) : entry.slice(3);
       if (entry.startsWith(' D') || entry.startsWith('D ')) hashes.delete(path);
-      else if (path.startsWith(`${this.stateDir}/`) || nested.includes(path)) continue;
+      else if (path.startsWith(`${this.stateDir}/`) || gitlinks.has(path)) continue;
       // With --untracked-files=all only an untracked git repository is listed as a folder.
       else if (path.endsWith('/')) nested.push(path.slice(0, -1));
       else dirty.push(path);
     }
     await this.hashInto(hashes, dirty);
     await this.hashUnwatched(hashes, unwatched);
-    await Promise.all(nested.map((folder) => this.nestedInto(hashes, folder)));
+    await Promise.all([...gitlinks.keys(), ...nested].map((folder) => this.nestedInto(hashes, folder, gitlinks.get(folder))));
     return true;
   }
 
@@ -246,13 +250,11 @@ export class RepositoryFiles {
    * The files of a git repository inside this one (a submodule, or an untracked clone): its own
    * index and dirty files, as for this repository, so a dirty file or another checked-out commit
    * there changes the hash, as `git status` (and `orch affected`) report it. A submodule that is
-   * not checked out (no `.git` in it) is hashed by the commit the index records.
+   * not checked out (no `.git` in it) is hashed by `recorded`, the commit the index records.
    */
-  private async nestedInto(hashes: Map<string, string>, folder: string): Promise<void> {
+  private async nestedInto(hashes: Map<string, string>, folder: string, recorded?: string): Promise<void> {
     if (!existsSync(join(this.root, folder, '.git'))) {
-      const { stdout } = await run('git', ['ls-files', '-s', '-z', '--', folder], { cwd: this.root }).catch(() => ({ stdout: '' }));
-      const [mode, blob] = stdout.slice(0, stdout.indexOf('\t')).split(' ');
-      if (mode === '160000') hashes.set(folder, contentId(mode, blob!));
+      if (recorded !== undefined) hashes.set(folder, recorded);
       return;
     }
     const inner = new RepositoryFiles(join(this.root, folder), this.stateDir, this.engine);
