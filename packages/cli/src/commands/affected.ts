@@ -1,4 +1,4 @@
-import { relative, resolve } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { didYouMean, ExitCode, OrchError, planRun, terminalJson, terminalText, type ResolvedConfig } from '@orch/engine';
 import type { ChangeSet } from '@orch/plugins/inspect';
 import type { CliCommand } from '../CliCommand.js';
@@ -49,7 +49,7 @@ export const affectedCommand: CliCommand = {
     let asked: Promise<ChangeSet> | undefined;
     const askGit = (config: ResolvedConfig): void => {
       base = (values.base as string | undefined) ?? process.env.ORCH_BASE ?? config.defaultBase;
-      const exclude = [config.stateDir, config.cache.dir].map((dir) => relative(config.root, resolve(config.root, dir)).split('\\').join('/'));
+      const exclude = [config.stateDir, config.cache.dir].map((dir) => relative(config.root, resolve(config.root, dir)).split(sep).join('/'));
       asked = import('@orch/plugins/inspect').then(({ changedFiles }) => changedFiles({ root: config.root, base, head, exclude, committedOnly: values['committed-only'] === true, ...(values.files ? { files } : {}) }));
       // Awaited below once discovery is done; a discovery that fails first must not leave it unhandled.
       asked.catch(() => undefined);
@@ -138,7 +138,8 @@ export const affectedCommand: CliCommand = {
       if (affected.outside.length > 0) lines.push(`outside every project (affect nothing): ${some(affected.outside)}`);
       if (affected.outputs.length > 0) lines.push(`declared outputs of their package's tasks (not changes): ${some(affected.outputs)}`);
       if (targets.length > 0) lines.push(`tasks to run (${tasks.size}): ${[...tasks.keys()].join(', ') || 'none'}`);
-      io.stdout(terminalText(`${lines.join('\n')}\n`));
+      // Each line escaped whole: a file name may hold a line break (README: control characters escaped).
+      io.stdout(`${lines.map((line) => terminalText(line, { oneLine: true })).join('\n')}\n`);
       return ExitCode.ok;
     }
 
@@ -154,7 +155,7 @@ export const affectedCommand: CliCommand = {
         const project = registry.commands.get(id)!.project;
         return (project ? affected.projects.get(project) : affected.commands.get(id))?.[0];
       };
-      io.stdout(terminalText(`${plan.map((task, i) => `${String(i + 1).padStart(4)}. ${task.id} (${tasks.has(task.id) ? `affected: ${why(task.id)}` : 'a dependency'})`).join('\n')}\n`));
+      io.stdout(`${plan.map((task, i) => terminalText(`${String(i + 1).padStart(4)}. ${task.id} (${tasks.has(task.id) ? `affected: ${why(task.id)}` : 'a dependency'})`, { oneLine: true })).join('\n')}\n`);
       return ExitCode.ok;
     }
     io.stderr(`orch: ${summary}${range}; ${tasks.size} affected task${tasks.size === 1 ? '' : 's'}\n`);

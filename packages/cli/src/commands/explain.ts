@@ -55,7 +55,7 @@ export const explainCommand: CliCommand = {
       io.stdout(`${terminalJson(reports)}\n`);
       return ExitCode.ok;
     }
-    for (const report of reports) io.stdout(terminalText(renderReport(report)));
+    for (const report of reports) io.stdout(renderReport(report));
     return ExitCode.ok;
   },
 };
@@ -118,5 +118,6 @@ function renderReport(report: ExplainReport): string {
         : `  last run:      hash ${report.last.hash.slice(0, 16)}; since then:`,
     ...report.changes.filter((c) => c !== 'no previous run recorded').map((change) => `    ${change}`),
   ];
-  return `${lines.join('\n')}\n`;
+  // Each line escaped whole: a file name may hold a line break.
+  return `${lines.map((line) => terminalText(line, { oneLine: true })).join('\n')}\n`;
 }

@@ -185,6 +185,29 @@ describe('LocalCache crash safety', () => {
     expect(existsSync(join(dir, '.git/HEAD'))).toBe(true);
   });
 
+  it('with sources given (FINDINGS-R2 #9), a restore keeps them: none deleted, none the hash did not take overwritten, no source folder replaced by a link', async () => {
+    const dir = tempRepo({ 'out.txt': 'built', 'src/a.js': 'v1', 'lib/x.js': 'x' });
+    const cache = new LocalCache(join(dir, '.orch/cache'));
+    await cache.put({ ...entry(dir), folder: dir, outputs: ['**'], protect: [join(dir, '.orch')] });
+    const stored = (await cache.get('b'.repeat(64)))!;
+    writeFileSync(join(dir, 'src/a.js'), 'edited');
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    const sources = { files: new Map([['src/a.js', `100644 ${gitBlobHash(Buffer.from('edited'))}`], ['notes.txt', `100644 ${gitBlobHash(Buffer.from('mine'))}`], ['lib/x.js', `100644 ${gitBlobHash(Buffer.from('x'))}`]]), hashed: new Set<string>() };
+    const kept = await cache.restore(stored, { folder: dir, root: dir, outputs: ['**'], protect: [join(dir, '.orch')], sources });
+    expect(kept).toEqual({ notDeleted: ['notes.txt'], notOverwritten: ['src/a.js'] });
+    expect(readFileSync(join(dir, 'src/a.js'), 'utf8')).toBe('edited');
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+    // A hashed source is what it was when stored: the entry's copy (what the task made of it) goes back.
+    writeFileSync(join(dir, 'out.txt'), 'changed');
+    await cache.restore(stored, { folder: dir, root: dir, outputs: ['**'], protect: [join(dir, '.orch')], sources: { files: new Map([['out.txt', 'x']]), hashed: new Set(['out.txt']) } });
+    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('built');
+    // An entry whose link would replace a folder holding a source is refused.
+    const linked = { ...stored, meta: { ...stored.meta, files: [], links: [{ path: 'lib', target: 'src' }] } };
+    const refused = await cache.restore(linked, { folder: dir, root: dir, outputs: ['**'], protect: [join(dir, '.orch')], sources }).catch((error: Error) => error);
+    expect(refused).toBeInstanceOf(CacheRefusal);
+    expect(readFileSync(join(dir, 'lib/x.js'), 'utf8')).toBe('x');
+  });
+
   it('a folder left without meta.json is removed and replaced by the next put', async () => {
     const dir = tempRepo({ 'pkg/dist/out.js': 'built' });
     const cache = new LocalCache(join(dir, 'cache'));

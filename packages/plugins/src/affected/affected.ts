@@ -1,4 +1,4 @@
-import { basename, relative } from 'node:path';
+import { basename, relative, sep } from 'node:path';
 import { agentsUsedBy, CONFIG_SEARCH_PLACES, ownValue, type CommandDefinition, type CommandRegistry, type TaskGraph } from '@orch/engine';
 import { configChanges, configFingerprint } from '../cache/configFingerprint.js';
 import { globalInputMatcher } from '../cache/globalInputs.js';
@@ -9,7 +9,7 @@ import { includedFiles } from '../markdown/includedFiles.js';
 import { skillFolder } from '../markdown/skillFolder.js';
 import type { ChangedFile, ChangeSet } from './changedFiles.js';
 import { deletedPackages } from './deletedPackages.js';
-import { linkedChanges } from './linkedChanges.js';
+import { linkedChanges, type LinkedChange } from './linkedChanges.js';
 import { PackageReads } from './packageReads.js';
 import { diffLockfile } from './lockfileChanges.js';
 
@@ -108,7 +108,7 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
       continue;
     }
     const project = projectOf(file.path);
-    if (project && reads.isBuildProduct(project, file.path)) outputs.push(file.path);
+    if (project && reads.isBuildProduct(project, file.path, file.where === 'committed' || file.where === 'uncommitted')) outputs.push(file.path);
     else if (project) because(projects, project.name, what);
     // Inputs from outside their package: a task that names the file reads it.
     const readers = reads.readersFromOutside(file.path).filter((name) => name !== project?.name);
@@ -116,7 +116,8 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
     if (!project && readers.length === 0) outside.push(file.path);
   }
   // Files the tasks read through symbolic links: a change to the target is a change to the link.
-  for (const { link, file } of await linkedChanges(root, changes.files)) {
+  const linked = await linkedChanges(root, changes.files);
+  for (const { link, file } of linked) {
     const project = projectOf(link);
     if (!project) continue;
     because(projects, project.name, `${describe(file)} (through the link ${link})`);
@@ -135,7 +136,7 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
   // Commands other than package scripts. A file that affects one is not "outside" any more.
   const affecting = new Set<string>();
   for (const command of registry.commands.values()) {
-    for (const { file, reason } of commandChanges(command, root, registry, changes.files)) {
+    for (const { file, reason } of commandChanges(command, root, registry, changes.files, linked)) {
       if (reason !== undefined) because(commands, command.id, reason);
       affecting.add(file.path);
     }
@@ -224,13 +225,15 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
  * command's own file, the partials it includes, its skill folder, its agents' files; any
  * command's declared inputs; every file for a config command that declares none.
  */
-function commandChanges(command: CommandDefinition, root: string, registry: AffectedOptions['registry'], files: readonly ChangedFile[]): { file: ChangedFile; reason?: string }[] {
+function commandChanges(command: CommandDefinition, root: string, registry: AffectedOptions['registry'], files: readonly ChangedFile[], linked: readonly LinkedChange[]): { file: ChangedFile; reason?: string }[] {
   if (command.kind === 'script' || command.kind === 'workflow') return [];
   const found: { file: ChangedFile; reason?: string }[] = [];
   const changed = new Map(files.map((file) => [file.path, file]));
   const add = (path: string | undefined, why: (file: ChangedFile) => string): void => {
     const file = path === undefined ? undefined : changed.get(path);
     if (file) found.push({ file, reason: why(file) });
+    // A definition file that is a link is read through, and hashed so (TaskHasher): its target's change counts.
+    for (const through of linked) if (through.link === path) found.push({ file: through.file, reason: `${why(through.file)} (through the link ${path})` });
   };
   if (command.kind === 'markdown') {
     const own = rel(root, command.location.file);
@@ -263,5 +266,5 @@ function rootLength(root: string): number {
 }
 
 function rel(root: string, file: string): string {
-  return relative(root, file).split('\\').join('/');
+  return relative(root, file).split(sep).join('/');
 }

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { didYouMean, OrchError } from '@orch/engine';
+import { contentId, hashFilesHere } from '../cache/gitBlobHash.js';
 
 /** A file the change touches, relative to the workspace root, `/`-separated. */
 export interface ChangedFile {
@@ -59,6 +60,7 @@ export async function changedFiles(options: ChangedFilesOptions): Promise<Change
   const worktreeChanges = Promise.all([
     options.committedOnly ? '' : git(root, ['diff', '--name-status', '-z', '-M', '--relative', 'HEAD', ...paths]),
     options.committedOnly ? '' : git(root, ['ls-files', '--others', '--exclude-standard', '-z', ...paths]),
+    options.committedOnly ? [] : editedUnwatched(root, paths),
   ]);
   worktreeChanges.catch(() => undefined);
   // One git call checks both refs and finds their merge-base (`A...B` lists it as `^<commit>`);
@@ -79,7 +81,7 @@ export async function changedFiles(options: ChangedFilesOptions): Promise<Change
       hint: shallow ? 'fetch the history: `git fetch --unshallow` (or `fetch-depth: 0` with actions/checkout)' : 'use a base on the same history as the head',
     });
   }
-  const [uncommitted, untracked] = await worktreeChanges;
+  const [uncommitted, untracked, unwatched] = await worktreeChanges;
   const files = new Map<string, ChangedFile>();
   const add = (file: ChangedFile): void => {
     if (!files.has(file.path)) files.set(file.path, file);
@@ -87,6 +89,7 @@ export async function changedFiles(options: ChangedFilesOptions): Promise<Change
   for (const file of parseNameStatus(committed, 'committed')) add(file);
   for (const file of parseNameStatus(uncommitted, 'uncommitted')) add(file);
   for (const path of untracked.split('\0').filter(Boolean)) add({ path, status: 'added', where: 'untracked' });
+  for (const path of unwatched) add({ path, status: 'modified', where: 'uncommitted' });
   const show = (rev: string) => (path: string) => git(root, ['show', `${rev}:./${path}`]).catch(() => undefined);
   return {
     files: [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1)),
@@ -140,6 +143,25 @@ function fetchHint(ref: string, shallow: boolean): string {
   return `${shallow ? 'this is a shallow clone: fetch the branch and its history' : 'fetch it'}, e.g. \`git fetch${unshallow} ${remote} ${branch}:${destination}\`${checkout}`;
 }
 
+/**
+ * Skip-worktree and assume-unchanged files (`git ls-files -v`: `S`, or a lower-case tag) whose
+ * content differs from the index: `git diff` does not look at them, the task hash reads them
+ * (RepositoryFiles), so `affected` compares them too (FINDINGS-R2 #1).
+ */
+async function editedUnwatched(root: string, paths: readonly string[]): Promise<string[]> {
+  const listed = await git(root, ['ls-files', '-s', '-v', '-z', ...paths]).catch(() => '');
+  const flagged: [string, string][] = [];
+  for (const entry of listed.split('\0')) {
+    const tab = entry.indexOf('\t');
+    const [tag, mode, blob] = entry.slice(0, tab).split(' ');
+    if (tab > 0 && mode !== '160000' && (tag === 'S' || /^[a-z]$/.test(tag!))) flagged.push([entry.slice(tab + 1), contentId(mode!, blob!)]);
+  }
+  if (flagged.length === 0) return [];
+  const now = await hashFilesHere(flagged.map(([path]) => join(root, path)));
+  // A file a sparse checkout left out is not there: not a change.
+  return flagged.filter(([, id], index) => now[index] !== undefined && now[index] !== id).map(([path]) => path);
+}
+
 /** `git diff --name-status -z` output: status, then one path (two for renames and copies). */
 function parseNameStatus(output: string, where: ChangedFile['where']): ChangedFile[] {
   const parts = output.split('\0');
@@ -160,7 +182,7 @@ function parseNameStatus(output: string, where: ChangedFile['where']): ChangedFi
 }
 
 function normalise(path: string): string {
-  return path.split('\\').join('/').replace(/^\.\//, '').replace(/\/$/, '');
+  return path.split(sep).join('/').replace(/^\.\//, '').replace(/\/$/, '');
 }
 
 function git(cwd: string, args: string[]): Promise<string> {

@@ -1,6 +1,6 @@
 import type { CommandDefinition, CommandRegistry, Project } from '@orch/engine';
-import picomatch from 'picomatch';
 import { packageOutputs } from '../cache/packageOutputs.js';
+import { pathMatcher } from '../cache/pathMatcher.js';
 import { ROOT_MICROSYNTAX, TaskInputs } from '../cache/TaskInputs.js';
 
 /** A glob that may name files outside its package: from the root, or with `..`. */
@@ -25,12 +25,17 @@ export class PackageReads {
     for (const command of registry.commands.values()) if (command.kind === 'script' && command.project) this.commands.set(command.project, [...(this.commands.get(command.project) ?? []), command]);
   }
 
-  /** A file of the package that is a declared output of its tasks and an input of none of them: the hash leaves it out too. */
-  isBuildProduct(project: Project, path: string): boolean {
+  /**
+   * A file of the package that is a declared output of its tasks and an input of none of them:
+   * the hash leaves it out too. A file git tracks never is (`TaskInputs.matches`): pass
+   * `tracked` for a committed or uncommitted change to one.
+   */
+  isBuildProduct(project: Project, path: string, tracked = false): boolean {
+    if (tracked) return false;
     let isOutput = this.products.get(project.name);
     if (!isOutput) {
       const globs = this.outputs.get(project.name) ?? [];
-      const matches = globs.length > 0 ? picomatch(globs, { dot: true }) : () => false;
+      const matches = globs.length > 0 ? pathMatcher(globs) : () => false;
       const prefix = project.root === '.' ? '' : `${project.root}/`;
       isOutput = (file) => file.startsWith(prefix) && matches(file.slice(prefix.length));
       this.products.set(project.name, isOutput);
@@ -62,6 +67,6 @@ export class PackageReads {
   }
 
   private taskInputs(command: CommandDefinition, project: Project): TaskInputs {
-    return TaskInputs.of(command, project.root === '.' ? '' : project.root, this.outputs.get(project.name));
+    return TaskInputs.of(command, project.root === '.' ? '' : project.root, this.outputs.get(project.name), [...this.registry.projects.values()].map((p) => p.root));
   }
 }

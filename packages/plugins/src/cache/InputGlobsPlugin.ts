@@ -1,11 +1,13 @@
 import { definePlugin } from '@orch/engine';
 import { inputGlobDiagnostics } from './inputGlobDiagnostics.js';
+import { outputGlobDiagnostics } from './outputGlobDiagnostics.js';
 
 const PLUGIN_NAME = 'orch:input-globs';
 
 /**
  * Inputs the hash cannot take (a glob that leaves the workspace, an absolute path) are errors
- * where they are written, found at discovery so `orch validate` reports them. Apart from the
+ * where they are written, and outputs that cover files git tracks are warnings there (FINDINGS-R2
+ * #9), found at discovery so `orch validate` reports them. Apart from the
  * local cache, which is a run-time plugin loaded only when tasks run.
  */
 export function inputGlobsPlugin() {
@@ -14,6 +16,7 @@ export function inputGlobsPlugin() {
     apply(engine) {
       engine.hooks.discovered.tap(PLUGIN_NAME, (registry) => {
         for (const diagnostic of inputGlobDiagnostics(registry, engine.config)) registry.report(diagnostic);
+        for (const diagnostic of outputGlobDiagnostics(registry, engine.config)) registry.report(diagnostic);
       });
     },
   });

@@ -9,7 +9,7 @@ import { processAlive } from '../session/SessionStore.js';
 import { confinedLinkTarget, isSafePath } from './confinedPath.js';
 import { describeFileError } from './describeFileError.js';
 import { OutputMatcher } from './OutputMatcher.js';
-import { restoreOutputs, type RestoreTarget } from './restoreOutputs.js';
+import { restoreOutputs, type RestoreKept, type RestoreTarget } from './restoreOutputs.js';
 import { sha256File } from './sha256File.js';
 
 /** One file of an entry. */
@@ -334,14 +334,15 @@ export class LocalCache {
    * every path against the task's current outputs (see `restoreOutputs`). Throws a CacheRefusal
    * or a checksum error before anything is changed.
    */
-  async restore(entry: CacheEntry, target: RestoreTarget): Promise<void> {
+  async restore(entry: CacheEntry, target: RestoreTarget): Promise<RestoreKept> {
     for (const file of entry.meta.files) {
       if ((await sha256File(join(entry.dir, ENTRY_FILES, file.path))) !== file.sha256) throw new Error(`${file.path} in the cache entry is corrupt (checksum mismatch)`);
     }
     const [folder, root, protect] = await Promise.all([realpath(target.folder), this.real(target.root), this.protected(target.protect)]);
-    await restoreOutputs({ ...entry.meta, read: (path) => join(entry.dir, ENTRY_FILES, path) }, { ...target, folder, root }, protect);
+    const kept = await restoreOutputs({ ...entry.meta, read: (path) => join(entry.dir, ENTRY_FILES, path) }, { ...target, folder, root }, protect);
     const now = new Date();
     await utimes(join(entry.dir, 'meta.json'), now, now).catch(() => undefined);
+    return kept;
   }
 
   /** Removes an entry: renamed out of place first, so a crash never leaves half of it under its hash. */

@@ -1,11 +1,12 @@
 import { taskDirectory } from '../executors/taskEnvironment.js';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { definePlugin, readTaskLog, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
 import { HashRecords } from './hashRecords.js';
 import { CacheRefusal } from './confinedPath.js';
 import { describeFileError } from './describeFileError.js';
 import { LocalCache, type CacheEntry } from './LocalCache.js';
+import type { RestoreTarget } from './restoreOutputs.js';
 import { taskHasherFor } from './taskHasherFor.js';
 
 const PLUGIN_NAME = 'orch:cache-local';
@@ -31,7 +32,13 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
   const entry = found ?? (await cache.get(hash, (problem) => engine.emit({ type: 'warning', message: `${task.id}: ${LocalCache.describe(problem)}`, source: PLUGIN_NAME })));
   if (!entry || entry.meta.exitCode !== 0) return undefined;
   try {
-    await cache.restore(entry, { folder: taskFolder(task), root: engine.config.root, outputs: task.command.metadata.outputs ?? [], protect: [join(engine.config.root, engine.config.stateDir)] });
+    const sources = await sourcesOf(engine, task);
+    const kept = await cache.restore(entry, { folder: taskFolder(task), root: engine.config.root, outputs: task.command.metadata.outputs ?? [], protect: [join(engine.config.root, engine.config.stateDir)], ...(sources ? { sources } : {}) });
+    const say = (paths: string[], what: string) => {
+      if (paths.length > 0) engine.emit({ type: 'warning', message: `${task.id}: ${what} ${paths.length === 1 ? 'a file' : `${paths.length} files`} its outputs match but git tracks or does not ignore: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', ...' : ''} (docs/caching.md#outputs-that-cover-sources)`, source: PLUGIN_NAME });
+    };
+    say(kept.notDeleted, 'the restore kept');
+    say(kept.notOverwritten, 'the restore did not overwrite');
   } catch (error) {
     const refused = error instanceof CacheRefusal ? `refused: ${error.message}` : `not restored: ${describeFileError(error, taskFolder(task))}`;
     engine.emit({ type: 'warning', message: `${task.id}: ${source} cache entry ${refused}; running the task`, source: PLUGIN_NAME });
@@ -41,6 +48,24 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
   task.data.set(ENTRY, entry);
   task.data.set('orch:cached', source);
   return { executor: 'cache' };
+}
+
+/**
+ * The files of a task's folder git knows (tracked, or untracked and not ignored) and which of
+ * them its hash took: a restore never deletes them, nor overwrites one the hash did not take
+ * (FINDINGS-R2 #9). Undefined outside git.
+ */
+async function sourcesOf(engine: Engine, task: TaskContext): Promise<RestoreTarget['sources']> {
+  const files = taskHasherFor(engine, task).files;
+  await files.all();
+  if (!files.inGit) return undefined;
+  const folder = relative(engine.config.root, taskFolder(task)).split(sep).join('/');
+  const prefix = folder === '' ? '' : `${folder}/`;
+  const hashed = Object.keys((task.data.get('orch:hash-inputs') as { files?: Record<string, string> } | undefined)?.files ?? {});
+  return {
+    files: new Map((await files.under(folder)).map(([path, id]) => [path.slice(prefix.length), id])),
+    hashed: new Set(hashed.filter((path) => path.startsWith(prefix)).map((path) => path.slice(prefix.length))),
+  };
 }
 
 /**

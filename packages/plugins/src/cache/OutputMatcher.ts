@@ -3,6 +3,7 @@ import { dirname, join, normalize, sep } from 'node:path';
 import { fdir } from 'fdir';
 import picomatch from 'picomatch';
 import { isInsideGitFolder } from './confinedPath.js';
+import { pathMatcher } from './pathMatcher.js';
 
 /**
  * A task's declared `outputs` (globs relative to its folder, `!` excludes), as the cache uses
@@ -29,7 +30,7 @@ export class OutputMatcher {
     }
     this.include = include;
     this.outside = outside;
-    const matcher = include.length > 0 ? picomatch(include.flatMap(expand), { dot: true, ...(exclude.length > 0 ? { ignore: exclude } : {}) }) : () => false;
+    const matcher = include.length > 0 ? pathMatcher(include.flatMap(expand), exclude.length > 0 ? { ignore: exclude } : {}) : () => false;
     this.isMatch = (path) => matcher(path);
   }
 
@@ -46,7 +47,7 @@ export class OutputMatcher {
   /** The include globs that match none of `paths` (for "output 'x' matched no file"). */
   unmatched(paths: readonly string[]): string[] {
     return this.include.filter((glob) => {
-      const matches = picomatch(expand(glob), { dot: true });
+      const matches = pathMatcher(expand(glob));
       return !paths.some((path) => matches(path) && this.isMatch(path));
     });
   }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { agentsUsedBy, nameTable, ORCH_VERSION, type AgentConfig, type AgentDefinition, type CommandDefinition, type Engine, type EnvMode, type Project, type TaskGraph } from '@orch/engine';
 import { agentCredentialEnv } from '../agents/agentCredentialEnv.js';
 import { isPromptCommand } from '../agents/isPromptCommand.js';
@@ -14,7 +14,7 @@ import { canonicalJson as canonical, sha256 } from './canonicalJson.js';
 import { configFingerprint } from './configFingerprint.js';
 import { ExternalDependencies } from './ExternalDependencies.js';
 import { contentIdMode } from './gitBlobHash.js';
-import { globalInputMatcher } from './globalInputs.js';
+import { DEFAULT_GLOBAL_INPUTS, globalInputMatcher } from './globalInputs.js';
 import { packageOutputs } from './packageOutputs.js';
 import { RepositoryFiles } from './repositoryFiles.js';
 import { TaskInputs } from './TaskInputs.js';
@@ -145,7 +145,7 @@ export class TaskHasher {
   private readonly memo = new Map<string, Promise<TaskHash>>();
   private readonly external: ExternalDependencies;
   private readonly transitMemo = new Map<string, Promise<string>>();
-  private globalFiles: [string, string][] | undefined;
+  private globalFiles: Promise<{ files: [string, string][]; ignored: string[] }> | undefined;
   private config: Promise<Record<string, string>> | undefined;
   private packageOutputs: Map<string, string[]> | undefined;
 
@@ -190,7 +190,7 @@ export class TaskHasher {
     }
 
     const files = await this.files.all();
-    const projectDir = command.kind === 'script' ? relative(root, dirname(command.location.file)).split('\\').join('/') : '';
+    const projectDir = command.kind === 'script' ? relative(root, dirname(command.location.file)).split(sep).join('/') : '';
     const definition = await this.definition(command, files);
     provisional ||= Object.values(definition).some((part) => part === NOT_RUN || part === LINE_FAILED);
     const { selected, ignored, linkedFrom, linksOutside } = await this.inputFiles(command, projectDir, files);
@@ -223,14 +223,15 @@ export class TaskHasher {
    * reads the target), and the global inputs.
    */
   private async inputFiles(command: CommandDefinition, projectDir: string, files: ReadonlyMap<string, string>): Promise<Pick<TaskHash, 'ignored' | 'linkedFrom' | 'linksOutside'> & { selected: Record<string, string> }> {
-    const inputs = TaskInputs.of(command, projectDir, command.kind === 'script' && command.project ? this.outputsOf(command.project) : []);
+    const inPackage = command.kind === 'script' && command.project !== undefined;
+    const inputs = TaskInputs.of(command, projectDir, inPackage ? this.outputsOf(command.project!) : [], inPackage ? this.packageRoots() : []);
     const selected: Record<string, string> = nameTable();
     const linkedFrom: Record<string, string> = nameTable();
     const linksOutside: Record<string, string> = nameTable();
     const links: string[] = [];
     // Only the task's folder is searched, unless a glob reaches out of it.
     for (const [path, id] of inputs.reachesOutside ? files : await this.files.under(projectDir)) {
-      if (!inputs.matches(path)) continue;
+      if (!inputs.matches(path, this.files.tracked.has(path))) continue;
       selected[path] = id;
       if (contentIdMode(id) === '120000') links.push(path);
     }
@@ -251,12 +252,27 @@ export class TaskHasher {
       }
       for (const [from, target] of through.outside) linksOutside[from] = target;
     }
-    if (!this.globalFiles) {
-      const isGlobal = globalInputMatcher(this.options.globalInputs);
-      this.globalFiles = [...files].filter(([path]) => isGlobal(path));
-    }
-    for (const [path, id] of this.globalFiles) selected[path] = id;
+    const global = await (this.globalFiles ??= this.readGlobalInputs(files));
+    for (const [path, id] of global.files) selected[path] = id;
+    for (const path of global.ignored) if (!ignored.includes(path)) ignored.push(path);
     return { selected, ignored: ignored.sort(), linkedFrom, linksOutside };
+  }
+
+  /**
+   * The global inputs, read once: the files git knows that they match, and the files git
+   * ignores that they name (a `.env`, a `.npmrc` holding a token), hashed all the same, as
+   * Turborepo hashes a gitignored file named in `globalDependencies` (FINDINGS-R2 #4).
+   */
+  private async readGlobalInputs(files: ReadonlyMap<string, string>): Promise<{ files: [string, string][]; ignored: string[] }> {
+    const isGlobal = globalInputMatcher(this.options.globalInputs);
+    const known = [...files].filter(([path]) => isGlobal(path));
+    const ignored = await this.files.ignoredMatching('', [...DEFAULT_GLOBAL_INPUTS, ...(this.options.globalInputs ?? [])]);
+    return { files: [...known, ...ignored], ignored: [...ignored.keys()] };
+  }
+
+  /** The folders of the workspace packages (a package's inputs leave out the packages inside it). */
+  private packageRoots(): string[] {
+    return [...(this.options.projects?.values() ?? [])].map((project) => project.root);
   }
 
   /** The output globs of every task of a package (its tasks' default inputs leave them out). */
@@ -288,7 +304,10 @@ export class TaskHasher {
     if (!digest) {
       digest = (async () => {
         const root = this.options.projects?.get(name)?.root ?? name;
-        const files = await this.files.under(root === '.' ? '' : root);
+        // Its own files: those of packages inside it are theirs (as for its tasks' inputs).
+        const folder = root === '.' ? '' : root;
+        const own = new TaskInputs(undefined, [], folder, [], this.packageRoots());
+        const files = (await this.files.under(folder)).filter(([path]) => own.matches(path, true));
         return sha256(canonical({ files: Object.fromEntries(files), lockfile: await this.external.of(root) }));
       })();
       this.transitMemo.set(name, digest);
@@ -308,21 +327,21 @@ export class TaskHasher {
     const { root } = this.options;
     const parts: Record<string, string> = nameTable([['metadata', sha256(canonical({ ...command.metadata, steps: command.steps.map(({ location: _l, ...step }) => step), kind: command.kind }))]]);
     if (command.kind !== 'markdown') return parts;
-    const file = relative(root, command.location.file).split('\\').join('/');
-    parts[file] = files.get(file) ?? sha256(await readFile(command.location.file));
+    const file = relative(root, command.location.file).split(sep).join('/');
+    parts[file] = await definitionPart(files.get(file), command.location.file);
     for (const rel of includedFiles(command, root)) {
       // `~/x` includes are outside the repository: hashed from the home folder (empty when missing).
       const path = rel.startsWith('~/') ? join(process.env.HOME || homedir(), rel.slice(2)) : join(root, rel);
-      parts[rel] = files.get(rel) ?? sha256(await readFile(path).catch(() => Buffer.from('')));
+      parts[rel] = await definitionPart(files.get(rel), path);
     }
     const folder = skillFolder(command, root);
-    if (folder !== undefined) for (const [path, id] of files) if (path.startsWith(`${folder}/`)) parts[path] = id;
+    if (folder !== undefined) for (const [path, id] of files) if (path.startsWith(`${folder}/`)) parts[path] = await definitionPart(id, join(root, path));
     // The agents it runs as: their definitions (system prompt, tools, model) are what it sees.
     for (const { name: role } of agentsUsedBy(command)) {
       const agentFile = this.options.agents?.get(role)?.location.file;
       if (agentFile === undefined) continue;
-      const rel = relative(root, agentFile).split('\\').join('/');
-      parts[rel] = files.get(rel) ?? sha256(await readFile(agentFile).catch(() => Buffer.from('')));
+      const rel = relative(root, agentFile).split(sep).join('/');
+      parts[rel] = await definitionPart(files.get(rel), agentFile);
     }
     if (isPromptCommand(command)) Object.assign(parts, await this.shellLineParts(command));
     return parts;
@@ -345,6 +364,18 @@ export class TaskHasher {
     }
     return Object.fromEntries(lines.map((line, index) => [`output of ${line.text} (line ${bodyLocation(command, line.offset).line})`, failed ? LINE_FAILED : outputs ? sha256(outputs[index] ?? '') : NOT_RUN]));
   }
+}
+
+/**
+ * A definition file's part of the hash: what the agent is given, read from it. Git's content id
+ * when git knows the file; a symbolic link (a command, agent, skill or `@` file linked from a
+ * dotfiles folder) is read through, so its target's text is hashed wherever it is, with the
+ * link's id (FINDINGS-R2 #2); a file git does not list is read (empty when missing).
+ */
+async function definitionPart(id: string | undefined, file: string): Promise<string> {
+  if (id !== undefined && contentIdMode(id) !== '120000') return id;
+  const content = sha256(await readFile(file).catch(() => Buffer.from('')));
+  return id === undefined ? content : `${id} -> ${content}`;
 }
 
 /** The promise kept for a key, made once; a rejected one is dropped, so the next call tries again. */

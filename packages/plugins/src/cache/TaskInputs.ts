@@ -1,5 +1,6 @@
 import type { CommandDefinition } from '@orch/engine';
 import picomatch from 'picomatch';
+import { pathMatcher } from './pathMatcher.js';
 
 /** Turborepo's microsyntax for a glob written from the workspace root: `$TURBO_ROOT$/shared/**`. */
 export const ROOT_MICROSYNTAX = '$TURBO_ROOT$';
@@ -85,13 +86,19 @@ export class TaskInputs {
   private readonly rootExclude: (path: string) => boolean;
   private readonly rootBases: string[];
   private readonly isOutput: (path: string) => boolean;
+  private readonly nested: string[];
 
   /**
    * @param folder the task's folder relative to the root (`packages/d`), '' for the root.
    * @param packageOutputs the output globs of every task of the package (relative to its folder).
+   * @param packageRoots the folders of every workspace package (relative to the root): those
+   *   inside `folder` are other packages, whose files its globs never match (as `orch affected`
+   *   and Nx give a file to the deepest package that holds it; FINDINGS-R2 #14). A glob
+   *   from the root (`$TURBO_ROOT$/packages/lib/sub/**`) still names them.
    */
-  constructor(globs: readonly string[] | undefined, outputs: readonly string[] | undefined, folder: string, packageOutputs: readonly string[] = []) {
+  constructor(globs: readonly string[] | undefined, outputs: readonly string[] | undefined, folder: string, packageOutputs: readonly string[] = [], packageRoots: Iterable<string> = []) {
     this.prefix = folder === '' || folder === '.' ? '' : `${folder}/`;
+    this.nested = [...packageRoots].filter((root) => root !== '.' && root !== folder && root.startsWith(this.prefix)).map((root) => `${root}/`);
     const local: string[] = [];
     const localExclude: string[] = [];
     const root: string[] = [];
@@ -121,15 +128,19 @@ export class TaskInputs {
   }
 
   /** The inputs of a command in its folder, with the outputs of its package's tasks. */
-  static of(command: CommandDefinition, folder: string, packageOutputs?: readonly string[]): TaskInputs {
-    return new TaskInputs(command.metadata.inputs, command.metadata.outputs, folder, packageOutputs);
+  static of(command: CommandDefinition, folder: string, packageOutputs?: readonly string[], packageRoots?: Iterable<string>): TaskInputs {
+    return new TaskInputs(command.metadata.inputs, command.metadata.outputs, folder, packageOutputs, packageRoots);
   }
 
-  /** Whether a file (relative to the root, `/`-separated) is an input. */
-  matches(path: string): boolean {
-    const inside = path.startsWith(this.prefix);
+  /**
+   * Whether a file (relative to the root, `/`-separated) is an input. One git tracks is a
+   * source whatever an `outputs` glob says (`outputs: ["**"]`, `src/**\/*.d.ts` beside a
+   * hand-written one): outputs leave out only untracked files (FINDINGS-R2 #9).
+   */
+  matches(path: string, tracked = false): boolean {
+    const inside = path.startsWith(this.prefix) && !this.nested.some((root) => path.startsWith(root));
     const rel = inside ? path.slice(this.prefix.length) : undefined;
-    if (rel !== undefined && this.isOutput(rel)) return false;
+    if (rel !== undefined && !tracked && this.isOutput(rel)) return false;
     const included = (rel !== undefined && this.local(rel)) || (this.rootGlobs.length > 0 && this.mayReachFromRoot(path) && this.fromRoot(path));
     if (!included) return false;
     return !(rel !== undefined && this.localExclude(rel)) && !this.rootExclude(path);
@@ -146,5 +157,5 @@ export class TaskInputs {
 }
 
 function matcher(globs: readonly string[]): (path: string) => boolean {
-  return globs.length === 0 ? () => false : picomatch([...globs], { dot: true });
+  return globs.length === 0 ? () => false : pathMatcher(globs);
 }

@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { pathMatcher } from './pathMatcher.js';
 
 /**
  * Files whose change affects every task: `orch affected` lists every project and command, and
@@ -11,5 +11,5 @@ export const DEFAULT_GLOBAL_INPUTS = ['tsconfig.base.json', 'pnpm-workspace.yaml
 
 /** Whether a path (relative to the workspace root) is a global input, with the config's `globalInputs`. */
 export function globalInputMatcher(extra: readonly string[] = []): (path: string) => boolean {
-  return picomatch([...DEFAULT_GLOBAL_INPUTS, ...extra], { dot: true });
+  return pathMatcher([...DEFAULT_GLOBAL_INPUTS, ...extra]);
 }

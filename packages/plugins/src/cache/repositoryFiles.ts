@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Engine } from '@orch/engine';
 import picomatch from 'picomatch';
@@ -7,6 +8,7 @@ import { glob } from 'tinyglobby';
 import { workerPool } from '../executors/NodeExecutorPlugin.js';
 import { contentId, contentIdMode, hashFilesHere } from './gitBlobHash.js';
 import { linkTargets, type LinkTarget } from './linkTargets.js';
+import { pathMatcher } from './pathMatcher.js';
 
 const run = promisify(execFile);
 
@@ -16,7 +18,9 @@ const POOL_THRESHOLD = 64;
 /**
  * Content ids of the repository's files, relative to the workspace root, read once per run:
  * clean tracked files from git's index (`git ls-files -s`: no file is read), dirty and untracked
- * (not ignored) files read and hashed, in the worker pool when there are many. Outside git,
+ * (not ignored) files read and hashed, in the worker pool when there are many; skip-worktree and
+ * assume-unchanged files read too, and the files of git repositories inside (submodules,
+ * untracked clones) as they are checked out (docs/caching.md). Outside git,
  * every file not under node_modules, .git or the state folder is read.
  */
 export class RepositoryFiles {
@@ -28,6 +32,8 @@ export class RepositoryFiles {
   private readonly ignoredHashes = new Map<string, string>();
   private linkMap: Promise<ReadonlyMap<string, LinkTarget>> | undefined;
   private readonly reached = new Map<string, Promise<ThroughLink>>();
+  /** Files git tracks (in its index), relative to the root: an `outputs` glob never takes them out of the inputs. */
+  readonly tracked = new Set<string>();
   /** How many files had to be read (dirty, untracked, or no git). */
   readCount = 0;
   inGit = false;
@@ -79,9 +85,9 @@ export class RepositoryFiles {
   /**
    * Files git ignores that `include` globs (relative to `folder`, which is relative to the root)
    * match, path relative to the root → content id. `inputs` that name ignored files (generated
-   * code, `.env` files) make them inputs, as in Turborepo. One `git ls-files --ignored
-   * --directory` per run lists ignored files and folders without entering them; only the ignored
-   * folders a glob's fixed base reaches are walked (`gen/**` walks `gen/`, `src/**` walks
+   * code, `.env` files) make them inputs, as in Turborepo. A name without wildcards is read as
+   * named. For globs, one `git ls-files --ignored --directory` per run lists ignored files and
+   * folders without entering them; only the ignored folders a glob's fixed base reaches are walked (`gen/**` walks `gen/`, `src/**` walks
    * nothing), and `node_modules` only when a glob names it (`node_modules/.prisma/**`), never for
    * `**`. Outside git every file is already in `all()`, so there are none.
    */
@@ -90,13 +96,15 @@ export class RepositoryFiles {
     const found = new Map<string, string>();
     if (!this.inGit || include.length === 0) return found;
     const prefix = folder === '' || folder === '.' ? '' : `${folder}/`;
-    const matches = picomatch([...include], { dot: true });
+    const matches = pathMatcher(include);
     const scanned = include.map((g) => picomatch.scan(g));
     const bases = scanned.filter((s) => s.isGlob).map((s) => s.base);
     // A glob without wildcards names one file: no walk, it is read if git does not list it.
     const candidates = scanned.filter((s) => !s.isGlob).map((s) => `${prefix}${s.base}`);
     const walkRoots = new Set<string>();
-    for (const entry of await (this.ignoredEntries ??= this.listIgnored())) {
+    // Names without wildcards (the global inputs, `.env`) need no listing: they are read as named.
+    const listed = bases.length > 0 ? await (this.ignoredEntries ??= this.listIgnored()) : [];
+    for (const entry of listed) {
       if (!entry.startsWith(prefix)) continue;
       const rel = entry.slice(prefix.length);
       if (!rel.endsWith('/')) {
@@ -178,37 +186,81 @@ export class RepositoryFiles {
   }
 
   private async fromGit(hashes: Map<string, string>): Promise<boolean> {
-    let top: string;
+    let prefix: string;
     let listed: string;
     let status: string;
     try {
-      [{ stdout: top }, { stdout: listed }, { stdout: status }] = await Promise.all([
-        run('git', ['rev-parse', '--show-toplevel'], { cwd: this.root }),
-        run('git', ['ls-files', '-s', '-z', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }),
+      [{ stdout: prefix }, { stdout: listed }, { stdout: status }] = await Promise.all([
+        run('git', ['rev-parse', '--show-prefix'], { cwd: this.root }),
+        // `-v` tags each entry: `S` skip-worktree, a lower-case letter assume-unchanged.
+        run('git', ['ls-files', '-s', '-v', '-z', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }),
         run('git', ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }),
       ]);
     } catch {
       return false;
     }
     this.inGit = true;
-    const toplevel = top.trim();
-    // `ls-files` paths are relative to the working directory (the root); `status` ones to the top.
+    // `ls-files` paths are relative to the working directory (the root); `status` ones to the
+    // top, so the root's own prefix is cut (never `path.relative`: a `\` is part of a name here).
+    const rootPrefix = prefix.replace(/\n$/, '');
+    const unwatched: string[] = [];
+    const nested: string[] = [];
+    /** Submodules → the commit the index records (`160000 <sha>`). */
+    const gitlinks = new Map<string, string>();
     for (const entry of listed.split('\0')) {
       if (!entry) continue;
       const tab = entry.indexOf('\t');
-      const [mode, blob] = entry.slice(0, tab).split(' ');
-      if (mode === '160000') continue; // a submodule: its commit, not a file
-      hashes.set(entry.slice(tab + 1), contentId(mode!, blob!));
+      const [tag, mode, blob] = entry.slice(0, tab).split(' ');
+      const path = entry.slice(tab + 1);
+      if (mode === '160000') gitlinks.set(path, contentId(mode, blob!)); // a submodule: its checked-out files, below
+      else hashes.set(path, contentId(mode!, blob!));
+      this.tracked.add(path);
+      // Files git is told not to look at are read like dirty ones: git's view would hide an edit the task reads.
+      if (tag === 'S' || (tag !== undefined && /^[a-z]$/.test(tag))) unwatched.push(path);
     }
     const dirty: string[] = [];
     for (const entry of status.split('\0')) {
       if (!entry) continue;
-      const path = relative(this.root, join(toplevel, entry.slice(3))).split('\\').join('/');
+      const path = entry.slice(3).startsWith(rootPrefix) ? entry.slice(3 + rootPrefix.length) : entry.slice(3);
       if (entry.startsWith(' D') || entry.startsWith('D ')) hashes.delete(path);
-      else if (!path.startsWith(`${this.stateDir}/`)) dirty.push(path);
+      else if (path.startsWith(`${this.stateDir}/`) || gitlinks.has(path)) continue;
+      // With --untracked-files=all only an untracked git repository is listed as a folder.
+      else if (path.endsWith('/')) nested.push(path.slice(0, -1));
+      else dirty.push(path);
     }
     await this.hashInto(hashes, dirty);
+    await this.hashUnwatched(hashes, unwatched);
+    await Promise.all([...gitlinks.keys(), ...nested].map((folder) => this.nestedInto(hashes, folder, gitlinks.get(folder))));
     return true;
+  }
+
+  /**
+   * Skip-worktree and assume-unchanged files (`git update-index`), read and hashed: orch trusts
+   * the file the task reads over git's flag. One a sparse checkout left out is not there: it
+   * keeps the index's id.
+   */
+  private async hashUnwatched(hashes: Map<string, string>, paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return;
+    const read = new Map<string, string>();
+    await this.hashInto(read, paths);
+    for (const [path, id] of read) hashes.set(path, id);
+  }
+
+  /**
+   * The files of a git repository inside this one (a submodule, or an untracked clone): its own
+   * index and dirty files, as for this repository, so a dirty file or another checked-out commit
+   * there changes the hash, as `git status` (and `orch affected`) report it. A submodule that is
+   * not checked out (no `.git` in it) is hashed by `recorded`, the commit the index records.
+   */
+  private async nestedInto(hashes: Map<string, string>, folder: string, recorded?: string): Promise<void> {
+    if (!existsSync(join(this.root, folder, '.git'))) {
+      if (recorded !== undefined) hashes.set(folder, recorded);
+      return;
+    }
+    const inner = new RepositoryFiles(join(this.root, folder), this.stateDir, this.engine);
+    for (const [path, id] of await inner.all()) hashes.set(`${folder}/${path}`, id);
+    for (const path of inner.tracked) this.tracked.add(`${folder}/${path}`);
+    this.readCount += inner.readCount;
   }
 
   private async hashInto(hashes: Map<string, string>, files: readonly string[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { dirname, join, relative } from 'node:path';
 import { defineGate, definePlugin, gateApplies, gateSetting, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
-import picomatch from 'picomatch';
+import { pathMatcher } from '../cache/pathMatcher.js';
 import * as v from 'valibot';
 import { changedPaths, worktreeSnapshot, type WorktreeSnapshot } from './worktreeSnapshot.js';
 
@@ -55,7 +55,7 @@ export function sideEffectsGate() {
       const others = (task.data.get(WITNESSES) as Map<string, TaskContext> | undefined) ?? new Map();
       const mine = outputMatcher(task);
       const theirs = [...others.values()].map(outputMatcher);
-      const ignored = picomatch([`${task.stateDir}/**`, ...(options.ignore ?? [])], { dot: true });
+      const ignored = pathMatcher([`${task.stateDir}/**`, ...(options.ignore ?? [])]);
       const outside = changedPaths(before, after).filter((path) => !mine(path) && !ignored(path) && !theirs.some((match) => match(path)));
       const declared = (task.command.metadata.outputs ?? []).length > 0;
       if (outside.length === 0) return { status: 'pass', message: declared ? 'no changes outside the outputs' : 'no changes' };
@@ -98,5 +98,5 @@ function outputMatcher(task: TaskContext): (path: string) => boolean {
   if (outputs.length === 0) return () => false;
   const base = task.command.kind === 'script' ? relative(task.root, dirname(task.command.location.file)) : '';
   const globs = outputs.map((glob) => (glob.startsWith('!') ? `!${join(base, glob.slice(1))}` : join(base, glob)));
-  return picomatch(globs.filter((g) => !g.startsWith('!')), { dot: true, ignore: globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1)) });
+  return pathMatcher(globs.filter((g) => !g.startsWith('!')), { ignore: globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1)) });
 }

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { CommandDefinition } from '@orch/engine';
 import { promptTokens } from './promptTokens.js';
 
@@ -27,7 +27,7 @@ export function resolveInclude(path: string, commandFile: string, root: string, 
     const file = resolve(base, path);
     const rel = relative(root, file);
     if (rel.startsWith('..') || isAbsolute(rel)) continue;
-    if (!existing || isFile(file)) return { kind: 'repository', file, rel: rel.split('\\').join('/') };
+    if (!existing || isFile(file)) return { kind: 'repository', file, rel: rel.split(sep).join('/') };
   }
   return { kind: 'none' };
 }
@@ -49,7 +49,7 @@ export function includedFiles(command: Pick<CommandDefinition, 'body' | 'locatio
       continue;
     }
     for (const base of [dirname(command.location.file), root]) {
-      const rel = relative(root, resolve(base, token.path)).split('\\').join('/');
+      const rel = relative(root, resolve(base, token.path)).split(sep).join('/');
       if (!rel.startsWith('..') && !isAbsolute(rel) && !token.path.startsWith('~/')) found.add(rel);
     }
   }

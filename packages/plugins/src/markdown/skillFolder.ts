@@ -1,4 +1,4 @@
-import { dirname, relative } from 'node:path';
+import { dirname, relative, sep } from 'node:path';
 import type { CommandDefinition } from '@orch/engine';
 
 /**
@@ -9,5 +9,5 @@ import type { CommandDefinition } from '@orch/engine';
  */
 export function skillFolder(command: Pick<CommandDefinition, 'layout' | 'location'>, root: string): string | undefined {
   if (command.layout?.form !== 'skill') return undefined;
-  return relative(root, dirname(command.location.file)).split('\\').join('/');
+  return relative(root, dirname(command.location.file)).split(sep).join('/');
 }

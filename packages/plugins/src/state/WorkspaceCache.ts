@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { ORCH_VERSION } from '@orch/engine';
 import { writeFileAtomic } from '../lazyRequire.js';
 
@@ -111,7 +111,7 @@ export class WorkspaceCache {
   }
 
   private key(section: string, path: string): string {
-    return `${section}:${relative(this.root, path).split('\\').join('/')}`;
+    return `${section}:${relative(this.root, path).split(sep).join('/')}`;
   }
 
   /** Writes the cache if anything changed; a state folder that cannot be written leaves it unsaved. */

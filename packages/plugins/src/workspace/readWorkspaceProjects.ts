@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { didYouMean, jsonSyntaxError, nameTable, SourceFile, yaml, yamlLocator, type Diagnostic, type Project } from '@orch/engine';
 import type { WorkspaceCache } from '../state/WorkspaceCache.js';
@@ -46,7 +46,7 @@ export async function readWorkspaceProjects(root: string, patterns?: readonly st
     for (const dep of declared) if (names.has(dep) && dep !== name) dependencies.add(dep);
     const framework = detectFramework(declared)?.slug;
     const tags = Array.isArray(json.orch?.tags) ? json.orch.tags.filter((t): t is string => typeof t === 'string') : [];
-    const root_ = relative(root, dirname(file)).split('\\').join('/') || '.';
+    const root_ = relative(root, dirname(file)).split(sep).join('/') || '.';
     const missing = missingDependencies(root, manifest, names, diagnostics);
     return { name, root: root_, packageJson: file, scripts: nameTable(json.scripts ?? {}), dependencies: [...dependencies].sort(), tags, ...(missing.length > 0 ? { missingDependencies: missing } : {}), ...(framework ? { framework } : {}) };
   });
@@ -72,7 +72,7 @@ function missingDependencies(root: string, { file, json, text: read }: Manifest,
       const close = didYouMean(dep, [...names].filter((other) => other !== json.name));
       diagnostics.push(
         source.diagnostic('warning', 'workspace/missing-dependency', `${field} names '${dep}' (${spec}), but no workspace package is named '${dep}'`, location, {
-          hint: `${close ? `${close} ` : ''}was it deleted or renamed? restore it, or remove '${dep}' from ${relative(root, file).split('\\').join('/')} and run your package manager's install`,
+          hint: `${close ? `${close} ` : ''}was it deleted or renamed? restore it, or remove '${dep}' from ${relative(root, file).split(sep).join('/')} and run your package manager's install`,
         }),
       );
     }
@@ -139,7 +139,7 @@ function readManifest(file: string, diagnostics: Diagnostic[], cache: WorkspaceC
  * matches anything, one that says no package was found and where orch looked.
  */
 function unmatchedGlobs(root: string, definition: WorkspaceDefinition, manifests: readonly string[]): Diagnostic[] {
-  const found = manifests.map((file) => relative(root, dirname(file)).split('\\').join('/') || '.');
+  const found = manifests.map((file) => relative(root, dirname(file)).split(sep).join('/') || '.');
   const diagnostics: Diagnostic[] = [];
   const globs = definition.globs ?? [];
   const where = (index: number) => definition.locate?.(index) ?? { location: { file: join(root, 'pnpm-workspace.yaml') } };
