@@ -68,7 +68,8 @@ export type { OrchConfig, AgentConfig, CacheConfig, CacheAccess, RemoteCacheConf
 export { ENV_MODES, envPatternSchema, isEnvPattern } from './config/envPattern.js';
 export { nameRecordSchema } from './config/nameRecordSchema.js';
 export type { EnvMode } from './config/envPattern.js';
-export { loadConfig, resolveConfig, parseSize, repositoryRoot, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
+export { loadConfig, resolveConfig, parseSize, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
+export { repositoryRoot } from './config/searchBoundary.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';
 export { jsonSyntaxError, loadJsonConfig, loadYamlConfig } from './config/loadDataConfig.js';
 export { strayConfigError } from './config/runConfigCode.js';

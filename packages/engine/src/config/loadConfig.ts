@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import * as v from 'valibot';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import { objectKeysAt } from '../diagnostics/objectKeysAt.js';
@@ -19,6 +18,7 @@ import type { StuckRenderer } from './runConfigCode.js';
 import { normaliseRetry } from '../recovery/recoveryPolicy.js';
 import { parseDuration } from '../parseDuration.js';
 import { configSchema } from './configSchema.js';
+import { defaultRoot, searchBoundary } from './searchBoundary.js';
 import type { OrchConfig, ResolvedCacheConfig, ResolvedConfig } from './OrchConfig.js';
 
 const MODULE_NAME = 'orch';
@@ -81,9 +81,9 @@ const moduleLoader =
   async (file: string): Promise<Loaded> => importConfigModule(file, renderStuck);
 
 /**
- * Finds and loads the config, walking up from `cwd` to the repository root (the nearest
- * folder with `.git`), and validates it. Without a config, the defaults apply and the root is
- * the nearest folder that looks like a workspace or repository root.
+ * Finds and loads the config, walking up from `cwd` no further than `searchBoundary` allows (the
+ * repository root inside a git repository), and validates it. Without a config, the defaults
+ * apply and the root is the nearest folder that looks like a workspace or repository root.
  *
  * Throws `OrchError('config-load-failed')`, with a diagnostic at the file's line and column,
  * when the config cannot be loaded at all: not valid JSON or YAML, over a size or nesting limit
@@ -102,7 +102,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     explorer = cosmiconfig(MODULE_NAME, {
       searchPlaces: CONFIG_SEARCH_PLACES,
       searchStrategy: 'global',
-      stopDir: repositoryRoot(cwd) ?? homedir(),
+      stopDir: searchBoundary(cwd),
       loaders: {
         '.json': dataLoader(loadJsonConfig),
         '.yaml': dataLoader(loadYamlConfig),
@@ -282,29 +282,6 @@ export function configLocator(filepath: string): PathLocator {
 }
 
 const locators = new Map<string, { text: string; locate: PathLocator }>();
-
-/** Nearest ancestor (or itself) that holds `.git`. */
-export function repositoryRoot(from: string): string | undefined {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, '.git'))) return dir;
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
-/** Without a config: the nearest folder that looks like a workspace or repository root. */
-function defaultRoot(cwd: string): string {
-  for (let dir = cwd; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml')) || existsSync(join(dir, '.git')) || existsSync(join(dir, '.claude'))) return dir;
-    if (existsSync(join(dir, 'package.json'))) {
-      try {
-        if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { workspaces?: unknown }).workspaces) return dir;
-      } catch {
-        // an unreadable package.json is the workspace source's to report
-      }
-    }
-    if (dirname(dir) === dir || isAbsolute(dir) === false) return cwd;
-  }
-}
 
 /**
  * cosmiconfig reads its own meta config (`package.json#cosmiconfig`, `.config/config.json`...)
