@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, posix, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import picomatch from 'picomatch';
 import { didYouMean, jsonSyntaxError, nameTable, SourceFile, yamlLocator, type Diagnostic, type Project } from '@orch/engine';
@@ -25,7 +25,7 @@ export const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDe
 export async function readWorkspaceProjects(root: string, patterns?: readonly string[], configFile?: string): Promise<WorkspaceProjects> {
   const definition = await workspaceDefinition(root, patterns, configFile);
   const diagnostics: Diagnostic[] = [...definition.diagnostics];
-  const { globs } = definition;
+  const globs = definition.globs && insideRepository(definition, diagnostics);
   let manifests: string[];
   if (globs === undefined) {
     manifests = existsSync(join(root, 'package.json')) ? [join(root, 'package.json')] : [];
@@ -35,7 +35,7 @@ export async function readWorkspaceProjects(root: string, patterns?: readonly st
     const include = globs.filter((g) => !g.startsWith('!')).map(manifestGlob);
     const exclude = globs.filter((g) => g.startsWith('!')).map((g) => manifestGlob(g.slice(1)));
     manifests = (await glob(include, { cwd: root, ignore: ['**/node_modules/**', '**/bower_components/**', ...exclude], absolute: true, followSymbolicLinks: false })).sort();
-    if (!definition.implicit && definition.diagnostics.every((d) => d.severity !== 'error')) diagnostics.push(...unmatchedGlobs(root, definition, manifests));
+    if (!definition.implicit && definition.diagnostics.every((d) => d.severity !== 'error')) diagnostics.push(...unmatchedGlobs(root, definition, manifests, globs));
   }
 
   const raw = await Promise.all(manifests.map((file) => readManifest(file, diagnostics)));
@@ -124,16 +124,46 @@ async function readManifest(file: string, diagnostics: Diagnostic[]): Promise<Ma
 }
 
 /**
+ * The definition's globs that stay inside the workspace root; each one that leaves it (`../sib`,
+ * `../*`, `/abs`) is an error where it is written and reads no package (findings R2 #5): orch
+ * hashes only files of the workspace, so a package outside it could only give stale hits, and a
+ * glob reaching a shared parent such as `/tmp` would run other people's checkouts. An error of
+ * the whole workspace (owned by the config), as an `inputs` glob that leaves it is.
+ */
+function insideRepository(definition: WorkspaceDefinition, diagnostics: Diagnostic[]): string[] {
+  const kept: string[] = [];
+  for (const [index, glob] of definition.globs!.entries()) {
+    const folder = posix.normalize(glob.replace(/^!/, '').split('\\').join('/'));
+    const absolute = posix.isAbsolute(folder) || /^[A-Za-z]:\//.test(folder);
+    if (!absolute && folder !== '..' && !folder.startsWith('../')) {
+      kept.push(glob);
+      continue;
+    }
+    const { location, sourceLine } = definition.locate?.(index) ?? {};
+    diagnostics.push({
+      severity: 'error',
+      code: 'workspace/glob-outside',
+      message: `${definition.name} lists '${glob}', which ${absolute ? 'is an absolute path' : 'leaves the workspace root'}: orch reads no package from it`,
+      ...(location ? { location } : {}),
+      ...(sourceLine === undefined ? {} : { sourceLine }),
+      hint: 'workspace packages are folders inside the repository (e.g. packages/*): move or link the package into it, or remove the glob',
+      owner: { kind: 'config' },
+    });
+  }
+  return kept;
+}
+
+/**
  * A warning for each glob of the definition that matches no package.json, and, when none
  * matches anything, one that says no package was found and where orch looked.
  */
-function unmatchedGlobs(root: string, definition: WorkspaceDefinition, manifests: readonly string[]): Diagnostic[] {
+function unmatchedGlobs(root: string, definition: WorkspaceDefinition, manifests: readonly string[], kept: readonly string[]): Diagnostic[] {
   const found = manifests.map((file) => relative(root, dirname(file)).split('\\').join('/') || '.');
   const diagnostics: Diagnostic[] = [];
   const globs = definition.globs ?? [];
   const where = (index: number) => definition.locate?.(index) ?? { location: { file: join(root, 'pnpm-workspace.yaml') } };
   for (const [index, glob] of globs.entries()) {
-    if (glob.startsWith('!')) continue;
+    if (glob.startsWith('!') || !kept.includes(glob)) continue; // one leaving the workspace has its own error
     const folders = picomatch(glob.replace(/\/$/, '') || '.', { dot: false });
     if (found.some((folder) => folders(folder))) continue;
     const { location, sourceLine } = where(index);
