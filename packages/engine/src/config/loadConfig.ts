@@ -130,7 +130,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const { filepath } = found;
   const root = dirname(filepath);
   const exported = found.isEmpty ? undefined : basename(filepath) === 'package.json' ? found.config : (found.config as Loaded).exported;
-  const raw = await settleConfigExport(filepath, exported, root, options.renderStuck);
+  const raw = MODULE_CONFIG.test(filepath) ? await settleConfigExport(filepath, exported, root, options.renderStuck) : exported;
   const problem = notAConfiguration(raw);
   if (problem) throw configLoadError(filepath, exportLocation(filepath), `${basename(filepath)} ${problem}`, "export one: `export default defineConfig({ ... })` (import defineConfig from '@orch/cli'), or write `key: value` settings");
 
@@ -143,20 +143,17 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   return { config: { ...resolveConfig(result.output as OrchConfig, root), configFile: filepath }, diagnostics: [] };
 }
 
+/** Configs whose export is code's value, read through `settleConfigExport`. */
+const MODULE_CONFIG = /\.[cm]?[jt]s$/;
+
 /**
- * Validates the exported value, after checking it is not nested past the limit (valibot
- * recurses): a value built in code may be deeper than any file. Reading it may run the
- * config's code (a getter, a proxy); what that throws is a located error.
+ * Validates the exported value (plain data: a module's export is a copy, `settleConfigExport`),
+ * after checking it is not nested past the limit (valibot recurses): a value built in code may
+ * be deeper than any file.
  */
 function validate(filepath: string, raw: unknown, locate: PathLocator) {
-  let deep: (string | number)[] | undefined;
-  try {
-    deep = deepestPath(raw, YAML_LIMITS.maxDepth);
-    if (!deep) return v.safeParse(configSchema, raw);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw configLoadError(filepath, exportLocation(filepath), `reading the exported configuration threw: ${message}`, 'export plain data (no getters that throw)', error);
-  }
+  const deep = deepestPath(raw, YAML_LIMITS.maxDepth);
+  if (!deep) return v.safeParse(configSchema, raw);
   throw configLoadError(filepath, locate(deep).location, `the configuration is nested more than ${YAML_LIMITS.maxDepth} levels deep (at ${deep.join('.')})`, 'flatten it: no setting of orch is nested this deep');
 }
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isThenable } from './isThenable.js';
+import { copiedConfig, copyConfigValue, type CopiedConfig } from './copyConfigExport.js';
 import { runConfigCode, type StuckRenderer } from './runConfigCode.js';
 
 /**
@@ -32,15 +32,15 @@ export async function importConfigModule(file: string, renderStuck?: StuckRender
   // Always through jiti's own parser: left to Node, CommonJS with module syntax prints a process
   // warning before jiti falls back to transpiling it.
   const evaluate = (async: boolean): unknown => jiti.evalModule(source, { filename: file, id: file, ext: extname(file), async, forceTranspile: true });
-  let module: unknown;
+  // The default export is found within the limit, and boxed: reading it may run a Proxy's traps (findings R2 #10).
+  const boxed = (module: unknown) => ({ exported: defaultExport(module) });
   try {
-    module = await runConfigCode(file, () => (native ? import(pathToFileURL(file).href) : evaluate(MAY_WAIT.test(source))), renderStuck);
+    return (await runConfigCode(file, () => (native ? import(pathToFileURL(file).href) : evaluate(MAY_WAIT.test(source))), renderStuck, boxed)) as { exported: unknown };
   } catch (error) {
     // Node's syntax errors in ES modules carry no position; jiti's parser says where.
     if (native && (error as { cause?: unknown }).cause instanceof SyntaxError) await runConfigCode(file, () => evaluate(true), renderStuck);
     throw error;
   }
-  return { exported: defaultExport(module) };
 }
 
 /**
@@ -56,11 +56,12 @@ function defaultExport(module: unknown): unknown {
 }
 
 /**
- * The configuration a default export stands for: a function is called with `{ root }`, a
- * promise awaited, under `runConfigCode` (within `ORCH_CONFIG_TIMEOUT`, default 10 s): one that
- * never settles is an error at the default export, not a hang.
+ * The configuration a module's default export stands for, as plain data (`copyConfigValue`): a
+ * function is called with `{ root }`, a promise awaited, and the value read, all under
+ * `runConfigCode` (within `ORCH_CONFIG_TIMEOUT`, default 10 s): one that never settles, or a
+ * getter or Proxy trap that loops, is an error at its place, not a hang.
  */
 export async function settleConfigExport(file: string, exported: unknown, root: string, renderStuck?: StuckRenderer): Promise<unknown> {
-  if (typeof exported !== 'function' && !isThenable(exported)) return exported;
-  return runConfigCode(file, () => (typeof exported === 'function' ? (exported as (env: { root: string }) => unknown)({ root }) : exported), renderStuck);
+  const copied = await runConfigCode(file, () => (typeof exported === 'function' ? (exported as (env: { root: string }) => unknown)({ root }) : exported), renderStuck, copyConfigValue);
+  return copiedConfig(file, copied as CopiedConfig);
 }
