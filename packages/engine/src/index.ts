@@ -16,6 +16,7 @@ export { ExitCode } from './exitCodes.js';
 export { parseDuration } from './parseDuration.js';
 export { nameTable, ownValue } from './nameTable.js';
 export { terminalJson, terminalText } from './terminalText.js';
+export { pathKindProblem } from './pathKindProblem.js';
 
 export type { Diagnostic, DiagnosticOwner, Severity, SourceLocation, RelatedLocation } from './diagnostics/Diagnostic.js';
 export { hasErrors } from './diagnostics/Diagnostic.js';
