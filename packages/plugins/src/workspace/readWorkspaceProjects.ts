@@ -38,9 +38,13 @@ export async function readWorkspaceProjects(root: string, patterns?: readonly st
     if (!definition.implicit && definition.diagnostics.every((d) => d.severity !== 'error')) diagnostics.push(...unmatchedGlobs(root, definition, manifests, globs));
   }
 
-  const raw = await Promise.all(manifests.map((file) => readManifest(file, diagnostics)));
+  const unreadable = new Map<string, Diagnostic>();
+  const raw = await Promise.all(manifests.map((file) => readManifest(file, diagnostics, unreadable)));
   const found = raw.filter((m): m is Manifest => m !== undefined);
   const names = new Set(found.map((m) => m.name));
+  for (const manifest of found) diagnostics.push(...unreadableDependencies(root, manifest, unreadable));
+  // A package that exists but cannot be read is not "deleted or renamed": it has its own error.
+  const known = unreadable.size === 0 ? names : new Set([...names, ...unreadable.keys()]);
   const projects = found.map((manifest): Project => {
     const { file, name, json } = manifest;
     const dependencies = new Set<string>();
@@ -50,7 +54,7 @@ export async function readWorkspaceProjects(root: string, patterns?: readonly st
     const framework = detectFramework(declared)?.slug;
     const tags = Array.isArray(json.orch?.tags) ? json.orch.tags.filter((t): t is string => typeof t === 'string') : [];
     const root_ = relative(root, dirname(file)).split('\\').join('/') || '.';
-    const missing = missingDependencies(root, manifest, names, diagnostics);
+    const missing = missingDependencies(root, manifest, known, diagnostics);
     return { name, root: root_, packageJson: file, scripts: nameTable(json.scripts ?? {}), dependencies: [...dependencies].sort(), tags, ...(missing.length > 0 ? { missingDependencies: missing } : {}), ...(framework ? { framework } : {}) };
   });
   return { projects, diagnostics };
@@ -82,6 +86,32 @@ function missingDependencies(root: string, { file, json, text }: Manifest, names
   return missing.sort();
 }
 
+/**
+ * An error at each dependency a package declares on a workspace package whose package.json
+ * orch cannot read: what that package is, builds and changes cannot be known, so the tasks of
+ * this package are refused (the error is in this package's file, which every run of its tasks
+ * reads) rather than run without it and cached with its stale output (findings R2 #12).
+ */
+function unreadableDependencies(root: string, { file, json, text }: Manifest, unreadable: ReadonlyMap<string, Diagnostic>): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  if (unreadable.size === 0) return found;
+  for (const field of DEPENDENCY_FIELDS) {
+    for (const dep of Object.keys(json[field] ?? {})) {
+      const broken = unreadable.get(dep);
+      if (broken === undefined || dep === json.name) continue;
+      const source = new SourceFile(file, text);
+      const { location } = yamlLocator(parseDocument(text), source)([field, dep], { key: true });
+      const where = broken.location ? `${relative(root, broken.location.file).split('\\').join('/')}:${broken.location.line ?? 1}:${broken.location.column ?? 1}` : dep;
+      found.push(
+        source.diagnostic('error', 'workspace/unreadable-dependency', `${field} names '${dep}', whose package.json cannot be read (${where}: ${broken.message})`, location, {
+          hint: `fix ${where}: until then orch cannot order, hash or run this package's tasks with '${dep}'`,
+        }),
+      );
+    }
+  }
+  return found;
+}
+
 function declaresWorkspacePackage(root: string, folder: string, spec: string): boolean {
   if (spec.startsWith('workspace:')) return true;
   const path = /^(?:link|file):(.+)$/.exec(spec)?.[1];
@@ -108,16 +138,31 @@ interface Manifest {
   text: string;
 }
 
-async function readManifest(file: string, diagnostics: Diagnostic[]): Promise<Manifest | undefined> {
-  const text = await readFile(file, 'utf8');
+/**
+ * One package.json, read as npm reads it (a leading byte-order mark is accepted). One that does
+ * not parse, or is not an object, is an error at its place and no package; its name, when it can
+ * still be read (`"name": "lib"`), goes into `unreadable`, so the packages that depend on it are
+ * refused too (findings R2 #12).
+ */
+async function readManifest(file: string, diagnostics: Diagnostic[], unreadable: Map<string, Diagnostic>): Promise<Manifest | undefined> {
+  const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
   let json: PackageJson;
+  const refuse = (diagnostic: Diagnostic): undefined => {
+    diagnostics.push(diagnostic);
+    const name = /"name"\s*:\s*"((?:[^"\\\n]|\\.)+)"/.exec(text)?.[1];
+    if (name !== undefined) unreadable.set(name, diagnostic);
+    return undefined;
+  };
+  const source = new SourceFile(file, text);
   try {
     json = JSON.parse(text) as PackageJson;
   } catch (error) {
-    const source = new SourceFile(file, text);
     const { offset, length, message } = jsonSyntaxError(text, error);
-    diagnostics.push(source.diagnostic('error', 'workspace/invalid-package-json', `not valid JSON: ${message}`, source.location(offset, offset + length), { hint: 'fix the JSON at this place (strings in double quotes, no trailing commas or comments)' }));
-    return undefined;
+    return refuse(source.diagnostic('error', 'workspace/invalid-package-json', `not valid JSON: ${message}`, source.location(offset, offset + length), { hint: 'fix the JSON at this place (strings in double quotes, no trailing commas or comments)' }));
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    const found = Array.isArray(json) ? 'a list' : json === null ? 'null' : `a ${typeof json}`;
+    return refuse(source.diagnostic('error', 'workspace/invalid-package-json', `a package.json must be a JSON object; found ${found}, so this folder is no package`, { file, line: 1, column: 1 }, { hint: 'write an object: { "name": "<package>", "scripts": { ... } }' }));
   }
   const name = typeof json.name === 'string' && json.name !== '' ? json.name : relative(process.cwd(), dirname(file)) || '.';
   return { file, name, json, text };
