@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runOrch } from '../helpers/runOrch.js';
-import { commitAll, tempRepo } from '../helpers/tempRepo.js';
+import { commitAll, tempRepo, writeTree } from '../helpers/tempRepo.js';
 
 // Findings R2 #12: a dependency whose package.json does not parse was "an error that does not
 // touch" its dependents, which then ran without it and were cached with its stale output.
@@ -59,5 +59,16 @@ describe("a dependency's package.json that cannot be read", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(existsSync(join(dir, 'packages/other/bom.txt'))).toBe(true);
     expect(runOrch(['validate'], dir).stderr).not.toContain('packages/other/package.json');
+  });
+});
+
+describe('a package folder that is a symbolic link', () => {
+  it('is not read as a package, and a warning at the glob says so and what to do', () => {
+    const dir = workspace();
+    writeTree(dir, { 'vendor/linked/package.json': JSON.stringify({ name: 'linked', scripts: { build: 'echo linked' } }) });
+    symlinkSync('../vendor/linked', join(dir, 'packages/linked'));
+    const validate = runOrch(['validate'], dir);
+    expect(validate.stderr).toContain('pnpm-workspace.yaml:2:5: warning: packages/linked is a symbolic link (to ../vendor/linked), so it is not read as a workspace package');
+    expect(runOrch(['list'], dir).stdout).not.toContain('linked#build');
   });
 });

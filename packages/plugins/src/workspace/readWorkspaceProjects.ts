@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -35,7 +35,7 @@ export async function readWorkspaceProjects(root: string, patterns?: readonly st
     const include = globs.filter((g) => !g.startsWith('!')).map(manifestGlob);
     const exclude = globs.filter((g) => g.startsWith('!')).map((g) => manifestGlob(g.slice(1)));
     manifests = (await glob(include, { cwd: root, ignore: ['**/node_modules/**', '**/bower_components/**', ...exclude], absolute: true, followSymbolicLinks: false })).sort();
-    if (!definition.implicit && definition.diagnostics.every((d) => d.severity !== 'error')) diagnostics.push(...unmatchedGlobs(root, definition, manifests, globs));
+    if (!definition.implicit && definition.diagnostics.every((d) => d.severity !== 'error')) diagnostics.push(...unmatchedGlobs(root, definition, manifests, globs), ...linkedPackageFolders(root, definition, globs));
   }
 
   const unreadable = new Map<string, Diagnostic>();
@@ -196,6 +196,54 @@ function insideRepository(definition: WorkspaceDefinition, diagnostics: Diagnost
     });
   }
   return kept;
+}
+
+/**
+ * A warning for each package folder a glob names that is a symbolic link (`packages/lib ->
+ * ../vendor/lib`): orch does not read it as a package, since git records the link and not the
+ * files behind it, so nothing of it could be hashed (findings R2 #12; docs/configuration.md).
+ * Checked for the usual globs only, a literal folder or `<folder>/*`, which costs one
+ * `readdir`: a link under `**` is left out without a word.
+ */
+function linkedPackageFolders(root: string, definition: WorkspaceDefinition, kept: readonly string[]): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const [index, glob] of (definition.globs ?? []).entries()) {
+    if (glob.startsWith('!') || !kept.includes(glob)) continue;
+    const folder = glob.replace(/\/$/, '');
+    const parent = folder.endsWith('/*') ? folder.slice(0, -2) : undefined;
+    if (/[*?[\]{}!()]/.test(parent ?? folder)) continue;
+    const candidates = parent === undefined ? [folder] : readdirSafe(join(root, parent)).map((name) => `${parent}/${name}`);
+    for (const candidate of candidates) {
+      const path = join(root, candidate);
+      if (!isLink(path) || !existsSync(join(path, 'package.json'))) continue;
+      const { location, sourceLine } = definition.locate?.(index) ?? {};
+      diagnostics.push({
+        severity: 'warning',
+        code: 'workspace/linked-package',
+        message: `${candidate} is a symbolic link (to ${readlinkSync(path)}), so it is not read as a workspace package: git records the link, not the files behind it, and orch could not hash them`,
+        ...(location ? { location } : {}),
+        ...(sourceLine === undefined ? {} : { sourceLine }),
+        hint: 'list the folder the link leads to in the workspace globs (inside the repository), or replace the link by the folder',
+      });
+    }
+  }
+  return diagnostics;
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /**
