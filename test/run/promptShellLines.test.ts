@@ -76,6 +76,21 @@ describe('a deny rule is not bypassed by a path, a compound command, an expansio
   });
 });
 
+describe('${CLAUDE_SKILL_DIR} in a skill\'s !`cmd` lines (findings R2 #15)', () => {
+  it('is the skill\'s folder, so a line reads the files bundled beside SKILL.md, in show --exec and in a run', () => {
+    const { calls, orch } = repo({
+      '.claude/skills/sk2/data.txt': 'SKILLDATA\n',
+      '.claude/skills/sk2/SKILL.md': command('allowed-tools: Bash(cat *)\n', 'Data: !`cat ${CLAUDE_SKILL_DIR}/data.txt`'),
+    });
+    const shown = orch('show', 'sk2', '--render', '--exec');
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain('Data: SKILLDATA');
+    const run = orch('run', 'sk2');
+    expect(run.code, run.stderr).toBe(0);
+    expect(calls()[0]!.prompt).toContain('Data: SKILLDATA');
+  });
+});
+
 describe('validate and run report every refused !`cmd` line, located, before anything starts (FINDINGS-11 #6)', () => {
   const files = {
     '.claude/commands/inj.md': command('allowed-tools: Bash(git status:*)\n', 'Echo: !`echo pwned > E1`\nAnd !`git status $(touch P)` and !`git diffx; touch P`'),
