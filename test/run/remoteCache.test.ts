@@ -130,6 +130,13 @@ describe('the remote cache (turborepo-remote-cache on loopback)', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('the remote cache refused the token (401)');
   });
+
+  it('no token at all is a warning that names the variables it is read from (findings R2 #17)', async () => {
+    const server = await startRemoteCache();
+    const run = runOrch(['run', 'build'], clone({ url: server.url, verify: false }), { ORCH_REMOTE_CACHE_TOKEN: undefined, TURBO_TOKEN: undefined });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/the remote cache answered 40\d: no token was sent, since ORCH_REMOTE_CACHE_TOKEN or TURBO_TOKEN is not set; set it to the cache's token/);
+  });
 });
 
 describe('remote cache faults never fail a run', () => {

@@ -15,7 +15,8 @@ const PLUGIN_NAME = 'orch:cache-remote';
 export function remoteCacheClient(settings: ResolvedCacheConfig): RemoteCache | undefined {
   const remote = settings.remote;
   if (!remote) return undefined;
-  const token = process.env[remote.tokenEnv ?? 'ORCH_REMOTE_CACHE_TOKEN'] ?? process.env.TURBO_TOKEN;
+  const tokenEnv = remote.tokenEnv ?? 'ORCH_REMOTE_CACHE_TOKEN';
+  const token = process.env[tokenEnv] ?? process.env.TURBO_TOKEN;
   const { signatureKey } = remoteCacheTrust(remote);
   return new RemoteCache({
     url: remote.url,
@@ -23,6 +24,7 @@ export function remoteCacheClient(settings: ResolvedCacheConfig): RemoteCache | 
     verify: remote.verify,
     ...(remote.maxArtifactBytes === undefined ? {} : { maxArtifactBytes: remote.maxArtifactBytes }),
     ...(token ? { token } : {}),
+    tokenVariables: `${tokenEnv}${remote.tokenEnv ? ' (cache.remote.tokenEnv)' : ''} or TURBO_TOKEN`,
     ...(remote.team ? { team: remote.team } : {}),
     ...(signatureKey ? { signatureKey } : {}),
   });
