@@ -65,6 +65,13 @@ describe("values Claude Code quotes and reads again", () => {
 
 // Issue 12 findings, #13.
 describe('messages', () => {
+  it('an item of a list is named as written, env[0], never env0 (findings R2 #17)', () => {
+    const dir = tempRepo({ '.claude/commands/bad.md': '---\ndescription: t\nenv:\n  - 1\n---\nbody\n', 'orchestrator.config.json': '{ "targets": { "build": { "inputs": [3] } } }' });
+    const validate = runOrch(['validate'], dir);
+    expect(validate.stderr).toContain('.claude/commands/bad.md:4:5: error: env[0]: expected a string, found 1 [front-matter/invalid]');
+    expect(validate.stderr).toContain('targets.build.inputs[0]: expected a string, found 3');
+  });
+
   it('invalid plugin.json and settings.json: warnings at line:col that say what is still read', () => {
     const dir = tempRepo({
       '.claude/settings.json': JSON.stringify({ enabledPlugins: { 'myplug@local': true }, extraKnownMarketplaces: { local: { source: { source: 'directory', path: './market' } } } }),

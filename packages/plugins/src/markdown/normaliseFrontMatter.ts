@@ -117,8 +117,8 @@ function validKeys(frontMatter: RawFrontMatter, diagnostics: Diagnostic[]): Reco
       diagnostics.push(notText(frontMatter, key, raw, severity, ignored));
       continue;
     }
-    for (const diagnostic of schemaDiagnostics(result.issues, { code: 'front-matter/invalid', locate: (path, options) => located(frontMatter, [key, ...path], options), knownKeys: () => undefined })) {
-      diagnostics.push({ ...diagnostic, severity, message: `${key}${diagnostic.message.replace(/^the top level/, '')}${ignored}` });
+    for (const diagnostic of schemaDiagnostics(result.issues, { code: 'front-matter/invalid', locate: (path, options) => located(frontMatter, [key, ...path], options), knownKeys: () => undefined, prefix: [key] })) {
+      diagnostics.push({ ...diagnostic, severity, message: `${diagnostic.message}${ignored}` });
     }
   }
   return data;
