@@ -65,6 +65,18 @@ describe("values Claude Code quotes and reads again", () => {
 
 // Issue 12 findings, #13.
 describe('messages', () => {
+  it('a package name used twice is located at the second "name", with the first as related (findings R2 #17)', () => {
+    const dir = tempRepo({
+      'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['packages/*'] }),
+      'packages/app/package.json': '{\n  "name": "app",\n  "scripts": { "build": "echo a" }\n}\n',
+      'packages/lib/package.json': '{\n  "version": "1.0.0",\n  "name": "app",\n  "scripts": { "build": "echo b" }\n}\n',
+    });
+    const validate = runOrch(['validate'], dir);
+    expect(validate.stderr).toContain("packages/lib/package.json:3:11: error: two workspace packages are named 'app': packages/app and packages/lib; the first one is kept [workspace/duplicate-project]");
+    expect(validate.stderr).toContain("packages/app/package.json:2:11: 'app' is first named here");
+    expect(validate.stderr).toContain("duplicate command id 'app#build' (both from orch:workspace); the first one is kept");
+  });
+
   it('an item of a list is named as written, env[0], never env0 (findings R2 #17)', () => {
     const dir = tempRepo({ '.claude/commands/bad.md': '---\ndescription: t\nenv:\n  - 1\n---\nbody\n', 'orchestrator.config.json': '{ "targets": { "build": { "inputs": [3] } } }' });
     const validate = runOrch(['validate'], dir);
