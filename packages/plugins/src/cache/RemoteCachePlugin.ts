@@ -80,6 +80,7 @@ export function remoteCachePlugin() {
         }
       };
       let refusalTold = false;
+      const passingThrough = new Set<string>();
 
       engine.hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 50 }, async (task) => {
         if (!cacheable(task) || settings.force || !remoteSettings.access.includes('r') || remote.open) return undefined;
@@ -108,6 +109,10 @@ export function remoteCachePlugin() {
         } finally {
           await local.removeTmp(download);
         }
+        // The entry goes through the local cache folder to be restored (and its log replayed) under
+        // its rules; with local writes off (`--cache=local:off` or `local:r`) it is removed when the
+        // run ends, never kept (findings R2 #17).
+        if (!settings.local.includes('w')) passingThrough.add(hash);
         return restoreEntry(engine, task, local, hash, 'remote');
       });
 
@@ -136,6 +141,7 @@ export function remoteCachePlugin() {
       });
 
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
+        for (const hash of passingThrough) await local.remove(hash).catch(() => undefined);
         while (uploads.size > 0) await Promise.all(uploads);
         if (!remoteSettings.access.includes('w')) return;
         const left = (await queue.pending()).length;
