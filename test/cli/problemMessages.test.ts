@@ -65,6 +65,19 @@ describe("values Claude Code quotes and reads again", () => {
 
 // Issue 12 findings, #13.
 describe('messages', () => {
+  it('a pnpm-lock.yaml that does not parse is named at its place when a run hashes (findings R2 #17)', () => {
+    const dir = tempRepo({
+      'package.json': JSON.stringify({ name: 'root', private: true }),
+      'pnpm-workspace.yaml': 'packages:\n  - "packages/*"\n',
+      'packages/lib/package.json': JSON.stringify({ name: 'lib', scripts: { build: 'echo built' } }),
+      'pnpm-lock.yaml': 'lockfileVersion: 9.0\nimporters:\n  .: {\n  bad: [\n',
+    });
+    const run = runOrch(['run', 'lib#build'], dir);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('warning: pnpm-lock.yaml:5:1: the lockfile cannot be read (unexpected end of the stream within a flow collection)');
+    expect(run.stderr).toContain("fix it, or regenerate it with your package manager's install");
+  });
+
   it('a package name used twice is located at the second "name", with the first as related (findings R2 #17)', () => {
     const dir = tempRepo({
       'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['packages/*'] }),

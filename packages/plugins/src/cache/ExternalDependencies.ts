@@ -23,7 +23,11 @@ export class ExternalDependencies {
   private manifest: Promise<string | undefined> | undefined;
   private readonly digests = new Map<string, string>();
 
-  constructor(private readonly root: string) {}
+  /** `warn`: told once per run of a lockfile that does not parse (findings R2 #17: it was never said). */
+  constructor(
+    private readonly root: string,
+    private readonly warn: (message: string) => void = () => undefined,
+  ) {}
 
   /**
    * `<lockfile>#<folder>` and `<lockfile>#.` → digest of each closure (`<lockfile>` → digest
@@ -68,8 +72,12 @@ export class ExternalDependencies {
       if ((LOCKFILES as readonly string[]).includes(file)) {
         try {
           lockfile.closures = readLockfileClosures(file as (typeof LOCKFILES)[number], text);
-        } catch {
+        } catch (error) {
           // Unreadable: `orch affected` then counts every package, and the whole text is hashed.
+          const mark = (error as { mark?: { line: number; column: number } }).mark;
+          const where = mark ? `${file}:${mark.line + 1}:${mark.column + 1}` : file;
+          const why = ((error as Error).message ?? String(error)).split('\n')[0]!.replace(/ \(\d+:\d+\)$/, '');
+          this.warn(`${where}: the lockfile cannot be read (${why}): every package's hash takes its whole text, and orch affected counts every package as changed; fix it, or regenerate it with your package manager's install`);
         }
       }
       return lockfile;
