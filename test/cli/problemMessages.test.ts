@@ -65,6 +65,14 @@ describe("values Claude Code quotes and reads again", () => {
 
 // Issue 12 findings, #13.
 describe('messages', () => {
+  it.each(['[hello, b', '*hello', '!tag hello', '[hello]]'])('dependencies: %s is one error, with no second one from a guess orch says it never makes (findings R2 #17)', (value) => {
+    const dir = tempRepo({ '.claude/commands/t.md': `---\ndescription: t\ndependencies: ${value}\n---\nbody\n`, '.claude/commands/hello.md': '---\ndescription: h\n---\nhi\n' });
+    const validate = runOrch(['validate'], dir);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain('orch never reads dependencies as a guess');
+    expect(validate.stderr).not.toContain('graph/unknown-dependency');
+  });
+
   it('a pnpm-lock.yaml that does not parse is named at its place when a run hashes (findings R2 #17)', () => {
     const dir = tempRepo({
       'package.json': JSON.stringify({ name: 'root', private: true }),
