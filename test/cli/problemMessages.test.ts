@@ -65,6 +65,11 @@ describe("values Claude Code quotes and reads again", () => {
 
 // Issue 12 findings, #13.
 describe('messages', () => {
+  it('orch show prints a number of a key orch does not read as written: version: 1.0 (findings R2 #17)', () => {
+    const dir = tempRepo({ '.claude/commands/t.md': '---\ndescription: t\nversion: 1.0\n---\nbody\n' });
+    expect(runOrch(['show', 't'], dir).stdout).toMatch(/ {2}version: +1\.0\n/);
+  });
+
   it.each(['[hello, b', '*hello', '!tag hello', '[hello]]'])('dependencies: %s is one error, with no second one from a guess orch says it never makes (findings R2 #17)', (value) => {
     const dir = tempRepo({ '.claude/commands/t.md': `---\ndescription: t\ndependencies: ${value}\n---\nbody\n`, '.claude/commands/hello.md': '---\ndescription: h\n---\nhi\n' });
     const validate = runOrch(['validate'], dir);

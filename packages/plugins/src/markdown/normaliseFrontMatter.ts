@@ -36,6 +36,8 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
   const extra: Record<string, unknown> = Object.create(null);
   // Claude Code keys orch reads from `extra` (`context`, `agent`, `shell`) stay there, as written.
   for (const [key, value] of Object.entries(data)) if (!isFrontMatterKey(key) || CLAUDE_CODE_EXTRA_KEYS.includes(key)) extra[key] = value;
+  // A number of a key orch does not read is kept as written (`version: 1.0`, not 1: findings R2 #17).
+  for (const [key, value] of Object.entries(extra)) if (typeof value === 'number') extra[key] = frontMatter.sourceText?.([key]) ?? value;
 
   const metadata: CommandMetadata = {
     agents: list(valid.agents),
