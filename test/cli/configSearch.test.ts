@@ -57,6 +57,19 @@ describe('outside a git repository', () => {
   });
 });
 
+describe('a world-writable checkout of your own', () => {
+  it('is still climbed into from a subfolder (only shared or foreign writable folders are not)', () => {
+    const dir = scratch();
+    const repo = join(dir, 'repo');
+    writeTree(repo, { 'orchestrator.config.json': '{ "commands": { "hello": { "description": "from the repo root", "run": "echo hi" } } }\n' });
+    mkdirSync(join(repo, 'sub'));
+    runGitInit(repo);
+    chmodSync(repo, 0o777);
+    const list = runOrch(['list'], join(repo, 'sub'));
+    expect(list.stdout).toContain('from the repo root');
+  });
+});
+
 describe('inside a git repository', () => {
   it('a config above the repository root is not run', () => {
     const dir = scratch();

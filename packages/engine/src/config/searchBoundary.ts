@@ -12,8 +12,8 @@ import { dirname, join } from 'node:path';
  *   a `package.json` with `workspaces`, a `.claude` folder), never above `$HOME`; with no such
  *   folder, the working directory alone (cosmiconfig 9's default search is the working
  *   directory alone too; Turborepo and Nx find their root by such a marker);
- * - either way the climb never enters a folder anyone may write (mode `o+w`, as `/tmp`), so a
- *   `.git`, marker or config planted in `/tmp` is never reached from a folder below it.
+ * - either way the climb never enters a folder anyone may write (`writableByAnyone`: `/tmp`),
+ *   so a `.git`, marker or config planted in `/tmp` is never reached from a folder below it.
  */
 export function searchBoundary(cwd: string): string {
   return repositoryRoot(cwd) ?? nearestRoot(cwd, workspaceMarked) ?? cwd;
@@ -49,11 +49,17 @@ function workspaceMarked(dir: string): boolean {
   }
 }
 
-/** World-writable (`/tmp`, `/var/tmp`, `/dev/shm`): any local user may put a file there. */
+/**
+ * A folder any local user may put a file in, so not one to take code from: world-writable and
+ * either shared (the sticky bit: `/tmp`, `/var/tmp`, `/dev/shm`) or owned by another user. A
+ * world-writable folder of one's own (a checkout in a `chmod 777` volume) is not: whoever can
+ * write there can change the repository itself.
+ */
 function writableByAnyone(dir: string): boolean {
   if (process.platform === 'win32') return false;
   try {
-    return (statSync(dir).mode & 0o002) !== 0;
+    const { mode, uid } = statSync(dir);
+    return (mode & 0o002) !== 0 && ((mode & 0o1000) !== 0 || uid !== process.getuid?.());
   } catch {
     return true;
   }
