@@ -19,17 +19,17 @@ const STATE_FOLDERS: Readonly<Record<string, string>> = {
  * #13), so damaged state never fails a task, pauses a run for a person, or ends it in a plugin
  * failure after the tasks ran:
  * - a file (or a dangling link) where orch keeps a folder (`.orch`, `.orch/claims`,
- *   `.orch/metrics`, the cache folder...) is one `OrchError('usage')` naming the path and the
- *   fix (exit 2);
+ *   `.orch/metrics`...) is one `OrchError('usage')` naming the path and the fix (exit 2);
  * - `durations.json`, orch's own record of past durations (used only to order tasks), that does
  *   not parse is removed with a warning: the run rebuilds it.
  */
-export function stateFolderProblems(config: Pick<ResolvedConfig, 'root' | 'stateDir' | 'cache'>): Diagnostic[] {
+export function stateFolderProblems(config: Pick<ResolvedConfig, 'root' | 'stateDir'>): Diagnostic[] {
   const stateDir = resolve(config.root, config.stateDir);
-  const folders: [string, string][] = [...Object.entries(STATE_FOLDERS).map(([name, what]): [string, string] => [join(stateDir, name), what]), [resolve(config.root, config.cache.dir), 'its local cache (cache.dir)']];
-  for (const [folder, what] of folders) {
-    const problem = pathKindProblem(folder, 'folder', config.root);
-    if (problem) throw new OrchError('usage', `${problem}: orch keeps ${what} there; nothing was run`, { hint: `remove or rename it (orch makes the folder again), or set ${what.includes('cache.dir') ? 'cache.dir' : 'stateDir'} in the config to another folder` });
+  // The cache folder is not among them: a cache it cannot write only leaves tasks uncached, each
+  // with a warning (docs/caching.md), and never stops a run.
+  for (const [name, what] of Object.entries(STATE_FOLDERS)) {
+    const problem = pathKindProblem(join(stateDir, name), 'folder', config.root);
+    if (problem) throw new OrchError('usage', `${problem}: orch keeps ${what} there; nothing was run`, { hint: 'remove or rename it (orch makes the folder again), or set stateDir in the config to another folder' });
   }
   const durations = join(stateDir, 'durations.json');
   const problem = pathKindProblem(durations, 'file', config.root);
