@@ -52,6 +52,15 @@ describe("a dependency's package.json that cannot be read", () => {
     expect(validate.stderr).toContain('packages/other/package.json:1:1: error: a package.json must be a JSON object; found a list, so this folder is no package [workspace/invalid-package-json]');
   });
 
+  it("a dependency whose unreadable package.json says no name: its dependents' run is refused, naming that file", () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'packages/lib/package.json'), '[]\n');
+    const run = runOrch(['run', 'app#build'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("dependencies names 'lib' (workspace:*), but no workspace package is named 'lib'; a package.json orch cannot read may be it (packages/lib/package.json:1:1)");
+    expect(runOrch(['run', 'other#build'], dir).code).toBe(0);
+  });
+
   it('a package.json with a byte-order mark is read, as npm and pnpm read it', () => {
     const dir = workspace();
     writeFileSync(join(dir, 'packages/other/package.json'), `\uFEFF${JSON.stringify({ name: 'other', scripts: { build: 'echo bom-read > bom.txt' } })}`);

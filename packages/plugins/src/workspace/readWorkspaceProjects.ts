@@ -45,6 +45,7 @@ export async function readWorkspaceProjects(root: string, patterns?: readonly st
   for (const manifest of found) diagnostics.push(...unreadableDependencies(root, manifest, unreadable));
   // A package that exists but cannot be read is not "deleted or renamed": it has its own error.
   const known = unreadable.size === 0 ? names : new Set([...names, ...unreadable.keys()]);
+  const nameless = [...unreadable].filter(([key]) => key.startsWith('\0')).map(([, diagnostic]) => diagnostic);
   const projects = found.map((manifest): Project => {
     const { file, name, json } = manifest;
     const dependencies = new Set<string>();
@@ -54,7 +55,7 @@ export async function readWorkspaceProjects(root: string, patterns?: readonly st
     const framework = detectFramework(declared)?.slug;
     const tags = Array.isArray(json.orch?.tags) ? json.orch.tags.filter((t): t is string => typeof t === 'string') : [];
     const root_ = relative(root, dirname(file)).split('\\').join('/') || '.';
-    const missing = missingDependencies(root, manifest, known, diagnostics);
+    const missing = missingDependencies(root, manifest, known, diagnostics, nameless);
     return { name, root: root_, packageJson: file, scripts: nameTable(json.scripts ?? {}), dependencies: [...dependencies].sort(), tags, ...(missing.length > 0 ? { missingDependencies: missing } : {}), ...(framework ? { framework } : {}) };
   });
   return { projects, diagnostics };
@@ -67,7 +68,7 @@ export async function readWorkspaceProjects(root: string, patterns?: readonly st
  * (A plain version range such as `"a": "*"` cannot be told from a registry package here;
  * `orch affected` finds those from git, by the deleted package.json.)
  */
-function missingDependencies(root: string, { file, json, text }: Manifest, names: ReadonlySet<string>, diagnostics: Diagnostic[]): string[] {
+function missingDependencies(root: string, { file, json, text }: Manifest, names: ReadonlySet<string>, diagnostics: Diagnostic[], nameless: readonly Diagnostic[] = []): string[] {
   const missing: string[] = [];
   for (const field of DEPENDENCY_FIELDS) {
     for (const [dep, spec] of Object.entries(json[field] ?? {})) {
@@ -75,10 +76,13 @@ function missingDependencies(root: string, { file, json, text }: Manifest, names
       missing.push(dep);
       const source = new SourceFile(file, text);
       const { location } = yamlLocator(parseDocument(text), source)([field, dep], { key: true });
-      const close = didYouMean(dep, [...names].filter((other) => other !== json.name));
+      const close = didYouMean(dep, [...names].filter((other) => !other.startsWith('\0') && other !== json.name));
+      // A package.json that cannot be read, and says no name, may be the one: then this package's
+      // tasks are refused rather than run without it (findings R2 #12).
+      const unreadable = nameless.map((d) => (d.location ? `${relative(root, d.location.file).split('\\').join('/')}:${d.location.line ?? 1}:${d.location.column ?? 1}` : '')).filter(Boolean);
       diagnostics.push(
-        source.diagnostic('warning', 'workspace/missing-dependency', `${field} names '${dep}' (${spec}), but no workspace package is named '${dep}'`, location, {
-          hint: `${close ? `${close} ` : ''}was it deleted or renamed? restore it, or remove '${dep}' from ${relative(root, file).split('\\').join('/')} and run your package manager's install`,
+        source.diagnostic(unreadable.length > 0 ? 'error' : 'warning', 'workspace/missing-dependency', `${field} names '${dep}' (${spec}), but no workspace package is named '${dep}'${unreadable.length > 0 ? `; a package.json orch cannot read may be it (${unreadable.join(', ')})` : ''}`, location, {
+          hint: unreadable.length > 0 ? `fix ${unreadable.join(', ')}` : `${close ? `${close} ` : ''}was it deleted or renamed? restore it, or remove '${dep}' from ${relative(root, file).split('\\').join('/')} and run your package manager's install`,
         }),
       );
     }
@@ -150,7 +154,8 @@ async function readManifest(file: string, diagnostics: Diagnostic[], unreadable:
   const refuse = (diagnostic: Diagnostic): undefined => {
     diagnostics.push(diagnostic);
     const name = /"name"\s*:\s*"((?:[^"\\\n]|\\.)+)"/.exec(text)?.[1];
-    if (name !== undefined) unreadable.set(name, diagnostic);
+    // Without a readable name it is still some package's: keyed by its file, never a name.
+    unreadable.set(name ?? `\0${file}`, diagnostic);
     return undefined;
   };
   const source = new SourceFile(file, text);
