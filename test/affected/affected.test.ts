@@ -252,6 +252,21 @@ describe('orch affected: markdown commands', () => {
 });
 
 describe('orch affected: refs', () => {
+  it('a base or head that begins with - is a ref that does not exist, never a git option (findings R2 #17)', () => {
+    const dir = workspace();
+    for (const [args, message] of [
+      [['--base=--all'], "the base '--all' does not exist in this repository: no branch, tag or commit name begins with '-'"],
+      [['--head=--output=/x'], "the head '--output=/x' does not exist in this repository"],
+    ] as const) {
+      const run = runOrch(['affected', '--list', ...args], dir);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(message);
+      expect(run.stderr).not.toContain('common ancestor');
+    }
+    const fromEnv = runOrch(['affected', '--list'], dir, { ORCH_BASE: '--upload-pack=x' });
+    expect(fromEnv.stderr).toContain("the base '--upload-pack=x' does not exist in this repository");
+  });
+
   it('a base that does not exist is an error that says how to fetch it, with did-you-mean', () => {
     const dir = workspace();
     const missing = runOrch(['affected', '--list', '--base', 'mian'], dir);

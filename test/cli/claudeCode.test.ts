@@ -179,6 +179,36 @@ describe('skills and plugins', () => {
     expect(validate.stdout + validate.stderr).toContain("Claude Code plugin 'remote@elsewhere' is skipped: its marketplace 'elsewhere' comes from a github source (owner/repo), not from this repository");
   });
 
+  // Findings R2 #8: plugin.json paths were not confined; #17: plugins/skipped warnings had no line:col.
+  it("a plugin.json path that leaves the plugin's folder is skipped with a located warning, and nothing outside is read", () => {
+    const parent = tempRepo({ 'outplug/commands/evil.md': '---\ndescription: outside plugin cmd\n---\nOUTSIDE\n' }, { git: false });
+    const dir = join(parent, 'repo');
+    writeTree(dir, {
+      '.claude/settings.json': '{\n  "enabledPlugins": { "tools2@mk": true },\n  "extraKnownMarketplaces": { "mk": { "source": { "source": "directory", "path": "./market" } } }\n}\n',
+      'market/.claude-plugin/marketplace.json': JSON.stringify({ name: 'mk', owner: { name: 'x' }, plugins: [{ name: 'tools2', source: './p2' }] }),
+      'market/p2/.claude-plugin/plugin.json': '{\n  "name": "tools2",\n  "commands": ["./extra/ok.md", "../../../outplug/commands/evil.md"],\n  "skills": "/etc"\n}\n',
+      'market/p2/extra/ok.md': '---\ndescription: inside\n---\nINSIDE\n',
+    });
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    expect(listJson(dir).map((row) => row.id)).toEqual(['tools2:ok']);
+    const validate = runOrch(['validate'], dir);
+    expect(validate.stderr).toContain("market/p2/.claude-plugin/plugin.json:3:33: warning: Claude Code plugin 'tools2@mk': commands path '../../../outplug/commands/evil.md' leaves the plugin's folder; it is skipped [plugins/skipped]");
+    expect(validate.stderr).toContain("market/p2/.claude-plugin/plugin.json:4:13: warning: Claude Code plugin 'tools2@mk': skills path '/etc' leaves the plugin's folder; it is skipped [plugins/skipped]");
+    expect(runOrch(['run', 'tools2:evil'], dir).code).toBe(2);
+  });
+
+  it('plugins/skipped warnings are located at the key that says it, and wrong types are reported', () => {
+    const dir = tempRepo({
+      '.claude/settings.json': '{\n  "enabledPlugins": { "remote@elsewhere": true, "gone@mk": true },\n  "extraKnownMarketplaces": {\n    "elsewhere": { "source": { "source": "github", "repo": "o/r" } },\n    "mk": { "source": { "source": "directory", "path": "./market" } }\n  }\n}\n',
+      '.claude/settings.local.json': '{ "extraKnownMarketplaces": 5 }\n',
+      'market/.claude-plugin/marketplace.json': '{ "name": "mk", "plugins": [] }\n',
+    });
+    const validate = runOrch(['validate'], dir);
+    expect(validate.stderr).toContain(".claude/settings.json:2:23: warning: Claude Code plugin 'remote@elsewhere' is skipped: its marketplace 'elsewhere' comes from a github source (o/r), not from this repository [plugins/skipped]");
+    expect(validate.stderr).toContain("market/.claude-plugin/marketplace.json:1:28: warning: Claude Code plugin 'gone@mk' is skipped: the marketplace does not list 'gone' [plugins/skipped]");
+    expect(validate.stderr).toContain('.claude/settings.local.json:1:29: warning: extraKnownMarketplaces is a number, not an object; orch reads no plugin from it [plugins/skipped]');
+  });
+
   it('a change to a file in a skill’s folder changes its hash and affects it', () => {
     const dir = tempRepo({
       'orchestrator.config.json': config,

@@ -91,6 +91,28 @@ describe('a config that never gives the thread back', () => {
   });
 });
 
+describe('a config whose exported value loops when orch reads it (findings R2 #10)', () => {
+  it.each([
+    ['a getter', 'export default { get commands() { while (true) {} } };\n', 'list'],
+    ['a getter of a command', 'export default { commands: { get a() { while (true) {} } } };\n', 'validate'],
+    ['a Proxy ownKeys trap', 'export default new Proxy({}, { ownKeys() { while (true) {} } });\n', 'run'],
+    ['a Proxy get trap', 'export default new Proxy({}, { get() { for (;;) {} } });\n', 'list'],
+  ])('%s is stopped after ORCH_CONFIG_TIMEOUT and reported as the located config error (exit 2)', (_what, text, command) => {
+    const run = runOrch(command === 'run' ? ['run', 'x'] : [command], tempRepo({ ...HELLO, 'orchestrator.config.ts': text }), { ORCH_CONFIG_TIMEOUT: '500ms' }, LIMIT);
+    expect(run.code).toBe(2);
+    expect(located(run.stderr)?.[0]).toBe('orchestrator.config.ts');
+    expect(run.stderr).toContain('the config was still running after 500 ms: a loop that never ends?');
+  });
+
+  it('a config with getters that return, a plugin object and a __proto__ command still loads as written', () => {
+    const text = "class Plugin { name = 'p'; apply() {} }\nexport default { get commands() { return { ['__proto__']: { run: 'echo proto' }, hi: { description: 'from a getter', run: 'echo hi' } }; }, plugins: [new Plugin()] };\n";
+    const list = runOrch(['list'], tempRepo({ 'orchestrator.config.ts': text }), {}, LIMIT);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain('from a getter');
+    expect(list.stdout).toContain('__proto__');
+  });
+});
+
 describe('ORCH_CONFIG_TIMEOUT', () => {
   it.each([
     ['abc', 'is not a duration'],

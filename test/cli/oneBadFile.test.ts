@@ -29,7 +29,7 @@ describe('one bad file blocks only itself', () => {
     expect(run.stderr).toMatch(/^\.claude\/commands\/broken\.md:4:5: warning: front matter: alias '\*nope' refers to no anchor before it \[front-matter\/unknown-alias\]$/m);
     expect(run.stderr).toMatch(/^\.claude\/commands\/cycle\/a\.md:2:\d+: warning: dependency cycle: cycle\/a -> cycle\/b -> cycle\/a/m);
     expect(run.stderr).toContain("warning: duplicate agent 'reviewer', used by review [agent/duplicate-name]");
-    expect(run.stderr).toContain('these errors do not touch what this command does');
+    expect(run.stderr).toContain('these are errors in what this command does not use, so they are only a warning here');
     expect(run.stderr).not.toContain('nothing was run');
   });
 

@@ -65,6 +65,51 @@ describe("values Claude Code quotes and reads again", () => {
 
 // Issue 12 findings, #13.
 describe('messages', () => {
+  it('orch show prints a number of a key orch does not read as written: version: 1.0 (findings R2 #17)', () => {
+    const dir = tempRepo({ '.claude/commands/t.md': '---\ndescription: t\nversion: 1.0\n---\nbody\n' });
+    expect(runOrch(['show', 't'], dir).stdout).toMatch(/ {2}version: +1\.0\n/);
+  });
+
+  it.each(['[hello, b', '*hello', '!tag hello', '[hello]]'])('dependencies: %s is one error, with no second one from a guess orch says it never makes (findings R2 #17)', (value) => {
+    const dir = tempRepo({ '.claude/commands/t.md': `---\ndescription: t\ndependencies: ${value}\n---\nbody\n`, '.claude/commands/hello.md': '---\ndescription: h\n---\nhi\n' });
+    const validate = runOrch(['validate'], dir);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain('orch never reads dependencies as a guess');
+    expect(validate.stderr).not.toContain('graph/unknown-dependency');
+  });
+
+  it('a pnpm-lock.yaml that does not parse is named at its place when a run hashes (findings R2 #17)', () => {
+    const dir = tempRepo({
+      'package.json': JSON.stringify({ name: 'root', private: true }),
+      'pnpm-workspace.yaml': 'packages:\n  - "packages/*"\n',
+      'packages/lib/package.json': JSON.stringify({ name: 'lib', scripts: { build: 'echo built' } }),
+      'pnpm-lock.yaml': 'lockfileVersion: 9.0\nimporters:\n  .: {\n  bad: [\n',
+    });
+    const run = runOrch(['run', 'lib#build'], dir);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('warning: pnpm-lock.yaml:5:1: the lockfile cannot be read (unexpected end of the stream within a flow collection)');
+    expect(run.stderr).toContain("fix it, or regenerate it with your package manager's install");
+  });
+
+  it('a package name used twice is located at the second "name", with the first as related (findings R2 #17)', () => {
+    const dir = tempRepo({
+      'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['packages/*'] }),
+      'packages/app/package.json': '{\n  "name": "app",\n  "scripts": { "build": "echo a" }\n}\n',
+      'packages/lib/package.json': '{\n  "version": "1.0.0",\n  "name": "app",\n  "scripts": { "build": "echo b" }\n}\n',
+    });
+    const validate = runOrch(['validate'], dir);
+    expect(validate.stderr).toContain("packages/lib/package.json:3:11: error: two workspace packages are named 'app': packages/app and packages/lib; the first one is kept [workspace/duplicate-project]");
+    expect(validate.stderr).toContain("packages/app/package.json:2:11: 'app' is first named here");
+    expect(validate.stderr).toContain("duplicate command id 'app#build' (both from orch:workspace); the first one is kept");
+  });
+
+  it('an item of a list is named as written, env[0], never env0 (findings R2 #17)', () => {
+    const dir = tempRepo({ '.claude/commands/bad.md': '---\ndescription: t\nenv:\n  - 1\n---\nbody\n', 'orchestrator.config.json': '{ "targets": { "build": { "inputs": [3] } } }' });
+    const validate = runOrch(['validate'], dir);
+    expect(validate.stderr).toContain('.claude/commands/bad.md:4:5: error: env[0]: expected a string, found 1 [front-matter/invalid]');
+    expect(validate.stderr).toContain('targets.build.inputs[0]: expected a string, found 3');
+  });
+
   it('invalid plugin.json and settings.json: warnings at line:col that say what is still read', () => {
     const dir = tempRepo({
       '.claude/settings.json': JSON.stringify({ enabledPlugins: { 'myplug@local': true }, extraKnownMarketplaces: { local: { source: { source: 'directory', path: './market' } } } }),

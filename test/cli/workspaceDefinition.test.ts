@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { tempRepo } from '../helpers/tempRepo.js';
+import { tempRepo, writeTree } from '../helpers/tempRepo.js';
 import { runOrch } from '../helpers/runOrch.js';
 
 // FINDINGS-11 #9: a broken or empty pnpm-workspace.yaml made every project disappear without a
@@ -56,5 +58,41 @@ describe('pnpm-workspace.yaml', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("hint: no workspace package was found, so no package has a 'build' script: orch looked in");
     expect(run.stderr).toContain("for the config's `workspaces`, pnpm-workspace.yaml, package.json#workspaces and a package.json");
+  });
+});
+
+// Findings R2 #5: a workspace glob that leaves the repository read (and ran) packages orch cannot hash.
+describe('a workspace glob that leaves the repository', () => {
+  /** A repository in `parent/repo` beside a package `parent/sib` with a build script that leaves a mark. */
+  function besideSibling(definition: Record<string, string>) {
+    const parent = tempRepo({ 'sib/package.json': JSON.stringify({ name: 'sib', scripts: { build: 'echo ran > ran.txt' } }) }, { git: false });
+    const dir = `${parent}/repo`;
+    writeTree(dir, { 'package.json': JSON.stringify({ name: 'root', private: true }), 'packages/a/package.json': JSON.stringify({ name: 'a', scripts: { build: 'echo built a' } }), ...definition });
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    return { parent, dir };
+  }
+
+  it.each([
+    ['pnpm-workspace.yaml', { 'pnpm-workspace.yaml': 'packages:\n  - "packages/*"\n  - "../sib"\n' }, "pnpm-workspace.yaml:3:5: error: pnpm-workspace.yaml lists '../sib', which leaves the workspace root: orch reads no package from it [workspace/glob-outside]"],
+    ['pnpm-workspace.yaml', { 'pnpm-workspace.yaml': 'packages:\n  - "packages/*"\n  - "../*"\n' }, "pnpm-workspace.yaml:3:5: error: pnpm-workspace.yaml lists '../*', which leaves the workspace root"],
+    ['pnpm-workspace.yaml', { 'pnpm-workspace.yaml': 'packages:\n  - "packages/*"\n  - "packages/../../*"\n' }, "pnpm-workspace.yaml:3:5: error: pnpm-workspace.yaml lists 'packages/../../*', which leaves the workspace root"],
+    ['package.json#workspaces', { 'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['packages/*', '../sib'] }) }, "package.json:1:58: error: package.json#workspaces lists '../sib', which leaves the workspace root"],
+  ])('in %s is a located error and no package outside is read or run', (_where, definition, diagnostic) => {
+    const { parent, dir } = besideSibling(definition);
+    const validate = runOrch(['validate'], dir);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain(diagnostic);
+    expect(runOrch(['list'], dir).stdout).not.toContain('sib#build');
+    const run = runOrch(['run', 'build'], dir);
+    expect(run.code).toBe(2);
+    expect(existsSync(`${parent}/sib/ran.txt`)).toBe(false);
+  });
+
+  it('an absolute path is a located error', () => {
+    const { parent, dir } = besideSibling({});
+    writeTree(dir, { 'pnpm-workspace.yaml': `packages:\n  - "${parent}/sib"\n` });
+    const validate = runOrch(['validate'], dir);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain(`pnpm-workspace.yaml:2:5: error: pnpm-workspace.yaml lists '${parent}/sib', which is an absolute path: orch reads no package from it`);
   });
 });

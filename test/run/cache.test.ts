@@ -134,6 +134,12 @@ describe('the local cache', () => {
     rmSync(join(dir, 'p/lib/src/extra.js'));
     const again = JSON.parse(runOrch(['run', 'build', '--dry-run', '--json'], dir).stdout);
     expect(again.tasks.every((t: { cache: string; hash: string }) => t.cache === 'hit' && t.hash.length === 64)).toBe(true);
+    // --force runs every task whatever the cache holds, and the plan says so (findings R2 #16).
+    const forced = JSON.parse(runOrch(['run', 'build', '--force', '--dry-run', '--json'], dir).stdout);
+    expect(forced.tasks.map((t: { cache: string }) => t.cache)).toEqual(['forced', 'forced']);
+    const text = runOrch(['run', 'build', '--force', '--dry-run'], dir).stdout;
+    expect(text).toContain('runs: --force ignores the cache]');
+    expect(text).not.toContain('cache hit');
   });
 
   it('--only trusts a dependency only while its hash matches, and names the change', () => {

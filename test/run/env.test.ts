@@ -238,7 +238,7 @@ describe('environment configuration', () => {
     const validate = runOrch(['validate'], dir);
     expect(validate.code).toBe(2);
     expect(validate.stderr).toContain("envMode: expected one of 'strict', 'loose'");
-    expect(validate.stderr).toContain('globalEnv.0: expected a variable name (NODE_ENV), a wildcard (MY_APP_*) or an exclusion (!MY_APP_SECRET), written without $');
+    expect(validate.stderr).toContain('globalEnv[0]: expected a variable name (NODE_ENV), a wildcard (MY_APP_*) or an exclusion (!MY_APP_SECRET), written without $');
     const flag = runOrch(['run', 'build', '--env-mode=lose'], workspace());
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain('--env-mode lose: expected one of strict or loose');

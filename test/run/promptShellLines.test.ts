@@ -57,6 +57,40 @@ describe('disallowed-tools beats allowed-tools for !`cmd` lines (FINDINGS-12 #2)
   });
 });
 
+describe('a deny rule is not bypassed by a path, a compound command, an expansion or a wrapper (findings R2 #6)', () => {
+  it('validate reports each line, and neither show --render --exec nor run runs it', () => {
+    const lines = ['/bin/rm v1', '{ rm v2; }', 'if true; then rm v3; fi', 'rm$IFS/v4', 'env -i rm v5', 'setsid rm v6', 'flock lk rm v7', 'ionice rm v8', 'chrt -o 0 rm v9', 'taskset 1 rm v10'];
+    const victims = Object.fromEntries(lines.map((_, i) => [`v${i + 1}`, 'keep me']));
+    const commands = Object.fromEntries(lines.map((line, i) => [`.claude/commands/dn${i + 1}.md`, command('allowed-tools: Bash\ndisallowed-tools: Bash(rm *)\n', `X: !\`${line}\``)]));
+    const { dir, calls, orch } = repo({ ...victims, ...commands });
+    const validate = orch('validate');
+    expect(validate.code).toBe(2);
+    for (const [i] of lines.entries()) expect(validate.stderr, lines[i]).toContain(`.claude/commands/dn${i + 1}.md:6:4: error: dn${i + 1}: the prompt runs`);
+    expect(validate.stderr).toContain('`rm$IFS/v4` names its program with an expansion');
+    for (const [i] of lines.entries()) {
+      expect(orch('show', `dn${i + 1}`, '--render', '--exec').code, lines[i]).toBe(2);
+      expect(orch('run', `dn${i + 1}`).code, lines[i]).toBe(2);
+    }
+    expect(Object.keys(victims).filter((file) => !existsSync(join(dir, file)))).toEqual([]);
+    expect(calls()).toEqual([]);
+  });
+});
+
+describe('${CLAUDE_SKILL_DIR} in a skill\'s !`cmd` lines (findings R2 #15)', () => {
+  it('is the skill\'s folder, so a line reads the files bundled beside SKILL.md, in show --exec and in a run', () => {
+    const { calls, orch } = repo({
+      '.claude/skills/sk2/data.txt': 'SKILLDATA\n',
+      '.claude/skills/sk2/SKILL.md': command('allowed-tools: Bash(cat *)\n', 'Data: !`cat ${CLAUDE_SKILL_DIR}/data.txt`'),
+    });
+    const shown = orch('show', 'sk2', '--render', '--exec');
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain('Data: SKILLDATA');
+    const run = orch('run', 'sk2');
+    expect(run.code, run.stderr).toBe(0);
+    expect(calls()[0]!.prompt).toContain('Data: SKILLDATA');
+  });
+});
+
 describe('validate and run report every refused !`cmd` line, located, before anything starts (FINDINGS-11 #6)', () => {
   const files = {
     '.claude/commands/inj.md': command('allowed-tools: Bash(git status:*)\n', 'Echo: !`echo pwned > E1`\nAnd !`git status $(touch P)` and !`git diffx; touch P`'),

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempRepo, commitAll } from '../helpers/tempRepo.js';
@@ -124,11 +124,32 @@ describe('the remote cache (turborepo-remote-cache on loopback)', () => {
     expect(ran(other)).toBe(0);
   });
 
+  it('--cache=local:off restores remote hits without keeping them in the local cache (findings R2 #17)', async () => {
+    const server = await startRemoteCache();
+    const env = { ORCH_REMOTE_CACHE_TOKEN: server.token, CACHE_KEY: 'k' };
+    const signed = { url: server.url, signatureKeyEnv: 'CACHE_KEY' };
+    expect(runOrch(['run', 'build'], clone(signed), env).code).toBe(0);
+    const reader = clone(signed);
+    const run = runOrch(['run', 'build', '--cache=local:off,remote:rw'], reader, env);
+    expect(run.stderr).toMatch(/✔ app#build \(cached remote, /);
+    expect(readFileSync(join(reader, 'p/app/dist/index.js'), 'utf8')).toBe('module.exports = 2;\n//built\n');
+    const cacheDir = join(reader, '.orch/cache');
+    const entries = existsSync(cacheDir) ? readdirSync(cacheDir).filter((name) => /^[0-9a-f]{2}$/.test(name)).flatMap((prefix) => readdirSync(join(cacheDir, prefix))) : [];
+    expect(entries).toEqual([]);
+  });
+
   it('a wrong token is a warning, never a failure', async () => {
     const server = await startRemoteCache();
     const run = runOrch(['run', 'build'], clone({ url: server.url }), { ORCH_REMOTE_CACHE_TOKEN: 'nope' });
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('the remote cache refused the token (401)');
+  });
+
+  it('no token at all is a warning that names the variables it is read from (findings R2 #17)', async () => {
+    const server = await startRemoteCache();
+    const run = runOrch(['run', 'build'], clone({ url: server.url, verify: false }), { ORCH_REMOTE_CACHE_TOKEN: undefined, TURBO_TOKEN: undefined });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/the remote cache answered 40\d: no token was sent, since ORCH_REMOTE_CACHE_TOKEN or TURBO_TOKEN is not set; set it to the cache's token/);
   });
 });
 

@@ -44,6 +44,19 @@ const cacheEntries = (dir: string) =>
         .flatMap((shard) => readdirSync(join(dir, '.orch', 'cache', shard)))
     : [];
 
+describe('orch resume of a session whose tasks changed (findings R2 #17)', () => {
+  it('says which recorded task no longer exists, and runs the rest', () => {
+    const dir = workspace();
+    failing(dir, 'app');
+    expect(runOrch(['run', 'build', '--continue'], dir).code).toBe(1);
+    writeFileSync(join(dir, 'p/docs/package.json'), JSON.stringify({ name: 'docs', scripts: { compile: 'node ../../build.cjs' } }));
+    failing(dir);
+    const resumed = runOrch(['resume'], dir);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/orch: session \S+ had docs#build, which no longer exists; it is not run/);
+  });
+});
+
 describe('orch resume applies the options the session started with', () => {
   it('--force: the resumed run still ignores cache hits', () => {
     const dir = workspace();

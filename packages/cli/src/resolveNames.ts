@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describeUnresolved, OrchError, terminalText } from '@orch/engine';
 import { formatLocation } from './render/formatDiagnostic.js';
 import type { CliIO } from './CliCommand.js';
@@ -23,13 +24,37 @@ export async function resolveNames(workspace: OpenWorkspace, names: readonly str
       case 'invalid':
       case 'not-found': {
         const { message, hint } = describeUnresolved(resolution);
-        const why = resolution.kind === 'not-found' ? noPackagesNote(workspace, name, io.cwd, hint?.startsWith('did you mean') === true) : undefined;
-        const hints = [why, hint].filter((part): part is string => part !== undefined);
+        const unreadable = resolution.kind === 'not-found' ? unreadablePackageNote(workspace, name, io.cwd) : undefined;
+        const why = unreadable ?? (resolution.kind === 'not-found' ? noPackagesNote(workspace, name, io.cwd, hint?.startsWith('did you mean') === true) : undefined);
+        // The package exists but cannot be read: a close name of another package is no answer.
+        const hints = [why, unreadable ? undefined : hint].filter((part): part is string => part !== undefined);
         throw new OrchError(resolution.kind === 'invalid' ? 'invalid-command-id' : 'command-not-found', message, hints.length > 0 ? { hint: hints.join('\n  ') } : {});
       }
     }
   }
   return [...new Set(ids)];
+}
+
+/**
+ * For `lib#build` when lib's package.json cannot be read (findings R2 #12): that error, at its
+ * place, instead of a "did you mean" for another package.
+ */
+function unreadablePackageNote(workspace: OpenWorkspace, name: string, cwd: string): string | undefined {
+  const hash = name.lastIndexOf('#');
+  if (hash <= 0) return undefined;
+  const pkg = name.slice(0, hash);
+  const problem = workspace.diagnostics.find((d) => d.code === 'workspace/invalid-package-json' && d.location && readsName(d.location.file, pkg));
+  if (!problem?.location) return undefined;
+  return `the package '${pkg}' is not read: ${formatLocation(problem.location, cwd)}: ${problem.message}`;
+}
+
+/** Whether a package.json that does not parse still says `"name": "<name>"`. */
+function readsName(file: string, name: string): boolean {
+  try {
+    return new RegExp(`"name"\\s*:\\s*${JSON.stringify(name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).test(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -39,8 +39,10 @@ export interface SessionRunOptions {
 export async function runSession(options: SessionRunOptions, io: CliIO): Promise<number> {
   const { workspace } = options;
   const { config, engine } = workspace;
-  const { TaskHistory, SessionStore, RunLogs, killAllChildren, endOrphanedProcesses, processIdentity, requireRemoteCacheKey } = await import('@orch/plugins');
+  const { TaskHistory, SessionStore, RunLogs, killAllChildren, endOrphanedProcesses, processIdentity, requireRemoteCacheKey, stateFolderProblems } = await import('@orch/plugins');
   requireRemoteCacheKey(config.cache);
+  // A state folder orch cannot use stops the run here, before anything starts (findings R2 #11, #13).
+  printDiagnostics(stateFolderProblems(config), io);
   const stateDir = join(config.root, config.stateDir);
   const history = new TaskHistory(stateDir);
   const store = new SessionStore(stateDir);

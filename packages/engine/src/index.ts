@@ -16,6 +16,7 @@ export { ExitCode } from './exitCodes.js';
 export { parseDuration } from './parseDuration.js';
 export { nameTable, ownValue } from './nameTable.js';
 export { terminalJson, terminalText } from './terminalText.js';
+export { pathKindProblem } from './pathKindProblem.js';
 
 export type { Diagnostic, DiagnosticOwner, Severity, SourceLocation, RelatedLocation } from './diagnostics/Diagnostic.js';
 export { hasErrors } from './diagnostics/Diagnostic.js';
@@ -68,7 +69,8 @@ export type { OrchConfig, AgentConfig, CacheConfig, CacheAccess, RemoteCacheConf
 export { ENV_MODES, envPatternSchema, isEnvPattern } from './config/envPattern.js';
 export { nameRecordSchema } from './config/nameRecordSchema.js';
 export type { EnvMode } from './config/envPattern.js';
-export { loadConfig, resolveConfig, parseSize, repositoryRoot, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
+export { loadConfig, resolveConfig, parseSize, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
+export { repositoryRoot } from './config/searchBoundary.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';
 export { jsonSyntaxError, loadJsonConfig, loadYamlConfig } from './config/loadDataConfig.js';
 export { strayConfigError } from './config/runConfigCode.js';

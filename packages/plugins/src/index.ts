@@ -36,6 +36,7 @@ export { jsonReporterPlugin } from './reporters/JsonReporterPlugin.js';
 export { TaskHistory } from './state/TaskHistory.js';
 export type { CompletionMarker } from './state/TaskHistory.js';
 export { RunLogs } from './state/RunLogs.js';
+export { stateFolderProblems } from './state/stateFolderProblems.js';
 export { fileCreationGate } from './gates/FileCreationGate.js';
 export { complexityBudgetGate } from './gates/ComplexityBudgetGate.js';
 export { documentationGate } from './gates/DocumentationGate.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { ExitCode, OrchError } from '@orch/engine';
+import { ExitCode, OrchError, pathKindProblem } from '@orch/engine';
 import writeFileAtomic from 'write-file-atomic';
 import type { CliCommand } from '../CliCommand.js';
 import { parseCommandLine } from '../parseCommandLine.js';
@@ -41,6 +41,10 @@ export const initCommand: CliCommand = {
       { path: join(io.cwd, 'orchestrator.config.ts'), text: CONFIG },
       { path: join(io.cwd, '.claude', 'commands', 'hello.md'), text: EXAMPLE_COMMAND },
     ];
+    // What is on disk in the way (a folder named like the config, a dangling .claude link) is
+    // found before anything is written: --force cannot fix it, and nothing is half-written.
+    const blocked = files.map((f) => pathKindProblem(f.path, 'file', io.cwd)).filter((problem) => problem !== undefined);
+    if (blocked.length > 0) throw new OrchError('usage', `${blocked.join('; ')}: nothing written`, { hint: 'remove or rename it, then run `orch init` again' });
     const existing = files.filter((f) => existsSync(f.path));
     if (existing.length > 0 && !values.force) {
       throw new OrchError('file-exists', `${existing.map((f) => relative(io.cwd, f.path)).join(' and ')} already exist${existing.length === 1 ? 's' : ''}; nothing written`, {

@@ -57,6 +57,13 @@ export const resumeCommand: CliCommand = {
     for (const name of request.names) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);
     const graph = await runnableGraph(workspace, [...roots.keys()], { only: settings.only }, io);
     const plan = planRun(graph, roots, { only: settings.only });
+    // What the session ran that the same request no longer plans (a script renamed or deleted
+    // since): said, never left out in silence (findings R2 #17).
+    const planned = new Set(plan.map((task) => task.id));
+    for (const id of [...new Set([...state.plan, ...Object.keys(state.tasks)])].filter((task) => !planned.has(task)).sort()) {
+      const gone = !workspace.registry.commands.has(id);
+      io.stderr(`orch: session ${chosen} had ${id}, which ${gone ? 'no longer exists' : 'is no longer part of this run'}; it is not run\n`);
+    }
 
     const skips = (values.skip as string[] | undefined) ?? [];
     for (const name of skips) {

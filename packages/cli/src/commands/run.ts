@@ -131,6 +131,11 @@ async function predictCache(workspace: OpenWorkspace, plan: readonly PlannedTask
       predictions.set(task.id, { cache: 'unknown' });
       continue;
     }
+    // --force runs every task whatever the cache holds (findings R2 #16): the plan says so.
+    if (settings.force && !off) {
+      predictions.set(task.id, { hash, cache: 'forced' });
+      continue;
+    }
     let prediction: 'hit' | 'remote-hit' | 'miss' | 'off' = off ? 'off' : (await cache.get(hash)) ? 'hit' : 'miss';
     if (prediction === 'miss' && remote && (await remote.has(hash).catch(() => false))) prediction = 'remote-hit';
     predictions.set(task.id, { hash, cache: prediction });
@@ -138,15 +143,22 @@ async function predictCache(workspace: OpenWorkspace, plan: readonly PlannedTask
   return predictions;
 }
 
-/** A planned task's hash and cache answer; `unknown` (no hash) when the hash needs `!`cmd`` output a dry run does not run. */
-type Prediction = { hash: string; cache: 'hit' | 'remote-hit' | 'miss' | 'off' } | { hash?: undefined; cache: 'unknown' };
+/**
+ * A planned task's hash and cache answer; `forced` when `--force` runs it whatever the cache
+ * holds; `unknown` (no hash) when the hash needs `!`cmd`` output a dry run does not run.
+ */
+type Prediction = { hash: string; cache: 'hit' | 'remote-hit' | 'miss' | 'off' | 'forced' } | { hash?: undefined; cache: 'unknown' };
 
 function renderPlan(plan: readonly PlannedTask[], concurrency: number, predictions: ReadonlyMap<string, Prediction>): string {
   const lines = [`${plan.length} task${plan.length === 1 ? '' : 's'} in order, concurrency ${concurrency}:`];
   for (const [index, task] of plan.entries()) {
     const why = task.reasons.map((r) => (r.kind === 'requested' ? `requested as '${r.as}'` : `needed by ${r.of} (${r.spec})`)).join('; ');
     const prediction = predictions.get(task.id);
-    const cache = !prediction ? '' : prediction.hash === undefined ? '  [cache unknown: its prompt\'s !`cmd` output is hashed when it runs]' : `  [${prediction.hash.slice(0, 10)} cache ${prediction.cache}]`;
+    const cache = !prediction
+      ? ''
+      : prediction.hash === undefined
+        ? '  [cache unknown: its prompt\'s !`cmd` output is hashed when it runs]'
+        : `  [${prediction.hash.slice(0, 10)} ${prediction.cache === 'forced' ? 'runs: --force ignores the cache' : `cache ${prediction.cache}`}]`;
     lines.push(`  ${String(index + 1).padStart(3)}. ${task.id}  ${why}${cache}`);
     if (task.outside.length > 0) lines.push(`       not run (--only), must have completed before: ${task.outside.join(', ')}`);
   }

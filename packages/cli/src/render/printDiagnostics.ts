@@ -27,7 +27,7 @@ export function printProblems(diagnostics: readonly Diagnostic[], stops: (diagno
   }
   if (others.length > 0) {
     const more = others.length > OTHER_PROBLEMS_SHOWN ? `, and ${others.length - OTHER_PROBLEMS_SHOWN} more` : '';
-    io.stderr(`  hint: ${others.length === 1 ? 'this error does' : 'these errors do'} not touch what this command does${more}; \`orch validate\` shows each in full\n`);
+    io.stderr(`  hint: ${others.length === 1 ? 'this is an error' : 'these are errors'} in what this command does not use, so ${others.length === 1 ? 'it is' : 'they are'} only a warning here${more}; \`orch validate\` shows each in full\n`);
   }
   printDiagnostics(stopping, io);
   return stopping.length;

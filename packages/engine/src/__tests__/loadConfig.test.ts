@@ -179,7 +179,7 @@ describe('configs that must never crash or hang (issue 12)', () => {
     ['a config that throws a string', 'orchestrator.config.mjs', 'throw "plain";\n', "it threw 'plain'", 1],
     ['export default null', 'orchestrator.config.ts', 'export default null;\n', 'orchestrator.config.ts exports null, not a configuration', 1],
     ['an export that is a list', '.orchrc.json', '[]', '.orchrc.json exports a list', 1],
-    ['a getter that throws', 'orchestrator.config.mjs', 'export default {\n  get commands() { throw new Error("getter"); },\n};\n', 'reading the exported configuration threw: getter', 1],
+    ['a getter that throws', 'orchestrator.config.mjs', 'export default {\n  get commands() { throw new Error("getter"); },\n};\n', 'reading the exported configuration threw: getter', 2],
   ])('%s is a located error of the config (exit 2), not a crash', async (_name, file, text, message, line) => {
     const { diagnostic } = await failure({ [file]: text });
     expect(diagnostic.message).toContain(message);

@@ -1,4 +1,7 @@
-import type { Diagnostic, Severity } from '../diagnostics/Diagnostic.js';
+import type { Diagnostic, Severity, SourceLocation } from '../diagnostics/Diagnostic.js';
+import { SourceFile } from '../diagnostics/SourceFile.js';
+import { yamlLocator } from '../diagnostics/yamlLocator.js';
+import { parseYaml } from '../yaml/readYaml.js';
 import type { AgentDefinition, CommandDefinition, Project } from './CommandDefinition.js';
 
 /**
@@ -17,7 +20,7 @@ export class CommandRegistry {
   addCommand(command: CommandDefinition): boolean {
     return this.addUnique(this.commands, command.id, command, (existing) => ({
       code: 'command/duplicate-id',
-      message: `duplicate command id '${command.id}' (from ${command.source}); the one from ${existing.source} is kept`,
+      message: `duplicate command id '${command.id}' (${existing.source === command.source ? `both from ${command.source}` : `from ${command.source}`}); the ${existing.source === command.source ? 'first one' : `one from ${existing.source}`} is kept`,
       location: command.location,
       hint: 'rename one of them, or remove it from one source',
       related: [{ message: `'${command.id}' is first declared here`, location: existing.location }],
@@ -40,8 +43,10 @@ export class CommandRegistry {
   addProject(project: Project): boolean {
     return this.addUnique(this.projects, project.name, project, (existing) => ({
       code: 'workspace/duplicate-project',
-      message: `two workspace packages are named '${project.name}': ${existing.root} and ${project.root}`,
-      location: { file: project.packageJson },
+      message: `two workspace packages are named '${project.name}': ${existing.root} and ${project.root}; the first one is kept`,
+      ...nameLocation(project.packageJson),
+      hint: 'give each package its own "name"',
+      related: [{ message: `'${project.name}' is first named here`, ...nameLocation(existing.packageJson) }],
     }));
   }
 
@@ -68,4 +73,16 @@ export class CommandRegistry {
     map.set(key, value);
     return true;
   }
+}
+
+/** Where a package.json writes its `"name"` (findings R2 #17: a duplicate name is located), else the file. */
+function nameLocation(file: string): { location: SourceLocation; sourceLine?: string } {
+  try {
+    const source = SourceFile.read(file);
+    const { document } = parseYaml(source.text);
+    if (document) return yamlLocator(document, source)(['name']);
+  } catch {
+    // unreadable now: the file alone
+  }
+  return { location: { file } };
 }

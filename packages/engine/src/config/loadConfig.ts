@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import * as v from 'valibot';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import { objectKeysAt } from '../diagnostics/objectKeysAt.js';
@@ -19,6 +18,7 @@ import type { StuckRenderer } from './runConfigCode.js';
 import { normaliseRetry } from '../recovery/recoveryPolicy.js';
 import { parseDuration } from '../parseDuration.js';
 import { configSchema } from './configSchema.js';
+import { defaultRoot, searchBoundary } from './searchBoundary.js';
 import type { OrchConfig, ResolvedCacheConfig, ResolvedConfig } from './OrchConfig.js';
 
 const MODULE_NAME = 'orch';
@@ -81,9 +81,9 @@ const moduleLoader =
   async (file: string): Promise<Loaded> => importConfigModule(file, renderStuck);
 
 /**
- * Finds and loads the config, walking up from `cwd` to the repository root (the nearest
- * folder with `.git`), and validates it. Without a config, the defaults apply and the root is
- * the nearest folder that looks like a workspace or repository root.
+ * Finds and loads the config, walking up from `cwd` no further than `searchBoundary` allows (the
+ * repository root inside a git repository), and validates it. Without a config, the defaults
+ * apply and the root is the nearest folder that looks like a workspace or repository root.
  *
  * Throws `OrchError('config-load-failed')`, with a diagnostic at the file's line and column,
  * when the config cannot be loaded at all: not valid JSON or YAML, over a size or nesting limit
@@ -102,7 +102,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     explorer = cosmiconfig(MODULE_NAME, {
       searchPlaces: CONFIG_SEARCH_PLACES,
       searchStrategy: 'global',
-      stopDir: repositoryRoot(cwd) ?? homedir(),
+      stopDir: searchBoundary(cwd),
       loaders: {
         '.json': dataLoader(loadJsonConfig),
         '.yaml': dataLoader(loadYamlConfig),
@@ -130,7 +130,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const { filepath } = found;
   const root = dirname(filepath);
   const exported = found.isEmpty ? undefined : basename(filepath) === 'package.json' ? found.config : (found.config as Loaded).exported;
-  const raw = await settleConfigExport(filepath, exported, root, options.renderStuck);
+  const raw = MODULE_CONFIG.test(filepath) ? await settleConfigExport(filepath, exported, root, options.renderStuck) : exported;
   const problem = notAConfiguration(raw);
   if (problem) throw configLoadError(filepath, exportLocation(filepath), `${basename(filepath)} ${problem}`, "export one: `export default defineConfig({ ... })` (import defineConfig from '@orch/cli'), or write `key: value` settings");
 
@@ -143,20 +143,17 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   return { config: { ...resolveConfig(result.output as OrchConfig, root), configFile: filepath }, diagnostics: [] };
 }
 
+/** Configs whose export is code's value, read through `settleConfigExport`. */
+const MODULE_CONFIG = /\.[cm]?[jt]s$/;
+
 /**
- * Validates the exported value, after checking it is not nested past the limit (valibot
- * recurses): a value built in code may be deeper than any file. Reading it may run the
- * config's code (a getter, a proxy); what that throws is a located error.
+ * Validates the exported value (plain data: a module's export is a copy, `settleConfigExport`),
+ * after checking it is not nested past the limit (valibot recurses): a value built in code may
+ * be deeper than any file.
  */
 function validate(filepath: string, raw: unknown, locate: PathLocator) {
-  let deep: (string | number)[] | undefined;
-  try {
-    deep = deepestPath(raw, YAML_LIMITS.maxDepth);
-    if (!deep) return v.safeParse(configSchema, raw);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw configLoadError(filepath, exportLocation(filepath), `reading the exported configuration threw: ${message}`, 'export plain data (no getters that throw)', error);
-  }
+  const deep = deepestPath(raw, YAML_LIMITS.maxDepth);
+  if (!deep) return v.safeParse(configSchema, raw);
   throw configLoadError(filepath, locate(deep).location, `the configuration is nested more than ${YAML_LIMITS.maxDepth} levels deep (at ${deep.join('.')})`, 'flatten it: no setting of orch is nested this deep');
 }
 
@@ -282,29 +279,6 @@ export function configLocator(filepath: string): PathLocator {
 }
 
 const locators = new Map<string, { text: string; locate: PathLocator }>();
-
-/** Nearest ancestor (or itself) that holds `.git`. */
-export function repositoryRoot(from: string): string | undefined {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, '.git'))) return dir;
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
-/** Without a config: the nearest folder that looks like a workspace or repository root. */
-function defaultRoot(cwd: string): string {
-  for (let dir = cwd; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml')) || existsSync(join(dir, '.git')) || existsSync(join(dir, '.claude'))) return dir;
-    if (existsSync(join(dir, 'package.json'))) {
-      try {
-        if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { workspaces?: unknown }).workspaces) return dir;
-      } catch {
-        // an unreadable package.json is the workspace source's to report
-      }
-    }
-    if (dirname(dir) === dir || isAbsolute(dir) === false) return cwd;
-  }
-}
 
 /**
  * cosmiconfig reads its own meta config (`package.json#cosmiconfig`, `.config/config.json`...)

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isThenable } from './isThenable.js';
+import { copiedConfig, copyConfigValue, type CopiedConfig } from './copyConfigExport.js';
 import { runConfigCode, type StuckRenderer } from './runConfigCode.js';
 
 /**
@@ -35,15 +35,16 @@ export async function importConfigModule(file: string, renderStuck?: StuckRender
     const jiti = createJiti(pathToFileURL(file).href, { moduleCache: false, interopDefault: false, sourceMaps: true });
     return () => jiti.evalModule(source, { filename: file, id: file, ext: extname(file), async, forceTranspile: true });
   };
-  let module: unknown;
+  // The default export is found within the limit, and boxed: reading it may run a Proxy's traps (findings R2 #10).
+  const boxed = (module: unknown) => ({ exported: defaultExport(module) });
   try {
-    module = native ? await runConfigCode(file, () => import(pathToFileURL(file).href), renderStuck) : await runConfigCode(file, await evaluator(MAY_WAIT.test(source)), renderStuck);
+    const load = native ? () => import(pathToFileURL(file).href) : await evaluator(MAY_WAIT.test(source));
+    return (await runConfigCode(file, load, renderStuck, boxed)) as { exported: unknown };
   } catch (error) {
     // Node's syntax errors in ES modules carry no position; jiti's parser says where.
     if (native && (error as { cause?: unknown }).cause instanceof SyntaxError) await runConfigCode(file, await evaluator(true), renderStuck);
     throw error;
   }
-  return { exported: defaultExport(module) };
 }
 
 /**
@@ -59,11 +60,12 @@ function defaultExport(module: unknown): unknown {
 }
 
 /**
- * The configuration a default export stands for: a function is called with `{ root }`, a
- * promise awaited, under `runConfigCode` (within `ORCH_CONFIG_TIMEOUT`, default 10 s): one that
- * never settles is an error at the default export, not a hang.
+ * The configuration a module's default export stands for, as plain data (`copyConfigValue`): a
+ * function is called with `{ root }`, a promise awaited, and the value read, all under
+ * `runConfigCode` (within `ORCH_CONFIG_TIMEOUT`, default 10 s): one that never settles, or a
+ * getter or Proxy trap that loops, is an error at its place, not a hang.
  */
 export async function settleConfigExport(file: string, exported: unknown, root: string, renderStuck?: StuckRenderer): Promise<unknown> {
-  if (typeof exported !== 'function' && !isThenable(exported)) return exported;
-  return runConfigCode(file, () => (typeof exported === 'function' ? (exported as (env: { root: string }) => unknown)({ root }) : exported), renderStuck);
+  const copied = await runConfigCode(file, () => (typeof exported === 'function' ? (exported as (env: { root: string }) => unknown)({ root }) : exported), renderStuck, copyConfigValue);
+  return copiedConfig(file, copied as CopiedConfig);
 }

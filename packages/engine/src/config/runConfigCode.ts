@@ -34,10 +34,12 @@ export type StuckRenderer = (error: OrchError) => string;
  *   that never settles is an error at the default export, and a loop in the code that runs
  *   after an `await` is written with `renderStuck`, at the loop's line, as the process ends
  *   with exit 2 (the loop holds the thread).
- * Source maps are on while it runs, so stack frames name the config's own lines. Throws
+ * `read` turns the settled value into what the caller keeps, within the same limit (reading a
+ * value may run its getters). Source maps are on while it runs, so stack frames name the
+ * config's own lines. Throws
  * `OrchError('usage')` for an `ORCH_CONFIG_TIMEOUT` that is not a duration.
  */
-export async function runConfigCode(file: string, start: () => unknown, renderStuck: StuckRenderer = plainReport): Promise<unknown> {
+export async function runConfigCode(file: string, start: () => unknown, renderStuck: StuckRenderer = plainReport, read: (value: unknown) => unknown = (value) => value): Promise<unknown> {
   const limitMs = configTimeoutMs();
   const started = Date.now();
   ranConfigFiles.add(file);
@@ -48,9 +50,17 @@ export async function runConfigCode(file: string, start: () => unknown, renderSt
   let stopWatching = (): void => {};
   let timer: NodeJS.Timeout | undefined;
   try {
-    const value = callWithin(limitMs, start);
-    let settled: Promise<unknown> = Promise.resolve(value);
-    if (isThenable(value)) {
+    // Whether the value is a promise, and `read` (which may run the config's getters and Proxy
+    // traps), run within the limit too; only `read`'s result, boxed, crosses a promise, since
+    // resolving a promise with the value itself reads its `then` (findings R2 #10).
+    const first = callWithin(limitMs, () => {
+      const value = start();
+      return isThenable(value) ? { pending: value } : { done: read(value) };
+    }) as { pending: PromiseLike<unknown> } | { done: unknown };
+    let settled: Promise<{ done: unknown }>;
+    if ('done' in first) settled = Promise.resolve(first);
+    else {
+      const value = Promise.resolve(first.pending).then((resolved) => ({ done: read(resolved) }));
       const remainingMs = Math.max(1, limitMs - (Date.now() - started));
       const onStuck = (stack: string): void => {
         writeSync(2, renderStuck(configCodeFailure(file, new ConfigCodeFailure({ kind: 'loop', limitMs, stack }))));
@@ -69,7 +79,7 @@ export async function runConfigCode(file: string, start: () => unknown, renderSt
     const result = await Promise.race([settled, strays.failed]);
     // What the code left unhandled shows once its promise jobs have run: still its load's error.
     await Promise.race([new Promise((resolve) => setImmediate(resolve)), strays.failed]);
-    return result;
+    return result.done;
   } catch (error) {
     // The stack is formatted (and source-mapped) here, before source maps are turned off again.
     throw configCodeFailure(file, error);

@@ -9,6 +9,13 @@ export interface SchemaDiagnosticOptions {
   locate(path: readonly (string | number)[], options?: { key?: boolean }): { location: SourceLocation; sourceLine?: string };
   /** The valid keys of the object at `path`, for "did you mean" and the list of valid keys (`objectKeysAt`). */
   knownKeys(path: readonly (string | number)[]): readonly string[] | undefined;
+  /** Keys the checked value sits under, named in messages only (front matter's `env` for its list). */
+  prefix?: readonly (string | number)[];
+}
+
+/** A key path as written in messages: `targets.build.inputs[0]`, `env[0]` (never `env0` or `env.0`). */
+export function keyPath(path: readonly (string | number)[]): string {
+  return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? key : `.${key}`)).join('');
 }
 
 type Path = (string | number)[];
@@ -20,6 +27,7 @@ type Path = (string | number)[];
  * the valid keys (valibot itself stops at the first unknown key of each object).
  */
 export function schemaDiagnostics(issues: readonly BaseIssue<unknown>[], options: SchemaDiagnosticOptions): Diagnostic[] {
+  const named = (path: Path): string => keyPath([...(options.prefix ?? []), ...path]) || 'the top level';
   return issues.flatMap(insideUnion).flatMap((issue): Diagnostic[] => {
     const path = (issue.path ?? []).map((item) => item.key as string | number);
     if (issue.type === 'strict_object' && issue.expected === 'never') return unknownKeys(issue, path, options);
@@ -28,13 +36,13 @@ export function schemaDiagnostics(issues: readonly BaseIssue<unknown>[], options
       // A required key that is not there: said at the object that lacks it.
       const parent = path.slice(0, -1);
       const { location, sourceLine } = options.locate(parent);
-      const message = `${parent.join('.') || 'the top level'}: missing key '${String(path.at(-1))}'`;
+      const message = `${named(parent)}: missing key '${String(path.at(-1))}'`;
       return [{ severity: 'error', code: options.code, message, location, ...(sourceLine === undefined ? {} : { sourceLine }) }];
     }
     const { location, sourceLine } = options.locate(path, keyIssue ? { key: true } : undefined);
     const message = keyIssue
-      ? `${describeFound(issue.input)} is not a valid name in ${path.slice(0, -1).join('.') || 'the top level'}: expected ${describeExpected(issue)}`
-      : `${path.length > 0 ? path.join('.') : 'the top level'}: expected ${describeExpected(issue)}, found ${describeFound(issue.input)}`;
+      ? `${describeFound(issue.input)} is not a valid name in ${named(path.slice(0, -1))}: expected ${describeExpected(issue)}`
+      : `${named(path)}: expected ${describeExpected(issue)}, found ${describeFound(issue.input)}`;
     return [{ severity: 'error', code: options.code, message, location, ...(sourceLine === undefined ? {} : { sourceLine }) }];
   });
 }
@@ -63,7 +71,7 @@ function unknownKeys(issue: BaseIssue<unknown>, path: Path, options: SchemaDiagn
     return {
       severity: 'error',
       code: options.code,
-      message: `unknown key '${key}'${parent.length > 0 ? ` in ${parent.join('.')}` : ''}`,
+      message: `unknown key '${key}'${parent.length > 0 || options.prefix?.length ? ` in ${keyPath([...(options.prefix ?? []), ...parent])}` : ''}`,
       location,
       ...(sourceLine === undefined ? {} : { sourceLine }),
       ...(hint ? { hint } : {}),

@@ -99,6 +99,33 @@ describe('disallowed-tools: a deny rule beats every allow rule (FINDINGS-12 #2)'
   });
 });
 
+describe('disallowed-tools fails closed on what it cannot be sure of (findings R2 #6)', () => {
+  const tools = rules('Bash', ['Bash(rm *)']);
+
+  it('sees through a path to the program, compound commands and any wrapper that runs its arguments', () => {
+    for (const line of [
+      '/bin/rm x', './rm x', '{ rm x; }', 'if true; then rm x; fi', 'if ! rm x; then echo; fi', 'while rm x; do echo; done', 'for f in a; do rm $f; done', '! rm x',
+      'env -i rm x', 'setsid rm x', 'flock /tmp/lk rm x', 'ionice rm x', 'ionice -c 3 rm x', 'chrt -o 0 rm x', 'taskset 1 rm x', 'setsid nice /usr/bin/rm x', 'busybox rm x', 'npx rm x',
+    ]) {
+      expect(shellPermission(line, tools), line).toMatchObject({ allowed: false, reason: expect.stringContaining('disallowed-tools denies'), remedy: { kind: 'denied', rule: 'Bash(rm *)' } });
+    }
+  });
+
+  it('refuses a line whose program is not written literally, or hides its commands, and says why', () => {
+    for (const line of ['rm$IFS/x', 'r?m x', '{rm,x} y', '$RM x', 'env -i $CMD x', 'function f { rm x; }; f', 'coproc rm x']) {
+      expect(shellPermission(line, tools), line).toMatchObject({ allowed: false, reason: expect.stringContaining('fail closed'), remedy: { kind: 'denied' } });
+    }
+    expect(shellPermission('rm$IFS/x', tools)).toMatchObject({ reason: expect.stringContaining('`rm$IFS/x` names its program with an expansion ($…, a glob or {…})') });
+    for (const line of ['script -qc "rm x" /dev/null', 'ssh host rm x', 'taskset 1 sh -c "rm x"']) expect(shellPermission(line, tools).allowed, line).toBe(false);
+  });
+
+  it('still allows what the deny rule does not name: other programs, rm as an argument, tests and loops', () => {
+    for (const line of ['git status', 'echo rm x', 'git commit -m rm', 'rmdir x', '/usr/bin/ls -la', '[ -f x ] && echo yes', '[[ -f x ]] && echo yes', 'for f in a b; do echo $f; done', '{ echo a; echo b; }', 'if true; then echo a; fi', 'timeout 5 make build', 'FOO=1 make']) {
+      expect(shellPermission(line, tools).allowed, line).toBe(true);
+    }
+  });
+});
+
 describe('shellLineHint: only hints that work (FINDINGS-12 #13)', () => {
   const hint = (line: string, tools: ToolRules): string => {
     const result = shellPermission(line, tools);

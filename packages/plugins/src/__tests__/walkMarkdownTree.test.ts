@@ -33,6 +33,18 @@ describe('walkMarkdownTree', () => {
     expect(diagnostics[0]!.message).toContain("'a/back' leads back to");
   });
 
+  it('names a loop between two linked files a loop, not a broken link (findings R2 #17)', async () => {
+    const dir = tempRepo({ 'cmds/ok.md': '' });
+    symlinkSync(join(dir, 'cmds', 'loop2.md'), join(dir, 'cmds', 'loop1.md'));
+    symlinkSync(join(dir, 'cmds', 'loop1.md'), join(dir, 'cmds', 'loop2.md'));
+    const { files, diagnostics } = await walkMarkdownTree(join(dir, 'cmds'));
+    expect(files.map((f) => f.id)).toEqual(['ok']);
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['commands/symlink-loop', "symbolic link loop: 'loop1.md' leads back to itself through other links; skipped"],
+      ['commands/symlink-loop', "symbolic link loop: 'loop2.md' leads back to itself through other links; skipped"],
+    ]);
+  });
+
   it('reports a broken link and finds nothing in a folder that does not exist', async () => {
     const dir = tempRepo({ 'cmds/ok.md': '' });
     symlinkSync(join(dir, 'missing'), join(dir, 'cmds', 'gone'));

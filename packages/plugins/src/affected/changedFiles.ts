@@ -54,6 +54,11 @@ export async function changedFiles(options: ChangedFilesOptions): Promise<Change
     return { files, before: async () => undefined, after: worktree };
   }
 
+  // No ref begins with '-' (git check-ref-format): such a base (`--base=--all`) would reach git
+  // as an option, so it is refused as the ref it is not (findings R2 #17).
+  for (const [role, ref] of [['base', options.base], ['head', options.head]] as const) {
+    if (ref.startsWith('-')) throw new OrchError('usage', `the ${role} '${ref}' does not exist in this repository: no branch, tag or commit name begins with '-'`, { hint: `name a branch, tag or commit with --${role} (e.g. --${role}=main)` });
+  }
   // Pathspecs: the workspace, without orch's own folders (git never even lists what is in them).
   const paths = ['--', '.', ...(options.exclude ?? []).filter((dir) => !dir.startsWith('..')).map((dir) => `:(exclude)${dir}`)];
   // What the worktree changed needs no ref: asked at once, beside the refs.

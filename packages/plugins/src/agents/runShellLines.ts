@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { dirname } from 'node:path';
 import { OrchError, type CommandDefinition, type Engine } from '@orch/engine';
 import { taskEnvironment } from '../executors/taskEnvironment.js';
 import { superviseProcess } from '../process/superviseProcess.js';
@@ -77,7 +78,8 @@ async function runLine(command: CommandDefinition, line: ShellLine, options: She
   if (stop.aborted) fail('was not run: the prompt was stopped', { stoppedByOther: true });
   const timer = AbortSignal.timeout(limitMs);
   const signal = AbortSignal.any([stop, timer]);
-  const child = spawn('/bin/sh', ['-c', line.command], { cwd: options.root, env: options.env ?? (process.env as Record<string, string>), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const env = { ...(options.env ?? (process.env as Record<string, string>)), ...claudeVariables(command) };
+  const child = spawn('/bin/sh', ['-c', line.command], { cwd: options.root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let bytes = 0;
   let stderr = '';
@@ -105,6 +107,19 @@ async function runLine(command: CommandDefinition, line: ShellLine, options: She
   const printed = stdout.trimEnd();
   if (printed.includes('\0')) fail('printed a NUL character, which cannot be given to an agent CLI');
   return printed;
+}
+
+/**
+ * `${CLAUDE_SKILL_DIR}` (the command's folder) and `${CLAUDE_PLUGIN_ROOT}` (its plugin's root),
+ * as variables of each line's environment: the shell expands them, as Claude Code substitutes
+ * them in a skill's `` !`…` `` lines, so `` !`cat ${CLAUDE_SKILL_DIR}/data.txt` `` reads the file
+ * bundled beside SKILL.md (findings R2 #15), with no text put into the line (a path holding
+ * `;` or `$(…)` stays a path). `${CLAUDE_SESSION_ID}` is not given: a line's output is hashed,
+ * and a per-session value would make every run a miss.
+ */
+function claudeVariables(command: CommandDefinition): Record<string, string> {
+  const plugin = command.layout?.plugin?.root;
+  return { CLAUDE_SKILL_DIR: dirname(command.location.file), ...(plugin ? { CLAUDE_PLUGIN_ROOT: plugin } : {}) };
 }
 
 function formatLimit(ms: number): string {

@@ -21,12 +21,24 @@ const SEPARATORS = new Set(['&&', '||', ';', '|', '|&', '&']);
 /** Redirections that neither read nor write a file: `2>&1`, `>&2`, `<&0`. */
 const FD_DUPLICATIONS = new Set(['>&', '<&']);
 const OUTPUT_REDIRECTIONS = new Set(['>', '>>']);
-/** Wrappers Claude Code strips before matching a Bash rule (code.claude.com/docs/en/permissions). */
-const WRAPPERS = new Set(['timeout', 'time', 'nice', 'nohup', 'stdbuf', 'env', 'command', 'exec']);
-/** Wrapper options that take a value (`timeout -s KILL`, `nice -n 5`, `env -u NAME`). */
-const OPTIONS_WITH_VALUE = new Set(['-s', '-k', '-n', '-u', '-o', '-e', '-i', '--signal', '--kill-after', '--adjustment', '--unset']);
+/**
+ * Programs that run the command given in their arguments (`timeout 5 rm x`, `setsid rm x`,
+ * `flock /tmp/l rm x`): Claude Code strips some of them before matching a rule
+ * (code.claude.com/docs/en/permissions); orch, to be sure under a deny rule, checks every
+ * tail of their arguments as a command, whatever their options (findings R2 #6).
+ */
+const WRAPPERS = new Set([
+  'timeout', 'time', 'nice', 'nohup', 'stdbuf', 'env', 'command', 'exec', 'builtin', 'setsid', 'flock', 'ionice', 'chrt', 'taskset',
+  'unbuffer', 'chroot', 'strace', 'ltrace', 'valgrind', 'busybox', 'toybox', 'firejail', 'systemd-run', 'runuser', 'sg', 'chpst', 'cgexec',
+  'numactl', 'prlimit', 'unshare', 'nsenter', 'setpriv', 'setarch', 'linux32', 'linux64', 'faketime', 'fakeroot', 'proxychains', 'proxychains4',
+  'torsocks', 'caffeinate', 'catchsegv', 'screen', 'dtach', 'chronic', 'ts', 'npx', 'pnpx', 'bunx',
+]);
+/** Shell words that open or close a compound command around simple ones (`{ rm x; }`, `if …; then rm x; fi`): the commands inside are checked. */
+const RESERVED_AROUND = new Set(['{', '}', 'if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', '!']);
+/** Shell words whose commands orch does not follow (a function body runs later, under another name). */
+const RESERVED_OPAQUE = new Set(['function', 'coproc', 'select']);
 /** Commands that run other commands given as text, which no deny rule can see into. */
-const RUNNERS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'fish', 'eval', 'xargs', 'sudo', 'doas', 'su', 'watch', 'parallel', 'source', '.']);
+const RUNNERS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'fish', 'csh', 'tcsh', 'eval', 'xargs', 'sudo', 'doas', 'su', 'pkexec', 'watch', 'parallel', 'source', '.', 'script', 'ssh', 'tmux', 'nix-shell']);
 
 /**
  * Whether a command's `` !`line` `` may run, under Claude Code's Bash permission rules
@@ -43,8 +55,9 @@ const RUNNERS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'fish', 'eval', 'xa
  * - Fails closed on what a rule cannot vouch for: command substitution (`` `…` ``, `$(…)`,
  *   `<(…)`), subshells, several lines and redirection into a file (only `/dev/null` and
  *   descriptor copies such as `2>&1` pass) need a plain `Bash` rule; and under a deny rule, a
- *   line whose commands cannot all be read, or that hands text to another command runner
- *   (`sh -c`, `eval`, `xargs`, `find -exec`), is refused.
+ *   line whose commands cannot all be read, whose program name is not literal (`rm$IFS/x`), or
+ *   that hands text to another command runner (`sh -c`, `eval`, `xargs`, `find -exec`), is
+ *   refused (fail closed).
  */
 export function shellPermission(line: string, tools: ToolRules): ShellPermission {
   const deny = bashRules(tools.disallowed ?? []);
@@ -75,7 +88,9 @@ function denyVerdict(deny: BashRule[], split: SplitLine): ShellPermission | unde
   if (bare) return { allowed: false, reason: `disallowed-tools denies Bash(${bare.text}) (every command)`, remedy: { kind: 'denied', rule: `Bash${bare.text === '' ? '' : `(${bare.text})`}` } };
   if (split.commands === undefined) return { allowed: false, reason: `disallowed-tools has Bash rules, and ${split.unchecked ?? 'the line'}: its commands cannot all be checked against them`, remedy: { kind: 'denied' } };
   for (const command of split.commands) {
-    const forms = [command, ...unwrapped(command)];
+    const read = denyForms(command);
+    if ('unreadable' in read) return { allowed: false, reason: `disallowed-tools has Bash rules, and ${read.unreadable}: orch cannot be sure it is not a denied command, so it refuses the line (fail closed)`, remedy: { kind: 'denied' } };
+    const { forms } = read;
     const rule = deny.find((candidate) => forms.some((form) => matches(candidate, form)));
     if (rule) {
       const part = split.commands.length > 1 ? `its part \`${command}\`` : 'it';
@@ -87,23 +102,36 @@ function denyVerdict(deny: BashRule[], split: SplitLine): ShellPermission | unde
   return undefined;
 }
 
-/** A command without the wrappers in front of it: `timeout 5 nice rm x` → `nice rm x`, `rm x`. */
-function unwrapped(command: string): string[] {
-  const forms: string[] = [];
+/**
+ * The forms of one simple command a deny rule is matched against (findings R2 #6): without the
+ * words that open a compound command (`{`, `if`, `then`, `do`, `!`) and leading `NAME=value`
+ * assignments, with a program given by path named by its basename (`/bin/rm x` → `rm x`), and,
+ * behind a wrapper (`WRAPPERS`), every tail of its arguments. `unreadable` when the program
+ * cannot be told for certain: a command name with `$`, a glob or a brace expansion
+ * (`rm$IFS/x`, `r?m`, `{rm,x}`), or a function definition, which runs its body later under
+ * another name.
+ */
+function denyForms(command: string): { forms: string[] } | { unreadable: string } {
   let words = command.split(' ');
-  for (;;) {
-    let i = 0;
-    while (i < words.length && /^[A-Za-z_]\w*=/.test(words[i]!)) i++;
-    if (i < words.length && WRAPPERS.has(words[i]!)) {
-      const wrapper = words[i++]!;
-      while (i < words.length && words[i]!.startsWith('-')) i += OPTIONS_WITH_VALUE.has(words[i]!) ? 2 : 1;
-      if (wrapper === 'timeout' && i < words.length) i++;
-      while (wrapper === 'env' && i < words.length && /^[A-Za-z_]\w*=/.test(words[i]!)) i++;
-    }
-    if (i === 0 || i >= words.length) return forms;
-    words = words.slice(i);
-    forms.push(words.join(' '));
+  let start = 0;
+  while (start < words.length && (RESERVED_AROUND.has(words[start]!) || /^[A-Za-z_]\w*=/.test(words[start]!))) start++;
+  words = words.slice(start);
+  if (words.length === 0 || words[0] === 'for' || words[0] === '[[') return { forms: [] }; // `for x in a b`, `[[ … ]]`, a closing `}` run no program
+  if (RESERVED_OPAQUE.has(words[0]!)) return { unreadable: `it uses \`${words[0]}\`, whose commands run later under another name` };
+  const forms: string[] = [];
+  const tails = WRAPPERS.has(programName(words[0]!)) ? words.map((_, index) => index) : [0];
+  for (const index of tails) {
+    const program = words[index]!;
+    // Behind a wrapper any argument may be the program, so none may expand to one.
+    if (program !== '[' && /[$*?[\]{}]/.test(program)) return { unreadable: `\`${program}\` ${index === 0 ? 'names its program' : `follows the wrapper \`${words[0]}\``} with an expansion ($…, a glob or {…}), so the program it runs is not known until it runs` };
+    forms.push([programName(program), ...words.slice(index + 1)].join(' '));
   }
+  return { forms };
+}
+
+/** `/usr/bin/rm` → `rm`: the program a path names, as a rule names it. */
+function programName(word: string): string {
+  return word.includes('/') && !word.endsWith('/') ? word.slice(word.lastIndexOf('/') + 1) : word;
 }
 
 type BashRule = { kind: 'any'; text: string } | { kind: 'exact'; text: string } | { kind: 'pattern'; text: string; regex: RegExp };

@@ -11,10 +11,10 @@ const sha256 = (text: string | Buffer): string => createHash('sha256').update(te
  * A lockfile at the root: the digest of each folder's closure (`digests`, by folder), or only the
  * digest of its text (`whole`) when orch does not read it or it does not parse.
  */
-type ReadLockfile = { file: string; digests?: ReadonlyMap<string, string>; whole: string };
+type ReadLockfile = { file: string; digests?: ReadonlyMap<string, string>; whole: string; problem?: string };
 
 /** What the workspace cache keeps for a lockfile's content: the digest of its text, and every folder's closure digest (null when it does not parse). */
-type CachedLockfile = { whole: string; digests: [folder: string, digest: string][] | null };
+type CachedLockfile = { whole: string; digests: [folder: string, digest: string][] | null; problem?: string };
 
 /**
  * What a package script resolves from outside the workspace, for its hash, as `orch affected`
@@ -29,10 +29,14 @@ type CachedLockfile = { whole: string; digests: [folder: string, digest: string]
 export class ExternalDependencies {
   private lockfiles: Promise<ReadLockfile[]> | undefined;
   private manifest: Promise<string | undefined> | undefined;
-  /** @param stateDir the state folder (relative to `root`), where the workspace cache is; without it, nothing is cached. */
+  /**
+   * @param stateDir the state folder (relative to `root`), where the workspace cache is; without it, nothing is cached.
+   * @param warn told once per run of a lockfile that does not parse (findings R2 #17: it was never said).
+   */
   constructor(
     private readonly root: string,
     private readonly stateDir?: string,
+    private readonly warn: (message: string) => void = () => undefined,
   ) {}
 
   /**
@@ -70,18 +74,26 @@ export class ExternalDependencies {
       const cached = cache?.lookup('lockfile', path, isCachedLockfile);
       if (cache && !cached) return undefined;
       const kept = cached?.value as CachedLockfile | undefined;
-      if (kept) return { file, whole: kept.whole, ...(kept.digests === null ? {} : { digests: new Map(kept.digests) }) };
+      if (kept) {
+        if (kept.problem) this.warn(kept.problem);
+        return { file, whole: kept.whole, ...(kept.digests === null ? {} : { digests: new Map(kept.digests) }) };
+      }
       const text = cached?.text ?? (await readFile(path, 'utf8').catch(() => undefined));
       if (text === undefined) return undefined;
       const lockfile: ReadLockfile = { file, whole: sha256(text) };
       if ((LOCKFILES as readonly string[]).includes(file)) {
         try {
           lockfile.digests = closureDigests(readLockfileClosures(file as (typeof LOCKFILES)[number], text));
-        } catch {
+        } catch (error) {
           // Unreadable: `orch affected` then counts every package, and the whole text is hashed.
+          const mark = (error as { mark?: { line: number; column: number } }).mark;
+          const where = mark ? `${file}:${mark.line + 1}:${mark.column + 1}` : file;
+          const why = ((error as Error).message ?? String(error)).split('\n')[0]!.replace(/ \(\d+:\d+\)$/, '');
+          lockfile.problem = `${where}: the lockfile cannot be read (${why}): every package's hash takes its whole text, and orch affected counts every package as changed; fix it, or regenerate it with your package manager's install`;
+          this.warn(lockfile.problem);
         }
       }
-      if (cached) cache!.store('lockfile', path, cached, { whole: lockfile.whole, digests: lockfile.digests ? [...lockfile.digests] : null } satisfies CachedLockfile);
+      if (cached) cache!.store('lockfile', path, cached, { whole: lockfile.whole, digests: lockfile.digests ? [...lockfile.digests] : null, ...(lockfile.problem ? { problem: lockfile.problem } : {}) } satisfies CachedLockfile);
       return lockfile;
     };
     const lockfiles = (await Promise.all([...LOCKFILES, ...OTHER_LOCKFILES].map(read))).filter((l) => l !== undefined);
@@ -117,5 +129,6 @@ function closureDigests(closures: LockfileClosures): Map<string, string> {
 
 function isCachedLockfile(value: unknown): value is CachedLockfile {
   const { whole, digests } = (value ?? {}) as Partial<CachedLockfile>;
-  return typeof whole === 'string' && (digests === null || (Array.isArray(digests) && digests.every((pair) => Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'string')));
+  const { problem } = (value ?? {}) as Partial<CachedLockfile>;
+  return typeof whole === 'string' && (problem === undefined || typeof problem === 'string') && (digests === null || (Array.isArray(digests) && digests.every((pair) => Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'string')));
 }

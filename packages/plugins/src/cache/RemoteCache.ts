@@ -17,6 +17,8 @@ export interface RemoteCacheOptions {
   failureLimit?: number;
   /** The largest artifact downloaded, in bytes (`cache.remote.maxArtifactSize`). Default 1 GiB. */
   maxArtifactBytes?: number;
+  /** Where a token is read from (`ORCH_REMOTE_CACHE_TOKEN or TURBO_TOKEN`): named when none was set and the server refuses. */
+  tokenVariables?: string;
 }
 
 const DEFAULT_MAX_ARTIFACT_BYTES = 1024 ** 3;
@@ -63,7 +65,13 @@ export class RemoteCache {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       } as RequestInit);
       if (response.status >= 500) throw new RemoteCacheError(`the remote cache answered ${response.status} ${response.statusText}`);
-      if (response.status === 401 || response.status === 403) throw new RemoteCacheError(`the remote cache refused the token (${response.status})`);
+      // Without a token, turborepo-remote-cache answers 400 (a missing header), others 401/403:
+      // say the token is missing, and where it is read from (findings R2 #17).
+      if (!this.options.token && [400, 401, 403].includes(response.status)) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new RemoteCacheError(`the remote cache answered ${response.status}: no token was sent, since ${this.options.tokenVariables ?? 'no token variable'} is not set; set it to the cache's token`);
+      }
+      if (response.status === 401 || response.status === 403) throw new RemoteCacheError(`the remote cache refused the token (${response.status}): check that it is valid for this cache and team`);
       this.failures = 0;
       return response;
     } catch (error) {

@@ -15,7 +15,8 @@ const PLUGIN_NAME = 'orch:cache-remote';
 export function remoteCacheClient(settings: ResolvedCacheConfig): RemoteCache | undefined {
   const remote = settings.remote;
   if (!remote) return undefined;
-  const token = process.env[remote.tokenEnv ?? 'ORCH_REMOTE_CACHE_TOKEN'] ?? process.env.TURBO_TOKEN;
+  const tokenEnv = remote.tokenEnv ?? 'ORCH_REMOTE_CACHE_TOKEN';
+  const token = process.env[tokenEnv] ?? process.env.TURBO_TOKEN;
   const { signatureKey } = remoteCacheTrust(remote);
   return new RemoteCache({
     url: remote.url,
@@ -23,6 +24,7 @@ export function remoteCacheClient(settings: ResolvedCacheConfig): RemoteCache | 
     verify: remote.verify,
     ...(remote.maxArtifactBytes === undefined ? {} : { maxArtifactBytes: remote.maxArtifactBytes }),
     ...(token ? { token } : {}),
+    tokenVariables: `${tokenEnv}${remote.tokenEnv ? ' (cache.remote.tokenEnv)' : ''} or TURBO_TOKEN`,
     ...(remote.team ? { team: remote.team } : {}),
     ...(signatureKey ? { signatureKey } : {}),
   });
@@ -78,6 +80,7 @@ export function remoteCachePlugin() {
         }
       };
       let refusalTold = false;
+      const passingThrough = new Set<string>();
 
       engine.hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 50 }, async (task) => {
         if (!cacheable(task) || settings.force || !remoteSettings.access.includes('r') || remote.open) return undefined;
@@ -106,6 +109,10 @@ export function remoteCachePlugin() {
         } finally {
           await local.removeTmp(download);
         }
+        // The entry goes through the local cache folder to be restored (and its log replayed) under
+        // its rules; with local writes off (`--cache=local:off` or `local:r`) it is removed when the
+        // run ends, never kept (findings R2 #17).
+        if (!settings.local.includes('w')) passingThrough.add(hash);
         return restoreEntry(engine, task, local, hash, 'remote');
       });
 
@@ -134,6 +141,7 @@ export function remoteCachePlugin() {
       });
 
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
+        for (const hash of passingThrough) await local.remove(hash).catch(() => undefined);
         while (uploads.size > 0) await Promise.all(uploads);
         if (!remoteSettings.access.includes('w')) return;
         const left = (await queue.pending()).length;

@@ -151,7 +151,8 @@ export class TaskHasher {
 
   constructor(private readonly options: TaskHasherOptions) {
     this.files = new RepositoryFiles(options.root, options.stateDir, options.engine);
-    this.external = new ExternalDependencies(options.root, options.stateDir);
+    const { engine } = options;
+    this.external = new ExternalDependencies(options.root, options.stateDir, engine ? (message) => engine.emit({ type: 'warning', message, source: 'orch:hash' }) : undefined);
   }
 
   hash(id: string): Promise<TaskHash> {

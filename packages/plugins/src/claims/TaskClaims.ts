@@ -10,6 +10,13 @@ const lockfile = lazyRequire<typeof import('proper-lockfile')>('proper-lockfile'
 
 /** A claim whose holder cannot be checked (on another host, or not yet named) is dead after this long without a refresh. */
 const STALE_MS = 30_000;
+/**
+ * A lock with no owner file is dead after this long: a live holder names itself within
+ * milliseconds of taking the lock (and removes the name just before releasing it), so an
+ * unnamed lock older than this was left by a crash between the two writes, and no run waits 30 s
+ * for a holder that is gone (findings R2 #17).
+ */
+const OWNERLESS_MS = 2_000;
 /** How often a holder refreshes its claim's mtime. */
 const REFRESH_MS = 5_000;
 /** A takeover in progress is a few file operations; one older than this was abandoned. */
@@ -26,8 +33,8 @@ export type ClaimAttempt = { state: 'claimed' } | { state: 'taken-over'; holder?
  * is released, so it always names the lock's current holder.
  *
  * A claim is taken over only when its holder is dead: on this host, its pid no longer runs the
- * same process (a long task's claim is never taken from a live holder); elsewhere, or with no
- * owner file, when the lock was not refreshed for 30 s. Takeovers are serialised by a second
+ * same process (a long task's claim is never taken from a live holder); elsewhere, when the lock
+ * was not refreshed for 30 s; with no owner file, 2 s after the lock was last touched. Takeovers are serialised by a second
  * lock (`<task>.takeover`) and the holder checked again under it, so two waiters cannot both
  * take over one dead holder's claim. proper-lockfile's own stale removal is never used: it
  * removes and re-creates without such a check.
@@ -146,7 +153,7 @@ export class TaskClaims {
       return check === 'gone' || check === 'other';
     }
     try {
-      return statSync(lock).mtimeMs < Date.now() - STALE_MS;
+      return statSync(lock).mtimeMs < Date.now() - (holder ? STALE_MS : OWNERLESS_MS);
     } catch {
       // Released meanwhile: not dead, free; the next attempt takes it.
       return false;

@@ -4,7 +4,8 @@ import { defineGate } from '@orch/engine';
 
 /**
  * Post-execution: orch's state files still parse and agree with each other: the JSON files of
- * the state folder, and the completion markers of the task's dependencies name their task.
+ * the state folder (a warning when one does not: orch rebuilds them), and the completion markers
+ * of the task's dependencies name their task (a failure).
  */
 export function stateConsistencyGate() {
   return defineGate({
@@ -14,12 +15,16 @@ export function stateConsistencyGate() {
     async check({ task }) {
       const stateDir = join(task.root, task.stateDir);
       const problems: string[] = [];
+      // orch's own records (durations.json) that do not parse are rebuilt by orch (the next run
+      // removes them, `stateFolderProblems`): a warning, never the user's task failing for them
+      // (findings R2 #13).
+      const damaged: string[] = [];
       const files = await readdir(stateDir).catch(() => [] as string[]);
       for (const file of files.filter((f) => f.endsWith('.json'))) {
         try {
           JSON.parse(await readFile(join(stateDir, file), 'utf8'));
         } catch (error) {
-          problems.push(`${file} does not parse: ${(error as Error).message}`);
+          damaged.push(`${file} does not parse: ${(error as Error).message}`);
         }
       }
       for (const id of [...task.dependencies.keys(), ...task.outsideDependencies]) {
@@ -33,7 +38,8 @@ export function stateConsistencyGate() {
           problems.push(`the completion marker of ${id} does not parse`);
         }
       }
-      if (problems.length > 0) return { status: 'fail', message: problems.join('; ') };
+      if (problems.length > 0) return { status: 'fail', message: [...problems, ...damaged].join('; ') };
+      if (damaged.length > 0) return { status: 'warn', message: `${damaged.join('; ')} (orch rebuilds it)` };
       return { status: 'pass', message: 'state consistent' };
     },
   });

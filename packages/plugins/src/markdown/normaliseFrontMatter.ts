@@ -36,6 +36,8 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
   const extra: Record<string, unknown> = Object.create(null);
   // Claude Code keys orch reads from `extra` (`context`, `agent`, `shell`) stay there, as written.
   for (const [key, value] of Object.entries(data)) if (!isFrontMatterKey(key) || CLAUDE_CODE_EXTRA_KEYS.includes(key)) extra[key] = value;
+  // A number of a key orch does not read is kept as written (`version: 1.0`, not 1: findings R2 #17).
+  for (const [key, value] of Object.entries(extra)) if (typeof value === 'number') extra[key] = frontMatter.sourceText?.([key]) ?? value;
 
   const metadata: CommandMetadata = {
     agents: list(valid.agents),
@@ -117,8 +119,8 @@ function validKeys(frontMatter: RawFrontMatter, diagnostics: Diagnostic[]): Reco
       diagnostics.push(notText(frontMatter, key, raw, severity, ignored));
       continue;
     }
-    for (const diagnostic of schemaDiagnostics(result.issues, { code: 'front-matter/invalid', locate: (path, options) => located(frontMatter, [key, ...path], options), knownKeys: () => undefined })) {
-      diagnostics.push({ ...diagnostic, severity, message: `${key}${diagnostic.message.replace(/^the top level/, '')}${ignored}` });
+    for (const diagnostic of schemaDiagnostics(result.issues, { code: 'front-matter/invalid', locate: (path, options) => located(frontMatter, [key, ...path], options), knownKeys: () => undefined, prefix: [key] })) {
+      diagnostics.push({ ...diagnostic, severity, message: `${diagnostic.message}${ignored}` });
     }
   }
   return data;

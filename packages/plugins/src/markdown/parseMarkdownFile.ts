@@ -78,12 +78,16 @@ function readFrontMatter(source: SourceFile, start: number, end: number, diagnos
   }
 
   let read = readYamlText(yamlText);
+  // orch's own keys whose broken value it refuses to guess: an error, and then not read at all,
+  // so no second error comes from the guess (findings R2 #17: `dependencies: [hello, b`).
+  let unread: string[] = [];
   const first = read.problem;
   if (first && RETRIED.has(first.code)) {
     const { text, quoted } = quoteUnreadableValues(yamlText);
     const retried = quoted.length > 0 ? readYamlText(text) : undefined;
     if (retried && !retried.problem) {
       diagnostics.push(...retryDiagnostics(source, start, quoted));
+      unread = quoted.filter(isGuess).map((line) => line.key);
       read = retried;
     } else if (first.code === 'yaml/unknown-tag' && read.document) {
       // A tag in a place the retry does not reach: read without it, as YAML (and Claude Code) do.
@@ -103,8 +107,10 @@ function readFrontMatter(source: SourceFile, start: number, end: number, diagnos
     return undefined;
   }
   if (read.value?.problem) return report(read.value.problem);
+  const data = (read.value?.value ?? {}) as Record<string, unknown>;
+  for (const key of unread) delete data[key];
   return {
-    data: (read.value?.value ?? {}) as Record<string, unknown>,
+    data,
     locate: (path, options) => locate(path, options).location,
     lineText: (line) => source.lineText(line),
     sourceText: (path) => sourceText(document, source, start, path),
@@ -140,7 +146,7 @@ function retryDiagnostics(source: SourceFile, start: number, quoted: readonly Qu
     const at = source.location(column, column + line.value.length);
     // Text that starts as plain text (`echo "a: b"`) is what was written; one that starts with an
     // indicator (`[echo a`, `*x`, `!tag`) was meant as something else, which orch never guesses for its own keys.
-    if (EXACT_KEYS.has(line.key) && /^[[{*&!|>%@`]/.test(line.value)) {
+    if (isGuess(line)) {
       return source.diagnostic('error', 'front-matter/yaml', `${line.key}: not valid YAML (${line.problem}); orch never reads ${line.key} as a guess, since it changes what runs`, at, {
         hint: `write it as YAML: quote text (${line.key}: ${JSON.stringify(line.value)}), close a bracket, or write a list`,
       });
@@ -149,6 +155,11 @@ function retryDiagnostics(source: SourceFile, start: number, quoted: readonly Qu
       hint: `quote the value to make it valid YAML: ${line.key}: ${JSON.stringify(line.value)}`,
     });
   });
+}
+
+/** A retried value of orch's own keys (`EXACT_KEYS`) that starts with a YAML indicator: meant as something else, never guessed. */
+function isGuess(line: QuotedLine): boolean {
+  return EXACT_KEYS.has(line.key) && /^[[{*&!|>%@`]/.test(line.value);
 }
 
 /** The text of the value at a key path, as written (flow collections included). */

@@ -39,8 +39,14 @@ export async function walkMarkdownTree(root: string): Promise<{ files: MarkdownF
           const target = await stat(path);
           isDirectory = target.isDirectory();
           isFile = target.isFile();
-        } catch {
-          diagnostics.push({ severity: 'warning', code: 'commands/broken-link', message: `broken symbolic link '${prefix}${name}' skipped`, location: { file: path } });
+        } catch (error) {
+          // A chain of links that comes back to itself (`a.md -> b.md -> a.md`) is a loop, not a missing target (findings R2 #17).
+          const loop = (error as { code?: string }).code === 'ELOOP';
+          diagnostics.push(
+            loop
+              ? { severity: 'warning', code: 'commands/symlink-loop', message: `symbolic link loop: '${prefix}${name}' leads back to itself through other links; skipped`, location: { file: path }, hint: 'point the link at a file' }
+              : { severity: 'warning', code: 'commands/broken-link', message: `broken symbolic link '${prefix}${name}' skipped`, location: { file: path } },
+          );
           continue;
         }
       }

@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { didYouMean, jsonSyntaxError, nameTable, SourceFile, yaml, yamlLocator, type Diagnostic, type Project } from '@orch/engine';
+import { detectFramework } from '../environment/frameworks.js';
 import type { WorkspaceCache } from '../state/WorkspaceCache.js';
 import { manifestPaths } from './manifestPaths.js';
-import { detectFramework } from '../environment/frameworks.js';
 import { workspaceDefinition, type WorkspaceDefinition } from './workspaceDefinition.js';
 
 export interface WorkspaceProjects {
@@ -25,19 +25,24 @@ export const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDe
 export async function readWorkspaceProjects(root: string, patterns?: readonly string[], configFile?: string, cache?: WorkspaceCache): Promise<WorkspaceProjects> {
   const definition = await workspaceDefinition(root, patterns, configFile, cache);
   const diagnostics: Diagnostic[] = [...definition.diagnostics];
-  const { globs } = definition;
+  const globs = definition.globs && insideRepository(definition, diagnostics);
   let manifests: string[];
   if (globs === undefined) {
     manifests = existsSync(join(root, 'package.json')) ? [join(root, 'package.json')] : [];
   } else {
     manifests = await manifestPaths(root, globs);
-    if (!definition.implicit && definition.diagnostics.every((d) => d.severity !== 'error')) diagnostics.push(...unmatchedGlobs(root, definition, manifests));
+    if (!definition.implicit && definition.diagnostics.every((d) => d.severity !== 'error')) diagnostics.push(...unmatchedGlobs(root, definition, manifests, globs), ...linkedPackageFolders(root, definition, globs));
   }
 
-  const raw = manifests.map((file) => readManifest(file, diagnostics, cache));
+  const unreadable = new Map<string, Diagnostic>();
+  const raw = manifests.map((file) => readManifest(file, diagnostics, unreadable, cache));
   await cache?.save();
   const found = raw.filter((m): m is Manifest => m !== undefined);
   const names = new Set(found.map((m) => m.name));
+  for (const manifest of found) diagnostics.push(...unreadableDependencies(root, manifest, unreadable));
+  // A package that exists but cannot be read is not "deleted or renamed": it has its own error.
+  const known = unreadable.size === 0 ? names : new Set([...names, ...unreadable.keys()]);
+  const nameless = [...unreadable].filter(([key]) => key.startsWith('\0')).map(([, diagnostic]) => diagnostic);
   const projects = found.map((manifest): Project => {
     const { file, name, json } = manifest;
     const dependencies = new Set<string>();
@@ -47,7 +52,7 @@ export async function readWorkspaceProjects(root: string, patterns?: readonly st
     const framework = detectFramework(declared)?.slug;
     const tags = Array.isArray(json.orch?.tags) ? json.orch.tags.filter((t): t is string => typeof t === 'string') : [];
     const root_ = relative(root, dirname(file)).split(sep).join('/') || '.';
-    const missing = missingDependencies(root, manifest, names, diagnostics);
+    const missing = missingDependencies(root, manifest, known, diagnostics, nameless);
     return { name, root: root_, packageJson: file, scripts: nameTable(json.scripts ?? {}), dependencies: [...dependencies].sort(), tags, ...(missing.length > 0 ? { missingDependencies: missing } : {}), ...(framework ? { framework } : {}) };
   });
   return { projects, diagnostics };
@@ -60,7 +65,7 @@ export async function readWorkspaceProjects(root: string, patterns?: readonly st
  * (A plain version range such as `"a": "*"` cannot be told from a registry package here;
  * `orch affected` finds those from git, by the deleted package.json.)
  */
-function missingDependencies(root: string, { file, json, text: read }: Manifest, names: ReadonlySet<string>, diagnostics: Diagnostic[]): string[] {
+function missingDependencies(root: string, { file, json, text: read }: Manifest, names: ReadonlySet<string>, diagnostics: Diagnostic[], nameless: readonly Diagnostic[] = []): string[] {
   const missing: string[] = [];
   for (const field of DEPENDENCY_FIELDS) {
     for (const [dep, spec] of Object.entries(json[field] ?? {})) {
@@ -69,15 +74,45 @@ function missingDependencies(root: string, { file, json, text: read }: Manifest,
       const text = read ?? readFileSync(file, 'utf8');
       const source = new SourceFile(file, text);
       const { location } = yamlLocator(yaml().parseDocument(text), source)([field, dep], { key: true });
-      const close = didYouMean(dep, [...names].filter((other) => other !== json.name));
+      const close = didYouMean(dep, [...names].filter((other) => !other.startsWith('\0') && other !== json.name));
+      // A package.json that cannot be read, and says no name, may be the one: then this package's
+      // tasks are refused rather than run without it (findings R2 #12).
+      const unreadable = nameless.map((d) => (d.location ? `${relative(root, d.location.file).split(sep).join('/')}:${d.location.line ?? 1}:${d.location.column ?? 1}` : '')).filter(Boolean);
       diagnostics.push(
-        source.diagnostic('warning', 'workspace/missing-dependency', `${field} names '${dep}' (${spec}), but no workspace package is named '${dep}'`, location, {
-          hint: `${close ? `${close} ` : ''}was it deleted or renamed? restore it, or remove '${dep}' from ${relative(root, file).split(sep).join('/')} and run your package manager's install`,
+        source.diagnostic(unreadable.length > 0 ? 'error' : 'warning', 'workspace/missing-dependency', `${field} names '${dep}' (${spec}), but no workspace package is named '${dep}'${unreadable.length > 0 ? `; a package.json orch cannot read may be it (${unreadable.join(', ')})` : ''}`, location, {
+          hint: unreadable.length > 0 ? `fix ${unreadable.join(', ')}` : `${close ? `${close} ` : ''}was it deleted or renamed? restore it, or remove '${dep}' from ${relative(root, file).split(sep).join('/')} and run your package manager's install`,
         }),
       );
     }
   }
   return missing.sort();
+}
+
+/**
+ * An error at each dependency a package declares on a workspace package whose package.json
+ * orch cannot read: what that package is, builds and changes cannot be known, so the tasks of
+ * this package are refused (the error is in this package's file, which every run of its tasks
+ * reads) rather than run without it and cached with its stale output (findings R2 #12).
+ */
+function unreadableDependencies(root: string, { file, json, text: read }: Manifest, unreadable: ReadonlyMap<string, Diagnostic>): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  if (unreadable.size === 0) return found;
+  for (const field of DEPENDENCY_FIELDS) {
+    for (const dep of Object.keys(json[field] ?? {})) {
+      const broken = unreadable.get(dep);
+      if (broken === undefined || dep === json.name) continue;
+      const text = read ?? readFileSync(file, 'utf8');
+      const source = new SourceFile(file, text);
+      const { location } = yamlLocator(yaml().parseDocument(text), source)([field, dep], { key: true });
+      const where = broken.location ? `${relative(root, broken.location.file).split(sep).join('/')}:${broken.location.line ?? 1}:${broken.location.column ?? 1}` : dep;
+      found.push(
+        source.diagnostic('error', 'workspace/unreadable-dependency', `${field} names '${dep}', whose package.json cannot be read (${where}: ${broken.message})`, location, {
+          hint: `fix ${where}: until then orch cannot order, hash or run this package's tasks with '${dep}'`,
+        }),
+      );
+    }
+  }
+  return found;
 }
 
 function declaresWorkspacePackage(root: string, folder: string, spec: string): boolean {
@@ -108,43 +143,135 @@ interface Manifest {
 }
 
 /**
- * A package.json, parsed, from the workspace cache when its content is the one cached (500
- * manifests take a stat each instead of a read and a parse). Synchronous: small files read
- * faster so than through 2,000 thread-pool round trips.
+ * One package.json, read as npm reads it (a leading byte-order mark is accepted), from the
+ * workspace cache when its content is the one cached (500 manifests take a stat each instead of
+ * a read and a parse; synchronous: small files read faster so than through 2,000 thread-pool
+ * round trips). One that does not parse, or is not an object, is an error at its place and no
+ * package; its name, when it can still be read (`"name": "lib"`), goes into `unreadable`, so the
+ * packages that depend on it are refused too (findings R2 #12). Only objects are cached.
  */
-function readManifest(file: string, diagnostics: Diagnostic[], cache: WorkspaceCache | undefined): Manifest | undefined {
+function readManifest(file: string, diagnostics: Diagnostic[], unreadable: Map<string, Diagnostic>, cache: WorkspaceCache | undefined): Manifest | undefined {
   const found = cache?.lookup('manifest', file, (value) => typeof value === 'object' && value !== null && !Array.isArray(value));
   if (cache && !found) return undefined;
+  if (found?.value !== undefined) return manifest(file, found.value as PackageJson, found.text);
+  const text = (found?.text ?? readFileSync(file, 'utf8')).replace(/^\uFEFF/, '');
   let json: PackageJson;
-  let text = found?.text;
-  if (found?.value !== undefined) json = found.value as PackageJson;
-  else {
-    text ??= readFileSync(file, 'utf8');
-    try {
-      json = JSON.parse(text) as PackageJson;
-    } catch (error) {
-      const source = new SourceFile(file, text);
-      const { offset, length, message } = jsonSyntaxError(text, error);
-      diagnostics.push(source.diagnostic('error', 'workspace/invalid-package-json', `not valid JSON: ${message}`, source.location(offset, offset + length), { hint: 'fix the JSON at this place (strings in double quotes, no trailing commas or comments)' }));
-      return undefined;
-    }
-    if (found) cache!.store('manifest', file, found, json);
+  const refuse = (diagnostic: Diagnostic): undefined => {
+    diagnostics.push(diagnostic);
+    const name = /"name"\s*:\s*"((?:[^"\\\n]|\\.)+)"/.exec(text)?.[1];
+    // Without a readable name it is still some package's: keyed by its file, never a name.
+    unreadable.set(name ?? `\0${file}`, diagnostic);
+    return undefined;
+  };
+  const source = new SourceFile(file, text);
+  try {
+    json = JSON.parse(text) as PackageJson;
+  } catch (error) {
+    const { offset, length, message } = jsonSyntaxError(text, error);
+    return refuse(source.diagnostic('error', 'workspace/invalid-package-json', `not valid JSON: ${message}`, source.location(offset, offset + length), { hint: 'fix the JSON at this place (strings in double quotes, no trailing commas or comments)' }));
   }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    const kind = Array.isArray(json) ? 'a list' : json === null ? 'null' : `a ${typeof json}`;
+    return refuse(source.diagnostic('error', 'workspace/invalid-package-json', `a package.json must be a JSON object; found ${kind}, so this folder is no package`, { file, line: 1, column: 1 }, { hint: 'write an object: { "name": "<package>", "scripts": { ... } }' }));
+  }
+  if (found) cache!.store('manifest', file, found, json);
+  return manifest(file, json, text);
+}
+
+function manifest(file: string, json: PackageJson, text: string | undefined): Manifest {
   const name = typeof json.name === 'string' && json.name !== '' ? json.name : relative(process.cwd(), dirname(file)) || '.';
   return { file, name, json, ...(text === undefined ? {} : { text }) };
+}
+
+/**
+ * The definition's globs that stay inside the workspace root; each one that leaves it (`../sib`,
+ * `../*`, `/abs`) is an error where it is written and reads no package (findings R2 #5): orch
+ * hashes only files of the workspace, so a package outside it could only give stale hits, and a
+ * glob reaching a shared parent such as `/tmp` would run other people's checkouts. An error of
+ * the whole workspace (owned by the config), as an `inputs` glob that leaves it is.
+ */
+function insideRepository(definition: WorkspaceDefinition, diagnostics: Diagnostic[]): string[] {
+  const kept: string[] = [];
+  for (const [index, glob] of definition.globs!.entries()) {
+    const folder = posix.normalize(glob.replace(/^!/, '').split(sep).join('/'));
+    const absolute = posix.isAbsolute(folder) || /^[A-Za-z]:\//.test(folder);
+    if (!absolute && folder !== '..' && !folder.startsWith('../')) {
+      kept.push(glob);
+      continue;
+    }
+    const { location, sourceLine } = definition.locate?.(index) ?? {};
+    diagnostics.push({
+      severity: 'error',
+      code: 'workspace/glob-outside',
+      message: `${definition.name} lists '${glob}', which ${absolute ? 'is an absolute path' : 'leaves the workspace root'}: orch reads no package from it`,
+      ...(location ? { location } : {}),
+      ...(sourceLine === undefined ? {} : { sourceLine }),
+      hint: 'workspace packages are folders inside the repository (e.g. packages/*): move or link the package into it, or remove the glob',
+      owner: { kind: 'config' },
+    });
+  }
+  return kept;
+}
+
+/**
+ * A warning for each package folder a glob names that is a symbolic link (`packages/lib ->
+ * ../vendor/lib`): orch does not read it as a package, since git records the link and not the
+ * files behind it, so nothing of it could be hashed (findings R2 #12; docs/configuration.md).
+ * Checked for the usual globs only, a literal folder or `<folder>/*`, which costs one
+ * `readdir`: a link under `**` is left out without a word.
+ */
+function linkedPackageFolders(root: string, definition: WorkspaceDefinition, kept: readonly string[]): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const [index, glob] of (definition.globs ?? []).entries()) {
+    if (glob.startsWith('!') || !kept.includes(glob)) continue;
+    const folder = glob.replace(/\/$/, '');
+    const parent = folder.endsWith('/*') ? folder.slice(0, -2) : undefined;
+    if (/[*?[\]{}!()]/.test(parent ?? folder)) continue;
+    const candidates = parent === undefined ? [folder] : readdirSafe(join(root, parent)).map((name) => `${parent}/${name}`);
+    for (const candidate of candidates) {
+      const path = join(root, candidate);
+      if (!isLink(path) || !existsSync(join(path, 'package.json'))) continue;
+      const { location, sourceLine } = definition.locate?.(index) ?? {};
+      diagnostics.push({
+        severity: 'warning',
+        code: 'workspace/linked-package',
+        message: `${candidate} is a symbolic link (to ${readlinkSync(path)}), so it is not read as a workspace package: git records the link, not the files behind it, and orch could not hash them`,
+        ...(location ? { location } : {}),
+        ...(sourceLine === undefined ? {} : { sourceLine }),
+        hint: 'list the folder the link leads to in the workspace globs (inside the repository), or replace the link by the folder',
+      });
+    }
+  }
+  return diagnostics;
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /**
  * A warning for each glob of the definition that matches no package.json, and, when none
  * matches anything, one that says no package was found and where orch looked.
  */
-function unmatchedGlobs(root: string, definition: WorkspaceDefinition, manifests: readonly string[]): Diagnostic[] {
+function unmatchedGlobs(root: string, definition: WorkspaceDefinition, manifests: readonly string[], kept: readonly string[]): Diagnostic[] {
   const found = manifests.map((file) => relative(root, dirname(file)).split(sep).join('/') || '.');
   const diagnostics: Diagnostic[] = [];
   const globs = definition.globs ?? [];
   const where = (index: number) => definition.locate?.(index) ?? { location: { file: join(root, 'pnpm-workspace.yaml') } };
   for (const [index, glob] of globs.entries()) {
-    if (glob.startsWith('!')) continue;
+    if (glob.startsWith('!') || !kept.includes(glob)) continue; // one leaving the workspace has its own error
     const folders = picomatch(glob.replace(/\/$/, '') || '.', { dot: false });
     if (found.some((folder) => folders(folder))) continue;
     const { location, sourceLine } = where(index);

@@ -1,0 +1,83 @@
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runOrch } from '../helpers/runOrch.js';
+import { commitAll, tempRepo, writeTree } from '../helpers/tempRepo.js';
+
+// Findings R2 #12: a dependency whose package.json does not parse was "an error that does not
+// touch" its dependents, which then ran without it and were cached with its stale output.
+
+function workspace(): string {
+  return commitAll(
+    tempRepo({
+      '.gitignore': '.orch\ndist\n',
+      'package.json': JSON.stringify({ name: 'root', private: true }),
+      'pnpm-workspace.yaml': 'packages:\n  - "packages/*"\n',
+      'packages/lib/package.json': JSON.stringify({ name: 'lib', version: '1.0.0', scripts: { build: 'mkdir -p dist && echo lib > dist/out.txt' } }),
+      'packages/app/package.json': JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { lib: 'workspace:*' }, scripts: { build: 'mkdir -p dist && cat ../lib/dist/out.txt > dist/out.txt' } }),
+      'packages/other/package.json': JSON.stringify({ name: 'other', version: '1.0.0', scripts: { build: 'echo built-other' } }),
+      'orchestrator.config.json': JSON.stringify({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } } }),
+    }),
+  );
+}
+
+describe("a dependency's package.json that cannot be read", () => {
+  it("refuses its dependents' run (exit 2) with the JSON error; packages that do not depend on it still run", () => {
+    const dir = workspace();
+    expect(runOrch(['run', 'build'], dir).code).toBe(0);
+    writeFileSync(join(dir, 'packages/lib/package.json'), '{ "name": "lib", "scripts": { "build": "echo hi", } ');
+    writeFileSync(join(dir, 'packages/app/dist/out.txt'), 'before\n');
+    const run = runOrch(['run', 'app#build'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("packages/app/package.json:1:49: error: dependencies names 'lib', whose package.json cannot be read (packages/lib/package.json:1:51: not valid JSON: property name expected) [workspace/unreadable-dependency]");
+    expect(readFileSync(join(dir, 'packages/app/dist/out.txt'), 'utf8')).toBe('before\n');
+    expect(runOrch(['run', 'other#build'], dir).code).toBe(0);
+    expect(runOrch(['validate'], dir).code).toBe(2);
+  });
+
+  it('orch run lib#build points at its package.json, never at another package', () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'packages/lib/package.json'), '{ "name": "lib", "scripts": { "build": "echo hi", } ');
+    const run = runOrch(['run', 'lib#build'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("hint: the package 'lib' is not read: packages/lib/package.json:1:51: not valid JSON: property name expected");
+    expect(run.stderr).not.toContain('did you mean');
+  });
+
+  it('a package.json that is a list is a located error, not a package that vanishes silently', () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'packages/other/package.json'), '[]\n');
+    const validate = runOrch(['validate'], dir);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain('packages/other/package.json:1:1: error: a package.json must be a JSON object; found a list, so this folder is no package [workspace/invalid-package-json]');
+  });
+
+  it("a dependency whose unreadable package.json says no name: its dependents' run is refused, naming that file", () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'packages/lib/package.json'), '[]\n');
+    const run = runOrch(['run', 'app#build'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("dependencies names 'lib' (workspace:*), but no workspace package is named 'lib'; a package.json orch cannot read may be it (packages/lib/package.json:1:1)");
+    expect(runOrch(['run', 'other#build'], dir).code).toBe(0);
+  });
+
+  it('a package.json with a byte-order mark is read, as npm and pnpm read it', () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'packages/other/package.json'), `\uFEFF${JSON.stringify({ name: 'other', scripts: { build: 'echo bom-read > bom.txt' } })}`);
+    const run = runOrch(['run', 'other#build'], dir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(existsSync(join(dir, 'packages/other/bom.txt'))).toBe(true);
+    expect(runOrch(['validate'], dir).stderr).not.toContain('packages/other/package.json');
+  });
+});
+
+describe('a package folder that is a symbolic link', () => {
+  it('is not read as a package, and a warning at the glob says so and what to do', () => {
+    const dir = workspace();
+    writeTree(dir, { 'vendor/linked/package.json': JSON.stringify({ name: 'linked', scripts: { build: 'echo linked' } }) });
+    symlinkSync('../vendor/linked', join(dir, 'packages/linked'));
+    const validate = runOrch(['validate'], dir);
+    expect(validate.stderr).toContain('pnpm-workspace.yaml:2:5: warning: packages/linked is a symbolic link (to ../vendor/linked), so it is not read as a workspace package');
+    expect(runOrch(['list'], dir).stdout).not.toContain('linked#build');
+  });
+});
