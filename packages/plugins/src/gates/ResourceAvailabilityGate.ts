@@ -18,8 +18,7 @@ export function resourceAvailabilityGate() {
       const weight = task.profile?.weight ?? 1;
       const memoryMb = Math.floor(freemem() / 1048576);
       const needMemory = options.minFreeMemoryMb! * weight;
-      const disk = await statfs(task.root);
-      const diskMb = Math.floor((disk.bavail * disk.bsize) / 1048576);
+      const diskMb = await freeDiskMb(task.root);
       const load = loadavg()[0]! / availableParallelism();
       const short: string[] = [];
       if (memoryMb < needMemory) short.push(`${memoryMb} MB free memory, needs ${needMemory}`);
@@ -30,4 +29,18 @@ export function resourceAvailabilityGate() {
       return { status: 'pass', message: `${memoryMb} MB memory, ${diskMb} MB disk free`, details };
     },
   });
+}
+
+/** Free disk is read at most once a second per folder: hundreds of tasks starting at once (cache hits) ask the same. */
+const DISK_READING_MS = 1000;
+const diskReadings = new Map<string, { at: number; mb: Promise<number> }>();
+
+function freeDiskMb(folder: string): Promise<number> {
+  const now = Date.now();
+  const last = diskReadings.get(folder);
+  if (last && now - last.at < DISK_READING_MS) return last.mb;
+  const mb = statfs(folder).then((disk) => Math.floor((disk.bavail * disk.bsize) / 1048576));
+  diskReadings.set(folder, { at: now, mb });
+  mb.catch(() => diskReadings.delete(folder));
+  return mb;
 }

@@ -10,8 +10,10 @@ const NOT_LOGGED = new Set<OrchEvent['type']>(['task-output', 'plugins-applied',
 
 /**
  * The session log: every event of a run that has a session (`session-started`) is appended to
- * `<stateDir>/sessions/<id>/events.jsonl`; before each stage of each task the log is made durable
- * (the `checkpoint` hook, one write and one fdatasync for everything queued: group commit). At
+ * `<stateDir>/sessions/<id>/events.jsonl`; at each checkpoint (before a task executes, after each
+ * of its steps, when tasks end) what was queued is written in one write and made durable with
+ * one fdatasync (group commit: tasks that end in the same turn share it; a cache hit's end is
+ * written without fdatasync). At
  * shutdown a snapshot of the folded state is written atomically. `sessions.fsync: false` keeps the
  * log but skips fdatasync (survives a crash of orch, not of the machine).
  */
@@ -34,8 +36,10 @@ export function sessionPlugin() {
         else log.append(event);
       });
 
-      engine.hooks.checkpoint.tapPromise(PLUGIN_NAME, async () => {
-        if (log) await log.flush();
+      // A cache hit's end is written (a kill of orch keeps it) but not synced: after a power
+      // loss it is simply a hit again. Everything else is durable before it is acted on.
+      engine.hooks.checkpoint.tapPromise(PLUGIN_NAME, async (task, stage) => {
+        if (log) await log.flush({ sync: !(stage === 'persist' && task.data.get('orch:cached') !== undefined) });
       });
 
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
