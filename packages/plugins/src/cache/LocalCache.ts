@@ -340,8 +340,23 @@ export class LocalCache {
     }
     const [folder, root, protect] = await Promise.all([realpath(target.folder), this.real(target.root), this.protected(target.protect)]);
     await restoreOutputs({ ...entry.meta, read: (path) => join(entry.dir, ENTRY_FILES, path) }, { ...target, folder, root }, protect);
+    await this.markUsed(entry);
+  }
+
+  /** Records a use of the entry (the modification time of its meta.json), which eviction goes by. */
+  async markUsed(entry: CacheEntry): Promise<void> {
     const now = new Date();
     await utimes(join(entry.dir, 'meta.json'), now, now).catch(() => undefined);
+  }
+
+  /** The folders a task's outputs are never looked for in: the cache's and `more`, resolved (absent ones left out). */
+  resolvedProtect(more: readonly string[] = []): Promise<string[]> {
+    return this.protected(more);
+  }
+
+  /** A folder that does not move while orch runs, resolved by realpath once. */
+  resolvedFolder(path: string): Promise<string> {
+    return this.real(path);
   }
 
   /** Removes an entry: renamed out of place first, so a crash never leaves half of it under its hash. */
