@@ -18,6 +18,19 @@ export class OutputMatcher {
   readonly outside: readonly string[];
   private readonly isMatch: (path: string) => boolean;
 
+  private static readonly compiled = new Map<string, OutputMatcher>();
+
+  /** The matcher of these globs, compiled once per process: a target's outputs are the same in every package. */
+  static of(outputs: readonly string[]): OutputMatcher {
+    const key = JSON.stringify(outputs);
+    let matcher = OutputMatcher.compiled.get(key);
+    if (!matcher) {
+      matcher = new OutputMatcher(outputs);
+      OutputMatcher.compiled.set(key, matcher);
+    }
+    return matcher;
+  }
+
   constructor(outputs: readonly string[]) {
     const include: string[] = [];
     const outside: string[] = [];

@@ -43,7 +43,7 @@ export interface OutputsPlace {
 /** The outputs the globs match now, with their stat data, for the entry of `hash`. */
 export async function takeOutputsFingerprint(place: OutputsPlace, hash: string): Promise<OutputsFingerprint> {
   const at = Date.now();
-  const paths = await new OutputMatcher(place.outputs).find(place.folder, place.protect);
+  const paths = await OutputMatcher.of(place.outputs).find(place.folder, place.protect);
   const files = await Promise.all(
     paths.map(async (path): Promise<OutputStat> => {
       const info = await lstat(join(place.folder, path)).catch(() => undefined);

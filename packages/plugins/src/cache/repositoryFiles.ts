@@ -28,6 +28,7 @@ export class RepositoryFiles {
   private readonly ignoredHashes = new Map<string, string>();
   private linkMap: Promise<ReadonlyMap<string, LinkTarget>> | undefined;
   private readonly reached = new Map<string, Promise<ThroughLink>>();
+  private readonly globs = new Map<string, { matches: (path: string) => boolean; scanned: ReturnType<typeof picomatch.scan>[] }>();
   /** How many files had to be read (dirty, untracked, or no git). */
   readCount = 0;
   inGit = false;
@@ -90,8 +91,7 @@ export class RepositoryFiles {
     const found = new Map<string, string>();
     if (!this.inGit || include.length === 0) return found;
     const prefix = folder === '' || folder === '.' ? '' : `${folder}/`;
-    const matches = picomatch([...include], { dot: true });
-    const scanned = include.map((g) => picomatch.scan(g));
+    const { matches, scanned } = this.compiled(include);
     const bases = scanned.filter((s) => s.isGlob).map((s) => s.base);
     // A glob without wildcards names one file: no walk, it is read if git does not list it.
     const candidates = scanned.filter((s) => !s.isGlob).map((s) => `${prefix}${s.base}`);
@@ -119,6 +119,17 @@ export class RepositoryFiles {
     for (const path of ignored) {
       const id = this.ignoredHashes.get(path);
       if (id !== undefined) found.set(path, id);
+    }
+    return found;
+  }
+
+  /** Globs compiled once per run: every package's tasks name the same `inputs`. */
+  private compiled(include: readonly string[]): { matches: (path: string) => boolean; scanned: ReturnType<typeof picomatch.scan>[] } {
+    const key = JSON.stringify(include);
+    let found = this.globs.get(key);
+    if (!found) {
+      found = { matches: picomatch([...include], { dot: true }), scanned: include.map((g) => picomatch.scan(g)) };
+      this.globs.set(key, found);
     }
     return found;
   }

@@ -38,7 +38,7 @@ export interface RestoreSource {
  */
 export async function restoreOutputs(entry: RestoreSource, target: RestoreTarget, protect: readonly string[]): Promise<void> {
   const { folder, root } = target;
-  const outputs = new OutputMatcher(target.outputs);
+  const outputs = OutputMatcher.of(target.outputs);
   const declared = target.outputs.length > 0 ? target.outputs.join(', ') : 'none declared';
   const parents = new Map<string, Promise<string | CacheRefusal>>();
   const allowed = async (path: string): Promise<string> => {

@@ -16,10 +16,8 @@ export function resourceAvailabilityGate() {
     defaults: { minFreeMemoryMb: 128, minFreeDiskMb: 256, maxLoadPerCore: 8 },
     async check({ task, options }) {
       const weight = task.profile?.weight ?? 1;
-      const memoryMb = Math.floor(freemem() / 1048576);
       const needMemory = options.minFreeMemoryMb! * weight;
-      const diskMb = await freeDiskMb(task.root);
-      const load = loadavg()[0]! / availableParallelism();
+      const { memoryMb, diskMb, load } = await machineReading(task.root);
       const short: string[] = [];
       if (memoryMb < needMemory) short.push(`${memoryMb} MB free memory, needs ${needMemory}`);
       if (diskMb < options.minFreeDiskMb!) short.push(`${diskMb} MB free disk, needs ${options.minFreeDiskMb}`);
@@ -31,16 +29,23 @@ export function resourceAvailabilityGate() {
   });
 }
 
-/** Free disk is read at most once a second per folder: hundreds of tasks starting at once (cache hits) ask the same. */
-const DISK_READING_MS = 1000;
-const diskReadings = new Map<string, { at: number; mb: Promise<number> }>();
+/**
+ * What the machine has free, read at most every 250 ms per folder: hundreds of tasks starting at
+ * once (cache hits) ask the same, and a reading that old says what starting one more would.
+ */
+const READING_MS = 250;
+const readings = new Map<string, { at: number; reading: Promise<{ memoryMb: number; diskMb: number; load: number }> }>();
 
-function freeDiskMb(folder: string): Promise<number> {
+function machineReading(folder: string): Promise<{ memoryMb: number; diskMb: number; load: number }> {
   const now = Date.now();
-  const last = diskReadings.get(folder);
-  if (last && now - last.at < DISK_READING_MS) return last.mb;
-  const mb = statfs(folder).then((disk) => Math.floor((disk.bavail * disk.bsize) / 1048576));
-  diskReadings.set(folder, { at: now, mb });
-  mb.catch(() => diskReadings.delete(folder));
-  return mb;
+  const last = readings.get(folder);
+  if (last && now - last.at < READING_MS) return last.reading;
+  const reading = statfs(folder).then((disk) => ({
+    memoryMb: Math.floor(freemem() / 1048576),
+    diskMb: Math.floor((disk.bavail * disk.bsize) / 1048576),
+    load: loadavg()[0]! / availableParallelism(),
+  }));
+  readings.set(folder, { at: now, reading });
+  reading.catch(() => readings.delete(folder));
+  return reading;
 }

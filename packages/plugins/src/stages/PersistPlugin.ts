@@ -43,7 +43,7 @@ export function persistPlugin() {
           command: outcome.id,
           session: runId,
           execution_time: Math.round(outcome.durationMs),
-          memory_usage: process.memoryUsage.rss(),
+          memory_usage: residentMemory(),
           agent_count: agentCounts.get(outcome.id) ?? 0,
           status: outcome.status === 'succeeded' ? 'completed' : outcome.status,
           ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }),
@@ -59,4 +59,12 @@ export function persistPlugin() {
       engine.hooks.shutdown.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.late }, () => records.compact());
     },
   });
+}
+
+/** orch's resident memory (bytes), read at most every 50 ms: a full hit ends hundreds of tasks at once, and each read is a file read. */
+let lastRss = { at: 0, bytes: 0 };
+function residentMemory(): number {
+  const now = Date.now();
+  if (now - lastRss.at >= 50) lastRss = { at: now, bytes: process.memoryUsage.rss() };
+  return lastRss.bytes;
 }
