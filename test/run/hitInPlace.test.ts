@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runOrch } from '../helpers/runOrch.js';
 import { commitAll, tempRepo } from '../helpers/tempRepo.js';
 import { TaskRecords } from '../../packages/plugins/src/state/TaskRecords.js';
+import { sessionEvents } from '../sessions/helpers.js';
 
 // Writes dist/index.js (from src) and dist/extra/note.txt; counts its runs in runs.log.
 const BUILD = `const fs = require('fs'), path = require('path');
@@ -54,6 +55,17 @@ describe('a cache hit whose outputs are in place', () => {
       expect([after.ino, after.mtimeMs, after.ctimeMs]).toEqual([before.ino, before.mtimeMs, before.ctimeMs]);
     }
     expect(readFileSync(dist(dir), 'utf8')).toBe(BUILT);
+  });
+
+  it('leaves one event of the task in the session log, its end, and orch sessions still shows the task', () => {
+    const dir = builtWorkspace();
+    const run = runOrch(['run', 'lib#build'], dir);
+    expect(run.stderr).toContain('(cached local');
+    const second = /Session: (\S+)/.exec(run.stderr)![1]!;
+    const events = sessionEvents(dir, second).filter((event) => event.id === 'lib#build' || event.outcome?.id === 'lib#build');
+    expect(events.map((event) => event.type)).toEqual(['task-finished']);
+    expect(events[0]!.outcome).toMatchObject({ status: 'succeeded', cached: 'local', hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(runOrch(['sessions', 'show', second], dir).stdout).toMatch(/lib#build/);
   });
 
   it('records each task in one file per run, not two small files per task', async () => {

@@ -6,7 +6,7 @@ import { tempRepo } from '../../../../test/helpers/tempRepo.js';
 import { TaskRecords } from '../state/TaskRecords.js';
 
 const marker = (id: string, hash: string) => ({ id, completedAt: '2026-11-30T00:00:00.000Z', runId: 'r', durationMs: 1, hash });
-const line = (kind: string, id: string, value: object) => `${kind}\t${JSON.stringify(id)}\t${JSON.stringify(value)}\n`;
+const line = (kind: string, id: string, value: { hash: string }) => `${kind}\t${JSON.stringify(id)}\t${value.hash}\t${JSON.stringify(value)}\n`;
 
 describe('TaskRecords', () => {
   it('writes a run\'s records in one file, the last of a kind per task winning, and folds it into base.jsonl at the end', async () => {
@@ -27,6 +27,7 @@ describe('TaskRecords', () => {
     const later = new TaskRecords(stateDir);
     expect((await later.get('completed', 'a#build'))?.hash).toBe('3');
     expect((await later.get('completed', 'b#build'))?.hash).toBe('2');
+    expect(await later.hashOf('completed', 'b#build')).toBe('2');
     expect(await later.get('hash', 'a#build')).toBeUndefined();
   });
 
@@ -38,16 +39,16 @@ describe('TaskRecords', () => {
     const dead = `run-1000-pid${gone}-00000000-0000-0000-0000-000000000000.jsonl`;
     const live = `run-2000-pid${process.pid}-00000000-0000-0000-0000-000000000001.jsonl`;
     // A killed run: its last line torn, and a line no orch wrote.
-    writeFileSync(join(dir, dead), `${line('completed', 'a#build', marker('a#build', 'killed'))}not a record\n${line('completed', 'b#build', marker('b#build', 'x'))}`.slice(0, -5));
-    writeFileSync(join(dir, live), line('completed', 'c#build', marker('c#build', 'live')));
+    writeFileSync(join(dir, dead), `${line('completed', 'a#build', marker('a#build', 'dead0'))}not a record\n${line('completed', 'b#build', marker('b#build', 'b0'))}`.slice(0, -5));
+    writeFileSync(join(dir, live), line('completed', 'c#build', marker('c#build', 'a11e')));
     const records = new TaskRecords(stateDir);
-    records.put('completed', 'd#build', marker('d#build', 'mine'));
+    records.put('completed', 'd#build', marker('d#build', 'd0'));
     await records.compact();
     expect(readdirSync(dir).sort()).toEqual(['base.jsonl', live]);
     const later = new TaskRecords(stateDir);
-    expect((await later.get('completed', 'a#build'))?.hash).toBe('killed');
+    expect((await later.get('completed', 'a#build'))?.hash).toBe('dead0');
     expect(await later.get('completed', 'b#build')).toBeUndefined();
-    expect((await later.get('completed', 'c#build'))?.hash).toBe('live');
-    expect((await later.get('completed', 'd#build'))?.hash).toBe('mine');
+    expect((await later.get('completed', 'c#build'))?.hash).toBe('a11e');
+    expect((await later.get('completed', 'd#build'))?.hash).toBe('d0');
   });
 });

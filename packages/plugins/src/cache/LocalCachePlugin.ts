@@ -134,7 +134,7 @@ export function localCachePlugin() {
         const inputs = task.data.get('orch:hash-inputs');
         if (!hash || !task.result) return;
         // The inputs of the hash, for `orch explain`: a hit with the hash last recorded adds nothing.
-        if ((await records.get('hash', task.id))?.hash !== hash) records.put('hash', task.id, { hash, inputs: inputs as HashInputs });
+        if ((await records.hashOf('hash', task.id)) !== hash) records.put('hash', task.id, { hash, inputs: inputs as HashInputs });
         if (task.data.get('orch:cached') || !cacheable(task) || !settings.local.includes('w')) return;
         if (!task.log.complete) {
           engine.emit({ type: 'warning', message: `${task.id}: not cached: its log could not be written whole`, source: PLUGIN_NAME });

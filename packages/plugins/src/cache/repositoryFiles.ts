@@ -53,17 +53,7 @@ export class RepositoryFiles {
     await this.all();
     const sorted = (this.sorted ??= [...this.hashes!].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     if (folder === '' || folder === '.') return sorted;
-    const prefix = `${folder}/`;
-    let low = 0;
-    let high = sorted.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (sorted[mid]![0] < prefix) low = mid + 1;
-      else high = mid;
-    }
-    let end = low;
-    while (end < sorted.length && sorted[end]![0].startsWith(prefix)) end++;
-    return sorted.slice(low, end);
+    return withPrefix(sorted, ([path]) => path, `${folder}/`);
   }
 
   private async read(): Promise<ReadonlyMap<string, string>> {
@@ -96,8 +86,8 @@ export class RepositoryFiles {
     // A glob without wildcards names one file: no walk, it is read if git does not list it.
     const candidates = scanned.filter((s) => !s.isGlob).map((s) => `${prefix}${s.base}`);
     const walkRoots = new Set<string>();
-    for (const entry of await (this.ignoredEntries ??= this.listIgnored())) {
-      if (!entry.startsWith(prefix)) continue;
+    // Sorted once, so a package's entries are found by binary search, not a scan of them all.
+    for (const entry of withPrefix(await (this.ignoredEntries ??= this.listIgnored().then((entries) => entries.sort())), (e) => e, prefix)) {
       const rel = entry.slice(prefix.length);
       if (!rel.endsWith('/')) {
         if (matches(rel)) candidates.push(entry);
@@ -245,6 +235,21 @@ export class RepositoryFiles {
 export interface ThroughLink {
   files: Map<string, string>;
   outside: Map<string, string>;
+}
+
+/** The items of `sorted` (ascending by `key`) whose key starts with `prefix`, found by binary search. */
+function withPrefix<T>(sorted: readonly T[], key: (item: T) => string, prefix: string): T[] {
+  if (prefix === '') return [...sorted];
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (key(sorted[mid]!) < prefix) low = mid + 1;
+    else high = mid;
+  }
+  let end = low;
+  while (end < sorted.length && key(sorted[end]!).startsWith(prefix)) end++;
+  return sorted.slice(low, end);
 }
 
 function isNodeModules(path: string): boolean {

@@ -29,7 +29,7 @@ export function persistPlugin() {
       engine.hooks.persist.tapPromise(PLUGIN_NAME, async (task) => {
         const hash = task.data.get('orch:hash') as string | undefined;
         if (task.data.get('orch:cached')) {
-          if (hash && (await records.get('completed', task.id))?.hash === hash) return;
+          if (hash && (await records.hashOf('completed', task.id)) === hash) return;
         } else durations.set(task.id, task.result?.durationMs ?? 0);
         records.put('completed', task.id, { id: task.id, completedAt: new Date().toISOString(), runId, durationMs: task.result?.durationMs ?? 0, ...(hash ? { hash } : {}) });
       });

@@ -50,8 +50,9 @@ const RUN_FILE = /^run-(\d+)-pid(\d+)-[0-9a-f-]+\.jsonl$/;
  * its file and those of finished runs into `base.jsonl` (atomically, under a lock), so a run
  * reads one or a few files. The last record of a kind for a task wins.
  *
- * A line is `<kind>\t<task id as JSON>\t<record as JSON>`: loading parses only the header, and
- * a record (hash inputs can be large) when it is asked for. Records are not fsynced: one lost to
+ * A line is `<kind>\t<task id as JSON>\t<hash>\t<record as JSON>`: loading parses only the
+ * header, a record (hash inputs can be large) when it is asked for, and whether a task's record
+ * is for a hash needs no parse at all (`hashOf`). Records are not fsynced: one lost to
  * a crash only makes a task run, or its outputs be restored, again.
  */
 export class TaskRecords {
@@ -79,8 +80,9 @@ export class TaskRecords {
 
   /** The last record of `kind` for the task, if any. */
   async get<K extends RecordKind>(kind: K, id: string): Promise<RecordKinds[K] | undefined> {
-    const raw = (await this.load()).get(kind)!.get(id);
-    if (raw === undefined) return undefined;
+    const rest = (await this.load()).get(kind)!.get(id);
+    if (rest === undefined) return undefined;
+    const raw = rest.slice(rest.indexOf('\t') + 1);
     let value = this.parsed.get(raw);
     if (value === undefined) {
       try {
@@ -94,11 +96,18 @@ export class TaskRecords {
   }
 
   /** Records `value` as the task's last of `kind`; written with the others queued in the same turn. */
+  /** The hash the task's last record of `kind` is for (its `hash`), read without parsing the record. */
+  async hashOf(kind: RecordKind, id: string): Promise<string | undefined> {
+    const rest = (await this.load()).get(kind)!.get(id);
+    return rest === undefined ? undefined : rest.slice(0, rest.indexOf('\t')) || undefined;
+  }
+
   put<K extends RecordKind>(kind: K, id: string, value: RecordKinds[K]): void {
     const raw = JSON.stringify(value);
+    const rest = `${/^[0-9a-f]*$/.test(value.hash ?? '') ? (value.hash ?? '') : ''}\t${raw}`;
     this.parsed.set(raw, value);
-    void this.load().then((records) => records.get(kind)!.set(id, raw));
-    this.queued.push(`${kind}\t${JSON.stringify(id)}\t${raw}\n`);
+    void this.load().then((records) => records.get(kind)!.set(id, rest));
+    this.queued.push(`${kind}\t${JSON.stringify(id)}\t${rest}\n`);
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
@@ -139,7 +148,7 @@ export class TaskRecords {
       const records = emptyTables();
       for (const name of [BASE, ...folded.sort()]) readLines(await readFile(join(this.dir, name), 'utf8').catch(() => ''), records);
       const lines: string[] = [];
-      for (const kind of KINDS) for (const [id, raw] of records.get(kind)!) lines.push(`${kind}\t${JSON.stringify(id)}\t${raw}\n`);
+      for (const kind of KINDS) for (const [id, rest] of records.get(kind)!) lines.push(`${kind}\t${JSON.stringify(id)}\t${rest}\n`);
       const temporary = join(this.dir, `${BASE}.${process.pid}.tmp`);
       await writeFile(temporary, lines.join(''));
       await rename(temporary, join(this.dir, BASE));
@@ -179,7 +188,7 @@ function emptyTables(): Map<RecordKind, Map<string, string>> {
   return new Map(KINDS.map((kind) => [kind, new Map<string, string>()]));
 }
 
-/** Folds `kind\tid\trecord` lines into the tables; a torn or foreign line is skipped. */
+/** Folds `kind\tid\thash\trecord` lines into the tables (id → `hash\trecord`); a torn or foreign line is skipped. */
 function readLines(text: string, records: Map<RecordKind, Map<string, string>>): void {
   let position = 0;
   while (position < text.length) {
@@ -189,7 +198,7 @@ function readLines(text: string, records: Map<RecordKind, Map<string, string>>):
     position = end + 1;
     const first = line.indexOf('\t');
     const second = first < 0 ? -1 : line.indexOf('\t', first + 1);
-    if (second < 0) continue;
+    if (second < 0 || line.indexOf('\t', second + 1) < 0) continue;
     const table = records.get(line.slice(0, first) as RecordKind);
     if (!table) continue;
     let id: unknown;
