@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, lstatSync, readFileSync, type Stats } from 'node:fs';
+import { createReadStream, createWriteStream, lstatSync, readFileSync, utimesSync, type Stats } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -347,17 +347,16 @@ export class LocalCache {
   /** Records a use of the entry (the modification time of its meta.json), which eviction goes by. */
   async markUsed(entry: CacheEntry): Promise<void> {
     const now = new Date();
-    await utimes(join(entry.dir, 'meta.json'), now, now).catch(() => undefined);
+    try {
+      utimesSync(join(entry.dir, 'meta.json'), now, now);
+    } catch {
+      // An entry whose use cannot be recorded is only evicted sooner.
+    }
   }
 
   /** The folders a task's outputs are never looked for in: the cache's and `more`, resolved (absent ones left out). */
   resolvedProtect(more: readonly string[] = []): Promise<string[]> {
     return this.protected(more);
-  }
-
-  /** A folder that does not move while orch runs, resolved by realpath once. */
-  resolvedFolder(path: string): Promise<string> {
-    return this.real(path);
   }
 
   /** Removes an entry: renamed out of place first, so a crash never leaves half of it under its hash. */

@@ -1,4 +1,5 @@
 import { taskDirectory } from '../executors/taskEnvironment.js';
+import { realpathSync } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { definePlugin, readTaskLog, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
@@ -45,7 +46,7 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
       await cache.markUsed(entry);
     } else {
       await cache.restore(entry, { folder: taskFolder(task), root: engine.config.root, outputs: task.command.metadata.outputs ?? [], protect: [join(engine.config.root, engine.config.stateDir)] });
-      records.put('outputs', task.id, await takeOutputsFingerprint(place, hash));
+      records.put('outputs', task.id, takeOutputsFingerprint(place, hash));
     }
   } catch (error) {
     const refused = error instanceof CacheRefusal ? `refused: ${error.message}` : `not restored: ${describeFileError(error, taskFolder(task))}`;
@@ -58,10 +59,10 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
   return { executor: 'cache' };
 }
 
-/** Where the task's outputs are, resolved as the cache resolves them. */
+/** Where the task's outputs are, resolved as the cache resolves them (the folder with one system call). */
 async function outputsPlace(engine: Engine, task: TaskContext, cache: LocalCache): Promise<OutputsPlace> {
-  const [folder, protect] = await Promise.all([cache.resolvedFolder(taskFolder(task)), cache.resolvedProtect([join(engine.config.root, engine.config.stateDir)])]);
-  return { folder, outputs: task.command.metadata.outputs ?? [], protect };
+  const protect = await cache.resolvedProtect([join(engine.config.root, engine.config.stateDir)]);
+  return { folder: realpathSync.native(taskFolder(task)), outputs: task.command.metadata.outputs ?? [], protect };
 }
 
 /**
@@ -149,7 +150,7 @@ export function localCachePlugin() {
           try {
             // Taken before the outputs are copied: a change after it shows in their stat data.
             const place = await outputsPlace(engine, task, cache);
-            const fingerprint = await takeOutputsFingerprint(place, hash);
+            const fingerprint = takeOutputsFingerprint(place, hash);
             const stored = await cache.put({
               hash,
               taskId: task.id,

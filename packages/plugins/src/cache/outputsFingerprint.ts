@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CacheMeta } from './LocalCache.js';
 import { OutputMatcher } from './OutputMatcher.js';
@@ -41,15 +41,15 @@ export interface OutputsPlace {
 }
 
 /** The outputs the globs match now, with their stat data, for the entry of `hash`. */
-export async function takeOutputsFingerprint(place: OutputsPlace, hash: string): Promise<OutputsFingerprint> {
+export function takeOutputsFingerprint(place: OutputsPlace, hash: string): OutputsFingerprint {
   const at = Date.now();
-  const paths = await OutputMatcher.of(place.outputs).find(place.folder, place.protect);
-  const files = await Promise.all(
-    paths.map(async (path): Promise<OutputStat> => {
-      const info = await lstat(join(place.folder, path)).catch(() => undefined);
+  // Synchronous: a hit looks at a few files, and hundreds of hits would each wait on the thread pool.
+  const files = OutputMatcher.of(place.outputs)
+    .findNow(place.folder, place.protect)
+    .map((path): OutputStat => {
+      const info = lstatSync(join(place.folder, path), { throwIfNoEntry: false });
       return info ? [path, info.size, info.mtimeMs, info.ctimeMs, info.ino, info.mode] : [path, -1, 0, 0, 0, 0];
-    }),
-  );
+    });
   return { hash, outputs: [...place.outputs], at, files };
 }
 
@@ -62,7 +62,7 @@ export async function takeOutputsFingerprint(place: OutputsPlace, hash: string):
  */
 export async function outputsInPlace(recorded: OutputsFingerprint | undefined, place: OutputsPlace, hash: string, meta: Pick<CacheMeta, 'files' | 'links'>): Promise<OutputsFingerprint | undefined> {
   if (!recorded || recorded.hash !== hash || !sameList(recorded.outputs, place.outputs) || !Array.isArray(recorded.files)) return undefined;
-  const now = await takeOutputsFingerprint(place, hash);
+  const now = takeOutputsFingerprint(place, hash);
   if (now.files.length !== recorded.files.length) return undefined;
   let racy = false;
   for (let i = 0; i < now.files.length; i++) {

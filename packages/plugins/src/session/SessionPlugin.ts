@@ -13,7 +13,7 @@ const NOT_LOGGED = new Set<OrchEvent['type']>(['task-output', 'plugins-applied',
  * `<stateDir>/sessions/<id>/events.jsonl`; at each checkpoint (before a task executes, after each
  * of its steps, when tasks end) what was queued is written in one write and made durable with
  * one fdatasync (group commit: tasks that end in the same turn share it; a cache hit leaves one
- * event, its end, written without fdatasync). At
+ * event, its end, written with the others of its turn, neither synced nor waited for). At
  * shutdown a snapshot of the folded state is written atomically. `sessions.fsync: false` keeps the
  * log but skips fdatasync (survives a crash of orch, not of the machine).
  */
@@ -50,11 +50,24 @@ export function sessionPlugin() {
         log.append(event);
       });
 
-      // A cache hit's end is written (a kill of orch keeps it) but not synced: after a power
-      // loss it is simply a hit again. Everything else is durable before it is acted on.
+      // A cache hit's end is written with the others of the same turn of the event loop, not
+      // synced and not waited for: lost to a crash, the task is simply a hit again. Everything
+      // else is durable before it is acted on.
+      let writing = false;
+      const writeSoon = (): void => {
+        if (writing) return;
+        writing = true;
+        setImmediate(() => {
+          writing = false;
+          // A failed write fails the next flush, which stops the run.
+          log?.flush({ sync: false }).catch(() => undefined);
+        });
+      };
       engine.hooks.checkpoint.tapPromise(PLUGIN_NAME, async (task, stage) => {
         release(task.id);
-        if (log) await log.flush({ sync: !(stage === 'persist' && task.data.get('orch:cached') !== undefined) });
+        if (!log) return;
+        if (stage === 'persist' && task.data.get('orch:cached') !== undefined) writeSoon();
+        else await log.flush();
       });
 
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
