@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, lstatSync, readFileSync, utimesSync, type Stats } from 'node:fs';
+import { createReadStream, createWriteStream, lstatSync, readFileSync, realpathSync, utimesSync, type Stats } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -339,7 +339,8 @@ export class LocalCache {
     for (const file of entry.meta.files) {
       if ((await sha256File(join(entry.dir, ENTRY_FILES, file.path))) !== file.sha256) throw new Error(`${file.path} in the cache entry is corrupt (checksum mismatch)`);
     }
-    const [folder, root, protect] = await Promise.all([realpath(target.folder), this.real(target.root), this.protected(target.protect)]);
+    const [root, protect] = await Promise.all([this.real(target.root), this.protected(target.protect)]);
+    const folder = realpathSync.native(target.folder);
     await restoreOutputs({ ...entry.meta, read: (path) => join(entry.dir, ENTRY_FILES, path) }, { ...target, folder, root }, protect);
     await this.markUsed(entry);
   }

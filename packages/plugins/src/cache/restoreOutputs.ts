@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { copyFile, lstat, mkdir, rm, symlink } from 'node:fs/promises';
+import { constants, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { lstat, mkdir, rm, symlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fdir } from 'fdir';
 import type { CachedFile, CachedLink } from './LocalCache.js';
@@ -64,18 +64,22 @@ export async function restoreOutputs(entry: RestoreSource, target: RestoreTarget
     }),
   );
 
-  for (const path of await outputs.find(folder, protect)) await rm(join(folder, path), { force: true });
+  // Written synchronously, file by file: each is one or two system calls, and a full hit
+  // restoring hundreds of tasks would otherwise queue them all on the thread pool.
+  for (const path of outputs.findNow(folder, protect)) rmSync(join(folder, path), { force: true });
   const made = new Set<string>();
   for (const { file, to } of files) {
-    if (!made.has(dirname(to))) await mkdir(dirname(to), { recursive: true });
+    if (!made.has(dirname(to))) mkdirSync(dirname(to), { recursive: true });
     made.add(dirname(to));
     // Never through what is there now (a link left in place would be followed). The copy
     // keeps the cached file's mode, which LocalCache.get checked against the entry's.
-    await copyFile(entry.read(file.path), to, constants.COPYFILE_EXCL).catch(async (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-      await rm(to, { force: true });
-      await copyFile(entry.read(file.path), to, constants.COPYFILE_EXCL);
-    });
+    try {
+      copyFileSync(entry.read(file.path), to, constants.COPYFILE_EXCL);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      rmSync(to, { force: true });
+      copyFileSync(entry.read(file.path), to, constants.COPYFILE_EXCL);
+    }
   }
   for (const { link, to } of links) {
     await rm(to, { recursive: true, force: true });
