@@ -40,8 +40,9 @@ export function sessionPlugin() {
           log ??= new SessionLog(store.logPath(id), { fsync: engine.config.sessions.fsync });
         }
         if (!log || NOT_LOGGED.has(event.type)) return;
-        // A started process is on file before it can outlive orch (see endOrphanedProcesses).
-        if (event.type === 'task-process' && event.state === 'started') return log.appendNow(event);
+        // A started process is on file before it can outlive orch (see endOrphanedProcesses), and
+        // the run is, before its first task starts: killed any time after, it can be resumed.
+        if ((event.type === 'task-process' && event.state === 'started') || event.type === 'session-started' || event.type === 'run-started') return log.appendNow(event);
         if (event.type === 'task-started') return void held.set(event.id, [{ ...event, t: Date.now() }]);
         if (event.type === 'task-finished') {
           if (event.outcome.cached) held.delete(event.outcome.id);
