@@ -13,6 +13,7 @@
 //   node bench/run.mjs startup    start-up beside `node -e 0`, and what each dependency costs to import
 //   node bench/run.mjs peers      orch beside Turborepo at N=100 and N=500 (bench/peers.mjs; named
 //                                 only: it installs Turborepo and takes minutes)
+//   node bench/run.mjs hit        a full cache hit's cost per task (BENCH_HIT_SIZES=250,1000, BENCH_HIT_ROUNDS)
 //
 // Figures are wall-clock medians on this machine; compare them with `node -e 0` measured in
 // the same run, never across machines.
@@ -362,6 +363,38 @@ if (want('env')) {
       const ms = median(times.get(`${name} ${kind}`));
       report(`env ${size}: orch run build, ${kind}, ${name}`, ms, name.startsWith('strict') ? '' : `(strict is ${Math.abs(((strict - ms) / ms) * 100).toFixed(1)}% ${strict >= ms ? 'slower' : 'faster'})`);
     }
+  }
+}
+
+if (want('hit')) {
+  // What a full cache hit costs per task (issue 13: under 0.5 ms; 2,000 cached tasks under 2 s):
+  // a workspace of each size in BENCH_HIT_SIZES (default 250,1000) is built once, then run
+  // again BENCH_HIT_ROUNDS times with every task cached. The marginal cost per task is the
+  // difference between the sizes' medians over the difference in tasks, so start-up and the
+  // per-run fixed costs (which `orch --version` shows part of) drop out.
+  const { generateWorkspace } = await import('./genWorkspace.mjs');
+  const cores = (await import('node:os')).availableParallelism();
+  const sizes = (process.env.BENCH_HIT_SIZES ?? '250,1000').split(',').map(Number);
+  const rounds = Number(process.env.BENCH_HIT_ROUNDS ?? 5);
+  const version = await timeProcess(rounds, [orchBin, '--version'], root);
+  report('hit: orch --version', version);
+  const medians = [];
+  for (const size of sizes) {
+    const dir = join(work, `hit-${size}`);
+    generateWorkspace(dir, size);
+    const run = () => {
+      const result = spawnSync(process.execPath, [orchBin, 'run', 'build', '--concurrency', String(cores), '--reporter', 'silent'], { cwd: dir, stdio: 'ignore', env: { ...process.env, CI: '1' } });
+      if (result.status !== 0) throw new Error(`orch run build (${size} packages) failed (${result.status})`);
+    };
+    run();
+    const ms = await timeIt(rounds, run);
+    medians.push([size, ms]);
+    report(`hit ${size}: orch run build, every task cached`, ms, `(${(ms - version).toFixed(0)} ms past orch --version; ${((ms - version) / size).toFixed(2)} ms per task with the fixed costs)`);
+  }
+  for (let i = 1; i < medians.length; i++) {
+    const [small, a] = medians[i - 1];
+    const [large, b] = medians[i];
+    report(`hit: marginal cost per cached task (${small} to ${large})`, (b - a) / (large - small), `(2,000 cached tasks: ~${(((b - a) / (large - small)) * 2000 / 1000).toFixed(2)} s past the fixed costs)`);
   }
 }
 

@@ -1,13 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TaskRecords } from '../../packages/plugins/src/state/TaskRecords.js';
 import { exampleRepo, tempRepo } from '../helpers/tempRepo.js';
 import { runOrch } from '../helpers/runOrch.js';
 
 const ndjson = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
 
 describe('orch run on the bundled example', () => {
-  it('runs the ci workflow end to end: every package built in dependency order, tested, verified', () => {
+  it('runs the ci workflow end to end: every package built in dependency order, tested, verified', async () => {
     const dir = exampleRepo();
     const run = runOrch(['run', 'ci'], dir);
     expect(run.stderr).toContain('Tasks:  11 succeeded (11 total)');
@@ -15,8 +16,9 @@ describe('orch run on the bundled example', () => {
     for (const pkg of ['utils', 'core', 'web']) expect(readFileSync(join(dir, 'packages', pkg, 'dist', 'index.js'), 'utf8')).toContain('module.exports.check');
     expect(run.stdout).toContain('@demo/web#test: @demo/web: 1 passed, 0 failed');
     expect(run.stdout).toContain('quality/verify: verifying the build outputs');
-    // persist: completion markers, durations for next time, metrics lines
-    expect(readdirSync(join(dir, '.orch', 'completed')).sort()).toContain(`${encodeURIComponent('@demo/web#build')}.json`);
+    // persist: completion markers (records in one file), durations for next time, metrics lines
+    expect(readdirSync(join(dir, '.orch', 'records'))).toEqual(['base.jsonl']);
+    expect(await new TaskRecords(join(dir, '.orch')).get('completed', '@demo/web#build')).toEqual(expect.objectContaining({ id: '@demo/web#build', hash: expect.stringMatching(/^[0-9a-f]{64}$/) }));
     expect(Object.keys(JSON.parse(readFileSync(join(dir, '.orch', 'durations.json'), 'utf8')))).toHaveLength(11);
     const metricsFile = readdirSync(join(dir, '.orch', 'metrics'))[0]!;
     const metrics = readFileSync(join(dir, '.orch', 'metrics', metricsFile), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSyn
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TaskRecords } from '../../packages/plugins/src/state/TaskRecords.js';
 import { tempRepo, writeTree } from '../helpers/tempRepo.js';
 import { runOrch, startOrch, waitFor } from '../helpers/runOrch.js';
 import { config, sessionEvents, sessionIds } from './helpers.js';
@@ -68,8 +69,10 @@ describe('the session log', () => {
 
     // A completed task whose inputs changed is not trusted: it runs again.
     writeTree(dir, { 'second.fail': '' });
-    expect(runOrch(['run', 'second', '--force'], dir).code).toBe(1);
-    const second = sessionIds(dir).at(-1)!;
+    const failed = runOrch(['run', 'second', '--force'], dir);
+    expect(failed.code).toBe(1);
+    // From its output: ids sort by the second they start in, and two runs may share one.
+    const second = /orch: session (\S+)/.exec(failed.stderr)![1]!;
     rmSync(join(dir, 'second.fail'));
     writeTree(dir, { 'first.txt': 'changed\n' });
     const again = runOrch(['resume', second], dir);
@@ -188,7 +191,7 @@ describe('faults', () => {
     expect(timelines.filter((timeline) => /slow waited for session \S+ \(pid \d+\), which was running it/.test(timeline))).toHaveLength(1);
   });
 
-  it('a full disk while writing the log stops the run before any task starts, naming the file', () => {
+  it('a full disk while writing the log stops the run before any task executes, naming the file', () => {
     const dir = tempRepo({ 'orchestrator.config.json': config({ commands: { work: { run: 'node -e "require(\'fs\').writeFileSync(\'ran.txt\', \'\')"' } } }) });
     // /dev/full: every write fails with ENOSPC, as on a full disk.
     mkdirSync(join(dir, '.orch/sessions/full'), { recursive: true });
@@ -197,7 +200,7 @@ describe('faults', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('events.jsonl: no space left on device (ENOSPC); the run was stopped so its state stays consistent');
     expect(existsSync(join(dir, 'ran.txt'))).toBe(false);
-    expect(existsSync(join(dir, '.orch/completed'))).toBe(false);
+    expect(existsSync(join(dir, '.orch/records'))).toBe(false);
     expect(existsSync(join(dir, '.orch/sessions/full/lock'))).toBe(false);
   });
 
@@ -256,7 +259,7 @@ describe('faults', () => {
 });
 
 describe('sessions and markers agree', () => {
-  it('a resumed session does not trust a completion whose marker hash no longer matches', () => {
+  it('a resumed session does not trust a completion whose marker hash no longer matches', async () => {
     const dir = twoTasks();
     expect(runOrch(['run', 'second'], dir).code).toBe(1);
     const [id] = sessionIds(dir);
@@ -264,12 +267,13 @@ describe('sessions and markers agree', () => {
     writeTree(dir, { 'first.txt': 'other input\n' });
     expect(runOrch(['run', 'first'], dir).code).toBe(0);
     writeTree(dir, { 'first.txt': 'input of first\n' });
-    const marker = JSON.parse(readFileSync(join(dir, '.orch/completed/first.json'), 'utf8'));
+    const marker = await new TaskRecords(join(dir, '.orch')).get('completed', 'first');
     rmSync(join(dir, 'second.fail'));
     const resumed = runOrch(['resume', id!], dir);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain('first completed before, but its inputs changed since; running it again');
-    expect(marker.hash).not.toBe(JSON.parse(readFileSync(join(dir, '.orch/completed/first.json'), 'utf8')).hash);
+    expect(marker?.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(marker?.hash).not.toBe((await new TaskRecords(join(dir, '.orch')).get('completed', 'first'))?.hash);
     expect(readdirSync(join(dir, '.orch/sessions'))).toHaveLength(2);
   });
 });

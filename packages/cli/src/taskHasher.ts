@@ -8,7 +8,7 @@ import type { OpenWorkspace } from './openWorkspace.js';
  * hashes are provisional (a dry run runs nothing).
  */
 export async function workspaceCache(workspace: OpenWorkspace, options: { shellLines?: ShellLineRunner } = {}) {
-  const { TaskHasher, LocalCache, HashRecords, pluginVersions } = await import('@orch/plugins');
+  const { TaskHasher, LocalCache, TaskRecords, pluginVersions } = await import('@orch/plugins');
   const { config, engine, registry } = workspace;
   const hasher = new TaskHasher({
     root: config.root,
@@ -25,5 +25,5 @@ export async function workspaceCache(workspace: OpenWorkspace, options: { shellL
     ...(config.configFile ? { configFile: config.configFile } : {}),
     agents: registry.agents,
   });
-  return { hasher, cache: new LocalCache(resolve(config.root, config.cache.dir)), records: new HashRecords(join(config.root, config.stateDir)) };
+  return { hasher, cache: new LocalCache(resolve(config.root, config.cache.dir)), records: new TaskRecords(join(config.root, config.stateDir)) };
 }

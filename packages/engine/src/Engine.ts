@@ -89,7 +89,11 @@ function createHooks() {
     persist: new AsyncSeriesHook<[TaskContext]>(['task']),
     /** After a failure at any stage: choose a recovery strategy. First answer wins. */
     recover: new AsyncSeriesBailHook<[FailureContext], RecoveryDecision | undefined>(['failure']),
-    /** Before each stage of each task starts: make what was emitted so far durable (the session log). */
+    /**
+     * Make what was emitted so far durable (the session log): before a task executes (never for
+     * a cache hit, which executes nothing), after each of its steps (stage `execute`), and when
+     * it ends (stage `persist`; a hit's end need only be written, not synced).
+     */
     checkpoint: new AsyncParallelHook<[TaskContext, PipelineStage]>(['task', 'stage']),
     /** After the last task of a run ended, before `run-finished`: compensations (saga), clean-up. */
     settle: new AsyncSeriesHook<[RunSettlement]>(['run']),

@@ -40,7 +40,7 @@ export const explainCommand: CliCommand = {
         if (!hashed) return undefined;
         const { hash, inputs, ignored, linkedFrom, linksOutside } = hashed;
         const entry = await cache.get(hash);
-        const last = await records.read(id);
+        const last = await records.get('hash', id);
         const changes = last?.hash === hash ? [] : explainChanges(last?.inputs, inputs, ignored, linkedFrom);
         const { unhashed, inferred } = hasher.environment(workspace.registry.commands.get(id)!);
         found.push({ id, hash, cache: entry ? 'hit' : 'miss', cachedAt: entry?.meta.createdAt ?? null, inputs, ignoredByGit: ignored, linkedFrom, linksOutside, envUnhashed: unhashed, ...(inferred ? { envInferred: inferred } : {}), last: last ? { hash: last.hash } : null, changes });

@@ -76,8 +76,8 @@ export const resumeCommand: CliCommand = {
     // Completed tasks are trusted only while their hash is unchanged (the completion marker's too).
     const { hasher, cache } = await workspaceCache(workspace);
     for (const id of roots.keys()) if (request.args.length > 0) hasher.args.set(id, request.args);
-    const { TaskHistory } = await import('@orch/plugins');
-    const history = new TaskHistory(join(workspace.config.root, workspace.config.stateDir));
+    const { TaskRecords } = await import('@orch/plugins');
+    const records = new TaskRecords(join(workspace.config.root, workspace.config.stateDir));
     const previous = new Map<string, PreviousRun>();
     for (const task of plan) {
       const record = state.tasks[task.id];
@@ -91,7 +91,7 @@ export const resumeCommand: CliCommand = {
       // A prompt's `!`cmd`` output is only known by running the task: it runs again, and the cache answers if nothing changed.
       const unchanged = record.hash === undefined || (record.hash === now && !hashed?.provisional);
       if (record.status === 'succeeded') {
-        const marker = await history.readMarker(task.id);
+        const marker = await records.get('completed', task.id);
         const markerAgrees = !marker?.hash || !now || marker.hash === now;
         if (hashed?.provisional) io.stderr(`orch: ${task.id} completed before; its hash takes the output of !\`cmd\` lines, known only by running them: running it again (the cache answers if nothing changed)\n`);
         else if (!unchanged || !markerAgrees) io.stderr(`orch: ${task.id} completed before, but its inputs changed since; running it again\n`);

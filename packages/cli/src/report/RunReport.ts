@@ -34,7 +34,7 @@ export interface ReportTask {
   log?: string;
   /** The last lines of its log (see `logTail`), filled in by the caller. */
   logTail?: string[];
-  /** Input files its hash covers (`.orch/hashes/<task>.json`), filled in by the caller. */
+  /** Input files its hash covers (the task's hash record in `.orch/records/`), filled in by the caller. */
   inputs?: number;
   /** On the critical path. */
   critical: boolean;

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempRepo } from '../../../../test/helpers/tempRepo.js';
@@ -83,6 +83,32 @@ describe('TaskLog', () => {
     log.close();
     expect(readFileSync(log.files!.log, 'utf8')).toBe(`${whole}later\n`);
     expect(merged(await collect(readTaskLog(log.files!, before)))).toEqual(merged(written));
+  });
+
+  it('adopts a cache entry\'s log for its replay without copying it, and copies it only when more is written', async () => {
+    const dir = tempRepo({}, { git: false });
+    const entry = new TaskLog(taskLogFiles(join(dir, 'entry'), 'lib#build'), () => undefined);
+    entry.write('stdout', 'built\n');
+    entry.write('stderr', 'warned\n');
+    entry.close();
+    const own = taskLogFiles(join(dir, 'logs', 'run-2'), 'lib#build');
+    const log = new TaskLog(own, () => undefined);
+    log.adopt(entry.files!, entry.bytes);
+    // The replay: what the entry holds, written again.
+    log.write('stdout', 'built\n');
+    log.write('stderr', 'warned\n');
+    expect(existsSync(own.log)).toBe(false);
+    expect(log.files).toEqual(entry.files);
+    expect(log.bytes).toBe(entry.bytes);
+    expect(log.tail()).toEqual(['built', 'warned']);
+    expect(merged(await collect(log.chunks()))).toEqual([{ stream: 'stdout', text: 'built\n' }, { stream: 'stderr', text: 'warned\n' }]);
+    // Past the replay (a compensation's output): the task's own log, starting with the entry's.
+    log.write('stderr', 'compensated\n');
+    log.close();
+    expect(log.files).toEqual(own);
+    expect(readFileSync(own.log, 'utf8')).toBe('built\nwarned\ncompensated\n');
+    expect(readFileSync(entry.files!.log, 'utf8')).toBe('built\nwarned\n');
+    expect(merged(await collect(log.chunks()))).toEqual([{ stream: 'stdout', text: 'built\n' }, { stream: 'stderr', text: 'warned\ncompensated\n' }]);
   });
 
   it('reports a write that fails once (a full disk), keeps the tail, and is marked incomplete', () => {

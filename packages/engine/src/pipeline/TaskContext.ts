@@ -112,6 +112,8 @@ export interface TaskOutputLog {
   chunks(): AsyncIterable<OutputChunk>;
   /** Each line printed so far (stdout and stderr as they interleaved), without its newline; a line over 1 M characters comes in pieces. */
   lines(): AsyncIterable<string>;
+  /** Takes log files written before (a cache entry's, `bytes` long) as this log, for a replay of them that then copies nothing. */
+  adopt?(files: TaskLogFiles, bytes: number): void;
 }
 
 export type TaskStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';

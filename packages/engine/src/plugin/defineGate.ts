@@ -35,6 +35,13 @@ export interface GateDefinition<Options = Record<string, unknown>> {
   timeoutMs?: number;
   /** Off unless turned on in the config, target or front matter; or a test of the task for that. Default false (on). */
   optIn?: boolean | ((task: GateContext['task']) => boolean);
+  /**
+   * For a gate whose verdict follows from the task's definition alone (its steps, outputs,
+   * metadata; never the machine, the session or the files): the parts of the definition it
+   * reads, as a string. Verdicts are then kept by that key and the options for the life of the
+   * process, so tasks defined alike (one target in 500 packages) are judged once (issue 13).
+   */
+  definitionKey?(task: GateContext['task']): string;
   /** The verdict; a thrown error or a time-out is a `fail` naming the gate. */
   check(context: GateCheckContext<Options>): Omit<GateVerdict, 'gate'> | undefined | Promise<Omit<GateVerdict, 'gate'> | undefined>;
 }
@@ -71,6 +78,7 @@ export function defineGate<Options = Record<string, unknown>>(gate: GateDefiniti
     gate,
     apply(engine) {
       const configured = engine.config.gates[gate.name];
+      const judged = new Map<string, Omit<GateVerdict, 'gate'> | undefined>();
       if (configured !== undefined && typeof configured === 'object' && configured.options && gate.options) {
         const problem = validateOptions(gate, configured.options);
         if (problem) {
@@ -87,13 +95,16 @@ export function defineGate<Options = Record<string, unknown>>(gate: GateDefiniti
         const options = { ...(gate.defaults ?? {}), ...setting.options } as Options;
         const problem = gate.options ? validateOptions(gate, options) : undefined;
         let verdict: Omit<GateVerdict, 'gate'> | undefined;
+        const key = gate.definitionKey && !problem ? `${JSON.stringify(options)}\0${gate.definitionKey(context.task)}` : undefined;
         if (problem) verdict = { status: 'fail', message: `invalid options: ${problem}` };
+        else if (key !== undefined && judged.has(key)) verdict = judged.get(key);
         else {
           try {
             verdict = await withinLimit(Promise.resolve(gate.check({ ...context, options, engine })), gate.timeoutMs ?? 30_000);
           } catch (error) {
             verdict = { status: 'fail', message: error instanceof Error ? error.message : String(error) };
           }
+          if (key !== undefined) judged.set(key, verdict);
         }
         if (!verdict) return;
         if (verdict.status === 'fail' && setting.severity === 'warn') verdict = { ...verdict, status: 'warn', message: `${verdict.message} (severity: warn)` };

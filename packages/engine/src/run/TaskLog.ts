@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { OutputChunk, TaskLogFiles, TaskOutputLog } from '../pipeline/TaskContext.js';
 import { OutputTail, type OutputStream } from './OutputTail.js';
@@ -26,6 +26,8 @@ export function taskLogFiles(dir: string, id: string): TaskLogFiles {
 export class TaskLog implements TaskOutputLog {
   private fds: { log: number; streams: number } | undefined;
   private opened = false;
+  /** Log files written before (a cache entry's) that this log is, while what is written repeats them. */
+  private adopted: { files: TaskLogFiles; bytes: number; seen: number } | undefined;
   private stream: OutputStream | undefined;
   private written = 0;
   private failure: Error | undefined;
@@ -37,11 +39,22 @@ export class TaskLog implements TaskOutputLog {
   ) {}
 
   get files(): TaskLogFiles | undefined {
-    return this.opened ? this.paths : undefined;
+    return this.adopted ? this.adopted.files : this.opened ? this.paths : undefined;
   }
 
   get bytes(): number {
-    return this.written;
+    return this.adopted ? this.adopted.bytes : this.written;
+  }
+
+  /**
+   * Makes `files` (a cache entry's log, `bytes` long) this task's log, for a hit that replays
+   * it: the replay's writes only feed the tail, so a hit copies nothing into the run's log
+   * folder (issue 13). Output past those bytes (a saga's compensation) starts the task's own
+   * files with a copy of them, then goes on as any write.
+   */
+  adopt(files: TaskLogFiles, bytes: number): void {
+    if (this.opened || bytes === 0) return;
+    this.adopted = { files, bytes, seen: 0 };
   }
 
   get complete(): boolean {
@@ -52,7 +65,13 @@ export class TaskLog implements TaskOutputLog {
     if (text === '') return;
     this.last.push(stream, text);
     if (this.failure) return;
+    if (this.adopted && this.adopted.seen < this.adopted.bytes) {
+      this.adopted.seen += Buffer.byteLength(text, 'utf8');
+      this.stream = stream;
+      return;
+    }
     try {
+      if (this.adopted) this.takeOver(this.adopted);
       const fds = this.open();
       if (stream !== this.stream) {
         writeAll(fds.streams, Buffer.from(`${this.written} ${stream}\n`));
@@ -73,11 +92,24 @@ export class TaskLog implements TaskOutputLog {
   }
 
   chunks(): AsyncIterable<OutputChunk> {
-    return this.opened ? readTaskLog(this.paths, this.written) : empty();
+    const files = this.files;
+    return files ? readTaskLog(files, this.bytes) : empty();
   }
 
   lines(): AsyncIterable<string> {
-    return this.opened ? readLines(this.paths.log, { end: this.written }) : empty();
+    const files = this.files;
+    return files ? readLines(files.log, { end: this.bytes }) : empty();
+  }
+
+  /** The task's own files begin as a copy of the adopted ones. */
+  private takeOver(adopted: { files: TaskLogFiles; bytes: number }): void {
+    this.adopted = undefined;
+    mkdirSync(dirname(this.paths.log), { recursive: true });
+    copyFileSync(adopted.files.log, this.paths.log);
+    truncateSync(this.paths.log, adopted.bytes);
+    copyFileSync(adopted.files.streams, this.paths.streams);
+    this.opened = true;
+    this.written = adopted.bytes;
   }
 
   /**

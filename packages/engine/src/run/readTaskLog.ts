@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { OutputChunk, TaskLogFiles } from '../pipeline/TaskContext.js';
 import type { OutputStream } from './OutputTail.js';
@@ -19,12 +19,15 @@ interface StreamSwitch {
  */
 export async function* readTaskLog(files: TaskLogFiles, bytes?: number): AsyncGenerator<OutputChunk> {
   if (bytes === 0) return;
-  const switches = streamSwitches(files.streams, bytes);
+  // A small log (most are: a cache hit of a quiet task) is read at once, without streams.
+  const small = bytes !== undefined && bytes <= SMALL_LOG ? readSmallLog(files, bytes) : undefined;
+  const switches = streamSwitches(small ? small.index.split('\n') : readLines(files.streams, { maxChars: 64 }), bytes);
   let stream: OutputStream = 'stdout';
   let upcoming = (await switches.next()).value;
   let position = 0;
   const decoder = new StringDecoder('utf8');
-  for await (const block of createReadStream(files.log, { highWaterMark: 64 * 1024, ...(bytes === undefined ? {} : { end: bytes - 1 }) }) as AsyncIterable<Buffer>) {
+  const blocks = small ? [small.log] : (createReadStream(files.log, { highWaterMark: 64 * 1024, ...(bytes === undefined ? {} : { end: bytes - 1 }) }) as AsyncIterable<Buffer>);
+  for await (const block of blocks) {
     let offset = 0;
     while (offset < block.length) {
       const until = upcoming ? Math.min(block.length, offset + Math.max(0, upcoming.offset - position)) : block.length;
@@ -45,9 +48,17 @@ export async function* readTaskLog(files: TaskLogFiles, bytes?: number): AsyncGe
   if (rest !== '') yield { stream, text: rest };
 }
 
-async function* streamSwitches(path: string, bytes?: number): AsyncGenerator<StreamSwitch, undefined> {
+/** Logs up to this size are read whole (their index too, when it is as small). */
+const SMALL_LOG = 64 * 1024;
+
+function readSmallLog(files: TaskLogFiles, bytes: number): { log: Buffer; index: string } | undefined {
+  if (statSync(files.streams).size > SMALL_LOG) return undefined;
+  return { log: readFileSync(files.log).subarray(0, bytes), index: readFileSync(files.streams, 'utf8') };
+}
+
+async function* streamSwitches(lines: AsyncIterable<string> | Iterable<string>, bytes?: number): AsyncGenerator<StreamSwitch, undefined> {
   let last = -1;
-  for await (const line of readLines(path, { maxChars: 64 })) {
+  for await (const line of lines) {
     const match = /^(\d+) (stdout|stderr)$/.exec(line);
     if (!match) continue;
     const offset = Number(match[1]);

@@ -229,8 +229,9 @@ function createTaskContext(engine: Engine, planned: PlannedTask, options: RunOpt
 }
 
 /**
- * Stages 4–10 for one task. Before each stage, what was emitted so far is made durable (the
- * `checkpoint` hook). A failure goes to the `recover` hook, whose decision may retry from a
+ * Stages 4–10 for one task. Before it executes, what was emitted so far is made durable (the
+ * `checkpoint` hook); a cache hit executes nothing (its log is replayed) and skips the stages
+ * that judge an execution (post-execution validation and quality assurance). A failure goes to the `recover` hook, whose decision may retry from a
  * stage, a step or only the failed gates, give up, or pause for a person. The task's complexity
  * points are charged to the session's budget when its pre-execution gates first start (so tasks
  * running side by side cannot both slip under the limit) and refunded if the gates refuse it.
@@ -332,7 +333,13 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
     while (index < stages.length) {
       const [stage, run] = stages[index]!;
       if (session.aborted) return finish('cancelled', stage, 'interrupted');
-      if (!(await budget.durable(context, stage))) return finish('cancelled', stage, 'stopped: state could not be written');
+      // A hit's outputs were judged when the run that made them ended.
+      if (answeredByCache(context) && JUDGE_EXECUTION.has(stage)) {
+        index++;
+        continue;
+      }
+      // What the task does outside orch starts with execution: the log is durable before it.
+      if (stage === 'execute' && !answeredByCache(context) && !(await budget.durable(context, stage))) return finish('cancelled', stage, 'stopped: state could not be written');
       const t0 = performance.now();
       try {
         const verdicts = await run();
@@ -415,6 +422,14 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
     if (intervention) outcome.intervention = intervention;
     return outcome;
   }
+}
+
+/** The stages that judge a task's execution: a cache hit skips them. */
+const JUDGE_EXECUTION: ReadonlySet<PipelineStage> = new Set(['postValidate', 'qaGates']);
+
+/** Whether the cache answered the task (its deploy stage restored an entry): nothing runs, the log is replayed. */
+function answeredByCache(context: TaskContext): boolean {
+  return context.data.get('orch:cached') !== undefined;
 }
 
 /** Waits `ms`; false when the run was interrupted meanwhile. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, type Stats } from 'node:fs';
+import { createReadStream, createWriteStream, lstatSync, readFileSync, realpathSync, utimesSync, type Stats } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -89,7 +89,8 @@ class EntryProblem extends Error {
 async function readMeta(dir: string): Promise<CacheMeta> {
   let text: string;
   try {
-    text = await readFile(join(dir, 'meta.json'), 'utf8');
+    // Read at once: small, and a full hit reads hundreds (no round trips through the thread pool).
+    text = readFileSync(join(dir, 'meta.json'), 'utf8');
   } catch (error) {
     if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
     throw new EntryProblem('meta.json', `cannot be read (${describeFileError(error)})`);
@@ -107,7 +108,7 @@ async function readMeta(dir: string): Promise<CacheMeta> {
 /** The file of an entry at `path` (relative to the entry folder), as lstat sees it; missing or unreadable is an EntryProblem. */
 async function entryFile(dir: string, path: string): Promise<Stats> {
   try {
-    return await lstat(join(dir, path));
+    return lstatSync(join(dir, path));
   } catch (error) {
     throw new EntryProblem(path, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `cannot be read (${describeFileError(error)})`);
   }
@@ -338,11 +339,26 @@ export class LocalCache {
     for (const file of entry.meta.files) {
       if ((await sha256File(join(entry.dir, ENTRY_FILES, file.path))) !== file.sha256) throw new Error(`${file.path} in the cache entry is corrupt (checksum mismatch)`);
     }
-    const [folder, root, protect] = await Promise.all([realpath(target.folder), this.real(target.root), this.protected(target.protect)]);
+    const [root, protect] = await Promise.all([this.real(target.root), this.protected(target.protect)]);
+    const folder = realpathSync.native(target.folder);
     const kept = await restoreOutputs({ ...entry.meta, read: (path) => join(entry.dir, ENTRY_FILES, path) }, { ...target, folder, root }, protect);
-    const now = new Date();
-    await utimes(join(entry.dir, 'meta.json'), now, now).catch(() => undefined);
+    await this.markUsed(entry);
     return kept;
+  }
+
+  /** Records a use of the entry (the modification time of its meta.json), which eviction goes by. */
+  async markUsed(entry: CacheEntry): Promise<void> {
+    const now = new Date();
+    try {
+      utimesSync(join(entry.dir, 'meta.json'), now, now);
+    } catch {
+      // An entry whose use cannot be recorded is only evicted sooner.
+    }
+  }
+
+  /** The folders a task's outputs are never looked for in: the cache's and `more`, resolved (absent ones left out). */
+  resolvedProtect(more: readonly string[] = []): Promise<string[]> {
+    return this.protected(more);
   }
 
   /** Removes an entry: renamed out of place first, so a crash never leaves half of it under its hash. */

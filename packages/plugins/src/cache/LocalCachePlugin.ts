@@ -1,12 +1,15 @@
 import { taskDirectory } from '../executors/taskEnvironment.js';
+import { realpathSync } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { definePlugin, readTaskLog, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
-import { HashRecords } from './hashRecords.js';
+import { TaskRecords } from '../state/TaskRecords.js';
+import { outputsInPlace, takeOutputsFingerprint, type OutputsPlace } from './outputsFingerprint.js';
 import { CacheRefusal } from './confinedPath.js';
 import { describeFileError } from './describeFileError.js';
 import { LocalCache, type CacheEntry } from './LocalCache.js';
 import type { RestoreTarget } from './restoreOutputs.js';
+import type { HashInputs } from './TaskHasher.js';
 import { taskHasherFor } from './taskHasherFor.js';
 
 const PLUGIN_NAME = 'orch:cache-local';
@@ -26,19 +29,31 @@ export function cacheable(task: TaskContext): boolean {
 
 /**
  * Restores a cache entry into the task's folder and routes the task to the `cache` executor,
- * which replays its logs. A corrupt entry is removed and the task runs instead.
+ * which replays its logs. Outputs that are exactly as orch last stored or restored them for
+ * this hash (their fingerprint: outputsFingerprint.ts) are left in place: restoring would write
+ * the same bytes. A corrupt entry is removed and the task runs instead.
  */
 export async function restoreEntry(engine: Engine, task: TaskContext, cache: LocalCache, hash: string, source: 'local' | 'remote', found?: CacheEntry): Promise<{ executor: string } | undefined> {
   const entry = found ?? (await cache.get(hash, (problem) => engine.emit({ type: 'warning', message: `${task.id}: ${LocalCache.describe(problem)}`, source: PLUGIN_NAME })));
   if (!entry || entry.meta.exitCode !== 0) return undefined;
+  const records = TaskRecords.of(engine);
   try {
-    const sources = await sourcesOf(engine, task);
-    const kept = await cache.restore(entry, { folder: taskFolder(task), root: engine.config.root, outputs: task.command.metadata.outputs ?? [], protect: [join(engine.config.root, engine.config.stateDir)], ...(sources ? { sources } : {}) });
-    const say = (paths: string[], what: string) => {
-      if (paths.length > 0) engine.emit({ type: 'warning', message: `${task.id}: ${what} ${paths.length === 1 ? 'a file' : `${paths.length} files`} its outputs match but git tracks or does not ignore: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', ...' : ''} (docs/caching.md#outputs-that-cover-sources)`, source: PLUGIN_NAME });
-    };
-    say(kept.notDeleted, 'the restore kept');
-    say(kept.notOverwritten, 'the restore did not overwrite');
+    const place = await outputsPlace(engine, task, cache);
+    const recorded = await records.get('outputs', task.id);
+    const inPlace = await outputsInPlace(recorded, place, hash, entry.meta).catch(() => undefined);
+    if (inPlace) {
+      if (inPlace !== recorded) records.put('outputs', task.id, inPlace);
+      await cache.markUsed(entry);
+    } else {
+      const sources = await sourcesOf(engine, task);
+      const kept = await cache.restore(entry, { folder: taskFolder(task), root: engine.config.root, outputs: task.command.metadata.outputs ?? [], protect: [join(engine.config.root, engine.config.stateDir)], ...(sources ? { sources } : {}) });
+      const say = (paths: string[], what: string) => {
+        if (paths.length > 0) engine.emit({ type: 'warning', message: `${task.id}: ${what} ${paths.length === 1 ? 'a file' : `${paths.length} files`} its outputs match but git tracks or does not ignore: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', ...' : ''} (docs/caching.md#outputs-that-cover-sources)`, source: PLUGIN_NAME });
+      };
+      say(kept.notDeleted, 'the restore kept');
+      say(kept.notOverwritten, 'the restore did not overwrite');
+      records.put('outputs', task.id, takeOutputsFingerprint(place, hash));
+    }
   } catch (error) {
     const refused = error instanceof CacheRefusal ? `refused: ${error.message}` : `not restored: ${describeFileError(error, taskFolder(task))}`;
     engine.emit({ type: 'warning', message: `${task.id}: ${source} cache entry ${refused}; running the task`, source: PLUGIN_NAME });
@@ -48,6 +63,12 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
   task.data.set(ENTRY, entry);
   task.data.set('orch:cached', source);
   return { executor: 'cache' };
+}
+
+/** Where the task's outputs are, resolved as the cache resolves them (the folder with one system call). */
+async function outputsPlace(engine: Engine, task: TaskContext, cache: LocalCache): Promise<OutputsPlace> {
+  const protect = await cache.resolvedProtect([join(engine.config.root, engine.config.stateDir)]);
+  return { folder: realpathSync.native(taskFolder(task)), outputs: task.command.metadata.outputs ?? [], protect };
 }
 
 /**
@@ -79,7 +100,7 @@ export function localCachePlugin() {
     apply(engine) {
       const settings = engine.config.cache;
       const cache = new LocalCache(resolve(engine.config.root, settings.dir));
-      const records = new HashRecords(join(engine.config.root, engine.config.stateDir));
+      const records = TaskRecords.of(engine);
 
       engine.hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 100 }, async (task) => {
         const { hash, inputs, provisional } = await taskHasherFor(engine, task).hash(task.id);
@@ -97,7 +118,11 @@ export function localCachePlugin() {
       engine.hooks.execute.for('cache').tapPromise(PLUGIN_NAME, async (task) => {
         const entry = task.data.get(ENTRY) as CacheEntry | undefined;
         if (!entry) return undefined;
-        if (entry.log) for await (const chunk of readTaskLog(entry.log, entry.meta.log?.bytes)) if (!task.output(chunk.stream, chunk.text)) await task.drained();
+        if (entry.log) {
+          // The entry's log is the task's log of this run: nothing is copied.
+          task.log.adopt?.(entry.log, entry.meta.log?.bytes ?? 0);
+          for await (const chunk of readTaskLog(entry.log, entry.meta.log?.bytes)) if (!task.output(chunk.stream, chunk.text)) await task.drained();
+        }
         return { exitCode: entry.meta.exitCode, durationMs: 0, completedSteps: task.command.steps.filter((step) => step.run !== undefined).length };
       });
 
@@ -128,10 +153,8 @@ export function localCachePlugin() {
         const hash = task.data.get('orch:hash') as string | undefined;
         const inputs = task.data.get('orch:hash-inputs');
         if (!hash || !task.result) return;
-        // The record for `orch explain` is written beside the next tasks; the run waits for it at the end.
-        const record = records.write(task.id, hash, inputs as never).catch(() => undefined);
-        pending.add(record);
-        void record.finally(() => pending.delete(record));
+        // The inputs of the hash, for `orch explain`: a hit with the hash last recorded adds nothing.
+        if ((await records.hashOf('hash', task.id)) !== hash) records.put('hash', task.id, { hash, inputs: inputs as HashInputs });
         if (task.data.get('orch:cached') || !cacheable(task) || !settings.local.includes('w')) return;
         if (!task.log.complete) {
           engine.emit({ type: 'warning', message: `${task.id}: not cached: its log could not be written whole`, source: PLUGIN_NAME });
@@ -144,6 +167,9 @@ export function localCachePlugin() {
         const { exitCode, durationMs } = task.result;
         const put = (async () => {
           try {
+            // Taken before the outputs are copied: a change after it shows in their stat data.
+            const place = await outputsPlace(engine, task, cache);
+            const fingerprint = takeOutputsFingerprint(place, hash);
             const stored = await cache.put({
               hash,
               taskId: task.id,
@@ -158,6 +184,7 @@ export function localCachePlugin() {
               inputs,
             });
             wrote = true;
+            records.put('outputs', task.id, fingerprint);
             for (const pattern of stored.unmatched) engine.emit({ type: 'warning', message: `${task.id}: output '${pattern}' matched no file`, source: PLUGIN_NAME });
             for (const pattern of stored.outside) engine.emit({ type: 'warning', message: `${task.id}: output '${pattern}' points outside the task's folder; nothing there is cached or restored`, source: PLUGIN_NAME });
           } catch (error) {

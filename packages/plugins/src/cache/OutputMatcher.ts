@@ -1,4 +1,4 @@
-import { lstat, realpath } from 'node:fs/promises';
+import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fdir } from 'fdir';
 import picomatch from 'picomatch';
@@ -18,6 +18,19 @@ export class OutputMatcher {
   /** Include globs that could only match outside the folder: ignored, for a warning. */
   readonly outside: readonly string[];
   private readonly isMatch: (path: string) => boolean;
+
+  private static readonly compiled = new Map<string, OutputMatcher>();
+
+  /** The matcher of these globs, compiled once per process: a target's outputs are the same in every package. */
+  static of(outputs: readonly string[]): OutputMatcher {
+    const key = JSON.stringify(outputs);
+    let matcher = OutputMatcher.compiled.get(key);
+    if (!matcher) {
+      matcher = new OutputMatcher(outputs);
+      OutputMatcher.compiled.set(key, matcher);
+    }
+    return matcher;
+  }
 
   constructor(outputs: readonly string[]) {
     const include: string[] = [];
@@ -58,13 +71,28 @@ export class OutputMatcher {
    * the folders in `skip` (absolute paths, e.g. the cache itself) are never entered. Sorted.
    */
   async find(folder: string, skip: readonly string[] = []): Promise<string[]> {
+    const { found, crawls } = this.plan(folder, skip);
+    for (const { crawler, start, prefix } of crawls) for (const path of await crawler.crawl(start).withPromise()) found.add(prefix + path.split(sep).join('/'));
+    return [...found].sort();
+  }
+
+  /** `find`, read synchronously: for a cache hit's look at outputs that are usually few (no round trips through the thread pool). */
+  findNow(folder: string, skip: readonly string[] = []): string[] {
+    const { found, crawls } = this.plan(folder, skip);
+    for (const { crawler, start, prefix } of crawls) for (const path of crawler.crawl(start).sync()) found.add(prefix + path.split(sep).join('/'));
+    return [...found].sort();
+  }
+
+  /** The outputs that are single files at a glob's fixed part, and the folders to crawl for the rest. */
+  private plan(folder: string, skip: readonly string[]): { found: Set<string>; crawls: { crawler: fdir; start: string; prefix: string }[] } {
     const found = new Set<string>();
+    const crawls: { crawler: fdir; start: string; prefix: string }[] = [];
     const skipped = new Set(skip.map((dir) => `${normalize(dir)}${sep}`));
     for (const base of this.bases) {
       const start = join(folder, base);
       // A symbolic link on the way to the glob's folder is never followed.
-      if (base !== '' && (await realpath(dirname(start)).catch(() => undefined)) !== dirname(start)) continue;
-      const info = await lstat(start).catch(() => undefined);
+      if (base !== '' && realFolder(dirname(start)) !== dirname(start)) continue;
+      const info = lstatSync(start, { throwIfNoEntry: false });
       if (!info) continue;
       if (!info.isDirectory()) {
         if (this.matches(base)) found.add(base);
@@ -72,15 +100,22 @@ export class OutputMatcher {
       }
       if (isInsideGitFolder(base) || skipped.has(`${start}${sep}`)) continue;
       const prefix = base === '' ? '' : `${base}/`;
-      const paths = await new fdir()
+      const crawler = new fdir()
         .withRelativePaths()
         .exclude((name, path) => name === '.git' || skipped.has(path))
-        .filter((path) => this.matches(prefix + path.split(sep).join('/')))
-        .crawl(start)
-        .withPromise();
-      for (const path of paths) found.add(prefix + path.split(sep).join('/'));
+        .filter((path) => this.matches(prefix + path.split(sep).join('/')));
+      crawls.push({ crawler, start, prefix });
     }
-    return [...found].sort();
+    return { found, crawls };
+  }
+}
+
+/** A folder resolved by realpath (one system call), or undefined when it cannot be. */
+function realFolder(path: string): string | undefined {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return undefined;
   }
 }
 

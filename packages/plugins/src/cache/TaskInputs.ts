@@ -156,6 +156,16 @@ export class TaskInputs {
   }
 }
 
+const compiled = new Map<string, (path: string) => boolean>();
+
+/** Globs compiled once per process: the tasks of a target have the same in every package. */
 function matcher(globs: readonly string[]): (path: string) => boolean {
-  return globs.length === 0 ? () => false : pathMatcher(globs);
+  if (globs.length === 0) return () => false;
+  const key = JSON.stringify(globs);
+  let found = compiled.get(key);
+  if (!found) {
+    found = pathMatcher(globs);
+    compiled.set(key, found);
+  }
+  return found;
 }

@@ -43,7 +43,8 @@ export async function outputsChanged(target: CompletedOutputs, meta?: Pick<Cache
   return undefined;
 }
 
-async function differenceFromEntry(folder: string, paths: readonly string[], meta: Pick<CacheMeta, 'files' | 'links'>): Promise<string | undefined> {
+/** What differs between the outputs at `paths` (relative to `folder`) and the entry's files and links, by content; undefined when nothing does. */
+export async function differenceFromEntry(folder: string, paths: readonly string[], meta: Pick<CacheMeta, 'files' | 'links'>): Promise<string | undefined> {
   const files = new Map(meta.files.map((file) => [file.path, file]));
   const links = new Map((meta.links ?? []).map((link) => [link.path, link]));
   const present = new Set(paths);

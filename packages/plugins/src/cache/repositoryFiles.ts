@@ -34,6 +34,7 @@ export class RepositoryFiles {
   private readonly reached = new Map<string, Promise<ThroughLink>>();
   /** Files git tracks (in its index), relative to the root: an `outputs` glob never takes them out of the inputs. */
   readonly tracked = new Set<string>();
+  private readonly globs = new Map<string, { matches: (path: string) => boolean; scanned: ReturnType<typeof picomatch.scan>[] }>();
   /** How many files had to be read (dirty, untracked, or no git). */
   readCount = 0;
   inGit = false;
@@ -58,17 +59,7 @@ export class RepositoryFiles {
     await this.all();
     const sorted = (this.sorted ??= [...this.hashes!].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     if (folder === '' || folder === '.') return sorted;
-    const prefix = `${folder}/`;
-    let low = 0;
-    let high = sorted.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (sorted[mid]![0] < prefix) low = mid + 1;
-      else high = mid;
-    }
-    let end = low;
-    while (end < sorted.length && sorted[end]![0].startsWith(prefix)) end++;
-    return sorted.slice(low, end);
+    return withPrefix(sorted, ([path]) => path, `${folder}/`);
   }
 
   private async read(): Promise<ReadonlyMap<string, string>> {
@@ -96,16 +87,15 @@ export class RepositoryFiles {
     const found = new Map<string, string>();
     if (!this.inGit || include.length === 0) return found;
     const prefix = folder === '' || folder === '.' ? '' : `${folder}/`;
-    const matches = pathMatcher(include);
-    const scanned = include.map((g) => picomatch.scan(g));
+    const { matches, scanned } = this.compiled(include);
     const bases = scanned.filter((s) => s.isGlob).map((s) => s.base);
     // A glob without wildcards names one file: no walk, it is read if git does not list it.
     const candidates = scanned.filter((s) => !s.isGlob).map((s) => `${prefix}${s.base}`);
     const walkRoots = new Set<string>();
     // Names without wildcards (the global inputs, `.env`) need no listing: they are read as named.
-    const listed = bases.length > 0 ? await (this.ignoredEntries ??= this.listIgnored()) : [];
-    for (const entry of listed) {
-      if (!entry.startsWith(prefix)) continue;
+    // Sorted once, so a package's entries are found by binary search, not a scan of them all.
+    const listed = bases.length > 0 ? await (this.ignoredEntries ??= this.listIgnored().then((entries) => entries.sort())) : [];
+    for (const entry of withPrefix(listed, (e) => e, prefix)) {
       const rel = entry.slice(prefix.length);
       if (!rel.endsWith('/')) {
         if (matches(rel)) candidates.push(entry);
@@ -127,6 +117,17 @@ export class RepositoryFiles {
     for (const path of ignored) {
       const id = this.ignoredHashes.get(path);
       if (id !== undefined) found.set(path, id);
+    }
+    return found;
+  }
+
+  /** Globs compiled once per run: every package's tasks name the same `inputs`. */
+  private compiled(include: readonly string[]): { matches: (path: string) => boolean; scanned: ReturnType<typeof picomatch.scan>[] } {
+    const key = JSON.stringify(include);
+    let found = this.globs.get(key);
+    if (!found) {
+      found = { matches: pathMatcher(include), scanned: include.map((g) => picomatch.scan(g)) };
+      this.globs.set(key, found);
     }
     return found;
   }
@@ -286,6 +287,21 @@ export class RepositoryFiles {
 export interface ThroughLink {
   files: Map<string, string>;
   outside: Map<string, string>;
+}
+
+/** The items of `sorted` (ascending by `key`) whose key starts with `prefix`, found by binary search. */
+function withPrefix<T>(sorted: readonly T[], key: (item: T) => string, prefix: string): T[] {
+  if (prefix === '') return [...sorted];
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (key(sorted[mid]!) < prefix) low = mid + 1;
+    else high = mid;
+  }
+  let end = low;
+  while (end < sorted.length && key(sorted[end]!).startsWith(prefix)) end++;
+  return sorted.slice(low, end);
 }
 
 function isNodeModules(path: string): boolean {

@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { copyFile, lstat, mkdir, rm, symlink } from 'node:fs/promises';
+import { constants, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { lstat, mkdir, rm, symlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import { fdir } from 'fdir';
 import type { CachedFile, CachedLink } from './LocalCache.js';
@@ -56,7 +56,7 @@ export interface RestoreSource {
  */
 export async function restoreOutputs(entry: RestoreSource, target: RestoreTarget, protect: readonly string[]): Promise<RestoreKept> {
   const { folder, root } = target;
-  const outputs = new OutputMatcher(target.outputs);
+  const outputs = OutputMatcher.of(target.outputs);
   const declared = target.outputs.length > 0 ? target.outputs.join(', ') : 'none declared';
   const parents = new Map<string, Promise<string | CacheRefusal>>();
   const allowed = async (path: string): Promise<string> => {
@@ -82,24 +82,28 @@ export async function restoreOutputs(entry: RestoreSource, target: RestoreTarget
     }),
   );
 
+  // Written synchronously, file by file: each is one or two system calls, and a full hit
+  // restoring hundreds of tasks would otherwise queue them all on the thread pool.
   const kept = await keptSources(entry, target);
   const inEntry = new Set(entry.files.map((file) => file.path));
-  for (const path of await outputs.find(folder, protect)) {
+  for (const path of outputs.findNow(folder, protect)) {
     if (target.sources?.files.has(path) && !inEntry.has(path)) kept.notDeleted.push(path);
-    else if (!kept.notOverwritten.includes(path)) await rm(join(folder, path), { force: true });
+    else if (!kept.notOverwritten.includes(path)) rmSync(join(folder, path), { force: true });
   }
   const made = new Set<string>();
   for (const { file, to } of files) {
     if (kept.notOverwritten.includes(file.path)) continue;
-    if (!made.has(dirname(to))) await mkdir(dirname(to), { recursive: true });
+    if (!made.has(dirname(to))) mkdirSync(dirname(to), { recursive: true });
     made.add(dirname(to));
     // Never through what is there now (a link left in place would be followed). The copy
     // keeps the cached file's mode, which LocalCache.get checked against the entry's.
-    await copyFile(entry.read(file.path), to, constants.COPYFILE_EXCL).catch(async (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-      await rm(to, { force: true });
-      await copyFile(entry.read(file.path), to, constants.COPYFILE_EXCL);
-    });
+    try {
+      copyFileSync(entry.read(file.path), to, constants.COPYFILE_EXCL);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      rmSync(to, { force: true });
+      copyFileSync(entry.read(file.path), to, constants.COPYFILE_EXCL);
+    }
   }
   for (const { link, to } of links) {
     await rm(to, { recursive: true, force: true });

@@ -13,6 +13,7 @@ export function fileCreationGate() {
     stage: 'pre',
     description: 'declared outputs stay inside the repository and the allowed paths',
     options: v.strictObject({ allow: v.optional(v.array(v.string())) }),
+    definitionKey: (task) => JSON.stringify(task.command.metadata.outputs ?? []),
     check({ task, options }) {
       const outputs = task.command.metadata.outputs ?? [];
       const escaping = outputs.filter((glob) => {

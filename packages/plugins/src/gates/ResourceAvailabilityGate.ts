@@ -16,11 +16,8 @@ export function resourceAvailabilityGate() {
     defaults: { minFreeMemoryMb: 128, minFreeDiskMb: 256, maxLoadPerCore: 8 },
     async check({ task, options }) {
       const weight = task.profile?.weight ?? 1;
-      const memoryMb = Math.floor(freemem() / 1048576);
       const needMemory = options.minFreeMemoryMb! * weight;
-      const disk = await statfs(task.root);
-      const diskMb = Math.floor((disk.bavail * disk.bsize) / 1048576);
-      const load = loadavg()[0]! / availableParallelism();
+      const { memoryMb, diskMb, load } = await machineReading(task.root);
       const short: string[] = [];
       if (memoryMb < needMemory) short.push(`${memoryMb} MB free memory, needs ${needMemory}`);
       if (diskMb < options.minFreeDiskMb!) short.push(`${diskMb} MB free disk, needs ${options.minFreeDiskMb}`);
@@ -30,4 +27,25 @@ export function resourceAvailabilityGate() {
       return { status: 'pass', message: `${memoryMb} MB memory, ${diskMb} MB disk free`, details };
     },
   });
+}
+
+/**
+ * What the machine has free, read at most every 250 ms per folder: hundreds of tasks starting at
+ * once (cache hits) ask the same, and a reading that old says what starting one more would.
+ */
+const READING_MS = 250;
+const readings = new Map<string, { at: number; reading: Promise<{ memoryMb: number; diskMb: number; load: number }> }>();
+
+function machineReading(folder: string): Promise<{ memoryMb: number; diskMb: number; load: number }> {
+  const now = Date.now();
+  const last = readings.get(folder);
+  if (last && now - last.at < READING_MS) return last.reading;
+  const reading = statfs(folder).then((disk) => ({
+    memoryMb: Math.floor(freemem() / 1048576),
+    diskMb: Math.floor((disk.bavail * disk.bsize) / 1048576),
+    load: loadavg()[0]! / availableParallelism(),
+  }));
+  readings.set(folder, { at: now, reading });
+  reading.catch(() => readings.delete(folder));
+  return reading;
 }

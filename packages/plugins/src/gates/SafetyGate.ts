@@ -29,6 +29,8 @@ export function safetyGate() {
     stage: 'pre',
     description: 'no dangerous shell patterns, no writes outside the repository, allowed-tools policy',
     options: v.strictObject({ allowAll: v.optional(v.boolean()), forbidTools: v.optional(v.array(v.string())), allowWritesTo: v.optional(v.array(v.string())) }),
+    // What it reads of a task: its command lines and allowed tools (and the root, for writes).
+    definitionKey: (task) => JSON.stringify([task.root, commandLines(task), task.command.metadata.allowedTools ?? null]),
     check({ task, options }) {
       const problems: string[] = [];
       for (const line of commandLines(task)) {

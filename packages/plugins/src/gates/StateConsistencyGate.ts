@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineGate } from '@orch/engine';
+import { TaskRecords } from '../state/TaskRecords.js';
 
 /**
  * Post-execution: orch's state files still parse and agree with each other: the JSON files of
@@ -12,7 +13,7 @@ export function stateConsistencyGate() {
     name: 'orch:state-consistency',
     stage: 'post',
     description: 'state files parse and agree',
-    async check({ task }) {
+    async check({ task, engine }) {
       const stateDir = join(task.root, task.stateDir);
       const problems: string[] = [];
       // orch's own records (durations.json) that do not parse are rebuilt by orch (the next run
@@ -27,16 +28,10 @@ export function stateConsistencyGate() {
           damaged.push(`${file} does not parse: ${(error as Error).message}`);
         }
       }
+      const records = TaskRecords.of(engine);
       for (const id of [...task.dependencies.keys(), ...task.outsideDependencies]) {
-        const path = join(stateDir, 'completed', `${encodeURIComponent(id)}.json`);
-        const text = await readFile(path, 'utf8').catch(() => undefined);
-        if (text === undefined) continue;
-        try {
-          const marker = JSON.parse(text) as { id?: string };
-          if (marker.id !== id) problems.push(`the completion marker of ${id} names ${marker.id}`);
-        } catch {
-          problems.push(`the completion marker of ${id} does not parse`);
-        }
+        const marker = await records.get('completed', id);
+        if (marker && marker.id !== id) problems.push(`the completion marker of ${id} names ${marker.id}`);
       }
       if (problems.length > 0) return { status: 'fail', message: [...problems, ...damaged].join('; ') };
       if (damaged.length > 0) return { status: 'warn', message: `${damaged.join('; ')} (orch rebuilds it)` };

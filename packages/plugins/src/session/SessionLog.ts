@@ -16,15 +16,21 @@ export interface ReadLog {
 
 /**
  * The append-only event log of a session (`events.jsonl`), with group commit: `append` queues a
- * line, `flush` writes everything queued in one `write` and one `fdatasync`, and callers that
- * flush while a write is in flight share the next one. A failed write (full disk) fails every
- * later flush with the same error: nothing is written after a gap.
+ * line, `flush` writes everything queued in one `write` (and, unless told it need not be
+ * durable, one `fdatasync`), and callers that flush while a write is in flight share the next
+ * one. A flush without sync leaves the lines in the page cache: they survive orch being killed,
+ * and the next synced flush makes them durable with the rest. A failed write (full disk) fails
+ * every later flush with the same error: nothing is written after a gap.
  */
 export class SessionLog {
   private readonly fd: number;
   private queued: string[] = [];
   private inFlight: Promise<void> = Promise.resolve();
   private next: Promise<void> | undefined;
+  /** Whether the next write must be synced (a caller of the shared flush asked for it). */
+  private nextSync = false;
+  /** A write without fdatasync started since the last synced one started. */
+  private unsynced = false;
   private failure: OrchError | undefined;
   /** Bytes known to be on disk (or written, without fsync). */
   bytes: number;
@@ -61,26 +67,35 @@ export class SessionLog {
     }
   }
 
-  /** Resolves when everything appended so far is durable. */
-  flush(): Promise<void> {
+  /**
+   * Resolves when everything appended so far is written, and durable unless `sync` is false
+   * (what it records can be redone at no cost: a cache hit).
+   */
+  flush(options: { sync?: boolean } = {}): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.queued.length === 0) return this.next ?? this.inFlight;
+    const sync = options.sync !== false && this.options.fsync;
+    if (this.queued.length === 0 && !(sync && this.unsynced)) return this.next ?? this.inFlight;
+    if (sync) this.nextSync = true;
     this.next ??= this.inFlight.then(() => {
       this.next = undefined;
       const data = Buffer.from(this.queued.join(''));
+      const synced = this.nextSync;
       this.queued = [];
-      this.inFlight = this.writeAll(data);
+      this.nextSync = false;
+      // A synced write's fdatasync covers every write before it, the writes being in sequence.
+      this.unsynced = !synced && (this.unsynced || data.length > 0);
+      this.inFlight = this.writeAll(data, synced);
       return this.inFlight;
     });
     return this.next;
   }
 
-  private async writeAll(data: Buffer): Promise<void> {
+  private async writeAll(data: Buffer, sync: boolean): Promise<void> {
     try {
       let offset = 0;
       while (offset < data.length) offset += await new Promise<number>((resolve, reject) => write(this.fd, data, offset, data.length - offset, null, (error, n) => (error ? reject(error) : resolve(n))));
-      if (this.options.fsync) await new Promise<void>((resolve, reject) => fdatasync(this.fd, (error) => (error ? reject(error) : resolve())));
       this.bytes += data.length;
+      if (sync) await new Promise<void>((resolve, reject) => fdatasync(this.fd, (error) => (error ? reject(error) : resolve())));
     } catch (error) {
       this.failure = stateWriteError(this.path, error);
       throw this.failure;

@@ -10,8 +10,10 @@ const NOT_LOGGED = new Set<OrchEvent['type']>(['task-output', 'plugins-applied',
 
 /**
  * The session log: every event of a run that has a session (`session-started`) is appended to
- * `<stateDir>/sessions/<id>/events.jsonl`; before each stage of each task the log is made durable
- * (the `checkpoint` hook, one write and one fdatasync for everything queued: group commit). At
+ * `<stateDir>/sessions/<id>/events.jsonl`; at each checkpoint (before a task executes, after each
+ * of its steps, when tasks end) what was queued is written in one write and made durable with
+ * one fdatasync (group commit: tasks that end in the same turn share it; a cache hit leaves one
+ * event, its end, written with the others of its turn, neither synced nor waited for). At
  * shutdown a snapshot of the folded state is written atomically. `sessions.fsync: false` keeps the
  * log but skips fdatasync (survives a crash of orch, not of the machine).
  */
@@ -23,22 +25,54 @@ export function sessionPlugin() {
       let log: SessionLog | undefined;
       let id: string | undefined;
 
+      // A task's events from its start wait here until it is known whether the cache answered
+      // it: a hit leaves one event in the log, its end (with its hash); a task that executes has
+      // them all written before it does (its checkpoint), as before.
+      const held = new Map<string, object[]>();
+      const release = (task: string): void => {
+        for (const event of held.get(task) ?? []) log?.append(event);
+        held.delete(task);
+      };
+
       engine.hooks.event.tap(PLUGIN_NAME, (event) => {
         if (event.type === 'session-started') {
           id = event.session.id;
           log ??= new SessionLog(store.logPath(id), { fsync: engine.config.sessions.fsync });
         }
         if (!log || NOT_LOGGED.has(event.type)) return;
-        // A started process is on file before it can outlive orch (see endOrphanedProcesses).
-        if (event.type === 'task-process' && event.state === 'started') log.appendNow(event);
-        else log.append(event);
+        // A started process is on file before it can outlive orch (see endOrphanedProcesses), and
+        // the run is, before its first task starts: killed any time after, it can be resumed.
+        if ((event.type === 'task-process' && event.state === 'started') || event.type === 'session-started' || event.type === 'run-started') return log.appendNow(event);
+        if (event.type === 'task-started') return void held.set(event.id, [{ ...event, t: Date.now() }]);
+        if (event.type === 'task-finished') {
+          if (event.outcome.cached) held.delete(event.outcome.id);
+          else release(event.outcome.id);
+        } else if ('id' in event && typeof event.id === 'string' && held.has(event.id)) return void held.get(event.id)!.push({ ...event, t: Date.now() });
+        log.append(event);
       });
 
-      engine.hooks.checkpoint.tapPromise(PLUGIN_NAME, async () => {
-        if (log) await log.flush();
+      // A cache hit's end is written with the others of the same turn of the event loop, not
+      // synced and not waited for: lost to a crash, the task is simply a hit again. Everything
+      // else is durable before it is acted on.
+      let writing = false;
+      const writeSoon = (): void => {
+        if (writing) return;
+        writing = true;
+        setImmediate(() => {
+          writing = false;
+          // A failed write fails the next flush, which stops the run.
+          log?.flush({ sync: false }).catch(() => undefined);
+        });
+      };
+      engine.hooks.checkpoint.tapPromise(PLUGIN_NAME, async (task, stage) => {
+        release(task.id);
+        if (!log) return;
+        if (stage === 'persist' && task.data.get('orch:cached') !== undefined) writeSoon();
+        else await log.flush();
       });
 
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
+        for (const task of [...held.keys()]) release(task);
         if (!log || !id) return;
         const done = log;
         log = undefined;

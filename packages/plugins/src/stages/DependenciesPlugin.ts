@@ -1,9 +1,7 @@
-import { join } from 'node:path';
 import { definePlugin, OrchError } from '@orch/engine';
 import { explainChanges } from '../cache/explainChanges.js';
-import { HashRecords } from '../cache/hashRecords.js';
 import { taskHasherFor } from '../cache/taskHasherFor.js';
-import { TaskHistory } from '../state/TaskHistory.js';
+import { TaskRecords } from '../state/TaskRecords.js';
 
 const PLUGIN_NAME = 'orch:dependencies';
 
@@ -17,8 +15,7 @@ export function dependenciesPlugin() {
   return definePlugin({
     name: PLUGIN_NAME,
     apply(engine) {
-      const history = new TaskHistory(join(engine.config.root, engine.config.stateDir));
-      const records = new HashRecords(join(engine.config.root, engine.config.stateDir));
+      const records = TaskRecords.of(engine);
       engine.hooks.dependencies.tapPromise(PLUGIN_NAME, async (task) => {
         for (const [id, status] of task.dependencies) {
           if (status === 'cancelled' || status === 'skipped') throw new OrchError('stage-failed', `dependency ${id} did not run (${status})`, { details: { kind: 'dependency-not-run' } });
@@ -26,7 +23,7 @@ export function dependenciesPlugin() {
         if (!task.only) return;
         const unsatisfied: string[] = [];
         for (const id of task.outsideDependencies) {
-          const marker = await history.readMarker(id);
+          const marker = await records.get('completed', id);
           if (!marker) {
             unsatisfied.push(`${id}: never completed`);
             continue;
@@ -34,7 +31,7 @@ export function dependenciesPlugin() {
           if (!marker.hash) continue;
           const now = await taskHasherFor(engine, task).hash(id);
           if (now.hash === marker.hash) continue;
-          const changes = explainChanges((await records.read(id))?.inputs, now.inputs, now.ignored, now.linkedFrom);
+          const changes = explainChanges((await records.get('hash', id))?.inputs, now.inputs, now.ignored, now.linkedFrom);
           unsatisfied.push(`${id}: inputs changed since it last ran (${changes.slice(0, 3).join(', ')}${changes.length > 3 ? ', …' : ''})`);
         }
         if (unsatisfied.length > 0) {

@@ -1,35 +1,37 @@
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { definePlugin } from '@orch/engine';
+import { definePlugin, STAGE_ORDER } from '@orch/engine';
 import { TaskHistory } from '../state/TaskHistory.js';
+import { TaskRecords } from '../state/TaskRecords.js';
 
 const PLUGIN_NAME = 'orch:persist';
 
 /**
- * Stage 10, persist: a completion marker for every task that succeeded, its duration (for
- * scheduling priorities next time), and a metrics line for every task that ran (the reference
- * design's fields), written when the run ends.
+ * Stage 10, persist: a completion marker for every task that succeeded (a record in the run's
+ * TaskRecords file; a cache hit whose last marker has its hash keeps that marker), its duration
+ * (for scheduling priorities next time), and a metrics line for every task that ran (the
+ * reference design's fields), written when the run ends. The run's records are folded into the
+ * state folder's base file last.
  */
 export function persistPlugin() {
   return definePlugin({
     name: PLUGIN_NAME,
     apply(engine) {
       const history = new TaskHistory(join(engine.config.root, engine.config.stateDir));
+      const records = TaskRecords.of(engine);
       const runId = randomUUID();
       const durations = new Map<string, number>();
       const metrics: object[] = [];
       const agentCounts = new Map<string, number>();
 
-      // Marker writes run beside the next tasks instead of in front of them; the run waits for
-      // all of them before it ends. A crash in between only makes a task run again.
-      const pending = new Set<Promise<void>>();
-      engine.hooks.persist.tap(PLUGIN_NAME, (task) => {
-        const durationMs = task.result?.durationMs ?? 0;
-        durations.set(task.id, durationMs);
+      // Markers are written beside the next tasks, many in one write; the run waits for them
+      // before it ends. A crash in between only makes a task run again.
+      engine.hooks.persist.tapPromise(PLUGIN_NAME, async (task) => {
         const hash = task.data.get('orch:hash') as string | undefined;
-        const write = history.writeMarker({ id: task.id, completedAt: new Date().toISOString(), runId, durationMs, ...(hash ? { hash } : {}) });
-        pending.add(write);
-        void write.finally(() => pending.delete(write)).catch(() => undefined);
+        if (task.data.get('orch:cached')) {
+          if (hash && (await records.hashOf('completed', task.id)) === hash) return;
+        } else durations.set(task.id, task.result?.durationMs ?? 0);
+        records.put('completed', task.id, { id: task.id, completedAt: new Date().toISOString(), runId, durationMs: task.result?.durationMs ?? 0, ...(hash ? { hash } : {}) });
       });
 
       engine.hooks.event.tap(PLUGIN_NAME, (event) => {
@@ -41,7 +43,7 @@ export function persistPlugin() {
           command: outcome.id,
           session: runId,
           execution_time: Math.round(outcome.durationMs),
-          memory_usage: process.memoryUsage().rss,
+          memory_usage: residentMemory(),
           agent_count: agentCounts.get(outcome.id) ?? 0,
           status: outcome.status === 'succeeded' ? 'completed' : outcome.status,
           ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }),
@@ -50,9 +52,19 @@ export function persistPlugin() {
       });
 
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
-        await Promise.all([...pending, history.recordDurations(durations), history.appendMetrics(metrics.splice(0))]);
+        await Promise.all([history.recordDurations(durations), history.appendMetrics(metrics.splice(0))]);
         durations.clear();
       });
+      // After every plugin's own shutdown (the cache's fingerprints are records too).
+      engine.hooks.shutdown.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.late }, () => records.compact());
     },
   });
+}
+
+/** orch's resident memory (bytes), read at most every 50 ms: a full hit ends hundreds of tasks at once, and each read is a file read. */
+let lastRss = { at: 0, bytes: 0 };
+function residentMemory(): number {
+  const now = Date.now();
+  if (now - lastRss.at >= 50) lastRss = { at: now, bytes: process.memoryUsage.rss() };
+  return lastRss.bytes;
 }

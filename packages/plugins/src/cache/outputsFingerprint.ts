@@ -1,0 +1,80 @@
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CacheMeta } from './LocalCache.js';
+import { OutputMatcher } from './OutputMatcher.js';
+import { differenceFromEntry } from './outputsChanged.js';
+
+/**
+ * A file or link among a task's outputs as `lstat` saw it, git's index stat data:
+ * `[path, size, mtimeMs, ctimeMs, inode, mode]` (the mode's type bits tell a link from a file).
+ */
+export type OutputStat = [path: string, size: number, mtimeMs: number, ctimeMs: number, ino: number, mode: number];
+
+/**
+ * A task's outputs as orch last stored or restored them, for the entry of `hash`: when they
+ * still look exactly so, a cache hit leaves them in place (issue 13). Recorded in TaskRecords.
+ */
+export interface OutputsFingerprint {
+  hash: string;
+  /** The output globs it was taken for; other globs (the config changed) find other files. */
+  outputs: string[];
+  /** When it was taken (ms since the epoch), before any file was looked at. */
+  at: number;
+  /** Every output, sorted by path. */
+  files: OutputStat[];
+}
+
+/**
+ * A file whose change time is this close to (or after) the fingerprint's time may have been
+ * written again within the same tick of the file system's clock, leaving its stat data as it
+ * was: git's "racily clean" entry. Such files are compared by content. Two seconds cover the
+ * coarsest timestamps in use (one or two seconds on some file systems), the kernel's coarse
+ * clock (a few ms) and the time the fingerprint takes.
+ */
+export const RACY_MS = 2000;
+
+/** Where a task's outputs are: its folder (absolute, resolved by realpath), its globs, the folders never entered. */
+export interface OutputsPlace {
+  folder: string;
+  outputs: readonly string[];
+  protect: readonly string[];
+}
+
+/** The outputs the globs match now, with their stat data, for the entry of `hash`. */
+export function takeOutputsFingerprint(place: OutputsPlace, hash: string): OutputsFingerprint {
+  const at = Date.now();
+  // Synchronous: a hit looks at a few files, and hundreds of hits would each wait on the thread pool.
+  const files = OutputMatcher.of(place.outputs)
+    .findNow(place.folder, place.protect)
+    .map((path): OutputStat => {
+      const info = lstatSync(join(place.folder, path), { throwIfNoEntry: false });
+      return info ? [path, info.size, info.mtimeMs, info.ctimeMs, info.ino, info.mode] : [path, -1, 0, 0, 0, 0];
+    });
+  return { hash, outputs: [...place.outputs], at, files };
+}
+
+/**
+ * Whether the outputs are exactly as the fingerprint saw them, so restoring the entry would
+ * change nothing: the same hash and globs, the same files and links (none added, none gone) and
+ * each with the same size, times, inode and mode. A file that is racily clean (see RACY_MS) is
+ * trusted only if its content is the entry's (`meta`: SHA-256 of each file, each link's target).
+ * Returns the fingerprint to record now (the racy ones checked), or undefined: restore.
+ */
+export async function outputsInPlace(recorded: OutputsFingerprint | undefined, place: OutputsPlace, hash: string, meta: Pick<CacheMeta, 'files' | 'links'>): Promise<OutputsFingerprint | undefined> {
+  if (!recorded || recorded.hash !== hash || !sameList(recorded.outputs, place.outputs) || !Array.isArray(recorded.files)) return undefined;
+  const now = takeOutputsFingerprint(place, hash);
+  if (now.files.length !== recorded.files.length) return undefined;
+  let racy = false;
+  for (let i = 0; i < now.files.length; i++) {
+    const [path, size, mtimeMs, ctimeMs, ino, mode] = now.files[i]!;
+    const then = recorded.files[i]!;
+    if (size < 0 || path !== then[0] || size !== then[1] || mtimeMs !== then[2] || ctimeMs !== then[3] || ino !== then[4] || mode !== then[5]) return undefined;
+    if (ctimeMs >= recorded.at - RACY_MS || mtimeMs >= recorded.at - RACY_MS) racy = true;
+  }
+  if (racy && (await differenceFromEntry(place.folder, now.files.map(([path]) => path), meta)) !== undefined) return undefined;
+  return racy ? now : recorded;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return Array.isArray(a) && a.length === b.length && a.every((item, i) => item === b[i]);
+}
