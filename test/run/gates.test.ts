@@ -164,7 +164,8 @@ describe('post-execution gates', () => {
     const dir = tempRepo({
       '.claude/commands/x.md': command('description: x\nrun: echo x'),
       '.claude/commands/y.md': command('description: y\nrun: echo y\ndependencies: [x]'),
-      '.orch/completed/x.json': JSON.stringify({ id: 'other', completedAt: '2026-01-01T00:00:00.000Z', runId: 'r', durationMs: 1 }),
+      // A record line: kind, task id (JSON), hash, record (JSON), as TaskRecords writes them.
+      '.orch/records/base.jsonl': `completed\t"x"\t\t${JSON.stringify({ id: 'other', completedAt: '2026-01-01T00:00:00.000Z', runId: 'r', durationMs: 1 })}\n`,
     });
     const run = runOrch(['run', 'y', '--only'], dir);
     expect(run.code).toBe(1);
