@@ -37,6 +37,7 @@ import { manualInterventionPlugin } from './recovery/ManualInterventionStrategy.
 import { circuitBreakerPlugin } from './recovery/CircuitBreakerPlugin.js';
 import { sagaPlugin } from './recovery/SagaPlugin.js';
 import { detachedProcessesPlugin } from './process/DetachedProcessesPlugin.js';
+import { taskResourcesPlugin } from './process/TaskResourcesPlugin.js';
 
 export interface DefaultPluginOptions {
   shell?: ShellExecutorOptions;
@@ -75,6 +76,7 @@ export function defaultPlugins(options: DefaultPluginOptions = {}): Plugin[] {
     circuitBreakerPlugin(),
     sagaPlugin(),
     detachedProcessesPlugin(),
+    taskResourcesPlugin(),
     // gates: pre-execution (5), post-execution (4), quality assurance (1)
     fileCreationGate(),
     complexityBudgetGate(),

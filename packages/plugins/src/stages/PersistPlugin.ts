@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { definePlugin } from '@orch/engine';
 import { TaskHistory } from '../state/TaskHistory.js';
+import { TaskMeasures, metricsLine } from '../state/metricsLine.js';
 
 const PLUGIN_NAME = 'orch:persist';
 
 /**
  * Stage 10, persist: a completion marker for every task that succeeded, its duration (for
  * scheduling priorities next time), and a metrics line for every task that ran (the reference
- * design's fields), written when the run ends.
+ * design's fields, with what the task itself used: see `metricsLine`), written when the run ends.
  */
 export function persistPlugin() {
   return definePlugin({
@@ -16,9 +17,11 @@ export function persistPlugin() {
     apply(engine) {
       const history = new TaskHistory(join(engine.config.root, engine.config.stateDir));
       const runId = randomUUID();
+      let sessionId: string | undefined;
       const durations = new Map<string, number>();
       const metrics: object[] = [];
       const agentCounts = new Map<string, number>();
+      const measured = new TaskMeasures();
 
       // Marker writes run beside the next tasks instead of in front of them; the run waits for
       // all of them before it ends. A crash in between only makes a task run again.
@@ -34,19 +37,13 @@ export function persistPlugin() {
 
       engine.hooks.event.tap(PLUGIN_NAME, (event) => {
         if (event.type === 'agent-finished') agentCounts.set(event.id, (agentCounts.get(event.id) ?? 0) + 1);
-        if (event.type !== 'task-finished' || event.outcome.status === 'skipped') return;
+        if (event.type === 'session-started') sessionId = event.session.id;
+        measured.add(event);
+        if (event.type !== 'task-finished') return;
         const { outcome } = event;
-        metrics.push({
-          timestamp: new Date().toISOString(),
-          command: outcome.id,
-          session: runId,
-          execution_time: Math.round(outcome.durationMs),
-          memory_usage: process.memoryUsage().rss,
-          agent_count: agentCounts.get(outcome.id) ?? 0,
-          status: outcome.status === 'succeeded' ? 'completed' : outcome.status,
-          ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }),
-          ...(outcome.cached ? { cached: outcome.cached } : {}),
-        });
+        const task = measured.take(outcome.id);
+        if (outcome.status === 'skipped') return;
+        metrics.push(metricsLine(outcome, task, { runId, sessionId, agents: agentCounts.get(outcome.id) ?? 0 }));
       });
 
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {

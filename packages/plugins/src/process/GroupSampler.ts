@@ -1,0 +1,102 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { TaskResources } from '@orch/engine';
+
+/** Linux reports CPU times in USER_HZ ticks, 100 a second on every architecture (proc(5)). */
+const MS_PER_TICK = 10;
+
+/** A process as last sampled: its own CPU time, its waited-for children's, and its parent. */
+interface ProcessSample {
+  parent: number;
+  selfTicks: number;
+  reapedTicks: number;
+  gone: boolean;
+}
+
+/**
+ * Samples one task's process tree from /proc: the leader (the group's pid) and its descendants
+ * (`/proc/<pid>/task/<pid>/children`; a process that left the tree by daemonising is not seen).
+ *
+ * - Peak memory: the largest sum of the tree's resident set (VmRSS) over a sample, or one
+ *   process's own peak (VmHWM), which the kernel keeps between samples, if that is larger.
+ * - CPU time: each process's user + system time (`/proc/<pid>/stat` fields 14-17) as last seen,
+ *   plus what its waited-for children used (cutime, cstime); a process that ended with its parent
+ *   seen is counted once, through the parent. What ran after the last sample is not seen.
+ */
+export class GroupSampler {
+  private readonly processes = new Map<number, ProcessSample>();
+  private peakRssBytes = 0;
+  private samples = 0;
+
+  constructor(private readonly leader: number) {}
+
+  /** Whether this system has the /proc files sampling reads. */
+  static available(): boolean {
+    return existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
+  }
+
+  sample(): void {
+    const seen = new Set<number>();
+    let rss = 0;
+    const stack = [this.leader];
+    while (stack.length > 0) {
+      const pid = stack.pop()!;
+      const read = readProcess(pid);
+      if (!read) continue;
+      seen.add(pid);
+      rss += read.rssBytes;
+      this.peakRssBytes = Math.max(this.peakRssBytes, read.peakBytes);
+      this.processes.set(pid, { parent: read.parent, selfTicks: read.selfTicks, reapedTicks: read.reapedTicks, gone: false });
+      stack.push(...read.children);
+    }
+    if (seen.size === 0) return;
+    this.samples++;
+    this.peakRssBytes = Math.max(this.peakRssBytes, rss);
+    for (const [pid, record] of this.processes) if (!seen.has(pid)) record.gone = true;
+  }
+
+  totals(): TaskResources {
+    let ticks = 0;
+    for (const record of this.processes.values()) {
+      // An ended child's time moved into its parent's cutime/cstime when the parent waited for it.
+      if (record.gone && this.processes.has(record.parent)) continue;
+      ticks += record.selfTicks + record.reapedTicks;
+    }
+    return { cpuMs: ticks * MS_PER_TICK, peakRssBytes: this.peakRssBytes, samples: this.samples };
+  }
+}
+
+interface ProcessReading {
+  parent: number;
+  selfTicks: number;
+  reapedTicks: number;
+  rssBytes: number;
+  peakBytes: number;
+  children: number[];
+}
+
+/** One process's figures, or undefined once it is gone (or a zombie, whose figures are its parent's now). */
+function readProcess(pid: number): ProcessReading | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which may hold spaces and parentheses: [0] is field 3 (state).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    return {
+      parent: Number(fields[1]),
+      selfTicks: Number(fields[11]) + Number(fields[12]),
+      reapedTicks: Number(fields[13]) + Number(fields[14]),
+      rssBytes: statusKb(status, 'VmRSS') * 1024,
+      peakBytes: statusKb(status, 'VmHWM') * 1024,
+      children,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function statusKb(status: string, field: string): number {
+  const match = new RegExp(`^${field}:\\s*(\\d+) kB`, 'm').exec(status);
+  return match ? Number(match[1]) : 0;
+}

@@ -1,0 +1,77 @@
+import type { OrchEvent, TaskOutcome } from '@orch/engine';
+
+/**
+ * One line of `.orch/metrics/execution-YYYYMMDD.jsonl`: the reference design's fields
+ * (`timestamp`, `command`, `session`, `execution_time` ms, `memory_usage` bytes, `agent_count`,
+ * `status`) where `memory_usage` is the task's own peak RSS (its process tree, sampled:
+ * `GroupSampler`; absent when nothing was measured: a cache hit, a worker-thread task, no /proc),
+ * with its CPU time, its stages' timings, its hash and cache outcome (issue 14, part 2).
+ */
+export interface MetricsLine {
+  timestamp: string;
+  command: string;
+  /** This run's id (one per orch process). */
+  session: string;
+  /** The session the run belongs to (`orch status`, `orch resume`), when it has one. */
+  session_id?: string;
+  execution_time: number;
+  memory_usage?: number;
+  cpu_time?: number;
+  agent_count: number;
+  status: 'completed' | Exclude<TaskOutcome['status'], 'succeeded'>;
+  exit_code?: number;
+  hash?: string;
+  /** `hit` (restored; `cached` says from where) or `miss` (it ran); absent when it neither ran nor was restored. */
+  cache?: 'hit' | 'miss';
+  cached?: 'local' | 'remote';
+  /** Each stage that ran: its name and ms, in order. */
+  stages?: Record<string, number>;
+}
+
+/** What the events say about each task while it runs: its stages' timings and its processes' use. */
+export class TaskMeasures {
+  private readonly tasks = new Map<string, { stages: Record<string, number>; cpuMs?: number; peakRssBytes?: number }>();
+
+  add(event: OrchEvent): void {
+    if (event.type === 'task-stage') {
+      const stages = this.of(event.id).stages;
+      stages[event.stage] = Math.round((stages[event.stage] ?? 0) + event.durationMs);
+    } else if (event.type === 'task-resources') {
+      const task = this.of(event.id);
+      task.cpuMs = (task.cpuMs ?? 0) + event.cpuMs;
+      task.peakRssBytes = Math.max(task.peakRssBytes ?? 0, event.peakRssBytes);
+    }
+  }
+
+  /** A finished task's measures, forgotten here. */
+  take(id: string): { stages: Record<string, number>; cpuMs?: number; peakRssBytes?: number } {
+    const task = this.of(id);
+    this.tasks.delete(id);
+    return task;
+  }
+
+  private of(id: string) {
+    let task = this.tasks.get(id);
+    if (!task) this.tasks.set(id, (task = { stages: {} }));
+    return task;
+  }
+}
+
+export function metricsLine(outcome: TaskOutcome, measured: ReturnType<TaskMeasures['take']>, run: { runId: string; sessionId?: string | undefined; agents: number }): MetricsLine {
+  const ran = outcome.status === 'succeeded' || outcome.status === 'failed';
+  return {
+    timestamp: new Date().toISOString(),
+    command: outcome.id,
+    session: run.runId,
+    ...(run.sessionId ? { session_id: run.sessionId } : {}),
+    execution_time: Math.round(outcome.durationMs),
+    ...(measured.peakRssBytes === undefined ? {} : { memory_usage: measured.peakRssBytes }),
+    ...(measured.cpuMs === undefined ? {} : { cpu_time: measured.cpuMs }),
+    agent_count: run.agents,
+    status: outcome.status === 'succeeded' ? 'completed' : outcome.status,
+    ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }),
+    ...(outcome.hash ? { hash: outcome.hash } : {}),
+    ...(outcome.cached ? { cache: 'hit' as const, cached: outcome.cached } : ran ? { cache: 'miss' as const } : {}),
+    ...(Object.keys(measured.stages).length > 0 ? { stages: measured.stages } : {}),
+  };
+}
