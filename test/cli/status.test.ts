@@ -124,3 +124,26 @@ describe('metrics lines', () => {
     expect(hit.memory_usage).toBeUndefined();
   }, 60_000);
 });
+
+describe('orch metrics', () => {
+  it('summarises the history: a task that failed then passed on the same hash is flaky, hits are counted apart from runs', () => {
+    const marker = join(tempRepo({}, { git: false }), 'ran-once');
+    const repo = workspace({
+      flaky: `node -e "const f=require('fs'),p=process.argv[1];if(!f.existsSync(p)){f.writeFileSync(p,'');process.exit(1)}" ${marker}`,
+      steady: 'node -e "1"',
+    });
+    expect(runOrch(['run', 'build', '--continue'], repo).code).toBe(1);
+    expect(runOrch(['run', 'build'], repo).code).toBe(0);
+    const summary = JSON.parse(runOrch(['metrics', '--json'], repo).stdout);
+    expect(summary.flaky).toEqual(['flaky#build']);
+    const byId = Object.fromEntries(summary.tasks.map((t: any) => [t.id, t]));
+    expect(byId['flaky#build']).toMatchObject({ runs: 2, executions: 2, failures: 1, cacheHitRate: 0, flaky: true });
+    // steady ran once, then came from the cache.
+    expect(byId['steady#build']).toMatchObject({ runs: 2, executions: 1, failures: 0, cacheHitRate: 0.5, flaky: false });
+    expect(summary.latestRuns).toHaveLength(2);
+    expect(summary.latestRuns[0].status).toBe('completed');
+    const text = runOrch(['metrics'], repo).stdout;
+    expect(text).toContain('Flaky (failed, then passed with the same hash): flaky#build');
+    expect(runOrch(['metrics', '--since', 'soon'], repo).stderr).toContain('expected a duration such as 7d');
+  }, 60_000);
+});

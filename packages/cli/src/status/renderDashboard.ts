@@ -1,14 +1,8 @@
 import { formatMs, terminalText } from '@orch/engine';
+import { formatBytes } from '../render/formatBytes.js';
 import type { SessionDashboard } from './sessionDashboard.js';
 
 const RULE = '='.repeat(52);
-
-/** Bytes for a person: 1.2 GB, 340 MB, 12 KB. */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-  if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)} MB`;
-  return `${Math.round(bytes / 1024)} KB`;
-}
 
 /**
  * The dashboard as text, laid out as the reference design's `generate_performance_dashboard`
