@@ -16,17 +16,24 @@ export interface RunCriticalPath {
 export async function latestCriticalPaths(stateDir: string, since: Date, count: number, orchVersion: string): Promise<RunCriticalPath[]> {
   const { SessionStore, readLog } = await import('@orch/plugins');
   const store = new SessionStore(stateDir);
+  // Ids sort by the second a session started in: two in one second are ordered by when they started.
+  const sessions = store
+    .ids()
+    .flatMap((id) => {
+      const session = store.tryLoad(id);
+      return session?.state.info && (session.state.startedAt ?? 0) >= since.getTime() ? [{ state: session.state, info: session.state.info, startedAt: session.state.startedAt ?? 0 }] : [];
+    })
+    .sort((a, b) => b.startedAt - a.startedAt)
+    .slice(0, count);
   const paths: RunCriticalPath[] = [];
-  for (const id of store.ids().reverse()) {
-    if (paths.length >= count) break;
-    const session = store.tryLoad(id);
-    if (!session?.state.info || (session.state.startedAt ?? 0) < since.getTime()) continue;
-    const report = runReportFromEvents(readLog(store.logPath(id)).events, { id, status: session.state.status, orchVersion });
+  for (const { state, info } of sessions) {
+    const id = state.id;
+    const report = runReportFromEvents(readLog(store.logPath(id)).events, { id, status: state.status, orchVersion });
     const durations = new Map(report.tasks.map((t) => [t.id, t.durationMs ?? 0]));
     paths.push({
       session: id,
-      command: `orch ${session.state.info.argv.join(' ')}`,
-      status: session.state.status,
+      command: `orch ${info.argv.join(' ')}`,
+      status: state.status,
       path: report.criticalPath,
       durationMs: Math.round(report.criticalPath.reduce((sum, task) => sum + (durations.get(task) ?? 0), 0)),
     });

@@ -5,11 +5,14 @@ const PLUGIN_NAME = 'orch:task-resources';
 
 /** How often a running task's processes are sampled. */
 export const TASK_SAMPLE_MS = 100;
+/** Extra samples soon after a group starts (ms): a short task would otherwise end unseen. */
+const EARLY_SAMPLES_MS = [10, 30, 60];
 
 /**
  * What each task's processes use (issue 14, part 2): every process group a task starts
  * (`task-process` started) is sampled from /proc every `TASK_SAMPLE_MS` (its process tree, by
- * `/proc/<pid>/task/<pid>/children`) until it ends; then a `task-resources` event records its
+ * `/proc/<pid>/task/<pid>/children`; and a few times soon after it starts, so a short task is
+ * seen at work) until it ends; then a `task-resources` event records its
  * CPU time and peak memory, for the session log, the metrics line, `orch status` and
  * `--profile`. Where there is no /proc nothing is sampled and no event is sent. One timer serves
  * every running group, and it does not keep orch alive.
@@ -32,6 +35,7 @@ export function taskResourcesPlugin() {
           const sampler = new GroupSampler(pid);
           sampler.sample();
           groups.set(pid, { id: event.id, sampler });
+          for (const ms of EARLY_SAMPLES_MS) setTimeout(() => groups.get(pid)?.sampler.sample(), ms).unref();
           timer ??= setInterval(sampleAll, TASK_SAMPLE_MS).unref();
           return;
         }

@@ -17,6 +17,8 @@ export interface MetricsLine {
   execution_time: number;
   memory_usage?: number;
   cpu_time?: number;
+  /** Samples behind `memory_usage` and `cpu_time`: a task that ended between two is under-measured. */
+  samples?: number;
   agent_count: number;
   status: 'completed' | Exclude<TaskOutcome['status'], 'succeeded'>;
   exit_code?: number;
@@ -28,9 +30,17 @@ export interface MetricsLine {
   stages?: Record<string, number>;
 }
 
+/** A task's stage timings (ms by stage) and what its processes used. */
+interface Measures {
+  stages: Record<string, number>;
+  cpuMs?: number;
+  peakRssBytes?: number;
+  samples?: number;
+}
+
 /** What the events say about each task while it runs: its stages' timings and its processes' use. */
 export class TaskMeasures {
-  private readonly tasks = new Map<string, { stages: Record<string, number>; cpuMs?: number; peakRssBytes?: number }>();
+  private readonly tasks = new Map<string, Measures>();
 
   add(event: OrchEvent): void {
     if (event.type === 'task-stage') {
@@ -40,11 +50,12 @@ export class TaskMeasures {
       const task = this.of(event.id);
       task.cpuMs = (task.cpuMs ?? 0) + event.cpuMs;
       task.peakRssBytes = Math.max(task.peakRssBytes ?? 0, event.peakRssBytes);
+      task.samples = (task.samples ?? 0) + event.samples;
     }
   }
 
   /** A finished task's measures, forgotten here. */
-  take(id: string): { stages: Record<string, number>; cpuMs?: number; peakRssBytes?: number } {
+  take(id: string): Measures {
     const task = this.of(id);
     this.tasks.delete(id);
     return task;
@@ -57,7 +68,7 @@ export class TaskMeasures {
   }
 }
 
-export function metricsLine(outcome: TaskOutcome, measured: ReturnType<TaskMeasures['take']>, run: { runId: string; sessionId?: string | undefined; agents: number }): MetricsLine {
+export function metricsLine(outcome: TaskOutcome, measured: Measures, run: { runId: string; sessionId?: string | undefined; agents: number }): MetricsLine {
   const ran = outcome.status === 'succeeded' || outcome.status === 'failed';
   return {
     timestamp: new Date().toISOString(),
@@ -66,7 +77,7 @@ export function metricsLine(outcome: TaskOutcome, measured: ReturnType<TaskMeasu
     ...(run.sessionId ? { session_id: run.sessionId } : {}),
     execution_time: Math.round(outcome.durationMs),
     ...(measured.peakRssBytes === undefined ? {} : { memory_usage: measured.peakRssBytes }),
-    ...(measured.cpuMs === undefined ? {} : { cpu_time: measured.cpuMs }),
+    ...(measured.cpuMs === undefined ? {} : { cpu_time: measured.cpuMs, samples: measured.samples }),
     agent_count: run.agents,
     status: outcome.status === 'succeeded' ? 'completed' : outcome.status,
     ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }),
