@@ -2,11 +2,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import { ORCH_BIN, runOrch, startOrch, waitFor } from '../helpers/runOrch.js';
 import { commitAll, tempRepo } from '../helpers/tempRepo.js';
 
 // Issue 14, parts 1 and 2: `orch status` (the reference design's dashboard) on live, finished,
 // failed and interrupted sessions, and metrics lines that measure the task, not orch.
+
+const FAKE_CLAUDE = fileURLToPath(new URL('../fixtures/fake-agent/claude', import.meta.url));
 
 /** A task that runs until the test creates `release` in the repository: no timing involved. */
 const WAIT_FOR_RELEASE = `node -e "const f=require('fs');(function w(){f.existsSync('../../release')?0:setTimeout(w,20)})()"`;
@@ -94,6 +97,34 @@ describe('orch status', () => {
     expect(view.metrics).toMatchObject({ tasks: 1, running: 0, cancelled: 1 });
     expect(view.active).toEqual([]);
   }, 60_000);
+
+  it('shows a paused session: the task awaiting a person and the gate that stopped it', () => {
+    const repo = tempRepo({
+      'orchestrator.config.json': JSON.stringify({ complexityBudget: 1, commands: { big: { run: 'echo big', complexity: 'medium' }, after: { run: 'echo after', dependencies: ['big'] } } }),
+    });
+    expect(runOrch(['run', 'after'], repo).code).toBe(75);
+    const view = statusJson(repo);
+    expect(view.session.status).toBe('awaiting-intervention');
+    expect(view.metrics).toMatchObject({ tasks: 2, done: 0, running: 0, cancelled: 1 });
+    expect(view.gates.problems).toContainEqual(expect.objectContaining({ task: 'big', stage: 'preGates', gate: 'orch:complexity-budget', status: 'fail' }));
+    expect(runOrch(['status'], repo).stdout).toMatch(/FAIL big preGates\/orch:complexity-budget: /);
+  });
+
+  it('shows each agent process: role, model, state, turns and cost', () => {
+    const repo = tempRepo({
+      '.claude/agents/reviewer.md': '---\nname: reviewer\ndescription: reviews\nmodel: opus\n---\nYou review code carefully.\n',
+      '.claude/agents/tester.md': '---\nname: tester\ndescription: tests\n---\nYou write tests.\n',
+      '.claude/commands/audit.md': '---\ndescription: audit\nagents: [reviewer, tester]\n---\nAudit the code\n',
+      'orchestrator.config.json': JSON.stringify({ agent: { command: FAKE_CLAUDE } }),
+    });
+    expect(runOrch(['run', 'audit'], repo).code).toBe(0);
+    const agents = statusJson(repo).agents.map((a: any) => [a.task, a.role, a.model, a.state, a.turns, a.costUsd]).sort();
+    expect(agents).toEqual([
+      ['audit', 'reviewer', 'opus', 'succeeded', 3, 0.0123],
+      ['audit', 'tester', undefined, 'succeeded', 3, 0.0123],
+    ]);
+    expect(runOrch(['status'], repo).stdout).toContain('audit  reviewer (opus)  succeeded  3 turns  $0.0123');
+  });
 
   it('names a session that does not exist, with the close ones', () => {
     const repo = workspace({ a: 'node -e "1"' });

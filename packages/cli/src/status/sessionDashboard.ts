@@ -24,7 +24,8 @@ export interface AgentStatus {
   task: string;
   role: string;
   model?: string;
-  state: 'running' | 'succeeded' | 'failed';
+  /** `stopped`: it was running when its session stopped. */
+  state: 'running' | 'succeeded' | 'failed' | 'stopped';
   turns?: number;
   costUsd?: number;
   durationMs?: number;
@@ -160,7 +161,7 @@ export function sessionDashboard(events: readonly ReportEvent[], options: Dashbo
       measured: measured.size,
     },
     failures: report.tasks.filter((t) => t.status === 'failed').map((t) => ({ id: t.id, ...(t.stage ? { stage: t.stage } : {}), ...(t.error ? { error: t.error } : {}) })),
-    agents: live.agents,
+    agents: ongoing ? live.agents : live.agents.map((a) => (a.state === 'running' ? { ...a, state: 'stopped' as const } : a)),
     gates: gateSummary(report.tasks),
     dependencies: { waiting, criticalPath: criticalPath(report.tasks, (id) => expected(byId.get(id)!)) },
   };
