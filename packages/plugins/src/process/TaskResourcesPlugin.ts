@@ -46,7 +46,9 @@ export function taskResourcesPlugin() {
           clearInterval(timer);
           timer = undefined;
         }
-        engine.emit({ type: 'task-resources', id: group.id, ...group.sampler.totals() });
+        // A group gone before its first sample was not measured at all: no figures rather than zeros.
+        const used = group.sampler.totals();
+        if (used.samples > 0) engine.emit({ type: 'task-resources', id: group.id, ...used });
       });
 
       engine.hooks.shutdown.tap(PLUGIN_NAME, () => {
