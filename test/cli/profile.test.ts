@@ -86,4 +86,19 @@ describe('--profile', () => {
     expect(resumed.code).toBe(0);
     checkTrace(readTrace(join(repo, 'resume.json')), ['a#build', 'b#build']);
   }, 60_000);
+
+  it('names a file it cannot write, for --profile, --summarize and report --out alike, rather than hanging', () => {
+    // Node's recursive mkdir never returns under /proc; a folder that cannot exist must fail at once.
+    const repo = tempRepo({ 'orchestrator.config.json': JSON.stringify({ commands: { hello: { run: 'echo hi' } } }) });
+    for (const [args, what] of [
+      [['run', 'hello', '--profile', '/proc/orch-nope/trace.json'], 'the profile'],
+      [['run', 'hello', '--summarize', '/proc/orch-nope/summary.json'], 'the run summary'],
+      [['report', '--out', '/proc/orch-nope/report.html'], 'the report'],
+    ] as const) {
+      const run = runOrch([...args], repo, {}, { timeoutMs: 60_000 });
+      expect(run.stderr).toContain(`orch: cannot write ${what} to /proc/orch-nope/`);
+      expect(run.stderr).toContain('does not exist');
+      expect(run.code).toBe(1);
+    }
+  }, 120_000);
 });

@@ -1,11 +1,8 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeOutputFile } from '../writeOutputFile.js';
 import type { RunProfile } from './RunProfile.js';
 
-/** Ends the profile and writes its trace as JSON to `path` (atomically, folders made). Returns the path. */
+/** Ends the profile and writes its trace as JSON to `path`. Returns the path. */
 export async function writeProfile(profile: RunProfile, path: string): Promise<string> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomic(path, JSON.stringify(profile.trace()));
+  await writeOutputFile(path, JSON.stringify(profile.trace()), 'the profile');
   return path;
 }
