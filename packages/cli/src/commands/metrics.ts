@@ -22,7 +22,7 @@ export const metricsCommand: CliCommand = {
     const since = new Date(Date.now() - parseDuration(values.since ?? '7d')!);
     const workspace = await openWorkspace(io.cwd);
     const stateDir = join(workspace.config.root, workspace.config.stateDir);
-    const [{ readMetrics, summarizeMetrics }, { latestCriticalPaths }, { renderMetrics }] = await Promise.all([import('../metrics/metricsHistory.js'), import('../metrics/latestCriticalPaths.js'), import('../metrics/renderMetrics.js')]);
+    const [{ readMetrics }, { summarizeMetrics }, { latestCriticalPaths }, { renderMetrics }] = await Promise.all([import('../metrics/readMetrics.js'), import('../metrics/summarizeMetrics.js'), import('../metrics/latestCriticalPaths.js'), import('../metrics/renderMetrics.js')]);
     const summary = { ...summarizeMetrics(readMetrics(stateDir, since), since), latestRuns: await latestCriticalPaths(stateDir, since, LATEST_RUNS, ORCH_VERSION) };
     io.stdout(values.json ? `${terminalJson(summary)}\n` : terminalText(renderMetrics(summary)));
     return ExitCode.ok;

@@ -1,7 +1,7 @@
 import { formatMs } from '@orch/engine';
 import { formatBytes } from '../render/formatBytes.js';
 import type { RunCriticalPath } from './latestCriticalPaths.js';
-import type { MetricsSummary } from './metricsHistory.js';
+import type { MetricsSummary } from './summarizeMetrics.js';
 
 /** `orch metrics` as text: a table of tasks, then flaky, slowest and the latest critical paths. */
 export function renderMetrics(summary: MetricsSummary & { latestRuns: RunCriticalPath[] }): string {

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { definePlugin } from '@orch/engine';
 import { TaskHistory } from '../state/TaskHistory.js';
-import { TaskMeasures, metricsLine } from '../state/metricsLine.js';
+import { metricsLine } from '../state/metricsLine.js';
+import { TaskMeasures } from '../state/TaskMeasures.js';
 
 const PLUGIN_NAME = 'orch:persist';
 

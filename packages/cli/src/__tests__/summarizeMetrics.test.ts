@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { percentile, summarizeMetrics, type MetricsRecord } from '../metrics/metricsHistory.js';
+import type { MetricsRecord } from '../metrics/readMetrics.js';
+import { percentile, summarizeMetrics } from '../metrics/summarizeMetrics.js';
 
 const at = (minute: number): string => new Date(Date.UTC(2026, 10, 30, 8, minute)).toISOString();
 
