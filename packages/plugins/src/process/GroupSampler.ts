@@ -4,6 +4,8 @@ import type { TaskResources } from '@orch/engine';
 /** Linux reports CPU times in USER_HZ ticks, 100 a second on every architecture (proc(5)). */
 const MS_PER_TICK = 10;
 
+let available: boolean | undefined;
+
 /** A process as last sampled: its own CPU time, its waited-for children's, and its parent. */
 interface ProcessSample {
   parent: number;
@@ -29,9 +31,10 @@ export class GroupSampler {
 
   constructor(private readonly leader: number) {}
 
-  /** Whether this system has the /proc files sampling reads. */
+  /** Whether this system has the /proc files sampling reads (asked once). */
   static available(): boolean {
-    return existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
+    available ??= existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
+    return available;
   }
 
   sample(): void {
