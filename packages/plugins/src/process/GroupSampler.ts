@@ -11,6 +11,8 @@ interface ProcessSample {
   parent: number;
   selfTicks: number;
   reapedTicks: number;
+  /** The parent's reapedTicks in the last sample that saw this process (absent: its parent is not in the tree). */
+  parentReaped?: number;
   gone: boolean;
 }
 
@@ -21,8 +23,9 @@ interface ProcessSample {
  * - Peak memory: the largest sum of the tree's resident set (VmRSS) over a sample, or one
  *   process's own peak (VmHWM), which the kernel keeps between samples, if that is larger.
  * - CPU time: each process's user + system time (`/proc/<pid>/stat` fields 14-17) as last seen,
- *   plus what its waited-for children used (cutime, cstime); a process that ended with its parent
- *   seen is counted once, through the parent. What ran after the last sample is not seen.
+ *   plus what its waited-for children used (cutime, cstime); an ended process is counted once,
+ *   by itself or, when its parent's count grew after it ended, through the parent. What ran
+ *   after the last sample is not seen.
  */
 export class GroupSampler {
   private readonly processes = new Map<number, ProcessSample>();
@@ -48,7 +51,9 @@ export class GroupSampler {
       seen.add(pid);
       rss += read.rssBytes;
       this.peakRssBytes = Math.max(this.peakRssBytes, read.peakBytes);
-      this.processes.set(pid, { parent: read.parent, selfTicks: read.selfTicks, reapedTicks: read.reapedTicks, gone: false });
+      // Parents are read before their children, so a seen parent's reading of this sample is here.
+      const parent = seen.has(read.parent) ? this.processes.get(read.parent) : undefined;
+      this.processes.set(pid, { parent: read.parent, selfTicks: read.selfTicks, reapedTicks: read.reapedTicks, ...(parent ? { parentReaped: parent.reapedTicks } : {}), gone: false });
       stack.push(...read.children);
     }
     if (seen.size === 0) return;
@@ -59,10 +64,20 @@ export class GroupSampler {
 
   totals(): TaskResources {
     let ticks = 0;
+    // An ended child's time moves into its parent's cutime/cstime once the parent waits for it:
+    // take off what the parent's count grew by after it last saw them, at most what they used.
+    const absorbed = new Map<number, { used: number; parentReapedBefore: number }>();
     for (const record of this.processes.values()) {
-      // An ended child's time moved into its parent's cutime/cstime when the parent waited for it.
-      if (record.gone && this.processes.has(record.parent)) continue;
       ticks += record.selfTicks + record.reapedTicks;
+      if (!record.gone || record.parentReaped === undefined) continue;
+      const entry = absorbed.get(record.parent) ?? { used: 0, parentReapedBefore: record.parentReaped };
+      entry.used += record.selfTicks + record.reapedTicks;
+      entry.parentReapedBefore = Math.min(entry.parentReapedBefore, record.parentReaped);
+      absorbed.set(record.parent, entry);
+    }
+    for (const [parent, { used, parentReapedBefore }] of absorbed) {
+      const grown = (this.processes.get(parent)?.reapedTicks ?? parentReapedBefore) - parentReapedBefore;
+      ticks -= Math.min(used, Math.max(0, grown));
     }
     return { cpuMs: ticks * MS_PER_TICK, peakRssBytes: this.peakRssBytes, samples: this.samples };
   }
