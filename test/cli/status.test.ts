@@ -137,8 +137,9 @@ describe('orch status', () => {
 
 describe('metrics lines', () => {
   it("record the task's own peak memory and CPU time, its stages and cache outcome", () => {
-    // The task's process tree: a shell, and under it a node that holds 200 MB for a moment.
-    const repo = workspace({ a: `sh -c "node -e \\"const b=Buffer.alloc(200*1024*1024,1);let s=0;for(let i=0;i<2e7;i++)s+=b[i%b.length];console.log(s>0)\\""` });
+    // The task's process tree: a shell, and under it a node that fills 200 MB and keeps it for a
+    // while (its own peak, VmHWM, stays in /proc for any later sample to read).
+    const repo = workspace({ a: `sh -c "node -e \\"const b=Buffer.alloc(200*1024*1024,1);let s=0;for(let i=0;i<2e7;i++)s+=b[i%b.length];setTimeout(()=>console.log(s>0,b.length),1500)\\""` });
     expect(runOrch(['run', 'build'], repo).code).toBe(0);
     expect(runOrch(['run', 'build'], repo).code).toBe(0);
     const folder = join(repo, '.orch', 'metrics');
