@@ -8,6 +8,7 @@
 //   BENCH_BASELINE=/other/checkout/packages/cli/dist/bin.js node bench/run.mjs env
 //                                 the environment's cost, beside another build of orch
 //   node bench/run.mjs lockfile   what lockfile closures cost (BENCH_LOCKFILE_SIZE, BENCH_LOCKFILE_ROUNDS)
+//   node bench/run.mjs profile    what --profile costs on a cold 500-package run (BENCH_PROFILE_SIZE, BENCH_PROFILE_ROUNDS)
 //   node bench/run.mjs report     the HTML report of a 500-package run (BENCH_REPORT_SIZE): write time,
 //                                 file size, and how long the system's Chromium takes to open and draw it
 //   node bench/run.mjs startup    start-up beside `node -e 0`, and what each dependency costs to import
@@ -614,4 +615,45 @@ if (want('report')) {
   } finally {
     await browser.close();
   }
+}
+
+if (want('profile')) {
+  // What --profile costs (issue 14: under 2% of a cold run): cold runs of a generated workspace
+  // with and without it, alternated (median of BENCH_PROFILE_ROUNDS each); and, apart from the
+  // noise of whole runs, the profiler's own work: the run's logged events replayed through
+  // RunProfile in this process (record every event, then build and serialise the trace).
+  const { generateWorkspace } = await import('./genWorkspace.mjs');
+  const { RunProfile } = await import(join(root, 'packages', 'cli', 'dist', 'profile', 'RunProfile.js'));
+  const size = Number(process.env.BENCH_PROFILE_SIZE ?? 500);
+  const rounds = Number(process.env.BENCH_PROFILE_ROUNDS ?? 3);
+  const dir = join(work, `profile-${size}`);
+  const { names } = generateWorkspace(dir, size);
+  const cores = (await import('node:os')).availableParallelism();
+  const cold = (extra) => {
+    for (const n of names) rmSync(join(dir, 'packages', n, 'dist'), { recursive: true, force: true });
+    rmSync(join(dir, '.orch'), { recursive: true, force: true });
+    const start = performance.now();
+    const result = spawnSync(process.execPath, [orchBin, 'run', 'build', '--concurrency', String(cores), '--reporter', 'silent', ...extra], { cwd: dir, stdio: 'ignore', env: { ...process.env, CI: '1' } });
+    if (result.status !== 0) throw new Error(`orch run build ${extra.join(' ')} failed (${result.status})`);
+    return performance.now() - start;
+  };
+  const without = [];
+  const withProfile = [];
+  for (let round = 0; round < rounds; round++) {
+    without.push(cold([]));
+    withProfile.push(cold(['--profile', 'trace.json']));
+  }
+  const plain = median(without);
+  const profiled = median(withProfile);
+  report(`profile ${size}: orch run build, cold, without --profile`, plain);
+  report(`profile ${size}: the same with --profile`, profiled, `(${(((profiled - plain) / plain) * 100).toFixed(1)}%, trace ${(statSync(join(dir, 'trace.json')).size / 1024).toFixed(0)} KB; runs vary by more than that on a shared machine)`);
+  const session = new plugins.SessionStore(join(dir, '.orch')).ids().at(-1);
+  const events = readFileSync(join(dir, '.orch', 'sessions', session, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const own = await timeIt(5, () => {
+    let clock = 0;
+    const profile = new RunProfile(() => (clock += 10), 0);
+    for (const event of events) profile.record(event);
+    JSON.stringify(profile.trace());
+  });
+  report(`profile ${size}: the profiler's own work (${events.length} events recorded, trace built and serialised)`, own, `(${((own / plain) * 100).toFixed(2)}% of the cold run)`);
 }

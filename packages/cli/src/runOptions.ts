@@ -75,6 +75,13 @@ export const RUN_OPTIONS = {
     example: '--summarize or --summarize=summary.json',
     resume: 'invocation',
   },
+  profile: {
+    type: 'string',
+    valueName: 'file',
+    description: 'write a trace of the run (Chrome trace event format: open it in https://ui.perfetto.dev or chrome://tracing): a track per concurrency slot, each task with its stages, cache restores and gates; orch\'s own start-up and hashing',
+    example: '--profile trace.json',
+    resume: 'invocation',
+  },
   'dry-run': { type: 'boolean', description: 'print the plan and why each task runs; run nothing', resume: 'invocation' },
   json: { type: 'boolean', description: 'every event as NDJSON on stdout', resume: 'invocation' },
   reporter: { type: 'string', values: ['tty', 'plain', 'json', 'silent'], description: 'how progress is shown (default: tty in a terminal, else plain)', resume: 'invocation' },

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ExitCode, OrchError, runTasks, type ContinueMode, type PlannedTask, type PreviousRun, type RunSummary, type SessionInfo, type TaskGraph } from '@orch/engine';
 import type { CliIO } from './CliCommand.js';
 import { missingDependencyWarnings } from './missingDependencyWarnings.js';
@@ -25,6 +25,8 @@ export interface SessionRunOptions {
   resume?: { id: string; previous: ReadonlyMap<string, PreviousRun>; breakers: SessionInfo['breakers'] };
   /** `--summarize`: write the run's summary as JSON to this file ('': `<stateDir>/runs/<session>.json`). */
   summarize?: string | undefined;
+  /** `--profile`: write a trace of the run to this file (`RunProfile`). */
+  profile?: string | undefined;
 }
 
 
@@ -39,6 +41,7 @@ export interface SessionRunOptions {
 export async function runSession(options: SessionRunOptions, io: CliIO): Promise<number> {
   const { workspace } = options;
   const { config, engine } = workspace;
+  const profile = options.profile === undefined ? undefined : await profileRun(engine);
   const { TaskHistory, SessionStore, RunLogs, killAllChildren, endOrphanedProcesses, processIdentity, requireRemoteCacheKey, stateFolderProblems } = await import('@orch/plugins');
   requireRemoteCacheKey(config.cache);
   // A state folder orch cannot use stops the run here, before anything starts (findings R2 #11, #13).
@@ -112,6 +115,7 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
       logs.prune(config.sessions.keep, (id) => store.isLive(id));
     }
   }
+  if (profile) io.stderr(`orch: profile: ${relative(io.cwd, await profile.write(resolve(io.cwd, options.profile!))) || options.profile}\n`);
   const exitCode = summary.interrupted ? ExitCode.interrupted : summary.awaitingIntervention > 0 ? ExitCode.awaitingIntervention : summary.failed > 0 ? ExitCode.taskFailed : ExitCode.ok;
   if (recorded) {
     const { writeRunSummary } = await import('./report/writeRunSummary.js');
@@ -119,6 +123,15 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
     io.stderr(`orch: run summary: ${relative(io.cwd, path) || path}\n`);
   }
   return exitCode;
+}
+
+/** Starts recording the run's trace (`--profile`); `write` ends it and writes it as JSON. */
+async function profileRun(engine: OpenWorkspace['engine']): Promise<{ write(path: string): Promise<string> }> {
+  const { RunProfile } = await import('./profile/RunProfile.js');
+  const toUs = (): number => Math.round(performance.now() * 1000);
+  const profile = new RunProfile(toUs, toUs());
+  engine.hooks.event.tap('orch:profile', (event) => profile.record(event));
+  return { write: async (path) => (await import('./profile/writeProfile.js')).writeProfile(profile, path) };
 }
 
 /** The run's events as they happen (output aside), stamped as the session log stamps them. */

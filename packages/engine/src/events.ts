@@ -103,6 +103,8 @@ export interface RecoveryRecord {
 export interface AgentResult {
   /** The role (`.claude/agents/<role>.md`), or `default` without one. */
   role: string;
+  /** The model it was asked to use, when one was named (the agent's, the command's or `agent.model`). */
+  model?: string;
   ok: boolean;
   /** Why it failed: the agent said so, it ran out of turns, its output was not JSON, or its exit code contradicts its result. */
   failure?: 'error' | 'max-turns' | 'non-json' | 'exit-mismatch' | 'not-found' | 'stopped';
@@ -114,6 +116,20 @@ export interface AgentResult {
   durationMs: number;
   sessionId?: string;
   exitCode?: number;
+}
+
+/**
+ * What a task's process group used, sampled from /proc (Linux; absent elsewhere and for tasks
+ * that run in a worker thread). A task with several groups (run steps) has one record per group:
+ * add their CPU times, take the largest peak.
+ */
+export interface TaskResources {
+  /** CPU time (user + system) of the group's processes, in ms: a lower bound, since what a process used after the last sample is not seen. */
+  cpuMs: number;
+  /** The group's peak resident memory in bytes: the largest sum over a sample, or one process's own peak (VmHWM) if larger. */
+  peakRssBytes: number;
+  /** Samples taken (every 100 ms while the group runs). */
+  samples: number;
 }
 
 export interface RunSummary {
@@ -150,6 +166,8 @@ export type OrchEvent =
    * run can end what it left running.
    */
   | { type: 'task-process'; id: string; state: 'started' | 'ended'; process: ProcessIdentity }
+  /** What one of a task's process groups used, sampled from /proc until it ended (`TaskResources`). */
+  | ({ type: 'task-resources'; id: string } & TaskResources)
   /**
    * Another orch process holds the task (`waiting`; `holder` unknown while it has not named
    * itself yet), or held it and died, leaving it to this one (`taken-over`, with how many
@@ -160,6 +178,8 @@ export type OrchEvent =
   | { type: 'compensation'; id: string; step: number; name: string; status: 'passed' | 'failed'; durationMs: number; message?: string }
   | { type: 'breaker'; key: string; state: 'closed' | 'open' | 'half-open'; failures: number; until?: number }
   | { type: 'task-finished'; outcome: TaskOutcome }
+  /** An agent process of a task starts (its end is `agent-finished`). */
+  | { type: 'agent-started'; id: string; role: string; model?: string }
   | { type: 'agent-finished'; id: string; agent: AgentResult }
   | { type: 'run-interrupted'; signal: string }
   | { type: 'run-finished'; summary: RunSummary };

@@ -61,6 +61,7 @@ export function defaultPlugins(options: DefaultPluginOptions = {}): Plugin[] {
     lazyPlugin('orch:circuit-breaker', async () => (await import('./recovery/CircuitBreakerPlugin.js')).circuitBreakerPlugin()),
     lazyPlugin('orch:saga', async () => (await import('./recovery/SagaPlugin.js')).sagaPlugin()),
     lazyPlugin('orch:detached-processes', async () => (await import('./process/DetachedProcessesPlugin.js')).detachedProcessesPlugin()),
+    lazyPlugin('orch:task-resources', async () => (await import('./process/TaskResourcesPlugin.js')).taskResourcesPlugin()),
     // gates: pre-execution (5), post-execution (4), quality assurance (1)
     fileCreationGate(),
     complexityBudgetGate(),

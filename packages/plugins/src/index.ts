@@ -109,6 +109,8 @@ export { manualInterventionPlugin } from './recovery/ManualInterventionStrategy.
 export { circuitBreakerPlugin } from './recovery/CircuitBreakerPlugin.js';
 export { sagaPlugin } from './recovery/SagaPlugin.js';
 export { detachedProcessesPlugin } from './process/DetachedProcessesPlugin.js';
+export { taskResourcesPlugin, TASK_SAMPLE_MS } from './process/TaskResourcesPlugin.js';
+export { GroupSampler } from './process/GroupSampler.js';
 export { runShellLine } from './executors/ShellExecutorPlugin.js';
 export { changedFiles } from './affected/changedFiles.js';
 export type { ChangedFile, ChangeSet, ChangedFilesOptions } from './affected/changedFiles.js';

@@ -25,7 +25,7 @@ export const affectedCommand: CliCommand = {
     'committed-only': { type: 'boolean', description: 'leave out uncommitted and untracked files' },
     list: { type: 'boolean', description: 'print what is affected and why; run nothing' },
     graph: { type: 'string', values: ['text', 'json', 'dot', 'mermaid'], bare: 'text', description: 'print the tasks that would run as a graph; run nothing', example: '--graph or --graph=mermaid' },
-    ...runOptionSpecs(['json', 'projects', 'exclude', 'concurrency', 'continue', 'reporter', 'cache', 'env-mode', 'framework-inference', 'dry-run', 'force', 'summarize']),
+    ...runOptionSpecs(['json', 'projects', 'exclude', 'concurrency', 'continue', 'reporter', 'cache', 'env-mode', 'framework-inference', 'dry-run', 'force', 'summarize', 'profile']),
   },
   examples: [
     'orch affected -t lint,test,build --base origin/main   # in CI',
@@ -171,6 +171,7 @@ export const affectedCommand: CliCommand = {
         request: runRequest([...tasks.keys()], passthrough, values, settings, config),
         argv: ['affected', ...argv],
         summarize: values.summarize as string | undefined,
+        profile: values.profile as string | undefined,
       },
       io,
     );

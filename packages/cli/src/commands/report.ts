@@ -3,6 +3,7 @@ import { ExitCode, ORCH_VERSION, OrchError, terminalText } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
+import { sessionArgument } from '../sessionArgument.js';
 
 export const reportCommand: CliCommand = {
   name: 'report',
@@ -16,13 +17,12 @@ export const reportCommand: CliCommand = {
   examples: ['orch report', 'orch report 20261124-101500-a1b2 --out report.html', 'orch report --last && xdg-open .orch/reports/*.html'],
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, this.options);
-    if (positionals.length > 1) throw new OrchError('usage', `name one session, not ${positionals.length}`, { hint: '`orch sessions` lists them' });
-    if (positionals.length === 1 && values.last) throw new OrchError('usage', 'name a session or give --last, not both', { hint: `e.g. orch report ${positionals[0]}` });
+    const named = sessionArgument('report', positionals, values.last === true);
     const workspace = await openWorkspace(io.cwd);
     const { root, stateDir } = workspace.config;
     const { SessionStore, readLog } = await import('@orch/plugins');
     const store = new SessionStore(join(root, stateDir));
-    const session = positionals[0] !== undefined ? store.load(positionals[0]) : store.latest();
+    const session = named !== undefined ? store.load(named) : store.latest();
     if (!session) throw new OrchError('session-not-found', 'there are no sessions to report on yet', { hint: 'every `orch run` starts one; then `orch report`' });
     const id = session.state.id;
 

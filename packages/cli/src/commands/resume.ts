@@ -20,7 +20,7 @@ export const resumeCommand: CliCommand = {
   options: {
     last: { type: 'boolean', description: 'the newest session, whatever its status' },
     skip: { type: 'string', multiple: true, valueName: 'task', description: 'go on without this task, one that awaits intervention (repeated for more)' },
-    ...runOptionSpecs(['concurrency', 'json', 'reporter', 'summarize']),
+    ...runOptionSpecs(['concurrency', 'json', 'reporter', 'summarize', 'profile']),
   },
   examples: [
     'orch resume                          # the newest session with unfinished work',
@@ -115,6 +115,7 @@ export const resumeCommand: CliCommand = {
         argv: state.info.argv,
         resume: { id: chosen, previous, breakers: state.breakers },
         summarize: values.summarize as string | undefined,
+        profile: values.profile as string | undefined,
       },
       io,
     );

@@ -13,7 +13,7 @@ export const runCommand: CliCommand = {
   usage: 'orch run <command|pkg#target|target|workflow>... [options] [-- args]',
   description:
     'Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages. Arguments after -- go to the named tasks.',
-  options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'projects', 'exclude', 'summarize'] satisfies RunOptionName[]),
+  options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'projects', 'exclude', 'summarize', 'profile'] satisfies RunOptionName[]),
   examples: [
     'orch run build                     # build in every package, dependencies first',
     'orch run web#test --concurrency 50%',
@@ -61,6 +61,7 @@ export const runCommand: CliCommand = {
         request: runRequest(filtered ? [...roots.keys()] : positionals, passthrough, values, settings, workspace.config),
         argv: ['run', ...argv],
         summarize: values.summarize as string | undefined,
+        profile: values.profile as string | undefined,
       },
       io,
     );

@@ -1,10 +1,9 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { join, resolve } from 'node:path';
 import { ORCH_VERSION } from '@orch/engine';
 import { runReportFromEvents, type ReportEvent } from './RunReport.js';
 import { runSummaryJson } from './runSummary.js';
 import { addTaskDetails } from './taskDetails.js';
+import { writeOutputFile } from '../writeOutputFile.js';
 
 /**
  * `--summarize`: the run's events (recorded as the run went, so a run without a session log has
@@ -15,7 +14,6 @@ export async function writeRunSummary(events: readonly ReportEvent[], run: { id:
   const report = runReportFromEvents(events, { id: run.id, status: run.exitCode === 0 ? 'completed' : 'failed', orchVersion: ORCH_VERSION });
   await addTaskDetails(report, { root: run.root, stateDir: run.stateDir, session: run.id }, { logTail: false });
   const path = run.out ? resolve(run.cwd, run.out) : join(run.root, run.stateDir, 'runs', `${run.id}.json`);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomic(path, `${JSON.stringify(runSummaryJson(report, { id: run.id, root: run.root, exitCode: run.exitCode }), null, 2)}\n`);
+  await writeOutputFile(path, `${JSON.stringify(runSummaryJson(report, { id: run.id, root: run.root, exitCode: run.exitCode }), null, 2)}\n`, 'the run summary');
   return path;
 }

@@ -91,9 +91,10 @@ async function runAgent(engine: Engine, task: TaskContext, adapter: AgentAdapter
     ...(hooks ? { hooks } : {}),
   };
   const started = performance.now();
+  engine.emit({ type: 'agent-started', id: task.id, role, ...(model ? { model } : {}) });
   const label = role === 'default' ? '' : `[${role}] `;
   const finish = (result: Omit<AgentResult, 'role' | 'durationMs'>): AgentResult => {
-    const agent: AgentResult = { role, durationMs: performance.now() - started, ...result };
+    const agent: AgentResult = { role, ...(model ? { model } : {}), durationMs: performance.now() - started, ...result };
     engine.emit({ type: 'agent-finished', id: task.id, agent });
     if (agent.result) task.output('stdout', `${label}${agent.result.trimEnd()}\n`);
     return agent;

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { definePlugin, STAGE_ORDER } from '@orch/engine';
 import { TaskHistory } from '../state/TaskHistory.js';
 import { TaskRecords } from '../state/TaskRecords.js';
+import { metricsLine } from '../state/metricsLine.js';
+import { TaskMeasures } from '../state/TaskMeasures.js';
 
 const PLUGIN_NAME = 'orch:persist';
 
@@ -10,8 +12,8 @@ const PLUGIN_NAME = 'orch:persist';
  * Stage 10, persist: a completion marker for every task that succeeded (a record in the run's
  * TaskRecords file; a cache hit whose last marker has its hash keeps that marker), its duration
  * (for scheduling priorities next time), and a metrics line for every task that ran (the
- * reference design's fields), written when the run ends. The run's records are folded into the
- * state folder's base file last.
+ * reference design's fields, with what the task itself used: see `metricsLine`), written when
+ * the run ends. The run's records are folded into the state folder's base file last.
  */
 export function persistPlugin() {
   return definePlugin({
@@ -20,9 +22,11 @@ export function persistPlugin() {
       const history = new TaskHistory(join(engine.config.root, engine.config.stateDir));
       const records = TaskRecords.of(engine);
       const runId = randomUUID();
+      let sessionId: string | undefined;
       const durations = new Map<string, number>();
       const metrics: object[] = [];
       const agentCounts = new Map<string, number>();
+      const measured = new TaskMeasures();
 
       // Markers are written beside the next tasks, many in one write; the run waits for them
       // before it ends. A crash in between only makes a task run again.
@@ -36,19 +40,13 @@ export function persistPlugin() {
 
       engine.hooks.event.tap(PLUGIN_NAME, (event) => {
         if (event.type === 'agent-finished') agentCounts.set(event.id, (agentCounts.get(event.id) ?? 0) + 1);
-        if (event.type !== 'task-finished' || event.outcome.status === 'skipped') return;
+        if (event.type === 'session-started') sessionId = event.session.id;
+        measured.add(event);
+        if (event.type !== 'task-finished') return;
         const { outcome } = event;
-        metrics.push({
-          timestamp: new Date().toISOString(),
-          command: outcome.id,
-          session: runId,
-          execution_time: Math.round(outcome.durationMs),
-          memory_usage: residentMemory(),
-          agent_count: agentCounts.get(outcome.id) ?? 0,
-          status: outcome.status === 'succeeded' ? 'completed' : outcome.status,
-          ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }),
-          ...(outcome.cached ? { cached: outcome.cached } : {}),
-        });
+        const task = measured.take(outcome.id);
+        if (outcome.status === 'skipped') return;
+        metrics.push(metricsLine(outcome, task, { runId, sessionId, agents: agentCounts.get(outcome.id) ?? 0 }));
       });
 
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
@@ -59,12 +57,4 @@ export function persistPlugin() {
       engine.hooks.shutdown.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.late }, () => records.compact());
     },
   });
-}
-
-/** orch's resident memory (bytes), read at most every 50 ms: a full hit ends hundreds of tasks at once, and each read is a file read. */
-let lastRss = { at: 0, bytes: 0 };
-function residentMemory(): number {
-  const now = Date.now();
-  if (now - lastRss.at >= 50) lastRss = { at: now, bytes: process.memoryUsage.rss() };
-  return lastRss.bytes;
 }

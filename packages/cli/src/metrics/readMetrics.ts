@@ -1,0 +1,43 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The fields of a metrics line this summary reads (see `metricsLine` in @orch/plugins; older lines lack the newer ones). */
+export interface MetricsRecord {
+  timestamp: string;
+  command: string;
+  execution_time: number;
+  status: string;
+  memory_usage?: number;
+  cpu_time?: number;
+  hash?: string;
+  cache?: 'hit' | 'miss';
+  cached?: 'local' | 'remote';
+}
+
+/**
+ * Reads `<stateDir>/metrics/execution-YYYYMMDD.jsonl` from the day of `since` on, keeping lines
+ * stamped at or after it. A line that is not JSON (a torn write) is skipped.
+ */
+export function readMetrics(stateDir: string, since: Date): MetricsRecord[] {
+  const folder = join(stateDir, 'metrics');
+  const firstDay = `execution-${since.toISOString().slice(0, 10).replaceAll('-', '')}.jsonl`;
+  let files: string[];
+  try {
+    files = readdirSync(folder).filter((name) => /^execution-\d{8}\.jsonl$/.test(name) && name >= firstDay).sort();
+  } catch {
+    return [];
+  }
+  const records: MetricsRecord[] = [];
+  for (const file of files) {
+    for (const line of readFileSync(join(folder, file), 'utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        const record = JSON.parse(line) as MetricsRecord;
+        if (typeof record.command === 'string' && Date.parse(record.timestamp) >= since.getTime()) records.push(record);
+      } catch {
+        // A torn last line of a run that was killed mid-write.
+      }
+    }
+  }
+  return records;
+}
