@@ -222,8 +222,9 @@ snapshots:
 describe('orch affected: markdown commands', () => {
   const commands = {
     '.claude/commands/_shared/rules.md': 'Be careful.\n',
-    '.claude/commands/review.md': '---\ndescription: Review the change\nagents: [reviewer]\n---\nReview it. Follow @_shared/rules.md\n',
-    '.claude/commands/ship.md': '---\ndescription: Ship it\ndependencies: [review]\n---\nShip.\n',
+    // `inputs: []`: these read only their definitions (without it, any file is an input: see below).
+    '.claude/commands/review.md': '---\ndescription: Review the change\nagents: [reviewer]\ninputs: []\n---\nReview it. Follow @_shared/rules.md\n',
+    '.claude/commands/ship.md': '---\ndescription: Ship it\ndependencies: [review]\ninputs: []\n---\nShip.\n',
     '.claude/commands/docs.md': '---\ndescription: Docs\ninputs: [docs/**]\n---\nWrite docs.\n',
     '.claude/agents/reviewer.md': '---\nname: reviewer\ndescription: Reviews\n---\nYou review.\n',
     'docs/guide.md': '# guide\n',
@@ -246,8 +247,21 @@ describe('orch affected: markdown commands', () => {
     expect(reasonOf(listed, 'review')).toEqual(['changed: .claude/agents/reviewer.md (agent reviewer)']);
     expect(reasonOf(listed, 'docs')).toEqual(['input changed: docs/guide.md']);
     const own = workspace(commands);
-    writeTree(own, { '.claude/commands/ship.md': '---\ndescription: Ship it now\ndependencies: [review]\n---\nShip.\n' });
+    writeTree(own, { '.claude/commands/ship.md': '---\ndescription: Ship it now\ndependencies: [review]\ninputs: []\n---\nShip.\n' });
     expect(list(own).commands.map((c) => c.name)).toEqual(['ship']);
+  });
+
+  it('a command that declares no inputs is affected by any file, as its hash takes every file (the hash and affected agree)', () => {
+    const dir = workspace({ ...commands, '.claude/commands/audit.md': '---\ndescription: Audit the repository\nrun: cat docs/guide.md\n---\n' });
+    expect(runOrch(['run', 'audit'], dir).code).toBe(0);
+    writeTree(dir, { 'docs/guide.md': '# guide 3\n' });
+    const listed = list(dir);
+    expect(listed.commands.map((c) => c.name).sort()).toEqual(['audit', 'docs']);
+    expect(reasonOf(listed, 'audit')).toEqual(['changed: docs/guide.md (declares no inputs, so any file may be one)']);
+    // The run agrees: the change is not served from the cache.
+    const again = runOrch(['run', 'audit'], dir);
+    expect(again.stdout).toContain('# guide 3');
+    expect(again.stdout + again.stderr).not.toMatch(/audit \(cached/);
   });
 });
 

@@ -234,7 +234,8 @@ describe('skills and plugins', () => {
 describe('affected says one thing', () => {
   it('a partial that affected a command through an @ include is not also listed as outside every project', () => {
     const dir = tempRepo({
-      '.claude/commands/review.md': '---\ndescription: review\n---\nFollow @notes/rules.md\n',
+      // `inputs: []`: it reads its definition only (without it, every file may be an input).
+      '.claude/commands/review.md': '---\ndescription: review\ninputs: []\n---\nFollow @notes/rules.md\n',
       'notes/rules.md': 'be kind\n',
       'notes/unrelated.md': 'x\n',
     });

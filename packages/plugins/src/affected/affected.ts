@@ -223,7 +223,8 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
 /**
  * The changed files that affect a markdown or config command, each with the reason: a markdown
  * command's own file, the partials it includes, its skill folder, its agents' files; any
- * command's declared inputs; every file for a config command that declares none.
+ * command's declared inputs; every file for a markdown or config command that declares none,
+ * as its hash takes every file.
  */
 function commandChanges(command: CommandDefinition, root: string, registry: AffectedOptions['registry'], files: readonly ChangedFile[], linked: readonly LinkedChange[]): { file: ChangedFile; reason?: string }[] {
   if (command.kind === 'script' || command.kind === 'workflow') return [];
@@ -249,8 +250,12 @@ function commandChanges(command: CommandDefinition, root: string, registry: Affe
   // Inputs: the first file is the reason given; every one of them affects the command.
   const globs = command.metadata.inputs;
   const taskInputs = TaskInputs.of(command, '');
-  const matches = globs !== undefined || command.kind === 'config' ? (path: string) => taskInputs.matches(path) : () => false;
-  const inputs = files.filter((file) => matches(file.path));
+  // Without `inputs`, a markdown or config command's hash takes every file of the repository (it
+  // may read any): so does affected, or a change would miss the cache yet not be listed.
+  const matches = (path: string) => taskInputs.matches(path);
+  // One reason per file: a definition file already said why (issue 12, part 7).
+  const counted = new Set(found.map(({ file }) => file.path));
+  const inputs = files.filter((file) => !counted.has(file.path) && matches(file.path));
   if (inputs.length > 0) found.push({ file: inputs[0]!, reason: globs !== undefined ? `input ${describe(inputs[0]!)}` : `${describe(inputs[0]!)} (declares no inputs, so any file may be one)` });
   for (const file of inputs.slice(1)) found.push({ file });
   return found;
