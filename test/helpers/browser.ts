@@ -3,13 +3,13 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /**
- * The system's Chromium (Debian's `chromium` package, which `.ci/run` installs when it is
+ * The system's Chromium (Debian's `chromium` package, which `npm test` installs when it is
  * missing), or the one `CHROMIUM_PATH` names. A machine without it fails the browser tests
  * with what to install: they are never skipped.
  */
 export function chromiumPath(): string {
   const path = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((candidate) => existsSync(candidate));
-  if (!path || !existsSync(path)) throw new Error('no Chromium: install it (apt-get install -y chromium, as .ci/run does) or set CHROMIUM_PATH');
+  if (!path || !existsSync(path)) throw new Error('no Chromium: install it (apt-get install -y chromium, as npm test does as root) or set CHROMIUM_PATH');
   return path;
 }
 
