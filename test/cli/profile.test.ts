@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runOrch } from '../helpers/runOrch.js';
@@ -99,6 +100,21 @@ describe('--profile', () => {
       expect(run.stderr).toContain(`orch: cannot write ${what} to /proc/orch-nope/`);
       expect(run.stderr).toContain('does not exist');
       expect(run.code).toBe(1);
+    }
+  }, 120_000);
+
+  it('never replaces a device, pipe or folder it is pointed at (the atomic write renames over its target)', () => {
+    const repo = tempRepo({ 'orchestrator.config.json': JSON.stringify({ commands: { hello: { run: 'echo hi' } } }) });
+    execFileSync('mkfifo', [join(repo, 'pipe.json')]);
+    for (const [args, what] of [
+      [['run', 'hello', '--profile', 'pipe.json'], 'the profile'],
+      [['run', 'hello', '--summarize=pipe.json'], 'the run summary'],
+      [['report', '--out', 'pipe.json'], 'the report'],
+    ] as const) {
+      const run = runOrch([...args], repo, {}, { timeoutMs: 60_000 });
+      expect(run.stderr).toMatch(new RegExp(`orch: cannot write ${what} to \\S*pipe\\.json: it exists and is not a regular file`));
+      expect(run.code).toBe(1);
+      expect(lstatSync(join(repo, 'pipe.json')).isFIFO()).toBe(true);
     }
   }, 120_000);
 });
