@@ -59,15 +59,30 @@ export class SessionStore {
     return join(this.sessionDir(id), 'events.jsonl');
   }
 
+  /**
+   * Every session's id, oldest first. Ids sort to the second; sessions started within the same
+   * second are ordered by their log's first event (ms), so `--last` is the one started last.
+   */
   ids(): string[] {
+    let ids: string[];
     try {
-      return readdirSync(this.dir, { withFileTypes: true })
+      ids = readdirSync(this.dir, { withFileTypes: true })
         .filter((entry) => entry.isDirectory())
         .map((entry) => entry.name)
         .sort();
     } catch {
       return [];
     }
+    for (let start = 0; start < ids.length; ) {
+      let end = start + 1;
+      while (end < ids.length && ids[end]!.slice(0, 15) === ids[start]!.slice(0, 15)) end++;
+      if (end - start > 1) {
+        const started = new Map(ids.slice(start, end).map((id) => [id, readLog(this.logPath(id)).events[0]?.t ?? 0]));
+        ids.splice(start, end - start, ...[...started.keys()].sort((a, b) => started.get(a)! - started.get(b)! || (a < b ? -1 : 1)));
+      }
+      start = end;
+    }
+    return ids;
   }
 
   /**
