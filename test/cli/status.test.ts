@@ -94,8 +94,9 @@ describe('orch status', () => {
     writeFileSync(join(repo, 'release'), '');
     const view = statusJson(repo, '--last');
     expect(view.session.status).toBe('interrupted');
-    expect(view.metrics).toMatchObject({ tasks: 1, running: 0, cancelled: 1 });
+    expect(view.metrics).toMatchObject({ tasks: 1, running: 0, cancelled: 0, interrupted: 1 });
     expect(view.active).toEqual([]);
+    expect(runOrch(['status', '--last'], repo).stdout).toMatch(/tasks 1: 0 done, 0 running, 0 not run, 0 failed, 0 cached, 1 interrupted/);
   }, 60_000);
 
   it('shows a paused session: the task awaiting a person and the gate that stopped it', () => {

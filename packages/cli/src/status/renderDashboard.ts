@@ -23,7 +23,7 @@ export function renderDashboard(view: SessionDashboard, now: Date): string {
     ...(view.active.length === 0 ? ['  none'] : view.active.map((a) => `  ${a.id}  stage ${a.stage}${a.step ? `, step ${a.step.index} (${a.step.name}) done` : ''}  ${formatMs(a.elapsedMs)}${a.pid ? `  pid ${a.pid}` : ''}${a.resources ? `  cpu ${formatMs(a.resources.cpuMs)}, ${formatBytes(a.resources.peakRssBytes)}` : ''}`)),
     '',
     'EXECUTION METRICS:',
-    `  tasks ${metrics.tasks}: ${metrics.done} done, ${metrics.running} running, ${metrics.queued} ${ongoing ? 'queued' : 'not run'}, ${metrics.failed} failed, ${metrics.cached} cached${metrics.skipped ? `, ${metrics.skipped} skipped` : ''}${metrics.cancelled ? `, ${metrics.cancelled} cancelled` : ''}`,
+    `  tasks ${metrics.tasks}: ${metrics.done} done, ${metrics.running} running, ${metrics.queued} ${ongoing ? 'queued' : 'not run'}, ${metrics.failed} failed, ${metrics.cached} cached${metrics.skipped ? `, ${metrics.skipped} skipped` : ''}${metrics.cancelled ? `, ${metrics.cancelled} cancelled` : ''}${metrics.interrupted ? `, ${metrics.interrupted} interrupted` : ''}`,
     `  time ${formatMs(view.elapsedMs)}${metrics.estimatedRemainingMs === undefined ? '' : `, about ${formatMs(metrics.estimatedRemainingMs)} left (from past durations)`}`,
     `  cache hit rate ${metrics.cacheHitRate === undefined ? '-' : `${Math.round(metrics.cacheHitRate * 100)}%`}`,
     metrics.measured > 0 ? `  cpu ${formatMs(metrics.cpuMs)}, peak memory ${formatBytes(metrics.peakRssBytes)} (largest task; ${metrics.measured} task${metrics.measured === 1 ? '' : 's'} measured)` : '  cpu -, peak memory - (no task process measured)',

@@ -51,8 +51,10 @@ export interface SessionDashboard {
     failed: number;
     cached: number;
     skipped: number;
-    /** Cancelled, paused for a person, or cut short by an interrupted session. */
+    /** Cancelled, or paused for a person. */
     cancelled: number;
+    /** Running when the session's orch died (`kill -9`, power loss): cut short, run again by `orch resume`. */
+    interrupted: number;
     /** Restored / (restored + ran); absent before any task finished either way. */
     cacheHitRate?: number;
     /** Time left, from past durations (`.orch/durations.json`): the longer of the remaining critical path and the remaining work spread over the concurrency. Absent when nothing is left or the session is not running. */
@@ -153,7 +155,8 @@ export function sessionDashboard(events: readonly ReportEvent[], options: Dashbo
       failed: count('failed'),
       cached,
       skipped: count('skipped'),
-      cancelled: count('cancelled', 'awaiting-intervention') + interrupted,
+      cancelled: count('cancelled', 'awaiting-intervention'),
+      interrupted,
       ...(cached + ran > 0 ? { cacheHitRate: cached / (cached + ran) } : {}),
       ...(remaining !== undefined && remaining > 0 ? { estimatedRemainingMs: remaining } : {}),
       cpuMs,
