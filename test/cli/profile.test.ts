@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runOrch } from '../helpers/runOrch.js';
@@ -103,9 +103,27 @@ describe('--profile', () => {
     }
   }, 120_000);
 
+  it('refuses a trace or summary path it cannot write before any task runs', () => {
+    const repo = tempRepo({ 'orchestrator.config.json': JSON.stringify({ commands: { hello: { run: 'echo ran > ran.txt' } } }), 'notes.txt': 'a file, not a folder\n' });
+    execFileSync('mkfifo', [join(repo, 'pipe.json')]);
+    for (const [args, what, why] of [
+      [['run', 'hello', '--profile', 'notes.txt/trace.json'], 'the profile', 'is not a folder'],
+      [['run', 'hello', '--summarize=notes.txt/summary.json'], 'the run summary', 'is not a folder'],
+      [['run', 'hello', '--profile', 'pipe.json'], 'the profile', 'it exists and is not a regular file'],
+    ] as const) {
+      const run = runOrch([...args], repo, {}, { timeoutMs: 60_000 });
+      expect(run.stderr).toContain(`orch: cannot write ${what} to ${join(repo, args.at(-1)!.replace(/^--summarize=/, ''))}: `);
+      expect(run.stderr).toContain(why);
+      expect(existsSync(join(repo, 'ran.txt'))).toBe(false);
+      expect(run.code).not.toBe(0);
+    }
+  }, 120_000);
+
   it('never replaces a device, pipe or folder it is pointed at (the atomic write renames over its target)', () => {
     const repo = tempRepo({ 'orchestrator.config.json': JSON.stringify({ commands: { hello: { run: 'echo hi' } } }) });
     execFileSync('mkfifo', [join(repo, 'pipe.json')]);
+    // A session for `report` to write.
+    expect(runOrch(['run', 'hello'], repo).code).toBe(0);
     for (const [args, what] of [
       [['run', 'hello', '--profile', 'pipe.json'], 'the profile'],
       [['run', 'hello', '--summarize=pipe.json'], 'the run summary'],

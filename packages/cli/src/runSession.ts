@@ -6,6 +6,7 @@ import { missingDependencyWarnings } from './missingDependencyWarnings.js';
 import type { OpenWorkspace } from './openWorkspace.js';
 import type { ReportEvent } from './report/RunReport.js';
 import { printDiagnostics } from './render/printDiagnostics.js';
+import { checkOutputFile } from './writeOutputFile.js';
 import { STOP_SIGNALS } from './stopSignals.js';
 
 export interface SessionRunOptions {
@@ -41,6 +42,9 @@ export interface SessionRunOptions {
 export async function runSession(options: SessionRunOptions, io: CliIO): Promise<number> {
   const { workspace } = options;
   const { config, engine } = workspace;
+  // Checked before any task runs: found unwritable only at the end, a long run's trace or summary would be lost.
+  if (options.profile !== undefined) checkOutputFile(resolve(io.cwd, options.profile), 'the profile');
+  if (options.summarize) checkOutputFile(resolve(io.cwd, options.summarize), 'the run summary');
   const profile = options.profile === undefined ? undefined : await profileRun(engine);
   const { TaskHistory, SessionStore, RunLogs, killAllChildren, endOrphanedProcesses, processIdentity, requireRemoteCacheKey, stateFolderProblems } = await import('@orch/plugins');
   requireRemoteCacheKey(config.cache);

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -13,10 +13,7 @@ import { OrchError } from '@orch/engine';
  * write renames over its target, which would replace a device node (as root, `/dev/full`).
  */
 export async function writeOutputFile(path: string, text: string, what: string): Promise<void> {
-  const existing = statSync(path, { throwIfNoEntry: false });
-  if (existing && !existing.isFile()) {
-    throw new OrchError('state-write-failed', `cannot write ${what} to ${path}: it exists and is not a regular file (${existing.isDirectory() ? 'a folder' : 'a device, pipe or socket'})`, { hint: 'name a new file, or a regular file to replace' });
-  }
+  refuseNonRegular(path, what);
   try {
     const missing: string[] = [];
     for (let folder = dirname(path); !existsSync(folder) && dirname(folder) !== folder; folder = dirname(folder)) missing.unshift(folder);
@@ -26,4 +23,41 @@ export async function writeOutputFile(path: string, text: string, what: string):
     const { describeFileError } = await import('@orch/plugins');
     throw new OrchError('state-write-failed', `cannot write ${what} to ${path}: ${describeFileError(error)}`, { hint: 'name a file in a folder you can write' });
   }
+}
+
+function refuseNonRegular(path: string, what: string): void {
+  // ENOTDIR (a file where a folder should be) is for the caller's folder check, or the write, to name.
+  const existing = (() => {
+    try {
+      return statSync(path, { throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+  })();
+  if (existing && !existing.isFile()) {
+    throw new OrchError('state-write-failed', `cannot write ${what} to ${path}: it exists and is not a regular file (${existing.isDirectory() ? 'a folder' : 'a device, pipe or socket'})`, { hint: 'name a new file, or a regular file to replace' });
+  }
+}
+
+/**
+ * Checks, before a run starts, that a file it will write at the end (`--profile`,
+ * `--summarize=<file>`) can be written: not a device, pipe or folder, and its nearest existing
+ * folder one this process may write in. Throws `state-write-failed` as `writeOutputFile` would,
+ * so a run of an hour does not end in "cannot write" (issue 14 tester).
+ */
+export function checkOutputFile(path: string, what: string): void {
+  refuseNonRegular(path, what);
+  let folder = dirname(path);
+  while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder);
+  const info = statSync(folder, { throwIfNoEntry: false });
+  let problem: string | undefined;
+  if (!info?.isDirectory()) problem = `${folder} is not a folder`;
+  else {
+    try {
+      accessSync(folder, constants.W_OK);
+    } catch {
+      problem = `${folder} is not writable`;
+    }
+  }
+  if (problem) throw new OrchError('state-write-failed', `cannot write ${what} to ${path}: ${problem}`, { hint: 'name a file in a folder you can write' });
 }

@@ -38,7 +38,7 @@ export const graphCommand: CliCommand = {
       const [{ graphReport }, { writeReport }, { TaskHistory }] = await Promise.all([import('../report/graphReport.js'), import('../report/writeReport.js'), import('@orch/plugins')]);
       const nodes = order.map((id) => ({ id, dependencies: graph.nodes.get(id)!.dependencies.map((edge) => edge.to) }));
       const report = graphReport(nodes, new TaskHistory(join(root, stateDir)).readDurations(), { title: `orch graph ${positionals.join(' ')}`.trim(), orchVersion: ORCH_VERSION });
-      const bytes = await writeReport(report, out);
+      const bytes = await writeReport(report, out, 'the graph page');
       io.stdout(terminalText(`graph of ${order.length} task${order.length === 1 ? '' : 's'}: ${relative(io.cwd, out) || out} (${Math.round(bytes / 1024)} KB)\n`));
     } else io.stdout(terminalText(render(graph, order, formats[0] ?? 'text')));
     return stopping > 0 ? ExitCode.usage : ExitCode.ok;
