@@ -20,6 +20,23 @@ describe('Scheduler', () => {
     expect(s.takeReady()).toEqual(['long']);
   });
 
+  it('keeps tasks that become ready later in priority order among those already waiting', () => {
+    const s = new Scheduler(
+      [task('root', [], { expectedMs: 1000 }), task('low', [], { expectedMs: 5 }), task('mid', [], { expectedMs: 50 }), task('high', ['root'], { expectedMs: 500 }), task('lowest', ['root'], { expectedMs: 1 })],
+      { concurrency: 1 },
+    );
+    expect(s.takeReady()).toEqual(['root']);
+    s.finish('root', 'succeeded');
+    const order: string[] = [];
+    while (!s.done) {
+      const [next] = s.takeReady();
+      order.push(next!);
+      s.finish(next!, 'succeeded');
+    }
+    expect(order).toEqual(['high', 'mid', 'low', 'lowest']);
+    expect(s.running).toBe(0);
+  });
+
   it('gives heavy tasks as many slots as their weight', () => {
     const s = new Scheduler([task('heavy', [], { weight: 2, expectedMs: 10 }), task('light1'), task('light2')], { concurrency: 2 });
     expect(s.takeReady()).toEqual(['heavy']);

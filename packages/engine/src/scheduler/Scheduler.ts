@@ -42,6 +42,8 @@ export class Scheduler {
   private freeSlots: number;
   private stopped = false;
   private readonly continueMode: ContinueMode;
+  /** How many tasks are in each state, kept as states change: `done` and `running` are asked after every task. */
+  private readonly counts: Record<TaskState, number> = { waiting: 0, running: 0, succeeded: 0, failed: 0, skipped: 0 };
 
   constructor(tasks: readonly SchedulableTask[], options: SchedulerOptions) {
     this.freeSlots = options.concurrency;
@@ -49,7 +51,7 @@ export class Scheduler {
     this.continueMode = options.continue ?? 'never';
     for (const task of tasks) {
       this.tasks.set(task.id, task);
-      this.state.set(task.id, 'waiting');
+      this.setState(task.id, 'waiting');
       this.dependents.set(task.id, []);
     }
     for (const task of tasks) {
@@ -59,12 +61,34 @@ export class Scheduler {
     }
     this.computePriorities();
     for (const task of tasks) if (this.remainingDeps.get(task.id) === 0) this.ready.push(task.id);
+    this.ready.sort(this.byPriority);
+  }
+
+  /** Highest priority first; ties by id, so the order never depends on when a task became ready. */
+  private readonly byPriority = (a: string, b: string): number => this.priority.get(b)! - this.priority.get(a)! || (a < b ? -1 : a > b ? 1 : 0);
+
+  /** Adds a task to the ready list at its place: the list stays sorted, so `takeReady` never sorts it again (issue 13: a 1,000-task run sorted it after every task). */
+  private enqueue(id: string): void {
+    let low = 0;
+    let high = this.ready.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.byPriority(this.ready[middle]!, id) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    this.ready.splice(low, 0, id);
+  }
+
+  private setState(id: string, next: TaskState): void {
+    const previous = this.state.get(id);
+    if (previous !== undefined) this.counts[previous]--;
+    this.counts[next]++;
+    this.state.set(id, next);
   }
 
   /** Tasks to start now, highest priority first, within free slots and resources. */
   takeReady(): string[] {
     if (this.stopped) return [];
-    this.ready.sort((a, b) => this.priority.get(b)! - this.priority.get(a)! || (a < b ? -1 : 1));
     const started: string[] = [];
     for (let i = 0; i < this.ready.length; ) {
       const id = this.ready[i]!;
@@ -78,7 +102,7 @@ export class Scheduler {
       this.ready.splice(i, 1);
       this.freeSlots -= weight;
       for (const [name, count] of Object.entries(task.resources ?? {})) this.freeResources.set(name, this.freeResources.get(name)! - count);
-      this.state.set(id, 'running');
+      this.setState(id, 'running');
       started.push(id);
     }
     return started;
@@ -88,7 +112,7 @@ export class Scheduler {
   finish(id: string, outcome: 'succeeded' | 'failed'): string[] {
     const task = this.tasks.get(id)!;
     if (this.state.get(id) !== 'running') throw new Error(`scheduler: ${id} is not running`);
-    this.state.set(id, outcome);
+    this.setState(id, outcome);
     this.freeSlots += task.weight ?? 1;
     for (const [name, count] of Object.entries(task.resources ?? {})) this.freeResources.set(name, this.freeResources.get(name)! + count);
 
@@ -97,7 +121,7 @@ export class Scheduler {
       if (this.continueMode === 'never') {
         this.stopped = true;
         for (const waiting of [...this.state].filter(([, s]) => s === 'waiting').map(([t]) => t)) {
-          this.state.set(waiting, 'skipped');
+          this.setState(waiting, 'skipped');
           skipped.push(waiting);
         }
         this.ready.length = 0;
@@ -108,7 +132,7 @@ export class Scheduler {
         while (stack.length > 0) {
           const next = stack.pop()!;
           if (this.state.get(next) !== 'waiting') continue;
-          this.state.set(next, 'skipped');
+          this.setState(next, 'skipped');
           skipped.push(next);
           const index = this.ready.indexOf(next);
           if (index >= 0) this.ready.splice(index, 1);
@@ -121,7 +145,7 @@ export class Scheduler {
     for (const dependent of this.dependents.get(id)!) {
       const left = this.remainingDeps.get(dependent)! - 1;
       this.remainingDeps.set(dependent, left);
-      if (left === 0 && this.state.get(dependent) === 'waiting') this.ready.push(dependent);
+      if (left === 0 && this.state.get(dependent) === 'waiting') this.enqueue(dependent);
     }
     return skipped;
   }
@@ -131,20 +155,17 @@ export class Scheduler {
     this.stopped = true;
     this.ready.length = 0;
     const skipped = [...this.state].filter(([, s]) => s === 'waiting').map(([id]) => id);
-    for (const id of skipped) this.state.set(id, 'skipped');
+    for (const id of skipped) this.setState(id, 'skipped');
     return skipped;
   }
 
   /** True when nothing runs and nothing more can start. */
   get done(): boolean {
-    for (const s of this.state.values()) if (s === 'running' || (s === 'waiting' && !this.stopped)) return false;
-    return true;
+    return this.counts.running === 0 && (this.stopped || this.counts.waiting === 0);
   }
 
   get running(): number {
-    let count = 0;
-    for (const s of this.state.values()) if (s === 'running') count++;
-    return count;
+    return this.counts.running;
   }
 
   stateOf(id: string): TaskState | undefined {

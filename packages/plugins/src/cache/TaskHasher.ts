@@ -147,6 +147,7 @@ export class TaskHasher {
   private readonly transitMemo = new Map<string, Promise<string>>();
   private globalFiles: Promise<{ files: [string, string][]; ignored: string[] }> | undefined;
   private config: Promise<Record<string, string>> | undefined;
+  private roots: string[] | undefined;
   private packageOutputs: Map<string, string[]> | undefined;
 
   constructor(private readonly options: TaskHasherOptions) {
@@ -273,7 +274,9 @@ export class TaskHasher {
 
   /** The folders of the workspace packages (a package's inputs leave out the packages inside it). */
   private packageRoots(): string[] {
-    return [...(this.options.projects?.values() ?? [])].map((project) => project.root);
+    // Once per run: asked for every task, it made a 1,000-package hit quadratic (issue 13).
+    this.roots ??= [...(this.options.projects?.values() ?? [])].map((project) => project.root);
+    return this.roots;
   }
 
   /** The output globs of every task of a package (its tasks' default inputs leave them out). */
