@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -209,6 +210,28 @@ describe('outputs that cover sources (#9)', () => {
     writeTree(dir, { 'orchestrator.config.json': '{\n  "targets": {\n    "build": { "outputs": ["dist/**", "src/**/*.d.ts"] }\n  }\n}\n' });
     const result = runOrch(['validate'], dir);
     expect(result.stdout + result.stderr).toContain("orchestrator.config.json:3:39: warning: targets.build.outputs: 'src/**/*.d.ts' matches files git tracks (p/lib/src/global.d.ts)");
+  });
+});
+
+describe("the outputs warning's git answer, kept by the index's content (issue 13)", () => {
+  it('asks git again only when the index changed, and so never hides a newly tracked file', () => {
+    const dir = workspace({ 'p/lib/package.json': manifest('lib'), 'p/lib/src/a.txt': 'a\n' }, { targets: { build: { outputs: ['dist/**', 'src/**/*.d.ts'] } } });
+    // A git that notes each `ls-files` it is asked, then is the real one.
+    const bin = mkdtempSync(join(outside, 'bin-'));
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\ncase "$1" in ls-files) echo "$*" >> "${join(bin, 'calls.log')}";; esac\nexec ${realGit} "$@"\n`, { mode: 0o755 });
+    const validate = () => runOrch(['validate'], dir, { PATH: `${bin}:${process.env.PATH}` });
+    const calls = () => (existsSync(join(bin, 'calls.log')) ? readFileSync(join(bin, 'calls.log'), 'utf8').split('\n').filter(Boolean).length : 0);
+    expect(validate().stderr + validate().stdout).not.toContain('matches files git tracks');
+    const asked = calls();
+    expect(asked).toBeGreaterThan(0);
+    validate();
+    expect(calls()).toBe(asked);
+    writeTree(dir, { 'p/lib/src/global.d.ts': 'declare\n' });
+    git(dir, 'add', 'p/lib/src/global.d.ts');
+    const after = validate();
+    expect(after.stdout + after.stderr).toContain("'src/**/*.d.ts' matches files git tracks (p/lib/src/global.d.ts)");
+    expect(calls()).toBeGreaterThan(asked);
   });
 });
 

@@ -1,6 +1,7 @@
 import { definePlugin } from '@orch/engine';
 import { inputGlobDiagnostics } from './inputGlobDiagnostics.js';
 import { outputGlobDiagnostics } from './outputGlobDiagnostics.js';
+import { WorkspaceCache } from '../state/WorkspaceCache.js';
 
 const PLUGIN_NAME = 'orch:input-globs';
 
@@ -14,9 +15,11 @@ export function inputGlobsPlugin() {
   return definePlugin({
     name: PLUGIN_NAME,
     apply(engine) {
-      engine.hooks.discovered.tap(PLUGIN_NAME, (registry) => {
+      engine.hooks.discovered.tapPromise(PLUGIN_NAME, async (registry) => {
         for (const diagnostic of inputGlobDiagnostics(registry, engine.config)) registry.report(diagnostic);
         for (const diagnostic of outputGlobDiagnostics(registry, engine.config)) registry.report(diagnostic);
+        // What git said is kept for the next start (trackedFiles).
+        await WorkspaceCache.open(engine.config.root, engine.config.stateDir).save();
       });
     },
   });

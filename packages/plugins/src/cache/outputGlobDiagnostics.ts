@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { configLocator, type CommandDefinition, type CommandRegistry, type Diagnostic, type PathLocator, type ResolvedConfig } from '@orch/engine';
 import picomatch from 'picomatch';
 import { OutputMatcher } from './OutputMatcher.js';
+import { trackedFiles } from './trackedFiles.js';
 
 /**
  * Warnings for `outputs` globs that match files git tracks (`outputs: ["**"]`, `src/**\/*.d.ts`
@@ -9,9 +9,10 @@ import { OutputMatcher } from './OutputMatcher.js';
  * deletes or overwrites them (docs/caching.md#outputs-that-cover-sources), so the glob says more
  * than the task makes. Located where written: a target's glob in the config (one warning per
  * glob, naming a few of the files), a config command's in the config, a markdown command's in
- * its front matter. One `git ls-files` names only the globs' fixed folders; outside git, none.
+ * its front matter. One `git ls-files` names only the globs' fixed folders (its answer cached by
+ * the index's content: `trackedFiles`); outside git, none.
  */
-export function outputGlobDiagnostics(registry: Pick<CommandRegistry, 'commands' | 'projects'>, config: Pick<ResolvedConfig, 'configFile' | 'root'>): Diagnostic[] {
+export function outputGlobDiagnostics(registry: Pick<CommandRegistry, 'commands' | 'projects'>, config: Pick<ResolvedConfig, 'configFile' | 'root' | 'stateDir'>): Diagnostic[] {
   const globs: OutputGlob[] = [];
   for (const command of registry.commands.values()) {
     const project = command.kind === 'script' && command.project ? registry.projects.get(command.project) : undefined;
@@ -24,7 +25,7 @@ export function outputGlobDiagnostics(registry: Pick<CommandRegistry, 'commands'
   const pathspecs = [...new Set(globs.map(({ glob, prefix }) => `${prefix}${picomatch.scan(glob.replace(/^\.\//, '')).base}`.replace(/\/$/, '') || '.'))];
   let tracked: string[];
   try {
-    tracked = execFileSync('git', ['ls-files', '-z', '--', ...pathspecs], { cwd: config.root, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] }).split('\0').filter(Boolean);
+    tracked = trackedFiles(config.root, config.stateDir, pathspecs);
   } catch {
     return [];
   }
