@@ -58,8 +58,8 @@ export class TaskClaims {
   heldElsewhere(id: string): boolean {
     if (this.held.has(id)) return false;
     try {
-      statSync(this.paths(id).lock);
-      return true;
+      // Asked for every task, almost always of no claim: a missing file is an answer, not an error to build.
+      return statSync(this.paths(id).lock, { throwIfNoEntry: false }) !== undefined;
     } catch {
       return false;
     }
