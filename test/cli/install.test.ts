@@ -21,7 +21,9 @@ let npmCache: string;
 
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'orch-pack-'));
-  npmCache = join(scratch, 'npm-cache');
+  // Shared between runs: npm's cache is content-addressed and safe to share, and a warm one
+  // makes each install a few seconds.
+  npmCache = join(tmpdir(), 'orch-test-npm-cache');
   tarball = execFileSync(process.execPath, [join(ROOT, 'scripts', 'pack.mjs'), '--out', scratch], { encoding: 'utf8' }).trim();
 }, 60_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -27,7 +27,7 @@ export const initCommand: CliCommand = {
   name: 'init',
   usage: 'orch init [options]',
   description:
-    'Writes orchestrator.config.ts at the repository root with targets for the scripts your packages have (build with dependsOn ^build and its outputs, test, lint, typecheck, dev...), detecting the package manager (packageManager field, lockfile) and the workspace (pnpm-workspace.yaml, package.json workspaces), and adds .orch/ to .gitignore. Without package scripts it writes an example command (.claude/commands/hello.md). An existing config is left alone unless --force.',
+    'Writes orchestrator.config.ts at the repository root with targets for the scripts your packages have (build with dependsOn ^build and its outputs, test, lint, typecheck, dev...), detecting the package manager (packageManager field, lockfile) and the workspace (pnpm-workspace.yaml, package.json workspaces), and adds .orch/ to .gitignore. Without package scripts it writes an example command (.claude/commands/hello.md). A config already there is never replaced, except orchestrator.config.ts with --force.',
   options: { force: { type: 'boolean', description: 'replace an existing orchestrator.config.ts' } },
   examples: ['orch init', 'orch init --force'],
   async run(argv, io) {
@@ -48,7 +48,7 @@ export const initCommand: CliCommand = {
       io.stdout(`wrote ${show(join(root, EXAMPLE_FILE))} (an example command: no package has scripts yet)\n`);
     }
     const ignored = await ignoreStateDir(root, '.orch');
-    if (ignored !== 'present') io.stdout(`${ignored === 'created' ? 'created .gitignore with' : 'added'} .orch/ ${ignored === 'created' ? '' : 'to .gitignore '}(sessions, logs and the local cache)\n`);
+    if (ignored !== 'present') io.stdout(`${ignored === 'created' ? 'created .gitignore with .orch/' : 'added .orch/ to .gitignore'} (sessions, logs and the local cache)\n`);
     io.stdout(nextSteps(targets, manager.name));
     return ExitCode.ok;
   },
@@ -102,7 +102,8 @@ export default {
   // Defaults for package scripts of each name, in every workspace package: \`dependsOn: ['^build']\`
   // builds a package's dependencies first; \`outputs\` are what the cache stores and restores.
   targets: {
-${lines.join('\n')}${lines.length > 0 ? '\n' : ''}  },
+${lines.length > 0 ? lines.join('\n') : "    // No package has scripts yet. A build, once there is one:\n    // build: { dependsOn: ['^build'], outputs: ['dist/**'] },"}
+  },
 } satisfies OrchConfig;
 `;
 }
@@ -118,6 +119,6 @@ function literal(value: unknown): string {
 }
 
 function nextSteps(targets: readonly StarterTarget[], manager: ReturnType<typeof detectPackageManager>['name']): string {
-  const first = targets.some((t) => t.name === 'build') ? 'orch run build' : targets[0] ? `orch run ${targets[0].name}` : 'orch list';
+  const first = `orch run ${targets.some((t) => t.name === 'build') ? 'build' : (targets[0]?.name ?? 'hello')}`;
   return `next: ${first}   (orch installed as a dev dependency: ${execCommand(manager, first)})\n`;
 }
