@@ -24,7 +24,9 @@ describe('outside a git repository', () => {
     mkdirSync(join(dir, 'nogit', 'deep'), { recursive: true });
     const list = runOrch(['list'], join(dir, 'nogit', 'deep'));
     expect(existsSync(mark)).toBe(false);
-    expect(list.code).toBe(0);
+    // Nothing there makes it a workspace: orch says so rather than list an empty one.
+    expect(list.code).toBe(2);
+    expect(list.stderr).toContain('not inside a repository or workspace');
   });
 
   it('a config, a .git or a .claude folder in a folder anyone may write (as /tmp) is never reached from below it', () => {

@@ -54,6 +54,9 @@ describe('retry', () => {
   });
 });
 
+/** How every rollback message says to keep a failed task's files (issue 15, part 6). */
+const KEEP_FILES = "to keep a failed task's files, set `recovery: none` on its target or command";
+
 describe('rollback (the default for execution failures)', () => {
   it('restores tracked files the task changed and removes files it created, in a real git repository', () => {
     const dir = commitAll(
@@ -68,7 +71,7 @@ describe('rollback (the default for execution failures)', () => {
     writeTree(dir, { 'notes.txt': 'my notes\n' });
     const run = runOrch(['run', 'mutate'], dir);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('(rollback: restored 3 files, removed 1 file)');
+    expect(run.stderr).toContain(`(rollback: removed new.txt; restored data.txt, keep.txt, notes.txt (as before the task ran); ${KEEP_FILES})`);
     expect(readFileSync(join(dir, 'data.txt'), 'utf8')).toBe('original\n');
     expect(readFileSync(join(dir, 'keep.txt'), 'utf8')).toBe('untouched\n');
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('my notes\n');
@@ -93,11 +96,11 @@ describe('rollback (the default for execution failures)', () => {
     // The fake agent writes its log into the worktree, then fails: the file it created goes.
     const edit = runOrch(['run', 'edit'], dir, { FAKE_AGENT_LOG: join(dir, 'agent-notes.txt') });
     expect(edit.code).toBe(1);
-    expect(edit.stderr).toContain('(rollback: restored 0 files, removed 1 file)');
+    expect(edit.stderr).toContain(`(rollback: removed agent-notes.txt (as before the task ran); ${KEEP_FILES})`);
     expect(existsSync(join(dir, 'agent-notes.txt'))).toBe(false);
 
     const build = runOrch(['run', 'build'], dir);
-    expect(build.stderr).toContain('(rollback: restored 1 file, removed 1 file)');
+    expect(build.stderr).toContain(`(rollback: removed out/b.txt; restored out/a.txt (as before the task ran); ${KEEP_FILES})`);
     expect(readFileSync(join(dir, 'out/a.txt'), 'utf8')).toBe('old a\n');
     expect(existsSync(join(dir, 'out/b.txt'))).toBe(false);
     expect(readFileSync(join(dir, 'report.txt'), 'utf8')).toBe('kept');

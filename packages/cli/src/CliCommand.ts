@@ -10,6 +10,12 @@ export interface CliIO {
   noColor?: boolean;
   /** Backpressure from the streams behind `stdout` and `stderr` (`outputFlow`); absent: none. */
   flow?: { congested(): boolean; drained(): Promise<void> };
+  /**
+   * Aborted when stdout's reader has gone (`orch status --watch | head -1`: EPIPE). A command
+   * whose only product is its output ends there; one that runs tasks lets them finish and
+   * records its session, its output dropped (issue 15, part 6).
+   */
+  outputClosed?: AbortSignal;
 }
 
 /** A subcommand module: `packages/cli/src/commands/<name>.ts`, loaded only when run. */

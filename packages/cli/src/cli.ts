@@ -2,6 +2,7 @@
 import { main } from './main.js';
 import { outputFlow } from './outputFlow.js';
 
+const outputClosed = new AbortController();
 const io = {
   stdout: (text: string) => void process.stdout.write(text),
   stderr: (text: string) => void process.stderr.write(text),
@@ -10,15 +11,18 @@ const io = {
   color: process.stdout.isTTY === true && !process.env.NO_COLOR,
   noColor: Boolean(process.env.NO_COLOR),
   flow: outputFlow([process.stdout, process.stderr]),
+  outputClosed: outputClosed.signal,
 };
 
 const INTERNAL_ERROR = 70;
 
 // Output with nowhere to go (a closed terminal after SIGHUP: EIO; a closed pipe: EPIPE) is
-// dropped, so orch still stops its tasks and records the session instead of dying mid-way.
+// dropped, so orch still stops its tasks and records the session instead of dying mid-way; a
+// command that only prints (`status --watch`) hears of it through `io.outputClosed` and ends.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (!['EPIPE', 'EIO', 'ERR_STREAM_DESTROYED'].includes(error.code ?? '')) throw error;
+    if (stream === process.stdout) outputClosed.abort();
   });
 }
 

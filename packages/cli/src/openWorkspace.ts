@@ -1,4 +1,5 @@
 import { buildTaskGraph, Engine, hasErrors, type EngineOutput, loadConfig, resolvePlugins, type BuildTaskGraphResult, type CommandRegistry, type Diagnostic, type OrchError, type ResolvedConfig } from '@orch/engine';
+import { outsideWorkspaceError } from './outsideWorkspace.js';
 import { reportError } from './render/reportError.js';
 
 export interface OpenWorkspace {
@@ -28,11 +29,14 @@ export interface OpenWorkspaceOptions {
 
 /**
  * Loads the config, applies the plugins (the built-in preset, then the config's), and runs
- * discovery: what every read-side command starts with.
+ * discovery: what every read-side command starts with. Throws `OrchError('config-not-found')`
+ * outside any repository or workspace (`outsideWorkspaceError`).
  */
 export async function openWorkspace(cwd: string, output?: EngineOutput, options: OpenWorkspaceOptions = {}): Promise<OpenWorkspace> {
   const { inspectOnly, whileDiscovering, ...configOptions } = options;
   const { config, diagnostics } = await loadConfig({ cwd, renderStuck: (error) => reportText(error, cwd), ...(process.env.ORCH_CONFIG ? { configFile: process.env.ORCH_CONFIG } : {}), ...configOptions });
+  const outside = configOptions.defaultsAt === undefined ? outsideWorkspaceError(config) : undefined;
+  if (outside) throw outside;
   whileDiscovering?.(config);
   const { defaultPlugins } = await import('@orch/plugins/preset');
   const plugins = hasErrors(diagnostics)

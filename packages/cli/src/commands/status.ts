@@ -59,7 +59,10 @@ export const statusCommand: CliCommand = {
       if (values.json) io.stdout(values.watch ? `${JSON.stringify(view)}\n` : `${terminalJson(view)}\n`);
       else io.stdout(`${values.watch && process.stdout.isTTY ? CLEAR : ''}${renderDashboard(view, new Date())}`);
       if (!values.watch || session.state.status !== 'running') return ExitCode.ok;
-      await sleep(WATCH_INTERVAL_MS);
+      // Nobody reads any more (`| head -1`): a dashboard refreshed for no one would run until the session ends.
+      const closed = io.outputClosed;
+      await sleep(WATCH_INTERVAL_MS, undefined, closed ? { signal: closed } : {}).catch(() => undefined);
+      if (closed?.aborted) return ExitCode.ok;
     }
   },
 };

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { definePlugin, STAGE_ORDER, strategyFor, type TaskContext } from '@orch/engine';
 import { glob } from 'tinyglobby';
 import { taskDirectory } from '../executors/taskEnvironment.js';
+import { rollbackMessage } from './rollbackMessage.js';
 
 const PLUGIN_NAME = 'orch:rollback';
 const SNAPSHOT = 'orch:rollback-snapshot';
@@ -68,7 +69,7 @@ export function rollbackStrategyPlugin() {
         return {
           strategy: 'rollback',
           action: 'fail',
-          message: restored.length + removed.length === 0 ? '' : `restored ${count(restored.length, 'file')}, removed ${count(removed.length, 'file')}`,
+          message: rollbackMessage(restored, removed),
           details: { restored, removed },
         };
       });
@@ -88,10 +89,6 @@ export function rollbackStrategyPlugin() {
       });
     },
   });
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 async function takeSnapshot(task: TaskContext, backup: string, worktree: boolean, ignore: readonly string[]): Promise<RollbackSnapshot | undefined> {

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// Builds the package users install, `@orch/cli`, and packs it with `npm pack`:
+//
+//   node scripts/pack.mjs [--out DIR]      (after `npm run setup`; default DIR: .pack/)
+//
+// prints the tarball's path. The workspace's @orch/cli depends on @orch/engine and
+// @orch/plugins through `workspace:*`, which no registry resolves; the published one is
+// self-contained: the bundle of all three (scripts/bundleOrch.mjs) as `dist/bin.js` (the `orch`
+// binary) and `dist/index.js` (defineConfig, definePlugin...), the three packages' type
+// declarations under `dist/types/` with their imports of each other made relative, the README
+// and the docs it and `orch init`'s config point to, and as dependencies only the libraries the
+// bundle loads at run time, at the ranges the workspace packages declare.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bundleOrch, ORCH_VERSION, root, RUNTIME_LIBRARIES } from './bundleOrch.mjs';
+
+const { values } = parseArgs({ options: { out: { type: 'string' } } });
+const out = resolve(values.out ?? join(root, '.pack'));
+const stage = join(out, 'cli');
+const packages = join(root, 'packages');
+const manifest = (name) => JSON.parse(readFileSync(join(packages, name, 'package.json'), 'utf8'));
+
+/** Types the public declarations import from libraries (EngineHooks are tapable hooks). */
+const TYPE_LIBRARIES = ['tapable'];
+
+rmSync(stage, { recursive: true, force: true });
+mkdirSync(stage, { recursive: true });
+await bundleOrch(join(stage, 'dist'), { bin: join(packages, 'cli', 'dist', 'cli.js'), index: join(packages, 'cli', 'dist', 'index.js') });
+copyDeclarations(join(stage, 'dist', 'types'));
+cpSync(join(root, 'README.md'), join(stage, 'README.md'));
+cpSync(join(root, 'docs'), join(stage, 'docs'), { recursive: true });
+writeFileSync(join(stage, 'package.json'), `${JSON.stringify(publishedManifest(), null, 2)}\n`);
+
+const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', out], { cwd: stage, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } }));
+console.log(join(out, packed.filename));
+
+function publishedManifest() {
+  const cli = manifest('cli');
+  return {
+    name: cli.name,
+    version: ORCH_VERSION,
+    description: 'orch: a plugin-driven command orchestration engine for repositories and monorepos (markdown commands, package scripts, content-hashed cache, resumable sessions)',
+    keywords: ['monorepo', 'task-runner', 'build', 'cache', 'workspaces', 'claude-code', 'turborepo'],
+    license: cli.license,
+    type: 'module',
+    bin: { orch: './dist/bin.js' },
+    main: './dist/index.js',
+    types: './dist/types/cli/index.d.ts',
+    exports: { '.': { types: './dist/types/cli/index.d.ts', default: './dist/index.js' }, './package.json': './package.json' },
+    files: ['dist', 'docs', 'README.md'],
+    engines: cli.engines,
+    dependencies: Object.fromEntries([...RUNTIME_LIBRARIES, ...TYPE_LIBRARIES].sort().map((name) => [name, declaredRange(name)])),
+  };
+}
+
+/** The range a workspace package declares for `name` (the CLI's first, as it is the one installed today). */
+function declaredRange(name) {
+  for (const pkg of ['cli', 'plugins', 'engine']) {
+    const range = manifest(pkg).dependencies?.[name];
+    if (range) return range;
+  }
+  throw new Error(`pack: ${name} is loaded at run time but no workspace package depends on it; add it to one (pnpm add ${name} --filter @orch/cli)`);
+}
+
+/** Every package's `.d.ts` under `types/<package>/`, with `@orch/...` imports rewritten to relative paths. */
+function copyDeclarations(typesDir) {
+  const entries = { '@orch/engine': 'engine/index.js', '@orch/plugins': 'plugins/index.js', '@orch/plugins/preset': 'plugins/defaultPlugins.js', '@orch/plugins/inspect': 'plugins/inspect.js' };
+  for (const pkg of ['engine', 'plugins', 'cli']) {
+    for (const file of declarationFiles(join(packages, pkg, 'dist'))) {
+      const target = join(typesDir, pkg, relative(join(packages, pkg, 'dist'), file));
+      const text = readFileSync(file, 'utf8').replace(/(from |import\()'(@orch\/[a-z/]+)'/g, (match, lead, specifier) => {
+        if (!entries[specifier]) throw new Error(`pack: ${file} imports ${specifier}, which the package does not ship`);
+        const path = relative(dirname(target), join(typesDir, entries[specifier])).split('\\').join('/');
+        return `${lead}'${path.startsWith('.') ? path : `./${path}`}'`;
+      });
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, text.replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n'));
+    }
+  }
+}
+
+function declarationFiles(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (name === 'bundle' || name === '__tests__') return [];
+    if (statSync(path).isDirectory()) return declarationFiles(path);
+    return name.endsWith('.d.ts') ? [path] : [];
+  });
+}
