@@ -3,6 +3,7 @@ import type { CommandDefinition } from './commands/CommandDefinition.js';
 import { CommandRegistry } from './commands/CommandRegistry.js';
 import type { Resolution } from './commands/resolveCommand.js';
 import type { ResolvedConfig } from './config/OrchConfig.js';
+import type { LogLevel, LogOrder, OutputLogs } from './config/outputLogs.js';
 import type { OrchEvent, TaskOutcome } from './events.js';
 import type { Plugin } from './plugin/Plugin.js';
 import { pluginError } from './plugin/PluginError.js';
@@ -131,6 +132,12 @@ export interface EngineOutput {
   noColor?: boolean;
   /** Working directory, for relative paths in messages. */
   cwd: string;
+  /** `--output-logs`: over every task's `outputLogs` (default: the task's, else `full`). */
+  outputLogs?: OutputLogs;
+  /** `--log-order` as settled (`auto` decided): default `stream`. */
+  logOrder?: LogOrder;
+  /** `--log-level` (`--verbose`: `debug`): which of orch's own messages are shown. Default `info`. */
+  logLevel?: LogLevel;
 }
 
 export interface EngineOptions {

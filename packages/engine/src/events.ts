@@ -24,6 +24,8 @@ export interface TaskOutcome {
   error?: string;
   /** The last lines it printed, for the failure summary (bounded: see `TaskOutputLog.tail`). */
   tail?: string[];
+  /** The first error-looking lines it printed and the line of its log they start at (1-based), for the failure summary (`ErrorExcerpt`). */
+  firstError?: { line: number; lines: string[] };
   /** Its log file (everything it printed this run), relative to the workspace root; absent when it printed nothing. */
   log?: string;
   /** Restored from the cache instead of run. */
@@ -159,7 +161,8 @@ export type OrchEvent =
   | { type: 'task-stage'; id: string; stage: string; status: 'passed' | 'failed'; durationMs: number; message?: string; verdicts?: GateVerdict[]; rechecked?: string[] }
   | { type: 'task-output'; id: string; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'task-step'; id: string; index: number; name: string; status: 'passed' | 'failed'; durationMs: number }
-  | { type: 'task-hashed'; id: string; hash: string }
+  /** After deploy: the task's hash, and `cached` when the cache answers it (its output is then a replay). */
+  | { type: 'task-hashed'; id: string; hash: string; cached?: 'local' | 'remote' }
   /**
    * A process group a task started (its leader's pid is the group id), recorded in the session
    * log when it starts and when nothing of it is left, so that after orch is killed the next

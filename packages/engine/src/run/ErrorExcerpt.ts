@@ -1,0 +1,86 @@
+import { stripVTControlCharacters } from 'node:util';
+import type { OutputStream } from './OutputTail.js';
+
+/**
+ * Lines that look like the error itself, as the tools people run print it: `Error: …` and
+ * `TypeError: …` (Node), `error TS2322` (tsc), `error[E0308]:` / `error:` (rustc, gcc, go),
+ * `FAIL src/x.test.ts` (Jest, Vitest), `✗`/`✖`/`×` marks (Mocha, Vitest, ESLint's summary),
+ * `  3:7  error  …` (ESLint), `npm ERR!`, `ERROR`, `panic:`, `fatal:`, Python's `Traceback`.
+ * Matched on the line without colour codes.
+ */
+const ERROR_LINE = [
+  /^\s*(?:Uncaught\s+)?[A-Z]?\w*(?:Error|Exception)(?:\s*\[[^\]]*\])?:\s/,
+  /\berror TS\d+/,
+  /^\s*error(?:\[[A-Z]?\d+\])?:/i,
+  /^\s*(?:FAIL|FAILED)\b/,
+  /^\s*[✗✘✖×]\s/,
+  /^\s*\d+:\d+\s+error\s/,
+  /\bERR!/,
+  /^\s*\[?ERROR\]?\b/,
+  /^\s*(?:panic|fatal):\s/,
+  /^Traceback \(most recent call last\):/,
+];
+
+/** Lines kept before the error line (what led to it) and in all. */
+export const EXCERPT_LIMITS = { before: 2, lines: 10, chars: 400 } as const;
+
+/** The first error-looking lines of a task's output, and the line of its log they start at (1-based). */
+export interface FirstError {
+  line: number;
+  lines: string[];
+}
+
+/**
+ * Finds the first error-looking line of a task's output as it arrives (issue 15, part 4: the
+ * failure summary shows the error, not only the last lines of a stack trace that end after it),
+ * in bounded memory: two lines of context before it and up to ten in all, each cut at 400
+ * characters. Lines are counted over both streams, as the log file interleaves them; each stream
+ * keeps its own unfinished line. Once the excerpt is full the rest is only counted past.
+ */
+export class ErrorExcerpt {
+  private readonly partial: Record<OutputStream, string> = { stdout: '', stderr: '' };
+  private readonly before: string[] = [];
+  private found: FirstError | undefined;
+  private lineCount = 0;
+
+  push(stream: OutputStream, text: string): void {
+    if (this.found && this.found.lines.length >= EXCERPT_LIMITS.lines) return;
+    const pieces = (this.partial[stream] + text).split('\n');
+    this.partial[stream] = clip(pieces.pop()!);
+    for (const line of pieces) this.take(line);
+  }
+
+  /** The excerpt, an unfinished last line included; undefined when nothing looked like an error. */
+  snapshot(): FirstError | undefined {
+    if (this.found) return { line: this.found.line, lines: [...this.found.lines] };
+    for (const open of [this.partial.stdout, this.partial.stderr]) if (isErrorLine(open)) return { line: this.lineCount + 1, lines: [...this.before, open] };
+    return undefined;
+  }
+
+  private take(raw: string): void {
+    this.lineCount++;
+    const line = clip(raw);
+    if (this.found) {
+      if (this.found.lines.length < EXCERPT_LIMITS.lines) this.found.lines.push(line);
+      return;
+    }
+    if (isErrorLine(line)) {
+      this.found = { line: this.lineCount, lines: [...this.before, line] };
+      return;
+    }
+    if (line.trim() === '') return;
+    this.before.push(line);
+    if (this.before.length > EXCERPT_LIMITS.before) this.before.shift();
+  }
+}
+
+/** Whether a line of output looks like an error (`ERROR_LINE`). */
+export function isErrorLine(line: string): boolean {
+  const plain = stripVTControlCharacters(line);
+  return ERROR_LINE.some((pattern) => pattern.test(plain));
+}
+
+function clip(line: string): string {
+  const cut = line.endsWith('\r') ? line.slice(0, -1) : line;
+  return cut.length > EXCERPT_LIMITS.chars ? `${cut.slice(0, EXCERPT_LIMITS.chars - 1)}…` : cut;
+}
