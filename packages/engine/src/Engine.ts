@@ -121,8 +121,10 @@ export interface EngineOutput {
   /** Resolves once the output is no longer congested (at once when it is not). */
   drained?(): Promise<void>;
   color: boolean;
-  /** Terminal width. */
-  columns: number;
+  /** Terminal width, as it is now (it follows resizes). */
+  readonly columns: number;
+  /** Calls `listener` when the terminal is resized (SIGWINCH); returns what stops that. Absent: no terminal. */
+  onResize?(listener: () => void): () => void;
   /**
    * Set when task output goes to a colour terminal: tasks get `FORCE_COLOR` at this level (1: 16
    * colours, 2: 256, 3: 16 million) and `COLUMNS`, since they never see the terminal themselves.

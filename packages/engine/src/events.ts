@@ -1,5 +1,6 @@
 import type { BreakerSnapshot } from './recovery/CircuitBreaker.js';
 import type { GateVerdict, TaskStatus } from './pipeline/TaskContext.js';
+import type { FirstError } from './run/ErrorExcerpt.js';
 
 /** Why a task is part of a run, for `--dry-run` and reports. */
 export type PlanReason = { kind: 'requested'; as: string } | { kind: 'dependency'; of: string; spec: string };
@@ -24,8 +25,8 @@ export interface TaskOutcome {
   error?: string;
   /** The last lines it printed, for the failure summary (bounded: see `TaskOutputLog.tail`). */
   tail?: string[];
-  /** The first error-looking lines it printed and the line of its log they start at (1-based), for the failure summary (`ErrorExcerpt`). */
-  firstError?: { line: number; lines: string[] };
+  /** The first error-looking line it printed, with the lines around it and its line in the log, for the failure summary (`ErrorExcerpt`). */
+  firstError?: FirstError;
   /** Its log file (everything it printed this run), relative to the workspace root; absent when it printed nothing. */
   log?: string;
   /** Restored from the cache instead of run. */

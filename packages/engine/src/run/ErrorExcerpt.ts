@@ -22,18 +22,22 @@ const ERROR_LINE = [
 ];
 
 /** Lines kept before the error line (what led to it) and in all. */
-export const EXCERPT_LIMITS = { before: 2, lines: 10, chars: 400 } as const;
+export const EXCERPT_LIMITS = { before: 2, lines: 6, chars: 400 } as const;
 
-/** The first error-looking lines of a task's output, and the line of its log they start at (1-based). */
+/** The first error-looking line of a task's output with the lines around it. */
 export interface FirstError {
+  /** The error line's number in the task's log (1-based). */
   line: number;
+  /** The lines before it kept for context (at most `EXCERPT_LIMITS.before`), it, and the lines after it. */
   lines: string[];
+  /** Where the error line is in `lines`. */
+  context: number;
 }
 
 /**
  * Finds the first error-looking line of a task's output as it arrives (issue 15, part 4: the
  * failure summary shows the error, not only the last lines of a stack trace that end after it),
- * in bounded memory: two lines of context before it and up to ten in all, each cut at 400
+ * in bounded memory: two lines of context before it and up to six in all, each cut at 400
  * characters. Lines are counted over both streams, as the log file interleaves them; each stream
  * keeps its own unfinished line. Once the excerpt is full the rest is only counted past.
  */
@@ -52,8 +56,8 @@ export class ErrorExcerpt {
 
   /** The excerpt, an unfinished last line included; undefined when nothing looked like an error. */
   snapshot(): FirstError | undefined {
-    if (this.found) return { line: this.found.line, lines: [...this.found.lines] };
-    for (const open of [this.partial.stdout, this.partial.stderr]) if (isErrorLine(open)) return { line: this.lineCount + 1, lines: [...this.before, open] };
+    if (this.found) return { ...this.found, lines: [...this.found.lines] };
+    for (const open of [this.partial.stdout, this.partial.stderr]) if (isErrorLine(open)) return { line: this.lineCount + 1, lines: [...this.before, open], context: this.before.length };
     return undefined;
   }
 
@@ -65,7 +69,7 @@ export class ErrorExcerpt {
       return;
     }
     if (isErrorLine(line)) {
-      this.found = { line: this.lineCount, lines: [...this.before, line] };
+      this.found = { line: this.lineCount, lines: [...this.before, line], context: this.before.length };
       return;
     }
     if (line.trim() === '') return;
