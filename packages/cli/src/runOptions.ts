@@ -88,7 +88,6 @@ export const RUN_OPTIONS = {
   'output-logs': {
     type: 'string',
     values: OUTPUT_LOGS,
-    valueName: 'mode',
     description:
       "how much of the tasks' output is shown (as Turborepo's): full, new-only (cache misses' output; a hit gets its one line), errors-only (output of failed tasks), hash-only (a line with each task's hash), none; over each task's outputLogs (default full)",
     example: '--output-logs=new-only',
@@ -97,12 +96,11 @@ export const RUN_OPTIONS = {
   'log-order': {
     type: 'string',
     values: LOG_ORDERS,
-    valueName: 'order',
     description: "stream prints each line as it comes; grouped prints each task's output together when it ends; auto (default, as Turborepo's) is grouped when CI is set, else stream",
     example: '--log-order=grouped',
     resume: 'invocation',
   },
-  'log-level': { type: 'string', values: LOG_LEVELS, valueName: 'level', description: "which of orch's own messages are shown (not the tasks'): error, warn, info (default) or debug", example: '--log-level=warn', resume: 'invocation' },
+  'log-level': { type: 'string', values: LOG_LEVELS, description: "which of orch's own messages are shown (not the tasks'): error, warn, info (default) or debug", example: '--log-level=warn', resume: 'invocation' },
   verbose: { type: 'boolean', description: "orch's own messages in detail: plugins, discovery, each task's hash and stages (same as --log-level=debug)", resume: 'invocation' },
 } as const satisfies Record<string, RunOption>;
 

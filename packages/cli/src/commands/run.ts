@@ -3,6 +3,7 @@ import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { workspaceCache } from '../taskHasher.js';
 import { parseCommandLine } from '../parseCommandLine.js';
+import { LIVE_VIEW_LEGEND } from '../render/liveViewLegend.js';
 import { runnableGraph } from '../runnableGraph.js';
 import { resolveNames } from '../resolveNames.js';
 import { runOptionSpecs, runRequest, runSettings, type RunOptionName } from '../runOptions.js';
@@ -13,7 +14,7 @@ export const runCommand: CliCommand = {
   name: 'run',
   usage: 'orch run <command|pkg#target|target|workflow>... [options] [-- args]',
   description:
-    'Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages. Arguments after -- go to the named tasks.',
+    `Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages. Arguments after -- go to the named tasks.\n\n${LIVE_VIEW_LEGEND}`,
   options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'projects', 'exclude', 'summarize', 'profile', 'output-logs', 'log-order', 'log-level', 'verbose'] satisfies RunOptionName[]),
   examples: [
     'orch run build                     # build in every package, dependencies first',
@@ -27,6 +28,8 @@ export const runCommand: CliCommand = {
     'orch run build --cache=local:r,remote:rw',
     "orch run test --projects 'web*' --exclude tag:legacy   # only some packages' tasks",
     'orch run build --env-mode=loose    # tasks see all of orch\'s environment (hashed but volatile variables)',
+    'orch run build --output-logs=new-only   # output of what ran; a line for each cache hit',
+    'orch run test --output-logs=errors-only --log-order=grouped',
   ],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(argv, this.options);
