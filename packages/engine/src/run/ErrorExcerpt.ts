@@ -49,9 +49,20 @@ export class ErrorExcerpt {
 
   push(stream: OutputStream, text: string): void {
     if (this.found && this.found.lines.length >= EXCERPT_LIMITS.lines) return;
-    const pieces = (this.partial[stream] + text).split('\n');
-    this.partial[stream] = clip(pieces.pop()!);
-    for (const line of pieces) this.take(line);
+    const joined = this.partial[stream] + text;
+    const last = joined.lastIndexOf('\n');
+    if (last < 0) {
+      this.partial[stream] = clip(joined);
+      return;
+    }
+    this.partial[stream] = clip(joined.slice(last + 1));
+    if (this.found || mayHoldError(joined)) {
+      for (const line of joined.slice(0, last).split('\n')) this.take(line);
+      return;
+    }
+    // Nothing here can be an error line (most output): count the lines, keep the last ones for context.
+    for (let at = joined.indexOf('\n'); at >= 0 && at <= last; at = joined.indexOf('\n', at + 1)) this.lineCount++;
+    this.keepBefore(joined, last);
   }
 
   /** The excerpt, an unfinished last line included; undefined when nothing looked like an error. */
@@ -72,14 +83,38 @@ export class ErrorExcerpt {
       this.found = { line: this.lineCount, lines: [...this.before, line], context: this.before.length };
       return;
     }
+    this.remember(line);
+  }
+
+  /** Keeps the last non-blank lines of `text` that end at or before `end` (a newline) as the context before an error. */
+  private keepBefore(text: string, end: number): void {
+    const kept: string[] = [];
+    for (let stop = end; stop > 0 && kept.length < EXCERPT_LIMITS.before; ) {
+      const start = text.lastIndexOf('\n', stop - 1) + 1;
+      const line = text.slice(start, stop);
+      if (line.trim() !== '') kept.unshift(clip(line));
+      stop = start - 1;
+    }
+    for (const line of kept) this.remember(line);
+  }
+
+  private remember(line: string): void {
     if (line.trim() === '') return;
     this.before.push(line);
     if (this.before.length > EXCERPT_LIMITS.before) this.before.shift();
   }
 }
 
+/** Words one of which every `ERROR_LINE` pattern needs: most output is passed over by these searches, far faster than the patterns. */
+const ERROR_WORDS = ['rror', 'xception', 'FAIL', 'ERR', '✗', '✘', '✖', '×', 'panic', 'fatal', 'Traceback'];
+
+function mayHoldError(text: string): boolean {
+  return ERROR_WORDS.some((word) => text.includes(word));
+}
+
 /** Whether a line of output looks like an error (`ERROR_LINE`). */
 export function isErrorLine(line: string): boolean {
+  if (!mayHoldError(line)) return false;
   const plain = stripVTControlCharacters(line);
   return ERROR_LINE.some((pattern) => pattern.test(plain));
 }

@@ -1,5 +1,6 @@
 import { terminalText, type Engine, type OrchEvent, type OutputLogs, type TaskStatus } from '@orch/engine';
 import { remoteCacheTrust } from '../cache/remoteCacheTrust.js';
+import { HeldOutput } from './HeldOutput.js';
 import { messageLevel, outputRoute, releasesHeld, showsHashLine, showsOutcome, shownAt } from './outputLogsPolicy.js';
 import { claimLine, LineBuffer, recoveryLine, outcomeLine, palette, renderGateReport, renderSummary, shown, taskPrefix, type GateReport } from './renderRun.js';
 
@@ -18,7 +19,9 @@ export function lineRenderer(engine: Engine, print = (stream: Stream, text: stri
   const buffer = new LineBuffer();
   const gates = new Map<string, GateReport[]>();
   const cached = new Set<string>();
-  const held = new Map<string, { stream: Stream; lines: string[] }[]>();
+  const held = new Map<string, HeldOutput>();
+  /** Tasks whose held output outgrew the bound: printed as it comes from then on. */
+  const spilled = new Set<string>();
   const taskModes = new Map<string, OutputLogs>();
   engine.hooks.discovered.tap('orch:reporter-lines', (registry) => {
     for (const command of registry.commands.values()) if (command.metadata.outputLogs) taskModes.set(command.id, command.metadata.outputLogs);
@@ -29,22 +32,29 @@ export function lineRenderer(engine: Engine, print = (stream: Stream, text: stri
   };
   const taskOutput = (id: string, stream: Stream, lines: string[]): void => {
     if (lines.length === 0) return;
-    const route = outputRoute(modeOf(id), order, cached.has(id));
+    const route = spilled.has(id) ? 'print' : outputRoute(modeOf(id), order, cached.has(id));
     if (route === 'print') prefixed(id, stream, lines);
-    else if (route === 'hold') {
-      const kept = held.get(id) ?? [];
-      const last = kept.at(-1);
-      if (last?.stream === stream) last.lines.push(...lines);
-      else kept.push({ stream, lines });
-      held.set(id, kept);
+    if (route !== 'hold') return;
+    const kept = held.get(id) ?? new HeldOutput();
+    held.set(id, kept);
+    if (!kept.add(stream, lines)) return;
+    if (modeOf(id) === 'errors-only') kept.dropOldest();
+    else {
+      spilled.add(id);
+      release(id, kept);
     }
+  };
+  const release = (id: string, kept: HeldOutput): void => {
+    if (kept.dropped > 0) prefixed(id, 'stderr', [chalk.dim(`… ${kept.dropped} earlier line${kept.dropped === 1 ? '' : 's'} not held (orch logs ${shown(id)} shows them)`)]);
+    for (const part of kept.take()) prefixed(id, part.stream, part.lines);
   };
   const taskEnded = (id: string, status: TaskStatus): void => {
     for (const stream of ['stdout', 'stderr'] as const) taskOutput(id, stream, buffer.flush(`${id}\0${stream}`));
-    const kept = held.get(id) ?? [];
+    const kept = held.get(id);
     held.delete(id);
     cached.delete(id);
-    if (releasesHeld(modeOf(id), status)) for (const part of kept) prefixed(id, part.stream, part.lines);
+    spilled.delete(id);
+    if (kept && releasesHeld(modeOf(id), status)) release(id, kept);
   };
   const say = (text: string): void => print('stderr', text);
   let session: string | undefined;
