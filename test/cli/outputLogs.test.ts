@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runOrch } from '../helpers/runOrch.js';
+import { ORCH_BIN, runOrch } from '../helpers/runOrch.js';
 import { commitAll, tempRepo, type FileTree } from '../helpers/tempRepo.js';
 
 /**
@@ -139,6 +140,25 @@ function takingTurns(): string {
 /** The task output lines, in the order printed. */
 const taskLines = (text: string): string[] => text.split('\n').filter((line) => /^[xy]#build: /.test(line));
 
+describe('held output', () => {
+  it('errors-only holds at most 1 MB of a failing task, its newest lines, and says how many were let go', () => {
+    const repo = workspace(undefined, {
+      'p/c/package.json': JSON.stringify({ name: 'c', version: '1.0.0', scripts: { build: 'node spew.js' } }),
+      'p/c/spew.js': "for (let i = 0; i < 40000; i++) console.log(`line ${i} `.padEnd(60, '.'));\nconsole.log('the end');\nprocess.exitCode = 1;\n",
+    });
+    // More than spawnSync's default 1 MB buffer (runOrch's) comes back.
+    const run = spawnSync(process.execPath, [ORCH_BIN, 'run', 'c#build', '--output-logs=errors-only'], { cwd: repo, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', CI: '' } });
+    expect(run.status).toBe(1);
+    const shown = run.stdout.split('\n').filter((line) => line.startsWith('c#build: line '));
+    expect(shown.length).toBeGreaterThan(10_000);
+    expect(shown.length).toBeLessThan(40_000);
+    expect(run.stdout).toContain('c#build: the end');
+    expect(run.stderr).toContain(`c#build: … ${40_000 - shown.length} earlier lines not held (orch logs c#build shows them)`);
+    const log = spawnSync(process.execPath, [ORCH_BIN, 'logs', 'c#build'], { cwd: repo, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
+    expect(log.stdout.split('\n').filter((line) => line.startsWith('line '))).toHaveLength(40_000);
+  });
+});
+
 describe('--log-order', () => {
   it("grouped prints each task's output together when it ends; stream as it comes", () => {
     const grouped = runOrch(['run', 'build', '--log-order=grouped', '--concurrency', '2'], takingTurns());
@@ -170,9 +190,11 @@ describe('--log-level and --verbose', () => {
     expect(info).toMatch(/orch: running 1 task/);
     expect(info).not.toMatch(/orch: plugins:/);
 
-    const warn = out(runOrch(['run', 'a#build', '--log-level=warn'], repo));
-    expect(warn).not.toMatch(/orch: session |orch: running/);
+    const warn = out(runOrch(['run', 'a#build', '--log-level=warn', '--summarize=summary.json'], repo));
+    expect(warn).not.toMatch(/orch: session |orch: running|orch: run summary/);
     expect(warn).toContain('a#build: hello from a');
+    // Only the message goes: the summary is written.
+    expect(JSON.parse(readFileSync(join(repo, 'summary.json'), 'utf8')).tasks).toHaveLength(1);
 
     const verbose = out(runOrch(['run', 'a#build', '--verbose'], repo));
     expect(verbose).toMatch(/orch: plugins: .*orch:reporter-plain/);

@@ -71,7 +71,7 @@ export { ENV_MODES, envPatternSchema, isEnvPattern } from './config/envPattern.j
 export { nameRecordSchema } from './config/nameRecordSchema.js';
 export type { EnvMode } from './config/envPattern.js';
 export { taskHashedEvent } from './pipeline/taskHashedEvent.js';
-export { LOG_LEVELS, LOG_ORDERS, OUTPUT_LOGS, type LogLevel, type LogOrder, type OutputLogs } from './config/outputLogs.js';
+export { LOG_LEVELS, LOG_ORDERS, logLevelShows, OUTPUT_LOGS, type LogLevel, type LogOrder, type OutputLogs } from './config/outputLogs.js';
 export { loadConfig, resolveConfig, parseSize, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
 export { repositoryRoot } from './config/searchBoundary.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';

@@ -25,3 +25,10 @@ export const LOG_ORDERS = ['stream', 'grouped', 'auto'] as const;
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+
+const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+
+/** Whether a message at `level` shows at the chosen `threshold` (default `info`). */
+export function logLevelShows(level: LogLevel, threshold: LogLevel = 'info'): boolean {
+  return RANK[level] <= RANK[threshold];
+}

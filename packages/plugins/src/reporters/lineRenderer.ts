@@ -1,7 +1,7 @@
-import { terminalText, type Engine, type OrchEvent, type OutputLogs, type TaskStatus } from '@orch/engine';
+import { logLevelShows, terminalText, type Engine, type OrchEvent, type OutputLogs, type TaskStatus } from '@orch/engine';
 import { remoteCacheTrust } from '../cache/remoteCacheTrust.js';
 import { HeldOutput } from './HeldOutput.js';
-import { messageLevel, outputRoute, releasesHeld, showsHashLine, showsOutcome, shownAt } from './outputLogsPolicy.js';
+import { messageLevel, outputRoute, releasesHeld, showsHashLine, showsOutcome } from './outputLogsPolicy.js';
 import { claimLine, LineBuffer, recoveryLine, outcomeLine, palette, renderGateReport, renderSummary, shown, taskPrefix, type GateReport } from './renderRun.js';
 
 type Stream = 'stdout' | 'stderr';
@@ -60,7 +60,7 @@ export function lineRenderer(engine: Engine, print = (stream: Stream, text: stri
   let session: string | undefined;
   return (event: OrchEvent): void => {
     const own = messageLevel(event);
-    if (own && !shownAt(own, level)) return;
+    if (own && !logLevelShows(own, level)) return;
     switch (event.type) {
       case 'plugins-applied':
         say(chalk.dim(`orch: plugins: ${event.plugins.join(', ')}\n`));

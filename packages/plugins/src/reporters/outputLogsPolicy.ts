@@ -67,10 +67,3 @@ export function messageLevel(event: OrchEvent): LogLevel | undefined {
       return undefined;
   }
 }
-
-const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
-
-/** Whether a message at `level` shows at the chosen `threshold`. */
-export function shownAt(level: LogLevel, threshold: LogLevel): boolean {
-  return RANK[level] <= RANK[threshold];
-}
