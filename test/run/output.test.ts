@@ -109,7 +109,7 @@ describe('task output', () => {
     expect(taskLines(hit.stderr)).toEqual(taskLines(first.stderr));
   });
 
-  it('the failure summary shows the last lines and where the whole output is, however long a line gets', () => {
+  it('the failure summary shows the last lines and where the whole log is, however long a line gets', () => {
     const dir = noisyRepo();
     const run = orchToFiles(dir, ['run', 'noisy#build', '--reporter', 'plain'], { SPEW_MB: '20', SPEW_ENDLESS: '1', SPEW_LAST: '|error: tests failed|  at spec.ts:3|', SPEW_EXIT: '2' });
     expect(run.code).toBe(1);
@@ -120,7 +120,7 @@ describe('task output', () => {
     // The 20 MB line without a newline: its end, cut to the summary's bound.
     expect(summary).toMatch(/│ …y{1000,}\n/);
     expect(summary.length).toBeLessThan(20_000);
-    const logPath = /whole output: (\S+)/.exec(summary)![1]!;
+    const logPath = /whole log: (\S+)/.exec(summary)![1]!;
     expect(logPath).toBe(`.orch/logs/${sessionOf(run.stderr)}/noisy%23build.log`);
     expect(statSync(join(dir, logPath)).size).toBeGreaterThan(20 * MB);
     // The live view printed the endless line in pieces, never holding it whole.

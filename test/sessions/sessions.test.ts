@@ -216,7 +216,7 @@ describe('faults', () => {
     });
     const run = runOrch(['run', 'killed'], dir);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('Failed: killed at execute (exit code 137)');
+    expect(run.stderr).toContain('Failed: killed at execute (exit code 137: killed by SIGKILL, often out of memory)');
     expect(run.stderr).toContain('exited with code 137 (SIGKILL)');
     expect(runOrch(['resume'], dir).code).toBe(0);
     expect(count(dir, 'first')).toBe(1);

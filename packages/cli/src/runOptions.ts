@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
-import { ENV_MODES, OrchError, type CacheAccess, type ContinueMode, type EnvMode, type ResolvedConfig, type SessionInfo } from '@orch/engine';
+import { ENV_MODES, LOG_LEVELS, LOG_ORDERS, OUTPUT_LOGS, OrchError, type CacheAccess, type ContinueMode, type EnvMode, type ResolvedConfig, type SessionInfo } from '@orch/engine';
 import type { CliOption, CliOptions } from './parseCommandLine.js';
 
 /**
@@ -85,6 +85,23 @@ export const RUN_OPTIONS = {
   'dry-run': { type: 'boolean', description: 'print the plan and why each task runs; run nothing', resume: 'invocation' },
   json: { type: 'boolean', description: 'every event as NDJSON on stdout', resume: 'invocation' },
   reporter: { type: 'string', values: ['tty', 'plain', 'json', 'silent'], description: 'how progress is shown (default: tty in a terminal, else plain)', resume: 'invocation' },
+  'output-logs': {
+    type: 'string',
+    values: OUTPUT_LOGS,
+    description:
+      "how much of the tasks' output is shown (as Turborepo's): full, new-only (cache misses' output; a hit gets its one line), errors-only (output of failed tasks), hash-only (a line with each task's hash), none; over each task's outputLogs (default full)",
+    example: '--output-logs=new-only',
+    resume: 'overridable',
+  },
+  'log-order': {
+    type: 'string',
+    values: LOG_ORDERS,
+    description: "stream prints each line as it comes; grouped prints each task's output together when it ends; auto (default, as Turborepo's) is grouped when CI is set, else stream",
+    example: '--log-order=grouped',
+    resume: 'invocation',
+  },
+  'log-level': { type: 'string', values: LOG_LEVELS, description: "which of orch's own messages are shown (not the tasks'): error, warn, info (default) or debug", example: '--log-level=warn', resume: 'invocation' },
+  verbose: { type: 'boolean', description: "orch's own messages in detail: plugins, discovery, each task's hash and stages (same as --log-level=debug)", resume: 'invocation' },
 } as const satisfies Record<string, RunOption>;
 
 export type RunOptionName = keyof typeof RUN_OPTIONS;

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { ExitCode, OrchError, runTasks, type ContinueMode, type PlannedTask, type PreviousRun, type RunSummary, type SessionInfo, type TaskGraph } from '@orch/engine';
+import { ExitCode, logLevelShows, OrchError, runTasks, type LogLevel, type ContinueMode, type PlannedTask, type PreviousRun, type RunSummary, type SessionInfo, type TaskGraph } from '@orch/engine';
 import type { CliIO } from './CliCommand.js';
 import { missingDependencyWarnings } from './missingDependencyWarnings.js';
 import type { OpenWorkspace } from './openWorkspace.js';
@@ -45,6 +45,8 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
   // Checked before any task runs: found unwritable only at the end, a long run's trace or summary would be lost.
   if (options.profile !== undefined) checkOutputFile(resolve(io.cwd, options.profile), 'the profile');
   if (options.summarize) checkOutputFile(resolve(io.cwd, options.summarize), 'the run summary');
+  // --log-level: which of orch's own messages show.
+  const says = (level: LogLevel): boolean => logLevelShows(level, engine.output.logLevel);
   const profile = options.profile === undefined ? undefined : await profileRun(engine);
   const { TaskHistory, SessionStore, RunLogs, killAllChildren, endOrphanedProcesses, processIdentity, requireRemoteCacheKey, stateFolderProblems } = await import('@orch/plugins');
   requireRemoteCacheKey(config.cache);
@@ -55,7 +57,8 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
   const store = new SessionStore(stateDir);
   const logs = new RunLogs(stateDir);
 
-  reportOrphans(await endOrphanedProcesses(store), io);
+  const orphans = await endOrphanedProcesses(store);
+  if (says('warn')) reportOrphans(orphans, io);
   let release: (() => Promise<void>) | undefined;
   let session: SessionInfo | undefined;
   if (config.sessions.log) {
@@ -63,7 +66,7 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
     if (!options.resume && store.ids().includes(id) && store.tryLoad(id)?.state.events) {
       throw new OrchError('usage', `session ${id} already exists`, { hint: `\`orch resume ${id}\` continues it; unset ORCH_SESSION_ID for a new one` });
     }
-    if (!options.resume) offerInterrupted(store, io, engine.output.reporter);
+    if (!options.resume && says('info')) offerInterrupted(store, io, engine.output.reporter);
     release = await store.acquire(id, { ...processIdentity(process.pid), host: hostname(), startedAt: new Date().toISOString(), argv: [...options.argv] });
     session = {
       id,
@@ -76,7 +79,7 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
     };
   }
 
-  printDiagnostics(missingDependencyWarnings(workspace, options.plan), io);
+  if (says('warn')) printDiagnostics(missingDependencyWarnings(workspace, options.plan), io);
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -119,12 +122,15 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
       logs.prune(config.sessions.keep, (id) => store.isLive(id));
     }
   }
-  if (profile) io.stderr(`orch: profile: ${relative(io.cwd, await profile.write(resolve(io.cwd, options.profile!))) || options.profile}\n`);
+  if (profile) {
+    const written = relative(io.cwd, await profile.write(resolve(io.cwd, options.profile!))) || options.profile;
+    if (says('info')) io.stderr(`orch: profile: ${written}\n`);
+  }
   const exitCode = summary.interrupted ? ExitCode.interrupted : summary.awaitingIntervention > 0 ? ExitCode.awaitingIntervention : summary.failed > 0 ? ExitCode.taskFailed : ExitCode.ok;
   if (recorded) {
     const { writeRunSummary } = await import('./report/writeRunSummary.js');
     const path = await writeRunSummary(recorded, { id: runId, root: config.root, stateDir: config.stateDir, exitCode, out: options.summarize || undefined, cwd: io.cwd });
-    io.stderr(`orch: run summary: ${relative(io.cwd, path) || path}\n`);
+    if (says('info')) io.stderr(`orch: run summary: ${relative(io.cwd, path) || path}\n`);
   }
   return exitCode;
 }

@@ -3,6 +3,7 @@ import type { CommandDefinition } from './commands/CommandDefinition.js';
 import { CommandRegistry } from './commands/CommandRegistry.js';
 import type { Resolution } from './commands/resolveCommand.js';
 import type { ResolvedConfig } from './config/OrchConfig.js';
+import type { LogLevel, LogOrder, OutputLogs } from './config/outputLogs.js';
 import type { OrchEvent, TaskOutcome } from './events.js';
 import type { Plugin } from './plugin/Plugin.js';
 import { pluginError } from './plugin/PluginError.js';
@@ -120,8 +121,10 @@ export interface EngineOutput {
   /** Resolves once the output is no longer congested (at once when it is not). */
   drained?(): Promise<void>;
   color: boolean;
-  /** Terminal width. */
-  columns: number;
+  /** Terminal width, as it is now (it follows resizes). */
+  readonly columns: number;
+  /** Calls `listener` when the terminal is resized (SIGWINCH); returns what stops that. Absent: no terminal. */
+  onResize?(listener: () => void): () => void;
   /**
    * Set when task output goes to a colour terminal: tasks get `FORCE_COLOR` at this level (1: 16
    * colours, 2: 256, 3: 16 million) and `COLUMNS`, since they never see the terminal themselves.
@@ -131,6 +134,12 @@ export interface EngineOutput {
   noColor?: boolean;
   /** Working directory, for relative paths in messages. */
   cwd: string;
+  /** `--output-logs`: over every task's `outputLogs` (default: the task's, else `full`). */
+  outputLogs?: OutputLogs;
+  /** `--log-order` as settled (`auto` decided): default `stream`. */
+  logOrder?: LogOrder;
+  /** `--log-level` (`--verbose`: `debug`): which of orch's own messages are shown. Default `info`. */
+  logLevel?: LogLevel;
 }
 
 export interface EngineOptions {

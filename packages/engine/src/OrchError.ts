@@ -20,6 +20,8 @@ export type OrchErrorCode =
   /** A plugin fails a task on purpose, with a message meant for the user (not a plugin bug). */
   | 'stage-failed'
   | 'session-not-found'
+  /** `orch logs`: the task has no log to show (it did not run, printed nothing, or its log was removed). */
+  | 'log-not-found'
   /** Another live orch process holds the session or the tasks. */
   | 'session-locked'
   /** orch could not make its state durable (full disk, read-only folder). */

@@ -1,5 +1,6 @@
 import type { BreakerSnapshot } from './recovery/CircuitBreaker.js';
 import type { GateVerdict, TaskStatus } from './pipeline/TaskContext.js';
+import type { FirstError } from './run/ErrorExcerpt.js';
 
 /** Why a task is part of a run, for `--dry-run` and reports. */
 export type PlanReason = { kind: 'requested'; as: string } | { kind: 'dependency'; of: string; spec: string };
@@ -24,6 +25,8 @@ export interface TaskOutcome {
   error?: string;
   /** The last lines it printed, for the failure summary (bounded: see `TaskOutputLog.tail`). */
   tail?: string[];
+  /** The first error-looking line it printed, with the lines around it and its line in the log, for the failure summary (`ErrorExcerpt`). */
+  firstError?: FirstError;
   /** Its log file (everything it printed this run), relative to the workspace root; absent when it printed nothing. */
   log?: string;
   /** Restored from the cache instead of run. */
@@ -159,7 +162,8 @@ export type OrchEvent =
   | { type: 'task-stage'; id: string; stage: string; status: 'passed' | 'failed'; durationMs: number; message?: string; verdicts?: GateVerdict[]; rechecked?: string[] }
   | { type: 'task-output'; id: string; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'task-step'; id: string; index: number; name: string; status: 'passed' | 'failed'; durationMs: number }
-  | { type: 'task-hashed'; id: string; hash: string }
+  /** After deploy: the task's hash, and `cached` when the cache answers it (its output is then a replay). */
+  | { type: 'task-hashed'; id: string; hash: string; cached?: 'local' | 'remote' }
   /**
    * A process group a task started (its leader's pid is the group id), recorded in the session
    * log when it starts and when nothing of it is left, so that after orch is killed the next

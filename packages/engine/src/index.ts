@@ -8,6 +8,7 @@ export { taskLogFiles } from './run/TaskLog.js';
 export { readTaskLog } from './run/readTaskLog.js';
 export { OutputTail, TAIL_LIMITS } from './run/OutputTail.js';
 export type { OutputStream } from './run/OutputTail.js';
+export { ErrorExcerpt, EXCERPT_LIMITS, isErrorLine, type FirstError } from './run/ErrorExcerpt.js';
 export { Scheduler } from './scheduler/Scheduler.js';
 export type { SchedulableTask, ContinueMode, SchedulerOptions, TaskState } from './scheduler/Scheduler.js';
 export { OrchError, isOrchError } from './OrchError.js';
@@ -69,6 +70,8 @@ export type { OrchConfig, AgentConfig, CacheConfig, CacheAccess, RemoteCacheConf
 export { ENV_MODES, envPatternSchema, isEnvPattern } from './config/envPattern.js';
 export { nameRecordSchema } from './config/nameRecordSchema.js';
 export type { EnvMode } from './config/envPattern.js';
+export { taskHashedEvent } from './pipeline/taskHashedEvent.js';
+export { LOG_LEVELS, LOG_ORDERS, logLevelShows, OUTPUT_LOGS, type LogLevel, type LogOrder, type OutputLogs } from './config/outputLogs.js';
 export { loadConfig, resolveConfig, parseSize, CONFIG_SEARCH_PLACES, configLocator } from './config/loadConfig.js';
 export { repositoryRoot } from './config/searchBoundary.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';

@@ -25,7 +25,7 @@ export const affectedCommand: CliCommand = {
     'committed-only': { type: 'boolean', description: 'leave out uncommitted and untracked files' },
     list: { type: 'boolean', description: 'print what is affected and why; run nothing' },
     graph: { type: 'string', values: ['text', 'json', 'dot', 'mermaid'], bare: 'text', description: 'print the tasks that would run as a graph; run nothing', example: '--graph or --graph=mermaid' },
-    ...runOptionSpecs(['json', 'projects', 'exclude', 'concurrency', 'continue', 'reporter', 'cache', 'env-mode', 'framework-inference', 'dry-run', 'force', 'summarize', 'profile']),
+    ...runOptionSpecs(['json', 'projects', 'exclude', 'concurrency', 'continue', 'reporter', 'cache', 'env-mode', 'framework-inference', 'dry-run', 'force', 'summarize', 'profile', 'output-logs', 'log-order', 'log-level', 'verbose']),
   },
   examples: [
     'orch affected -t lint,test,build --base origin/main   # in CI',

@@ -7,6 +7,7 @@ import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { resolveNames } from '../resolveNames.js';
 import { runnableGraph } from '../runnableGraph.js';
+import { outputOptions } from '../outputOptions.js';
 import { runSession } from '../runSession.js';
 import { resumedValues, runOptionSpecs, runSettings } from '../runOptions.js';
 import { workspaceCache } from '../taskHasher.js';
@@ -16,11 +17,11 @@ export const resumeCommand: CliCommand = {
   name: 'resume',
   usage: 'orch resume [<session-id>] [options]',
   description:
-    'Continues a session that was interrupted, failed or paused for intervention: replays its log, skips tasks that completed with an unchanged hash and still have the outputs they made (outputs changed since come back from the cache entry; an entry the process died before storing is stored again from intact outputs; a task whose outputs are gone runs again), restarts interrupted tasks from their last completed step, and runs the rest, in the same session, with the options and config file it started with (--force, --cache, --continue, --only, arguments; --concurrency given here wins). Without an id: the newest session with unfinished work.',
+    'Continues a session that was interrupted, failed or paused for intervention: replays its log, skips tasks that completed with an unchanged hash and still have the outputs they made (outputs changed since come back from the cache entry; an entry the process died before storing is stored again from intact outputs; a task whose outputs are gone runs again), restarts interrupted tasks from their last completed step, and runs the rest, in the same session, with the options and config file it started with (--force, --cache, --continue, --only, --output-logs, arguments; --concurrency and --output-logs given here win). Without an id: the newest session with unfinished work.',
   options: {
     last: { type: 'boolean', description: 'the newest session, whatever its status' },
     skip: { type: 'string', multiple: true, valueName: 'task', description: 'go on without this task, one that awaits intervention (repeated for more)' },
-    ...runOptionSpecs(['concurrency', 'json', 'reporter', 'summarize', 'profile']),
+    ...runOptionSpecs(['concurrency', 'json', 'reporter', 'summarize', 'profile', 'output-logs', 'log-order', 'log-level', 'verbose']),
   },
   examples: [
     'orch resume                          # the newest session with unfinished work',
@@ -52,7 +53,10 @@ export const resumeCommand: CliCommand = {
 
     const { request } = state.info;
     workspace = await withRecordedConfig(workspace, chosen, request, () => openWorkspace(io.cwd, output));
-    const settings = runSettings(resumedValues(request, values), workspace.config);
+    const resumed = resumedValues(request, values);
+    const settings = runSettings(resumed, workspace.config);
+    // The run's --output-logs, as recorded (or as given here); the engine's reporters read it as tasks print.
+    Object.assign(workspace.engine.output, outputOptions({ ...values, 'output-logs': resumed['output-logs'] }));
     const roots = new Map<string, string>();
     for (const name of request.names) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);
     const graph = await runnableGraph(workspace, [...roots.keys()], { only: settings.only }, io);

@@ -3,17 +3,19 @@ import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { workspaceCache } from '../taskHasher.js';
 import { parseCommandLine } from '../parseCommandLine.js';
+import { LIVE_VIEW_LEGEND } from '../render/liveViewLegend.js';
 import { runnableGraph } from '../runnableGraph.js';
 import { resolveNames } from '../resolveNames.js';
 import { runOptionSpecs, runRequest, runSettings, type RunOptionName } from '../runOptions.js';
+import { outputOptions } from '../outputOptions.js';
 import { runSession } from '../runSession.js';
 
 export const runCommand: CliCommand = {
   name: 'run',
   usage: 'orch run <command|pkg#target|target|workflow>... [options] [-- args]',
   description:
-    'Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages. Arguments after -- go to the named tasks.',
-  options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'projects', 'exclude', 'summarize', 'profile'] satisfies RunOptionName[]),
+    `Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages. Arguments after -- go to the named tasks.\n\n${LIVE_VIEW_LEGEND}`,
+  options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'projects', 'exclude', 'summarize', 'profile', 'output-logs', 'log-order', 'log-level', 'verbose'] satisfies RunOptionName[]),
   examples: [
     'orch run build                     # build in every package, dependencies first',
     'orch run web#test --concurrency 50%',
@@ -26,6 +28,8 @@ export const runCommand: CliCommand = {
     'orch run build --cache=local:r,remote:rw',
     "orch run test --projects 'web*' --exclude tag:legacy   # only some packages' tasks",
     'orch run build --env-mode=loose    # tasks see all of orch\'s environment (hashed but volatile variables)',
+    'orch run build --output-logs=new-only   # output of what ran; a line for each cache hit',
+    'orch run test --output-logs=errors-only --log-order=grouped',
   ],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(argv, this.options);
@@ -90,12 +94,22 @@ export function engineOutput(io: CliIO, values: Record<string, unknown>): Engine
     write: (stream, text) => (stream === 'stdout' ? io.stdout(text) : io.stderr(text)),
     ...(io.flow ? { congested: io.flow.congested, drained: io.flow.drained } : {}),
     color: io.color,
-    // A pseudo-terminal may report 0 columns.
-    columns: process.stderr.columns || Number(process.env.COLUMNS) || 100,
+    // A pseudo-terminal may report 0 columns; read at each use, so the live view follows resizes.
+    get columns() {
+      return process.stderr.columns || Number(process.env.COLUMNS) || 100;
+    },
+    ...(process.stderr.isTTY ? { onResize: followResizes } : {}),
+    ...outputOptions(values),
     cwd: io.cwd,
     ...(terminal ? { terminal } : {}),
     ...(io.noColor ? { noColor: true } : {}),
   };
+}
+
+/** The terminal's `resize` events (Node emits them on SIGWINCH for a TTY stream). */
+function followResizes(listener: () => void): () => void {
+  process.stderr.on('resize', listener);
+  return () => process.stderr.off('resize', listener);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { EnvMode } from '../config/envPattern.js';
+import type { OutputLogs } from '../config/outputLogs.js';
 import type { SourceLocation } from '../diagnostics/Diagnostic.js';
 
 /** Where a command came from. */
@@ -72,6 +73,8 @@ export interface CommandMetadata {
   fixup?: string;
   gates?: Record<string, GateSetting>;
   cache?: boolean;
+  /** How much of its output a run shows (config `outputLogs`); `--output-logs` wins. Default `full`. */
+  outputLogs?: OutputLogs;
   weight?: number;
   resources?: Record<string, number>;
   /** A JS/TS module whose export is the task, run in a worker thread (the `node` executor). */

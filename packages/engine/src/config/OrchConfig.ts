@@ -2,6 +2,7 @@ import type { RecoverySpec, RetryPolicy } from '../commands/CommandDefinition.js
 import type { BreakerSettings } from '../recovery/CircuitBreaker.js';
 import type { PluginSpec } from '../plugin/Plugin.js';
 import type { EnvMode } from './envPattern.js';
+import type { OutputLogs } from './outputLogs.js';
 
 /** Defaults for every package script of one name (`build`, `test`), like Turborepo's `tasks`. */
 export interface TargetConfig {
@@ -19,6 +20,8 @@ export interface TargetConfig {
   envMode?: EnvMode;
   /** Cache results. Default true. */
   cache?: boolean;
+  /** How much of these tasks' output a run shows (Turborepo's `outputLogs`); `--output-logs` wins. Default `full`. */
+  outputLogs?: OutputLogs;
   description?: string;
   /** Concurrency slots each task takes. Default 1. */
   weight?: number;
@@ -71,6 +74,8 @@ export interface CommandConfig {
   fixup?: string;
   /** Cache results. Default true (docs/caching.md). */
   cache?: boolean;
+  /** How much of its output a run shows (Turborepo's `outputLogs`); `--output-logs` wins. Default `full`. */
+  outputLogs?: OutputLogs;
 }
 
 /** A multi-step workflow declared in the config. */

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { parseDuration } from '../parseDuration.js';
 import { ENV_MODES, envPatternSchema } from './envPattern.js';
+import { OUTPUT_LOGS } from './outputLogs.js';
 import { nameRecordSchema } from './nameRecordSchema.js';
 
 const stringList = v.array(v.string());
@@ -73,6 +74,7 @@ const target = v.strictObject({
   passThroughEnv: v.optional(envList),
   envMode: v.optional(envMode),
   cache: v.optional(v.boolean()),
+  outputLogs: v.optional(v.picklist(OUTPUT_LOGS)),
   description: v.optional(v.string()),
   weight: v.optional(v.pipe(v.number(), v.minValue(0))),
   resources: v.optional(mapping(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
@@ -100,6 +102,7 @@ const command = v.strictObject({
   retry: v.optional(retry),
   fixup: v.optional(v.string()),
   cache: v.optional(v.boolean()),
+  outputLogs: v.optional(v.picklist(OUTPUT_LOGS)),
 });
 
 const workflow = v.strictObject({

@@ -1,6 +1,7 @@
 import type { AgentDefinition, CommandDefinition, Project } from '../commands/CommandDefinition.js';
 import type { TaskGraph } from '../graph/TaskGraph.js';
 import type { PipelineStage } from '../Engine.js';
+import type { FirstError } from '../run/ErrorExcerpt.js';
 
 /** The resources a task is given, from triage (stage 3). */
 export interface ResourceProfile {
@@ -108,6 +109,8 @@ export interface TaskOutputLog {
   readonly complete: boolean;
   /** The last non-blank lines, at most 12 and 16 K characters (a longer line keeps its end). */
   tail(): string[];
+  /** The first error-looking lines and the log line they start at (`ErrorExcerpt`); undefined when none looked like one. */
+  firstError?(): FirstError | undefined;
   /** Everything printed so far, in order, read back from the file in blocks. */
   chunks(): AsyncIterable<OutputChunk>;
   /** Each line printed so far (stdout and stderr as they interleaved), without its newline; a line over 1 M characters comes in pieces. */

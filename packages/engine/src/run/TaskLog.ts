@@ -1,6 +1,7 @@
 import { closeSync, copyFileSync, mkdirSync, openSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { OutputChunk, TaskLogFiles, TaskOutputLog } from '../pipeline/TaskContext.js';
+import { ErrorExcerpt, type FirstError } from './ErrorExcerpt.js';
 import { OutputTail, type OutputStream } from './OutputTail.js';
 import { readLines } from './readLines.js';
 import { readTaskLog } from './readTaskLog.js';
@@ -32,6 +33,7 @@ export class TaskLog implements TaskOutputLog {
   private written = 0;
   private failure: Error | undefined;
   private readonly last = new OutputTail();
+  private readonly error = new ErrorExcerpt();
 
   constructor(
     private readonly paths: TaskLogFiles,
@@ -64,6 +66,7 @@ export class TaskLog implements TaskOutputLog {
   write(stream: OutputStream, text: string): void {
     if (text === '') return;
     this.last.push(stream, text);
+    this.error.push(stream, text);
     if (this.failure) return;
     if (this.adopted && this.adopted.seen < this.adopted.bytes) {
       this.adopted.seen += Buffer.byteLength(text, 'utf8');
@@ -89,6 +92,10 @@ export class TaskLog implements TaskOutputLog {
 
   tail(): string[] {
     return this.last.snapshot();
+  }
+
+  firstError(): FirstError | undefined {
+    return this.error.snapshot();
   }
 
   chunks(): AsyncIterable<OutputChunk> {

@@ -10,6 +10,7 @@ import { OrchError } from '../OrchError.js';
 import type { FailureContext, FailureKind, GateContext, GateVerdict, RecoveryDecision, ResourceProfile, TaskContext, TaskStatus } from '../pipeline/TaskContext.js';
 import { Scheduler, type ContinueMode } from '../scheduler/Scheduler.js';
 import { TaskLog, taskLogFiles } from './TaskLog.js';
+import { taskHashedEvent } from '../pipeline/taskHashedEvent.js';
 
 export interface RunOptions {
   plan: readonly PlannedTask[];
@@ -303,8 +304,8 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
         const deployed = await hooks.deploy.promise(context);
         if (!deployed) throw Object.assign(new StageFailure('deploy', `no executor can run ${context.id}: it has no run steps, no module and is not a prompt`), { kind: 'no-executor' });
         context.executor = deployed.executor;
-        const hash = context.data.get('orch:hash') as string | undefined;
-        if (hash) engine.emit({ type: 'task-hashed', id: context.id, hash });
+        const hashed = taskHashedEvent(context);
+        if (hashed) engine.emit(hashed);
       },
     ],
     [
@@ -412,7 +413,11 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
     if (code !== undefined && (status === 'succeeded' || code !== 0)) outcome.exitCode = code;
     if (stage !== undefined && status !== 'succeeded') outcome.stage = stage;
     if (error !== undefined) outcome.error = error;
-    if (status === 'failed') outcome.tail = context.log.tail();
+    if (status === 'failed') {
+      outcome.tail = context.log.tail();
+      const firstError = context.log.firstError?.();
+      if (firstError) outcome.firstError = firstError;
+    }
     if (context.log.files) outcome.log = relative(context.root, context.log.files.log);
     const cached = context.data.get('orch:cached') as TaskOutcome['cached'];
     if (cached && status === 'succeeded') outcome.cached = cached;

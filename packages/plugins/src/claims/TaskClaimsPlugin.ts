@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { definePlugin, STAGE_ORDER, type ClaimHolder, type Engine, type ExecutionResult, type TaskContext } from '@orch/engine';
+import { definePlugin, STAGE_ORDER, taskHashedEvent, type ClaimHolder, type Engine, type ExecutionResult, type TaskContext } from '@orch/engine';
 import { isAncestor, processIdentity } from '../process/processIdentity.js';
 import { endOrphanedProcesses } from '../session/endOrphanedProcesses.js';
 import { SessionStore } from '../session/SessionStore.js';
@@ -141,8 +141,8 @@ async function deployAgain(engine: Engine, task: TaskContext): Promise<Execution
   const hook = deployed && engine.hooks.execute.get(deployed.executor);
   if (!deployed || !hook || hook.taps.length === 0) return { exitCode: 1, durationMs: 0, kind: 'no-executor', message: `no executor can run ${task.id}` };
   task.executor = deployed.executor;
-  const hash = task.data.get('orch:hash') as string | undefined;
-  if (hash) engine.emit({ type: 'task-hashed', id: task.id, hash });
+  const hashed = taskHashedEvent(task);
+  if (hashed) engine.emit(hashed);
   const result = await hook.promise(task);
   return result ?? { exitCode: 1, durationMs: 0, kind: 'error', message: `the '${deployed.executor}' executor returned no result for ${task.id}` };
 }

@@ -1,4 +1,4 @@
-import { ENV_MODES, nameRecordSchema } from '@orch/engine';
+import { ENV_MODES, nameRecordSchema, OUTPUT_LOGS } from '@orch/engine';
 import * as v from 'valibot';
 
 const stringOrList = v.union([v.string(), v.array(v.string())]);
@@ -91,6 +91,8 @@ export const frontMatterSchema = v.looseObject({
     ]),
   ),
   cache: v.optional(v.boolean()),
+  /** How much of its output a run shows (Turborepo's `outputLogs`). */
+  outputLogs: v.optional(v.picklist(OUTPUT_LOGS)),
   weight: v.optional(v.pipe(v.number(), v.minValue(0))),
   resources: v.optional(nameRecordSchema(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
 });
@@ -110,6 +112,7 @@ export const FRONT_MATTER_KEYS = Object.keys(frontMatterSchema.entries);
 export const LENIENT_KEYS: ReadonlyMap<string, string> = new Map([
   ...['description', 'allowed-tools', 'argument-hint', 'model', 'disable-model-invocation', 'when_to_use', 'user-invocable', 'effort', 'hooks', 'paths'].map((key): [string, string] => [key, 'ignored, as Claude Code ignores it']),
   ['complexity', 'ignored: the command runs without a complexity profile'],
+  ['outputLogs', 'ignored: its output is shown in full'],
 ]);
 
 /**

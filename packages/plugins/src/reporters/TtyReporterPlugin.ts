@@ -1,13 +1,18 @@
 import { definePlugin, formatMs } from '@orch/engine';
-import { lineRenderer } from './PlainReporterPlugin.js';
+import { lineRenderer } from './lineRenderer.js';
 import { palette, shown } from './renderRun.js';
 
 const PLUGIN_NAME = 'orch:reporter-tty';
 const REFRESH_MS = 100;
+/** Running tasks listed by name; the rest are counted. */
+const LISTED = 8;
 
 /**
  * The live terminal view: output lines scroll above a footer that shows the running tasks with
- * their elapsed time, done/failed/skipped counts, total time and a progress bar.
+ * their elapsed time, a progress bar, done/failed/skipped counts, how many run and wait, and the
+ * total time (the marks are explained in `orch run --help` and docs/logs.md). The footer follows
+ * the terminal's width: on a resize (SIGWINCH, `EngineOutput.onResize`) it is erased as the
+ * terminal now shows it (its lines rewrapped at the new width) and drawn again at that width.
  */
 export function ttyReporterPlugin() {
   return definePlugin({
@@ -21,29 +26,38 @@ export function ttyReporterPlugin() {
       let failed = 0;
       let skipped = 0;
       let started = 0;
-      let footerLines = 0;
+      /** The footer as drawn: each line's visible width, to know how many rows it takes at any width. */
+      let drawn: number[] = [];
       let timer: NodeJS.Timeout | undefined;
+      let stopFollowing: (() => void) | undefined;
 
-      const clear = (): string => (footerLines > 0 ? `\x1b[${footerLines}F\x1b[0J` : '');
+      const width = (): number => Math.max(20, engine.output.columns);
+      const clear = (): string => {
+        const rows = drawn.reduce((sum, visible) => sum + Math.max(1, Math.ceil(visible / width())), 0);
+        drawn = [];
+        return rows > 0 ? `\x1b[${rows}F\x1b[0J` : '';
+      };
       const footer = (): string => {
         if (total === 0) return '';
-        const width = Math.max(20, engine.output.columns);
         const now = performance.now();
-        const lines = [...running].slice(0, 8).map(([id, since]) => `${chalk.cyan('●')} ${shown(id)} ${chalk.dim(formatMs(now - since))}`);
-        if (running.size > 8) lines.push(chalk.dim(`  … and ${running.size - 8} more`));
+        const lines = [...running].slice(0, LISTED).map(([id, since]) => `${chalk.cyan('●')} ${shown(id)} ${chalk.dim(formatMs(now - since))}`);
+        if (running.size > LISTED) lines.push(chalk.dim(`  … and ${running.size - LISTED} more`));
         const finished = done + failed + skipped;
+        const queued = Math.max(0, total - finished - running.size);
         const barWidth = 24;
         const filled = Math.round((finished / total) * barWidth);
         const bar = `${chalk.green('█'.repeat(filled))}${chalk.dim('░'.repeat(barWidth - filled))}`;
-        lines.push(`${bar} ${finished}/${total}  ${chalk.green(`✔ ${done}`)}  ${chalk.red(`✖ ${failed}`)}  ${chalk.dim(`↷ ${skipped}`)}  ${chalk.dim(formatMs(now - started))}`);
-        footerLines = lines.length;
-        return lines.map((line) => `${truncate(line, width)}\n`).join('');
+        lines.push(
+          `${bar} ${finished}/${total}  ${chalk.green(`✔ ${done}`)}  ${chalk.red(`✖ ${failed}`)}  ${chalk.dim(`↷ ${skipped}`)}  ${chalk.cyan(`${running.size} running`)} · ${queued} queued  ${chalk.dim(formatMs(now - started))}`,
+        );
+        const fitted = lines.map((line) => truncate(line, width()));
+        drawn = fitted.map(visibleLength);
+        return fitted.map((line) => `${line}\n`).join('');
       };
       const redraw = (): void => engine.output.write('stderr', clear() + footer());
       const print = (stream: 'stdout' | 'stderr', text: string): void => {
         // Output goes to stderr too while the footer is shown, so the two never interleave.
         engine.output.write('stderr', clear());
-        footerLines = 0;
         engine.output.write(stream, text);
         engine.output.write('stderr', footer());
       };
@@ -56,6 +70,7 @@ export function ttyReporterPlugin() {
             started = performance.now();
             timer = setInterval(redraw, REFRESH_MS);
             timer.unref();
+            stopFollowing = engine.output.onResize?.(redraw);
             break;
           case 'task-started':
             running.set(event.id, performance.now());
@@ -68,8 +83,8 @@ export function ttyReporterPlugin() {
             break;
           case 'run-finished':
             if (timer) clearInterval(timer);
+            stopFollowing?.();
             engine.output.write('stderr', clear());
-            footerLines = 0;
             total = 0;
             break;
           default:
@@ -81,7 +96,7 @@ export function ttyReporterPlugin() {
   });
 }
 
-/** Cuts a line to the terminal width, ignoring colour codes when counting. */
+/** Cuts a line to one less than the terminal width (the last column would wrap), ignoring colour codes when counting. */
 function truncate(line: string, width: number): string {
   let visible = 0;
   let out = '';
@@ -97,4 +112,9 @@ function truncate(line: string, width: number): string {
     visible++;
   }
   return out;
+}
+
+function visibleLength(line: string): number {
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/\x1b\[[0-9;]*m/g, '').length;
 }

@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { constants, hostname } from 'node:os';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { formatMs, STAGE_TITLES, terminalText, type ClaimHolder, type GateVerdict, type OrchEvent, type RecoveryRecord, type RunSummary, type TaskOutcome } from '@orch/engine';
 
@@ -81,18 +81,47 @@ export function renderSummary(summary: RunSummary, chalk: ChalkInstance, session
   for (const paused of summary.tasks.filter((t) => t.intervention)) {
     lines.push('', `${chalk.magenta.bold(' Paused:')} ${shown(paused.intervention!.reason)}`, `   ${chalk.bold('to do:')} ${shown(paused.intervention!.todo)}`);
   }
-  for (const failure of summary.tasks.filter((t) => t.status === 'failed' && !t.intervention)) {
-    const exit = failure.exitCode === undefined ? '' : ` (exit code ${failure.exitCode})`;
-    const why = failure.error && !/^exited with code \d+/.test(failure.error) ? `: ${shown(failure.error)}` : '';
-    lines.push('', `${chalk.red.bold(' Failed:')} ${shown(failure.id)} at ${failure.stage}${exit}${why}`);
-    for (const line of failure.tail ?? []) lines.push(chalk.dim(`   │ ${line}`));
-    if (failure.log) lines.push(chalk.dim(`   whole output: ${failure.log}`));
-  }
+  for (const failure of summary.tasks.filter((t) => t.status === 'failed' && !t.intervention)) lines.push('', ...renderFailure(failure, chalk));
   if (session) {
     const unfinished = summary.interrupted || summary.failed > 0 || summary.cancelled > 0;
     lines.push('', chalk.dim(`Session: ${session}${unfinished ? ` · \`orch resume ${session}\` continues it` : ''}`));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A failed task in the summary: where and why it failed (an exit code with what it usually
+ * means), the first error-looking lines it printed with their line in the log, then its last
+ * lines (only those after the error, when the error is among them), and how to read the whole
+ * log (issue 15, part 4: the error itself, not the end of a stack trace that follows it).
+ */
+export function renderFailure(failure: TaskOutcome, chalk: ChalkInstance): string[] {
+  const exit = failure.exitCode === undefined ? '' : ` (exit code ${failure.exitCode}${exitMeaning(failure.exitCode)})`;
+  const why = failure.error && !/^exited with code \d+/.test(failure.error) ? `: ${shown(failure.error)}` : '';
+  const lines = [`${chalk.red.bold(' Failed:')} ${shown(failure.id)} at ${failure.stage}${exit}${why}`];
+  const quote = (line: string): string => chalk.dim(`   │ ${line}`);
+  const tail = failure.tail ?? [];
+  const error = failure.firstError;
+  if (error && !tail.includes(error.lines[error.context]!)) {
+    lines.push(`   ${chalk.red('error')} ${chalk.dim(`(line ${error.line} of the log):`)}`, ...error.lines.map(quote));
+    if (tail.length > 0) lines.push(chalk.dim('   last lines:'), ...tail.slice(-TAIL_AFTER_ERROR).map(quote));
+  } else for (const line of tail) lines.push(quote(line));
+  if (failure.log) lines.push(chalk.dim(`   whole log: ${failure.log} (orch logs ${shown(failure.id)})`));
+  return lines;
+}
+
+/** The last lines shown after an error excerpt: where the task ended up. */
+const TAIL_AFTER_ERROR = 5;
+
+/** What an exit code usually means: 126 not executable, 127 not found, 128+n killed by signal n. */
+export function exitMeaning(code: number): string {
+  if (code === 126) return ': the command is not executable';
+  if (code === 127) return ': command not found';
+  if (code > 128 && code < 160) {
+    const signal = Object.entries(constants.signals).find(([, number]) => number === code - 128)?.[0];
+    if (signal) return `: killed by ${signal}${signal === 'SIGKILL' ? ', often out of memory' : ''}`;
+  }
+  return '';
 }
 
 /** One line for a recovery decision: what the strategy does about a failure. */

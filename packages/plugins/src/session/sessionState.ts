@@ -22,6 +22,11 @@ export interface TaskRecord {
   stage?: string;
   error?: string;
   intervention?: { reason: string; todo: string };
+  /**
+   * Its log from the latest run that ran it, relative to the workspace root: the session's
+   * `logs/<session>/<task>.log`, or the cache entry's log a hit replayed (`orch logs`).
+   */
+  log?: string;
 }
 
 /** A session's state: a fold over its events. */
@@ -109,6 +114,9 @@ export function foldEvent(state: SessionState, event: LoggedEvent): SessionState
       if (outcome.hash) record.hash = outcome.hash;
       if (outcome.stage) record.stage = outcome.stage;
       if (outcome.error) record.error = outcome.error;
+      // A task done before and not run again keeps the log of the run that made it.
+      if (outcome.log) record.log = outcome.log;
+      else if (!outcome.resumed) delete record.log;
       if (outcome.status === 'succeeded') {
         record.status = 'succeeded';
         if (!outcome.resumed) {
