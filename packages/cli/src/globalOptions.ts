@@ -11,7 +11,7 @@ export const GLOBAL_OPTIONS = {
   config: { type: 'string', valueName: 'file', description: 'use this config file instead of searching for one', example: '--config ci.config.ts' },
   'no-color': { type: 'boolean', description: 'plain output; tasks get NO_COLOR=1 too (as with NO_COLOR set)' },
   help: { type: 'boolean', short: 'h', description: 'help for orch, or for a command (orch <command> --help)' },
-  version: { type: 'boolean', short: 'v', description: 'print the version' },
+  version: { type: 'boolean', short: 'v', description: 'print the version (with --json: the version, Node.js version, platform and architecture as JSON)' },
 } as const satisfies CliOptions;
 
 export interface GlobalOptions {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { CliCommand, CliIO } from './CliCommand.js';
+import { commanderCommand } from './commanderCommand.js';
 import { GLOBAL_OPTIONS, globalOptionError, takeGlobalOptions } from './globalOptions.js';
-import { optionHelp } from './render/optionHelp.js';
+import { commandHelp } from './render/commandHelp.js';
 
 /** Subcommands, loaded lazily: `orch --version` loads none of them. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
@@ -30,20 +31,50 @@ export function version(): string {
   return manifest.version;
 }
 
+/**
+ * `orch --version --json`: orch's version and what it runs on, for bug reports and scripts
+ * (`nx report`, `turbo --version` beside `node -p process.versions`). `node` is Node.js's version.
+ */
+export function versionInfo(): { version: string; node: string; platform: NodeJS.Platform; arch: string } {
+  return { version: version(), node: process.versions.node, platform: process.platform, arch: process.arch };
+}
+
+/**
+ * `orch build`, `orch build --help`: a word that is not a command is run as `orch run <word>`
+ * (`runTargetShorthand`), or it is an unknown command.
+ */
+async function runShorthand(argv: readonly string[], help: boolean, io: CliIO): Promise<number> {
+  const run = await COMMANDS.run!.load();
+  if (help) {
+    io.stdout(commandHelp(run));
+    return 0;
+  }
+  const [{ reportError }, { runTargetShorthand }] = await Promise.all([import('./render/reportError.js'), import('./targetShorthand.js')]);
+  try {
+    return await runTargetShorthand(run, argv, Object.keys(COMMANDS), io);
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+/**
+ * `orch --help`: rendered by commander from the subcommands' summaries here and orch's own
+ * options, without loading any subcommand's module.
+ */
 function mainHelp(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const program = commanderCommand('orch', {}, {
+    usage: 'orch [options] <command> [command options]',
+    description: 'orch: command orchestration for repositories and monorepos',
+    positionals: false,
+    group: { heading: 'Options (before or after the command):', options: GLOBAL_OPTIONS },
+  });
+  for (const [name, { summary }] of Object.entries(COMMANDS)) program.command(name).description(summary);
+  program.command('<target>').description('a name that is not one of these commands runs like `orch run <target>` (as `turbo build` does)');
+  program.command('help').argument('[command]').description('help for a command (as orch <command> --help)');
   return [
-    'orch: command orchestration for repositories and monorepos',
-    '',
-    'Usage: orch [options] <command> [command options]',
-    '',
-    'Commands:',
-    ...Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`),
-    '',
-    'Options (before or after the command):',
-    ...optionHelp(GLOBAL_OPTIONS),
-    '',
+    program.helpInformation(),
     'Examples:',
+    '  orch build                     same as orch run build',
     '  orch run build                 `build` in every package, in dependency order, in parallel',
     '  orch run ci --continue         a workflow; keep going past failures where possible',
     '  orch affected -t test --base origin/main   only what the change reaches (--list: what and why)',
@@ -62,26 +93,13 @@ function mainHelp(): string {
   ].join('\n');
 }
 
-export function commandHelp(command: CliCommand): string {
-  const options = optionHelp(command.options);
-  return [
-    `Usage: ${command.usage}`,
-    '',
-    command.description,
-    '',
-    ...(options.length > 0 ? ['Options:', ...options, ''] : []),
-    'Global options (before or after the command):',
-    ...optionHelp(GLOBAL_OPTIONS),
-    '',
-    'Examples:',
-    ...command.examples.map((example) => `  ${example}`),
-    '',
-  ].join('\n');
-}
-
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const taken = takeGlobalOptions(argv, io);
+  if (taken.version && taken.rest.length === 1 && taken.rest[0] === '--json') {
+    io.stdout(`${JSON.stringify(versionInfo(), null, 2)}\n`);
+    return 0;
+  }
   if (taken.problem) {
     const { reportError } = await import('./render/reportError.js');
     return reportError(await globalOptionError(taken.problem), io);
@@ -97,14 +115,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     else io.stdout(mainHelp());
     return first === undefined && !taken.help ? 2 : 0;
   }
-  // `orch constructor` is an unknown command, not `Object`'s.
+  // `orch constructor` is not `Object`'s: like any word that is not a command, it is a name to run.
   const entry = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
-  if (!entry) {
-    const { didYouMean } = await import('@orch/engine');
-    const hint = didYouMean(first, Object.keys(COMMANDS)) ?? 'run `orch --help` to see the commands';
-    io.stderr(`orch: unknown command '${first}'\n  ${hint}\n`);
-    return 2;
-  }
+  if (!entry) return runShorthand(taken.rest, taken.help, io);
   const command = await entry.load();
   if (taken.help) {
     io.stdout(commandHelp(command));

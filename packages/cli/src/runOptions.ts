@@ -38,7 +38,8 @@ export const RUN_OPTIONS = {
   concurrency: {
     type: 'string',
     valueName: 'n',
-    description: 'how many tasks run at once: a number, or a percentage of the cores (default: the cores, or config concurrency)',
+    description: 'how many tasks run at once: a number, or a percentage of the cores',
+    default: "the number of cores, or the config's concurrency",
     check: (value) => (CONCURRENCY.test(value.trim()) && Number(CONCURRENCY.exec(value.trim())![1]) > 0 ? undefined : 'a number of tasks (1 or more) or a percentage of the cores'),
     example: '--concurrency 4 or --concurrency 50%',
     resume: 'overridable',
@@ -48,7 +49,8 @@ export const RUN_OPTIONS = {
     values: ['never', 'dependencies-successful', 'always'],
     valueName: 'mode',
     bare: 'always',
-    description: 'after a failure: never (default) starts nothing more, dependencies-successful skips what depends on it, always (bare --continue) runs everything',
+    description: 'after a failure: never starts nothing more, dependencies-successful skips what depends on it, always runs everything',
+    default: 'never',
     example: '--continue or --continue=dependencies-successful',
     resume: 'replayed',
   },
@@ -60,7 +62,8 @@ export const RUN_OPTIONS = {
     type: 'string',
     values: ['true', 'false'],
     bare: 'true',
-    description: "whether a package using a framework (Next.js, Vite, ...) sees and hashes its variables (NEXT_PUBLIC_*, VITE_*) undeclared, over the config's frameworkInference (default true)",
+    description: "whether a package using a framework (Next.js, Vite, ...) sees and hashes its variables (NEXT_PUBLIC_*, VITE_*) undeclared, over the config's frameworkInference",
+    default: "the config's frameworkInference, else true",
     example: '--framework-inference=false',
     resume: 'replayed',
   },
@@ -71,7 +74,7 @@ export const RUN_OPTIONS = {
     valueName: 'file',
     bare: '',
     bareNext: /\.json$/i,
-    description: "also write the run's summary as JSON (as Turborepo's: every task's hash, inputs, cache outcome, duration, exit code) to <file>, default .orch/runs/<session>.json",
+    description: "also write the run's summary as JSON (as Turborepo's: every task's hash, inputs, cache outcome, duration, exit code) to <file> (.orch/runs/<session>.json when none is named)",
     example: '--summarize or --summarize=summary.json',
     resume: 'invocation',
   },
@@ -84,7 +87,7 @@ export const RUN_OPTIONS = {
   },
   'dry-run': { type: 'boolean', description: 'print the plan and why each task runs; run nothing', resume: 'invocation' },
   json: { type: 'boolean', description: 'every event as NDJSON on stdout', resume: 'invocation' },
-  reporter: { type: 'string', values: ['tty', 'plain', 'json', 'silent'], description: 'how progress is shown (default: tty in a terminal, else plain)', resume: 'invocation' },
+  reporter: { type: 'string', values: ['tty', 'plain', 'json', 'silent'], description: 'how progress is shown', default: 'tty in a terminal, else plain', resume: 'invocation' },
 } as const satisfies Record<string, RunOption>;
 
 export type RunOptionName = keyof typeof RUN_OPTIONS;

@@ -16,7 +16,7 @@ export const graphCommand: CliCommand = {
     json: { type: 'boolean', description: 'print the graph as JSON (nodes and edges)' },
     dot: { type: 'boolean', description: 'print the graph in Graphviz dot' },
     mermaid: { type: 'boolean', description: 'print the graph as a Mermaid flowchart' },
-    html: { type: 'string', valueName: 'file', bare: '', bareNext: /\.html?$/i, description: 'write the graph as an HTML page to <file> (default .orch/graph.html)', example: '--html graph.html' },
+    html: { type: 'string', valueName: 'file', bare: '', bareNext: /\.html?$/i, description: 'write the graph as an HTML page to <file> (.orch/graph.html when none is named)', example: '--html graph.html' },
   },
   examples: ['orch graph', 'orch graph milestone/execute', 'orch graph build --dot | dot -Tsvg > graph.svg', 'orch graph --mermaid', 'orch graph build --html graph.html'],
   async run(argv, io) {
