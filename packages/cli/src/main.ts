@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { CliCommand, CliIO } from './CliCommand.js';
+import type { CliCommand, CliIO, CommandEntry } from './CliCommand.js';
 import { commanderCommand } from './commanderCommand.js';
 import { GLOBAL_OPTIONS, globalOptionError, takeGlobalOptions } from './globalOptions.js';
 import { commandHelp } from './render/commandHelp.js';
 
 /** Subcommands, loaded lazily: `orch --version` loads none of them. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
+const COMMANDS: Record<string, CommandEntry> = {
   run: { summary: 'run commands, package targets or workflows and everything they depend on', load: async () => (await import('./commands/run.js')).runCommand },
   affected: { summary: 'run targets only where a git change reaches; --list says what and why', load: async () => (await import('./commands/affected.js')).affectedCommand },
   resume: { summary: 'continue an interrupted, failed or paused session where it stopped', load: async () => (await import('./commands/resume.js')).resumeCommand },
@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
   report: { summary: "write a session's run as one HTML file: graph, timeline, each task's outcome and log", load: async () => (await import('./commands/report.js')).reportCommand },
   graph: { summary: 'print the task graph (text, --json, --dot, --mermaid), or write it as HTML (--html)', load: async () => (await import('./commands/graph.js')).graphCommand },
   init: { summary: 'write a starter orchestrator.config.ts and an example command', load: async () => (await import('./commands/init.js')).initCommand },
+  completion: { summary: 'print a completion script for bash, zsh or fish: commands, options, command ids and targets', load: async () => (await import('./commands/completion.js')).completionCommand },
 };
 
 /** Set by the bundler when it builds the `orch` binary (scripts/setup.mjs). */
@@ -55,6 +56,23 @@ async function runShorthand(argv: readonly string[], help: boolean, io: CliIO): 
   } catch (error) {
     return reportError(error, io);
   }
+}
+
+/**
+ * `orch __complete -- <words>`, the callback of `orch completion`'s scripts: the candidates, one
+ * a line. Silent whatever happens (a config that prints or throws): the shell shows its output
+ * as choices.
+ */
+async function complete(words: readonly string[], io: CliIO): Promise<number> {
+  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) console[method] = () => {};
+  try {
+    const { completionCandidates } = await import('./completionCandidates.js');
+    const candidates = await completionCandidates(words, COMMANDS, io.cwd);
+    io.stdout(candidates.map((candidate) => `${candidate}\n`).join(''));
+  } catch {
+    // No candidates rather than an error in the middle of the user's prompt.
+  }
+  return 0;
 }
 
 /**
@@ -95,6 +113,7 @@ function mainHelp(): string {
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  if (argv[0] === '__complete') return complete(argv.slice(argv[1] === '--' ? 2 : 1), io);
   const taken = takeGlobalOptions(argv, io);
   if (taken.version && taken.rest.length === 1 && taken.rest[0] === '--json') {
     io.stdout(`${JSON.stringify(versionInfo(), null, 2)}\n`);

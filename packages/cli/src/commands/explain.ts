@@ -19,6 +19,7 @@ export const explainCommand: CliCommand = {
   usage: 'orch explain <task>... [options] [-- args]',
   description: "Shows what a task's hash is made of, whether the cache has it, and what changed since its last run: why it will run or come from the cache. A prompt's !`cmd` lines run, as a run would run them: their output is part of the hash.",
   options: { json: { type: 'boolean', description: 'print the report as JSON' }, ...runOptionSpecs(['env-mode', 'framework-inference']) },
+  operands: 'names',
   examples: ['orch explain web#build', 'orch explain build --json', 'orch explain quality/verify -- src/', 'orch explain web#build --env-mode=loose   # as `orch run --env-mode=loose` would hash it'],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(argv, this.options);

@@ -18,6 +18,7 @@ export const graphCommand: CliCommand = {
     mermaid: { type: 'boolean', description: 'print the graph as a Mermaid flowchart' },
     html: { type: 'string', valueName: 'file', bare: '', bareNext: /\.html?$/i, description: 'write the graph as an HTML page to <file> (.orch/graph.html when none is named)', example: '--html graph.html' },
   },
+  operands: 'names',
   examples: ['orch graph', 'orch graph milestone/execute', 'orch graph build --dot | dot -Tsvg > graph.svg', 'orch graph --mermaid', 'orch graph build --html graph.html'],
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, this.options);
