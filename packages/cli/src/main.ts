@@ -4,8 +4,8 @@ import { commanderCommand } from './commanderCommand.js';
 import { GLOBAL_OPTIONS, globalOptionError, takeGlobalOptions } from './globalOptions.js';
 import { commandHelp } from './render/commandHelp.js';
 
-/** Subcommands, loaded lazily: `orch --version` loads none of them. */
-const COMMANDS: Record<string, CommandEntry> = {
+/** Subcommands, loaded lazily: `orch --version` loads none of them (exported for tests of every help page). */
+export const COMMANDS: Record<string, CommandEntry> = {
   run: { summary: 'run commands, package targets or workflows and everything they depend on', load: async () => (await import('./commands/run.js')).runCommand },
   affected: { summary: 'run targets only where a git change reaches; --list says what and why', load: async () => (await import('./commands/affected.js')).affectedCommand },
   resume: { summary: 'continue an interrupted, failed or paused session where it stopped', load: async () => (await import('./commands/resume.js')).resumeCommand },
@@ -60,18 +60,22 @@ async function runShorthand(argv: readonly string[], help: boolean, io: CliIO): 
 
 /**
  * `orch __complete -- <words>`, the callback of `orch completion`'s scripts: the candidates, one
- * a line. Silent whatever happens (a config that prints or throws): the shell shows its output
- * as choices.
+ * a line. Nothing else reaches stdout meanwhile (a config that prints), as the shell shows all of
+ * it as choices; the scripts send stderr to /dev/null.
  */
 async function complete(words: readonly string[], io: CliIO): Promise<number> {
-  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) console[method] = () => {};
+  const write = process.stdout.write;
+  process.stdout.write = () => true;
+  let candidates: string[] = [];
   try {
     const { completionCandidates } = await import('./completionCandidates.js');
-    const candidates = await completionCandidates(words, COMMANDS, io.cwd);
-    io.stdout(candidates.map((candidate) => `${candidate}\n`).join(''));
+    candidates = await completionCandidates(words, COMMANDS, io.cwd);
   } catch {
     // No candidates rather than an error in the middle of the user's prompt.
+  } finally {
+    process.stdout.write = write;
   }
+  io.stdout(candidates.map((candidate) => `${candidate}\n`).join(''));
   return 0;
 }
 
