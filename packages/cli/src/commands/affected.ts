@@ -16,7 +16,7 @@ export const affectedCommand: CliCommand = {
   name: 'affected',
   usage: 'orch affected [-t <targets>] [options] [-- args]',
   description:
-    'Runs the targets only for the projects and commands a git change touches, and their dependents: files changed between the merge-base of --base (config defaultBase, else main; ORCH_BASE) and --head (HEAD; ORCH_HEAD), plus uncommitted and untracked files unless --committed-only. --list says which and why without running anything.',
+    'Runs the targets only for the projects and commands a git change touches, and their dependents: files changed between the merge-base of --base (config defaultBase, else main; ORCH_BASE) and --head (HEAD; ORCH_HEAD), plus uncommitted and untracked files unless --committed-only. --list says which and why without running anything. As `turbo run --affected` or `nx affected -t`.',
   options: {
     target: { type: 'string', short: 't', multiple: true, valueName: 'targets', names: true, description: 'the targets to run where the change reaches (comma-separated or repeated); without: --list', example: '-t lint,test,build' },
     base: { type: 'string', valueName: 'ref', description: 'changes since the merge-base with this ref', default: "ORCH_BASE, else the config's defaultBase, else main" },

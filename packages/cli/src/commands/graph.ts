@@ -11,7 +11,7 @@ export const graphCommand: CliCommand = {
   name: 'graph',
   usage: 'orch graph [<command>...] [options]',
   description:
-    'Prints the task graph in dependency order, or only what the named commands need, or writes it as one self-contained HTML page (--html: laid out, zoomable, searchable, the critical path by past durations marked). Cycles are reported with each edge and where it is declared.',
+    'Prints the task graph in dependency order, or only what the named commands need, or writes it as one self-contained HTML page (--html: laid out, zoomable, searchable, the critical path by past durations marked). Cycles are reported with each edge and where it is declared. As `turbo run --graph` or `nx graph`.',
   options: {
     json: { type: 'boolean', description: 'print the graph as JSON (nodes and edges)' },
     dot: { type: 'boolean', description: 'print the graph in Graphviz dot' },

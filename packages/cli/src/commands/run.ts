@@ -12,7 +12,7 @@ export const runCommand: CliCommand = {
   name: 'run',
   usage: 'orch run <command|pkg#target|target|workflow>... [options] [-- args]',
   description:
-    'Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages. Arguments after -- go to the named tasks.',
+    'Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages, as `turbo run` does (a name that is not an orch command runs the same way: `orch build`). A name is a package target (`build`: every package with that script), the one of a package (`web#build`), a markdown command (`quality/verify`) or a workflow. Arguments after -- go to the named tasks.',
   options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'projects', 'exclude', 'summarize', 'profile'] satisfies RunOptionName[]),
   operands: 'names',
   examples: [
