@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { CliCommand, CliIO, CommandEntry } from './CliCommand.js';
-import { commanderCommand } from './commanderCommand.js';
 import { GLOBAL_OPTIONS, globalOptionError, takeGlobalOptions } from './globalOptions.js';
-import { commandHelp } from './render/commandHelp.js';
 
 /** Subcommands, loaded lazily: `orch --version` loads none of them (exported for tests of every help page). */
 export const COMMANDS: Record<string, CommandEntry> = {
@@ -47,7 +45,7 @@ export function versionInfo(): { version: string; node: string; platform: NodeJS
 async function runShorthand(argv: readonly string[], help: boolean, io: CliIO): Promise<number> {
   const run = await COMMANDS.run!.load();
   if (help) {
-    io.stdout(commandHelp(run));
+    io.stdout(await commandHelp(run));
     return 0;
   }
   const [{ reportError }, { runTargetShorthand }] = await Promise.all([import('./render/reportError.js'), import('./targetShorthand.js')]);
@@ -81,9 +79,11 @@ async function complete(words: readonly string[], io: CliIO): Promise<number> {
 
 /**
  * `orch --help`: rendered by commander from the subcommands' summaries here and orch's own
- * options, without loading any subcommand's module.
+ * options, without loading any subcommand's module (commander itself is loaded only for help and
+ * parsing: `orch --version` stays instant).
  */
-function mainHelp(): string {
+async function mainHelp(): Promise<string> {
+  const { commanderCommand } = await import('./commanderCommand.js');
   const program = commanderCommand('orch', {}, {
     usage: 'orch [options] <command> [command options]',
     description: 'orch: command orchestration for repositories and monorepos',
@@ -115,6 +115,11 @@ function mainHelp(): string {
   ].join('\n');
 }
 
+/** `orch <command> --help`, loaded when asked for. */
+async function commandHelp(command: CliCommand): Promise<string> {
+  return (await import('./render/commandHelp.js')).commandHelp(command);
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   if (argv[0] === '__complete') return complete(argv.slice(argv[1] === '--' ? 2 : 1), io);
@@ -134,8 +139,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   if (first === undefined || first === '--' || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined;
-    if (topic && Object.hasOwn(COMMANDS, topic)) io.stdout(commandHelp(await COMMANDS[topic]!.load()));
-    else io.stdout(mainHelp());
+    if (topic && Object.hasOwn(COMMANDS, topic)) io.stdout(await commandHelp(await COMMANDS[topic]!.load()));
+    else io.stdout(await mainHelp());
     return first === undefined && !taken.help ? 2 : 0;
   }
   // `orch constructor` is not `Object`'s: like any word that is not a command, it is a name to run.
@@ -143,7 +148,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   if (!entry) return runShorthand(taken.rest, taken.help, io);
   const command = await entry.load();
   if (taken.help) {
-    io.stdout(commandHelp(command));
+    io.stdout(await commandHelp(command));
     return 0;
   }
   const { reportError } = await import('./render/reportError.js');

@@ -69,7 +69,8 @@ export function parseCommandLine(argv: readonly string[], options: CliOptions, a
   const values: ParsedCommandLine['values'] = {};
   for (const option of command.options) {
     const key = option.attributeName();
-    if (command.getOptionValueSource(key) === 'cli') values[option.long!.slice(2)] = command.getOptionValue(key) as string | boolean | string[];
+    // `--no-x` is the flag `no-x`, given (commander would call it `x`, false).
+    if (command.getOptionValueSource(key) === 'cli') values[option.long!.slice(2)] = option.negate ? true : (command.getOptionValue(key) as string | boolean | string[]);
   }
   for (const [name, value] of Object.entries(values)) {
     for (const each of Array.isArray(value) ? value : [value]) if (typeof each === 'string') checkValue(name, each, options[name]!);
