@@ -23,8 +23,9 @@ const repo = () =>
 
 /** Runs a shell script in `cwd` with orch on PATH; its stdout, and stderr that must stay empty. */
 function shell(program: 'bash' | 'zsh' | 'fish', script: string, cwd: string): { stdout: string; stderr: string } {
-  const run = spawnSync(program, ['-c', script], { cwd, encoding: 'utf8', env: { ...process.env, PATH: `${orchOnPath()}:${process.env.PATH}`, NO_COLOR: '1' } });
-  if (run.error) throw new Error(`${program} is needed for this test (npm test installs it: scripts/ensureShells.mjs): ${run.error.message}`);
+  // A completion that never comes would leave the shell waiting: it is ended, and the test fails on what is missing.
+  const run = spawnSync(program, ['-f', '-c', script].slice(program === 'zsh' ? 0 : 1), { cwd, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', env: { ...process.env, PATH: `${orchOnPath()}:${process.env.PATH}`, NO_COLOR: '1' } });
+  if ((run.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw new Error(`${program} is needed for this test (npm test installs it: scripts/ensureShells.mjs)`);
   return { stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -78,15 +79,25 @@ describe('orch completion bash (issue 15, part 2)', () => {
 });
 
 describe('orch completion zsh and fish (issue 15, part 2)', () => {
-  it('zsh: the script asks orch with the words typed and adds its candidates', () => {
-    // compadd and compdef are zsh's completion system's: here they print what they are given.
-    const script = `compdef() { print "compdef $*"; }; compadd() { print -rl -- "$@"; }; _files() { print files; }
-source <(orch completion zsh)
-words=(orch run ''); CURRENT=3; _orch
-words=(orch --cwd ''); CURRENT=3; _orch`;
+  it('zsh: completes in a real interactive zsh (a pseudo-terminal), after compinit', () => {
+    // zsh's own zpty drives an interactive zsh: each line is typed with a Tab, and the test reads
+    // the terminal until the completed word appears.
+    const cases: [typed: string, completed: string][] = [
+      ['orch run bui', 'orch run build'],
+      ['orch comp', 'orch completion'],
+      ['orch list --kind mark', 'orch list --kind markdown'],
+      ['orch run ui/ui:c', 'orch run ui/ui:check'],
+    ];
+    const script = [
+      'zmodload zsh/zpty',
+      "zpty z 'zsh -f -i'",
+      `zpty -w z 'PS1="%% "; autoload -Uz compinit && compinit -u -D; source <(orch completion zsh); echo RE""ADY'`,
+      "zpty -r -m z out '*READY*'",
+      ...cases.flatMap(([typed, completed], index) => [`zpty -w -n z $'${typed}\\t'`, `zpty -r -m z out '*${completed}*' && print completed-${index}`, "zpty -w -n z $'\\x15'"]),
+      'zpty -d z',
+    ].join('\n');
     const run = shell('zsh', script, repo());
-    expect(run.stderr).toBe('');
-    expect(run.stdout.split('\n')).toEqual(['compdef _orch orch', '-Q', '--', 'build', 'lint', 'ui/ui:check', 'web#build', 'web#lint', 'files', '']);
+    expect(run.stdout.split('\n').filter((line) => line.startsWith('completed-'))).toEqual(cases.map((_, index) => `completed-${index}`));
   });
 
   it('fish: completes commands, names and option values', () => {

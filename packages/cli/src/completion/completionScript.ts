@@ -52,7 +52,7 @@ _orch() {
   candidates=("\${(@f)$(orch __complete -- "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
   candidates=("\${(@)candidates:#}")
   if (( \${#candidates} )); then
-    compadd -Q -- "\${candidates[@]}"
+    compadd -- "\${candidates[@]}"
   else
     _files
   fi
