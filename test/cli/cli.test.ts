@@ -31,7 +31,7 @@ describe('orch basics', () => {
   it('suggests the command or option that was meant', () => {
     const command = runOrch(['valdate'], dir());
     expect(command.code).toBe(2);
-    expect(command.stderr).toBe("orch: unknown command 'valdate'\n  did you mean 'validate'?\n");
+    expect(command.stderr).toBe("orch: unknown command 'valdate'\n  hint: did you mean 'validate'?\n");
     const option = runOrch(['graph', '--mermeid'], dir());
     expect(option.code).toBe(2);
     expect(option.stderr).toContain("unknown option '--mermeid'");

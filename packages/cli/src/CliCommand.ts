@@ -26,6 +26,17 @@ export interface CliCommand {
   /** Its options, declared once: parsed, checked and shown by `--help` from here. */
   options: CliOptions;
   examples: string[];
+  /**
+   * What its names are, for shell completion (`orch completion`): `names` for the workspace's
+   * command ids and targets (`orch run <TAB>`), or a fixed list (`orch cache <TAB>`). Absent: none.
+   */
+  operands?: 'names' | readonly string[];
   /** Returns the exit code. */
   run(argv: readonly string[], io: CliIO): Promise<number>;
+}
+
+/** A line of orch's command table (main.ts): its summary for `orch --help`, and its module, loaded when used. */
+export interface CommandEntry {
+  summary: string;
+  load: () => Promise<CliCommand>;
 }

@@ -11,7 +11,7 @@ export const GLOBAL_OPTIONS = {
   config: { type: 'string', valueName: 'file', description: 'use this config file instead of searching for one', example: '--config ci.config.ts' },
   'no-color': { type: 'boolean', description: 'plain output; tasks get NO_COLOR=1 too (as with NO_COLOR set)' },
   help: { type: 'boolean', short: 'h', description: 'help for orch, or for a command (orch <command> --help)' },
-  version: { type: 'boolean', short: 'v', description: 'print the version' },
+  version: { type: 'boolean', short: 'v', description: 'print the version (with --json: the version, Node.js version, platform and architecture as JSON)' },
 } as const satisfies CliOptions;
 
 export interface GlobalOptions {
@@ -29,7 +29,10 @@ export type GlobalOptionProblem = { kind: 'missing-value'; option: 'cwd' | 'conf
 /**
  * Takes orch's own options out of `argv`, wherever they are before `--`, and applies `--cwd`,
  * `--config` (as `ORCH_CONFIG`) and `--no-color` to `io`. An option placed before the command
- * that is not one of them is a `problem`. Loads nothing: `orch --version` stays instant.
+ * that is not one of them is a `problem`. Loads nothing: `orch --version` stays instant. Taken
+ * here rather than by commander, which stops reading options at the first one it does not know:
+ * the command's own options are unknown until its module is loaded (`orch run build --force
+ * --cwd x`).
  */
 export function takeGlobalOptions(argv: readonly string[], io: CliIO): GlobalOptions {
   const taken: GlobalOptions = { help: false, version: false, rest: [] };

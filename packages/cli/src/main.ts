@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { CliCommand, CliIO } from './CliCommand.js';
+import type { CliCommand, CliIO, CommandEntry } from './CliCommand.js';
 import { GLOBAL_OPTIONS, globalOptionError, takeGlobalOptions } from './globalOptions.js';
-import { optionHelp } from './render/optionHelp.js';
 
-/** Subcommands, loaded lazily: `orch --version` loads none of them. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
+/** Subcommands, loaded lazily: `orch --version` loads none of them (exported for tests of every help page). */
+export const COMMANDS: Record<string, CommandEntry> = {
   run: { summary: 'run commands, package targets or workflows and everything they depend on', load: async () => (await import('./commands/run.js')).runCommand },
   affected: { summary: 'run targets only where a git change reaches; --list says what and why', load: async () => (await import('./commands/affected.js')).affectedCommand },
   resume: { summary: 'continue an interrupted, failed or paused session where it stopped', load: async () => (await import('./commands/resume.js')).resumeCommand },
@@ -20,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
   graph: { summary: 'print the task graph (text, --json, --dot, --mermaid), or write it as HTML (--html)', load: async () => (await import('./commands/graph.js')).graphCommand },
   logs: { summary: "print a task's whole log from the newest run of it (a cache hit's replayed log too)", load: async () => (await import('./commands/logs.js')).logsCommand },
   init: { summary: 'write a starter orchestrator.config.ts and an example command', load: async () => (await import('./commands/init.js')).initCommand },
+  completion: { summary: 'print a completion script for bash, zsh or fish: commands, options, command ids and targets', load: async () => (await import('./commands/completion.js')).completionCommand },
 };
 
 /** Set by the bundler when it builds the `orch` binary (scripts/setup.mjs). */
@@ -31,20 +31,73 @@ export function version(): string {
   return manifest.version;
 }
 
-function mainHelp(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+/**
+ * `orch --version --json`: orch's version and what it runs on, for bug reports and scripts
+ * (`nx report`, `turbo --version` beside `node -p process.versions`). `node` is Node.js's version.
+ */
+export function versionInfo(): { version: string; node: string; platform: NodeJS.Platform; arch: string } {
+  return { version: version(), node: process.versions.node, platform: process.platform, arch: process.arch };
+}
+
+/**
+ * `orch build`, `orch build --help`: a word that is not a command is run as `orch run <word>`
+ * (`runTargetShorthand`), or it is an unknown command.
+ */
+async function runShorthand(argv: readonly string[], help: boolean, io: CliIO): Promise<number> {
+  const run = await COMMANDS.run!.load();
+  if (help) {
+    io.stdout(await commandHelp(run));
+    return 0;
+  }
+  const [{ reportError }, { runTargetShorthand }] = await Promise.all([import('./render/reportError.js'), import('./targetShorthand.js')]);
+  try {
+    return await runTargetShorthand(run, argv, Object.keys(COMMANDS), io);
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+/**
+ * `orch __complete -- <words>`, the callback of `orch completion`'s scripts: the candidates, one
+ * a line. Nothing else reaches stdout meanwhile (a config that prints), as the shell shows all of
+ * it as choices; the scripts send stderr to /dev/null.
+ */
+async function complete(words: readonly string[], io: CliIO): Promise<number> {
+  const write = process.stdout.write;
+  process.stdout.write = () => true;
+  let candidates: string[] = [];
+  try {
+    const { completionCandidates } = await import('./completionCandidates.js');
+    candidates = await completionCandidates(words, COMMANDS, io.cwd);
+  } catch {
+    // No candidates rather than an error in the middle of the user's prompt.
+  } finally {
+    process.stdout.write = write;
+  }
+  io.stdout(candidates.map((candidate) => `${candidate}\n`).join(''));
+  return 0;
+}
+
+/**
+ * `orch --help`: rendered by commander from the subcommands' summaries here and orch's own
+ * options, without loading any subcommand's module (commander itself is loaded only for help and
+ * parsing: `orch --version` stays instant).
+ */
+async function mainHelp(): Promise<string> {
+  const { commanderCommand } = await import('./commanderCommand.js');
+  const program = commanderCommand('orch', {}, {
+    usage: 'orch [options] <command> [command options]',
+    description: 'orch: command orchestration for repositories and monorepos',
+    positionals: false,
+    group: { heading: 'Options (before or after the command):', options: GLOBAL_OPTIONS },
+  });
+  for (const [name, { summary }] of Object.entries(COMMANDS)) program.command(name).description(summary);
+  program.command('<target>').description('a name that is not one of these commands runs like `orch run <target>` (as `turbo build` does)');
+  program.command('help').argument('[command]').description('help for a command (as orch <command> --help)');
   return [
-    'orch: command orchestration for repositories and monorepos',
-    '',
-    'Usage: orch [options] <command> [command options]',
-    '',
-    'Commands:',
-    ...Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`),
-    '',
-    'Options (before or after the command):',
-    ...optionHelp(GLOBAL_OPTIONS),
-    '',
+    program.helpInformation(),
     'Examples:',
+    '  orch build                     same as orch run build',
     '  orch run build                 `build` in every package, in dependency order, in parallel',
     '  orch run ci --continue         a workflow; keep going past failures where possible',
     '  orch affected -t test --base origin/main   only what the change reaches (--list: what and why)',
@@ -63,26 +116,19 @@ function mainHelp(): string {
   ].join('\n');
 }
 
-export function commandHelp(command: CliCommand): string {
-  const options = optionHelp(command.options);
-  return [
-    `Usage: ${command.usage}`,
-    '',
-    command.description,
-    '',
-    ...(options.length > 0 ? ['Options:', ...options, ''] : []),
-    'Global options (before or after the command):',
-    ...optionHelp(GLOBAL_OPTIONS),
-    '',
-    'Examples:',
-    ...command.examples.map((example) => `  ${example}`),
-    '',
-  ].join('\n');
+/** `orch <command> --help`, loaded when asked for. */
+async function commandHelp(command: CliCommand): Promise<string> {
+  return (await import('./render/commandHelp.js')).commandHelp(command);
 }
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  if (argv[0] === '__complete') return complete(argv.slice(argv[1] === '--' ? 2 : 1), io);
   const taken = takeGlobalOptions(argv, io);
+  if (taken.version && taken.rest.length === 1 && taken.rest[0] === '--json') {
+    io.stdout(`${JSON.stringify(versionInfo(), null, 2)}\n`);
+    return 0;
+  }
   if (taken.problem) {
     const { reportError } = await import('./render/reportError.js');
     return reportError(await globalOptionError(taken.problem), io);
@@ -94,21 +140,16 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   if (first === undefined || first === '--' || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined;
-    if (topic && Object.hasOwn(COMMANDS, topic)) io.stdout(commandHelp(await COMMANDS[topic]!.load()));
-    else io.stdout(mainHelp());
+    if (topic && Object.hasOwn(COMMANDS, topic)) io.stdout(await commandHelp(await COMMANDS[topic]!.load()));
+    else io.stdout(await mainHelp());
     return first === undefined && !taken.help ? 2 : 0;
   }
-  // `orch constructor` is an unknown command, not `Object`'s.
+  // `orch constructor` is not `Object`'s: like any word that is not a command, it is a name to run.
   const entry = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
-  if (!entry) {
-    const { didYouMean } = await import('@orch/engine');
-    const hint = didYouMean(first, Object.keys(COMMANDS)) ?? 'run `orch --help` to see the commands';
-    io.stderr(`orch: unknown command '${first}'\n  ${hint}\n`);
-    return 2;
-  }
+  if (!entry) return runShorthand(taken.rest, taken.help, io);
   const command = await entry.load();
   if (taken.help) {
-    io.stdout(commandHelp(command));
+    io.stdout(await commandHelp(command));
     return 0;
   }
   const { reportError } = await import('./render/reportError.js');

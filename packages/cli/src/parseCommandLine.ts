@@ -1,5 +1,6 @@
-import { parseArgs } from 'node:util';
+import type { CommanderError } from 'commander';
 import { didYouMean, OrchError } from '@orch/engine';
+import { commanderCommand } from './commanderCommand.js';
 
 /**
  * One option of a command, declared once: the parser reads it, checks its values, and `--help`
@@ -13,12 +14,19 @@ export interface CliOption {
   multiple?: boolean;
   /** One line for `--help`. */
   description: string;
+  /**
+   * What it is when not given, as `--help` shows it (`never`, `the number of cores`). Shown only:
+   * the code that applies the option supplies the default.
+   */
+  default?: string;
   /** The value's name in `--help`: `--base <ref>`. Default `value`. */
   valueName?: string;
   /** The values it takes: anything else is a usage error with "did you mean". */
   values?: readonly string[];
   /** For a free-form value: what was expected, when `value` is not that (`a duration such as 7d`); undefined when it is fine. */
   check?: (value: string) => string | undefined;
+  /** Its value is a command id or target of the workspace (`-t build`), for shell completion. */
+  names?: boolean;
   /** A valid use, for messages: `--concurrency 4`. */
   example?: string;
   /** The value of the option given bare (`--continue` means `--continue=always`). */
@@ -40,37 +48,42 @@ export interface ParsedCommandLine {
 }
 
 /**
- * Parses a subcommand's arguments against its option declarations. Pure: tests call it
+ * Parses a subcommand's arguments against its option declarations, with commander
+ * (`commanderCommand`, the same object that renders its `--help`). Pure: tests call it
  * directly. Usage errors (`OrchError('usage')`) say what was given, what is expected and an
  * example: an unknown option (with "did you mean"), a missing value, a value outside `values`
  * (with "did you mean") or refused by `check`. A value that looks like an option (`--concurrency
- * -1`) is taken as the value, so it is judged as one.
+ * -1`) is taken as the value, so it is judged as one. Only options given are in `values`
+ * (a declared `default` is for help; the code that applies an option knows its default).
  */
 export function parseCommandLine(argv: readonly string[], options: CliOptions, allowPositionals = true): ParsedCommandLine {
   const dashes = argv.indexOf('--');
   const own = attachValues(dashes >= 0 ? argv.slice(0, dashes) : argv, options);
   const passthrough = dashes >= 0 ? argv.slice(dashes + 1) : [];
-  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  const command = commanderCommand('orch', options, { positionals: allowPositionals });
   try {
-    parsed = parseArgs({ args: own, options: Object.fromEntries(Object.entries(options).map(([name, option]) => [name, parserSpec(option)])), allowPositionals, strict: true });
+    command.parse(own, { from: 'user' });
   } catch (error) {
-    throw usageError((error as Error).message, options);
+    throw usageError(error as CommanderError, options, command.args);
   }
-  for (const [name, value] of Object.entries(parsed.values)) {
+  const values: ParsedCommandLine['values'] = {};
+  for (const option of command.options) {
+    const key = option.attributeName();
+    // `--no-x` is the flag `no-x`, given (commander would call it `x`, false).
+    if (command.getOptionValueSource(key) === 'cli') values[option.long!.slice(2)] = option.negate ? true : (command.getOptionValue(key) as string | boolean | string[]);
+  }
+  for (const [name, value] of Object.entries(values)) {
     for (const each of Array.isArray(value) ? value : [value]) if (typeof each === 'string') checkValue(name, each, options[name]!);
   }
-  return { values: parsed.values as ParsedCommandLine['values'], positionals: parsed.positionals, passthrough };
-}
-
-function parserSpec(option: CliOption): { type: 'string' | 'boolean'; short?: string; multiple?: boolean } {
-  return { type: option.type, ...(option.short ? { short: option.short } : {}), ...(option.multiple ? { multiple: true } : {}) };
+  return { values, positionals: command.args, passthrough };
 }
 
 /**
  * Joins each string option to its value (`--kind x` → `--kind=x`), so a value that starts with a
  * dash is a value; an option with a `bare` value takes the next argument only when it is one of
- * its values or matches its `bareNext` (`--continue` alone is `--continue=always`). An option without its value is a
- * usage error here, where the option is known.
+ * its values or matches its `bareNext` (`--continue` alone is `--continue=always`). An option
+ * without its value, or a flag given one (`--json=yes`), is a usage error here, where the option
+ * is known.
  */
 function attachValues(argv: readonly string[], options: CliOptions): string[] {
   const byFlag = new Map<string, [string, CliOption]>();
@@ -83,6 +96,8 @@ function attachValues(argv: readonly string[], options: CliOptions): string[] {
     const arg = argv[i]!;
     const found = byFlag.get(arg);
     if (!found || found[1].type !== 'string') {
+      const flag = arg.startsWith('--') ? arg.slice(0, arg.indexOf('=') >>> 0) : undefined;
+      if (flag !== undefined && flag !== arg && byFlag.get(flag)?.[1].type === 'boolean') throw new OrchError('usage', `${flag} takes no value`, { hint: `give it alone: ${flag}` });
       out.push(arg);
       continue;
     }
@@ -120,16 +135,14 @@ export function listOf(values: readonly string[]): string {
   return values.length === 1 ? values[0]! : `one of ${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
 }
 
-/** What node's parser refused, in orch's words. */
-function usageError(message: string, options: CliOptions): OrchError {
-  const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message)?.[1];
-  if (unknown) {
+/** What commander refused, in orch's words (its codes: commander's `CommanderError.code`). */
+function usageError(error: CommanderError, options: CliOptions, given: readonly string[]): OrchError {
+  if (error.code === 'commander.unknownOption') {
+    const unknown = /'([^']+)'/.exec(error.message)?.[1] ?? '';
     const names = Object.keys(options).map((name) => `--${name}`);
-    return new OrchError('usage', `unknown option '${unknown}'`, { hint: didYouMean(unknown, names) ?? (names.length > 0 ? `options: ${names.join(', ')}` : 'this command takes no options') });
+    return new OrchError('usage', `unknown option '${unknown}'`, { hint: didYouMean(unknown.split('=')[0]!, names) ?? (names.length > 0 ? `options: ${names.join(', ')}` : 'this command takes no options') });
   }
-  const positional = /Unexpected argument '([^']*)'/.exec(message)?.[1];
-  if (positional !== undefined) return new OrchError('usage', `unexpected argument '${positional}'`, { hint: 'this command takes no names; run with --help to see the usage' });
-  const given = /Option '(-{1,2}[^' ]+)(?: <value>)?' does not take an argument/.exec(message)?.[1];
-  if (given) return new OrchError('usage', `${given} takes no value`, { hint: `give it alone: ${given}` });
-  return new OrchError('usage', message.replace(/\. To specify a positional argument.*$/s, ''), { hint: 'run with --help to see the usage' });
+  // Commander has set the words it received when it refuses them.
+  if (error.code === 'commander.excessArguments') return new OrchError('usage', `unexpected argument '${given[0]}'`, { hint: 'this command takes no names; run with --help to see the usage' });
+  return new OrchError('usage', error.message.replace(/^error: /, ''), { hint: 'run with --help to see the usage' });
 }

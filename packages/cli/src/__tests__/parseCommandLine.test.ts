@@ -7,6 +7,8 @@ const OPTIONS: CliOptions = {
   level: { type: 'string', valueName: 'n', description: 'a level', check: (value) => (/^\d+$/.test(value) ? undefined : 'a whole number'), example: '--level 3' },
   tag: { type: 'string', short: 't', multiple: true, description: 'tags' },
   json: { type: 'boolean', description: 'json' },
+  mode: { type: 'string', values: ['fast', 'slow'], default: 'fast', description: 'a mode' },
+  'no-cache': { type: 'boolean', description: 'no cache' },
 };
 
 describe('parseCommandLine', () => {
@@ -40,5 +42,14 @@ describe('parseCommandLine', () => {
   it('refuses an unknown option with did you mean, and a value given to a flag', () => {
     expect(() => parseCommandLine(['--jsno'], OPTIONS)).toThrow(expect.objectContaining({ message: "unknown option '--jsno'", hint: "did you mean '--json'?" }));
     expect(() => parseCommandLine(['--json=yes'], OPTIONS)).toThrow(expect.objectContaining({ message: '--json takes no value' }));
+  });
+
+  it('holds only the options given: a declared default is for help, and --no-x is the flag no-x', () => {
+    expect(parseCommandLine(['build'], OPTIONS).values).toEqual({});
+    expect(parseCommandLine(['--mode', 'slow', '--no-cache'], OPTIONS).values).toEqual({ mode: 'slow', 'no-cache': true });
+  });
+
+  it('refuses a name where the command takes none', () => {
+    expect(() => parseCommandLine(['--json', 'extra'], OPTIONS, false)).toThrow(expect.objectContaining({ message: "unexpected argument 'extra'" }));
   });
 });

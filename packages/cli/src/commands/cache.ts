@@ -17,6 +17,7 @@ export const cacheCommand: CliCommand = {
     json: { type: 'boolean', description: 'stats: print them as JSON' },
     'older-than': { type: 'string', valueName: 'age', description: 'clean: only the entries not used for this long', check: (value) => (parseDuration(value) === undefined ? 'a duration such as 7d, 12h or 30m' : undefined), example: '--older-than 7d' },
   },
+  operands: ['stats', 'clean'],
   examples: ['orch cache stats', 'orch cache clean --older-than 7d', 'orch cache clean'],
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, this.options);

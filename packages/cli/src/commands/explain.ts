@@ -17,8 +17,9 @@ function listed(label: string, items: readonly string[]): string[] {
 export const explainCommand: CliCommand = {
   name: 'explain',
   usage: 'orch explain <task>... [options] [-- args]',
-  description: "Shows what a task's hash is made of, whether the cache has it, and what changed since its last run: why it will run or come from the cache. A prompt's !`cmd` lines run, as a run would run them: their output is part of the hash.",
+  description: "Shows what a task's hash is made of, whether the cache has it, and what changed since its last run: why it will run or come from the cache (what `turbo run --dry=json` shows of a task's hash inputs, and the difference from the last run). A prompt's !`cmd` lines run, as a run would run them: their output is part of the hash.",
   options: { json: { type: 'boolean', description: 'print the report as JSON' }, ...runOptionSpecs(['env-mode', 'framework-inference']) },
+  operands: 'names',
   examples: ['orch explain web#build', 'orch explain build --json', 'orch explain quality/verify -- src/', 'orch explain web#build --env-mode=loose   # as `orch run --env-mode=loose` would hash it'],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(argv, this.options);

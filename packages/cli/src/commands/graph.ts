@@ -11,13 +11,14 @@ export const graphCommand: CliCommand = {
   name: 'graph',
   usage: 'orch graph [<command>...] [options]',
   description:
-    'Prints the task graph in dependency order, or only what the named commands need, or writes it as one self-contained HTML page (--html: laid out, zoomable, searchable, the critical path by past durations marked). Cycles are reported with each edge and where it is declared.',
+    'Prints the task graph in dependency order, or only what the named commands need, or writes it as one self-contained HTML page (--html: laid out, zoomable, searchable, the critical path by past durations marked). Cycles are reported with each edge and where it is declared. As `turbo run --graph` or `nx graph`.',
   options: {
     json: { type: 'boolean', description: 'print the graph as JSON (nodes and edges)' },
     dot: { type: 'boolean', description: 'print the graph in Graphviz dot' },
     mermaid: { type: 'boolean', description: 'print the graph as a Mermaid flowchart' },
-    html: { type: 'string', valueName: 'file', bare: '', bareNext: /\.html?$/i, description: 'write the graph as an HTML page to <file> (default .orch/graph.html)', example: '--html graph.html' },
+    html: { type: 'string', valueName: 'file', bare: '', bareNext: /\.html?$/i, description: 'write the graph as an HTML page to <file> (.orch/graph.html when none is named)', example: '--html graph.html' },
   },
+  operands: 'names',
   examples: ['orch graph', 'orch graph milestone/execute', 'orch graph build --dot | dot -Tsvg > graph.svg', 'orch graph --mermaid', 'orch graph build --html graph.html'],
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, this.options);

@@ -10,6 +10,7 @@ import { resolveNames } from '../resolveNames.js';
 
 export const logsCommand: CliCommand = {
   name: 'logs',
+  operands: 'names',
   usage: 'orch logs <task> [--session <id> | --last]',
   description:
     "Prints a task's whole log (everything it printed, stdout and stderr as they came) from the newest session that ran it: .orch/logs/<session>/<task>.log, or the cache entry's log a cache hit replayed. Colours are kept on a terminal. When there is no log, says why: the task did not run, printed nothing, or its log was removed since.",

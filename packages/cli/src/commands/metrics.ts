@@ -13,7 +13,7 @@ export const metricsCommand: CliCommand = {
   description:
     "Summarises the execution metrics orch keeps (.orch/metrics/execution-YYYYMMDD.jsonl): per task its p50 and p95 duration when it ran, cache hit rate, failures, peak memory and CPU time; the flaky tasks (failed, then passed with the same hash); the slowest tasks; and the critical path of the latest runs.",
   options: {
-    since: { type: 'string', valueName: 'age', description: 'how far back (default 7d)', check: (value) => (parseDuration(value) === undefined ? 'a duration such as 7d, 12h or 30m' : undefined), example: '--since 24h' },
+    since: { type: 'string', valueName: 'age', description: 'how far back', default: '7d', check: (value) => (parseDuration(value) === undefined ? 'a duration such as 7d, 12h or 30m' : undefined), example: '--since 24h' },
     json: { type: 'boolean', description: 'the summary as JSON' },
   },
   examples: ['orch metrics', 'orch metrics --since 24h', 'orch metrics --json | jq .flaky'],

@@ -12,7 +12,7 @@ export const reportCommand: CliCommand = {
     "Writes one self-contained HTML file about a session's run (the newest by default): the task graph, laid out and zoomable, each task coloured by its outcome and the critical path marked; a timeline of the run; per task its hash, cache outcome, gate verdicts, duration and the last lines of its log; search by task name. It opens offline in any browser.",
   options: {
     last: { type: 'boolean', description: 'the newest session (the default when none is named)' },
-    out: { type: 'string', valueName: 'file', description: 'where to write it (default .orch/reports/<session>.html)', example: '--out report.html' },
+    out: { type: 'string', valueName: 'file', description: 'where to write it', default: '.orch/reports/<session>.html', example: '--out report.html' },
   },
   examples: ['orch report', 'orch report 20261124-101500-a1b2 --out report.html', 'orch report --last && xdg-open .orch/reports/*.html'],
   async run(argv, io) {

@@ -14,8 +14,9 @@ export const runCommand: CliCommand = {
   name: 'run',
   usage: 'orch run <command|pkg#target|target|workflow>... [options] [-- args]',
   description:
-    `Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages. Arguments after -- go to the named tasks.\n\n${LIVE_VIEW_LEGEND}`,
+    `Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages, as \`turbo run\` does (a name that is not an orch command runs the same way: \`orch build\`). A name is a package target (\`build\`: every package with that script), the one of a package (\`web#build\`), a markdown command (\`quality/verify\`) or a workflow. Arguments after -- go to the named tasks.\n\n${LIVE_VIEW_LEGEND}`,
   options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'projects', 'exclude', 'summarize', 'profile', 'output-logs', 'log-order', 'log-level', 'verbose'] satisfies RunOptionName[]),
+  operands: 'names',
   examples: [
     'orch run build                     # build in every package, dependencies first',
     'orch run web#test --concurrency 50%',

@@ -11,8 +11,9 @@ export const sessionsCommand: CliCommand = {
     'Lists sessions (every `orch run` is one) with their status: running, completed, failed, interrupted (its process died or was stopped: resumable) or awaiting-intervention. `show <id>` prints one session\'s timeline.',
   options: {
     json: { type: 'boolean', description: 'print the sessions, or the timeline, as JSON' },
-    limit: { type: 'string', valueName: 'n', description: 'list the newest <n> sessions (default 20)', check: (value) => (/^[1-9]\d*$/.test(value) ? undefined : 'a number of sessions (1 or more)'), example: '--limit 50' },
+    limit: { type: 'string', valueName: 'n', description: 'list the newest <n> sessions', default: '20', check: (value) => (/^[1-9]\d*$/.test(value) ? undefined : 'a number of sessions (1 or more)'), example: '--limit 50' },
   },
+  operands: ['show'],
   examples: ['orch sessions', 'orch sessions --json', 'orch sessions show 20261124-101500-a1b2'],
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, this.options);

@@ -18,6 +18,7 @@ export const showCommand: CliCommand = {
     render: { type: 'boolean', description: 'print the prompt an agent gets, with the arguments after --; !`cmd` lines are shown, not run' },
     exec: { type: 'boolean', description: 'with --render: run the !`cmd` lines that allowed-tools permits' },
   },
+  operands: 'names',
   examples: [
     'orch show milestone/plan',
     'orch show review --render -- src/app.ts   # the prompt an agent gets; !`cmd` lines are shown, not run',

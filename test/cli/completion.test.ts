@@ -1,0 +1,115 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ORCH_BIN, runOrch } from '../helpers/runOrch.js';
+import { tempRepo } from '../helpers/tempRepo.js';
+
+/** A folder with an `orch` on it that runs the built binary, as an installed orch is on PATH. */
+function orchOnPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'orch-path-'));
+  writeFileSync(join(dir, 'orch'), `#!/bin/sh\nexec "${process.execPath}" "${ORCH_BIN}" "$@"\n`);
+  chmodSync(join(dir, 'orch'), 0o755);
+  return dir;
+}
+
+const repo = () =>
+  tempRepo({
+    'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['packages/*'] }),
+    'packages/web/package.json': JSON.stringify({ name: 'web', scripts: { build: 'echo built', lint: 'echo linted' } }),
+    '.claude/commands/ui/ui:check.md': '---\ndescription: checks\n---\nCheck.\n',
+  });
+
+/** Runs a shell script in `cwd` with orch on PATH; its stdout, and stderr that must stay empty. */
+function shell(program: 'bash' | 'zsh' | 'fish', script: string, cwd: string): { stdout: string; stderr: string } {
+  // A completion that never comes would leave the shell waiting: it is ended, and the test fails on what is missing.
+  const run = spawnSync(program, ['-f', '-c', script].slice(program === 'zsh' ? 0 : 1), { cwd, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', env: { ...process.env, PATH: `${orchOnPath()}:${process.env.PATH}`, NO_COLOR: '1' } });
+  if ((run.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw new Error(`${program} is needed for this test (npm test installs it: scripts/ensureShells.mjs)`);
+  return { stdout: run.stdout, stderr: run.stderr };
+}
+
+/** What bash's completion offers for the words typed, the last being completed, as a line each. */
+function bashCompletes(words: string[], cwd: string): { candidates: string[]; stderr: string } {
+  const quoted = words.map((word) => `'${word}'`).join(' ');
+  const run = shell('bash', `source <(orch completion bash); COMP_WORDS=(orch ${quoted}); COMP_CWORD=${words.length}; _orch; printf '%s\\n' "\${COMPREPLY[@]}"`, cwd);
+  return { candidates: run.stdout.split('\n').filter(Boolean), stderr: run.stderr };
+}
+
+describe('orch completion bash (issue 15, part 2)', () => {
+  it("completes orch's commands and the workspace's targets and command ids as the first word", () => {
+    const { candidates, stderr } = bashCompletes([''], repo());
+    expect(candidates).toEqual(expect.arrayContaining(['run', 'affected', 'validate', 'completion', 'help', 'build', 'lint', 'web#build', 'ui/ui:check']));
+    expect(candidates).not.toContain('__complete');
+    expect(stderr).toBe('');
+  });
+
+  it('completes the names a command takes, and only those that start with the word', () => {
+    const dir = repo();
+    expect(bashCompletes(['run', 'b'], dir).candidates).toEqual(['build']);
+    expect(bashCompletes(['run', 'web#'], dir).candidates).toEqual(['web#build', 'web#lint']);
+    // bash splits `ui/ui:ch` at the colon; the script puts it together and offers what follows it.
+    expect(bashCompletes(['run', 'ui/ui', ':', 'ch'], dir).candidates).toEqual(['check']);
+    expect(bashCompletes(['affected', '-t', 'l'], dir).candidates).toEqual(['lint']);
+    expect(bashCompletes(['completion', ''], dir).candidates).toEqual(['bash', 'zsh', 'fish']);
+    expect(bashCompletes(['cache', ''], dir).candidates).toEqual(['stats', 'clean']);
+  });
+
+  it("completes each command's options, orch's own, and an option's values", () => {
+    const dir = repo();
+    expect(bashCompletes(['run', 'build', '--con'], dir).candidates).toEqual(['--concurrency', '--continue', '--config']);
+    expect(bashCompletes(['list', '--'], dir).candidates).toEqual(['--json', '--kind', '--all', '--cwd', '--config', '--no-color', '--help', '--version']);
+    expect(bashCompletes(['list', '--kind', 's'], dir).candidates).toEqual(['script']);
+    expect(bashCompletes(['run', 'build', '--continue='], dir).candidates).toEqual(['--continue=never', '--continue=dependencies-successful', '--continue=always']);
+    // `orch build` is `orch run build`: run's options.
+    expect(bashCompletes(['build', '--dry'], dir).candidates).toEqual(['--dry-run']);
+  });
+
+  it('reads the workspace --cwd names, and says nothing at all when the workspace cannot be read', () => {
+    const dir = repo();
+    expect(bashCompletes(['--cwd', dir, 'run', 'l'], tempRepo()).candidates).toEqual(['lint']);
+    const broken = tempRepo({ 'orchestrator.config.ts': 'export default { concurrency: ; \nconsole.log("noise")\n' });
+    const completed = bashCompletes(['r'], broken);
+    expect(completed.candidates).toEqual(['run', 'resume', 'report']);
+    expect(completed.stderr).toBe('');
+    // A config that prints while it loads adds nothing to the candidates.
+    const noisy = tempRepo({ 'orchestrator.config.mjs': 'console.log("noise"); console.error("noise"); process.stdout.write("noise\\n");\nexport default { commands: { release: { run: "echo r" } } };\n' });
+    expect(bashCompletes(['rel'], noisy)).toEqual({ candidates: ['release'], stderr: '' });
+  });
+});
+
+describe('orch completion zsh and fish (issue 15, part 2)', () => {
+  it('zsh: completes in a real interactive zsh (a pseudo-terminal), after compinit', () => {
+    // zsh's own zpty drives an interactive zsh: each line is typed with a Tab, and the test reads
+    // the terminal until the completed word appears.
+    const cases: [typed: string, completed: string][] = [
+      ['orch run bui', 'orch run build'],
+      ['orch comp', 'orch completion'],
+      ['orch list --kind mark', 'orch list --kind markdown'],
+      ['orch run ui/ui:c', 'orch run ui/ui:check'],
+    ];
+    const script = [
+      'zmodload zsh/zpty',
+      "zpty z 'zsh -f -i'",
+      `zpty -w z 'PS1="%% "; autoload -Uz compinit && compinit -u -D; source <(orch completion zsh); echo RE""ADY'`,
+      "zpty -r -m z out '*READY*'",
+      ...cases.flatMap(([typed, completed], index) => [`zpty -w -n z $'${typed}\\t'`, `zpty -r -m z out '*${completed}*' && print completed-${index}`, "zpty -w -n z $'\\x15'"]),
+      'zpty -d z',
+    ].join('\n');
+    const run = shell('zsh', script, repo());
+    expect(run.stdout.split('\n').filter((line) => line.startsWith('completed-'))).toEqual(cases.map((_, index) => `completed-${index}`));
+  });
+
+  it('fish: completes commands, names and option values', () => {
+    const run = shell('fish', `orch completion fish | source; complete -C 'orch run '; echo; complete -C 'orch list --kind m'; echo; complete -C 'orch comp'`, repo());
+    expect(run.stderr).toBe('');
+    expect(run.stdout.split('\n\n').map((block) => block.trim().split('\n'))).toEqual([['build', 'lint', 'ui/ui:check', 'web#build', 'web#lint'], ['markdown'], ['completion']]);
+  });
+});
+
+describe('orch completion usage', () => {
+  it('names the shells it knows', () => {
+    expect(runOrch(['completion', 'bsh'], tempRepo())).toMatchObject({ code: 2, stderr: expect.stringContaining('orch completion bsh: expected one of bash, zsh or fish') });
+    expect(runOrch(['completion'], tempRepo())).toMatchObject({ code: 2, stderr: expect.stringContaining('orch completion needs a shell: one of bash, zsh or fish') });
+  });
+});

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runOrch } from '../helpers/runOrch.js';
+import { tempRepo } from '../helpers/tempRepo.js';
+
+const version = (JSON.parse(readFileSync(new URL('../../packages/cli/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const workspace = () =>
+  tempRepo({
+    'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['packages/*'] }),
+    'packages/web/package.json': JSON.stringify({ name: 'web', scripts: { build: 'echo web-built', lint: 'echo web-linted' } }),
+  });
+
+describe('help that explains (issue 15, part 2)', () => {
+  it("a command's help shows each option's values, default, and an optional value as optional", () => {
+    const help = runOrch(['run', '--help'], tempRepo());
+    expect(help.code).toBe(0);
+    const text = help.stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('--continue [mode] after a failure');
+    expect(text).toContain('(one of: never, dependencies-successful, always; default: never; --continue alone: always)');
+    expect(text).toContain('Global options (before or after the command): --cwd <dir> run as if started in <dir>');
+    expect(runOrch(['help', 'run'], tempRepo()).stdout).toBe(help.stdout);
+  });
+
+  it('`orch --help` lists every command, the target shorthand and `orch help <command>`', () => {
+    const help = runOrch(['--help'], tempRepo()).stdout;
+    for (const name of ['run', 'affected', 'completion', 'validate']) expect(help).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+    expect(help).toMatch(/^ {2}<target> +a name that is not one of these commands runs like `orch$/m);
+    expect(help).toMatch(/^ {2}help \[command\] +help for a command/m);
+  });
+});
+
+describe('orch <target> runs like orch run <target>, as turbo build does (issue 15, part 2)', () => {
+  it('runs a target that is not a command, with options', () => {
+    const dir = workspace();
+    const build = runOrch(['build'], dir);
+    expect(build.code, build.stderr).toBe(0);
+    expect(build.stdout).toContain('web-built');
+    expect(runOrch(['lint', '--dry-run'], dir).stdout).toBe(runOrch(['run', 'lint', '--dry-run'], dir).stdout);
+    expect(runOrch(['web#build', '--dry-run'], dir).stdout).toContain('web#build');
+  });
+
+  it("a word that names nothing is an unknown command, with did you mean among orch's commands and the workspace's names", () => {
+    const dir = workspace();
+    expect(runOrch(['valdate'], dir)).toMatchObject({ code: 2, stderr: "orch: unknown command 'valdate'\n  hint: did you mean 'validate'?\n" });
+    expect(runOrch(['biuld'], dir)).toMatchObject({ code: 2, stderr: "orch: unknown command 'biuld'\n  hint: did you mean 'build'?\n" });
+    expect(runOrch(['lisst'], dir)).toMatchObject({ code: 2, stderr: "orch: unknown command 'lisst'\n  hint: did you mean 'list'?\n  in this workspace: did you mean 'lint'?\n" });
+    expect(runOrch(['zzz'], dir)).toMatchObject({ code: 2, stderr: "orch: unknown command 'zzz'\n  hint: `orch --help` shows orch's commands, `orch list` this workspace's commands and targets\n" });
+  });
+
+  it("`orch build --help` is run's help", () => {
+    expect(runOrch(['build', '--help'], tempRepo()).stdout).toBe(runOrch(['run', '--help'], tempRepo()).stdout);
+  });
+});
+
+describe("orch's own options before or after the command (issue 15, part 2)", () => {
+  it('--cwd before `run` and after its target', () => {
+    const dir = workspace();
+    for (const args of [['--cwd', dir, 'run', 'build'], ['run', 'build', '--cwd', dir], ['--cwd', dir, 'build'], ['build', `--cwd=${dir}`]]) {
+      const run = runOrch(args, tempRepo());
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
+      expect(run.stdout).toContain('web-built');
+    }
+  });
+});
+
+describe('orch --version --json (issue 15, part 2)', () => {
+  it("prints orch's version, Node.js's, the platform and architecture as JSON", () => {
+    for (const args of [['--version', '--json'], ['--json', '-v']]) {
+      const run = runOrch(args, tempRepo());
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({ version, node: process.versions.node, platform: process.platform, arch: process.arch });
+    }
+  });
+
+  it('--version alone stays the bare version', () => {
+    expect(runOrch(['--version'], tempRepo())).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+});
