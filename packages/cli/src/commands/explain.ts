@@ -3,7 +3,8 @@ import type { HashInputs } from '@orch/plugins';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
-import { resolveNames } from '../resolveNames.js';
+import { filterRoots } from '../filterRoots.js';
+import { resolveRoots } from '../resolveNames.js';
 import { workspaceCache } from '../taskHasher.js';
 import { applyEnvModeFlag, runOptionSpecs } from '../runOptions.js';
 import { whileStoppable } from '../stopSignals.js';
@@ -18,14 +19,19 @@ export const explainCommand: CliCommand = {
   name: 'explain',
   usage: 'orch explain <task>... [options] [-- args]',
   description: "Shows what a task's hash is made of, whether the cache has it, and what changed since its last run: why it will run or come from the cache. A prompt's !`cmd` lines run, as a run would run them: their output is part of the hash.",
-  options: { json: { type: 'boolean', description: 'print the report as JSON' }, ...runOptionSpecs(['env-mode', 'framework-inference']) },
+  options: { json: { type: 'boolean', description: 'print the report as JSON' }, ...runOptionSpecs(['filter', 'env-mode', 'framework-inference']) },
   examples: ['orch explain web#build', 'orch explain build --json', 'orch explain quality/verify -- src/', 'orch explain web#build --env-mode=loose   # as `orch run --env-mode=loose` would hash it'],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(argv, this.options);
     if (positionals.length === 0) throw new OrchError('usage', 'name a task to explain', { hint: 'e.g. orch explain web#build' });
     const workspace = await openWorkspace(io.cwd);
     applyEnvModeFlag(workspace.config, values);
-    const ids = await resolveNames(workspace, positionals, io);
+    const roots = await resolveRoots(workspace, positionals, io);
+    if ((await filterRoots(workspace, roots, values, io)) === 'nothing-changed') {
+      io.stderr('orch: --filter selects no package that changed; nothing to explain\n');
+      return ExitCode.ok;
+    }
+    const ids = [...roots.keys()];
     const { explainChanges, commandShellLines } = await import('@orch/plugins');
     // A prompt's `!`cmd`` output is part of its hash: the lines run here as a run would run them.
     const reports = await whileStoppable(async (signal): Promise<ExplainReport[] | undefined> => {
