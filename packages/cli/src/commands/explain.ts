@@ -1,4 +1,4 @@
-import { ExitCode, OrchError, terminalJson, terminalText } from '@orch/engine';
+import { ExitCode, OrchError, terminalJson, terminalText, type CommandDefinition, type ResolvedConfig } from '@orch/engine';
 import type { HashInputs } from '@orch/plugins';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
@@ -49,7 +49,7 @@ export const explainCommand: CliCommand = {
         const last = await records.get('hash', id);
         const changes = last?.hash === hash ? [] : explainChanges(last?.inputs, inputs, ignored, linkedFrom);
         const { unhashed, inferred } = hasher.environment(workspace.registry.commands.get(id)!);
-        found.push({ id, hash, cache: entry ? 'hit' : 'miss', cachedAt: entry?.meta.createdAt ?? null, inputs, ignoredByGit: ignored, linkedFrom, linksOutside, envUnhashed: unhashed, ...(inferred ? { envInferred: inferred } : {}), last: last ? { hash: last.hash } : null, changes });
+        found.push({ id, targets: targetKeys(workspace.config, workspace.registry.commands.get(id)!), hash, cache: entry ? 'hit' : 'miss', cachedAt: entry?.meta.createdAt ?? null, inputs, ignoredByGit: ignored, linkedFrom, linksOutside, envUnhashed: unhashed, ...(inferred ? { envInferred: inferred } : {}), last: last ? { hash: last.hash } : null, changes });
       }
       return found;
     });
@@ -68,6 +68,8 @@ export const explainCommand: CliCommand = {
 
 interface ExplainReport {
   id: string;
+  /** The config's `targets` entries that configure it: `build`, then `web#build` over it. */
+  targets: string[];
   hash: string;
   cache: 'hit' | 'miss';
   cachedAt: string | null;
@@ -83,6 +85,12 @@ interface ExplainReport {
   envInferred?: { framework: string; patterns: string[]; names: string[] };
   last: { hash: string } | null;
   changes: string[];
+}
+
+/** The `targets` keys that configure a package script: its script's, then its own `pkg#script`. */
+function targetKeys(config: ResolvedConfig, command: CommandDefinition): string[] {
+  if (command.kind !== 'script' || !command.project || !command.target) return [];
+  return [command.target, `${command.project}#${command.target}`].filter((key) => Object.hasOwn(config.targets, key));
 }
 
 /** A content id for people: the blob's first 12 characters, and git's mode when it is not a plain file's (`3b18e512dead (100755)`). */
@@ -104,6 +112,7 @@ function renderReport(report: ExplainReport): string {
     `  hash:          ${report.hash.slice(0, 16)}  cache ${report.cache}${report.cachedAt ? ` (stored ${report.cachedAt})` : ''}`,
     `  inputs:        ${files.length} file${files.length === 1 ? '' : 's'}${ignored.size > 0 ? ` (${ignored.size} ignored by git)` : ''}, ${Object.keys(inputs.env).length} env, ${dependencyCount} dependenc${dependencyCount === 1 ? 'y' : 'ies'}${inputs.lockfile ? ', lockfile closures' : ''}, orch ${inputs.orch}`,
     ...Object.entries(inputs.definition).map(([part, id]) => `  definition:    ${part} ${shortId(id)}`),
+    ...(report.targets.length > 0 ? [`  target:        ${report.targets.map((key) => `targets['${key}']`).join(', with ')}${report.targets.length > 1 ? ' over it' : ''} (its settings are in the definition)`] : []),
     ...Object.entries(inputs.config ?? {}).map(([setting, id]) => `  config:        ${setting} ${id.slice(0, 12)}`),
     ...files.slice(0, 20).map(([path, id]) => `  file:          ${path} ${shortId(id)}${ignored.has(path) ? ' (ignored by git)' : ''}${report.linkedFrom[path] ? ` (through the link ${report.linkedFrom[path]})` : ''}`),
     ...(files.length > 20 ? [`  file:          … ${files.length - 20} more (--json lists all)`] : []),
