@@ -87,6 +87,10 @@ describe('--filter selects packages as Turborepo does', () => {
     const run = runOrch(['run', 'build', '--filter=[main]'], dir);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain("orch: --filter selects no package with 'build' that changed; nothing to run");
+    // `!` filters alone select by name: leaving nothing is a mistake, not "nothing changed".
+    const excluded = runOrch(['run', 'test', '--filter=!ui', '--filter=!web'], dir);
+    expect(excluded.code).toBe(2);
+    expect(excluded.stderr).toContain('--filter=!ui --filter=!web leave none of the 2 tasks named: they select @acme/docs, api, lone');
   });
 
   it('a filter matching nothing, a bad ref and bad syntax are usage errors that say what would be valid', () => {
@@ -105,7 +109,7 @@ describe('--filter selects packages as Turborepo does', () => {
     // Packages that exist but have no such task: nothing left to run is an error, not a silent no-op.
     const none = runOrch(['run', 'test', '--filter=api'], dir);
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain("--filter=api: none of the 2 tasks named is left; they select api");
+    expect(none.stderr).toContain("--filter=api leave none of the 2 tasks named: they select api");
     // No stack trace anywhere.
     for (const run of [typo, folder, ref, syntax, none]) expect(run.stderr).not.toMatch(/\n\s+at /);
   });

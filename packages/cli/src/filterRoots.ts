@@ -34,12 +34,15 @@ export async function filterRoots(workspace: OpenWorkspace, roots: Map<string, s
   }
   if (folder) return scopedToFolder(workspace, folder.name, folder.root, named, roots, bare, io);
   if (roots.size > 0) return 'narrowed';
-  const byChange = (filters ?? []).length > 0 && (filters ?? []).every((f) => f.startsWith('!') || f.includes('['));
-  if (packages && byChange) return 'nothing-changed';
+  // A filter by change that finds nothing changed is an answer; `!` filters alone are not by change.
+  const includes = (filters ?? []).filter((f) => !f.trim().startsWith('!'));
+  if (packages && includes.length > 0 && includes.every((f) => f.includes('['))) return 'nothing-changed';
   const given = [...(filters ?? []).map((f) => `--filter=${f}`), ...(keep ? ['--projects/--exclude'] : [])].join(' ');
-  const selected = packages ? `; they select ${packages.size === 0 ? 'no package' : listNames(packages)}` : '';
-  throw new OrchError('usage', `${given}: none of the ${named.length} task${named.length === 1 ? '' : 's'} named is left${selected}`, {
-    hint: `none of those packages has ${[...new Set(named.map(([, name]) => `'${name}'`))].join(' or ')}; \`orch list\` shows each package's tasks; a filter is a name, a folder (./packages/*) or a change ([main]), see docs/filtering.md`,
+  const selected = packages ? `: they select ${packages.size === 0 ? 'no package' : listNames(packages)}` : '';
+  throw new OrchError('usage', `${given} leave none of the ${named.length} task${named.length === 1 ? '' : 's'} named${selected}`, {
+    hint: packages
+      ? `none of those packages has ${[...new Set(named.map(([, name]) => `'${name}'`))].join(' or ')}; \`orch list\` shows each package's tasks; a filter is a name, a folder (./packages/*) or a change ([main]), see docs/filtering.md`
+      : 'a pattern is a glob on a project name or folder, or tag:<tag> (package.json#orch.tags)',
   });
 }
 
