@@ -41,6 +41,14 @@ describe('targets keyed pkg#target', () => {
     // explain says which entries make the task.
     expect(runOrch(['explain', 'g#build'], dir).stdout).toContain("  target:        targets['build'], with targets['g#build'] over it");
     expect(runOrch(['explain', 'web#build'], dir).stdout).toContain("  target:        targets['build'] (");
+    // Hashed: a setting of g#build's entry is in g#build's definition alone (an edit of `targets`
+    // misses every task through the config's fingerprint, as an edit of turbo.json's tasks does).
+    const definitions = () => Object.fromEntries((JSON.parse(runOrch(['explain', 'g#build', 'web#build', '--json'], dir).stdout) as { id: string; inputs: { definition: { metadata: string } } }[]).map((r) => [r.id, r.inputs.definition.metadata]));
+    const before = definitions();
+    writeTree(dir, { 'orchestrator.config.json': JSON.stringify({ targets: { ...targets, 'g#build': { ...targets['g#build'], outputs: ['zzz/**', 'more/**'] } } }, null, 2) });
+    const after = definitions();
+    expect(after['g#build']).not.toBe(before['g#build']);
+    expect(after['web#build']).toBe(before['web#build']);
   });
 
   it('decide what the task caches and restores, and what its hash reads', () => {
