@@ -30,13 +30,25 @@ describe('targets keyed pkg#target', () => {
     'g#build': { inputs: ['gen/**'], outputs: ['zzz/**'] },
   };
 
-  it("replace the generic target for that package alone, nothing inherited, as Turborepo's package-specific tasks do", () => {
+  it('are merged over the generic target for that package alone: what they set wins, the rest is inherited (issue 15, part 5)', () => {
     const dir = workspace(targets);
     const show = (id: string) => JSON.parse(runOrch(['show', id, '--json'], dir).stdout) as { dependencies: unknown[]; metadata: { inputs?: string[]; outputs?: string[] } };
-    expect(show('g#build')).toMatchObject({ dependencies: [], metadata: { inputs: ['gen/**'], outputs: ['zzz/**'] } });
+    expect(show('g#build')).toMatchObject({ dependencies: [{ spec: '^build' }], metadata: { inputs: ['gen/**'], outputs: ['zzz/**'] } });
     expect(show('web#build')).toMatchObject({ dependencies: [{ spec: '^build' }], metadata: { outputs: ['dist/**'] } });
-    // Not inherited: g#build no longer waits for lib#build.
-    expect(runOrch(['graph', 'g#build'], dir).stdout.trim()).toBe('g#build');
+    expect(show('web#build').metadata.inputs).toBeUndefined();
+    // Inherited: g#build still waits for lib#build; web#build keeps the generic entry alone.
+    expect(runOrch(['graph', 'g#build'], dir).stdout.trim()).toBe('lib#build\ng#build  <- lib#build');
+    // explain says which entries make the task.
+    expect(runOrch(['explain', 'g#build'], dir).stdout).toContain("  target:        targets['build'], with targets['g#build'] over it");
+    expect(runOrch(['explain', 'web#build'], dir).stdout).toContain("  target:        targets['build'] (");
+    // Hashed: a setting of g#build's entry is in g#build's definition alone (an edit of `targets`
+    // misses every task through the config's fingerprint, as an edit of turbo.json's tasks does).
+    const definitions = () => Object.fromEntries((JSON.parse(runOrch(['explain', 'g#build', 'web#build', '--json'], dir).stdout) as { id: string; inputs: { definition: { metadata: string } } }[]).map((r) => [r.id, r.inputs.definition.metadata]));
+    const before = definitions();
+    writeTree(dir, { 'orchestrator.config.json': JSON.stringify({ targets: { ...targets, 'g#build': { ...targets['g#build'], outputs: ['zzz/**', 'more/**'] } } }, null, 2) });
+    const after = definitions();
+    expect(after['g#build']).not.toBe(before['g#build']);
+    expect(after['web#build']).toBe(before['web#build']);
   });
 
   it('decide what the task caches and restores, and what its hash reads', () => {
@@ -48,11 +60,11 @@ describe('targets keyed pkg#target', () => {
     expect(again.stderr).toMatch(/✔ g#build \(cached local, /);
     expect(readFileSync(join(dir, 'packages/g/zzz/out.txt'), 'utf8')).toBe('built');
     expect(existsSync(join(dir, 'packages/g/dist'))).toBe(false);
-    expect(runs(dir)).toEqual(['g']);
-    // An input of the override, not of the generic target, makes it run again.
+    expect(runs(dir)).toEqual(['lib', 'g']);
+    // An input of the override, not of the generic target, makes it run again (lib comes from the cache).
     writeTree(dir, { 'packages/g/gen/client.txt': 'v2\n' });
     runOrch(['run', 'g#build'], dir);
-    expect(runs(dir)).toEqual(['g', 'g']);
+    expect(runs(dir)).toEqual(['lib', 'g', 'g']);
   });
 
   it('that apply to no task are located warnings with did you mean; the rest of the config still works', () => {

@@ -35,6 +35,13 @@ export async function resolveNames(workspace: OpenWorkspace, names: readonly str
   return [...new Set(ids)];
 }
 
+/** The ids `names` mean, as `resolveNames`, each with the name it was asked as (the first). */
+export async function resolveRoots(workspace: OpenWorkspace, names: readonly string[], io: CliIO): Promise<Map<string, string>> {
+  const roots = new Map<string, string>();
+  for (const name of names) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);
+  return roots;
+}
+
 /**
  * For `lib#build` when lib's package.json cannot be read (findings R2 #12): that error, at its
  * place, instead of a "did you mean" for another package.

@@ -67,6 +67,16 @@ export const RUN_OPTIONS = {
     example: '--framework-inference=false',
     resume: 'replayed',
   },
+  filter: {
+    type: 'string',
+    short: 'F',
+    multiple: true,
+    valueName: 'filter',
+    description:
+      "only the tasks of the packages selected, in Turborepo's filter syntax: web, @scope/*, ./packages/* (folder), web... (with its dependencies), ...web (with its dependents), ^ (without the package itself), [main] (changed since a ref), !web (leave out); repeated: union, ! applied last",
+    example: "--filter=web... or -F '...[origin/main]'",
+    resume: 'planned',
+  },
   projects: { type: 'string', multiple: true, valueName: 'pattern', description: 'only the tasks of these projects: globs on name or folder, or tag:<tag> (comma-separated or repeated)', resume: 'planned' },
   exclude: { type: 'string', multiple: true, valueName: 'pattern', description: 'leave out the tasks of these projects (as --projects)', resume: 'planned' },
   summarize: {

@@ -25,6 +25,8 @@ export { blocksRun, touchesRun } from './diagnostics/blocksRun.js';
 export type { RunScope } from './diagnostics/blocksRun.js';
 export { SourceFile } from './diagnostics/SourceFile.js';
 export { closestMatches, didYouMean } from './diagnostics/closestMatches.js';
+export { listNames } from './diagnostics/listNames.js';
+export { foldRepeated } from './diagnostics/foldRepeated.js';
 export { schemaDiagnostics } from './diagnostics/schemaDiagnostics.js';
 export { objectKeysAt } from './diagnostics/objectKeysAt.js';
 export type { SchemaDiagnosticOptions } from './diagnostics/schemaDiagnostics.js';

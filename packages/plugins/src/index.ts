@@ -121,4 +121,8 @@ export { diffLockfile } from './affected/lockfileChanges.js';
 export { readLockfileClosures, LOCKFILES } from './lockfile/lockfileClosures.js';
 export type { LockfileClosures, ResolvedClosure, LockfileName } from './lockfile/lockfileClosures.js';
 export { projectFilter } from './affected/projectFilter.js';
+export { filterPackages } from './affected/filterPackages.js';
+export { parseSelector } from './affected/packageSelector.js';
 export type { ProjectFilter, ProjectFilterFlags } from './affected/projectFilter.js';
+export type { FilterPackagesOptions } from './affected/filterPackages.js';
+export type { PackageSelector } from './affected/packageSelector.js';

@@ -9,6 +9,8 @@ export { changedFiles } from './affected/changedFiles.js';
 export type { ChangeSet } from './affected/changedFiles.js';
 export { computeAffected } from './affected/affected.js';
 export { projectFilter } from './affected/projectFilter.js';
+export { filterPackages } from './affected/filterPackages.js';
+export { parseSelector } from './affected/packageSelector.js';
 export { includedFiles } from './markdown/includedFiles.js';
 export { renderPrompt } from './agents/renderPrompt.js';
 export { commandShellLines } from './agents/runShellLines.js';

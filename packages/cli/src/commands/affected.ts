@@ -1,8 +1,9 @@
-import { relative, resolve, sep } from 'node:path';
 import { didYouMean, ExitCode, OrchError, planRun, terminalJson, terminalText, type ResolvedConfig } from '@orch/engine';
 import type { ChangeSet } from '@orch/plugins/inspect';
 import type { CliCommand } from '../CliCommand.js';
+import { filteredPackages } from '../filteredPackages.js';
 import { openWorkspace } from '../openWorkspace.js';
+import { orchFolders } from '../orchFolders.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { printProblems } from '../render/printDiagnostics.js';
 import { runnableGraph } from '../runnableGraph.js';
@@ -25,7 +26,7 @@ export const affectedCommand: CliCommand = {
     'committed-only': { type: 'boolean', description: 'leave out uncommitted and untracked files' },
     list: { type: 'boolean', description: 'print what is affected and why; run nothing' },
     graph: { type: 'string', values: ['text', 'json', 'dot', 'mermaid'], bare: 'text', description: 'print the tasks that would run as a graph; run nothing', example: '--graph or --graph=mermaid' },
-    ...runOptionSpecs(['json', 'projects', 'exclude', 'concurrency', 'continue', 'reporter', 'cache', 'env-mode', 'framework-inference', 'dry-run', 'force', 'summarize', 'profile', 'output-logs', 'log-order', 'log-level', 'verbose']),
+    ...runOptionSpecs(['json', 'filter', 'projects', 'exclude', 'concurrency', 'continue', 'reporter', 'cache', 'env-mode', 'framework-inference', 'dry-run', 'force', 'summarize', 'profile', 'output-logs', 'log-order', 'log-level', 'verbose']),
   },
   examples: [
     'orch affected -t lint,test,build --base origin/main   # in CI',
@@ -34,6 +35,7 @@ export const affectedCommand: CliCommand = {
     'orch affected -t test --graph                        # the tasks that would run, as a graph (--graph=dot|mermaid|json)',
     'orch affected -t build --files packages/ui/src/button.ts',
     "orch affected -t test --projects 'app-*' --exclude tag:e2e",
+    "orch affected -t build --filter='./apps/*'            # only the affected apps",
   ],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(argv, this.options);
@@ -49,7 +51,7 @@ export const affectedCommand: CliCommand = {
     let asked: Promise<ChangeSet> | undefined;
     const askGit = (config: ResolvedConfig): void => {
       base = (values.base as string | undefined) ?? process.env.ORCH_BASE ?? config.defaultBase;
-      const exclude = [config.stateDir, config.cache.dir].map((dir) => relative(config.root, resolve(config.root, dir)).split(sep).join('/'));
+      const exclude = orchFolders(config);
       asked = import('@orch/plugins/inspect').then(({ changedFiles }) => changedFiles({ root: config.root, base, head, exclude, committedOnly: values['committed-only'] === true, ...(values.files ? { files } : {}) }));
       // Awaited below once discovery is done; a discovery that fails first must not leave it unhandled.
       asked.catch(() => undefined);
@@ -65,12 +67,11 @@ export const affectedCommand: CliCommand = {
     const affected = await computeAffected({ root: config.root, registry, graph, changes, globalInputs: config.globalInputs, ...(config.configFile ? { configFile: config.configFile } : {}) });
     for (const warning of affected.warnings) io.stderr(`warning: ${warning}\n`);
 
-    // --projects/--exclude narrow what is affected.
+    // --filter and --projects/--exclude narrow what is affected.
     const keep = projectFilter(registry, { projects: values.projects as string[] | undefined, exclude: values.exclude as string[] | undefined });
-    if (keep) {
-      for (const name of [...affected.projects.keys()]) if (!keep.keepProject(name)) affected.projects.delete(name);
-      for (const id of [...affected.commands.keys()]) if (!keep.keepTask(id)) affected.commands.delete(id);
-    }
+    const packages = await filteredPackages(workspace, values.filter as string[] | undefined, io.cwd);
+    for (const name of [...affected.projects.keys()]) if ((keep && !keep.keepProject(name)) || (packages && !packages.has(name))) affected.projects.delete(name);
+    if (keep) for (const id of [...affected.commands.keys()]) if (!keep.keepTask(id)) affected.commands.delete(id);
 
     // The tasks: each target in every affected project that has it; a target that names a command runs it if affected.
     const tasks = new Map<string, string>();

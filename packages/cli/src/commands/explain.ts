@@ -1,9 +1,10 @@
-import { ExitCode, OrchError, terminalJson, terminalText } from '@orch/engine';
+import { ExitCode, OrchError, terminalJson, terminalText, type CommandDefinition, type ResolvedConfig } from '@orch/engine';
 import type { HashInputs } from '@orch/plugins';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
-import { resolveNames } from '../resolveNames.js';
+import { filterRoots } from '../filterRoots.js';
+import { resolveRoots } from '../resolveNames.js';
 import { workspaceCache } from '../taskHasher.js';
 import { applyEnvModeFlag, runOptionSpecs } from '../runOptions.js';
 import { whileStoppable } from '../stopSignals.js';
@@ -18,7 +19,7 @@ export const explainCommand: CliCommand = {
   name: 'explain',
   usage: 'orch explain <task>... [options] [-- args]',
   description: "Shows what a task's hash is made of, whether the cache has it, and what changed since its last run: why it will run or come from the cache (what `turbo run --dry=json` shows of a task's hash inputs, and the difference from the last run). A prompt's !`cmd` lines run, as a run would run them: their output is part of the hash.",
-  options: { json: { type: 'boolean', description: 'print the report as JSON' }, ...runOptionSpecs(['env-mode', 'framework-inference']) },
+  options: { json: { type: 'boolean', description: 'print the report as JSON' }, ...runOptionSpecs(['filter', 'env-mode', 'framework-inference']) },
   operands: 'names',
   examples: ['orch explain web#build', 'orch explain build --json', 'orch explain quality/verify -- src/', 'orch explain web#build --env-mode=loose   # as `orch run --env-mode=loose` would hash it'],
   async run(argv, io) {
@@ -26,7 +27,12 @@ export const explainCommand: CliCommand = {
     if (positionals.length === 0) throw new OrchError('usage', 'name a task to explain', { hint: 'e.g. orch explain web#build' });
     const workspace = await openWorkspace(io.cwd);
     applyEnvModeFlag(workspace.config, values);
-    const ids = await resolveNames(workspace, positionals, io);
+    const roots = await resolveRoots(workspace, positionals, io);
+    if ((await filterRoots(workspace, roots, values, io)) === 'nothing-changed') {
+      io.stderr('orch: --filter selects no package that changed; nothing to explain\n');
+      return ExitCode.ok;
+    }
+    const ids = [...roots.keys()];
     const { explainChanges, commandShellLines } = await import('@orch/plugins');
     // A prompt's `!`cmd`` output is part of its hash: the lines run here as a run would run them.
     const reports = await whileStoppable(async (signal): Promise<ExplainReport[] | undefined> => {
@@ -44,7 +50,7 @@ export const explainCommand: CliCommand = {
         const last = await records.get('hash', id);
         const changes = last?.hash === hash ? [] : explainChanges(last?.inputs, inputs, ignored, linkedFrom);
         const { unhashed, inferred } = hasher.environment(workspace.registry.commands.get(id)!);
-        found.push({ id, hash, cache: entry ? 'hit' : 'miss', cachedAt: entry?.meta.createdAt ?? null, inputs, ignoredByGit: ignored, linkedFrom, linksOutside, envUnhashed: unhashed, ...(inferred ? { envInferred: inferred } : {}), last: last ? { hash: last.hash } : null, changes });
+        found.push({ id, targets: targetKeys(workspace.config, workspace.registry.commands.get(id)!), hash, cache: entry ? 'hit' : 'miss', cachedAt: entry?.meta.createdAt ?? null, inputs, ignoredByGit: ignored, linkedFrom, linksOutside, envUnhashed: unhashed, ...(inferred ? { envInferred: inferred } : {}), last: last ? { hash: last.hash } : null, changes });
       }
       return found;
     });
@@ -63,6 +69,8 @@ export const explainCommand: CliCommand = {
 
 interface ExplainReport {
   id: string;
+  /** The config's `targets` entries that configure it: `build`, then `web#build` over it. */
+  targets: string[];
   hash: string;
   cache: 'hit' | 'miss';
   cachedAt: string | null;
@@ -78,6 +86,12 @@ interface ExplainReport {
   envInferred?: { framework: string; patterns: string[]; names: string[] };
   last: { hash: string } | null;
   changes: string[];
+}
+
+/** The `targets` keys that configure a package script: its script's, then its own `pkg#script`. */
+function targetKeys(config: ResolvedConfig, command: CommandDefinition): string[] {
+  if (command.kind !== 'script' || !command.project || !command.target) return [];
+  return [command.target, `${command.project}#${command.target}`].filter((key) => Object.hasOwn(config.targets, key));
 }
 
 /** A content id for people: the blob's first 12 characters, and git's mode when it is not a plain file's (`3b18e512dead (100755)`). */
@@ -99,6 +113,7 @@ function renderReport(report: ExplainReport): string {
     `  hash:          ${report.hash.slice(0, 16)}  cache ${report.cache}${report.cachedAt ? ` (stored ${report.cachedAt})` : ''}`,
     `  inputs:        ${files.length} file${files.length === 1 ? '' : 's'}${ignored.size > 0 ? ` (${ignored.size} ignored by git)` : ''}, ${Object.keys(inputs.env).length} env, ${dependencyCount} dependenc${dependencyCount === 1 ? 'y' : 'ies'}${inputs.lockfile ? ', lockfile closures' : ''}, orch ${inputs.orch}`,
     ...Object.entries(inputs.definition).map(([part, id]) => `  definition:    ${part} ${shortId(id)}`),
+    ...(report.targets.length > 0 ? [`  target:        ${report.targets.map((key) => `targets['${key}']`).join(', with ')}${report.targets.length > 1 ? ' over it' : ''} (its settings are in the definition)`] : []),
     ...Object.entries(inputs.config ?? {}).map(([setting, id]) => `  config:        ${setting} ${id.slice(0, 12)}`),
     ...files.slice(0, 20).map(([path, id]) => `  file:          ${path} ${shortId(id)}${ignored.has(path) ? ' (ignored by git)' : ''}${report.linkedFrom[path] ? ` (through the link ${report.linkedFrom[path]})` : ''}`),
     ...(files.length > 20 ? [`  file:          … ${files.length - 20} more (--json lists all)`] : []),

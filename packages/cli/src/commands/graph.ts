@@ -5,7 +5,12 @@ import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { printProblems } from '../render/printDiagnostics.js';
 import { stopsEveryCommand } from '../runScope.js';
-import { resolveNames } from '../resolveNames.js';
+import { filterRoots } from '../filterRoots.js';
+import { filteredPackages } from '../filteredPackages.js';
+import type { OpenWorkspace } from '../openWorkspace.js';
+import { resolveRoots } from '../resolveNames.js';
+import { runOptionSpecs } from '../runOptions.js';
+import type { CliIO } from '../CliCommand.js';
 
 export const graphCommand: CliCommand = {
   name: 'graph',
@@ -17,16 +22,17 @@ export const graphCommand: CliCommand = {
     dot: { type: 'boolean', description: 'print the graph in Graphviz dot' },
     mermaid: { type: 'boolean', description: 'print the graph as a Mermaid flowchart' },
     html: { type: 'string', valueName: 'file', bare: '', bareNext: /\.html?$/i, description: 'write the graph as an HTML page to <file> (.orch/graph.html when none is named)', example: '--html graph.html' },
+    ...runOptionSpecs(['filter']),
   },
   operands: 'names',
-  examples: ['orch graph', 'orch graph milestone/execute', 'orch graph build --dot | dot -Tsvg > graph.svg', 'orch graph --mermaid', 'orch graph build --html graph.html'],
+  examples: ['orch graph', 'orch graph milestone/execute', "orch graph build --filter='...ui'   # what building ui's dependents needs", 'orch graph build --dot | dot -Tsvg > graph.svg', 'orch graph --mermaid', 'orch graph build --html graph.html'],
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, this.options);
     const formats = ['json', 'dot', 'mermaid', 'html'].filter((f) => values[f] !== undefined && values[f] !== false);
     if (formats.length > 1) throw new OrchError('usage', `choose one output format, not ${formats.map((f) => `--${f}`).join(' and ')}`);
     const workspace = await openWorkspace(io.cwd, undefined, { inspectOnly: true });
     const { graph, diagnostics } = workspace.graph();
-    const ids = positionals.length > 0 ? dependencyClosure(graph, await resolveNames(workspace, positionals, io)) : new Set(graph.nodes.keys());
+    const ids = positionals.length > 0 ? dependencyClosure(graph, await filteredRoots(workspace, positionals, values, io)) : await filteredNodes(workspace, graph, values, io);
     // What makes the printed graph wrong stops it: config errors, and a cycle or an unknown
     // dependency among the tasks shown. A command's other problems do not change its edges.
     const stopsAll = stopsEveryCommand(workspace);
@@ -45,6 +51,20 @@ export const graphCommand: CliCommand = {
     return stopping > 0 ? ExitCode.usage : ExitCode.ok;
   },
 };
+
+/** The named tasks that --filter (or the package folder) keeps. */
+async function filteredRoots(workspace: OpenWorkspace, names: readonly string[], values: Record<string, unknown>, io: CliIO): Promise<string[]> {
+  const roots = await resolveRoots(workspace, names, io);
+  await filterRoots(workspace, roots, values, io);
+  return [...roots.keys()];
+}
+
+/** Without names: every task, or with --filter the selected packages' tasks and what they need. */
+async function filteredNodes(workspace: OpenWorkspace, graph: TaskGraph, values: Record<string, unknown>, io: CliIO): Promise<Set<string>> {
+  const packages = await filteredPackages(workspace, values.filter as string[] | undefined, io.cwd);
+  if (!packages) return new Set(graph.nodes.keys());
+  return dependencyClosure(graph, [...graph.nodes.values()].filter((node) => node.command.project !== undefined && packages.has(node.command.project)).map((node) => node.id));
+}
 
 function render(graph: TaskGraph, order: string[], format: string): string {
   return renderGraph(

@@ -5,7 +5,8 @@ import { workspaceCache } from '../taskHasher.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { LIVE_VIEW_LEGEND } from '../render/liveViewLegend.js';
 import { runnableGraph } from '../runnableGraph.js';
-import { resolveNames } from '../resolveNames.js';
+import { resolveRoots } from '../resolveNames.js';
+import { filterRoots } from '../filterRoots.js';
 import { runOptionSpecs, runRequest, runSettings, type RunOptionName } from '../runOptions.js';
 import { outputOptions } from '../outputOptions.js';
 import { runSession } from '../runSession.js';
@@ -15,7 +16,7 @@ export const runCommand: CliCommand = {
   usage: 'orch run <command|pkg#target|target|workflow>... [options] [-- args]',
   description:
     `Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages, as \`turbo run\` does (a name that is not an orch command runs the same way: \`orch build\`). A name is a package target (\`build\`: every package with that script), the one of a package (\`web#build\`), a markdown command (\`quality/verify\`) or a workflow. Arguments after -- go to the named tasks.\n\n${LIVE_VIEW_LEGEND}`,
-  options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'projects', 'exclude', 'summarize', 'profile', 'output-logs', 'log-order', 'log-level', 'verbose'] satisfies RunOptionName[]),
+  options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'filter', 'projects', 'exclude', 'summarize', 'profile', 'output-logs', 'log-order', 'log-level', 'verbose'] satisfies RunOptionName[]),
   operands: 'names',
   examples: [
     'orch run build                     # build in every package, dependencies first',
@@ -28,6 +29,8 @@ export const runCommand: CliCommand = {
     'orch run build --force             # ignore cache hits (and store again)',
     'orch run build --cache=local:r,remote:rw',
     "orch run test --projects 'web*' --exclude tag:legacy   # only some packages' tasks",
+    "orch run build --filter=web...     # web and the packages it depends on (Turborepo's filter syntax)",
+    "orch run test -F '...[origin/main]'  # packages changed since origin/main, and their dependents",
     'orch run build --env-mode=loose    # tasks see all of orch\'s environment (hashed but volatile variables)',
     'orch run build --output-logs=new-only   # output of what ran; a line for each cache hit',
     'orch run test --output-logs=errors-only --log-order=grouped',
@@ -41,9 +44,12 @@ export const runCommand: CliCommand = {
     const settings = runSettings(values, workspace.config);
     const { concurrency } = settings;
 
-    const roots = new Map<string, string>();
-    for (const name of positionals) for (const id of await resolveNames(workspace, [name], io)) if (!roots.has(id)) roots.set(id, name);
-    const filtered = await filterRoots(workspace, roots, values);
+    const roots = await resolveRoots(workspace, positionals, io);
+    const filtered = await filterRoots(workspace, roots, values, io);
+    if (filtered === 'nothing-changed') {
+      io.stderr(`orch: --filter selects no package with ${positionals.map((name) => `'${name}'`).join(' or ')} that changed; nothing to run\n`);
+      return ExitCode.ok;
+    }
     const graph = await runnableGraph(workspace, [...roots.keys()], { only: settings.only }, io);
     const plan = planRun(graph, roots, { only: settings.only });
 
@@ -62,8 +68,8 @@ export const runCommand: CliCommand = {
         roots,
         args: passthrough,
         ...settings,
-        // Filtered by --projects/--exclude: the tasks themselves, so `orch resume` runs the same.
-        request: runRequest(filtered ? [...roots.keys()] : positionals, passthrough, values, settings, workspace.config),
+        // Filtered (--filter, --projects/--exclude, the package folder): the tasks themselves, so `orch resume` runs the same.
+        request: runRequest(filtered === 'narrowed' ? [...roots.keys()] : positionals, passthrough, values, settings, workspace.config),
         argv: ['run', ...argv],
         summarize: values.summarize as string | undefined,
         profile: values.profile as string | undefined,
@@ -72,17 +78,6 @@ export const runCommand: CliCommand = {
     );
   },
 };
-
-/** `--projects`/`--exclude`: drops the named tasks they leave out; true when they were given. */
-export async function filterRoots(workspace: OpenWorkspace, roots: Map<string, string>, values: Record<string, unknown>): Promise<boolean> {
-  const { projectFilter } = await import('@orch/plugins');
-  const keep = projectFilter(workspace.registry, { projects: values.projects as string[] | undefined, exclude: values.exclude as string[] | undefined });
-  if (!keep) return false;
-  const before = roots.size;
-  for (const id of [...roots.keys()]) if (!keep.keepTask(id)) roots.delete(id);
-  if (roots.size === 0) throw new OrchError('usage', `--projects/--exclude leave none of the ${before} task${before === 1 ? '' : 's'} named`, { hint: 'a pattern is a glob on a project name or folder, or tag:<tag> (package.json#orch.tags)' });
-  return true;
-}
 
 export function engineOutput(io: CliIO, values: Record<string, unknown>): EngineOutput {
   // A dry run prints its plan and nothing else.

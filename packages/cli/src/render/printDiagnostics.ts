@@ -1,12 +1,16 @@
-import { terminalText, type Diagnostic } from '@orch/engine';
+import { foldRepeated, terminalText, type Diagnostic } from '@orch/engine';
 import type { CliIO } from '../CliCommand.js';
 import { formatDiagnostic, formatLocation } from './formatDiagnostic.js';
 
-/** Prints diagnostics to stderr, errors first then by place; returns the counts. */
+/**
+ * Prints diagnostics to stderr, errors first then by place, one problem repeated in many tasks
+ * once (`foldRepeated`); returns the counts of what was printed.
+ */
 export function printDiagnostics(diagnostics: readonly Diagnostic[], io: CliIO): { errors: number; warnings: number } {
-  for (const diagnostic of byPlace(diagnostics)) io.stderr(formatDiagnostic(diagnostic, io));
-  const errors = diagnostics.filter((d) => d.severity === 'error').length;
-  return { errors, warnings: diagnostics.length - errors };
+  const shown = foldRepeated(byPlace(diagnostics));
+  for (const diagnostic of shown) io.stderr(formatDiagnostic(diagnostic, io));
+  const errors = shown.filter((d) => d.severity === 'error').length;
+  return { errors, warnings: shown.length - errors };
 }
 
 /** At most this many errors that do not stop a command are printed, one line each. */
@@ -15,12 +19,12 @@ const OTHER_PROBLEMS_SHOWN = 10;
 /**
  * For commands other than `validate`: the errors that stop this command in full (source line,
  * hint), and every other error as a one-line warning, since it does not touch what this command
- * does. Warnings are left to `orch validate`. Returns how many errors stop the command.
+ * does. Warnings are left to `orch validate`. Returns how many errors stop the command, as printed (one repeated in many tasks counts once).
  */
 export function printProblems(diagnostics: readonly Diagnostic[], stops: (diagnostic: Diagnostic) => boolean, io: CliIO): number {
   const errors = diagnostics.filter((d) => d.severity === 'error');
   const stopping = errors.filter(stops);
-  const others = byPlace(errors.filter((d) => !stops(d)));
+  const others = foldRepeated(byPlace(errors.filter((d) => !stops(d))));
   for (const diagnostic of others.slice(0, OTHER_PROBLEMS_SHOWN)) {
     const where = diagnostic.location ? `${formatLocation(diagnostic.location, io.cwd)}: ` : '';
     io.stderr(`${where}warning: ${terminalText(diagnostic.message)} [${diagnostic.code}]\n`);
@@ -29,8 +33,8 @@ export function printProblems(diagnostics: readonly Diagnostic[], stops: (diagno
     const more = others.length > OTHER_PROBLEMS_SHOWN ? `, and ${others.length - OTHER_PROBLEMS_SHOWN} more` : '';
     io.stderr(`  hint: ${others.length === 1 ? 'this is an error' : 'these are errors'} in what this command does not use, so ${others.length === 1 ? 'it is' : 'they are'} only a warning here${more}; \`orch validate\` shows each in full\n`);
   }
-  printDiagnostics(stopping, io);
-  return stopping.length;
+  // Counted as printed: a problem repeated in 12 packages is one.
+  return printDiagnostics(stopping, io).errors;
 }
 
 function byPlace(diagnostics: readonly Diagnostic[]): Diagnostic[] {

@@ -49,8 +49,9 @@ export function yamlLocator(document: Document, source: SourceFile, baseOffset =
 /**
  * A best-effort locator for JavaScript and TypeScript configs: finds each key of the path in
  * order in the text (`key:`, `'key':`, `"key":`), so a diagnostic can point at the line that
- * sets it. The text is scanned once for every key, so locating many paths stays linear. Where a
- * key is not found, the default export (or the first line) stands for the whole config.
+ * sets it, and an index into a list of string literals (`dependsOn: ['^biuld']`) to that string.
+ * The text is scanned once for every key, so locating many paths stays linear. Where a key is not
+ * found, the default export (or the first line) stands for the whole config.
  */
 export function textLocator(source: SourceFile): PathLocator {
   const keys = new Map<string, { offset: number; length: number }[]>();
@@ -66,7 +67,14 @@ export function textLocator(source: SourceFile): PathLocator {
     let offset = 0;
     let found: { offset: number; length: number } | undefined;
     for (const segment of path) {
-      if (typeof segment === 'number') continue;
+      if (typeof segment === 'number') {
+        // An entry of a list of strings (`dependsOn: ['^biuld']`) is found; of anything else, its key stands for it.
+        const element = found && arrayElement(source.text, offset, segment);
+        if (!element) break;
+        found = element;
+        offset = element.offset + element.length;
+        continue;
+      }
       const next = firstAtOrAfter(keys.get(segment) ?? [], offset);
       if (!next) break;
       found = next;
@@ -76,6 +84,24 @@ export function textLocator(source: SourceFile): PathLocator {
     const sourceLine = source.lineText(location.line!);
     return { location, ...(sourceLine === undefined ? {} : { sourceLine }) };
   };
+}
+
+/**
+ * The `index`th string of a list literal of strings right after a key (`: ['a', "b"]`, text from
+ * `offset`), quotes included; undefined when the list holds anything else before it.
+ */
+function arrayElement(text: string, offset: number, index: number): { offset: number; length: number } | undefined {
+  const open = /\s*:\s*\[/y;
+  open.lastIndex = offset;
+  if (!open.exec(text)) return undefined;
+  const literal = /\s*(["'`])((?:\\.|(?!\1)[^\\\n])*)\1\s*([,\]])/y;
+  literal.lastIndex = open.lastIndex;
+  for (let i = 0; ; i++) {
+    const match = literal.exec(text);
+    if (!match) return undefined;
+    if (i === index) return { offset: match.index + match[0].indexOf(match[1]!), length: match[2]!.length + 2 };
+    if (match[3] === ']') return undefined;
+  }
 }
 
 /** The first entry at or after `offset` in a list sorted by offset (binary search). */

@@ -1,4 +1,6 @@
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
+import { didYouMean } from '../diagnostics/closestMatches.js';
+import { listNames } from '../diagnostics/listNames.js';
 import type { CommandDefinition, DependencyRef } from '../commands/CommandDefinition.js';
 import type { CommandRegistry } from '../commands/CommandRegistry.js';
 import { describeUnresolved, resolveCommand, type ResolveOptions } from '../commands/resolveCommand.js';
@@ -18,6 +20,9 @@ export interface BuildTaskGraphResult {
 export function buildTaskGraph(registry: Pick<CommandRegistry, 'commands' | 'projects'>, options: ResolveOptions = {}): BuildTaskGraphResult {
   const diagnostics: Diagnostic[] = [];
   const nodes = new Map<string, TaskNode>();
+  let scripts: Set<string> | undefined;
+  // Every package script name (`build`, `test`): asked only when a `^target` finds no task.
+  const scriptTargets = () => (scripts ??= new Set([...registry.commands.values()].flatMap((c) => (c.kind === 'script' && c.target ? [c.target] : []))));
   for (const command of registry.commands.values()) {
     const edges: TaskEdge[] = [];
     const transit = new Set<string>();
@@ -28,7 +33,7 @@ export function buildTaskGraph(registry: Pick<CommandRegistry, 'commands' | 'pro
       edges.push({ to, spec: dependency.spec, ...(dependency.location ? { location: dependency.location } : {}) });
     };
     for (const dependency of command.dependencies) {
-      const targets = resolveDependency(registry, command, dependency, options, diagnostics, transit);
+      const targets = resolveDependency(registry, command, dependency, options, diagnostics, transit, scriptTargets);
       for (const to of targets) add(to, dependency);
     }
     nodes.set(command.id, { id: command.id, command, dependencies: edges, ...(transit.size > 0 ? { transit: [...transit] } : {}) });
@@ -74,6 +79,7 @@ function resolveDependency(
   options: ResolveOptions,
   diagnostics: Diagnostic[],
   transit: Set<string>,
+  scriptTargets: () => ReadonlySet<string>,
 ): string[] {
   const { spec } = dependency;
   const problem = (message: string, hint?: string): string[] => {
@@ -93,7 +99,13 @@ function resolveDependency(
     if (command.kind !== 'script' || !command.project) {
       return problem(`'${spec}' means "${target} of each workspace dependency", which only a package target has`, `write '${target}' to depend on the command itself`);
     }
-    return upstreamTargets(registry, command.project, target, transit);
+    const found = upstreamTargets(registry, command.project, target, transit);
+    // No dependency having it is normal (a leaf package); no package at all having it is a typo.
+    if (found.length === 0 && !scriptTargets().has(target)) {
+      const scripts = scriptTargets();
+      return problem(`dependency '${spec}' names no task: no package has a '${target}' script`, didYouMean(target, scripts) ?? `the scripts: ${listNames(scripts)}`);
+    }
+    return found;
   }
 
   if (command.kind === 'script' && command.project && !spec.includes('#')) {

@@ -16,6 +16,8 @@ import { diffLockfile } from './lockfileChanges.js';
 export interface AffectedResult {
   /** Affected projects by name, each with why (the first reason is the direct one). */
   projects: Map<string, string[]>;
+  /** The projects the change touches themselves, before their dependents are added (`--filter=[ref]`). */
+  changed: Set<string>;
   /** Affected commands other than package scripts (markdown, config, workflows), with why. */
   commands: Map<string, string[]>;
   /** Changed files in no project and no global input. */
@@ -143,6 +145,7 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
   }
   for (let i = outside.length - 1; i >= 0; i--) if (affecting.has(outside[i]!)) outside.splice(i, 1);
 
+  const changed = new Set(projects.keys());
   // Dependents of projects, transitively (reverse project graph).
   const dependents = new Map<string, string[]>();
   for (const project of registry.projects.values()) for (const dep of project.dependencies) dependents.set(dep, [...(dependents.get(dep) ?? []), project.name]);
@@ -170,7 +173,7 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
   }
   // A reason that came later than a dependency's must not hide the direct one: direct first.
   for (const map of [projects, commands]) for (const [key, reasons] of map) map.set(key, [...reasons.filter((r) => !r.startsWith('depends on ')), ...reasons.filter((r) => r.startsWith('depends on '))]);
-  return { projects, commands, outside, outputs, warnings };
+  return { projects, changed, commands, outside, outputs, warnings };
 
   /** The config settings a change to this file changes (`configFingerprint`), or none. */
   async function changedSettings(path: string): Promise<string[]> {

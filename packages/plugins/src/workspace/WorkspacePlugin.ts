@@ -1,4 +1,5 @@
-import { normaliseRetry, configLocator, definePlugin, ownValue, parseDuration, type CommandDefinition, type Project, type ResolvedConfig, type SourceLocation, type Step } from '@orch/engine';
+import { normaliseRetry, configLocator, definePlugin, ownValue, parseDuration, type CommandDefinition, type Project, type ResolvedConfig, type SourceLocation, type Step, type TargetConfig } from '@orch/engine';
+import { targetSettings } from './targetSettings.js';
 import { targetKeyWarnings } from './targetKeyWarnings.js';
 import { workspaceProjectsFor } from './workspaceProjectsFor.js';
 
@@ -7,9 +8,8 @@ const PLUGIN_NAME = 'orch:workspace';
 /**
  * Command source for workspace packages: every package script is a target `pkg#script`, with
  * defaults per script name from the config's `targets` (`dependsOn`, `inputs`, `outputs`,
- * `env`, `cache`). A `pkg#script` key configures that package's script alone and replaces the
- * generic entry entirely (nothing is inherited from it), as Turborepo's package-specific tasks
- * do in the root turbo.json. `prebuild`/`postbuild` run as steps of `build`, as npm runs them.
+ * `env`, `cache`). A `pkg#script` key configures that package's script alone, its settings over
+ * the generic entry's (`targetSettings`). `prebuild`/`postbuild` run as steps of `build`, as npm runs them.
  * `targets` keys that apply to no task are warnings (`targetKeyWarnings`).
  */
 export function workspacePlugin() {
@@ -51,10 +51,9 @@ function scriptCommands(project: Project, config: ResolvedConfig, locate: ((path
     steps.push({ name: script, run: text });
     if (post !== undefined) steps.push({ name: `post${script}`, run: post });
 
-    const key = Object.hasOwn(config.targets, `${project.name}#${script}`) ? `${project.name}#${script}` : script;
-    const target = ownValue(config.targets, key);
+    const [target, from] = targetSettings(config, project.name, script);
     const timeout = target?.timeout === undefined ? undefined : parseDuration(target.timeout);
-    const at = (path: (string | number)[]) => (locate ? locate(['targets', key, ...path]) : { file: project.packageJson });
+    const at = (path: (string | number)[]) => (locate ? locate(['targets', from(path[0] as keyof TargetConfig), ...path]) : { file: project.packageJson });
     commands.push({
       id: `${project.name}#${script}`,
       kind: 'script',

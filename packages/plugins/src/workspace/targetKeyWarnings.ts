@@ -1,4 +1,4 @@
-import { closestMatches, type Diagnostic, type PathLocator, type Project, type ResolvedConfig } from '@orch/engine';
+import { closestMatches, listNames, type Diagnostic, type PathLocator, type Project, type ResolvedConfig } from '@orch/engine';
 
 /**
  * Warnings for `targets` keys that apply to nothing, each at its key with "did you mean": a
@@ -23,26 +23,20 @@ export function targetKeyWarnings(config: ResolvedConfig, projects: readonly Pro
 
 function keyProblem(key: string, projects: ReadonlyMap<string, Project>, scripts: ReadonlySet<string>): { message: string; hint: string } | undefined {
   const hash = key.indexOf('#');
-  if (hash < 0) return scripts.has(key) ? undefined : { message: `no package has a '${key}' script`, hint: suggest(key, scripts, `the scripts: ${listed([...scripts])}`) };
+  if (hash < 0) return scripts.has(key) ? undefined : { message: `no package has a '${key}' script`, hint: suggest(key, scripts, `the scripts: ${listNames([...scripts])}`) };
   const [name, script] = [key.slice(0, hash), key.slice(hash + 1)];
   const project = projects.get(name);
-  if (!project) return { message: `no workspace package is named '${name}'`, hint: suggest(name, projects.keys(), `the packages: ${listed([...projects.keys()])}`, (close) => `${close}#${script}`) };
+  if (!project) return { message: `no workspace package is named '${name}'`, hint: suggest(name, projects.keys(), `the packages: ${listNames([...projects.keys()])}`, (close) => `${close}#${script}`) };
   const lifecycle = /^(pre|post)(.+)$/.exec(script);
   if (project.scripts[script] !== undefined && lifecycle && project.scripts[lifecycle[2]!] !== undefined) {
     return { message: `'${script}' runs as a step of ${name}#${lifecycle[2]}`, hint: `configure '${name}#${lifecycle[2]}' instead` };
   }
   if (project.scripts[script] !== undefined) return undefined;
-  return { message: `package '${name}' has no '${script}' script`, hint: suggest(script, Object.keys(project.scripts), `its scripts: ${listed(Object.keys(project.scripts)) || 'none'}`, (close) => `${name}#${close}`) };
+  return { message: `package '${name}' has no '${script}' script`, hint: suggest(script, Object.keys(project.scripts), `its scripts: ${listNames(Object.keys(project.scripts))}`, (close) => `${name}#${close}`) };
 }
 
 /** `did you mean 'x'?` over the candidates (shown through `as`), or the fallback. */
 function suggest(input: string, candidates: Iterable<string>, fallback: string, as: (candidate: string) => string = (candidate) => candidate): string {
   const close = closestMatches(input, candidates, 3).map((candidate) => `'${as(candidate)}'`);
   return close.length === 0 ? fallback : `did you mean ${close.length === 1 ? close[0] : `${close.slice(0, -1).join(', ')} or ${close.at(-1)}`}?`;
-}
-
-/** Up to ten names, sorted, and how many more. */
-function listed(names: string[]): string {
-  const sorted = [...names].sort();
-  return sorted.length > 10 ? `${sorted.slice(0, 10).join(', ')} and ${sorted.length - 10} more` : sorted.join(', ');
 }
