@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // libraries they use, split at every dynamic import so a command loads only its own code: one
 // file to compile instead of ~200 modules to resolve and link (issue 13: `orch affected --list`
 // 25% less CPU). Libraries with files of their own at run time (piscina's worker, jiti's
-// transpiler, tar) or that a bundle breaks (cosmiconfig's CommonJS interop, write-file-atomic's
+// transpiler, tar) or that a bundle breaks (cosmiconfig's and bullmq/ioredis's CommonJS interop, write-file-atomic's
 // __filename) stay external, resolved from @orch/cli's dependencies, as do those loaded through
 // createRequire (yaml, jsonc-parser, js-yaml, proper-lockfile). dist/cli.js is the same program
 // unbundled.
@@ -23,7 +23,7 @@ const shared = {
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['cosmiconfig', 'jiti', 'piscina', 'tar', 'typescript', 'write-file-atomic'],
+  external: ['bullmq', 'cosmiconfig', 'ioredis', 'jiti', 'piscina', 'tar', 'typescript', 'write-file-atomic'],
   // Bundled CommonJS libraries call `require` for Node's own modules.
   banner: { js: "import { createRequire as __orchCreateRequire } from 'node:module'; const require = __orchCreateRequire(import.meta.url);" },
   define: { __ORCH_VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, 'packages', 'engine', 'package.json'), 'utf8')).version) },

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
   validate: { summary: 'report every problem in config and command definitions', load: async () => (await import('./commands/validate.js')).validateCommand },
   report: { summary: "write a session's run as one HTML file: graph, timeline, each task's outcome and log", load: async () => (await import('./commands/report.js')).reportCommand },
   graph: { summary: 'print the task graph (text, --json, --dot, --mermaid), or write it as HTML (--html)', load: async () => (await import('./commands/graph.js')).graphCommand },
+  worker: { summary: 'run tasks of distributed runs (orch run --distribute) from a Redis queue in this checkout', load: async () => (await import('./commands/worker.js')).workerCommand },
   init: { summary: 'write a starter orchestrator.config.ts and an example command', load: async () => (await import('./commands/init.js')).initCommand },
 };
 

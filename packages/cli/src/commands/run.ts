@@ -13,7 +13,7 @@ export const runCommand: CliCommand = {
   usage: 'orch run <command|pkg#target|target|workflow>... [options] [-- args]',
   description:
     'Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages. Arguments after -- go to the named tasks.',
-  options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'projects', 'exclude', 'summarize', 'profile'] satisfies RunOptionName[]),
+  options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'projects', 'exclude', 'summarize', 'profile', 'distribute', 'workers-min', 'local'] satisfies RunOptionName[]),
   examples: [
     'orch run build                     # build in every package, dependencies first',
     'orch run web#test --concurrency 50%',
@@ -26,6 +26,7 @@ export const runCommand: CliCommand = {
     'orch run build --cache=local:r,remote:rw',
     "orch run test --projects 'web*' --exclude tag:legacy   # only some packages' tasks",
     'orch run build --env-mode=loose    # tasks see all of orch\'s environment (hashed but volatile variables)',
+    'orch run build --distribute redis://queue-host:6379 --workers-min 2   # on `orch worker` machines',
   ],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(argv, this.options);

@@ -41,6 +41,12 @@ export interface RunOptions {
  */
 export type PreviousRun = { kind: 'done'; hash?: string } | { kind: 'interrupted'; fromStep: number } | { kind: 'skip' };
 
+/**
+ * Task data set by a plugin that had the task run by another machine (`orch run --distribute`):
+ * `{ worker, cached? }`, the worker's name and whether it answered from its cache.
+ */
+export const RAN_ON_WORKER = 'orch:ran-on-worker';
+
 /** A runaway recovery plugin cannot loop forever. */
 const MAX_ATTEMPTS = 100;
 
@@ -414,7 +420,10 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
     if (error !== undefined) outcome.error = error;
     if (status === 'failed') outcome.tail = context.log.tail();
     if (context.log.files) outcome.log = relative(context.root, context.log.files.log);
-    const cached = context.data.get('orch:cached') as TaskOutcome['cached'];
+    // A task a worker ran was restored here from the remote cache: the worker's answer is what it did.
+    const remote = context.data.get(RAN_ON_WORKER) as Pick<TaskOutcome, 'worker' | 'cached'> | undefined;
+    if (remote?.worker) outcome.worker = remote.worker;
+    const cached = remote ? remote.cached : (context.data.get('orch:cached') as TaskOutcome['cached']);
     if (cached && status === 'succeeded') outcome.cached = cached;
     const hash = context.data.get('orch:hash') as string | undefined;
     if (hash) outcome.hash = hash;
