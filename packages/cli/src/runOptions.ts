@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
 import { ENV_MODES, OrchError, type CacheAccess, type ContinueMode, type EnvMode, type ResolvedConfig, type SessionInfo } from '@orch/engine';
 import type { CliOption, CliOptions } from './parseCommandLine.js';
+import { queueLocation } from './distributed/queueConnection.js';
 
 /**
  * What `orch resume` does with an option of the run it continues (issue 11, part 11):
@@ -185,6 +186,8 @@ function distributeSettings(values: Record<string, unknown>): Pick<RunSettings, 
     if (stray) throw new OrchError('usage', `--${stray} applies to a distributed run only`, { hint: 'add --distribute redis://<queue-host>:6379 (docs/distributed.md)' });
     return {};
   }
+  // Checked before the session records the command line: a URL with a password is refused.
+  queueLocation(url, '--distribute');
   return { distribute: { url, workersMin: Number(values['workers-min'] ?? 1), local: values.local === true } };
 }
 

@@ -280,6 +280,8 @@ export class Coordinator {
     if (!this.lost) {
       await this.client.srem(RUN_KEYS.runs, this.name).catch(() => undefined);
       await this.client.del(RUN_KEYS.run(this.name)).catch(() => undefined);
+      // Workers stop serving the queue, and remove what their stall checks write after this.
+      await this.client.publish(RUN_KEYS.runs, this.name).catch(() => undefined);
       await this.queue.obliterate({ force: true }).catch(() => undefined);
     }
     await Promise.allSettled([this.events.close(), this.queue.close()]);

@@ -106,8 +106,22 @@ export class QueueWorker {
       if (runs.has(queue)) continue;
       this.workers.delete(queue);
       this.runChecks.delete(queue);
-      void worker.close();
+      void worker.close().then(() => this.sweep(queue));
     }
+  }
+
+  /**
+   * Removes the keys of an ended run's queue: its coordinator removed the queue, but this
+   * worker's stall checks may have written BullMQ's meta key again since.
+   */
+  private async sweep(queue: string): Promise<void> {
+    if ((await this.client.sismember(RUN_KEYS.runs, queue).catch(() => 1)) === 1) return;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.client.scan(cursor, 'MATCH', `${QUEUE_PREFIX}:${queue}:*`, 'COUNT', 200);
+      cursor = next;
+      if (keys.length > 0) await this.client.del(...keys);
+    } while (cursor !== '0');
   }
 
   /** One job: checked against this checkout, run, its output streamed as progress events. */
