@@ -187,6 +187,40 @@ describe('orch run --distribute', () => {
     expect(a.child.exitCode).toBe(null);
   }, 600_000);
 
+  it('a coordinator killed with kill -9 is resumed by `orch resume`, which reattaches to the job still running on a worker', async () => {
+    const { redis, env, repo, worker } = await setup({ base: [], slow: ['base'] });
+    const a = await worker('worker-a');
+    const coordinator = clone(repo);
+    const first = startOrch(['run', 'build', '--distribute', redis.url], coordinator, env);
+    await waitFor(() => existsSync(join(a.dir, 'started-slow')), 120_000, 'slow#build to start on the worker');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const resumed = startOrch(['resume'], coordinator, env);
+    // The job the killed coordinator queued is still running: resume waits for it, never queues it again.
+    await waitFor(() => resumed.output().includes('running 2 tasks') || resumed.child.exitCode !== null, 120_000, 'the resumed run to start');
+    writeFileSync(join(a.dir, 'go'), '');
+    const result = await resumed.exited;
+    expect(result.stderr).not.toMatch(/internal error/);
+    expect(result.code).toBe(0);
+    expect(runs(a.dir)).toEqual(['base', 'slow']);
+    expect(existsSync(join(coordinator, 'p', 'slow', 'dist', 'index.js'))).toBe(true);
+    await noQueueLeft(redis);
+  }, 600_000);
+
+  it('a worker stopped with SIGTERM finishes its running job, then exits 0', async () => {
+    const { redis, env, repo, worker } = await setup({ slow: [] });
+    const a = await worker('worker-a');
+    const run = startOrch(['run', 'build', '--distribute', redis.url], clone(repo), env);
+    await waitFor(() => existsSync(join(a.dir, 'started-slow')), 120_000, 'slow#build to start on the worker');
+    a.child.kill('SIGTERM');
+    await waitFor(() => a.output().includes('finishing the running jobs'), 30_000, 'the worker to say it is stopping');
+    writeFileSync(join(a.dir, 'go'), '');
+    expect((await a.exited).code).toBe(0);
+    const result = await run.exited;
+    expect(result.code).toBe(0);
+    expect(result.stdout + result.stderr).toContain('slow#build: [worker-a] built slow');
+  }, 600_000);
+
   it('a worker at another commit refuses the job, naming both commits', async () => {
     const { redis, env, repo, worker } = await setup({ base: [] });
     const behind = clone(repo);
