@@ -127,6 +127,10 @@ describe('orch run --distribute', () => {
     const summary = JSON.parse(readFileSync(join(coordinator, 'summary.json'), 'utf8')) as { tasks: { taskId: string; worker: string | null }[] };
     expect(new Set(summary.tasks.map((task) => task.worker))).toEqual(new Set(['worker-a', 'worker-b']));
     for (const task of summary.tasks) expect(task.worker).toBe(runs(a.dir).includes(task.taskId.split('#')[0]!) ? 'worker-a' : 'worker-b');
+    // So does the session log, which `orch status` reads.
+    const status = runOrch(['status'], coordinator, env).stdout;
+    expect(status).toContain(`worker worker-a: ${runs(a.dir).length} task`);
+    expect(status).toContain(`worker worker-b: ${runs(b.dir).length} task`);
 
     // The run's queue is gone: no job is left behind.
     await noQueueLeft(redis);
