@@ -225,6 +225,20 @@ describe('orch run --distribute', () => {
     expect(result.stdout + result.stderr).toContain('slow#build: [worker-a] built slow');
   }, 600_000);
 
+  it('a queue that stays unreachable fails the run after ORCH_QUEUE_TIMEOUT, naming it', async () => {
+    const { redis, env, repo, worker } = await setup({ slow: [] });
+    const a = await worker('worker-a');
+    const run = startOrch(['run', 'build', '--distribute', redis.url], clone(repo), { ...env, ORCH_QUEUE_TIMEOUT: '3s' });
+    await waitFor(() => existsSync(join(a.dir, 'started-slow')), 120_000, 'slow#build to start on the worker');
+    redis.stop();
+    const result = await run.exited;
+    writeFileSync(join(a.dir, 'go'), '');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`the queue ${redis.url} (run-`);
+    expect(result.stderr).toMatch(/could not be reached for 3s/);
+    expect(result.stderr).not.toMatch(/internal error|Unhandled/);
+  }, 600_000);
+
   it('a worker at another commit refuses the job, naming both commits', async () => {
     const { redis, env, repo, worker } = await setup({ base: [] });
     const behind = clone(repo);

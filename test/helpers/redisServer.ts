@@ -10,10 +10,10 @@ afterEach(() => {
 
 /**
  * A real Redis (Debian's `redis-server`, installed by scripts/ensureRedis.mjs) on a free loopback
- * port, with no persistence, stopped after the test. `command` sends one command (RESP inline)
- * and returns the raw reply.
+ * port, with no persistence, stopped after the test (or by `stop`, as a crash). `command` sends
+ * one command (RESP) and returns the raw reply.
  */
-export async function startRedis(): Promise<{ url: string; port: number; command(...args: string[]): Promise<string> }> {
+export async function startRedis(): Promise<{ url: string; port: number; command(...args: string[]): Promise<string>; stop(): void }> {
   const port = await freePort();
   const bin = process.env.REDIS_SERVER_PATH ?? 'redis-server';
   const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
@@ -23,7 +23,7 @@ export async function startRedis(): Promise<{ url: string; port: number; command
   const deadline = Date.now() + 15_000;
   for (;;) {
     const reply = await Promise.race([command('PING').catch(() => ''), failed]);
-    if (reply.startsWith('+PONG')) return { url: `redis://127.0.0.1:${port}`, port, command };
+    if (reply.startsWith('+PONG')) return { url: `redis://127.0.0.1:${port}`, port, command, stop: () => child.kill('SIGKILL') };
     if (Date.now() > deadline) throw new Error('redis-server did not start');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { OrchError, RAN_ON_WORKER, type CommandRegistry, STAGE_ORDER, type Engine, type ExecutionResult, type PlannedTask, type TaskContext } from '@orch/engine';
+import { OrchError, parseDuration, RAN_ON_WORKER, type CommandRegistry, STAGE_ORDER, type Engine, type ExecutionResult, type PlannedTask, type TaskContext } from '@orch/engine';
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { headCommit, jobIdFor, planDigest, queueName, RUN_KEYS, type DistributedJob, type JobProgress, type JobResult, type RunDescription } from './DistributedJob.js';
@@ -10,8 +10,9 @@ const EXECUTOR = 'distributed';
 
 /**
  * How long the queue may be unreachable before the run fails (ms): a Redis restart or a short
- * network cut is retried through; a queue gone for a minute fails the run naming it
- * (docs/distributed.md#failures). `ORCH_QUEUE_TIMEOUT_MS` overrides it.
+ * network cut is retried through (ioredis reconnects with a backoff); a queue gone for a minute
+ * fails the run naming it (docs/distributed.md#failures). `ORCH_QUEUE_TIMEOUT` (a duration:
+ * `30s`, `5m`) overrides it.
  */
 export const QUEUE_LOST_MS = 60_000;
 
@@ -284,7 +285,14 @@ export class Coordinator {
       await this.client.publish(RUN_KEYS.runs, this.name).catch(() => undefined);
       await this.queue.obliterate({ force: true }).catch(() => undefined);
     }
-    await Promise.allSettled([this.events.close(), this.queue.close()]);
+    // A queue that cannot be reached is not waited for.
+    const closed = Promise.allSettled([this.events.close(), this.queue.close()]);
+    if (this.lost) {
+      await Promise.race([closed, new Promise((done) => setTimeout(done, 1000).unref())]);
+      await Promise.allSettled([this.events.disconnect(), this.queue.disconnect()]);
+    } else {
+      await closed;
+    }
   }
 }
 
@@ -314,8 +322,8 @@ function pinnedTasks(commands: CommandRegistry['commands'], plan: readonly Plann
 }
 
 function queueTimeout(): number {
-  const value = Number(process.env.ORCH_QUEUE_TIMEOUT_MS);
-  return Number.isFinite(value) && value > 0 ? value : QUEUE_LOST_MS;
+  const value = parseDuration(process.env.ORCH_QUEUE_TIMEOUT);
+  return value !== undefined && value > 0 ? value : QUEUE_LOST_MS;
 }
 
 function lostQueue(location: QueueLocation, name: string, ms: number): OrchError {
