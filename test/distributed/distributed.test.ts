@@ -254,6 +254,22 @@ describe('orch run --distribute', () => {
     await waitFor(() => a.output().includes('refused base#build'), 30_000, 'the worker to say it refused the job');
   }, 600_000);
 
+  it('--local: the coordinator runs tasks itself too, and uploads them before a worker needs their outputs', async () => {
+    const { redis, env, repo, worker } = await setup({ base: [], left: ['base'], right: ['base'], top: ['left', 'right'] });
+    const a = await worker('worker-a');
+    const coordinator = clone(repo);
+    const run = runOrch(['run', 'build', '--distribute', redis.url, '--local', '--concurrency', '1', '--summarize', 'summary.json'], coordinator, { ...env, CI: '1' }, { timeoutMs: 300_000 });
+    expect(run.stderr).not.toMatch(/internal error/);
+    expect(run.code).toBe(0);
+    // Each task ran once, here or on the worker; with one local slot, left and right ran side by side (one here, one there).
+    expect([...runs(coordinator), ...runs(a.dir)].sort()).toEqual(['base', 'left', 'right', 'top']);
+    expect(runs(coordinator).length).toBeGreaterThan(0);
+    expect(runs(a.dir).length).toBeGreaterThan(0);
+    const summary = JSON.parse(readFileSync(join(coordinator, 'summary.json'), 'utf8')) as { tasks: { taskId: string; worker: string | null }[] };
+    for (const task of summary.tasks) expect(task.worker).toBe(runs(a.dir).includes(task.taskId.split('#')[0]!) ? 'worker-a' : null);
+    expect(Object.values(outputs(coordinator))).not.toContain('(none)');
+  }, 600_000);
+
   it('is refused at start without a remote cache, saying why', async () => {
     const { redis } = await setup({ base: [] });
     const dir = commitAll(tempRepo({ 'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['p/*'] }), 'p/base/package.json': JSON.stringify({ name: 'base', scripts: { build: 'node -e 1' } }) }));

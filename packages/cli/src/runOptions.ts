@@ -94,7 +94,7 @@ export const RUN_OPTIONS = {
   'workers-min': {
     type: 'string',
     valueName: 'n',
-    description: 'with --distribute: queue nothing before this many workers are connected (default 1)',
+    description: 'with --distribute: queue nothing before this many workers are connected (default 1; 0 with --local)',
     check: (value) => (/^[1-9]\d*$/.test(value) ? undefined : 'a number of workers, 1 or more'),
     example: '--workers-min 2',
     resume: 'overridable',
@@ -188,7 +188,8 @@ function distributeSettings(values: Record<string, unknown>): Pick<RunSettings, 
   }
   // Checked before the session records the command line: a URL with a password is refused.
   queueLocation(url, '--distribute');
-  return { distribute: { url, workersMin: Number(values['workers-min'] ?? 1), local: values.local === true } };
+  const local = values.local === true;
+  return { distribute: { url, workersMin: Number(values['workers-min'] ?? (local ? 0 : 1)), local } };
 }
 
 /** `--force`, and `--cache=local:rw,remote:r` (each `rw`, `r`, `w` or `off`). */
