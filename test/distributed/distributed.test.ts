@@ -25,6 +25,7 @@ if (pkg.name === 'slow' || pkg.name === 'slow2') {
   return void wait();
 }
 if (pkg.name === 'broken') { console.error('broken: the compiler says no'); process.exit(3); }
+if (pkg.name === 'flaky' && !fs.existsSync('../../flaky-failed')) { fs.writeFileSync('../../flaky-failed', ''); console.error('flaky: first attempt fails'); process.exit(1); }
 finish();
 function finish() {
   const deps = Object.keys(pkg.dependencies || {}).map((dep) => fs.readFileSync(path.join('..', dep, 'dist', 'index.js'), 'utf8').length);
@@ -35,12 +36,12 @@ function finish() {
 `;
 
 /** A repository of packages (name → dependencies), with the remote cache configured; its origin for clones. */
-function origin(packages: Record<string, string[]>, cacheUrl: string): string {
+function origin(packages: Record<string, string[]>, cacheUrl: string, build: object = {}): string {
   const files: Record<string, string> = {
-    '.gitignore': 'dist/\n.orch/\nruns.log\nstarted-*\ngo\n',
+    '.gitignore': 'dist/\n.orch/\nruns.log\nstarted-*\ngo\nflaky-failed\n',
     'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['p/*'] }),
     'build.cjs': `(() => {\n${BUILD}\n})();\n`,
-    'orchestrator.config.json': JSON.stringify({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } }, cache: { remote: { url: cacheUrl, team: 'ci', signatureKeyEnv: 'CACHE_KEY' } } }),
+    'orchestrator.config.json': JSON.stringify({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'], ...build } }, cache: { remote: { url: cacheUrl, team: 'ci', signatureKeyEnv: 'CACHE_KEY' } } }),
   };
   for (const [name, deps] of Object.entries(packages)) {
     files[`p/${name}/package.json`] = JSON.stringify({ name, dependencies: Object.fromEntries(deps.map((dep) => [dep, '*'])), scripts: { build: 'node ../../build.cjs' } });
@@ -85,11 +86,11 @@ afterEach(async () => {
   }
 });
 
-async function setup(packages: Record<string, string[]>) {
+async function setup(packages: Record<string, string[]>, build: object = {}) {
   const redis = await startRedis();
   const cache = await startRemoteCache();
   const env = { ORCH_REMOTE_CACHE_TOKEN: cache.token, CACHE_KEY: 'shared key' };
-  const repo = origin(packages, cache.url);
+  const repo = origin(packages, cache.url, build);
   /** Starts `orch worker` in a fresh clone (or `dir`); resolves once it serves the queue. */
   const worker = async (name: string, dir = clone(repo), extra: string[] = []) => {
     const started = startOrch(['worker', '--queue', redis.url, '--name', name, '--stall-timeout', '2s', ...extra], dir, env);
@@ -169,6 +170,17 @@ describe('orch run --distribute', () => {
     expect(run.stderr).toContain('on worker worker-a: exited with code 3');
     expect(run.stderr).not.toMatch(/✔ after#build/);
     await noQueueLeft(redis);
+  }, 600_000);
+
+  it("a task's retry policy is its job's attempts: a failed attempt goes back to the queue and runs again", async () => {
+    const { redis, env, repo, worker } = await setup({ flaky: [] }, { retry: { maxAttempts: 2, initialInterval: '100ms' } });
+    const a = await worker('worker-a');
+    const run = runOrch(['run', 'build', '--distribute', redis.url], clone(repo), { ...env, CI: '1' }, { timeoutMs: 300_000 });
+    expect(run.stderr).not.toMatch(/internal error/);
+    expect(run.code).toBe(0);
+    expect(runs(a.dir)).toEqual(['flaky', 'flaky']);
+    expect(run.stdout + run.stderr).toContain('flaky#build: [worker-a] flaky: first attempt fails');
+    expect(run.stderr).toContain('flaky#build: attempt 2 on worker worker-a');
   }, 600_000);
 
   it('Ctrl-C on the coordinator removes the waiting job, ends the running task on its worker, and exits 130 leaving nothing behind', async () => {

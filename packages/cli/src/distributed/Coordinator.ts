@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { OrchError, parseDuration, RAN_ON_WORKER, type CommandRegistry, STAGE_ORDER, type Engine, type ExecutionResult, type PlannedTask, type TaskContext } from '@orch/engine';
+import { DEFAULT_RETRY, OrchError, parseDuration, RAN_ON_WORKER, strategyFor, type CommandRegistry, STAGE_ORDER, type Engine, type ExecutionResult, type PlannedTask, type TaskContext } from '@orch/engine';
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { headCommit, jobIdFor, planDigest, queueName, RUN_KEYS, type DistributedJob, type JobProgress, type JobResult, type RunDescription } from './DistributedJob.js';
@@ -154,9 +154,10 @@ export class Coordinator {
       return { executor: EXECUTOR };
     });
     hooks.execute.for(EXECUTOR).tapPromise(PLUGIN_NAME, (task) => this.runOnWorker(task));
-    // The worker applied the task's recovery; a failure it reports is final.
+    // The worker applied the task's recovery; a failure it reports is final (and says it all:
+    // a decision with no message is not printed).
     hooks.recover.tap({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 100 }, (failure) =>
-      failure.stage === 'execute' && failure.task.executor === EXECUTOR ? { strategy: 'retry', action: 'fail', message: 'the worker applied its retry policy' } : undefined,
+      failure.stage === 'execute' && failure.task.executor === EXECUTOR ? { strategy: 'none', action: 'fail', message: '' } : undefined,
     );
     hooks.event.tap(PLUGIN_NAME, (event) => {
       if (event.type === 'task-finished') this.runningHere.delete(event.outcome.id);
@@ -224,13 +225,8 @@ export class Coordinator {
       if (state !== 'completed' && state !== 'failed') return undefined;
       await existing.remove();
     }
-    const policy = task.command.metadata.retry ?? this.engine.config.retry;
     const data: DistributedJob = { taskId: task.id, hash: task.data.get('orch:hash') as string, args: [...task.args] };
-    await this.queue.add(task.id, data, {
-      jobId,
-      attempts: Math.max(1, policy?.maxAttempts ?? 1),
-      ...(policy?.initialInterval ? { backoff: { type: 'exponential', delay: policy.initialInterval } } : {}),
-    });
+    await this.queue.add(task.id, data, { jobId, ...jobAttempts(task, this.engine) });
     return undefined;
   }
 
@@ -294,6 +290,18 @@ export class Coordinator {
       await closed;
     }
   }
+}
+
+/**
+ * The task's retry policy as BullMQ attempts and exponential backoff, when its execution failures
+ * are retried (`strategyFor`: its `recovery`, or `retry` for a task that declares `retry:`);
+ * else one attempt. A failed attempt goes back to the queue, possibly to another worker.
+ */
+function jobAttempts(task: TaskContext, engine: Engine): { attempts: number; backoff?: { type: 'exponential'; delay: number } } {
+  if (strategyFor('execute', task.command.metadata, engine.config.recovery) !== 'retry') return { attempts: 1 };
+  const policy = task.command.metadata.retry ?? engine.config.retry ?? DEFAULT_RETRY;
+  const delay = policy.initialInterval ?? DEFAULT_RETRY.initialInterval;
+  return { attempts: Math.max(1, policy.maxAttempts), ...(delay > 0 ? { backoff: { type: 'exponential', delay } } : {}) };
 }
 
 /** Refuses distribution without a remote cache this process can read (the outputs travel through it). */

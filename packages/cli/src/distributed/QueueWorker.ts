@@ -141,7 +141,7 @@ export class QueueWorker {
     try {
       await job.updateProgress({ kind: 'started', worker: this.options.name, attempt } satisfies JobProgress);
       this.say(`${queue}: ${job.data.taskId} started${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
-      const outcome = await runJob({ root: this.options.root, job: job.data, queue, signal: entry.controller.signal, output: (stream, text) => output.write(stream, text), lastAttempt }, quietIO(this.io));
+      const outcome = await runJob({ root: this.options.root, job: job.data, queue, signal: entry.controller.signal, output: (stream, text) => output.write(stream, text) }, quietIO(this.io));
       output.flush();
       this.say(`${queue}: ${job.data.taskId} ${outcome.status}${outcome.cached ? ` (cached ${outcome.cached})` : ''}`);
       if (entry.handBack && token) {

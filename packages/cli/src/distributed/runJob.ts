@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { OrchError, planRun, runTasks, STAGE_ORDER, type EngineOutput, type TaskOutcome } from '@orch/engine';
+import { OrchError, planRun, runTasks, STAGE_ORDER, strategyFor, type EngineOutput, type TaskOutcome } from '@orch/engine';
 import type { CliIO } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { runnableGraph } from '../runnableGraph.js';
@@ -16,8 +16,6 @@ export interface JobRun {
   signal: AbortSignal;
   /** The task's output, as it prints it. */
   output(stream: 'stdout' | 'stderr', text: string): void;
-  /** Whether a failure is final (the job's last attempt): else the task's retry policy is left to the queue. */
-  lastAttempt: boolean;
 }
 
 /**
@@ -38,7 +36,7 @@ export async function runJob(run: JobRun, io: CliIO): Promise<TaskOutcome> {
     }
     const graph = await runnableGraph(workspace, [job.taskId], { only: false }, io);
     const plan = planRun(graph, new Map([[job.taskId, job.taskId]]));
-    guardJob(engine, job, run.lastAttempt);
+    guardJob(engine, job);
     engine.hooks.event.tap(PLUGIN_NAME, (event) => {
       if (event.type === 'task-output' && event.id === job.taskId) run.output(event.stream, event.text);
     });
@@ -68,9 +66,9 @@ export async function runJob(run: JobRun, io: CliIO): Promise<TaskOutcome> {
 
 /**
  * The rules of a job on a worker: its dependencies only come from the cache; its hash is the
- * coordinator's; and a failed execution is left to the queue's attempts (the task's retry policy).
+ * coordinator's; and a failed execution the task retries is left to the queue's attempts.
  */
-function guardJob(engine: OpenEngine, job: DistributedJob, lastAttempt: boolean): void {
+function guardJob(engine: OpenEngine, job: DistributedJob): void {
   const { hooks } = engine;
   hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 99 }, async (task) => {
     const hash = task.data.get('orch:hash') as string | undefined;
@@ -88,9 +86,10 @@ function guardJob(engine: OpenEngine, job: DistributedJob, lastAttempt: boolean)
     });
   });
   hooks.recover.tap({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 100 }, (failure) => {
-    if (failure.task.id !== job.taskId) return { strategy: 'none', action: 'fail', message: 'a dependency of a distributed job' };
-    // The task's retry policy is the job's attempts (which may go to another worker).
-    if (failure.stage === 'execute') return { strategy: 'retry', action: 'fail', message: lastAttempt ? 'the last attempt of its job' : 'the queue retries it' };
+    if (failure.task.id !== job.taskId) return { strategy: 'none', action: 'fail', message: '' };
+    // The task's retry policy is the job's attempts (which may go to another worker); other
+    // strategies (rollback, the default) apply here as in a local run.
+    if (failure.stage === 'execute' && strategyFor('execute', failure.task.command.metadata, engine.config.recovery) === 'retry') return { strategy: 'none', action: 'fail', message: '' };
     return undefined;
   });
 }
