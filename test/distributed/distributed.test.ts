@@ -251,6 +251,15 @@ describe('orch run --distribute', () => {
     expect(result.stderr).not.toMatch(/internal error|Unhandled/);
   }, 600_000);
 
+  it('--workers-min: the coordinator says it waits for workers, and Ctrl-C meanwhile ends the run with 130 and no job left', async () => {
+    const { redis, env, repo } = await setup({ base: [] });
+    const run = startOrch(['run', 'build', '--distribute', redis.url, '--workers-min', '2'], clone(repo), env);
+    await waitFor(() => run.output().includes(`waiting for 2 workers on ${redis.url} (0 connected)`), 120_000, 'the coordinator to say it waits');
+    run.child.kill('SIGINT');
+    expect((await run.exited).code).toBe(130);
+    await noQueueLeft(redis);
+  }, 600_000);
+
   it('a worker at another commit refuses the job, naming both commits', async () => {
     const { redis, env, repo, worker } = await setup({ base: [] });
     const behind = clone(repo);

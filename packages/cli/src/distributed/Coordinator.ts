@@ -179,6 +179,7 @@ export class Coordinator {
     if (this.lost) throw this.lost;
     await (this.workersSeen ??= this.waitForWorkers(task.signal));
     const started = performance.now();
+    if (task.signal.aborted) return { exitCode: 1, durationMs: 0, message: 'interrupted', kind: 'error' };
     const jobId = jobIdFor(task.id, task.attempt);
     const result = await new Promise<JobResult | Error>((settle) => {
       const waiter: Waiter = {
