@@ -14,6 +14,9 @@
 //   node bench/run.mjs startup    start-up beside `node -e 0`, and what each dependency costs to import
 //   node bench/run.mjs peers      orch beside Turborepo at N=100 and N=500 (bench/peers.mjs; named
 //                                 only: it installs Turborepo and takes minutes)
+//   node bench/run.mjs distributed  a 100-package cold build locally vs a coordinator and 2 workers
+//                                 (bench/distributed.mjs; named only: it starts Redis and the remote
+//                                 cache): coordination overhead per task, dependency→worker latency
 //   node bench/run.mjs hit        a full cache hit's cost per task (BENCH_HIT_SIZES=250,1000, BENCH_HIT_ROUNDS)
 //
 // Figures are wall-clock medians on this machine; compare them with `node -e 0` measured in
@@ -31,6 +34,7 @@ if (filter === 'peers') {
   await import('./peers.mjs');
   process.exit(0);
 }
+if (filter === 'distributed') await import('./distributed.mjs');
 
 const engine = await import(join(root, 'packages', 'engine', 'dist', 'index.js'));
 const plugins = await import(join(root, 'packages', 'plugins', 'dist', 'index.js'));

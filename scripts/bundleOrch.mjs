@@ -5,7 +5,7 @@
 // import so a command loads only its own code: one file to compile instead of ~200 modules to
 // resolve and link (issue 13: `orch affected --list` 25% less CPU). Libraries with files of their
 // own at run time (piscina's worker, jiti's transpiler, tar) or that a bundle breaks
-// (cosmiconfig's CommonJS interop, write-file-atomic's __filename) stay external, as do those
+// (cosmiconfig's and bullmq/ioredis's CommonJS interop, write-file-atomic's __filename) stay external, as do those
 // loaded through createRequire (yaml, jsonc-parser, js-yaml, proper-lockfile) and the report's
 // graph library, read from its package (cytoscape, cytoscape-dagre): `RUNTIME_LIBRARIES`.
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Libraries esbuild leaves out of the bundle (imported at run time). */
-const EXTERNAL = ['cosmiconfig', 'jiti', 'piscina', 'tar', 'write-file-atomic'];
+const EXTERNAL = ['bullmq', 'cosmiconfig', 'ioredis', 'jiti', 'piscina', 'tar', 'write-file-atomic'];
 
 /**
  * Libraries the bundle loads at run time, so dependencies of whatever ships it: the external

@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   report: { summary: "write a session's run as one HTML file: graph, timeline, each task's outcome and log", load: async () => (await import('./commands/report.js')).reportCommand },
   graph: { summary: 'print the task graph (text, --json, --dot, --mermaid), or write it as HTML (--html)', load: async () => (await import('./commands/graph.js')).graphCommand },
   logs: { summary: "print a task's whole log from the newest run of it (a cache hit's replayed log too)", load: async () => (await import('./commands/logs.js')).logsCommand },
+  worker: { summary: 'run tasks of distributed runs (orch run --distribute) from a Redis queue in this checkout', load: async () => (await import('./commands/worker.js')).workerCommand },
   init: { summary: 'write a starter orchestrator.config.ts and an example command', load: async () => (await import('./commands/init.js')).initCommand },
   completion: { summary: 'print a completion script for bash, zsh or fish: commands, options, command ids and targets', load: async () => (await import('./commands/completion.js')).completionCommand },
 };

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
 import { ENV_MODES, LOG_LEVELS, LOG_ORDERS, OUTPUT_LOGS, OrchError, type CacheAccess, type ContinueMode, type EnvMode, type ResolvedConfig, type SessionInfo } from '@orch/engine';
 import type { CliOption, CliOptions } from './parseCommandLine.js';
+import { queueLocation } from './distributed/queueConnection.js';
 
 /**
  * What `orch resume` does with an option of the run it continues (issue 11, part 11):
@@ -95,6 +96,23 @@ export const RUN_OPTIONS = {
     example: '--profile trace.json',
     resume: 'invocation',
   },
+  distribute: {
+    type: 'string',
+    valueName: 'url',
+    description: 'spread the tasks over `orch worker` processes through this Redis queue (redis:// or rediss://; credentials from ORCH_QUEUE_PASSWORD); needs a remote cache (docs/distributed.md)',
+    check: (value) => (/^rediss?:\/\//.test(value) ? undefined : 'a redis:// or rediss:// URL'),
+    example: '--distribute redis://queue-host:6379',
+    resume: 'replayed',
+  },
+  'workers-min': {
+    type: 'string',
+    valueName: 'n',
+    description: 'with --distribute: queue nothing before this many workers are connected (default 1; 0 with --local)',
+    check: (value) => (/^[1-9]\d*$/.test(value) ? undefined : 'a number of workers, 1 or more'),
+    example: '--workers-min 2',
+    resume: 'overridable',
+  },
+  local: { type: 'boolean', description: 'with --distribute: this process also runs tasks (up to --concurrency at once)', resume: 'overridable' },
   'dry-run': { type: 'boolean', description: 'print the plan and why each task runs; run nothing', resume: 'invocation' },
   json: { type: 'boolean', description: 'every event as NDJSON on stdout', resume: 'invocation' },
   reporter: { type: 'string', values: ['tty', 'plain', 'json', 'silent'], description: 'how progress is shown', default: 'tty in a terminal, else plain', resume: 'invocation' },
@@ -144,6 +162,8 @@ export interface RunSettings {
   concurrency: number;
   continue: ContinueMode;
   only: boolean;
+  /** `--distribute`: the queue's URL (no credentials), `--workers-min`, `--local`. */
+  distribute?: { url: string; workersMin: number; local: boolean };
 }
 
 /**
@@ -179,14 +199,29 @@ export function resumedValues(request: SessionInfo['request'], given: Record<str
  * resumed session's are the ones it checked then).
  */
 export function runSettings(values: Record<string, unknown>, config: ResolvedConfig): RunSettings {
-  const settings = {
+  const settings: RunSettings = {
     concurrency: parseConcurrency((values.concurrency as string | undefined) ?? config.concurrency),
     continue: (values.continue as ContinueMode | undefined) ?? 'never',
     only: values.only === true,
+    ...distributeSettings(values),
   };
   applyCacheFlags(config.cache, values);
   applyEnvModeFlag(config, values);
   return settings;
+}
+
+/** `--distribute <url>` with `--workers-min` and `--local`; `--workers-min`/`--local` alone are usage errors. */
+function distributeSettings(values: Record<string, unknown>): Pick<RunSettings, 'distribute'> {
+  const url = values.distribute as string | undefined;
+  if (url === undefined) {
+    const stray = (['workers-min', 'local'] as const).find((name) => values[name] !== undefined);
+    if (stray) throw new OrchError('usage', `--${stray} applies to a distributed run only`, { hint: 'add --distribute redis://<queue-host>:6379 (docs/distributed.md)' });
+    return {};
+  }
+  // Checked before the session records the command line: a URL with a password is refused.
+  queueLocation(url, '--distribute');
+  const local = values.local === true;
+  return { distribute: { url, workersMin: Number(values['workers-min'] ?? (local ? 0 : 1)), local } };
 }
 
 /** `--force`, and `--cache=local:rw,remote:r` (each `rw`, `r`, `w` or `off`). */

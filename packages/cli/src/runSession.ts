@@ -5,6 +5,7 @@ import type { CliIO } from './CliCommand.js';
 import { missingDependencyWarnings } from './missingDependencyWarnings.js';
 import type { OpenWorkspace } from './openWorkspace.js';
 import type { ReportEvent } from './report/RunReport.js';
+import type { RunSettings } from './runOptions.js';
 import { printDiagnostics } from './render/printDiagnostics.js';
 import { checkOutputFile } from './writeOutputFile.js';
 import { STOP_SIGNALS } from './stopSignals.js';
@@ -28,6 +29,8 @@ export interface SessionRunOptions {
   summarize?: string | undefined;
   /** `--profile`: write a trace of the run to this file (`RunProfile`). */
   profile?: string | undefined;
+  /** `--distribute`: the run's tasks go to `orch worker` processes through this queue (docs/distributed.md). */
+  distribute?: RunSettings['distribute'];
 }
 
 
@@ -96,6 +99,7 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
   const recorded = options.summarize === undefined ? undefined : recordEvents(engine);
   let summary: RunSummary;
   try {
+    if (options.distribute) await distribute(options, runId);
     summary = await runTasks(engine, {
       plan: options.plan,
       registry: workspace.registry,
@@ -103,7 +107,8 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
       args: options.args,
       requested: new Set(options.roots.keys()),
       only: options.only,
-      concurrency: options.concurrency,
+      // Distributed, every ready task is queued at once; the workers' concurrency bounds what runs.
+      concurrency: options.distribute ? Math.max(options.concurrency, options.plan.length) : options.concurrency,
       continue: options.continue,
       resources: config.resources,
       signal: controller.signal,
@@ -133,6 +138,24 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
     if (says('info')) io.stderr(`orch: run summary: ${relative(io.cwd, path) || path}\n`);
   }
   return exitCode;
+}
+
+/** Connects the run to its queue (`--distribute`): tasks the caches do not answer go to workers. */
+async function distribute(options: SessionRunOptions, sessionId: string): Promise<void> {
+  const { queueLocation } = await import('./distributed/queueConnection.js');
+  const { Coordinator } = await import('./distributed/Coordinator.js');
+  const { url, workersMin, local } = options.distribute!;
+  await Coordinator.start(options.workspace.engine, {
+    location: queueLocation(url, '--distribute'),
+    sessionId,
+    plan: options.plan,
+    commands: options.workspace.registry.commands,
+    roots: [...options.roots.keys()],
+    only: options.only,
+    local,
+    concurrency: options.concurrency,
+    workersMin,
+  });
 }
 
 /** Starts recording the run's trace (`--profile`); `write` ends it and writes it as JSON. */

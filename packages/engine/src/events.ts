@@ -29,8 +29,10 @@ export interface TaskOutcome {
   firstError?: FirstError;
   /** Its log file (everything it printed this run), relative to the workspace root; absent when it printed nothing. */
   log?: string;
-  /** Restored from the cache instead of run. */
+  /** Restored from the cache instead of run (by the worker that answered, for a distributed task). */
   cached?: 'local' | 'remote';
+  /** The worker that ran it (`orch run --distribute`: docs/distributed.md); absent when this process did. */
+  worker?: string;
   /** The task's hash, when the cache computed one. */
   hash?: string;
   /** Completed in an earlier run of this session, with the same hash: not run again on resume. */

@@ -20,6 +20,8 @@ export interface ReportTask {
   cache?: { status: 'hit' | 'miss'; source?: 'local' | 'remote' };
   /** Completed in an earlier run of the session and not run again (`orch resume`). */
   resumed?: boolean;
+  /** The worker that ran it (`orch run --distribute`). */
+  worker?: string;
   /** Ms since the epoch; absent for a task that did not start. */
   startedAt?: number;
   finishedAt?: number;
@@ -144,6 +146,7 @@ function finish(record: ReportTask, outcome: TaskOutcome, at: number): void {
   record.startedAt ??= at - outcome.durationMs;
   if (outcome.resumed) record.resumed = true;
   if (outcome.hash) record.hash = outcome.hash;
+  if (outcome.worker) record.worker = outcome.worker;
   if (outcome.exitCode !== undefined) record.exitCode = outcome.exitCode;
   if (outcome.attempts !== undefined) record.attempts = outcome.attempts;
   if (outcome.stage) record.stage = outcome.stage;

@@ -15,6 +15,8 @@ export interface RunSummaryTask {
   dependents: string[];
   /** Its log file, relative to the workspace root. */
   logFile: string | null;
+  /** The worker that ran it (`orch run --distribute`: docs/distributed.md); null when the run's own process did. */
+  worker: string | null;
 }
 
 /** The JSON `--summarize` writes, shaped after Turborepo's run summary (`.turbo/runs/<id>.json`). */
@@ -65,6 +67,7 @@ export function runSummaryJson(report: RunReport, run: { id: string; root: strin
       dependencies: task.dependencies,
       dependents: dependents.get(task.id) ?? [],
       logFile: task.log ?? null,
+      worker: task.worker ?? null,
     })),
   };
 }

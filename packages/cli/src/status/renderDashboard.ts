@@ -27,6 +27,7 @@ export function renderDashboard(view: SessionDashboard, now: Date): string {
     `  time ${formatMs(view.elapsedMs)}${metrics.estimatedRemainingMs === undefined ? '' : `, about ${formatMs(metrics.estimatedRemainingMs)} left (from past durations)`}`,
     `  cache hit rate ${metrics.cacheHitRate === undefined ? '-' : `${Math.round(metrics.cacheHitRate * 100)}%`}`,
     metrics.measured > 0 ? `  cpu ${formatMs(metrics.cpuMs)}, peak memory ${formatBytes(metrics.peakRssBytes)} (largest task; ${metrics.measured} task${metrics.measured === 1 ? '' : 's'} measured)` : '  cpu -, peak memory - (no task process measured)',
+    ...view.workers.map((w) => `  worker ${w.name}: ${w.tasks.length} task${w.tasks.length === 1 ? '' : 's'} (${w.tasks.slice(0, 5).join(', ')}${w.tasks.length > 5 ? ', ...' : ''})`),
     ...view.failures.map((f) => `  FAILED ${f.id}${f.stage ? ` at ${f.stage}` : ''}${f.error ? `: ${f.error}` : ''}`),
     '',
     'AGENT STATUS:',

@@ -66,6 +66,8 @@ export interface SessionDashboard {
     /** Tasks whose processes were measured. */
     measured: number;
   };
+  /** `orch run --distribute`: each worker and the tasks it ran, by name. */
+  workers: { name: string; tasks: string[] }[];
   /** Each failed task: the stage it failed at and why. */
   failures: { id: string; stage?: string; error?: string }[];
   agents: AgentStatus[];
@@ -163,6 +165,7 @@ export function sessionDashboard(events: readonly ReportEvent[], options: Dashbo
       peakRssBytes,
       measured: measured.size,
     },
+    workers: workerTasks(report.tasks),
     failures: report.tasks.filter((t) => t.status === 'failed').map((t) => ({ id: t.id, ...(t.stage ? { stage: t.stage } : {}), ...(t.error ? { error: t.error } : {}) })),
     agents: ongoing ? live.agents : live.agents.map((a) => (a.state === 'running' ? { ...a, state: 'stopped' as const } : a)),
     gates: gateSummary(report.tasks),
@@ -181,6 +184,13 @@ function estimateRemaining(tasks: readonly ReportTask[], active: readonly Active
   const chain = criticalPath(tasks, (id) => left(byId.get(id)!)).reduce((sum, id) => sum + left(byId.get(id)!), 0);
   const work = tasks.reduce((sum, t) => sum + left(t), 0);
   return Math.round(Math.max(chain, work / Math.max(1, concurrency)));
+}
+
+/** The workers of a distributed run, each with the tasks it ran, in the order they appear. */
+function workerTasks(tasks: readonly ReportTask[]): SessionDashboard['workers'] {
+  const byWorker = new Map<string, string[]>();
+  for (const task of tasks) if (task.worker) byWorker.set(task.worker, [...(byWorker.get(task.worker) ?? []), task.id]);
+  return [...byWorker].map(([name, ran]) => ({ name, tasks: ran }));
 }
 
 function gateSummary(tasks: readonly ReportTask[]): SessionDashboard['gates'] {

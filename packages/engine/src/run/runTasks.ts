@@ -42,6 +42,12 @@ export interface RunOptions {
  */
 export type PreviousRun = { kind: 'done'; hash?: string } | { kind: 'interrupted'; fromStep: number } | { kind: 'skip' };
 
+/**
+ * Task data set by a plugin that had the task run by another machine (`orch run --distribute`):
+ * `{ worker, cached? }`, the worker's name and whether it answered from its cache.
+ */
+export const RAN_ON_WORKER = 'orch:ran-on-worker';
+
 /** A runaway recovery plugin cannot loop forever. */
 const MAX_ATTEMPTS = 100;
 
@@ -419,7 +425,10 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
       if (firstError) outcome.firstError = firstError;
     }
     if (context.log.files) outcome.log = relative(context.root, context.log.files.log);
-    const cached = context.data.get('orch:cached') as TaskOutcome['cached'];
+    // A task a worker ran was restored here from the remote cache: the worker's answer is what it did.
+    const remote = context.data.get(RAN_ON_WORKER) as Pick<TaskOutcome, 'worker' | 'cached'> | undefined;
+    if (remote?.worker) outcome.worker = remote.worker;
+    const cached = remote ? remote.cached : (context.data.get('orch:cached') as TaskOutcome['cached']);
     if (cached && status === 'succeeded') outcome.cached = cached;
     const hash = context.data.get('orch:hash') as string | undefined;
     if (hash) outcome.hash = hash;

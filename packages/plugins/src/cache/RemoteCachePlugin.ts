@@ -11,6 +11,9 @@ import { UploadQueue } from './UploadQueue.js';
 
 const PLUGIN_NAME = 'orch:cache-remote';
 
+/** Task data: the promise of the task's upload (settled whether it succeeded or not). */
+export const REMOTE_UPLOAD = 'orch:cache-upload';
+
 /** A client for the configured remote cache, or undefined when none is configured. */
 export function remoteCacheClient(settings: ResolvedCacheConfig): RemoteCache | undefined {
   const remote = settings.remote;
@@ -97,17 +100,13 @@ export function remoteCachePlugin() {
           if (hashed.provisional) return undefined;
         }
         task.data.set('orch:hash', hash);
-        const download = await local.newTmpFile('.download');
         try {
-          if (!(await remote.get(hash, download))) return undefined;
-          await unpackInto(local, hash, download, remote.maxArtifactBytes);
+          if (!(await downloadEntry(local, remote, hash))) return undefined;
         } catch (error) {
           if (error instanceof ArtifactRefusal) warn(`${task.id}: refused the remote artifact for ${hash.slice(0, 12)}: ${error.message}; running the task`);
           else if (error instanceof RemoteCacheError) warn(`${task.id}: ${error.message}`);
           else warn(`${task.id}: the remote artifact could not be unpacked: ${describeFileError(error, engine.config.root)}`);
           return undefined;
-        } finally {
-          await local.removeTmp(download);
         }
         // The entry goes through the local cache folder to be restored (and its log replayed) under
         // its rules; with local writes off (`--cache=local:off` or `local:r`) it is removed when the
@@ -125,6 +124,8 @@ export function remoteCachePlugin() {
           await (task.data.get('orch:cache-put') as Promise<void> | undefined);
           await upload(hash, task.id);
         })().catch((error: Error) => warn(`${task.id}: not uploaded: ${error.message}`));
+        // A distributed run waits for it before what depends on the task starts on another machine.
+        task.data.set(REMOTE_UPLOAD, work);
         inBackground(work);
       });
 
@@ -155,6 +156,22 @@ export function remoteCachePlugin() {
 async function pack(dir: string, parts: string[], file: string): Promise<void> {
   const tar = await import('tar');
   await tar.create({ gzip: true, cwd: dir, portable: true, file }, parts);
+}
+
+/**
+ * Downloads the remote entry for `hash` into the local cache (unpacked, checked and committed
+ * as a remote hit is); false when the server has none. Throws `ArtifactRefusal` (bad signature,
+ * unsafe archive) or `RemoteCacheError` (server error).
+ */
+export async function downloadEntry(local: LocalCache, remote: RemoteCache, hash: string): Promise<boolean> {
+  const download = await local.newTmpFile('.download');
+  try {
+    if (!(await remote.get(hash, download))) return false;
+    await unpackInto(local, hash, download, remote.maxArtifactBytes);
+    return true;
+  } finally {
+    await local.removeTmp(download);
+  }
 }
 
 /** Unpacks a downloaded artifact into a staging folder and commits it as a local entry (checked again when read). */

@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import type { PlannedTask, TaskOutcome } from '@orch/engine';
+import { QUEUE_PREFIX } from './queueConnection.js';
+
+/**
+ * A job: one task of a distributed run. It names a task id, never a command: a worker runs the
+ * task as its own checkout defines it, after checking the checkout is the coordinator's (same
+ * commit, same plan, same hash).
+ */
+export interface DistributedJob {
+  taskId: string;
+  /** The task's hash on the coordinator; the worker's must be the same. */
+  hash: string;
+  /** Arguments the task gets (after `--`, for a task the user named). */
+  args: string[];
+}
+
+/** What the coordinator records of its run for the workers (`orch:run:<queue>`). */
+export interface RunDescription {
+  /** `git rev-parse HEAD` of the coordinator's checkout. */
+  commit: string;
+  /** `planDigest` of the coordinator's plan. */
+  planDigest: string;
+  /** The task ids the run was asked for, and `--only`: a worker plans the same run to compare. */
+  roots: string[];
+  only: boolean;
+}
+
+/** What a worker says while it runs a job (BullMQ progress events). */
+export type JobProgress = { kind: 'started'; worker: string; attempt: number } | { kind: 'output'; stream: 'stdout' | 'stderr'; text: string };
+
+/** A job's result: the task's outcome on the worker, with the worker's name. */
+export type JobResult = TaskOutcome & { worker: string };
+
+/** The queue of one run, named by its session id. */
+export function queueName(sessionId: string): string {
+  return `run-${sessionId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+/** Redis keys beside BullMQ's: the runs workers serve, each run's description, the live workers, cancels. */
+export const RUN_KEYS = {
+  runs: `${QUEUE_PREFIX}:runs`,
+  run: (queue: string) => `${QUEUE_PREFIX}:run:${queue}`,
+  worker: (name: string) => `${QUEUE_PREFIX}:worker:${name}`,
+  workerPattern: `${QUEUE_PREFIX}:worker:*`,
+  cancel: (queue: string) => `${QUEUE_PREFIX}:cancel:${queue}`,
+  cancelPattern: `${QUEUE_PREFIX}:cancel:*`,
+} as const;
+
+/**
+ * A job's id: the task and the coordinator's attempt, so `orch resume` of the same session adds
+ * the same id and reattaches to the job a killed coordinator left (BullMQ ignores an add of an
+ * id it holds). BullMQ ids may not hold `:`.
+ */
+export function jobIdFor(taskId: string, attempt: number): string {
+  return `${createHash('sha256').update(taskId).digest('hex').slice(0, 24)}-${attempt}`;
+}
+
+/** A digest of a plan: its tasks and their dependencies (order-free). */
+export function planDigest(plan: readonly PlannedTask[]): string {
+  const tasks = plan.map((task) => [task.id, [...task.dependencies].sort()] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(tasks)).digest('hex').slice(0, 16);
+}
+
+/** The commit checked out at `root`, or `none` outside git or before the first commit. */
+export function headCommit(root: string): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'none';
+  }
+}

@@ -1,0 +1,238 @@
+import { OrchError, planRun } from '@orch/engine';
+import type { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { CliIO } from '../CliCommand.js';
+import { openWorkspace } from '../openWorkspace.js';
+import { runnableGraph } from '../runnableGraph.js';
+import { headCommit, planDigest, RUN_KEYS, type DistributedJob, type JobProgress, type JobResult, type RunDescription } from './DistributedJob.js';
+import { runJob } from './runJob.js';
+import { QUEUE_PREFIX, type QueueLocation } from './queueConnection.js';
+
+export interface QueueWorkerOptions {
+  root: string;
+  location: QueueLocation;
+  /** Shown in the coordinator's output and recorded with each task it runs. */
+  name: string;
+  /** Jobs run at once, per run served. */
+  concurrency: number;
+  /** A job whose worker has not renewed its lock for this long (ms) is given back to the queue (BullMQ's stall detection). */
+  stallMs: number;
+}
+
+/** How often the list of runs is read again, beside the announcements (ms). */
+const RUNS_POLL_MS = 2000;
+/** A worker's heartbeat key lives this long (ms), renewed every third of it. */
+const HEARTBEAT_MS = 9000;
+/** Output is sent in batches of whole lines at most this often (ms). */
+const OUTPUT_FLUSH_MS = 50;
+
+/**
+ * `orch worker`: serves every run announced on the queue (one BullMQ worker per run queue),
+ * running each job in this checkout (`runJob`) after checking the run's commit and plan are this
+ * checkout's. A job cancelled by its coordinator ends its task's process groups as Ctrl-C does.
+ * `stop()` stops taking jobs and lets running ones finish; `stop(true)` hands them back to the
+ * queue.
+ */
+export class QueueWorker {
+  private readonly workers = new Map<string, Worker>();
+  private readonly running = new Map<string, { controller: AbortController; handBack: boolean }>();
+  private readonly runChecks = new Map<string, Promise<string | undefined>>();
+  private timers: NodeJS.Timeout[] = [];
+  private stopping = false;
+  private readonly commit: string;
+
+  private constructor(
+    private readonly options: QueueWorkerOptions,
+    private readonly io: CliIO,
+    private readonly client: Redis,
+    private readonly subscriber: Redis,
+  ) {
+    this.commit = headCommit(options.root);
+  }
+
+  static async start(options: QueueWorkerOptions, io: CliIO): Promise<QueueWorker> {
+    const { Redis } = await import('ioredis');
+    const client = new Redis({ ...options.location.connection, connectionName: `orch-worker-${options.name}`, lazyConnect: true });
+    const subscriber = client.duplicate();
+    client.on('error', () => undefined);
+    subscriber.on('error', () => undefined);
+    await client.connect().catch((error: Error) => {
+      throw new OrchError('usage', `the queue ${options.location.url} cannot be reached: ${error.message}`, { hint: 'check that Redis runs there and this machine reaches it (redis-cli -u <url> ping)' });
+    });
+    const worker = new QueueWorker(options, io, client, subscriber);
+    await worker.listen();
+    return worker;
+  }
+
+  private async listen(): Promise<void> {
+    await this.subscriber.subscribe(RUN_KEYS.runs);
+    await this.subscriber.psubscribe(RUN_KEYS.cancelPattern);
+    this.subscriber.on('message', () => void this.refresh());
+    this.subscriber.on('pmessage', (_pattern, channel: string, jobId: string) => {
+      const queue = channel.slice(RUN_KEYS.cancel('').length);
+      const job = this.running.get(`${queue}/${jobId}`);
+      if (!job) return;
+      this.say(`${queue}: job ${jobId} cancelled by its coordinator`);
+      job.controller.abort(new Error('cancelled by the coordinator'));
+    });
+    const beat = async () => this.client.set(RUN_KEYS.worker(this.options.name), JSON.stringify({ commit: this.commit, concurrency: this.options.concurrency }), 'PX', HEARTBEAT_MS).catch(() => undefined);
+    await beat();
+    this.timers.push(setInterval(() => void beat(), HEARTBEAT_MS / 3), setInterval(() => void this.refresh(), RUNS_POLL_MS));
+    await this.refresh();
+    this.say(`serving ${this.options.location.url} as ${this.options.name} (commit ${this.commit.slice(0, 12)}, ${this.options.concurrency} at a time)`);
+  }
+
+  /** Starts serving new runs, stops serving ended ones. */
+  private async refresh(): Promise<void> {
+    if (this.stopping) return;
+    const runs = new Set(await this.client.smembers(RUN_KEYS.runs).catch(() => [...this.workers.keys()]));
+    const { Worker } = await import('bullmq');
+    for (const queue of runs) {
+      if (this.workers.has(queue) || this.stopping) continue;
+      const worker = new Worker<DistributedJob, JobResult>(queue, (job, token) => this.process(queue, job, token), {
+        connection: { ...this.options.location.connection, connectionName: `orch-worker-${this.options.name}` },
+        prefix: QUEUE_PREFIX,
+        concurrency: this.options.concurrency,
+        name: this.options.name,
+        lockDuration: this.options.stallMs,
+        stalledInterval: this.options.stallMs,
+        maxStalledCount: 2,
+      });
+      worker.on('error', () => undefined);
+      this.workers.set(queue, worker);
+      this.say(`${queue}: serving`);
+    }
+    for (const [queue, worker] of this.workers) {
+      if (runs.has(queue)) continue;
+      this.workers.delete(queue);
+      this.runChecks.delete(queue);
+      void worker.close().then(() => this.sweep(queue));
+    }
+  }
+
+  /**
+   * Removes the keys of an ended run's queue: its coordinator removed the queue, but this
+   * worker's stall checks may have written BullMQ's meta key again since.
+   */
+  private async sweep(queue: string): Promise<void> {
+    if ((await this.client.sismember(RUN_KEYS.runs, queue).catch(() => 1)) === 1) return;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.client.scan(cursor, 'MATCH', `${QUEUE_PREFIX}:${queue}:*`, 'COUNT', 200);
+      cursor = next;
+      if (keys.length > 0) await this.client.del(...keys);
+    } while (cursor !== '0');
+  }
+
+  /** One job: checked against this checkout, run, its output streamed as progress events. */
+  private async process(queue: string, job: Job<DistributedJob, JobResult>, token: string | undefined): Promise<JobResult> {
+    const { DelayedError, UnrecoverableError } = await import('bullmq');
+    const refusal = await this.checkRun(queue);
+    if (refusal) {
+      this.say(`${queue}: refused ${job.data.taskId}: ${refusal}`);
+      throw new UnrecoverableError(refusal);
+    }
+    const key = `${queue}/${job.id}`;
+    const entry = { controller: new AbortController(), handBack: false };
+    this.running.set(key, entry);
+    const attempt = job.attemptsMade + 1;
+    const lastAttempt = attempt >= (job.opts.attempts ?? 1);
+    const output = new LineBatcher((data) => void job.updateProgress(data).catch(() => undefined));
+    try {
+      await job.updateProgress({ kind: 'started', worker: this.options.name, attempt } satisfies JobProgress);
+      this.say(`${queue}: ${job.data.taskId} started${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+      const outcome = await runJob({ root: this.options.root, job: job.data, queue, signal: entry.controller.signal, output: (stream, text) => output.write(stream, text) }, quietIO(this.io));
+      output.flush();
+      this.say(`${queue}: ${job.data.taskId} ${outcome.status}${outcome.cached ? ` (cached ${outcome.cached})` : ''}`);
+      if (entry.handBack && token) {
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
+      if (outcome.status === 'failed' && !lastAttempt) throw new Error(outcome.error ?? 'failed');
+      return { ...outcome, worker: this.options.name };
+    } catch (error) {
+      output.flush();
+      if (error instanceof OrchError) throw new UnrecoverableError(`${error.message}${error.hint ? ` (${error.hint})` : ''}`);
+      throw error;
+    } finally {
+      this.running.delete(key);
+    }
+  }
+
+  /** Why this checkout cannot serve the run (another commit or another plan), or undefined. */
+  private checkRun(queue: string): Promise<string | undefined> {
+    let check = this.runChecks.get(queue);
+    if (!check) {
+      check = (async () => {
+        const raw = await this.client.get(RUN_KEYS.run(queue));
+        if (!raw) return 'the run is over';
+        const run = JSON.parse(raw) as RunDescription;
+        if (run.commit !== this.commit) return `worker ${this.options.name} is at commit ${this.commit}, the coordinator at ${run.commit}: check out ${run.commit.slice(0, 12)} on the worker (or run the coordinator at ${this.commit.slice(0, 12)})`;
+        const workspace = await openWorkspace(this.options.root);
+        try {
+          const graph = await runnableGraph(workspace, run.roots, { only: run.only }, quietIO(this.io));
+          const digest = planDigest(planRun(graph, new Map(run.roots.map((id) => [id, id])), { only: run.only }));
+          if (digest !== run.planDigest) return `worker ${this.options.name} plans the run as ${digest}, the coordinator as ${run.planDigest}: their task definitions differ (an uncommitted change, another config)`;
+          return undefined;
+        } finally {
+          await workspace.engine.close();
+        }
+      })().catch((error: Error) => `this checkout cannot plan the run: ${error.message}`);
+      this.runChecks.set(queue, check);
+    }
+    return check;
+  }
+
+  /** Stops taking jobs; running ones finish, or with `handBack` are stopped and given back to the queue. */
+  async stop(handBack = false): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    if (handBack) {
+      for (const job of this.running.values()) {
+        job.handBack = true;
+        job.controller.abort(new Error('the worker is stopping'));
+      }
+    }
+    await Promise.allSettled([...this.workers.values()].map((worker) => worker.close()));
+    await this.client.del(RUN_KEYS.worker(this.options.name)).catch(() => undefined);
+    this.subscriber.disconnect();
+    this.client.disconnect();
+  }
+
+  private say(message: string): void {
+    this.io.stderr(`orch worker: ${message}\n`);
+  }
+}
+
+/** Output in whole lines, sent every OUTPUT_FLUSH_MS: fewer Redis calls, and no line split between two workers' prefixes. */
+class LineBatcher {
+  private pending: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly send: (data: JobProgress) => void) {}
+
+  write(stream: 'stdout' | 'stderr', text: string): void {
+    this.pending[stream] += text;
+    this.timer ??= setTimeout(() => this.flush(false), OUTPUT_FLUSH_MS);
+  }
+
+  /** Sends whole lines; at the end (`all`), what is left too. */
+  flush(all = true): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const text = this.pending[stream];
+      const cut = all ? text.length : text.lastIndexOf('\n') + 1;
+      if (cut === 0) continue;
+      this.pending[stream] = text.slice(cut);
+      this.send({ kind: 'output', stream, text: text.slice(0, cut) });
+    }
+    if (!all && (this.pending.stdout || this.pending.stderr)) this.timer = setTimeout(() => this.flush(false), OUTPUT_FLUSH_MS);
+  }
+}
+
+/** The worker's own messages go to its stderr; a job's problems go to its coordinator. */
+function quietIO(io: CliIO): CliIO {
+  return { ...io, stdout: () => undefined, stderr: () => undefined };
+}

@@ -1,0 +1,310 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startRedis } from '../helpers/redisServer.js';
+import { startRemoteCache } from '../helpers/remoteCacheServer.js';
+import { alive, runOrch, startOrch, waitFor } from '../helpers/runOrch.js';
+import { commitAll, tempRepo } from '../helpers/tempRepo.js';
+
+// Real parts: Debian's redis-server on loopback, the real turborepo-remote-cache, and the built
+// orch as a coordinator and as worker processes, each in its own clone of the same repository.
+// A loaded 2-core machine runs these: every wait polls with a generous limit, nothing is timed.
+
+/** Each package's build: checks its dependencies were built, writes dist/, and counts its runs in the clone's runs.log. */
+const BUILD = `const fs = require('fs');
+const path = require('path');
+const pkg = require(path.resolve('package.json'));
+for (const dep of Object.keys(pkg.dependencies || {})) {
+  if (!fs.existsSync(path.join('..', dep, 'dist', 'index.js'))) { console.error('dependency ' + dep + ' is not built'); process.exit(1); }
+}
+fs.appendFileSync('../../runs.log', pkg.name + '\\n');
+if (pkg.name === 'slow' || pkg.name === 'slow2') {
+  fs.writeFileSync('../../started-' + pkg.name, String(process.pid));
+  const wait = () => (fs.existsSync('../../go') ? finish() : setTimeout(wait, 50));
+  return void wait();
+}
+if (pkg.name === 'broken') { console.error('broken: the compiler says no'); process.exit(3); }
+if (pkg.name === 'flaky' && !fs.existsSync('../../flaky-failed')) { fs.writeFileSync('../../flaky-failed', ''); console.error('flaky: first attempt fails'); process.exit(1); }
+finish();
+function finish() {
+  const deps = Object.keys(pkg.dependencies || {}).map((dep) => fs.readFileSync(path.join('..', dep, 'dist', 'index.js'), 'utf8').length);
+  fs.mkdirSync('dist', { recursive: true });
+  fs.writeFileSync('dist/index.js', '// ' + pkg.name + ' ' + deps.join(',') + '\\n' + fs.readFileSync('src/index.js', 'utf8'));
+  console.log('built ' + pkg.name);
+}
+`;
+
+/** A repository of packages (name → dependencies), with the remote cache configured; its origin for clones. */
+function origin(packages: Record<string, string[]>, cacheUrl: string, build: object = {}): string {
+  const files: Record<string, string> = {
+    '.gitignore': 'dist/\n.orch/\nruns.log\nstarted-*\ngo\nflaky-failed\n',
+    'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['p/*'] }),
+    'build.cjs': `(() => {\n${BUILD}\n})();\n`,
+    'orchestrator.config.json': JSON.stringify({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'], ...build } }, cache: { remote: { url: cacheUrl, team: 'ci', signatureKeyEnv: 'CACHE_KEY' } } }),
+  };
+  for (const [name, deps] of Object.entries(packages)) {
+    files[`p/${name}/package.json`] = JSON.stringify({ name, dependencies: Object.fromEntries(deps.map((dep) => [dep, '*'])), scripts: { build: 'node ../../build.cjs' } });
+    files[`p/${name}/src/index.js`] = `module.exports = ${JSON.stringify(name)};\n`;
+  }
+  return commitAll(tempRepo(files));
+}
+
+function clone(from: string): string {
+  const dir = tempRepo({}, { git: false });
+  execFileSync('git', ['clone', '-q', from, dir]);
+  return dir;
+}
+
+/** 30 packages in a tree: package i depends on (i-1)/2 and (i-1)/3, as the benchmark workspace. */
+function treePackages(count: number): Record<string, string[]> {
+  const name = (i: number) => `pkg${String(i).padStart(2, '0')}`;
+  return Object.fromEntries(Array.from({ length: count }, (_, i) => [name(i), i === 0 ? [] : [...new Set([name(Math.floor((i - 1) / 2)), name(Math.floor((i - 1) / 3))])]]));
+}
+
+const runs = (dir: string): string[] => (existsSync(join(dir, 'runs.log')) ? readFileSync(join(dir, 'runs.log'), 'utf8').trim().split('\n').filter(Boolean) : []);
+const outputs = (dir: string): Record<string, string> =>
+  Object.fromEntries(readdirSync(join(dir, 'p')).map((name) => [name, existsSync(join(dir, 'p', name, 'dist', 'index.js')) ? readFileSync(join(dir, 'p', name, 'dist', 'index.js'), 'utf8') : '(none)']));
+
+/** Waits until Redis holds nothing of any run (workers remove what their last stall check wrote). */
+async function noQueueLeft(redis: Awaited<ReturnType<typeof startRedis>>): Promise<void> {
+  let keys = '';
+  const deadline = Date.now() + 60_000;
+  while ((keys = await redis.command('KEYS', 'orch:run*')) !== '*0\r\n') {
+    if (Date.now() > deadline) throw new Error(`keys left in Redis: ${keys}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const workers: ReturnType<typeof startOrch>[] = [];
+afterEach(async () => {
+  for (const worker of workers.splice(0)) {
+    if (worker.child.exitCode === null && worker.child.signalCode === null) {
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+    }
+  }
+});
+
+async function setup(packages: Record<string, string[]>, build: object = {}) {
+  const redis = await startRedis();
+  const cache = await startRemoteCache();
+  const env = { ORCH_REMOTE_CACHE_TOKEN: cache.token, CACHE_KEY: 'shared key' };
+  const repo = origin(packages, cache.url, build);
+  /** Starts `orch worker` in a fresh clone (or `dir`); resolves once it serves the queue. */
+  const worker = async (name: string, dir = clone(repo), extra: string[] = []) => {
+    const started = startOrch(['worker', '--queue', redis.url, '--name', name, '--stall-timeout', '2s', ...extra], dir, env);
+    workers.push(started);
+    await waitFor(() => started.output().includes(`as ${name}`) || started.child.exitCode !== null, 60_000, `worker ${name} to start`);
+    expect(started.output()).toContain(`serving ${redis.url} as ${name}`);
+    return { ...started, dir, name };
+  };
+  return { redis, cache, env, repo, worker };
+}
+
+describe('orch run --distribute', () => {
+  it('builds 30 packages on two workers in separate clones: the same outputs as a local run, every task exactly once, each recorded with its worker', async () => {
+    const { redis, env, repo, worker } = await setup(treePackages(30));
+    const a = await worker('worker-a');
+    const b = await worker('worker-b');
+    const coordinator = clone(repo);
+    const run = runOrch(['run', 'build', '--distribute', redis.url, '--workers-min', '2', '--summarize', 'summary.json'], coordinator, { ...env, CI: '1' }, { timeoutMs: 300_000 });
+    expect(run.stderr).not.toMatch(/internal error|Error:/);
+    expect(run.code).toBe(0);
+
+    // Run exactly once, by the workers; the coordinator ran nothing itself.
+    const ran = [...runs(a.dir), ...runs(b.dir)];
+    expect(ran.sort()).toEqual(Object.keys(treePackages(30)).sort());
+    expect(runs(coordinator)).toEqual([]);
+
+    // The coordinator's tree is the tree of a local run (outputs restored from the remote cache).
+    const local = clone(repo);
+    expect(runOrch(['run', 'build', '--cache=remote:off'], local, env, { timeoutMs: 300_000 }).code).toBe(0);
+    expect(outputs(coordinator)).toEqual(outputs(local));
+    expect(Object.values(outputs(coordinator))).not.toContain('(none)');
+
+    // Output came live with the worker's name; the summary names each task's worker.
+    expect(run.stdout + run.stderr).toMatch(/pkg29#build: \[worker-[ab]\] built pkg29/);
+    const summary = JSON.parse(readFileSync(join(coordinator, 'summary.json'), 'utf8')) as { tasks: { taskId: string; worker: string | null }[] };
+    expect(new Set(summary.tasks.map((task) => task.worker))).toEqual(new Set(['worker-a', 'worker-b']));
+    for (const task of summary.tasks) expect(task.worker).toBe(runs(a.dir).includes(task.taskId.split('#')[0]!) ? 'worker-a' : 'worker-b');
+    // So does the session log, which `orch status` reads.
+    const status = runOrch(['status'], coordinator, env).stdout;
+    expect(status).toContain(`worker worker-a: ${runs(a.dir).length} task`);
+    expect(status).toContain(`worker worker-b: ${runs(b.dir).length} task`);
+
+    // The run's queue is gone: no job is left behind.
+    await noQueueLeft(redis);
+  }, 600_000);
+
+  it('a worker killed with SIGKILL mid-task: the queue gives the job back and the other worker completes it', async () => {
+    const { redis, env, repo, worker } = await setup({ base: [], slow: ['base'] });
+    const a = await worker('worker-a');
+    const b = await worker('worker-b');
+    const coordinator = clone(repo);
+    const run = startOrch(['run', 'build', '--distribute', redis.url, '--workers-min', '2', '--summarize', 'summary.json'], coordinator, env);
+    await waitFor(() => existsSync(join(a.dir, 'started-slow')) || existsSync(join(b.dir, 'started-slow')), 120_000, 'slow#build to start on a worker');
+    const [victim, survivor] = existsSync(join(a.dir, 'started-slow')) ? [a, b] : [b, a];
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    // The killed worker's task process lives on (its own process group): let it end.
+    writeFileSync(join(victim.dir, 'go'), '');
+    await waitFor(() => existsSync(join(survivor.dir, 'started-slow')), 120_000, 'slow#build to start again on the other worker');
+    writeFileSync(join(survivor.dir, 'go'), '');
+    const result = await run.exited;
+    expect(result.stderr).not.toMatch(/internal error/);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`slow#build: worker ${victim.name} stopped answering`);
+    expect(existsSync(join(coordinator, 'p', 'slow', 'dist', 'index.js'))).toBe(true);
+    const summary = JSON.parse(readFileSync(join(coordinator, 'summary.json'), 'utf8')) as { tasks: { taskId: string; worker: string | null; status: string }[] };
+    expect(summary.tasks.find((task) => task.taskId === 'slow#build')).toMatchObject({ status: 'succeeded', worker: survivor.name });
+  }, 600_000);
+
+  it('a task that fails on a worker fails the run, with its log', async () => {
+    const { redis, env, repo, worker } = await setup({ base: [], broken: ['base'], after: ['broken'] });
+    await worker('worker-a');
+    const run = runOrch(['run', 'build', '--distribute', redis.url], clone(repo), { ...env, CI: '1' }, { timeoutMs: 300_000 });
+    expect(run.code).toBe(1);
+    expect(run.stdout + run.stderr).toContain('broken#build: [worker-a] broken: the compiler says no');
+    expect(run.stderr).toMatch(/✖ broken#build/);
+    expect(run.stderr).toContain('on worker worker-a: exited with code 3');
+    expect(run.stderr).not.toMatch(/✔ after#build/);
+    await noQueueLeft(redis);
+  }, 600_000);
+
+  it("a task's retry policy is its job's attempts: a failed attempt goes back to the queue and runs again", async () => {
+    const { redis, env, repo, worker } = await setup({ flaky: [] }, { retry: { maxAttempts: 2, initialInterval: '100ms' } });
+    const a = await worker('worker-a');
+    const run = runOrch(['run', 'build', '--distribute', redis.url], clone(repo), { ...env, CI: '1' }, { timeoutMs: 300_000 });
+    expect(run.stderr).not.toMatch(/internal error/);
+    expect(run.code).toBe(0);
+    expect(runs(a.dir)).toEqual(['flaky', 'flaky']);
+    expect(run.stdout + run.stderr).toContain('flaky#build: [worker-a] flaky: first attempt fails');
+    expect(run.stderr).toContain('flaky#build: attempt 2 on worker worker-a');
+  }, 600_000);
+
+  it('Ctrl-C on the coordinator removes the waiting job, ends the running task on its worker, and exits 130 leaving nothing behind', async () => {
+    const { redis, env, repo, worker } = await setup({ slow: [], slow2: [] });
+    const a = await worker('worker-a');
+    const coordinator = clone(repo);
+    const run = startOrch(['run', 'build', '--distribute', redis.url], coordinator, env);
+    await waitFor(() => existsSync(join(a.dir, 'started-slow')) || existsSync(join(a.dir, 'started-slow2')), 120_000, 'a slow task to start on the worker');
+    const pidFile = ['started-slow', 'started-slow2'].map((name) => join(a.dir, name)).find((file) => existsSync(file))!;
+    const taskPid = Number(readFileSync(pidFile, 'utf8'));
+    expect(alive(taskPid)).toBe(true);
+    run.child.kill('SIGINT');
+    const result = await run.exited;
+    expect(result.code).toBe(130);
+    await waitFor(() => !alive(taskPid), 60_000, 'the task process on the worker to end');
+    // One task ran (then was stopped); the other never started anywhere.
+    expect(runs(a.dir)).toHaveLength(1);
+    await noQueueLeft(redis);
+    await waitFor(() => a.output().includes('cancelled by its coordinator'), 30_000, 'the worker to say the job was cancelled');
+    expect(a.child.exitCode).toBe(null);
+  }, 600_000);
+
+  it('a coordinator killed with kill -9 is resumed by `orch resume`, which reattaches to the job still running on a worker', async () => {
+    const { redis, env, repo, worker } = await setup({ base: [], slow: ['base'] });
+    const a = await worker('worker-a');
+    const coordinator = clone(repo);
+    const first = startOrch(['run', 'build', '--distribute', redis.url], coordinator, env);
+    await waitFor(() => existsSync(join(a.dir, 'started-slow')), 120_000, 'slow#build to start on the worker');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const resumed = startOrch(['resume'], coordinator, env);
+    // The job the killed coordinator queued is still running: resume waits for it, never queues it again.
+    await waitFor(() => resumed.output().includes('running 2 tasks') || resumed.child.exitCode !== null, 120_000, 'the resumed run to start');
+    writeFileSync(join(a.dir, 'go'), '');
+    const result = await resumed.exited;
+    expect(result.stderr).not.toMatch(/internal error/);
+    expect(result.code).toBe(0);
+    expect(runs(a.dir)).toEqual(['base', 'slow']);
+    expect(existsSync(join(coordinator, 'p', 'slow', 'dist', 'index.js'))).toBe(true);
+    await noQueueLeft(redis);
+  }, 600_000);
+
+  it('a worker stopped with SIGTERM finishes its running job, then exits 0', async () => {
+    const { redis, env, repo, worker } = await setup({ slow: [] });
+    const a = await worker('worker-a');
+    const run = startOrch(['run', 'build', '--distribute', redis.url], clone(repo), env);
+    await waitFor(() => existsSync(join(a.dir, 'started-slow')), 120_000, 'slow#build to start on the worker');
+    a.child.kill('SIGTERM');
+    await waitFor(() => a.output().includes('finishing the running jobs'), 30_000, 'the worker to say it is stopping');
+    writeFileSync(join(a.dir, 'go'), '');
+    expect((await a.exited).code).toBe(0);
+    const result = await run.exited;
+    expect(result.code).toBe(0);
+    expect(result.stdout + result.stderr).toContain('slow#build: [worker-a] built slow');
+  }, 600_000);
+
+  it('a queue that stays unreachable fails the run after ORCH_QUEUE_TIMEOUT, naming it', async () => {
+    const { redis, env, repo, worker } = await setup({ slow: [] });
+    const a = await worker('worker-a');
+    const run = startOrch(['run', 'build', '--distribute', redis.url], clone(repo), { ...env, ORCH_QUEUE_TIMEOUT: '3s' });
+    await waitFor(() => existsSync(join(a.dir, 'started-slow')), 120_000, 'slow#build to start on the worker');
+    redis.stop();
+    const result = await run.exited;
+    writeFileSync(join(a.dir, 'go'), '');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`the queue ${redis.url} (run-`);
+    expect(result.stderr).toMatch(/could not be reached for 3s/);
+    expect(result.stderr).not.toMatch(/internal error|Unhandled/);
+  }, 600_000);
+
+  it('--workers-min: the coordinator says it waits for workers, and Ctrl-C meanwhile ends the run with 130 and no job left', async () => {
+    const { redis, env, repo } = await setup({ base: [] });
+    const run = startOrch(['run', 'build', '--distribute', redis.url, '--workers-min', '2'], clone(repo), env);
+    await waitFor(() => run.output().includes(`waiting for 2 workers on ${redis.url} (0 connected)`), 120_000, 'the coordinator to say it waits');
+    run.child.kill('SIGINT');
+    expect((await run.exited).code).toBe(130);
+    await noQueueLeft(redis);
+  }, 600_000);
+
+  it('a worker at another commit refuses the job, naming both commits', async () => {
+    const { redis, env, repo, worker } = await setup({ base: [] });
+    const behind = clone(repo);
+    writeFileSync(join(behind, 'p', 'base', 'src', 'index.js'), 'module.exports = "changed";\n');
+    execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qam', 'elsewhere'], { cwd: behind });
+    const theirs = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: behind, encoding: 'utf8' }).trim();
+    const ours = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
+    const a = await worker('worker-a', behind);
+    const run = runOrch(['run', 'build', '--distribute', redis.url], clone(repo), { ...env, CI: '1' }, { timeoutMs: 300_000 });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`worker worker-a is at commit ${theirs}, the coordinator at ${ours}`);
+    expect(runs(behind)).toEqual([]);
+    await waitFor(() => a.output().includes('refused base#build'), 30_000, 'the worker to say it refused the job');
+  }, 600_000);
+
+  it('--local: the coordinator runs tasks itself too, and uploads them before a worker needs their outputs', async () => {
+    const { redis, env, repo, worker } = await setup({ base: [], left: ['base'], right: ['base'], top: ['left', 'right'] });
+    const a = await worker('worker-a');
+    const coordinator = clone(repo);
+    const run = runOrch(['run', 'build', '--distribute', redis.url, '--local', '--concurrency', '1', '--summarize', 'summary.json'], coordinator, { ...env, CI: '1' }, { timeoutMs: 300_000 });
+    expect(run.stderr).not.toMatch(/internal error/);
+    expect(run.code).toBe(0);
+    // Each task ran once, here or on the worker; with one local slot, left and right ran side by side (one here, one there).
+    expect([...runs(coordinator), ...runs(a.dir)].sort()).toEqual(['base', 'left', 'right', 'top']);
+    expect(runs(coordinator).length).toBeGreaterThan(0);
+    expect(runs(a.dir).length).toBeGreaterThan(0);
+    const summary = JSON.parse(readFileSync(join(coordinator, 'summary.json'), 'utf8')) as { tasks: { taskId: string; worker: string | null }[] };
+    for (const task of summary.tasks) expect(task.worker).toBe(runs(a.dir).includes(task.taskId.split('#')[0]!) ? 'worker-a' : null);
+    expect(Object.values(outputs(coordinator))).not.toContain('(none)');
+  }, 600_000);
+
+  it('is refused at start without a remote cache, saying why', async () => {
+    const { redis } = await setup({ base: [] });
+    const dir = commitAll(tempRepo({ 'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['p/*'] }), 'p/base/package.json': JSON.stringify({ name: 'base', scripts: { build: 'node -e 1' } }) }));
+    const run = runOrch(['run', 'build', '--distribute', redis.url], dir, { CI: '1' }, { timeoutMs: 120_000 });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--distribute needs a remote cache: workers send the outputs of the tasks they run through it');
+    expect(run.stderr).toContain('configure cache.remote');
+  }, 300_000);
+
+  it('refuses a queue URL that holds a password (it would be recorded and shown by ps)', () => {
+    const run = runOrch(['run', 'build', '--distribute', 'redis://:secret@127.0.0.1:6379'], tempRepo({ 'package.json': '{"name":"x","scripts":{"build":"node -e 1"}}' }), { CI: '1' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--distribute: the URL holds credentials');
+    expect(run.stderr).toContain('ORCH_QUEUE_PASSWORD');
+    expect(run.stderr).not.toContain('secret');
+  });
+});
