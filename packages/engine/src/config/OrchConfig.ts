@@ -19,6 +19,8 @@ export interface TargetConfig {
   envMode?: EnvMode;
   /** Cache results. Default true. */
   cache?: boolean;
+  /** Never finishes on its own (a dev server): nothing may depend on it; `orch watch` keeps it running, restarting it when its own inputs change (docs/watch.md). Default false. */
+  persistent?: boolean;
   description?: string;
   /** Concurrency slots each task takes. Default 1. */
   weight?: number;
@@ -71,6 +73,8 @@ export interface CommandConfig {
   fixup?: string;
   /** Cache results. Default true (docs/caching.md). */
   cache?: boolean;
+  /** Never finishes on its own (a dev server): nothing may depend on it; `orch watch` keeps it running, restarting it when its own inputs change (docs/watch.md). Default false. */
+  persistent?: boolean;
 }
 
 /** A multi-step workflow declared in the config. */

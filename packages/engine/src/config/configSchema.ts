@@ -73,6 +73,7 @@ const target = v.strictObject({
   passThroughEnv: v.optional(envList),
   envMode: v.optional(envMode),
   cache: v.optional(v.boolean()),
+  persistent: v.optional(v.boolean()),
   description: v.optional(v.string()),
   weight: v.optional(v.pipe(v.number(), v.minValue(0))),
   resources: v.optional(mapping(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
@@ -100,6 +101,7 @@ const command = v.strictObject({
   retry: v.optional(retry),
   fixup: v.optional(v.string()),
   cache: v.optional(v.boolean()),
+  persistent: v.optional(v.boolean()),
 });
 
 const workflow = v.strictObject({

@@ -57,6 +57,7 @@ function configCommands(config: ResolvedConfig, locate: PathLocator): CommandDef
         ...(command.retry === undefined ? {} : { retry: normaliseRetry(command.retry).policy! }),
         ...(command.fixup === undefined ? {} : { fixup: command.fixup }),
         ...(command.cache === undefined ? {} : { cache: command.cache }),
+        ...(command.persistent === undefined ? {} : { persistent: command.persistent }),
       },
       steps,
     });

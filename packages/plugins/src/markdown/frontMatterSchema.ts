@@ -91,6 +91,7 @@ export const frontMatterSchema = v.looseObject({
     ]),
   ),
   cache: v.optional(v.boolean()),
+  persistent: v.optional(v.boolean()),
   weight: v.optional(v.pipe(v.number(), v.minValue(0))),
   resources: v.optional(nameRecordSchema(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
 });

@@ -65,6 +65,7 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
     ...(valid.fixup === undefined ? {} : { fixup: valid.fixup }),
     ...(valid.gates === undefined ? {} : { gates: normaliseGates(valid.gates) }),
     ...(valid.cache === undefined ? {} : { cache: valid.cache }),
+    ...(valid.persistent === undefined ? {} : { persistent: valid.persistent }),
     ...(valid.weight === undefined ? {} : { weight: valid.weight }),
     ...(valid.resources === undefined ? {} : { resources: valid.resources }),
   };
