@@ -13,7 +13,7 @@ export const runCommand: CliCommand = {
   usage: 'orch run <command|pkg#target|target|workflow>... [options] [-- args]',
   description:
     'Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages. Arguments after -- go to the named tasks.',
-  options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'projects', 'exclude', 'summarize', 'profile'] satisfies RunOptionName[]),
+  options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'projects', 'exclude', 'summarize', 'profile', 'watch'] satisfies RunOptionName[]),
   examples: [
     'orch run build                     # build in every package, dependencies first',
     'orch run web#test --concurrency 50%',
@@ -26,10 +26,12 @@ export const runCommand: CliCommand = {
     'orch run build --cache=local:r,remote:rw',
     "orch run test --projects 'web*' --exclude tag:legacy   # only some packages' tasks",
     'orch run build --env-mode=loose    # tasks see all of orch\'s environment (hashed but volatile variables)',
+    'orch run build --watch             # then re-run what each file change reaches (orch watch)',
   ],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(argv, this.options);
     if (positionals.length === 0) throw new OrchError('usage', 'name at least one command, target or workflow to run', { hint: 'e.g. orch run build; `orch list` shows what there is' });
+    if (values.watch) return (await import('./watch.js')).watchNames(positionals, values, passthrough, io);
 
     const output = engineOutput(io, values);
     const workspace = await openWorkspace(io.cwd, output);
