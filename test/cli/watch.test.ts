@@ -33,7 +33,7 @@ const count = (text: string, part: string) => text.split(part).length - 1;
 const WAITING = 'orch: watch: waiting for changes';
 
 /** Waits until the watch has printed `n` "waiting for changes" lines: `n` cycles have ended. */
-const cycles = (orch: ReturnType<typeof startOrch>, n: number) => waitFor(() => count(orch.output(), WAITING) >= n, 30_000, `cycle ${n} to end:\n${orch.output()}`);
+const cycles = (orch: ReturnType<typeof startOrch>, n: number) => waitFor(() => count(orch.output(), WAITING) >= n, 30_000, () => `cycle ${n} to end:\n${orch.output()}`);
 
 /** lib ← app (app's build depends on lib's), and other on its own; builds write dist/. */
 function monorepo() {
@@ -118,10 +118,10 @@ describe('orch watch', () => {
     const firstSlow = Number(readFileSync(join(dir, 'p/slow/pid'), 'utf8'));
 
     appendFileSync(join(dir, 'p/slow/src/a.txt'), '2\n');
-    await waitFor(() => orch.output().includes('orch: watch: p/slow/src/a.txt changed during the run; restarting slow#work'), 30_000, `the restart:\n${orch.output()}`);
+    await waitFor(() => orch.output().includes('orch: watch: p/slow/src/a.txt changed during the run; restarting slow#work'), 30_000, () => `the restart:\n${orch.output()}`);
     await waitFor(() => !alive(firstSlow), 10_000, 'the cancelled task to end');
     writeFileSync(join(dir, 'release'), '');
-    await waitFor(() => ran(dir).filter((word) => word.endsWith('-end')).length === 2, 30_000, `both tasks to end:\n${orch.output()}`);
+    await waitFor(() => ran(dir).filter((word) => word.endsWith('-end')).length === 2, 30_000, () => `both tasks to end:\n${orch.output()}`);
     const words = ran(dir);
     expect(words.filter((word) => word === 'slow-start')).toHaveLength(2);
     expect(words.filter((word) => word === 'steady-start')).toHaveLength(1);
@@ -158,20 +158,20 @@ describe('orch watch', () => {
       }),
     );
     const orch = watch(['watch', 'app#dev'], dir);
-    await waitFor(() => ran(dir).includes('dev') && existsSync(join(dir, 'p/app/dev.pid')), 30_000, `the dev server:\n${orch.output()}`);
+    await waitFor(() => ran(dir).includes('dev') && existsSync(join(dir, 'p/app/dev.pid')), 30_000, () => `the dev server:\n${orch.output()}`);
     expect(ran(dir)).toEqual(['lib', 'dev']);
     expect(orch.output()).toContain('orch: watch: starting app#dev (persistent');
     const first = Number(readFileSync(join(dir, 'p/app/dev.pid'), 'utf8'));
 
     // A dependency rebuilt: the dev server keeps running.
     appendFileSync(join(dir, 'p/lib/src/lib.txt'), '2\n');
-    await waitFor(() => count(orch.output(), WAITING) >= 2, 30_000, `the rebuild:\n${orch.output()}`);
+    await waitFor(() => count(orch.output(), WAITING) >= 2, 30_000, () => `the rebuild:\n${orch.output()}`);
     expect(ran(dir)).toEqual(['lib', 'dev', 'lib']);
     expect(alive(first)).toBe(true);
 
     // Its own input changed: stopped, started again.
     appendFileSync(join(dir, 'p/app/src/app.txt'), '2\n');
-    await waitFor(() => ran(dir).length === 4, 30_000, `the restart:\n${orch.output()}`);
+    await waitFor(() => ran(dir).length === 4, 30_000, () => `the restart:\n${orch.output()}`);
     expect(ran(dir)).toEqual(['lib', 'dev', 'lib', 'dev']);
     expect(orch.output()).toContain('orch: watch: restarting app#dev (persistent: its own inputs changed)');
     expect(alive(first)).toBe(false);
@@ -201,13 +201,13 @@ describe('orch watch', () => {
     expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('hello one\nhello two\n');
 
     writeFileSync(join(dir, 'orchestrator.config.json'), '{\n  "concurrency": 2,\n  "concurency": 3\n}\n');
-    await waitFor(() => orch.output().includes('still watching'), 30_000, `the config error:\n${orch.output()}`);
+    await waitFor(() => orch.output().includes('still watching'), 30_000, () => `the config error:\n${orch.output()}`);
     expect(orch.output()).toMatch(/orchestrator\.config\.json:3:3: error: .*concurency/);
     expect(orch.child.exitCode).toBe(null);
 
     writeFileSync(join(dir, 'orchestrator.config.json'), '{\n  "concurrency": 3\n}\n');
     // The config is in every task's hash: fixed, it runs again.
-    await waitFor(() => readFileSync(join(dir, 'ran.txt'), 'utf8') === 'hello one\nhello two\nhello two\n', 30_000, `the run after the fix:\n${orch.output()}`);
+    await waitFor(() => readFileSync(join(dir, 'ran.txt'), 'utf8') === 'hello one\nhello two\nhello two\n', 30_000, () => `the run after the fix:\n${orch.output()}`);
     orch.child.kill('SIGINT');
     expect((await orch.exited).code).toBe(130);
   }, 90_000);

@@ -16,6 +16,8 @@ const MAX_WAIT_MS = 2_000;
  */
 export class FileWatcher {
   ignore: (path: string) => boolean;
+  /** Counts file events as they come (before debouncing): a survey that saw it move read a workspace in motion. */
+  generation = 0;
   private watcher: FSWatcher | undefined;
   private readonly burst = new Set<string>();
   private quiet: NodeJS.Timeout | undefined;
@@ -46,6 +48,7 @@ export class FileWatcher {
   }
 
   private record(path: string): void {
+    this.generation++;
     this.burst.add(relative(this.root, path).split(sep).join('/'));
     clearTimeout(this.quiet);
     this.quiet = setTimeout(() => this.flush(), DEBOUNCE_MS);

@@ -16,6 +16,8 @@ interface Cycle {
   whole: AbortController;
 }
 
+/** Surveys taken for one cycle while files keep changing under them. */
+const SURVEY_ATTEMPTS = 3;
 /** At most this many names in a cycle's line; the rest are counted. */
 const NAMES_SHOWN = 8;
 
@@ -35,6 +37,9 @@ export class WatchLoop {
   private cycle: Cycle | undefined;
   private wake: (() => void) | undefined;
   private stopped = false;
+  private watcher: FileWatcher | undefined;
+  /** The input files of the last survey's tasks: a change line names the changed ones among them and the new survey's. */
+  private lastInputs = new Set<string>();
   /** `io` without output: a survey taken mid-run to find what changed prints nothing. */
   private readonly quietIo: CliIO;
 
@@ -49,22 +54,26 @@ export class WatchLoop {
   /** Watches until a stop signal; returns the exit code (130). A first survey that fails throws, as `orch run` does. */
   async run(): Promise<number> {
     let survey: Survey | undefined = await surveyWorkspace(this.request, this.io, this.output);
-    const watcher = new FileWatcher(survey.workspace.config.root, watchIgnore(survey.workspace), (files) => this.onChange(files), (error) => this.say(`file watching failed: ${error.message}`));
+    const watcher = (this.watcher = new FileWatcher(survey.workspace.config.root, watchIgnore(survey.workspace), (files) => this.onChange(files), (error) => this.say(`file watching failed: ${error.message}`)));
     const onSignal = (): void => this.stop();
     try {
       await watcher.start();
       for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+      let idle = false;
       while (!this.stopped) {
         const files = [...this.changed].sort();
         this.changed.clear();
         survey ??= await this.survey();
-        let acted = true;
         if (survey) {
           watcher.ignore = watchIgnore(survey.workspace);
-          acted = await this.runCycle(survey, files);
-        }
+          if (await this.runCycle(survey, files)) idle = false;
+        } else idle = false;
         survey = undefined;
-        if (acted && !this.stopped) this.say('waiting for changes (Ctrl-C to stop)');
+        // Said once when all is done: not after a cycle whose own writes are still to be looked at.
+        if (!idle && !this.stopped && this.changed.size === 0) {
+          this.say('waiting for changes (Ctrl-C to stop)');
+          idle = true;
+        }
         if (!this.stopped && this.changed.size === 0) await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
       }
@@ -86,7 +95,10 @@ export class WatchLoop {
     const plan = watchPlan(survey, this.records, (id) => registry.commands.get(id)?.metadata.persistent === true);
     const quiet = plan.length === 0 && this.persistent.due(survey, this.records).length === 0;
     // Persistent tasks say themselves when they (re)start.
-    if (files.length > 0 && !quiet) this.say(`${names(files)} changed${plan.length > 0 ? `; re-running ${names(plan.map((task) => task.id))}` : ''}`);
+    const named = files.filter((file) => survey.inputs.has(file) || this.lastInputs.has(file));
+    this.lastInputs = survey.inputs;
+    // Files no task reads (a log a task writes) are left out, unless nothing else changed (a config or command file).
+    if (files.length > 0 && !quiet) this.say(`${names(named.length > 0 ? named : files)} changed${plan.length > 0 ? `; re-running ${names(plan.map((task) => task.id))}` : ''}`);
     let engineInUse = false;
     try {
       if (plan.length > 0) this.record(survey, await this.runPlan(survey, plan));
@@ -138,13 +150,24 @@ export class WatchLoop {
     if (this.cycle !== cycle) return;
     const changed = [...cycle.cancel].filter(([id, controller]) => !controller.signal.aborted && survey.hashes.get(id) !== cycle.hashes.get(id));
     if (changed.length === 0) return;
-    this.say(`${names(files)} changed during the run; restarting ${names(changed.map(([id]) => id))}`);
+    const named = files.filter((file) => survey.inputs.has(file) || this.lastInputs.has(file));
+    this.say(`${names(named.length > 0 ? named : files)} changed during the run; restarting ${names(changed.map(([id]) => id))}`);
     for (const [, controller] of changed) controller.abort(new Error('its inputs changed'));
   }
 
+  /**
+   * Surveys the workspace for a cycle; a file event during the survey means it may have read a
+   * command file before a save and hashed it after, so it is taken again (a few times at most).
+   * A failure (a broken config) is reported, located; undefined then.
+   */
   private async survey(): Promise<Survey | undefined> {
     try {
-      return await surveyWorkspace(this.request, this.io, this.output);
+      for (let attempt = 1; ; attempt++) {
+        const before = this.watcher?.generation;
+        const survey = await surveyWorkspace(this.request, this.io, this.output);
+        if (this.watcher?.generation === before || attempt === SURVEY_ATTEMPTS) return survey;
+        await survey.workspace.engine.close();
+      }
     } catch (error) {
       this.report(error);
       this.say('nothing was run: fix the problem above and save; still watching');

@@ -24,13 +24,19 @@ export interface Survey {
   roots: Map<string, string>;
   /** The requested tasks and all they depend on, in dependency order. */
   tasks: string[];
-  /** Task id → its hash, from the hasher `orch run` uses (a prompt's `!`cmd`` lines not run). */
+  /**
+   * Task id → its hash, from the hasher `orch run` uses (a prompt's `!`cmd`` lines not run),
+   * joined with its definition as discovery read it: the hasher reads a command file again,
+   * later, so a save in between would otherwise leave a new hash on a run of the old definition.
+   */
   hashes: Map<string, string>;
   /**
    * Persistent task id → the hash of its own inputs: its hash without its dependencies'
    * hashes, so a rebuilt dependency does not restart a dev server, an edit of its own files does.
    */
   ownHashes: Map<string, string>;
+  /** Every input file of those tasks (`/`-separated, relative to the root): what a change line names. */
+  inputs: Set<string>;
 }
 
 /**
@@ -53,14 +59,21 @@ export async function surveyWorkspace(request: WatchRequest, io: CliIO, output: 
     if (request.args.length > 0) for (const id of roots.keys()) hasher.args.set(id, request.args);
     const hashes = new Map<string, string>();
     const ownHashes = new Map<string, string>();
+    const files = new Set<string>();
     for (const id of tasks) {
       const { hash, inputs } = await hasher.hash(id);
-      hashes.set(id, hash);
-      if (workspace.registry.commands.get(id)?.metadata.persistent) ownHashes.set(id, createHash('sha256').update(JSON.stringify({ ...inputs, dependencies: {} })).digest('hex'));
+      const { metadata, steps, dependencies } = workspace.registry.commands.get(id)!;
+      hashes.set(id, digest({ hash, metadata, steps, dependencies: dependencies.map((dependency) => dependency.spec) }));
+      for (const file of Object.keys(inputs.files)) files.add(file);
+      if (metadata.persistent) ownHashes.set(id, digest({ ...inputs, dependencies: {}, metadata, steps }));
     }
-    return { workspace, settings, graph, roots, tasks, hashes, ownHashes };
+    return { workspace, settings, graph, roots, tasks, hashes, ownHashes, inputs: files };
   } catch (error) {
     await workspace.engine.close();
     throw error;
   }
+}
+
+function digest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
 }
