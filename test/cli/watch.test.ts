@@ -30,9 +30,15 @@ function ran(dir: string): string[] {
 }
 
 const count = (text: string, part: string) => text.split(part).length - 1;
+
+/** The pid a task wrote to `file`; 0 while it is absent or being written. */
+const pidIn = (file: string) => (existsSync(file) ? Number(readFileSync(file, 'utf8')) || 0 : 0);
 const WAITING = 'orch: watch: waiting for changes';
 
-/** Waits until the watch has printed `n` "waiting for changes" lines: `n` cycles have ended. */
+/**
+ * Waits until the watch has printed `n` "waiting for changes" lines: said once each time all
+ * is done (a cycle whose tasks' changes restart some is followed by theirs first).
+ */
 const cycles = (orch: ReturnType<typeof startOrch>, n: number) => waitFor(() => count(orch.output(), WAITING) >= n, 30_000, () => `cycle ${n} to end:\n${orch.output()}`);
 
 /** lib ← app (app's build depends on lib's), and other on its own; builds write dist/. */
@@ -114,29 +120,29 @@ describe('orch watch', () => {
     );
     const orch = watch(['watch', 'work', '--concurrency', '2'], dir);
     await waitFor(() => ran(dir).includes('slow-start') && ran(dir).includes('steady-start'), 30_000, 'both tasks to start');
-    await waitFor(() => existsSync(join(dir, 'p/slow/pid')), 10_000, 'the pid');
-    const firstSlow = Number(readFileSync(join(dir, 'p/slow/pid'), 'utf8'));
+    await waitFor(() => pidIn(join(dir, 'p/slow/pid')) > 0, 10_000, 'the pid');
+    const firstSlow = pidIn(join(dir, 'p/slow/pid'));
 
     appendFileSync(join(dir, 'p/slow/src/a.txt'), '2\n');
     await waitFor(() => orch.output().includes('orch: watch: p/slow/src/a.txt changed during the run; restarting slow#work'), 30_000, () => `the restart:\n${orch.output()}`);
     await waitFor(() => !alive(firstSlow), 10_000, 'the cancelled task to end');
     writeFileSync(join(dir, 'release'), '');
     await waitFor(() => ran(dir).filter((word) => word.endsWith('-end')).length === 2, 30_000, () => `both tasks to end:\n${orch.output()}`);
+    await cycles(orch, 1);
     const words = ran(dir);
     expect(words.filter((word) => word === 'slow-start')).toHaveLength(2);
     expect(words.filter((word) => word === 'steady-start')).toHaveLength(1);
     expect(words.filter((word) => word === 'slow-end')).toHaveLength(1);
     expect(words.filter((word) => word === 'steady-end')).toHaveLength(1);
-    await cycles(orch, 2);
 
     // Ctrl-C while a task runs: it ends, and so does orch, with 130.
     rmSync(join(dir, 'release'));
-    const before = Number(readFileSync(join(dir, 'p/steady/pid'), 'utf8'));
+    const before = pidIn(join(dir, 'p/steady/pid'));
     appendFileSync(join(dir, 'p/steady/src/a.txt'), '2\n');
     await waitFor(() => ran(dir).filter((word) => word === 'steady-start').length === 2, 30_000, 'steady to start again');
-    await waitFor(() => Number(readFileSync(join(dir, 'p/steady/pid'), 'utf8')) !== before, 10_000, 'the new pid');
-    const running = Number(readFileSync(join(dir, 'p/steady/pid'), 'utf8'));
-    await waitFor(() => alive(running), 10_000, 'steady to run');
+    await waitFor(() => ![0, before].includes(pidIn(join(dir, 'p/steady/pid'))), 10_000, 'the new pid');
+    const running = pidIn(join(dir, 'p/steady/pid'));
+    expect(alive(running)).toBe(true);
     orch.child.kill('SIGINT');
     const exited = await orch.exited;
     expect(exited.code).toBe(130);
@@ -158,10 +164,10 @@ describe('orch watch', () => {
       }),
     );
     const orch = watch(['watch', 'app#dev'], dir);
-    await waitFor(() => ran(dir).includes('dev') && existsSync(join(dir, 'p/app/dev.pid')), 30_000, () => `the dev server:\n${orch.output()}`);
+    await waitFor(() => ran(dir).includes('dev') && pidIn(join(dir, 'p/app/dev.pid')) > 0, 30_000, () => `the dev server:\n${orch.output()}`);
     expect(ran(dir)).toEqual(['lib', 'dev']);
     expect(orch.output()).toContain('orch: watch: starting app#dev (persistent');
-    const first = Number(readFileSync(join(dir, 'p/app/dev.pid'), 'utf8'));
+    const first = pidIn(join(dir, 'p/app/dev.pid'));
 
     // A dependency rebuilt: the dev server keeps running.
     appendFileSync(join(dir, 'p/lib/src/lib.txt'), '2\n');
@@ -175,8 +181,8 @@ describe('orch watch', () => {
     expect(ran(dir)).toEqual(['lib', 'dev', 'lib', 'dev']);
     expect(orch.output()).toContain('orch: watch: restarting app#dev (persistent: its own inputs changed)');
     expect(alive(first)).toBe(false);
-    await waitFor(() => Number(readFileSync(join(dir, 'p/app/dev.pid'), 'utf8')) !== first, 10_000, 'the new pid');
-    const second = Number(readFileSync(join(dir, 'p/app/dev.pid'), 'utf8'));
+    await waitFor(() => ![0, first].includes(pidIn(join(dir, 'p/app/dev.pid'))), 10_000, 'the new pid');
+    const second = pidIn(join(dir, 'p/app/dev.pid'));
 
     orch.child.kill('SIGINT');
     expect((await orch.exited).code).toBe(130);
@@ -205,8 +211,8 @@ describe('orch watch', () => {
     expect(orch.output()).toMatch(/orchestrator\.config\.json:3:3: error: .*concurency/);
     expect(orch.child.exitCode).toBe(null);
 
-    writeFileSync(join(dir, 'orchestrator.config.json'), '{\n  "concurrency": 3\n}\n');
-    // The config is in every task's hash: fixed, it runs again.
+    writeFileSync(join(dir, 'orchestrator.config.json'), '{\n  "concurrency": 2,\n  "globalEnv": ["WATCH_TEST_VARIABLE"]\n}\n');
+    // The config's settings are in every task's hash: fixed with a new one, it runs again.
     await waitFor(() => readFileSync(join(dir, 'ran.txt'), 'utf8') === 'hello one\nhello two\nhello two\n', 30_000, () => `the run after the fix:\n${orch.output()}`);
     orch.child.kill('SIGINT');
     expect((await orch.exited).code).toBe(130);
