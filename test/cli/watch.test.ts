@@ -107,10 +107,10 @@ describe('orch watch', () => {
 
   it('a change during a run cancels and restarts only the tasks it reaches; Ctrl-C leaves no process', async () => {
     // Both tasks mark their start, then wait for `release` (git-ignored, no input) and mark their end.
-    const waitForRelease = (word: string) => mark(`${word}-start`, `${node(`const fs=require('fs');fs.writeFileSync('pid',String(process.pid));const t=setInterval(()=>{if(fs.existsSync('../../release')){clearInterval(t);fs.appendFileSync('../../ran.txt','${word}-end\\n')}},20)`)}`);
+    const waitForRelease = (word: string) => mark(`${word}-start`, `${node(`const fs=require('fs');fs.writeFileSync('pid',String(process.pid));fs.appendFileSync('pids',process.pid+'\\n');const t=setInterval(()=>{if(fs.existsSync('../../release')){clearInterval(t);fs.appendFileSync('../../ran.txt','${word}-end\\n')}},20)`)}`);
     const dir = commitAll(
       tempRepo({
-        '.gitignore': 'ran.txt\nrelease\npid\n',
+        '.gitignore': 'ran.txt\nrelease\npid\npids\n',
         'package.json': JSON.stringify({ name: 'root', workspaces: ['p/*'] }),
         'p/slow/package.json': pkg('slow', { work: waitForRelease('slow') }),
         'p/slow/src/a.txt': '1\n',
@@ -147,7 +147,10 @@ describe('orch watch', () => {
     const exited = await orch.exited;
     expect(exited.code).toBe(130);
     expect(exited.stderr).toContain('orch: watch: stopping every task');
-    await waitFor(() => !alive(running), 10_000, 'the task to be gone');
+    // Every process any cycle started is gone, not only the last one.
+    const pids = ['slow', 'steady'].flatMap((name) => readFileSync(join(dir, `p/${name}/pids`), 'utf8').split('\n').filter(Boolean).map(Number));
+    expect(pids).toContain(running);
+    await waitFor(() => pids.every((pid) => !alive(pid)), 10_000, () => `every task process to be gone: ${pids.filter(alive).join(', ')} alive\n${exited.stderr}`);
   }, 120_000);
 
   it('keeps a persistent task running across re-runs and restarts it only when its own inputs change', async () => {
