@@ -1,11 +1,11 @@
 import { OrchError } from '@orch/engine';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { parseCommandLine } from '../parseCommandLine.js';
-import { runOptionSpecs, type RunOptionName } from '../runOptions.js';
+import { RUN_OPTIONS, runOptionSpecs, type RunOptionName } from '../runOptions.js';
 import { engineOutput } from './run.js';
 
 /** The run options that mean something across watch cycles. */
-const WATCH_OPTIONS = ['concurrency', 'continue', 'force', 'cache', 'env-mode', 'framework-inference', 'projects', 'exclude', 'reporter'] satisfies RunOptionName[];
+const WATCH_OPTIONS = ['concurrency', 'continue', 'force', 'cache', 'env-mode', 'framework-inference', 'projects', 'exclude'] satisfies RunOptionName[];
 
 /** Run options `--watch` cannot go with: each is about one run. */
 const ONE_RUN_OPTIONS = ['dry-run', 'only', 'summarize', 'profile'] satisfies RunOptionName[];
@@ -15,7 +15,10 @@ export const watchCommand: CliCommand = {
   usage: 'orch watch <command|pkg#target|target|workflow>... [options] [-- args]',
   description:
     "Runs the named tasks as `orch run` does, then watches the files: each burst of changes (debounced) re-runs the tasks whose hashes changed and what depends on them; a change during a run restarts only the tasks it reaches. Persistent tasks (dev servers) keep running and restart when their own inputs change. Config and command-file changes reload the graph. `.git`, node_modules, orch's state folder and every task's outputs are not watched. Ctrl-C ends every task (exit 130). Same as `orch run ... --watch`; Turborepo's `turbo watch`.",
-  options: runOptionSpecs(WATCH_OPTIONS),
+  options: {
+    ...runOptionSpecs(WATCH_OPTIONS),
+    reporter: { ...RUN_OPTIONS.reporter, description: 'how progress is shown (default: plain, prefixed lines: the live view redraws the terminal, a watch prints cycle after cycle)' },
+  },
   examples: [
     'orch watch build                   # build every package, then rebuild what each change reaches',
     'orch watch build test --projects web',
