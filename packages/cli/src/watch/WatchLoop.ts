@@ -64,17 +64,14 @@ export class WatchLoop {
         const files = [...this.changed].sort();
         this.changed.clear();
         survey ??= await this.survey();
-        if (survey) {
-          watcher.ignore = watchIgnore(survey.workspace);
-          if (await this.runCycle(survey, files)) idle = false;
-        } else idle = false;
+        // A survey that failed said so: that too is news, after which the watch waits again.
+        if (!survey || (await this.runCycle(survey, files))) idle = false;
         survey = undefined;
+        if (this.stopped || this.changed.size > 0) continue;
         // Said once when all is done: not after a cycle whose own writes are still to be looked at.
-        if (!idle && !this.stopped && this.changed.size === 0) {
-          this.say('waiting for changes (Ctrl-C to stop)');
-          idle = true;
-        }
-        if (!this.stopped && this.changed.size === 0) await new Promise<void>((resolve) => (this.wake = resolve));
+        if (!idle) this.say('waiting for changes (Ctrl-C to stop)');
+        idle = true;
+        await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
       }
     } finally {
@@ -92,6 +89,8 @@ export class WatchLoop {
    */
   private async runCycle(survey: Survey, files: readonly string[]): Promise<boolean> {
     const { registry } = survey.workspace;
+    // A reloaded config may declare other outputs.
+    if (this.watcher) this.watcher.ignore = watchIgnore(survey.workspace);
     const plan = watchPlan(survey, this.records, (id) => registry.commands.get(id)?.metadata.persistent === true);
     const quiet = plan.length === 0 && this.persistent.due(survey, this.records).length === 0;
     // Persistent tasks say themselves when they (re)start.
