@@ -41,6 +41,11 @@ export class FileWatcher {
     return new Promise((resolve) => watcher.once('ready', () => resolve()));
   }
 
+  /** The files of the burst being gathered (not handed on yet). */
+  get pending(): string[] {
+    return [...this.burst];
+  }
+
   async close(): Promise<void> {
     clearTimeout(this.quiet);
     clearTimeout(this.cap);

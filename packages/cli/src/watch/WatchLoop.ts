@@ -94,10 +94,8 @@ export class WatchLoop {
     const plan = watchPlan(survey, this.records, (id) => registry.commands.get(id)?.metadata.persistent === true);
     const quiet = plan.length === 0 && this.persistent.due(survey, this.records).length === 0;
     // Persistent tasks say themselves when they (re)start.
-    const named = files.filter((file) => survey.inputs.has(file) || this.lastInputs.has(file));
+    if (files.length > 0 && !quiet) this.say(`${this.describe(files, survey)} changed${plan.length > 0 ? `; re-running ${names(plan.map((task) => task.id))}` : ''}`);
     this.lastInputs = survey.inputs;
-    // Files no task reads (a log a task writes) are left out, unless nothing else changed (a config or command file).
-    if (files.length > 0 && !quiet) this.say(`${names(named.length > 0 ? named : files)} changed${plan.length > 0 ? `; re-running ${names(plan.map((task) => task.id))}` : ''}`);
     let engineInUse = false;
     try {
       if (plan.length > 0) this.record(survey, await this.runPlan(survey, plan));
@@ -149,8 +147,7 @@ export class WatchLoop {
     if (this.cycle !== cycle) return;
     const changed = [...cycle.cancel].filter(([id, controller]) => !controller.signal.aborted && survey.hashes.get(id) !== cycle.hashes.get(id));
     if (changed.length === 0) return;
-    const named = files.filter((file) => survey.inputs.has(file) || this.lastInputs.has(file));
-    this.say(`${names(named.length > 0 ? named : files)} changed during the run; restarting ${names(changed.map(([id]) => id))}`);
+    this.say(`${this.describe([...files, ...this.changed], survey)} changed during the run; restarting ${names(changed.map(([id]) => id))}`);
     for (const [, controller] of changed) controller.abort(new Error('its inputs changed'));
   }
 
@@ -159,6 +156,17 @@ export class WatchLoop {
    * command file before a save and hashed it after, so it is taken again (a few times at most).
    * A failure (a broken config) is reported, located; undefined then.
    */
+  /**
+   * The changed files a line names: those handed on and those of the burst still gathering (a
+   * survey may have read a save whose event is not handed on yet), input files only, unless no
+   * input changed (a config or command file, a deletion), then all of them.
+   */
+  private describe(files: readonly string[], survey: Survey): string {
+    const seen = [...new Set([...files, ...(this.watcher?.pending ?? [])])].sort();
+    const named = seen.filter((file) => survey.inputs.has(file) || this.lastInputs.has(file));
+    return names(named.length > 0 ? named : seen);
+  }
+
   private async survey(): Promise<Survey | undefined> {
     try {
       for (let attempt = 1; ; attempt++) {
