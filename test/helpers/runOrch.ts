@@ -52,11 +52,11 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Waits until `check` is true, polling; fails after `ms`. */
-export async function waitFor(check: () => boolean, ms = 15_000, what = 'condition'): Promise<void> {
+/** Waits until `check` is true, polling; fails after `ms`, saying `what` (a function: as it is then, such as the output so far). */
+export async function waitFor(check: () => boolean, ms = 15_000, what: string | (() => string) = 'condition'): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

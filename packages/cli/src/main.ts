@@ -5,6 +5,7 @@ import { GLOBAL_OPTIONS, globalOptionError, takeGlobalOptions } from './globalOp
 /** Subcommands, loaded lazily: `orch --version` loads none of them (exported for tests of every help page). */
 export const COMMANDS: Record<string, CommandEntry> = {
   run: { summary: 'run commands, package targets or workflows and everything they depend on', load: async () => (await import('./commands/run.js')).runCommand },
+  watch: { summary: 'run, then re-run what each file change reaches (debounced); persistent dev servers kept running; Ctrl-C ends it', load: async () => (await import('./commands/watch.js')).watchCommand },
   affected: { summary: 'run targets only where a git change reaches; --list says what and why', load: async () => (await import('./commands/affected.js')).affectedCommand },
   resume: { summary: 'continue an interrupted, failed or paused session where it stopped', load: async () => (await import('./commands/resume.js')).resumeCommand },
   status: { summary: "a session's dashboard: what runs, counts, time left, cache, CPU and memory, agents, gates, what waits (--watch)", load: async () => (await import('./commands/status.js')).statusCommand },

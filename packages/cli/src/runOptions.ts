@@ -114,6 +114,11 @@ export const RUN_OPTIONS = {
   },
   local: { type: 'boolean', description: 'with --distribute: this process also runs tasks (up to --concurrency at once)', resume: 'overridable' },
   'dry-run': { type: 'boolean', description: 'print the plan and why each task runs; run nothing', resume: 'invocation' },
+  watch: {
+    type: 'boolean',
+    description: 'after the run, watch the files and re-run the tasks a change reaches, as `orch watch` (docs/watch.md); Ctrl-C ends it',
+    resume: 'invocation',
+  },
   json: { type: 'boolean', description: 'every event as NDJSON on stdout', resume: 'invocation' },
   reporter: { type: 'string', values: ['tty', 'plain', 'json', 'silent'], description: 'how progress is shown', default: 'tty in a terminal, else plain', resume: 'invocation' },
   'output-logs': {

@@ -16,7 +16,7 @@ export const runCommand: CliCommand = {
   usage: 'orch run <command|pkg#target|target|workflow>... [options] [-- args]',
   description:
     `Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages, as \`turbo run\` does (a name that is not an orch command runs the same way: \`orch build\`). A name is a package target (\`build\`: every package with that script), the one of a package (\`web#build\`), a markdown command (\`quality/verify\`) or a workflow. Arguments after -- go to the named tasks.\n\n${LIVE_VIEW_LEGEND}`,
-  options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'filter', 'projects', 'exclude', 'summarize', 'profile', 'output-logs', 'log-order', 'log-level', 'verbose', 'distribute', 'workers-min', 'local'] satisfies RunOptionName[]),
+  options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'filter', 'projects', 'exclude', 'summarize', 'profile', 'output-logs', 'log-order', 'log-level', 'verbose', 'distribute', 'workers-min', 'local', 'watch'] satisfies RunOptionName[]),
   operands: 'names',
   examples: [
     'orch run build                     # build in every package, dependencies first',
@@ -35,10 +35,12 @@ export const runCommand: CliCommand = {
     'orch run build --output-logs=new-only   # output of what ran; a line for each cache hit',
     'orch run test --output-logs=errors-only --log-order=grouped',
     'orch run build --distribute redis://queue-host:6379 --workers-min 2   # on `orch worker` machines',
+    'orch run build --watch             # then re-run what each file change reaches (orch watch)',
   ],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(argv, this.options);
     if (positionals.length === 0) throw new OrchError('usage', 'name at least one command, target or workflow to run', { hint: 'e.g. orch run build; `orch list` shows what there is' });
+    if (values.watch) return (await import('./watch.js')).watchNames(positionals, values, passthrough, io);
 
     const output = engineOutput(io, values);
     const workspace = await openWorkspace(io.cwd, output);

@@ -75,6 +75,12 @@ export interface CommandMetadata {
   cache?: boolean;
   /** How much of its output a run shows (config `outputLogs`); `--output-logs` wins. Default `full`. */
   outputLogs?: OutputLogs;
+  /**
+   * A task that never finishes on its own (a dev server, a watcher), as Turborepo's `persistent`:
+   * nothing may depend on it (an error at the dependency), and `orch watch` keeps it running
+   * across re-runs, restarting it only when its own inputs change. Default false.
+   */
+  persistent?: boolean;
   weight?: number;
   resources?: Record<string, number>;
   /** A JS/TS module whose export is the task, run in a worker thread (the `node` executor). */

@@ -22,6 +22,8 @@ export interface TargetConfig {
   cache?: boolean;
   /** How much of these tasks' output a run shows (Turborepo's `outputLogs`); `--output-logs` wins. Default `full`. */
   outputLogs?: OutputLogs;
+  /** Never finishes on its own (a dev server): nothing may depend on it; `orch watch` keeps it running, restarting it when its own inputs change (docs/watch.md). Default false. */
+  persistent?: boolean;
   description?: string;
   /** Concurrency slots each task takes. Default 1. */
   weight?: number;
@@ -76,6 +78,8 @@ export interface CommandConfig {
   cache?: boolean;
   /** How much of its output a run shows (Turborepo's `outputLogs`); `--output-logs` wins. Default `full`. */
   outputLogs?: OutputLogs;
+  /** Never finishes on its own (a dev server): nothing may depend on it; `orch watch` keeps it running, restarting it when its own inputs change (docs/watch.md). Default false. */
+  persistent?: boolean;
 }
 
 /** A multi-step workflow declared in the config. */

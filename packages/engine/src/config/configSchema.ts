@@ -75,6 +75,7 @@ const target = v.strictObject({
   envMode: v.optional(envMode),
   cache: v.optional(v.boolean()),
   outputLogs: v.optional(v.picklist(OUTPUT_LOGS)),
+  persistent: v.optional(v.boolean()),
   description: v.optional(v.string()),
   weight: v.optional(v.pipe(v.number(), v.minValue(0))),
   resources: v.optional(mapping(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
@@ -103,6 +104,7 @@ const command = v.strictObject({
   fixup: v.optional(v.string()),
   cache: v.optional(v.boolean()),
   outputLogs: v.optional(v.picklist(OUTPUT_LOGS)),
+  persistent: v.optional(v.boolean()),
 });
 
 const workflow = v.strictObject({

@@ -42,6 +42,7 @@ export function buildTaskGraph(registry: Pick<CommandRegistry, 'commands' | 'pro
   const ids = [...nodes.keys()].sort();
   const cycles = findCycles(ids, (id) => nodes.get(id)!.dependencies.map((edge) => edge.to));
   for (const cycle of cycles) diagnostics.push(cycleDiagnostic(cycle, nodes));
+  diagnostics.push(...persistentDependencies(nodes));
 
   // A cycle stops only the tasks in it and those that need them; the rest keep their order.
   const stuck = dependentsOf(cycles.flat(), nodes);
@@ -147,6 +148,28 @@ function upstreamTargets(registry: Pick<CommandRegistry, 'commands' | 'projects'
     }
   }
   return found;
+}
+
+/**
+ * A dependency on a persistent task (a dev server) is an error at the dependency: the task
+ * never finishes, so what waits for it would never start (Turborepo refuses it likewise).
+ */
+function persistentDependencies(nodes: ReadonlyMap<string, TaskNode>): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const node of nodes.values()) {
+    for (const edge of node.dependencies) {
+      if (nodes.get(edge.to)?.command.metadata.persistent !== true) continue;
+      diagnostics.push({
+        severity: 'error',
+        code: 'graph/persistent-dependency',
+        message: `${node.id} depends on ${edge.to} (as '${edge.spec}'), a persistent task: it never finishes, so ${node.id} would never start`,
+        location: edge.location ?? node.command.location,
+        hint: `remove the dependency, or run both side by side (\`orch watch ${node.id} ${edge.to}\`)`,
+        owner: { kind: 'command', id: node.id },
+      });
+    }
+  }
+  return diagnostics;
 }
 
 /** Edges of a cycle a diagnostic names and locates; a longer cycle says how many more it has. */

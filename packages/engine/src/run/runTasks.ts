@@ -26,6 +26,11 @@ export interface RunOptions {
   resources: Readonly<Record<string, number>>;
   /** Aborted on Ctrl-C: no new task starts, running ones are stopped. */
   signal: AbortSignal;
+  /**
+   * Per task id, a signal that cancels that task alone (`orch watch` restarts a task whose
+   * inputs changed mid-run): it stops as on Ctrl-C, and what depends on it does not start.
+   */
+  taskSignals?: ReadonlyMap<string, AbortSignal>;
   /** Past durations by task id, for priorities. */
   expectedDurations?: Readonly<Record<string, number>>;
   /** The session this run belongs to (recorded first in its log). */
@@ -200,6 +205,7 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
 /** A task's context: what every stage sees of it, with its output going to its log file. */
 function createTaskContext(engine: Engine, planned: PlannedTask, options: RunOptions, signal: AbortSignal, durable: (context: TaskContext, stage: PipelineStage) => Promise<boolean>): TaskContext & { log: TaskLog } {
   const previous = options.previous?.get(planned.id);
+  const own = options.taskSignals?.get(planned.id);
   const log = new TaskLog(taskLogFiles(options.logDir, planned.id), (error) => {
     engine.emit({ type: 'warning', message: `${planned.id}: its output is no longer written to ${relative(engine.config.root, options.logDir)} (${error.message}); it will not be cached` });
   });
@@ -209,7 +215,7 @@ function createTaskContext(engine: Engine, planned: PlannedTask, options: RunOpt
     args: options.requested.has(planned.id) ? [...options.args] : [],
     root: engine.config.root,
     stateDir: engine.config.stateDir,
-    signal,
+    signal: own ? AbortSignal.any([signal, own]) : signal,
     log,
     dependencies: new Map<string, TaskStatus>(),
     only: options.only,

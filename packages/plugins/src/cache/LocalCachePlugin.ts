@@ -22,9 +22,13 @@ export const taskFolder = taskDirectory;
 /** Set on a task whose hash is provisional (a `!`cmd`` line of its prompt failed): it is not what the agent got. */
 export const PROVISIONAL_HASH = 'orch:hash-provisional';
 
-/** Whether a task may use the cache at all (`cache: false` opts out; a provisional hash never does). */
+/**
+ * Whether a task may use the cache at all (`cache: false` opts out; a provisional hash never
+ * does; nor a persistent task, a dev server whose result is not a build: a hit would start none).
+ */
 export function cacheable(task: TaskContext): boolean {
-  return task.command.metadata.cache !== false && task.data.get(PROVISIONAL_HASH) !== true;
+  const { metadata } = task.command;
+  return metadata.cache !== false && metadata.persistent !== true && task.data.get(PROVISIONAL_HASH) !== true;
 }
 
 /**

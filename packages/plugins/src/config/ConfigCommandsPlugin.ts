@@ -58,6 +58,7 @@ function configCommands(config: ResolvedConfig, locate: PathLocator): CommandDef
         ...(command.fixup === undefined ? {} : { fixup: command.fixup }),
         ...(command.cache === undefined ? {} : { cache: command.cache }),
         ...(command.outputLogs === undefined ? {} : { outputLogs: command.outputLogs }),
+        ...(command.persistent === undefined ? {} : { persistent: command.persistent }),
       },
       steps,
     });

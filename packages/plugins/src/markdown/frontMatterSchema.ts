@@ -93,6 +93,7 @@ export const frontMatterSchema = v.looseObject({
   cache: v.optional(v.boolean()),
   /** How much of its output a run shows (Turborepo's `outputLogs`). */
   outputLogs: v.optional(v.picklist(OUTPUT_LOGS)),
+  persistent: v.optional(v.boolean()),
   weight: v.optional(v.pipe(v.number(), v.minValue(0))),
   resources: v.optional(nameRecordSchema(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
 });

@@ -66,6 +66,7 @@ export function normaliseFrontMatter(frontMatter: RawFrontMatter): NormalisedFro
     ...(valid.gates === undefined ? {} : { gates: normaliseGates(valid.gates) }),
     ...(valid.cache === undefined ? {} : { cache: valid.cache }),
     ...(valid.outputLogs === undefined ? {} : { outputLogs: valid.outputLogs }),
+    ...(valid.persistent === undefined ? {} : { persistent: valid.persistent }),
     ...(valid.weight === undefined ? {} : { weight: valid.weight }),
     ...(valid.resources === undefined ? {} : { resources: valid.resources }),
   };

@@ -74,6 +74,7 @@ function scriptCommands(project: Project, config: ResolvedConfig, locate: ((path
         ...(project.framework === undefined ? {} : { framework: project.framework }),
         ...(target?.cache === undefined ? {} : { cache: target.cache }),
         ...(target?.outputLogs === undefined ? {} : { outputLogs: target.outputLogs }),
+        ...(target?.persistent === undefined ? {} : { persistent: target.persistent }),
         ...(target?.weight === undefined ? {} : { weight: target.weight }),
         ...(target?.resources === undefined ? {} : { resources: target.resources }),
         ...(timeout === undefined ? {} : { timeout }),

@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import { runTasks, type PlannedTask, type RunSummary } from '@orch/engine';
+import type { CliIO } from '../CliCommand.js';
+import { printDiagnostics } from '../render/printDiagnostics.js';
+import type { Survey } from './surveyWorkspace.js';
+
+export interface WatchedRunOptions {
+  args: readonly string[];
+  /** Ends the whole run (Ctrl-C). */
+  signal: AbortSignal;
+  /** Cancels one task (its inputs changed mid-run, or a persistent task is restarted). */
+  taskSignals: ReadonlyMap<string, AbortSignal>;
+}
+
+/**
+ * Runs a plan of a watch cycle on the survey's engine, as `orch run` runs one (the same ten
+ * stages, cache, logs under `<stateDir>/logs/<id>`) but outside a session: a watch cycle is
+ * not resumed, the next cycle is its resume. The caller closes the engine.
+ */
+export async function runWatchedTasks(survey: Survey, plan: readonly PlannedTask[], options: WatchedRunOptions, io: CliIO): Promise<RunSummary> {
+  const { workspace, settings, graph, roots } = survey;
+  const { config, engine, registry } = workspace;
+  const { TaskHistory, SessionStore, RunLogs, requireRemoteCacheKey, stateFolderProblems } = await import('@orch/plugins');
+  requireRemoteCacheKey(config.cache);
+  printDiagnostics(stateFolderProblems(config), io);
+  const stateDir = join(config.root, config.stateDir);
+  const store = new SessionStore(stateDir);
+  const logs = new RunLogs(stateDir);
+  try {
+    return await runTasks(engine, {
+      plan,
+      registry,
+      graph,
+      args: options.args,
+      requested: new Set(roots.keys()),
+      only: false,
+      concurrency: settings.concurrency,
+      continue: settings.continue,
+      resources: config.resources,
+      signal: options.signal,
+      taskSignals: options.taskSignals,
+      logDir: logs.folder(SessionStore.newId()),
+      expectedDurations: new TaskHistory(stateDir).readDurations(),
+    });
+  } finally {
+    logs.prune(config.sessions.keep, (id) => store.isLive(id));
+  }
+}

@@ -1,0 +1,238 @@
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { alive, runOrch, startOrch, waitFor } from '../helpers/runOrch.js';
+import { commitAll, tempRepo } from '../helpers/tempRepo.js';
+
+// `orch watch` with real file events (chokidar) on real git repositories: each task appends a
+// word to `ran.txt` (git-ignored, read by no task), and the tests assert what ran, cycle by cycle.
+
+const pkg = (name: string, scripts: Record<string, string>, dependencies: Record<string, string> = {}) => JSON.stringify({ name, version: '1.0.0', scripts, dependencies });
+/** A script that appends `word` to the root's ran.txt, then does `then`. */
+const mark = (word: string, then = 'true') => `echo ${word} >> ../../ran.txt && ${then}`;
+// A node one-liner as a shell word.
+const node = (code: string) => `node -e ${JSON.stringify(code)}`;
+
+const started: ReturnType<typeof startOrch>[] = [];
+afterEach(() => {
+  for (const orch of started.splice(0)) if (orch.child.exitCode === null) orch.child.kill('SIGKILL');
+});
+
+function watch(args: string[], dir: string) {
+  const orch = startOrch(args, dir);
+  started.push(orch);
+  return orch;
+}
+
+function ran(dir: string): string[] {
+  const file = join(dir, 'ran.txt');
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+const count = (text: string, part: string) => text.split(part).length - 1;
+
+/** The pid a task wrote to `file`; 0 while it is absent or being written. */
+const pidIn = (file: string) => (existsSync(file) ? Number(readFileSync(file, 'utf8')) || 0 : 0);
+const WAITING = 'orch: watch: waiting for changes';
+
+/**
+ * Waits until the watch has printed `n` "waiting for changes" lines: said once each time all
+ * is done (a cycle whose tasks' changes restart some is followed by theirs first).
+ */
+const cycles = (orch: ReturnType<typeof startOrch>, n: number) => waitFor(() => count(orch.output(), WAITING) >= n, 30_000, () => `cycle ${n} to end:\n${orch.output()}`);
+
+/** lib ← app (app's build depends on lib's), and other on its own; builds write dist/. */
+function monorepo() {
+  const build = (word: string) => mark(word, 'mkdir -p dist && cp src/* dist/');
+  return commitAll(
+    tempRepo({
+      '.gitignore': 'ran.txt\nrelease\n',
+      'package.json': JSON.stringify({ name: 'root', workspaces: ['p/*'] }),
+      'orchestrator.config.json': JSON.stringify({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } } }),
+      'p/lib/package.json': pkg('lib', { build: build('lib') }),
+      'p/lib/src/lib.txt': 'lib 1\n',
+      'p/app/package.json': pkg('app', { build: build('app') }, { lib: '1.0.0' }),
+      'p/app/src/app.txt': 'app 1\n',
+      'p/other/package.json': pkg('other', { build: build('other') }),
+      'p/other/src/other.txt': 'other 1\n',
+    }),
+  );
+}
+
+describe('orch watch', () => {
+  it('re-runs exactly the tasks whose inputs changed and what depends on them; outputs written are not changes', async () => {
+    const dir = monorepo();
+    const orch = watch(['watch', 'build'], dir);
+    await cycles(orch, 1);
+    expect(ran(dir).sort()).toEqual(['app', 'lib', 'other']);
+
+    appendFileSync(join(dir, 'p/app/src/app.txt'), 'app 2\n');
+    await cycles(orch, 2);
+    expect(ran(dir).slice(3)).toEqual(['app']);
+    expect(orch.output()).toContain('orch: watch: p/app/src/app.txt changed; re-running app#build\n');
+
+    appendFileSync(join(dir, 'p/lib/src/lib.txt'), 'lib 2\n');
+    await cycles(orch, 3);
+    // lib first, then app, which depends on it; other is untouched.
+    expect(ran(dir).slice(4)).toEqual(['lib', 'app']);
+
+    // A declared output written beside a source, in one burst: only the source is a change.
+    writeFileSync(join(dir, 'p/lib/dist/extra.txt'), 'written by hand\n');
+    appendFileSync(join(dir, 'p/other/src/other.txt'), 'other 2\n');
+    await cycles(orch, 4);
+    expect(ran(dir).slice(6)).toEqual(['other']);
+    expect(orch.output()).toContain('orch: watch: p/other/src/other.txt changed; re-running other#build\n');
+    expect(orch.output()).not.toMatch(/dist\/extra\.txt.*changed/);
+    // Unchanged tasks are not re-run as cache hits, nor listed: each cycle ran only what changed.
+    expect(orch.output()).not.toContain('cached');
+
+    orch.child.kill('SIGINT');
+    expect((await orch.exited).code).toBe(130);
+  }, 90_000);
+
+  it('a burst of quick saves is one cycle (orch run --watch)', async () => {
+    const dir = monorepo();
+    const orch = watch(['run', 'build', '--watch'], dir);
+    await cycles(orch, 1);
+    for (let i = 2; i < 8; i++) appendFileSync(join(dir, 'p/app/src/app.txt'), `app ${i}\n`);
+    await cycles(orch, 2);
+    // A later, separate change: had the burst been split, app would have run again before it.
+    appendFileSync(join(dir, 'p/other/src/other.txt'), 'other 2\n');
+    await cycles(orch, 3);
+    expect(ran(dir).slice(3)).toEqual(['app', 'other']);
+    expect(count(orch.output(), 're-running app#build')).toBe(1);
+    orch.child.kill('SIGINT');
+    expect((await orch.exited).code).toBe(130);
+  }, 90_000);
+
+  it('a change during a run cancels and restarts only the tasks it reaches; Ctrl-C leaves no process', async () => {
+    // Both tasks mark their start, then wait for `release` (git-ignored, no input) and mark their end.
+    const waitForRelease = (word: string) => mark(`${word}-start`, `${node(`const fs=require('fs');fs.appendFileSync('pids',process.pid+'\\n');fs.writeFileSync('pid',String(process.pid));const t=setInterval(()=>{if(fs.existsSync('../../release')){clearInterval(t);fs.appendFileSync('../../ran.txt','${word}-end\\n')}},20)`)}`);
+    const dir = commitAll(
+      tempRepo({
+        '.gitignore': 'ran.txt\nrelease\npid\npids\n',
+        'package.json': JSON.stringify({ name: 'root', workspaces: ['p/*'] }),
+        'p/slow/package.json': pkg('slow', { work: waitForRelease('slow') }),
+        'p/slow/src/a.txt': '1\n',
+        'p/steady/package.json': pkg('steady', { work: waitForRelease('steady') }),
+        'p/steady/src/a.txt': '1\n',
+      }),
+    );
+    const orch = watch(['watch', 'work', '--concurrency', '2'], dir);
+    await waitFor(() => ran(dir).includes('slow-start') && ran(dir).includes('steady-start'), 30_000, 'both tasks to start');
+    await waitFor(() => pidIn(join(dir, 'p/slow/pid')) > 0, 10_000, 'the pid');
+    const firstSlow = pidIn(join(dir, 'p/slow/pid'));
+
+    appendFileSync(join(dir, 'p/slow/src/a.txt'), '2\n');
+    await waitFor(() => orch.output().includes('changed during the run; restarting slow#work\n'), 30_000, () => `the restart:\n${orch.output()}`);
+    expect(orch.output()).toContain('orch: watch: p/slow/src/a.txt changed during the run; restarting slow#work\n');
+    await waitFor(() => !alive(firstSlow), 10_000, 'the cancelled task to end');
+    writeFileSync(join(dir, 'release'), '');
+    await waitFor(() => ran(dir).filter((word) => word.endsWith('-end')).length === 2, 30_000, () => `both tasks to end:\n${orch.output()}`);
+    await cycles(orch, 1);
+    const words = ran(dir);
+    expect(words.filter((word) => word === 'slow-start')).toHaveLength(2);
+    expect(words.filter((word) => word === 'steady-start')).toHaveLength(1);
+    expect(words.filter((word) => word === 'slow-end')).toHaveLength(1);
+    expect(words.filter((word) => word === 'steady-end')).toHaveLength(1);
+
+    // Ctrl-C while a task runs: it ends, and so does orch, with 130.
+    rmSync(join(dir, 'release'));
+    const before = pidIn(join(dir, 'p/steady/pid'));
+    appendFileSync(join(dir, 'p/steady/src/a.txt'), '2\n');
+    await waitFor(() => ran(dir).filter((word) => word === 'steady-start').length === 2, 30_000, 'steady to start again');
+    await waitFor(() => ![0, before].includes(pidIn(join(dir, 'p/steady/pid'))), 10_000, 'the new pid');
+    const running = pidIn(join(dir, 'p/steady/pid'));
+    expect(alive(running)).toBe(true);
+    orch.child.kill('SIGINT');
+    const exited = await orch.exited;
+    expect(exited.code).toBe(130);
+    expect(exited.stderr).toContain('orch: watch: stopping every task');
+    // Every process any cycle started is gone, not only the last one.
+    const pids = ['slow', 'steady'].flatMap((name) => readFileSync(join(dir, `p/${name}/pids`), 'utf8').split('\n').filter(Boolean).map(Number));
+    expect(pids).toContain(running);
+    await waitFor(() => pids.every((pid) => !alive(pid)), 10_000, () => `every task process to be gone: ${pids.filter(alive).join(', ')} alive\n${exited.stderr}`);
+  }, 120_000);
+
+  it('keeps a persistent task running across re-runs and restarts it only when its own inputs change', async () => {
+    const dev = node("const fs=require('fs');fs.appendFileSync('../../ran.txt','dev\\n');fs.writeFileSync('dev.pid',String(process.pid));setInterval(()=>{},1000)");
+    const dir = commitAll(
+      tempRepo({
+        '.gitignore': 'ran.txt\ndev.pid\n',
+        'package.json': JSON.stringify({ name: 'root', workspaces: ['p/*'] }),
+        'orchestrator.config.json': JSON.stringify({ targets: { build: { dependsOn: ['^build'] }, dev: { dependsOn: ['^build'], persistent: true } } }),
+        'p/lib/package.json': pkg('lib', { build: mark('lib') }),
+        'p/lib/src/lib.txt': '1\n',
+        'p/app/package.json': pkg('app', { dev }, { lib: '1.0.0' }),
+        'p/app/src/app.txt': '1\n',
+      }),
+    );
+    const orch = watch(['watch', 'app#dev'], dir);
+    await waitFor(() => ran(dir).includes('dev') && pidIn(join(dir, 'p/app/dev.pid')) > 0, 30_000, () => `the dev server:\n${orch.output()}`);
+    expect(ran(dir)).toEqual(['lib', 'dev']);
+    expect(orch.output()).toContain('orch: watch: starting app#dev (persistent');
+    const first = pidIn(join(dir, 'p/app/dev.pid'));
+
+    // A dependency rebuilt: the dev server keeps running.
+    appendFileSync(join(dir, 'p/lib/src/lib.txt'), '2\n');
+    await waitFor(() => count(orch.output(), WAITING) >= 2, 30_000, () => `the rebuild:\n${orch.output()}`);
+    expect(ran(dir)).toEqual(['lib', 'dev', 'lib']);
+    expect(alive(first)).toBe(true);
+
+    // Its own input changed: stopped, started again.
+    appendFileSync(join(dir, 'p/app/src/app.txt'), '2\n');
+    await waitFor(() => ran(dir).length === 4, 30_000, () => `the restart:\n${orch.output()}`);
+    expect(ran(dir)).toEqual(['lib', 'dev', 'lib', 'dev']);
+    expect(orch.output()).toContain('orch: watch: restarting app#dev (persistent: its own inputs changed)');
+    expect(alive(first)).toBe(false);
+    await waitFor(() => ![0, first].includes(pidIn(join(dir, 'p/app/dev.pid'))), 10_000, 'the new pid');
+    const second = pidIn(join(dir, 'p/app/dev.pid'));
+
+    orch.child.kill('SIGINT');
+    expect((await orch.exited).code).toBe(130);
+    await waitFor(() => !alive(second), 10_000, 'the dev server to be gone');
+  }, 120_000);
+
+  it('reloads the graph when the config or a command file changes; a broken config is reported and the watch goes on', async () => {
+    const dir = commitAll(
+      tempRepo({
+        '.gitignore': 'ran.txt\n',
+        '.claude/commands/hello.md': '---\ndescription: hello\ninputs: [src/**]\nrun: echo "hello one" >> ran.txt\n---\n',
+        'orchestrator.config.json': '{\n  "concurrency": 2\n}\n',
+        'src/a.txt': '1\n',
+      }),
+    );
+    const orch = watch(['watch', 'hello'], dir);
+    await cycles(orch, 1);
+    expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('hello one\n');
+
+    writeFileSync(join(dir, '.claude/commands/hello.md'), '---\ndescription: hello\ninputs: [src/**]\nrun: echo "hello two" >> ran.txt\n---\n');
+    await cycles(orch, 2);
+    expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('hello one\nhello two\n');
+
+    writeFileSync(join(dir, 'orchestrator.config.json'), '{\n  "concurrency": 2,\n  "concurency": 3\n}\n');
+    await waitFor(() => orch.output().includes('still watching'), 30_000, () => `the config error:\n${orch.output()}`);
+    expect(orch.output()).toMatch(/orchestrator\.config\.json:3:3: error: .*concurency/);
+    expect(orch.child.exitCode).toBe(null);
+
+    writeFileSync(join(dir, 'orchestrator.config.json'), '{\n  "concurrency": 2,\n  "globalEnv": ["WATCH_TEST_VARIABLE"]\n}\n');
+    // The config's settings are in every task's hash: fixed with a new one, it runs again.
+    await waitFor(() => readFileSync(join(dir, 'ran.txt'), 'utf8') === 'hello one\nhello two\nhello two\n', 30_000, () => `the run after the fix:\n${orch.output()}`);
+    orch.child.kill('SIGINT');
+    expect((await orch.exited).code).toBe(130);
+  }, 90_000);
+});
+
+describe('persistent tasks', () => {
+  it('a dependency on one is an error at the dependency', () => {
+    const dir = tempRepo({
+      'package.json': JSON.stringify({ name: 'root', workspaces: ['p/*'] }),
+      'orchestrator.config.json': JSON.stringify({ targets: { dev: { persistent: true }, e2e: { dependsOn: ['dev'] } } }, null, 2),
+      'p/app/package.json': pkg('app', { dev: 'sleep 100', e2e: 'echo e2e' }),
+    });
+    const run = runOrch(['run', 'app#e2e'], dir, {}, { timeoutMs: 20_000 });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/orchestrator\.config\.json:\d+:\d+: error: app#e2e depends on app#dev \(as 'dev'\), a persistent task: it never finishes, so app#e2e would never start/);
+    expect(run.stderr).not.toContain('e2e\n');
+  });
+});
