@@ -9,7 +9,8 @@
 // binary) and `dist/index.js` (defineConfig, definePlugin...), the three packages' type
 // declarations under `dist/types/` with their imports of each other made relative, the README
 // and the docs it and `orch init`'s config point to, and as dependencies only the libraries the
-// bundle loads at run time, at the ranges the workspace packages declare.
+// bundle loads at run time and those its public type declarations import, at the ranges the
+// workspace packages declare.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -22,13 +23,11 @@ const stage = join(out, 'cli');
 const packages = join(root, 'packages');
 const manifest = (name) => JSON.parse(readFileSync(join(packages, name, 'package.json'), 'utf8'));
 
-/** Types the public declarations import from libraries (EngineHooks are tapable hooks). */
-const TYPE_LIBRARIES = ['tapable'];
-
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
 await bundleOrch(join(stage, 'dist'), { bin: join(packages, 'cli', 'dist', 'cli.js'), index: join(packages, 'cli', 'dist', 'index.js') });
 copyDeclarations(join(stage, 'dist', 'types'));
+const typeLibraries = publicTypeLibraries(join(stage, 'dist', 'types'), 'cli/index.d.ts');
 cpSync(join(root, 'README.md'), join(stage, 'README.md'));
 cpSync(join(root, 'docs'), join(stage, 'docs'), { recursive: true });
 writeFileSync(join(stage, 'package.json'), `${JSON.stringify(publishedManifest(), null, 2)}\n`);
@@ -51,7 +50,7 @@ function publishedManifest() {
     exports: { '.': { types: './dist/types/cli/index.d.ts', default: './dist/index.js' }, './package.json': './package.json' },
     files: ['dist', 'docs', 'README.md'],
     engines: cli.engines,
-    dependencies: Object.fromEntries([...RUNTIME_LIBRARIES, ...TYPE_LIBRARIES].sort().map((name) => [name, declaredRange(name)])),
+    dependencies: Object.fromEntries([...new Set([...RUNTIME_LIBRARIES, ...typeLibraries])].sort().map((name) => [name, declaredRange(name)])),
   };
 }
 
@@ -79,6 +78,32 @@ function copyDeclarations(typesDir) {
       writeFileSync(target, text.replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n'));
     }
   }
+}
+
+/**
+ * The libraries the public declarations import, in every file reachable from `entry`: a user's
+ * `tsc` with `skipLibCheck: false` reads each of them (findings 15 #9), so each must be installed
+ * with the package (valibot's schema types, tapable's hooks, yaml's documents), although the
+ * bundle carries their code. Node's types are not a dependency: a reachable `node:` import or
+ * `NodeJS.` type fails the pack, since a repository without @types/node could not check it.
+ */
+function publicTypeLibraries(typesDir, entry) {
+  const libraries = new Set();
+  const seen = new Set();
+  const pending = [entry];
+  while (pending.length > 0) {
+    const file = pending.pop();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const code = readFileSync(join(typesDir, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+    if (/\bNodeJS\./.test(code)) throw new Error(`pack: ${file} uses the NodeJS namespace in a public type; write the plain type (string, Record<string, string | undefined>) so a repository without @types/node can check it`);
+    for (const [, specifier] of code.matchAll(/(?:from\s+|import\()['"]([^'"]+)['"]/g)) {
+      if (specifier.startsWith('.')) pending.push(join(dirname(file), specifier.replace(/\.js$/, '.d.ts')));
+      else if (specifier.startsWith('node:')) throw new Error(`pack: ${file} imports ${specifier} in a public type, which needs @types/node; keep Node's types out of the public API`);
+      else libraries.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]);
+    }
+  }
+  return [...libraries];
 }
 
 function declarationFiles(dir) {

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runOrch } from '../helpers/runOrch.js';
 import { tempRepo } from '../helpers/tempRepo.js';
@@ -135,5 +138,25 @@ describe('a package.json cosmiconfig reads before orch searches', () => {
     expect(list.stderr).not.toContain('internal error');
     expect(list.stderr).not.toMatch(/\n\s+at /);
     expect(located(list.stderr)).toEqual(['package.json', '1', expect.any(String), expect.stringContaining('not valid JSON')]);
+  });
+});
+
+describe("jiti's transpile cache", () => {
+  // jiti caches a transpiled config in $TMPDIR/jiti when the config's folder has no node_modules:
+  // a file per repository, outside it, never cleaned (findings 15 #12).
+  const TS_CONFIG = { ...HELLO, 'orchestrator.config.ts': "const config: { commands: Record<string, { run: string }> } = { commands: { c: { run: 'echo ok' } } };\nexport default config;\n" };
+
+  it('is never written outside the repository: without node_modules nothing is cached, with it the cache is node_modules/.cache/jiti', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'orch-tmpdir-'));
+    const dir = tempRepo(TS_CONFIG);
+    const list = runOrch(['list'], dir, { TMPDIR: tmp }, LIMIT);
+    expect([list.code, list.stderr]).toEqual([0, '']);
+    expect(list.stdout).toContain('c');
+    expect(readdirSync(tmp)).toEqual([]);
+
+    mkdirSync(join(dir, 'node_modules'));
+    expect(runOrch(['list'], dir, { TMPDIR: tmp }, LIMIT).code).toBe(0);
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(readdirSync(join(dir, 'node_modules/.cache/jiti')).some((name) => name.includes('orchestrator.config'))).toBe(true);
   });
 });

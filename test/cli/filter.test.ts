@@ -52,6 +52,9 @@ describe('--filter selects packages as Turborepo does', () => {
       // Repeated filters are a union; `!` applies after all of them, whatever the order.
       [['--filter=!ui', '-F', 'web...', '-F', 'lone'], ['lone#build', 'web#build']],
       [['--filter=./packages/*', '--filter=!./packages/l*'], ['api#build', 'ui#build', 'web#build']],
+      // '*' is every package, the scoped @acme/docs too (Turborepo's SimpleGlob: '*' crosses the '/').
+      [['--filter=*'], ['@acme/docs#build', 'api#build', 'lone#build', 'ui#build', 'web#build']],
+      [['-F', '*', '-F', '!@acme/*'], ['api#build', 'lone#build', 'ui#build', 'web#build']],
     ];
     for (const [args, expected] of cases) expect([args.join(' '), requested(dir, ['build', ...args])]).toEqual([args.join(' '), expected]);
     // A filter narrows package tasks: ui has test, so does web; the others have none.
@@ -90,7 +93,14 @@ describe('--filter selects packages as Turborepo does', () => {
     // `!` filters alone select by name: leaving nothing is a mistake, not "nothing changed".
     const excluded = runOrch(['run', 'test', '--filter=!ui', '--filter=!web'], dir);
     expect(excluded.code).toBe(2);
-    expect(excluded.stderr).toContain('--filter=!ui --filter=!web leave none of the 2 tasks named: they select @acme/docs, api, lone');
+    expect(excluded.stderr).toContain('--filter=!ui --filter=!web together leave none of the 2 tasks named: they select @acme/docs, api, lone');
+    expect(excluded.stderr).toContain("hint: none of those packages has 'test'");
+    // '!*' excludes every package, scoped ones included; the hint names that cause, not a missing script.
+    const all = runOrch(['run', 'build', '--filter=!*'], dir);
+    expect(all.code).toBe(2);
+    expect(all.stderr).toContain("orch: --filter=!* leaves none of the 5 tasks named: they select no package\n  hint: the '!' filters exclude every package the others select");
+    const cancelled = runOrch(['run', 'build', '--filter=web', '--filter=!web'], dir);
+    expect(cancelled.stderr).toContain("--filter=web --filter=!web together leave none of the 5 tasks named: they select no package\n  hint: the '!' filters exclude");
   });
 
   it('a filter matching nothing, a bad ref and bad syntax are usage errors that say what would be valid', () => {
@@ -109,7 +119,7 @@ describe('--filter selects packages as Turborepo does', () => {
     // Packages that exist but have no such task: nothing left to run is an error, not a silent no-op.
     const none = runOrch(['run', 'test', '--filter=api'], dir);
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain("--filter=api leave none of the 2 tasks named: they select api");
+    expect(none.stderr).toContain("--filter=api leaves none of the 2 tasks named: they select api\n  hint: none of those packages has 'test'");
     // No stack trace anywhere.
     for (const run of [typo, folder, ref, syntax, none]) expect(run.stderr).not.toMatch(/\n\s+at /);
   });

@@ -29,7 +29,7 @@ describe('orch init', () => {
       [
         'found workspace from pnpm-workspace.yaml, 2 packages; package manager pnpm (packageManager: pnpm@10.34.9)',
         'wrote orchestrator.config.ts: targets build (2 packages), test (1 package), check-types (1 package), lint (1 package), dev (1 package)',
-        'created .gitignore with .orch/ (sessions, logs and the local cache)',
+        'created .gitignore with node_modules/ and .orch/ (.orch/: sessions, logs and the local cache)',
         'next: orch run build   (orch installed as a dev dependency: pnpm exec orch run build)',
         '',
       ].join('\n'),
@@ -38,12 +38,14 @@ describe('orch init', () => {
     expect(config).toContain("    build: { dependsOn: ['^build'], outputs: ['.next/**', '!.next/cache/**', 'dist/**'] },\n");
     expect(config).toContain("    test: { dependsOn: ['build'] },\n");
     expect(config).toContain("    'check-types': { dependsOn: ['^build'] },\n");
-    expect(config).toContain('    dev: { cache: false },\n');
+    // A dev server never ends: persistent (docs/watch.md), as create-turbo's `dev`.
+    expect(config).toContain('    dev: { persistent: true, cache: false },\n');
     // A script with no known meaning runs with the defaults: not written.
     expect(config).not.toContain('release');
     // A workspace with scripts gets no example command.
     expect(existsSync(join(dir, '.claude'))).toBe(false);
-    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('.orch/\n');
+    // A .gitignore it creates ignores node_modules too.
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('node_modules/\n.orch/\n');
 
     // What it wrote is a config orch reads without a problem, and `^build` orders the build.
     expect(runOrch(['validate'], dir).code).toBe(0);
@@ -66,6 +68,14 @@ describe('orch init', () => {
     expect(init.code, init.stderr).toBe(0);
     expect(init.stdout).toContain(`found workspace from package.json workspaces, 1 package; package manager ${said}\n`);
     expect(init.stdout).toContain(`(orch installed as a dev dependency: ${next})`);
+  });
+
+  it('in a single package, says so without a package count', () => {
+    const dir = tempRepo({ 'package.json': pkg('solo', { build: 'echo built', start: 'node server.js' }) });
+    const init = runOrch(['init'], dir);
+    expect(init.stdout).toContain('found a single package (no workspaces); package manager npm');
+    expect(init.stdout).not.toContain('1 package;');
+    expect(readFileSync(join(dir, 'orchestrator.config.ts'), 'utf8')).toContain('    start: { persistent: true, cache: false },\n');
   });
 
   it('adds .orch/ to an existing .gitignore once, and leaves one that ignores it already alone', () => {

@@ -101,9 +101,13 @@ describe('the packed @orch/cli installed with npm', () => {
       writeFileSync(join(dir, 'orchestrator.config.ts'), "import { defineConfig } from '@orch/cli';\n\nexport default defineConfig({ targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } } });\n");
       expect(orch(dir, ['validate']).code).toBe(0);
       writeFileSync(join(dir, 'typo.ts'), "import { defineConfig } from '@orch/cli';\n\nexport default defineConfig({ targets: { build: { outputs: 'dist/**' } } });\n");
-      const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'orchestrator.config.ts', 'typo.ts'], { cwd: dir, encoding: 'utf8' });
+      // skipLibCheck false, as a strict project has it: the shipped declarations are checked too,
+      // in a repository with no @types/node, so every library they import is installed with them (findings 15 #9).
+      expect(existsSync(join(dir, 'node_modules', '@types', 'node'))).toBe(false);
+      const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--skipLibCheck', 'false', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'orchestrator.config.ts', 'typo.ts'], { cwd: dir, encoding: 'utf8' });
       expect(tsc.stdout).toContain("typo.ts(3,51): error TS2322: Type 'string' is not assignable to type 'string[]'");
       expect(tsc.stdout).not.toContain('orchestrator.config.ts');
+      expect(tsc.stdout.trim().split('\n')).toHaveLength(1);
     },
     INSTALL_TIMEOUT,
   );

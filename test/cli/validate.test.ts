@@ -57,6 +57,24 @@ describe('orch validate', () => {
     expect(report.diagnostics[0]!.hint).toContain("did you mean 'stateDir'?");
   });
 
+  it('a wrong value in one setting does not hide the problems of the rest of the config (findings 15 #17j)', () => {
+    const dir = tempRepo({
+      'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['packages/*'] }),
+      'packages/a/package.json': JSON.stringify({ name: 'a', scripts: { build: 'echo a', test: 'echo t' } }),
+      'packages/b/package.json': JSON.stringify({ name: 'b', scripts: { build: 'echo b' }, dependencies: { a: '*' } }),
+      'orchestrator.config.ts': "export default {\n  stateDri: '.state',\n  targets: {\n    build: { dependsOn: '^build' },\n    test: { dependsOn: ['^nope'] },\n  },\n  commands: { hi: { run: 'echo hi', dependencies: ['hello'] } },\n};\n",
+    });
+    const run = runOrch(['validate'], dir);
+    expect(run.code).toBe(2);
+    const problems = [...run.stderr.matchAll(/^(\S+?):(\d+):\d+: error: (.*) \[(\S+)\]$/gm)].map((m) => `${m[2]} ${m[4]} ${m[3]}`);
+    expect(problems).toEqual([
+      "2 config/invalid unknown key 'stateDri'",
+      '4 config/invalid targets.build.dependsOn: expected a list, found "^build"',
+      "5 graph/unknown-dependency a#test: dependency '^nope' names no task: no package has a 'nope' script",
+      expect.stringMatching(/^7 graph\/unknown-dependency .*'hello'/),
+    ]);
+  });
+
   it('--json reports a config that cannot load as a located diagnostic too', () => {
     const run = runOrch(['validate', '--json'], tempRepo({ '.orchrc.json': '{\n  "stateDir": ".state",,\n}\n' }));
     expect(run.code).toBe(2);

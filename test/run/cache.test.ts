@@ -222,6 +222,23 @@ describe('cache faults', () => {
     expect(runOrch(['run', 'lib#build'], dir).stderr).toContain("warning: lib#build: output 'build/**' matched no file");
   });
 
+  it('says an output glob that matches nothing in many packages once, with the count and names, before the summary (findings 15 #8)', () => {
+    const packages = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`packages/p${i}/package.json`, JSON.stringify({ name: `p${i}`, scripts: { build: 'node -e 0' } })]));
+    const dir = commitAll(
+      tempRepo({
+        '.gitignore': '.orch/\n',
+        'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['packages/*'] }),
+        ...packages,
+        'orchestrator.config.json': JSON.stringify({ targets: { build: { outputs: ['dist/**'] } } }),
+      }),
+    );
+    const run = runOrch(['run', 'build'], dir);
+    expect(run.code, run.stderr).toBe(0);
+    const warnings = run.stderr.split('\n').filter((line) => line.includes('matched no file'));
+    expect(warnings).toEqual(["warning: build: output 'dist/**' matched no file (in 12 packages: p0, p1, p10, p11, p2, p3, p4, p5, p6, p7 and 2 more)"]);
+    expect(run.stderr.indexOf('matched no file')).toBeLessThan(run.stderr.indexOf('Tasks:'));
+  });
+
   it('an expired entry (ttl) is not used', () => {
     const dir = workspace({ cache: { ttl: 1 } });
     runOrch(['run', 'lib#build'], dir);

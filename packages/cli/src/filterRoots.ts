@@ -37,13 +37,27 @@ export async function filterRoots(workspace: OpenWorkspace, roots: Map<string, s
   // A filter by change that finds nothing changed is an answer; `!` filters alone are not by change.
   const includes = (filters ?? []).filter((f) => !f.trim().startsWith('!'));
   if (packages && includes.length > 0 && includes.every((f) => f.includes('['))) return 'nothing-changed';
-  const given = [...(filters ?? []).map((f) => `--filter=${f}`), ...(keep ? ['--projects/--exclude'] : [])].join(' ');
+  const given = [...(filters ?? []).map((f) => `--filter=${f}`), ...(keep ? ['--projects/--exclude'] : [])];
   const selected = packages ? `: they select ${packages.size === 0 ? 'no package' : listNames(packages)}` : '';
-  throw new OrchError('usage', `${given} leave none of the ${named.length} task${named.length === 1 ? '' : 's'} named${selected}`, {
-    hint: packages
-      ? `none of those packages has ${[...new Set(named.map(([, name]) => `'${name}'`))].join(' or ')}; \`orch list\` shows each package's tasks; a filter is a name, a folder (./packages/*) or a change ([main]), see docs/filtering.md`
-      : 'a pattern is a glob on a project name or folder, or tag:<tag> (package.json#orch.tags)',
+  const tasks = `${named.length} task${named.length === 1 ? '' : 's'}`;
+  throw new OrchError('usage', `${given.join(' ')} ${given.length === 1 ? 'leaves' : 'together leave'} none of the ${tasks} named${selected}`, {
+    hint: emptySelectionHint(filters ?? [], packages, named, registry),
   });
+}
+
+/** Why a selection left no task, for the hint: the cause, not a guess. */
+function emptySelectionHint(filters: readonly string[], packages: ReadonlySet<string> | undefined, named: [string, string][], registry: OpenWorkspace['registry']): string {
+  const help = 'a filter is a name, a folder (./packages/*) or a change ([main]), see docs/filtering.md';
+  if (packages?.size === 0) {
+    const excluding = filters.some((f) => f.trim().startsWith('!'));
+    return excluding
+      ? `the '!' filters exclude every package the others select (with only '!' filters, every package); ${help}`
+      : `no package matches every part of those filters; \`orch list\` shows the packages; ${help}`;
+  }
+  if (packages && !named.some(([id]) => packages.has(registry.commands.get(id)?.project ?? ''))) {
+    return `none of those packages has ${[...new Set(named.map(([, name]) => `'${name}'`))].join(' or ')}; \`orch list\` shows each package's tasks; ${help}`;
+  }
+  return '--projects/--exclude leave out every task the rest selects; a pattern is a glob on a project name or folder, or tag:<tag> (package.json#orch.tags)';
 }
 
 /** The line that says a bare target was scoped to the package folder, or the error when that package lacks it. */

@@ -37,7 +37,8 @@ export function version(): string {
  * `orch --version --json`: orch's version and what it runs on, for bug reports and scripts
  * (`nx report`, `turbo --version` beside `node -p process.versions`). `node` is Node.js's version.
  */
-export function versionInfo(): { version: string; node: string; platform: NodeJS.Platform; arch: string } {
+// Plain strings, not NodeJS.Platform: a public type, and a user's types need not include @types/node.
+export function versionInfo(): { version: string; node: string; platform: string; arch: string } {
   return { version: version(), node: process.versions.node, platform: process.platform, arch: process.arch };
 }
 

@@ -5,7 +5,7 @@ import { ExitCode, isOrchError, OrchError, pathKindProblem, type Project } from 
 import writeFileAtomic from 'write-file-atomic';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { detectPackageManager, execCommand } from '../init/detectPackageManager.js';
-import { ignoreStateDir } from '../init/ignoreStateDir.js';
+import { CREATED_WITH, ignoreStateDir } from '../init/ignoreStateDir.js';
 import { starterTargets, type StarterTarget } from '../init/starterTargets.js';
 import { workspaceKind } from '../init/workspaceKind.js';
 import { openWorkspace } from '../openWorkspace.js';
@@ -27,7 +27,7 @@ export const initCommand: CliCommand = {
   name: 'init',
   usage: 'orch init [options]',
   description:
-    'Writes orchestrator.config.ts at the repository root with targets for the scripts your packages have (build with dependsOn ^build and its outputs, test, lint, typecheck, dev...), detecting the package manager (packageManager field, lockfile) and the workspace (pnpm-workspace.yaml, package.json workspaces), and adds .orch/ to .gitignore. Without package scripts it writes an example command (.claude/commands/hello.md). A config already there is never replaced, except orchestrator.config.ts with --force.',
+    'Writes orchestrator.config.ts at the repository root with targets for the scripts your packages have (build with dependsOn ^build and its outputs, test, lint, typecheck, dev and start persistent and uncached...), detecting the package manager (packageManager field, lockfile) and the workspace (pnpm-workspace.yaml, package.json workspaces), and adds .orch/ to .gitignore (a .gitignore it creates also ignores node_modules/). Without package scripts it writes an example command (.claude/commands/hello.md). A config already there is never replaced, except orchestrator.config.ts with --force.',
   options: { force: { type: 'boolean', description: 'replace an existing orchestrator.config.ts' } },
   examples: ['orch init', 'orch init --force'],
   async run(argv, io) {
@@ -48,7 +48,7 @@ export const initCommand: CliCommand = {
       io.stdout(`wrote ${show(join(root, EXAMPLE_FILE))} (an example command: no package has scripts yet)\n`);
     }
     const ignored = await ignoreStateDir(root, '.orch');
-    if (ignored !== 'present') io.stdout(`${ignored === 'created' ? 'created .gitignore with .orch/' : 'added .orch/ to .gitignore'} (sessions, logs and the local cache)\n`);
+    if (ignored !== 'present') io.stdout(`${ignored === 'created' ? `created .gitignore with ${CREATED_WITH.join(', ')} and .orch/` : 'added .orch/ to .gitignore'} (.orch/: sessions, logs and the local cache)\n`);
     io.stdout(nextSteps(targets, manager.name));
     return ExitCode.ok;
   },
@@ -80,7 +80,7 @@ function refuseBlocked(base: string, paths: readonly string[]): void {
 
 function describeRepository(root: string, projects: readonly Project[], manager: ReturnType<typeof detectPackageManager>): string {
   const kind = workspaceKind(root);
-  const packages = kind === undefined ? 'no package.json' : `${kind === 'single package' ? 'a single package' : `workspace from ${kind}`}, ${projects.length} package${projects.length === 1 ? '' : 's'}`;
+  const packages = kind === undefined ? 'no package.json' : kind === 'single package' ? 'a single package (no workspaces)' : `workspace from ${kind}, ${projects.length} package${projects.length === 1 ? '' : 's'}`;
   return `found ${packages}; package manager ${manager.name} (${manager.source === 'default' ? 'no packageManager field or lockfile: npm assumed' : manager.source})`;
 }
 

@@ -17,7 +17,7 @@ const DEFAULT_OUTPUTS = ['dist/**'];
 
 /** Scripts that type-check or lint against what their dependencies built. */
 const CHECKS = new Set(['typecheck', 'type-check', 'check-types', 'lint']);
-/** Long-running scripts (servers, watchers): nothing to cache. */
+/** Long-running scripts (servers, watchers): persistent, nothing to cache (create-turbo's `dev`). */
 const SERVERS = new Set(['dev', 'start', 'serve', 'watch']);
 
 export interface StarterTarget {
@@ -31,7 +31,7 @@ export interface StarterTarget {
  * Target defaults for the scripts the workspace packages have, as `orch init` writes them:
  * `build` depends on its dependencies' builds (`^build`) with outputs guessed from each
  * package's framework; `test` on its own package's build; type checks and lint on the
- * dependencies' builds; dev servers uncached. Other scripts run with orch's defaults and are
+ * dependencies' builds; dev servers and watchers `persistent: true` (docs/watch.md) and uncached. Other scripts run with orch's defaults and are
  * not listed. In `build`, `test`, checks, servers order.
  */
 export function starterTargets(projects: readonly Project[]): StarterTarget[] {
@@ -47,6 +47,6 @@ export function starterTargets(projects: readonly Project[]): StarterTarget[] {
   const built = counts.has('build');
   add('test', built ? { dependsOn: ['build'] } : {});
   for (const name of [...counts.keys()].sort()) if (CHECKS.has(name)) add(name, built ? { dependsOn: ['^build'] } : {});
-  for (const name of [...counts.keys()].sort()) if (SERVERS.has(name)) add(name, { cache: false });
+  for (const name of [...counts.keys()].sort()) if (SERVERS.has(name)) add(name, { persistent: true, cache: false });
   return targets;
 }

@@ -13,7 +13,7 @@ export const MAX_CONFIG_TIMEOUT_MS = 2 ** 31 - 1;
  * form it takes for anything else (`abc`, `0`, or more than 24 days): a limit the user set is
  * never dropped in silence (issue 12, findings #13).
  */
-export function configTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+export function configTimeoutMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
   const given = env.ORCH_CONFIG_TIMEOUT;
   if (given === undefined || given.trim() === '') return DEFAULT_CONFIG_TIMEOUT_MS;
   const ms = parseDuration(given);

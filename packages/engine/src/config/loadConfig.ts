@@ -13,6 +13,7 @@ import { configLoadError } from './configLoadError.js';
 import { loadJsonConfig, loadYamlConfig } from './loadDataConfig.js';
 import { exportLocation } from './configCodeFailure.js';
 import { configTimeoutMs } from './configTimeout.js';
+import { keepValidParts } from './keepValidParts.js';
 import { importConfigModule, settleConfigExport } from './loadModuleConfig.js';
 import type { StuckRenderer } from './runConfigCode.js';
 import { normaliseRetry } from '../recovery/recoveryPolicy.js';
@@ -138,7 +139,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const result = validate(filepath, raw, locate);
   if (!result.success) {
     const diagnostics = schemaDiagnostics(result.issues, { code: 'config/invalid', locate, knownKeys: (path) => objectKeysAt(configSchema, path) }).map((d): Diagnostic => ({ ...d, owner: { kind: 'config' } }));
-    return { config: { ...resolveConfig({}, root), configFile: filepath }, diagnostics };
+    // The valid rest is still read, so its own checks report too: every problem at once.
+    const valid = keepValidParts(configSchema, raw, result.issues) as OrchConfig | undefined;
+    return { config: { ...resolveConfig(valid ?? {}, root), configFile: filepath }, diagnostics };
   }
   return { config: { ...resolveConfig(result.output as OrchConfig, root), configFile: filepath }, diagnostics: [] };
 }

@@ -1,5 +1,6 @@
+import { existsSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { dirname, extname, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { copiedConfig, copyConfigValue, type CopiedConfig } from './copyConfigExport.js';
 import { runConfigCode, type StuckRenderer } from './runConfigCode.js';
@@ -32,7 +33,7 @@ export async function importConfigModule(file: string, renderStuck?: StuckRender
   // import itself: an `.mjs` config starts without it.
   const evaluator = async (async: boolean): Promise<() => unknown> => {
     const { createJiti } = await import('jiti');
-    const jiti = createJiti(pathToFileURL(file).href, { moduleCache: false, interopDefault: false, sourceMaps: true });
+    const jiti = createJiti(pathToFileURL(file).href, { moduleCache: false, interopDefault: false, sourceMaps: true, fsCache: transpileCacheDir(file) });
     return () => jiti.evalModule(source, { filename: file, id: file, ext: extname(file), async, forceTranspile: true });
   };
   // The default export is found within the limit, and boxed: reading it may run a Proxy's traps (findings R2 #10).
@@ -45,6 +46,20 @@ export async function importConfigModule(file: string, renderStuck?: StuckRender
     if (native && (error as { cause?: unknown }).cause instanceof SyntaxError) await runConfigCode(file, await evaluator(true), renderStuck);
     throw error;
   }
+}
+
+/**
+ * Where jiti keeps the transpiled config: `node_modules/.cache/jiti` beside the config when that
+ * node_modules is a real folder inside the config's own folder, else nowhere (`false`: transpiled
+ * again each load, ~0.2 s with jiti loading its transform). jiti's default falls back to `$TMPDIR/jiti`, a file per config
+ * path never cleaned, outside the repository (findings 15 #12), which orch never writes.
+ */
+function transpileCacheDir(file: string): string | false {
+  const folder = dirname(file);
+  const modules = join(folder, 'node_modules');
+  if (!existsSync(modules)) return false;
+  const real = realpathSync(modules);
+  return real.startsWith(realpathSync(folder) + sep) ? join(real, '.cache', 'jiti') : false;
 }
 
 /**

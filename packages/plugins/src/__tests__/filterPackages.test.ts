@@ -67,4 +67,16 @@ describe("filterPackages resolves filters as Turborepo's resolver does", () => {
     expect([...(await run('ui'))]).toEqual(['@a/ui']);
     await expect(run('web')).rejects.toMatchObject({ message: "--filter 'web': no package is named 'web'" });
   });
+
+  it("'*' is every package, scoped ones too, and '!*' none; '*' reaches across the scope's '/' (Turborepo's SimpleGlob)", async () => {
+    const mixed = new Map<string, Project>(['@acme/lib', '@acme/web-ui', 'web', 'docs-ui'].map((name, i) => [name, { name, root: `p${i}`, packageJson: '', scripts: {}, dependencies: [], tags: [] }]));
+    const run = async (filters: string[]) => [...(await filterPackages(filters, { registry: { projects: mixed }, cwd: '.', changedSince: async () => new Set() }))].sort();
+    expect(await run(['*'])).toEqual(['@acme/lib', '@acme/web-ui', 'docs-ui', 'web']);
+    expect(await run(['!*'])).toEqual([]);
+    expect(await run(['@acme/*'])).toEqual(['@acme/lib', '@acme/web-ui']);
+    expect(await run(['*-ui'])).toEqual(['@acme/web-ui', 'docs-ui']);
+    expect(await run(['*', '!@acme/*'])).toEqual(['docs-ui', 'web']);
+    // Only '*' is special: a '.' or '?' in a name is that character.
+    await expect(run(['we?'])).rejects.toMatchObject({ message: "--filter 'we?': no package is named 'we?'" });
+  });
 });

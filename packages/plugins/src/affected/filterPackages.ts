@@ -92,18 +92,28 @@ function byFolder(selector: PackageSelector, projects: Project[], cwd: string): 
   return found;
 }
 
-/** By name glob; `web` also finds the one scoped package named `web` (`@acme/web`), as Turborepo does. */
+/**
+ * By name glob, as Turborepo's `SimpleGlob` (simple_glob.rs): `*` stands for any run of
+ * characters, `/` included, so `*` is every package and `@acme/*`, `*-ui` reach into scopes; every
+ * other character is itself. `web` also finds the one scoped package named `web` (`@acme/web`).
+ */
 function byName(selector: PackageSelector, projects: Project[]): Project[] {
   const pattern = selector.name!;
-  const found = projects.filter((p) => picomatch.isMatch(p.name, pattern, { dot: true }));
+  const found = projects.filter((p) => nameGlob(pattern).test(p.name));
   if (found.length > 0) return found;
   if (!pattern.startsWith('@')) {
-    const scoped = projects.filter((p) => picomatch.isMatch(p.name, `@*/${pattern}`, { dot: true }));
+    const bare = nameGlob(pattern);
+    const scoped = projects.filter((p) => p.name.startsWith('@') && bare.test(p.name.slice(p.name.indexOf('/') + 1)));
     if (scoped.length === 1) return scoped;
   }
   if (selector.since !== undefined || selector.directory !== undefined) return [];
   const names = projects.map((p) => p.name);
   throw new OrchError('usage', `--filter '${selector.raw}': no package is named '${pattern}'`, { hint: didYouMean(pattern, names) ?? `the packages: ${listNames(names)}` });
+}
+
+/** `*` as any run of characters, everything else literal. */
+function nameGlob(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
 /** A selector's packages with what `...` adds, less the package itself with `^`. */

@@ -8,6 +8,7 @@ import { outputsInPlace, takeOutputsFingerprint, type OutputsPlace } from './out
 import { CacheRefusal } from './confinedPath.js';
 import { describeFileError } from './describeFileError.js';
 import { LocalCache, type CacheEntry } from './LocalCache.js';
+import { OutputWarnings } from './OutputWarnings.js';
 import type { RestoreTarget } from './restoreOutputs.js';
 import type { HashInputs } from './TaskHasher.js';
 import { taskHasherFor } from './taskHasherFor.js';
@@ -142,8 +143,17 @@ export function localCachePlugin() {
         pending.add(sweep);
         void sweep.finally(() => pending.delete(sweep));
       });
+      // Stores still writing when the last task ends are waited for here, so what they found
+      // about the outputs is said once, before the summary (not after it, line by line).
+      const outputWarnings = new OutputWarnings(engine.config.root);
+      engine.hooks.settle.tapPromise(PLUGIN_NAME, async () => {
+        await Promise.all(pending);
+        outputWarnings.flush(engine, PLUGIN_NAME);
+      });
       engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
         await Promise.all(pending);
+        // A run that ended without settling (a fatal error) still says them.
+        outputWarnings.flush(engine, PLUGIN_NAME);
         if (!wrote) return;
         const stamp = join(cache.dir, '.last-eviction');
         const last = await stat(stamp).then((info) => info.mtimeMs, () => 0);
@@ -189,8 +199,8 @@ export function localCachePlugin() {
             });
             wrote = true;
             records.put('outputs', task.id, fingerprint);
-            for (const pattern of stored.unmatched) engine.emit({ type: 'warning', message: `${task.id}: output '${pattern}' matched no file`, source: PLUGIN_NAME });
-            for (const pattern of stored.outside) engine.emit({ type: 'warning', message: `${task.id}: output '${pattern}' points outside the task's folder; nothing there is cached or restored`, source: PLUGIN_NAME });
+            for (const pattern of stored.unmatched) outputWarnings.add(task.id, `output '${pattern}' matched no file`);
+            for (const pattern of stored.outside) outputWarnings.add(task.id, `output '${pattern}' points outside the task's folder; nothing there is cached or restored`);
           } catch (error) {
             // A full or read-only cache never fails a task.
             engine.emit({ type: 'warning', message: `${task.id}: not cached: ${describeFileError(error, engine.config.root)}`, source: PLUGIN_NAME });
