@@ -1,7 +1,8 @@
 import { nameTable, type BreakerSnapshot, type ProcessIdentity, type RunSummary, type SessionInfo, type TaskOutcome } from '@orch/engine';
 import type { LoggedEvent } from './SessionLog.js';
 
-export type SessionStatus = 'running' | 'completed' | 'failed' | 'interrupted' | 'awaiting-intervention';
+/** `watching`: an `orch watch` whose process lives; `stopped`: one that ended (Ctrl-C or killed). */
+export type SessionStatus = 'running' | 'completed' | 'failed' | 'interrupted' | 'awaiting-intervention' | 'watching' | 'stopped';
 export type TaskRecordStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'awaiting-intervention';
 
 /** What the session knows about one task. */
@@ -76,7 +77,7 @@ export function foldEvent(state: SessionState, event: LoggedEvent): SessionState
       state.info ??= info;
       state.runs++;
       state.startedAt ??= event.t;
-      state.status = 'running';
+      state.status = info.watch ? 'watching' : 'running';
       delete state.summary;
       break;
     }
@@ -143,11 +144,19 @@ export function foldEvent(state: SessionState, event: LoggedEvent): SessionState
     case 'run-finished': {
       const { tasks: _tasks, ...summary } = event.summary as RunSummary;
       state.summary = summary;
+      // A watch's cycles end one by one; the watch goes on.
+      if (state.info?.watch) break;
       state.status = summary.interrupted ? 'interrupted' : summary.awaitingIntervention > 0 ? 'awaiting-intervention' : summary.failed > 0 ? 'failed' : 'completed';
       break;
     }
   }
   return state;
+}
+
+/** The status of a session as its process left it: one still `running` or `watching` when that process is gone did not end by itself. */
+export function settledStatus(status: SessionStatus, live: boolean): SessionStatus {
+  if (live) return status;
+  return status === 'running' ? 'interrupted' : status === 'watching' ? 'stopped' : status;
 }
 
 export function foldEvents(state: SessionState, events: readonly LoggedEvent[]): SessionState {
