@@ -185,6 +185,10 @@ describe('orch watch', () => {
     expect(alive(first)).toBe(true);
     // Kept running on purpose, in a group orch supervises: not a process that escaped it (FINDINGS-15, 4).
     expect(orch.output()).not.toContain('left its process group');
+    // `orch status` shows the watch's session: the dev server still runs, after a later cycle.
+    const status = runOrch(['status'], dir).stdout;
+    expect(status).toContain('Status:    watching (held by a live orch process)');
+    expect(status).toMatch(/ACTIVE COMMANDS:\n {2}app#dev {2}stage execute/);
 
     // Its own input changed: stopped, started again.
     appendFileSync(join(dir, 'p/app/src/app.txt'), '2\n');

@@ -84,6 +84,8 @@ export function foldEvent(state: SessionState, event: LoggedEvent): SessionState
     case 'run-started':
       state.plan = (event.tasks as { id: string }[]).map((t) => t.id);
       for (const id of state.plan) task(id);
+      // A watch's cycle runs its tasks afresh: their attempts are this cycle's, not a sum over the watch.
+      if (state.info?.watch) for (const id of state.plan) Object.assign(task(id), { attempts: 0, completedSteps: 0 });
       break;
     case 'task-started': {
       const record = task(event.id as string);
