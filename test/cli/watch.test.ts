@@ -59,6 +59,22 @@ function monorepo() {
   );
 }
 
+/** lib ← app, where app#dev is a persistent dev server that writes its pid to p/app/dev.pid; lib's build prints `lib built`. */
+function devRepo() {
+  const dev = node("const fs=require('fs');fs.appendFileSync('../../ran.txt','dev\\n');fs.writeFileSync('dev.pid',String(process.pid));setInterval(()=>{},1000)");
+  return commitAll(
+    tempRepo({
+      '.gitignore': 'ran.txt\ndev.pid\n',
+      'package.json': JSON.stringify({ name: 'root', workspaces: ['p/*'] }),
+      'orchestrator.config.json': JSON.stringify({ targets: { build: { dependsOn: ['^build'] }, dev: { dependsOn: ['^build'], persistent: true } } }),
+      'p/lib/package.json': pkg('lib', { build: mark('lib', 'echo lib built') }),
+      'p/lib/src/lib.txt': '1\n',
+      'p/app/package.json': pkg('app', { dev }, { lib: '1.0.0' }),
+      'p/app/src/app.txt': '1\n',
+    }),
+  );
+}
+
 describe('orch watch', () => {
   it('re-runs exactly the tasks whose inputs changed and what depends on them; outputs written are not changes', async () => {
     const dir = monorepo();
@@ -155,18 +171,7 @@ describe('orch watch', () => {
   }, 120_000);
 
   it('keeps a persistent task running across re-runs and restarts it only when its own inputs change', async () => {
-    const dev = node("const fs=require('fs');fs.appendFileSync('../../ran.txt','dev\\n');fs.writeFileSync('dev.pid',String(process.pid));setInterval(()=>{},1000)");
-    const dir = commitAll(
-      tempRepo({
-        '.gitignore': 'ran.txt\ndev.pid\n',
-        'package.json': JSON.stringify({ name: 'root', workspaces: ['p/*'] }),
-        'orchestrator.config.json': JSON.stringify({ targets: { build: { dependsOn: ['^build'] }, dev: { dependsOn: ['^build'], persistent: true } } }),
-        'p/lib/package.json': pkg('lib', { build: mark('lib') }),
-        'p/lib/src/lib.txt': '1\n',
-        'p/app/package.json': pkg('app', { dev }, { lib: '1.0.0' }),
-        'p/app/src/app.txt': '1\n',
-      }),
-    );
+    const dir = devRepo();
     const orch = watch(['watch', 'app#dev'], dir);
     await waitFor(() => ran(dir).includes('dev') && pidIn(join(dir, 'p/app/dev.pid')) > 0, 30_000, () => `the dev server:\n${orch.output()}`);
     expect(ran(dir)).toEqual(['lib', 'dev']);
@@ -178,6 +183,12 @@ describe('orch watch', () => {
     await waitFor(() => count(orch.output(), WAITING) >= 2, 30_000, () => `the rebuild:\n${orch.output()}`);
     expect(ran(dir)).toEqual(['lib', 'dev', 'lib']);
     expect(alive(first)).toBe(true);
+    // Kept running on purpose, in a group orch supervises: not a process that escaped it (FINDINGS-15, 4).
+    expect(orch.output()).not.toContain('left its process group');
+    // `orch status` shows the watch's session: the dev server still runs, after a later cycle.
+    const status = runOrch(['status'], dir).stdout;
+    expect(status).toContain('Status:    watching (held by a live orch process)');
+    expect(status).toMatch(/ACTIVE COMMANDS:\n {2}app#dev {2}stage execute/);
 
     // Its own input changed: stopped, started again.
     appendFileSync(join(dir, 'p/app/src/app.txt'), '2\n');
@@ -215,12 +226,93 @@ describe('orch watch', () => {
     expect(orch.output()).toMatch(/orchestrator\.config\.json:3:3: error: .*concurency/);
     expect(orch.child.exitCode).toBe(null);
 
+    // A config that does not load is reported once, located: not again as `could not load …` (FINDINGS-15, 17i).
+    const reported = count(orch.output(), 'still watching');
+    writeFileSync(join(dir, 'orchestrator.config.json'), '{\n  "concurrency": 2,,\n}\n');
+    await waitFor(() => count(orch.output(), 'still watching') > reported, 30_000, () => `the syntax error:\n${orch.output()}`);
+    expect(count(orch.output(), 'orchestrator.config.json:2:20: error: not valid JSON')).toBe(1);
+    expect(orch.output()).not.toContain('could not load');
+
     writeFileSync(join(dir, 'orchestrator.config.json'), '{\n  "concurrency": 2,\n  "globalEnv": ["WATCH_TEST_VARIABLE"]\n}\n');
     // The config's settings are in every task's hash: fixed with a new one, it runs again.
     await waitFor(() => readFileSync(join(dir, 'ran.txt'), 'utf8') === 'hello one\nhello two\nhello two\n', 30_000, () => `the run after the fix:\n${orch.output()}`);
     orch.child.kill('SIGINT');
     expect((await orch.exited).code).toBe(130);
   }, 90_000);
+
+  it('says which task a change waits for while a dependency fails, and runs it once that is fixed', async () => {
+    const build = (word: string) => mark(word, 'if grep -q broken src/*; then echo "it is broken" >&2; exit 1; fi');
+    const dir = commitAll(
+      tempRepo({
+        '.gitignore': 'ran.txt\n',
+        'package.json': JSON.stringify({ name: 'root', workspaces: ['p/*'] }),
+        'orchestrator.config.json': JSON.stringify({ targets: { build: { dependsOn: ['^build'] } } }),
+        'p/lib/package.json': pkg('lib', { build: build('lib') }),
+        'p/lib/src/lib.txt': 'broken\n',
+        'p/app/package.json': pkg('app', { build: build('app') }, { lib: '1.0.0' }),
+        'p/app/src/app.txt': '1\n',
+      }),
+    );
+    const orch = watch(['watch', 'app#build'], dir);
+    await cycles(orch, 1);
+    expect(ran(dir)).toEqual(['lib']);
+
+    appendFileSync(join(dir, 'p/app/src/app.txt'), '2\n');
+    await waitFor(() => orch.output().includes('waits for'), 30_000, () => `the wait line:\n${orch.output()}`);
+    expect(orch.output()).toContain('orch: watch: p/app/src/app.txt changed; app#build waits for lib#build, which failed: it runs once that is fixed\n');
+    expect(ran(dir)).toEqual(['lib']);
+
+    writeFileSync(join(dir, 'p/lib/src/lib.txt'), 'fixed\n');
+    await waitFor(() => ran(dir).length === 3, 30_000, () => `the run after the fix:\n${orch.output()}`);
+    expect(ran(dir)).toEqual(['lib', 'lib', 'app']);
+    orch.child.kill('SIGINT');
+    expect((await orch.exited).code).toBe(130);
+  }, 90_000);
+
+  it('records itself as a session: a kill -9 leaves nothing running for good, orch logs finds what it ran, resume refuses it', async () => {
+    const dir = devRepo();
+    const devPid = () => pidIn(join(dir, 'p/app/dev.pid'));
+    const first = watch(['watch', 'app#dev'], dir);
+    await waitFor(() => devPid() > 0, 30_000, () => `the dev server:\n${first.output()}`);
+    const firstDev = devPid();
+    const session = /orch: session (\S+)/.exec(first.output())?.[1];
+    expect(session).toBeDefined();
+    expect(runOrch(['sessions'], dir).stdout).toMatch(new RegExp(`${session}\\s+watching\\s.*orch watch app#dev`));
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(alive(firstDev)).toBe(true);
+    // What a watch ran has its log (FINDINGS-15, 3).
+    const newest = runOrch(['logs', 'lib#build'], dir);
+    expect(newest.stderr).toContain(`orch: lib#build in session ${session} (succeeded)`);
+    expect(newest.stdout).toBe('lib built\n');
+
+    // The next watch ends what the killed one left, before it starts its own dev server.
+    rmSync(join(dir, 'p/app/dev.pid'));
+    const second = watch(['watch', 'app#dev'], dir);
+    await waitFor(() => devPid() > 0, 30_000, () => `the second dev server:\n${second.output()}`);
+    expect(second.output()).toContain(`orch: session ${session} (\`orch watch app#dev\`, pid ${first.child.pid}) was killed and left tasks running; ended them before starting: app#dev`);
+    await waitFor(() => !alive(firstDev), 10_000, 'the first dev server to be gone');
+    const secondDev = devPid();
+    second.child.kill('SIGKILL');
+    await second.exited;
+
+    // So does the next run.
+    const run = runOrch(['run', 'lib#build'], dir, {}, { timeoutMs: 30_000 });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/was killed and left tasks running; ended them before starting: app#dev/);
+    await waitFor(() => !alive(secondDev), 10_000, 'the second dev server to be gone');
+
+    // And by the session it printed, after later runs.
+    const logs = runOrch(['logs', 'lib#build', '--session', session!], dir);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toBe('lib built\n');
+    expect(runOrch(['sessions'], dir).stdout).toMatch(new RegExp(`${session}\\s+stopped\\s`));
+    const resume = runOrch(['resume', session!], dir);
+    expect(resume.code).toBe(2);
+    expect(resume.stderr).toContain(`session ${session} is a watch (\`orch watch app#dev\`): a watch is not resumed`);
+    // Nor is it what a bare resume picks up.
+    expect(runOrch(['resume'], dir).stderr).toContain('no session has unfinished work');
+  }, 120_000);
 });
 
 describe('persistent tasks', () => {

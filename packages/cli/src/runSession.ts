@@ -8,6 +8,7 @@ import type { ReportEvent } from './report/RunReport.js';
 import type { RunSettings } from './runOptions.js';
 import { printDiagnostics } from './render/printDiagnostics.js';
 import { checkOutputFile } from './writeOutputFile.js';
+import { reportOrphans } from './reportOrphans.js';
 import { STOP_SIGNALS } from './stopSignals.js';
 
 export interface SessionRunOptions {
@@ -174,21 +175,6 @@ function recordEvents(engine: OpenWorkspace['engine']): ReportEvent[] {
     if (event.type !== 'task-output') events.push({ t: Date.now(), ...event });
   });
   return events;
-}
-
-/** Says what runs killed with `kill -9` had left running, and what was done about it. */
-function reportOrphans(reports: readonly import('@orch/plugins').OrphanReport[], io: CliIO): void {
-  for (const report of reports) {
-    const who = `session ${report.session}${report.owner ? ` (\`orch ${report.owner.argv.join(' ')}\`, pid ${report.owner.pid})` : ''}`;
-    if (report.ended.length > 0) {
-      const groups = report.ended.map((group) => `${group.task} (process group ${group.pid}, ${group.processes} process${group.processes === 1 ? '' : 'es'})`);
-      io.stderr(`orch: ${who} was killed and left tasks running; ended them before starting: ${groups.join(', ')}\n`);
-    }
-    if (report.unverified.length > 0) {
-      const groups = report.unverified.map((group) => `${group.task} (pid ${group.pid})`);
-      io.stderr(`orch: ${who} was killed and may have left tasks running: ${groups.join(', ')}; not ended, since this system cannot tell whether those pids are still its processes\n`);
-    }
-  }
 }
 
 /** A session whose process died mid-run is offered for resume when the next run starts. */

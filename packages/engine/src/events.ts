@@ -67,6 +67,12 @@ export interface SessionInfo {
   startedAt: string;
   /** Set when this is `orch resume` continuing the session. */
   resumed?: boolean;
+  /**
+   * Set when this is `orch watch`: its cycles and persistent tasks are recorded in one session
+   * (status `watching` while it lives, `stopped` after), which `orch resume` does not take
+   * (docs/watch.md).
+   */
+  watch?: boolean;
   /** Circuit breakers as the session left them (on resume). */
   breakers?: Record<string, BreakerSnapshot>;
 }

@@ -37,7 +37,7 @@ export const resumeCommand: CliCommand = {
     const { SessionStore } = await import('@orch/plugins');
     const store = new SessionStore(join(workspace.config.root, workspace.config.stateDir));
 
-    const chosen = positionals[0] ?? (values.last ? store.ids().at(-1) : store.latest((status) => status !== 'completed')?.state.id);
+    const chosen = positionals[0] ?? (values.last ? store.ids().at(-1) : store.latest((status) => status !== 'completed' && status !== 'watching' && status !== 'stopped')?.state.id);
     if (!chosen) throw new OrchError('session-not-found', values.last || positionals[0] ? 'there are no sessions' : 'no session has unfinished work', { hint: '`orch sessions` lists them' });
     const loaded = store.load(chosen, { repair: true });
     if (store.ownerUnreadable(chosen)) io.stderr(`orch: session ${chosen}: its owner record (owner.json) names no process, so its owner is taken for dead; taking the session over\n`);
@@ -46,6 +46,11 @@ export const resumeCommand: CliCommand = {
     if (loaded.rebuilt) io.stderr(`orch: session ${chosen}: the snapshot was corrupt; rebuilt the state from the log\n`);
     const { state } = loaded;
     if (!state.info) throw new OrchError('session-not-found', `session ${chosen} has no recorded run to resume`, { hint: 'start it again with `orch run`' });
+    // The next watch's first cycle runs what is not up to date (the cache answers the rest): there is nothing a resume would add.
+    if (state.info.watch) {
+      const again = `orch ${state.info.argv.join(' ')}`;
+      throw new OrchError('usage', `session ${chosen} is a watch (\`${again}\`): a watch is not resumed`, { hint: `run \`${again}\` again: its first run does what is not up to date, the cache answers the rest` });
+    }
     if (state.status === 'completed') {
       io.stderr(`orch: session ${chosen} completed; nothing to resume\n`);
       return ExitCode.ok;

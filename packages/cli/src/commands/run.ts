@@ -40,7 +40,7 @@ export const runCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(argv, this.options);
     if (positionals.length === 0) throw new OrchError('usage', 'name at least one command, target or workflow to run', { hint: 'e.g. orch run build; `orch list` shows what there is' });
-    if (values.watch) return (await import('./watch.js')).watchNames(positionals, values, passthrough, io);
+    if (values.watch) return (await import('./watch.js')).watchNames(positionals, values, passthrough, io, ['run', ...argv]);
 
     const output = engineOutput(io, values);
     const workspace = await openWorkspace(io.cwd, output);

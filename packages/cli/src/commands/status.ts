@@ -34,7 +34,7 @@ export const statusCommand: CliCommand = {
     ]);
     const store = new SessionStore(join(root, stateDir));
     const history = new TaskHistory(join(root, stateDir));
-    const chosen = named !== undefined ? store.load(named) : values.last ? store.latest() : (store.latest((status) => status === 'running') ?? store.latest());
+    const chosen = named !== undefined ? store.load(named) : values.last ? store.latest() : (store.latest((status) => status === 'running' || status === 'watching') ?? store.latest());
     if (!chosen) throw new OrchError('session-not-found', 'there are no sessions to show yet', { hint: 'every `orch run` starts one; then `orch status`' });
     const id = chosen.state.id;
 
@@ -58,7 +58,7 @@ export const statusCommand: CliCommand = {
       });
       if (values.json) io.stdout(values.watch ? `${JSON.stringify(view)}\n` : `${terminalJson(view)}\n`);
       else io.stdout(`${values.watch && process.stdout.isTTY ? CLEAR : ''}${renderDashboard(view, new Date())}`);
-      if (!values.watch || session.state.status !== 'running') return ExitCode.ok;
+      if (!values.watch || (session.state.status !== 'running' && session.state.status !== 'watching')) return ExitCode.ok;
       // Nobody reads any more (`| head -1`): a dashboard refreshed for no one would run until the session ends.
       const closed = io.outputClosed;
       await sleep(WATCH_INTERVAL_MS, undefined, closed ? { signal: closed } : {}).catch(() => undefined);

@@ -28,17 +28,17 @@ export const watchCommand: CliCommand = {
   ],
   async run(argv, io) {
     const { values, positionals, passthrough } = parseCommandLine(argv, this.options);
-    return watchNames(positionals, values, passthrough, io);
+    return watchNames(positionals, values, passthrough, io, ['watch', ...argv]);
   },
 };
 
 /** `orch watch` and `orch run --watch`: watches until Ctrl-C; returns 130 (or 2 when the first survey fails). */
-export async function watchNames(names: readonly string[], values: Record<string, unknown>, args: readonly string[], io: CliIO): Promise<number> {
+export async function watchNames(names: readonly string[], values: Record<string, unknown>, args: readonly string[], io: CliIO, argv: readonly string[]): Promise<number> {
   if (names.length === 0) throw new OrchError('usage', 'name at least one command, target or workflow to watch', { hint: 'e.g. orch watch build; `orch list` shows what there is' });
   const given = ONE_RUN_OPTIONS.filter((name) => values[name] !== undefined && values[name] !== false);
   if (given.length > 0) throw new OrchError('usage', `--watch cannot go with ${given.map((name) => `--${name}`).join(', ')}: ${given.length === 1 ? 'it is' : 'they are'} about one run`, { hint: 'leave it out, or run without --watch' });
   // The live view redraws the terminal: a watch prints lines, cycle after cycle.
   const output = engineOutput(io, { ...values, reporter: values.reporter ?? (values.json ? 'json' : 'plain') });
   const { WatchLoop } = await import('../watch/WatchLoop.js');
-  return new WatchLoop({ names, values, args }, io, output).run();
+  return new WatchLoop({ names, values, args, argv }, io, output).run();
 }

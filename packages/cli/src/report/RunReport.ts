@@ -90,7 +90,8 @@ export function runReportFromEvents(events: readonly ReportEvent[], options: { i
         summary = undefined;
         break;
       case 'run-started':
-        plan = event.tasks as PlannedTask[];
+        // A watch's cycles each plan what they re-run: its report holds every task any of them ran.
+        plan = info?.watch ? [...new Map([...plan, ...(event.tasks as PlannedTask[])].map((planned) => [planned.id, planned])).values()] : (event.tasks as PlannedTask[]);
         concurrency = event.concurrency as number;
         break;
       case 'task-started': {

@@ -10,7 +10,7 @@ const RULE = '='.repeat(52);
  */
 export function renderDashboard(view: SessionDashboard, now: Date): string {
   const { session, metrics } = view;
-  const ongoing = session.status === 'running';
+  const ongoing = session.status === 'running' || session.status === 'watching';
   const lines = [
     '=== COMMAND ORCHESTRATION PERFORMANCE DASHBOARD ===',
     `Session:   ${session.id}${session.runs > 1 ? ` (${session.runs} runs)` : ''}`,

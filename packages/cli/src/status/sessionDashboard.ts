@@ -108,7 +108,7 @@ export function sessionDashboard(events: readonly ReportEvent[], options: Dashbo
   const byId = new Map(report.tasks.map((t) => [t.id, t]));
   const expected = (t: ReportTask): number => t.durationMs ?? options.durations[t.id] ?? 0;
 
-  const ongoing = options.status === 'running';
+  const ongoing = options.status === 'running' || options.status === 'watching';
   // A task left running by a session that is no longer going was cut short with it.
   const running = ongoing ? report.tasks.filter((t) => t.status === 'running') : [];
   const interrupted = ongoing ? 0 : report.tasks.filter((t) => t.status === 'running').length;

@@ -1,7 +1,7 @@
 import type { CliIO } from '../CliCommand.js';
 import type { Survey } from './surveyWorkspace.js';
 import { planOf, type WatchRecord } from './watchPlan.js';
-import { runWatchedTasks } from './runWatchedTasks.js';
+import { runWatchedTasks, type WatchedRunOptions } from './runWatchedTasks.js';
 
 interface Running {
   stop: AbortController;
@@ -37,7 +37,7 @@ export class PersistentTasks {
    * starts the due ones on the survey's engine. Returns true when they run on it (the engine
    * is closed when they have all ended), false when the caller closes it.
    */
-  async update(survey: Survey, records: ReadonlyMap<string, WatchRecord>, args: readonly string[], io: CliIO): Promise<boolean> {
+  async update(survey: Survey, records: ReadonlyMap<string, WatchRecord>, run: Pick<WatchedRunOptions, 'args' | 'session'>, io: CliIO): Promise<boolean> {
     const due = this.due(survey, records);
     await this.stop([...this.running.keys()].filter((id) => !survey.ownHashes.has(id) || due.includes(id)));
     if (due.length === 0 || this.stopAll.signal.aborted) return false;
@@ -51,15 +51,15 @@ export class PersistentTasks {
     survey.workspace.engine.hooks.event.tap('orch:watch-persistent', (event) => {
       if (event.type === 'task-finished') ends.get(event.outcome.id)?.resolve();
     });
-    const run: Promise<void> = runWatchedTasks(survey, planOf(survey, new Set(due)), { args, signal: this.stopAll.signal, taskSignals: new Map([...controllers].map(([id, c]) => [id, c.signal])) }, io)
+    const started: Promise<void> = runWatchedTasks(survey, planOf(survey, new Set(due)), { ...run, signal: this.stopAll.signal, taskSignals: new Map([...controllers].map(([id, c]) => [id, c.signal])) }, io)
       .then(() => undefined)
       .catch((error: unknown) => io.stderr(`orch: watch: ${due.join(', ')}: ${error instanceof Error ? error.message : String(error)}\n`))
       .finally(async () => {
         for (const end of ends.values()) end.resolve();
         await survey.workspace.engine.close();
       });
-    this.runs.add(run);
-    void run.then(() => this.runs.delete(run));
+    this.runs.add(started);
+    void started.then(() => this.runs.delete(started));
     for (const id of due) {
       const ended = ends.get(id)!.promise;
       this.running.set(id, { stop: controllers.get(id)!, ended });

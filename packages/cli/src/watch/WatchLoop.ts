@@ -1,5 +1,6 @@
-import { ExitCode, type EngineOutput, type PlannedTask, type RunSummary } from '@orch/engine';
+import { ExitCode, isOrchError, type EngineOutput, type PlannedTask, type RunSummary } from '@orch/engine';
 import type { CliIO } from '../CliCommand.js';
+import { formatDiagnostic } from '../render/formatDiagnostic.js';
 import { reportError } from '../render/reportError.js';
 import { STOP_SIGNALS } from '../stopSignals.js';
 import { FileWatcher } from './FileWatcher.js';
@@ -7,6 +8,7 @@ import { PersistentTasks } from './PersistentTasks.js';
 import { runWatchedTasks } from './runWatchedTasks.js';
 import { surveyWorkspace, type Survey, type WatchRequest } from './surveyWorkspace.js';
 import { watchIgnore } from './watchIgnore.js';
+import { openWatchSession, type WatchSession } from './watchSession.js';
 import { watchPlan, type WatchRecord } from './watchPlan.js';
 
 /** A cycle that is running: the hashes it started from, and how to cancel each of its tasks. */
@@ -38,8 +40,11 @@ export class WatchLoop {
   private wake: (() => void) | undefined;
   private stopped = false;
   private watcher: FileWatcher | undefined;
+  private session: WatchSession | undefined;
   /** The input files of the last survey's tasks: a change line names the changed ones among them and the new survey's. */
   private lastInputs = new Set<string>();
+  /** The task hashes of the last survey: a held task whose hash moved is named as waiting. */
+  private lastHashes: ReadonlyMap<string, string> = new Map();
   /** `io` without output: a survey taken mid-run to find what changed prints nothing. */
   private readonly quietIo: CliIO;
 
@@ -54,6 +59,12 @@ export class WatchLoop {
   /** Watches until a stop signal; returns the exit code (130). A first survey that fails throws, as `orch run` does. */
   async run(): Promise<number> {
     let survey: Survey | undefined = await surveyWorkspace(this.request, this.io, this.output);
+    try {
+      this.session = await openWatchSession(survey, this.request, this.io);
+    } catch (error) {
+      await survey.workspace.engine.close();
+      throw error;
+    }
     const watcher = (this.watcher = new FileWatcher(survey.workspace.config.root, watchIgnore(survey.workspace), (files) => this.onChange(files), (error) => this.say(`file watching failed: ${error.message}`)));
     const onSignal = (): void => this.stop();
     try {
@@ -78,6 +89,7 @@ export class WatchLoop {
       for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
       await watcher.close();
       await this.persistent.close();
+      await this.session.close();
     }
     return ExitCode.interrupted;
   }
@@ -91,15 +103,19 @@ export class WatchLoop {
     const { registry } = survey.workspace;
     // A reloaded config may declare other outputs.
     if (this.watcher) this.watcher.ignore = watchIgnore(survey.workspace);
-    const plan = watchPlan(survey, this.records, (id) => registry.commands.get(id)?.metadata.persistent === true);
-    const quiet = plan.length === 0 && this.persistent.due(survey, this.records).length === 0;
+    const { tasks: plan, held } = watchPlan(survey, this.records, (id) => registry.commands.get(id)?.metadata.persistent === true);
+    // A change that reaches a task held back by a failed dependency says so (FINDINGS-15, 16).
+    const waiting = [...held].filter(([id]) => this.lastHashes.has(id) && this.lastHashes.get(id) !== survey.hashes.get(id));
+    const quiet = plan.length === 0 && waiting.length === 0 && this.persistent.due(survey, this.records).length === 0;
     // Persistent tasks say themselves when they (re)start.
-    if (files.length > 0 && !quiet) this.say(`${this.describe(files, survey)} changed${plan.length > 0 ? `; re-running ${names(plan.map((task) => task.id))}` : ''}`);
+    const parts = [...(plan.length > 0 ? [`re-running ${names(plan.map((task) => task.id))}`] : []), ...waitLines(waiting)];
+    if (files.length > 0 && !quiet) this.say([`${this.describe(files, survey)} changed`, ...parts].join('; '));
     this.lastInputs = survey.inputs;
+    this.lastHashes = survey.hashes;
     let engineInUse = false;
     try {
       if (plan.length > 0) this.record(survey, await this.runPlan(survey, plan));
-      if (!this.stopped) engineInUse = await this.persistent.update(survey, this.records, this.request.args, this.io);
+      if (!this.stopped) engineInUse = await this.persistent.update(survey, this.records, { args: this.request.args, session: this.session?.info }, this.io);
     } catch (error) {
       this.report(error);
     } finally {
@@ -114,7 +130,7 @@ export class WatchLoop {
     this.cycle = cycle;
     try {
       if (this.stopped) cycle.whole.abort();
-      return await runWatchedTasks(survey, plan, { args: this.request.args, signal: cycle.whole.signal, taskSignals: new Map([...cancel].map(([id, c]) => [id, c.signal])) }, this.io);
+      return await runWatchedTasks(survey, plan, { args: this.request.args, session: this.session?.info, signal: cycle.whole.signal, taskSignals: new Map([...cancel].map(([id, c]) => [id, c.signal])) }, this.io);
     } finally {
       this.cycle = undefined;
     }
@@ -194,7 +210,16 @@ export class WatchLoop {
     this.wake?.();
   }
 
+  /**
+   * A located error is reported by its diagnostics alone: the message under them repeats one
+   * (`could not load …: syntax error`) or counts them, and the watch's own line says what to do
+   * (FINDINGS-15, 17i).
+   */
   private report(error: unknown): void {
+    if (isOrchError(error) && error.diagnostics.length > 0) {
+      for (const diagnostic of error.diagnostics) this.io.stderr(formatDiagnostic(diagnostic, this.io));
+      return;
+    }
     try {
       reportError(error, this.io);
     } catch {
@@ -205,6 +230,13 @@ export class WatchLoop {
   private say(text: string): void {
     this.io.stderr(`orch: watch: ${text}\n`);
   }
+}
+
+/** `web#build waits for lib#build, which failed: it runs once that is fixed`, one part per failed task. */
+function waitLines(waiting: readonly (readonly [string, string])[]): string[] {
+  const byFailed = new Map<string, string[]>();
+  for (const [id, failed] of waiting) byFailed.set(failed, [...(byFailed.get(failed) ?? []), id]);
+  return [...byFailed].map(([failed, ids]) => `${names(ids)} ${ids.length === 1 ? 'waits' : 'wait'} for ${failed}, which failed: ${ids.length === 1 ? 'it runs' : 'they run'} once that is fixed`);
 }
 
 /** `a, b, c and 4 more`. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { runTasks, type PlannedTask, type RunSummary } from '@orch/engine';
+import { runTasks, type PlannedTask, type RunSummary, type SessionInfo } from '@orch/engine';
 import type { CliIO } from '../CliCommand.js';
 import { printDiagnostics } from '../render/printDiagnostics.js';
 import type { Survey } from './surveyWorkspace.js';
@@ -10,12 +10,14 @@ export interface WatchedRunOptions {
   signal: AbortSignal;
   /** Cancels one task (its inputs changed mid-run, or a persistent task is restarted). */
   taskSignals: ReadonlyMap<string, AbortSignal>;
+  /** The watch's session (`openWatchSession`): every cycle is logged in it, its tasks' logs kept in its folder. */
+  session?: SessionInfo | undefined;
 }
 
 /**
  * Runs a plan of a watch cycle on the survey's engine, as `orch run` runs one (the same ten
- * stages, cache, logs under `<stateDir>/logs/<id>`) but outside a session: a watch cycle is
- * not resumed, the next cycle is its resume. The caller closes the engine.
+ * stages, cache, logs under `<stateDir>/logs/<session>`), in the watch's session: each cycle
+ * is one more run of it (not resumed: the next cycle is its resume). The caller closes the engine.
  */
 export async function runWatchedTasks(survey: Survey, plan: readonly PlannedTask[], options: WatchedRunOptions, io: CliIO): Promise<RunSummary> {
   const { workspace, settings, graph, roots } = survey;
@@ -39,7 +41,8 @@ export async function runWatchedTasks(survey: Survey, plan: readonly PlannedTask
       resources: config.resources,
       signal: options.signal,
       taskSignals: options.taskSignals,
-      logDir: logs.folder(SessionStore.newId()),
+      logDir: logs.folder(options.session?.id ?? SessionStore.newId()),
+      ...(options.session ? { session: options.session } : {}),
       expectedDurations: new TaskHistory(stateDir).readDurations(),
     });
   } finally {

@@ -8,11 +8,13 @@ import { runnableGraph } from '../runnableGraph.js';
 import { runSettings, type RunSettings } from '../runOptions.js';
 import { workspaceCache } from '../taskHasher.js';
 
-/** What `orch watch` was asked to run: the names, the run options given, the arguments after `--`. */
+/** What `orch watch` was asked to run: the names, the run options given, the arguments after `--`, the command line. */
 export interface WatchRequest {
   names: readonly string[];
   values: Record<string, unknown>;
   args: readonly string[];
+  /** As typed after `orch` (`watch web#dev`, `run build --watch`): recorded in the session, for people. */
+  argv: readonly string[];
 }
 
 /** The workspace as it is now, and the hash of every task the request runs. */

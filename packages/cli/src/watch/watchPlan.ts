@@ -6,33 +6,40 @@ export interface WatchRecord {
   status: 'succeeded' | 'failed';
 }
 
+/** What a watch cycle runs, and what waits. */
+export interface WatchPlan {
+  /** The tasks to run, in dependency order. */
+  tasks: PlannedTask[];
+  /** Task held back (persistent ones too) → the failed task it waits for (a dependency, or one further down). */
+  held: Map<string, string>;
+}
+
 /**
- * The tasks a watch cycle runs, in dependency order: each task (persistent ones aside) whose
+ * The tasks a watch cycle runs, in dependency order: each task (persistent ones aside: they are
+ * kept by `PersistentTasks`) whose
  * hash is not the one it last ended with (its inputs changed, or it never ended: first cycle,
  * cancelled, not started), and everything that depends on one of them. A task is held back
  * (with what depends on it) while a dependency outside the cycle last failed with the hash it
- * still has: it runs once that dependency is fixed. A dependency outside the cycle has not changed, so it is `outside`
- * the plan (not run again).
+ * still has: it runs once that dependency is fixed. A dependency outside the cycle has not
+ * changed, so it is `outside` the plan (not run again).
  */
 export function watchPlan(
   survey: { graph: TaskGraph; roots: ReadonlyMap<string, string>; tasks: readonly string[]; hashes: ReadonlyMap<string, string> },
   records: ReadonlyMap<string, WatchRecord>,
   persistent: (id: string) => boolean,
-): PlannedTask[] {
+): WatchPlan {
   const { graph, hashes } = survey;
   const runs = new Set<string>();
-  const held = new Set<string>();
+  const held = new Map<string, string>();
   // `tasks` is in dependency order: a task's dependencies are decided before it.
   for (const id of survey.tasks) {
-    if (persistent(id)) continue;
     const dependencies = (graph.nodes.get(id)?.dependencies ?? []).map((edge) => edge.to);
-    if (dependencies.some((to) => held.has(to) || (!runs.has(to) && records.get(to)?.status !== 'succeeded'))) {
-      held.add(id);
-      continue;
-    }
+    const waitsFor = dependencies.map((to) => held.get(to) ?? (!runs.has(to) && records.get(to)?.status !== 'succeeded' ? to : undefined)).find((to) => to !== undefined);
+    if (waitsFor !== undefined) held.set(id, waitsFor);
+    if (waitsFor !== undefined || persistent(id)) continue;
     if (records.get(id)?.hash !== hashes.get(id) || dependencies.some((to) => runs.has(to))) runs.add(id);
   }
-  return planOf(survey, runs);
+  return { tasks: planOf(survey, runs), held };
 }
 
 /**

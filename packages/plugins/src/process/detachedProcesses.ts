@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { isTrackedGroup } from './processTree.js';
 
 /**
  * This orch process's mark, put in every task's environment as `ORCH_RUN_ID`: whatever a task
@@ -19,7 +20,9 @@ export interface DetachedProcess {
 /**
  * The processes still running whose environment carries `runId` (FINDINGS-11, 4): called once
  * every task's process group has been ended, these left their group (`setsid`, `setpgid`, a
- * daemon's double fork), which orch cannot end without cgroups, so it names them instead. Linux
+ * daemon's double fork), which orch cannot end without cgroups, so it names them instead. A
+ * process in a group this orch still supervises (a watch's persistent task, kept running on
+ * purpose while other cycles settle: FINDINGS-15, 4) has not left it and is not named. Linux
  * only (`/proc`; elsewhere: none); a process that replaced its whole environment, or runs as
  * another user, is not seen. Zombies are left out.
  */
@@ -36,7 +39,10 @@ export function detachedProcesses(runId = RUN_ID): DetachedProcess[] {
     const environ = readProc(pid, 'environ').split('\0');
     if (!environ.includes(mark)) continue;
     const stat = readProc(pid, 'stat');
-    if (stat === '' || /^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) continue;
+    if (stat === '') continue;
+    // After the command's closing parenthesis: state, ppid, pgrp.
+    const [state = '', , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (/^[ZX]$/.test(state) || isTrackedGroup(Number(group))) continue;
     const task = environ.find((entry) => entry.startsWith('ORCH_TASK='))?.slice('ORCH_TASK='.length) ?? '(unknown task)';
     const command = readProc(pid, 'cmdline').split('\0').filter(Boolean).join(' ');
     found.push({ pid: Number(pid), task, command: command.length > 80 ? `${command.slice(0, 77)}...` : command });

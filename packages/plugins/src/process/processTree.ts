@@ -26,6 +26,14 @@ export function killAllChildren(): number {
   return live.size;
 }
 
+/**
+ * Whether a process group is one this orch process started for a task and has not ended: in a
+ * watch, a persistent task's group (a dev server) runs on while other cycles settle.
+ */
+export function isTrackedGroup(pgid: number): boolean {
+  return live.has(pgid);
+}
+
 export function liveChildren(): number {
   return live.size;
 }

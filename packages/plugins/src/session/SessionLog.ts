@@ -32,15 +32,12 @@ export class SessionLog {
   /** A write without fdatasync started since the last synced one started. */
   private unsynced = false;
   private failure: OrchError | undefined;
-  /** Bytes known to be on disk (or written, without fsync). */
-  bytes: number;
 
   constructor(
     readonly path: string,
     private readonly options: { fsync: boolean },
   ) {
     this.fd = openSync(path, 'a');
-    this.bytes = safeSize(path);
   }
 
   append(event: object): void {
@@ -61,7 +58,6 @@ export class SessionLog {
     try {
       let offset = 0;
       while (offset < data.length) offset += writeSync(this.fd, data, offset, data.length - offset);
-      this.bytes += data.length;
     } catch (error) {
       this.failure = stateWriteError(this.path, error);
     }
@@ -94,7 +90,6 @@ export class SessionLog {
     try {
       let offset = 0;
       while (offset < data.length) offset += await new Promise<number>((resolve, reject) => write(this.fd, data, offset, data.length - offset, null, (error, n) => (error ? reject(error) : resolve(n))));
-      this.bytes += data.length;
       if (sync) await new Promise<void>((resolve, reject) => fdatasync(this.fd, (error) => (error ? reject(error) : resolve())));
     } catch (error) {
       this.failure = stateWriteError(this.path, error);
@@ -121,14 +116,6 @@ export function stateWriteError(path: string, error: unknown): OrchError {
     hint: 'free some space (or fix the folder), then `orch resume` continues where the log ends',
     cause: error,
   });
-}
-
-function safeSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
 }
 
 /** Reads a log from `offset`: whole lines only; a torn last line is reported, not returned. */

@@ -79,8 +79,8 @@ export function sessionPlugin() {
         await done.close();
         // A failed write stopped the run and was reported by it; a snapshot cannot be trusted.
         if (done.failed) return;
-        const { state } = store.load(id);
-        await store.writeSnapshot(id, state, done.bytes);
+        const { state, offset } = store.load(id);
+        await store.writeSnapshot(id, state, offset);
         store.prune(engine.config.sessions.keep);
       });
     },

@@ -6,7 +6,7 @@ import { lazyRequire, writeFileAtomic } from '../lazyRequire.js';
 import { OrchError, closestMatches, type ProcessIdentity } from '@orch/engine';
 import { checkProcess } from '../process/processIdentity.js';
 import { cutTornTail, readLog } from './SessionLog.js';
-import { emptyState, foldEvents, reviveState, type SessionState, type SessionStatus } from './sessionState.js';
+import { emptyState, foldEvents, reviveState, settledStatus, type SessionState, type SessionStatus } from './sessionState.js';
 
 const lockfile = lazyRequire<typeof import('proper-lockfile')>('proper-lockfile');
 
@@ -25,6 +25,11 @@ export interface LoadedSession {
   live: boolean;
   /** The log ended in a torn line (ignored). */
   torn: boolean;
+  /**
+   * Bytes of the log folded into `state`: a snapshot of it is taken at this offset (a watch's
+   * engines append to one log, so one engine's own count of what it wrote is not the log's).
+   */
+  offset: number;
   /** The snapshot was missing or corrupt and the state was rebuilt from the log. */
   rebuilt: boolean;
 }
@@ -162,8 +167,8 @@ export class SessionStore {
     if (log.torn && options.repair) cutTornTail(this.logPath(id), log.validBytes);
     const owner = this.owner(id);
     const live = this.isLive(id);
-    if (state.status === 'running' && !live) state.status = 'interrupted';
-    return { state, ...(owner ? { owner } : {}), live, torn: log.torn, rebuilt: snapshot === undefined && existsSync(join(dir, 'snapshot.json')) };
+    state.status = settledStatus(state.status, live);
+    return { state, ...(owner ? { owner } : {}), live, torn: log.torn, offset: log.validBytes, rebuilt: snapshot === undefined && existsSync(join(dir, 'snapshot.json')) };
   }
 
   private rebuild(id: string, options: { repair?: boolean }): Omit<LoadedSession, 'rebuilt'> {
@@ -172,8 +177,8 @@ export class SessionStore {
     if (log.torn && options.repair) cutTornTail(this.logPath(id), log.validBytes);
     const owner = this.owner(id);
     const live = this.isLive(id);
-    if (state.status === 'running' && !live) state.status = 'interrupted';
-    return { state, ...(owner ? { owner } : {}), live, torn: log.torn };
+    state.status = settledStatus(state.status, live);
+    return { state, ...(owner ? { owner } : {}), live, torn: log.torn, offset: log.validBytes };
   }
 
   private readSnapshot(id: string): { offset: number; state: SessionState } | undefined {

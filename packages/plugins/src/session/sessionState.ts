@@ -1,7 +1,8 @@
 import { nameTable, type BreakerSnapshot, type ProcessIdentity, type RunSummary, type SessionInfo, type TaskOutcome } from '@orch/engine';
 import type { LoggedEvent } from './SessionLog.js';
 
-export type SessionStatus = 'running' | 'completed' | 'failed' | 'interrupted' | 'awaiting-intervention';
+/** `watching`: an `orch watch` whose process lives; `stopped`: one that ended (Ctrl-C or killed). */
+export type SessionStatus = 'running' | 'completed' | 'failed' | 'interrupted' | 'awaiting-intervention' | 'watching' | 'stopped';
 export type TaskRecordStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'awaiting-intervention';
 
 /** What the session knows about one task. */
@@ -76,13 +77,15 @@ export function foldEvent(state: SessionState, event: LoggedEvent): SessionState
       state.info ??= info;
       state.runs++;
       state.startedAt ??= event.t;
-      state.status = 'running';
+      state.status = info.watch ? 'watching' : 'running';
       delete state.summary;
       break;
     }
     case 'run-started':
       state.plan = (event.tasks as { id: string }[]).map((t) => t.id);
       for (const id of state.plan) task(id);
+      // A watch's cycle runs its tasks afresh: their attempts are this cycle's, not a sum over the watch.
+      if (state.info?.watch) for (const id of state.plan) Object.assign(task(id), { attempts: 0, completedSteps: 0 });
       break;
     case 'task-started': {
       const record = task(event.id as string);
@@ -143,11 +146,19 @@ export function foldEvent(state: SessionState, event: LoggedEvent): SessionState
     case 'run-finished': {
       const { tasks: _tasks, ...summary } = event.summary as RunSummary;
       state.summary = summary;
+      // A watch's cycles end one by one; the watch goes on.
+      if (state.info?.watch) break;
       state.status = summary.interrupted ? 'interrupted' : summary.awaitingIntervention > 0 ? 'awaiting-intervention' : summary.failed > 0 ? 'failed' : 'completed';
       break;
     }
   }
   return state;
+}
+
+/** The status of a session as its process left it: one still `running` or `watching` when that process is gone did not end by itself. */
+export function settledStatus(status: SessionStatus, live: boolean): SessionStatus {
+  if (live) return status;
+  return status === 'running' ? 'interrupted' : status === 'watching' ? 'stopped' : status;
 }
 
 export function foldEvents(state: SessionState, events: readonly LoggedEvent[]): SessionState {
