@@ -276,6 +276,23 @@ describe('orch run --help', () => {
     const reporters = ['TtyReporterPlugin.ts', 'renderRun.ts', 'lineRenderer.ts'].map((file) => readFileSync(new URL(`../../packages/plugins/src/reporters/${file}`, import.meta.url), 'utf8')).join('\n');
     for (const mark of ['●', '✔', '✖', '↷', '■', '⏸', '↻', '⟲', '⚠', 'gates ', ' queued']) expect(reporters).toContain(mark);
   });
+
+  it('lays the legend out at 80 columns when piped: a meaning that wraps goes on under its column, never at column 0', () => {
+    const help = runOrch(['run', '--help'], workspace(), { COLUMNS: undefined }).stdout;
+    const legend = help.slice(help.indexOf('The live view'), help.indexOf('Options:')).trimEnd().split('\n');
+    const headings = legend.filter((line) => !line.startsWith('  '));
+    expect(headings).toEqual(['The live view (in a terminal; elsewhere the same lines without the footer):', 'A line as each task ends:']);
+    for (const line of legend) expect(line.length, line).toBeLessThanOrEqual(80);
+    const column = legend[1]!.indexOf('a running task');
+    for (const line of legend.filter((l) => /^ {3}/.test(l))) expect(line.search(/\S/), line).toBe(column);
+    expect(legend).toContain(`  2 running · 5 queued${' '.repeat(column - 22)}running now; waiting for a dependency or a free slot`);
+  });
+
+  it('is laid out for COLUMNS when it is set, as when piped to a pager', () => {
+    const help = runOrch(['run', '--help'], workspace(), { COLUMNS: '120' }).stdout;
+    expect(help).toMatch(/\n {6}--concurrency <n> +how many tasks run at once: a number, or a percentage of the cores \(default: the\n/);
+    expect(help).toContain('succeeded; restored from the local (or remote) cache; of each gate stage that ran (quality\n');
+  });
 });
 
 function readdirSessions(repo: string): string[] {
