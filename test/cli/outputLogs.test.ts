@@ -273,7 +273,7 @@ describe('orch run --help', () => {
   it("explains the live view's marks, each one a reporter prints", () => {
     const help = runOrch(['run', '--help'], workspace()).stdout;
     for (const mark of ['●', '✔', '✖', '↷', '■', '⏸', '↻', '⟲', '⚠', 'gates 5/5 · 3/3', 'running · 5 queued']) expect(help).toContain(mark);
-    const reporters = ['TtyReporterPlugin.ts', 'renderRun.ts', 'lineRenderer.ts'].map((file) => readFileSync(new URL(`../../packages/plugins/src/reporters/${file}`, import.meta.url), 'utf8')).join('\n');
+    const reporters = ['TtyReporterPlugin.ts', 'progressLine.ts', 'renderRun.ts', 'lineRenderer.ts'].map((file) => readFileSync(new URL(`../../packages/plugins/src/reporters/${file}`, import.meta.url), 'utf8')).join('\n');
     for (const mark of ['●', '✔', '✖', '↷', '■', '⏸', '↻', '⟲', '⚠', 'gates ', ' queued']) expect(reporters).toContain(mark);
   });
 
