@@ -8,6 +8,7 @@ export { taskLogFiles } from './run/TaskLog.js';
 export { readTaskLog } from './run/readTaskLog.js';
 export { OutputTail, TAIL_LIMITS } from './run/OutputTail.js';
 export type { OutputStream } from './run/OutputTail.js';
+export { withRecoveryNote, withoutRecoveryNote } from './run/recoveryNote.js';
 export { ErrorExcerpt, EXCERPT_LIMITS, isErrorLine, type FirstError } from './run/ErrorExcerpt.js';
 export { Scheduler } from './scheduler/Scheduler.js';
 export type { SchedulableTask, ContinueMode, SchedulerOptions, TaskState } from './scheduler/Scheduler.js';

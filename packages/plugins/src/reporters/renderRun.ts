@@ -124,9 +124,9 @@ export function exitMeaning(code: number): string {
   return '';
 }
 
-/** One line for a recovery decision: what the strategy does about a failure. */
+/** One line for a recovery decision: what the strategy does about a failure (`↻` retry gives up under its own mark). */
 export function recoveryLine(record: Omit<RecoveryRecord, 'id'>, chalk: ChalkInstance): string {
-  const icon = record.action === 'retry' ? chalk.cyan('↻') : record.action === 'pause' ? chalk.magenta('⏸') : chalk.yellow('⟲');
+  const icon = record.action === 'retry' || record.strategy === 'retry' ? chalk.cyan('↻') : record.action === 'pause' ? chalk.magenta('⏸') : chalk.yellow('⟲');
   return `${icon} ${shown(record.strategy)} after ${record.stage} failed (attempt ${record.attempt}): ${shown(record.message)}`;
 }
 
