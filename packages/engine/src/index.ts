@@ -7,7 +7,7 @@ export type { RunOptions, PreviousRun } from './run/runTasks.js';
 export { taskLogFiles } from './run/TaskLog.js';
 export { readTaskLog } from './run/readTaskLog.js';
 export { OutputTail, TAIL_LIMITS } from './run/OutputTail.js';
-export type { OutputStream } from './run/OutputTail.js';
+export type { OutputStream, TailLine } from './run/OutputTail.js';
 export { withRecoveryNote, withoutRecoveryNote } from './run/recoveryNote.js';
 export { ErrorExcerpt, EXCERPT_LIMITS, isErrorLine, type FirstError } from './run/ErrorExcerpt.js';
 export { Scheduler } from './scheduler/Scheduler.js';

@@ -428,6 +428,8 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
     if (error !== undefined) outcome.error = error;
     if (status === 'failed') {
       outcome.tail = context.log.tail();
+      const tailAt = context.log.tailAt?.();
+      if (tailAt) outcome.tailAt = tailAt;
       const firstError = context.log.firstError?.();
       if (firstError) outcome.firstError = firstError;
     }
