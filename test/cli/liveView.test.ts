@@ -20,29 +20,50 @@ const waiting = (name: string, dependencies: string[] = []) =>
 /** The erase sequences the live view writes: up N rows to the first column, then erase below. */
 const CLEAR = /\x1b\[(\d+)F\x1b\[0J/g;
 
-/** The live view's own lines in some output: running tasks and the progress line. */
+/** The live view's own lines in some output: running tasks and the progress line (with its bar or not). */
 function footerLines(text: string): string[] {
-  return text.split(/\r?\n/).map(stripVTControlCharacters).filter((line) => /^● |^ {2}… and |[█░]/.test(line));
+  return text.split(/\r?\n/).map(stripVTControlCharacters).filter((line) => /^● |^ {2}… and |[█░]| running · \d+ queued/.test(line));
+}
+
+/** A workspace of three builds that wait for `go`: two start at once, the third waits for the first. */
+function threeBuilds(): string {
+  return commitAll(
+    tempRepo({
+      'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['p/*'] }),
+      'orchestrator.config.ts': "export default { targets: { build: { dependsOn: ['^build'], cache: false } } };\n",
+      'p/first/package.json': waiting('first-package-with-a-rather-long-name'),
+      'p/second/package.json': waiting('second-package-with-a-rather-long-name'),
+      'p/third/package.json': waiting('third', ['first-package-with-a-rather-long-name']),
+      '.gitignore': 'go\n',
+    }),
+  );
+}
+
+/** `orch run build` in a pseudo-terminal `cols` wide, resized to `newCols` once `resizeWhen` shows; `go` created after the next frame. */
+function runInTerminal(repo: string, cols: number, resizeWhen: string, newCols: number): { output: string; resizedAt: number | null; code: number } {
+  const run = execFileSync(
+    'python3',
+    [PTY_RUN, '--cols', String(cols), '--resize-when', resizeWhen, '--new-cols', String(newCols), '--release-when', String.raw`\x1b\[\d+F`, '--release', join(repo, 'go'), '--', process.execPath, ORCH_BIN, 'run', 'build'],
+    { cwd: repo, encoding: 'utf8', env: { ...process.env, CI: '', NO_COLOR: '1', FORCE_COLOR: '0', COLUMNS: '' } },
+  );
+  return JSON.parse(run) as { output: string; resizedAt: number | null; code: number };
 }
 
 describe('the live view in a real terminal', () => {
+  it('keeps what runs, what waits and the time in a narrow terminal: the bar goes first, then the counts', () => {
+    const { output, code } = runInTerminal(threeBuilds(), 45, '● second', 45);
+    expect(code, output).toBe(0);
+    const progress = footerLines(output).filter((line) => line.includes('running ·'));
+    expect(progress.length, output).toBeGreaterThan(0);
+    for (const line of progress) {
+      expect(line.length, line).toBeLessThanOrEqual(44);
+      expect(line, line).toMatch(/^\d+\/3  \d running · \d queued  \d+(\.\d+)?m?s$/);
+    }
+    expect(progress.some((line) => /^0\/3  2 running · 1 queued /.test(line)), output).toBe(true);
+  });
+
   it('follows a resize: the old footer is erased as the narrower terminal rewraps it, and every frame after fits the new width', () => {
-    const repo = commitAll(
-      tempRepo({
-        'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['p/*'] }),
-        'orchestrator.config.ts': "export default { targets: { build: { dependsOn: ['^build'], cache: false } } };\n",
-        'p/first/package.json': waiting('first-package-with-a-rather-long-name'),
-        'p/second/package.json': waiting('second-package-with-a-rather-long-name'),
-        'p/third/package.json': waiting('third', ['first-package-with-a-rather-long-name']),
-        '.gitignore': 'go\n',
-      }),
-    );
-    const run = execFileSync(
-      'python3',
-      [PTY_RUN, '--cols', '100', '--resize-when', '● second', '--new-cols', '40', '--release-when', String.raw`\x1b\[\d+F`, '--release', join(repo, 'go'), '--', process.execPath, ORCH_BIN, 'run', 'build'],
-      { cwd: repo, encoding: 'utf8', env: { ...process.env, CI: '', NO_COLOR: '1', FORCE_COLOR: '0', COLUMNS: '' } },
-    );
-    const { output, resizedAt, code } = JSON.parse(run) as { output: string; resizedAt: number | null; code: number };
+    const { output, resizedAt, code } = runInTerminal(threeBuilds(), 100, '● second', 40);
     expect(code, output).toBe(0);
     expect(resizedAt, output).not.toBeNull();
     const before = output.slice(0, resizedAt!);

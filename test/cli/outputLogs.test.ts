@@ -213,11 +213,31 @@ describe('the failure summary', () => {
     expect(run.code).toBe(1);
     const summary = run.stderr.slice(run.stderr.indexOf(' Failed: b#build'));
     expect(summary).toMatch(/error \(line 2 of the log\):\n {3}│ compiling b\n {3}│ src\/index\.ts\(3,7\): error TS2322/);
-    expect(summary).toMatch(/last lines:\n( {3}│ {5}at frame\d+ .*\n){5}/);
+    // The frames between the quoted ones and the last five are counted, not silently cut.
+    expect(summary).toMatch(/ {3}│ {5}at frame3 .*\n {3}│ … 21 lines\n( {3}│ {5}at frame2[5-9] .*\n){5}/);
     expect(summary).toContain('at frame29');
     const log = /whole log: (\S+) \(orch logs b#build\)/.exec(summary)?.[1];
     expect(log).toMatch(/^\.orch\/logs\/[^/]+\/b%23build\.log$/);
     expect(readFileSync(join(repo, log!), 'utf8')).toContain('at frame29');
+  });
+
+  it('labels a thrown JavaScript error as it does a tsc error, and says how many frames of its stack trace it leaves out', () => {
+    const repo = workspace(undefined, {
+      'p/c/package.json': JSON.stringify({ name: 'c', version: '1.0.0', scripts: { build: 'node build.js' } }),
+      'p/c/build.js': "for (let i = 1; i <= 5; i++) console.log('step ' + i);\nfunction deep(n) { return n === 0 ? undefined.prop : deep(n - 1); }\ndeep(30);\n",
+    });
+    const run = runOrch(['run', 'c#build'], repo);
+    expect(run.code).toBe(1);
+    const summary = run.stderr.slice(run.stderr.indexOf(' Failed: c#build'));
+    const log = readFileSync(join(repo, /whole log: (\S+)/.exec(summary)![1]!), 'utf8').split('\n');
+    const thrown = log.findIndex((line) => line.startsWith('TypeError: '));
+    expect(summary).toContain(`error (line ${thrown + 1} of the log):`);
+    expect(summary).toMatch(/│ TypeError: Cannot read properties of undefined/);
+    // Node prints 10 frames: 3 under the error, the last 4 with the Node.js line, and the 3 between are counted.
+    expect(log.filter((line) => line.startsWith('    at deep'))).toHaveLength(10);
+    expect(summary.match(/│ {5}at deep/g)).toHaveLength(7);
+    expect(summary).toMatch(/│ {5}at deep .*\n {3}│ … 3 lines\n {3}│ {5}at deep/);
+    expect(summary).toMatch(/│ Node\.js v\d+/);
   });
 
   it('says what an exit code usually means', () => {
@@ -273,8 +293,25 @@ describe('orch run --help', () => {
   it("explains the live view's marks, each one a reporter prints", () => {
     const help = runOrch(['run', '--help'], workspace()).stdout;
     for (const mark of ['●', '✔', '✖', '↷', '■', '⏸', '↻', '⟲', '⚠', 'gates 5/5 · 3/3', 'running · 5 queued']) expect(help).toContain(mark);
-    const reporters = ['TtyReporterPlugin.ts', 'renderRun.ts', 'lineRenderer.ts'].map((file) => readFileSync(new URL(`../../packages/plugins/src/reporters/${file}`, import.meta.url), 'utf8')).join('\n');
+    const reporters = ['TtyReporterPlugin.ts', 'progressLine.ts', 'renderRun.ts', 'lineRenderer.ts'].map((file) => readFileSync(new URL(`../../packages/plugins/src/reporters/${file}`, import.meta.url), 'utf8')).join('\n');
     for (const mark of ['●', '✔', '✖', '↷', '■', '⏸', '↻', '⟲', '⚠', 'gates ', ' queued']) expect(reporters).toContain(mark);
+  });
+
+  it('lays the legend out at 80 columns when piped: a meaning that wraps goes on under its column, never at column 0', () => {
+    const help = runOrch(['run', '--help'], workspace(), { COLUMNS: undefined }).stdout;
+    const legend = help.slice(help.indexOf('The live view'), help.indexOf('Options:')).trimEnd().split('\n');
+    const headings = legend.filter((line) => !line.startsWith('  '));
+    expect(headings).toEqual(['The live view (in a terminal; elsewhere the same lines without the footer):', 'A line as each task ends:']);
+    for (const line of legend) expect(line.length, line).toBeLessThanOrEqual(80);
+    const column = legend[1]!.indexOf('a running task');
+    for (const line of legend.filter((l) => /^ {3}/.test(l))) expect(line.search(/\S/), line).toBe(column);
+    expect(legend).toContain(`  2 running · 5 queued${' '.repeat(column - 22)}running now; waiting for a dependency or a free slot`);
+  });
+
+  it('is laid out for COLUMNS when it is set, as when piped to a pager', () => {
+    const help = runOrch(['run', '--help'], workspace(), { COLUMNS: '120' }).stdout;
+    expect(help).toMatch(/\n {6}--concurrency <n> +how many tasks run at once: a number, or a percentage of the cores \(default: the\n/);
+    expect(help).toContain('succeeded; restored from the local (or remote) cache; of each gate stage that ran (quality\n');
   });
 });
 

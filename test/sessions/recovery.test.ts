@@ -46,11 +46,12 @@ describe('retry', () => {
     const never = runOrch(['run', 'never'], dir);
     expect(never.code).toBe(1);
     expect(count(dir, 'never')).toBe(2);
-    expect(never.stderr).toContain('(retry: gave up after 2 attempts)');
+    expect(never.stderr).toContain('never: ↻ retry after execute failed (attempt 2): gave up after 2 attempts\n');
+    expect(never.stderr).toMatch(/✖ never failed at execute: exited with code 1 \(\d/);
     const fatal = runOrch(['run', 'fatal'], dir);
     expect(fatal.code).toBe(1);
     expect(count(dir, 'fatal')).toBe(1);
-    expect(fatal.stderr).toContain('(retry: not retryable (exit code 3))');
+    expect(fatal.stderr).toContain('fatal: ↻ retry after execute failed (attempt 1): not retryable (exit code 3)\n');
   });
 });
 
@@ -71,7 +72,10 @@ describe('rollback (the default for execution failures)', () => {
     writeTree(dir, { 'notes.txt': 'my notes\n' });
     const run = runOrch(['run', 'mutate'], dir);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`(rollback: removed new.txt; restored data.txt, keep.txt, notes.txt (as before the task ran); ${KEEP_FILES})`);
+    expect(run.stderr).toContain(`mutate: ⟲ rollback after execute failed (attempt 1): removed new.txt; restored data.txt, keep.txt, notes.txt (as before the task ran); ${KEEP_FILES}\n`);
+    // Said once: the task's ✖ line does not repeat it.
+    expect(run.stderr.split('as before the task ran')).toHaveLength(2);
+    expect(run.stderr).toMatch(/✖ mutate failed at execute: exited with code 1 \(\d/);
     expect(readFileSync(join(dir, 'data.txt'), 'utf8')).toBe('original\n');
     expect(readFileSync(join(dir, 'keep.txt'), 'utf8')).toBe('untouched\n');
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('my notes\n');
@@ -96,11 +100,11 @@ describe('rollback (the default for execution failures)', () => {
     // The fake agent writes its log into the worktree, then fails: the file it created goes.
     const edit = runOrch(['run', 'edit'], dir, { FAKE_AGENT_LOG: join(dir, 'agent-notes.txt') });
     expect(edit.code).toBe(1);
-    expect(edit.stderr).toContain(`(rollback: removed agent-notes.txt (as before the task ran); ${KEEP_FILES})`);
+    expect(edit.stderr).toContain(`⟲ rollback after execute failed (attempt 1): removed agent-notes.txt (as before the task ran); ${KEEP_FILES}\n`);
     expect(existsSync(join(dir, 'agent-notes.txt'))).toBe(false);
 
     const build = runOrch(['run', 'build'], dir);
-    expect(build.stderr).toContain(`(rollback: removed out/b.txt; restored out/a.txt (as before the task ran); ${KEEP_FILES})`);
+    expect(build.stderr).toContain(`build: ⟲ rollback after execute failed (attempt 1): removed out/b.txt; restored out/a.txt (as before the task ran); ${KEEP_FILES}\n`);
     expect(readFileSync(join(dir, 'out/a.txt'), 'utf8')).toBe('old a\n');
     expect(existsSync(join(dir, 'out/b.txt'))).toBe(false);
     expect(readFileSync(join(dir, 'report.txt'), 'utf8')).toBe('kept');
@@ -112,10 +116,35 @@ describe('rollback (the default for execution failures)', () => {
     expect(existsSync(join(dir, 'junit.xml'))).toBe(true);
   });
 
-  it('recovery: none leaves everything as the task left it', () => {
+  it('recovery: none leaves everything as the task left it, and says nothing about recovery', () => {
     const dir = commitAll(tempRepo({ 'data.txt': 'original\n', 'orchestrator.config.json': config({ commands: { mutate: { run: `node -e "require('fs').writeFileSync('data.txt','broken');process.exit(1)"`, outputs: ['data.txt'], recovery: 'none' } } }) }));
-    expect(runOrch(['run', 'mutate'], dir).code).toBe(1);
+    const run = runOrch(['run', 'mutate'], dir);
+    expect(run.code).toBe(1);
     expect(readFileSync(join(dir, 'data.txt'), 'utf8')).toBe('broken');
+    expect(run.stderr).not.toContain('⟲');
+    expect(run.stderr).not.toContain('no recovery');
+    expect(run.stderr).toMatch(/✖ mutate failed at execute: exited with code 1 \(\d/);
+  });
+
+  it('with --output-logs=errors-only, prints the rollback after the output held for the failed task, not before it', () => {
+    const dir = commitAll(
+      tempRepo({
+        'build.js': `const fs = require('fs'); fs.mkdirSync('out', { recursive: true }); fs.writeFileSync('out/a.txt', 'partial'); console.error('compiling'); process.stderr.write('Error: no space left'); process.exit(1);\n`,
+        'orchestrator.config.json': config({ commands: { build: { run: 'node build.js', outputs: ['out/**'] } } }),
+      }),
+    );
+    for (const order of ['stream', 'grouped']) {
+      const run = runOrch(['run', 'build', '--output-logs=errors-only', `--log-order=${order}`], dir);
+      expect(run.code).toBe(1);
+      const lines = run.stderr.split('\n');
+      const at = (start: string): number => lines.findIndex((line) => line.startsWith(start));
+      expect(at('build: compiling'), run.stderr).toBeGreaterThanOrEqual(0);
+      // Its unfinished last line too: the rollback line does not split or pass it.
+      expect(at('build: Error: no space left'), run.stderr).toBeGreaterThan(at('build: compiling'));
+      expect(at('build: ⟲ rollback after execute failed (attempt 1): removed out/a.txt'), run.stderr).toBeGreaterThan(at('build: Error: no space left'));
+      expect(at('✖ build failed at execute'), run.stderr).toBeGreaterThan(at('build: ⟲ rollback'));
+      expect(run.stderr.split('as before the task ran')).toHaveLength(2);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import type { CliOption, CliOptions } from './parseCommandLine.js';
+import { helpWidth } from './render/helpWidth.js';
 
 /** What a commander `Command` is built from besides its options. */
 export interface CommandShape {
@@ -24,7 +25,7 @@ export function commanderCommand(name: string, options: CliOptions, shape: Comma
     .exitOverride()
     .configureOutput({ writeOut: () => {}, writeErr: () => {} })
     .allowExcessArguments(shape.positionals ?? true)
-    .configureHelp({ optionDescription, optionTerm, ...(shape.usage ? { commandUsage: () => shape.usage! } : {}) });
+    .configureHelp({ helpWidth: helpWidth(), optionDescription, optionTerm, ...(shape.usage ? { commandUsage: () => shape.usage! } : {}) });
   if (shape.description) command.description(shape.description);
   if (shape.positionals !== false) command.argument('[names...]');
   for (const [flag, option] of Object.entries(options)) command.addOption(commanderOption(flag, option));

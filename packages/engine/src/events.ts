@@ -1,6 +1,7 @@
 import type { BreakerSnapshot } from './recovery/CircuitBreaker.js';
 import type { GateVerdict, TaskStatus } from './pipeline/TaskContext.js';
 import type { FirstError } from './run/ErrorExcerpt.js';
+import type { TailLine } from './run/OutputTail.js';
 
 /** Why a task is part of a run, for `--dry-run` and reports. */
 export type PlanReason = { kind: 'requested'; as: string } | { kind: 'dependency'; of: string; spec: string };
@@ -25,6 +26,8 @@ export interface TaskOutcome {
   error?: string;
   /** The last lines it printed, for the failure summary (bounded: see `TaskOutputLog.tail`). */
   tail?: string[];
+  /** Where each `tail` line is in the log (its line number, the blank lines right before it): the summary says what it leaves out. */
+  tailAt?: TailLine[];
   /** The first error-looking line it printed, with the lines around it and its line in the log, for the failure summary (`ErrorExcerpt`). */
   firstError?: FirstError;
   /** Its log file (everything it printed this run), relative to the workspace root; absent when it printed nothing. */

@@ -3,7 +3,8 @@ import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { workspaceCache } from '../taskHasher.js';
 import { parseCommandLine } from '../parseCommandLine.js';
-import { LIVE_VIEW_LEGEND } from '../render/liveViewLegend.js';
+import { helpWidth } from '../render/helpWidth.js';
+import { liveViewLegend } from '../render/liveViewLegend.js';
 import { runnableGraph } from '../runnableGraph.js';
 import { resolveRoots } from '../resolveNames.js';
 import { filterRoots } from '../filterRoots.js';
@@ -14,8 +15,10 @@ import { runSession } from '../runSession.js';
 export const runCommand: CliCommand = {
   name: 'run',
   usage: 'orch run <command|pkg#target|target|workflow>... [options] [-- args]',
-  description:
-    `Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages, as \`turbo run\` does (a name that is not an orch command runs the same way: \`orch build\`). A name is a package target (\`build\`: every package with that script), the one of a package (\`web#build\`), a markdown command (\`quality/verify\`) or a workflow. Arguments after -- go to the named tasks.\n\n${LIVE_VIEW_LEGEND}`,
+  // A getter: the legend is laid out for the width the help is printed at.
+  get description() {
+    return `Runs the named tasks and everything they depend on, in parallel where the graph allows, through the ten pipeline stages, as \`turbo run\` does (a name that is not an orch command runs the same way: \`orch build\`). A name is a package target (\`build\`: every package with that script), the one of a package (\`web#build\`), a markdown command (\`quality/verify\`) or a workflow. Arguments after -- go to the named tasks.\n\n${liveViewLegend(helpWidth())}`;
+  },
   options: runOptionSpecs(['concurrency', 'continue', 'dry-run', 'only', 'json', 'reporter', 'force', 'cache', 'env-mode', 'framework-inference', 'filter', 'projects', 'exclude', 'summarize', 'profile', 'output-logs', 'log-order', 'log-level', 'verbose', 'distribute', 'workers-min', 'local', 'watch'] satisfies RunOptionName[]),
   operands: 'names',
   examples: [

@@ -2,6 +2,7 @@ import type { AgentDefinition, CommandDefinition, Project } from '../commands/Co
 import type { TaskGraph } from '../graph/TaskGraph.js';
 import type { PipelineStage } from '../Engine.js';
 import type { FirstError } from '../run/ErrorExcerpt.js';
+import type { TailLine } from '../run/OutputTail.js';
 
 /** The resources a task is given, from triage (stage 3). */
 export interface ResourceProfile {
@@ -109,6 +110,8 @@ export interface TaskOutputLog {
   readonly complete: boolean;
   /** The last non-blank lines, at most 12 and 16 K characters (a longer line keeps its end). */
   tail(): string[];
+  /** Where each `tail()` line is in the log (`OutputTail.numbered`), so the summary can say how many lines it leaves out. */
+  tailAt?(): TailLine[];
   /** The first error-looking lines and the log line they start at (`ErrorExcerpt`); undefined when none looked like one. */
   firstError?(): FirstError | undefined;
   /** Everything printed so far, in order, read back from the file in blocks. */

@@ -1,5 +1,11 @@
 export type OutputStream = 'stdout' | 'stderr';
 
+/** Where a kept line is in the task's log: its line number (1-based) and how many blank lines come right before it. */
+export interface TailLine {
+  line: number;
+  blanksBefore: number;
+}
+
 /** How much of a task's output the failure summary shows, and the most it may hold. */
 export const TAIL_LIMITS = {
   /** Lines shown under a failed task in the summary. */
@@ -17,8 +23,13 @@ export const TAIL_LIMITS = {
  */
 export class OutputTail {
   private readonly lines: string[] = [];
+  /** Where each kept line is in the log, as `ErrorExcerpt` counts (both streams, blank lines too). */
+  private readonly at: TailLine[] = [];
   private chars = 0;
   private readonly partial: Record<OutputStream, string> = { stdout: '', stderr: '' };
+  /** Complete lines seen, and blank ones since the last kept line. */
+  private lineCount = 0;
+  private blankRun = 0;
 
   constructor(
     readonly maxLines: number = TAIL_LIMITS.lines,
@@ -31,6 +42,8 @@ export class OutputTail {
       this.partial[stream] = this.clip(this.partial[stream] + text);
       return;
     }
+    let complete = 0;
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) complete++;
     // The chunk's complete lines, newest first, until enough non-blank ones are found.
     const found: string[] = [];
     let end = last;
@@ -44,21 +57,40 @@ export class OutputTail {
       end = start;
     }
     this.partial[stream] = this.clip(text.slice(last + 1));
-    for (let i = found.length - 1; i >= 0; i--) this.add(found[i]!);
+    // Lines of the chunk not found (older than the kept ones) are counted past; blank ones between are not known.
+    if (complete > found.length) this.blankRun = 0;
+    const first = this.lineCount + complete - found.length;
+    for (let i = found.length - 1; i >= 0; i--) this.add(found[i]!, first + found.length - i);
+    this.lineCount += complete;
   }
 
   /** The kept lines, oldest first, then each stream's unfinished line; at most `maxLines`. */
   snapshot(): string[] {
-    const open = [this.partial.stdout, this.partial.stderr].filter((line) => line.trim() !== '');
-    return [...this.lines, ...open].slice(-this.maxLines);
+    return this.numbered().map((entry) => entry.text);
   }
 
-  private add(line: string): void {
-    if (line.trim() === '') return;
+  /** `snapshot()` with where each line is in the log (issue 15, finding 15: the summary says what it leaves out). */
+  numbered(): (TailLine & { text: string })[] {
+    const kept = this.lines.map((text, index) => ({ text, ...this.at[index]! }));
+    let line = this.lineCount;
+    for (const text of [this.partial.stdout, this.partial.stderr]) if (text.trim() !== '') kept.push({ text, line: ++line, blanksBefore: 0 });
+    return kept.slice(-this.maxLines);
+  }
+
+  private add(line: string, number: number): void {
+    if (line.trim() === '') {
+      this.blankRun++;
+      return;
+    }
     const kept = this.clip(line);
     this.lines.push(kept);
+    this.at.push({ line: number, blanksBefore: this.blankRun });
+    this.blankRun = 0;
     this.chars += kept.length;
-    while (this.lines.length > this.maxLines || this.chars > this.maxChars) this.chars -= this.lines.shift()!.length;
+    while (this.lines.length > this.maxLines || this.chars > this.maxChars) {
+      this.chars -= this.lines.shift()!.length;
+      this.at.shift();
+    }
   }
 
   /**

@@ -2,7 +2,7 @@ import { closeSync, copyFileSync, mkdirSync, openSync, rmSync, truncateSync, wri
 import { dirname, join } from 'node:path';
 import type { OutputChunk, TaskLogFiles, TaskOutputLog } from '../pipeline/TaskContext.js';
 import { ErrorExcerpt, type FirstError } from './ErrorExcerpt.js';
-import { OutputTail, type OutputStream } from './OutputTail.js';
+import { OutputTail, type OutputStream, type TailLine } from './OutputTail.js';
 import { readLines } from './readLines.js';
 import { readTaskLog } from './readTaskLog.js';
 
@@ -92,6 +92,10 @@ export class TaskLog implements TaskOutputLog {
 
   tail(): string[] {
     return this.last.snapshot();
+  }
+
+  tailAt(): TailLine[] {
+    return this.last.numbered().map(({ line, blanksBefore }) => ({ line, blanksBefore }));
   }
 
   firstError(): FirstError | undefined {

@@ -10,6 +10,7 @@ import { OrchError } from '../OrchError.js';
 import type { FailureContext, FailureKind, GateContext, GateVerdict, RecoveryDecision, ResourceProfile, TaskContext, TaskStatus } from '../pipeline/TaskContext.js';
 import { Scheduler, type ContinueMode } from '../scheduler/Scheduler.js';
 import { TaskLog, taskLogFiles } from './TaskLog.js';
+import { withRecoveryNote } from './recoveryNote.js';
 import { taskHashedEvent } from '../pipeline/taskHashedEvent.js';
 
 export interface RunOptions {
@@ -398,7 +399,7 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
             ...('details' in decision && decision.details !== undefined ? { details: decision.details } : {}),
           });
         }
-        if (!decision || decision.action === 'fail') return finish('failed', stage, decision?.message ? `${message} (${decision.strategy}: ${decision.message})` : message, exitCode);
+        if (!decision || decision.action === 'fail') return finish('failed', stage, decision ? withRecoveryNote(message, decision.strategy, decision.message) : message, exitCode);
         if (decision.action === 'pause') return finish('failed', stage, message, exitCode, { reason: decision.reason, todo: decision.todo });
         if (context.attempt >= MAX_ATTEMPTS) return finish('failed', stage, `${message} (gave up after ${MAX_ATTEMPTS} attempts)`, exitCode);
         if (decision.delayMs && !(await sleep(decision.delayMs, session))) return finish('cancelled', stage, 'interrupted');
@@ -427,6 +428,8 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
     if (error !== undefined) outcome.error = error;
     if (status === 'failed') {
       outcome.tail = context.log.tail();
+      const tailAt = context.log.tailAt?.();
+      if (tailAt) outcome.tailAt = tailAt;
       const firstError = context.log.firstError?.();
       if (firstError) outcome.firstError = firstError;
     }

@@ -15,7 +15,8 @@ export function recoveryPlugin() {
     apply(engine) {
       engine.hooks.recover.tap({ name: PLUGIN_NAME, stage: STAGE_ORDER.early }, (failure) => {
         failure.strategy ??= strategyFor(failure.stage, failure.task.command.metadata, engine.config.recovery);
-        if (failure.strategy === 'none') return { strategy: 'none', action: 'fail', message: 'no recovery (recovery: none)' };
+        // Nothing done, nothing to say: no `⟲` line, no note on the `✖` line (issue 15, finding 14).
+        if (failure.strategy === 'none') return { strategy: 'none', action: 'fail', message: '' };
         return undefined;
       });
       engine.hooks.recover.tap({ name: PLUGIN_NAME, stage: STAGE_ORDER.late + 100 }, (failure) => {

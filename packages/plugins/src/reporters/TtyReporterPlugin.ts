@@ -1,5 +1,6 @@
 import { definePlugin, formatMs } from '@orch/engine';
 import { lineRenderer } from './lineRenderer.js';
+import { progressLine, visibleLength } from './progressLine.js';
 import { palette, shown } from './renderRun.js';
 
 const PLUGIN_NAME = 'orch:reporter-tty';
@@ -44,12 +45,7 @@ export function ttyReporterPlugin() {
         if (running.size > LISTED) lines.push(chalk.dim(`  … and ${running.size - LISTED} more`));
         const finished = done + failed + skipped;
         const queued = Math.max(0, total - finished - running.size);
-        const barWidth = 24;
-        const filled = Math.round((finished / total) * barWidth);
-        const bar = `${chalk.green('█'.repeat(filled))}${chalk.dim('░'.repeat(barWidth - filled))}`;
-        lines.push(
-          `${bar} ${finished}/${total}  ${chalk.green(`✔ ${done}`)}  ${chalk.red(`✖ ${failed}`)}  ${chalk.dim(`↷ ${skipped}`)}  ${chalk.cyan(`${running.size} running`)} · ${queued} queued  ${chalk.dim(formatMs(now - started))}`,
-        );
+        lines.push(progressLine({ finished, total, done, failed, skipped, running: running.size, queued, elapsed: formatMs(now - started) }, width() - 1, chalk));
         const fitted = lines.map((line) => truncate(line, width()));
         drawn = fitted.map(visibleLength);
         return fitted.map((line) => `${line}\n`).join('');
@@ -112,9 +108,4 @@ function truncate(line: string, width: number): string {
     visible++;
   }
   return out;
-}
-
-function visibleLength(line: string): number {
-  // eslint-disable-next-line no-control-regex
-  return line.replace(/\x1b\[[0-9;]*m/g, '').length;
 }

@@ -1,4 +1,4 @@
-import { logLevelShows, terminalText, type Engine, type OrchEvent, type OutputLogs, type TaskStatus } from '@orch/engine';
+import { logLevelShows, terminalText, withoutRecoveryNote, type Engine, type OrchEvent, type OutputLogs, type RecoveryRecord, type TaskStatus } from '@orch/engine';
 import { remoteCacheTrust } from '../cache/remoteCacheTrust.js';
 import { HeldOutput } from './HeldOutput.js';
 import { messageLevel, outputRoute, releasesHeld, showsHashLine, showsOutcome } from './outputLogsPolicy.js';
@@ -23,6 +23,8 @@ export function lineRenderer(engine: Engine, print = (stream: Stream, text: stri
   /** Tasks whose held output outgrew the bound: printed as it comes from then on. */
   const spilled = new Set<string>();
   const taskModes = new Map<string, OutputLogs>();
+  /** What a task's recovery said when it gave up, printed on a line of its own. */
+  const said = new Map<string, Pick<RecoveryRecord, 'strategy' | 'message'>>();
   engine.hooks.discovered.tap('orch:reporter-lines', (registry) => {
     for (const command of registry.commands.values()) if (command.metadata.outputLogs) taskModes.set(command.id, command.metadata.outputLogs);
   });
@@ -30,11 +32,27 @@ export function lineRenderer(engine: Engine, print = (stream: Stream, text: stri
   const prefixed = (id: string, stream: Stream, lines: string[]): void => {
     if (lines.length > 0) print(stream, lines.map((line) => `${taskPrefix(id, chalk)}${line}\n`).join(''));
   };
+  const routeOf = (id: string) => (spilled.has(id) ? 'print' : outputRoute(modeOf(id), order, cached.has(id)));
   const taskOutput = (id: string, stream: Stream, lines: string[]): void => {
     if (lines.length === 0) return;
-    const route = spilled.has(id) ? 'print' : outputRoute(modeOf(id), order, cached.has(id));
+    const route = routeOf(id);
     if (route === 'print') prefixed(id, stream, lines);
-    if (route !== 'hold') return;
+    if (route === 'hold') hold(id, stream, lines);
+  };
+  /**
+   * orch's own lines about a task (a recovery, a compensation, a gate's report) go where its
+   * output goes: held with it while it is held, so they come after what it printed, never
+   * before (issue 15, finding 14); printed when its output is dropped (they are not its output).
+   */
+  const taskNote = (id: string, lines: string[]): void => {
+    flushPartial(id);
+    if (routeOf(id) === 'hold') hold(id, 'stderr', lines);
+    else prefixed(id, 'stderr', lines);
+  };
+  const flushPartial = (id: string): void => {
+    for (const stream of ['stdout', 'stderr'] as const) taskOutput(id, stream, buffer.flush(`${id}\0${stream}`));
+  };
+  const hold = (id: string, stream: Stream, lines: string[]): void => {
     const kept = held.get(id) ?? new HeldOutput();
     held.set(id, kept);
     if (!kept.add(stream, lines)) return;
@@ -49,7 +67,7 @@ export function lineRenderer(engine: Engine, print = (stream: Stream, text: stri
     for (const part of kept.take()) prefixed(id, part.stream, part.lines);
   };
   const taskEnded = (id: string, status: TaskStatus): void => {
-    for (const stream of ['stdout', 'stderr'] as const) taskOutput(id, stream, buffer.flush(`${id}\0${stream}`));
+    flushPartial(id);
     const kept = held.get(id);
     held.delete(id);
     cached.delete(id);
@@ -73,11 +91,14 @@ export function lineRenderer(engine: Engine, print = (stream: Stream, text: stri
         say(chalk.dim(`orch: session ${session}${event.session.resumed ? ' (resumed)' : ''}\n`));
         break;
       case 'task-recovery':
-        // A strategy with nothing to do and nothing to say (no snapshot to roll back) stays quiet.
-        if (modeOf(event.id) !== 'none' && (event.message || event.action !== 'fail')) prefixed(event.id, 'stderr', [recoveryLine(event, chalk)]);
+        // A strategy with nothing to do and nothing to say (no snapshot to roll back, `recovery: none`) stays quiet.
+        if (modeOf(event.id) === 'none' || (!event.message && event.action === 'fail')) break;
+        taskNote(event.id, [recoveryLine(event, chalk)]);
+        // Said once: the task's `✖` line leaves it out.
+        if (event.action === 'fail') said.set(event.id, event);
         break;
       case 'compensation':
-        if (modeOf(event.id) !== 'none') prefixed(event.id, 'stderr', [`${event.status === 'passed' ? chalk.cyan('⟲') : chalk.red('✖')} compensated step ${event.step + 1} (${shown(event.name)})${event.message ? `: ${shown(event.message)}` : ''}`]);
+        if (modeOf(event.id) !== 'none') taskNote(event.id, [`${event.status === 'passed' ? chalk.cyan('⟲') : chalk.red('✖')} compensated step ${event.step + 1} (${shown(event.name)})${event.message ? `: ${shown(event.message)}` : ''}`]);
         break;
       case 'breaker':
         if (event.state !== 'closed') say(chalk.yellow(`orch: circuit ${event.key} ${event.state} after ${event.failures} failure${event.failures === 1 ? '' : 's'}\n`));
@@ -102,14 +123,17 @@ export function lineRenderer(engine: Engine, print = (stream: Stream, text: stri
           reports.push({ stage: event.stage, verdicts: event.verdicts });
           gates.set(event.id, reports);
           const report = reports.at(-1)!;
-          if (modeOf(event.id) !== 'none' && report.verdicts.some((v) => v.status !== 'pass')) prefixed(event.id, 'stderr', renderGateReport(report, chalk));
+          if (modeOf(event.id) !== 'none' && report.verdicts.some((v) => v.status !== 'pass')) taskNote(event.id, renderGateReport(report, chalk));
         }
         break;
       case 'task-finished': {
         const { id, status } = event.outcome;
         taskEnded(id, status);
-        if (showsOutcome(modeOf(id), status)) say(`${outcomeLine(event.outcome, chalk, gates.get(id))}\n`);
+        const recovery = said.get(id);
+        const outcome = recovery && event.outcome.error ? { ...event.outcome, error: withoutRecoveryNote(event.outcome.error, recovery.strategy, recovery.message) } : event.outcome;
+        if (showsOutcome(modeOf(id), status)) say(`${outcomeLine(outcome, chalk, gates.get(id))}\n`);
         gates.delete(id);
+        said.delete(id);
         break;
       }
       case 'task-claim':

@@ -91,23 +91,40 @@ export function renderSummary(summary: RunSummary, chalk: ChalkInstance, session
 
 /**
  * A failed task in the summary: where and why it failed (an exit code with what it usually
- * means), the first error-looking lines it printed with their line in the log, then its last
- * lines (only those after the error, when the error is among them), and how to read the whole
- * log (issue 15, part 4: the error itself, not the end of a stack trace that follows it).
+ * means), the first error-looking line it printed with the lines around it and its line in the
+ * log, then its last lines after those, and how to read the whole log (issue 15, part 4: the
+ * error itself, not the end of a stack trace that follows it). Lines left out between what is
+ * shown are counted (`… 21 lines`), so a cut stack trace reads as cut (finding 15).
  */
 export function renderFailure(failure: TaskOutcome, chalk: ChalkInstance): string[] {
   const exit = failure.exitCode === undefined ? '' : ` (exit code ${failure.exitCode}${exitMeaning(failure.exitCode)})`;
   const why = failure.error && !/^exited with code \d+/.test(failure.error) ? `: ${shown(failure.error)}` : '';
   const lines = [`${chalk.red.bold(' Failed:')} ${shown(failure.id)} at ${failure.stage}${exit}${why}`];
   const quote = (line: string): string => chalk.dim(`   │ ${line}`);
-  const tail = failure.tail ?? [];
+  const skipped = (count: number): string => chalk.dim(`   │ … ${count} line${count === 1 ? '' : 's'}`);
+  const tail = (failure.tail ?? []).map((text, index) => ({ text, at: failure.tailAt?.[index] }));
   const error = failure.firstError;
-  if (error && !tail.includes(error.lines[error.context]!)) {
-    lines.push(`   ${chalk.red('error')} ${chalk.dim(`(line ${error.line} of the log):`)}`, ...error.lines.map(quote));
-    if (tail.length > 0) lines.push(chalk.dim('   last lines:'), ...tail.slice(-TAIL_AFTER_ERROR).map(quote));
-  } else for (const line of tail) lines.push(quote(line));
-  if (failure.log) lines.push(chalk.dim(`   whole log: ${failure.log} (orch logs ${shown(failure.id)})`));
+  if (!error) {
+    const cut = (tail[0]?.at?.line ?? 1) - 1 - (tail[0]?.at?.blanksBefore ?? 0);
+    return [...lines, ...(cut > 0 ? [skipped(cut)] : []), ...tail.map((line) => quote(line.text)), ...logLine(failure, chalk)];
+  }
+  lines.push(`   ${chalk.red('error')} ${chalk.dim(`(line ${error.line} of the log):`)}`, ...error.lines.map(quote));
+  const excerptEnd = error.line + error.lines.length - 1 - error.context;
+  // Without line numbers (an outcome from an older orch), the tail's lines after the error are those after its own copy of the error line.
+  const errorInTail = tail.findIndex((line) => line.text === error.lines[error.context]);
+  const after = tail.filter((line, index) => (line.at ? line.at.line > excerptEnd : errorInTail < 0 || index > errorInTail + error.lines.length - 1 - error.context));
+  const shownAfter = after.slice(-TAIL_AFTER_ERROR);
+  const first = shownAfter[0]?.at;
+  if (first) {
+    const cut = first.line - excerptEnd - 1 - first.blanksBefore;
+    if (cut > 0) lines.push(skipped(cut));
+  } else if (shownAfter.length > 0) lines.push(chalk.dim('   last lines:'));
+  lines.push(...shownAfter.map((line) => quote(line.text)), ...logLine(failure, chalk));
   return lines;
+}
+
+function logLine(failure: TaskOutcome, chalk: ChalkInstance): string[] {
+  return failure.log ? [chalk.dim(`   whole log: ${failure.log} (orch logs ${shown(failure.id)})`)] : [];
 }
 
 /** The last lines shown after an error excerpt: where the task ended up. */
@@ -124,9 +141,9 @@ export function exitMeaning(code: number): string {
   return '';
 }
 
-/** One line for a recovery decision: what the strategy does about a failure. */
+/** One line for a recovery decision: what the strategy does about a failure (`↻` retry gives up under its own mark). */
 export function recoveryLine(record: Omit<RecoveryRecord, 'id'>, chalk: ChalkInstance): string {
-  const icon = record.action === 'retry' ? chalk.cyan('↻') : record.action === 'pause' ? chalk.magenta('⏸') : chalk.yellow('⟲');
+  const icon = record.action === 'retry' || record.strategy === 'retry' ? chalk.cyan('↻') : record.action === 'pause' ? chalk.magenta('⏸') : chalk.yellow('⟲');
   return `${icon} ${shown(record.strategy)} after ${record.stage} failed (attempt ${record.attempt}): ${shown(record.message)}`;
 }
 
