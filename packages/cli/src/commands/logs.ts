@@ -1,7 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { ExitCode, OrchError, didYouMean, taskLogFiles, terminalText } from '@orch/engine';
+import { checkSessionId, ExitCode, OrchError, didYouMean, taskLogFiles, terminalText } from '@orch/engine';
 import type { SessionState, TaskRecord } from '@orch/plugins';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
@@ -22,6 +22,7 @@ export const logsCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, this.options);
     if (positionals.length !== 1) throw new OrchError('usage', positionals.length === 0 ? 'name the task whose log to print' : `name one task, not ${positionals.length}`, { hint: 'e.g. orch logs web#build' });
+    if (typeof values.session === 'string') checkSessionId(values.session, '--session');
     if (values.session !== undefined && values.last) throw new OrchError('usage', 'give --session or --last, not both', { hint: `e.g. orch logs ${positionals[0]} --last` });
     const workspace = await openWorkspace(io.cwd, undefined, { inspectOnly: true });
     const { SessionStore } = await import('@orch/plugins');
