@@ -62,6 +62,24 @@ describe("orch's own options before or after the command (issue 15, part 2)", ()
       expect(run.stdout).toContain('web-built');
     }
   });
+
+  it('--cwd naming a missing folder or a file is a usage error, before or after the command (FINDINGS-15 #5)', () => {
+    const dir = workspace();
+    for (const [args, message] of [
+      [['--cwd', 'nonexist', 'run', 'build'], '--cwd nonexist: no such folder'],
+      [['run', 'build', '--cwd', 'nonexist'], '--cwd nonexist: no such folder'],
+      [['build', '--cwd=nonexist'], '--cwd nonexist: no such folder'],
+      [['--cwd', 'package.json', 'list'], '--cwd package.json: a file, not a folder'],
+      [['list', '--cwd=packages/web/package.json'], '--cwd packages/web/package.json: a file, not a folder'],
+    ] as const) {
+      const run = runOrch([...args], dir);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr).toContain(`orch: ${message}`);
+      expect(run.stdout).not.toContain('web-built');
+    }
+    // A relative folder is taken from where orch started.
+    expect(runOrch(['--cwd', 'packages/web', 'run', 'build'], dir).stdout).toContain('web-built');
+  });
 });
 
 describe('orch --version --json (issue 15, part 2)', () => {

@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { CliIO } from './CliCommand.js';
 import type { CliOptions } from './parseCommandLine.js';
 
@@ -23,8 +25,11 @@ export interface GlobalOptions {
   problem?: GlobalOptionProblem;
 }
 
-/** `--cwd` without a folder; an option before the command that is not orch's own. */
-export type GlobalOptionProblem = { kind: 'missing-value'; option: 'cwd' | 'config' } | { kind: 'before-command'; given: string };
+/** `--cwd` without a folder, or naming no folder; an option before the command that is not orch's own. */
+export type GlobalOptionProblem =
+  | { kind: 'missing-value'; option: 'cwd' | 'config' }
+  | { kind: 'not-a-folder'; given: string; found: 'missing' | 'file' }
+  | { kind: 'before-command'; given: string };
 
 /**
  * Takes orch's own options out of `argv`, wherever they are before `--`, and applies `--cwd`,
@@ -48,8 +53,11 @@ export function takeGlobalOptions(argv: readonly string[], io: CliIO): GlobalOpt
       const value = inline ?? argv[i + 1];
       if (value === undefined || value === '' || (inline === undefined && value.startsWith('-'))) return { ...taken, problem: { kind: 'missing-value', option: name } };
       if (inline === undefined) i++;
-      if (flag === '--cwd') io.cwd = value;
-      else process.env.ORCH_CONFIG = value;
+      if (flag === '--cwd') {
+        const found = folderAt(resolve(io.cwd, value));
+        if (found !== 'folder') return { ...taken, problem: { kind: 'not-a-folder', given: value, found } };
+        io.cwd = resolve(io.cwd, value);
+      } else process.env.ORCH_CONFIG = value;
     } else if (arg === '--no-color') {
       io.color = false;
       io.noColor = true;
@@ -62,12 +70,24 @@ export function takeGlobalOptions(argv: readonly string[], io: CliIO): GlobalOpt
   return taken;
 }
 
+/** What is at `path`: `--cwd` must name a folder, else orch would run in another one (FINDINGS-15 #5). */
+function folderAt(path: string): 'folder' | 'file' | 'missing' {
+  try {
+    return statSync(path).isDirectory() ? 'folder' : 'file';
+  } catch {
+    return 'missing';
+  }
+}
+
 /** The usage error for a `GlobalOptionProblem`, with "did you mean" among orch's own options. */
 export async function globalOptionError(problem: GlobalOptionProblem): Promise<Error> {
   const { didYouMean, OrchError } = await import('@orch/engine');
   if (problem.kind === 'missing-value') {
     const option = GLOBAL_OPTIONS[problem.option];
     return new OrchError('usage', `--${problem.option} needs a value: <${option.valueName}>`, { hint: `e.g. orch ${option.example} list` });
+  }
+  if (problem.kind === 'not-a-folder') {
+    return new OrchError('usage', `--cwd ${problem.given}: ${problem.found === 'missing' ? 'no such folder' : 'a file, not a folder'}`, { hint: `name a folder to run in, e.g. orch ${GLOBAL_OPTIONS.cwd.example} list` });
   }
   const globals = Object.entries(GLOBAL_OPTIONS).flatMap(([name, spec]) => [`--${name}`, ...('short' in spec ? [`-${spec.short}`] : [])]);
   const close = didYouMean(problem.given.split('=')[0]!, globals);
