@@ -15,7 +15,7 @@ export const logsCommand: CliCommand = {
   description:
     "Prints a task's whole log (everything it printed, stdout and stderr as they came) from the newest session that ran it: .orch/logs/<session>/<task>.log, or the cache entry's log a cache hit replayed. Colours are kept on a terminal. When there is no log, says why: the task did not run, printed nothing, or its log was removed since.",
   options: {
-    session: { type: 'string', valueName: 'id', description: 'the log from this session (`orch sessions` lists them)', example: '--session 20261124-101500-a1b2' },
+    session: { type: 'string', valueName: 'id', description: 'the log from this session (`orch sessions` lists them)', default: 'the newest session that ran the task', example: '--session 20261124-101500-a1b2' },
     last: { type: 'boolean', description: 'the log from the newest session, whether or not it ran the task' },
   },
   examples: ['orch logs web#build                 # its log from the newest session that ran it', 'orch logs web#build --session 20261124-101500-a1b2', 'orch logs quality/verify --last | less -R'],
