@@ -90,6 +90,7 @@ export const RUN_OPTIONS = {
     short: 'F',
     multiple: true,
     valueName: 'filter',
+    names: 'packages',
     description:
       "only the tasks of the packages selected, in Turborepo's filter syntax: web, @scope/*, ./packages/* (folder), web... (with its dependencies), ...web (with its dependents), ^ (without the package itself), [main] (changed since a ref), !web (leave out); repeated: union, ! applied last",
     example: "--filter=web... or -F '...[origin/main]'",
