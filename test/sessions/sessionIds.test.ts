@@ -1,4 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSessionId } from '../../packages/engine/src/sessionId.js';
@@ -46,6 +47,22 @@ describe('session ids a user gives (FINDINGS-15 #2)', () => {
     const run = runOrch(args, dir);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${source} ${JSON.stringify(id)} is not a session id`);
+  });
+
+  it("a snapshot naming another session's id is not taken for the session's state", () => {
+    const dir = repo();
+    const run = runOrch(['run', 'work'], dir, { ORCH_SESSION_ID: 'plain' });
+    expect(run.code).toBe(0);
+    const store = new SessionStore(join(dir, '.orch'));
+    const { state } = store.load('plain');
+    // A valid snapshot (right version and checksum) whose state names `../../escaped`.
+    const crafted = { ...state, id: `../../${marker}` };
+    const checksum = createHash('sha256').update(JSON.stringify(crafted)).digest('hex');
+    writeFileSync(join(store.sessionDir('plain'), 'snapshot.json'), JSON.stringify({ version: 2, offset: 0, checksum, state: crafted }));
+    expect(store.load('plain').state.id).toBe('plain');
+    expect(runOrch(['report', 'plain'], dir).code).toBe(0);
+    expect(existsSync(join(dir, '.orch/reports/plain.html'))).toBe(true);
+    expect(existsSync(join(dir, `${marker}.html`))).toBe(false);
   });
 
   it('the stores never make a path from an id that leaves their folder', () => {

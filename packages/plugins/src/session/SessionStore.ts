@@ -180,7 +180,8 @@ export class SessionStore {
   private readSnapshot(id: string): { offset: number; state: SessionState } | undefined {
     try {
       const parsed = JSON.parse(readFileSync(join(this.sessionDir(id), 'snapshot.json'), 'utf8')) as { version: number; offset: number; checksum: string; state: SessionState };
-      if (parsed.version !== SNAPSHOT_VERSION || checksum(parsed.state) !== parsed.checksum) return undefined;
+      // A snapshot naming another session (copied, or crafted: its id names report and log paths) is not this one's.
+      if (parsed.version !== SNAPSHOT_VERSION || checksum(parsed.state) !== parsed.checksum || parsed.state.id !== id) return undefined;
       return { offset: parsed.offset, state: reviveState(parsed.state) };
     } catch {
       return undefined;
