@@ -10,9 +10,10 @@ export type CompletionWords = readonly string[];
  * The candidates for the word being completed, for `orch __complete` (the callback of the
  * scripts `orch completion <shell>` prints): orch's commands, the options of the command typed
  * (and orch's own), an option's values, and the workspace's command ids and targets where a
- * command takes names (`orch run <TAB>`, `orch affected -t <TAB>`, `orch <TAB>` as `orch build`
- * runs). Only those that start with the word. Never throws: a workspace that cannot be read
- * gives no names, the rest still completes.
+ * command takes names (`orch run <TAB>`, `orch <TAB>` as `orch build` runs), its targets for
+ * `orch affected -t <TAB>`, its packages for `-F <TAB>`. A value is completed whether given as
+ * `--opt value` or `--opt=value`. Only those that start with the word. Never throws: a workspace
+ * that cannot be read gives no names, the rest still completes.
  */
 export async function completionCandidates(words: CompletionWords, commands: Readonly<Record<string, CommandEntry>>, cwd: string): Promise<string[]> {
   const current = words.at(-1) ?? '';
@@ -23,15 +24,18 @@ export async function completionCandidates(words: CompletionWords, commands: Rea
   const inline = /^(--[^=]+)=(.*)$/.exec(current);
   const valueOf = inline ? options[inline[1]!.slice(2)] : context.pending;
   if (valueOf) {
-    const values = valueOf.names ? await workspaceNames(context.cwd) : (valueOf.values ?? []);
-    return startingWith(inline ? values.map((value) => `${inline[1]}=${value}`) : values, current);
+    const typed = inline ? inline[2]! : current;
+    // What comes before the name being completed: `-t lint,te`, `-F ...we`, `-F !we`.
+    const before = valueOf.names === 'packages' ? /^!?(?:\.\.\.\^?)?/.exec(typed)![0] : valueOf.multiple ? typed.slice(0, typed.lastIndexOf(',') + 1) : '';
+    const values = valueOf.names ? await workspaceNames(context.cwd, valueOf.names) : (valueOf.values ?? []);
+    return startingWith(values.map((value) => `${inline ? `${inline[1]}=` : ''}${before}${value}`), current);
   }
   if (current.startsWith('-')) return startingWith(Object.keys(options).map((name) => `--${name}`), current);
-  if (context.name === undefined) return startingWith([...Object.keys(commands), 'help', ...(await workspaceNames(context.cwd))], current);
+  if (context.name === undefined) return startingWith([...Object.keys(commands), 'help', ...(await workspaceNames(context.cwd, 'tasks'))], current);
   if (context.name === 'help') return startingWith(Object.keys(commands), current);
   const operands = context.command?.operands;
   if (operands === undefined) return [];
-  return startingWith(operands === 'names' ? await workspaceNames(context.cwd) : operands, current);
+  return startingWith(operands === 'names' ? await workspaceNames(context.cwd, 'tasks') : operands, current);
 }
 
 interface CommandContext {
@@ -74,13 +78,18 @@ function optionNamed(word: string, options: CliOptions): CliOption | undefined {
   return word.length === 2 && word.startsWith('-') ? Object.values(options).find((option) => option.short === word[1]) : undefined;
 }
 
-/** The command ids orch lists, and the targets (`build`), of the workspace at `cwd`; none when it cannot be read. */
-async function workspaceNames(cwd: string): Promise<string[]> {
+/**
+ * Names of the workspace at `cwd`: its targets (`build`), its packages, or what a run takes
+ * (`tasks`: the targets, then the command ids orch lists); none when it cannot be read.
+ */
+async function workspaceNames(cwd: string, kind: 'tasks' | 'targets' | 'packages'): Promise<string[]> {
   try {
     const { openWorkspace } = await import('./openWorkspace.js');
     const { registry } = await openWorkspace(cwd, undefined, { inspectOnly: true });
+    if (kind === 'packages') return [...registry.projects.keys()].sort();
     const commands = registry.sortedCommands().filter((command) => command.metadata.userInvocable !== false);
-    return [...new Set([...commands.flatMap((command) => (command.target ? [command.target] : [])), ...commands.map((command) => command.id)])];
+    const targets = commands.flatMap((command) => (command.target ? [command.target] : []));
+    return [...new Set(kind === 'targets' ? targets : [...targets, ...commands.map((command) => command.id)])];
   } catch {
     return [];
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { CliCommand, CliIO, CommandEntry } from './CliCommand.js';
+import type { CliOption } from './parseCommandLine.js';
 import { GLOBAL_OPTIONS, globalOptionError, takeGlobalOptions } from './globalOptions.js';
 
 /** Subcommands, loaded lazily: `orch --version` loads none of them (exported for tests of every help page). */
@@ -20,7 +21,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   graph: { summary: 'print the task graph (text, --json, --dot, --mermaid), or write it as HTML (--html)', load: async () => (await import('./commands/graph.js')).graphCommand },
   logs: { summary: "print a task's whole log from the newest run of it (a cache hit's replayed log too)", load: async () => (await import('./commands/logs.js')).logsCommand },
   worker: { summary: 'run tasks of distributed runs (orch run --distribute) from a Redis queue in this checkout', load: async () => (await import('./commands/worker.js')).workerCommand },
-  init: { summary: 'write a starter orchestrator.config.ts and an example command', load: async () => (await import('./commands/init.js')).initCommand },
+  init: { summary: 'set orch up here: detect the package manager and workspace, write orchestrator.config.ts with targets from the scripts, add .orch/ to .gitignore', load: async () => (await import('./commands/init.js')).initCommand },
   completion: { summary: 'print a completion script for bash, zsh or fish: commands, options, command ids and targets', load: async () => (await import('./commands/completion.js')).completionCommand },
 };
 
@@ -124,6 +125,39 @@ async function commandHelp(command: CliCommand): Promise<string> {
   return (await import('./render/commandHelp.js')).commandHelp(command);
 }
 
+/** Reports a usage error found before any command ran; returns its exit code (2). */
+async function usageError(error: Error | Promise<Error>, io: CliIO): Promise<number> {
+  const { reportError } = await import('./render/reportError.js');
+  return reportError(await error, io);
+}
+
+/** Words after something that takes none (`orch --version extra`, `orch help run extra`). */
+async function extraWords(what: string, words: readonly string[], example: string): Promise<Error> {
+  const { OrchError } = await import('@orch/engine');
+  return new OrchError('usage', `${what} takes nothing more, not '${words.join(' ')}'`, { hint: `e.g. ${example}` });
+}
+
+/** `orch help nonexist`: an unknown command, as `orch nonexist` would be, rather than the general help (FINDINGS-15 #17a). */
+async function unknownHelpTopic(topic: string): Promise<Error> {
+  const { didYouMean, OrchError } = await import('@orch/engine');
+  return new OrchError('command-not-found', `unknown command '${topic}'`, {
+    hint: didYouMean(topic, Object.keys(COMMANDS)) ?? "`orch --help` lists orch's commands; a target's help is run's (`orch run --help`)",
+  });
+}
+
+/** The commands that take an option (`-F`: run, watch, affected...), for an option put before the command. */
+async function commandsTaking(flag: string): Promise<{ commands: string[]; option?: CliOption }> {
+  const taking: { commands: string[]; option?: CliOption } = { commands: [] };
+  for (const [name, entry] of Object.entries(COMMANDS)) {
+    const { options } = await entry.load();
+    const option = Object.entries(options).find(([long, each]) => flag === `--${long}` || (each.short !== undefined && flag === `-${each.short}`))?.[1];
+    if (!option) continue;
+    taking.commands.push(name);
+    taking.option ??= option;
+  }
+  return taking;
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   if (argv[0] === '__complete') return complete(argv.slice(argv[1] === '--' ? 2 : 1), io);
@@ -132,19 +166,19 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     io.stdout(`${JSON.stringify(versionInfo(), null, 2)}\n`);
     return 0;
   }
-  if (taken.problem) {
-    const { reportError } = await import('./render/reportError.js');
-    return reportError(await globalOptionError(taken.problem), io);
-  }
+  if (taken.problem) return usageError(globalOptionError(taken.problem, commandsTaking), io);
   const [first, ...rest] = taken.rest;
   if (taken.version) {
+    // `orch --version extra`: said, not ignored (FINDINGS-15 #17b); `orch run --version` is orch's version, as `orch run --help` is run's help.
+    if (first !== undefined && !Object.hasOwn(COMMANDS, first)) return usageError(extraWords('--version', taken.rest, 'orch --version, or orch --version --json'), io);
     io.stdout(`${version()}\n`);
     return 0;
   }
   if (first === undefined || first === '--' || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined;
-    if (topic && Object.hasOwn(COMMANDS, topic)) io.stdout(await commandHelp(await COMMANDS[topic]!.load()));
-    else io.stdout(await mainHelp());
+    if (topic !== undefined && !Object.hasOwn(COMMANDS, topic)) return usageError(unknownHelpTopic(topic), io);
+    if (first === 'help' && rest.length > 1) return usageError(extraWords(`help ${topic}`, rest.slice(1), `orch help ${topic}`), io);
+    io.stdout(topic ? await commandHelp(await COMMANDS[topic]!.load()) : await mainHelp());
     return first === undefined && !taken.help ? 2 : 0;
   }
   // `orch constructor` is not `Object`'s: like any word that is not a command, it is a name to run.

@@ -25,8 +25,11 @@ export interface CliOption {
   values?: readonly string[];
   /** For a free-form value: what was expected, when `value` is not that (`a duration such as 7d`); undefined when it is fine. */
   check?: (value: string) => string | undefined;
-  /** Its value is a command id or target of the workspace (`-t build`), for shell completion. */
-  names?: boolean;
+  /**
+   * What of the workspace its value names, for shell completion: `targets` (`affected -t build`)
+   * or `packages` (`-F web`, Turborepo's filter syntax: `...web`, `!web` complete too).
+   */
+  names?: 'targets' | 'packages';
   /** A valid use, for messages: `--concurrency 4`. */
   example?: string;
   /** The value of the option given bare (`--continue` means `--continue=always`). */

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { ExitCode, logLevelShows, OrchError, runTasks, type LogLevel, type ContinueMode, type PlannedTask, type PreviousRun, type RunSummary, type SessionInfo, type TaskGraph } from '@orch/engine';
+import { checkSessionId, ExitCode, logLevelShows, OrchError, runTasks, type LogLevel, type ContinueMode, type PlannedTask, type PreviousRun, type RunSummary, type SessionInfo, type TaskGraph } from '@orch/engine';
 import type { CliIO } from './CliCommand.js';
 import { missingDependencyWarnings } from './missingDependencyWarnings.js';
 import type { OpenWorkspace } from './openWorkspace.js';
@@ -45,6 +45,7 @@ export interface SessionRunOptions {
  */
 export async function runSession(options: SessionRunOptions, io: CliIO): Promise<number> {
   const { workspace } = options;
+  const namedId = process.env.ORCH_SESSION_ID === undefined ? undefined : checkSessionId(process.env.ORCH_SESSION_ID, 'ORCH_SESSION_ID');
   const { config, engine } = workspace;
   // Checked before any task runs: found unwritable only at the end, a long run's trace or summary would be lost.
   if (options.profile !== undefined) checkOutputFile(resolve(io.cwd, options.profile), 'the profile');
@@ -66,7 +67,7 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
   let release: (() => Promise<void>) | undefined;
   let session: SessionInfo | undefined;
   if (config.sessions.log) {
-    const id = options.resume?.id ?? process.env.ORCH_SESSION_ID ?? SessionStore.newId();
+    const id = options.resume?.id ?? namedId ?? SessionStore.newId();
     if (!options.resume && store.ids().includes(id) && store.tryLoad(id)?.state.events) {
       throw new OrchError('usage', `session ${id} already exists`, { hint: `\`orch resume ${id}\` continues it; unset ORCH_SESSION_ID for a new one` });
     }

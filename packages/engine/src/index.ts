@@ -19,6 +19,7 @@ export { parseDuration } from './parseDuration.js';
 export { nameTable, ownValue } from './nameTable.js';
 export { terminalJson, terminalText } from './terminalText.js';
 export { pathKindProblem } from './pathKindProblem.js';
+export { checkSessionId, isSessionId, SESSION_ID_EXAMPLE } from './sessionId.js';
 
 export type { Diagnostic, DiagnosticOwner, Severity, SourceLocation, RelatedLocation } from './diagnostics/Diagnostic.js';
 export { hasErrors } from './diagnostics/Diagnostic.js';

@@ -19,7 +19,7 @@ export const affectedCommand: CliCommand = {
   description:
     'Runs the targets only for the projects and commands a git change touches, and their dependents: files changed between the merge-base of --base (config defaultBase, else main; ORCH_BASE) and --head (HEAD; ORCH_HEAD), plus uncommitted and untracked files unless --committed-only. --list says which and why without running anything. As `turbo run --affected` or `nx affected -t`.',
   options: {
-    target: { type: 'string', short: 't', multiple: true, valueName: 'targets', names: true, description: 'the targets to run where the change reaches (comma-separated or repeated); without: --list', example: '-t lint,test,build' },
+    target: { type: 'string', short: 't', multiple: true, valueName: 'targets', names: 'targets', description: 'the targets to run where the change reaches (comma-separated or repeated)', default: 'none: what --list prints', example: '-t lint,test,build' },
     base: { type: 'string', valueName: 'ref', description: 'changes since the merge-base with this ref', default: "ORCH_BASE, else the config's defaultBase, else main" },
     head: { type: 'string', valueName: 'ref', description: 'changes up to this ref', default: 'ORCH_HEAD, else HEAD' },
     files: { type: 'string', multiple: true, valueName: 'files', description: 'take these files as the change instead of asking git (comma-separated or repeated)' },

@@ -15,7 +15,7 @@ export const cacheCommand: CliCommand = {
     'Shows the local cache (entries, size, bound, hit rate from the metrics) and the remote one (status, whether downloads are verified, pending uploads), or removes local entries: all, or those not used for a while.',
   options: {
     json: { type: 'boolean', description: 'stats: print them as JSON' },
-    'older-than': { type: 'string', valueName: 'age', description: 'clean: only the entries not used for this long', check: (value) => (parseDuration(value) === undefined ? 'a duration such as 7d, 12h or 30m' : undefined), example: '--older-than 7d' },
+    'older-than': { type: 'string', valueName: 'age', description: 'clean: only the entries not used for this long', default: 'any age: every entry', check: (value) => (parseDuration(value) === undefined ? 'a duration such as 7d, 12h or 30m' : undefined), example: '--older-than 7d' },
   },
   operands: ['stats', 'clean'],
   examples: ['orch cache stats', 'orch cache clean --older-than 7d', 'orch cache clean'],

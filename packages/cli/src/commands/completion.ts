@@ -1,4 +1,4 @@
-import { didYouMean, OrchError } from '@orch/engine';
+import { closestMatches, OrchError } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { COMPLETION_SHELLS, completionScript, type CompletionShell } from '../completion/completionScript.js';
 import { listOf, parseCommandLine } from '../parseCommandLine.js';
@@ -19,8 +19,11 @@ export const completionCommand: CliCommand = {
     const { positionals } = parseCommandLine(argv, this.options);
     const [shell, ...extra] = positionals;
     if (shell === undefined || !(COMPLETION_SHELLS as readonly string[]).includes(shell) || extra.length > 0) {
-      throw new OrchError('usage', shell === undefined ? `orch completion needs a shell: ${listOf(COMPLETION_SHELLS)}` : `orch completion ${positionals.join(' ')}: expected ${listOf(COMPLETION_SHELLS)}`, {
-        hint: (shell && didYouMean(shell, COMPLETION_SHELLS)) || 'e.g. source <(orch completion bash)',
+      const supported = `orch has completion scripts for ${COMPLETION_SHELLS.slice(0, -1).join(', ')} and ${COMPLETION_SHELLS.at(-1)}`;
+      // Three short names are all "close" to any other shell's (tcsh, ksh): a guess only when one stands out (FINDINGS-15 #17h).
+      const close = shell === undefined ? [] : closestMatches(shell, COMPLETION_SHELLS);
+      throw new OrchError('usage', shell === undefined ? `orch completion needs a shell: ${listOf(COMPLETION_SHELLS)}` : `orch completion ${positionals.join(' ')}: ${extra.length > 0 ? 'name one shell' : `no script for ${shell}`}; ${supported}`, {
+        hint: close.length === 1 ? `did you mean '${close[0]}'?` : 'e.g. source <(orch completion bash)',
       });
     }
     io.stdout(completionScript(shell as CompletionShell));

@@ -13,7 +13,7 @@ export const listCommand: CliCommand = {
     'Lists every command orch knows: markdown commands, package scripts (pkg#script), and config commands and workflows. Commands with `user-invocable: false` (hidden from the / menu by Claude Code) are listed with --all.',
   options: {
     json: { type: 'boolean', description: 'print the commands as a JSON array' },
-    kind: { type: 'string', values: ['markdown', 'script', 'config', 'workflow'], description: 'only the commands of this kind', example: '--kind markdown' },
+    kind: { type: 'string', values: ['markdown', 'script', 'config', 'workflow'], description: 'only the commands of this kind', default: 'every kind', example: '--kind markdown' },
     all: { type: 'boolean', description: 'list the commands marked user-invocable: false too' },
   },
   examples: ['orch list', 'orch list --kind markdown', 'orch list --all          # with user-invocable: false commands', 'orch list --json | jq ".[].id"'],

@@ -1,7 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { ExitCode, OrchError, didYouMean, taskLogFiles, terminalText } from '@orch/engine';
+import { checkSessionId, ExitCode, OrchError, didYouMean, taskLogFiles, terminalText } from '@orch/engine';
 import type { SessionState, TaskRecord } from '@orch/plugins';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
@@ -15,13 +15,14 @@ export const logsCommand: CliCommand = {
   description:
     "Prints a task's whole log (everything it printed, stdout and stderr as they came) from the newest session that ran it: .orch/logs/<session>/<task>.log, or the cache entry's log a cache hit replayed. Colours are kept on a terminal. When there is no log, says why: the task did not run, printed nothing, or its log was removed since.",
   options: {
-    session: { type: 'string', valueName: 'id', description: 'the log from this session (`orch sessions` lists them)', example: '--session 20261124-101500-a1b2' },
+    session: { type: 'string', valueName: 'id', description: 'the log from this session (`orch sessions` lists them)', default: 'the newest session that ran the task', example: '--session 20261124-101500-a1b2' },
     last: { type: 'boolean', description: 'the log from the newest session, whether or not it ran the task' },
   },
   examples: ['orch logs web#build                 # its log from the newest session that ran it', 'orch logs web#build --session 20261124-101500-a1b2', 'orch logs quality/verify --last | less -R'],
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, this.options);
     if (positionals.length !== 1) throw new OrchError('usage', positionals.length === 0 ? 'name the task whose log to print' : `name one task, not ${positionals.length}`, { hint: 'e.g. orch logs web#build' });
+    if (typeof values.session === 'string') checkSessionId(values.session, '--session');
     if (values.session !== undefined && values.last) throw new OrchError('usage', 'give --session or --last, not both', { hint: `e.g. orch logs ${positionals[0]} --last` });
     const workspace = await openWorkspace(io.cwd, undefined, { inspectOnly: true });
     const { SessionStore } = await import('@orch/plugins');

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ExitCode, OrchError, closestMatches, planRun, taskLogFiles, type PreviousRun, type SessionInfo } from '@orch/engine';
+import { checkSessionId, ExitCode, OrchError, closestMatches, planRun, taskLogFiles, type PreviousRun, type SessionInfo } from '@orch/engine';
 import type { CacheProblem, LocalCache, TaskHasher } from '@orch/plugins';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
@@ -32,6 +32,7 @@ export const resumeCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, this.options);
     if (positionals.length > 1) throw new OrchError('usage', 'name one session to resume', { hint: '`orch sessions` lists them' });
+    if (positionals[0] !== undefined) checkSessionId(positionals[0], 'session id');
     const output = engineOutput(io, values);
     let workspace = await openWorkspace(io.cwd, output);
     const { SessionStore } = await import('@orch/plugins');

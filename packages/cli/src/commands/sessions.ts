@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ExitCode, OrchError, formatMs, terminalJson, terminalText } from '@orch/engine';
+import { checkSessionId, ExitCode, OrchError, formatMs, terminalJson, terminalText } from '@orch/engine';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { openWorkspace } from '../openWorkspace.js';
@@ -24,6 +24,7 @@ export const sessionsCommand: CliCommand = {
     if (positionals[0] === 'show') {
       const id = positionals[1];
       if (!id) throw new OrchError('usage', 'name the session to show', { hint: '`orch sessions` lists them' });
+      checkSessionId(id, 'session id');
       const session = store.load(id);
       const { events, torn } = readLog(store.logPath(id));
       if (values.json) {

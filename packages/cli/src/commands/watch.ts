@@ -17,7 +17,7 @@ export const watchCommand: CliCommand = {
     "Runs the named tasks as `orch run` does, then watches the files: each burst of changes (debounced) re-runs the tasks whose hashes changed and what depends on them; a change during a run restarts only the tasks it reaches. Persistent tasks (dev servers) keep running and restart when their own inputs change. Config and command-file changes reload the graph. `.git`, node_modules, orch's state folder and every task's outputs are not watched. Ctrl-C ends every task (exit 130). Same as `orch run ... --watch`; Turborepo's `turbo watch`.",
   options: {
     ...runOptionSpecs(WATCH_OPTIONS),
-    reporter: { ...RUN_OPTIONS.reporter, description: 'how progress is shown (plain by default: the live view redraws the terminal, a watch prints cycle after cycle)', default: 'plain' },
+    reporter: { ...RUN_OPTIONS.reporter, description: 'how progress is shown (the live view redraws the terminal, where a watch prints cycle after cycle)', default: 'plain' },
   },
   operands: 'names',
   examples: [

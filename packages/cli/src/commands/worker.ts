@@ -13,12 +13,13 @@ export const workerCommand: CliCommand = {
     "Runs tasks of distributed runs (`orch run --distribute`) in this checkout: takes jobs from the queue, runs each through the ten pipeline stages with this checkout's own task definitions, and uploads the outputs to the remote cache. The checkout must be at the coordinator's commit. First SIGTERM or Ctrl-C: take no more jobs and finish the running ones; second: stop them and give them back to the queue. See docs/distributed.md.",
   options: {
     queue: { type: 'string', valueName: 'url', description: 'the Redis server of the runs to serve: redis://host:6379 or rediss:// (TLS); credentials from ORCH_QUEUE_USERNAME / ORCH_QUEUE_PASSWORD', example: '--queue redis://queue-host:6379' },
-    concurrency: { type: 'string', valueName: 'n', description: 'jobs run at once, per run (default 1)', check: (value) => (/^[1-9]\d*$/.test(value) ? undefined : 'a number of jobs, 1 or more'), example: '--concurrency 2' },
-    name: { type: 'string', valueName: 'name', description: "this worker's name in the coordinator's output and session (default <host>-<pid>)", example: '--name ci-worker-3' },
+    concurrency: { type: 'string', valueName: 'n', description: 'jobs run at once, per run', default: '1', check: (value) => (/^[1-9]\d*$/.test(value) ? undefined : 'a number of jobs, 1 or more'), example: '--concurrency 2' },
+    name: { type: 'string', valueName: 'name', description: "this worker's name in the coordinator's output and session", default: '<host>-<pid>', example: '--name ci-worker-3' },
     'stall-timeout': {
       type: 'string',
       valueName: 'duration',
-      description: `a job whose worker stopped answering (killed, machine lost) for this long goes back to the queue (default ${DEFAULT_STALL})`,
+      description: 'a job whose worker stopped answering (killed, machine lost) for this long goes back to the queue',
+      default: DEFAULT_STALL,
       check: (value) => ((parseDuration(value) ?? 0) >= 500 ? undefined : 'a duration of at least 500ms, such as 30s'),
       example: '--stall-timeout 10s',
     },

@@ -23,21 +23,23 @@ const BASH = `# orch completion for bash. Load it in this shell:  source <(orch 
 # or for every shell:  orch completion bash > ~/.local/share/bash-completion/completions/orch
 _orch() {
   local -a words=() candidates=()
-  local i word
-  # bash splits words at ':' (COMP_WORDBREAKS); ids such as ui/ui:check are joined again.
-  for ((i = 1; i <= COMP_CWORD; i++)); do
-    word="\${COMP_WORDS[i]}"
-    if ((\${#words[@]} > 0)) && [[ $word == ":" || \${COMP_WORDS[i-1]} == ":" ]]; then
-      words[\${#words[@]}-1]+="$word"
-    else
-      words+=("$word")
-    fi
-  done
+  local i typed="\${COMP_LINE:0:COMP_POINT}"
+  # The words as typed up to the cursor, as zsh and fish give them: bash's own COMP_WORDS splits
+  # them at '=', ':' and '@' too (COMP_WORDBREAKS: --continue=never, ui/ui:check, @scope/web).
+  read -ra words <<< "$typed"
+  [[ $typed == *[[:space:]] ]] && words+=("")
+  words=("\${words[@]:1}")
   local current="\${words[\${#words[@]}-1]}"
   mapfile -t candidates < <(orch __complete -- "\${words[@]}" 2>/dev/null)
-  # bash replaces only what follows the last ':' of the word.
-  if [[ $current == *:* ]]; then
-    candidates=("\${candidates[@]#"\${current%:*}:"}")
+  # Readline replaces only what follows the word's last break character ('=' of --continue=,
+  # ':' of ui/ui:), or from its last '@' on (a break it keeps in the word: @scope/web): the
+  # candidates lose what comes before.
+  for ((i = \${#current} - 1; i >= 0; i--)); do
+    [[ "$COMP_WORDBREAKS" == *"\${current:i:1}"* ]] && break
+  done
+  if ((i >= 0)); then
+    [[ \${current:i:1} == [@$] ]] || ((i++))
+    candidates=("\${candidates[@]/#"\${current:0:i}"}")
   fi
   COMPREPLY=("\${candidates[@]}")
 }

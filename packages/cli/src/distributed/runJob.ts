@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { OrchError, planRun, runTasks, STAGE_ORDER, strategyFor, type EngineOutput, type TaskOutcome } from '@orch/engine';
+import { checkSessionId, OrchError, planRun, runTasks, STAGE_ORDER, strategyFor, type EngineOutput, type TaskOutcome } from '@orch/engine';
 import type { CliIO } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { runnableGraph } from '../runnableGraph.js';
@@ -51,7 +51,8 @@ export async function runJob(run: JobRun, io: CliIO): Promise<TaskOutcome> {
       continue: 'never',
       resources: config.resources,
       signal: run.signal,
-      logDir: join(config.root, config.stateDir, 'logs', run.queue),
+      // The queue's name comes from Redis: a plain id, or it could name a folder outside `logs/`.
+      logDir: join(config.root, config.stateDir, 'logs', checkSessionId(run.queue, 'the run queue')),
     });
     const outcome = summary.tasks.find((task) => task.id === job.taskId)!;
     // A dependency the cache could not answer: its failure is the reason.

@@ -3,7 +3,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { lazyRequire, writeFileAtomic } from '../lazyRequire.js';
-import { OrchError, closestMatches, type ProcessIdentity } from '@orch/engine';
+import { OrchError, checkSessionId, closestMatches, isSessionId, type ProcessIdentity } from '@orch/engine';
 import { checkProcess } from '../process/processIdentity.js';
 import { cutTornTail, readLog } from './SessionLog.js';
 import { emptyState, foldEvents, reviveState, settledStatus, type SessionState, type SessionStatus } from './sessionState.js';
@@ -56,8 +56,9 @@ export class SessionStore {
     return `${stamp}-${randomBytes(2).toString('hex')}`;
   }
 
+  /** The session's folder; an id that is not a plain one (`../x`, `/tmp/x`) is a usage error, never a path outside `sessions/`. */
   sessionDir(id: string): string {
-    return join(this.dir, id);
+    return join(this.dir, checkSessionId(id, 'session id'));
   }
 
   logPath(id: string): string {
@@ -72,7 +73,7 @@ export class SessionStore {
     let ids: string[];
     try {
       ids = readdirSync(this.dir, { withFileTypes: true })
-        .filter((entry) => entry.isDirectory())
+        .filter((entry) => entry.isDirectory() && isSessionId(entry.name))
         .map((entry) => entry.name)
         .sort();
     } catch {
@@ -184,7 +185,8 @@ export class SessionStore {
   private readSnapshot(id: string): { offset: number; state: SessionState } | undefined {
     try {
       const parsed = JSON.parse(readFileSync(join(this.sessionDir(id), 'snapshot.json'), 'utf8')) as { version: number; offset: number; checksum: string; state: SessionState };
-      if (parsed.version !== SNAPSHOT_VERSION || checksum(parsed.state) !== parsed.checksum) return undefined;
+      // A snapshot naming another session (copied, or crafted: its id names report and log paths) is not this one's.
+      if (parsed.version !== SNAPSHOT_VERSION || checksum(parsed.state) !== parsed.checksum || parsed.state.id !== id) return undefined;
       return { offset: parsed.offset, state: reviveState(parsed.state) };
     } catch {
       return undefined;

@@ -1,5 +1,6 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkSessionId } from '@orch/engine';
 
 /**
  * Where runs keep their tasks' output: `<stateDir>/logs/<session id>/`, a `.log` and a `.streams`
@@ -14,8 +15,9 @@ export class RunLogs {
     this.dir = join(stateDir, 'logs');
   }
 
+  /** The run's log folder; a run id that is not a plain session id is a usage error, never a path outside `logs/`. */
   folder(runId: string): string {
-    return join(this.dir, runId);
+    return join(this.dir, checkSessionId(runId, 'session id'));
   }
 
   prune(keep: number, isLive: (runId: string) => boolean): void {
