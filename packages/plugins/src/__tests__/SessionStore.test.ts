@@ -20,36 +20,35 @@ function writeSession(stateDir: string, id: string, t: number): void {
   writeFileSync(join(dir, 'events.jsonl'), events.map((event) => `${JSON.stringify(event)}\n`).join(''));
 }
 
+const SECOND = Date.parse('2026-11-30T10:00:14.000Z');
+
+/** A state folder with two sessions of the same second, the one whose id sorts last started first, and one of the second before. */
+function sameSecondSessions(): string {
+  const stateDir = mkdtempSync(join(tmpdir(), 'orch-sessions-'));
+  folders.push(stateDir);
+  // `ffff` sorts after `0001`, but started 400 ms before it.
+  writeSession(stateDir, '20261130-100014-ffff', SECOND + 100);
+  writeSession(stateDir, '20261130-100014-0001', SECOND + 500);
+  writeSession(stateDir, '20261130-100013-aaaa', SECOND - 500);
+  return stateDir;
+}
+
 describe('SessionStore.latest', () => {
   it('picks the session started last when two ids share their second, whatever their random suffixes', () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'orch-sessions-'));
-    folders.push(stateDir);
-    const second = Date.parse('2026-11-30T10:00:14.000Z');
-    // `ffff` sorts after `0001`, but started 400 ms before it.
-    writeSession(stateDir, '20261130-100014-ffff', second + 100);
-    writeSession(stateDir, '20261130-100014-0001', second + 500);
-    writeSession(stateDir, '20261130-100013-aaaa', second - 500);
-    expect(new SessionStore(stateDir).latest()?.state.info?.id).toBe('20261130-100014-0001');
+    expect(new SessionStore(sameSecondSessions()).latest()?.state.info?.id).toBe('20261130-100014-0001');
   });
 
   it('still orders sessions of different seconds by their ids', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'orch-sessions-'));
     folders.push(stateDir);
-    const second = Date.parse('2026-11-30T10:00:14.000Z');
-    writeSession(stateDir, '20261130-100014-0001', second);
-    writeSession(stateDir, '20261130-100015-0002', second + 1000);
+    writeSession(stateDir, '20261130-100014-0001', SECOND);
+    writeSession(stateDir, '20261130-100015-0002', SECOND + 1000);
     expect(new SessionStore(stateDir).latest()?.state.info?.id).toBe('20261130-100015-0002');
   });
 });
 
 describe('SessionStore.ids', () => {
   it('orders sessions of the same second by when they started, so `--last` is the last one started', () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'orch-sessions-'));
-    folders.push(stateDir);
-    const second = Date.parse('2026-11-30T10:00:14.000Z');
-    writeSession(stateDir, '20261130-100014-ffff', second + 100);
-    writeSession(stateDir, '20261130-100014-0001', second + 500);
-    writeSession(stateDir, '20261130-100013-aaaa', second - 500);
-    expect(new SessionStore(stateDir).ids()).toEqual(['20261130-100013-aaaa', '20261130-100014-ffff', '20261130-100014-0001']);
+    expect(new SessionStore(sameSecondSessions()).ids()).toEqual(['20261130-100013-aaaa', '20261130-100014-ffff', '20261130-100014-0001']);
   });
 });
