@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedis } from '../helpers/redisServer.js';
-import { startRemoteCache } from '../helpers/remoteCacheServer.js';
+import { freePort, startRemoteCache } from '../helpers/remoteCacheServer.js';
 import { alive, runOrch, startOrch, waitFor } from '../helpers/runOrch.js';
 import { commitAll, tempRepo } from '../helpers/tempRepo.js';
 
@@ -86,8 +86,8 @@ afterEach(async () => {
   }
 });
 
-async function setup(packages: Record<string, string[]>, build: object = {}) {
-  const redis = await startRedis();
+async function setup(packages: Record<string, string[]>, build: object = {}, server: { password?: string } = {}) {
+  const redis = await startRedis(server);
   const cache = await startRemoteCache();
   const env = { ORCH_REMOTE_CACHE_TOKEN: cache.token, CACHE_KEY: 'shared key' };
   const repo = origin(packages, cache.url, build);
@@ -307,4 +307,68 @@ describe('orch run --distribute', () => {
     expect(run.stderr).toContain('ORCH_QUEUE_PASSWORD');
     expect(run.stderr).not.toContain('secret');
   });
+});
+
+describe('a queue that cannot be used is said at once, in orch\'s words (findings 16 #1, #6, #7, #8)', () => {
+  const failsClearly = (result: { code: number; stderr: string }) => {
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toMatch(/\[WARN\]|DeprecationWarning|internal error|Unhandled|    at /);
+  };
+
+  it('a coordinator whose queue is not there fails after ORCH_QUEUE_TIMEOUT naming it, exit 2 (as the worker)', async () => {
+    const { env, repo } = await setup({ base: [] });
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    for (const args of [['run', 'build', '--distribute', url, '--force'], ['worker', '--queue', url]]) {
+      const result = runOrch(args, clone(repo), { ...env, ORCH_QUEUE_TIMEOUT: '3s' }, { timeoutMs: 120_000 });
+      failsClearly(result);
+      expect(result.stderr).toContain(`the queue ${url} could not be reached for 3s`);
+      expect(result.stderr).toContain('ECONNREFUSED');
+    }
+  }, 600_000);
+
+  it('a Redis with a password: none set, a wrong one, and the right one', async () => {
+    const { redis, env, repo } = await setup({ base: [] }, {}, { password: 'queue secret' });
+    const dir = clone(repo);
+    for (const args of [['run', 'build', '--distribute', redis.url], ['worker', '--queue', redis.url]]) {
+      const none = runOrch(args, dir, { ...env, ORCH_QUEUE_TIMEOUT: '30s' }, { timeoutMs: 120_000 });
+      failsClearly(none);
+      expect(none.stderr).toContain(`the queue ${redis.url}: authentication required`);
+      expect(none.stderr).toContain('set ORCH_QUEUE_PASSWORD');
+      const wrong = runOrch(args, dir, { ...env, ORCH_QUEUE_PASSWORD: 'guess', ORCH_QUEUE_TIMEOUT: '30s' }, { timeoutMs: 120_000 });
+      failsClearly(wrong);
+      expect(wrong.stderr).toContain(`the queue ${redis.url}: authentication failed`);
+      expect(wrong.stderr).toContain('set ORCH_QUEUE_PASSWORD');
+      expect(wrong.stderr + wrong.stdout).not.toContain('guess');
+    }
+    const worker = startOrch(['worker', '--queue', redis.url, '--name', 'worker-a'], clone(repo), { ...env, ORCH_QUEUE_PASSWORD: 'queue secret' });
+    workers.push(worker);
+    const run = runOrch(['run', 'build', '--distribute', redis.url], dir, { ...env, ORCH_QUEUE_PASSWORD: 'queue secret', CI: '1' }, { timeoutMs: 300_000 });
+    expect(run.code).toBe(0);
+    expect(run.stdout + run.stderr).toContain('[worker-a] built base');
+  }, 600_000);
+
+  it('a password the server does not need: one orch warning, no library output, and the run works', async () => {
+    const { redis, env, repo } = await setup({ base: [] });
+    const withPassword = { ...env, ORCH_QUEUE_PASSWORD: 'not needed' };
+    const worker = startOrch(['worker', '--queue', redis.url, '--name', 'worker-a'], clone(repo), withPassword);
+    workers.push(worker);
+    await waitFor(() => worker.output().includes('as worker-a'), 60_000, 'the worker to start');
+    const run = runOrch(['run', 'build', '--distribute', redis.url], clone(repo), { ...withPassword, CI: '1' }, { timeoutMs: 300_000 });
+    expect(run.code).toBe(0);
+    for (const output of [run.stdout + run.stderr, worker.output()]) {
+      expect(output).not.toContain('[WARN]');
+      expect(output.split(`the queue ${redis.url} needs no password`).length - 1).toBe(1);
+    }
+  }, 600_000);
+
+  it('rediss:// to a server without TLS: a TLS hint, no Node warning', async () => {
+    const { redis, env, repo } = await setup({ base: [] });
+    const tls = redis.url.replace('redis://', 'rediss://');
+    for (const args of [['run', 'build', '--distribute', tls], ['worker', '--queue', tls]]) {
+      const result = runOrch(args, clone(repo), { ...env, ORCH_QUEUE_TIMEOUT: '30s' }, { timeoutMs: 120_000 });
+      failsClearly(result);
+      expect(result.stderr).toContain(`the queue ${tls}: the TLS connection failed`);
+      expect(result.stderr).toContain(`for a server without TLS use ${redis.url}`);
+    }
+  }, 600_000);
 });

@@ -10,20 +10,21 @@ afterEach(() => {
 
 /**
  * A real Redis (Debian's `redis-server`, installed by scripts/ensureRedis.mjs) on a free loopback
- * port, with no persistence, stopped after the test (or by `stop`, as a crash). `command` sends
+ * port, with no persistence (and `password` as its requirepass), stopped after the test (or by `stop`, as a crash). `command` sends
  * one command (RESP) and returns the raw reply.
  */
-export async function startRedis(): Promise<{ url: string; port: number; command(...args: string[]): Promise<string>; stop(): void }> {
+export async function startRedis(options: { password?: string } = {}): Promise<{ url: string; port: number; command(...args: string[]): Promise<string>; stop(): void }> {
   const port = await freePort();
   const bin = process.env.REDIS_SERVER_PATH ?? 'redis-server';
-  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(options.password ? ['--requirepass', options.password] : [])], { stdio: 'ignore' });
   running.push(child);
   const failed = new Promise<never>((_, reject) => child.once('error', () => reject(new Error(`${bin} could not be started: install it (apt-get install redis-server) or set REDIS_SERVER_PATH`))));
   const command = (...args: string[]) => redisCommand(port, args);
   const deadline = Date.now() + 15_000;
   for (;;) {
     const reply = await Promise.race([command('PING').catch(() => ''), failed]);
-    if (reply.startsWith('+PONG')) return { url: `redis://127.0.0.1:${port}`, port, command, stop: () => child.kill('SIGKILL') };
+    // A server with a password answers NOAUTH: it is up.
+    if (reply.startsWith('+PONG') || reply.startsWith('-NOAUTH')) return { url: `redis://127.0.0.1:${port}`, port, command, stop: () => child.kill('SIGKILL') };
     if (Date.now() > deadline) throw new Error('redis-server did not start');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -1,20 +1,14 @@
 import { resolve } from 'node:path';
-import { DEFAULT_RETRY, OrchError, parseDuration, RAN_ON_WORKER, strategyFor, type CommandRegistry, STAGE_ORDER, type Engine, type ExecutionResult, type PlannedTask, type TaskContext } from '@orch/engine';
+import { DEFAULT_RETRY, OrchError, RAN_ON_WORKER, strategyFor, type CommandRegistry, STAGE_ORDER, type Engine, type ExecutionResult, type PlannedTask, type TaskContext } from '@orch/engine';
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { headCommit, jobIdFor, planDigest, queueName, RUN_KEYS, type DistributedJob, type JobProgress, type JobResult, type RunDescription } from './DistributedJob.js';
 import { QUEUE_PREFIX, type QueueLocation } from './queueConnection.js';
+import { queueTimeout, reachQueue, unreachable } from './reachQueue.js';
 
 const PLUGIN_NAME = 'orch:distributed';
 const EXECUTOR = 'distributed';
 
-/**
- * How long the queue may be unreachable before the run fails (ms): a Redis restart or a short
- * network cut is retried through (ioredis reconnects with a backoff); a queue gone for a minute
- * fails the run naming it (docs/distributed.md#failures). `ORCH_QUEUE_TIMEOUT` (a duration:
- * `30s`, `5m`) overrides it.
- */
-export const QUEUE_LOST_MS = 60_000;
 
 /** How long a cancelled job's worker has to end the task and say so (ms). */
 const CANCEL_WAIT_MS = 30_000;
@@ -80,18 +74,21 @@ export class Coordinator {
     requireRemoteCache(engine);
     const { Queue, QueueEvents } = await import('bullmq');
     const name = queueName(options.sessionId);
-    const connection = { ...options.location.connection, connectionName: `orch-coordinator-${options.sessionId}` };
+    const timeout = queueTimeout();
+    const location = await reachQueue(options.location, timeout, (message) => engine.emit({ type: 'warning', message, source: PLUGIN_NAME }));
+    options = { ...options, location };
+    const connection = { ...location.connection, connectionName: `orch-coordinator-${options.sessionId}` };
     const queue = new Queue(name, { connection, prefix: QUEUE_PREFIX });
     const events = new QueueEvents(name, { connection, prefix: QUEUE_PREFIX });
     // Errors surface through the watchdog and the waiting tasks; unhandled they would end the process.
     queue.on('error', () => undefined);
     events.on('error', () => undefined);
     const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-    const timeout = queueTimeout();
     const reached = await Promise.race([ready.then(() => true), new Promise<false>((done) => setTimeout(() => done(false), timeout).unref())]);
     if (!reached) {
-      await Promise.allSettled([queue.close(), events.close()]);
-      throw lostQueue(options.location, name, timeout);
+      // close() would wait for a connection that never comes: the sockets are dropped instead.
+      await Promise.allSettled([queue.disconnect(), events.disconnect()]);
+      throw unreachable(location, timeout, undefined);
     }
     const client = (await queue.client) as unknown as Redis;
     const coordinator = new Coordinator(engine, options, queue, events, client, name);
@@ -330,10 +327,6 @@ function pinnedTasks(commands: CommandRegistry['commands'], plan: readonly Plann
   return pinned;
 }
 
-function queueTimeout(): number {
-  const value = parseDuration(process.env.ORCH_QUEUE_TIMEOUT);
-  return value !== undefined && value > 0 ? value : QUEUE_LOST_MS;
-}
 
 function lostQueue(location: QueueLocation, name: string, ms: number): OrchError {
   return new OrchError('stage-failed', `the queue ${location.url} (${name}) could not be reached for ${Math.round(ms / 1000)}s`, {

@@ -7,6 +7,7 @@ import { runnableGraph } from '../runnableGraph.js';
 import { headCommit, planDigest, RUN_KEYS, type DistributedJob, type JobProgress, type JobResult, type RunDescription } from './DistributedJob.js';
 import { runJob } from './runJob.js';
 import { QUEUE_PREFIX, type QueueLocation } from './queueConnection.js';
+import { queueTimeout, reachQueue, unreachable } from './reachQueue.js';
 
 export interface QueueWorkerOptions {
   root: string;
@@ -52,12 +53,15 @@ export class QueueWorker {
 
   static async start(options: QueueWorkerOptions, io: CliIO): Promise<QueueWorker> {
     const { Redis } = await import('ioredis');
-    const client = new Redis({ ...options.location.connection, connectionName: `orch-worker-${options.name}`, lazyConnect: true });
+    const timeout = queueTimeout();
+    const location = await reachQueue(options.location, timeout, (message) => io.stderr(`orch worker: warning: ${message}\n`));
+    options = { ...options, location };
+    const client = new Redis({ ...location.connection, connectionName: `orch-worker-${options.name}`, lazyConnect: true });
     const subscriber = client.duplicate();
     client.on('error', () => undefined);
     subscriber.on('error', () => undefined);
     await client.connect().catch((error: Error) => {
-      throw new OrchError('usage', `the queue ${options.location.url} cannot be reached: ${error.message}`, { hint: 'check that Redis runs there and this machine reaches it (redis-cli -u <url> ping)' });
+      throw unreachable(location, timeout, error);
     });
     const worker = new QueueWorker(options, io, client, subscriber);
     await worker.listen();
