@@ -260,19 +260,51 @@ describe('orch run --distribute', () => {
     await noQueueLeft(redis);
   }, 600_000);
 
-  it('a worker at another commit refuses the job, naming both commits', async () => {
+  it('a worker at another commit takes none of the run\'s jobs: the run warns once and waits for a worker that fits; after a checkout, it reads HEAD again and serves (findings 16 #4, #5)', async () => {
     const { redis, env, repo, worker } = await setup({ base: [] });
     const behind = clone(repo);
     writeFileSync(join(behind, 'p', 'base', 'src', 'index.js'), 'module.exports = "changed";\n');
     execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qam', 'elsewhere'], { cwd: behind });
     const theirs = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: behind, encoding: 'utf8' }).trim();
     const ours = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
-    const a = await worker('worker-a', behind);
-    const run = runOrch(['run', 'build', '--distribute', redis.url], clone(repo), { ...env, CI: '1' }, { timeoutMs: 300_000 });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`worker worker-a is at commit ${theirs}, the coordinator at ${ours}`);
+    const a = await worker('worker-behind', behind);
+    const b = await worker('worker-b');
+    const first = runOrch(['run', 'build', '--distribute', redis.url, '--workers-min', '2'], clone(repo), { ...env, CI: '1' }, { timeoutMs: 300_000 });
+    expect(first.code).toBe(0);
+    expect(first.stdout + first.stderr).toContain('[worker-b] built base');
     expect(runs(behind)).toEqual([]);
-    await waitFor(() => a.output().includes('refused base#build'), 30_000, 'the worker to say it refused the job');
+    expect(runs(b.dir)).toEqual(['base']);
+
+    // Alone, the worker at another commit: the run waits, saying why, until the worker checks out the run's commit.
+    b.child.kill('SIGKILL');
+    await b.exited;
+    const second = startOrch(['run', 'build', '--distribute', redis.url, '--force'], clone(repo), env);
+    await waitFor(() => second.output().includes(`worker worker-behind is at commit ${theirs}, the run at ${ours}`), 120_000, 'the coordinator to say the worker is at another commit');
+    expect(a.output()).toContain(`takes no jobs: worker worker-behind is at commit ${theirs}, the run at ${ours}`);
+    execFileSync('git', ['checkout', '-q', ours], { cwd: behind });
+    const result = await second.exited;
+    expect(result.code).toBe(0);
+    expect(result.stdout + result.stderr).toContain('[worker-behind] built base');
+    expect(result.stdout.split('is at commit').length - 1 + result.stderr.split('is at commit').length - 1).toBe(1);
+    await noQueueLeft(redis);
+  }, 600_000);
+
+  it('a worker with uncommitted changes to tracked files takes no jobs, naming the files, until they are set aside (findings 16 #2)', async () => {
+    const { redis, env, repo, worker } = await setup({ base: [] });
+    const dirty = clone(repo);
+    // The build script is not a declared input of the task: the hash cannot see this change.
+    writeFileSync(join(dirty, 'build.cjs'), `require('fs').mkdirSync('dist', { recursive: true }); require('fs').writeFileSync('dist/index.js', 'POISON');\n`);
+    const a = await worker('worker-dirty', dirty);
+    const coordinator = clone(repo);
+    const run = startOrch(['run', 'build', '--distribute', redis.url], coordinator, env);
+    await waitFor(() => run.output().includes('worker worker-dirty has uncommitted changes to build.cjs'), 120_000, 'the coordinator to name the uncommitted file');
+    expect(run.output()).toContain('git stash');
+    expect(a.output()).toContain('takes no jobs: worker worker-dirty has uncommitted changes to build.cjs');
+    execFileSync('git', ['checkout', '--', 'build.cjs'], { cwd: dirty });
+    const result = await run.exited;
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(coordinator, 'p', 'base', 'dist', 'index.js'), 'utf8')).toContain('module.exports = "base"');
+    expect(runs(dirty)).toEqual(['base']);
   }, 600_000);
 
   it('--local: the coordinator runs tasks itself too, and uploads them before a worker needs their outputs', async () => {

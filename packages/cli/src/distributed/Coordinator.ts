@@ -52,6 +52,8 @@ export class Coordinator {
   private lost: Error | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private workersSeen: Promise<void> | undefined;
+  /** What each idle worker said, as last warned about. */
+  private readonly idleSaid = new Map<string, string>();
   /** Tasks this process runs: not cacheable, or depending on one (a worker could not restore its outputs). */
   private readonly pinned: ReadonlySet<string>;
 
@@ -125,8 +127,19 @@ export class Coordinator {
         this.lost = lostQueue(this.options.location, this.name, limit);
         for (const waiter of this.waiters.values()) waiter.settle(this.lost);
       }
+      if (up) void this.sayIdle();
     }, 500);
     this.watchdog.unref();
+  }
+
+  /** Warns once of each worker that takes none of this run's jobs (another commit, uncommitted changes), and why. */
+  private async sayIdle(): Promise<void> {
+    const idle = await this.client.hgetall(RUN_KEYS.idle(this.name)).catch(() => ({}) as Record<string, string>);
+    for (const [worker, why] of Object.entries(idle)) {
+      if (this.idleSaid.get(worker) === why) continue;
+      this.idleSaid.set(worker, why);
+      this.engine.emit({ type: 'warning', message: `${why}; it takes none of this run's jobs, which wait for a worker at this commit`, source: PLUGIN_NAME });
+    }
   }
 
   /** A job BullMQ gave up on: out of attempts, or refused by a worker (another commit or plan). */
@@ -274,7 +287,7 @@ export class Coordinator {
     for (const waiter of this.waiters.values()) waiter.settle(new Error('the run ended'));
     if (!this.lost) {
       await this.client.srem(RUN_KEYS.runs, this.name).catch(() => undefined);
-      await this.client.del(RUN_KEYS.run(this.name)).catch(() => undefined);
+      await this.client.del(RUN_KEYS.run(this.name), RUN_KEYS.idle(this.name)).catch(() => undefined);
       // Workers stop serving the queue, and remove what their stall checks write after this.
       await this.client.publish(RUN_KEYS.runs, this.name).catch(() => undefined);
       await this.queue.obliterate({ force: true }).catch(() => undefined);
