@@ -251,6 +251,21 @@ describe('orch run --distribute', () => {
     expect(result.stderr).not.toMatch(/internal error|Unhandled/);
   }, 600_000);
 
+  it('Redis restarted without its data mid-run: the coordinator queues the unfinished tasks again and the run completes (findings 16 #3)', async () => {
+    const { redis, env, repo, worker } = await setup({ slow: [], top: ['slow'] });
+    const a = await worker('worker-a');
+    const run = startOrch(['run', 'build', '--distribute', redis.url], clone(repo), env);
+    await waitFor(() => existsSync(join(a.dir, 'started-slow')), 120_000, 'slow#build to start on the worker');
+    await redis.restart();
+    await waitFor(() => run.output().includes('lost this run (Redis restarted without its data): queuing the 1 unfinished tasks again'), 120_000, 'the coordinator to queue the task again');
+    writeFileSync(join(a.dir, 'go'), '');
+    const result = await run.exited;
+    expect(result.stderr).not.toMatch(/internal error|Unhandled/);
+    expect(result.code).toBe(0);
+    expect(result.stdout + result.stderr).toContain('[worker-a] built top');
+    await noQueueLeft(redis);
+  }, 600_000);
+
   it('--workers-min: the coordinator says it waits for workers, and Ctrl-C meanwhile ends the run with 130 and no job left', async () => {
     const { redis, env, repo } = await setup({ base: [] });
     const run = startOrch(['run', 'build', '--distribute', redis.url, '--workers-min', '2'], clone(repo), env);

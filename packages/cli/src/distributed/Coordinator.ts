@@ -52,6 +52,9 @@ export class Coordinator {
   private lost: Error | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private workersSeen: Promise<void> | undefined;
+  /** The run is over (`close`): its keys going is not a lost queue. */
+  private closed = false;
+  private requeuing = false;
   /** What each idle worker said, as last warned about. */
   private readonly idleSaid = new Map<string, string>();
   /** Tasks this process runs: not cacheable, or depending on one (a worker could not restore its outputs). */
@@ -127,7 +130,7 @@ export class Coordinator {
         this.lost = lostQueue(this.options.location, this.name, limit);
         for (const waiter of this.waiters.values()) waiter.settle(this.lost);
       }
-      if (up) void this.sayIdle();
+      if (up) void this.sayIdle().then(() => this.requeueIfLost());
     }, 500);
     this.watchdog.unref();
   }
@@ -139,6 +142,32 @@ export class Coordinator {
       if (this.idleSaid.get(worker) === why) continue;
       this.idleSaid.set(worker, why);
       this.engine.emit({ type: 'warning', message: `${why}; it takes none of this run's jobs, which wait for a worker at this commit`, source: PLUGIN_NAME });
+    }
+  }
+
+  /**
+   * A Redis restarted without its data (no persistence, a failover) lost the run: its
+   * description, its jobs and their results. The run is announced again and every task still
+   * waited for is queued again (a worker that already ran it answers from the cache), instead
+   * of waiting for a result that can no longer come (findings 16 #3).
+   */
+  private async requeueIfLost(): Promise<void> {
+    if (this.closed || this.requeuing || this.lost) return;
+    if ((await this.client.exists(RUN_KEYS.run(this.name)).catch(() => 1)) === 1 || this.closed) return;
+    this.requeuing = true;
+    try {
+      this.engine.emit({ type: 'warning', message: `the queue ${this.options.location.url} (${this.name}) lost this run (Redis restarted without its data): queuing the ${this.waiters.size} unfinished tasks again`, source: PLUGIN_NAME });
+      await this.announce();
+      for (const [jobId, waiter] of this.waiters) {
+        await this.enqueue(waiter.task, jobId).then(
+          (done) => done && waiter.settle(done),
+          (error: Error) => waiter.settle(error),
+        );
+      }
+    } catch {
+      // The connection went again: the next tick tries again.
+    } finally {
+      this.requeuing = false;
     }
   }
 
@@ -283,6 +312,7 @@ export class Coordinator {
 
   /** The run is over: its queue and everything in it goes, and workers stop serving it. */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.watchdog) clearInterval(this.watchdog);
     for (const waiter of this.waiters.values()) waiter.settle(new Error('the run ended'));
     if (!this.lost) {
