@@ -336,6 +336,15 @@ describe('orch run --distribute', () => {
     const summary = JSON.parse(readFileSync(join(coordinator, 'summary.json'), 'utf8')) as { tasks: { taskId: string; worker: string | null }[] };
     for (const task of summary.tasks) expect(task.worker).toBe(runs(a.dir).includes(task.taskId.split('#')[0]!) ? 'worker-a' : null);
     expect(Object.values(outputs(coordinator))).not.toContain('(none)');
+
+    // `orch metrics` says which worker ran each task (findings 16 #9).
+    const metrics = runOrch(['metrics', '--json'], coordinator, env);
+    expect(metrics.code).toBe(0);
+    const tasks = (JSON.parse(metrics.stdout) as { tasks: { id: string; workers: string[] }[] }).tasks;
+    for (const task of tasks) expect(task.workers).toEqual(runs(a.dir).includes(task.id.split('#')[0]!) ? ['worker-a'] : []);
+    const table = runOrch(['metrics'], coordinator, env).stdout;
+    expect(table).toMatch(/TASK .* WORKERS/);
+    expect(table.split('\n').filter((line) => line.trimEnd().endsWith(' worker-a'))).toHaveLength(runs(a.dir).length);
   }, 600_000);
 
   it('is refused at start without a remote cache, saying why', async () => {
