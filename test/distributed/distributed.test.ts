@@ -220,6 +220,8 @@ describe('orch run --distribute', () => {
     expect(result.code).toBe(0);
     expect(runs(a.dir)).toEqual(['base', 'slow']);
     expect(existsSync(join(coordinator, 'p', 'slow', 'dist', 'index.js'))).toBe(true);
+    // The summary's parts add up to the total: base is done before, not also succeeded (findings 16 #10).
+    expect(result.stderr).toMatch(/Tasks:\s+1 succeeded, 1 done before \(2 total\)/);
     await noQueueLeft(redis);
   }, 600_000);
 
