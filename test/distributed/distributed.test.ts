@@ -382,6 +382,13 @@ describe('a queue that cannot be used is said at once, in orch\'s words (finding
       expect(result.stderr).toContain(`the queue ${url} could not be reached for 3s`);
       expect(result.stderr).toContain('ECONNREFUSED');
     }
+    // A signal ends the wait at once, well before the limit (10 minutes here).
+    const waiting = startOrch(['run', 'build', '--distribute', url], clone(repo), { ...env, ORCH_QUEUE_TIMEOUT: '10m' });
+    await waitFor(() => waiting.output().includes(`waiting for the queue ${url} (connect ECONNREFUSED`), 60_000, 'the coordinator to say it waits for the queue');
+    waiting.child.kill('SIGTERM');
+    const stopped = await waiting.exited;
+    failsClearly(stopped);
+    expect(stopped.stderr).toContain(`the queue ${url} could not be reached for`);
   }, 600_000);
 
   it('a Redis with a password: none set, a wrong one, and the right one', async () => {

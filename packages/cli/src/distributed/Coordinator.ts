@@ -26,6 +26,8 @@ export interface CoordinatorOptions {
   concurrency: number;
   /** `--workers-min`: no job is queued before this many workers are connected. */
   workersMin: number;
+  /** The run's stop signal (Ctrl-C, SIGTERM): it also ends the first wait for the queue. */
+  signal?: AbortSignal;
 }
 
 /** A job the coordinator waits for. */
@@ -80,7 +82,7 @@ export class Coordinator {
     const { Queue, QueueEvents } = await import('bullmq');
     const name = queueName(options.sessionId);
     const timeout = queueTimeout();
-    const location = await reachQueue(options.location, timeout, (message) => engine.emit({ type: 'warning', message, source: PLUGIN_NAME }));
+    const location = await reachQueue(options.location, timeout, (message) => engine.emit({ type: 'warning', message, source: PLUGIN_NAME }), options.signal);
     options = { ...options, location };
     const connection = { ...location.connection, connectionName: `orch-coordinator-${options.sessionId}` };
     const queue = new Queue(name, { connection, prefix: QUEUE_PREFIX });

@@ -20,14 +20,15 @@ const RETRY_MS = 500;
  * findings #1, #6, #7, #8). A server that cannot be reached is tried again until `timeoutMs`
  * (ORCH_QUEUE_TIMEOUT); refused credentials and a failed TLS handshake fail at once. A password
  * the server does not need is dropped (one `warn`), not sent: ioredis would print its own warning
- * on every connection. Returns the location to connect with. Throws `OrchError('usage')` naming
+ * on every connection. `signal` (Ctrl-C, SIGTERM) ends the trying at once. Returns the location to connect with. Throws `OrchError('usage')` naming
  * the queue, what went wrong and a fix.
  */
-export async function reachQueue(location: QueueLocation, timeoutMs: number, warn: (message: string) => void): Promise<QueueLocation> {
+export async function reachQueue(location: QueueLocation, timeoutMs: number, warn: (message: string) => void, signal?: AbortSignal): Promise<QueueLocation> {
   const { Redis } = await import('ioredis');
   const { password, username, ...anonymous } = location.connection;
   const deadline = Date.now() + timeoutMs;
   let last: Error | undefined;
+  let said = false;
   for (;;) {
     const client = new Redis({ ...anonymous, lazyConnect: true, enableReadyCheck: false, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: Math.max(100, Math.min(ATTEMPT_MS, deadline - Date.now())) });
     let failure: Error | undefined;
@@ -53,12 +54,19 @@ export async function reachQueue(location: QueueLocation, timeoutMs: number, war
     } catch (error) {
       if (error instanceof OrchError) throw error;
       last = failure ?? (error as Error);
+      if (!last.message) last = new Error(String((last as NodeJS.ErrnoException).code ?? 'connection failed'));
       if (location.connection.tls) throw tlsFailed(location, last);
     } finally {
       client.disconnect();
     }
+    if (signal?.aborted) throw unreachable(location, timeoutMs - (deadline - Date.now()), last);
     if (Date.now() + RETRY_MS >= deadline) throw unreachable(location, timeoutMs, last);
-    await new Promise((done) => setTimeout(done, RETRY_MS));
+    if (!said) warn(`waiting for the queue ${location.url} (${last.message}), for up to ${Math.round(timeoutMs / 1000)}s (ORCH_QUEUE_TIMEOUT)`);
+    said = true;
+    await new Promise((done) => {
+      const timer = setTimeout(done, RETRY_MS);
+      signal?.addEventListener('abort', () => (clearTimeout(timer), done(undefined)), { once: true });
+    });
   }
 }
 
