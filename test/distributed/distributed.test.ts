@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedis } from '../helpers/redisServer.js';
-import { startRemoteCache } from '../helpers/remoteCacheServer.js';
+import { freePort, startRemoteCache } from '../helpers/remoteCacheServer.js';
 import { alive, runOrch, startOrch, waitFor } from '../helpers/runOrch.js';
 import { commitAll, tempRepo } from '../helpers/tempRepo.js';
 
@@ -86,8 +86,8 @@ afterEach(async () => {
   }
 });
 
-async function setup(packages: Record<string, string[]>, build: object = {}) {
-  const redis = await startRedis();
+async function setup(packages: Record<string, string[]>, build: object = {}, server: { password?: string } = {}) {
+  const redis = await startRedis(server);
   const cache = await startRemoteCache();
   const env = { ORCH_REMOTE_CACHE_TOKEN: cache.token, CACHE_KEY: 'shared key' };
   const repo = origin(packages, cache.url, build);
@@ -220,6 +220,8 @@ describe('orch run --distribute', () => {
     expect(result.code).toBe(0);
     expect(runs(a.dir)).toEqual(['base', 'slow']);
     expect(existsSync(join(coordinator, 'p', 'slow', 'dist', 'index.js'))).toBe(true);
+    // The summary's parts add up to the total: base is done before, not also succeeded (findings 16 #10).
+    expect(result.stderr).toMatch(/Tasks:\s+1 succeeded, 1 done before \(2 total\)/);
     await noQueueLeft(redis);
   }, 600_000);
 
@@ -251,6 +253,21 @@ describe('orch run --distribute', () => {
     expect(result.stderr).not.toMatch(/internal error|Unhandled/);
   }, 600_000);
 
+  it('Redis restarted without its data mid-run: the coordinator queues the unfinished tasks again and the run completes (findings 16 #3)', async () => {
+    const { redis, env, repo, worker } = await setup({ slow: [], top: ['slow'] });
+    const a = await worker('worker-a');
+    const run = startOrch(['run', 'build', '--distribute', redis.url], clone(repo), env);
+    await waitFor(() => existsSync(join(a.dir, 'started-slow')), 120_000, 'slow#build to start on the worker');
+    await redis.restart();
+    await waitFor(() => run.output().includes('lost this run (Redis restarted without its data): queuing the 1 unfinished tasks again'), 120_000, 'the coordinator to queue the task again');
+    writeFileSync(join(a.dir, 'go'), '');
+    const result = await run.exited;
+    expect(result.stderr).not.toMatch(/internal error|Unhandled/);
+    expect(result.code).toBe(0);
+    expect(result.stdout + result.stderr).toContain('[worker-a] built top');
+    await noQueueLeft(redis);
+  }, 600_000);
+
   it('--workers-min: the coordinator says it waits for workers, and Ctrl-C meanwhile ends the run with 130 and no job left', async () => {
     const { redis, env, repo } = await setup({ base: [] });
     const run = startOrch(['run', 'build', '--distribute', redis.url, '--workers-min', '2'], clone(repo), env);
@@ -260,19 +277,51 @@ describe('orch run --distribute', () => {
     await noQueueLeft(redis);
   }, 600_000);
 
-  it('a worker at another commit refuses the job, naming both commits', async () => {
+  it('a worker at another commit takes none of the run\'s jobs: the run warns once and waits for a worker that fits; after a checkout, it reads HEAD again and serves (findings 16 #4, #5)', async () => {
     const { redis, env, repo, worker } = await setup({ base: [] });
     const behind = clone(repo);
     writeFileSync(join(behind, 'p', 'base', 'src', 'index.js'), 'module.exports = "changed";\n');
     execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qam', 'elsewhere'], { cwd: behind });
     const theirs = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: behind, encoding: 'utf8' }).trim();
     const ours = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
-    const a = await worker('worker-a', behind);
-    const run = runOrch(['run', 'build', '--distribute', redis.url], clone(repo), { ...env, CI: '1' }, { timeoutMs: 300_000 });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`worker worker-a is at commit ${theirs}, the coordinator at ${ours}`);
+    const a = await worker('worker-behind', behind);
+    const b = await worker('worker-b');
+    const first = runOrch(['run', 'build', '--distribute', redis.url, '--workers-min', '2'], clone(repo), { ...env, CI: '1' }, { timeoutMs: 300_000 });
+    expect(first.code).toBe(0);
+    expect(first.stdout + first.stderr).toContain('[worker-b] built base');
     expect(runs(behind)).toEqual([]);
-    await waitFor(() => a.output().includes('refused base#build'), 30_000, 'the worker to say it refused the job');
+    expect(runs(b.dir)).toEqual(['base']);
+
+    // Alone, the worker at another commit: the run waits, saying why, until the worker checks out the run's commit.
+    b.child.kill('SIGKILL');
+    await b.exited;
+    const second = startOrch(['run', 'build', '--distribute', redis.url, '--force'], clone(repo), env);
+    await waitFor(() => second.output().includes(`worker worker-behind is at commit ${theirs}, the run at ${ours}`), 120_000, 'the coordinator to say the worker is at another commit');
+    expect(a.output()).toContain(`takes no jobs: worker worker-behind is at commit ${theirs}, the run at ${ours}`);
+    execFileSync('git', ['checkout', '-q', ours], { cwd: behind });
+    const result = await second.exited;
+    expect(result.code).toBe(0);
+    expect(result.stdout + result.stderr).toContain('[worker-behind] built base');
+    expect(result.stdout.split('is at commit').length - 1 + result.stderr.split('is at commit').length - 1).toBe(1);
+    await noQueueLeft(redis);
+  }, 600_000);
+
+  it('a worker with uncommitted changes to tracked files takes no jobs, naming the files, until they are set aside (findings 16 #2)', async () => {
+    const { redis, env, repo, worker } = await setup({ base: [] });
+    const dirty = clone(repo);
+    // The build script is not a declared input of the task: the hash cannot see this change.
+    writeFileSync(join(dirty, 'build.cjs'), `require('fs').mkdirSync('dist', { recursive: true }); require('fs').writeFileSync('dist/index.js', 'POISON');\n`);
+    const a = await worker('worker-dirty', dirty);
+    const coordinator = clone(repo);
+    const run = startOrch(['run', 'build', '--distribute', redis.url], coordinator, env);
+    await waitFor(() => run.output().includes('worker worker-dirty has uncommitted changes to build.cjs'), 120_000, 'the coordinator to name the uncommitted file');
+    expect(run.output()).toContain('git stash');
+    expect(a.output()).toContain('takes no jobs: worker worker-dirty has uncommitted changes to build.cjs');
+    execFileSync('git', ['checkout', '--', 'build.cjs'], { cwd: dirty });
+    const result = await run.exited;
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(coordinator, 'p', 'base', 'dist', 'index.js'), 'utf8')).toContain('module.exports = "base"');
+    expect(runs(dirty)).toEqual(['base']);
   }, 600_000);
 
   it('--local: the coordinator runs tasks itself too, and uploads them before a worker needs their outputs', async () => {
@@ -289,6 +338,15 @@ describe('orch run --distribute', () => {
     const summary = JSON.parse(readFileSync(join(coordinator, 'summary.json'), 'utf8')) as { tasks: { taskId: string; worker: string | null }[] };
     for (const task of summary.tasks) expect(task.worker).toBe(runs(a.dir).includes(task.taskId.split('#')[0]!) ? 'worker-a' : null);
     expect(Object.values(outputs(coordinator))).not.toContain('(none)');
+
+    // `orch metrics` says which worker ran each task (findings 16 #9).
+    const metrics = runOrch(['metrics', '--json'], coordinator, env);
+    expect(metrics.code).toBe(0);
+    const tasks = (JSON.parse(metrics.stdout) as { tasks: { id: string; workers: string[] }[] }).tasks;
+    for (const task of tasks) expect(task.workers).toEqual(runs(a.dir).includes(task.id.split('#')[0]!) ? ['worker-a'] : []);
+    const table = runOrch(['metrics'], coordinator, env).stdout;
+    expect(table).toMatch(/TASK .* WORKERS/);
+    expect(table.split('\n').filter((line) => line.trimEnd().endsWith(' worker-a'))).toHaveLength(runs(a.dir).length);
   }, 600_000);
 
   it('is refused at start without a remote cache, saying why', async () => {
@@ -307,4 +365,75 @@ describe('orch run --distribute', () => {
     expect(run.stderr).toContain('ORCH_QUEUE_PASSWORD');
     expect(run.stderr).not.toContain('secret');
   });
+});
+
+describe('a queue that cannot be used is said at once, in orch\'s words (findings 16 #1, #6, #7, #8)', () => {
+  const failsClearly = (result: { code: number; stderr: string }) => {
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toMatch(/\[WARN\]|DeprecationWarning|internal error|Unhandled|    at /);
+  };
+
+  it('a coordinator whose queue is not there fails after ORCH_QUEUE_TIMEOUT naming it, exit 2 (as the worker)', async () => {
+    const { env, repo } = await setup({ base: [] });
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    for (const args of [['run', 'build', '--distribute', url, '--force'], ['worker', '--queue', url]]) {
+      const result = runOrch(args, clone(repo), { ...env, ORCH_QUEUE_TIMEOUT: '3s' }, { timeoutMs: 120_000 });
+      failsClearly(result);
+      expect(result.stderr).toContain(`the queue ${url} could not be reached for 3s`);
+      expect(result.stderr).toContain('ECONNREFUSED');
+    }
+    // A signal ends the wait at once, well before the limit (10 minutes here).
+    const waiting = startOrch(['run', 'build', '--distribute', url], clone(repo), { ...env, ORCH_QUEUE_TIMEOUT: '10m' });
+    await waitFor(() => waiting.output().includes(`waiting for the queue ${url} (connect ECONNREFUSED`), 60_000, 'the coordinator to say it waits for the queue');
+    waiting.child.kill('SIGTERM');
+    const stopped = await waiting.exited;
+    failsClearly(stopped);
+    expect(stopped.stderr).toContain(`the queue ${url} could not be reached for`);
+  }, 600_000);
+
+  it('a Redis with a password: none set, a wrong one, and the right one', async () => {
+    const { redis, env, repo } = await setup({ base: [] }, {}, { password: 'queue secret' });
+    const dir = clone(repo);
+    for (const args of [['run', 'build', '--distribute', redis.url], ['worker', '--queue', redis.url]]) {
+      const none = runOrch(args, dir, { ...env, ORCH_QUEUE_TIMEOUT: '30s' }, { timeoutMs: 120_000 });
+      failsClearly(none);
+      expect(none.stderr).toContain(`the queue ${redis.url}: authentication required`);
+      expect(none.stderr).toContain('set ORCH_QUEUE_PASSWORD');
+      const wrong = runOrch(args, dir, { ...env, ORCH_QUEUE_PASSWORD: 'guess', ORCH_QUEUE_TIMEOUT: '30s' }, { timeoutMs: 120_000 });
+      failsClearly(wrong);
+      expect(wrong.stderr).toContain(`the queue ${redis.url}: authentication failed`);
+      expect(wrong.stderr).toContain('set ORCH_QUEUE_PASSWORD');
+      expect(wrong.stderr + wrong.stdout).not.toContain('guess');
+    }
+    const worker = startOrch(['worker', '--queue', redis.url, '--name', 'worker-a'], clone(repo), { ...env, ORCH_QUEUE_PASSWORD: 'queue secret' });
+    workers.push(worker);
+    const run = runOrch(['run', 'build', '--distribute', redis.url], dir, { ...env, ORCH_QUEUE_PASSWORD: 'queue secret', CI: '1' }, { timeoutMs: 300_000 });
+    expect(run.code).toBe(0);
+    expect(run.stdout + run.stderr).toContain('[worker-a] built base');
+  }, 600_000);
+
+  it('a password the server does not need: one orch warning, no library output, and the run works', async () => {
+    const { redis, env, repo } = await setup({ base: [] });
+    const withPassword = { ...env, ORCH_QUEUE_PASSWORD: 'not needed' };
+    const worker = startOrch(['worker', '--queue', redis.url, '--name', 'worker-a'], clone(repo), withPassword);
+    workers.push(worker);
+    await waitFor(() => worker.output().includes('as worker-a'), 60_000, 'the worker to start');
+    const run = runOrch(['run', 'build', '--distribute', redis.url], clone(repo), { ...withPassword, CI: '1' }, { timeoutMs: 300_000 });
+    expect(run.code).toBe(0);
+    for (const output of [run.stdout + run.stderr, worker.output()]) {
+      expect(output).not.toContain('[WARN]');
+      expect(output.split(`the queue ${redis.url} needs no password`).length - 1).toBe(1);
+    }
+  }, 600_000);
+
+  it('rediss:// to a server without TLS: a TLS hint, no Node warning', async () => {
+    const { redis, env, repo } = await setup({ base: [] });
+    const tls = redis.url.replace('redis://', 'rediss://');
+    for (const args of [['run', 'build', '--distribute', tls], ['worker', '--queue', tls]]) {
+      const result = runOrch(args, clone(repo), { ...env, ORCH_QUEUE_TIMEOUT: '30s' }, { timeoutMs: 120_000 });
+      failsClearly(result);
+      expect(result.stderr).toContain(`the queue ${tls}: the TLS connection failed`);
+      expect(result.stderr).toContain(`for a server without TLS use ${redis.url}`);
+    }
+  }, 600_000);
 });

@@ -101,7 +101,7 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
   const recorded = options.summarize === undefined ? undefined : recordEvents(engine);
   let summary: RunSummary;
   try {
-    if (options.distribute) await distribute(options, runId);
+    if (options.distribute) await distribute(options, runId, controller.signal);
     summary = await runTasks(engine, {
       plan: options.plan,
       registry: workspace.registry,
@@ -143,7 +143,7 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
 }
 
 /** Connects the run to its queue (`--distribute`): tasks the caches do not answer go to workers. */
-async function distribute(options: SessionRunOptions, sessionId: string): Promise<void> {
+async function distribute(options: SessionRunOptions, sessionId: string, signal: AbortSignal): Promise<void> {
   const { queueLocation } = await import('./distributed/queueConnection.js');
   const { Coordinator } = await import('./distributed/Coordinator.js');
   const { url, workersMin, local } = options.distribute!;
@@ -157,6 +157,7 @@ async function distribute(options: SessionRunOptions, sessionId: string): Promis
     local,
     concurrency: options.concurrency,
     workersMin,
+    signal,
   });
 }
 

@@ -42,6 +42,7 @@ export const workerCommand: CliCommand = {
     const worker = await QueueWorker.start(
       {
         root: workspace.config.root,
+        stateDir: workspace.config.stateDir,
         location,
         name: (values.name as string | undefined) ?? `${hostname()}-${process.pid}`,
         concurrency: Number(values.concurrency ?? 1),

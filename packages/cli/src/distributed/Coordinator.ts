@@ -1,20 +1,14 @@
 import { resolve } from 'node:path';
-import { DEFAULT_RETRY, OrchError, parseDuration, RAN_ON_WORKER, strategyFor, type CommandRegistry, STAGE_ORDER, type Engine, type ExecutionResult, type PlannedTask, type TaskContext } from '@orch/engine';
+import { DEFAULT_RETRY, OrchError, RAN_ON_WORKER, strategyFor, type CommandRegistry, STAGE_ORDER, type Engine, type ExecutionResult, type PlannedTask, type TaskContext } from '@orch/engine';
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { headCommit, jobIdFor, planDigest, queueName, RUN_KEYS, type DistributedJob, type JobProgress, type JobResult, type RunDescription } from './DistributedJob.js';
 import { QUEUE_PREFIX, type QueueLocation } from './queueConnection.js';
+import { queueTimeout, reachQueue, unreachable } from './reachQueue.js';
 
 const PLUGIN_NAME = 'orch:distributed';
 const EXECUTOR = 'distributed';
 
-/**
- * How long the queue may be unreachable before the run fails (ms): a Redis restart or a short
- * network cut is retried through (ioredis reconnects with a backoff); a queue gone for a minute
- * fails the run naming it (docs/distributed.md#failures). `ORCH_QUEUE_TIMEOUT` (a duration:
- * `30s`, `5m`) overrides it.
- */
-export const QUEUE_LOST_MS = 60_000;
 
 /** How long a cancelled job's worker has to end the task and say so (ms). */
 const CANCEL_WAIT_MS = 30_000;
@@ -32,6 +26,8 @@ export interface CoordinatorOptions {
   concurrency: number;
   /** `--workers-min`: no job is queued before this many workers are connected. */
   workersMin: number;
+  /** The run's stop signal (Ctrl-C, SIGTERM): it also ends the first wait for the queue. */
+  signal?: AbortSignal;
 }
 
 /** A job the coordinator waits for. */
@@ -58,6 +54,11 @@ export class Coordinator {
   private lost: Error | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private workersSeen: Promise<void> | undefined;
+  /** The run is over (`close`): its keys going is not a lost queue. */
+  private closed = false;
+  private requeuing = false;
+  /** What each idle worker said, as last warned about. */
+  private readonly idleSaid = new Map<string, string>();
   /** Tasks this process runs: not cacheable, or depending on one (a worker could not restore its outputs). */
   private readonly pinned: ReadonlySet<string>;
 
@@ -80,18 +81,21 @@ export class Coordinator {
     requireRemoteCache(engine);
     const { Queue, QueueEvents } = await import('bullmq');
     const name = queueName(options.sessionId);
-    const connection = { ...options.location.connection, connectionName: `orch-coordinator-${options.sessionId}` };
+    const timeout = queueTimeout();
+    const location = await reachQueue(options.location, timeout, (message) => engine.emit({ type: 'warning', message, source: PLUGIN_NAME }), options.signal);
+    options = { ...options, location };
+    const connection = { ...location.connection, connectionName: `orch-coordinator-${options.sessionId}` };
     const queue = new Queue(name, { connection, prefix: QUEUE_PREFIX });
     const events = new QueueEvents(name, { connection, prefix: QUEUE_PREFIX });
     // Errors surface through the watchdog and the waiting tasks; unhandled they would end the process.
     queue.on('error', () => undefined);
     events.on('error', () => undefined);
     const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-    const timeout = queueTimeout();
     const reached = await Promise.race([ready.then(() => true), new Promise<false>((done) => setTimeout(() => done(false), timeout).unref())]);
     if (!reached) {
-      await Promise.allSettled([queue.close(), events.close()]);
-      throw lostQueue(options.location, name, timeout);
+      // close() would wait for a connection that never comes: the sockets are dropped instead.
+      await Promise.allSettled([queue.disconnect(), events.disconnect()]);
+      throw unreachable(location, timeout, undefined);
     }
     const client = (await queue.client) as unknown as Redis;
     const coordinator = new Coordinator(engine, options, queue, events, client, name);
@@ -128,8 +132,45 @@ export class Coordinator {
         this.lost = lostQueue(this.options.location, this.name, limit);
         for (const waiter of this.waiters.values()) waiter.settle(this.lost);
       }
+      if (up) void this.sayIdle().then(() => this.requeueIfLost());
     }, 500);
     this.watchdog.unref();
+  }
+
+  /** Warns once of each worker that takes none of this run's jobs (another commit, uncommitted changes), and why. */
+  private async sayIdle(): Promise<void> {
+    const idle = await this.client.hgetall(RUN_KEYS.idle(this.name)).catch(() => ({}) as Record<string, string>);
+    for (const [worker, why] of Object.entries(idle)) {
+      if (this.idleSaid.get(worker) === why) continue;
+      this.idleSaid.set(worker, why);
+      this.engine.emit({ type: 'warning', message: `${why}; it takes none of this run's jobs, which wait for a worker at this commit`, source: PLUGIN_NAME });
+    }
+  }
+
+  /**
+   * A Redis restarted without its data (no persistence, a failover) lost the run: its
+   * description, its jobs and their results. The run is announced again and every task still
+   * waited for is queued again (a worker that already ran it answers from the cache), instead
+   * of waiting for a result that can no longer come (findings 16 #3).
+   */
+  private async requeueIfLost(): Promise<void> {
+    if (this.closed || this.requeuing || this.lost) return;
+    if ((await this.client.exists(RUN_KEYS.run(this.name)).catch(() => 1)) === 1 || this.closed) return;
+    this.requeuing = true;
+    try {
+      this.engine.emit({ type: 'warning', message: `the queue ${this.options.location.url} (${this.name}) lost this run (Redis restarted without its data): queuing the ${this.waiters.size} unfinished tasks again`, source: PLUGIN_NAME });
+      await this.announce();
+      for (const [jobId, waiter] of this.waiters) {
+        await this.enqueue(waiter.task, jobId).then(
+          (done) => done && waiter.settle(done),
+          (error: Error) => waiter.settle(error),
+        );
+      }
+    } catch {
+      // The connection went again: the next tick tries again.
+    } finally {
+      this.requeuing = false;
+    }
   }
 
   /** A job BullMQ gave up on: out of attempts, or refused by a worker (another commit or plan). */
@@ -273,11 +314,12 @@ export class Coordinator {
 
   /** The run is over: its queue and everything in it goes, and workers stop serving it. */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.watchdog) clearInterval(this.watchdog);
     for (const waiter of this.waiters.values()) waiter.settle(new Error('the run ended'));
     if (!this.lost) {
       await this.client.srem(RUN_KEYS.runs, this.name).catch(() => undefined);
-      await this.client.del(RUN_KEYS.run(this.name)).catch(() => undefined);
+      await this.client.del(RUN_KEYS.run(this.name), RUN_KEYS.idle(this.name)).catch(() => undefined);
       // Workers stop serving the queue, and remove what their stall checks write after this.
       await this.client.publish(RUN_KEYS.runs, this.name).catch(() => undefined);
       await this.queue.obliterate({ force: true }).catch(() => undefined);
@@ -330,10 +372,6 @@ function pinnedTasks(commands: CommandRegistry['commands'], plan: readonly Plann
   return pinned;
 }
 
-function queueTimeout(): number {
-  const value = parseDuration(process.env.ORCH_QUEUE_TIMEOUT);
-  return value !== undefined && value > 0 ? value : QUEUE_LOST_MS;
-}
 
 function lostQueue(location: QueueLocation, name: string, ms: number): OrchError {
   return new OrchError('stage-failed', `the queue ${location.url} (${name}) could not be reached for ${Math.round(ms / 1000)}s`, {

@@ -44,6 +44,8 @@ export const RUN_KEYS = {
   run: (queue: string) => `${QUEUE_PREFIX}:run:${queue}`,
   worker: (name: string) => `${QUEUE_PREFIX}:worker:${name}`,
   workerPattern: `${QUEUE_PREFIX}:worker:*`,
+  /** Workers that take none of the run's jobs (worker name → why: another commit, uncommitted changes). */
+  idle: (queue: string) => `${QUEUE_PREFIX}:run:${queue}:idle`,
   cancel: (queue: string) => `${QUEUE_PREFIX}:cancel:${queue}`,
   cancelPattern: `${QUEUE_PREFIX}:cancel:*`,
 } as const;
@@ -69,5 +71,21 @@ export function headCommit(root: string): string {
     return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return 'none';
+  }
+}
+
+/**
+ * The tracked files of the checkout at `root` that differ from its commit (`git status
+ * --porcelain --untracked-files=no`), orch's state folder aside: a worker with any would run
+ * something the coordinator's commit does not hold, and poison the remote cache with it (issue
+ * 16 findings #2). Empty outside git.
+ */
+export function uncommittedFiles(root: string, stateDir: string): string[] {
+  try {
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '-z', '--', '.', `:(exclude)${stateDir}`], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    // -z: "XY path\0", a rename adds "\0old path".
+    return status.split('\0').filter((entry) => /^.. /.test(entry)).map((entry) => entry.slice(3));
+  } catch {
+    return [];
   }
 }

@@ -4,12 +4,15 @@ import type { Redis } from 'ioredis';
 import type { CliIO } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { runnableGraph } from '../runnableGraph.js';
-import { headCommit, planDigest, RUN_KEYS, type DistributedJob, type JobProgress, type JobResult, type RunDescription } from './DistributedJob.js';
+import { headCommit, planDigest, uncommittedFiles, RUN_KEYS, type DistributedJob, type JobProgress, type JobResult, type RunDescription } from './DistributedJob.js';
 import { runJob } from './runJob.js';
 import { QUEUE_PREFIX, type QueueLocation } from './queueConnection.js';
+import { queueTimeout, reachQueue, unreachable } from './reachQueue.js';
 
 export interface QueueWorkerOptions {
   root: string;
+  /** The checkout's state folder (config.stateDir), not a change to the checkout. */
+  stateDir: string;
   location: QueueLocation;
   /** Shown in the coordinator's output and recorded with each task it runs. */
   name: string;
@@ -39,25 +42,27 @@ export class QueueWorker {
   private readonly runChecks = new Map<string, Promise<string | undefined>>();
   private timers: NodeJS.Timeout[] = [];
   private stopping = false;
-  private readonly commit: string;
+  /** Runs this checkout takes no jobs of, and why (said once each). */
+  private readonly idle = new Map<string, string>();
 
   private constructor(
     private readonly options: QueueWorkerOptions,
     private readonly io: CliIO,
     private readonly client: Redis,
     private readonly subscriber: Redis,
-  ) {
-    this.commit = headCommit(options.root);
-  }
+  ) {}
 
   static async start(options: QueueWorkerOptions, io: CliIO): Promise<QueueWorker> {
     const { Redis } = await import('ioredis');
-    const client = new Redis({ ...options.location.connection, connectionName: `orch-worker-${options.name}`, lazyConnect: true });
+    const timeout = queueTimeout();
+    const location = await reachQueue(options.location, timeout, (message) => io.stderr(`orch worker: warning: ${message}\n`));
+    options = { ...options, location };
+    const client = new Redis({ ...location.connection, connectionName: `orch-worker-${options.name}`, lazyConnect: true });
     const subscriber = client.duplicate();
     client.on('error', () => undefined);
     subscriber.on('error', () => undefined);
     await client.connect().catch((error: Error) => {
-      throw new OrchError('usage', `the queue ${options.location.url} cannot be reached: ${error.message}`, { hint: 'check that Redis runs there and this machine reaches it (redis-cli -u <url> ping)' });
+      throw unreachable(location, timeout, error);
     });
     const worker = new QueueWorker(options, io, client, subscriber);
     await worker.listen();
@@ -75,11 +80,11 @@ export class QueueWorker {
       this.say(`${queue}: job ${jobId} cancelled by its coordinator`);
       job.controller.abort(new Error('cancelled by the coordinator'));
     });
-    const beat = async () => this.client.set(RUN_KEYS.worker(this.options.name), JSON.stringify({ commit: this.commit, concurrency: this.options.concurrency }), 'PX', HEARTBEAT_MS).catch(() => undefined);
+    const beat = async () => this.client.set(RUN_KEYS.worker(this.options.name), JSON.stringify({ commit: headCommit(this.options.root), concurrency: this.options.concurrency }), 'PX', HEARTBEAT_MS).catch(() => undefined);
     await beat();
     this.timers.push(setInterval(() => void beat(), HEARTBEAT_MS / 3), setInterval(() => void this.refresh(), RUNS_POLL_MS));
     await this.refresh();
-    this.say(`serving ${this.options.location.url} as ${this.options.name} (commit ${this.commit.slice(0, 12)}, ${this.options.concurrency} at a time)`);
+    this.say(`serving ${this.options.location.url} as ${this.options.name} (commit ${headCommit(this.options.root).slice(0, 12)}, ${this.options.concurrency} at a time)`);
   }
 
   /** Starts serving new runs, stops serving ended ones. */
@@ -88,7 +93,7 @@ export class QueueWorker {
     const runs = new Set(await this.client.smembers(RUN_KEYS.runs).catch(() => [...this.workers.keys()]));
     const { Worker } = await import('bullmq');
     for (const queue of runs) {
-      if (this.workers.has(queue) || this.stopping) continue;
+      if (this.workers.has(queue) || this.stopping || (await this.unfit(queue))) continue;
       const worker = new Worker<DistributedJob, JobResult>(queue, (job, token) => this.process(queue, job, token), {
         connection: { ...this.options.location.connection, connectionName: `orch-worker-${this.options.name}` },
         prefix: QUEUE_PREFIX,
@@ -102,11 +107,12 @@ export class QueueWorker {
       this.workers.set(queue, worker);
       this.say(`${queue}: serving`);
     }
-    for (const [queue, worker] of this.workers) {
+    for (const queue of this.workers.keys()) if (!runs.has(queue)) this.unserve(queue);
+    for (const queue of this.idle.keys()) {
       if (runs.has(queue)) continue;
-      this.workers.delete(queue);
-      this.runChecks.delete(queue);
-      void worker.close().then(() => this.sweep(queue));
+      this.idle.delete(queue);
+      // Its coordinator may have removed the run's keys before this worker wrote its entry.
+      await this.client.hdel(RUN_KEYS.idle(queue), this.options.name).catch(() => undefined);
     }
   }
 
@@ -127,6 +133,13 @@ export class QueueWorker {
   /** One job: checked against this checkout, run, its output streamed as progress events. */
   private async process(queue: string, job: Job<DistributedJob, JobResult>, token: string | undefined): Promise<JobResult> {
     const { DelayedError, UnrecoverableError } = await import('bullmq');
+    const unfit = await this.unfit(queue);
+    if (unfit && token) {
+      // Another worker may fit: the job goes back to the queue, and this one stops serving the run.
+      await job.moveToDelayed(Date.now() + 1000, token);
+      this.unserve(queue);
+      throw new DelayedError();
+    }
     const refusal = await this.checkRun(queue);
     if (refusal) {
       this.say(`${queue}: refused ${job.data.taskId}: ${refusal}`);
@@ -159,7 +172,46 @@ export class QueueWorker {
     }
   }
 
-  /** Why this checkout cannot serve the run (another commit or another plan), or undefined. */
+  /**
+   * Why this checkout cannot take the run's jobs now: another commit (HEAD is read each time: a
+   * `git pull` on the worker counts), or uncommitted changes to tracked files (findings 16 #2,
+   * #4, #5). Said once, and recorded for the run's coordinator, which warns; the run waits for a
+   * worker that fits instead of failing.
+   */
+  private async unfit(queue: string): Promise<string | undefined> {
+    const raw = await this.client.get(RUN_KEYS.run(queue)).catch(() => null);
+    if (!raw) return undefined;
+    const run = JSON.parse(raw) as RunDescription;
+    const commit = headCommit(this.options.root);
+    const changed = uncommittedFiles(this.options.root, this.options.stateDir);
+    const why =
+      commit !== run.commit
+        ? `worker ${this.options.name} is at commit ${commit}, the run at ${run.commit}: check out ${run.commit.slice(0, 12)} on the worker (git fetch && git checkout ${run.commit.slice(0, 12)})`
+        : changed.length > 0
+          ? `worker ${this.options.name} has uncommitted changes to ${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ` and ${changed.length - 5} more` : ''}: a worker runs the commit as it is; commit them, or set them aside on the worker (git stash, or git checkout -- <file>)`
+          : undefined;
+    if (why === this.idle.get(queue)) return why;
+    if (why) {
+      this.idle.set(queue, why);
+      this.say(`${queue}: takes no jobs: ${why}`);
+      await this.client.hset(RUN_KEYS.idle(queue), this.options.name, why).catch(() => undefined);
+    } else {
+      this.idle.delete(queue);
+      await this.client.hdel(RUN_KEYS.idle(queue), this.options.name).catch(() => undefined);
+    }
+    return why;
+  }
+
+  /** Stops serving one run (its running jobs finish). */
+  private unserve(queue: string): void {
+    const worker = this.workers.get(queue);
+    if (!worker) return;
+    this.workers.delete(queue);
+    this.runChecks.delete(queue);
+    void worker.close().then(() => this.sweep(queue));
+  }
+
+  /** Why this checkout cannot serve the run (another plan), or undefined. */
   private checkRun(queue: string): Promise<string | undefined> {
     let check = this.runChecks.get(queue);
     if (!check) {
@@ -167,7 +219,6 @@ export class QueueWorker {
         const raw = await this.client.get(RUN_KEYS.run(queue));
         if (!raw) return 'the run is over';
         const run = JSON.parse(raw) as RunDescription;
-        if (run.commit !== this.commit) return `worker ${this.options.name} is at commit ${this.commit}, the coordinator at ${run.commit}: check out ${run.commit.slice(0, 12)} on the worker (or run the coordinator at ${this.commit.slice(0, 12)})`;
         const workspace = await openWorkspace(this.options.root);
         try {
           const graph = await runnableGraph(workspace, run.roots, { only: run.only }, quietIO(this.io));

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { OrchError } from '@orch/engine';
 import type { RedisOptions } from 'ioredis';
 
@@ -42,13 +43,15 @@ export function queueLocation(value: string, option: string, env: NodeJS.Process
   const port = url.port === '' ? 6379 : Number(url.port);
   const username = env[QUEUE_CREDENTIALS.username];
   const password = env[QUEUE_CREDENTIALS.password];
+  const host = url.hostname.replace(/^\[|\]$/g, '');
   const connection: RedisOptions = {
-    host: url.hostname.replace(/^\[|\]$/g, ''),
+    host,
     port,
     ...(db === '' ? {} : { db: Number(db) }),
     ...(username ? { username } : {}),
     ...(password ? { password } : {}),
-    ...(url.protocol === 'rediss:' ? { tls: { servername: url.hostname } } : {}),
+    // TLS's server name (SNI) is a host name, never an address: Node warns about one (DEP0123).
+    ...(url.protocol === 'rediss:' ? { tls: isIP(host) === 0 ? { servername: host } : {} } : {}),
     // BullMQ's blocking commands wait as long as they need; a lost connection is retried with a
     // backoff (at most 2 s apart) and judged by the caller's own time limit (QUEUE_LOST_MS).
     maxRetriesPerRequest: null,

@@ -75,7 +75,7 @@ function guardJob(engine: OpenEngine, job: DistributedJob): void {
     const hash = task.data.get('orch:hash') as string | undefined;
     if (task.id === job.taskId && hash !== undefined && hash !== job.hash) {
       throw new OrchError('stage-failed', `this worker computes the hash ${hash.slice(0, 12)} for ${task.id}, the coordinator ${job.hash.slice(0, 12)}: the checkouts differ`, {
-        hint: `run \`orch explain ${task.id}\` on both machines to see which input differs (an uncommitted file, an environment variable)`,
+        hint: `run \`git status\` on the worker, and \`orch explain ${task.id}\` on both machines to see which input differs (an uncommitted file, an environment variable)`,
       });
     }
     return undefined;

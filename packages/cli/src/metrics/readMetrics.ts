@@ -12,6 +12,7 @@ export interface MetricsRecord {
   hash?: string;
   cache?: 'hit' | 'miss';
   cached?: 'local' | 'remote';
+  worker?: string;
 }
 
 /**

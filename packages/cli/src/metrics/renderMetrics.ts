@@ -6,6 +6,8 @@ import type { MetricsSummary } from './summarizeMetrics.js';
 /** `orch metrics` as text: a table of tasks, then flaky, slowest and the latest critical paths. */
 export function renderMetrics(summary: MetricsSummary & { latestRuns: RunCriticalPath[] }): string {
   if (summary.lines === 0) return `no metrics since ${summary.since}: every run records a line per task in .orch/metrics/\n`;
+  // Only a window with distributed runs (issue 16) has a column for who ran each task.
+  const distributed = summary.tasks.some((t) => t.workers.length > 0);
   const rows = summary.tasks.map((t) => [
     t.id,
     String(t.runs),
@@ -15,10 +17,11 @@ export function renderMetrics(summary: MetricsSummary & { latestRuns: RunCritica
     String(t.failures),
     t.peakRssBytes === undefined ? '-' : formatBytes(t.peakRssBytes),
     t.cpuP50Ms === undefined ? '-' : formatMs(t.cpuP50Ms),
+    ...(distributed ? [t.workers.join(', ') || '-'] : []),
   ]);
-  const header = ['TASK', 'RUNS', 'P50', 'P95', 'CACHE HITS', 'FAILED', 'PEAK MEM', 'CPU P50'];
+  const header = ['TASK', 'RUNS', 'P50', 'P95', 'CACHE HITS', 'FAILED', 'PEAK MEM', 'CPU P50', ...(distributed ? ['WORKERS'] : [])];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]): string => `  ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}`.trimEnd();
+  const line = (cells: string[]): string => `  ${cells.map((cell, column) => (header[column] === 'TASK' || header[column] === 'WORKERS' ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}`.trimEnd();
   return [
     `Execution metrics since ${summary.since} (${summary.lines} line${summary.lines === 1 ? '' : 's'}, ${summary.tasks.length} task${summary.tasks.length === 1 ? '' : 's'}); durations are of runs, not cache hits`,
     '',

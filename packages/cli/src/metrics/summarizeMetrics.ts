@@ -18,6 +18,8 @@ export interface TaskMetrics {
   /** The largest peak memory measured, and the median CPU time of the executions. */
   peakRssBytes?: number;
   cpuP50Ms?: number;
+  /** The workers that ran it (`orch run --distribute`), by name, sorted; empty when only this machine did. */
+  workers: string[];
 }
 
 export interface MetricsSummary {
@@ -77,6 +79,7 @@ function taskMetrics(id: string, lines: readonly MetricsRecord[]): TaskMetrics {
     flaky,
     ...(memory.length > 0 ? { peakRssBytes: Math.max(...memory) } : {}),
     ...(cpu.length > 0 ? { cpuP50Ms: percentile(cpu, 0.5) } : {}),
+    workers: [...new Set(lines.flatMap((line) => (line.worker ? [line.worker] : [])))].sort(),
   };
 }
 

@@ -67,14 +67,15 @@ export function outcomeLine(outcome: TaskOutcome, chalk: ChalkInstance, gates: r
  */
 export function renderSummary(summary: RunSummary, chalk: ChalkInstance, session?: string, remoteNote?: string): string {
   const total = summary.tasks.length;
-  const cached = summary.tasks.filter((t) => t.cached).length;
-  const parts = [chalk.green(`${summary.succeeded} succeeded${cached > 0 ? ` (${cached} cached)` : ''}`)];
+  // A task done before (`orch resume`) is counted there, not again as succeeded: the parts add up to the total.
+  const resumed = summary.tasks.filter((t) => t.resumed).length;
+  const cached = summary.tasks.filter((t) => t.cached && !t.resumed).length;
+  const parts = [chalk.green(`${summary.succeeded - resumed} succeeded${cached > 0 ? ` (${cached} cached)` : ''}`)];
   const failed = summary.failed - summary.awaitingIntervention;
   if (failed > 0) parts.push(chalk.red(`${failed} failed`));
   if (summary.skipped > 0) parts.push(chalk.dim(`${summary.skipped} skipped`));
   if (summary.cancelled > 0) parts.push(chalk.yellow(`${summary.cancelled} stopped`));
   if (summary.awaitingIntervention > 0) parts.push(chalk.magenta(`${summary.awaitingIntervention} awaiting intervention`));
-  const resumed = summary.tasks.filter((t) => t.resumed).length;
   if (resumed > 0) parts.push(chalk.dim(`${resumed} done before`));
   const lines = ['', `${chalk.bold(' Tasks:')}  ${parts.join(', ')} (${total} total)`, `${chalk.bold('  Time:')}  ${formatMs(summary.durationMs)}${summary.interrupted ? chalk.yellow('  (interrupted)') : ''}`];
   if (remoteNote) lines.push(`${chalk.bold('Remote:')}  ${chalk.yellow(remoteNote)}`);

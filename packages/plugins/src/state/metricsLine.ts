@@ -6,7 +6,8 @@ import type { Measures } from './TaskMeasures.js';
  * (`timestamp`, `command`, `session`, `execution_time` ms, `memory_usage` bytes, `agent_count`,
  * `status`) where `memory_usage` is the task's own peak RSS (its process tree, sampled:
  * `GroupSampler`; absent when nothing was measured: a cache hit, a worker-thread task, no /proc),
- * with its CPU time, its stages' timings, its hash and cache outcome (issue 14, part 2).
+ * with its CPU time, its stages' timings, its hash and cache outcome (issue 14, part 2), and the
+ * worker that ran it (issue 16).
  */
 export interface MetricsLine {
   timestamp: string;
@@ -27,6 +28,8 @@ export interface MetricsLine {
   /** `hit` (restored; `cached` says from where) or `miss` (it ran); absent when it neither ran nor was restored. */
   cache?: 'hit' | 'miss';
   cached?: 'local' | 'remote';
+  /** The worker that ran or restored it (`orch run --distribute`, issue 16); absent when this process did. */
+  worker?: string;
   /** Each stage that ran: its name and ms, in order. */
   stages?: Record<string, number>;
 }
@@ -46,6 +49,7 @@ export function metricsLine(outcome: TaskOutcome, measured: Measures, run: { run
     ...(outcome.exitCode === undefined ? {} : { exit_code: outcome.exitCode }),
     ...(outcome.hash ? { hash: outcome.hash } : {}),
     ...(outcome.cached ? { cache: 'hit' as const, cached: outcome.cached } : ran ? { cache: 'miss' as const } : {}),
+    ...(outcome.worker ? { worker: outcome.worker } : {}),
     ...(Object.keys(measured.stages).length > 0 ? { stages: measured.stages } : {}),
   };
 }
