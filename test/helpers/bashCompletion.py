@@ -7,7 +7,8 @@ showed meanwhile (what Tab listed). After its Tabs, each line is printed rather 
 (COMP_WORDBREAKS), which a test that sets COMP_WORDS by hand cannot show. Python's pty module,
 since Node has none.
 """
-import json, os, pty, re, select, sys, time
+import json, os, pty, re, sys, time
+from ptyChunks import read_chunk
 
 PROMPT = re.compile(rb'[\r\n]\$ $')
 lines = json.loads(sys.argv[1])
@@ -20,15 +21,12 @@ def read_until_prompt(timeout=60):
     out = b''
     deadline = time.time() + timeout
     while time.time() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            out += chunk
-            if PROMPT.search(out):
-                return out
+        chunk = read_chunk(fd)
+        if chunk is None:
+            break
+        out += chunk
+        if PROMPT.search(out):
+            return out
     raise SystemExit('bash did not come back to its prompt; it showed: ' + out.decode('utf-8', 'replace'))
 
 os.write(fd, b'bind "set enable-bracketed-paste off"; PS1="$ "; source <(orch completion bash)\n')

@@ -6,7 +6,8 @@ and prints {"output", "resizedAt", "code"} as JSON: the raw bytes written to the
 (decoded as UTF-8), the offset in them where the resize happened, and the exit code.
 Used by test/cli/liveView.test.ts; Python's pty module, since Node has none.
 """
-import argparse, fcntl, json, os, pty, re, select, signal, struct, sys, termios, time
+import argparse, fcntl, json, os, pty, re, signal, struct, sys, termios, time
+from ptyChunks import read_chunk
 
 parser = argparse.ArgumentParser()
 parser.add_argument('--cols', type=int, required=True)
@@ -34,15 +35,10 @@ resized_at = None
 released = False
 deadline = time.time() + args.timeout
 while time.time() < deadline:
-    ready, _, _ = select.select([fd], [], [], 0.05)
-    if ready:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
+    chunk = read_chunk(fd)
+    if chunk is None:
+        break
+    output += chunk
     text = output.decode('utf-8', 'replace')
     if resized_at is None and re.search(args.resize_when, text):
         resized_at = len(text)
