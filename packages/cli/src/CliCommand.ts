@@ -1,4 +1,5 @@
 import type { CliOptions } from './parseCommandLine.js';
+import type { SessionRunOptions } from './runSession.js';
 
 /** Where a subcommand writes, so tests can capture it. */
 export interface CliIO {
@@ -16,6 +17,12 @@ export interface CliIO {
    * records its session, its output dropped (issue 15, part 6).
    */
   outputClosed?: AbortSignal;
+  /**
+   * Set when the daemon serves the invocation (docs/daemon.md): called before a run's session
+   * starts, it throws when the daemon leaves the run to the client (anything but a full cache
+   * hit), before anything is done.
+   */
+  admitRun?: (run: SessionRunOptions) => Promise<void>;
 }
 
 /** A subcommand module: `packages/cli/src/commands/<name>.ts`, loaded only when run. */

@@ -44,6 +44,7 @@ export interface SessionRunOptions {
  * 130 (interrupted, whichever the signal).
  */
 export async function runSession(options: SessionRunOptions, io: CliIO): Promise<number> {
+  await io.admitRun?.(options);
   const { workspace } = options;
   const namedId = process.env.ORCH_SESSION_ID === undefined ? undefined : checkSessionId(process.env.ORCH_SESSION_ID, 'ORCH_SESSION_ID');
   const { config, engine } = workspace;

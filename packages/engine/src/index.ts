@@ -89,7 +89,7 @@ export { definePlugin } from './plugin/definePlugin.js';
 export { lazyPlugin } from './plugin/lazyPlugin.js';
 export { defineGate, gateSetting, gateApplies } from './plugin/defineGate.js';
 export type { GateDefinition, GateStage, GateCheckContext, OptionsSchema } from './plugin/defineGate.js';
-export { resolvePlugins } from './plugin/resolvePlugins.js';
+export { resolvePlugins, importedPluginFiles } from './plugin/resolvePlugins.js';
 export type { ResolvePluginsOptions } from './plugin/resolvePlugins.js';
 export { pluginError } from './plugin/PluginError.js';
 
@@ -110,6 +110,7 @@ export type {
   TaskOutputLog,
 } from './pipeline/TaskContext.js';
 export { ORCH_VERSION } from './version.js';
+export { perInvocation, forgetInvocationState, INVOCATION_QUERY } from './process/invocationState.js';
 export { strategyFor, retryDelay, normaliseRetry, DEFAULT_STRATEGIES, DEFAULT_RETRY, RECOVERY_KEYS } from './recovery/recoveryPolicy.js';
 export { CircuitBreaker } from './recovery/CircuitBreaker.js';
 export type { BreakerSettings, BreakerSnapshot, BreakerState } from './recovery/CircuitBreaker.js';

@@ -1,0 +1,84 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { ExitCode, loadConfig, OrchError } from '@orch/engine';
+import type { CliCommand, CliIO } from '../CliCommand.js';
+import { askDaemon, waitFor } from '../daemon/daemonControl.js';
+import { daemonWanted } from '../daemon/daemonClient.js';
+import type { DaemonStatus } from '../daemon/daemonProtocol.js';
+import { daemonSocketPath } from '../daemon/daemonSocket.js';
+import { startDaemon } from '../daemon/startDaemon.js';
+import { outsideWorkspaceError } from '../outsideWorkspace.js';
+import { parseCommandLine } from '../parseCommandLine.js';
+
+const ACTIONS = ['status', 'start', 'stop', 'restart'] as const;
+
+export const daemonCommand: CliCommand = {
+  name: 'daemon',
+  usage: 'orch daemon [status|start|stop|restart] [--json]',
+  description:
+    "The workspace's daemon (docs/daemon.md): a warm orch that serves `run` when every task is a cache hit, `affected`, `list`, `show`, `validate` and help, so they start in milliseconds, as `turbo daemon` does. It starts on demand (off under CI, with --no-daemon or ORCH_DAEMON=0), stops when idle (ORCH_DAEMON_IDLE_TIMEOUT, 15 minutes), and keeps nothing between invocations that a fresh orch would not read again: --no-daemon gives the same results.",
+  options: { json: { type: 'boolean', description: 'status: print it as JSON' } },
+  operands: ACTIONS,
+  examples: ['orch daemon status', 'orch daemon stop', 'orch daemon restart'],
+  async run(argv, io) {
+    const { values, positionals } = parseCommandLine(argv, this.options);
+    const action = positionals[0] ?? 'status';
+    if (!(ACTIONS as readonly string[]).includes(action) || positionals.length > 1) {
+      throw new OrchError('usage', `orch daemon ${positionals.join(' ')}: expected one of ${ACTIONS.join(', ')}`, { hint: 'orch daemon status, orch daemon stop' });
+    }
+    const { config } = await loadConfig({ cwd: io.cwd, ...(process.env.ORCH_CONFIG ? { configFile: process.env.ORCH_CONFIG } : {}) });
+    const outside = outsideWorkspaceError(config);
+    if (outside) throw outside;
+    const root = realpathSync(config.root);
+    const socketPath = daemonSocketPath(root);
+    const stop = async (): Promise<DaemonStatus | undefined> => {
+      const status = await askDaemon(socketPath, 'stop');
+      if (status) await waitFor(() => !existsSync(socketPath) && !running(status.pid), 10_000);
+      return status;
+    };
+    if (action === 'status') {
+      const status = await askDaemon(socketPath, 'status');
+      if (values.json) io.stdout(`${JSON.stringify(status ?? { running: false, root }, null, 2)}\n`);
+      else io.stdout(status ? describe(status) : `no daemon serves ${root}${daemonWanted([], process.env) ? ' (the next orch run, list or affected starts one)' : ' (off here: CI, or ORCH_DAEMON=0)'}\n`);
+      return ExitCode.ok;
+    }
+    if (action === 'stop') {
+      const status = await stop();
+      io.stdout(status ? `stopped the daemon (pid ${status.pid}) of ${root}\n` : `no daemon serves ${root}\n`);
+      return ExitCode.ok;
+    }
+    if (action === 'restart') await stop();
+    return start(root, config.stateDir, socketPath, io);
+  },
+};
+
+async function start(root: string, stateDir: string, socketPath: string, io: CliIO): Promise<number> {
+  const running = await askDaemon(socketPath, 'status');
+  if (running) {
+    io.stdout(describe(running));
+    return ExitCode.ok;
+  }
+  startDaemon(root, stateDir, realpathSync(process.argv[1]!));
+  let status: DaemonStatus | undefined;
+  await waitFor(async () => (status = await askDaemon(socketPath, 'status', 500)) !== undefined, 10_000);
+  if (!status) throw new OrchError('daemon-failed', `the daemon of ${root} did not start`, { hint: `its log: ${root}/${stateDir}/daemon.log` });
+  io.stdout(describe(status));
+  return ExitCode.ok;
+}
+
+function describe(status: DaemonStatus): string {
+  return [
+    `daemon of ${status.root}: running, pid ${status.pid}, orch ${status.version}, since ${status.startedAt}`,
+    `  served ${status.served} invocation${status.served === 1 ? '' : 's'}, left ${status.declined} to the client; ${status.memoryMb} MiB; stops after ${Math.round(status.idleTimeoutMs / 60_000)} min idle`,
+    `  log: ${status.log}`,
+    '',
+  ].join('\n');
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,202 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer, type Socket } from 'node:net';
+import { COMMANDS, version } from '../main.js';
+import { CodeStamps } from './CodeStamps.js';
+import { freshImports } from './freshImports.js';
+import { lineReader, type ClientMessage, type DaemonFrame, type DaemonRequest, type DaemonStatus } from './daemonProtocol.js';
+import { daemonServes } from './daemonServes.js';
+import { daemonSocketFolder, daemonSocketPath, trustedSocketFolder } from './daemonSocket.js';
+import { passingSignal, serveInvocation } from './serveInvocation.js';
+
+/** A daemon nobody asked anything for this long stops (`ORCH_DAEMON_IDLE_TIMEOUT`, ms). */
+const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
+/** A daemon stops after serving this many invocations: each one's workspace modules stay in memory (`freshImports`). */
+const MAX_INVOCATIONS = 500;
+/** How often the daemon checks that its workspace and its own program are still there and the same. */
+const CHECK_INTERVAL_MS = 5_000;
+
+/**
+ * The daemon (docs/daemon.md): one per workspace root, started on demand by an `orch` that ran
+ * an invocation itself, serving later ones from a warm process over a Unix socket
+ * (`daemonSocketPath`), one at a time (a second client meanwhile runs its own). It keeps no
+ * state of its own between invocations: each reads the same files and caches, validated the same
+ * way, as a fresh `orch` would. It stops when idle, when its root goes, when the code it loaded
+ * changes (`CodeStamps`), on SIGTERM, or when asked (`orch daemon stop`).
+ */
+export async function serveDaemon(root: string, log: string, program: string): Promise<void> {
+  const say = (text: string): void => void process.stderr.write(`[${new Date().toISOString()}] ${text}\n`);
+  const folder = daemonSocketFolder();
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  if (!trustedSocketFolder(folder)) {
+    say(`not started: ${folder} is not a folder of this user's closed to others`);
+    process.exit(1);
+  }
+  const socketPath = daemonSocketPath(root);
+  const locked = await takeDaemonLock(socketPath);
+  if (!locked) {
+    say(`not started: a daemon already serves ${root}`);
+    process.exit(0);
+  }
+  const release = locked;
+  // A socket left by a daemon that was killed answers no one.
+  rmSync(socketPath, { force: true });
+  const stamps = new CodeStamps(root, program);
+  const imports = freshImports(root, program);
+  const idleTimeoutMs = Number(process.env.ORCH_DAEMON_IDLE_TIMEOUT) > 0 ? Number(process.env.ORCH_DAEMON_IDLE_TIMEOUT) : DEFAULT_IDLE_TIMEOUT_MS;
+  const startedAt = new Date().toISOString();
+  let served = 0;
+  let declined = 0;
+  let busy = false;
+  let stopping = false;
+
+  const status = (): DaemonStatus => ({ pid: process.pid, root, version: version(), startedAt, served, declined, idleTimeoutMs, log, memoryMb: Math.round(process.memoryUsage().rss / 1048576) });
+  const server = createServer((socket) => {
+    const listeners: ((message: ClientMessage) => void)[] = [];
+    let request: DaemonRequest | undefined;
+    const read = lineReader((value) => {
+      if (request) for (const listener of listeners) listener(value as ClientMessage);
+      else {
+        request = value as DaemonRequest;
+        void answer(request, socket, { on: (listener) => listeners.push(listener) });
+      }
+    });
+    socket.on('data', (chunk) => {
+      try {
+        read(chunk);
+      } catch {
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+
+  async function answer(request: DaemonRequest, socket: Socket, messages: Parameters<typeof serveInvocation>[2]): Promise<void> {
+    const reply = (frame: DaemonFrame): void => void socket.end(`${JSON.stringify(frame)}\n`);
+    if (request.type === 'status') return reply({ s: status() });
+    if (request.type === 'stop') {
+      reply({ s: status() });
+      return stop('asked to (orch daemon stop)');
+    }
+    const decline = (reason: string, ending = false): void => {
+      declined++;
+      reply(ending ? { d: reason, stopping: true } : { d: reason });
+      if (ending) stop(reason);
+    };
+    if (stopping) return decline('stopping', true);
+    if (request.program.path !== program) return decline(`another orch (${request.program.path})`);
+    const changed = stamps.changed();
+    if (changed) return decline(`${changed} changed`, true);
+    if (busy) return decline('busy');
+    if (!daemonServes(request.argv, Object.keys(COMMANDS))) return decline('not a command the daemon runs');
+    busy = true;
+    restartIdleTimer();
+    await imports.next();
+    const began = performance.now();
+    try {
+      const result = await serveInvocation(request, socket, messages);
+      say(`orch ${request.argv.join(' ')}: ${result.declined ? 'left to the client' : `exit ${result.code}`} after ${Math.round(performance.now() - began)} ms`);
+      if (result.declined) declined++;
+      else served++;
+      if (result.declined) socket.end(`${JSON.stringify({ d: 'not a full cache hit' })}\n`);
+      else socket.end();
+    } catch (error) {
+      say(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      socket.end(`${JSON.stringify({ e: `orch: internal error in the daemon: ${error instanceof Error ? error.message : String(error)} (its log: ${log})\n` })}\n${JSON.stringify({ x: 70 })}\n`);
+      stop('an internal error');
+    } finally {
+      busy = false;
+      restartIdleTimer();
+      if (served >= MAX_INVOCATIONS) stop(`served ${served} invocations`);
+    }
+  }
+
+  let idle: NodeJS.Timeout | undefined;
+  function restartIdleTimer(): void {
+    clearTimeout(idle);
+    if (!busy) idle = setTimeout(() => stop(`idle for ${Math.round(idleTimeoutMs / 1000)} s`), idleTimeoutMs);
+  }
+
+  function stop(why: string): void {
+    if (stopping) return;
+    stopping = true;
+    say(`stopping: ${why}`);
+    clearInterval(check);
+    clearTimeout(idle);
+    server.close();
+    rmSync(socketPath, { force: true });
+    const end = (): void => void release().catch(() => undefined).finally(() => process.exit(0));
+    // An invocation in progress finishes first (its client is waiting for it).
+    const wait = setInterval(() => {
+      if (!busy) {
+        clearInterval(wait);
+        end();
+      }
+    }, 20);
+  }
+
+  const check = setInterval(() => {
+    if (!existsSync(root)) stop(`${root} is gone`);
+    else if (!existsSync(socketPath)) stop('its socket was removed');
+    else {
+      const changed = busy ? undefined : stamps.changed();
+      if (changed) stop(`${changed} changed`);
+    }
+  }, CHECK_INTERVAL_MS);
+  check.unref();
+
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (!passingSignal) stop(`${signal}`);
+    });
+  }
+  process.on('uncaughtException', (error) => {
+    say(`uncaught: ${error.stack ?? error.message}`);
+    process.exit(70);
+  });
+  process.on('unhandledRejection', (error) => {
+    say(`unhandled rejection: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(70);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+  chmodSync(socketPath, 0o600);
+  say(`serving ${root} on ${socketPath} (pid ${process.pid}, orch ${version()}, idle timeout ${Math.round(idleTimeoutMs / 1000)} s)`);
+  restartIdleTimer();
+}
+
+/**
+ * The daemon's lock for its socket (proper-lockfile, beside the socket), with its holder's
+ * identity (pid and start time) written next to it: a holder that is gone (kill -9) leaves a
+ * lock that is taken over at once rather than after proper-lockfile's staleness time. Undefined
+ * when a live daemon holds it.
+ */
+async function takeDaemonLock(socketPath: string): Promise<(() => Promise<void>) | undefined> {
+  const { lock } = createRequire(import.meta.url)('proper-lockfile') as { lock(file: string, options: object): Promise<() => Promise<void>> };
+  const { processIdentity, checkProcess } = await import('@orch/plugins');
+  const options = { realpath: false, lockfilePath: `${socketPath}.lock`, stale: 20_000, update: 5_000, onCompromised: () => process.exit(0) };
+  const holderFile = `${socketPath}.holder`;
+  const take = async (): Promise<() => Promise<void>> => {
+    const release = await lock(socketPath, options);
+    writeFileSync(holderFile, JSON.stringify(processIdentity(process.pid)));
+    return release;
+  };
+  try {
+    return await take();
+  } catch {
+    let holder: ReturnType<typeof processIdentity> | undefined;
+    try {
+      holder = JSON.parse(readFileSync(holderFile, 'utf8')) as ReturnType<typeof processIdentity>;
+    } catch {
+      holder = undefined;
+    }
+    // A lock without a holder yet is one another daemon is taking right now.
+    if (!holder) return undefined;
+    if (checkProcess(holder) !== 'gone' && checkProcess(holder) !== 'other') return undefined;
+    rmSync(`${socketPath}.lock`, { recursive: true, force: true });
+    return take().catch(() => undefined);
+  }
+}

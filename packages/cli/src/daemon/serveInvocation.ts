@@ -1,0 +1,95 @@
+import type { Socket } from 'node:net';
+import type { CliIO } from '../CliCommand.js';
+import { main } from '../main.js';
+import type { ClientMessage, DaemonFrame, DaemonRequest } from './daemonProtocol.js';
+import { fullCacheHit } from './fullCacheHit.js';
+import { enterInvocation } from './invocationContext.js';
+
+type Invoke = Extract<DaemonRequest, { type: 'invoke' }>;
+
+/** How an invocation the daemon took on ended: `declined` (left to the client: nothing was done), or served with an exit code. */
+export type InvocationResult = { declined: true } | { declined: false; code: number };
+
+/**
+ * Runs one invocation for a client as `orch` would in its own process (`enterInvocation`),
+ * streaming its output over the socket. Output is held until the invocation is admitted: a run
+ * when its every task is a cache hit (`fullCacheHit`: then `{a:1}` is sent, and what it said so
+ * far), any other command when it ends. A run that is not a full hit is declined: what it said
+ * is dropped, the client runs it itself. The client's stop signals reach the run as the
+ * process's own signals would; a client that goes away is a closed terminal (SIGHUP).
+ */
+export async function serveInvocation(request: Invoke, socket: Socket, messages: { on(listener: (message: ClientMessage) => void): void }): Promise<InvocationResult> {
+  const held: DaemonFrame[] = [];
+  let admitted = false;
+  let declined = false;
+  // Frames written in one turn of the event loop go out in one write (a hit's replay is hundreds of small ones).
+  let batch: string[] = [];
+  const flush = (): void => {
+    if (batch.length > 0 && !socket.destroyed) socket.write(batch.join(''));
+    batch = [];
+  };
+  const send = (frame: DaemonFrame): void => {
+    if (!admitted) held.push(frame);
+    else if (batch.push(`${JSON.stringify(frame)}\n`) === 1) setImmediate(flush);
+  };
+  const admit = (): void => {
+    if (admitted) return;
+    admitted = true;
+    send({ a: 1 });
+    for (const frame of held.splice(0)) send(frame);
+  };
+  const outputClosed = new AbortController();
+  const context = enterInvocation({ env: request.env, cwd: request.cwd, stdout: request.stdout, stderr: request.stderr, write: (stream, text) => send(stream === 'o' ? { o: text } : { e: text }) });
+  const signal = (name: NodeJS.Signals): void => {
+    if (admitted) emitSignal(name);
+  };
+  messages.on((message) => {
+    if ('signal' in message) signal(message.signal);
+    else context.resize(message.resize);
+  });
+  socket.once('close', () => {
+    outputClosed.abort();
+    signal('SIGHUP');
+  });
+  const io: CliIO = {
+    stdout: (text) => send({ o: text }),
+    stderr: (text) => send({ e: text }),
+    cwd: request.cwd,
+    color: request.stdout.tty && !request.env.NO_COLOR,
+    noColor: Boolean(request.env.NO_COLOR),
+    flow: { congested: () => socket.writableNeedDrain, drained: () => new Promise((resolve) => socket.once('drain', resolve)) },
+    outputClosed: outputClosed.signal,
+    admitRun: async (run) => {
+      if (!socket.destroyed && (await fullCacheHit(run)) && !socket.destroyed) return admit();
+      declined = true;
+      throw new Error('not a full cache hit: the client runs it');
+    },
+  };
+  let code: number;
+  try {
+    code = await main(request.argv, io);
+  } catch (error) {
+    // The decline comes back as an error main() does not report (it is not orch's kind).
+    if (declined) return { declined: true };
+    throw error;
+  } finally {
+    context.leave();
+  }
+  if (declined) return { declined: true };
+  admit();
+  send({ x: code });
+  flush();
+  return { declined: false, code };
+}
+
+/** Set while the daemon passes a client's signal to the run, so the daemon's own handlers let it be. */
+export let passingSignal = false;
+
+function emitSignal(name: NodeJS.Signals): void {
+  passingSignal = true;
+  try {
+    process.emit(name as 'SIGINT', name as 'SIGINT');
+  } finally {
+    passingSignal = false;
+  }
+}

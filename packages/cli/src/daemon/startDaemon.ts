@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, realpathSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMMANDS } from '../main.js';
+import { lastOpenedWorkspace } from '../openWorkspace.js';
+import type { DaemonOutcome } from './daemonClient.js';
+import { daemonServes } from './daemonServes.js';
+
+/** The daemon's log is started afresh when it has grown past this. */
+const LOG_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * After an invocation ran here because no daemon served it (none running, one that died, one
+ * that stopped for a newer orch), starts one for the workspace it opened, if the daemon could
+ * have served it: the next invocations find it (docs/daemon.md: started on demand).
+ */
+export async function startDaemonAfter(argv: readonly string[], outcome: Exclude<DaemonOutcome, { served: number }>): Promise<void> {
+  if (outcome.local === 'off' || outcome.local === 'timeout' || (outcome.local === 'declined' && !outcome.stopping)) return;
+  const workspace = lastOpenedWorkspace();
+  if (!workspace || !daemonServes(argv, Object.keys(COMMANDS))) return;
+  startDaemon(workspace.root, workspace.stateDir, realpathSync(process.argv[1]!));
+}
+
+/**
+ * Starts a daemon for the workspace at `root` in the background (detached, its output in
+ * `<stateDir>/daemon.log`). Returns its pid. A daemon already serving the root keeps it: the new
+ * one ends at once.
+ */
+export function startDaemon(root: string, stateDir: string, program: string): number | undefined {
+  const real = realpathSync(root);
+  const folder = join(real, stateDir);
+  mkdirSync(folder, { recursive: true });
+  const log = join(folder, 'daemon.log');
+  try {
+    if (statSync(log).size > LOG_LIMIT_BYTES) truncateSync(log);
+  } catch {
+    // No log yet.
+  }
+  const fd = openSync(log, 'a');
+  try {
+    const child = spawn(process.execPath, [program, '__daemon', real, log], { cwd: real, detached: true, stdio: ['ignore', fd, fd] });
+    child.unref();
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}

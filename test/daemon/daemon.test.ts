@@ -1,0 +1,199 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commitAll, tempRepo } from '../helpers/tempRepo.js';
+import { alive, runOrch, startOrch, waitFor } from '../helpers/runOrch.js';
+
+const BUILD = `const fs = require('fs'), path = require('path');
+const name = require(path.join(process.cwd(), 'package.json')).name;
+fs.appendFileSync(path.join(__dirname, 'runs.log'), name + '\\n');
+fs.mkdirSync('dist', { recursive: true });
+fs.writeFileSync('dist/index.js', fs.readFileSync('src/index.js', 'utf8') + '// built ' + name + (process.env.BUILD_MODE ?? '') + '\\n');
+console.log('built ' + name);
+`;
+
+/** A committed two-package workspace (app depends on lib) with an ES module config that imports a file of its own. */
+function workspace(): string {
+  return commitAll(
+    tempRepo({
+      '.gitignore': 'dist/\n.orch/\nruns.log\n',
+      'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['p/*'] }),
+      'p/lib/package.json': JSON.stringify({ name: 'lib', scripts: { build: 'node ../../build.cjs' } }),
+      'p/lib/src/index.js': 'module.exports = 1;\n',
+      'p/app/package.json': JSON.stringify({ name: 'app', dependencies: { lib: '*' }, scripts: { build: 'node ../../build.cjs' } }),
+      'p/app/src/index.js': 'module.exports = 2;\n',
+      'build.cjs': BUILD,
+      'targets.mjs': "export const targets = { build: { dependsOn: ['^build'], outputs: ['dist/**'], env: ['BUILD_MODE'] } };\n",
+      'orchestrator.config.mjs': "import { targets } from './targets.mjs';\nexport default { targets };\n",
+    }),
+  );
+}
+
+const sockets: string[] = [];
+const served: string[] = [];
+afterEach(() => {
+  for (const dir of served.splice(0)) runOrch(['daemon', 'stop'], dir, env(dir));
+  for (const folder of sockets.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+const tmpFor = new Map<string, string>();
+/** The daemon on, and a temporary folder of the test's own for its socket (`$TMPDIR/orch-daemon-<uid>`). */
+function env(dir: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  let tmp = tmpFor.get(dir);
+  if (!tmp) {
+    tmp = mkdtempSync(join(tmpdir(), 'orch-dt-'));
+    tmpFor.set(dir, tmp);
+    sockets.push(tmp);
+  }
+  return { ORCH_DAEMON: '1', TMPDIR: tmp, ...extra };
+}
+
+interface Status {
+  pid: number;
+  served: number;
+  declined: number;
+  running?: false;
+}
+const status = (dir: string): Status => JSON.parse(runOrch(['daemon', 'status', '--json'], dir, env(dir)).stdout) as Status;
+
+/** Runs orch once so that it starts the daemon, and waits until the daemon answers. */
+async function withDaemon(dir: string): Promise<Status> {
+  served.push(dir);
+  const first = runOrch(['run', 'build'], dir, env(dir));
+  expect(first.code, first.stderr).toBe(0);
+  await waitFor(() => status(dir).pid !== undefined, 15_000, 'the daemon to start');
+  return status(dir);
+}
+
+const runs = (dir: string): string[] => (existsSync(join(dir, 'runs.log')) ? readFileSync(join(dir, 'runs.log'), 'utf8').trim().split('\n').filter(Boolean) : []);
+/** Output with what differs from run to run (durations, session ids) taken out. */
+const steady = (text: string): string => text.replace(/\d+(\.\d+)?m?s\b/g, '<t>').replace(/\d{8}-\d{6}-[0-9a-f]{4}/g, '<session>');
+
+describe('the daemon (docs/daemon.md)', () => {
+  it('starts on demand and serves a full cache hit with the output of a run without it', async () => {
+    const dir = workspace();
+    const before = await withDaemon(dir);
+    expect(runs(dir).sort()).toEqual(['app', 'lib']);
+    const hit = runOrch(['run', 'build'], dir, env(dir));
+    expect(hit.code).toBe(0);
+    expect(status(dir).served).toBe(before.served + 1);
+    const alone = runOrch(['run', 'build', '--no-daemon'], dir, env(dir));
+    expect(status(dir).served).toBe(before.served + 1);
+    expect(steady(hit.stdout)).toBe(steady(alone.stdout));
+    expect(steady(hit.stderr)).toBe(steady(alone.stderr));
+    expect(hit.stderr).toContain('Tasks:  2 succeeded (2 cached) (2 total)');
+    expect(runs(dir).sort()).toEqual(['app', 'lib']);
+    // The session is recorded as by any run: `orch logs` finds the replayed log.
+    expect(runOrch(['logs', 'app#build', '--last'], dir, env(dir)).stdout).toContain('built app');
+  });
+
+  it('never serves a stale result: a changed source, variable, config or file the config imports runs what it changes', async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    rmSync(join(dir, 'runs.log'));
+
+    writeFileSync(join(dir, 'p/lib/src/index.js'), 'module.exports = 10;\n');
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    expect(runs(dir).sort()).toEqual(['app', 'lib']);
+    expect(readFileSync(join(dir, 'p/lib/dist/index.js'), 'utf8')).toBe('module.exports = 10;\n// built lib\n');
+
+    expect(runOrch(['run', 'build'], dir, env(dir, { BUILD_MODE: '-prod' })).code).toBe(0);
+    expect(readFileSync(join(dir, 'p/app/dist/index.js'), 'utf8')).toBe('module.exports = 2;\n// built app-prod\n');
+
+    // The ES module config imports targets.mjs: Node would keep both for the life of the daemon.
+    writeFileSync(join(dir, 'targets.mjs'), "export const targets = { build: { dependsOn: ['^build'], outputs: ['dist/**'], env: ['BUILD_MODE', 'OTHER'] } };\n");
+    rmSync(join(dir, 'runs.log'));
+    expect(runOrch(['run', 'build'], dir, env(dir, { OTHER: 'x' })).code).toBe(0);
+    expect(runs(dir).sort()).toEqual(['app', 'lib']);
+    writeFileSync(join(dir, 'orchestrator.config.mjs'), "import { targets } from './targets.mjs';\nexport default { targets: { build: { ...targets.build, outputs: ['dist/**', 'extra/**'] } } };\n");
+    expect(runOrch(['show', 'app#build'], dir, env(dir)).stdout).toContain('extra/**');
+    expect(runOrch(['run', 'build'], dir, env(dir, { OTHER: 'x' })).stderr).toContain('Tasks:  2 succeeded (2 total)');
+
+    // What nothing changed is served again.
+    const before = status(dir).served;
+    rmSync(join(dir, 'runs.log'));
+    expect(runOrch(['run', 'build'], dir, env(dir, { OTHER: 'x' })).code).toBe(0);
+    expect(runs(dir)).toEqual([]);
+    expect(status(dir).served).toBe(before + 1);
+  });
+
+  it('serves list, validate, affected --list and help as orch run alone prints them', async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    execFileSync('git', ['checkout', '-qb', 'change'], { cwd: dir });
+    writeFileSync(join(dir, 'p/lib/src/index.js'), 'module.exports = 3;\n');
+    for (const args of [['list'], ['validate'], ['affected', '--list', '--base', 'HEAD'], ['--help'], ['run', '--help'], ['show', 'app#build']]) {
+      const before = status(dir).served;
+      const through = runOrch(args, dir, env(dir));
+      expect(status(dir).served, args.join(' ')).toBe(before + 1);
+      const alone = runOrch(args, dir, env(dir, { ORCH_DAEMON: '0' }));
+      expect({ code: through.code, stdout: through.stdout, stderr: through.stderr }).toEqual({ code: alone.code, stdout: alone.stdout, stderr: alone.stderr });
+    }
+  });
+
+  it('is not used with --no-daemon, ORCH_DAEMON=0 or under CI', async () => {
+    const dir = workspace();
+    const before = (await withDaemon(dir)).served;
+    expect(runOrch(['run', 'build', '--no-daemon'], dir, env(dir)).code).toBe(0);
+    expect(runOrch(['list'], dir, env(dir, { ORCH_DAEMON: '0' })).code).toBe(0);
+    expect(runOrch(['list'], dir, env(dir, { ORCH_DAEMON: undefined, CI: 'true' })).code).toBe(0);
+    expect(status(dir).served).toBe(before);
+  });
+
+  it('after a kill -9 of the daemon, the next orch runs itself and starts another', async () => {
+    const dir = workspace();
+    const first = await withDaemon(dir);
+    process.kill(first.pid, 'SIGKILL');
+    await waitFor(() => !alive(first.pid), 5_000, 'the daemon to die');
+    const run = runOrch(['run', 'build'], dir, env(dir));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('(2 cached)');
+    await waitFor(() => status(dir).pid !== undefined && status(dir).pid !== first.pid, 15_000, 'another daemon');
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    expect(status(dir).served).toBe(1);
+  });
+
+  it('two orch at once both finish, each with the whole result', async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    const [one, two] = await Promise.all([startOrch(['run', 'build'], dir, env(dir) as Record<string, string>).exited, startOrch(['run', 'build'], dir, env(dir) as Record<string, string>).exited]);
+    for (const run of [one, two]) {
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain('Tasks:  2 succeeded (2 cached) (2 total)');
+    }
+  });
+
+  it('stops when idle, when asked, and when its workspace is removed', async () => {
+    const dir = workspace();
+    served.push(dir);
+    const started = runOrch(['daemon', 'start'], dir, env(dir, { ORCH_DAEMON_IDLE_TIMEOUT: '1500' }));
+    expect(started.stdout).toMatch(/daemon of .*: running, pid \d+/);
+    const idle = status(dir).pid;
+    await waitFor(() => !alive(idle), 10_000, 'the idle daemon to stop');
+    expect(status(dir).running).toBe(false);
+
+    runOrch(['daemon', 'start'], dir, env(dir));
+    const asked = status(dir).pid;
+    expect(runOrch(['daemon', 'stop'], dir, env(dir)).stdout).toContain(`stopped the daemon (pid ${asked})`);
+    expect(alive(asked)).toBe(false);
+
+    const other = workspace();
+    runOrch(['daemon', 'start'], other, env(other));
+    const orphan = status(other).pid;
+    rmSync(other, { recursive: true, force: true });
+    await waitFor(() => !alive(orphan), 15_000, 'the daemon of a removed workspace to stop');
+  });
+
+  it('never uses a socket folder that others can enter', async () => {
+    const dir = workspace();
+    const first = await withDaemon(dir);
+    const folder = join(env(dir).TMPDIR!, `orch-daemon-${process.getuid!()}`);
+    chmodSync(folder, 0o777);
+    const before = first.served;
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    chmodSync(folder, 0o700);
+    expect(status(dir).served).toBe(before);
+  });
+});
