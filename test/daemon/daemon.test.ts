@@ -2,9 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitAll, tempRepo } from '../helpers/tempRepo.js';
-import { alive, runOrch, startOrch, waitFor } from '../helpers/runOrch.js';
+import { alive, ORCH_BIN, runOrch, startOrch, waitFor } from '../helpers/runOrch.js';
+
+const PTY_CAPTURE = fileURLToPath(new URL('../helpers/ptyCapture.py', import.meta.url));
 
 const BUILD = `const fs = require('fs'), path = require('path');
 const name = require(path.join(process.cwd(), 'package.json')).name;
@@ -117,6 +120,22 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(runOrch(['run', 'build'], dir, env(dir, { OTHER: 'x' })).code).toBe(0);
     expect(runs(dir)).toEqual([]);
     expect(status(dir).served).toBe(before + 1);
+  });
+
+  it('on a terminal, shows what orch alone shows: the live view, colours, the width', async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    const inTerminal = (extra: Record<string, string | undefined>) => {
+      const environment = Object.fromEntries(Object.entries({ ...process.env, ...env(dir), FORCE_COLOR: undefined, NO_COLOR: undefined, CI: undefined, TERM: 'xterm-256color', ...extra }).filter(([, value]) => value !== undefined)) as Record<string, string>;
+      return JSON.parse(execFileSync('python3', [PTY_CAPTURE, '--cols', '70', '--', process.execPath, ORCH_BIN, 'run', 'build'], { cwd: dir, env: environment, encoding: 'utf8' })) as { output: string; code: number };
+    };
+    const before = status(dir).served;
+    const through = inTerminal({});
+    expect(status(dir).served).toBe(before + 1);
+    const alone = inTerminal({ ORCH_DAEMON: '0' });
+    expect(through.code).toBe(0);
+    expect(through.output).toContain('\u001b['); // coloured, as on a terminal
+    expect(steady(through.output)).toBe(steady(alone.output));
   });
 
   it('serves list, validate, affected --list and help as orch run alone prints them', async () => {
