@@ -1,5 +1,4 @@
 import type { CliOptions } from './parseCommandLine.js';
-import type { SessionRunOptions } from './runSession.js';
 
 /** Where a subcommand writes, so tests can capture it. */
 export interface CliIO {
@@ -18,11 +17,12 @@ export interface CliIO {
    */
   outputClosed?: AbortSignal;
   /**
-   * Set when the daemon serves the invocation (docs/daemon.md): called before a run's session
-   * starts, it throws when the daemon leaves the run to the client (anything but a full cache
-   * hit), before anything is done.
+   * Set when the daemon serves the invocation (docs/daemon.md): called with the run's
+   * `SessionRunOptions` before its session starts, it throws when the daemon leaves the run to
+   * the client (anything but a full cache hit), before anything is done. Typed `unknown` so the
+   * public `main()` does not carry the run's internal types.
    */
-  admitRun?: (run: SessionRunOptions) => Promise<void>;
+  admitRun?: (run: unknown) => Promise<void>;
 }
 
 /** A subcommand module: `packages/cli/src/commands/<name>.ts`, loaded only when run. */

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { CliIO } from '../CliCommand.js';
+import type { SessionRunOptions } from '../runSession.js';
 import { main } from '../main.js';
 import type { ClientMessage, DaemonFrame, DaemonRequest } from './daemonProtocol.js';
 import { fullCacheHit } from './fullCacheHit.js';
@@ -60,7 +61,7 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
     flow: { congested: () => socket.writableNeedDrain, drained: () => new Promise((resolve) => socket.once('drain', resolve)) },
     outputClosed: outputClosed.signal,
     admitRun: async (run) => {
-      if (!socket.destroyed && (await fullCacheHit(run)) && !socket.destroyed) return admit();
+      if (!socket.destroyed && (await fullCacheHit(run as SessionRunOptions)) && !socket.destroyed) return admit();
       declined = true;
       throw new Error('not a full cache hit: the client runs it');
     },
