@@ -110,7 +110,7 @@ export type {
   TaskOutputLog,
 } from './pipeline/TaskContext.js';
 export { ORCH_VERSION } from './version.js';
-export { perInvocation, forgetInvocationState, INVOCATION_QUERY } from './process/invocationState.js';
+export { perInvocation, beginInvocation, invocationStartedAt, INVOCATION_QUERY } from './process/invocationState.js';
 export { strategyFor, retryDelay, normaliseRetry, DEFAULT_STRATEGIES, DEFAULT_RETRY, RECOVERY_KEYS } from './recovery/recoveryPolicy.js';
 export { CircuitBreaker } from './recovery/CircuitBreaker.js';
 export type { BreakerSettings, BreakerSnapshot, BreakerState } from './recovery/CircuitBreaker.js';

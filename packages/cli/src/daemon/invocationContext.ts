@@ -1,5 +1,5 @@
 import { WriteStream } from 'node:tty';
-import { forgetInvocationState } from '@orch/engine';
+import { beginInvocation } from '@orch/engine';
 import type { StreamShape } from './daemonProtocol.js';
 
 /** One invocation the daemon serves, as the client's process has it. */
@@ -24,14 +24,13 @@ export function enterInvocation(invocation: Invocation): { leave(): void; resize
   const cwd = process.cwd();
   process.env = { ...invocation.env };
   process.chdir(invocation.cwd);
-  forgetInvocationState();
+  beginInvocation();
   const streams = [standIn(process.stdout, invocation.stdout, (text) => invocation.write('o', text)), standIn(process.stderr, invocation.stderr, (text) => invocation.write('e', text))];
   return {
     leave() {
       for (const stream of streams) stream.leave();
       process.chdir(cwd);
       process.env = env;
-      forgetInvocationState();
     },
     resize(columns) {
       if (columns.stdout) streams[0]!.resize(columns.stdout);

@@ -11,9 +11,20 @@ export function perInvocation(forget: () => void): void {
   forgetters.add(forget);
 }
 
-/** Forgets every module's per-invocation state (`perInvocation`). */
-export function forgetInvocationState(): void {
+let startedAt = 0;
+
+/**
+ * Starts an invocation in a process that serves many (the daemon): forgets every module's
+ * per-invocation state (`perInvocation`) and takes the time it starts at (`invocationStartedAt`).
+ */
+export function beginInvocation(): void {
+  startedAt = performance.now();
   for (const forget of forgetters) forget();
+}
+
+/** When this invocation started, in `performance.now()` ms: 0 (the process's start) unless the daemon serves it. */
+export function invocationStartedAt(): number {
+  return startedAt;
 }
 
 /**
