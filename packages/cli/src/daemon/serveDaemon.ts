@@ -95,7 +95,8 @@ export async function serveDaemon(root: string, log: string, program: string): P
     const began = performance.now();
     try {
       const result = await serveInvocation(request, socket, messages);
-      say(`orch ${request.argv.join(' ')}: ${result.declined ? 'left to the client' : `exit ${result.code}`} after ${Math.round(performance.now() - began)} ms`);
+      const check = result.checkMs === undefined ? '' : ` (the full-hit check took ${result.checkMs} ms, done ${result.admittedAtMs} ms in)`;
+      say(`orch ${request.argv.join(' ')}: ${result.declined ? 'left to the client' : `exit ${result.code}`} after ${Math.round(performance.now() - began)} ms${check}`);
       if (result.declined) declined++;
       else served++;
       if (result.declined) socket.end(`${JSON.stringify({ d: 'not a full cache hit' })}\n`);

@@ -9,7 +9,11 @@ import { enterInvocation } from './invocationContext.js';
 type Invoke = Extract<DaemonRequest, { type: 'invoke' }>;
 
 /** How an invocation the daemon took on ended: `declined` (left to the client: nothing was done), or served with an exit code. */
-export type InvocationResult = { declined: true } | { declined: false; code: number };
+export type InvocationResult = ({ declined: true } | { declined: false; code: number }) & {
+  /** When the invocation was admitted, and how long the full-hit check took, in ms from its start. */
+  admittedAtMs?: number;
+  checkMs?: number;
+};
 
 /**
  * Runs one invocation for a client as `orch` would in its own process (`enterInvocation`),
@@ -20,6 +24,8 @@ export type InvocationResult = { declined: true } | { declined: false; code: num
  * process's own signals would; a client that goes away is a closed terminal (SIGHUP).
  */
 export async function serveInvocation(request: Invoke, socket: Socket, messages: { on(listener: (message: ClientMessage) => void): void }): Promise<InvocationResult> {
+  const began = performance.now();
+  const timing: Pick<InvocationResult, 'admittedAtMs' | 'checkMs'> = {};
   const held: DaemonFrame[] = [];
   let admitted = false;
   let declined = false;
@@ -61,7 +67,11 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
     flow: { congested: () => socket.writableNeedDrain, drained: () => new Promise((resolve) => socket.once('drain', resolve)) },
     outputClosed: outputClosed.signal,
     admitRun: async (run) => {
-      if (!socket.destroyed && (await fullCacheHit(run as SessionRunOptions)) && !socket.destroyed) return admit();
+      const checking = performance.now();
+      const hit = !socket.destroyed && (await fullCacheHit(run as SessionRunOptions));
+      timing.checkMs = Math.round(performance.now() - checking);
+      timing.admittedAtMs = Math.round(performance.now() - began);
+      if (hit && !socket.destroyed) return admit();
       declined = true;
       throw new Error('not a full cache hit: the client runs it');
     },
@@ -71,16 +81,16 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
     code = await main(request.argv, io);
   } catch (error) {
     // The decline comes back as an error main() does not report (it is not orch's kind).
-    if (declined) return { declined: true };
+    if (declined) return { declined: true, ...timing };
     throw error;
   } finally {
     context.leave();
   }
-  if (declined) return { declined: true };
+  if (declined) return { declined: true, ...timing };
   admit();
   send({ x: code });
   flush();
-  return { declined: false, code };
+  return { declined: false, code, ...timing };
 }
 
 /** Set while the daemon passes a client's signal to the run, so the daemon's own handlers let it be. */
