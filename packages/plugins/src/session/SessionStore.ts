@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { lazyRequire, writeFileAtomic } from '../lazyRequire.js';
 import { OrchError, checkSessionId, closestMatches, isSessionId, type ProcessIdentity } from '@orch/engine';
 import { checkProcess } from '../process/processIdentity.js';
-import { cutTornTail, readLog } from './SessionLog.js';
+import { cutTornTail, readFirstEvent, readLog } from './SessionLog.js';
 import { emptyState, foldEvents, reviveState, settledStatus, type SessionState, type SessionStatus } from './sessionState.js';
 
 const lockfile = lazyRequire<typeof import('proper-lockfile')>('proper-lockfile');
@@ -46,6 +46,13 @@ const SNAPSHOT_VERSION = 2;
 export class SessionStore {
   readonly dir: string;
 
+  /**
+   * When each session's log says it started (its first event's `t`), once read: a whole first
+   * line never changes (the log is only appended to, and only a torn tail is ever cut), and a run
+   * asks for the ids several times (orphans, the offer to resume, pruning).
+   */
+  private readonly startTimes = new Map<string, number>();
+
   constructor(readonly stateDir: string) {
     this.dir = join(stateDir, 'sessions');
   }
@@ -83,12 +90,22 @@ export class SessionStore {
       let end = start + 1;
       while (end < ids.length && ids[end]!.slice(0, 15) === ids[start]!.slice(0, 15)) end++;
       if (end - start > 1) {
-        const started = new Map(ids.slice(start, end).map((id) => [id, readLog(this.logPath(id)).events[0]?.t ?? 0]));
+        const started = new Map(ids.slice(start, end).map((id) => [id, this.startTime(id)]));
         ids.splice(start, end - start, ...[...started.keys()].sort((a, b) => started.get(a)! - started.get(b)! || (a < b ? -1 : 1)));
       }
       start = end;
     }
     return ids;
+  }
+
+  /** When the session's log says it started (ms since the epoch); 0 while it has no whole first line. */
+  private startTime(id: string): number {
+    const known = this.startTimes.get(id);
+    if (known !== undefined) return known;
+    const t = readFirstEvent(this.logPath(id))?.t;
+    if (t === undefined) return 0;
+    this.startTimes.set(id, t);
+    return t;
   }
 
   /**
