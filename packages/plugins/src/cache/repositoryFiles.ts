@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Engine } from '@orch/engine';
@@ -191,8 +191,8 @@ export class RepositoryFiles {
     let listed: string;
     let status: string;
     try {
-      [{ stdout: prefix }, { stdout: listed }, { stdout: status }] = await Promise.all([
-        run('git', ['rev-parse', '--show-prefix'], { cwd: this.root }),
+      [prefix, { stdout: listed }, { stdout: status }] = await Promise.all([
+        atTopLevel(this.root) ? '' : run('git', ['rev-parse', '--show-prefix'], { cwd: this.root }).then(({ stdout }) => stdout),
         // `-v` tags each entry: `S` skip-worktree, a lower-case letter assume-unchanged.
         run('git', ['ls-files', '-s', '-v', '-z', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }),
         run('git', ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }),
@@ -287,6 +287,22 @@ export class RepositoryFiles {
 export interface ThroughLink {
   files: Map<string, string>;
   outside: Map<string, string>;
+}
+
+/**
+ * Whether `root` is the top of its git work tree, known without asking git (a process costs
+ * milliseconds of the run's main thread): it holds the repository (`.git/HEAD`) or a `.git` file
+ * (a linked worktree, a submodule), and no environment variable or `core.worktree` moves the
+ * work tree elsewhere. When unsure, git is asked (`git rev-parse --show-prefix`).
+ */
+function atTopLevel(root: string): boolean {
+  if (process.env.GIT_DIR !== undefined || process.env.GIT_WORK_TREE !== undefined) return false;
+  try {
+    if (statSync(join(root, '.git')).isFile()) return true;
+    return !/^\s*worktree\s*=/im.test(readFileSync(join(root, '.git', 'config'), 'utf8')) && statSync(join(root, '.git', 'HEAD')).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The items of `sorted` (ascending by `key`) whose key starts with `prefix`, found by binary search. */
