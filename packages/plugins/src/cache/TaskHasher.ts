@@ -6,7 +6,7 @@ import { agentCredentialEnv } from '../agents/agentCredentialEnv.js';
 import { isPromptCommand } from '../agents/isPromptCommand.js';
 import { shellLines } from '../agents/promptDiagnostics.js';
 import type { ShellOutputs } from '../agents/runShellLines.js';
-import { envPolicy, inheritedEnvironment, selectTaskEnvironment, type EnvSettings, type SelectedEnvironment } from '../environment/selectTaskEnvironment.js';
+import { envPolicy, inheritedEnvironment, selectTaskEnvironment, type EnvPolicy, type EnvSettings, type SelectedEnvironment } from '../environment/selectTaskEnvironment.js';
 import { includedFiles } from '../markdown/includedFiles.js';
 import { bodyLocation } from '../markdown/promptTokens.js';
 import { skillFolder } from '../markdown/skillFolder.js';
@@ -143,6 +143,8 @@ export class TaskHasher {
   /** Lines that failed while hashing, handed once to the next `shellOutputs` (the executor, which fails with it). */
   private readonly lineFailures = new Map<string, unknown>();
   private readonly memo = new Map<string, Promise<TaskHash>>();
+  /** The environment's part of the hash per policy: most tasks of a run share one (their `env` settings are the target's). */
+  private readonly hashedEnvironments = new Map<string, Pick<HashInputs, 'env' | 'envMode' | 'passThroughEnv'>>();
   private readonly external: ExternalDependencies;
   private readonly transitMemo = new Map<string, Promise<string>>();
   private globalFiles: Promise<{ files: [string, string][]; ignored: string[] }> | undefined;
@@ -204,7 +206,7 @@ export class TaskHasher {
       args: [...(this.args.get(id) ?? this.options.args?.get(id) ?? [])],
       executor: executorConfig(command, this.options.agent),
       files: selected,
-      ...hashedEnvironment(this.environment(command)),
+      ...this.hashedEnvironment(command),
       dependencies,
     };
     if (command.kind === 'script') Object.assign(inputs, await this.packageInputs(id, command, projectDir));
@@ -321,9 +323,30 @@ export class TaskHasher {
 
   /** What the task sees of the environment and what of it is hashed, as its executor will select it. */
   environment(command: CommandDefinition): SelectedEnvironment {
-    const source = this.options.envSource ?? inheritedEnvironment();
-    const passThrough = isPromptCommand(command) ? agentCredentialEnv(this.options.agent, source) : [];
-    return selectTaskEnvironment(source, envPolicy(command.metadata, this.options.env, passThrough));
+    return selectTaskEnvironment(this.envSource(), this.envPolicy(command));
+  }
+
+  /**
+   * The environment's part of the task's hash, selected once per distinct policy (the source is
+   * the same for every task of the hasher, and the selection is pure); each task gets its own copy.
+   */
+  private hashedEnvironment(command: CommandDefinition): Pick<HashInputs, 'env' | 'envMode' | 'passThroughEnv'> {
+    const policy = this.envPolicy(command);
+    const key = JSON.stringify([policy.mode, policy.env, policy.passThroughEnv, policy.globalEnv, policy.globalPassThroughEnv, policy.framework?.slug]);
+    let found = this.hashedEnvironments.get(key);
+    if (!found) {
+      found = hashedEnvironment(selectTaskEnvironment(this.envSource(), policy));
+      this.hashedEnvironments.set(key, found);
+    }
+    return { env: { ...found.env }, envMode: found.envMode, passThroughEnv: [...found.passThroughEnv] };
+  }
+
+  private envSource(): Readonly<Record<string, string | undefined>> {
+    return this.options.envSource ?? inheritedEnvironment();
+  }
+
+  private envPolicy(command: CommandDefinition): EnvPolicy {
+    return envPolicy(command.metadata, this.options.env, isPromptCommand(command) ? agentCredentialEnv(this.options.agent, this.envSource()) : []);
   }
 
   /** The definition's parts, each hashed: the file (and partials it includes) or the steps. */
