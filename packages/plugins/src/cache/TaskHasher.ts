@@ -18,6 +18,7 @@ import { DEFAULT_GLOBAL_INPUTS, globalInputMatcher } from './globalInputs.js';
 import { packageOutputs } from './packageOutputs.js';
 import { RepositoryFiles } from './repositoryFiles.js';
 import { TaskInputs } from './TaskInputs.js';
+import { withPrefix } from './withPrefix.js';
 
 /** Everything a task's hash is made of; stored with each run so `orch explain` can diff it. */
 export interface HashInputs {
@@ -228,7 +229,7 @@ export class TaskHasher {
    */
   private async inputFiles(command: CommandDefinition, projectDir: string, files: ReadonlyMap<string, string>): Promise<Pick<TaskHash, 'ignored' | 'linkedFrom' | 'linksOutside'> & { selected: Record<string, string> }> {
     const inPackage = command.kind === 'script' && command.project !== undefined;
-    const inputs = TaskInputs.of(command, projectDir, inPackage ? this.outputsOf(command.project!) : [], inPackage ? this.packageRoots() : []);
+    const inputs = TaskInputs.of(command, projectDir, inPackage ? this.outputsOf(command.project!) : [], inPackage ? this.packageRoots(projectDir) : []);
     const selected: Record<string, string> = nameTable();
     const linkedFrom: Record<string, string> = nameTable();
     const linksOutside: Record<string, string> = nameTable();
@@ -275,10 +276,15 @@ export class TaskHasher {
   }
 
   /** The folders of the workspace packages (a package's inputs leave out the packages inside it). */
-  private packageRoots(): string[] {
-    // Once per run: asked for every task, it made a 1,000-package hit quadratic (issue 13).
-    this.roots ??= [...(this.options.projects?.values() ?? [])].map((project) => project.root);
-    return this.roots;
+  /**
+   * The folders of the workspace packages that may be inside `folder` (relative to the root; all
+   * of them for the root): sorted once per run and found by binary search, since a task asks
+   * for those inside its own folder and a scan of them all per task made a 1,000-package hit
+   * quadratic (issue 13).
+   */
+  private packageRoots(folder: string): string[] {
+    this.roots ??= [...(this.options.projects?.values() ?? [])].map((project) => project.root).sort();
+    return folder === '' || folder === '.' ? this.roots : withPrefix(this.roots, (root) => root, `${folder}/`);
   }
 
   /** The output globs of every task of a package (its tasks' default inputs leave them out). */
@@ -312,7 +318,7 @@ export class TaskHasher {
         const root = this.options.projects?.get(name)?.root ?? name;
         // Its own files: those of packages inside it are theirs (as for its tasks' inputs).
         const folder = root === '.' ? '' : root;
-        const own = new TaskInputs(undefined, [], folder, [], this.packageRoots());
+        const own = new TaskInputs(undefined, [], folder, [], this.packageRoots(folder));
         const files = (await this.files.under(folder)).filter(([path]) => own.matches(path, true));
         return sha256(canonical({ files: Object.fromEntries(files), lockfile: await this.external.of(root) }));
       })();

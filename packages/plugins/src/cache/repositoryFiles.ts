@@ -9,6 +9,7 @@ import { workerPool } from '../executors/NodeExecutorPlugin.js';
 import { contentId, contentIdMode, hashFilesHere } from './gitBlobHash.js';
 import { linkTargets, type LinkTarget } from './linkTargets.js';
 import { pathMatcher } from './pathMatcher.js';
+import { withPrefix } from './withPrefix.js';
 
 const run = promisify(execFile);
 
@@ -303,21 +304,6 @@ function atTopLevel(root: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The items of `sorted` (ascending by `key`) whose key starts with `prefix`, found by binary search. */
-function withPrefix<T>(sorted: readonly T[], key: (item: T) => string, prefix: string): T[] {
-  if (prefix === '') return [...sorted];
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (key(sorted[mid]!) < prefix) low = mid + 1;
-    else high = mid;
-  }
-  let end = low;
-  while (end < sorted.length && key(sorted[end]!).startsWith(prefix)) end++;
-  return sorted.slice(low, end);
 }
 
 function isNodeModules(path: string): boolean {
