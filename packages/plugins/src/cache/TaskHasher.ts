@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
+import picomatch from 'picomatch';
 import { agentsUsedBy, nameTable, ORCH_VERSION, type AgentConfig, type AgentDefinition, type CommandDefinition, type Engine, type EnvMode, type Project, type TaskGraph } from '@orch/engine';
 import { agentCredentialEnv } from '../agents/agentCredentialEnv.js';
 import { isPromptCommand } from '../agents/isPromptCommand.js';
@@ -152,6 +153,8 @@ export class TaskHasher {
   private config: Promise<Record<string, string>> | undefined;
   private roots: string[] | undefined;
   private packageOutputs: Map<string, string[]> | undefined;
+  /** Whether git's listing of ignored files was started with its other reads (decided at the first hash). */
+  private listsIgnored: boolean | undefined;
 
   constructor(private readonly options: TaskHasherOptions) {
     this.files = new RepositoryFiles(options.root, options.stateDir, options.engine);
@@ -194,6 +197,10 @@ export class TaskHasher {
       provisional ||= dependency.provisional;
     }
 
+    if (this.listsIgnored === undefined) {
+      this.listsIgnored = this.inputsHaveWildcards();
+      if (this.listsIgnored) this.files.listIgnoredSoon();
+    }
     const files = await this.files.all();
     const projectDir = command.kind === 'script' ? relative(root, dirname(command.location.file)).split(sep).join('/') : '';
     const definition = await this.definition(command, files);
@@ -212,6 +219,13 @@ export class TaskHasher {
     };
     if (command.kind === 'script') Object.assign(inputs, await this.packageInputs(id, command, projectDir));
     return { hash: sha256(canonical(inputs)), inputs, ignored, linkedFrom, linksOutside, provisional };
+  }
+
+  /** Whether some command's `inputs` or the config's `globalInputs` have a wildcard: hashing will list the ignored files. */
+  private inputsHaveWildcards(): boolean {
+    const globs = new Set(this.options.globalInputs);
+    for (const command of this.options.commands.values()) for (const glob of command.metadata.inputs ?? []) globs.add(glob);
+    return [...globs].some((glob) => !glob.startsWith('!') && picomatch.scan(glob).isGlob);
   }
 
   /** The config file's fingerprint, read once. */

@@ -95,7 +95,7 @@ export class RepositoryFiles {
     const walkRoots = new Set<string>();
     // Names without wildcards (the global inputs, `.env`) need no listing: they are read as named.
     // Sorted once, so a package's entries are found by binary search, not a scan of them all.
-    const listed = bases.length > 0 ? await (this.ignoredEntries ??= this.listIgnored().then((entries) => entries.sort())) : [];
+    const listed = bases.length > 0 ? await this.ignoredListing() : [];
     for (const entry of withPrefix(listed, (e) => e, prefix)) {
       const rel = entry.slice(prefix.length);
       if (!rel.endsWith('/')) {
@@ -120,6 +120,20 @@ export class RepositoryFiles {
       if (id !== undefined) found.set(path, id);
     }
     return found;
+  }
+
+  /**
+   * Starts git's listing of ignored files now, beside its other reads of the repository, for a
+   * run whose tasks' `inputs` have wildcards (they will ask `ignoredMatching` for it): waited
+   * for after the index and status, it added one git process's latency to every run.
+   */
+  listIgnoredSoon(): void {
+    void this.ignoredListing().catch(() => undefined);
+  }
+
+  /** Ignored files and folders, sorted (a package's entries are found by binary search), listed once. */
+  private ignoredListing(): Promise<string[]> {
+    return (this.ignoredEntries ??= this.listIgnored().then((entries) => entries.sort()));
   }
 
   /** Globs compiled once per run: every package's tasks name the same `inputs`. */
