@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,5 +89,39 @@ describe('SessionStore.ids', () => {
     const log = join(stateDir, 'sessions', '20261130-100014-0000', 'events.jsonl');
     writeFileSync(log, `not json\n${JSON.stringify({ type: 'session-started', t: SECOND + 500 })}\n`);
     expect(new SessionStore(stateDir).ids()).toEqual(['20261130-100014-0001', '20261130-100014-0000']);
+  });
+});
+
+describe('SessionStore snapshots', () => {
+  it('writes { version, offset, checksum, state } as JSON, the checksum the SHA-256 of the state as JSON, and loads from it', async () => {
+    const stateDir = stateFolder();
+    const id = '20261130-100014-0001';
+    writeSession(stateDir, id, SECOND, { tasks: 3 });
+    const store = new SessionStore(stateDir);
+    const { state, offset } = store.load(id);
+    await store.writeSnapshot(id, state, offset);
+    const written = readFileSync(join(store.sessionDir(id), 'snapshot.json'), 'utf8');
+    const checksum = createHash('sha256').update(JSON.stringify(state)).digest('hex');
+    expect(written).toBe(`${JSON.stringify({ version: 2, offset, checksum, state })}\n`);
+    const loaded = store.load(id);
+    expect(loaded.rebuilt).toBe(false);
+    expect(loaded.state).toEqual(state);
+  });
+
+  it('ignores a snapshot whose state was changed after it was written, and rebuilds the state from the log', async () => {
+    const stateDir = stateFolder();
+    const id = '20261130-100014-0001';
+    writeSession(stateDir, id, SECOND, { tasks: 3 });
+    const store = new SessionStore(stateDir);
+    const { state, offset } = store.load(id);
+    await store.writeSnapshot(id, state, offset);
+    const path = join(store.sessionDir(id), 'snapshot.json');
+    const written = readFileSync(path, 'utf8');
+    const edited = written.replace('"status":"succeeded"', '"status":"failed"');
+    expect(edited).not.toBe(written);
+    writeFileSync(path, edited);
+    const loaded = store.load(id);
+    expect(loaded.rebuilt).toBe(true);
+    expect(loaded.state).toEqual(state);
   });
 });

@@ -201,9 +201,10 @@ export class SessionStore {
 
   private readSnapshot(id: string): { offset: number; state: SessionState } | undefined {
     try {
-      const parsed = JSON.parse(readFileSync(join(this.sessionDir(id), 'snapshot.json'), 'utf8')) as { version: number; offset: number; checksum: string; state: SessionState };
+      const text = readFileSync(join(this.sessionDir(id), 'snapshot.json'), 'utf8');
+      const parsed = JSON.parse(text) as { version: number; offset: number; checksum: string; state: SessionState };
       // A snapshot naming another session (copied, or crafted: its id names report and log paths) is not this one's.
-      if (parsed.version !== SNAPSHOT_VERSION || checksum(parsed.state) !== parsed.checksum || parsed.state.id !== id) return undefined;
+      if (parsed.version !== SNAPSHOT_VERSION || checksum(stateText(text)) !== parsed.checksum || parsed.state.id !== id) return undefined;
       return { offset: parsed.offset, state: reviveState(parsed.state) };
     } catch {
       return undefined;
@@ -213,7 +214,9 @@ export class SessionStore {
   /** Writes the snapshot atomically: temp file, fsync, rename, then fsync of the folder. */
   async writeSnapshot(id: string, state: SessionState, offset: number): Promise<void> {
     const dir = this.sessionDir(id);
-    await writeFileAtomic()(join(dir, 'snapshot.json'), `${JSON.stringify({ version: SNAPSHOT_VERSION, offset, checksum: checksum(state), state })}\n`, { fsync: true });
+    const text = JSON.stringify(state);
+    // What JSON.stringify of { version, offset, checksum, state } gives, without writing the state twice.
+    await writeFileAtomic()(join(dir, 'snapshot.json'), `{"version":${SNAPSHOT_VERSION},"offset":${JSON.stringify(offset)},"checksum":"${checksum(text)}","state":${text}}\n`, { fsync: true });
     const fd = openSync(dir, 'r');
     try {
       fsyncSync(fd);
@@ -277,8 +280,17 @@ export class SessionStore {
   }
 }
 
-function checksum(state: SessionState): string {
-  return createHash('sha256').update(JSON.stringify(state)).digest('hex');
+/** The snapshot's checksum: SHA-256 of its state as JSON. */
+function checksum(stateJson: string): string {
+  return createHash('sha256').update(stateJson).digest('hex');
+}
+
+/**
+ * A snapshot's state as written: its last member's text (what its checksum covers), so the state
+ * is not turned back into JSON to be checked. Text edited since fails the checksum.
+ */
+function stateText(snapshot: string): string {
+  return snapshot.slice(snapshot.indexOf('"state":') + '"state":'.length, snapshot.lastIndexOf('}'));
 }
 
 function lockedError(id: string, holder: SessionOwner): OrchError {
