@@ -93,13 +93,19 @@ describe('SessionStore.ids', () => {
 });
 
 describe('SessionStore snapshots', () => {
-  it('writes { version, offset, checksum, state } as JSON, the checksum the SHA-256 of the state as JSON, and loads from it', async () => {
-    const stateDir = stateFolder();
+  /** A finished session with three tasks, its snapshot written. */
+  async function snapshotted() {
     const id = '20261130-100014-0001';
+    const stateDir = stateFolder();
     writeSession(stateDir, id, SECOND, { tasks: 3 });
     const store = new SessionStore(stateDir);
     const { state, offset } = store.load(id);
     await store.writeSnapshot(id, state, offset);
+    return { store, id, state, offset };
+  }
+
+  it('writes { version, offset, checksum, state } as JSON, the checksum the SHA-256 of the state as JSON, and loads from it', async () => {
+    const { store, id, state, offset } = await snapshotted();
     const written = readFileSync(join(store.sessionDir(id), 'snapshot.json'), 'utf8');
     const checksum = createHash('sha256').update(JSON.stringify(state)).digest('hex');
     expect(written).toBe(`${JSON.stringify({ version: 2, offset, checksum, state })}\n`);
@@ -109,12 +115,7 @@ describe('SessionStore snapshots', () => {
   });
 
   it('ignores a snapshot whose state was changed after it was written, and rebuilds the state from the log', async () => {
-    const stateDir = stateFolder();
-    const id = '20261130-100014-0001';
-    writeSession(stateDir, id, SECOND, { tasks: 3 });
-    const store = new SessionStore(stateDir);
-    const { state, offset } = store.load(id);
-    await store.writeSnapshot(id, state, offset);
+    const { store, id, state, offset } = await snapshotted();
     const path = join(store.sessionDir(id), 'snapshot.json');
     const written = readFileSync(path, 'utf8');
     const edited = written.replace('"status":"succeeded"', '"status":"failed"');
