@@ -23,4 +23,11 @@ describe('canonicalJson (the text task hashes are taken of)', () => {
   it('gives equal values the same text whatever order their keys were added in', () => {
     expect(canonicalJson({ a: 1, b: { c: 2, d: 3 } })).toBe(canonicalJson({ b: { d: 3, c: 2 }, a: 1 }));
   });
+
+  it('writes a known object as its given text, wherever it is', () => {
+    const shared = { b: 1, a: 2 };
+    const known = new Map([[shared, canonicalJson(shared)]]);
+    expect(canonicalJson({ x: shared, y: [shared] }, known)).toBe(canonicalJson({ x: shared, y: [shared] }));
+    expect(canonicalJson({ x: shared }, new Map([[shared, '"given"']]))).toBe('{"x":"given"}');
+  });
 });

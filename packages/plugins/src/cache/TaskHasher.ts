@@ -153,6 +153,8 @@ export class TaskHasher {
   private config: Promise<Record<string, string>> | undefined;
   private roots: string[] | undefined;
   private packageOutputs: Map<string, string[]> | undefined;
+  /** Canonical JSON of the hash inputs' shared parts (`sharedParts`). */
+  private readonly canonicalParts = new Map<object, string>();
   /** Whether git's listing of ignored files was started with its other reads (decided at the first hash). */
   private listsIgnored: boolean | undefined;
 
@@ -218,7 +220,13 @@ export class TaskHasher {
       dependencies,
     };
     if (command.kind === 'script') Object.assign(inputs, await this.packageInputs(id, command, projectDir));
-    return { hash: sha256(canonical(inputs)), inputs, ignored, linkedFrom, linksOutside, provisional };
+    return { hash: sha256(canonical(inputs, this.sharedParts(inputs))), inputs, ignored, linkedFrom, linksOutside, provisional };
+  }
+
+  /** The canonical text of the parts of the inputs every task shares (read once per hasher, never changed), made once. */
+  private sharedParts(inputs: HashInputs): ReadonlyMap<object, string> {
+    for (const part of [inputs.plugins, inputs.config]) if (!this.canonicalParts.has(part)) this.canonicalParts.set(part, canonical(part));
+    return this.canonicalParts;
   }
 
   /** Whether some command's `inputs` or the config's `globalInputs` have a wildcard: hashing will list the ignored files. */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentConfig, CommandDefinition, CommandMetadata, TaskGraph } from '@orch/engine';
 import { commitAll, tempRepo } from '../../../../test/helpers/tempRepo.js';
-import { sha256 } from '../cache/canonicalJson.js';
+import { canonicalJson, sha256 } from '../cache/canonicalJson.js';
 import { TaskHasher } from '../cache/TaskHasher.js';
 
 /** A config command that runs `run`, with these metadata (its `env` settings). */
@@ -18,7 +18,7 @@ function hasher(dir: string, commands: CommandDefinition[], envSource: Record<st
     commands: new Map(commands.map((c) => [c.id, c])),
     graph,
     agent: {} as AgentConfig,
-    plugins: {},
+    plugins: { 'orch:workspace': '0.1.0', 'orch:cache-local': '0.1.0', 'a-plugin': '2.0.0' },
     env: { envMode: 'strict', globalEnv: ['SHARED'], globalPassThroughEnv: [] },
     envSource,
   });
@@ -49,5 +49,16 @@ describe('TaskHasher: the environment part of a hash', () => {
     expect(e!.inputs.env).toEqual(hashed('SHARED'));
     // Hashes are what a hasher of each task alone gives.
     for (const [i, one] of [a, b, c, d, e].entries()) expect(one!.hash).toBe((await hasher(dir, [commands[i]!], source).hash(commands[i]!.id)).hash);
+  });
+});
+
+describe('TaskHasher: the hash', () => {
+  it('is the SHA-256 of the canonical JSON of its inputs, for every task of a hasher (their shared parts written once)', async () => {
+    const dir = commitAll(tempRepo({ 'orchestrator.config.json': '{}\n', 'a.txt': 'a\n' }));
+    const commands = ['a', 'b', 'c'].map((id) => command(dir, id, { inputs: ['*.txt'] }));
+    const h = hasher(dir, commands, {});
+    for (const one of await Promise.all(commands.map((c) => h.hash(c.id)))) {
+      expect(one.hash).toBe(sha256(canonicalJson(one.inputs)));
+    }
   });
 });
