@@ -4,6 +4,7 @@ import type { GateSetting } from '../commands/CommandDefinition.js';
 import type { GateContext, GateVerdict } from '../pipeline/TaskContext.js';
 import type { Plugin } from './Plugin.js';
 import type { Engine } from '../Engine.js';
+import { withinLimit } from './withinLimit.js';
 
 /** When a gate runs: before execution, after it (validation), or as quality assurance. */
 export type GateStage = 'pre' | 'post' | 'qa';
@@ -100,7 +101,8 @@ export function defineGate<Options = Record<string, unknown>>(gate: GateDefiniti
         else if (key !== undefined && judged.has(key)) verdict = judged.get(key);
         else {
           try {
-            verdict = await withinLimit(Promise.resolve(gate.check({ ...context, options, engine })), gate.timeoutMs ?? 30_000);
+            const ms = gate.timeoutMs ?? 30_000;
+            verdict = await withinLimit(Promise.resolve(gate.check({ ...context, options, engine })), ms, () => new Error(`gate did not answer within ${ms} ms`));
           } catch (error) {
             verdict = { status: 'fail', message: error instanceof Error ? error.message : String(error) };
           }
@@ -132,13 +134,4 @@ function validateOptions(gate: { options?: OptionsSchema }, options: unknown): s
       return path ? `${path}: ${issue.message}` : issue.message;
     })
     .join('; ');
-}
-
-async function withinLimit<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`gate did not answer within ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

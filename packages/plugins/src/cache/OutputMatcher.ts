@@ -43,14 +43,13 @@ export class OutputMatcher {
     }
     this.include = include;
     this.outside = outside;
+    this.bases = [...new Set(include.map((glob) => picomatch.scan(glob).base))];
     const matcher = include.length > 0 ? pathMatcher(include.flatMap(expand), exclude.length > 0 ? { ignore: exclude } : {}) : () => false;
     this.isMatch = (path) => matcher(path);
   }
 
   /** The fixed part of each include glob (`dist` for `dist/**`, `''` for `*.tgz`), without repeats. */
-  get bases(): string[] {
-    return [...new Set(this.include.map((glob) => picomatch.scan(glob).base))];
-  }
+  readonly bases: readonly string[];
 
   /** Whether a `/`-separated path relative to the folder is one of the outputs. */
   matches(path: string): boolean {
@@ -90,8 +89,8 @@ export class OutputMatcher {
     const skipped = new Set(skip.map((dir) => `${normalize(dir)}${sep}`));
     for (const base of this.bases) {
       const start = join(folder, base);
-      // A symbolic link on the way to the glob's folder is never followed.
-      if (base !== '' && realFolder(dirname(start)) !== dirname(start)) continue;
+      // A symbolic link on the way to the glob's folder is never followed (`folder` itself is resolved already).
+      if (base.includes('/') && realFolder(dirname(start)) !== dirname(start)) continue;
       const info = lstatSync(start, { throwIfNoEntry: false });
       if (!info) continue;
       if (!info.isDirectory()) {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Engine } from '@orch/engine';
@@ -9,6 +9,7 @@ import { workerPool } from '../executors/NodeExecutorPlugin.js';
 import { contentId, contentIdMode, hashFilesHere } from './gitBlobHash.js';
 import { linkTargets, type LinkTarget } from './linkTargets.js';
 import { pathMatcher } from './pathMatcher.js';
+import { withPrefix } from './withPrefix.js';
 
 const run = promisify(execFile);
 
@@ -94,7 +95,7 @@ export class RepositoryFiles {
     const walkRoots = new Set<string>();
     // Names without wildcards (the global inputs, `.env`) need no listing: they are read as named.
     // Sorted once, so a package's entries are found by binary search, not a scan of them all.
-    const listed = bases.length > 0 ? await (this.ignoredEntries ??= this.listIgnored().then((entries) => entries.sort())) : [];
+    const listed = bases.length > 0 ? await this.ignoredListing() : [];
     for (const entry of withPrefix(listed, (e) => e, prefix)) {
       const rel = entry.slice(prefix.length);
       if (!rel.endsWith('/')) {
@@ -119,6 +120,20 @@ export class RepositoryFiles {
       if (id !== undefined) found.set(path, id);
     }
     return found;
+  }
+
+  /**
+   * Starts git's listing of ignored files now, beside its other reads of the repository, for a
+   * run whose tasks' `inputs` have wildcards (they will ask `ignoredMatching` for it): waited
+   * for after the index and status, it added one git process's latency to every run.
+   */
+  listIgnoredSoon(): void {
+    void this.ignoredListing().catch(() => undefined);
+  }
+
+  /** Ignored files and folders, sorted (a package's entries are found by binary search), listed once. */
+  private ignoredListing(): Promise<string[]> {
+    return (this.ignoredEntries ??= this.listIgnored().then((entries) => entries.sort()));
   }
 
   /** Globs compiled once per run: every package's tasks name the same `inputs`. */
@@ -191,8 +206,8 @@ export class RepositoryFiles {
     let listed: string;
     let status: string;
     try {
-      [{ stdout: prefix }, { stdout: listed }, { stdout: status }] = await Promise.all([
-        run('git', ['rev-parse', '--show-prefix'], { cwd: this.root }),
+      [prefix, { stdout: listed }, { stdout: status }] = await Promise.all([
+        atTopLevel(this.root) ? '' : run('git', ['rev-parse', '--show-prefix'], { cwd: this.root }).then(({ stdout }) => stdout),
         // `-v` tags each entry: `S` skip-worktree, a lower-case letter assume-unchanged.
         run('git', ['ls-files', '-s', '-v', '-z', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }),
         run('git', ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }),
@@ -289,19 +304,20 @@ export interface ThroughLink {
   outside: Map<string, string>;
 }
 
-/** The items of `sorted` (ascending by `key`) whose key starts with `prefix`, found by binary search. */
-function withPrefix<T>(sorted: readonly T[], key: (item: T) => string, prefix: string): T[] {
-  if (prefix === '') return [...sorted];
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (key(sorted[mid]!) < prefix) low = mid + 1;
-    else high = mid;
+/**
+ * Whether `root` is the top of its git work tree, known without asking git (a process costs
+ * milliseconds of the run's main thread): it holds the repository (`.git/HEAD`) or a `.git` file
+ * (a linked worktree, a submodule), and no environment variable or `core.worktree` moves the
+ * work tree elsewhere. When unsure, git is asked (`git rev-parse --show-prefix`).
+ */
+function atTopLevel(root: string): boolean {
+  if (process.env.GIT_DIR !== undefined || process.env.GIT_WORK_TREE !== undefined) return false;
+  try {
+    if (statSync(join(root, '.git')).isFile()) return true;
+    return !/^\s*worktree\s*=/im.test(readFileSync(join(root, '.git', 'config'), 'utf8')) && statSync(join(root, '.git', 'HEAD')).isFile();
+  } catch {
+    return false;
   }
-  let end = low;
-  while (end < sorted.length && key(sorted[end]!).startsWith(prefix)) end++;
-  return sorted.slice(low, end);
 }
 
 function isNodeModules(path: string): boolean {

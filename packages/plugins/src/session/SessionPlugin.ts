@@ -25,12 +25,13 @@ export function sessionPlugin() {
       let log: SessionLog | undefined;
       let id: string | undefined;
 
-      // A task's events from its start wait here until it is known whether the cache answered
-      // it: a hit leaves one event in the log, its end (with its hash); a task that executes has
-      // them all written before it does (its checkpoint), as before.
-      const held = new Map<string, object[]>();
+      // A task's events from its start wait here, with when they happened (ms since the epoch),
+      // until it is known whether the cache answered it: a hit leaves one event in the log, its
+      // end (with its hash); a task that executes has them all written before it does (its
+      // checkpoint), as before. Stamped copies are made only then: a hit's are dropped unmade.
+      const held = new Map<string, [OrchEvent, number][]>();
       const release = (task: string): void => {
-        for (const event of held.get(task) ?? []) log?.append(event);
+        for (const [event, t] of held.get(task) ?? []) log?.append({ ...event, t });
         held.delete(task);
       };
 
@@ -43,11 +44,11 @@ export function sessionPlugin() {
         // A started process is on file before it can outlive orch (see endOrphanedProcesses), and
         // the run is, before its first task starts: killed any time after, it can be resumed.
         if ((event.type === 'task-process' && event.state === 'started') || event.type === 'session-started' || event.type === 'run-started') return log.appendNow(event);
-        if (event.type === 'task-started') return void held.set(event.id, [{ ...event, t: Date.now() }]);
+        if (event.type === 'task-started') return void held.set(event.id, [[event, Date.now()]]);
         if (event.type === 'task-finished') {
           if (event.outcome.cached) held.delete(event.outcome.id);
           else release(event.outcome.id);
-        } else if ('id' in event && typeof event.id === 'string' && held.has(event.id)) return void held.get(event.id)!.push({ ...event, t: Date.now() });
+        } else if ('id' in event && typeof event.id === 'string' && held.has(event.id)) return void held.get(event.id)!.push([event, Date.now()]);
         log.append(event);
       });
 
