@@ -47,17 +47,18 @@ export const daemonCommand: CliCommand = {
       return ExitCode.ok;
     }
     if (action === 'restart') await stop();
-    return start(root, config.stateDir, socketPath, io);
+    return start({ root, stateDir: config.stateDir, cacheDir: config.cache.dir }, socketPath, io);
   },
 };
 
-async function start(root: string, stateDir: string, socketPath: string, io: CliIO): Promise<number> {
+async function start(workspace: { root: string; stateDir: string; cacheDir: string }, socketPath: string, io: CliIO): Promise<number> {
+  const { root, stateDir } = workspace;
   const running = await askDaemon(socketPath, 'status');
   if (running) {
     io.stdout(describe(running));
     return ExitCode.ok;
   }
-  startDaemon(root, stateDir, realpathSync(process.argv[1]!));
+  startDaemon(workspace, realpathSync(process.argv[1]!));
   let status: DaemonStatus | undefined;
   await waitFor(async () => (status = await askDaemon(socketPath, 'status', 500)) !== undefined, 10_000);
   if (!status) throw new OrchError('daemon-failed', `the daemon of ${root} did not start`, { hint: `its log: ${root}/${stateDir}/daemon.log` });

@@ -1,9 +1,12 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { useWorkTreeMemory } from '@orch/plugins';
 import { COMMANDS, version } from '../main.js';
 import { CodeStamps } from './CodeStamps.js';
 import { freshImports } from './freshImports.js';
+import { WorkTreeWatch } from './WorkTreeWatch.js';
 import { lineReader, type ClientMessage, type DaemonFrame, type DaemonRequest, type DaemonStatus } from './daemonProtocol.js';
 import { daemonServes } from './daemonServes.js';
 import { daemonSocketFolder, daemonSocketPath, trustedSocketFolder } from './daemonSocket.js';
@@ -24,7 +27,8 @@ const CHECK_INTERVAL_MS = 5_000;
  * way, as a fresh `orch` would. It stops when idle, when its root goes, when the code it loaded
  * changes (`CodeStamps`), on SIGTERM, or when asked (`orch daemon stop`).
  */
-export async function serveDaemon(root: string, log: string, program: string): Promise<void> {
+export async function serveDaemon(where: { root: string; log: string; cacheDir: string }, program: string): Promise<void> {
+  const { root, log } = where;
   const say = (text: string): void => void process.stderr.write(`[${new Date().toISOString()}] ${text}\n`);
   const folder = daemonSocketFolder();
   mkdirSync(folder, { recursive: true, mode: 0o700 });
@@ -43,6 +47,12 @@ export async function serveDaemon(root: string, log: string, program: string): P
   rmSync(socketPath, { force: true });
   const stamps = new CodeStamps(root, program);
   const imports = freshImports(root, program);
+  // The state folder is the log's; git's answers about the work tree are kept while it does not change.
+  const workTree = await WorkTreeWatch.start(root, [dirname(log), where.cacheDir], (why) => say(`no longer keeps git's answers: ${why}`)).catch((error: Error) => {
+    say(`keeps no git answers: the work tree cannot be watched (${error.message})`);
+    return undefined;
+  });
+  useWorkTreeMemory(workTree);
   const idleTimeoutMs = Number(process.env.ORCH_DAEMON_IDLE_TIMEOUT) > 0 ? Number(process.env.ORCH_DAEMON_IDLE_TIMEOUT) : DEFAULT_IDLE_TIMEOUT_MS;
   const startedAt = new Date().toISOString();
   let served = 0;
@@ -92,6 +102,7 @@ export async function serveDaemon(root: string, log: string, program: string): P
     busy = true;
     restartIdleTimer();
     await imports.next();
+    await workTree?.sync();
     const began = performance.now();
     try {
       const result = await serveInvocation(request, socket, messages);
@@ -106,6 +117,7 @@ export async function serveDaemon(root: string, log: string, program: string): P
       socket.end(`${JSON.stringify({ e: `orch: internal error in the daemon: ${error instanceof Error ? error.message : String(error)} (its log: ${log})\n` })}\n${JSON.stringify({ x: 70 })}\n`);
       stop('an internal error');
     } finally {
+      workTree?.end();
       busy = false;
       restartIdleTimer();
       if (served >= MAX_INVOCATIONS) stop(`served ${served} invocations`);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, realpathSync, statSync, truncateSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { COMMANDS } from '../main.js';
 import { lastOpenedWorkspace } from '../openWorkspace.js';
 import type { DaemonOutcome } from './daemonClient.js';
@@ -18,17 +18,17 @@ export async function startDaemonAfter(argv: readonly string[], outcome: Exclude
   if (outcome.local === 'off' || outcome.local === 'timeout' || (outcome.local === 'declined' && !outcome.stopping)) return;
   const workspace = lastOpenedWorkspace();
   if (!workspace || !daemonServes(argv, Object.keys(COMMANDS))) return;
-  startDaemon(workspace.root, workspace.stateDir, realpathSync(process.argv[1]!));
+  startDaemon(workspace, realpathSync(process.argv[1]!));
 }
 
 /**
  * Starts a daemon for the workspace at `root` in the background (detached, its output in
- * `<stateDir>/daemon.log`). Returns its pid. A daemon already serving the root keeps it: the new
- * one ends at once.
+ * `<stateDir>/daemon.log`; `stateDir` and `cacheDir` as configured, relative to the root or
+ * absolute). Returns its pid. A daemon already serving the root keeps it: the new one ends at once.
  */
-export function startDaemon(root: string, stateDir: string, program: string): number | undefined {
-  const real = realpathSync(root);
-  const folder = join(real, stateDir);
+export function startDaemon(workspace: { root: string; stateDir: string; cacheDir: string }, program: string): number | undefined {
+  const real = realpathSync(workspace.root);
+  const folder = resolve(real, workspace.stateDir);
   mkdirSync(folder, { recursive: true });
   const log = join(folder, 'daemon.log');
   try {
@@ -38,7 +38,8 @@ export function startDaemon(root: string, stateDir: string, program: string): nu
   }
   const fd = openSync(log, 'a');
   try {
-    const child = spawn(process.execPath, [program, '__daemon', real, log], { cwd: real, detached: true, stdio: ['ignore', fd, fd] });
+    // A larger young generation: a daemon allocates much and keeps little between invocations.
+    const child = spawn(process.execPath, ['--max-semi-space-size=16', program, '__daemon', real, log, resolve(real, workspace.cacheDir)], { cwd: real, detached: true, stdio: ['ignore', fd, fd] });
     child.unref();
     return child.pid;
   } finally {

@@ -24,6 +24,33 @@ const POOL_THRESHOLD = 64;
  * untracked clones) as they are checked out (docs/caching.md). Outside git,
  * every file not under node_modules, .git or the state folder is read.
  */
+/** What a read of the repository found, as `WorkTreeMemory` keeps it. */
+export interface RememberedFiles {
+  hashes: ReadonlyMap<string, string>;
+  tracked: ReadonlySet<string>;
+  inGit: boolean;
+  /** Git's listing of ignored files and folders, sorted, once a task asked for it. */
+  ignored?: readonly string[];
+}
+
+/**
+ * What a process that watches the work tree can promise (the daemon, docs/daemon.md): a read of
+ * a root it watches is kept, and handed back while nothing under the root has changed since that
+ * read began. `recall` is asked when a read starts: `files` when an earlier one still holds;
+ * `keep` to keep this one (a read that saw a change while it ran is not kept). Undefined for a
+ * root it does not watch, or when it cannot tell.
+ */
+export interface WorkTreeMemory {
+  recall(root: string): { files?: RememberedFiles; keep(files: RememberedFiles): void } | undefined;
+}
+
+let workTreeMemory: WorkTreeMemory | undefined;
+
+/** Sets (or clears) the process's `WorkTreeMemory`: only the daemon has one. */
+export function useWorkTreeMemory(memory: WorkTreeMemory | undefined): void {
+  workTreeMemory = memory;
+}
+
 export class RepositoryFiles {
   private hashes: Map<string, string> | undefined;
   private reading: Promise<ReadonlyMap<string, string>> | undefined;
@@ -39,6 +66,8 @@ export class RepositoryFiles {
   /** How many files had to be read (dirty, untracked, or no git). */
   readCount = 0;
   inGit = false;
+  /** Keeps git's listing of ignored files with the read it belongs to (`WorkTreeMemory`). */
+  private keepIgnored: ((ignored: readonly string[]) => void) | undefined;
 
   constructor(
     private readonly root: string,
@@ -64,6 +93,8 @@ export class RepositoryFiles {
   }
 
   private async read(): Promise<ReadonlyMap<string, string>> {
+    const memory = workTreeMemory?.recall(this.root);
+    if (memory?.files) return this.recalled(memory.files, memory);
     const hashes = new Map<string, string>();
     const git = await this.fromGit(hashes);
     if (!git) {
@@ -71,7 +102,23 @@ export class RepositoryFiles {
       await this.hashInto(hashes, files);
     }
     this.hashes = hashes;
+    if (memory) {
+      const files: RememberedFiles = { hashes: new Map(hashes), tracked: new Set(this.tracked), inGit: this.inGit };
+      memory.keep(files);
+      // The listing, when a task asks for it, is kept with the read it belongs to.
+      this.keepIgnored = (ignored) => memory.keep({ ...files, ignored });
+    }
     return hashes;
+  }
+
+  /** An earlier read that still holds (`WorkTreeMemory`): nothing is asked of git or read. */
+  private recalled(files: RememberedFiles, memory: { keep(files: RememberedFiles): void }): ReadonlyMap<string, string> {
+    this.hashes = new Map(files.hashes);
+    for (const path of files.tracked) this.tracked.add(path);
+    this.inGit = files.inGit;
+    if (files.ignored) this.ignoredEntries = Promise.resolve([...files.ignored]);
+    else this.keepIgnored = (ignored) => memory.keep({ ...files, ignored });
+    return this.hashes;
   }
 
   /**
@@ -133,7 +180,14 @@ export class RepositoryFiles {
 
   /** Ignored files and folders, sorted (a package's entries are found by binary search), listed once. */
   private ignoredListing(): Promise<string[]> {
-    return (this.ignoredEntries ??= this.listIgnored().then((entries) => entries.sort()));
+    // Reading starts first: a remembered read (`WorkTreeMemory`) hands its listing back at once.
+    const reading = this.all().catch(() => undefined);
+    return (this.ignoredEntries ??= this.listIgnored().then(async (entries) => {
+      const sorted = entries.sort();
+      await reading;
+      this.keepIgnored?.(sorted);
+      return sorted;
+    }));
   }
 
   /** Globs compiled once per run: every package's tasks name the same `inputs`. */
