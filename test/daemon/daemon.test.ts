@@ -58,6 +58,7 @@ interface Status {
   served: number;
   declined: number;
   running?: false;
+  workTree: { watched: boolean; readsKept: number };
 }
 const status = (dir: string): Status => JSON.parse(runOrch(['daemon', 'status', '--json'], dir, env(dir)).stdout) as Status;
 
@@ -92,6 +93,11 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(steady(hit.stderr)).toBe(steady(alone.stderr));
     expect(hit.stderr).toContain('Tasks:  2 succeeded (2 cached) (2 total)');
     expect(runs(dir).sort()).toEqual(['app', 'lib']);
+    // Nothing changed between two served runs: the second asks git nothing.
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    expect(status(dir).workTree.watched).toBe(true);
+    expect(status(dir).workTree.readsKept).toBeGreaterThanOrEqual(1);
     // The session is recorded as by any run: `orch logs` finds the replayed log.
     expect(runOrch(['logs', 'app#build', '--last'], dir, env(dir)).stdout).toContain('built app');
   });

@@ -70,6 +70,7 @@ function describe(status: DaemonStatus): string {
   return [
     `daemon of ${status.root}: running, pid ${status.pid}, orch ${status.version}, since ${status.startedAt}`,
     `  served ${status.served} invocation${status.served === 1 ? '' : 's'}, left ${status.declined} to the client; ${status.memoryMb} MiB; stops after ${Math.round(status.idleTimeoutMs / 60_000)} min idle`,
+    `  work tree ${status.workTree.watched ? `watched: ${status.workTree.readsKept} read${status.workTree.readsKept === 1 ? '' : 's'} of git's answers kept` : 'not watched: git is asked each time'}`,
     `  log: ${status.log}`,
     '',
   ].join('\n');

@@ -24,6 +24,8 @@ const COOKIE_TIMEOUT_MS = 1_000;
  */
 export class WorkTreeWatch implements WorkTreeMemory {
   private generation = 0;
+  /** Reads of the repository handed back from memory, for `orch daemon status`. */
+  recalled = 0;
   private kept: { generation: number; files: RememberedFiles } | undefined;
   private trusted = false;
   private broken = false;
@@ -124,6 +126,7 @@ export class WorkTreeWatch implements WorkTreeMemory {
     if (root !== this.root || !this.trusted || this.broken) return undefined;
     const generation = this.generation;
     const kept = this.kept?.generation === generation ? this.kept.files : undefined;
+    if (kept) this.recalled++;
     return {
       ...(kept ? { files: kept } : {}),
       keep: (files) => {

@@ -38,6 +38,8 @@ export interface DaemonStatus {
   idleTimeoutMs: number;
   log: string;
   memoryMb: number;
+  /** Whether it watches the work tree, and how many reads of the repository it answered from what it kept. */
+  workTree: { watched: boolean; readsKept: number };
 }
 
 /**

@@ -60,7 +60,7 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
   let busy = false;
   let stopping = false;
 
-  const status = (): DaemonStatus => ({ pid: process.pid, root, version: version(), startedAt, served, declined, idleTimeoutMs, log, memoryMb: Math.round(process.memoryUsage().rss / 1048576) });
+  const status = (): DaemonStatus => ({ pid: process.pid, root, version: version(), startedAt, served, declined, idleTimeoutMs, log, memoryMb: Math.round(process.memoryUsage().rss / 1048576), workTree: { watched: workTree !== undefined, readsKept: workTree?.recalled ?? 0 } });
   const server = createServer((socket) => {
     const listeners: ((message: ClientMessage) => void)[] = [];
     let request: DaemonRequest | undefined;
