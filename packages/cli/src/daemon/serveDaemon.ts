@@ -1,10 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { useWorkTreeMemory } from '@orch/plugins';
 import { COMMANDS, version } from '../main.js';
 import { CodeStamps } from './CodeStamps.js';
+import { takeDaemonLock } from './takeDaemonLock.js';
 import { freshImports } from './freshImports.js';
 import { WorkTreeWatch } from './WorkTreeWatch.js';
 import { lineReader, type ClientMessage, type DaemonFrame, type DaemonRequest, type DaemonStatus } from './daemonProtocol.js';
@@ -179,37 +179,4 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
   chmodSync(socketPath, 0o600);
   say(`serving ${root} on ${socketPath} (pid ${process.pid}, orch ${version()}, idle timeout ${Math.round(idleTimeoutMs / 1000)} s)`);
   restartIdleTimer();
-}
-
-/**
- * The daemon's lock for its socket (proper-lockfile, beside the socket), with its holder's
- * identity (pid and start time) written next to it: a holder that is gone (kill -9) leaves a
- * lock that is taken over at once rather than after proper-lockfile's staleness time. Undefined
- * when a live daemon holds it.
- */
-async function takeDaemonLock(socketPath: string): Promise<(() => Promise<void>) | undefined> {
-  const { lock } = createRequire(import.meta.url)('proper-lockfile') as { lock(file: string, options: object): Promise<() => Promise<void>> };
-  const { processIdentity, checkProcess } = await import('@orch/plugins');
-  const options = { realpath: false, lockfilePath: `${socketPath}.lock`, stale: 20_000, update: 5_000, onCompromised: () => process.exit(0) };
-  const holderFile = `${socketPath}.holder`;
-  const take = async (): Promise<() => Promise<void>> => {
-    const release = await lock(socketPath, options);
-    writeFileSync(holderFile, JSON.stringify(processIdentity(process.pid)));
-    return release;
-  };
-  try {
-    return await take();
-  } catch {
-    let holder: ReturnType<typeof processIdentity> | undefined;
-    try {
-      holder = JSON.parse(readFileSync(holderFile, 'utf8')) as ReturnType<typeof processIdentity>;
-    } catch {
-      holder = undefined;
-    }
-    // A lock without a holder yet is one another daemon is taking right now.
-    if (!holder) return undefined;
-    if (checkProcess(holder) !== 'gone' && checkProcess(holder) !== 'other') return undefined;
-    rmSync(`${socketPath}.lock`, { recursive: true, force: true });
-    return take().catch(() => undefined);
-  }
 }
