@@ -43,6 +43,8 @@ export interface CoordinatorOptions {
 export class Coordinator {
   /** `--local`: the tasks this process chose to run itself, running now. */
   private readonly runningHere = new Set<string>();
+  /** Tasks a worker ran in this run (no cache answered them). */
+  private readonly ranOnWorkers = new Set<string>();
   private workersSeen: Promise<void> | undefined;
   /** Tasks this process runs: not cacheable, or depending on one (a worker could not restore its outputs). */
   private readonly pinned: ReadonlySet<string>;
@@ -76,6 +78,8 @@ export class Coordinator {
     const { hooks } = this.engine;
     // Before the caches hash the task and look it up.
     hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 101 }, (task) => this.beforeLookup(task));
+    // After the local cache, before the remote one.
+    hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 75 }, async (task) => (this.newHash(task) ? this.toWorker(task) : undefined));
     hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 10 }, (task) => this.choose(task));
     hooks.execute.for(EXECUTOR).tapPromise(PLUGIN_NAME, (task) => this.runOnWorker(task));
     // The worker applied the task's recovery; a failure it reports is final (and says it all:
@@ -113,9 +117,23 @@ export class Coordinator {
     return this.toWorker(task);
   }
 
+  /**
+   * Whether the task goes to a worker without a remote lookup here: a dependency a worker ran in
+   * this run (missing both caches moments ago) gives it a hash no cache is expected to hold.
+   * The worker looks the remote cache up itself before it runs the task, and answers from it if
+   * another machine did build it; this run's critical path is spared a request per task.
+   */
+  private newHash(task: TaskContext): boolean {
+    return this.distributable(task) && !this.localSlotFree() && [...task.dependencies.keys()].some((id) => this.ranOnWorkers.has(id));
+  }
+
+  private localSlotFree(): boolean {
+    return this.options.local && this.runningHere.size < this.options.concurrency;
+  }
+
   /** After the caches missed: a worker runs the task, unless this process must or may (`--local`); then its dependencies' outputs are here first. */
   private async choose(task: TaskContext): Promise<DeployResult | undefined> {
-    if (this.distributable(task) && !(this.options.local && this.runningHere.size < this.options.concurrency)) return this.toWorker(task);
+    if (this.distributable(task) && !this.localSlotFree()) return this.toWorker(task);
     if (this.distributable(task)) this.runningHere.add(task.id);
     await this.outputs.dependenciesOf(task.id);
     return undefined;
@@ -147,6 +165,7 @@ export class Coordinator {
       const why = result.error ?? result.status;
       return { exitCode: result.exitCode ?? 1, durationMs: result.durationMs, message: `on worker ${result.worker}: ${why}`, kind: 'error' };
     }
+    if (!result.cached) this.ranOnWorkers.add(task.id);
     // Restored from the remote cache: nothing is judged or stored again here.
     task.data.set('orch:cached', 'remote');
     this.outputs.restoreLater(task, result);
