@@ -29,8 +29,8 @@ const OUTPUT_FLUSH_MS = 50;
 
 /**
  * `orch worker`: serves every run announced on the queue (one BullMQ worker per run queue),
- * running each job in this checkout (`runJob`) after checking the run's commit and plan are this
- * checkout's. A job cancelled by its coordinator ends its task's process groups as Ctrl-C does.
+ * running each job in this checkout, opened once per run (`RunCheckout`), after checking the
+ * run's commit and plan are this checkout's. A job cancelled by its coordinator ends its task's process groups as Ctrl-C does.
  * `stop()` stops taking jobs and lets running ones finish; `stop(true)` hands them back to the
  * queue.
  */
@@ -227,7 +227,7 @@ export class QueueWorker {
       checkout = (async () => {
         const raw = await this.client.get(RUN_KEYS.run(queue));
         if (!raw) return 'the run is over';
-        return RunCheckout.open(this.options.root, JSON.parse(raw) as RunDescription, this.options.name, quietIO(this.io));
+        return RunCheckout.open(this.options.root, JSON.parse(raw) as RunDescription, this.options.name, quietIO(this.io), (message) => this.say(`${queue}: warning: ${message}`));
       })().catch((error: Error) => `this checkout cannot plan the run: ${error.message}`);
       this.checkouts.set(queue, checkout);
     }

@@ -35,18 +35,22 @@ export class RunCheckout {
   private constructor(
     private readonly workspace: OpenWorkspace,
     readonly commit: string,
+    private readonly warn: (message: string) => void,
   ) {
     this.guard();
   }
 
-  /** Opens the checkout at `root` for a run; a refusal (another plan) is returned as text. */
-  static async open(root: string, run: RunDescription, worker: string, io: CliIO): Promise<RunCheckout | string> {
+  /**
+   * Opens the checkout at `root` for a run; a refusal (another plan) is returned as text. The
+   * engine's warnings (a remote cache that does not answer, an upload that failed) go to `warn`.
+   */
+  static async open(root: string, run: RunDescription, worker: string, io: CliIO, warn: (message: string) => void): Promise<RunCheckout | string> {
     const commit = await headCommit(root);
     const workspace = await openWorkspace(root, silentOutput(root));
     try {
       const graph = await runnableGraph(workspace, run.roots, { only: run.only }, io);
       const digest = planDigest(planRun(graph, new Map(run.roots.map((id) => [id, id])), { only: run.only }));
-      if (digest === run.planDigest) return new RunCheckout(workspace, commit);
+      if (digest === run.planDigest) return new RunCheckout(workspace, commit, warn);
       await workspace.engine.close();
       return `worker ${worker} plans the run as ${digest}, the coordinator as ${run.planDigest}: their task definitions differ (an uncommitted change, another config)`;
     } catch (error) {
@@ -148,14 +152,19 @@ export class RunCheckout {
       if (failure.stage === 'execute' && strategyFor('execute', failure.task.command.metadata, config.recovery) === 'retry') return { strategy: 'none', action: 'fail', message: '' };
       return undefined;
     });
-    // The coordinator restores the outputs from the remote cache once it has the result.
+    // The coordinator, and the workers that run what depends on the task, restore its outputs
+    // from the remote cache: a job whose upload failed did not succeed.
     hooks.persist.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.late + 10 }, async (task) => {
       if (jobOf(task)?.taskId !== task.id) return;
       const { REMOTE_UPLOAD } = await import('@orch/plugins');
-      await (task.data.get(REMOTE_UPLOAD) as Promise<void> | undefined);
+      if ((await (task.data.get(REMOTE_UPLOAD) as Promise<boolean> | undefined)) !== false) return;
+      throw new OrchError('stage-failed', 'its outputs could not be uploaded to the remote cache, where the coordinator and the other workers take them from (the worker said why)', {
+        hint: 'check that the worker reaches the remote cache and may write to it (cache.remote, its token)',
+      });
     });
     hooks.event.tap(PLUGIN_NAME, (event) => {
       if (event.type === 'task-output') this.byTask.get(event.id)?.output(event.stream, event.text);
+      if (event.type === 'warning') this.warn(event.message);
     });
   }
 }
