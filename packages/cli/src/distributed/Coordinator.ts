@@ -93,7 +93,7 @@ export class Coordinator {
     // What this process ran is uploaded before anything that depends on it is queued.
     hooks.persist.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.late + 10 }, async (task) => {
       const { REMOTE_UPLOAD } = await import('@orch/plugins');
-      await (task.data.get(REMOTE_UPLOAD) as Promise<void> | undefined);
+      await (task.data.get(REMOTE_UPLOAD) as Promise<boolean> | undefined);
     });
     hooks.settle.tapPromise(PLUGIN_NAME, ({ outcomes }) => this.outputs.settle(outcomes));
     hooks.shutdown.tapPromise(PLUGIN_NAME, () => this.close());
