@@ -264,6 +264,22 @@ describe('orch run --distribute', () => {
     await noQueueLeft(redis);
   }, 600_000);
 
+  it('a worker opens its checkout once per run but hashes each job afresh: a file that appeared since its last job makes it refuse the next one', async () => {
+    const { redis, env, repo, worker } = await setup({ slow: [], next: ['slow'] });
+    const a = await worker('worker-a');
+    const run = startOrch(['run', 'build', '--distribute', redis.url], clone(repo), env);
+    await waitFor(() => existsSync(join(a.dir, 'started-slow')), 120_000, 'slow#build to start on the worker');
+    // Untracked, so `git status --untracked-files=no` does not see it; but it is one of next#build's inputs.
+    writeFileSync(join(a.dir, 'p', 'next', 'src', 'extra.js'), 'module.exports = "not in the commit";\n');
+    writeFileSync(join(a.dir, 'go'), '');
+    const result = await run.exited;
+    expect(result.stderr).not.toMatch(/internal error/);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/this worker computes the hash \w+ for next#build, the coordinator \w+: the checkouts differ/);
+    expect(runs(a.dir)).toEqual(['slow']);
+    await noQueueLeft(redis);
+  }, 600_000);
+
   it('a worker stopped with SIGTERM finishes its running job, then exits 0', async () => {
     const { redis, env, repo, worker } = await setup({ slow: [] });
     const a = await worker('worker-a');
