@@ -158,6 +158,7 @@ async function distribute(options: SessionRunOptions, sessionId: string, signal:
     local,
     concurrency: options.concurrency,
     workersMin,
+    resumed: options.resume !== undefined,
     signal,
   });
 }

@@ -2,7 +2,7 @@ export { Engine, PIPELINE_STAGES, STAGE_ORDER } from './Engine.js';
 export type { EngineHooks, EngineOptions, EngineOutput, PipelineStage, ResolveRequest, DiscoveryContext, RunSettlement } from './Engine.js';
 export type { OrchEvent, OrchEventType, PlannedTask, PlanReason, TaskOutcome, RunSummary, AgentResult, SessionInfo, RecoveryRecord, ProcessIdentity, ClaimHolder, TaskResources } from './events.js';
 export { planRun } from './run/planRun.js';
-export { runTasks, formatMs, STAGE_TITLES, RAN_ON_WORKER } from './run/runTasks.js';
+export { runTasks, formatMs, STAGE_TITLES, RAN_ON_WORKER, REATTACHABLE } from './run/runTasks.js';
 export type { RunOptions, PreviousRun } from './run/runTasks.js';
 export { taskLogFiles } from './run/TaskLog.js';
 export { readTaskLog } from './run/readTaskLog.js';

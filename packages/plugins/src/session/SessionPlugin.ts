@@ -1,4 +1,4 @@
-import { definePlugin, type OrchEvent } from '@orch/engine';
+import { definePlugin, REATTACHABLE, type OrchEvent } from '@orch/engine';
 import { SessionLog } from './SessionLog.js';
 import { SessionStore } from './SessionStore.js';
 import { join } from 'node:path';
@@ -53,8 +53,9 @@ export function sessionPlugin() {
       });
 
       // A cache hit's end is written with the others of the same turn of the event loop, not
-      // synced and not waited for: lost to a crash, the task is simply a hit again. Everything
-      // else is durable before it is acted on.
+      // synced and not waited for: lost to a crash, the task is simply a hit again. So is the
+      // start of a task whose execution a resume finds again (REATTACHABLE: a distributed job).
+      // Everything else is durable before it is acted on.
       let writing = false;
       const writeSoon = (): void => {
         if (writing) return;
@@ -68,7 +69,7 @@ export function sessionPlugin() {
       engine.hooks.checkpoint.tapPromise(PLUGIN_NAME, async (task, stage) => {
         release(task.id);
         if (!log) return;
-        if (stage === 'persist' && task.data.get('orch:cached') !== undefined) writeSoon();
+        if ((stage === 'persist' && task.data.get('orch:cached') !== undefined) || (stage === 'execute' && task.data.get(REATTACHABLE) === true)) writeSoon();
         else await log.flush();
       });
 
