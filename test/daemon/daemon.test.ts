@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitAll, tempRepo } from '../helpers/tempRepo.js';
+import { commitAll, tempRepo, writeTree } from '../helpers/tempRepo.js';
 import { alive, ORCH_BIN, runOrch, startOrch, waitFor } from '../helpers/runOrch.js';
 
 const PTY_CAPTURE = fileURLToPath(new URL('../helpers/ptyCapture.py', import.meta.url));
@@ -230,5 +230,126 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
     chmodSync(folder, 0o700);
     expect(status(dir).served).toBe(before);
+  });
+
+  it('loads anew what a config requires or imports: CommonJS files, JSON, files outside the workspace', async () => {
+    const dir = workspace();
+    const outside = mkdtempSync(join(tmpdir(), 'orch-outside-'));
+    sockets.push(outside);
+    writeFileSync(join(outside, 'deps.mjs'), "export const deps = ['^build'];\n");
+    writeTree(dir, {
+      'helper.cjs': "module.exports = { outputs: ['dist/**'] };\n",
+      'env.json': JSON.stringify({ env: ['BUILD_MODE'] }),
+      'orchestrator.config.mjs': `import { createRequire } from 'node:module';\nimport { deps } from '${join(outside, 'deps.mjs')}';\nconst require = createRequire(import.meta.url);\nconst { outputs } = require('./helper.cjs');\nconst { env } = require('./env.json');\nexport default { targets: { build: { dependsOn: deps, outputs, env } } };\n`,
+    });
+    await withDaemon(dir);
+    expect(runOrch(['run', 'build'], dir, env(dir)).stderr).toContain('(2 cached)');
+    const same = (args: string[]) => {
+      const through = runOrch(args, dir, env(dir));
+      const alone = runOrch(args, dir, env(dir, { ORCH_DAEMON: '0' }));
+      expect(steady(through.stderr), args.join(' ')).toBe(steady(alone.stderr));
+      expect(through.code).toBe(alone.code);
+      return through;
+    };
+    writeFileSync(join(dir, 'helper.cjs'), "module.exports = { outputs: ['dist/**', 'out/**'] };\n");
+    expect(same(['show', 'app#build']).stdout).toContain('out/**');
+    writeFileSync(join(dir, 'env.json'), JSON.stringify({ env: ['BUILD_MODE', 'SECOND'] }));
+    expect(same(['show', 'app#build']).stdout).toContain('SECOND');
+    writeFileSync(join(outside, 'deps.mjs'), "export const deps = ['^nope'];\n");
+    expect(same(['validate']).code).toBe(2);
+  });
+
+  it('a client whose reader goes away mid-replay (| head) exits 0, and the daemon goes on serving', async () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'build.cjs'), `${BUILD}for (let i = 0; i < 200000; i++) console.log('line ' + i);\n`);
+    commitAll(dir);
+    served.push(dir);
+    const pipeline = (tail: string) => execFileSync('bash', ['-c', `node ${ORCH_BIN} run build ${tail}; echo "exit \${PIPESTATUS[0]}"`], { cwd: dir, env: { ...process.env, ...env(dir) } as NodeJS.ProcessEnv, encoding: 'utf8' });
+    expect(pipeline('> /dev/null 2>&1')).toBe('exit 0\n');
+    await waitFor(() => status(dir).pid !== undefined, 15_000, 'the daemon to start');
+    const before = status(dir).served;
+    expect(pipeline('2>/dev/null | head -1')).toMatch(/exit 0\n$/);
+    expect(pipeline('2>&1 | head -0')).toMatch(/exit 0\n$/);
+    expect(status(dir).served).toBe(before + 2);
+    expect(pipeline('2>&1 >/dev/null | grep -c "(2 cached)"')).toBe('1\nexit 0\n');
+    expect(status(dir).served).toBe(before + 3);
+  });
+
+  it('orch daemon status and stop work with a config that cannot load', async () => {
+    const dir = workspace();
+    const { pid } = await withDaemon(dir);
+    writeFileSync(join(dir, 'orchestrator.config.mjs'), 'throw new Error("broken");\n');
+    expect(runOrch(['daemon', 'status'], dir, env(dir)).stdout).toContain(`running, pid ${pid}`);
+    expect(runOrch(['daemon', 'stop'], dir, env(dir)).stdout).toContain(`stopped the daemon (pid ${pid})`);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it("reports a config's errors as orch alone does: a loop once, a callback's throw located", async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    writeFileSync(join(dir, 'orchestrator.config.mjs'), "await Promise.resolve();\nwhile (true) {}\nexport default {};\n");
+    const looping = runOrch(['list'], dir, env(dir, { ORCH_CONFIG_TIMEOUT: '300ms' }));
+    expect(looping.code).toBe(2);
+    expect(looping.stderr).toContain('orchestrator.config.mjs:2:1: error: the config was still running after 300 ms');
+    // Said as orch alone says it, once: not by the daemon and then again by the client running it itself.
+    expect(looping.stderr).toBe(runOrch(['list'], dir, env(dir, { ORCH_CONFIG_TIMEOUT: '300ms', ORCH_DAEMON: '0' })).stderr);
+
+    // A plugin of the config whose callback throws while a served run goes on: the config's error, located, exit 2.
+    writeFileSync(
+      join(dir, 'orchestrator.config.mjs'),
+      "const boom = { name: 'boom', apply(engine) { engine.hooks.event.tap('boom', (event) => { if (process.env.BOOM && event.type === 'run-started') setImmediate(() => { throw new Error('late boom'); }); }); } };\nexport default { targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } }, plugins: [boom] };\n",
+    );
+    const { pid } = await withDaemon(dir);
+    expect(runOrch(['run', 'build'], dir, env(dir)).stderr).toContain('(2 cached)');
+    const before = status(dir).served;
+    const through = runOrch(['run', 'build'], dir, env(dir, { BOOM: '1' }));
+    expect(through.code).toBe(2);
+    expect(through.stderr).toContain("orchestrator.config.mjs:1:");
+    expect(through.stderr).toContain('late boom');
+    expect(through.stderr).not.toContain('internal error');
+    await waitFor(() => !alive(pid), 10_000, 'the daemon to stop after an error nothing caught');
+    expect(before).toBeGreaterThan(0);
+    const alone = runOrch(['run', 'build'], dir, env(dir, { BOOM: '1', ORCH_DAEMON: '0' }));
+    expect(alone.code).toBe(2);
+  });
+
+  it("files a served invocation makes get the client's umask", async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    const before = status(dir).served;
+    execFileSync('bash', ['-c', `umask 077 && node ${ORCH_BIN} run build --summarize=summary.json`], { cwd: dir, env: { ...process.env, ...env(dir) } as NodeJS.ProcessEnv });
+    expect(status(dir).served).toBe(before + 1);
+    expect(statSync(join(dir, 'summary.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('ORCH_DAEMON: off, no and false are off; another value is said and the default taken', async () => {
+    const dir = workspace();
+    const before = (await withDaemon(dir)).served;
+    for (const off of ['off', 'no', 'FALSE']) expect(runOrch(['list'], dir, env(dir, { ORCH_DAEMON: off })).code).toBe(0);
+    expect(status(dir).served).toBe(before);
+    const unclear = runOrch(['list'], dir, env(dir, { ORCH_DAEMON: 'maybe' }));
+    expect(unclear.stderr).toContain('ORCH_DAEMON=maybe is neither on (1, true, yes, on) nor off (0, false, no, off)');
+    expect(status(dir).served).toBe(before + 1);
+  });
+
+  it('stops when its state folder goes; an idle timeout that is no duration is said, a huge one kept', async () => {
+    const dir = workspace();
+    served.push(dir);
+    runOrch(['daemon', 'start'], dir, env(dir, { ORCH_DAEMON_IDLE_TIMEOUT: 'soon' }));
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('ORCH_DAEMON_IDLE_TIMEOUT=soon is not a duration');
+    runOrch(['daemon', 'stop'], dir, env(dir));
+    runOrch(['daemon', 'start'], dir, env(dir, { ORCH_DAEMON_IDLE_TIMEOUT: '99999999999' }));
+    const { pid } = status(dir);
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).not.toContain('Warning');
+    rmSync(join(dir, '.orch'), { recursive: true, force: true });
+    await waitFor(() => !alive(pid), 15_000, 'the daemon to stop once its state folder is gone');
+  });
+
+  it('a TMPDIR that names no folder is not made', () => {
+    const dir = workspace();
+    const missing = join(tmpdir(), `orch-missing-${process.pid}`, 'nested');
+    expect(runOrch(['run', 'build'], dir, { ORCH_DAEMON: '1', TMPDIR: missing }).code).toBe(0);
+    expect(runOrch(['daemon', 'start'], dir, { ORCH_DAEMON: '1', TMPDIR: missing }).code).toBe(2);
+    expect(existsSync(missing)).toBe(false);
   });
 });

@@ -80,7 +80,7 @@ export { loadConfig, resolveConfig, parseSize, CONFIG_SEARCH_PLACES, configLocat
 export { repositoryRoot } from './config/searchBoundary.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';
 export { jsonSyntaxError, loadJsonConfig, loadYamlConfig } from './config/loadDataConfig.js';
-export { strayConfigError } from './config/runConfigCode.js';
+export { strayConfigError, reportStuckConfigTo } from './config/runConfigCode.js';
 export type { StuckRenderer } from './config/runConfigCode.js';
 export { configTimeoutMs, DEFAULT_CONFIG_TIMEOUT_MS } from './config/configTimeout.js';
 
@@ -89,7 +89,7 @@ export { definePlugin } from './plugin/definePlugin.js';
 export { lazyPlugin } from './plugin/lazyPlugin.js';
 export { defineGate, gateSetting, gateApplies } from './plugin/defineGate.js';
 export type { GateDefinition, GateStage, GateCheckContext, OptionsSchema } from './plugin/defineGate.js';
-export { resolvePlugins, importedPluginFiles } from './plugin/resolvePlugins.js';
+export { resolvePlugins } from './plugin/resolvePlugins.js';
 export type { ResolvePluginsOptions } from './plugin/resolvePlugins.js';
 export { pluginError } from './plugin/PluginError.js';
 

@@ -4,8 +4,9 @@ import type { CliCommand, CliIO } from '../CliCommand.js';
 import { askDaemon, waitFor } from '../daemon/daemonControl.js';
 import { daemonWanted } from '../daemon/daemonClient.js';
 import type { DaemonStatus } from '../daemon/daemonProtocol.js';
-import { daemonSocketPath } from '../daemon/daemonSocket.js';
+import { daemonSocketFolder, daemonSocketPath, findDaemonSocket, trustedSocketFolder } from '../daemon/daemonSocket.js';
 import { startDaemon } from '../daemon/startDaemon.js';
+import { describeMs } from '../daemon/describeMs.js';
 import { outsideWorkspaceError } from '../outsideWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 
@@ -22,32 +23,37 @@ export const daemonCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, this.options);
     const action = positionals[0] ?? 'status';
-    if (!(ACTIONS as readonly string[]).includes(action) || positionals.length > 1) {
-      throw new OrchError('usage', `orch daemon ${positionals.join(' ')}: expected one of ${ACTIONS.join(', ')}`, { hint: 'orch daemon status, orch daemon stop' });
+    if (!(ACTIONS as readonly string[]).includes(action)) {
+      throw new OrchError('usage', `orch daemon ${action}: expected one of ${ACTIONS.join(', ')}`, { hint: 'orch daemon status, orch daemon stop' });
     }
+    if (positionals.length > 1) throw new OrchError('usage', `orch daemon ${action} takes nothing more, not '${positionals.slice(1).join(' ')}'`, { hint: `orch daemon ${action}` });
+    // status and stop find the daemon by its socket, without loading the config: a broken one must not keep you from stopping it.
+    const found = findDaemonSocket(io.cwd);
+    const unsafe = !existsSync(daemonSocketFolder()) || trustedSocketFolder() ? undefined : `${daemonSocketFolder()} is not a folder of this user's alone (a link, another owner, or open to others): no orch uses a daemon until it is removed`;
+    const stop = async (socketPath: string | undefined): Promise<DaemonStatus | undefined> => {
+      const status = socketPath === undefined ? undefined : await askDaemon(socketPath, 'stop');
+      if (status) await waitFor(() => !existsSync(socketPath!) && !running(status.pid), 10_000);
+      return status;
+    };
+    if (action === 'status') {
+      const status = found === undefined ? undefined : await askDaemon(found, 'status');
+      if (values.json) io.stdout(`${JSON.stringify(status ?? { running: false, ...(unsafe ? { problem: unsafe } : {}) }, null, 2)}\n`);
+      else if (unsafe) io.stdout(`orch daemon: ${unsafe}\n`);
+      else io.stdout(status ? describe(status) : `no daemon serves ${io.cwd}${daemonWanted([], process.env) ? ' (the next orch run, list or affected starts one)' : ' (off here: CI, or ORCH_DAEMON=0)'}\n`);
+      return ExitCode.ok;
+    }
+    if (action === 'stop') {
+      const status = await stop(found);
+      io.stdout(status ? `stopped the daemon (pid ${status.pid}) of ${status.root}\n` : `no daemon serves ${io.cwd}\n`);
+      return ExitCode.ok;
+    }
+    if (unsafe) throw new OrchError('daemon-failed', `orch daemon: ${unsafe}`, { hint: `remove it (rm -r ${daemonSocketFolder()}); orch makes it again, mode 0700` });
     const { config } = await loadConfig({ cwd: io.cwd, ...(process.env.ORCH_CONFIG ? { configFile: process.env.ORCH_CONFIG } : {}) });
     const outside = outsideWorkspaceError(config);
     if (outside) throw outside;
     const root = realpathSync(config.root);
-    const socketPath = daemonSocketPath(root);
-    const stop = async (): Promise<DaemonStatus | undefined> => {
-      const status = await askDaemon(socketPath, 'stop');
-      if (status) await waitFor(() => !existsSync(socketPath) && !running(status.pid), 10_000);
-      return status;
-    };
-    if (action === 'status') {
-      const status = await askDaemon(socketPath, 'status');
-      if (values.json) io.stdout(`${JSON.stringify(status ?? { running: false, root }, null, 2)}\n`);
-      else io.stdout(status ? describe(status) : `no daemon serves ${root}${daemonWanted([], process.env) ? ' (the next orch run, list or affected starts one)' : ' (off here: CI, or ORCH_DAEMON=0)'}\n`);
-      return ExitCode.ok;
-    }
-    if (action === 'stop') {
-      const status = await stop();
-      io.stdout(status ? `stopped the daemon (pid ${status.pid}) of ${root}\n` : `no daemon serves ${root}\n`);
-      return ExitCode.ok;
-    }
-    if (action === 'restart') await stop();
-    return start({ root, stateDir: config.stateDir, cacheDir: config.cache.dir }, socketPath, io);
+    if (action === 'restart') await stop(found);
+    return start({ root, stateDir: config.stateDir, cacheDir: config.cache.dir }, daemonSocketPath(root), io);
   },
 };
 
@@ -69,7 +75,7 @@ async function start(workspace: { root: string; stateDir: string; cacheDir: stri
 function describe(status: DaemonStatus): string {
   return [
     `daemon of ${status.root}: running, pid ${status.pid}, orch ${status.version}, since ${status.startedAt}`,
-    `  served ${status.served} invocation${status.served === 1 ? '' : 's'}, left ${status.declined} to the client; ${status.memoryMb} MiB; stops after ${Math.round(status.idleTimeoutMs / 60_000)} min idle`,
+    `  served ${status.served} invocation${status.served === 1 ? '' : 's'}, left ${status.declined} to the client; ${status.memoryMb} MiB; stops after ${describeMs(status.idleTimeoutMs)} idle`,
     `  work tree ${status.workTree.watched ? `watched: ${status.workTree.readsKept} read${status.workTree.readsKept === 1 ? '' : 's'} of git's answers kept` : 'not watched: git is asked each time'}`,
     `  log: ${status.log}`,
     '',

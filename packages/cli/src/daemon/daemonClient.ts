@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { findDaemonSocket } from './daemonSocket.js';
 import { lineReader, type DaemonFrame, type DaemonRequest, type ProgramStamp, type StreamShape } from './daemonProtocol.js';
@@ -10,19 +10,25 @@ export type DaemonOutcome = { served: number } | { local: 'off' | 'none' | 'unre
 /** How long a daemon may take to admit or decline an invocation before orch runs it itself. */
 const ADMIT_TIMEOUT_MS = 10_000;
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+const ON = ['1', 'true', 'yes', 'on'];
+const OFF = ['0', 'false', 'no', 'off'];
 
 /**
  * Whether this invocation may use the daemon (docs/daemon.md): not with `--no-daemon` (before
- * `--`), `ORCH_DAEMON=0`, or under CI (`CI` set, as Turborepo) unless `ORCH_DAEMON=1`; never on
- * Windows (no Unix sockets there).
+ * `--`), `ORCH_DAEMON=0` (or false, no, off), or under CI (`CI` set, as Turborepo) unless
+ * `ORCH_DAEMON=1` (or true, yes, on); never on Windows (no Unix sockets there). Another value
+ * is said on stderr, and the default taken.
  */
 export function daemonWanted(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
   if (process.platform === 'win32') return false;
   const end = argv.indexOf('--');
   if ((end < 0 ? argv : argv.slice(0, end)).includes('--no-daemon')) return false;
-  const setting = env.ORCH_DAEMON?.toLowerCase();
-  if (setting === '0' || setting === 'false') return false;
-  if (setting === '1' || setting === 'true') return true;
+  const setting = env.ORCH_DAEMON?.trim().toLowerCase();
+  if (setting !== undefined && setting !== '') {
+    if (OFF.includes(setting)) return false;
+    if (ON.includes(setting)) return true;
+    process.stderr.write(`orch: ORCH_DAEMON=${env.ORCH_DAEMON} is neither on (${ON.join(', ')}) nor off (${OFF.join(', ')}): the default is used (off under CI)\n`);
+  }
   return !env.CI || env.CI === 'false' || env.CI === '0';
 }
 
@@ -52,7 +58,7 @@ export async function runThroughDaemon(argv: string[], program: string): Promise
   } catch {
     return { local: 'off' };
   }
-  const request: DaemonRequest = { type: 'invoke', argv, cwd: process.cwd(), env: { ...process.env } as Record<string, string>, program: stamp, stdout: shape(process.stdout), stderr: shape(process.stderr) };
+  const request: DaemonRequest = { type: 'invoke', argv, cwd: process.cwd(), env: { ...process.env } as Record<string, string>, umask: process.umask(), program: stamp, stdout: shape(process.stdout), stderr: shape(process.stderr) };
   return new Promise<DaemonOutcome>((settle) => {
     const socket = connect(socketPath);
     let admitted = false;
@@ -73,10 +79,32 @@ export async function runThroughDaemon(argv: string[], program: string): Promise
     socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
     socket.on('error', () => finish(admitted ? { served: lostDaemon() } : { local: 'unreachable' }));
     socket.on('close', () => finish(admitted ? { served: lostDaemon() } : { local: 'unreachable' }));
+    // A stream whose reader has gone (`| head`: EPIPE) takes no more: its text is dropped, and
+    // the daemon told of stdout's, as orch alone hears of it (`outputClosed`).
+    const gone = new Set<NodeJS.WriteStream>();
+    for (const stream of [process.stdout, process.stderr]) {
+      stream.once('error', () => {
+        gone.add(stream);
+        socket.resume();
+        if (stream === process.stdout && !socket.destroyed) socket.write(`${JSON.stringify({ closed: 'stdout' })}\n`);
+      });
+    }
+    const write = (stream: NodeJS.WriteStream, text: string): void => {
+      if (gone.has(stream) || stream.write(text)) return;
+      // Held while the terminal or pipe is full.
+      socket.pause();
+      const go = (): void => {
+        stream.off('drain', go);
+        stream.off('error', go);
+        socket.resume();
+      };
+      stream.once('drain', go);
+      stream.once('error', go);
+    };
     const read = lineReader((value) => {
       const frame = value as DaemonFrame;
-      if ('o' in frame) write(process.stdout, frame.o, socket);
-      else if ('e' in frame) write(process.stderr, frame.e, socket);
+      if ('o' in frame) write(process.stdout, frame.o);
+      else if ('e' in frame) write(process.stderr, frame.e);
       else if ('a' in frame) {
         admitted = true;
         clearTimeout(timer);
@@ -99,14 +127,6 @@ export async function runThroughDaemon(argv: string[], program: string): Promise
 
 function shape(stream: NodeJS.WriteStream): StreamShape {
   return stream.isTTY ? { tty: true, ...(stream.columns ? { columns: stream.columns } : {}) } : { tty: false };
-}
-
-/** Writes a frame's text, holding the daemon's stream while the terminal or pipe is full. */
-function write(stream: NodeJS.WriteStream, text: string, socket: Socket): void {
-  if (!stream.write(text)) {
-    socket.pause();
-    stream.once('drain', () => socket.resume());
-  }
 }
 
 /** The daemon went away mid-invocation (killed): said, exit 70, as any internal error. */

@@ -20,12 +20,12 @@ export interface ProgramStamp {
 }
 
 export type DaemonRequest =
-  | { type: 'invoke'; argv: string[]; cwd: string; env: Record<string, string>; program: ProgramStamp; stdout: StreamShape; stderr: StreamShape }
+  | { type: 'invoke'; argv: string[]; cwd: string; env: Record<string, string>; umask: number; program: ProgramStamp; stdout: StreamShape; stderr: StreamShape }
   | { type: 'status' }
   | { type: 'stop' };
 
-/** After an `invoke`: the client's stop signals (Ctrl-C) and terminal resizes. */
-export type ClientMessage = { signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGQUIT' } | { resize: { stdout?: number; stderr?: number } };
+/** After an `invoke`: the client's stop signals (Ctrl-C), terminal resizes, and its stdout's reader gone (`| head`). */
+export type ClientMessage = { signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGQUIT' } | { resize: { stdout?: number; stderr?: number } } | { closed: 'stdout' };
 
 /** What the daemon tells one client, as it knows it. */
 export interface DaemonStatus {

@@ -6,6 +6,8 @@ import type { StreamShape } from './daemonProtocol.js';
 export interface Invocation {
   env: Record<string, string>;
   cwd: string;
+  /** The client's file mode creation mask: files the invocation makes get the client's modes. */
+  umask: number;
   stdout: StreamShape;
   stderr: StreamShape;
   /** Text that orch, a plugin or a config writes to the process's stdout (`o`) or stderr (`e`). */
@@ -24,12 +26,14 @@ export function enterInvocation(invocation: Invocation): { leave(): void; resize
   const cwd = process.cwd();
   process.env = { ...invocation.env };
   process.chdir(invocation.cwd);
+  const umask = process.umask(invocation.umask);
   beginInvocation();
   const streams = [standIn(process.stdout, invocation.stdout, (text) => invocation.write('o', text)), standIn(process.stderr, invocation.stderr, (text) => invocation.write('e', text))];
   return {
     leave() {
       for (const stream of streams) stream.leave();
       process.chdir(cwd);
+      process.umask(umask);
       process.env = env;
     },
     resize(columns) {

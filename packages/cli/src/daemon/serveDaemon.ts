@@ -1,16 +1,18 @@
-import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { useWorkTreeMemory } from '@orch/plugins';
+import { parseDuration, reportStuckConfigTo } from '@orch/engine';
 import { COMMANDS, version } from '../main.js';
 import { CodeStamps } from './CodeStamps.js';
+import { describeMs } from './describeMs.js';
 import { takeDaemonLock } from './takeDaemonLock.js';
 import { freshImports } from './freshImports.js';
 import { WorkTreeWatch } from './WorkTreeWatch.js';
 import { lineReader, type ClientMessage, type DaemonFrame, type DaemonRequest, type DaemonStatus } from './daemonProtocol.js';
 import { daemonServes } from './daemonServes.js';
 import { daemonSocketFolder, daemonSocketPath, trustedSocketFolder } from './daemonSocket.js';
-import { passingSignal, serveInvocation } from './serveInvocation.js';
+import { failInvocation, passingSignal, reportStuckConfig, serveInvocation } from './serveInvocation.js';
 
 /** A daemon nobody asked anything for this long stops (`ORCH_DAEMON_IDLE_TIMEOUT`, ms). */
 const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
@@ -31,7 +33,15 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
   const { root, log } = where;
   const say = (text: string): void => void process.stderr.write(`[${new Date().toISOString()}] ${text}\n`);
   const folder = daemonSocketFolder();
-  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  // Only the folder itself: a TMPDIR that names no folder is not made.
+  try {
+    mkdirSync(folder, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      say(`not started: cannot make ${folder} (${(error as Error).message})`);
+      process.exit(1);
+    }
+  }
   if (!trustedSocketFolder(folder)) {
     say(`not started: ${folder} is not a folder of this user's closed to others`);
     process.exit(1);
@@ -46,14 +56,19 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
   // A socket left by a daemon that was killed answers no one.
   rmSync(socketPath, { force: true });
   const stamps = new CodeStamps(root, program);
-  const imports = freshImports(root, program);
+  const imports = freshImports(program);
   // The state folder is the log's; git's answers about the work tree are kept while it does not change.
   const workTree = await WorkTreeWatch.start(root, [dirname(log), where.cacheDir], (why) => say(`no longer keeps git's answers: ${why}`)).catch((error: Error) => {
     say(`keeps no git answers: the work tree cannot be watched (${error.message})`);
     return undefined;
   });
   useWorkTreeMemory(workTree);
-  const idleTimeoutMs = Number(process.env.ORCH_DAEMON_IDLE_TIMEOUT) > 0 ? Number(process.env.ORCH_DAEMON_IDLE_TIMEOUT) : DEFAULT_IDLE_TIMEOUT_MS;
+  reportStuckConfigTo((text) => {
+    say(`a config held the thread in a loop: stopping\n${text}`);
+    reportStuckConfig(text);
+  });
+  const idleTimeoutMs = idleTimeout(process.env.ORCH_DAEMON_IDLE_TIMEOUT, say);
+  const rootIdentity = statSync(root).ino;
   const startedAt = new Date().toISOString();
   let served = 0;
   let declined = 0;
@@ -117,6 +132,7 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
       socket.end(`${JSON.stringify({ e: `orch: internal error in the daemon: ${error instanceof Error ? error.message : String(error)} (its log: ${log})\n` })}\n${JSON.stringify({ x: 70 })}\n`);
       stop('an internal error');
     } finally {
+      stamps.see(await imports.loaded().catch(() => []));
       workTree?.end();
       busy = false;
       restartIdleTimer();
@@ -127,7 +143,7 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
   let idle: NodeJS.Timeout | undefined;
   function restartIdleTimer(): void {
     clearTimeout(idle);
-    if (!busy) idle = setTimeout(() => stop(`idle for ${Math.round(idleTimeoutMs / 1000)} s`), idleTimeoutMs);
+    if (!busy) idle = setTimeout(() => stop(`idle for ${describeMs(idleTimeoutMs)}`), idleTimeoutMs);
   }
 
   function stop(why: string): void {
@@ -149,8 +165,9 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
   }
 
   const check = setInterval(() => {
-    if (!existsSync(root)) stop(`${root} is gone`);
+    if (statSync(root, { throwIfNoEntry: false })?.ino !== rootIdentity) stop(`${root} is gone (or another folder took its place)`);
     else if (!existsSync(socketPath)) stop('its socket was removed');
+    else if (!existsSync(log)) stop(`its log ${log} was removed (the state folder with it)`);
     else {
       const changed = busy ? undefined : stamps.changed();
       if (changed) stop(`${changed} changed`);
@@ -163,20 +180,38 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
       if (!passingSignal) stop(`${signal}`);
     });
   }
-  process.on('uncaughtException', (error) => {
-    say(`uncaught: ${error.stack ?? error.message}`);
-    process.exit(70);
-  });
-  process.on('unhandledRejection', (error) => {
-    say(`unhandled rejection: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(70);
-  });
+  // What nothing caught (a config's timer that throws, a plugin's stray promise) ends the daemon:
+  // the invocation it happened in is told as orch alone would say it (a config's error located,
+  // exit 2; else an internal error, 70), and the next runs in its own process.
+  for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+    process.on(event, (error: unknown) => {
+      say(`${event}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      void failInvocation(error, event === 'uncaughtException' ? 'uncaught-exception' : 'unhandled-rejection').finally(() => process.exit(70));
+    });
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(socketPath, () => resolve());
   });
   chmodSync(socketPath, 0o600);
-  say(`serving ${root} on ${socketPath} (pid ${process.pid}, orch ${version()}, idle timeout ${Math.round(idleTimeoutMs / 1000)} s)`);
+  say(`serving ${root} on ${socketPath} (pid ${process.pid}, orch ${version()}, idle timeout ${describeMs(idleTimeoutMs)})`);
   restartIdleTimer();
+}
+
+/** The longest a timer can wait (Node's limit, about 24.8 days). */
+const LONGEST_MS = 2 ** 31 - 1;
+
+/**
+ * `ORCH_DAEMON_IDLE_TIMEOUT`: a duration (`30m`, `2h`, `90s`; a bare number is milliseconds), at
+ * most ~24 days (longer waits that long). Anything else is said in the log and the default taken.
+ */
+function idleTimeout(value: string | undefined, say: (text: string) => void): number {
+  if (value === undefined || value.trim() === '') return DEFAULT_IDLE_TIMEOUT_MS;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    say(`ORCH_DAEMON_IDLE_TIMEOUT=${value} is not a duration such as 30m, 2h or 90s: ${describeMs(DEFAULT_IDLE_TIMEOUT_MS)} it is`);
+    return DEFAULT_IDLE_TIMEOUT_MS;
+  }
+  return Math.min(ms, LONGEST_MS);
 }

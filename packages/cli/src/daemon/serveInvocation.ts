@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { CliIO } from '../CliCommand.js';
 import type { SessionRunOptions } from '../runSession.js';
@@ -46,12 +47,34 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
     for (const frame of held.splice(0)) send(frame);
   };
   const outputClosed = new AbortController();
-  const context = enterInvocation({ env: request.env, cwd: request.cwd, stdout: request.stdout, stderr: request.stderr, write: (stream, text) => send(stream === 'o' ? { o: text } : { e: text }) });
+  stuck = (text) => {
+    // On a thread a config holds in a loop: nothing asynchronous runs again, so straight to the socket's descriptor.
+    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    if (fd === undefined || fd < 0) return;
+    try {
+      writeSync(fd, `${JSON.stringify({ e: text })}\n${JSON.stringify({ x: 2 })}\n`);
+    } catch {
+      // The client is gone.
+    }
+  };
+  failing = async (error, event) => {
+    const [{ strayConfigError }, { reportError }] = await Promise.all([import('@orch/engine'), import('../render/reportError.js')]);
+    const configError = strayConfigError(event, error);
+    admit();
+    let code = 70;
+    if (configError) code = reportError(configError, io);
+    else send({ e: `orch: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n` });
+    send({ x: code });
+    flush();
+    await new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.end(resolve)));
+  };
+  const context = enterInvocation({ env: request.env, cwd: request.cwd, umask: request.umask, stdout: request.stdout, stderr: request.stderr, write: (stream, text) => send(stream === 'o' ? { o: text } : { e: text }) });
   const signal = (name: NodeJS.Signals): void => {
     if (admitted) emitSignal(name);
   };
   messages.on((message) => {
     if ('signal' in message) signal(message.signal);
+    else if ('closed' in message) outputClosed.abort();
     else context.resize(message.resize);
   });
   socket.once('close', () => {
@@ -64,7 +87,8 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
     cwd: request.cwd,
     color: request.stdout.tty && !request.env.NO_COLOR,
     noColor: Boolean(request.env.NO_COLOR),
-    flow: { congested: () => socket.writableNeedDrain, drained: () => new Promise((resolve) => socket.once('drain', resolve)) },
+    // A client gone is a reader that takes everything: nothing waits for a socket that will never drain.
+    flow: { congested: () => !socket.destroyed && socket.writableNeedDrain, drained: () => drainedOrClosed(socket) },
     outputClosed: outputClosed.signal,
     admitRun: async (run) => {
       const checking = performance.now();
@@ -84,6 +108,8 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
     if (declined) return { declined: true, ...timing };
     throw error;
   } finally {
+    failing = undefined;
+    stuck = undefined;
     context.leave();
   }
   if (declined) return { declined: true, ...timing };
@@ -91,6 +117,23 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
   send({ x: code });
   flush();
   return { declined: false, code, ...timing };
+}
+
+let stuck: ((text: string) => void) | undefined;
+
+/** The report of a config caught in a loop (`reportStuckConfigTo`), to the client of the invocation that loaded it. */
+export function reportStuckConfig(text: string): void {
+  stuck?.(text);
+}
+
+let failing: ((error: unknown, event: 'uncaught-exception' | 'unhandled-rejection') => Promise<void>) | undefined;
+
+/**
+ * Tells the client of the invocation in progress, if any, about an error nothing caught, as orch
+ * alone would report it (`strayConfigError`: a config's, located, exit 2; else internal, 70).
+ */
+export async function failInvocation(error: unknown, event: 'uncaught-exception' | 'unhandled-rejection'): Promise<void> {
+  await failing?.(error, event).catch(() => undefined);
 }
 
 /** Set while the daemon passes a client's signal to the run, so the daemon's own handlers let it be. */
@@ -103,4 +146,17 @@ function emitSignal(name: NodeJS.Signals): void {
   } finally {
     passingSignal = false;
   }
+}
+
+function drainedOrClosed(socket: Socket): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.once('drain', done);
+    socket.once('close', done);
+  });
 }

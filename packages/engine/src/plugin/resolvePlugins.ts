@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { configDiagnostics } from '../config/configDiagnostic.js';
 import { didYouMean } from '../diagnostics/closestMatches.js';
 import { OrchError, type OrchErrorCode } from '../OrchError.js';
@@ -78,12 +78,6 @@ function checkPlugin(value: unknown, where: string, options: ResolvePluginsOptio
   return plugin as Plugin;
 }
 
-/**
- * Entry files of plugin packages imported in this process. Node keeps an imported module for the
- * life of the process: the daemon (docs/daemon.md) stops when one of these files changes.
- */
-export const importedPluginFiles = new Set<string>();
-
 async function importPackage(name: string, fromDir: string, where: string): Promise<unknown> {
   const { resolve } = await import('import-meta-resolve');
   let url: string;
@@ -96,9 +90,7 @@ async function importPackage(name: string, fromDir: string, where: string): Prom
     });
   }
   try {
-    const loaded: unknown = await import(url);
-    if (url.startsWith('file:')) importedPluginFiles.add(fileURLToPath(url));
-    return loaded;
+    return await import(url);
   } catch (error) {
     throw new OrchError('plugin-invalid', `plugin package '${name}' (${where}) failed to load: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
