@@ -166,6 +166,17 @@ describe('OutputMatcher', () => {
     expect(matcher.matches('.git/hooks/pre-commit')).toBe(false);
     expect(matcher.unmatched(['dist/real/f.txt'])).toEqual(['build', 'linked/**']);
   });
+
+  it('one matcher gives each folder and each list of folders to skip its own outputs, asked in any order, at once or not', async () => {
+    const a = tempRepo({ 'dist/a.txt': 'a', 'dist/cache/x.txt': 'x', 'dist/sub/b.txt': 'b' }, { git: false });
+    const b = tempRepo({ 'dist/c.txt': 'c' }, { git: false });
+    const matcher = OutputMatcher.of(['dist/**']);
+    const all = ['dist/a.txt', 'dist/cache/x.txt', 'dist/sub/b.txt'];
+    expect(matcher.findNow(a)).toEqual(all);
+    expect(matcher.findNow(a, [join(a, 'dist/cache')])).toEqual(['dist/a.txt', 'dist/sub/b.txt']);
+    expect(matcher.findNow(b, [join(a, 'dist/cache')])).toEqual(['dist/c.txt']);
+    expect(await Promise.all([matcher.find(a), matcher.find(b), matcher.find(a, [join(a, 'dist/sub')])])).toEqual([all, ['dist/c.txt'], ['dist/a.txt', 'dist/cache/x.txt']]);
+  });
 });
 
 describe('confinedPath', () => {

@@ -20,6 +20,7 @@ export class OutputMatcher {
   private readonly isMatch: (path: string) => boolean;
 
   private static readonly compiled = new Map<string, OutputMatcher>();
+  private readonly crawlers = new Map<string, fdir>();
 
   /** The matcher of these globs, compiled once per process: a target's outputs are the same in every package. */
   static of(outputs: readonly string[]): OutputMatcher {
@@ -82,6 +83,24 @@ export class OutputMatcher {
     return [...found].sort();
   }
 
+  /**
+   * The crawler of a glob's fixed part, made once per skip list: a hit looks at every task's
+   * outputs with the same globs and the same folders to skip, and a crawler is reusable.
+   */
+  private crawler(base: string, skip: readonly string[], skipped: ReadonlySet<string>): fdir {
+    const key = `${base}\0${skip.join('\0')}`;
+    let crawler = this.crawlers.get(key);
+    if (!crawler) {
+      const prefix = base === '' ? '' : `${base}/`;
+      crawler = new fdir()
+        .withRelativePaths()
+        .exclude((name, path) => name === '.git' || skipped.has(path))
+        .filter((path) => this.matches(prefix + path.split(sep).join('/')));
+      this.crawlers.set(key, crawler);
+    }
+    return crawler;
+  }
+
   /** The outputs that are single files at a glob's fixed part, and the folders to crawl for the rest. */
   private plan(folder: string, skip: readonly string[]): { found: Set<string>; crawls: { crawler: fdir; start: string; prefix: string }[] } {
     const found = new Set<string>();
@@ -98,12 +117,7 @@ export class OutputMatcher {
         continue;
       }
       if (isInsideGitFolder(base) || skipped.has(`${start}${sep}`)) continue;
-      const prefix = base === '' ? '' : `${base}/`;
-      const crawler = new fdir()
-        .withRelativePaths()
-        .exclude((name, path) => name === '.git' || skipped.has(path))
-        .filter((path) => this.matches(prefix + path.split(sep).join('/')));
-      crawls.push({ crawler, start, prefix });
+      crawls.push({ crawler: this.crawler(base, skip, skipped), start, prefix: base === '' ? '' : `${base}/` });
     }
     return { found, crawls };
   }
