@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -307,6 +307,8 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(through.stderr).toContain("orchestrator.config.mjs:1:");
     expect(through.stderr).toContain('late boom');
     expect(through.stderr).not.toContain('internal error');
+    expect(through.stderr).not.toContain('uncaughtException'); // the daemon's own log line stays in its log
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('uncaughtException: Error: late boom');
     await waitFor(() => !alive(pid), 10_000, 'the daemon to stop after an error nothing caught');
     expect(before).toBeGreaterThan(0);
     const alone = runOrch(['run', 'build'], dir, env(dir, { BOOM: '1', ORCH_DAEMON: '0' }));
@@ -351,5 +353,66 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(runOrch(['run', 'build'], dir, { ORCH_DAEMON: '1', TMPDIR: missing }).code).toBe(0);
     expect(runOrch(['daemon', 'start'], dir, { ORCH_DAEMON: '1', TMPDIR: missing }).code).toBe(2);
     expect(existsSync(missing)).toBe(false);
+  });
+
+  it('hashes as orch alone does after ignore rules change in .git/info/exclude', async () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'p/lib/untracked.txt'), 'not committed\n');
+    await withDaemon(dir);
+    const hashes = (extra: Record<string, string> = {}) => JSON.parse(runOrch(['run', 'build', '--dry-run', '--json'], dir, env(dir, extra)).stdout).tasks.map((task: { id: string; hash: string }) => `${task.id} ${task.hash}`);
+    expect(hashes()).toEqual(hashes({ ORCH_DAEMON: '0' }));
+    writeFileSync(join(dir, '.git/info/exclude'), 'untracked.txt\n');
+    expect(hashes()).toEqual(hashes({ ORCH_DAEMON: '0' }));
+    writeFileSync(join(dir, '.git/info/exclude'), '');
+    expect(hashes()).toEqual(hashes({ ORCH_DAEMON: '0' }));
+  });
+
+  it("stops for a package.json or a package in node_modules changed: what Node resolved is kept for good", async () => {
+    const dir = workspace();
+    writeTree(dir, {
+      'p/preset/package.json': JSON.stringify({ name: 'preset', type: 'module', exports: './a.mjs' }),
+      'p/preset/a.mjs': "export const outputs = ['dist/**'];\n",
+      'p/preset/b.mjs': "export const outputs = ['dist/**', 'lib/**'];\n",
+      'orchestrator.config.mjs': "import { outputs } from 'preset';\nexport default { targets: { build: { dependsOn: ['^build'], outputs } } };\n",
+    });
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    symlinkSync('../p/preset', join(dir, 'node_modules', 'preset'), 'dir');
+    const { pid } = await withDaemon(dir);
+    writeFileSync(join(dir, 'p/preset/package.json'), JSON.stringify({ name: 'preset', type: 'module', exports: './b.mjs' }));
+    expect(runOrch(['show', 'app#build'], dir, env(dir)).stdout).toContain('lib/**');
+    await waitFor(() => !alive(pid), 10_000, 'the daemon to stop');
+  });
+
+  it('a workspace removed and made again at the same path: the next orch runs as usual', async () => {
+    const dir = workspace();
+    const { pid } = await withDaemon(dir);
+    const copy = mkdtempSync(join(tmpdir(), 'orch-copy-'));
+    sockets.push(copy);
+    execFileSync('cp', ['-a', `${dir}/.`, copy]);
+    rmSync(dir, { recursive: true, force: true });
+    execFileSync('cp', ['-a', `${copy}/.`, dir]);
+    const next = runOrch(['list'], dir, env(dir));
+    expect(next.code).toBe(0);
+    expect(next.stdout).toContain('app#build');
+    await waitFor(() => !alive(pid), 10_000, 'the old daemon to stop');
+  });
+
+  it('orch daemon stop also stops a daemon that is still starting', async () => {
+    const dir = workspace();
+    served.push(dir);
+    expect(runOrch(['list'], dir, env(dir)).code).toBe(0); // starts one in the background
+    runOrch(['daemon', 'stop'], dir, env(dir));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(status(dir).running).toBe(false);
+  });
+
+  it("a config sees orch's own arguments, as orch alone gives them", async () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'orchestrator.config.mjs'), "export default { targets: { build: { dependsOn: ['^build'], outputs: [process.argv.slice(2).join('+')] } } };\n");
+    commitAll(dir);
+    await withDaemon(dir);
+    const through = runOrch(['show', 'app#build'], dir, env(dir));
+    expect(through.stdout).toContain('show+app#build');
+    expect(through.stdout).toBe(runOrch(['show', 'app#build'], dir, env(dir, { ORCH_DAEMON: '0' })).stdout);
   });
 });

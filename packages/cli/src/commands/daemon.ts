@@ -1,4 +1,4 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { ExitCode, loadConfig, OrchError } from '@orch/engine';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { askDaemon, waitFor } from '../daemon/daemonControl.js';
@@ -44,7 +44,16 @@ export const daemonCommand: CliCommand = {
     }
     if (action === 'stop') {
       const status = await stop(found);
-      io.stdout(status ? `stopped the daemon (pid ${status.pid}) of ${status.root}\n` : `no daemon serves ${io.cwd}\n`);
+      if (status) io.stdout(`stopped the daemon (pid ${status.pid}) of ${status.root}\n`);
+      else {
+        // One still starting (an orch started it a moment ago) has its lock and holder, not yet its socket.
+        const starting = await startingDaemon(io.cwd);
+        if (starting !== undefined) {
+          process.kill(starting, 'SIGTERM');
+          await waitFor(() => !running(starting), 10_000);
+          io.stdout(`stopped the daemon (pid ${starting}), which was starting\n`);
+        } else io.stdout(`no daemon serves ${io.cwd}\n`);
+      }
       return ExitCode.ok;
     }
     if (unsafe) throw new OrchError('daemon-failed', `orch daemon: ${unsafe}`, { hint: `remove it (rm -r ${daemonSocketFolder()}); orch makes it again, mode 0700` });
@@ -88,5 +97,32 @@ function running(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The pid of a daemon of this folder (or one above) that does not answer yet: one just spawned
+ * (`<socket>.starting`, while its process is an orch daemon), or one that holds its lock (its
+ * holder record names a process that is still the same one, by its start time: a pid the
+ * system gave to another process is never signalled).
+ */
+async function startingDaemon(cwd: string): Promise<number | undefined> {
+  const spawned = findDaemonSocket(cwd, '.starting');
+  if (spawned !== undefined) {
+    try {
+      const { pid } = JSON.parse(readFileSync(`${spawned}.starting`, 'utf8')) as { pid: number };
+      if (Number.isInteger(pid) && pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('__daemon')) return pid;
+    } catch {
+      // Not (or no longer) a daemon's.
+    }
+  }
+  const socket = findDaemonSocket(cwd, '.holder');
+  if (socket === undefined || !existsSync(`${socket}.lock`)) return undefined;
+  const { checkProcess } = await import('@orch/plugins');
+  try {
+    const holder = JSON.parse(readFileSync(`${socket}.holder`, 'utf8')) as Parameters<typeof checkProcess>[0];
+    return Number.isInteger(holder.pid) && holder.pid > 0 && checkProcess(holder) === 'same' ? holder.pid : undefined;
+  } catch {
+    return undefined;
   }
 }

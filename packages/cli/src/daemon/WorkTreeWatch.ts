@@ -24,9 +24,15 @@ const COOKIE_TIMEOUT_MS = 1_000;
  */
 export class WorkTreeWatch implements WorkTreeMemory {
   private generation = 0;
+  /**
+   * Set when what Node resolves modules by may have changed (a package in a node_modules folder,
+   * a package.json): Node keeps what it resolved for the life of the process, so the daemon stops.
+   */
+  codeChanged: string | undefined;
   /** Reads of the repository handed back from memory, for `orch daemon status`. */
   recalled = 0;
-  private kept: { generation: number; files: RememberedFiles } | undefined;
+  private kept: { generation: number; environment: string; files: RememberedFiles } | undefined;
+  private outsideRules = new OutsideRules(undefined);
   private trusted = false;
   private broken = false;
   private cookies = 0;
@@ -54,18 +60,26 @@ export class WorkTreeWatch implements WorkTreeMemory {
     const ignored = await ignoredByGit(root);
     const gitDir = join(root, '.git');
     const within = (path: string, dir: string): boolean => path === dir || path.startsWith(dir + sep);
-    // A change that cannot alter git's answers: in git's folder (but its index and HEAD), a nested repository's, orch's own.
+    // In git's folder only these count: the index, HEAD, and where ignore rules live.
+    const gitFiles = new Set([join(gitDir, 'index'), join(gitDir, 'HEAD'), join(gitDir, 'config'), join(gitDir, 'info'), join(gitDir, 'info', 'exclude')]);
+    // Inside a repository within this one (a `.git` below the top folder): its own business.
+    const nestedGit = (path: string): boolean => path.slice(root.length + 1).split(sep).slice(1, -1).includes('.git');
+    // A change that cannot alter git's answers: in git's folder (but those), a nested repository's, orch's own.
     const irrelevant = (path: string): boolean =>
-      (within(path, gitDir) && path !== gitDir && path !== join(gitDir, 'index') && path !== join(gitDir, 'HEAD')) ||
-      path.slice(root.length).split(sep).slice(0, -1).includes('.git') ||
-      own.some((dir) => within(path, dir));
-    // Not entered: those, and what git ignores (a file appearing or going there is still seen, in the folder above).
+      (within(path, gitDir) && path !== gitDir && !gitFiles.has(path)) || nestedGit(path) || own.some((dir) => within(path, dir));
+    // Not entered: those, what git ignores (a file appearing or going there is still seen, in the
+    // folder above), and installed packages (only a node_modules folder's own entries are watched).
     const notWatched = (path: string): boolean => {
-      if (path === root || within(path, cookieDir) || path === gitDir) return false;
+      if (path === root || within(path, cookieDir) || path === gitDir || path === join(gitDir, 'info')) return false;
       if (own.some((dir) => path === dir)) return !cookieDir.startsWith(path + sep);
+      const installed = installedEntry(path);
+      if (installed !== undefined) return installed !== 'folder';
       return irrelevant(path) || ignored.has(path);
     };
     const watch = new WorkTreeWatch(root, cookieDir, notWatched, irrelevant, onStale);
+    const { stdout: excludes } = await run('git', ['config', '--path', '--get', 'core.excludesFile'], { cwd: root }).catch(() => ({ stdout: '' }));
+    watch.outsideRules = new OutsideRules(excludes.trim() || undefined);
+    watch.outsideRules.changed();
     await watch.open();
     return watch;
   }
@@ -89,9 +103,15 @@ export class WorkTreeWatch implements WorkTreeMemory {
       this.waiting.get(basename(full))?.();
       return;
     }
+    // A package added, removed or re-linked, or a package.json (exports, main): what Node
+    // resolved and keeps for good may differ now; the daemon stops (`codeChanged`).
+    if (installedEntry(full) !== undefined || basename(full) === 'package.json') {
+      this.codeChanged ??= `${full} changed`;
+      if (installedEntry(full) !== undefined) return;
+    }
     if (this.irrelevant(full)) return;
     this.generation++;
-    if (basename(full) === '.gitignore' || full === join(this.root, '.git', 'info', 'exclude')) {
+    if (basename(full) === '.gitignore' || full === join(this.root, '.git', 'config') || full.startsWith(join(this.root, '.git', 'info'))) {
       this.stopTrusting();
       this.onStale(`${full} changed`);
     }
@@ -124,13 +144,20 @@ export class WorkTreeWatch implements WorkTreeMemory {
 
   recall(root: string): { files?: RememberedFiles; keep(files: RememberedFiles): void } | undefined {
     if (root !== this.root || !this.trusted || this.broken) return undefined;
+    if (this.outsideRules.changed()) {
+      this.stopTrusting();
+      this.onStale('git ignore rules or settings outside the repository changed');
+      return undefined;
+    }
     const generation = this.generation;
-    const kept = this.kept?.generation === generation ? this.kept.files : undefined;
+    // Git's answers depend on its environment too (the invocation's: HOME, XDG_CONFIG_HOME, GIT_*).
+    const environment = gitEnvironment();
+    const kept = this.kept?.generation === generation && this.kept.environment === environment ? this.kept.files : undefined;
     if (kept) this.recalled++;
     return {
       ...(kept ? { files: kept } : {}),
       keep: (files) => {
-        if (!this.broken) this.kept = { generation, files };
+        if (!this.broken) this.kept = { generation, environment, files };
       },
     };
   }
@@ -149,4 +176,53 @@ export class WorkTreeWatch implements WorkTreeMemory {
 async function ignoredByGit(root: string): Promise<Set<string>> {
   const { stdout } = await run('git', ['ls-files', '--others', '--ignored', '--exclude-standard', '--directory', '-z'], { cwd: root, maxBuffer: 512 * 1024 * 1024 }).catch(() => ({ stdout: '' }));
   return new Set(stdout.split('\0').filter(Boolean).map((entry) => join(root, entry.replace(/\/$/, ''))));
+}
+
+/**
+ * Where `path` is among installed packages: `folder` for a node_modules folder or a scope in it
+ * (`@org`), watched for its own entries; `entry` for anything inside; undefined elsewhere.
+ */
+function installedEntry(path: string): 'folder' | 'entry' | undefined {
+  const parts = path.split(sep);
+  const at = parts.lastIndexOf('node_modules');
+  if (at < 0) return undefined;
+  const below = parts.length - 1 - at;
+  if (below === 0 || (below === 1 && parts[at + 1]!.startsWith('@'))) return 'folder';
+  return 'entry';
+}
+
+/** The variables git's answers depend on besides the files: the invocation's. */
+function gitEnvironment(): string {
+  return JSON.stringify(Object.entries(process.env).filter(([name]) => name === 'HOME' || name === 'XDG_CONFIG_HOME' || name.startsWith('GIT_')).sort());
+}
+
+/**
+ * Git's settings and ignore rules outside the work tree (the user's and the system's config,
+ * `core.excludesFile`, the default global ignore file), stamped when first looked at and compared
+ * at each recall: a change means git may answer otherwise, so nothing kept is trusted again.
+ */
+class OutsideRules {
+  private readonly stamps = new Map<string, string>();
+
+  /** `core.excludesFile`, as git resolves it when the watch starts (its setting changing ends all trust anyway). */
+  constructor(private readonly excludesFile: string | undefined) {}
+
+  changed(): boolean {
+    const home = process.env.HOME ?? '';
+    const config = process.env.XDG_CONFIG_HOME ?? join(home, '.config');
+    const files = [join(home, '.gitconfig'), join(config, 'git', 'config'), join(config, 'git', 'ignore'), '/etc/gitconfig', ...(process.env.GIT_CONFIG_GLOBAL ? [process.env.GIT_CONFIG_GLOBAL] : []), ...(this.excludesFile ? [this.excludesFile] : [])];
+    let changed = false;
+    for (const file of files) {
+      const now = fileStamp(file);
+      const seen = this.stamps.get(file);
+      if (seen !== undefined && seen !== now) changed = true;
+      this.stamps.set(file, now);
+    }
+    return changed;
+  }
+}
+
+function fileStamp(file: string): string {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  return stat ? `${stat.size}:${stat.mtimeMs}:${stat.ino}` : 'none';
 }

@@ -31,8 +31,9 @@ export function daemonSocketPath(root: string): string {
 /**
  * The socket of a daemon serving `cwd` or a folder above it (the nearest), if the socket folder
  * can be trusted. A socket that is there may still belong to a daemon that died: connecting says.
+ * With `suffix`, the nearest whose file `<socket><suffix>` is there (`.holder`: a daemon starting).
  */
-export function findDaemonSocket(cwd: string): string | undefined {
+export function findDaemonSocket(cwd: string, suffix = ''): string | undefined {
   if (!trustedSocketFolder()) return undefined;
   let dir: string;
   try {
@@ -42,7 +43,7 @@ export function findDaemonSocket(cwd: string): string | undefined {
   }
   for (;;) {
     const socket = daemonSocketPath(dir);
-    if (existsSync(socket)) return socket;
+    if (existsSync(socket + suffix)) return socket;
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;

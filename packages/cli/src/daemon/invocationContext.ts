@@ -4,6 +4,11 @@ import type { StreamShape } from './daemonProtocol.js';
 
 /** One invocation the daemon serves, as the client's process has it. */
 export interface Invocation {
+  /** orch's arguments, as `process.argv` shows them: after Node's path and the program's. */
+  argv: readonly string[];
+  program: string;
+  /** Where the daemon goes back to between invocations (its root). */
+  home: string;
   env: Record<string, string>;
   cwd: string;
   /** The client's file mode creation mask: files the invocation makes get the client's modes. */
@@ -23,8 +28,9 @@ export interface Invocation {
  */
 export function enterInvocation(invocation: Invocation): { leave(): void; resize(columns: { stdout?: number; stderr?: number }): void } {
   const env = process.env;
-  const cwd = process.cwd();
+  const argv = process.argv;
   process.env = { ...invocation.env };
+  process.argv = [process.execPath, invocation.program, ...invocation.argv];
   process.chdir(invocation.cwd);
   const umask = process.umask(invocation.umask);
   beginInvocation();
@@ -32,8 +38,14 @@ export function enterInvocation(invocation: Invocation): { leave(): void; resize
   return {
     leave() {
       for (const stream of streams) stream.leave();
-      process.chdir(cwd);
+      // Never the folder it was in: that may have been removed meanwhile (uv_cwd fails then).
+      try {
+        process.chdir(invocation.home);
+      } catch {
+        process.chdir('/');
+      }
       process.umask(umask);
+      process.argv = argv;
       process.env = env;
     },
     resize(columns) {
@@ -49,7 +61,8 @@ function standIn(stream: NodeJS.WriteStream, shape: StreamShape, write: (text: s
   const saved = new Map(KEYS.map((key) => [key, Object.getOwnPropertyDescriptor(stream, key)]));
   let columns = shape.columns;
   const define = (key: (typeof KEYS)[number], descriptor: PropertyDescriptor) => Object.defineProperty(stream, key, { configurable: true, ...descriptor });
-  define('isTTY', { value: shape.tty, writable: true });
+  // As Node has it: true on a terminal, and not there at all otherwise.
+  define('isTTY', { value: shape.tty ? true : undefined, writable: true });
   define('columns', { get: () => columns });
   define('write', {
     writable: true,

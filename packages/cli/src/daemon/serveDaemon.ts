@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { useWorkTreeMemory } from '@orch/plugins';
@@ -31,7 +31,14 @@ const CHECK_INTERVAL_MS = 5_000;
  */
 export async function serveDaemon(where: { root: string; log: string; cacheDir: string }, program: string): Promise<void> {
   const { root, log } = where;
-  const say = (text: string): void => void process.stderr.write(`[${new Date().toISOString()}] ${text}\n`);
+  // Straight to the log's descriptor: while an invocation runs, process.stderr is its client's.
+  const say = (text: string): void => {
+    try {
+      writeSync(2, `[${new Date().toISOString()}] ${text}\n`);
+    } catch {
+      // No log to write to.
+    }
+  };
   const folder = daemonSocketFolder();
   // Only the folder itself: a TMPDIR that names no folder is not made.
   try {
@@ -109,6 +116,8 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
       if (ending) stop(reason);
     };
     if (stopping) return decline('stopping', true);
+    if (statSync(root, { throwIfNoEntry: false })?.ino !== rootIdentity) return decline(`${root} is gone (or another folder took its place)`, true);
+    if (workTree?.codeChanged) return decline(workTree.codeChanged, true);
     if (request.program.path !== program) return decline(`another orch (${request.program.path})`);
     const changed = stamps.changed();
     if (changed) return decline(`${changed} changed`, true);
@@ -120,7 +129,7 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
     await workTree?.sync();
     const began = performance.now();
     try {
-      const result = await serveInvocation(request, socket, messages);
+      const result = await serveInvocation(request, socket, messages, { program, root });
       const check = result.checkMs === undefined ? '' : ` (the full-hit check took ${result.checkMs} ms, done ${result.admittedAtMs} ms in)`;
       say(`orch ${request.argv.join(' ')}: ${result.declined ? 'left to the client' : `exit ${result.code}`} after ${Math.round(performance.now() - began)} ms${check}`);
       if (result.declined) declined++;
@@ -154,6 +163,7 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
     clearTimeout(idle);
     server.close();
     rmSync(socketPath, { force: true });
+    rmSync(`${socketPath}.starting`, { force: true });
     const end = (): void => void release().catch(() => undefined).finally(() => process.exit(0));
     // An invocation in progress finishes first (its client is waiting for it).
     const wait = setInterval(() => {
@@ -169,7 +179,7 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
     else if (!existsSync(socketPath)) stop('its socket was removed');
     else if (!existsSync(log)) stop(`its log ${log} was removed (the state folder with it)`);
     else {
-      const changed = busy ? undefined : stamps.changed();
+      const changed = busy ? undefined : (stamps.changed() ?? workTree?.codeChanged);
       if (changed) stop(`${changed} changed`);
     }
   }, CHECK_INTERVAL_MS);
@@ -195,6 +205,7 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
     server.listen(socketPath, () => resolve());
   });
   chmodSync(socketPath, 0o600);
+  rmSync(`${socketPath}.starting`, { force: true });
   say(`serving ${root} on ${socketPath} (pid ${process.pid}, orch ${version()}, idle timeout ${describeMs(idleTimeoutMs)})`);
   restartIdleTimer();
 }

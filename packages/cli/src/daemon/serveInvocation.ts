@@ -24,7 +24,7 @@ export type InvocationResult = ({ declined: true } | { declined: false; code: nu
  * is dropped, the client runs it itself. The client's stop signals reach the run as the
  * process's own signals would; a client that goes away is a closed terminal (SIGHUP).
  */
-export async function serveInvocation(request: Invoke, socket: Socket, messages: { on(listener: (message: ClientMessage) => void): void }): Promise<InvocationResult> {
+export async function serveInvocation(request: Invoke, socket: Socket, messages: { on(listener: (message: ClientMessage) => void): void }, daemon: { program: string; root: string }): Promise<InvocationResult> {
   const began = performance.now();
   const timing: Pick<InvocationResult, 'admittedAtMs' | 'checkMs'> = {};
   const held: DaemonFrame[] = [];
@@ -68,7 +68,7 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
     flush();
     await new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.end(resolve)));
   };
-  const context = enterInvocation({ env: request.env, cwd: request.cwd, umask: request.umask, stdout: request.stdout, stderr: request.stderr, write: (stream, text) => send(stream === 'o' ? { o: text } : { e: text }) });
+  const context = enterInvocation({ argv: request.argv, program: daemon.program, home: daemon.root, env: request.env, cwd: request.cwd, umask: request.umask, stdout: request.stdout, stderr: request.stderr, write: (stream, text) => send(stream === 'o' ? { o: text } : { e: text }) });
   const signal = (name: NodeJS.Signals): void => {
     if (admitted) emitSignal(name);
   };

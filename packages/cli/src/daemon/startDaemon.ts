@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, realpathSync, statSync, truncateSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, realpathSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { COMMANDS } from '../main.js';
 import { lastOpenedWorkspace } from '../openWorkspace.js';
 import type { DaemonOutcome } from './daemonClient.js';
 import { daemonServes } from './daemonServes.js';
+import { daemonSocketFolder, daemonSocketPath, trustedSocketFolder } from './daemonSocket.js';
 
 /** The daemon's log is started afresh when it has grown past this. */
 const LOG_LIMIT_BYTES = 1024 * 1024;
@@ -41,8 +42,28 @@ export function startDaemon(workspace: { root: string; stateDir: string; cacheDi
     // A larger young generation: a daemon allocates much and keeps little between invocations.
     const child = spawn(process.execPath, ['--max-semi-space-size=16', program, '__daemon', real, log, resolve(real, workspace.cacheDir)], { cwd: real, detached: true, stdio: ['ignore', fd, fd] });
     child.unref();
+    if (child.pid !== undefined) markStarting(real, child.pid);
     return child.pid;
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Leaves `<socket>.starting` naming the daemon just spawned, until it serves (it removes the
+ * file then): `orch daemon stop` finds and stops a daemon that has no socket yet.
+ */
+function markStarting(root: string, pid: number): void {
+  const folder = daemonSocketFolder();
+  try {
+    mkdirSync(folder, { mode: 0o700 });
+  } catch {
+    // There already, or not to be made: the daemon says which in its log.
+  }
+  if (!trustedSocketFolder(folder)) return;
+  try {
+    writeFileSync(`${daemonSocketPath(root)}.starting`, JSON.stringify({ pid }));
+  } catch {
+    // Without the mark, a stop just after the start finds nothing to stop.
   }
 }
