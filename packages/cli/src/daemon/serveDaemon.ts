@@ -65,11 +65,18 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
   const stamps = new CodeStamps(root, program);
   const imports = freshImports(program);
   // The state folder is the log's; git's answers about the work tree are kept while it does not change.
-  const workTree = await WorkTreeWatch.start(root, [dirname(log), where.cacheDir], (why) => say(`no longer keeps git's answers: ${why}`)).catch((error: Error) => {
-    say(`keeps no git answers: the work tree cannot be watched (${error.message})`);
-    return undefined;
-  });
-  useWorkTreeMemory(workTree);
+  // The state folder is the log's; git's answers about the work tree are kept while it does not
+  // change. The watch starts beside serving (its first scan may take a while, or never end if
+  // the root goes meanwhile): until it is ready, git is asked each time.
+  let workTree: WorkTreeWatch | undefined;
+  void WorkTreeWatch.start(root, [dirname(log), where.cacheDir], (why) => say(`no longer keeps git's answers: ${why}`)).then(
+    (watch) => {
+      if (stopping) return void watch?.close();
+      workTree = watch;
+      useWorkTreeMemory(watch);
+    },
+    (error: Error) => say(`keeps no git answers: the work tree cannot be watched (${error.message})`),
+  );
   reportStuckConfigTo((text) => {
     say(`a config held the thread in a loop: stopping\n${text}`);
     reportStuckConfig(text);
