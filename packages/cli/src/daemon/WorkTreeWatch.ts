@@ -112,7 +112,9 @@ export class WorkTreeWatch implements WorkTreeMemory {
     if (this.irrelevant(full)) return;
     this.generation++;
     if (basename(full) === '.gitignore' || full === join(this.root, '.git', 'config') || full.startsWith(join(this.root, '.git', 'info'))) {
+      // What is not watched (folders git ignored when the watch began) may count now: a new daemon watches afresh.
       this.stopTrusting();
+      this.codeChanged ??= `${full} changed (git's ignore rules or settings)`;
       this.onStale(`${full} changed`);
     }
   }
