@@ -15,6 +15,7 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/src/**/__tests__/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    setupFiles: ['test/setupEnv.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

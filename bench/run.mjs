@@ -383,23 +383,34 @@ if (want('hit')) {
   const rounds = Number(process.env.BENCH_HIT_ROUNDS ?? 5);
   const version = await timeProcess(rounds, [orchBin, '--version'], root);
   report('hit: orch --version', version);
-  const medians = [];
-  for (const size of sizes) {
-    const dir = join(work, `hit-${size}`);
-    generateWorkspace(dir, size);
-    const run = () => {
-      const result = spawnSync(process.execPath, [orchBin, 'run', 'build', '--concurrency', String(cores), '--reporter', 'silent'], { cwd: dir, stdio: 'ignore', env: { ...process.env, CI: '1' } });
-      if (result.status !== 0) throw new Error(`orch run build (${size} packages) failed (${result.status})`);
-    };
-    run();
-    const ms = await timeIt(rounds, run);
-    medians.push([size, ms]);
-    report(`hit ${size}: orch run build, every task cached`, ms, `(${(ms - version).toFixed(0)} ms past orch --version; ${((ms - version) / size).toFixed(2)} ms per task with the fixed costs)`);
-  }
-  for (let i = 1; i < medians.length; i++) {
-    const [small, a] = medians[i - 1];
-    const [large, b] = medians[i];
-    report(`hit: marginal cost per cached task (${small} to ${large})`, (b - a) / (large - small), `(2,000 cached tasks: ~${(((b - a) / (large - small)) * 2000 / 1000).toFixed(2)} s past the fixed costs)`);
+  // Each size run alone (CI=1: no daemon, as in CI) and through the workspace's daemon (docs/daemon.md).
+  const modes = [
+    ['alone', { CI: '1', ORCH_DAEMON: '0' }],
+    ['through the daemon', { ORCH_DAEMON: '1' }],
+  ];
+  for (const [mode, modeEnv] of modes) {
+    const medians = [];
+    for (const size of sizes) {
+      const dir = join(work, `hit-${size}`);
+      if (!existsSync(join(dir, 'package.json'))) generateWorkspace(dir, size);
+      const env = { ...process.env, ...modeEnv };
+      const run = () => {
+        const result = spawnSync(process.execPath, [orchBin, 'run', 'build', '--concurrency', String(cores), '--reporter', 'silent'], { cwd: dir, stdio: 'ignore', env });
+        if (result.status !== 0) throw new Error(`orch run build (${size} packages) failed (${result.status})`);
+      };
+      run();
+      if (modeEnv.ORCH_DAEMON === '1') spawnSync(process.execPath, [orchBin, 'daemon', 'start'], { cwd: dir, stdio: 'ignore', env });
+      run();
+      const ms = await timeIt(rounds, run);
+      if (modeEnv.ORCH_DAEMON === '1') spawnSync(process.execPath, [orchBin, 'daemon', 'stop'], { cwd: dir, stdio: 'ignore', env });
+      medians.push([size, ms]);
+      report(`hit ${size}, ${mode}: orch run build, every task cached`, ms, `(${(ms - version).toFixed(0)} ms past orch --version; ${((ms - version) / size).toFixed(2)} ms per task with the fixed costs)`);
+    }
+    for (let i = 1; i < medians.length; i++) {
+      const [small, a] = medians[i - 1];
+      const [large, b] = medians[i];
+      report(`hit, ${mode}: marginal cost per cached task (${small} to ${large})`, (b - a) / (large - small), `(2,000 cached tasks: ~${(((b - a) / (large - small)) * 2000 / 1000).toFixed(2)} s past the fixed costs)`);
+    }
   }
 }
 

@@ -73,7 +73,7 @@ describe("orch's own options and every option's values (findings 11 #8, #11; 12 
     const dir = repo();
     const misplaced = runOrch(['--json', 'list'], dir);
     expect(misplaced.code).toBe(2);
-    expect(misplaced.stderr).toContain("orch: '--json' goes after the command: it is an option of run, affected, resume, status, metrics, sessions, explain, cache, list, show, validate and graph, not of orch itself\n  hint: e.g. orch list --json");
+    expect(misplaced.stderr).toContain("orch: '--json' goes after the command: it is an option of run, affected, resume, status, metrics, sessions, explain, cache, list, show, validate, graph and daemon, not of orch itself\n  hint: e.g. orch list --json");
     const typo = runOrch(['--cwdd', dir, 'list'], dir);
     expect(typo.stderr).toContain("did you mean '--cwd'?");
     const missing = runOrch(['list', '--cwd'], dir);

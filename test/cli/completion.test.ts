@@ -84,7 +84,7 @@ describe('orch completion bash (issue 15, part 2)', () => {
   it("completes each command's options, orch's own, and an option's values", () => {
     const dir = repo();
     expect(bashCompletes(['run', 'build', '--con'], dir).candidates).toEqual(['--concurrency', '--continue', '--config']);
-    expect(bashCompletes(['list', '--'], dir).candidates).toEqual(['--json', '--kind', '--all', '--cwd', '--config', '--no-color', '--help', '--version']);
+    expect(bashCompletes(['list', '--'], dir).candidates).toEqual(['--json', '--kind', '--all', '--cwd', '--config', '--no-color', '--no-daemon', '--help', '--version']);
     expect(bashCompletes(['list', '--kind', 's'], dir).candidates).toEqual(['script']);
     expect(bashCompletes(['run', 'build', '--continue='], dir).candidates).toEqual(['never', 'dependencies-successful', 'always']);
     // `orch build` is `orch run build`: run's options.

@@ -102,6 +102,18 @@ async function setup(packages: Record<string, string[]>, build: object = {}, ser
   return { redis, cache, env, repo, worker };
 }
 
+/** A coordinator in its own clone killed with SIGKILL while slow#build runs on worker-a. */
+async function killedWhileSlowRuns(packages: Record<string, string[]>) {
+  const { redis, env, repo, worker } = await setup(packages);
+  const a = await worker('worker-a');
+  const coordinator = clone(repo);
+  const first = startOrch(['run', 'build', '--distribute', redis.url], coordinator, env);
+  await waitFor(() => existsSync(join(a.dir, 'started-slow')), 120_000, 'slow#build to start on the worker');
+  first.child.kill('SIGKILL');
+  await first.exited;
+  return { redis, env, a, coordinator };
+}
+
 describe('orch run --distribute', () => {
   it('builds 30 packages on two workers in separate clones: the same outputs as a local run, every task exactly once, each recorded with its worker', async () => {
     const { redis, env, repo, worker } = await setup(treePackages(30));
@@ -204,13 +216,7 @@ describe('orch run --distribute', () => {
   }, 600_000);
 
   it('a coordinator killed with kill -9 is resumed by `orch resume`, which reattaches to the job still running on a worker', async () => {
-    const { redis, env, repo, worker } = await setup({ base: [], slow: ['base'] });
-    const a = await worker('worker-a');
-    const coordinator = clone(repo);
-    const first = startOrch(['run', 'build', '--distribute', redis.url], coordinator, env);
-    await waitFor(() => existsSync(join(a.dir, 'started-slow')), 120_000, 'slow#build to start on the worker');
-    first.child.kill('SIGKILL');
-    await first.exited;
+    const { redis, env, a, coordinator } = await killedWhileSlowRuns({ base: [], slow: ['base'] });
     const resumed = startOrch(['resume'], coordinator, env);
     // The job the killed coordinator queued is still running: resume waits for it, never queues it again.
     await waitFor(() => resumed.output().includes('running 2 tasks') || resumed.child.exitCode !== null, 120_000, 'the resumed run to start');
@@ -222,6 +228,55 @@ describe('orch run --distribute', () => {
     expect(existsSync(join(coordinator, 'p', 'slow', 'dist', 'index.js'))).toBe(true);
     // The summary's parts add up to the total: base is done before, not also succeeded (findings 16 #10).
     expect(result.stderr).toMatch(/Tasks:\s+1 succeeded, 1 done before \(2 total\)/);
+    await noQueueLeft(redis);
+  }, 600_000);
+
+  it('orch resume after the coordinator was killed: a task a worker finished meanwhile, and one done before, are shown with their worker (output prefix, summary, status)', async () => {
+    const { redis, env, a, coordinator } = await killedWhileSlowRuns({ base: [], slow: ['base'], top: ['slow'] });
+    // slow#build ends while no coordinator follows it: its output and result wait in the queue.
+    writeFileSync(join(a.dir, 'go'), '');
+    await waitFor(() => a.output().includes('slow#build succeeded'), 120_000, () => `slow#build to finish on the worker: ${a.output()}`);
+    const resumed = runOrch(['resume', '--summarize', 'summary.json'], coordinator, { ...env, CI: '1' }, { timeoutMs: 300_000 });
+    expect(resumed.stderr).not.toMatch(/internal error/);
+    expect(resumed.code).toBe(0);
+    // Answered by the job the worker finished, not run again, and printed as the worker printed it.
+    expect(runs(a.dir)).toEqual(['base', 'slow', 'top']);
+    expect(resumed.stdout + resumed.stderr).toContain('slow#build: [worker-a] built slow');
+    expect(resumed.stdout + resumed.stderr).not.toMatch(/slow#build: built slow/);
+    expect(readFileSync(join(coordinator, 'p', 'slow', 'dist', 'index.js'), 'utf8')).toContain('// slow');
+    // The summary names the worker of every task, the one done before the kill too.
+    const summary = JSON.parse(readFileSync(join(coordinator, 'summary.json'), 'utf8')) as { tasks: { taskId: string; worker: string | null }[] };
+    expect(Object.fromEntries(summary.tasks.map((task) => [task.taskId, task.worker]))).toEqual({ 'base#build': 'worker-a', 'slow#build': 'worker-a', 'top#build': 'worker-a' });
+    expect(runOrch(['status'], coordinator, env).stdout).toContain('worker worker-a: 3 tasks');
+    await noQueueLeft(redis);
+  }, 600_000);
+
+  it("a worker's outputs the coordinator cannot restore (another signing key) fail the run, naming the task and the worker", async () => {
+    const { redis, env, repo, worker } = await setup({ base: [], top: ['base'] });
+    await worker('worker-a');
+    const coordinator = clone(repo);
+    const run = runOrch(['run', 'build', '--distribute', redis.url], coordinator, { ...env, CACHE_KEY: 'another key', CI: '1' }, { timeoutMs: 300_000 });
+    expect(run.stderr).not.toMatch(/internal error|Unhandled/);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('base#build ran on worker worker-a, but its outputs could not be downloaded');
+    expect(run.stderr).toMatch(/Failed: base#build at execute: base#build ran on worker worker-a, but its outputs could not be downloaded/);
+    expect(existsSync(join(coordinator, 'p', 'base', 'dist', 'index.js'))).toBe(false);
+    await noQueueLeft(redis);
+  }, 600_000);
+
+  it('a worker opens its checkout once per run but hashes each job afresh: a file that appeared since its last job makes it refuse the next one', async () => {
+    const { redis, env, repo, worker } = await setup({ slow: [], next: ['slow'] });
+    const a = await worker('worker-a');
+    const run = startOrch(['run', 'build', '--distribute', redis.url], clone(repo), env);
+    await waitFor(() => existsSync(join(a.dir, 'started-slow')), 120_000, 'slow#build to start on the worker');
+    // Untracked, so `git status --untracked-files=no` does not see it; but it is one of next#build's inputs.
+    writeFileSync(join(a.dir, 'p', 'next', 'src', 'extra.js'), 'module.exports = "not in the commit";\n');
+    writeFileSync(join(a.dir, 'go'), '');
+    const result = await run.exited;
+    expect(result.stderr).not.toMatch(/internal error/);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/this worker computes the hash \w+ for next#build, the coordinator \w+: the checkouts differ/);
+    expect(runs(a.dir)).toEqual(['slow']);
     await noQueueLeft(redis);
   }, 600_000);
 

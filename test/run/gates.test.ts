@@ -115,6 +115,20 @@ describe('pre-execution gates', () => {
     expect(run.code).toBe(75);
     expect(run.stderr).toMatch(/orch:resources: invalid options: minFreeDiskMb: Invalid type: Expected number but received "lots"/);
   });
+
+  it("judges each task of one run by its own command's gate setting", () => {
+    const dir = tempRepo({
+      '.claude/commands/big.md': command('description: big\ngates:\n  orch:resources: { options: { minFreeDiskMb: 1000000000000 } }\nrun: echo big > big.txt'),
+      '.claude/commands/bad.md': command('description: bad\ngates:\n  orch:resources: { options: { minFreeDiskMb: lots } }\nrun: echo bad > bad.txt'),
+      '.claude/commands/warned.md': command('description: warned\ngates:\n  orch:resources: { severity: warn, options: { minFreeDiskMb: 1000000000000 } }\nrun: echo warned > warned.txt'),
+      '.claude/commands/fine.md': command('description: fine\nrun: echo fine > fine.txt'),
+      '.claude/commands/fine2.md': command('description: fine2\nrun: echo fine2 > fine2.txt'),
+    });
+    const run = runOrch(['run', 'big', 'bad', 'warned', 'fine', 'fine2', '--continue'], dir);
+    expect(run.stderr).toMatch(/big[^\n]*orch:resources: \d+ MB free disk, needs 1000000000000/);
+    expect(run.stderr).toMatch(/bad[^\n]*orch:resources: invalid options: minFreeDiskMb/);
+    expect(['big', 'bad', 'warned', 'fine', 'fine2'].filter((name) => existsSync(join(dir, `${name}.txt`)))).toEqual(['warned', 'fine', 'fine2']);
+  });
 });
 
 describe('post-execution gates', () => {

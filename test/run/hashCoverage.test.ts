@@ -246,4 +246,26 @@ describe('a workspace package inside another (#14)', () => {
     run(dir, 'build');
     expect(ran(dir)).toEqual(['sub']);
   });
+
+  it('packages whose folders sort around the nested one (p/lib-x, p/lib.y, p/lib/sub, p/lib/sub2) each keep their own files', () => {
+    const built = (name: string) => manifest(name, { scripts: { build: `node ${name.startsWith('sub') ? '../../../' : '../../'}build.cjs` } });
+    const dir = workspace({
+      'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['p/*', 'p/lib/*'] }),
+      'p/lib/package.json': manifest('lib'),
+      'p/lib/src/a.txt': 'a\n',
+      'p/lib-x/package.json': built('libx'),
+      'p/lib.y/package.json': built('liby'),
+      'p/lib/sub/package.json': built('sub'),
+      'p/lib/sub2/package.json': built('sub2'),
+      ...Object.fromEntries(['p/lib-x', 'p/lib.y', 'p/lib/sub', 'p/lib/sub2'].map((folder) => [`${folder}/x.txt`, 'x\n'])),
+    });
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['lib', 'libx', 'liby', 'sub', 'sub2']);
+    writeTree(dir, Object.fromEntries(['p/lib-x', 'p/lib.y', 'p/lib/sub', 'p/lib/sub2'].map((folder) => [`${folder}/x.txt`, 'y\n'])));
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['libx', 'liby', 'sub', 'sub2']);
+    writeTree(dir, { 'p/lib/src/a.txt': 'b\n' });
+    run(dir, 'build');
+    expect(ran(dir)).toEqual(['lib']);
+  });
 });

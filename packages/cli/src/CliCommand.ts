@@ -16,6 +16,13 @@ export interface CliIO {
    * records its session, its output dropped (issue 15, part 6).
    */
   outputClosed?: AbortSignal;
+  /**
+   * Set when the daemon serves the invocation (docs/daemon.md): called with the run's
+   * `SessionRunOptions` before its session starts, it throws when the daemon leaves the run to
+   * the client (anything but a full cache hit), before anything is done. Typed `unknown` so the
+   * public `main()` does not carry the run's internal types.
+   */
+  admitRun?: (run: unknown) => Promise<void>;
 }
 
 /** A subcommand module: `packages/cli/src/commands/<name>.ts`, loaded only when run. */

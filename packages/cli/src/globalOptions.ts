@@ -12,6 +12,7 @@ export const GLOBAL_OPTIONS = {
   cwd: { type: 'string', valueName: 'dir', description: 'run as if started in <dir>', example: '--cwd packages/web' },
   config: { type: 'string', valueName: 'file', description: 'use this config file instead of searching for one', example: '--config ci.config.ts' },
   'no-color': { type: 'boolean', description: 'plain output; tasks get NO_COLOR=1 too (as with NO_COLOR set)' },
+  'no-daemon': { type: 'boolean', description: 'run in this process, not through the daemon (docs/daemon.md; also ORCH_DAEMON=0)' },
   help: { type: 'boolean', short: 'h', description: 'help for orch, or for a command (orch <command> --help)' },
   version: { type: 'boolean', short: 'v', description: 'print the version (with --json: the version, Node.js version, platform and architecture as JSON)' },
 } as const satisfies CliOptions;
@@ -61,6 +62,8 @@ export function takeGlobalOptions(argv: readonly string[], io: CliIO): GlobalOpt
     } else if (arg === '--no-color') {
       io.color = false;
       io.noColor = true;
+    } else if (arg === '--no-daemon') {
+      // Read by the entry before orch loads (daemon/daemonClient.ts): here it is only taken out.
     } else if (arg === '--help' || arg === '-h') taken.help = true;
     else if (arg === '--version' || arg === '-v') taken.version = true;
     else taken.rest.push(arg);

@@ -22,6 +22,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   logs: { summary: "print a task's whole log from the newest run of it (a cache hit's replayed log too)", load: async () => (await import('./commands/logs.js')).logsCommand },
   worker: { summary: 'run tasks of distributed runs (orch run --distribute) from a Redis queue in this checkout', load: async () => (await import('./commands/worker.js')).workerCommand },
   init: { summary: 'set orch up here: detect the package manager and workspace, write orchestrator.config.ts with targets from the scripts, add .orch/ to .gitignore', load: async () => (await import('./commands/init.js')).initCommand },
+  daemon: { summary: "the workspace's daemon: status, start, stop, restart (a warm orch that serves full cache hits, affected, list and validate)", load: async () => (await import('./commands/daemon.js')).daemonCommand },
   completion: { summary: 'print a completion script for bash, zsh or fish: commands, options, command ids and targets', load: async () => (await import('./commands/completion.js')).completionCommand },
 };
 

@@ -27,6 +27,13 @@ export interface OpenWorkspaceOptions {
   whileDiscovering?: (config: ResolvedConfig) => void;
 }
 
+let opened: { root: string; stateDir: string; cacheDir: string } | undefined;
+
+/** The workspace this process opened last (its root, state folder and cache folder, as configured), for starting a daemon there. */
+export function lastOpenedWorkspace(): { root: string; stateDir: string; cacheDir: string } | undefined {
+  return opened;
+}
+
 /**
  * Loads the config, applies the plugins (the built-in preset, then the config's), and runs
  * discovery: what every read-side command starts with. Throws `OrchError('config-not-found')`
@@ -37,6 +44,7 @@ export async function openWorkspace(cwd: string, output?: EngineOutput, options:
   const { config, diagnostics } = await loadConfig({ cwd, renderStuck: (error) => reportText(error, cwd), ...(process.env.ORCH_CONFIG ? { configFile: process.env.ORCH_CONFIG } : {}), ...configOptions });
   const outside = configOptions.defaultsAt === undefined ? outsideWorkspaceError(config) : undefined;
   if (outside) throw outside;
+  opened = { root: config.root, stateDir: config.stateDir, cacheDir: config.cache.dir };
   whileDiscovering?.(config);
   const { defaultPlugins } = await import('@orch/plugins/preset');
   const plugins = hasErrors(diagnostics)

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { checkSessionId, ExitCode, logLevelShows, OrchError, runTasks, type LogLevel, type ContinueMode, type PlannedTask, type PreviousRun, type RunSummary, type SessionInfo, type TaskGraph } from '@orch/engine';
+import { checkSessionId, ExitCode, invocationStartedAt, logLevelShows, OrchError, runTasks, type LogLevel, type ContinueMode, type PlannedTask, type PreviousRun, type RunSummary, type SessionInfo, type TaskGraph } from '@orch/engine';
 import type { CliIO } from './CliCommand.js';
 import { missingDependencyWarnings } from './missingDependencyWarnings.js';
 import type { OpenWorkspace } from './openWorkspace.js';
@@ -44,6 +44,7 @@ export interface SessionRunOptions {
  * 130 (interrupted, whichever the signal).
  */
 export async function runSession(options: SessionRunOptions, io: CliIO): Promise<number> {
+  await io.admitRun?.(options);
   const { workspace } = options;
   const namedId = process.env.ORCH_SESSION_ID === undefined ? undefined : checkSessionId(process.env.ORCH_SESSION_ID, 'ORCH_SESSION_ID');
   const { config, engine } = workspace;
@@ -157,6 +158,7 @@ async function distribute(options: SessionRunOptions, sessionId: string, signal:
     local,
     concurrency: options.concurrency,
     workersMin,
+    resumed: options.resume !== undefined,
     signal,
   });
 }
@@ -164,7 +166,8 @@ async function distribute(options: SessionRunOptions, sessionId: string, signal:
 /** Starts recording the run's trace (`--profile`); `write` ends it and writes it as JSON. */
 async function profileRun(engine: OpenWorkspace['engine']): Promise<{ write(path: string): Promise<string> }> {
   const { RunProfile } = await import('./profile/RunProfile.js');
-  const toUs = (): number => Math.round(performance.now() * 1000);
+  // From the invocation's start: the process's, or the daemon's taking of the invocation.
+  const toUs = (): number => Math.round((performance.now() - invocationStartedAt()) * 1000);
   const profile = new RunProfile(toUs, toUs());
   engine.hooks.event.tap('orch:profile', (event) => profile.record(event));
   return { write: async (path) => (await import('./profile/writeProfile.js')).writeProfile(profile, path) };

@@ -7,6 +7,7 @@ import type { LogLevel, LogOrder, OutputLogs } from './config/outputLogs.js';
 import type { OrchEvent, TaskOutcome } from './events.js';
 import type { Plugin } from './plugin/Plugin.js';
 import { pluginError } from './plugin/PluginError.js';
+import { withinLimit } from './plugin/withinLimit.js';
 import type { GateContext, TaskContext, ExecutionResult, FailureContext, RecoveryDecision, DeployResult } from './pipeline/TaskContext.js';
 
 const { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, HookMap, SyncHook } = tapable;
@@ -280,7 +281,7 @@ function wrapTaps<H>(hook: H, hookName: string, limitMs?: number): H {
             ...tap,
             fn: async (...args: unknown[]) => {
               try {
-                return await withinLimit(Promise.resolve(original(...args)), limitMs);
+                return await withinPluginLimit(Promise.resolve(original(...args)), limitMs);
               } catch (error) {
                 throw pluginError(tap.name, hookName, error);
               }
@@ -317,17 +318,8 @@ function hangError(limitMs: number): Error {
   return new Error(`did not answer within ${limitMs} ms (pluginTimeout)`);
 }
 
-async function withinLimit<T>(work: Promise<T>, limitMs: number | undefined): Promise<T> {
+/** `work` within the plugin time limit (none when it is not finite). */
+function withinPluginLimit<T>(work: Promise<T>, limitMs: number | undefined): Promise<T> {
   if (limitMs === undefined || !Number.isFinite(limitMs)) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    // Not unref'd: a plugin promise that never settles holds nothing else open, and the limit
-    // is what must end the wait.
-    timer = setTimeout(() => reject(hangError(limitMs)), limitMs);
-  });
-  try {
-    return await Promise.race([work, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withinLimit(work, limitMs, () => hangError(limitMs));
 }

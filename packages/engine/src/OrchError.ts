@@ -25,7 +25,9 @@ export type OrchErrorCode =
   /** Another live orch process holds the session or the tasks. */
   | 'session-locked'
   /** orch could not make its state durable (full disk, read-only folder). */
-  | 'state-write-failed';
+  | 'state-write-failed'
+  /** `orch daemon start`: the daemon did not come up (docs/daemon.md). */
+  | 'daemon-failed';
 
 export interface OrchErrorOptions {
   hint?: string;

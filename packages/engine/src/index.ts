@@ -2,7 +2,7 @@ export { Engine, PIPELINE_STAGES, STAGE_ORDER } from './Engine.js';
 export type { EngineHooks, EngineOptions, EngineOutput, PipelineStage, ResolveRequest, DiscoveryContext, RunSettlement } from './Engine.js';
 export type { OrchEvent, OrchEventType, PlannedTask, PlanReason, TaskOutcome, RunSummary, AgentResult, SessionInfo, RecoveryRecord, ProcessIdentity, ClaimHolder, TaskResources } from './events.js';
 export { planRun } from './run/planRun.js';
-export { runTasks, formatMs, STAGE_TITLES, RAN_ON_WORKER } from './run/runTasks.js';
+export { runTasks, formatMs, STAGE_TITLES, RAN_ON_WORKER, REATTACHABLE } from './run/runTasks.js';
 export type { RunOptions, PreviousRun } from './run/runTasks.js';
 export { taskLogFiles } from './run/TaskLog.js';
 export { readTaskLog } from './run/readTaskLog.js';
@@ -80,7 +80,7 @@ export { loadConfig, resolveConfig, parseSize, CONFIG_SEARCH_PLACES, configLocat
 export { repositoryRoot } from './config/searchBoundary.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/loadConfig.js';
 export { jsonSyntaxError, loadJsonConfig, loadYamlConfig } from './config/loadDataConfig.js';
-export { strayConfigError } from './config/runConfigCode.js';
+export { strayConfigError, reportStuckConfigTo } from './config/runConfigCode.js';
 export type { StuckRenderer } from './config/runConfigCode.js';
 export { configTimeoutMs, DEFAULT_CONFIG_TIMEOUT_MS } from './config/configTimeout.js';
 
@@ -110,6 +110,7 @@ export type {
   TaskOutputLog,
 } from './pipeline/TaskContext.js';
 export { ORCH_VERSION } from './version.js';
+export { perInvocation, beginInvocation, invocationStartedAt, INVOCATION_QUERY } from './process/invocationState.js';
 export { strategyFor, retryDelay, normaliseRetry, DEFAULT_STRATEGIES, DEFAULT_RETRY, RECOVERY_KEYS } from './recovery/recoveryPolicy.js';
 export { CircuitBreaker } from './recovery/CircuitBreaker.js';
 export type { BreakerSettings, BreakerSnapshot, BreakerState } from './recovery/CircuitBreaker.js';

@@ -66,9 +66,12 @@ async function taskId(workspace: OpenWorkspace, name: string, states: readonly S
   throw new OrchError('command-ambiguous', `'${name}' names ${ids.length} tasks: ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', ...' : ''}`, { hint: `name one, e.g. orch logs ${ids[0]}` });
 }
 
-/** Whether a session ran the task (a task skipped or never started has no log of that run). */
+/**
+ * Whether a session ran the task (a task skipped or never started has no log of that run). A
+ * cache hit is logged by its outcome alone (no start), naming the entry's log it replayed.
+ */
 function ran(record: TaskRecord | undefined): boolean {
-  return record !== undefined && record.attempts > 0;
+  return record !== undefined && (record.attempts > 0 || record.log !== undefined);
 }
 
 /**

@@ -105,8 +105,11 @@ export const resumeCommand: CliCommand = {
         const markerAgrees = !marker?.hash || !now || marker.hash === now;
         if (hashed?.provisional) io.stderr(`orch: ${task.id} completed before; its hash takes the output of !\`cmd\` lines, known only by running them: running it again (the cache answers if nothing changed)\n`);
         else if (!unchanged || !markerAgrees) io.stderr(`orch: ${task.id} completed before, but its inputs changed since; running it again\n`);
-        else if (!now || (await outputsAsMade(workspace, chosen, cache, task.id, now, record.finishedAt, marker?.durationMs ?? 0, hasher, io))) {
-          previous.set(task.id, { kind: 'done', ...(record.hash ? { hash: record.hash } : {}) });
+        else if (record.worker && now && !(await cache.get(now))) {
+          // A distributed run restores a worker's outputs after it records the task (docs/distributed.md): without the entry, the outputs here are not known to be the worker's.
+          io.stderr(`orch: ${task.id} completed before on worker ${record.worker}, but orch stopped before restoring its outputs here; restoring them from the remote cache\n`);
+        } else if (!now || (await outputsAsMade(workspace, chosen, cache, task.id, now, record.finishedAt, marker?.durationMs ?? 0, hasher, io))) {
+          previous.set(task.id, { kind: 'done', ...(record.hash ? { hash: record.hash } : {}), ...(record.worker ? { worker: record.worker } : {}) });
         }
       } else if ((record.status === 'running' || record.status === 'cancelled') && record.completedSteps > 0 && unchanged) {
         previous.set(task.id, { kind: 'interrupted', fromStep: record.completedSteps });

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import type { PlannedTask, TaskOutcome } from '@orch/engine';
 import { QUEUE_PREFIX } from './queueConnection.js';
@@ -51,12 +52,13 @@ export const RUN_KEYS = {
 } as const;
 
 /**
- * A job's id: the task and the coordinator's attempt, so `orch resume` of the same session adds
- * the same id and reattaches to the job a killed coordinator left (BullMQ ignores an add of an
- * id it holds). BullMQ ids may not hold `:`.
+ * A job's id: the task, its hash and the coordinator's attempt, so `orch resume` of the same
+ * session adds the same id and reattaches to the job a killed coordinator left (BullMQ ignores
+ * an add of an id it holds), unless the task's inputs changed since: then the old job's result
+ * is not this task's. BullMQ ids may not hold `:`.
  */
-export function jobIdFor(taskId: string, attempt: number): string {
-  return `${createHash('sha256').update(taskId).digest('hex').slice(0, 24)}-${attempt}`;
+export function jobIdFor(taskId: string, hash: string, attempt: number): string {
+  return `${createHash('sha256').update(taskId).digest('hex').slice(0, 24)}-${hash.slice(0, 16)}-${attempt}`;
 }
 
 /** A digest of a plan: its tasks and their dependencies (order-free). */
@@ -65,13 +67,14 @@ export function planDigest(plan: readonly PlannedTask[]): string {
   return createHash('sha256').update(JSON.stringify(tasks)).digest('hex').slice(0, 16);
 }
 
+const git = promisify(execFile);
+
 /** The commit checked out at `root`, or `none` outside git or before the first commit. */
-export function headCommit(root: string): string {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return 'none';
-  }
+export async function headCommit(root: string): Promise<string> {
+  return git('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).then(
+    ({ stdout }) => stdout.trim(),
+    () => 'none',
+  );
 }
 
 /**
@@ -80,11 +83,11 @@ export function headCommit(root: string): string {
  * something the coordinator's commit does not hold, and poison the remote cache with it (issue
  * 16 findings #2). Empty outside git.
  */
-export function uncommittedFiles(root: string, stateDir: string): string[] {
+export async function uncommittedFiles(root: string, stateDir: string): Promise<string[]> {
   try {
-    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '-z', '--', '.', `:(exclude)${stateDir}`], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const { stdout } = await git('git', ['status', '--porcelain', '--untracked-files=no', '-z', '--', '.', `:(exclude)${stateDir}`], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     // -z: "XY path\0", a rename adds "\0old path".
-    return status.split('\0').filter((entry) => /^.. /.test(entry)).map((entry) => entry.slice(3));
+    return stdout.split('\0').filter((entry) => /^.. /.test(entry)).map((entry) => entry.slice(3));
   } catch {
     return [];
   }

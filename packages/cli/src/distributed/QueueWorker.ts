@@ -1,11 +1,9 @@
-import { OrchError, planRun } from '@orch/engine';
+import { OrchError } from '@orch/engine';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CliIO } from '../CliCommand.js';
-import { openWorkspace } from '../openWorkspace.js';
-import { runnableGraph } from '../runnableGraph.js';
-import { headCommit, planDigest, uncommittedFiles, RUN_KEYS, type DistributedJob, type JobProgress, type JobResult, type RunDescription } from './DistributedJob.js';
-import { runJob } from './runJob.js';
+import { headCommit, uncommittedFiles, RUN_KEYS, type DistributedJob, type JobProgress, type JobResult, type RunDescription } from './DistributedJob.js';
+import { RunCheckout } from './RunCheckout.js';
 import { QUEUE_PREFIX, type QueueLocation } from './queueConnection.js';
 import { queueTimeout, reachQueue, unreachable } from './reachQueue.js';
 
@@ -31,15 +29,16 @@ const OUTPUT_FLUSH_MS = 50;
 
 /**
  * `orch worker`: serves every run announced on the queue (one BullMQ worker per run queue),
- * running each job in this checkout (`runJob`) after checking the run's commit and plan are this
- * checkout's. A job cancelled by its coordinator ends its task's process groups as Ctrl-C does.
+ * running each job in this checkout, opened once per run (`RunCheckout`), after checking the
+ * run's commit and plan are this checkout's. A job cancelled by its coordinator ends its task's process groups as Ctrl-C does.
  * `stop()` stops taking jobs and lets running ones finish; `stop(true)` hands them back to the
  * queue.
  */
 export class QueueWorker {
   private readonly workers = new Map<string, Worker>();
   private readonly running = new Map<string, { controller: AbortController; handBack: boolean }>();
-  private readonly runChecks = new Map<string, Promise<string | undefined>>();
+  /** Each served run's checkout, opened once (or why this checkout cannot serve the run). */
+  private readonly checkouts = new Map<string, Promise<RunCheckout | string>>();
   private timers: NodeJS.Timeout[] = [];
   private stopping = false;
   /** Runs this checkout takes no jobs of, and why (said once each). */
@@ -80,11 +79,11 @@ export class QueueWorker {
       this.say(`${queue}: job ${jobId} cancelled by its coordinator`);
       job.controller.abort(new Error('cancelled by the coordinator'));
     });
-    const beat = async () => this.client.set(RUN_KEYS.worker(this.options.name), JSON.stringify({ commit: headCommit(this.options.root), concurrency: this.options.concurrency }), 'PX', HEARTBEAT_MS).catch(() => undefined);
+    const beat = async () => this.client.set(RUN_KEYS.worker(this.options.name), JSON.stringify({ commit: await headCommit(this.options.root), concurrency: this.options.concurrency }), 'PX', HEARTBEAT_MS).catch(() => undefined);
     await beat();
     this.timers.push(setInterval(() => void beat(), HEARTBEAT_MS / 3), setInterval(() => void this.refresh(), RUNS_POLL_MS));
     await this.refresh();
-    this.say(`serving ${this.options.location.url} as ${this.options.name} (commit ${headCommit(this.options.root).slice(0, 12)}, ${this.options.concurrency} at a time)`);
+    this.say(`serving ${this.options.location.url} as ${this.options.name} (commit ${(await headCommit(this.options.root)).slice(0, 12)}, ${this.options.concurrency} at a time)`);
   }
 
   /** Starts serving new runs, stops serving ended ones. */
@@ -93,7 +92,7 @@ export class QueueWorker {
     const runs = new Set(await this.client.smembers(RUN_KEYS.runs).catch(() => [...this.workers.keys()]));
     const { Worker } = await import('bullmq');
     for (const queue of runs) {
-      if (this.workers.has(queue) || this.stopping || (await this.unfit(queue))) continue;
+      if (this.workers.has(queue) || this.stopping || (await this.fit(queue)).unfit) continue;
       const worker = new Worker<DistributedJob, JobResult>(queue, (job, token) => this.process(queue, job, token), {
         connection: { ...this.options.location.connection, connectionName: `orch-worker-${this.options.name}` },
         prefix: QUEUE_PREFIX,
@@ -133,17 +132,17 @@ export class QueueWorker {
   /** One job: checked against this checkout, run, its output streamed as progress events. */
   private async process(queue: string, job: Job<DistributedJob, JobResult>, token: string | undefined): Promise<JobResult> {
     const { DelayedError, UnrecoverableError } = await import('bullmq');
-    const unfit = await this.unfit(queue);
+    const { unfit, commit } = await this.fit(queue);
     if (unfit && token) {
       // Another worker may fit: the job goes back to the queue, and this one stops serving the run.
       await job.moveToDelayed(Date.now() + 1000, token);
       this.unserve(queue);
       throw new DelayedError();
     }
-    const refusal = await this.checkRun(queue);
-    if (refusal) {
-      this.say(`${queue}: refused ${job.data.taskId}: ${refusal}`);
-      throw new UnrecoverableError(refusal);
+    const checkout = await this.checkout(queue, commit);
+    if (typeof checkout === 'string') {
+      this.say(`${queue}: refused ${job.data.taskId}: ${checkout}`);
+      throw new UnrecoverableError(checkout);
     }
     const key = `${queue}/${job.id}`;
     const entry = { controller: new AbortController(), handBack: false };
@@ -154,7 +153,7 @@ export class QueueWorker {
     try {
       await job.updateProgress({ kind: 'started', worker: this.options.name, attempt } satisfies JobProgress);
       this.say(`${queue}: ${job.data.taskId} started${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
-      const outcome = await runJob({ root: this.options.root, job: job.data, queue, signal: entry.controller.signal, output: (stream, text) => output.write(stream, text) }, quietIO(this.io));
+      const outcome = await checkout.run({ job: job.data, queue, signal: entry.controller.signal, output: (stream, text) => output.write(stream, text) }, quietIO(this.io));
       output.flush();
       this.say(`${queue}: ${job.data.taskId} ${outcome.status}${outcome.cached ? ` (cached ${outcome.cached})` : ''}`);
       if (entry.handBack && token) {
@@ -173,24 +172,23 @@ export class QueueWorker {
   }
 
   /**
-   * Why this checkout cannot take the run's jobs now: another commit (HEAD is read each time: a
-   * `git pull` on the worker counts), or uncommitted changes to tracked files (findings 16 #2,
-   * #4, #5). Said once, and recorded for the run's coordinator, which warns; the run waits for a
-   * worker that fits instead of failing.
+   * Whether this checkout can take the run's jobs now (`unfit`: why not), and the commit it is
+   * at. Not: another commit (HEAD is read each time: a `git pull` on the worker counts), or
+   * uncommitted changes to tracked files (findings 16 #2, #4, #5). Said once, and recorded for
+   * the run's coordinator, which warns; the run waits for a worker that fits instead of failing.
    */
-  private async unfit(queue: string): Promise<string | undefined> {
+  private async fit(queue: string): Promise<{ unfit?: string; commit: string }> {
     const raw = await this.client.get(RUN_KEYS.run(queue)).catch(() => null);
-    if (!raw) return undefined;
+    const [commit, changed] = await Promise.all([headCommit(this.options.root), uncommittedFiles(this.options.root, this.options.stateDir)]);
+    if (!raw) return { commit };
     const run = JSON.parse(raw) as RunDescription;
-    const commit = headCommit(this.options.root);
-    const changed = uncommittedFiles(this.options.root, this.options.stateDir);
     const why =
       commit !== run.commit
         ? `worker ${this.options.name} is at commit ${commit}, the run at ${run.commit}: check out ${run.commit.slice(0, 12)} on the worker (git fetch && git checkout ${run.commit.slice(0, 12)})`
         : changed.length > 0
           ? `worker ${this.options.name} has uncommitted changes to ${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ` and ${changed.length - 5} more` : ''}: a worker runs the commit as it is; commit them, or set them aside on the worker (git stash, or git checkout -- <file>)`
           : undefined;
-    if (why === this.idle.get(queue)) return why;
+    if (why === this.idle.get(queue)) return { ...(why ? { unfit: why } : {}), commit };
     if (why) {
       this.idle.set(queue, why);
       this.say(`${queue}: takes no jobs: ${why}`);
@@ -199,39 +197,41 @@ export class QueueWorker {
       this.idle.delete(queue);
       await this.client.hdel(RUN_KEYS.idle(queue), this.options.name).catch(() => undefined);
     }
-    return why;
+    return { ...(why ? { unfit: why } : {}), commit };
   }
 
-  /** Stops serving one run (its running jobs finish). */
+  /** Stops serving one run (its running jobs finish, then its checkout closes). */
   private unserve(queue: string): void {
     const worker = this.workers.get(queue);
     if (!worker) return;
     this.workers.delete(queue);
-    this.runChecks.delete(queue);
-    void worker.close().then(() => this.sweep(queue));
+    const checkout = this.checkouts.get(queue);
+    this.checkouts.delete(queue);
+    void worker.close().then(() => closeCheckout(checkout)).then(() => this.sweep(queue));
   }
 
-  /** Why this checkout cannot serve the run (another plan), or undefined. */
-  private checkRun(queue: string): Promise<string | undefined> {
-    let check = this.runChecks.get(queue);
-    if (!check) {
-      check = (async () => {
+  /**
+   * The run's checkout, opened once for all its jobs (`RunCheckout`), or why this checkout
+   * cannot serve the run (the run is over, another plan). Opened again when HEAD moved since
+   * (a job only comes here at the run's commit: `unfit`).
+   */
+  private async checkout(queue: string, commit: string): Promise<RunCheckout | string> {
+    const open = this.checkouts.get(queue);
+    const current = await open;
+    if (current instanceof RunCheckout && current.commit !== commit) {
+      if (this.checkouts.get(queue) === open) this.checkouts.delete(queue);
+      void closeCheckout(open);
+    }
+    let checkout = this.checkouts.get(queue);
+    if (!checkout) {
+      checkout = (async () => {
         const raw = await this.client.get(RUN_KEYS.run(queue));
         if (!raw) return 'the run is over';
-        const run = JSON.parse(raw) as RunDescription;
-        const workspace = await openWorkspace(this.options.root);
-        try {
-          const graph = await runnableGraph(workspace, run.roots, { only: run.only }, quietIO(this.io));
-          const digest = planDigest(planRun(graph, new Map(run.roots.map((id) => [id, id])), { only: run.only }));
-          if (digest !== run.planDigest) return `worker ${this.options.name} plans the run as ${digest}, the coordinator as ${run.planDigest}: their task definitions differ (an uncommitted change, another config)`;
-          return undefined;
-        } finally {
-          await workspace.engine.close();
-        }
+        return RunCheckout.open(this.options.root, JSON.parse(raw) as RunDescription, this.options.name, quietIO(this.io), (message) => this.say(`${queue}: warning: ${message}`));
       })().catch((error: Error) => `this checkout cannot plan the run: ${error.message}`);
-      this.runChecks.set(queue, check);
+      this.checkouts.set(queue, checkout);
     }
-    return check;
+    return checkout;
   }
 
   /** Stops taking jobs; running ones finish, or with `handBack` are stopped and given back to the queue. */
@@ -246,6 +246,7 @@ export class QueueWorker {
       }
     }
     await Promise.allSettled([...this.workers.values()].map((worker) => worker.close()));
+    await Promise.allSettled([...this.checkouts.values()].map(closeCheckout));
     await this.client.del(RUN_KEYS.worker(this.options.name)).catch(() => undefined);
     this.subscriber.disconnect();
     this.client.disconnect();
@@ -281,6 +282,12 @@ class LineBatcher {
     }
     if (!all && (this.pending.stdout || this.pending.stderr)) this.timer = setTimeout(() => this.flush(false), OUTPUT_FLUSH_MS);
   }
+}
+
+/** Closes a run's checkout, if one was opened. */
+async function closeCheckout(checkout: Promise<RunCheckout | string> | undefined): Promise<void> {
+  const opened = await checkout;
+  if (opened instanceof RunCheckout) await opened.close().catch(() => undefined);
 }
 
 /** The worker's own messages go to its stderr; a job's problems go to its coordinator. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { Chalk } from 'chalk';
-import { terminalText, type Diagnostic, type SourceLocation } from '@orch/engine';
+import { perInvocation, terminalText, type Diagnostic, type SourceLocation } from '@orch/engine';
 
 export interface FormatOptions {
   cwd: string;
@@ -35,6 +35,7 @@ export function formatLocation(location: SourceLocation, cwd: string): string {
 }
 
 const fileCache = new Map<string, string[] | undefined>();
+perInvocation(() => fileCache.clear());
 
 function readLine(file: string, line: number): string | undefined {
   if (!fileCache.has(file)) {

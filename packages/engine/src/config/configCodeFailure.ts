@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { INVOCATION_QUERY } from '../process/invocationState.js';
 import type { SourceLocation } from '../diagnostics/Diagnostic.js';
 import { SourceFile } from '../diagnostics/SourceFile.js';
 import { textLocator } from '../diagnostics/yamlLocator.js';
@@ -75,7 +76,8 @@ export function thrownAt(file: string, error: unknown): SourceLocation | undefin
  * The first place a stack names in the config file, and otherwise the first frame below orch's
  * watchdog hook (`at f (helper.mjs:3:3)`), for a message.
  */
-function stackPlace(file: string, stack: string, columnShift = 0): { inFile: boolean; location: SourceLocation; inFileLocation: SourceLocation | undefined; frame: string } {
+function stackPlace(file: string, rawStack: string, columnShift = 0): { inFile: boolean; location: SourceLocation; inFileLocation: SourceLocation | undefined; frame: string } {
+  const stack = rawStack.replace(INVOCATION_QUERY, '');
   const places = [file, pathToFileURL(file).href].map((place) => place.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   const match = new RegExp(`(?:${places.join('|')}):(\\d+)(?::(\\d+))?`).exec(stack);
   const frames = stack.split('\n').filter((line) => line.trimStart().startsWith('at ')).slice(2);

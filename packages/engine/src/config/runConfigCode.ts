@@ -1,11 +1,23 @@
 import { closeSync, writeSync } from 'node:fs';
 import { Script } from 'node:vm';
 import { ExitCode } from '../exitCodes.js';
+import { INVOCATION_QUERY } from '../process/invocationState.js';
 import type { OrchError } from '../OrchError.js';
 import { ConfigCodeFailure, configCodeFailure } from './configCodeFailure.js';
 import { configTimeoutMs } from './configTimeout.js';
 import { startConfigWatchdog } from './configWatchdog.js';
 import { isThenable } from './isThenable.js';
+
+let stuckReport: ((text: string) => void) | undefined;
+
+/**
+ * Where the report of a config caught in a loop goes before the process ends (exit 2): stderr,
+ * unless the daemon sends it to the client whose invocation loaded the config (docs/daemon.md).
+ * Called on the stuck thread, so it must write synchronously.
+ */
+export function reportStuckConfigTo(report: ((text: string) => void) | undefined): void {
+  stuckReport = report;
+}
 
 /** Config files whose code ran in this process, for `strayConfigError`. */
 const ranConfigFiles = new Set<string>();
@@ -63,7 +75,9 @@ export async function runConfigCode(file: string, start: () => unknown, renderSt
       const value = Promise.resolve(first.pending).then((resolved) => ({ done: read(resolved) }));
       const remainingMs = Math.max(1, limitMs - (Date.now() - started));
       const onStuck = (stack: string): void => {
-        writeSync(2, renderStuck(configCodeFailure(file, new ConfigCodeFailure({ kind: 'loop', limitMs, stack }))));
+        const text = renderStuck(configCodeFailure(file, new ConfigCodeFailure({ kind: 'loop', limitMs, stack })));
+        if (stuckReport) stuckReport(text);
+        else writeSync(2, text);
         // Node would add "Waiting for the debugger to disconnect..." (the watchdog's inspector
         // session is open as the process ends): nothing more goes to stderr.
         closeSync(2);
@@ -163,7 +177,8 @@ function trapStrays(): { failed: Promise<never>; release(): void } {
  * file that ran in this process, else undefined (an error of orch itself).
  */
 export function strayConfigError(kind: 'unhandled-rejection' | 'uncaught-exception', error: unknown): Error | undefined {
-  const stack = error instanceof Error ? (error.stack ?? '') : '';
+  // The daemon's query on the config's URL (`?orch-invocation=3`) is not part of its name.
+  const stack = error instanceof Error ? (error.stack ?? '').replace(INVOCATION_QUERY, '') : '';
   for (const file of ranConfigFiles) {
     // A stack frame in the file (`file:12:3`), not the file named in a message.
     if (!stack.split('\n').some((line) => line.trimStart().startsWith('at ') && line.includes(`${file}:`))) continue;

@@ -4,6 +4,7 @@ import type { GateSetting } from '../commands/CommandDefinition.js';
 import type { GateContext, GateVerdict } from '../pipeline/TaskContext.js';
 import type { Plugin } from './Plugin.js';
 import type { Engine } from '../Engine.js';
+import { withinLimit } from './withinLimit.js';
 
 /** When a gate runs: before execution, after it (validation), or as quality assurance. */
 export type GateStage = 'pre' | 'post' | 'qa';
@@ -87,20 +88,33 @@ export function defineGate<Options = Record<string, unknown>>(gate: GateDefiniti
           throw new OrchError('plugin-invalid', message, { hint, diagnostics: configDiagnostics(engine.config.configFile, ['gates', gate.name, 'options'], message, hint) });
         }
       }
+      // A task's setting, options and their problem follow from its command's setting for the
+      // gate (most have none): worked out once per distinct setting, not per task.
+      const resolved = new Map<GateSetting | undefined, { setting: ReturnType<typeof gateSetting>; options: Options; problem: string | undefined; optionsKey: string }>();
+      const resolve = (own: GateSetting | undefined) => {
+        let found = resolved.get(own);
+        if (!found) {
+          const setting = gateSetting(configured, own);
+          const options = { ...(gate.defaults ?? {}), ...setting.options } as Options;
+          found = { setting, options, problem: gate.options ? validateOptions(gate, options) : undefined, optionsKey: JSON.stringify(options) };
+          resolved.set(own, found);
+        }
+        return found;
+      };
       engine.hooks[HOOK_OF_STAGE[gate.stage]].tapPromise(gate.name, async (context) => {
         if (context.only && !context.only.has(gate.name)) return;
-        const setting = gateSetting(configured, context.task.command.metadata.gates?.[gate.name]);
+        const { setting, options, problem, optionsKey } = resolve(context.task.command.metadata.gates?.[gate.name]);
         if (!gateApplies(gate, context.task, setting.enabled)) return;
         const started = performance.now();
-        const options = { ...(gate.defaults ?? {}), ...setting.options } as Options;
-        const problem = gate.options ? validateOptions(gate, options) : undefined;
         let verdict: Omit<GateVerdict, 'gate'> | undefined;
-        const key = gate.definitionKey && !problem ? `${JSON.stringify(options)}\0${gate.definitionKey(context.task)}` : undefined;
+        const key = gate.definitionKey && !problem ? `${optionsKey}\0${gate.definitionKey(context.task)}` : undefined;
         if (problem) verdict = { status: 'fail', message: `invalid options: ${problem}` };
         else if (key !== undefined && judged.has(key)) verdict = judged.get(key);
         else {
           try {
-            verdict = await withinLimit(Promise.resolve(gate.check({ ...context, options, engine })), gate.timeoutMs ?? 30_000);
+            const ms = gate.timeoutMs ?? 30_000;
+            // Each check gets its own copy of the options: a gate may change what it is given.
+            verdict = await withinLimit(Promise.resolve(gate.check({ ...context, options: { ...options }, engine })), ms, () => new Error(`gate did not answer within ${ms} ms`));
           } catch (error) {
             verdict = { status: 'fail', message: error instanceof Error ? error.message : String(error) };
           }
@@ -132,13 +146,4 @@ function validateOptions(gate: { options?: OptionsSchema }, options: unknown): s
       return path ? `${path}: ${issue.message}` : issue.message;
     })
     .join('; ');
-}
-
-async function withinLimit<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`gate did not answer within ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

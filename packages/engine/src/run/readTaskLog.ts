@@ -1,4 +1,4 @@
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { OutputChunk, TaskLogFiles } from '../pipeline/TaskContext.js';
 import type { OutputStream } from './OutputTail.js';
@@ -52,8 +52,14 @@ export async function* readTaskLog(files: TaskLogFiles, bytes?: number): AsyncGe
 const SMALL_LOG = 64 * 1024;
 
 function readSmallLog(files: TaskLogFiles, bytes: number): { log: Buffer; index: string } | undefined {
-  if (statSync(files.streams).size > SMALL_LOG) return undefined;
-  return { log: readFileSync(files.log).subarray(0, bytes), index: readFileSync(files.streams, 'utf8') };
+  // The index's size from the open file (no second lookup of its path: a full hit reads hundreds).
+  const fd = openSync(files.streams, 'r');
+  try {
+    if (fstatSync(fd).size > SMALL_LOG) return undefined;
+    return { log: readFileSync(files.log).subarray(0, bytes), index: readFileSync(fd, 'utf8') };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 async function* streamSwitches(lines: AsyncIterable<string> | Iterable<string>, bytes?: number): AsyncGenerator<StreamSwitch, undefined> {

@@ -44,15 +44,24 @@ export interface RunOptions {
 
 /**
  * What an earlier run of the session left for a task: done (completed with the hash it has
- * now), interrupted after some steps, or skipped by the user (`orch resume --skip`).
+ * now; `worker`: the worker of a distributed run that ran it, which its outcome names again),
+ * interrupted after some steps, or skipped by the user (`orch resume --skip`).
  */
-export type PreviousRun = { kind: 'done'; hash?: string } | { kind: 'interrupted'; fromStep: number } | { kind: 'skip' };
+export type PreviousRun = { kind: 'done'; hash?: string; worker?: string } | { kind: 'interrupted'; fromStep: number } | { kind: 'skip' };
 
 /**
  * Task data set by a plugin that had the task run by another machine (`orch run --distribute`):
  * `{ worker, cached? }`, the worker's name and whether it answered from its cache.
  */
 export const RAN_ON_WORKER = 'orch:ran-on-worker';
+
+/**
+ * Task data set by the plugin that deploys a task to an executor whose execution is found again
+ * after orch is killed (`orch run --distribute`: a job is named by its task, hash and attempt,
+ * and `orch resume` reattaches to it). Its start need not be synced to the session log before
+ * it executes; it is written with the next batch instead, as a cache hit's end is.
+ */
+export const REATTACHABLE = 'orch:reattachable';
 
 /** A runaway recovery plugin cannot loop forever. */
 const MAX_ATTEMPTS = 100;
@@ -150,7 +159,7 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
       const previous = options.previous?.get(id);
       const work =
         previous?.kind === 'done'
-          ? Promise.resolve<TaskOutcome>({ id, status: 'succeeded', durationMs: 0, resumed: true, ...(previous.hash ? { hash: previous.hash } : {}) })
+          ? Promise.resolve<TaskOutcome>({ id, status: 'succeeded', durationMs: 0, resumed: true, ...(previous.hash ? { hash: previous.hash } : {}), ...(previous.worker ? { worker: previous.worker } : {}) })
           : previous?.kind === 'skip'
             ? Promise.resolve<TaskOutcome>({ id, status: 'skipped', durationMs: 0, error: 'skipped on resume (--skip)' })
             : runPipeline(engine, context, shared);

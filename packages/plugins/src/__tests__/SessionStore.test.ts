@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,15 +10,23 @@ afterEach(() => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
-/** A finished session whose log says it started at `t` (ms since the epoch). */
-function writeSession(stateDir: string, id: string, t: number): void {
+/** A finished session whose log says it started at `t` (ms since the epoch), run with `args`, with `tasks` task events. */
+function writeSession(stateDir: string, id: string, t: number, { args = ['build'], tasks = 0 } = {}): void {
   const dir = join(stateDir, 'sessions', id);
   mkdirSync(dir, { recursive: true });
   const events = [
-    { type: 'session-started', t, session: { id, command: 'run', args: ['build'], cwd: '/repo' } },
+    { type: 'session-started', t, session: { id, command: 'run', args, cwd: '/repo' } },
+    // Later events carry earlier times than the first: only the first event may order sessions.
+    ...Array.from({ length: tasks }, (_, i) => ({ type: 'task-finished', t: i, outcome: { id: `p${i}#build`, status: 'succeeded' } })),
     { type: 'session-finished', t: t + 5, status: 'completed' },
   ];
   writeFileSync(join(dir, 'events.jsonl'), events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+}
+
+function stateFolder(): string {
+  const stateDir = mkdtempSync(join(tmpdir(), 'orch-sessions-'));
+  folders.push(stateDir);
+  return stateDir;
 }
 
 const SECOND = Date.parse('2026-11-30T10:00:14.000Z');
@@ -50,5 +59,70 @@ describe('SessionStore.latest', () => {
 describe('SessionStore.ids', () => {
   it('orders sessions of the same second by when they started, so `--last` is the last one started', () => {
     expect(new SessionStore(sameSecondSessions()).ids()).toEqual(['20261130-100013-aaaa', '20261130-100014-ffff', '20261130-100014-0001']);
+  });
+
+  it('orders many sessions of one second by their first events, whatever their logs hold after them or how long their first lines are', () => {
+    const stateDir = stateFolder();
+    // Suffixes sort in the reverse of the order they started in; some first lines span several reads.
+    const started = Array.from({ length: 12 }, (_, i) => `20261130-100014-${(99 - i).toString().padStart(4, '0')}`);
+    started.forEach((id, i) => writeSession(stateDir, id, SECOND + 10 * i, { args: i % 3 === 0 ? ['build', 'x'.repeat(5000 * (i + 1))] : ['build'], tasks: 200 }));
+    expect(new SessionStore(stateDir).ids()).toEqual(started);
+  });
+
+  it('puts a session whose first line is not whole yet before those that started, and orders it once its first line is written', () => {
+    const stateDir = stateFolder();
+    writeSession(stateDir, '20261130-100014-0001', SECOND + 100);
+    const starting = '20261130-100014-0000';
+    mkdirSync(join(stateDir, 'sessions', starting), { recursive: true });
+    const line = JSON.stringify({ type: 'session-started', t: SECOND + 200, session: { id: starting, command: 'run', args: ['build'], cwd: '/repo' } });
+    writeFileSync(join(stateDir, 'sessions', starting, 'events.jsonl'), line.slice(0, 20));
+    const store = new SessionStore(stateDir);
+    expect(store.ids()).toEqual([starting, '20261130-100014-0001']);
+    appendFileSync(join(stateDir, 'sessions', starting, 'events.jsonl'), `${line.slice(20)}\n`);
+    expect(store.ids()).toEqual(['20261130-100014-0001', starting]);
+  });
+
+  it('orders a session whose first line is not JSON by its first event that is', () => {
+    const stateDir = stateFolder();
+    writeSession(stateDir, '20261130-100014-0000', SECOND + 100);
+    writeSession(stateDir, '20261130-100014-0001', SECOND + 300);
+    const log = join(stateDir, 'sessions', '20261130-100014-0000', 'events.jsonl');
+    writeFileSync(log, `not json\n${JSON.stringify({ type: 'session-started', t: SECOND + 500 })}\n`);
+    expect(new SessionStore(stateDir).ids()).toEqual(['20261130-100014-0001', '20261130-100014-0000']);
+  });
+});
+
+describe('SessionStore snapshots', () => {
+  /** A finished session with three tasks, its snapshot written. */
+  async function snapshotted() {
+    const id = '20261130-100014-0001';
+    const stateDir = stateFolder();
+    writeSession(stateDir, id, SECOND, { tasks: 3 });
+    const store = new SessionStore(stateDir);
+    const { state, offset } = store.load(id);
+    await store.writeSnapshot(id, state, offset);
+    return { store, id, state, offset };
+  }
+
+  it('writes { version, offset, checksum, state } as JSON, the checksum the SHA-256 of the state as JSON, and loads from it', async () => {
+    const { store, id, state, offset } = await snapshotted();
+    const written = readFileSync(join(store.sessionDir(id), 'snapshot.json'), 'utf8');
+    const checksum = createHash('sha256').update(JSON.stringify(state)).digest('hex');
+    expect(written).toBe(`${JSON.stringify({ version: 2, offset, checksum, state })}\n`);
+    const loaded = store.load(id);
+    expect(loaded.rebuilt).toBe(false);
+    expect(loaded.state).toEqual(state);
+  });
+
+  it('ignores a snapshot whose state was changed after it was written, and rebuilds the state from the log', async () => {
+    const { store, id, state, offset } = await snapshotted();
+    const path = join(store.sessionDir(id), 'snapshot.json');
+    const written = readFileSync(path, 'utf8');
+    const edited = written.replace('"status":"succeeded"', '"status":"failed"');
+    expect(edited).not.toBe(written);
+    writeFileSync(path, edited);
+    const loaded = store.load(id);
+    expect(loaded.rebuilt).toBe(true);
+    expect(loaded.state).toEqual(state);
   });
 });

@@ -51,6 +51,36 @@ describe('RepositoryFiles', () => {
     expect(clean.get('run.sh')).toBe(dirty.get('run.sh'));
   });
 
+  it.each([
+    ['below the top of its repository', (top: string) => join(top, 'ws')],
+    ['below the top, holding a `.git` folder that is not a repository', (top: string) => (mkdirSync(join(top, 'ws/.git/objects'), { recursive: true }), join(top, 'ws'))],
+    ['in a linked worktree (a `.git` file)', (top: string) => (execFileSync('git', ['worktree', 'add', '-q', join(top, '.wt'), 'HEAD'], { cwd: top }), join(top, '.wt/ws'))],
+  ])('a workspace %s has its dirty and untracked files by paths from its own root', async (_, workspace) => {
+    const top = commitAll(tempRepo({ 'ws/src/a.js': 'a\n', 'ws/src/b.js': 'b\n', 'outside.js': 'o\n', '.gitignore': '.wt/\n' }));
+    const root = workspace(top);
+    writeFileSync(join(root, 'src/a.js'), 'changed\n');
+    writeFileSync(join(root, 'src/new.js'), 'untracked\n');
+    rmSync(join(root, 'src/b.js'));
+    const hashes = await new RepositoryFiles(root, '.orch').all();
+    expect(hashes.get('src/a.js')).toBe(`100644 ${gitBlobHash(Buffer.from('changed\n'))}`);
+    expect(hashes.get('src/new.js')).toBe(`100644 ${gitBlobHash(Buffer.from('untracked\n'))}`);
+    expect([...hashes.keys()].sort()).toEqual(['src/a.js', 'src/new.js']);
+  });
+
+  it('a workspace at the top of a linked worktree (a `.git` file) has its dirty and untracked files', async () => {
+    const top = commitAll(tempRepo({ 'src/a.js': 'a\n', '.gitignore': '.wt/\n' }));
+    execFileSync('git', ['worktree', 'add', '-q', join(top, '.wt'), 'HEAD'], { cwd: top });
+    const root = join(top, '.wt');
+    writeFileSync(join(root, 'src/a.js'), 'changed\n');
+    writeFileSync(join(root, 'src/new.js'), 'untracked\n');
+    const hashes = await new RepositoryFiles(root, '.orch').all();
+    expect(Object.fromEntries(hashes)).toEqual({
+      '.gitignore': `100644 ${gitBlobHash(Buffer.from('.wt/\n'))}`,
+      'src/a.js': `100644 ${gitBlobHash(Buffer.from('changed\n'))}`,
+      'src/new.js': `100644 ${gitBlobHash(Buffer.from('untracked\n'))}`,
+    });
+  });
+
   it('hashes content outside git', async () => {
     const dir = tempRepo({ 'a.txt': 'a', 'node_modules/x/y.js': 'skip', 'b/c.txt': 'c' }, { git: false });
     const repo = new RepositoryFiles(dir, '.orch');
@@ -135,6 +165,17 @@ describe('OutputMatcher', () => {
     expect(await matcher.find(dir)).toEqual(['build/out.txt', 'dist/linkdir', 'dist/out', 'dist/real/f.txt', 'linked']);
     expect(matcher.matches('.git/hooks/pre-commit')).toBe(false);
     expect(matcher.unmatched(['dist/real/f.txt'])).toEqual(['build', 'linked/**']);
+  });
+
+  it('one matcher gives each folder and each list of folders to skip its own outputs, asked in any order, at once or not', async () => {
+    const a = tempRepo({ 'dist/a.txt': 'a', 'dist/cache/x.txt': 'x', 'dist/sub/b.txt': 'b' }, { git: false });
+    const b = tempRepo({ 'dist/c.txt': 'c' }, { git: false });
+    const matcher = OutputMatcher.of(['dist/**']);
+    const all = ['dist/a.txt', 'dist/cache/x.txt', 'dist/sub/b.txt'];
+    expect(matcher.findNow(a)).toEqual(all);
+    expect(matcher.findNow(a, [join(a, 'dist/cache')])).toEqual(['dist/a.txt', 'dist/sub/b.txt']);
+    expect(matcher.findNow(b, [join(a, 'dist/cache')])).toEqual(['dist/c.txt']);
+    expect(await Promise.all([matcher.find(a), matcher.find(b), matcher.find(a, [join(a, 'dist/sub')])])).toEqual([all, ['dist/c.txt'], ['dist/a.txt', 'dist/cache/x.txt']]);
   });
 });
 

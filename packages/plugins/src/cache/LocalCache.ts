@@ -86,7 +86,7 @@ class EntryProblem extends Error {
 }
 
 /** An entry's `meta.json`, parsed; an EntryProblem when it cannot be read or is not an object. */
-async function readMeta(dir: string): Promise<CacheMeta> {
+function readMeta(dir: string): CacheMeta {
   let text: string;
   try {
     // Read at once: small, and a full hit reads hundreds (no round trips through the thread pool).
@@ -106,7 +106,7 @@ async function readMeta(dir: string): Promise<CacheMeta> {
 }
 
 /** The file of an entry at `path` (relative to the entry folder), as lstat sees it; missing or unreadable is an EntryProblem. */
-async function entryFile(dir: string, path: string): Promise<Stats> {
+function entryFile(dir: string, path: string): Stats {
   try {
     return lstatSync(join(dir, path));
   } catch (error) {
@@ -119,19 +119,19 @@ async function entryFile(dir: string, path: string): Promise<Stats> {
  * file of the recorded size and mode (a restore copies the cached file with its mode: no setuid
  * and the like), and each path and link safe. Throws an EntryProblem.
  */
-async function checkEntry(dir: string, hash: string, meta: CacheMeta): Promise<void> {
+function checkEntry(dir: string, hash: string, meta: CacheMeta): void {
   if (meta.hash !== hash) throw new EntryProblem('meta.json', 'is for another hash');
   if (!Array.isArray(meta.files) || !(meta.links === undefined || Array.isArray(meta.links))) throw new EntryProblem('meta.json', 'does not list the files and links of an entry');
   if (meta.log) {
-    const info = await entryFile(dir, ENTRY_LOG.log);
+    const info = entryFile(dir, ENTRY_LOG.log);
     if (!info.isFile()) throw new EntryProblem(ENTRY_LOG.log, 'is not a regular file');
     if (info.size !== meta.log.bytes) throw new EntryProblem(ENTRY_LOG.log, `has ${info.size} bytes, expected ${meta.log.bytes}`);
-    if (!(await entryFile(dir, ENTRY_LOG.streams)).isFile()) throw new EntryProblem(ENTRY_LOG.streams, 'is not a regular file');
+    if (!entryFile(dir, ENTRY_LOG.streams).isFile()) throw new EntryProblem(ENTRY_LOG.streams, 'is not a regular file');
   }
   for (const file of meta.files) {
     if (typeof file?.path !== 'string' || !isSafePath(file.path)) throw new EntryProblem('meta.json', 'lists a file path that leaves the entry');
     const path = `${ENTRY_FILES}/${file.path}`;
-    const info = await entryFile(dir, path);
+    const info = entryFile(dir, path);
     if (!info.isFile()) throw new EntryProblem(path, 'is not a regular file');
     if (info.size !== file.size) throw new EntryProblem(path, `has ${info.size} bytes, expected ${file.size}`);
     if ((info.mode & 0o7777) !== (file.mode & 0o777)) throw new EntryProblem(path, `has mode ${(info.mode & 0o7777).toString(8)}, expected ${(file.mode & 0o777).toString(8)}`);
@@ -188,7 +188,7 @@ export class LocalCache {
     const dir = this.entryDir(hash);
     let meta: CacheMeta;
     try {
-      meta = await readMeta(dir);
+      meta = readMeta(dir);
     } catch (error) {
       // No entry (or no cache folder, a file in its place) is a miss, not a corrupt entry.
       if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
@@ -199,7 +199,7 @@ export class LocalCache {
       return undefined;
     }
     try {
-      await checkEntry(dir, hash, meta);
+      checkEntry(dir, hash, meta);
     } catch (error) {
       return this.discard(hash, error, onProblem);
     }

@@ -33,6 +33,18 @@ export function cacheable(task: TaskContext): boolean {
 }
 
 /**
+ * Hashes a task (stage 6, before any cache is asked) and records its hash, the inputs that made
+ * it and whether it is provisional in the task's data; returns the hash. Memoised per run.
+ */
+export async function hashTask(engine: Engine, task: TaskContext): Promise<string> {
+  const { hash, inputs, provisional } = await taskHasherFor(engine, task).hash(task.id);
+  task.data.set('orch:hash', hash);
+  task.data.set('orch:hash-inputs', inputs);
+  task.data.set(PROVISIONAL_HASH, provisional);
+  return hash;
+}
+
+/**
  * Restores a cache entry into the task's folder and routes the task to the `cache` executor,
  * which replays its logs. Outputs that are exactly as orch last stored or restored them for
  * this hash (their fingerprint: outputsFingerprint.ts) are left in place: restoring would write
@@ -108,10 +120,7 @@ export function localCachePlugin() {
       const records = TaskRecords.of(engine);
 
       engine.hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 100 }, async (task) => {
-        const { hash, inputs, provisional } = await taskHasherFor(engine, task).hash(task.id);
-        task.data.set('orch:hash', hash);
-        task.data.set('orch:hash-inputs', inputs);
-        task.data.set(PROVISIONAL_HASH, provisional);
+        const hash = await hashTask(engine, task);
         if (!cacheable(task) || settings.force || !settings.local.includes('r')) return undefined;
         const entry = await cache.get(hash, (problem) => engine.emit({ type: 'warning', message: `${task.id}: ${LocalCache.describe(problem)}`, source: PLUGIN_NAME }));
         if (!entry) return undefined;

@@ -20,6 +20,7 @@ export class OutputMatcher {
   private readonly isMatch: (path: string) => boolean;
 
   private static readonly compiled = new Map<string, OutputMatcher>();
+  private readonly crawlers = new Map<string, fdir>();
 
   /** The matcher of these globs, compiled once per process: a target's outputs are the same in every package. */
   static of(outputs: readonly string[]): OutputMatcher {
@@ -43,14 +44,13 @@ export class OutputMatcher {
     }
     this.include = include;
     this.outside = outside;
+    this.bases = [...new Set(include.map((glob) => picomatch.scan(glob).base))];
     const matcher = include.length > 0 ? pathMatcher(include.flatMap(expand), exclude.length > 0 ? { ignore: exclude } : {}) : () => false;
     this.isMatch = (path) => matcher(path);
   }
 
   /** The fixed part of each include glob (`dist` for `dist/**`, `''` for `*.tgz`), without repeats. */
-  get bases(): string[] {
-    return [...new Set(this.include.map((glob) => picomatch.scan(glob).base))];
-  }
+  readonly bases: readonly string[];
 
   /** Whether a `/`-separated path relative to the folder is one of the outputs. */
   matches(path: string): boolean {
@@ -83,6 +83,24 @@ export class OutputMatcher {
     return [...found].sort();
   }
 
+  /**
+   * The crawler of a glob's fixed part, made once per skip list: a hit looks at every task's
+   * outputs with the same globs and the same folders to skip, and a crawler is reusable.
+   */
+  private crawler(base: string, skip: readonly string[], skipped: ReadonlySet<string>): fdir {
+    const key = `${base}\0${skip.join('\0')}`;
+    let crawler = this.crawlers.get(key);
+    if (!crawler) {
+      const prefix = base === '' ? '' : `${base}/`;
+      crawler = new fdir()
+        .withRelativePaths()
+        .exclude((name, path) => name === '.git' || skipped.has(path))
+        .filter((path) => this.matches(prefix + path.split(sep).join('/')));
+      this.crawlers.set(key, crawler);
+    }
+    return crawler;
+  }
+
   /** The outputs that are single files at a glob's fixed part, and the folders to crawl for the rest. */
   private plan(folder: string, skip: readonly string[]): { found: Set<string>; crawls: { crawler: fdir; start: string; prefix: string }[] } {
     const found = new Set<string>();
@@ -90,8 +108,8 @@ export class OutputMatcher {
     const skipped = new Set(skip.map((dir) => `${normalize(dir)}${sep}`));
     for (const base of this.bases) {
       const start = join(folder, base);
-      // A symbolic link on the way to the glob's folder is never followed.
-      if (base !== '' && realFolder(dirname(start)) !== dirname(start)) continue;
+      // A symbolic link on the way to the glob's folder is never followed (`folder` itself is resolved already).
+      if (base.includes('/') && realFolder(dirname(start)) !== dirname(start)) continue;
       const info = lstatSync(start, { throwIfNoEntry: false });
       if (!info) continue;
       if (!info.isDirectory()) {
@@ -99,12 +117,7 @@ export class OutputMatcher {
         continue;
       }
       if (isInsideGitFolder(base) || skipped.has(`${start}${sep}`)) continue;
-      const prefix = base === '' ? '' : `${base}/`;
-      const crawler = new fdir()
-        .withRelativePaths()
-        .exclude((name, path) => name === '.git' || skipped.has(path))
-        .filter((path) => this.matches(prefix + path.split(sep).join('/')));
-      crawls.push({ crawler, start, prefix });
+      crawls.push({ crawler: this.crawler(base, skip, skipped), start, prefix: base === '' ? '' : `${base}/` });
     }
     return { found, crawls };
   }

@@ -1,7 +1,8 @@
-import { foldRepeated, type Diagnostic, type Engine } from '@orch/engine';
+import { foldRepeated, perInvocation, type Diagnostic, type Engine } from '@orch/engine';
 
 /** The warnings said in this process, per repository root. */
 const SAID = new Map<string, Set<string>>();
+perInvocation(() => SAID.clear());
 
 /**
  * The warnings about a task's declared outputs that storing it found (`output 'dist/**' matched

@@ -11,7 +11,7 @@ import { UploadQueue } from './UploadQueue.js';
 
 const PLUGIN_NAME = 'orch:cache-remote';
 
-/** Task data: the promise of the task's upload (settled whether it succeeded or not). */
+/** Task data: the promise of the task's upload, true once the entry is on the server, false when it is not (a warning said why). Never rejects. */
 export const REMOTE_UPLOAD = 'orch:cache-upload';
 
 /** A client for the configured remote cache, or undefined when none is configured. */
@@ -61,23 +61,28 @@ export function remoteCachePlugin() {
       const warn = (message: string): void => {
         engine.emit({ type: 'warning', message: remote.open ? `${message} (remote cache off for the rest of this run)` : message, source: PLUGIN_NAME });
       };
-      const uploads = new Set<Promise<void>>();
-      const inBackground = (work: Promise<void>): void => {
+      const uploads = new Set<Promise<unknown>>();
+      const inBackground = (work: Promise<unknown>): void => {
         uploads.add(work);
         void work.finally(() => uploads.delete(work));
       };
-      /** Uploads a committed local entry; it stays queued while the circuit is open or the upload fails. */
-      const upload = async (hash: string, taskId: string): Promise<void> => {
+      /** Uploads a committed local entry (true once uploaded); it stays queued while the circuit is open or the upload fails. */
+      const upload = async (hash: string, taskId: string): Promise<boolean> => {
         const entry = await local.get(hash);
-        if (!entry) return queue.done(hash);
-        if (remote.open) return;
+        if (!entry) {
+          await queue.done(hash);
+          return false;
+        }
+        if (remote.open) return false;
         const artifact = await local.newTmpFile('.tgz');
         try {
           await pack(entry.dir, LocalCache.parts(entry.meta), artifact);
           await remote.put(hash, artifact, entry.meta.durationMs);
           await queue.done(hash);
+          return true;
         } catch (error) {
           warn(`${taskId}: not uploaded: ${describeFileError(error, engine.config.root)}`);
+          return false;
         } finally {
           await local.removeTmp(artifact);
         }
@@ -122,8 +127,11 @@ export function remoteCachePlugin() {
         const work = (async () => {
           await queue.add(hash, task.id);
           await (task.data.get('orch:cache-put') as Promise<void> | undefined);
-          await upload(hash, task.id);
-        })().catch((error: Error) => warn(`${task.id}: not uploaded: ${error.message}`));
+          return upload(hash, task.id);
+        })().catch((error: Error) => {
+          warn(`${task.id}: not uploaded: ${error.message}`);
+          return false;
+        });
         // A distributed run waits for it before what depends on the task starts on another machine.
         task.data.set(REMOTE_UPLOAD, work);
         inBackground(work);

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
+import picomatch from 'picomatch';
 import { agentsUsedBy, nameTable, ORCH_VERSION, type AgentConfig, type AgentDefinition, type CommandDefinition, type Engine, type EnvMode, type Project, type TaskGraph } from '@orch/engine';
 import { agentCredentialEnv } from '../agents/agentCredentialEnv.js';
 import { isPromptCommand } from '../agents/isPromptCommand.js';
 import { shellLines } from '../agents/promptDiagnostics.js';
 import type { ShellOutputs } from '../agents/runShellLines.js';
-import { envPolicy, inheritedEnvironment, selectTaskEnvironment, type EnvSettings, type SelectedEnvironment } from '../environment/selectTaskEnvironment.js';
+import { envPolicy, inheritedEnvironment, selectTaskEnvironment, type EnvPolicy, type EnvSettings, type SelectedEnvironment } from '../environment/selectTaskEnvironment.js';
 import { includedFiles } from '../markdown/includedFiles.js';
 import { bodyLocation } from '../markdown/promptTokens.js';
 import { skillFolder } from '../markdown/skillFolder.js';
@@ -18,6 +19,7 @@ import { DEFAULT_GLOBAL_INPUTS, globalInputMatcher } from './globalInputs.js';
 import { packageOutputs } from './packageOutputs.js';
 import { RepositoryFiles } from './repositoryFiles.js';
 import { TaskInputs } from './TaskInputs.js';
+import { withPrefix } from './withPrefix.js';
 
 /** Everything a task's hash is made of; stored with each run so `orch explain` can diff it. */
 export interface HashInputs {
@@ -143,12 +145,18 @@ export class TaskHasher {
   /** Lines that failed while hashing, handed once to the next `shellOutputs` (the executor, which fails with it). */
   private readonly lineFailures = new Map<string, unknown>();
   private readonly memo = new Map<string, Promise<TaskHash>>();
+  /** The environment's part of the hash per policy: most tasks of a run share one (their `env` settings are the target's). */
+  private readonly hashedEnvironments = new Map<string, Pick<HashInputs, 'env' | 'envMode' | 'passThroughEnv'>>();
   private readonly external: ExternalDependencies;
   private readonly transitMemo = new Map<string, Promise<string>>();
   private globalFiles: Promise<{ files: [string, string][]; ignored: string[] }> | undefined;
   private config: Promise<Record<string, string>> | undefined;
   private roots: string[] | undefined;
   private packageOutputs: Map<string, string[]> | undefined;
+  /** Canonical JSON of the hash inputs' shared parts (`sharedParts`). */
+  private readonly canonicalParts = new Map<object, string>();
+  /** Whether git's listing of ignored files was started with its other reads (decided at the first hash). */
+  private listsIgnored: boolean | undefined;
 
   constructor(private readonly options: TaskHasherOptions) {
     this.files = new RepositoryFiles(options.root, options.stateDir, options.engine);
@@ -191,6 +199,10 @@ export class TaskHasher {
       provisional ||= dependency.provisional;
     }
 
+    if (this.listsIgnored === undefined) {
+      this.listsIgnored = this.inputsHaveWildcards();
+      if (this.listsIgnored) this.files.listIgnoredSoon();
+    }
     const files = await this.files.all();
     const projectDir = command.kind === 'script' ? relative(root, dirname(command.location.file)).split(sep).join('/') : '';
     const definition = await this.definition(command, files);
@@ -204,11 +216,24 @@ export class TaskHasher {
       args: [...(this.args.get(id) ?? this.options.args?.get(id) ?? [])],
       executor: executorConfig(command, this.options.agent),
       files: selected,
-      ...hashedEnvironment(this.environment(command)),
+      ...this.hashedEnvironment(command),
       dependencies,
     };
     if (command.kind === 'script') Object.assign(inputs, await this.packageInputs(id, command, projectDir));
-    return { hash: sha256(canonical(inputs)), inputs, ignored, linkedFrom, linksOutside, provisional };
+    return { hash: sha256(canonical(inputs, this.sharedParts(inputs))), inputs, ignored, linkedFrom, linksOutside, provisional };
+  }
+
+  /** The canonical text of the parts of the inputs every task shares (read once per hasher, never changed), made once. */
+  private sharedParts(inputs: HashInputs): ReadonlyMap<object, string> {
+    for (const part of [inputs.plugins, inputs.config]) if (!this.canonicalParts.has(part)) this.canonicalParts.set(part, canonical(part));
+    return this.canonicalParts;
+  }
+
+  /** Whether some command's `inputs` or the config's `globalInputs` have a wildcard: hashing will list the ignored files. */
+  private inputsHaveWildcards(): boolean {
+    const globs = new Set(this.options.globalInputs);
+    for (const command of this.options.commands.values()) for (const glob of command.metadata.inputs ?? []) globs.add(glob);
+    return [...globs].some((glob) => !glob.startsWith('!') && picomatch.scan(glob).isGlob);
   }
 
   /** The config file's fingerprint, read once. */
@@ -226,7 +251,7 @@ export class TaskHasher {
    */
   private async inputFiles(command: CommandDefinition, projectDir: string, files: ReadonlyMap<string, string>): Promise<Pick<TaskHash, 'ignored' | 'linkedFrom' | 'linksOutside'> & { selected: Record<string, string> }> {
     const inPackage = command.kind === 'script' && command.project !== undefined;
-    const inputs = TaskInputs.of(command, projectDir, inPackage ? this.outputsOf(command.project!) : [], inPackage ? this.packageRoots() : []);
+    const inputs = TaskInputs.of(command, projectDir, inPackage ? this.outputsOf(command.project!) : [], inPackage ? this.packageRoots(projectDir) : []);
     const selected: Record<string, string> = nameTable();
     const linkedFrom: Record<string, string> = nameTable();
     const linksOutside: Record<string, string> = nameTable();
@@ -273,10 +298,15 @@ export class TaskHasher {
   }
 
   /** The folders of the workspace packages (a package's inputs leave out the packages inside it). */
-  private packageRoots(): string[] {
-    // Once per run: asked for every task, it made a 1,000-package hit quadratic (issue 13).
-    this.roots ??= [...(this.options.projects?.values() ?? [])].map((project) => project.root);
-    return this.roots;
+  /**
+   * The folders of the workspace packages that may be inside `folder` (relative to the root; all
+   * of them for the root): sorted once per run and found by binary search, since a task asks
+   * for those inside its own folder and a scan of them all per task made a 1,000-package hit
+   * quadratic (issue 13).
+   */
+  private packageRoots(folder: string): string[] {
+    this.roots ??= [...(this.options.projects?.values() ?? [])].map((project) => project.root).sort();
+    return folder === '' || folder === '.' ? this.roots : withPrefix(this.roots, (root) => root, `${folder}/`);
   }
 
   /** The output globs of every task of a package (its tasks' default inputs leave them out). */
@@ -310,7 +340,7 @@ export class TaskHasher {
         const root = this.options.projects?.get(name)?.root ?? name;
         // Its own files: those of packages inside it are theirs (as for its tasks' inputs).
         const folder = root === '.' ? '' : root;
-        const own = new TaskInputs(undefined, [], folder, [], this.packageRoots());
+        const own = new TaskInputs(undefined, [], folder, [], this.packageRoots(folder));
         const files = (await this.files.under(folder)).filter(([path]) => own.matches(path, true));
         return sha256(canonical({ files: Object.fromEntries(files), lockfile: await this.external.of(root) }));
       })();
@@ -321,9 +351,30 @@ export class TaskHasher {
 
   /** What the task sees of the environment and what of it is hashed, as its executor will select it. */
   environment(command: CommandDefinition): SelectedEnvironment {
-    const source = this.options.envSource ?? inheritedEnvironment();
-    const passThrough = isPromptCommand(command) ? agentCredentialEnv(this.options.agent, source) : [];
-    return selectTaskEnvironment(source, envPolicy(command.metadata, this.options.env, passThrough));
+    return selectTaskEnvironment(this.envSource(), this.envPolicy(command));
+  }
+
+  /**
+   * The environment's part of the task's hash, selected once per distinct policy (the source is
+   * the same for every task of the hasher, and the selection is pure); each task gets its own copy.
+   */
+  private hashedEnvironment(command: CommandDefinition): Pick<HashInputs, 'env' | 'envMode' | 'passThroughEnv'> {
+    const policy = this.envPolicy(command);
+    const key = JSON.stringify([policy.mode, policy.env, policy.passThroughEnv, policy.globalEnv, policy.globalPassThroughEnv, policy.framework?.slug]);
+    let found = this.hashedEnvironments.get(key);
+    if (!found) {
+      found = hashedEnvironment(selectTaskEnvironment(this.envSource(), policy));
+      this.hashedEnvironments.set(key, found);
+    }
+    return { env: { ...found.env }, envMode: found.envMode, passThroughEnv: [...found.passThroughEnv] };
+  }
+
+  private envSource(): Readonly<Record<string, string | undefined>> {
+    return this.options.envSource ?? inheritedEnvironment();
+  }
+
+  private envPolicy(command: CommandDefinition): EnvPolicy {
+    return envPolicy(command.metadata, this.options.env, isPromptCommand(command) ? agentCredentialEnv(this.options.agent, this.envSource()) : []);
   }
 
   /** The definition's parts, each hashed: the file (and partials it includes) or the steps. */

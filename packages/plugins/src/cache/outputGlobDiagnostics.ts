@@ -18,7 +18,7 @@ export function outputGlobDiagnostics(registry: Pick<CommandRegistry, 'commands'
     const project = command.kind === 'script' && command.project ? registry.projects.get(command.project) : undefined;
     const prefix = project && project.root !== '.' ? `${project.root}/` : '';
     (command.metadata.outputs ?? []).forEach((glob, index) => {
-      if (!glob.startsWith('!') && new OutputMatcher([glob]).include.length > 0) globs.push({ command, index, glob, prefix });
+      if (!glob.startsWith('!') && OutputMatcher.of([glob]).include.length > 0) globs.push({ command, index, glob, prefix });
     });
   }
   if (globs.length === 0) return [];
@@ -32,7 +32,7 @@ export function outputGlobDiagnostics(registry: Pick<CommandRegistry, 'commands'
   if (tracked.length === 0) return [];
   const found = new Map<string, { glob: OutputGlob; files: string[] }>();
   for (const glob of globs) {
-    const matcher = new OutputMatcher([glob.glob]);
+    const matcher = OutputMatcher.of([glob.glob]);
     const files = tracked.filter((path) => path.startsWith(glob.prefix) && matcher.matches(path.slice(glob.prefix.length)));
     if (files.length === 0) continue;
     // A target's glob is written once for all its packages: one warning.

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Engine } from '@orch/engine';
@@ -9,6 +9,7 @@ import { workerPool } from '../executors/NodeExecutorPlugin.js';
 import { contentId, contentIdMode, hashFilesHere } from './gitBlobHash.js';
 import { linkTargets, type LinkTarget } from './linkTargets.js';
 import { pathMatcher } from './pathMatcher.js';
+import { withPrefix } from './withPrefix.js';
 
 const run = promisify(execFile);
 
@@ -23,6 +24,33 @@ const POOL_THRESHOLD = 64;
  * untracked clones) as they are checked out (docs/caching.md). Outside git,
  * every file not under node_modules, .git or the state folder is read.
  */
+/** What a read of the repository found, as `WorkTreeMemory` keeps it. */
+export interface RememberedFiles {
+  hashes: ReadonlyMap<string, string>;
+  tracked: ReadonlySet<string>;
+  inGit: boolean;
+  /** Git's listing of ignored files and folders, sorted, once a task asked for it. */
+  ignored?: readonly string[];
+}
+
+/**
+ * What a process that watches the work tree can promise (the daemon, docs/daemon.md): a read of
+ * a root it watches is kept, and handed back while nothing under the root has changed since that
+ * read began. `recall` is asked when a read starts: `files` when an earlier one still holds;
+ * `keep` to keep this one (a read that saw a change while it ran is not kept). Undefined for a
+ * root it does not watch, or when it cannot tell.
+ */
+export interface WorkTreeMemory {
+  recall(root: string): { files?: RememberedFiles; keep(files: RememberedFiles): void } | undefined;
+}
+
+let workTreeMemory: WorkTreeMemory | undefined;
+
+/** Sets (or clears) the process's `WorkTreeMemory`: only the daemon has one. */
+export function useWorkTreeMemory(memory: WorkTreeMemory | undefined): void {
+  workTreeMemory = memory;
+}
+
 export class RepositoryFiles {
   private hashes: Map<string, string> | undefined;
   private reading: Promise<ReadonlyMap<string, string>> | undefined;
@@ -38,6 +66,8 @@ export class RepositoryFiles {
   /** How many files had to be read (dirty, untracked, or no git). */
   readCount = 0;
   inGit = false;
+  /** Keeps git's listing of ignored files with the read it belongs to (`WorkTreeMemory`). */
+  private keepIgnored: ((ignored: readonly string[]) => void) | undefined;
 
   constructor(
     private readonly root: string,
@@ -63,6 +93,8 @@ export class RepositoryFiles {
   }
 
   private async read(): Promise<ReadonlyMap<string, string>> {
+    const memory = workTreeMemory?.recall(this.root);
+    if (memory?.files) return this.recalled(memory.files, memory);
     const hashes = new Map<string, string>();
     const git = await this.fromGit(hashes);
     if (!git) {
@@ -70,7 +102,23 @@ export class RepositoryFiles {
       await this.hashInto(hashes, files);
     }
     this.hashes = hashes;
+    if (memory) {
+      const files: RememberedFiles = { hashes: new Map(hashes), tracked: new Set(this.tracked), inGit: this.inGit };
+      memory.keep(files);
+      // The listing, when a task asks for it, is kept with the read it belongs to.
+      this.keepIgnored = (ignored) => memory.keep({ ...files, ignored });
+    }
     return hashes;
+  }
+
+  /** An earlier read that still holds (`WorkTreeMemory`): nothing is asked of git or read. */
+  private recalled(files: RememberedFiles, memory: { keep(files: RememberedFiles): void }): ReadonlyMap<string, string> {
+    this.hashes = new Map(files.hashes);
+    for (const path of files.tracked) this.tracked.add(path);
+    this.inGit = files.inGit;
+    if (files.ignored) this.ignoredEntries = Promise.resolve([...files.ignored]);
+    else this.keepIgnored = (ignored) => memory.keep({ ...files, ignored });
+    return this.hashes;
   }
 
   /**
@@ -94,7 +142,7 @@ export class RepositoryFiles {
     const walkRoots = new Set<string>();
     // Names without wildcards (the global inputs, `.env`) need no listing: they are read as named.
     // Sorted once, so a package's entries are found by binary search, not a scan of them all.
-    const listed = bases.length > 0 ? await (this.ignoredEntries ??= this.listIgnored().then((entries) => entries.sort())) : [];
+    const listed = bases.length > 0 ? await this.ignoredListing() : [];
     for (const entry of withPrefix(listed, (e) => e, prefix)) {
       const rel = entry.slice(prefix.length);
       if (!rel.endsWith('/')) {
@@ -119,6 +167,27 @@ export class RepositoryFiles {
       if (id !== undefined) found.set(path, id);
     }
     return found;
+  }
+
+  /**
+   * Starts git's listing of ignored files now, beside its other reads of the repository, for a
+   * run whose tasks' `inputs` have wildcards (they will ask `ignoredMatching` for it): waited
+   * for after the index and status, it added one git process's latency to every run.
+   */
+  listIgnoredSoon(): void {
+    void this.ignoredListing().catch(() => undefined);
+  }
+
+  /** Ignored files and folders, sorted (a package's entries are found by binary search), listed once. */
+  private ignoredListing(): Promise<string[]> {
+    // Reading starts first: a remembered read (`WorkTreeMemory`) hands its listing back at once.
+    const reading = this.all().catch(() => undefined);
+    return (this.ignoredEntries ??= this.listIgnored().then(async (entries) => {
+      const sorted = entries.sort();
+      await reading;
+      this.keepIgnored?.(sorted);
+      return sorted;
+    }));
   }
 
   /** Globs compiled once per run: every package's tasks name the same `inputs`. */
@@ -191,8 +260,8 @@ export class RepositoryFiles {
     let listed: string;
     let status: string;
     try {
-      [{ stdout: prefix }, { stdout: listed }, { stdout: status }] = await Promise.all([
-        run('git', ['rev-parse', '--show-prefix'], { cwd: this.root }),
+      [prefix, { stdout: listed }, { stdout: status }] = await Promise.all([
+        atTopLevel(this.root) ? '' : run('git', ['rev-parse', '--show-prefix'], { cwd: this.root }).then(({ stdout }) => stdout),
         // `-v` tags each entry: `S` skip-worktree, a lower-case letter assume-unchanged.
         run('git', ['ls-files', '-s', '-v', '-z', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }),
         run('git', ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }),
@@ -289,19 +358,20 @@ export interface ThroughLink {
   outside: Map<string, string>;
 }
 
-/** The items of `sorted` (ascending by `key`) whose key starts with `prefix`, found by binary search. */
-function withPrefix<T>(sorted: readonly T[], key: (item: T) => string, prefix: string): T[] {
-  if (prefix === '') return [...sorted];
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (key(sorted[mid]!) < prefix) low = mid + 1;
-    else high = mid;
+/**
+ * Whether `root` is the top of its git work tree, known without asking git (a process costs
+ * milliseconds of the run's main thread): it holds the repository (`.git/HEAD`) or a `.git` file
+ * (a linked worktree, a submodule), and no environment variable or `core.worktree` moves the
+ * work tree elsewhere. When unsure, git is asked (`git rev-parse --show-prefix`).
+ */
+function atTopLevel(root: string): boolean {
+  if (process.env.GIT_DIR !== undefined || process.env.GIT_WORK_TREE !== undefined) return false;
+  try {
+    if (statSync(join(root, '.git')).isFile()) return true;
+    return !/^\s*worktree\s*=/im.test(readFileSync(join(root, '.git', 'config'), 'utf8')) && statSync(join(root, '.git', 'HEAD')).isFile();
+  } catch {
+    return false;
   }
-  let end = low;
-  while (end < sorted.length && key(sorted[end]!).startsWith(prefix)) end++;
-  return sorted.slice(low, end);
 }
 
 function isNodeModules(path: string): boolean {

@@ -12,27 +12,38 @@ const hashers = new WeakMap<object, TaskHasher>();
  * outside the run (a dependency `--only` checks) has its lines run with its own environment.
  */
 export function taskHasherFor(engine: Engine, task: TaskContext): TaskHasher {
-  let hasher = hashers.get(task.graph);
+  const hasher = graphTaskHasher(engine, task.graph, task);
+  if (task.args.length > 0) hasher.args.set(task.id, task.args);
+  if (!hasher.shellLineRunners.has(task.id)) hasher.shellLineRunners.set(task.id, taskShellLines(engine, task));
+  return hasher;
+}
+
+/**
+ * The run's hasher for a task graph, made on first use: what `taskHasherFor` hands the tasks,
+ * and what the daemon (docs/daemon.md) asks before a run starts whether every task is a cache
+ * hit, so the run then hashes nothing again. Prompts' `` !`cmd` `` lines run through
+ * `taskHasherFor`'s per-task runners; hashed before, a prompt's lines would run without its task.
+ */
+export function graphTaskHasher(engine: Engine, graph: TaskContext['graph'], scope: Pick<TaskContext, 'root' | 'stateDir' | 'commands' | 'projects' | 'agents'>): TaskHasher {
+  let hasher = hashers.get(graph);
   if (!hasher) {
     hasher = new TaskHasher({
-      root: task.root,
-      stateDir: task.stateDir,
-      commands: task.commands,
-      graph: task.graph,
+      root: scope.root,
+      stateDir: scope.stateDir,
+      commands: scope.commands,
+      graph,
       agent: engine.config.agent,
       env: engine.config,
       plugins: pluginVersions(engine),
       engine,
-      projects: task.projects,
+      projects: scope.projects,
       globalInputs: engine.config.globalInputs,
       shellLines: commandShellLines(engine, { emit: (event) => engine.emit(event) }),
       ...(engine.config.configFile ? { configFile: engine.config.configFile } : {}),
-      agents: task.agents,
+      agents: scope.agents,
     });
-    hashers.set(task.graph, hasher);
+    hashers.set(graph, hasher);
   }
-  if (task.args.length > 0) hasher.args.set(task.id, task.args);
-  if (!hasher.shellLineRunners.has(task.id)) hasher.shellLineRunners.set(task.id, taskShellLines(engine, task));
   return hasher;
 }
 

@@ -1,4 +1,4 @@
-import { nameTable, type CommandMetadata, type EnvMode, type ResolvedConfig } from '@orch/engine';
+import { nameTable, perInvocation, type CommandMetadata, type EnvMode, type ResolvedConfig } from '@orch/engine';
 import { BASE_ENV, VOLATILE_ENV } from './baseEnvironment.js';
 import { envPatternMatcher } from './envPatternMatcher.js';
 import { frameworkBySlug, frameworkEnv, type Framework } from './frameworks.js';
@@ -117,11 +117,12 @@ export function selectTaskEnvironment(source: Readonly<Record<string, string | u
 }
 
 let inherited: Readonly<Record<string, string | undefined>> | undefined;
+perInvocation(() => (inherited = undefined));
 
 /**
  * orch's own environment, read once: every `process.env` access crosses into the C++ layer, and
  * a run selects from it for every task twice (hash, executor). orch does not change its
- * environment after start-up.
+ * environment after start-up (the daemon sets each invocation's before it starts: `perInvocation`).
  */
 export function inheritedEnvironment(): Readonly<Record<string, string | undefined>> {
   return (inherited ??= Object.freeze({ ...process.env }));

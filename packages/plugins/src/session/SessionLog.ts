@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, openSync, readFileSync, statSync, truncateSync, write, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, openSync, readFileSync, readSync, statSync, truncateSync, write, writeSync } from 'node:fs';
 import { OrchError } from '@orch/engine';
 
 /** An event as stored: the engine's event with the time it was recorded (ms since the epoch). */
@@ -144,6 +144,55 @@ export function readLog(path: string, offset = 0): ReadLog {
     position = end + 1;
   }
   return { events, validBytes: position, torn: false, corruptLines };
+}
+
+/**
+ * The log's first event, reading only its first line (a bounded read: a long session's log is
+ * megabytes): what orders sessions started in the same second. Undefined when the log is missing,
+ * not a regular file, or has no whole line yet. A first line that is not JSON (never written by
+ * orch) falls back to the whole log, whose first valid event `readLog` gives.
+ */
+export function readFirstEvent(path: string): LoggedEvent | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  let line: Buffer | undefined;
+  try {
+    if (!fstatSync(fd).isFile()) return undefined;
+    line = readFirstLine(fd);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+  if (!line) return undefined;
+  try {
+    return JSON.parse(line.toString('utf8')) as LoggedEvent;
+  } catch {
+    return readLog(path).events[0];
+  }
+}
+
+const FIRST_LINE_CHUNK = 4096;
+
+/** The bytes before the first newline, read a chunk at a time; undefined when there is no newline. */
+function readFirstLine(fd: number): Buffer | undefined {
+  const chunks: Buffer[] = [];
+  for (let position = 0; ; ) {
+    const chunk = Buffer.allocUnsafe(FIRST_LINE_CHUNK);
+    const n = readSync(fd, chunk, 0, FIRST_LINE_CHUNK, position);
+    if (n === 0) return undefined;
+    const end = chunk.subarray(0, n).indexOf(10);
+    if (end >= 0) {
+      chunks.push(chunk.subarray(0, end));
+      return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    }
+    chunks.push(chunk.subarray(0, n));
+    position += n;
+  }
 }
 
 /** Cuts a torn tail off before new lines are appended (so they do not join the fragment). */

@@ -1,4 +1,4 @@
-import { definePlugin, type OrchEvent } from '@orch/engine';
+import { definePlugin, REATTACHABLE, type OrchEvent } from '@orch/engine';
 import { SessionLog } from './SessionLog.js';
 import { SessionStore } from './SessionStore.js';
 import { join } from 'node:path';
@@ -25,12 +25,13 @@ export function sessionPlugin() {
       let log: SessionLog | undefined;
       let id: string | undefined;
 
-      // A task's events from its start wait here until it is known whether the cache answered
-      // it: a hit leaves one event in the log, its end (with its hash); a task that executes has
-      // them all written before it does (its checkpoint), as before.
-      const held = new Map<string, object[]>();
+      // A task's events from its start wait here, with when they happened (ms since the epoch),
+      // until it is known whether the cache answered it: a hit leaves one event in the log, its
+      // end (with its hash); a task that executes has them all written before it does (its
+      // checkpoint), as before. Stamped copies are made only then: a hit's are dropped unmade.
+      const held = new Map<string, [OrchEvent, number][]>();
       const release = (task: string): void => {
-        for (const event of held.get(task) ?? []) log?.append(event);
+        for (const [event, t] of held.get(task) ?? []) log?.append({ ...event, t });
         held.delete(task);
       };
 
@@ -43,17 +44,18 @@ export function sessionPlugin() {
         // A started process is on file before it can outlive orch (see endOrphanedProcesses), and
         // the run is, before its first task starts: killed any time after, it can be resumed.
         if ((event.type === 'task-process' && event.state === 'started') || event.type === 'session-started' || event.type === 'run-started') return log.appendNow(event);
-        if (event.type === 'task-started') return void held.set(event.id, [{ ...event, t: Date.now() }]);
+        if (event.type === 'task-started') return void held.set(event.id, [[event, Date.now()]]);
         if (event.type === 'task-finished') {
           if (event.outcome.cached) held.delete(event.outcome.id);
           else release(event.outcome.id);
-        } else if ('id' in event && typeof event.id === 'string' && held.has(event.id)) return void held.get(event.id)!.push({ ...event, t: Date.now() });
+        } else if ('id' in event && typeof event.id === 'string' && held.has(event.id)) return void held.get(event.id)!.push([event, Date.now()]);
         log.append(event);
       });
 
       // A cache hit's end is written with the others of the same turn of the event loop, not
-      // synced and not waited for: lost to a crash, the task is simply a hit again. Everything
-      // else is durable before it is acted on.
+      // synced and not waited for: lost to a crash, the task is simply a hit again. So is the
+      // start of a task whose execution a resume finds again (REATTACHABLE: a distributed job).
+      // Everything else is durable before it is acted on.
       let writing = false;
       const writeSoon = (): void => {
         if (writing) return;
@@ -67,7 +69,7 @@ export function sessionPlugin() {
       engine.hooks.checkpoint.tapPromise(PLUGIN_NAME, async (task, stage) => {
         release(task.id);
         if (!log) return;
-        if (stage === 'persist' && task.data.get('orch:cached') !== undefined) writeSoon();
+        if ((stage === 'persist' && task.data.get('orch:cached') !== undefined) || (stage === 'execute' && task.data.get(REATTACHABLE) === true)) writeSoon();
         else await log.flush();
       });
 

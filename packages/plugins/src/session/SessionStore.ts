@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { lazyRequire, writeFileAtomic } from '../lazyRequire.js';
 import { OrchError, checkSessionId, closestMatches, isSessionId, type ProcessIdentity } from '@orch/engine';
 import { checkProcess } from '../process/processIdentity.js';
-import { cutTornTail, readLog } from './SessionLog.js';
+import { cutTornTail, readFirstEvent, readLog } from './SessionLog.js';
 import { emptyState, foldEvents, reviveState, settledStatus, type SessionState, type SessionStatus } from './sessionState.js';
 
 const lockfile = lazyRequire<typeof import('proper-lockfile')>('proper-lockfile');
@@ -46,6 +46,13 @@ const SNAPSHOT_VERSION = 2;
 export class SessionStore {
   readonly dir: string;
 
+  /**
+   * When each session's log says it started (its first event's `t`), once read: a whole first
+   * line never changes (the log is only appended to, and only a torn tail is ever cut), and a run
+   * asks for the ids several times (orphans, the offer to resume, pruning).
+   */
+  private readonly startTimes = new Map<string, number>();
+
   constructor(readonly stateDir: string) {
     this.dir = join(stateDir, 'sessions');
   }
@@ -83,12 +90,22 @@ export class SessionStore {
       let end = start + 1;
       while (end < ids.length && ids[end]!.slice(0, 15) === ids[start]!.slice(0, 15)) end++;
       if (end - start > 1) {
-        const started = new Map(ids.slice(start, end).map((id) => [id, readLog(this.logPath(id)).events[0]?.t ?? 0]));
+        const started = new Map(ids.slice(start, end).map((id) => [id, this.startTime(id)]));
         ids.splice(start, end - start, ...[...started.keys()].sort((a, b) => started.get(a)! - started.get(b)! || (a < b ? -1 : 1)));
       }
       start = end;
     }
     return ids;
+  }
+
+  /** When the session's log says it started (ms since the epoch); 0 while it has no whole first line. */
+  private startTime(id: string): number {
+    const known = this.startTimes.get(id);
+    if (known !== undefined) return known;
+    const t = readFirstEvent(this.logPath(id))?.t;
+    if (t === undefined) return 0;
+    this.startTimes.set(id, t);
+    return t;
   }
 
   /**
@@ -184,9 +201,10 @@ export class SessionStore {
 
   private readSnapshot(id: string): { offset: number; state: SessionState } | undefined {
     try {
-      const parsed = JSON.parse(readFileSync(join(this.sessionDir(id), 'snapshot.json'), 'utf8')) as { version: number; offset: number; checksum: string; state: SessionState };
+      const text = readFileSync(join(this.sessionDir(id), 'snapshot.json'), 'utf8');
+      const parsed = JSON.parse(text) as { version: number; offset: number; checksum: string; state: SessionState };
       // A snapshot naming another session (copied, or crafted: its id names report and log paths) is not this one's.
-      if (parsed.version !== SNAPSHOT_VERSION || checksum(parsed.state) !== parsed.checksum || parsed.state.id !== id) return undefined;
+      if (parsed.version !== SNAPSHOT_VERSION || checksum(stateText(text)) !== parsed.checksum || parsed.state.id !== id) return undefined;
       return { offset: parsed.offset, state: reviveState(parsed.state) };
     } catch {
       return undefined;
@@ -196,7 +214,9 @@ export class SessionStore {
   /** Writes the snapshot atomically: temp file, fsync, rename, then fsync of the folder. */
   async writeSnapshot(id: string, state: SessionState, offset: number): Promise<void> {
     const dir = this.sessionDir(id);
-    await writeFileAtomic()(join(dir, 'snapshot.json'), `${JSON.stringify({ version: SNAPSHOT_VERSION, offset, checksum: checksum(state), state })}\n`, { fsync: true });
+    const text = JSON.stringify(state);
+    // What JSON.stringify of { version, offset, checksum, state } gives, without writing the state twice.
+    await writeFileAtomic()(join(dir, 'snapshot.json'), `{"version":${SNAPSHOT_VERSION},"offset":${JSON.stringify(offset)},"checksum":"${checksum(text)}","state":${text}}\n`, { fsync: true });
     const fd = openSync(dir, 'r');
     try {
       fsyncSync(fd);
@@ -260,8 +280,17 @@ export class SessionStore {
   }
 }
 
-function checksum(state: SessionState): string {
-  return createHash('sha256').update(JSON.stringify(state)).digest('hex');
+/** The snapshot's checksum: SHA-256 of its state as JSON. */
+function checksum(stateJson: string): string {
+  return createHash('sha256').update(stateJson).digest('hex');
+}
+
+/**
+ * A snapshot's state as written: its last member's text (what its checksum covers), so the state
+ * is not turned back into JSON to be checked. Text edited since fails the checksum.
+ */
+function stateText(snapshot: string): string {
+  return snapshot.slice(snapshot.indexOf('"state":') + '"state":'.length, snapshot.lastIndexOf('}'));
 }
 
 function lockedError(id: string, holder: SessionOwner): OrchError {

@@ -28,6 +28,8 @@ export interface TaskRecord {
    * `logs/<session>/<task>.log`, or the cache entry's log a hit replayed (`orch logs`).
    */
   log?: string;
+  /** The worker that ran it last (`orch run --distribute`, docs/distributed.md); absent when the session's own process did. */
+  worker?: string;
 }
 
 /** A session's state: a fold over its events. */
@@ -120,6 +122,8 @@ export function foldEvent(state: SessionState, event: LoggedEvent): SessionState
       // A task done before and not run again keeps the log of the run that made it.
       if (outcome.log) record.log = outcome.log;
       else if (!outcome.resumed) delete record.log;
+      if (outcome.worker) record.worker = outcome.worker;
+      else if (!outcome.resumed) delete record.worker;
       if (outcome.status === 'succeeded') {
         record.status = 'succeeded';
         if (!outcome.resumed) {

@@ -1,0 +1,230 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, isAbsolute, join, sep } from 'node:path';
+import { promisify } from 'node:util';
+import { watch, type FSWatcher } from 'chokidar';
+import type { RememberedFiles, WorkTreeMemory } from '@orch/plugins';
+
+const run = promisify(execFile);
+/** How long a cookie may take to come back through the watcher before the daemon stops trusting it for an invocation. */
+const COOKIE_TIMEOUT_MS = 1_000;
+
+/**
+ * The daemon's watch of its work tree (chokidar), so a read of the repository (git's index,
+ * status and listing of ignored files, and the dirty files' contents: `RepositoryFiles`) is kept
+ * and handed back while nothing under the root has changed (`WorkTreeMemory`), as Turborepo's
+ * daemon keeps file hashes. Every raw event of the file system (before chokidar's own processing,
+ * in the order the kernel gave them) counts as a change, but in what cannot change git's answers:
+ * git's folder except `index` and `HEAD`, what git ignores (listed when the watch starts; a
+ * changed `.gitignore` or `info/exclude` ends the daemon's trust for good: `onStale`), orch's
+ * state folder and cache. Before each invocation a cookie file is written and waited for
+ * (`sync`): every change made before the invocation started has then been counted, as Watchman's
+ * and Turborepo's cookies do. No answer, an error of the watcher, or no watch (too many folders
+ * for the system's limit): nothing is remembered, and every read asks git.
+ */
+export class WorkTreeWatch implements WorkTreeMemory {
+  private generation = 0;
+  /**
+   * Set when what Node resolves modules by may have changed (a package in a node_modules folder,
+   * a package.json): Node keeps what it resolved for the life of the process, so the daemon stops.
+   */
+  codeChanged: string | undefined;
+  /** Reads of the repository handed back from memory, for `orch daemon status`. */
+  recalled = 0;
+  private kept: { generation: number; environment: string; files: RememberedFiles } | undefined;
+  private outsideRules = new OutsideRules(undefined);
+  private trusted = false;
+  private broken = false;
+  private cookies = 0;
+  private readonly waiting = new Map<string, () => void>();
+  private watcher: FSWatcher | undefined;
+
+  private constructor(
+    readonly root: string,
+    private readonly cookieDir: string,
+    private readonly notWatched: (path: string) => boolean,
+    private readonly irrelevant: (path: string) => boolean,
+    private readonly onStale: (why: string) => void,
+  ) {}
+
+  /**
+   * Starts watching `root` (a real path, the top of a git work tree); `own` are orch's folders
+   * there (state first, then cache). Resolves once the first scan is done; undefined where there
+   * is no `.git` folder at the root (a linked worktree's index is elsewhere).
+   */
+  static async start(root: string, own: readonly string[], onStale: (why: string) => void): Promise<WorkTreeWatch | undefined> {
+    if (!statSync(join(root, '.git'), { throwIfNoEntry: false })?.isDirectory()) return undefined;
+    const cookieDir = join(own[0]!, 'daemon-cookies');
+    rmSync(cookieDir, { recursive: true, force: true });
+    mkdirSync(cookieDir, { recursive: true });
+    const ignored = await ignoredByGit(root);
+    const gitDir = join(root, '.git');
+    const within = (path: string, dir: string): boolean => path === dir || path.startsWith(dir + sep);
+    // In git's folder only these count: the index, HEAD, and where ignore rules live.
+    const gitFiles = new Set([join(gitDir, 'index'), join(gitDir, 'HEAD'), join(gitDir, 'config'), join(gitDir, 'info'), join(gitDir, 'info', 'exclude')]);
+    // Inside a repository within this one (a `.git` below the top folder): its own business.
+    const nestedGit = (path: string): boolean => path.slice(root.length + 1).split(sep).slice(1, -1).includes('.git');
+    // A change that cannot alter git's answers: in git's folder (but those), a nested repository's, orch's own.
+    const irrelevant = (path: string): boolean =>
+      (within(path, gitDir) && path !== gitDir && !gitFiles.has(path)) || nestedGit(path) || own.some((dir) => within(path, dir));
+    // Not entered: those, what git ignores (a file appearing or going there is still seen, in the
+    // folder above), and installed packages (only a node_modules folder's own entries are watched).
+    const notWatched = (path: string): boolean => {
+      if (path === root || within(path, cookieDir) || path === gitDir || path === join(gitDir, 'info')) return false;
+      if (own.some((dir) => path === dir)) return !cookieDir.startsWith(path + sep);
+      const installed = installedEntry(path);
+      if (installed !== undefined) return installed !== 'folder';
+      return irrelevant(path) || ignored.has(path);
+    };
+    const watch = new WorkTreeWatch(root, cookieDir, notWatched, irrelevant, onStale);
+    const { stdout: excludes } = await run('git', ['config', '--path', '--get', 'core.excludesFile'], { cwd: root }).catch(() => ({ stdout: '' }));
+    watch.outsideRules = new OutsideRules(excludes.trim() || undefined);
+    watch.outsideRules.changed();
+    await watch.open();
+    return watch;
+  }
+
+  private open(): Promise<void> {
+    const watcher = watch(this.root, { ignoreInitial: true, ignored: (path: string) => this.notWatched(path) });
+    this.watcher = watcher;
+    watcher.on('raw', (_event, path, details) => this.raw(path as string | null | undefined, (details as { watchedPath?: string } | undefined)?.watchedPath));
+    watcher.on('error', () => this.stopTrusting());
+    return new Promise((resolve) => watcher.once('ready', () => resolve()));
+  }
+
+  private raw(path: string | null | undefined, watchedPath: string | undefined): void {
+    if (!path || watchedPath === undefined) {
+      // An event that does not say where: a change anywhere.
+      this.generation++;
+      return;
+    }
+    const full = isAbsolute(path) ? path : watchedPath.endsWith(sep + path) ? watchedPath : join(watchedPath, path);
+    if (full.startsWith(this.cookieDir + sep)) {
+      this.waiting.get(basename(full))?.();
+      return;
+    }
+    // A package added, removed or re-linked, or a package.json (exports, main): what Node
+    // resolved and keeps for good may differ now; the daemon stops (`codeChanged`).
+    if (installedEntry(full) !== undefined || basename(full) === 'package.json') {
+      this.codeChanged ??= `${full} changed`;
+      if (installedEntry(full) !== undefined) return;
+    }
+    if (this.irrelevant(full)) return;
+    this.generation++;
+    if (basename(full) === '.gitignore' || full === join(this.root, '.git', 'config') || full.startsWith(join(this.root, '.git', 'info'))) {
+      // What is not watched (folders git ignored when the watch began) may count now: a new daemon watches afresh.
+      this.stopTrusting();
+      this.codeChanged ??= `${full} changed (git's ignore rules or settings)`;
+      this.onStale(`${full} changed`);
+    }
+  }
+
+  /** Before an invocation: waits until every change made before now has been counted. */
+  async sync(): Promise<void> {
+    this.trusted = false;
+    if (this.broken) return;
+    const name = `${process.pid}-${++this.cookies}`;
+    const seen = new Promise<boolean>((resolve) => {
+      this.waiting.set(name, () => resolve(true));
+      setTimeout(() => resolve(false), COOKIE_TIMEOUT_MS).unref();
+    });
+    const cookie = join(this.cookieDir, name);
+    try {
+      writeFileSync(cookie, '');
+    } catch {
+      return;
+    }
+    this.trusted = await seen;
+    this.waiting.delete(name);
+    rmSync(cookie, { force: true });
+  }
+
+  /** After an invocation: nothing is handed back until the next `sync`. */
+  end(): void {
+    this.trusted = false;
+  }
+
+  recall(root: string): { files?: RememberedFiles; keep(files: RememberedFiles): void } | undefined {
+    if (root !== this.root || !this.trusted || this.broken) return undefined;
+    if (this.outsideRules.changed()) {
+      this.stopTrusting();
+      this.onStale('git ignore rules or settings outside the repository changed');
+      return undefined;
+    }
+    const generation = this.generation;
+    // Git's answers depend on its environment too (the invocation's: HOME, XDG_CONFIG_HOME, GIT_*).
+    const environment = gitEnvironment();
+    const kept = this.kept?.generation === generation && this.kept.environment === environment ? this.kept.files : undefined;
+    if (kept) this.recalled++;
+    return {
+      ...(kept ? { files: kept } : {}),
+      keep: (files) => {
+        if (!this.broken) this.kept = { generation, environment, files };
+      },
+    };
+  }
+
+  private stopTrusting(): void {
+    this.broken = true;
+    this.kept = undefined;
+  }
+
+  close(): Promise<void> {
+    return this.watcher?.close() ?? Promise.resolve();
+  }
+}
+
+/** What git ignores under `root` (absolute; folders not entered), as the watch starts. */
+async function ignoredByGit(root: string): Promise<Set<string>> {
+  const { stdout } = await run('git', ['ls-files', '--others', '--ignored', '--exclude-standard', '--directory', '-z'], { cwd: root, maxBuffer: 512 * 1024 * 1024 }).catch(() => ({ stdout: '' }));
+  return new Set(stdout.split('\0').filter(Boolean).map((entry) => join(root, entry.replace(/\/$/, ''))));
+}
+
+/**
+ * Where `path` is among installed packages: `folder` for a node_modules folder or a scope in it
+ * (`@org`), watched for its own entries; `entry` for anything inside; undefined elsewhere.
+ */
+function installedEntry(path: string): 'folder' | 'entry' | undefined {
+  const parts = path.split(sep);
+  const at = parts.lastIndexOf('node_modules');
+  if (at < 0) return undefined;
+  const below = parts.length - 1 - at;
+  if (below === 0 || (below === 1 && parts[at + 1]!.startsWith('@'))) return 'folder';
+  return 'entry';
+}
+
+/** The variables git's answers depend on besides the files: the invocation's. */
+function gitEnvironment(): string {
+  return JSON.stringify(Object.entries(process.env).filter(([name]) => name === 'HOME' || name === 'XDG_CONFIG_HOME' || name.startsWith('GIT_')).sort());
+}
+
+/**
+ * Git's settings and ignore rules outside the work tree (the user's and the system's config,
+ * `core.excludesFile`, the default global ignore file), stamped when first looked at and compared
+ * at each recall: a change means git may answer otherwise, so nothing kept is trusted again.
+ */
+class OutsideRules {
+  private readonly stamps = new Map<string, string>();
+
+  /** `core.excludesFile`, as git resolves it when the watch starts (its setting changing ends all trust anyway). */
+  constructor(private readonly excludesFile: string | undefined) {}
+
+  changed(): boolean {
+    const home = process.env.HOME ?? '';
+    const config = process.env.XDG_CONFIG_HOME ?? join(home, '.config');
+    const files = [join(home, '.gitconfig'), join(config, 'git', 'config'), join(config, 'git', 'ignore'), '/etc/gitconfig', ...(process.env.GIT_CONFIG_GLOBAL ? [process.env.GIT_CONFIG_GLOBAL] : []), ...(this.excludesFile ? [this.excludesFile] : [])];
+    let changed = false;
+    for (const file of files) {
+      const now = fileStamp(file);
+      const seen = this.stamps.get(file);
+      if (seen !== undefined && seen !== now) changed = true;
+      this.stamps.set(file, now);
+    }
+    return changed;
+  }
+}
+
+function fileStamp(file: string): string {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  return stat ? `${stat.size}:${stat.mtimeMs}:${stat.ino}` : 'none';
+}

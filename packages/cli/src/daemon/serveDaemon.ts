@@ -1,0 +1,235 @@
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { useWorkTreeMemory } from '@orch/plugins';
+import { parseDuration, reportStuckConfigTo } from '@orch/engine';
+import { COMMANDS, version } from '../main.js';
+import { CodeStamps } from './CodeStamps.js';
+import { describeMs } from './describeMs.js';
+import { takeDaemonLock } from './takeDaemonLock.js';
+import { freshImports } from './freshImports.js';
+import { WorkTreeWatch } from './WorkTreeWatch.js';
+import { lineReader, type ClientMessage, type DaemonFrame, type DaemonRequest, type DaemonStatus } from './daemonProtocol.js';
+import { daemonServes } from './daemonServes.js';
+import { daemonSocketFolder, daemonSocketPath, trustedSocketFolder } from './daemonSocket.js';
+import { failInvocation, passingSignal, reportStuckConfig, serveInvocation } from './serveInvocation.js';
+
+/** A daemon nobody asked anything for this long stops (`ORCH_DAEMON_IDLE_TIMEOUT`, ms). */
+const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
+/** A daemon stops after serving this many invocations: each one's workspace modules stay in memory (`freshImports`). */
+const MAX_INVOCATIONS = 500;
+/** How often the daemon checks that its workspace and its own program are still there and the same. */
+const CHECK_INTERVAL_MS = 5_000;
+
+/**
+ * The daemon (docs/daemon.md): one per workspace root, started on demand by an `orch` that ran
+ * an invocation itself, serving later ones from a warm process over a Unix socket
+ * (`daemonSocketPath`), one at a time (a second client meanwhile runs its own). It keeps no
+ * state of its own between invocations: each reads the same files and caches, validated the same
+ * way, as a fresh `orch` would. It stops when idle, when its root goes, when the code it loaded
+ * changes (`CodeStamps`), on SIGTERM, or when asked (`orch daemon stop`).
+ */
+export async function serveDaemon(where: { root: string; log: string; cacheDir: string }, program: string): Promise<void> {
+  const { root, log } = where;
+  // Straight to the log's descriptor: while an invocation runs, process.stderr is its client's.
+  const say = (text: string): void => {
+    try {
+      writeSync(2, `[${new Date().toISOString()}] ${text}\n`);
+    } catch {
+      // No log to write to.
+    }
+  };
+  const folder = daemonSocketFolder();
+  // Only the folder itself: a TMPDIR that names no folder is not made.
+  try {
+    mkdirSync(folder, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      say(`not started: cannot make ${folder} (${(error as Error).message})`);
+      process.exit(1);
+    }
+  }
+  if (!trustedSocketFolder(folder)) {
+    say(`not started: ${folder} is not a folder of this user's closed to others`);
+    process.exit(1);
+  }
+  const socketPath = daemonSocketPath(root);
+  const locked = await takeDaemonLock(socketPath);
+  if (!locked) {
+    say(`not started: a daemon already serves ${root}`);
+    process.exit(0);
+  }
+  const release = locked;
+  // A socket left by a daemon that was killed answers no one.
+  rmSync(socketPath, { force: true });
+  const stamps = new CodeStamps(root, program);
+  const imports = freshImports(program);
+  // The state folder is the log's; git's answers about the work tree are kept while it does not change.
+  // The state folder is the log's; git's answers about the work tree are kept while it does not
+  // change. The watch starts beside serving (its first scan may take a while, or never end if
+  // the root goes meanwhile): until it is ready, git is asked each time.
+  let workTree: WorkTreeWatch | undefined;
+  void WorkTreeWatch.start(root, [dirname(log), where.cacheDir], (why) => say(`no longer keeps git's answers: ${why}`)).then(
+    (watch) => {
+      if (stopping) return void watch?.close();
+      workTree = watch;
+      useWorkTreeMemory(watch);
+    },
+    (error: Error) => say(`keeps no git answers: the work tree cannot be watched (${error.message})`),
+  );
+  reportStuckConfigTo((text) => {
+    say(`a config held the thread in a loop: stopping\n${text}`);
+    reportStuckConfig(text);
+  });
+  const idleTimeoutMs = idleTimeout(process.env.ORCH_DAEMON_IDLE_TIMEOUT, say);
+  const rootIdentity = statSync(root).ino;
+  const startedAt = new Date().toISOString();
+  let served = 0;
+  let declined = 0;
+  let busy = false;
+  let stopping = false;
+
+  const status = (): DaemonStatus => ({ pid: process.pid, root, version: version(), startedAt, served, declined, idleTimeoutMs, log, memoryMb: Math.round(process.memoryUsage().rss / 1048576), workTree: { watched: workTree !== undefined, readsKept: workTree?.recalled ?? 0 } });
+  const server = createServer((socket) => {
+    const listeners: ((message: ClientMessage) => void)[] = [];
+    let request: DaemonRequest | undefined;
+    const read = lineReader((value) => {
+      if (request) for (const listener of listeners) listener(value as ClientMessage);
+      else {
+        request = value as DaemonRequest;
+        void answer(request, socket, { on: (listener) => listeners.push(listener) });
+      }
+    });
+    socket.on('data', (chunk) => {
+      try {
+        read(chunk);
+      } catch {
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+
+  async function answer(request: DaemonRequest, socket: Socket, messages: Parameters<typeof serveInvocation>[2]): Promise<void> {
+    const reply = (frame: DaemonFrame): void => void socket.end(`${JSON.stringify(frame)}\n`);
+    if (request.type === 'status') return reply({ s: status() });
+    if (request.type === 'stop') {
+      reply({ s: status() });
+      return stop('asked to (orch daemon stop)');
+    }
+    const decline = (reason: string, ending = false): void => {
+      declined++;
+      reply(ending ? { d: reason, stopping: true } : { d: reason });
+      if (ending) stop(reason);
+    };
+    if (stopping) return decline('stopping', true);
+    if (statSync(root, { throwIfNoEntry: false })?.ino !== rootIdentity) return decline(`${root} is gone (or another folder took its place)`, true);
+    if (workTree?.codeChanged) return decline(workTree.codeChanged, true);
+    if (request.program.path !== program) return decline(`another orch (${request.program.path})`);
+    const changed = stamps.changed();
+    if (changed) return decline(`${changed} changed`, true);
+    if (busy) return decline('busy');
+    if (!daemonServes(request.argv, Object.keys(COMMANDS))) return decline('not a command the daemon runs');
+    busy = true;
+    restartIdleTimer();
+    await imports.next();
+    await workTree?.sync();
+    const began = performance.now();
+    try {
+      const result = await serveInvocation(request, socket, messages, { program, root });
+      const check = result.checkMs === undefined ? '' : ` (the full-hit check took ${result.checkMs} ms, done ${result.admittedAtMs} ms in)`;
+      say(`orch ${request.argv.join(' ')}: ${result.declined ? 'left to the client' : `exit ${result.code}`} after ${Math.round(performance.now() - began)} ms${check}`);
+      if (result.declined) declined++;
+      else served++;
+      if (result.declined) socket.end(`${JSON.stringify({ d: 'not a full cache hit' })}\n`);
+      else socket.end();
+    } catch (error) {
+      say(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      socket.end(`${JSON.stringify({ e: `orch: internal error in the daemon: ${error instanceof Error ? error.message : String(error)} (its log: ${log})\n` })}\n${JSON.stringify({ x: 70 })}\n`);
+      stop('an internal error');
+    } finally {
+      stamps.see(await imports.loaded().catch(() => []));
+      workTree?.end();
+      busy = false;
+      restartIdleTimer();
+      if (served >= MAX_INVOCATIONS) stop(`served ${served} invocations`);
+    }
+  }
+
+  let idle: NodeJS.Timeout | undefined;
+  function restartIdleTimer(): void {
+    clearTimeout(idle);
+    if (!busy) idle = setTimeout(() => stop(`idle for ${describeMs(idleTimeoutMs)}`), idleTimeoutMs);
+  }
+
+  function stop(why: string): void {
+    if (stopping) return;
+    stopping = true;
+    say(`stopping: ${why}`);
+    clearInterval(check);
+    clearTimeout(idle);
+    server.close();
+    rmSync(socketPath, { force: true });
+    rmSync(`${socketPath}.starting`, { force: true });
+    const end = (): void => void release().catch(() => undefined).finally(() => process.exit(0));
+    // An invocation in progress finishes first (its client is waiting for it).
+    const wait = setInterval(() => {
+      if (!busy) {
+        clearInterval(wait);
+        end();
+      }
+    }, 20);
+  }
+
+  const check = setInterval(() => {
+    if (statSync(root, { throwIfNoEntry: false })?.ino !== rootIdentity) stop(`${root} is gone (or another folder took its place)`);
+    else if (!existsSync(socketPath)) stop('its socket was removed');
+    else if (!existsSync(log)) stop(`its log ${log} was removed (the state folder with it)`);
+    else {
+      const changed = busy ? undefined : (stamps.changed() ?? workTree?.codeChanged);
+      if (changed) stop(`${changed} changed`);
+    }
+  }, CHECK_INTERVAL_MS);
+  check.unref();
+
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (!passingSignal) stop(`${signal}`);
+    });
+  }
+  // What nothing caught (a config's timer that throws, a plugin's stray promise) ends the daemon:
+  // the invocation it happened in is told as orch alone would say it (a config's error located,
+  // exit 2; else an internal error, 70), and the next runs in its own process.
+  for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+    process.on(event, (error: unknown) => {
+      say(`${event}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      void failInvocation(error, event === 'uncaughtException' ? 'uncaught-exception' : 'unhandled-rejection').finally(() => process.exit(70));
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+  chmodSync(socketPath, 0o600);
+  rmSync(`${socketPath}.starting`, { force: true });
+  say(`serving ${root} on ${socketPath} (pid ${process.pid}, orch ${version()}, idle timeout ${describeMs(idleTimeoutMs)})`);
+  restartIdleTimer();
+}
+
+/** The longest a timer can wait (Node's limit, about 24.8 days). */
+const LONGEST_MS = 2 ** 31 - 1;
+
+/**
+ * `ORCH_DAEMON_IDLE_TIMEOUT`: a duration (`30m`, `2h`, `90s`; a bare number is milliseconds), at
+ * most ~24 days (longer waits that long). Anything else is said in the log and the default taken.
+ */
+function idleTimeout(value: string | undefined, say: (text: string) => void): number {
+  if (value === undefined || value.trim() === '') return DEFAULT_IDLE_TIMEOUT_MS;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    say(`ORCH_DAEMON_IDLE_TIMEOUT=${value} is not a duration such as 30m, 2h or 90s: ${describeMs(DEFAULT_IDLE_TIMEOUT_MS)} it is`);
+    return DEFAULT_IDLE_TIMEOUT_MS;
+  }
+  return Math.min(ms, LONGEST_MS);
+}

@@ -1,0 +1,162 @@
+import { writeSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import type { CliIO } from '../CliCommand.js';
+import type { SessionRunOptions } from '../runSession.js';
+import { main } from '../main.js';
+import type { ClientMessage, DaemonFrame, DaemonRequest } from './daemonProtocol.js';
+import { fullCacheHit } from './fullCacheHit.js';
+import { enterInvocation } from './invocationContext.js';
+
+type Invoke = Extract<DaemonRequest, { type: 'invoke' }>;
+
+/** How an invocation the daemon took on ended: `declined` (left to the client: nothing was done), or served with an exit code. */
+export type InvocationResult = ({ declined: true } | { declined: false; code: number }) & {
+  /** When the invocation was admitted, and how long the full-hit check took, in ms from its start. */
+  admittedAtMs?: number;
+  checkMs?: number;
+};
+
+/**
+ * Runs one invocation for a client as `orch` would in its own process (`enterInvocation`),
+ * streaming its output over the socket. Output is held until the invocation is admitted: a run
+ * when its every task is a cache hit (`fullCacheHit`: then `{a:1}` is sent, and what it said so
+ * far), any other command when it ends. A run that is not a full hit is declined: what it said
+ * is dropped, the client runs it itself. The client's stop signals reach the run as the
+ * process's own signals would; a client that goes away is a closed terminal (SIGHUP).
+ */
+export async function serveInvocation(request: Invoke, socket: Socket, messages: { on(listener: (message: ClientMessage) => void): void }, daemon: { program: string; root: string }): Promise<InvocationResult> {
+  const began = performance.now();
+  const timing: Pick<InvocationResult, 'admittedAtMs' | 'checkMs'> = {};
+  const held: DaemonFrame[] = [];
+  let admitted = false;
+  let declined = false;
+  // Frames written in one turn of the event loop go out in one write (a hit's replay is hundreds of small ones).
+  let batch: string[] = [];
+  const flush = (): void => {
+    if (batch.length > 0 && !socket.destroyed) socket.write(batch.join(''));
+    batch = [];
+  };
+  const send = (frame: DaemonFrame): void => {
+    if (!admitted) held.push(frame);
+    else if (batch.push(`${JSON.stringify(frame)}\n`) === 1) setImmediate(flush);
+  };
+  const admit = (): void => {
+    if (admitted) return;
+    admitted = true;
+    send({ a: 1 });
+    for (const frame of held.splice(0)) send(frame);
+  };
+  const outputClosed = new AbortController();
+  stuck = (text) => {
+    // On a thread a config holds in a loop: nothing asynchronous runs again, so straight to the socket's descriptor.
+    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    if (fd === undefined || fd < 0) return;
+    try {
+      writeSync(fd, `${JSON.stringify({ e: text })}\n${JSON.stringify({ x: 2 })}\n`);
+    } catch {
+      // The client is gone.
+    }
+  };
+  failing = async (error, event) => {
+    const [{ strayConfigError }, { reportError }] = await Promise.all([import('@orch/engine'), import('../render/reportError.js')]);
+    const configError = strayConfigError(event, error);
+    admit();
+    let code = 70;
+    if (configError) code = reportError(configError, io);
+    else send({ e: `orch: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n` });
+    send({ x: code });
+    flush();
+    await new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.end(resolve)));
+  };
+  const context = enterInvocation({ argv: request.argv, program: daemon.program, home: daemon.root, env: request.env, cwd: request.cwd, umask: request.umask, stdout: request.stdout, stderr: request.stderr, write: (stream, text) => send(stream === 'o' ? { o: text } : { e: text }) });
+  const signal = (name: NodeJS.Signals): void => {
+    if (admitted) emitSignal(name);
+  };
+  messages.on((message) => {
+    if ('signal' in message) signal(message.signal);
+    else if ('closed' in message) outputClosed.abort();
+    else context.resize(message.resize);
+  });
+  socket.once('close', () => {
+    outputClosed.abort();
+    signal('SIGHUP');
+  });
+  const io: CliIO = {
+    stdout: (text) => send({ o: text }),
+    stderr: (text) => send({ e: text }),
+    cwd: request.cwd,
+    color: request.stdout.tty && !request.env.NO_COLOR,
+    noColor: Boolean(request.env.NO_COLOR),
+    // A client gone is a reader that takes everything: nothing waits for a socket that will never drain.
+    flow: { congested: () => !socket.destroyed && socket.writableNeedDrain, drained: () => drainedOrClosed(socket) },
+    outputClosed: outputClosed.signal,
+    admitRun: async (run) => {
+      const checking = performance.now();
+      const hit = !socket.destroyed && (await fullCacheHit(run as SessionRunOptions));
+      timing.checkMs = Math.round(performance.now() - checking);
+      timing.admittedAtMs = Math.round(performance.now() - began);
+      if (hit && !socket.destroyed) return admit();
+      declined = true;
+      throw new Error('not a full cache hit: the client runs it');
+    },
+  };
+  let code: number;
+  try {
+    code = await main(request.argv, io);
+  } catch (error) {
+    // The decline comes back as an error main() does not report (it is not orch's kind).
+    if (declined) return { declined: true, ...timing };
+    throw error;
+  } finally {
+    failing = undefined;
+    stuck = undefined;
+    context.leave();
+  }
+  if (declined) return { declined: true, ...timing };
+  admit();
+  send({ x: code });
+  flush();
+  return { declined: false, code, ...timing };
+}
+
+let stuck: ((text: string) => void) | undefined;
+
+/** The report of a config caught in a loop (`reportStuckConfigTo`), to the client of the invocation that loaded it. */
+export function reportStuckConfig(text: string): void {
+  stuck?.(text);
+}
+
+let failing: ((error: unknown, event: 'uncaught-exception' | 'unhandled-rejection') => Promise<void>) | undefined;
+
+/**
+ * Tells the client of the invocation in progress, if any, about an error nothing caught, as orch
+ * alone would report it (`strayConfigError`: a config's, located, exit 2; else internal, 70).
+ */
+export async function failInvocation(error: unknown, event: 'uncaught-exception' | 'unhandled-rejection'): Promise<void> {
+  await failing?.(error, event).catch(() => undefined);
+}
+
+/** Set while the daemon passes a client's signal to the run, so the daemon's own handlers let it be. */
+export let passingSignal = false;
+
+function emitSignal(name: NodeJS.Signals): void {
+  passingSignal = true;
+  try {
+    process.emit(name as 'SIGINT', name as 'SIGINT');
+  } finally {
+    passingSignal = false;
+  }
+}
+
+function drainedOrClosed(socket: Socket): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.once('drain', done);
+    socket.once('close', done);
+  });
+}

@@ -1,0 +1,1 @@
+export const targets = { build: { dependsOn: ['^build'], outputs: ['dist/**'], env: ['OTHER'] } };

@@ -1,0 +1,418 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commitAll, tempRepo, writeTree } from '../helpers/tempRepo.js';
+import { alive, ORCH_BIN, runOrch, startOrch, waitFor } from '../helpers/runOrch.js';
+
+const PTY_CAPTURE = fileURLToPath(new URL('../helpers/ptyCapture.py', import.meta.url));
+
+const BUILD = `const fs = require('fs'), path = require('path');
+const name = require(path.join(process.cwd(), 'package.json')).name;
+fs.appendFileSync(path.join(__dirname, 'runs.log'), name + '\\n');
+fs.mkdirSync('dist', { recursive: true });
+fs.writeFileSync('dist/index.js', fs.readFileSync('src/index.js', 'utf8') + '// built ' + name + (process.env.BUILD_MODE ?? '') + '\\n');
+console.log('built ' + name);
+`;
+
+/** A committed two-package workspace (app depends on lib) with an ES module config that imports a file of its own. */
+function workspace(): string {
+  return commitAll(
+    tempRepo({
+      '.gitignore': 'dist/\n.orch/\nruns.log\n',
+      'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['p/*'] }),
+      'p/lib/package.json': JSON.stringify({ name: 'lib', scripts: { build: 'node ../../build.cjs' } }),
+      'p/lib/src/index.js': 'module.exports = 1;\n',
+      'p/app/package.json': JSON.stringify({ name: 'app', dependencies: { lib: '*' }, scripts: { build: 'node ../../build.cjs' } }),
+      'p/app/src/index.js': 'module.exports = 2;\n',
+      'build.cjs': BUILD,
+      'targets.mjs': "export const targets = { build: { dependsOn: ['^build'], outputs: ['dist/**'], env: ['BUILD_MODE'] } };\n",
+      'orchestrator.config.mjs': "import { targets } from './targets.mjs';\nexport default { targets };\n",
+    }),
+  );
+}
+
+const sockets: string[] = [];
+const served: string[] = [];
+afterEach(() => {
+  for (const dir of served.splice(0)) runOrch(['daemon', 'stop'], dir, env(dir));
+  for (const folder of sockets.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+const tmpFor = new Map<string, string>();
+/** The daemon on, and a temporary folder of the test's own for its socket (`$TMPDIR/orch-daemon-<uid>`). */
+function env(dir: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  let tmp = tmpFor.get(dir);
+  if (!tmp) {
+    tmp = mkdtempSync(join(tmpdir(), 'orch-dt-'));
+    tmpFor.set(dir, tmp);
+    sockets.push(tmp);
+  }
+  return { ORCH_DAEMON: '1', TMPDIR: tmp, ...extra };
+}
+
+interface Status {
+  pid: number;
+  served: number;
+  declined: number;
+  running?: false;
+  workTree: { watched: boolean; readsKept: number };
+}
+const status = (dir: string): Status => JSON.parse(runOrch(['daemon', 'status', '--json'], dir, env(dir)).stdout) as Status;
+
+/** Runs orch once so that it starts the daemon, and waits until the daemon answers. */
+async function withDaemon(dir: string): Promise<Status> {
+  served.push(dir);
+  const first = runOrch(['run', 'build'], dir, env(dir));
+  expect(first.code, first.stderr).toBe(0);
+  await waitFor(() => status(dir).pid !== undefined, 15_000, 'the daemon to start');
+  return status(dir);
+}
+
+const runs = (dir: string): string[] => (existsSync(join(dir, 'runs.log')) ? readFileSync(join(dir, 'runs.log'), 'utf8').trim().split('\n').filter(Boolean) : []);
+/** Output with what differs from run to run taken out: durations, session ids, and the progress bar's length (it leaves room for the time). */
+const steady = (text: string): string =>
+  text
+    .replace(/\d+(\.\d+)?m?s\b/g, '<t>')
+    .replace(/\d{8}-\d{6}-[0-9a-f]{4}/g, '<session>')
+    .replace(/[█░]+(\u001b\[[0-9;]*m)*[█░]*/g, '<bar>');
+
+describe('the daemon (docs/daemon.md)', () => {
+  it('starts on demand and serves a full cache hit with the output of a run without it', async () => {
+    const dir = workspace();
+    const before = await withDaemon(dir);
+    expect(runs(dir).sort()).toEqual(['app', 'lib']);
+    const hit = runOrch(['run', 'build'], dir, env(dir));
+    expect(hit.code).toBe(0);
+    expect(status(dir).served).toBe(before.served + 1);
+    const alone = runOrch(['run', 'build', '--no-daemon'], dir, env(dir));
+    expect(status(dir).served).toBe(before.served + 1);
+    expect(steady(hit.stdout)).toBe(steady(alone.stdout));
+    expect(steady(hit.stderr)).toBe(steady(alone.stderr));
+    expect(hit.stderr).toContain('Tasks:  2 succeeded (2 cached) (2 total)');
+    expect(runs(dir).sort()).toEqual(['app', 'lib']);
+    // Nothing changed between two served runs: the second asks git nothing.
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    expect(status(dir).workTree.watched).toBe(true);
+    expect(status(dir).workTree.readsKept).toBeGreaterThanOrEqual(1);
+    // The session is recorded as by any run: `orch logs` finds the replayed log.
+    expect(runOrch(['logs', 'app#build', '--last'], dir, env(dir)).stdout).toContain('built app');
+  });
+
+  it('never serves a stale result: a changed source, variable, config or file the config imports runs what it changes', async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    rmSync(join(dir, 'runs.log'));
+
+    writeFileSync(join(dir, 'p/lib/src/index.js'), 'module.exports = 10;\n');
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    expect(runs(dir).sort()).toEqual(['app', 'lib']);
+    expect(readFileSync(join(dir, 'p/lib/dist/index.js'), 'utf8')).toBe('module.exports = 10;\n// built lib\n');
+
+    // A new file, at once: the daemon's watch of the work tree has counted it before it answers.
+    rmSync(join(dir, 'runs.log'));
+    writeFileSync(join(dir, 'p/app/src/extra.js'), 'module.exports = 4;\n');
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    expect(runs(dir)).toEqual(['app']);
+
+    expect(runOrch(['run', 'build'], dir, env(dir, { BUILD_MODE: '-prod' })).code).toBe(0);
+    expect(readFileSync(join(dir, 'p/app/dist/index.js'), 'utf8')).toBe('module.exports = 2;\n// built app-prod\n');
+
+    // The ES module config imports targets.mjs: Node would keep both for the life of the daemon.
+    writeFileSync(join(dir, 'targets.mjs'), "export const targets = { build: { dependsOn: ['^build'], outputs: ['dist/**'], env: ['BUILD_MODE', 'OTHER'] } };\n");
+    rmSync(join(dir, 'runs.log'));
+    expect(runOrch(['run', 'build'], dir, env(dir, { OTHER: 'x' })).code).toBe(0);
+    expect(runs(dir).sort()).toEqual(['app', 'lib']);
+    writeFileSync(join(dir, 'orchestrator.config.mjs'), "import { targets } from './targets.mjs';\nexport default { targets: { build: { ...targets.build, outputs: ['dist/**', 'extra/**'] } } };\n");
+    expect(runOrch(['show', 'app#build'], dir, env(dir)).stdout).toContain('extra/**');
+    expect(runOrch(['run', 'build'], dir, env(dir, { OTHER: 'x' })).stderr).toContain('Tasks:  2 succeeded (2 total)');
+
+    // What nothing changed is served again.
+    const before = status(dir).served;
+    rmSync(join(dir, 'runs.log'));
+    expect(runOrch(['run', 'build'], dir, env(dir, { OTHER: 'x' })).code).toBe(0);
+    expect(runs(dir)).toEqual([]);
+    expect(status(dir).served).toBe(before + 1);
+  });
+
+  it('on a terminal, shows what orch alone shows: the live view, colours, the width', async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    const inTerminal = (extra: Record<string, string | undefined>) => {
+      const environment = Object.fromEntries(Object.entries({ ...process.env, ...env(dir), FORCE_COLOR: undefined, NO_COLOR: undefined, CI: undefined, TERM: 'xterm-256color', ...extra }).filter(([, value]) => value !== undefined)) as Record<string, string>;
+      return JSON.parse(execFileSync('python3', [PTY_CAPTURE, '--cols', '70', '--', process.execPath, ORCH_BIN, 'run', 'build'], { cwd: dir, env: environment, encoding: 'utf8' })) as { output: string; code: number };
+    };
+    const before = status(dir).served;
+    const through = inTerminal({});
+    expect(status(dir).served).toBe(before + 1);
+    const alone = inTerminal({ ORCH_DAEMON: '0' });
+    expect(through.code).toBe(0);
+    expect(through.output).toContain('\u001b['); // coloured, as on a terminal
+    expect(steady(through.output)).toBe(steady(alone.output));
+  });
+
+  it('serves list, validate, affected --list and help as orch run alone prints them', async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    execFileSync('git', ['checkout', '-qb', 'change'], { cwd: dir });
+    writeFileSync(join(dir, 'p/lib/src/index.js'), 'module.exports = 3;\n');
+    for (const args of [['list'], ['validate'], ['affected', '--list', '--base', 'HEAD'], ['--help'], ['run', '--help'], ['show', 'app#build']]) {
+      const before = status(dir).served;
+      const through = runOrch(args, dir, env(dir));
+      expect(status(dir).served, args.join(' ')).toBe(before + 1);
+      const alone = runOrch(args, dir, env(dir, { ORCH_DAEMON: '0' }));
+      expect({ code: through.code, stdout: through.stdout, stderr: through.stderr }).toEqual({ code: alone.code, stdout: alone.stdout, stderr: alone.stderr });
+    }
+  });
+
+  it('is not used with --no-daemon, ORCH_DAEMON=0 or under CI', async () => {
+    const dir = workspace();
+    const before = (await withDaemon(dir)).served;
+    expect(runOrch(['run', 'build', '--no-daemon'], dir, env(dir)).code).toBe(0);
+    expect(runOrch(['list'], dir, env(dir, { ORCH_DAEMON: '0' })).code).toBe(0);
+    expect(runOrch(['list'], dir, env(dir, { ORCH_DAEMON: undefined, CI: 'true' })).code).toBe(0);
+    expect(status(dir).served).toBe(before);
+  });
+
+  it('after a kill -9 of the daemon, the next orch runs itself and starts another', async () => {
+    const dir = workspace();
+    const first = await withDaemon(dir);
+    process.kill(first.pid, 'SIGKILL');
+    await waitFor(() => !alive(first.pid), 5_000, 'the daemon to die');
+    const run = runOrch(['run', 'build'], dir, env(dir));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('(2 cached)');
+    await waitFor(() => status(dir).pid !== undefined && status(dir).pid !== first.pid, 15_000, 'another daemon');
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    expect(status(dir).served).toBe(1);
+  });
+
+  it('two orch at once both finish, each with the whole result', async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    const [one, two] = await Promise.all([startOrch(['run', 'build'], dir, env(dir) as Record<string, string>).exited, startOrch(['run', 'build'], dir, env(dir) as Record<string, string>).exited]);
+    for (const run of [one, two]) {
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain('Tasks:  2 succeeded (2 cached) (2 total)');
+    }
+  });
+
+  it('stops when idle, when asked, and when its workspace is removed', async () => {
+    const dir = workspace();
+    served.push(dir);
+    const started = runOrch(['daemon', 'start'], dir, env(dir, { ORCH_DAEMON_IDLE_TIMEOUT: '1500' }));
+    expect(started.stdout).toMatch(/daemon of .*: running, pid \d+/);
+    const idle = status(dir).pid;
+    await waitFor(() => !alive(idle), 10_000, 'the idle daemon to stop');
+    expect(status(dir).running).toBe(false);
+
+    runOrch(['daemon', 'start'], dir, env(dir));
+    const asked = status(dir).pid;
+    expect(runOrch(['daemon', 'stop'], dir, env(dir)).stdout).toContain(`stopped the daemon (pid ${asked})`);
+    expect(alive(asked)).toBe(false);
+
+    const other = workspace();
+    runOrch(['daemon', 'start'], other, env(other));
+    const orphan = status(other).pid;
+    rmSync(other, { recursive: true, force: true });
+    await waitFor(() => !alive(orphan), 15_000, 'the daemon of a removed workspace to stop');
+  });
+
+  it('never uses a socket folder that others can enter', async () => {
+    const dir = workspace();
+    const first = await withDaemon(dir);
+    const folder = join(env(dir).TMPDIR!, `orch-daemon-${process.getuid!()}`);
+    chmodSync(folder, 0o777);
+    const before = first.served;
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    chmodSync(folder, 0o700);
+    expect(status(dir).served).toBe(before);
+  });
+
+  it('loads anew what a config requires or imports: CommonJS files, JSON, files outside the workspace', async () => {
+    const dir = workspace();
+    const outside = mkdtempSync(join(tmpdir(), 'orch-outside-'));
+    sockets.push(outside);
+    writeFileSync(join(outside, 'deps.mjs'), "export const deps = ['^build'];\n");
+    writeTree(dir, {
+      'helper.cjs': "module.exports = { outputs: ['dist/**'] };\n",
+      'env.json': JSON.stringify({ env: ['BUILD_MODE'] }),
+      'orchestrator.config.mjs': `import { createRequire } from 'node:module';\nimport { deps } from '${join(outside, 'deps.mjs')}';\nconst require = createRequire(import.meta.url);\nconst { outputs } = require('./helper.cjs');\nconst { env } = require('./env.json');\nexport default { targets: { build: { dependsOn: deps, outputs, env } } };\n`,
+    });
+    await withDaemon(dir);
+    expect(runOrch(['run', 'build'], dir, env(dir)).stderr).toContain('(2 cached)');
+    const same = (args: string[]) => {
+      const through = runOrch(args, dir, env(dir));
+      const alone = runOrch(args, dir, env(dir, { ORCH_DAEMON: '0' }));
+      expect(steady(through.stderr), args.join(' ')).toBe(steady(alone.stderr));
+      expect(through.code).toBe(alone.code);
+      return through;
+    };
+    writeFileSync(join(dir, 'helper.cjs'), "module.exports = { outputs: ['dist/**', 'out/**'] };\n");
+    expect(same(['show', 'app#build']).stdout).toContain('out/**');
+    writeFileSync(join(dir, 'env.json'), JSON.stringify({ env: ['BUILD_MODE', 'SECOND'] }));
+    expect(same(['show', 'app#build']).stdout).toContain('SECOND');
+    writeFileSync(join(outside, 'deps.mjs'), "export const deps = ['^nope'];\n");
+    expect(same(['validate']).code).toBe(2);
+  });
+
+  it('a client whose reader goes away mid-replay (| head) exits 0, and the daemon goes on serving', async () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'build.cjs'), `${BUILD}for (let i = 0; i < 200000; i++) console.log('line ' + i);\n`);
+    commitAll(dir);
+    served.push(dir);
+    const pipeline = (tail: string) => execFileSync('bash', ['-c', `node ${ORCH_BIN} run build ${tail}; echo "exit \${PIPESTATUS[0]}"`], { cwd: dir, env: { ...process.env, ...env(dir) } as NodeJS.ProcessEnv, encoding: 'utf8' });
+    expect(pipeline('> /dev/null 2>&1')).toBe('exit 0\n');
+    await waitFor(() => status(dir).pid !== undefined, 15_000, 'the daemon to start');
+    const before = status(dir).served;
+    expect(pipeline('2>/dev/null | head -1')).toMatch(/exit 0\n$/);
+    expect(pipeline('2>&1 | head -0')).toMatch(/exit 0\n$/);
+    expect(status(dir).served).toBe(before + 2);
+    expect(pipeline('2>&1 >/dev/null | grep -c "(2 cached)"')).toBe('1\nexit 0\n');
+    expect(status(dir).served).toBe(before + 3);
+  });
+
+  it('orch daemon status and stop work with a config that cannot load', async () => {
+    const dir = workspace();
+    const { pid } = await withDaemon(dir);
+    writeFileSync(join(dir, 'orchestrator.config.mjs'), 'throw new Error("broken");\n');
+    expect(runOrch(['daemon', 'status'], dir, env(dir)).stdout).toContain(`running, pid ${pid}`);
+    expect(runOrch(['daemon', 'stop'], dir, env(dir)).stdout).toContain(`stopped the daemon (pid ${pid})`);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it("reports a config's errors as orch alone does: a loop once, a callback's throw located", async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    writeFileSync(join(dir, 'orchestrator.config.mjs'), "await Promise.resolve();\nwhile (true) {}\nexport default {};\n");
+    const looping = runOrch(['list'], dir, env(dir, { ORCH_CONFIG_TIMEOUT: '300ms' }));
+    expect(looping.code).toBe(2);
+    expect(looping.stderr).toContain('orchestrator.config.mjs:2:1: error: the config was still running after 300 ms');
+    // Said as orch alone says it, once: not by the daemon and then again by the client running it itself.
+    expect(looping.stderr).toBe(runOrch(['list'], dir, env(dir, { ORCH_CONFIG_TIMEOUT: '300ms', ORCH_DAEMON: '0' })).stderr);
+
+    // A plugin of the config whose callback throws while a served run goes on: the config's error, located, exit 2.
+    writeFileSync(
+      join(dir, 'orchestrator.config.mjs'),
+      "const boom = { name: 'boom', apply(engine) { engine.hooks.event.tap('boom', (event) => { if (process.env.BOOM && event.type === 'run-started') setImmediate(() => { throw new Error('late boom'); }); }); } };\nexport default { targets: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } }, plugins: [boom] };\n",
+    );
+    const { pid } = await withDaemon(dir);
+    expect(runOrch(['run', 'build'], dir, env(dir)).stderr).toContain('(2 cached)');
+    const before = status(dir).served;
+    const through = runOrch(['run', 'build'], dir, env(dir, { BOOM: '1' }));
+    expect(through.code).toBe(2);
+    expect(through.stderr).toContain("orchestrator.config.mjs:1:");
+    expect(through.stderr).toContain('late boom');
+    expect(through.stderr).not.toContain('internal error');
+    expect(through.stderr).not.toContain('uncaughtException'); // the daemon's own log line stays in its log
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('uncaughtException: Error: late boom');
+    await waitFor(() => !alive(pid), 10_000, 'the daemon to stop after an error nothing caught');
+    expect(before).toBeGreaterThan(0);
+    const alone = runOrch(['run', 'build'], dir, env(dir, { BOOM: '1', ORCH_DAEMON: '0' }));
+    expect(alone.code).toBe(2);
+  });
+
+  it("files a served invocation makes get the client's umask", async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    const before = status(dir).served;
+    execFileSync('bash', ['-c', `umask 077 && node ${ORCH_BIN} run build --summarize=summary.json`], { cwd: dir, env: { ...process.env, ...env(dir) } as NodeJS.ProcessEnv });
+    expect(status(dir).served).toBe(before + 1);
+    expect(statSync(join(dir, 'summary.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('ORCH_DAEMON: off, no and false are off; another value is said and the default taken', async () => {
+    const dir = workspace();
+    const before = (await withDaemon(dir)).served;
+    for (const off of ['off', 'no', 'FALSE']) expect(runOrch(['list'], dir, env(dir, { ORCH_DAEMON: off })).code).toBe(0);
+    expect(status(dir).served).toBe(before);
+    const unclear = runOrch(['list'], dir, env(dir, { ORCH_DAEMON: 'maybe' }));
+    expect(unclear.stderr).toContain('ORCH_DAEMON=maybe is neither on (1, true, yes, on) nor off (0, false, no, off)');
+    expect(status(dir).served).toBe(before + 1);
+  });
+
+  it('stops when its state folder goes; an idle timeout that is no duration is said, a huge one kept', async () => {
+    const dir = workspace();
+    served.push(dir);
+    runOrch(['daemon', 'start'], dir, env(dir, { ORCH_DAEMON_IDLE_TIMEOUT: 'soon' }));
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('ORCH_DAEMON_IDLE_TIMEOUT=soon is not a duration');
+    runOrch(['daemon', 'stop'], dir, env(dir));
+    runOrch(['daemon', 'start'], dir, env(dir, { ORCH_DAEMON_IDLE_TIMEOUT: '99999999999' }));
+    const { pid } = status(dir);
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).not.toContain('Warning');
+    rmSync(join(dir, '.orch'), { recursive: true, force: true });
+    await waitFor(() => !alive(pid), 15_000, 'the daemon to stop once its state folder is gone');
+  });
+
+  it('a TMPDIR that names no folder is not made', () => {
+    const dir = workspace();
+    const missing = join(tmpdir(), `orch-missing-${process.pid}`, 'nested');
+    expect(runOrch(['run', 'build'], dir, { ORCH_DAEMON: '1', TMPDIR: missing }).code).toBe(0);
+    expect(runOrch(['daemon', 'start'], dir, { ORCH_DAEMON: '1', TMPDIR: missing }).code).toBe(2);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('hashes as orch alone does after ignore rules change in .git/info/exclude', async () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'p/lib/untracked.txt'), 'not committed\n');
+    await withDaemon(dir);
+    const hashes = (extra: Record<string, string> = {}) => JSON.parse(runOrch(['run', 'build', '--dry-run', '--json'], dir, env(dir, extra)).stdout).tasks.map((task: { id: string; hash: string }) => `${task.id} ${task.hash}`);
+    expect(hashes()).toEqual(hashes({ ORCH_DAEMON: '0' }));
+    writeFileSync(join(dir, '.git/info/exclude'), 'untracked.txt\n');
+    expect(hashes()).toEqual(hashes({ ORCH_DAEMON: '0' }));
+    writeFileSync(join(dir, '.git/info/exclude'), '');
+    expect(hashes()).toEqual(hashes({ ORCH_DAEMON: '0' }));
+  });
+
+  it("stops for a package.json or a package in node_modules changed: what Node resolved is kept for good", async () => {
+    const dir = workspace();
+    writeTree(dir, {
+      'p/preset/package.json': JSON.stringify({ name: 'preset', type: 'module', exports: './a.mjs' }),
+      'p/preset/a.mjs': "export const outputs = ['dist/**'];\n",
+      'p/preset/b.mjs': "export const outputs = ['dist/**', 'lib/**'];\n",
+      'orchestrator.config.mjs': "import { outputs } from 'preset';\nexport default { targets: { build: { dependsOn: ['^build'], outputs } } };\n",
+    });
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    symlinkSync('../p/preset', join(dir, 'node_modules', 'preset'), 'dir');
+    const { pid } = await withDaemon(dir);
+    writeFileSync(join(dir, 'p/preset/package.json'), JSON.stringify({ name: 'preset', type: 'module', exports: './b.mjs' }));
+    expect(runOrch(['show', 'app#build'], dir, env(dir)).stdout).toContain('lib/**');
+    await waitFor(() => !alive(pid), 10_000, 'the daemon to stop');
+  });
+
+  it('a workspace removed and made again at the same path: the next orch runs as usual', async () => {
+    const dir = workspace();
+    const { pid } = await withDaemon(dir);
+    const copy = mkdtempSync(join(tmpdir(), 'orch-copy-'));
+    sockets.push(copy);
+    execFileSync('cp', ['-a', `${dir}/.`, copy]);
+    rmSync(dir, { recursive: true, force: true });
+    execFileSync('cp', ['-a', `${copy}/.`, dir]);
+    const next = runOrch(['list'], dir, env(dir));
+    expect(next.code).toBe(0);
+    expect(next.stdout).toContain('app#build');
+    await waitFor(() => !alive(pid), 10_000, 'the old daemon to stop');
+  });
+
+  it('orch daemon stop also stops a daemon that is still starting', async () => {
+    const dir = workspace();
+    served.push(dir);
+    expect(runOrch(['list'], dir, env(dir)).code).toBe(0); // starts one in the background
+    runOrch(['daemon', 'stop'], dir, env(dir));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(status(dir).running).toBe(false);
+  });
+
+  it("a config sees orch's own arguments, as orch alone gives them", async () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'orchestrator.config.mjs'), "export default { targets: { build: { dependsOn: ['^build'], outputs: [process.argv.slice(2).join('+')] } } };\n");
+    commitAll(dir);
+    await withDaemon(dir);
+    const through = runOrch(['show', 'app#build'], dir, env(dir));
+    expect(through.stdout).toContain('show+app#build');
+    expect(through.stdout).toBe(runOrch(['show', 'app#build'], dir, env(dir, { ORCH_DAEMON: '0' })).stdout);
+  });
+});
