@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -213,6 +213,8 @@ describe('the daemon (docs/daemon.md)', () => {
     const asked = status(dir).pid;
     expect(runOrch(['daemon', 'stop'], dir, env(dir)).stdout).toContain(`stopped the daemon (pid ${asked})`);
     expect(alive(asked)).toBe(false);
+    // Nothing of it is left in the socket folder.
+    expect(readdirSync(join(env(dir).TMPDIR!, `orch-daemon-${process.getuid!()}`))).toEqual([]);
 
     const other = workspace();
     runOrch(['daemon', 'start'], other, env(other));

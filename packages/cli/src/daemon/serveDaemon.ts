@@ -171,7 +171,13 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
     server.close();
     rmSync(socketPath, { force: true });
     rmSync(`${socketPath}.starting`, { force: true });
-    const end = (): void => void release().catch(() => undefined).finally(() => process.exit(0));
+    const end = (): void =>
+      void release()
+        .catch(() => undefined)
+        .finally(() => {
+          rmSync(`${socketPath}.holder`, { force: true });
+          process.exit(0);
+        });
     // An invocation in progress finishes first (its client is waiting for it).
     const wait = setInterval(() => {
       if (!busy) {
