@@ -122,7 +122,7 @@ describe('orch run --distribute', () => {
     const coordinator = clone(repo);
     const run = runOrch(['run', 'build', '--distribute', redis.url, '--workers-min', '2', '--summarize', 'summary.json'], coordinator, { ...env, CI: '1' }, { timeoutMs: 300_000 });
     expect(run.stderr).not.toMatch(/internal error|Error:/);
-    expect(run.code).toBe(0);
+    expect(run.code, `${run.stderr}\nworker-a:\n${a.output()}\nworker-b:\n${b.output()}`).toBe(0);
 
     // Run exactly once, by the workers; the coordinator ran nothing itself.
     const ran = [...runs(a.dir), ...runs(b.dir)];

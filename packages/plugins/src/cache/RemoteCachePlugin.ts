@@ -77,7 +77,7 @@ export function remoteCachePlugin() {
         const artifact = await local.newTmpFile('.tgz');
         try {
           await pack(entry.dir, LocalCache.parts(entry.meta), artifact);
-          await remote.put(hash, artifact, entry.meta.durationMs);
+          await putWithRetries(remote, hash, artifact, entry.meta.durationMs);
           await queue.done(hash);
           return true;
         } catch (error) {
@@ -191,4 +191,31 @@ async function unpackInto(local: LocalCache, hash: string, file: string, maxByte
   } finally {
     await local.removeTmp(staging);
   }
+}
+
+/** Waits before the second and third attempt of an upload, in ms. */
+const UPLOAD_RETRY_DELAYS_MS = [250, 1000];
+
+/**
+ * Uploads an artifact, trying again (twice, after 250 ms and 1 s) when the attempt failed in a
+ * way a second one may not: the connection reset or closed mid-way (a kept-alive connection the
+ * server had just closed), no answer in time, or a 5xx. A refusal (4xx: the token, the size) is
+ * final, as is an open circuit. Turborepo's client retries its requests the same way.
+ */
+export async function putWithRetries(remote: RemoteCache, hash: string, artifact: string, durationMs: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await remote.put(hash, artifact, durationMs);
+      return;
+    } catch (error) {
+      const delay = UPLOAD_RETRY_DELAYS_MS[attempt];
+      if (delay === undefined || remote.open || !transient(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+function transient(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return !/refused|answered 4\d\d|no token|off for the rest/.test(message);
 }
