@@ -12,10 +12,12 @@ import { WorkTreeWatch } from './WorkTreeWatch.js';
 import { lineReader, type ClientMessage, type DaemonFrame, type DaemonRequest, type DaemonStatus } from './daemonProtocol.js';
 import { daemonServes } from './daemonServes.js';
 import { daemonSocketFolder, daemonSocketPath, trustedSocketFolder } from './daemonSocket.js';
-import { failInvocation, passingSignal, reportStuckConfig, serveInvocation } from './serveInvocation.js';
+import { failInvocation, passingSignal, reportStuckConfig, serveInvocation, stopInvocation } from './serveInvocation.js';
 
 /** A daemon nobody asked anything for this long stops (`ORCH_DAEMON_IDLE_TIMEOUT`, ms). */
 const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
+/** How long a stopping daemon waits for the invocation in progress. */
+const STOP_GRACE_MS = 10_000;
 /** A daemon stops after serving this many invocations: each one's workspace modules stay in memory (`freshImports`). */
 const MAX_INVOCATIONS = 500;
 /** How often the daemon checks that its workspace and its own program are still there and the same. */
@@ -178,13 +180,20 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
           rmSync(`${socketPath}.holder`, { force: true });
           process.exit(0);
         });
-    // An invocation in progress finishes first (its client is waiting for it).
+    // An invocation in progress finishes first (its client is waiting for it), told to stop as
+    // orch alone is by SIGTERM; one that has not ended after STOP_GRACE_MS is left (the next orch
+    // ends what it left running, as after any orch that died).
+    if (busy) stopInvocation();
     const wait = setInterval(() => {
       if (!busy) {
         clearInterval(wait);
         end();
       }
     }, 20);
+    setTimeout(() => {
+      say(`stopping: the invocation in progress did not end within ${STOP_GRACE_MS / 1000} s`);
+      end();
+    }, STOP_GRACE_MS);
   }
 
   const check = setInterval(() => {

@@ -139,6 +139,11 @@ export async function failInvocation(error: unknown, event: 'uncaught-exception'
 /** Set while the daemon passes a client's signal to the run, so the daemon's own handlers let it be. */
 export let passingSignal = false;
 
+/** Tells the run in progress, if any, to stop, as a SIGTERM to orch alone would (the daemon is stopping). */
+export function stopInvocation(): void {
+  emitSignal('SIGTERM');
+}
+
 function emitSignal(name: NodeJS.Signals): void {
   passingSignal = true;
   try {
