@@ -156,6 +156,9 @@ describe('the daemon (docs/daemon.md)', () => {
     writeFileSync(join(dir, 'p/app/src/extra.js'), 'module.exports = 4;\n');
     expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
     expect(runs(dir)).toEqual(['app']);
+    // The daemon looked first where the change is (app's task, though lib's comes first in the plan), and says why it declined.
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('orch run build: left to the client after');
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('; app#build: not in the cache, after 1 task)');
 
     expect(runOrch(['run', 'build'], dir, env(dir, { BUILD_MODE: '-prod' })).code).toBe(0);
     expect(readFileSync(join(dir, 'p/app/dist/index.js'), 'utf8')).toBe('module.exports = 2;\n// built app-prod\n');

@@ -13,6 +13,7 @@ import { WorkTreeWatch } from './WorkTreeWatch.js';
 import { lineReader, type ClientMessage, type DaemonFrame, type DaemonRequest, type DaemonStatus } from './daemonProtocol.js';
 import { daemonServes } from './daemonServes.js';
 import { daemonSocketFolder, daemonSocketPath, trustedSocketFolder } from './daemonSocket.js';
+import type { FullHitVerdict } from './fullCacheHit.js';
 import { failInvocation, passingSignal, reportStuckConfig, serveInvocation, stopInvocation } from './serveInvocation.js';
 
 /** A daemon nobody asked anything for this long stops (`ORCH_DAEMON_IDLE_TIMEOUT`, ms). */
@@ -147,8 +148,8 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
     restartIdleTimer();
     const began = performance.now();
     try {
-      const result = await asInvocation(() => serveInvocation(request, socket, messages, { program, root }));
-      const check = result.checkMs === undefined ? '' : ` (the full-hit check took ${result.checkMs} ms, done ${result.admittedAtMs} ms in)`;
+      const result = await asInvocation(() => serveInvocation(request, socket, messages, { program, root, changedPaths: workTree?.changedPaths }));
+      const check = result.checkMs === undefined ? '' : ` (the full-hit check took ${result.checkMs} ms, done ${result.admittedAtMs} ms in${describeVerdict(result.verdict)})`;
       say(`orch ${request.argv.join(' ')}: ${result.declined ? 'left to the client' : `exit ${result.code}`} after ${Math.round(performance.now() - began)} ms${check}`);
       if (result.declined) declined++;
       else served++;
@@ -257,6 +258,12 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
       say(`warmed up: orch ${first.argv.join(' ')} ${rounds === 1 ? 'once' : `${rounds} times`}, ${Math.round(performance.now() - began)} ms${clientWaiting ? ' (a client came)' : ''}`);
     });
   }
+}
+
+/** How the log says what the full-hit check found when it declined: the task, why, and how many tasks it looked at. */
+function describeVerdict(verdict: FullHitVerdict | undefined): string {
+  if (!verdict?.miss) return '';
+  return `; ${verdict.miss.task === '*' ? verdict.miss.why : `${verdict.miss.task}: ${verdict.miss.why}`}, after ${verdict.checked} task${verdict.checked === 1 ? '' : 's'}`;
 }
 
 /** The longest a timer can wait (Node's limit, about 24.8 days). */
