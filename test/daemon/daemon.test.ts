@@ -102,6 +102,45 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(runOrch(['logs', 'app#build', '--last'], dir, env(dir)).stdout).toContain('built app');
   });
 
+  it('warms up on the invocation that started it, which it never admits: nothing runs, is restored or recorded', async () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'orchestrator.config.mjs'), "import { appendFileSync } from 'node:fs';\nimport { targets } from './targets.mjs';\nappendFileSync(new URL('./loads.log', import.meta.url), 'load\\n');\nexport default { targets };\n");
+    writeFileSync(join(dir, '.gitignore'), 'dist/\n.orch/\nruns.log\nloads.log\n');
+    commitAll(dir);
+    expect(runOrch(['run', 'build', '--no-daemon'], dir, env(dir)).code).toBe(0);
+    // Its outputs gone: a run would restore them from the cache; the warm-up only checks that every task is a hit.
+    rmSync(join(dir, 'p/app/dist'), { recursive: true });
+    const sessions = () => readdirSync(join(dir, '.orch/sessions')).length;
+    const sessionsBefore = sessions();
+    const log = () => readFileSync(join(dir, '.orch/daemon.log'), 'utf8');
+    served.push(dir);
+    const starter = runOrch(['list'], dir, env(dir));
+    expect(starter.code).toBe(0);
+    await waitFor(() => existsSync(join(dir, '.orch/daemon.log')) && log().includes('warmed up: orch list 2 times'), 15_000, 'the warm-up of orch list');
+    // One load by the client, two by the warm-up: the config ran as for any invocation, its output dropped.
+    expect(readFileSync(join(dir, 'loads.log'), 'utf8').trim().split('\n')).toHaveLength(4);
+    expect(status(dir).served).toBe(0);
+
+    // Started by a run: the warm-up goes as far as the full-hit check, never further.
+    runOrch(['daemon', 'stop'], dir, env(dir));
+    expect(runOrch(['run', 'build', '--no-daemon'], dir, env(dir)).code).toBe(0);
+    rmSync(join(dir, 'p/app/dist'), { recursive: true });
+    const runsBefore = runs(dir).length;
+    const restored = runOrch(['run', 'build'], dir, env(dir));
+    expect(restored.stderr).toContain('(2 cached)');
+    rmSync(join(dir, 'p/app/dist'), { recursive: true });
+    await waitFor(() => log().includes('warmed up: orch run build'), 15_000, 'the warm-up of orch run build');
+    expect(existsSync(join(dir, 'p/app/dist'))).toBe(false);
+    expect(runs(dir)).toHaveLength(runsBefore);
+    expect(sessions()).toBe(sessionsBefore + 2);
+    // The first invocation a client sends is served, as any later one (never declined as busy).
+    const first = runOrch(['run', 'build'], dir, env(dir));
+    expect(first.stderr).toContain('(2 cached)');
+    expect(existsSync(join(dir, 'p/app/dist/index.js'))).toBe(true);
+    expect(status(dir).served).toBe(1);
+    expect(log()).not.toContain('orch run build: left to the client');
+  });
+
   it('never serves a stale result: a changed source, variable, config or file the config imports runs what it changes', async () => {
     const dir = workspace();
     await withDaemon(dir);
@@ -117,6 +156,9 @@ describe('the daemon (docs/daemon.md)', () => {
     writeFileSync(join(dir, 'p/app/src/extra.js'), 'module.exports = 4;\n');
     expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
     expect(runs(dir)).toEqual(['app']);
+    // The daemon looked first where the change is (app's task, though lib's comes first in the plan), and says why it declined.
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('orch run build: left to the client after');
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('; app#build: not in the cache, after 1 task)');
 
     expect(runOrch(['run', 'build'], dir, env(dir, { BUILD_MODE: '-prod' })).code).toBe(0);
     expect(readFileSync(join(dir, 'p/app/dist/index.js'), 'utf8')).toBe('module.exports = 2;\n// built app-prod\n');
@@ -289,6 +331,9 @@ describe('the daemon (docs/daemon.md)', () => {
   it("reports a config's errors as orch alone does: a loop once, a callback's throw located", async () => {
     const dir = workspace();
     await withDaemon(dir);
+    // Served invocations have loaded the config already: the daemon's one watchdog thread is reused.
+    for (let i = 0; i < 2; i++) expect(runOrch(['list'], dir, env(dir)).code).toBe(0);
+    expect(status(dir).served).toBeGreaterThanOrEqual(2);
     writeFileSync(join(dir, 'orchestrator.config.mjs'), "await Promise.resolve();\nwhile (true) {}\nexport default {};\n");
     const looping = runOrch(['list'], dir, env(dir, { ORCH_CONFIG_TIMEOUT: '300ms' }));
     expect(looping.code).toBe(2);

@@ -10,7 +10,7 @@ const argv = process.argv.slice(2);
 const program = realpathSync(fileURLToPath(import.meta.url));
 if (argv[0] === '__daemon') {
   const { serveDaemon } = await import('./daemon/serveDaemon.js');
-  await serveDaemon({ root: argv[1]!, log: argv[2]!, cacheDir: argv[3]! }, program);
+  await serveDaemon({ root: argv[1]!, log: argv[2]!, cacheDir: argv[3]!, warmUp: argv[4] }, program);
 } else {
   const outputClosed = dropOutputWithNowhereToGo();
   const outcome = await runThroughDaemon(argv, program);

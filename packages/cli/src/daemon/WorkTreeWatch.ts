@@ -8,6 +8,8 @@ import type { RememberedFiles, WorkTreeMemory } from '@orch/plugins';
 const run = promisify(execFile);
 /** How long a cookie may take to come back through the watcher before the daemon stops trusting it for an invocation. */
 const COOKIE_TIMEOUT_MS = 1_000;
+/** How many changed paths are kept between two invocations (`changedPaths`); past it, "many". */
+const CHANGED_LIMIT = 256;
 
 /**
  * The daemon's watch of its work tree (chokidar), so a read of the repository (git's index,
@@ -36,6 +38,14 @@ export class WorkTreeWatch implements WorkTreeMemory {
   private trusted = false;
   private broken = false;
   private cookies = 0;
+  /** Paths changed since the last `sync` (absolute; none kept past `CHANGED_LIMIT`: undefined). */
+  private changing: Set<string> | undefined = new Set();
+  /**
+   * What changed between the invocation before and this one's `sync` (absolute paths), for
+   * `fullCacheHit` to look first where a miss is likeliest; undefined when unknown (many, or an
+   * event that did not say where).
+   */
+  changedPaths: ReadonlySet<string> | undefined;
   private readonly waiting = new Map<string, () => void>();
   private watcher: FSWatcher | undefined;
 
@@ -96,6 +106,7 @@ export class WorkTreeWatch implements WorkTreeMemory {
     if (!path || watchedPath === undefined) {
       // An event that does not say where: a change anywhere.
       this.generation++;
+      this.changing = undefined;
       return;
     }
     const full = isAbsolute(path) ? path : watchedPath.endsWith(sep + path) ? watchedPath : join(watchedPath, path);
@@ -111,6 +122,8 @@ export class WorkTreeWatch implements WorkTreeMemory {
     }
     if (this.irrelevant(full)) return;
     this.generation++;
+    if (this.changing && this.changing.size < CHANGED_LIMIT) this.changing.add(full);
+    else this.changing = undefined;
     if (basename(full) === '.gitignore' || full === join(this.root, '.git', 'config') || full.startsWith(join(this.root, '.git', 'info'))) {
       // What is not watched (folders git ignored when the watch began) may count now: a new daemon watches afresh.
       this.stopTrusting();
@@ -122,6 +135,7 @@ export class WorkTreeWatch implements WorkTreeMemory {
   /** Before an invocation: waits until every change made before now has been counted. */
   async sync(): Promise<void> {
     this.trusted = false;
+    this.changedPaths = undefined;
     if (this.broken) return;
     const name = `${process.pid}-${++this.cookies}`;
     const seen = new Promise<boolean>((resolve) => {
@@ -136,6 +150,9 @@ export class WorkTreeWatch implements WorkTreeMemory {
     }
     this.trusted = await seen;
     this.waiting.delete(name);
+    // Every change made before the invocation is in now (the cookie came after them).
+    this.changedPaths = this.trusted ? this.changing : undefined;
+    this.changing = new Set();
     rmSync(cookie, { force: true });
   }
 

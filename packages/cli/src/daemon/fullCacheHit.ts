@@ -1,5 +1,13 @@
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import type { SessionRunOptions } from '../runSession.js';
+
+/** What the full-hit check found: `hit`, or the first task that is not one; `checked` tasks were looked at. */
+export interface FullHitVerdict {
+  hit: boolean;
+  checked: number;
+  /** The task that is not a hit, and why. */
+  miss?: { task: string; why: string };
+}
 
 /**
  * Whether every task of a run would come from the local cache: what the daemon admits of
@@ -8,22 +16,51 @@ import type { SessionRunOptions } from '../runSession.js';
  * run hashes nothing again. Not a hit: `--force`, the local cache not read, a task with
  * `cache: false` or `persistent: true`, a prompt (its `` !`cmd` `` lines run with its task), a
  * provisional hash, an entry missing or of a failed run.
+ *
+ * The tasks of packages holding a file in `changed` (absolute paths: what changed since the
+ * invocation before, `WorkTreeWatch.changedPaths`) are looked at first: after an edit, the miss
+ * is found there at once, and the client, which runs the invocation itself, waits less.
  */
-export async function fullCacheHit(options: SessionRunOptions): Promise<boolean> {
+export async function fullCacheHit(options: SessionRunOptions, changed?: ReadonlySet<string>): Promise<FullHitVerdict> {
   const { workspace, plan, roots, args } = options;
   const { config, engine, registry } = workspace;
-  if (options.resume || options.distribute || config.cache.force || !config.cache.local.includes('r')) return false;
+  if (options.resume || options.distribute || config.cache.force || !config.cache.local.includes('r')) return { hit: false, checked: 0, miss: { task: '*', why: 'the local cache is not read' } };
   const { graphTaskHasher, LocalCache, isPromptCommand } = await import('@orch/plugins');
-  const commands = plan.map((task) => registry.commands.get(task.id));
-  if (commands.some((command) => !command || command.metadata.cache === false || command.metadata.persistent === true || isPromptCommand(command))) return false;
+  for (const task of plan) {
+    const command = registry.commands.get(task.id);
+    const why = !command ? 'unknown' : command.metadata.cache === false ? 'cache: false' : command.metadata.persistent === true ? 'persistent' : isPromptCommand(command) ? 'a prompt' : undefined;
+    if (why) return { hit: false, checked: 0, miss: { task: task.id, why } };
+  }
   const hasher = graphTaskHasher(engine, options.graph, { root: config.root, stateDir: config.stateDir, commands: registry.commands, projects: registry.projects, agents: registry.agents });
   if (args.length > 0) for (const id of roots.keys()) hasher.args.set(id, args);
   const cache = new LocalCache(resolve(config.root, config.cache.dir));
-  for (const task of plan) {
+  let checked = 0;
+  for (const task of likeliestMissesFirst(options, changed)) {
+    checked++;
     const { hash, provisional } = await hasher.hash(task.id);
-    if (provisional) return false;
+    if (provisional) return { hit: false, checked, miss: { task: task.id, why: 'its hash is known only when it runs' } };
     const entry = await cache.get(hash);
-    if (entry?.meta.exitCode !== 0) return false;
+    if (entry?.meta.exitCode !== 0) return { hit: false, checked, miss: { task: task.id, why: entry ? 'its cached run failed' : 'not in the cache' } };
   }
-  return true;
+  return { hit: true, checked };
+}
+
+/** The plan, the tasks of packages (not the root one) with a file in `changed` first. */
+function likeliestMissesFirst({ plan, workspace }: SessionRunOptions, changed: ReadonlySet<string> | undefined): SessionRunOptions['plan'] {
+  if (!changed || changed.size === 0) return plan;
+  const { config, registry } = workspace;
+  const folders = new Map<string, boolean>();
+  const touched = (project: string | undefined): boolean => {
+    const root = project === undefined ? undefined : registry.projects.get(project)?.root;
+    if (root === undefined || root === '.') return false;
+    let found = folders.get(root);
+    if (found === undefined) {
+      const prefix = resolve(config.root, root) + sep;
+      found = [...changed].some((path) => path.startsWith(prefix));
+      folders.set(root, found);
+    }
+    return found;
+  };
+  const first = new Set(plan.filter((task) => touched(registry.commands.get(task.id)?.project)));
+  return first.size === 0 ? plan : [...first, ...plan.filter((task) => !first.has(task))];
 }

@@ -8,10 +8,12 @@ import { CodeStamps } from './CodeStamps.js';
 import { describeMs } from './describeMs.js';
 import { takeDaemonLock } from './takeDaemonLock.js';
 import { freshImports } from './freshImports.js';
+import { warmUp, warmUpRequest } from './warmUp.js';
 import { WorkTreeWatch } from './WorkTreeWatch.js';
 import { lineReader, type ClientMessage, type DaemonFrame, type DaemonRequest, type DaemonStatus } from './daemonProtocol.js';
 import { daemonServes } from './daemonServes.js';
 import { daemonSocketFolder, daemonSocketPath, trustedSocketFolder } from './daemonSocket.js';
+import type { FullHitVerdict } from './fullCacheHit.js';
 import { failInvocation, passingSignal, reportStuckConfig, serveInvocation, stopInvocation } from './serveInvocation.js';
 
 /** A daemon nobody asked anything for this long stops (`ORCH_DAEMON_IDLE_TIMEOUT`, ms). */
@@ -20,6 +22,8 @@ const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
 const STOP_GRACE_MS = 10_000;
 /** A daemon stops after serving this many invocations: each one's workspace modules stay in memory (`freshImports`). */
 const MAX_INVOCATIONS = 500;
+/** Why a command the daemon never runs (`orch daemon status`, `orch run --force`) goes back to its client: not worth a line in the log. */
+const NOT_SERVED = 'not a command the daemon runs';
 /** How often the daemon checks that its workspace and its own program are still there and the same. */
 const CHECK_INTERVAL_MS = 5_000;
 
@@ -31,7 +35,7 @@ const CHECK_INTERVAL_MS = 5_000;
  * way, as a fresh `orch` would. It stops when idle, when its root goes, when the code it loaded
  * changes (`CodeStamps`), on SIGTERM, or when asked (`orch daemon stop`).
  */
-export async function serveDaemon(where: { root: string; log: string; cacheDir: string }, program: string): Promise<void> {
+export async function serveDaemon(where: { root: string; log: string; cacheDir: string; warmUp?: string | undefined }, program: string): Promise<void> {
   const { root, log } = where;
   // Straight to the log's descriptor: while an invocation runs, process.stderr is its client's.
   const say = (text: string): void => {
@@ -90,6 +94,8 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
   let declined = 0;
   let busy = false;
   let stopping = false;
+  let warming: Promise<unknown> | undefined;
+  let clientWaiting = false;
 
   const status = (): DaemonStatus => ({ pid: process.pid, root, version: version(), startedAt, served, declined, idleTimeoutMs, log, memoryMb: Math.round(process.memoryUsage().rss / 1048576), workTree: { watched: workTree !== undefined, readsKept: workTree?.recalled ?? 0 } });
   const server = createServer((socket) => {
@@ -121,9 +127,15 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
     }
     const decline = (reason: string, ending = false): void => {
       declined++;
+      if (reason !== NOT_SERVED) say(`orch ${request.argv.join(' ')}: left to the client (${reason})`);
       reply(ending ? { d: reason, stopping: true } : { d: reason });
       if (ending) stop(reason);
     };
+    if (warming) {
+      // The warm-up ends its round and gives way: the client waits less than it would running orch itself.
+      clientWaiting = true;
+      await warming;
+    }
     if (stopping) return decline('stopping', true);
     if (statSync(root, { throwIfNoEntry: false })?.ino !== rootIdentity) return decline(`${root} is gone (or another folder took its place)`, true);
     if (workTree?.codeChanged) return decline(workTree.codeChanged, true);
@@ -131,15 +143,13 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
     const changed = stamps.changed();
     if (changed) return decline(`${changed} changed`, true);
     if (busy) return decline('busy');
-    if (!daemonServes(request.argv, Object.keys(COMMANDS))) return decline('not a command the daemon runs');
+    if (!daemonServes(request.argv, Object.keys(COMMANDS))) return decline(NOT_SERVED);
     busy = true;
     restartIdleTimer();
-    await imports.next();
-    await workTree?.sync();
     const began = performance.now();
     try {
-      const result = await serveInvocation(request, socket, messages, { program, root });
-      const check = result.checkMs === undefined ? '' : ` (the full-hit check took ${result.checkMs} ms, done ${result.admittedAtMs} ms in)`;
+      const result = await asInvocation(() => serveInvocation(request, socket, messages, { program, root, changedPaths: workTree?.changedPaths }));
+      const check = result.checkMs === undefined ? '' : ` (the full-hit check took ${result.checkMs} ms, done ${result.admittedAtMs} ms in${describeVerdict(result.verdict)})`;
       say(`orch ${request.argv.join(' ')}: ${result.declined ? 'left to the client' : `exit ${result.code}`} after ${Math.round(performance.now() - began)} ms${check}`);
       if (result.declined) declined++;
       else served++;
@@ -150,11 +160,21 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
       socket.end(`${JSON.stringify({ e: `orch: internal error in the daemon: ${error instanceof Error ? error.message : String(error)} (its log: ${log})\n` })}\n${JSON.stringify({ x: 70 })}\n`);
       stop('an internal error');
     } finally {
-      stamps.see(await imports.loaded().catch(() => []));
-      workTree?.end();
       busy = false;
       restartIdleTimer();
       if (served >= MAX_INVOCATIONS) stop(`served ${served} invocations`);
+    }
+  }
+
+  /** Runs `invocation` as each one runs: its own module generation, the work tree synced before and let go after. */
+  async function asInvocation<T>(invocation: () => Promise<T>): Promise<T> {
+    await imports.next();
+    await workTree?.sync();
+    try {
+      return await invocation();
+    } finally {
+      stamps.see(await imports.loaded().catch(() => []));
+      workTree?.end();
     }
   }
 
@@ -230,6 +250,20 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
   rmSync(`${socketPath}.starting`, { force: true });
   say(`serving ${root} on ${socketPath} (pid ${process.pid}, orch ${version()}, idle timeout ${describeMs(idleTimeoutMs)})`);
   restartIdleTimer();
+  const first = warmUpRequest(where.warmUp);
+  if (first && daemonServes(first.argv, Object.keys(COMMANDS))) {
+    const began = performance.now();
+    warming = warmUp(first, { program, root }, asInvocation, () => clientWaiting || stopping).then((rounds) => {
+      warming = undefined;
+      say(`warmed up: orch ${first.argv.join(' ')} ${rounds === 1 ? 'once' : `${rounds} times`}, ${Math.round(performance.now() - began)} ms${clientWaiting ? ' (a client came)' : ''}`);
+    });
+  }
+}
+
+/** How the log says what the full-hit check found when it declined: the task, why, and how many tasks it looked at. */
+function describeVerdict(verdict: FullHitVerdict | undefined): string {
+  if (!verdict?.miss) return '';
+  return `; ${verdict.miss.task === '*' ? verdict.miss.why : `${verdict.miss.task}: ${verdict.miss.why}`}, after ${verdict.checked} task${verdict.checked === 1 ? '' : 's'}`;
 }
 
 /** The longest a timer can wait (Node's limit, about 24.8 days). */

@@ -4,7 +4,7 @@ import type { CliIO } from '../CliCommand.js';
 import type { SessionRunOptions } from '../runSession.js';
 import { main } from '../main.js';
 import type { ClientMessage, DaemonFrame, DaemonRequest } from './daemonProtocol.js';
-import { fullCacheHit } from './fullCacheHit.js';
+import { fullCacheHit, type FullHitVerdict } from './fullCacheHit.js';
 import { enterInvocation } from './invocationContext.js';
 
 type Invoke = Extract<DaemonRequest, { type: 'invoke' }>;
@@ -14,6 +14,8 @@ export type InvocationResult = ({ declined: true } | { declined: false; code: nu
   /** When the invocation was admitted, and how long the full-hit check took, in ms from its start. */
   admittedAtMs?: number;
   checkMs?: number;
+  /** What the full-hit check found, for a run. */
+  verdict?: FullHitVerdict;
 };
 
 /**
@@ -24,9 +26,9 @@ export type InvocationResult = ({ declined: true } | { declined: false; code: nu
  * is dropped, the client runs it itself. The client's stop signals reach the run as the
  * process's own signals would; a client that goes away is a closed terminal (SIGHUP).
  */
-export async function serveInvocation(request: Invoke, socket: Socket, messages: { on(listener: (message: ClientMessage) => void): void }, daemon: { program: string; root: string }): Promise<InvocationResult> {
+export async function serveInvocation(request: Invoke, socket: Socket, messages: { on(listener: (message: ClientMessage) => void): void }, daemon: { program: string; root: string; changedPaths?: ReadonlySet<string> | undefined }): Promise<InvocationResult> {
   const began = performance.now();
-  const timing: Pick<InvocationResult, 'admittedAtMs' | 'checkMs'> = {};
+  const timing: Pick<InvocationResult, 'admittedAtMs' | 'checkMs' | 'verdict'> = {};
   const held: DaemonFrame[] = [];
   let admitted = false;
   let declined = false;
@@ -92,10 +94,10 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
     outputClosed: outputClosed.signal,
     admitRun: async (run) => {
       const checking = performance.now();
-      const hit = !socket.destroyed && (await fullCacheHit(run as SessionRunOptions));
+      if (!socket.destroyed) timing.verdict = await fullCacheHit(run as SessionRunOptions, daemon.changedPaths);
       timing.checkMs = Math.round(performance.now() - checking);
       timing.admittedAtMs = Math.round(performance.now() - began);
-      if (hit && !socket.destroyed) return admit();
+      if (timing.verdict?.hit && !socket.destroyed) return admit();
       declined = true;
       throw new Error('not a full cache hit: the client runs it');
     },

@@ -5,6 +5,7 @@ import { COMMANDS } from '../main.js';
 import { lastOpenedWorkspace } from '../openWorkspace.js';
 import type { DaemonOutcome } from './daemonClient.js';
 import { daemonServes } from './daemonServes.js';
+import type { WarmUpRequest } from './warmUp.js';
 import { daemonSocketFolder, daemonSocketPath, trustedSocketFolder } from './daemonSocket.js';
 
 /** The daemon's log is started afresh when it has grown past this. */
@@ -19,15 +20,15 @@ export async function startDaemonAfter(argv: readonly string[], outcome: Exclude
   if (outcome.local === 'off' || outcome.local === 'timeout' || (outcome.local === 'declined' && !outcome.stopping)) return;
   const workspace = lastOpenedWorkspace();
   if (!workspace || !daemonServes(argv, Object.keys(COMMANDS))) return;
-  startDaemon(workspace, realpathSync(process.argv[1]!));
+  startDaemon(workspace, realpathSync(process.argv[1]!), { argv: [...argv], cwd: process.cwd() });
 }
 
 /**
  * Starts a daemon for the workspace at `root` in the background (detached, its output in
  * `<stateDir>/daemon.log`; `stateDir` and `cacheDir` as configured, relative to the root or
- * absolute). Returns its pid. A daemon already serving the root keeps it: the new one ends at once.
+ * absolute), warmed up with `warmUp` (the invocation that started it: `warmUp.ts`). Returns its pid. A daemon already serving the root keeps it: the new one ends at once.
  */
-export function startDaemon(workspace: { root: string; stateDir: string; cacheDir: string }, program: string): number | undefined {
+export function startDaemon(workspace: { root: string; stateDir: string; cacheDir: string }, program: string, warmUp?: WarmUpRequest): number | undefined {
   const real = realpathSync(workspace.root);
   const folder = resolve(real, workspace.stateDir);
   mkdirSync(folder, { recursive: true });
@@ -40,7 +41,8 @@ export function startDaemon(workspace: { root: string; stateDir: string; cacheDi
   const fd = openSync(log, 'a');
   try {
     // A larger young generation: a daemon allocates much and keeps little between invocations.
-    const child = spawn(process.execPath, ['--max-semi-space-size=16', program, '__daemon', real, log, resolve(real, workspace.cacheDir)], { cwd: real, detached: true, stdio: ['ignore', fd, fd] });
+    const args = ['--max-semi-space-size=16', program, '__daemon', real, log, resolve(real, workspace.cacheDir), ...(warmUp ? [JSON.stringify(warmUp)] : [])];
+    const child = spawn(process.execPath, args, { cwd: real, detached: true, stdio: ['ignore', fd, fd] });
     child.unref();
     if (child.pid !== undefined) markStarting(real, child.pid);
     return child.pid;

@@ -1,0 +1,69 @@
+import type { CliIO } from '../CliCommand.js';
+import { main } from '../main.js';
+import { fullCacheHit } from './fullCacheHit.js';
+import { enterInvocation } from './invocationContext.js';
+
+/** The invocation that started a daemon: what its warm-up runs (`__daemon`'s last argument, JSON). */
+export interface WarmUpRequest {
+  argv: string[];
+  cwd: string;
+}
+
+/** `__daemon`'s last argument: the invocation to warm up with, or none if it is missing or not one. */
+export function warmUpRequest(text: string | undefined): WarmUpRequest | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<WarmUpRequest>;
+    if (Array.isArray(value.argv) && value.argv.every((arg) => typeof arg === 'string') && typeof value.cwd === 'string') return { argv: value.argv, cwd: value.cwd };
+  } catch {
+    // Not JSON: no warm-up.
+  }
+  return undefined;
+}
+
+/** How many times the warm-up runs the invocation: the second run finds most of orch's code compiled. */
+const ROUNDS = 2;
+
+/**
+ * Warms a daemon that has just started (docs/daemon.md): runs the invocation that started it,
+ * with the daemon's environment (the starter's), its output dropped, up to `ROUNDS` times or
+ * until a client asks for one (`stop()` is true). A run (`run`, `affected`, a target) is never
+ * admitted: it goes as far as its full-hit check (`fullCacheHit`: the config, the workspace, the
+ * graph, the plan, every task's hash and cache entry) and no further, so nothing is started,
+ * restored or recorded; `list`, `show` and `validate` only read. The first invocation a client
+ * sends then finds orch's modules loaded and its code compiled (it was about 2.5x slower than the
+ * next ones). Nothing it did is kept: every invocation reads the files again (`freshImports`).
+ * `around` runs each round as the daemon runs an invocation (its module generation, its work-tree
+ * sync). Never throws: whatever goes wrong is the first real invocation's to say.
+ */
+export async function warmUp(request: WarmUpRequest, daemon: { program: string; root: string }, around: (round: () => Promise<void>) => Promise<void>, stop: () => boolean): Promise<number> {
+  let rounds = 0;
+  while (rounds < ROUNDS && !stop()) {
+    rounds++;
+    await around(() => warmUpOnce(request, daemon)).catch(() => undefined);
+  }
+  return rounds;
+}
+
+async function warmUpOnce(request: WarmUpRequest, daemon: { program: string; root: string }): Promise<void> {
+  const drop = (): void => {};
+  const context = enterInvocation({ argv: request.argv, program: daemon.program, home: daemon.root, env: { ...process.env } as Record<string, string>, cwd: request.cwd, umask: process.umask(), stdout: { tty: false }, stderr: { tty: false }, write: drop });
+  const io: CliIO = {
+    stdout: drop,
+    stderr: drop,
+    cwd: request.cwd,
+    color: false,
+    outputClosed: new AbortController().signal,
+    admitRun: async (run) => {
+      await fullCacheHit(run as Parameters<typeof fullCacheHit>[0]);
+      throw new Error('warm-up: never admitted');
+    },
+  };
+  try {
+    await main(request.argv, io);
+  } catch {
+    // The run was not admitted, as meant.
+  } finally {
+    context.leave();
+  }
+}
