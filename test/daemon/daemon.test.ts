@@ -178,6 +178,13 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(runOrch(['run', 'build'], dir, env(dir, { OTHER: 'x' })).code).toBe(0);
     expect(runs(dir)).toEqual([]);
     expect(status(dir).served).toBe(before + 1);
+
+    // A change no task reads: the client, told a decline may come, loads orch meanwhile; the run is served all the same.
+    writeFileSync(join(dir, 'NOTES.md'), 'not an input of any task\n');
+    const hinted = runOrch(['run', 'build'], dir, env(dir, { OTHER: 'x' }));
+    expect(hinted.stderr).toContain('Tasks:  2 succeeded (2 cached) (2 total)');
+    expect(status(dir).served).toBe(before + 2);
+    expect(steady(hinted.stderr)).toBe(steady(runOrch(['run', 'build', '--no-daemon'], dir, env(dir, { OTHER: 'x' })).stderr));
   });
 
   it('on a terminal, shows what orch alone shows: the live view, colours, the width', async () => {

@@ -46,6 +46,8 @@ export class WorkTreeWatch implements WorkTreeMemory {
    * event that did not say where).
    */
   changedPaths: ReadonlySet<string> | undefined;
+  /** More changed since the invocation before than `changedPaths` keeps (a checkout, an install), or changes an event did not place. */
+  changedMany = false;
   private readonly waiting = new Map<string, () => void>();
   private watcher: FSWatcher | undefined;
 
@@ -136,6 +138,7 @@ export class WorkTreeWatch implements WorkTreeMemory {
   async sync(): Promise<void> {
     this.trusted = false;
     this.changedPaths = undefined;
+    this.changedMany = false;
     if (this.broken) return;
     const name = `${process.pid}-${++this.cookies}`;
     const seen = new Promise<boolean>((resolve) => {
@@ -152,6 +155,7 @@ export class WorkTreeWatch implements WorkTreeMemory {
     this.waiting.delete(name);
     // Every change made before the invocation is in now (the cookie came after them).
     this.changedPaths = this.trusted ? this.changing : undefined;
+    this.changedMany = this.trusted && this.changing === undefined;
     this.changing = new Set();
     rmSync(cookie, { force: true });
   }

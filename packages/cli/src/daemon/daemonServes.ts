@@ -13,13 +13,35 @@ const VALUED = new Set(['--cwd', '--config']);
  * `--watch` or `--distribute` before `--`. `commands` are orch's subcommand names.
  */
 export function daemonServes(argv: readonly string[], commands: readonly string[]): boolean {
-  const end = argv.indexOf('--');
-  const words = end < 0 ? argv : argv.slice(0, end);
+  const words = orchWords(argv);
   if (words.some((word) => NEVER.some((flag) => word === flag || word.startsWith(`${flag}=`)))) return false;
+  const command = commandWord(words);
+  return command === undefined || SERVED.has(command) || (!commands.includes(command) && !command.startsWith('__'));
+}
+
+/**
+ * Whether the daemon admits this served command line only as a full cache hit, and may leave it
+ * to the client: `run`, `affected` without `--list`, and a target run by its name.
+ */
+export function servedOnlyAsFullHit(argv: readonly string[], commands: readonly string[]): boolean {
+  const words = orchWords(argv);
+  const command = commandWord(words);
+  if (command === 'affected') return !words.includes('--list');
+  return command === 'run' || (command !== undefined && !commands.includes(command) && !SERVED.has(command));
+}
+
+/** The words before `--`: orch's own, not a command's arguments. */
+function orchWords(argv: readonly string[]): readonly string[] {
+  const end = argv.indexOf('--');
+  return end < 0 ? argv : argv.slice(0, end);
+}
+
+/** The command's name: the first word that is neither an option nor an option's value. */
+function commandWord(words: readonly string[]): string | undefined {
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     if (VALUED.has(word)) i++;
-    else if (!word.startsWith('-')) return SERVED.has(word) || (!commands.includes(word) && !word.startsWith('__'));
+    else if (!word.startsWith('-')) return word;
   }
-  return true;
+  return undefined;
 }

@@ -11,7 +11,7 @@ import { freshImports } from './freshImports.js';
 import { warmUp, warmUpRequest } from './warmUp.js';
 import { WorkTreeWatch } from './WorkTreeWatch.js';
 import { lineReader, type ClientMessage, type DaemonFrame, type DaemonRequest, type DaemonStatus } from './daemonProtocol.js';
-import { daemonServes } from './daemonServes.js';
+import { daemonServes, servedOnlyAsFullHit } from './daemonServes.js';
 import { daemonSocketFolder, daemonSocketPath, trustedSocketFolder } from './daemonSocket.js';
 import type { FullHitVerdict } from './fullCacheHit.js';
 import { failInvocation, passingSignal, reportStuckConfig, serveInvocation, stopInvocation } from './serveInvocation.js';
@@ -148,7 +148,7 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
     restartIdleTimer();
     const began = performance.now();
     try {
-      const result = await asInvocation(() => serveInvocation(request, socket, messages, { program, root, changedPaths: workTree?.changedPaths }));
+      const result = await asInvocation(() => serveInvocation(request, socket, messages, { program, root, changedPaths: workTree?.changedPaths, mayDecline: mayDecline(request.argv) }));
       const check = result.checkMs === undefined ? '' : ` (the full-hit check took ${result.checkMs} ms, done ${result.admittedAtMs} ms in${describeVerdict(result.verdict)})`;
       say(`orch ${request.argv.join(' ')}: ${result.declined ? 'left to the client' : `exit ${result.code}`} after ${Math.round(performance.now() - began)} ms${check}`);
       if (result.declined) declined++;
@@ -164,6 +164,15 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
       restartIdleTimer();
       if (served >= MAX_INVOCATIONS) stop(`served ${served} invocations`);
     }
+  }
+
+  /**
+   * Whether the client should expect a decline: a run admitted only as a full cache hit, after
+   * files changed in the work tree since the invocation before (or too many to say).
+   */
+  function mayDecline(argv: readonly string[]): boolean {
+    if (!workTree || !servedOnlyAsFullHit(argv, Object.keys(COMMANDS))) return false;
+    return workTree.changedMany || (workTree.changedPaths?.size ?? 0) > 0;
   }
 
   /** Runs `invocation` as each one runs: its own module generation, the work tree synced before and let go after. */
