@@ -118,7 +118,7 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
     if (!project && readers.length === 0) outside.push(file.path);
   }
   // Files the tasks read through symbolic links: a change to the target is a change to the link.
-  const linked = await linkedChanges(root, changes.files);
+  const linked = await linkedChanges(root, changes.files, changes.links);
   for (const { link, file } of linked) {
     const project = projectOf(link);
     if (!project) continue;
