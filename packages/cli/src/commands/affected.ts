@@ -49,10 +49,13 @@ export const affectedCommand: CliCommand = {
     let base = '';
     // git is asked for the change while the workspace is discovered: both take a while at 500 packages.
     let asked: Promise<ChangeSet> | undefined;
+    // Imported once: in the daemon each import() is resolved through its module hook's thread.
+    let inspect: Promise<typeof import('@orch/plugins/inspect')> | undefined;
     const askGit = (config: ResolvedConfig): void => {
       base = (values.base as string | undefined) ?? process.env.ORCH_BASE ?? config.defaultBase;
       const exclude = orchFolders(config);
-      asked = import('@orch/plugins/inspect').then(({ changedFiles }) => changedFiles({ root: config.root, base, head, exclude, committedOnly: values['committed-only'] === true, ...(values.files ? { files } : {}) }));
+      inspect = import('@orch/plugins/inspect');
+      asked = inspect.then(({ changedFiles }) => changedFiles({ root: config.root, base, head, exclude, committedOnly: values['committed-only'] === true, ...(values.files ? { files } : {}) }));
       // Awaited below once discovery is done; a discovery that fails first must not leave it unhandled.
       asked.catch(() => undefined);
     };
@@ -62,7 +65,7 @@ export const affectedCommand: CliCommand = {
     // Only config errors stop it here; a run of the affected tasks is checked like `orch run`.
     if (listing && printProblems(workspace.diagnostics, stopsEveryCommand(workspace), io) > 0) return ExitCode.usage;
 
-    const { computeAffected, projectFilter } = await import('@orch/plugins/inspect');
+    const { computeAffected, projectFilter } = await inspect!;
     const changes = await asked!;
     const affected = await computeAffected({ root: config.root, registry, graph, changes, globalInputs: config.globalInputs, ...(config.configFile ? { configFile: config.configFile } : {}) });
     for (const warning of affected.warnings) io.stderr(`warning: ${warning}\n`);

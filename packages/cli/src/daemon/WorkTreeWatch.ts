@@ -133,9 +133,10 @@ export class WorkTreeWatch implements WorkTreeMemory {
     this.generation++;
     if (basename(full) === '.gitignore' || full === join(this.root, '.git', 'config') || full.startsWith(join(this.root, '.git', 'info'))) {
       // What is not watched (folders git ignored when the watch began) may count now: a new daemon watches afresh.
+      // Said once: a write raises several events.
+      if (!this.broken) this.onStale(`${full} changed`);
       this.stopTrusting();
       this.codeChanged ??= `${full} changed (git's ignore rules or settings)`;
-      this.onStale(`${full} changed`);
     }
   }
 
