@@ -84,7 +84,10 @@ export class WorkTreeWatch implements WorkTreeMemory {
     // Not entered: those, what git ignores (a file appearing or going there is still seen, in the
     // folder above), and installed packages (only a node_modules folder's own entries are watched).
     const notWatched = (path: string): boolean => {
-      if (path === root || within(path, cookieDir) || path === gitDir || path === join(gitDir, 'info') || namesCommits(path)) return false;
+      // A cookie is seen by its folder's watch (raw events come before this filter): not added
+      // as a file of its own (a stat, a realpath and a watch of its own per invocation).
+      if (path !== cookieDir && within(path, cookieDir)) return true;
+      if (path === root || path === cookieDir || path === gitDir || path === join(gitDir, 'info') || namesCommits(path)) return false;
       if (own.some((dir) => path === dir)) return !cookieDir.startsWith(path + sep);
       const installed = installedEntry(path);
       if (installed !== undefined) return installed !== 'folder';
