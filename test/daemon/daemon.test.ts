@@ -364,6 +364,8 @@ describe('the daemon (docs/daemon.md)', () => {
     git('branch', '-M', 'main');
     const start = git('rev-parse', 'HEAD');
     await withDaemon(dir);
+    // Its watch starts beside serving: until it is ready, git is asked each time.
+    await waitFor(() => status(dir).workTree.watched, 15_000, 'the work tree to be watched');
     /** `affected --list --json` through the daemon (which serves it) and alone: the same answer, or the test fails. */
     const affected = (...args: string[]) => {
       const before = status(dir).served;
