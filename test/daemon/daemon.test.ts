@@ -410,6 +410,60 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(existsSync(missing)).toBe(false);
   });
 
+  it('affected --list keeps git answers while nothing changes, and sees a commit, a ref moved, a branch switched, a fetch', async () => {
+    const dir = workspace();
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+    git('branch', '-M', 'main');
+    const start = git('rev-parse', 'HEAD');
+    await withDaemon(dir);
+    // Its watch starts beside serving: until it is ready, git is asked each time.
+    await waitFor(() => status(dir).workTree.watched, 15_000, 'the work tree to be watched');
+    /** `affected --list --json` through the daemon (which serves it) and alone: the same answer, or the test fails. */
+    const affected = (...args: string[]) => {
+      const before = status(dir).served;
+      const through = runOrch(['affected', '--list', '--json', ...args], dir, env(dir));
+      expect(status(dir).served).toBe(before + 1);
+      const alone = runOrch(['affected', '--list', '--json', ...args], dir, env(dir, { ORCH_DAEMON: '0' }));
+      expect(through.stdout).toBe(alone.stdout);
+      const { projects, files, mergeBase } = JSON.parse(through.stdout) as { projects: { name: string }[]; files: { path: string; where: string }[]; mergeBase: string };
+      return { projects: projects.map((p) => p.name).sort(), files: files.map((f) => `${f.where} ${f.path}`), mergeBase };
+    };
+
+    git('checkout', '-qb', 'feature');
+    writeFileSync(join(dir, 'p/lib/src/index.js'), 'module.exports = 3;\n');
+    const edited = { projects: ['app', 'lib'], files: ['uncommitted p/lib/src/index.js'], mergeBase: start };
+    expect(affected('--base', 'main')).toEqual(edited);
+    // Asked again with nothing changed: git's answers are handed back, not asked for.
+    const kept = status(dir).workTree.readsKept;
+    expect(affected('--base', 'main')).toEqual(edited);
+    expect(status(dir).workTree.readsKept).toBeGreaterThan(kept);
+
+    // A commit: the change is committed now, not in the work tree.
+    git('commit', '-qam', 'lib changed');
+    const feature = git('rev-parse', 'HEAD');
+    expect(affected('--base', 'main')).toEqual({ projects: ['app', 'lib'], files: ['committed p/lib/src/index.js'], mergeBase: start });
+
+    // A ref moved (a branch's file in .git/refs): main is the head now, nothing changed since.
+    git('update-ref', 'refs/heads/main', feature);
+    expect(affected('--base', 'main')).toEqual({ projects: [], files: [], mergeBase: feature });
+
+    // A branch switched, with another commit: only app changed since the merge-base with main.
+    git('checkout', '-qb', 'other', start);
+    writeFileSync(join(dir, 'p/app/src/index.js'), 'module.exports = 4;\n');
+    git('commit', '-qam', 'app changed');
+    expect(affected('--base', 'main')).toEqual({ projects: ['app'], files: ['committed p/app/src/index.js'], mergeBase: start });
+
+    // Refs packed into .git/packed-refs, then a fetch that moves a remote branch (FETCH_HEAD and refs/remotes; a
+    // remote added to .git/config would stop the daemon).
+    git('pack-refs', '--all');
+    expect(affected('--base', 'main')).toEqual({ projects: ['app'], files: ['committed p/app/src/index.js'], mergeBase: start });
+    git('fetch', '-q', dir, 'main:refs/remotes/origin/main');
+    expect(affected('--base', 'origin/main')).toEqual({ projects: ['app'], files: ['committed p/app/src/index.js'], mergeBase: start });
+    git('update-ref', 'refs/heads/main', git('rev-parse', 'HEAD'));
+    git('fetch', '-q', dir, '+main:refs/remotes/origin/main');
+    expect(affected('--base', 'origin/main')).toEqual({ projects: [], files: [], mergeBase: git('rev-parse', 'HEAD') });
+  });
+
   it('hashes as orch alone does after ignore rules change in .git/info/exclude', async () => {
     const dir = workspace();
     writeFileSync(join(dir, 'p/lib/untracked.txt'), 'not committed\n');

@@ -22,8 +22,7 @@ export async function filteredPackages(workspace: OpenWorkspace, filters: readon
       const changes = await changedFiles({ root: config.root, base: from, head: to ?? 'HEAD', exclude: orchFolders(config), committedOnly: to !== undefined }).catch((error: unknown) => {
         throw inFilter(error, `[${from}${to === undefined ? '' : `...${to}`}]`);
       });
-      const { graph } = workspace.graph();
-      const affected = await computeAffected({ root: config.root, registry, graph, changes, globalInputs: config.globalInputs, ...(config.configFile ? { configFile: config.configFile } : {}) });
+      const affected = await computeAffected({ root: config.root, registry, graph: () => workspace.graph().graph, changes, globalInputs: config.globalInputs, ...(config.configFile ? { configFile: config.configFile } : {}) });
       return affected.changed;
     },
   });

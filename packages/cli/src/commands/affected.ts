@@ -49,22 +49,26 @@ export const affectedCommand: CliCommand = {
     let base = '';
     // git is asked for the change while the workspace is discovered: both take a while at 500 packages.
     let asked: Promise<ChangeSet> | undefined;
+    // Imported once: in the daemon each import() is resolved through its module hook's thread.
+    let inspect: Promise<typeof import('@orch/plugins/inspect')> | undefined;
     const askGit = (config: ResolvedConfig): void => {
       base = (values.base as string | undefined) ?? process.env.ORCH_BASE ?? config.defaultBase;
       const exclude = orchFolders(config);
-      asked = import('@orch/plugins/inspect').then(({ changedFiles }) => changedFiles({ root: config.root, base, head, exclude, committedOnly: values['committed-only'] === true, ...(values.files ? { files } : {}) }));
+      inspect = import('@orch/plugins/inspect');
+      asked = inspect.then(({ changedFiles }) => changedFiles({ root: config.root, base, head, exclude, committedOnly: values['committed-only'] === true, ...(values.files ? { files } : {}) }));
       // Awaited below once discovery is done; a discovery that fails first must not leave it unhandled.
       asked.catch(() => undefined);
     };
     const workspace = await (listing ? openWorkspace(io.cwd, undefined, { inspectOnly: true, whileDiscovering: askGit }) : openWorkspace(io.cwd, engineOutput(io, values), { whileDiscovering: askGit }));
     const { config, registry } = workspace;
-    const { graph } = workspace.graph();
+    // Built when something needs it: a listing of package scripts alone does not (4 ms at 500 packages).
+    const taskGraph = () => workspace.graph().graph;
     // Only config errors stop it here; a run of the affected tasks is checked like `orch run`.
     if (listing && printProblems(workspace.diagnostics, stopsEveryCommand(workspace), io) > 0) return ExitCode.usage;
 
-    const { computeAffected, projectFilter } = await import('@orch/plugins/inspect');
+    const { computeAffected, projectFilter } = await inspect!;
     const changes = await asked!;
-    const affected = await computeAffected({ root: config.root, registry, graph, changes, globalInputs: config.globalInputs, ...(config.configFile ? { configFile: config.configFile } : {}) });
+    const affected = await computeAffected({ root: config.root, registry, graph: taskGraph, changes, globalInputs: config.globalInputs, ...(config.configFile ? { configFile: config.configFile } : {}) });
     for (const warning of affected.warnings) io.stderr(`warning: ${warning}\n`);
 
     // --filter and --projects/--exclude narrow what is affected.
@@ -95,6 +99,7 @@ export const affectedCommand: CliCommand = {
     const summary = changes.files.length === 0 ? 'no files changed' : `${changes.files.length} file${changes.files.length === 1 ? '' : 's'} changed`;
     const range = changes.mergeBase ? ` since ${base} (merge-base ${changes.mergeBase.slice(0, 10)})${values['committed-only'] ? ` up to ${head}` : ` up to ${head} and the worktree`}` : ' (given with --files)';
     if (graphFormat) {
+      const graph = taskGraph();
       const nodes =
         targets.length > 0
           ? graph.order.filter((id) => tasks.has(id)).map((id) => ({ id, kind: registry.commands.get(id)!.kind, dependencies: graph.nodes.get(id)!.dependencies.filter((e) => tasks.has(e.to)).map((e) => ({ to: e.to })) }))
@@ -150,6 +155,7 @@ export const affectedCommand: CliCommand = {
     }
     const settings = runSettings(values, config);
     await runnableGraph(workspace, [...tasks.keys()], { only: false }, io);
+    const graph = taskGraph();
     const plan = planRun(graph, tasks, { only: false });
     if (values['dry-run']) {
       const why = (id: string) => {

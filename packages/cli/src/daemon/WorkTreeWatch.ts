@@ -1,15 +1,18 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, isAbsolute, join, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { watch, type FSWatcher } from 'chokidar';
-import type { RememberedFiles, WorkTreeMemory } from '@orch/plugins';
+import type { GitState, RememberedFiles, WorkTreeMemory } from '@orch/plugins';
+import { KeptGitAnswers } from './KeptGitAnswers.js';
 
 const run = promisify(execFile);
 /** How long a cookie may take to come back through the watcher before the daemon stops trusting it for an invocation. */
 const COOKIE_TIMEOUT_MS = 1_000;
 /** How many changed paths are kept between two invocations (`changedPaths`); past it, "many". */
 const CHANGED_LIMIT = 256;
+/** Files at the top of git's folder that name commits: HEAD, FETCH_HEAD, ORIG_HEAD, MERGE_HEAD..., packed-refs, shallow (and their locks). */
+const REF_FILE = /^(?:[A-Z][A-Z_]*|packed-refs|shallow)(?:\.lock)?$/;
 
 /**
  * The daemon's watch of its work tree (chokidar), so a read of the repository (git's index,
@@ -19,13 +22,20 @@ const CHANGED_LIMIT = 256;
  * in the order the kernel gave them) counts as a change, but in what cannot change git's answers:
  * git's folder except `index` and `HEAD`, what git ignores (listed when the watch starts; a
  * changed `.gitignore` or `info/exclude` ends the daemon's trust for good: `onStale`), orch's
- * state folder and cache. Before each invocation a cookie file is written and waited for
- * (`sync`): every change made before the invocation started has then been counted, as Watchman's
- * and Turborepo's cookies do. No answer, an error of the watcher, or no watch (too many folders
- * for the system's limit): nothing is remembered, and every read asks git.
+ * state folder and cache. Git's answers to other questions (`recallAnswer`: `orch affected`'s)
+ * are kept too, each while what it depends on has not changed: the work tree, or the refs (git's
+ * `refs` and `reftable` folders and the files at the top of its folder that name commits: a
+ * commit, checkout, fetch, reset or ref update writes one of them), or nothing (an answer about
+ * commit ids, kept for good unless replace refs change). Before each invocation a cookie file is
+ * written and waited for (`sync`): every change made before the invocation started has then been
+ * counted, as Watchman's and Turborepo's cookies do. No answer, an error of the watcher, or no
+ * watch (too many folders for the system's limit): nothing is remembered, and every read asks git.
  */
 export class WorkTreeWatch implements WorkTreeMemory {
   private generation = 0;
+  /** Counts changes to the refs (`namesCommits`), as `generation` counts those to the work tree. */
+  private refsGeneration = 0;
+  private readonly answers = new KeptGitAnswers();
   /**
    * Set when what Node resolves modules by may have changed (a package in a node_modules folder,
    * a package.json): Node keeps what it resolved for the life of the process, so the daemon stops.
@@ -56,6 +66,8 @@ export class WorkTreeWatch implements WorkTreeMemory {
     private readonly cookieDir: string,
     private readonly notWatched: (path: string) => boolean,
     private readonly irrelevant: (path: string) => boolean,
+    private readonly namesCommits: (path: string) => boolean,
+    private readonly replaceRefs: string,
     private readonly onStale: (why: string) => void,
   ) {}
 
@@ -76,19 +88,24 @@ export class WorkTreeWatch implements WorkTreeMemory {
     const gitFiles = new Set([join(gitDir, 'index'), join(gitDir, 'HEAD'), join(gitDir, 'config'), join(gitDir, 'info'), join(gitDir, 'info', 'exclude')]);
     // Inside a repository within this one (a `.git` below the top folder): its own business.
     const nestedGit = (path: string): boolean => path.slice(root.length + 1).split(sep).slice(1, -1).includes('.git');
-    // A change that cannot alter git's answers: in git's folder (but those), a nested repository's, orch's own.
+    // Where git keeps what names a commit: refs (and the reftable format's folder), HEAD, packed-refs...
+    const namesCommits = (path: string): boolean => within(path, join(gitDir, 'refs')) || within(path, join(gitDir, 'reftable')) || (dirname(path) === gitDir && REF_FILE.test(basename(path)));
+    // A change that cannot alter git's answers about the work tree: in git's folder (but those), a nested repository's, orch's own.
     const irrelevant = (path: string): boolean =>
       (within(path, gitDir) && path !== gitDir && !gitFiles.has(path)) || nestedGit(path) || own.some((dir) => within(path, dir));
     // Not entered: those, what git ignores (a file appearing or going there is still seen, in the
     // folder above), and installed packages (only a node_modules folder's own entries are watched).
     const notWatched = (path: string): boolean => {
-      if (path === root || within(path, cookieDir) || path === gitDir || path === join(gitDir, 'info')) return false;
+      // A cookie is seen by its folder's watch (raw events come before this filter): not added
+      // as a file of its own (a stat, a realpath and a watch of its own per invocation).
+      if (path !== cookieDir && within(path, cookieDir)) return true;
+      if (path === root || path === cookieDir || path === gitDir || path === join(gitDir, 'info') || namesCommits(path)) return false;
       if (own.some((dir) => path === dir)) return !cookieDir.startsWith(path + sep);
       const installed = installedEntry(path);
       if (installed !== undefined) return installed !== 'folder';
       return irrelevant(path) || ignored.has(path);
     };
-    const watch = new WorkTreeWatch(root, cookieDir, notWatched, irrelevant, onStale);
+    const watch = new WorkTreeWatch(root, cookieDir, notWatched, irrelevant, namesCommits, join(gitDir, 'refs', 'replace'), onStale);
     const { stdout: excludes } = await run('git', ['config', '--path', '--get', 'core.excludesFile'], { cwd: root }).catch(() => ({ stdout: '' }));
     watch.outsideRules = new OutsideRules(excludes.trim() || undefined);
     watch.outsideRules.changed();
@@ -109,6 +126,7 @@ export class WorkTreeWatch implements WorkTreeMemory {
       // An event that does not say where: a change anywhere.
       this.generation++;
       this.changing = undefined;
+      this.refsGeneration++;
       return;
     }
     const full = isAbsolute(path) ? path : watchedPath.endsWith(sep + path) ? watchedPath : join(watchedPath, path);
@@ -122,15 +140,21 @@ export class WorkTreeWatch implements WorkTreeMemory {
       this.codeChanged ??= `${full} changed`;
       if (installedEntry(full) !== undefined) return;
     }
+    if (this.namesCommits(full)) {
+      this.refsGeneration++;
+      // A replace ref changes what a commit id's history and tree read as: nothing about commits holds.
+      if (full === this.replaceRefs || full.startsWith(this.replaceRefs + sep)) this.answers.clear();
+    }
     if (this.irrelevant(full)) return;
     this.generation++;
     if (this.changing && this.changing.size < CHANGED_LIMIT) this.changing.add(full);
     else this.changing = undefined;
     if (basename(full) === '.gitignore' || full === join(this.root, '.git', 'config') || full.startsWith(join(this.root, '.git', 'info'))) {
       // What is not watched (folders git ignored when the watch began) may count now: a new daemon watches afresh.
+      // Said once: a write raises several events.
+      if (!this.broken) this.onStale(`${full} changed`);
       this.stopTrusting();
       this.codeChanged ??= `${full} changed (git's ignore rules or settings)`;
-      this.onStale(`${full} changed`);
     }
   }
 
@@ -166,12 +190,7 @@ export class WorkTreeWatch implements WorkTreeMemory {
   }
 
   recall(root: string): { files?: RememberedFiles; keep(files: RememberedFiles): void } | undefined {
-    if (root !== this.root || !this.trusted || this.broken) return undefined;
-    if (this.outsideRules.changed()) {
-      this.stopTrusting();
-      this.onStale('git ignore rules or settings outside the repository changed');
-      return undefined;
-    }
+    if (root !== this.root || !this.trusted || !this.stillTrusted()) return undefined;
     const generation = this.generation;
     // Git's answers depend on its environment too (the invocation's: HOME, XDG_CONFIG_HOME, GIT_*).
     const environment = gitEnvironment();
@@ -185,9 +204,35 @@ export class WorkTreeWatch implements WorkTreeMemory {
     };
   }
 
+  recallAnswer(root: string, args: readonly string[], dependsOn: readonly GitState[]): { answer?: string; keep(answer: string): void } | undefined {
+    // An answer about commit ids holds whatever the work tree does: only the refs' and files' need the cookie.
+    if (root !== this.root || (dependsOn.length > 0 && !this.trusted) || !this.stillTrusted()) return undefined;
+    const stamp = dependsOn.map((state) => (state === 'refs' ? `refs ${this.refsGeneration}` : `work tree ${this.generation}`)).join(', ');
+    const key = JSON.stringify([gitEnvironment(), args]);
+    const answer = this.answers.recall(key, stamp);
+    if (answer !== undefined) this.recalled++;
+    return {
+      ...(answer !== undefined ? { answer } : {}),
+      // Kept with the stamp it was asked at: a change while git ran makes it stale at once.
+      keep: (output) => {
+        if (!this.broken) this.answers.keep(key, stamp, output);
+      },
+    };
+  }
+
+  /** False once git's rules or settings outside the work tree changed (said once, and nothing is trusted again). */
+  private stillTrusted(): boolean {
+    if (this.broken) return false;
+    if (!this.outsideRules.changed()) return true;
+    this.stopTrusting();
+    this.onStale('git ignore rules or settings outside the repository changed');
+    return false;
+  }
+
   private stopTrusting(): void {
     this.broken = true;
     this.kept = undefined;
+    this.answers.clear();
   }
 
   close(): Promise<void> {

@@ -30,7 +30,8 @@ export interface AffectedResult {
 export interface AffectedOptions {
   root: string;
   registry: Pick<CommandRegistry, 'commands' | 'projects' | 'agents'>;
-  graph: TaskGraph;
+  /** The task graph, asked for only when a command other than a package script may depend on an affected task. */
+  graph: () => TaskGraph;
   changes: ChangeSet;
   globalInputs?: readonly string[];
   /** The config file in use (absolute): a change to its settings affects everything (`configFingerprint`). */
@@ -118,7 +119,7 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
     if (!project && readers.length === 0) outside.push(file.path);
   }
   // Files the tasks read through symbolic links: a change to the target is a change to the link.
-  const linked = await linkedChanges(root, changes.files);
+  const linked = await linkedChanges(root, changes.files, changes.links);
   for (const { link, file } of linked) {
     const project = projectOf(link);
     if (!project) continue;
@@ -163,10 +164,11 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
     const project = registry.commands.get(id)?.project;
     return project && projects.has(project) ? id : undefined;
   };
-  for (const id of graph.order) {
+  const tasks = [...registry.commands.values()].some((command) => command.kind !== 'script') ? graph() : undefined;
+  for (const id of tasks?.order ?? []) {
     const command = registry.commands.get(id);
     if (!command || command.kind === 'script') continue;
-    for (const edge of graph.nodes.get(id)?.dependencies ?? []) {
+    for (const edge of tasks!.nodes.get(id)?.dependencies ?? []) {
       const hit = affectedTask(edge.to);
       if (hit) because(commands, id, `depends on ${hit}`);
     }

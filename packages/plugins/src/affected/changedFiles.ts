@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { didYouMean, OrchError } from '@orch/engine';
 import { contentId, hashFilesHere } from '../cache/gitBlobHash.js';
+import { askGit } from './askGit.js';
 
 /** A file the change touches, relative to the workspace root, `/`-separated. */
 export interface ChangedFile {
@@ -25,6 +25,8 @@ export interface ChangeSet {
   before(path: string): Promise<string | undefined>;
   /** A file's content after the change (the worktree, or `head` with `committedOnly`). */
   after(path: string): Promise<string | undefined>;
+  /** The symbolic links git's index tracks (relative to the root), when git was asked. */
+  links?: ReadonlySet<string>;
 }
 
 export interface ChangedFilesOptions {
@@ -60,27 +62,31 @@ export async function changedFiles(options: ChangedFilesOptions): Promise<Change
     if (ref.startsWith('-')) throw new OrchError('usage', `the ${role} '${ref}' does not exist in this repository: no branch, tag or commit name begins with '-'`, { hint: `name a branch, tag or commit with --${role} (e.g. --${role}=main)` });
   }
   // Pathspecs: the workspace, without orch's own folders (git never even lists what is in them).
-  const paths = ['--', '.', ...(options.exclude ?? []).filter((dir) => !dir.startsWith('..')).map((dir) => `:(exclude)${dir}`)];
-  // What the worktree changed needs no ref: asked at once, beside the refs.
+  const exclude = (options.exclude ?? []).filter((dir) => !dir.startsWith('..'));
+  const paths = ['--', '.', ...exclude.map((dir) => `:(exclude)${dir}`)];
+  // What the worktree changed needs no ref: asked at once, beside the refs. The index is listed
+  // once, for the files git does not look at and the tracked links (`linkedChanges`).
+  const index = indexListing(root, exclude);
   const worktreeChanges = Promise.all([
-    options.committedOnly ? '' : git(root, ['diff', '--name-status', '-z', '-M', '--relative', 'HEAD', ...paths]),
-    options.committedOnly ? '' : git(root, ['ls-files', '--others', '--exclude-standard', '-z', ...paths]),
-    options.committedOnly ? [] : editedUnwatched(root, paths),
+    // Against HEAD's commit: a commit or checkout (refs) changes it as much as an edit does.
+    options.committedOnly ? '' : askGit(root, ['diff', '--name-status', '-z', '-M', '--relative', 'HEAD', ...paths], ['refs', 'work tree']),
+    options.committedOnly ? '' : askGit(root, ['ls-files', '--others', '--exclude-standard', '-z', ...paths], ['work tree']),
+    options.committedOnly ? [] : index.then(({ unwatched }) => editedUnwatched(root, unwatched)),
   ]);
   worktreeChanges.catch(() => undefined);
   // One git call checks both refs and finds their merge-base (`A...B` lists it as `^<commit>`);
   // only when it fails is the cause looked for (the slow path).
   const [baseRef, headRef] = [`${options.base}^{commit}`, `${options.head}^{commit}`];
-  const resolved = await git(root, ['rev-parse', '--is-shallow-repository', baseRef, headRef, `${baseRef}...${headRef}`]).then(
+  const resolved = await askGit(root, ['rev-parse', '--is-shallow-repository', baseRef, headRef, `${baseRef}...${headRef}`], namesOnlyRefs(options.base, options.head) ? ['refs'] : undefined).then(
     (out) => out.trim().split('\n'),
     () => undefined,
   );
   const shallow = resolved ? resolved[0] === 'true' : false;
   const [base, head] = resolved ? [resolved[1]!, resolved[2]!] : await diagnoseRefs(root, options);
-  const mergeBase = resolved ? resolved.slice(3).find((line) => line.startsWith('^'))?.slice(1) : await git(root, ['merge-base', base, head]).then((out) => out.trim(), () => undefined);
+  const mergeBase = resolved ? resolved.slice(3).find((line) => line.startsWith('^'))?.slice(1) : await askGit(root, ['merge-base', base, head]).then((out) => out.trim(), () => undefined);
   // --relative: paths relative to (and limited to) the workspace root, when it is a subfolder.
-  // `base...head` diffs from their merge-base.
-  const committed = mergeBase ? await git(root, ['diff', '--name-status', '-z', '-M', '--relative', `${base}...${head}`, ...paths]).catch(() => undefined) : undefined;
+  // From the merge-base's commit to the head's: a function of the two ids, kept for good.
+  const committed = mergeBase ? await askGit(root, ['diff', '--name-status', '-z', '-M', '--relative', mergeBase, head, ...paths], []).catch(() => undefined) : undefined;
   if (!mergeBase || committed === undefined) {
     throw new OrchError('usage', `'${options.base}' and '${options.head}' have no common ancestor${shallow ? ' in this shallow clone' : ''}, so orch cannot tell what changed`, {
       hint: shallow ? 'fetch the history: `git fetch --unshallow` (or `fetch-depth: 0` with actions/checkout)' : 'use a base on the same history as the head',
@@ -95,7 +101,8 @@ export async function changedFiles(options: ChangedFilesOptions): Promise<Change
   for (const file of parseNameStatus(uncommitted, 'uncommitted')) add(file);
   for (const path of untracked.split('\0').filter(Boolean)) add({ path, status: 'added', where: 'untracked' });
   for (const path of unwatched) add({ path, status: 'modified', where: 'uncommitted' });
-  const show = (rev: string) => (path: string) => git(root, ['show', `${rev}:./${path}`]).catch(() => undefined);
+  // A file in a commit: immutable, kept for good.
+  const show = (rev: string) => (path: string) => askGit(root, ['show', `${rev}:./${path}`], []).catch(() => undefined);
   return {
     files: [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1)),
     base: options.base,
@@ -103,12 +110,13 @@ export async function changedFiles(options: ChangedFilesOptions): Promise<Change
     mergeBase,
     before: show(mergeBase),
     after: options.committedOnly ? show(head) : worktree,
+    links: (await index).links,
   };
 }
 
 /** Why the refs did not resolve: not a repository, or which ref is missing and how to get it. */
 async function diagnoseRefs(root: string, options: ChangedFilesOptions): Promise<[string, string]> {
-  const inRepo = await git(root, ['rev-parse', '--is-inside-work-tree', '--is-shallow-repository']).then((out) => out.trim(), () => undefined);
+  const inRepo = await askGit(root, ['rev-parse', '--is-inside-work-tree', '--is-shallow-repository']).then((out) => out.trim(), () => undefined);
   if (!inRepo) throw new OrchError('usage', `${root} is not in a git repository, so orch cannot tell what changed`, { hint: 'name the changed files with --files a,b' });
   const shallow = inRepo.split('\n')[1] === 'true';
   return [await commitOf(root, options.base, 'base', shallow), await commitOf(root, options.head, 'head', shallow)];
@@ -116,21 +124,21 @@ async function diagnoseRefs(root: string, options: ChangedFilesOptions): Promise
 
 /** The commit a ref names, or an error that says how to get it. */
 async function commitOf(root: string, ref: string, role: 'base' | 'head', shallow: boolean): Promise<string> {
-  const found = await git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).then((out) => out.trim(), () => undefined);
+  const found = await askGit(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).then((out) => out.trim(), () => undefined);
   if (found) return found;
   const ancestry = /^(.+?)((?:[~^]\d*)+)$/.exec(ref);
-  const start = ancestry ? await git(root, ['rev-parse', '--verify', '--quiet', `${ancestry[1]}^{commit}`]).then((out) => out.trim(), () => undefined) : undefined;
+  const start = ancestry ? await askGit(root, ['rev-parse', '--verify', '--quiet', `${ancestry[1]}^{commit}`]).then((out) => out.trim(), () => undefined) : undefined;
   if (ancestry && start) {
     // `HEAD~2`: the ref exists, the history behind it does not (here).
     const back = [...ancestry[2]!.matchAll(/[~^](\d*)/g)].reduce((sum, [step, n]) => sum + (step.startsWith('~') ? Number(n || 1) : 1), 0);
-    const have = Number(await git(root, ['rev-list', '--count', start]).catch(() => '1')) - 1;
+    const have = Number(await askGit(root, ['rev-list', '--count', start]).catch(() => '1')) - 1;
     throw new OrchError('usage', `the ${role} '${ref}' does not exist in this repository${shallow ? ' (a shallow clone)' : ''}: ${ancestry[1]} has ${have} commit${have === 1 ? '' : 's'} before it here`, {
       hint: shallow
         ? `fetch ${back - have} more commit${back - have === 1 ? '' : 's'} of history: \`git fetch --deepen=${back - have}\` (or all of it: \`git fetch --unshallow\`; \`fetch-depth: 0\` with actions/checkout)`
         : `name a commit that exists with --${role} (at most ${ancestry[1]}~${have})`,
     });
   }
-  const refs = (await git(root, ['for-each-ref', '--format=%(refname:short)', 'refs/heads', 'refs/remotes', 'refs/tags']).catch(() => '')).split('\n').filter(Boolean);
+  const refs = (await askGit(root, ['for-each-ref', '--format=%(refname:short)', 'refs/heads', 'refs/remotes', 'refs/tags']).catch(() => '')).split('\n').filter(Boolean);
   const close = didYouMean(ref, refs);
   throw new OrchError('usage', `the ${role} '${ref}' does not exist in this repository${shallow ? ' (a shallow clone)' : ''}`, {
     hint: close ? `${close} otherwise ${fetchHint(ref, shallow)}` : `${fetchHint(ref, shallow)}; or name another with --${role}`,
@@ -149,22 +157,47 @@ function fetchHint(ref: string, shallow: boolean): string {
 }
 
 /**
- * Skip-worktree and assume-unchanged files (`git ls-files -v`: `S`, or a lower-case tag) whose
- * content differs from the index: `git diff` does not look at them, the task hash reads them
- * (RepositoryFiles), so `affected` compares them too (FINDINGS-R2 #1).
+ * Git's index under the root, without orch's folders (`git ls-files -s -v`): the files git does
+ * not look at (skip-worktree, `S`, and assume-unchanged, a lower-case tag) with the content id
+ * the index records, and the tracked symbolic links (mode 120000). Empty outside git.
  */
-async function editedUnwatched(root: string, paths: readonly string[]): Promise<string[]> {
-  const listed = await git(root, ['ls-files', '-s', '-v', '-z', ...paths]).catch(() => '');
-  const flagged: [string, string][] = [];
+async function indexListing(root: string, exclude: readonly string[]): Promise<{ unwatched: [string, string][]; links: Set<string> }> {
+  const listed = await askGit(root, ['ls-files', '-s', '-v', '-z', '--', '.'], ['work tree']).catch(() => '');
+  const unwatched: [string, string][] = [];
+  const links = new Set<string>();
+  const excluded = (path: string) => exclude.some((dir) => path === dir || path.startsWith(`${dir}/`));
   for (const entry of listed.split('\0')) {
     const tab = entry.indexOf('\t');
+    if (tab < 0) continue;
     const [tag, mode, blob] = entry.slice(0, tab).split(' ');
-    if (tab > 0 && mode !== '160000' && (tag === 'S' || /^[a-z]$/.test(tag!))) flagged.push([entry.slice(tab + 1), contentId(mode!, blob!)]);
+    const path = entry.slice(tab + 1);
+    if (excluded(path)) continue;
+    if (mode === '120000') links.add(path);
+    if (mode !== '160000' && (tag === 'S' || /^[a-z]$/.test(tag!))) unwatched.push([path, contentId(mode!, blob!)]);
   }
+  return { unwatched, links };
+}
+
+/**
+ * Skip-worktree and assume-unchanged files (path, content id in the index) whose content differs
+ * from the index: `git diff` does not look at them, the task hash reads them (RepositoryFiles),
+ * so `affected` compares them too (FINDINGS-R2 #1).
+ */
+async function editedUnwatched(root: string, flagged: readonly [string, string][]): Promise<string[]> {
   if (flagged.length === 0) return [];
   const now = await hashFilesHere(flagged.map(([path]) => join(root, path)));
   // A file a sparse checkout left out is not there: not a change.
   return flagged.filter(([, id], index) => now[index] !== undefined && now[index] !== id).map(([path]) => path);
+}
+
+/**
+ * Whether what `base` and `head` name depends on the refs alone (and the objects they lead to),
+ * so git's answer can be kept while the refs do not change: not a reflog entry (`main@{1}`,
+ * `@{yesterday}`, `@{upstream}`), not an abbreviated commit id (another object with the same
+ * prefix, fetched later, makes it ambiguous).
+ */
+function namesOnlyRefs(...refs: string[]): boolean {
+  return refs.every((ref) => !ref.includes('@{') && !/^[0-9a-f]{4,39}$/i.test(ref));
 }
 
 /** `git diff --name-status -z` output: status, then one path (two for renames and copies). */
@@ -188,10 +221,4 @@ function parseNameStatus(output: string, where: ChangedFile['where']): ChangedFi
 
 function normalise(path: string): string {
   return path.split(sep).join('/').replace(/^\.\//, '').replace(/\/$/, '');
-}
-
-function git(cwd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
-  );
 }

@@ -19,13 +19,12 @@ export interface LinkedChange {
  * and links among the changed files) whose target is inside it, the changed files that are
  * the target or under it. A task reads the target, so its hash takes the target's content
  * (docs/caching.md), and `orch affected` counts the change for the package holding the link.
- * Outside git there are no tracked links to read: none are found.
+ * Outside git there are no tracked links to read: none are found. `tracked`: the links git's
+ * index tracks when the caller listed them already (`ChangeSet.links`); otherwise git is asked.
  */
-export async function linkedChanges(root: string, files: readonly ChangedFile[]): Promise<LinkedChange[]> {
+export async function linkedChanges(root: string, files: readonly ChangedFile[], tracked?: ReadonlySet<string>): Promise<LinkedChange[]> {
   if (files.length === 0) return [];
-  const { stdout } = await run('git', ['ls-files', '-s', '-z', '--', '.'], { cwd: root, maxBuffer: 512 * 1024 * 1024 }).catch(() => ({ stdout: '' }));
-  const links = new Set<string>();
-  for (const entry of stdout.split('\0')) if (entry.startsWith('120000 ')) links.add(entry.slice(entry.indexOf('\t') + 1));
+  const links = new Set(tracked ?? (await trackedLinks(root)));
   await Promise.all(
     files.map(async (file) => {
       if (file.status !== 'deleted' && (await lstat(join(root, file.path)).then((stats) => stats.isSymbolicLink(), () => false))) links.add(file.path);
@@ -41,4 +40,9 @@ export async function linkedChanges(root: string, files: readonly ChangedFile[])
     }
   }
   return found;
+}
+
+async function trackedLinks(root: string): Promise<string[]> {
+  const { stdout } = await run('git', ['ls-files', '-s', '-z', '--', '.'], { cwd: root, maxBuffer: 512 * 1024 * 1024 }).catch(() => ({ stdout: '' }));
+  return stdout.split('\0').filter((entry) => entry.startsWith('120000 ')).map((entry) => entry.slice(entry.indexOf('\t') + 1));
 }

@@ -8,6 +8,7 @@ import { glob } from 'tinyglobby';
 import { workerPool } from '../executors/NodeExecutorPlugin.js';
 import { contentId, contentIdMode, hashFilesHere } from './gitBlobHash.js';
 import { linkTargets, type LinkTarget } from './linkTargets.js';
+import { workTreeMemory, type RememberedFiles } from './WorkTreeMemory.js';
 import { pathMatcher } from './pathMatcher.js';
 import { withPrefix } from './withPrefix.js';
 
@@ -24,33 +25,6 @@ const POOL_THRESHOLD = 64;
  * untracked clones) as they are checked out (docs/caching.md). Outside git,
  * every file not under node_modules, .git or the state folder is read.
  */
-/** What a read of the repository found, as `WorkTreeMemory` keeps it. */
-export interface RememberedFiles {
-  hashes: ReadonlyMap<string, string>;
-  tracked: ReadonlySet<string>;
-  inGit: boolean;
-  /** Git's listing of ignored files and folders, sorted, once a task asked for it. */
-  ignored?: readonly string[];
-}
-
-/**
- * What a process that watches the work tree can promise (the daemon, docs/daemon.md): a read of
- * a root it watches is kept, and handed back while nothing under the root has changed since that
- * read began. `recall` is asked when a read starts: `files` when an earlier one still holds;
- * `keep` to keep this one (a read that saw a change while it ran is not kept). Undefined for a
- * root it does not watch, or when it cannot tell.
- */
-export interface WorkTreeMemory {
-  recall(root: string): { files?: RememberedFiles; keep(files: RememberedFiles): void } | undefined;
-}
-
-let workTreeMemory: WorkTreeMemory | undefined;
-
-/** Sets (or clears) the process's `WorkTreeMemory`: only the daemon has one. */
-export function useWorkTreeMemory(memory: WorkTreeMemory | undefined): void {
-  workTreeMemory = memory;
-}
-
 export class RepositoryFiles {
   private hashes: Map<string, string> | undefined;
   private reading: Promise<ReadonlyMap<string, string>> | undefined;
@@ -93,7 +67,7 @@ export class RepositoryFiles {
   }
 
   private async read(): Promise<ReadonlyMap<string, string>> {
-    const memory = workTreeMemory?.recall(this.root);
+    const memory = workTreeMemory()?.recall(this.root);
     if (memory?.files) return this.recalled(memory.files, memory);
     const hashes = new Map<string, string>();
     const git = await this.fromGit(hashes);

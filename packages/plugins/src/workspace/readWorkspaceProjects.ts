@@ -227,10 +227,11 @@ function linkedPackageFolders(root: string, definition: WorkspaceDefinition, kep
     const folder = glob.replace(/\/$/, '');
     const parent = folder.endsWith('/*') ? folder.slice(0, -2) : undefined;
     if (/[*?[\]{}!()]/.test(parent ?? folder)) continue;
-    const candidates = parent === undefined ? [folder] : readdirSafe(join(root, parent)).map((name) => `${parent}/${name}`);
-    for (const candidate of candidates) {
+    // The folder's entries say which are links: no lstat per package (500 took ~4 ms, issue 13).
+    const links = parent === undefined ? (isLink(join(root, folder)) ? [folder] : []) : linksIn(join(root, parent)).map((name) => `${parent}/${name}`);
+    for (const candidate of links) {
       const path = join(root, candidate);
-      if (!isLink(path) || !existsSync(join(path, 'package.json'))) continue;
+      if (!existsSync(join(path, 'package.json'))) continue;
       const { location, sourceLine } = definition.locate?.(index) ?? {};
       diagnostics.push({
         severity: 'warning',
@@ -245,9 +246,12 @@ function linkedPackageFolders(root: string, definition: WorkspaceDefinition, kep
   return diagnostics;
 }
 
-function readdirSafe(dir: string): string[] {
+/** The names of the symbolic links in a folder (none when it cannot be read). */
+function linksIn(dir: string): string[] {
   try {
-    return readdirSync(dir);
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isSymbolicLink())
+      .map((entry) => entry.name);
   } catch {
     return [];
   }
