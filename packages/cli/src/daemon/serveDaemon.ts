@@ -20,6 +20,8 @@ import { failInvocation, passingSignal, reportStuckConfig, serveInvocation, stop
 const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
 /** How long a stopping daemon waits for the invocation in progress. */
 const STOP_GRACE_MS = 10_000;
+/** How long a stopping daemon waits for its lock's release before it ends regardless. */
+const RELEASE_GRACE_MS = 2_000;
 /** A daemon stops after serving this many invocations: each one's workspace modules stay in memory (`freshImports`). */
 const MAX_INVOCATIONS = 500;
 /** Why a command the daemon never runs (`orch daemon status`, `orch run --force`) goes back to its client: not worth a line in the log. */
@@ -202,13 +204,13 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
     server.close();
     rmSync(socketPath, { force: true });
     rmSync(`${socketPath}.starting`, { force: true });
+    // The lock's release may never settle (its folder removed with the workspace, a file system
+    // gone): the daemon ends anyway, a little later (a daemon was seen waiting on it for minutes).
     const end = (): void =>
-      void release()
-        .catch(() => undefined)
-        .finally(() => {
-          rmSync(`${socketPath}.holder`, { force: true });
-          process.exit(0);
-        });
+      void Promise.race([release().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, RELEASE_GRACE_MS))]).finally(() => {
+        rmSync(`${socketPath}.holder`, { force: true });
+        process.exit(0);
+      });
     // An invocation in progress finishes first (its client is waiting for it), told to stop as
     // orch alone is by SIGTERM; one that has not ended after STOP_GRACE_MS is left (the next orch
     // ends what it left running, as after any orch that died).
