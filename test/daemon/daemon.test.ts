@@ -187,6 +187,35 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(steady(hinted.stderr)).toBe(steady(runOrch(['run', 'build', '--no-daemon'], dir, env(dir, { OTHER: 'x' })).stderr));
   });
 
+  it('sees edits of files in folders its watch does not enter: tracked in a folder git ignored when it began, and vendored packages', async () => {
+    const dir = workspace();
+    writeTree(dir, { '.gitignore': 'dist/\n.orch/\nruns.log\ngen/\n', 'p/lib/gen/other.txt': 'ignored\n', 'p/app/node_modules/vendored/index.js': 'module.exports = 1;\n', 'p/app/node_modules/vendored/package.json': '{"name":"vendored","version":"1.0.0"}' });
+    commitAll(dir);
+    await withDaemon(dir);
+    await waitFor(() => status(dir).workTree.watched, 15_000, 'the watch of the work tree');
+    // Tracked since the daemon began (as a branch that commits it does): its folder was ignored, so not watched.
+    writeTree(dir, { 'p/lib/gen/conf.js': 'export const g = 1;\n' });
+    execFileSync('git', ['add', '-f', 'p/lib/gen/conf.js'], { cwd: dir });
+    execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'gen'], { cwd: dir });
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    expect(runOrch(['run', 'build'], dir, env(dir)).stderr).toContain('(2 cached)');
+    // Nothing else written meanwhile (a file anywhere the watch sees makes the daemon ask git again).
+    const before = runs(dir).length;
+    writeFileSync(join(dir, 'p/lib/gen/conf.js'), 'export const g = 2;\n');
+    expect(runOrch(['run', 'build'], dir, env(dir)).stderr).toContain('Tasks:  2 succeeded (2 total)');
+    expect(runs(dir).slice(before).sort()).toEqual(['app', 'lib']);
+
+    // A committed package under node_modules: only a node_modules folder's own entries are watched.
+    await withDaemon(dir);
+    await waitFor(() => status(dir).workTree.watched, 15_000, 'the watch of the work tree');
+    for (let i = 0; i < 2; i++) expect(runOrch(['run', 'build'], dir, env(dir)).stderr).toContain('(2 cached)');
+    const vendoredBefore = runs(dir).length;
+    writeFileSync(join(dir, 'p/app/node_modules/vendored/index.js'), 'module.exports = 2;\n');
+    expect(runOrch(['run', 'build'], dir, env(dir)).stderr).toContain('Tasks:  2 succeeded (1 cached) (2 total)');
+    expect(runs(dir).slice(vendoredBefore)).toEqual(['app']);
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('is read by tasks but in a folder the watch does not enter');
+  });
+
   it('on a terminal, shows what orch alone shows: the live view, colours, the width', async () => {
     const dir = workspace();
     await withDaemon(dir);
