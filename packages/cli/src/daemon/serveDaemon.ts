@@ -11,7 +11,7 @@ import { freshImports } from './freshImports.js';
 import { warmUp, warmUpRequest } from './warmUp.js';
 import { WorkTreeWatch } from './WorkTreeWatch.js';
 import { lineReader, type ClientMessage, type DaemonFrame, type DaemonRequest, type DaemonStatus } from './daemonProtocol.js';
-import { daemonServes, servedOnlyAsFullHit } from './daemonServes.js';
+import { daemonServes, servedOnlyAsFullHit, warmsUp } from './daemonServes.js';
 import { daemonSocketFolder, daemonSocketPath, trustedSocketFolder } from './daemonSocket.js';
 import type { FullHitVerdict } from './fullCacheHit.js';
 import { failInvocation, passingSignal, reportStuckConfig, serveInvocation, stopInvocation } from './serveInvocation.js';
@@ -128,8 +128,11 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
       return stop('asked to (orch daemon stop)');
     }
     const decline = (reason: string, ending = false): void => {
-      declined++;
-      if (reason !== NOT_SERVED) say(`orch ${request.argv.join(' ')}: left to the client (${reason})`);
+      // A command the daemon never runs is not one it left to its client (`orch daemon status`).
+      if (reason !== NOT_SERVED) {
+        declined++;
+        say(`orch ${request.argv.join(' ')}: left to the client (${reason})`);
+      }
       reply(ending ? { d: reason, stopping: true } : { d: reason });
       if (ending) stop(reason);
     };
@@ -262,7 +265,7 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
   say(`serving ${root} on ${socketPath} (pid ${process.pid}, orch ${version()}, idle timeout ${describeMs(idleTimeoutMs)})`);
   restartIdleTimer();
   const first = warmUpRequest(where.warmUp);
-  if (first && daemonServes(first.argv, Object.keys(COMMANDS))) {
+  if (first && warmsUp(first.argv, Object.keys(COMMANDS))) {
     const began = performance.now();
     warming = warmUp(first, { program, root }, asInvocation, () => clientWaiting || stopping).then((rounds) => {
       warming = undefined;
