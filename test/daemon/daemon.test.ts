@@ -301,6 +301,26 @@ describe('the daemon (docs/daemon.md)', () => {
     await waitFor(() => !alive(orphan), 15_000, 'the daemon of a removed workspace to stop');
   });
 
+  it("keeps none of its starter's inherited descriptors (a pipe's reader would wait for the daemon), and ends if its workspace goes while it starts", async () => {
+    const dir = workspace();
+    served.push(dir);
+    const environment = { ...process.env, ...env(dir), CI: '' } as Record<string, string>;
+    // fd 251 open on a file, not close-on-exec, as a shell's `251>file` leaves it to the orch that starts the daemon.
+    execFileSync('bash', ['-c', `exec 251>"${join(dir, '.orch-fd-probe')}"; "${process.execPath}" "${ORCH_BIN}" list > /dev/null`], { cwd: dir, env: environment });
+    await waitFor(() => status(dir).pid !== undefined, 15_000, 'the daemon to start');
+    const fds = readdirSync(`/proc/${status(dir).pid}/fd`);
+    expect(fds).not.toContain('251');
+
+    const gone = workspace();
+    served.push(gone);
+    runOrch(['list'], gone, env(gone));
+    const socketFolder = join(env(gone).TMPDIR!, `orch-daemon-${process.getuid!()}`);
+    const starting = readdirSync(socketFolder).find((name) => name.endsWith('.starting'));
+    const pid = starting ? (JSON.parse(readFileSync(join(socketFolder, starting), 'utf8')) as { pid: number }).pid : status(gone).pid;
+    rmSync(gone, { recursive: true, force: true });
+    await waitFor(() => !alive(pid), 20_000, 'the daemon of a removed workspace to end');
+  });
+
   it('never uses a socket folder that others can enter', async () => {
     const dir = workspace();
     const first = await withDaemon(dir);

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { useWorkTreeMemory } from '@orch/plugins';
 import { parseDuration, reportStuckConfigTo } from '@orch/engine';
 import { COMMANDS, version } from '../main.js';
+import { closeInheritedDescriptors } from './closeInheritedDescriptors.js';
 import { CodeStamps } from './CodeStamps.js';
 import { describeMs } from './describeMs.js';
 import { takeDaemonLock } from './takeDaemonLock.js';
@@ -38,7 +39,6 @@ const CHECK_INTERVAL_MS = 5_000;
  * changes (`CodeStamps`), on SIGTERM, or when asked (`orch daemon stop`).
  */
 export async function serveDaemon(where: { root: string; log: string; cacheDir: string; warmUp?: string | undefined }, program: string): Promise<void> {
-  const { root, log } = where;
   // Straight to the log's descriptor: while an invocation runs, process.stderr is its client's.
   const say = (text: string): void => {
     try {
@@ -47,6 +47,30 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
       // No log to write to.
     }
   };
+  closeInheritedDescriptors();
+  // Until it serves, a stop signal ends it at once (its lock is released as the process exits).
+  const early = (signal: NodeJS.Signals): void => {
+    say(`not started: ${signal} while starting`);
+    process.exit(0);
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, early);
+  try {
+    await serve(where, program, say);
+  } catch (error) {
+    // Its root removed while it started, a state folder gone: it never serves; the next orch starts another.
+    say(`not started: ${error instanceof Error ? error.message : String(error)}`);
+    rmSync(`${daemonSocketPath(where.root)}.starting`, { force: true });
+    process.exit(1);
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, early);
+  }
+}
+
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+async function serve(where: { root: string; log: string; cacheDir: string; warmUp?: string | undefined }, program: string, say: (text: string) => void): Promise<void> {
+  const { root, log } = where;
+  const rootIdentity = statSync(root).ino;
   const folder = daemonSocketFolder();
   // Only the folder itself: a TMPDIR that names no folder is not made.
   try {
@@ -90,7 +114,7 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
     reportStuckConfig(text);
   });
   const idleTimeoutMs = idleTimeout(process.env.ORCH_DAEMON_IDLE_TIMEOUT, say);
-  const rootIdentity = statSync(root).ino;
+  if (statSync(root, { throwIfNoEntry: false })?.ino !== rootIdentity) throw new Error(`${root} is gone (or another folder took its place)`);
   const startedAt = new Date().toISOString();
   let served = 0;
   let declined = 0;
@@ -241,7 +265,7 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
   }, CHECK_INTERVAL_MS);
   check.unref();
 
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  for (const signal of STOP_SIGNALS) {
     process.on(signal, () => {
       if (!passingSignal) stop(`${signal}`);
     });
