@@ -178,6 +178,42 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(runOrch(['run', 'build'], dir, env(dir, { OTHER: 'x' })).code).toBe(0);
     expect(runs(dir)).toEqual([]);
     expect(status(dir).served).toBe(before + 1);
+
+    // A change no task reads: the client, told a decline may come, loads orch meanwhile; the run is served all the same.
+    writeFileSync(join(dir, 'NOTES.md'), 'not an input of any task\n');
+    const hinted = runOrch(['run', 'build'], dir, env(dir, { OTHER: 'x' }));
+    expect(hinted.stderr).toContain('Tasks:  2 succeeded (2 cached) (2 total)');
+    expect(status(dir).served).toBe(before + 2);
+    expect(steady(hinted.stderr)).toBe(steady(runOrch(['run', 'build', '--no-daemon'], dir, env(dir, { OTHER: 'x' })).stderr));
+  });
+
+  it('sees edits of files in folders its watch does not enter: tracked in a folder git ignored when it began, and vendored packages', async () => {
+    const dir = workspace();
+    writeTree(dir, { '.gitignore': 'dist/\n.orch/\nruns.log\ngen/\n', 'p/lib/gen/other.txt': 'ignored\n', 'p/app/node_modules/vendored/index.js': 'module.exports = 1;\n', 'p/app/node_modules/vendored/package.json': '{"name":"vendored","version":"1.0.0"}' });
+    commitAll(dir);
+    await withDaemon(dir);
+    await waitFor(() => status(dir).workTree.watched, 15_000, 'the watch of the work tree');
+    // Tracked since the daemon began (as a branch that commits it does): its folder was ignored, so not watched.
+    writeTree(dir, { 'p/lib/gen/conf.js': 'export const g = 1;\n' });
+    execFileSync('git', ['add', '-f', 'p/lib/gen/conf.js'], { cwd: dir });
+    execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'gen'], { cwd: dir });
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    expect(runOrch(['run', 'build'], dir, env(dir)).stderr).toContain('(2 cached)');
+    // Nothing else written meanwhile (a file anywhere the watch sees makes the daemon ask git again).
+    const before = runs(dir).length;
+    writeFileSync(join(dir, 'p/lib/gen/conf.js'), 'export const g = 2;\n');
+    expect(runOrch(['run', 'build'], dir, env(dir)).stderr).toContain('Tasks:  2 succeeded (2 total)');
+    expect(runs(dir).slice(before).sort()).toEqual(['app', 'lib']);
+
+    // A committed package under node_modules: only a node_modules folder's own entries are watched.
+    await withDaemon(dir);
+    await waitFor(() => status(dir).workTree.watched, 15_000, 'the watch of the work tree');
+    for (let i = 0; i < 2; i++) expect(runOrch(['run', 'build'], dir, env(dir)).stderr).toContain('(2 cached)');
+    const vendoredBefore = runs(dir).length;
+    writeFileSync(join(dir, 'p/app/node_modules/vendored/index.js'), 'module.exports = 2;\n');
+    expect(runOrch(['run', 'build'], dir, env(dir)).stderr).toContain('Tasks:  2 succeeded (1 cached) (2 total)');
+    expect(runs(dir).slice(vendoredBefore)).toEqual(['app']);
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('is read by tasks but in a folder the watch does not enter');
   });
 
   it('on a terminal, shows what orch alone shows: the live view, colours, the width', async () => {
@@ -263,6 +299,26 @@ describe('the daemon (docs/daemon.md)', () => {
     const orphan = status(other).pid;
     rmSync(other, { recursive: true, force: true });
     await waitFor(() => !alive(orphan), 15_000, 'the daemon of a removed workspace to stop');
+  });
+
+  it("keeps none of its starter's inherited descriptors (a pipe's reader would wait for the daemon), and ends if its workspace goes while it starts", async () => {
+    const dir = workspace();
+    served.push(dir);
+    const environment = { ...process.env, ...env(dir), CI: '' } as Record<string, string>;
+    // fd 251 open on a file, not close-on-exec, as a shell's `251>file` leaves it to the orch that starts the daemon.
+    execFileSync('bash', ['-c', `exec 251>"${join(dir, '.orch-fd-probe')}"; "${process.execPath}" "${ORCH_BIN}" list > /dev/null`], { cwd: dir, env: environment });
+    await waitFor(() => status(dir).pid !== undefined, 15_000, 'the daemon to start');
+    const fds = readdirSync(`/proc/${status(dir).pid}/fd`);
+    expect(fds).not.toContain('251');
+
+    const gone = workspace();
+    served.push(gone);
+    runOrch(['list'], gone, env(gone));
+    const socketFolder = join(env(gone).TMPDIR!, `orch-daemon-${process.getuid!()}`);
+    const starting = readdirSync(socketFolder).find((name) => name.endsWith('.starting'));
+    const pid = starting ? (JSON.parse(readFileSync(join(socketFolder, starting), 'utf8')) as { pid: number }).pid : status(gone).pid;
+    rmSync(gone, { recursive: true, force: true });
+    await waitFor(() => !alive(pid), 20_000, 'the daemon of a removed workspace to end');
   });
 
   it('never uses a socket folder that others can enter', async () => {

@@ -13,7 +13,9 @@ if (argv[0] === '__daemon') {
   await serveDaemon({ root: argv[1]!, log: argv[2]!, cacheDir: argv[3]!, warmUp: argv[4] }, program);
 } else {
   const outputClosed = dropOutputWithNowhereToGo();
-  const outcome = await runThroughDaemon(argv, program);
+  // A run the daemon may leave here: orch's modules load while it decides (nothing runs).
+  const preload = (): void => void Promise.all([import('./runHere.js'), import('./commands/run.js'), import('@orch/plugins'), import('@orch/plugins/preset')]).catch(() => undefined);
+  const outcome = await runThroughDaemon(argv, program, preload);
   if ('served' in outcome) exitWhenFlushed(outcome.served);
   else (await import('./runHere.js')).runHere(argv, outputClosed, outcome);
 }

@@ -56,6 +56,8 @@ export class WorkTreeWatch implements WorkTreeMemory {
    * event that did not say where).
    */
   changedPaths: ReadonlySet<string> | undefined;
+  /** More changed since the invocation before than `changedPaths` keeps (a checkout, an install), or changes an event did not place. */
+  changedMany = false;
   private readonly waiting = new Map<string, () => void>();
   private watcher: FSWatcher | undefined;
 
@@ -115,8 +117,42 @@ export class WorkTreeWatch implements WorkTreeMemory {
     const watcher = watch(this.root, { ignoreInitial: true, ignored: (path: string) => this.notWatched(path) });
     this.watcher = watcher;
     watcher.on('raw', (_event, path, details) => this.raw(path as string | null | undefined, (details as { watchedPath?: string } | undefined)?.watchedPath));
+    // What chokidar finds crawling a folder that just appeared (a file written there before the
+    // folder's own watch began raises no raw event) counts too.
+    watcher.on('all', (_event, path) => this.raw(path, dirname(path)));
     watcher.on('error', () => this.stopTrusting());
     return new Promise((resolve) => watcher.once('ready', () => resolve()));
+  }
+
+  /**
+   * Whether every file of a read of the repository (tracked, or untracked and hashed) is in a
+   * folder the watch enters. A file in a folder git ignored when the watch began (tracked since:
+   * a branch that commits it, `git add -f`) or inside an installed package (vendored, or
+   * node_modules not ignored) changes unseen: such a read is never kept, and nothing is kept from
+   * then on (git is asked each time); for an ignored folder the daemon stops too, so a new one
+   * watches afresh (a tracked file's). Says which file in the log.
+   */
+  private watchesAll(files: RememberedFiles): boolean {
+    const entered = new Map<string, boolean>();
+    const enteredFolder = (folder: string): boolean => {
+      if (folder === this.root || folder.length <= this.root.length) return true;
+      let known = entered.get(folder);
+      if (known === undefined) {
+        known = !this.notWatched(folder) && enteredFolder(dirname(folder));
+        entered.set(folder, known);
+      }
+      return known;
+    };
+    for (const path of files.hashes.keys()) {
+      const full = join(this.root, path);
+      if (enteredFolder(dirname(full))) continue;
+      this.stopTrusting();
+      this.onStale(`${full} is read by tasks but in a folder the watch does not enter`);
+      // A tracked file: a new daemon's listing of ignored folders leaves its folder out, and watches it.
+      if (installedEntry(full) === undefined && files.tracked.has(path)) this.codeChanged ??= `${full} is tracked in a folder git ignored when the daemon began`;
+      return false;
+    }
+    return true;
   }
 
   private raw(path: string | null | undefined, watchedPath: string | undefined): void {
@@ -160,6 +196,7 @@ export class WorkTreeWatch implements WorkTreeMemory {
   async sync(): Promise<void> {
     this.trusted = false;
     this.changedPaths = undefined;
+    this.changedMany = false;
     if (this.broken) return;
     const name = `${process.pid}-${++this.cookies}`;
     const seen = new Promise<boolean>((resolve) => {
@@ -176,6 +213,7 @@ export class WorkTreeWatch implements WorkTreeMemory {
     this.waiting.delete(name);
     // Every change made before the invocation is in now (the cookie came after them).
     this.changedPaths = this.trusted ? this.changing : undefined;
+    this.changedMany = this.trusted && this.changing === undefined;
     this.changing = new Set();
     rmSync(cookie, { force: true });
   }
@@ -195,7 +233,7 @@ export class WorkTreeWatch implements WorkTreeMemory {
     return {
       ...(kept ? { files: kept } : {}),
       keep: (files) => {
-        if (!this.broken) this.kept = { generation, environment, files };
+        if (!this.broken && this.watchesAll(files)) this.kept = { generation, environment, files };
       },
     };
   }

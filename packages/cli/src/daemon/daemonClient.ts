@@ -46,8 +46,10 @@ export function invocationFolder(argv: readonly string[], cwd: string): string {
  * Asks the daemon serving this folder to run the invocation, streaming its output here; Ctrl-C
  * and terminal resizes are passed on. Until the daemon admits the invocation nothing has been
  * done, so a daemon that declines, is gone, or does not answer leaves it to this process.
+ * `mayRunHere` is called when the daemon says it may decline (a run after files changed): what
+ * running it here takes can be loaded while the daemon decides.
  */
-export async function runThroughDaemon(argv: string[], program: string): Promise<DaemonOutcome> {
+export async function runThroughDaemon(argv: string[], program: string, mayRunHere: () => void = () => {}): Promise<DaemonOutcome> {
   if (!daemonWanted(argv, process.env)) return { local: 'off' };
   const socketPath = findDaemonSocket(invocationFolder(argv, process.cwd()));
   if (!socketPath) return { local: 'none' };
@@ -113,6 +115,7 @@ export async function runThroughDaemon(argv: string[], program: string): Promise
         process.stderr.on('resize', resize);
       } else if ('x' in frame) finish({ served: frame.x });
       else if ('d' in frame) finish({ local: 'declined', stopping: frame.stopping === true });
+      else if ('p' in frame) mayRunHere();
     });
     socket.on('data', (chunk) => {
       try {

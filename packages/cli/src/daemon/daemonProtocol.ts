@@ -47,7 +47,12 @@ export interface DaemonStatus {
  * `o`/`e` text for stdout/stderr, `x` the exit code (last), `d` declined with a reason (the
  * client runs it itself; nothing was done; `stopping`: the daemon ends, a new one may start), `s` the status.
  */
-export type DaemonFrame = { a: 1 } | { o: string } | { e: string } | { x: number } | { d: string; stopping?: true } | { s: DaemonStatus };
+/**
+ * What the daemon says: `a` admitted, `o`/`e` output, `x` exit code, `d` declined, `s` status,
+ * and `p`: a run that files changed since the invocation before may make the daemon decline
+ * (the client may start loading what running it itself takes, meanwhile).
+ */
+export type DaemonFrame = { a: 1 } | { o: string } | { e: string } | { x: number } | { d: string; stopping?: true } | { s: DaemonStatus } | { p: 1 };
 
 /** Reads newline-delimited JSON from a stream of chunks, calling `each` per object. */
 export function lineReader(each: (value: unknown) => void): (chunk: Buffer | string) => void {

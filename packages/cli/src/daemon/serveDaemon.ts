@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { useWorkTreeMemory } from '@orch/plugins';
 import { parseDuration, reportStuckConfigTo } from '@orch/engine';
 import { COMMANDS, version } from '../main.js';
+import { closeInheritedDescriptors } from './closeInheritedDescriptors.js';
 import { CodeStamps } from './CodeStamps.js';
 import { describeMs } from './describeMs.js';
 import { takeDaemonLock } from './takeDaemonLock.js';
@@ -11,7 +12,7 @@ import { freshImports } from './freshImports.js';
 import { warmUp, warmUpRequest } from './warmUp.js';
 import { WorkTreeWatch } from './WorkTreeWatch.js';
 import { lineReader, type ClientMessage, type DaemonFrame, type DaemonRequest, type DaemonStatus } from './daemonProtocol.js';
-import { daemonServes } from './daemonServes.js';
+import { daemonServes, servedOnlyAsFullHit, warmsUp } from './daemonServes.js';
 import { daemonSocketFolder, daemonSocketPath, trustedSocketFolder } from './daemonSocket.js';
 import type { FullHitVerdict } from './fullCacheHit.js';
 import { failInvocation, passingSignal, reportStuckConfig, serveInvocation, stopInvocation } from './serveInvocation.js';
@@ -20,6 +21,8 @@ import { failInvocation, passingSignal, reportStuckConfig, serveInvocation, stop
 const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
 /** How long a stopping daemon waits for the invocation in progress. */
 const STOP_GRACE_MS = 10_000;
+/** How long a stopping daemon waits for its lock's release before it ends regardless. */
+const RELEASE_GRACE_MS = 2_000;
 /** A daemon stops after serving this many invocations: each one's workspace modules stay in memory (`freshImports`). */
 const MAX_INVOCATIONS = 500;
 /** Why a command the daemon never runs (`orch daemon status`, `orch run --force`) goes back to its client: not worth a line in the log. */
@@ -36,7 +39,6 @@ const CHECK_INTERVAL_MS = 5_000;
  * changes (`CodeStamps`), on SIGTERM, or when asked (`orch daemon stop`).
  */
 export async function serveDaemon(where: { root: string; log: string; cacheDir: string; warmUp?: string | undefined }, program: string): Promise<void> {
-  const { root, log } = where;
   // Straight to the log's descriptor: while an invocation runs, process.stderr is its client's.
   const say = (text: string): void => {
     try {
@@ -45,6 +47,30 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
       // No log to write to.
     }
   };
+  closeInheritedDescriptors();
+  // Until it serves, a stop signal ends it at once (its lock is released as the process exits).
+  const early = (signal: NodeJS.Signals): void => {
+    say(`not started: ${signal} while starting`);
+    process.exit(0);
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, early);
+  try {
+    await serve(where, program, say);
+  } catch (error) {
+    // Its root removed while it started, a state folder gone: it never serves; the next orch starts another.
+    say(`not started: ${error instanceof Error ? error.message : String(error)}`);
+    rmSync(`${daemonSocketPath(where.root)}.starting`, { force: true });
+    process.exit(1);
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, early);
+  }
+}
+
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+async function serve(where: { root: string; log: string; cacheDir: string; warmUp?: string | undefined }, program: string, say: (text: string) => void): Promise<void> {
+  const { root, log } = where;
+  const rootIdentity = statSync(root).ino;
   const folder = daemonSocketFolder();
   // Only the folder itself: a TMPDIR that names no folder is not made.
   try {
@@ -88,7 +114,7 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
     reportStuckConfig(text);
   });
   const idleTimeoutMs = idleTimeout(process.env.ORCH_DAEMON_IDLE_TIMEOUT, say);
-  const rootIdentity = statSync(root).ino;
+  if (statSync(root, { throwIfNoEntry: false })?.ino !== rootIdentity) throw new Error(`${root} is gone (or another folder took its place)`);
   const startedAt = new Date().toISOString();
   let served = 0;
   let declined = 0;
@@ -126,8 +152,11 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
       return stop('asked to (orch daemon stop)');
     }
     const decline = (reason: string, ending = false): void => {
-      declined++;
-      if (reason !== NOT_SERVED) say(`orch ${request.argv.join(' ')}: left to the client (${reason})`);
+      // A command the daemon never runs is not one it left to its client (`orch daemon status`).
+      if (reason !== NOT_SERVED) {
+        declined++;
+        say(`orch ${request.argv.join(' ')}: left to the client (${reason})`);
+      }
       reply(ending ? { d: reason, stopping: true } : { d: reason });
       if (ending) stop(reason);
     };
@@ -148,7 +177,7 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
     restartIdleTimer();
     const began = performance.now();
     try {
-      const result = await asInvocation(() => serveInvocation(request, socket, messages, { program, root, changedPaths: workTree?.changedPaths }));
+      const result = await asInvocation(() => serveInvocation(request, socket, messages, { program, root, changedPaths: workTree?.changedPaths, mayDecline: mayDecline(request.argv) }));
       const check = result.checkMs === undefined ? '' : ` (the full-hit check took ${result.checkMs} ms, done ${result.admittedAtMs} ms in${describeVerdict(result.verdict)})`;
       say(`orch ${request.argv.join(' ')}: ${result.declined ? 'left to the client' : `exit ${result.code}`} after ${Math.round(performance.now() - began)} ms${check}`);
       if (result.declined) declined++;
@@ -164,6 +193,15 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
       restartIdleTimer();
       if (served >= MAX_INVOCATIONS) stop(`served ${served} invocations`);
     }
+  }
+
+  /**
+   * Whether the client should expect a decline: a run admitted only as a full cache hit, after
+   * files changed in the work tree since the invocation before (or too many to say).
+   */
+  function mayDecline(argv: readonly string[]): boolean {
+    if (!workTree || !servedOnlyAsFullHit(argv, Object.keys(COMMANDS))) return false;
+    return workTree.changedMany || (workTree.changedPaths?.size ?? 0) > 0;
   }
 
   /** Runs `invocation` as each one runs: its own module generation, the work tree synced before and let go after. */
@@ -193,13 +231,13 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
     server.close();
     rmSync(socketPath, { force: true });
     rmSync(`${socketPath}.starting`, { force: true });
+    // The lock's release may never settle (its folder removed with the workspace, a file system
+    // gone): the daemon ends anyway, a little later (a daemon was seen waiting on it for minutes).
     const end = (): void =>
-      void release()
-        .catch(() => undefined)
-        .finally(() => {
-          rmSync(`${socketPath}.holder`, { force: true });
-          process.exit(0);
-        });
+      void Promise.race([release().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, RELEASE_GRACE_MS))]).finally(() => {
+        rmSync(`${socketPath}.holder`, { force: true });
+        process.exit(0);
+      });
     // An invocation in progress finishes first (its client is waiting for it), told to stop as
     // orch alone is by SIGTERM; one that has not ended after STOP_GRACE_MS is left (the next orch
     // ends what it left running, as after any orch that died).
@@ -227,7 +265,7 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
   }, CHECK_INTERVAL_MS);
   check.unref();
 
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  for (const signal of STOP_SIGNALS) {
     process.on(signal, () => {
       if (!passingSignal) stop(`${signal}`);
     });
@@ -251,7 +289,7 @@ export async function serveDaemon(where: { root: string; log: string; cacheDir: 
   say(`serving ${root} on ${socketPath} (pid ${process.pid}, orch ${version()}, idle timeout ${describeMs(idleTimeoutMs)})`);
   restartIdleTimer();
   const first = warmUpRequest(where.warmUp);
-  if (first && daemonServes(first.argv, Object.keys(COMMANDS))) {
+  if (first && warmsUp(first.argv, Object.keys(COMMANDS))) {
     const began = performance.now();
     warming = warmUp(first, { program, root }, asInvocation, () => clientWaiting || stopping).then((rounds) => {
       warming = undefined;

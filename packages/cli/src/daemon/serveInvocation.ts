@@ -26,8 +26,10 @@ export type InvocationResult = ({ declined: true } | { declined: false; code: nu
  * is dropped, the client runs it itself. The client's stop signals reach the run as the
  * process's own signals would; a client that goes away is a closed terminal (SIGHUP).
  */
-export async function serveInvocation(request: Invoke, socket: Socket, messages: { on(listener: (message: ClientMessage) => void): void }, daemon: { program: string; root: string; changedPaths?: ReadonlySet<string> | undefined }): Promise<InvocationResult> {
+export async function serveInvocation(request: Invoke, socket: Socket, messages: { on(listener: (message: ClientMessage) => void): void }, daemon: { program: string; root: string; changedPaths?: ReadonlySet<string> | undefined; mayDecline?: boolean }): Promise<InvocationResult> {
   const began = performance.now();
+  // Said at once, ahead of what is held: the client loads what running it itself takes meanwhile.
+  if (daemon.mayDecline && !socket.destroyed) socket.write(`${JSON.stringify({ p: 1 } satisfies DaemonFrame)}\n`);
   const timing: Pick<InvocationResult, 'admittedAtMs' | 'checkMs' | 'verdict'> = {};
   const held: DaemonFrame[] = [];
   let admitted = false;

@@ -30,7 +30,8 @@ const ROUNDS = 2;
  * until a client asks for one (`stop()` is true). A run (`run`, `affected`, a target) is never
  * admitted: it goes as far as its full-hit check (`fullCacheHit`: the config, the workspace, the
  * graph, the plan, every task's hash and cache entry) and no further, so nothing is started,
- * restored or recorded; `list`, `show` and `validate` only read. The first invocation a client
+ * restored or recorded; `list`, `validate` and `affected --list` only read (`warmsUp`: nothing
+ * else warms up; `show` may run a prompt's lines). The first invocation a client
  * sends then finds orch's modules loaded and its code compiled (it was about 2.5x slower than the
  * next ones). Nothing it did is kept: every invocation reads the files again (`freshImports`).
  * `around` runs each round as the daemon runs an invocation (its module generation, its work-tree
