@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { SessionRunOptions } from '../runSession.js';
 
 /**
@@ -18,11 +17,12 @@ export async function fullCacheHit(options: SessionRunOptions): Promise<boolean>
   if (commands.some((command) => !command || command.metadata.cache === false || command.metadata.persistent === true || isPromptCommand(command))) return false;
   const hasher = graphTaskHasher(engine, options.graph, { root: config.root, stateDir: config.stateDir, commands: registry.commands, projects: registry.projects, agents: registry.agents });
   if (args.length > 0) for (const id of roots.keys()) hasher.args.set(id, args);
-  const cache = new LocalCache(resolve(config.root, config.cache.dir));
+  // The run takes the entries read here (`readAhead`) instead of reading each again.
+  const cache = LocalCache.of(engine);
   for (const task of plan) {
     const { hash, provisional } = await hasher.hash(task.id);
     if (provisional) return false;
-    const entry = await cache.get(hash);
+    const entry = await cache.readAhead(hash);
     if (entry?.meta.exitCode !== 0) return false;
   }
   return true;

@@ -153,6 +153,51 @@ describe('LocalCache', () => {
   });
 });
 
+describe('LocalCache reads of a full hit (issue 13)', () => {
+  const stored = async () => {
+    const dir = tempRepo({ 'pkg/dist/out.js': 'x' });
+    const cache = new LocalCache(join(dir, 'cache'));
+    const hash = 'c'.repeat(64);
+    await cache.put({ hash, taskId: 't', folder: join(dir, 'pkg'), root: dir, outputs: ['dist/**'], exitCode: 0, durationMs: 1 });
+    return { cache, hash };
+  };
+
+  it('an entry read ahead (the daemon\'s full-hit check) is taken by the next get of its hash, once', async () => {
+    const { cache, hash } = await stored();
+    const ahead = await cache.readAhead(hash);
+    expect(ahead?.meta.hash).toBe(hash);
+    // Gone from the disk since: the run's get takes what was read, without reading it again.
+    await cache.remove(hash);
+    expect(await cache.get(hash)).toBe(ahead);
+    // Taken once: the next get reads the disk, where there is no entry now.
+    expect(await cache.get(hash)).toBeUndefined();
+  });
+
+  it('an entry read ahead that expired before the run took it is not used', async () => {
+    const { cache, hash } = await stored();
+    const ahead = (await cache.readAhead(hash))!;
+    ahead.meta.expiresAt = new Date(Date.now() - 1000).toISOString();
+    await cache.remove(hash);
+    expect(await cache.get(hash)).toBeUndefined();
+  });
+
+  it("records a hit's use on the entry when its last recorded use is an hour old or more, not on every hit", async () => {
+    const { cache, hash } = await stored();
+    const meta = join(cache.entryDir(hash), 'meta.json');
+    const usedAt = (minutesAgo: number) => {
+      const then = new Date(Date.now() - minutesAgo * 60_000);
+      utimesSync(meta, then, then);
+      return then.getTime();
+    };
+    const recent = usedAt(10);
+    await cache.markUsed((await cache.get(hash))!);
+    expect(statSync(meta).mtimeMs).toBe(recent);
+    usedAt(61);
+    await cache.markUsed((await cache.get(hash))!);
+    expect(Date.now() - statSync(meta).mtimeMs).toBeLessThan(60_000);
+  });
+});
+
 describe('OutputMatcher', () => {
   it('lists files and links under the folder without following links or entering .git; globs that leave the folder match nothing', async () => {
     const outside = tempRepo({ 'secret.txt': 'x' }, { git: false });
