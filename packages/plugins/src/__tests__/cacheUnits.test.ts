@@ -13,6 +13,7 @@ import { checkCompletedTask } from '../cache/checkCompletedTask.js';
 import { UploadQueue } from '../cache/UploadQueue.js';
 import type { CommandDefinition, ResolvedConfig } from '@orch/engine';
 import { RepositoryFiles } from '../cache/repositoryFiles.js';
+import { outputsInPlace, takeOutputsFingerprint, type OutputsFingerprint, type OutputsPlace } from '../cache/outputsFingerprint.js';
 
 describe('RepositoryFiles', () => {
   it('takes clean files from the git index and reads only dirty and untracked ones', async () => {
@@ -191,7 +192,7 @@ describe('LocalCache reads of a full hit (issue 13)', () => {
     };
     const recent = usedAt(10);
     await cache.markUsed((await cache.get(hash))!);
-    expect(statSync(meta).mtimeMs).toBe(recent);
+    expect(Math.round(statSync(meta).mtimeMs)).toBe(recent);
     usedAt(61);
     await cache.markUsed((await cache.get(hash))!);
     expect(Date.now() - statSync(meta).mtimeMs).toBeLessThan(60_000);
@@ -221,6 +222,53 @@ describe('OutputMatcher', () => {
     expect(matcher.findNow(a, [join(a, 'dist/cache')])).toEqual(['dist/a.txt', 'dist/sub/b.txt']);
     expect(matcher.findNow(b, [join(a, 'dist/cache')])).toEqual(['dist/c.txt']);
     expect(await Promise.all([matcher.find(a), matcher.find(b), matcher.find(a, [join(a, 'dist/sub')])])).toEqual([all, ['dist/c.txt'], ['dist/a.txt', 'dist/cache/x.txt']]);
+  });
+});
+
+describe('outputs in place (issue 13: a hit lists the output folders again only when one changed)', () => {
+  const hash = 'd'.repeat(64);
+  const fixture = () => {
+    const folder = tempRepo({ 'dist/a.js': 'a', 'dist/sub/b.js': 'b' }, { git: false });
+    mkdirSync(join(folder, 'dist/empty'));
+    const place: OutputsPlace = { folder, outputs: ['dist/**'], protect: [] };
+    // Taken long ago, as far as the racy rule is concerned: every change below is judged by stat data alone.
+    const recorded: OutputsFingerprint = { ...takeOutputsFingerprint(place, hash), at: Date.now() + 3_600_000 };
+    return { folder, place, recorded, inPlace: () => outputsInPlace(recorded, place, hash, { files: [] }) };
+  };
+
+  it('keeps the folders it listed with their stat data, and none when a glob\'s folder is missing', () => {
+    const { recorded, folder } = fixture();
+    expect(recorded.folders?.map(([path]) => path)).toEqual(['dist', 'dist/empty', 'dist/sub']);
+    expect(recorded.files.map(([path]) => path)).toEqual(['dist/a.js', 'dist/sub/b.js']);
+    expect(takeOutputsFingerprint({ folder, outputs: ['dist/**', 'gone/**'], protect: [] }, hash).folders).toBeUndefined();
+  });
+
+  it('finds the outputs in place when nothing changed, and not after any change a listing would show', async () => {
+    expect(await fixture().inPlace()).toBeDefined();
+    const changes: [string, (folder: string) => void][] = [
+      ['a file added', (folder) => writeFileSync(join(folder, 'dist/new.js'), 'n')],
+      ['a file added in an empty folder', (folder) => writeFileSync(join(folder, 'dist/empty/new.js'), 'n')],
+      ['a file added in a new folder', (folder) => mkdirSync(join(folder, 'dist/sub/deeper')) ?? writeFileSync(join(folder, 'dist/sub/deeper/x.js'), 'x')],
+      ['a file removed', (folder) => rmSync(join(folder, 'dist/sub/b.js'))],
+      ['a file renamed', (folder) => cpSync(join(folder, 'dist/a.js'), join(folder, 'dist/c.js')) ?? rmSync(join(folder, 'dist/a.js'))],
+      ['a file replaced by a link', (folder) => rmSync(join(folder, 'dist/a.js')) ?? symlinkSync('sub/b.js', join(folder, 'dist/a.js'))],
+      ['a file edited, its size kept', (folder) => writeFileSync(join(folder, 'dist/a.js'), 'z')],
+      ['the folder replaced', (folder) => cpSync(join(folder, 'dist'), join(folder, 'dist2'), { recursive: true }) ?? rmSync(join(folder, 'dist'), { recursive: true }) ?? cpSync(join(folder, 'dist2'), join(folder, 'dist'), { recursive: true })],
+    ];
+    for (const [what, change] of changes) {
+      const { folder, inPlace } = fixture();
+      change(folder);
+      expect(await inPlace(), what).toBeUndefined();
+    }
+  });
+
+  it('a fingerprint recorded without folders (an older orch) is checked by listing, and the one to record now has them', async () => {
+    const { place, recorded } = fixture();
+    const { folders: _folders, protect: _protect, ...older } = recorded;
+    const now = await outputsInPlace(older, place, hash, { files: [] });
+    expect(now?.folders?.map(([path]) => path)).toEqual(['dist', 'dist/empty', 'dist/sub']);
+    writeFileSync(join(place.folder, 'dist/new.js'), 'n');
+    expect(await outputsInPlace(older, place, hash, { files: [] })).toBeUndefined();
   });
 });
 
