@@ -388,28 +388,56 @@ if (want('hit')) {
     ['alone', { CI: '1', ORCH_DAEMON: '0' }],
     ['through the daemon', { ORCH_DAEMON: '1' }],
   ];
+  // CPU time (user + system) beside the wall: steadier on a shared machine. Alone, the process's
+  // own (GNU time's, when /usr/bin/time exists); through the daemon, the client's and the
+  // daemon's (from /proc, read around each run).
+  const timed = existsSync('/usr/bin/time');
+  const daemonCpuMs = (pid) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return undefined;
+    }
+  };
   for (const [mode, modeEnv] of modes) {
     const medians = [];
+    const cpuMedians = [];
     for (const size of sizes) {
       const dir = join(work, `hit-${size}`);
       if (!existsSync(join(dir, 'package.json'))) generateWorkspace(dir, size);
       const env = { ...process.env, ...modeEnv };
+      const args = [orchBin, 'run', 'build', '--concurrency', String(cores), '--reporter', 'silent'];
+      let daemonPid;
+      const cpu = [];
       const run = () => {
-        const result = spawnSync(process.execPath, [orchBin, 'run', 'build', '--concurrency', String(cores), '--reporter', 'silent'], { cwd: dir, stdio: 'ignore', env });
+        const before = daemonPid === undefined ? undefined : daemonCpuMs(daemonPid);
+        const result = timed ? spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env }) : spawnSync(process.execPath, args, { cwd: dir, stdio: 'ignore', env });
         if (result.status !== 0) throw new Error(`orch run build (${size} packages) failed (${result.status})`);
+        const after = daemonPid === undefined ? undefined : daemonCpuMs(daemonPid);
+        const [user, system] = timed ? result.stderr.trim().split('\n').at(-1).split(' ').map(Number) : [Number.NaN, 0];
+        cpu.push((user + system) * 1000 + (before !== undefined && after !== undefined ? after - before : 0));
       };
       run();
-      if (modeEnv.ORCH_DAEMON === '1') spawnSync(process.execPath, [orchBin, 'daemon', 'start'], { cwd: dir, stdio: 'ignore', env });
+      if (modeEnv.ORCH_DAEMON === '1') {
+        spawnSync(process.execPath, [orchBin, 'daemon', 'start'], { cwd: dir, stdio: 'ignore', env });
+        const status = spawnSync(process.execPath, [orchBin, 'daemon', 'status', '--json'], { cwd: dir, encoding: 'utf8', env });
+        daemonPid = status.status === 0 ? JSON.parse(status.stdout).pid : undefined;
+      }
       run();
+      cpu.length = 0;
       const ms = await timeIt(rounds, run);
       if (modeEnv.ORCH_DAEMON === '1') spawnSync(process.execPath, [orchBin, 'daemon', 'stop'], { cwd: dir, stdio: 'ignore', env });
       medians.push([size, ms]);
-      report(`hit ${size}, ${mode}: orch run build, every task cached`, ms, `(${(ms - version).toFixed(0)} ms past orch --version; ${((ms - version) / size).toFixed(2)} ms per task with the fixed costs)`);
+      cpuMedians.push([size, median(cpu)]);
+      report(`hit ${size}, ${mode}: orch run build, every task cached`, ms, `(${(ms - version).toFixed(0)} ms past orch --version; ${((ms - version) / size).toFixed(2)} ms per task with the fixed costs; CPU ${median(cpu).toFixed(0)} ms)`);
     }
     for (let i = 1; i < medians.length; i++) {
       const [small, a] = medians[i - 1];
       const [large, b] = medians[i];
-      report(`hit, ${mode}: marginal cost per cached task (${small} to ${large})`, (b - a) / (large - small), `(2,000 cached tasks: ~${(((b - a) / (large - small)) * 2000 / 1000).toFixed(2)} s past the fixed costs)`);
+      report(`hit, ${mode}: marginal cost per cached task (${small} to ${large})`, (b - a) / (large - small), `(${((b - a) / (large - small)).toFixed(3)} ms; 2,000 cached tasks: ~${(((b - a) / (large - small)) * 2000 / 1000).toFixed(2)} s past the fixed costs)`);
+      const cpuPerTask = (cpuMedians[i][1] - cpuMedians[i - 1][1]) / (large - small);
+      if (Number.isFinite(cpuPerTask)) report(`hit, ${mode}: marginal CPU per cached task (${small} to ${large})`, cpuPerTask, `(${cpuPerTask.toFixed(3)} ms of user + system${mode === 'alone' ? '' : ', client and daemon'})`);
     }
   }
 }

@@ -33,13 +33,14 @@ export async function fullCacheHit(options: SessionRunOptions, changed?: Readonl
   }
   const hasher = graphTaskHasher(engine, options.graph, { root: config.root, stateDir: config.stateDir, commands: registry.commands, projects: registry.projects, agents: registry.agents });
   if (args.length > 0) for (const id of roots.keys()) hasher.args.set(id, args);
-  const cache = new LocalCache(resolve(config.root, config.cache.dir));
+  // The run takes the entries read here (`readAhead`) instead of reading each again.
+  const cache = LocalCache.of(engine);
   let checked = 0;
   for (const task of likeliestMissesFirst(options, changed)) {
     checked++;
     const { hash, provisional } = await hasher.hash(task.id);
     if (provisional) return { hit: false, checked, miss: { task: task.id, why: 'its hash is known only when it runs' } };
-    const entry = await cache.get(hash);
+    const entry = await cache.readAhead(hash);
     if (entry?.meta.exitCode !== 0) return { hit: false, checked, miss: { task: task.id, why: entry ? 'its cached run failed' : 'not in the cache' } };
   }
   return { hit: true, checked };

@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { OutputChunk, TaskLogFiles } from '../pipeline/TaskContext.js';
 import type { OutputStream } from './OutputTail.js';
@@ -51,12 +51,32 @@ export async function* readTaskLog(files: TaskLogFiles, bytes?: number): AsyncGe
 /** Logs up to this size are read whole (their index too, when it is as small). */
 const SMALL_LOG = 64 * 1024;
 
+/** Where a small log's index is read into: one buffer for every replay (a full hit replays hundreds). */
+const indexBuffer = Buffer.allocUnsafe(SMALL_LOG + 1);
+
+/**
+ * A small log's first `bytes` and its index, with as few system calls as a file allows (open,
+ * read, close each: no stat, the sizes being known); undefined when the index is not small.
+ */
 function readSmallLog(files: TaskLogFiles, bytes: number): { log: Buffer; index: string } | undefined {
-  // The index's size from the open file (no second lookup of its path: a full hit reads hundreds).
-  const fd = openSync(files.streams, 'r');
+  const indexBytes = readInto(files.streams, indexBuffer);
+  if (indexBytes > SMALL_LOG) return undefined;
+  const index = indexBuffer.toString('utf8', 0, indexBytes);
+  const log = Buffer.allocUnsafe(bytes);
+  return { log: log.subarray(0, readInto(files.log, log)), index };
+}
+
+/** Reads a file's first bytes into `buffer` (until it is full or the file ends); returns how many. */
+function readInto(path: string, buffer: Buffer): number {
+  const fd = openSync(path, 'r');
   try {
-    if (fstatSync(fd).size > SMALL_LOG) return undefined;
-    return { log: readFileSync(files.log).subarray(0, bytes), index: readFileSync(fd, 'utf8') };
+    let filled = 0;
+    while (filled < buffer.length) {
+      const n = readSync(fd, buffer, filled, buffer.length - filled, null);
+      if (n === 0) break;
+      filled += n;
+    }
+    return filled;
   } finally {
     closeSync(fd);
   }

@@ -272,16 +272,21 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
   engine.emit({ type: 'task-started', id: context.id });
 
   const session = context.signal;
-  let timer = new AbortController();
+  let timer: AbortController | undefined;
   let handle: NodeJS.Timeout | undefined;
-  /** Each attempt has the task's whole time limit. */
+  /**
+   * Each attempt has the task's whole time limit. The task's signal (the run's, and its limit's)
+   * is made when a plugin first asks for it: a cache hit asks for none, and a derived signal is
+   * not free (AbortSignal.any keeps weak references the garbage collector has to trace).
+   */
   const arm = (): void => {
     if (handle) clearTimeout(handle);
     const timeout = context.profile!.timeout;
-    timer = new AbortController();
-    const own = timer;
-    handle = Number.isFinite(timeout) ? setTimeout(() => own.abort(new Error(`timed out after ${formatMs(timeout)}`)), timeout) : undefined;
-    (context as { signal: AbortSignal }).signal = AbortSignal.any([session, timer.signal]);
+    const own = Number.isFinite(timeout) ? new AbortController() : undefined;
+    timer = own;
+    handle = own ? setTimeout(() => own.abort(new Error(`timed out after ${formatMs(timeout)}`)), timeout) : undefined;
+    let signal: AbortSignal | undefined;
+    Object.defineProperty(context, 'signal', { configurable: true, enumerable: true, get: () => (signal ??= AbortSignal.any(own ? [session, own.signal] : [session])) });
   };
   arm();
 
@@ -339,7 +344,7 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
         const result = await hook.promise(context);
         if (!result) throw Object.assign(new StageFailure('execute', `the '${executor}' executor returned no result for ${context.id}`), { kind: 'error' });
         context.result = result;
-        if (timer.signal.aborted) throw Object.assign(new StageFailure('execute', (timer.signal.reason as Error).message, result.exitCode), { kind: 'timeout' });
+        if (timer?.signal.aborted) throw Object.assign(new StageFailure('execute', (timer.signal.reason as Error).message, result.exitCode), { kind: 'timeout' });
         if (result.exitCode !== 0) {
           const kind: FailureKind = result.kind ?? (result.signal ? 'signal' : 'exit-code');
           throw Object.assign(new StageFailure('execute', result.message ?? `exited with code ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}`, result.exitCode), { kind });

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine, resolveConfig, type SessionInfo, type TaskOutcome } from '@orch/engine';
@@ -34,5 +34,28 @@ describe('sessionPlugin', () => {
     expect(state.status).toBe('stopped');
     expect(state.tasks.lib?.completions).toBe(2);
     expect(state.tasks.dev?.completions).toBe(1);
+  });
+
+  it("writes a new session's snapshot from the events as it logged them: what a fold of its log gives, at the log's end", async () => {
+    const root = tempRepo({}, { git: false });
+    const engine = new Engine({ config: resolveConfig({}, root) });
+    await engine.use([sessionPlugin()]);
+    mkdirSync(join(root, '.orch/sessions/s'), { recursive: true });
+    engine.emit({ type: 'session-started', session: { ...info('s'), watch: false } });
+    engine.emit({ type: 'run-started', tasks: [{ id: 'lib', reasons: [], dependencies: [], outside: [] }, { id: 'app', reasons: [], dependencies: ['lib'], outside: [] }] as never, concurrency: 1 });
+    engine.emit({ type: 'task-started', id: 'lib' });
+    engine.emit({ type: 'task-finished', outcome: finished('lib') });
+    await engine.hooks.checkpoint.promise({ id: 'lib', data: new Map() } as never, 'persist');
+    engine.emit({ type: 'task-finished', outcome: { ...finished('app'), cached: 'local', hash: 'h' } });
+    engine.emit({ type: 'run-finished', summary: { tasks: [], durationMs: 1, succeeded: 2, failed: 0, skipped: 0, cancelled: 0, interrupted: false, awaitingIntervention: 0 } });
+    await engine.close();
+    const store = new SessionStore(join(root, '.orch'));
+    const snapshot = JSON.parse(readFileSync(join(root, '.orch/sessions/s/snapshot.json'), 'utf8')) as { offset: number; state: unknown };
+    expect(snapshot.offset).toBe(readFileSync(store.logPath('s')).length);
+    rmSync(join(root, '.orch/sessions/s/snapshot.json'));
+    const { state } = store.load('s');
+    expect(snapshot.state).toEqual(JSON.parse(JSON.stringify(state)));
+    expect(state.status).toBe('completed');
+    expect(state.tasks.app?.status).toBe('succeeded');
   });
 });

@@ -13,6 +13,7 @@ import { checkCompletedTask } from '../cache/checkCompletedTask.js';
 import { UploadQueue } from '../cache/UploadQueue.js';
 import type { CommandDefinition, ResolvedConfig } from '@orch/engine';
 import { RepositoryFiles } from '../cache/repositoryFiles.js';
+import { outputsInPlace, takeOutputsFingerprint, type OutputsFingerprint, type OutputsPlace } from '../cache/outputsFingerprint.js';
 
 describe('RepositoryFiles', () => {
   it('takes clean files from the git index and reads only dirty and untracked ones', async () => {
@@ -153,6 +154,51 @@ describe('LocalCache', () => {
   });
 });
 
+describe('LocalCache reads of a full hit (issue 13)', () => {
+  const stored = async () => {
+    const dir = tempRepo({ 'pkg/dist/out.js': 'x' });
+    const cache = new LocalCache(join(dir, 'cache'));
+    const hash = 'c'.repeat(64);
+    await cache.put({ hash, taskId: 't', folder: join(dir, 'pkg'), root: dir, outputs: ['dist/**'], exitCode: 0, durationMs: 1 });
+    return { cache, hash };
+  };
+
+  it('an entry read ahead (the daemon\'s full-hit check) is taken by the next get of its hash, once', async () => {
+    const { cache, hash } = await stored();
+    const ahead = await cache.readAhead(hash);
+    expect(ahead?.meta.hash).toBe(hash);
+    // Gone from the disk since: the run's get takes what was read, without reading it again.
+    await cache.remove(hash);
+    expect(await cache.get(hash)).toBe(ahead);
+    // Taken once: the next get reads the disk, where there is no entry now.
+    expect(await cache.get(hash)).toBeUndefined();
+  });
+
+  it('an entry read ahead that expired before the run took it is not used', async () => {
+    const { cache, hash } = await stored();
+    const ahead = (await cache.readAhead(hash))!;
+    ahead.meta.expiresAt = new Date(Date.now() - 1000).toISOString();
+    await cache.remove(hash);
+    expect(await cache.get(hash)).toBeUndefined();
+  });
+
+  it("records a hit's use on the entry when its last recorded use is an hour old or more, not on every hit", async () => {
+    const { cache, hash } = await stored();
+    const meta = join(cache.entryDir(hash), 'meta.json');
+    const usedAt = (minutesAgo: number) => {
+      const then = new Date(Date.now() - minutesAgo * 60_000);
+      utimesSync(meta, then, then);
+      return then.getTime();
+    };
+    const recent = usedAt(10);
+    await cache.markUsed((await cache.get(hash))!);
+    expect(Math.round(statSync(meta).mtimeMs)).toBe(recent);
+    usedAt(61);
+    await cache.markUsed((await cache.get(hash))!);
+    expect(Date.now() - statSync(meta).mtimeMs).toBeLessThan(60_000);
+  });
+});
+
 describe('OutputMatcher', () => {
   it('lists files and links under the folder without following links or entering .git; globs that leave the folder match nothing', async () => {
     const outside = tempRepo({ 'secret.txt': 'x' }, { git: false });
@@ -176,6 +222,53 @@ describe('OutputMatcher', () => {
     expect(matcher.findNow(a, [join(a, 'dist/cache')])).toEqual(['dist/a.txt', 'dist/sub/b.txt']);
     expect(matcher.findNow(b, [join(a, 'dist/cache')])).toEqual(['dist/c.txt']);
     expect(await Promise.all([matcher.find(a), matcher.find(b), matcher.find(a, [join(a, 'dist/sub')])])).toEqual([all, ['dist/c.txt'], ['dist/a.txt', 'dist/cache/x.txt']]);
+  });
+});
+
+describe('outputs in place (issue 13: a hit lists the output folders again only when one changed)', () => {
+  const hash = 'd'.repeat(64);
+  const fixture = () => {
+    const folder = tempRepo({ 'dist/a.js': 'a', 'dist/sub/b.js': 'b' }, { git: false });
+    mkdirSync(join(folder, 'dist/empty'));
+    const place: OutputsPlace = { folder, outputs: ['dist/**'], protect: [] };
+    // Taken long ago, as far as the racy rule is concerned: every change below is judged by stat data alone.
+    const recorded: OutputsFingerprint = { ...takeOutputsFingerprint(place, hash), at: Date.now() + 3_600_000 };
+    return { folder, place, recorded, inPlace: () => outputsInPlace(recorded, place, hash, { files: [] }) };
+  };
+
+  it('keeps the folders it listed with their stat data, and none when a glob\'s folder is missing', () => {
+    const { recorded, folder } = fixture();
+    expect(recorded.folders?.map(([path]) => path)).toEqual(['dist', 'dist/empty', 'dist/sub']);
+    expect(recorded.files.map(([path]) => path)).toEqual(['dist/a.js', 'dist/sub/b.js']);
+    expect(takeOutputsFingerprint({ folder, outputs: ['dist/**', 'gone/**'], protect: [] }, hash).folders).toBeUndefined();
+  });
+
+  it('finds the outputs in place when nothing changed, and not after any change a listing would show', async () => {
+    expect(await fixture().inPlace()).toBeDefined();
+    const changes: [string, (folder: string) => void][] = [
+      ['a file added', (folder) => writeFileSync(join(folder, 'dist/new.js'), 'n')],
+      ['a file added in an empty folder', (folder) => writeFileSync(join(folder, 'dist/empty/new.js'), 'n')],
+      ['a file added in a new folder', (folder) => mkdirSync(join(folder, 'dist/sub/deeper')) ?? writeFileSync(join(folder, 'dist/sub/deeper/x.js'), 'x')],
+      ['a file removed', (folder) => rmSync(join(folder, 'dist/sub/b.js'))],
+      ['a file renamed', (folder) => cpSync(join(folder, 'dist/a.js'), join(folder, 'dist/c.js')) ?? rmSync(join(folder, 'dist/a.js'))],
+      ['a file replaced by a link', (folder) => rmSync(join(folder, 'dist/a.js')) ?? symlinkSync('sub/b.js', join(folder, 'dist/a.js'))],
+      ['a file edited, its size kept', (folder) => writeFileSync(join(folder, 'dist/a.js'), 'z')],
+      ['the folder replaced', (folder) => cpSync(join(folder, 'dist'), join(folder, 'dist2'), { recursive: true }) ?? rmSync(join(folder, 'dist'), { recursive: true }) ?? cpSync(join(folder, 'dist2'), join(folder, 'dist'), { recursive: true })],
+    ];
+    for (const [what, change] of changes) {
+      const { folder, inPlace } = fixture();
+      change(folder);
+      expect(await inPlace(), what).toBeUndefined();
+    }
+  });
+
+  it('a fingerprint recorded without folders (an older orch) is checked by listing, and the one to record now has them', async () => {
+    const { place, recorded } = fixture();
+    const { folders: _folders, protect: _protect, ...older } = recorded;
+    const now = await outputsInPlace(older, place, hash, { files: [] });
+    expect(now?.folders?.map(([path]) => path)).toEqual(['dist', 'dist/empty', 'dist/sub']);
+    writeFileSync(join(place.folder, 'dist/new.js'), 'n');
+    expect(await outputsInPlace(older, place, hash, { files: [] })).toBeUndefined();
   });
 });
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, lstatSync, readFileSync, realpathSync, utimesSync, type Stats } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, lstatSync, openSync, readFileSync, realpathSync, utimesSync, type Stats } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { TaskLogFiles } from '@orch/engine';
+import type { Engine, TaskLogFiles } from '@orch/engine';
 import { processAlive } from '../session/SessionStore.js';
 import { confinedLinkTarget, isSafePath } from './confinedPath.js';
 import { describeFileError } from './describeFileError.js';
@@ -60,6 +60,8 @@ export interface CacheMeta {
 
 export interface CacheEntry {
   meta: CacheMeta;
+  /** When the entry was last used, as read (ms since the epoch: the modification time of its meta.json). */
+  usedAt?: number;
   /** The stored log (replayed on a hit with the engine's `readTaskLog`), when the task printed anything. */
   log?: TaskLogFiles;
   dir: string;
@@ -85,12 +87,22 @@ class EntryProblem extends Error {
   }
 }
 
-/** An entry's `meta.json`, parsed; an EntryProblem when it cannot be read or is not an object. */
-function readMeta(dir: string): CacheMeta {
+/**
+ * An entry's `meta.json`, parsed, and when the entry was last used (its modification time, read
+ * from the open file: no second lookup); an EntryProblem when it cannot be read or is not an object.
+ */
+function readMeta(dir: string): { meta: CacheMeta; usedAt: number } {
   let text: string;
+  let usedAt: number;
   try {
     // Read at once: small, and a full hit reads hundreds (no round trips through the thread pool).
-    text = readFileSync(join(dir, 'meta.json'), 'utf8');
+    const fd = openSync(join(dir, 'meta.json'), 'r');
+    try {
+      usedAt = fstatSync(fd).mtimeMs;
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
     throw new EntryProblem('meta.json', `cannot be read (${describeFileError(error)})`);
@@ -102,7 +114,7 @@ function readMeta(dir: string): CacheMeta {
     throw new EntryProblem('meta.json', 'is not valid JSON');
   }
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new EntryProblem('meta.json', 'is not a JSON object');
-  return meta as CacheMeta;
+  return { meta: meta as CacheMeta, usedAt };
 }
 
 /** The file of an entry at `path` (relative to the entry folder), as lstat sees it; missing or unreadable is an EntryProblem. */
@@ -161,6 +173,14 @@ export interface StoreRequest {
 }
 
 const ENTRY_FILES = 'files';
+const perEngine = new WeakMap<Engine, LocalCache>();
+/** How precisely an entry's last use is recorded (`markUsed`): eviction looks at most once an hour. */
+const USE_RESOLUTION_MS = 60 * 60_000;
+
+/** An entry past its `expiresAt` (`cache.ttl`) is not used. */
+function expired(meta: CacheMeta): boolean {
+  return meta.expiresAt !== undefined && Date.parse(meta.expiresAt) < Date.now();
+}
 /** Staging and trash folders are named after their process: `pid<pid>-<uuid>`. */
 const OWNED = /^pid(\d+)-/;
 /** A folder in `tmp/` this old is removed whoever owns it: no store or removal lasts a day. */
@@ -176,19 +196,48 @@ const ORPHAN_AGE_MS = 24 * 60 * 60_000;
  */
 export class LocalCache {
   private readonly resolved = new Map<string, Promise<string>>();
+  /** Entries `readAhead` read for the run about to start, each taken by that run's first `get` of its hash. */
+  private readonly readAheadEntries = new Map<string, CacheEntry>();
 
   constructor(readonly dir: string) {}
+
+  /** The local cache of an engine's config (`cache.dir`), one instance shared by what the engine's invocation does. */
+  static of(engine: Engine): LocalCache {
+    let cache = perEngine.get(engine);
+    if (!cache) {
+      cache = new LocalCache(resolve(engine.config.root, engine.config.cache.dir));
+      perEngine.set(engine, cache);
+    }
+    return cache;
+  }
 
   entryDir(hash: string): string {
     return join(this.dir, hash.slice(0, 2), hash);
   }
 
+  /**
+   * `get`, for a run about to start on this instance (the daemon's full-hit check reads every
+   * entry of the run first): the entry is kept, and the run's first `get` of the hash takes it
+   * instead of reading and checking it again. Taken once: a later `get` reads the entry afresh.
+   */
+  async readAhead(hash: string, onProblem?: (problem: CacheProblem) => void): Promise<CacheEntry | undefined> {
+    const entry = await this.get(hash, onProblem);
+    if (entry) this.readAheadEntries.set(hash, entry);
+    return entry;
+  }
+
   /** The entry for a hash, if whole and not expired; `onProblem` hears about corrupt ones. */
   async get(hash: string, onProblem?: (problem: CacheProblem) => void): Promise<CacheEntry | undefined> {
+    const ahead = this.readAheadEntries.get(hash);
+    if (ahead) {
+      this.readAheadEntries.delete(hash);
+      if (!expired(ahead.meta)) return ahead;
+    }
     const dir = this.entryDir(hash);
     let meta: CacheMeta;
+    let usedAt: number;
     try {
-      meta = readMeta(dir);
+      ({ meta, usedAt } = readMeta(dir));
     } catch (error) {
       // No entry (or no cache folder, a file in its place) is a miss, not a corrupt entry.
       if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
@@ -203,8 +252,8 @@ export class LocalCache {
     } catch (error) {
       return this.discard(hash, error, onProblem);
     }
-    if (meta.expiresAt && Date.parse(meta.expiresAt) < Date.now()) return undefined;
-    return { meta, dir, ...(meta.log ? { log: { log: join(dir, ENTRY_LOG.log), streams: join(dir, ENTRY_LOG.streams) } } : {}) };
+    if (expired(meta)) return undefined;
+    return { meta, usedAt, dir, ...(meta.log ? { log: { log: join(dir, ENTRY_LOG.log), streams: join(dir, ENTRY_LOG.streams) } } : {}) };
   }
 
   /** What an entry folder holds, for packing it (remote upload). */
@@ -346,8 +395,13 @@ export class LocalCache {
     return kept;
   }
 
-  /** Records a use of the entry (the modification time of its meta.json), which eviction goes by. */
+  /**
+   * Records a use of the entry (the modification time of its meta.json), which eviction goes by;
+   * at most once per `USE_RESOLUTION_MS`, as eviction runs at most that often: a full hit does
+   * not write to every entry it uses on every run.
+   */
   async markUsed(entry: CacheEntry): Promise<void> {
+    if (entry.usedAt !== undefined && Math.abs(Date.now() - entry.usedAt) < USE_RESOLUTION_MS) return;
     const now = new Date();
     try {
       utimesSync(join(entry.dir, 'meta.json'), now, now);

@@ -116,7 +116,7 @@ export function localCachePlugin() {
     name: PLUGIN_NAME,
     apply(engine) {
       const settings = engine.config.cache;
-      const cache = new LocalCache(resolve(engine.config.root, settings.dir));
+      const cache = LocalCache.of(engine);
       const records = TaskRecords.of(engine);
 
       engine.hooks.deploy.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.early - 100 }, async (task) => {

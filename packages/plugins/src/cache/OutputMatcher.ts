@@ -72,15 +72,32 @@ export class OutputMatcher {
    */
   async find(folder: string, skip: readonly string[] = []): Promise<string[]> {
     const { found, crawls } = this.plan(folder, skip);
-    for (const { crawler, start, prefix } of crawls) for (const path of await crawler.crawl(start).withPromise()) found.add(prefix + path.split(sep).join('/'));
+    for (const { crawler, start, prefix } of crawls) for (const path of await crawler.crawl(start).withPromise()) if (!isFolder(path)) found.add(prefix + path.split(sep).join('/'));
     return [...found].sort();
   }
 
   /** `find`, read synchronously: for a cache hit's look at outputs that are usually few (no round trips through the thread pool). */
   findNow(folder: string, skip: readonly string[] = []): string[] {
-    const { found, crawls } = this.plan(folder, skip);
-    for (const { crawler, start, prefix } of crawls) for (const path of crawler.crawl(start).sync()) found.add(prefix + path.split(sep).join('/'));
-    return [...found].sort();
+    return this.listNow(folder, skip).files;
+  }
+
+  /**
+   * `findNow`, with the folders the listing entered (relative to `folder`, `/`-separated,
+   * sorted; each glob's fixed part among them): a folder's entries change only with its
+   * modification and change times, which an outputs' fingerprint keeps (outputsFingerprint.ts).
+   * `folders` is undefined when the files alone do not tell what a new listing would find: a
+   * glob's fixed part that is absent, behind a symbolic link, skipped, or more than one name deep.
+   */
+  listNow(folder: string, skip: readonly string[] = []): { files: string[]; folders: string[] | undefined } {
+    const { found, crawls, whole } = this.plan(folder, skip);
+    const folders: string[] = [];
+    for (const { crawler, start, prefix } of crawls) {
+      for (const path of crawler.crawl(start).sync()) {
+        if (!isFolder(path)) found.add(prefix + path.split(sep).join('/'));
+        else if (whole) folders.push(path === '.' ? prefix.slice(0, -1) : prefix + path.slice(0, -1).split(sep).join('/'));
+      }
+    }
+    return { files: [...found].sort(), folders: whole ? folders.sort() : undefined };
   }
 
   /**
@@ -92,34 +109,49 @@ export class OutputMatcher {
     let crawler = this.crawlers.get(key);
     if (!crawler) {
       const prefix = base === '' ? '' : `${base}/`;
+      // Folders are listed too (for `listNow`), ending with the separator (the start as `.`).
       crawler = new fdir()
         .withRelativePaths()
+        .withDirs()
         .exclude((name, path) => name === '.git' || skipped.has(path))
-        .filter((path) => this.matches(prefix + path.split(sep).join('/')));
+        .filter((path, isDirectory) => isDirectory || this.matches(prefix + path.split(sep).join('/')));
       this.crawlers.set(key, crawler);
     }
     return crawler;
   }
 
-  /** The outputs that are single files at a glob's fixed part, and the folders to crawl for the rest. */
-  private plan(folder: string, skip: readonly string[]): { found: Set<string>; crawls: { crawler: fdir; start: string; prefix: string }[] } {
+  /**
+   * The outputs that are single files at a glob's fixed part, and the folders to crawl for the
+   * rest; `whole` when every fixed part is one name (or none) and is a file or a folder crawled.
+   */
+  private plan(folder: string, skip: readonly string[]): { found: Set<string>; crawls: { crawler: fdir; start: string; prefix: string }[]; whole: boolean } {
     const found = new Set<string>();
     const crawls: { crawler: fdir; start: string; prefix: string }[] = [];
     const skipped = new Set(skip.map((dir) => `${normalize(dir)}${sep}`));
+    let whole = true;
     for (const base of this.bases) {
       const start = join(folder, base);
-      // A symbolic link on the way to the glob's folder is never followed (`folder` itself is resolved already).
-      if (base.includes('/') && realFolder(dirname(start)) !== dirname(start)) continue;
+      if (base.includes('/')) {
+        whole = false;
+        // A symbolic link on the way to the glob's folder is never followed (`folder` itself is resolved already).
+        if (realFolder(dirname(start)) !== dirname(start)) continue;
+      }
       const info = lstatSync(start, { throwIfNoEntry: false });
-      if (!info) continue;
+      if (!info) {
+        whole = false;
+        continue;
+      }
       if (!info.isDirectory()) {
         if (this.matches(base)) found.add(base);
         continue;
       }
-      if (isInsideGitFolder(base) || skipped.has(`${start}${sep}`)) continue;
+      if (isInsideGitFolder(base) || skipped.has(`${start}${sep}`)) {
+        whole = false;
+        continue;
+      }
       crawls.push({ crawler: this.crawler(base, skip, skipped), start, prefix: base === '' ? '' : `${base}/` });
     }
-    return { found, crawls };
+    return { found, crawls, whole };
   }
 }
 
@@ -130,6 +162,11 @@ function realFolder(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A folder in an fdir listing with folders: `.` (where it started) or a path ending with the separator. */
+function isFolder(path: string): boolean {
+  return path === '.' || path.endsWith(sep);
 }
 
 function strip(glob: string): string {

@@ -22,6 +22,15 @@ export interface OutputsFingerprint {
   at: number;
   /** Every output, sorted by path. */
   files: OutputStat[];
+  /**
+   * The folders the listing entered, with their stat data, and the folders it did not enter
+   * (`OutputsPlace.protect`). Adding, removing or renaming an entry changes its folder's
+   * modification and change times, so while every folder is as it was (and was not changed too
+   * close to `at` for its times to tell), the outputs are the files listed: a hit `lstat`s them
+   * without listing the folders again. Absent (a glob's folder was missing, say): listed again.
+   */
+  folders?: OutputStat[];
+  protect?: string[];
 }
 
 /**
@@ -44,13 +53,9 @@ export interface OutputsPlace {
 export function takeOutputsFingerprint(place: OutputsPlace, hash: string): OutputsFingerprint {
   const at = Date.now();
   // Synchronous: a hit looks at a few files, and hundreds of hits would each wait on the thread pool.
-  const files = OutputMatcher.of(place.outputs)
-    .findNow(place.folder, place.protect)
-    .map((path): OutputStat => {
-      const info = lstatSync(join(place.folder, path), { throwIfNoEntry: false });
-      return info ? [path, info.size, info.mtimeMs, info.ctimeMs, info.ino, info.mode] : [path, -1, 0, 0, 0, 0];
-    });
-  return { hash, outputs: [...place.outputs], at, files };
+  const { files, folders } = OutputMatcher.of(place.outputs).listNow(place.folder, place.protect);
+  // A folder's stat data is read after its listing: one changed meanwhile has times past `at`, too close to trust.
+  return { hash, outputs: [...place.outputs], at, files: files.map((path) => statOf(place.folder, path)), ...(folders ? { folders: folders.map((path) => statOf(place.folder, path)), protect: [...place.protect] } : {}) };
 }
 
 /**
@@ -58,11 +63,13 @@ export function takeOutputsFingerprint(place: OutputsPlace, hash: string): Outpu
  * change nothing: the same hash and globs, the same files and links (none added, none gone) and
  * each with the same size, times, inode and mode. A file that is racily clean (see RACY_MS) is
  * trusted only if its content is the entry's (`meta`: SHA-256 of each file, each link's target).
+ * The folders are listed again only when one of them changed (`folders`).
  * Returns the fingerprint to record now (the racy ones checked), or undefined: restore.
  */
 export async function outputsInPlace(recorded: OutputsFingerprint | undefined, place: OutputsPlace, hash: string, meta: Pick<CacheMeta, 'files' | 'links'>): Promise<OutputsFingerprint | undefined> {
   if (!recorded || recorded.hash !== hash || !sameList(recorded.outputs, place.outputs) || !Array.isArray(recorded.files)) return undefined;
-  const now = takeOutputsFingerprint(place, hash);
+  const listed = sameListing(recorded, place);
+  const now: OutputsFingerprint = listed ? { ...recorded, at: Date.now(), files: recorded.files.map(([path]) => statOf(place.folder, path)) } : takeOutputsFingerprint(place, hash);
   if (now.files.length !== recorded.files.length) return undefined;
   let racy = false;
   for (let i = 0; i < now.files.length; i++) {
@@ -72,7 +79,25 @@ export async function outputsInPlace(recorded: OutputsFingerprint | undefined, p
     if (ctimeMs >= recorded.at - RACY_MS || mtimeMs >= recorded.at - RACY_MS) racy = true;
   }
   if (racy && (await differenceFromEntry(place.folder, now.files.map(([path]) => path), meta)) !== undefined) return undefined;
-  return racy ? now : recorded;
+  // Listed again (a folder changed, or the fingerprint had none): the folders as they are now, so the next hit need not.
+  return racy || (!listed && now.folders !== undefined) ? now : recorded;
+}
+
+/** Whether every folder of the fingerprint is as it was, long enough before it was taken for its times to tell. */
+function sameListing(recorded: OutputsFingerprint, place: OutputsPlace): boolean {
+  if (!Array.isArray(recorded.folders) || !Array.isArray(recorded.protect) || !sameList(recorded.protect, place.protect)) return false;
+  for (const then of recorded.folders) {
+    const [path, size, mtimeMs, ctimeMs, ino, mode] = statOf(place.folder, then[0]);
+    if (size < 0 || size !== then[1] || mtimeMs !== then[2] || ctimeMs !== then[3] || ino !== then[4] || mode !== then[5] || path !== then[0]) return false;
+    if (ctimeMs >= recorded.at - RACY_MS || mtimeMs >= recorded.at - RACY_MS) return false;
+  }
+  return true;
+}
+
+/** A path's stat data as a fingerprint keeps it (size -1: missing). */
+function statOf(folder: string, path: string): OutputStat {
+  const info = lstatSync(join(folder, path), { throwIfNoEntry: false });
+  return info ? [path, info.size, info.mtimeMs, info.ctimeMs, info.ino, info.mode] : [path, -1, 0, 0, 0, 0];
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -43,6 +43,8 @@ const SYNTAX = new RegExp(
  * `\$1`, `\$ARGUMENTS` and `\$name` (a declared name) are escapes: the text without the backslash.
  */
 export function promptTokens(body: string, names: readonly string[] = []): PromptToken[] {
+  // Most commands (every package script) have no body: asked for each task of a run.
+  if (body === '') return [];
   const tokens: PromptToken[] = [];
   const text = (value: string): void => {
     const last = tokens.at(-1);
