@@ -216,6 +216,28 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('is read by tasks but in a folder the watch does not enter');
   });
 
+  it(".git/config: a branch's or a remote's settings leave it serving; a setting git's answers depend on is honoured", async () => {
+    const dir = workspace();
+    const { pid } = await withDaemon(dir);
+    await waitFor(() => status(dir).workTree.watched, 15_000, 'the watch of the work tree');
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
+    git('config', 'branch.main.description', 'the trunk');
+    git('remote', 'add', 'origin', 'https://example.invalid/repo.git');
+    const before = status(dir).served;
+    expect(runOrch(['run', 'build'], dir, env(dir)).stderr).toContain('(2 cached)');
+    expect(status(dir)).toMatchObject({ pid, served: before + 1 });
+
+    // An untracked source, then ignored by the repository's core.excludesFile: no longer an input of app#build.
+    writeFileSync(join(dir, 'p/app/src/draft.js'), 'module.exports = 5;\n');
+    expect(runOrch(['run', 'build'], dir, env(dir)).stderr).toContain('Tasks:  2 succeeded (1 cached) (2 total)');
+    writeFileSync(join(dir, '.git/draft-excludes'), 'draft.js\n');
+    git('config', 'core.excludesFile', join(dir, '.git/draft-excludes'));
+    const served = runOrch(['run', 'build'], dir, env(dir));
+    const alone = runOrch(['run', 'build', '--no-daemon'], dir, env(dir));
+    expect(steady(served.stderr)).toBe(steady(alone.stderr));
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain(".git/config changed (git's settings)");
+  });
+
   it('on a terminal, shows what orch alone shows: the live view, colours, the width', async () => {
     const dir = workspace();
     await withDaemon(dir);
@@ -502,8 +524,7 @@ describe('the daemon (docs/daemon.md)', () => {
     git('commit', '-qam', 'app changed');
     expect(affected('--base', 'main')).toEqual({ projects: ['app'], files: ['committed p/app/src/index.js'], mergeBase: start });
 
-    // Refs packed into .git/packed-refs, then a fetch that moves a remote branch (FETCH_HEAD and refs/remotes; a
-    // remote added to .git/config would stop the daemon).
+    // Refs packed into .git/packed-refs, then a fetch that moves a remote branch (FETCH_HEAD and refs/remotes).
     git('pack-refs', '--all');
     expect(affected('--base', 'main')).toEqual({ projects: ['app'], files: ['committed p/app/src/index.js'], mergeBase: start });
     git('fetch', '-q', dir, 'main:refs/remotes/origin/main');

@@ -59,6 +59,10 @@ export class WorkTreeWatch implements WorkTreeMemory {
   /** More changed since the invocation before than `changedPaths` keeps (a checkout, an install), or changes an event did not place. */
   changedMany = false;
   private readonly waiting = new Map<string, () => void>();
+  /** The repository's own git settings that can change git's answers (`gitSettings`), as the watch began. */
+  private settings = '';
+  /** `.git/config` was written since the last `sync`: its settings are compared then. */
+  private settingsTouched = false;
   private watcher: FSWatcher | undefined;
 
   private constructor(
@@ -109,6 +113,7 @@ export class WorkTreeWatch implements WorkTreeMemory {
     const { stdout: excludes } = await run('git', ['config', '--path', '--get', 'core.excludesFile'], { cwd: root }).catch(() => ({ stdout: '' }));
     watch.outsideRules = new OutsideRules(excludes.trim() || undefined);
     watch.outsideRules.changed();
+    watch.settings = await gitSettings(root);
     await watch.open();
     return watch;
   }
@@ -183,7 +188,11 @@ export class WorkTreeWatch implements WorkTreeMemory {
     this.generation++;
     if (this.changing && this.changing.size < CHANGED_LIMIT) this.changing.add(full);
     else this.changing = undefined;
-    if (basename(full) === '.gitignore' || full === join(this.root, '.git', 'config') || full.startsWith(join(this.root, '.git', 'info'))) {
+    if (full === join(this.root, '.git', 'config')) {
+      // Mostly branches and remotes (`git branch -D`, `git fetch` write it): checked before the next invocation.
+      this.settingsTouched = true;
+      this.refsGeneration++;
+    } else if (basename(full) === '.gitignore' || full.startsWith(join(this.root, '.git', 'info'))) {
       // What is not watched (folders git ignored when the watch began) may count now: a new daemon watches afresh.
       // Said once: a write raises several events.
       if (!this.broken) this.onStale(`${full} changed`);
@@ -198,6 +207,16 @@ export class WorkTreeWatch implements WorkTreeMemory {
     this.changedPaths = undefined;
     this.changedMany = false;
     if (this.broken) return;
+    if (this.settingsTouched) {
+      this.settingsTouched = false;
+      if ((await gitSettings(this.root)) !== this.settings) {
+        const why = `${join(this.root, '.git', 'config')} changed (git's settings)`;
+        this.onStale(why);
+        this.stopTrusting();
+        this.codeChanged ??= why;
+        return;
+      }
+    }
     const name = `${process.pid}-${++this.cookies}`;
     const seen = new Promise<boolean>((resolve) => {
       this.waiting.set(name, () => resolve(true));
@@ -291,6 +310,26 @@ function installedEntry(path: string): 'folder' | 'entry' | undefined {
   const below = parts.length - 1 - at;
   if (below === 0 || (below === 1 && parts[at + 1]!.startsWith('@'))) return 'folder';
   return 'entry';
+}
+
+/**
+ * Sections of a repository's git config that cannot change what git says of the work tree, the
+ * index or commits (where branches track, remotes, who commits, how to fetch, push, merge...).
+ */
+const UNRELATED_SETTINGS = /^(?:branch|remote|user|author|committer|gc|pull|push|fetch|credential|rerere|alias|init|http|https|color|commit|tag|log|advice|maintenance|help|pager|sequence|rebase|merge|mergetool|difftool|gui|format|sendemail|am|credentialcache|safe|lfs)\./i;
+
+/**
+ * The repository's own git settings (`.git/config`) that may change git's answers: all but
+ * `UNRELATED_SETTINGS`, as `git config --local --list` gives them (includes followed). A change
+ * of these ends the daemon's trust; `git branch`, `git fetch` and the like write the file
+ * without changing them, and the daemon goes on.
+ */
+async function gitSettings(root: string): Promise<string> {
+  const { stdout } = await run('git', ['config', '--local', '--list', '-z'], { cwd: root }).catch(() => ({ stdout: '\0unreadable' }));
+  return stdout
+    .split('\0')
+    .filter((entry) => entry !== '' && !UNRELATED_SETTINGS.test(entry))
+    .join('\0');
 }
 
 /** The variables git's answers depend on besides the files: the invocation's. */
