@@ -238,6 +238,27 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain(".git/config changed (git's settings)");
   });
 
+  it('a slow reader of a long replay: no warning, no false "daemon stopped", and orch daemon stop meanwhile lets the run finish', async () => {
+    const dir = workspace();
+    // lib's build prints 20,000 lines: a hit replays them as many frames, faster than a slow pipe takes them.
+    writeFileSync(join(dir, 'p/lib/package.json'), JSON.stringify({ name: 'lib', scripts: { build: "node ../../build.cjs && node -e \"for (let i = 0; i < 20000; i++) console.log('line ' + i)\"" } }));
+    commitAll(dir);
+    const { pid } = await withDaemon(dir);
+    const shell = (script: string) => execFileSync('bash', ['-c', script], { cwd: dir, env: { ...process.env, ...env(dir), CI: '' } as Record<string, string>, encoding: 'utf8' });
+    const orch = `"${process.execPath}" "${ORCH_BIN}"`;
+    const served = shell(`${orch} run build 2>err.txt | (sleep 1; wc -l); echo "rc=\${PIPESTATUS[0]}"`);
+    expect(served).toMatch(/rc=0/);
+    expect(readFileSync(join(dir, 'err.txt'), 'utf8')).not.toMatch(/Warning|daemon stopped/);
+    expect(readFileSync(join(dir, 'err.txt'), 'utf8')).toContain('(2 cached)');
+    expect(status(dir)).toMatchObject({ pid });
+
+    // Stopped from another terminal while it replays into the slow pipe: the run ends as it would have.
+    const stopped = shell(`(${orch} run build 2>err2.txt | (sleep 1; wc -l); echo "rc=\${PIPESTATUS[0]}" > rc.txt) & sleep 0.4; ${orch} daemon stop > /dev/null; wait; cat rc.txt`);
+    expect(stopped).toMatch(/rc=0/);
+    expect(readFileSync(join(dir, 'err2.txt'), 'utf8')).not.toMatch(/interrupted|SIGTERM|daemon stopped/);
+    expect(alive(pid)).toBe(false);
+  });
+
   it('on a terminal, shows what orch alone shows: the live view, colours, the width', async () => {
     const dir = workspace();
     await withDaemon(dir);

@@ -79,8 +79,13 @@ export async function runThroughDaemon(argv: string[], program: string, mayRunHe
     const forward = (signal: NodeJS.Signals): void => void socket.write(`${JSON.stringify({ signal })}\n`);
     const resize = (): void => void socket.write(`${JSON.stringify({ resize: { stdout: process.stdout.columns, stderr: process.stderr.columns } })}\n`);
     socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
-    socket.on('error', () => finish(admitted ? { served: lostDaemon() } : { local: 'unreachable' }));
-    socket.on('close', () => finish(admitted ? { served: lostDaemon() } : { local: 'unreachable' }));
+    // The connection ended before the exit code: only then is the daemon lost (its close after the
+    // exit code comes while a slow reader still drains the output, and says nothing).
+    const lost = (): void => {
+      if (!done) finish(admitted ? { served: lostDaemon() } : { local: 'unreachable' });
+    };
+    socket.on('error', lost);
+    socket.on('close', lost);
     // A stream whose reader has gone (`| head`: EPIPE) takes no more: its text is dropped, and
     // the daemon told of stdout's, as orch alone hears of it (`outputClosed`).
     const gone = new Set<NodeJS.WriteStream>();
@@ -91,14 +96,17 @@ export async function runThroughDaemon(argv: string[], program: string, mayRunHe
         if (stream === process.stdout && !socket.destroyed) socket.write(`${JSON.stringify({ closed: 'stdout' })}\n`);
       });
     }
+    const full = new Set<NodeJS.WriteStream>();
     const write = (stream: NodeJS.WriteStream, text: string): void => {
-      if (gone.has(stream) || stream.write(text)) return;
-      // Held while the terminal or pipe is full.
+      if (gone.has(stream) || stream.write(text) || full.has(stream)) return;
+      // Held while the terminal or pipe is full: once per stream, however many frames the chunk still holds.
+      full.add(stream);
       socket.pause();
       const go = (): void => {
         stream.off('drain', go);
         stream.off('error', go);
-        socket.resume();
+        full.delete(stream);
+        if (full.size === 0) socket.resume();
       };
       stream.once('drain', go);
       stream.once('error', go);
@@ -122,7 +130,7 @@ export async function runThroughDaemon(argv: string[], program: string, mayRunHe
         read(chunk);
       } catch {
         // Not our daemon's JSON: whatever listens there is not to be trusted with the invocation.
-        finish(admitted ? { served: lostDaemon() } : { local: 'unreachable' });
+        lost();
       }
     });
   });

@@ -182,8 +182,9 @@ async function serve(where: { root: string; log: string; cacheDir: string; warmU
       say(`orch ${request.argv.join(' ')}: ${result.declined ? 'left to the client' : `exit ${result.code}`} after ${Math.round(performance.now() - began)} ms${check}`);
       if (result.declined) declined++;
       else served++;
-      if (result.declined) socket.end(`${JSON.stringify({ d: 'not a full cache hit' })}\n`);
-      else socket.end();
+      // Busy until the client has it all: a slow reader may still be draining the output, and a
+      // daemon stopping meanwhile (`orch daemon stop`) must not exit with the exit code unsent.
+      await endAndFlush(socket, result.declined ? `${JSON.stringify({ d: 'not a full cache hit' })}\n` : undefined);
     } catch (error) {
       say(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       socket.end(`${JSON.stringify({ e: `orch: internal error in the daemon: ${error instanceof Error ? error.message : String(error)} (its log: ${log})\n` })}\n${JSON.stringify({ x: 70 })}\n`);
@@ -238,13 +239,17 @@ async function serve(where: { root: string; log: string; cacheDir: string; warmU
         rmSync(`${socketPath}.holder`, { force: true });
         process.exit(0);
       });
-    // An invocation in progress finishes first (its client is waiting for it), told to stop as
-    // orch alone is by SIGTERM; one that has not ended after STOP_GRACE_MS is left (the next orch
-    // ends what it left running, as after any orch that died).
-    if (busy) stopInvocation();
+    // An invocation in progress finishes first (its client is waiting for it: `orch daemon stop`
+    // from another terminal must not interrupt it); one still running at half the grace is told
+    // to stop as orch alone is by SIGTERM, and one not ended after STOP_GRACE_MS is left (the
+    // next orch ends what it left running, as after any orch that died).
+    const tell = setTimeout(() => {
+      if (busy) stopInvocation();
+    }, STOP_GRACE_MS / 2);
     const wait = setInterval(() => {
       if (!busy) {
         clearInterval(wait);
+        clearTimeout(tell);
         end();
       }
     }, 20);
@@ -296,6 +301,18 @@ async function serve(where: { root: string; log: string; cacheDir: string; warmU
       say(`warmed up: orch ${first.argv.join(' ')} ${rounds === 1 ? 'once' : `${rounds} times`}, ${Math.round(performance.now() - began)} ms${clientWaiting ? ' (a client came)' : ''}`);
     });
   }
+}
+
+/** Ends the socket (after `last`, if given) and resolves once all of it was handed to the system, or the client went away. */
+function endAndFlush(socket: Socket, last?: string): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    socket.once('finish', resolve);
+    socket.once('close', resolve);
+    socket.once('error', resolve);
+    if (last === undefined) socket.end();
+    else socket.end(last);
+  });
 }
 
 /** How the log says what the full-hit check found when it declined: the task, why, and how many tasks it looked at. */
