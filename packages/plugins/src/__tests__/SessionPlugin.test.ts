@@ -36,7 +36,7 @@ describe('sessionPlugin', () => {
     expect(state.tasks.dev?.completions).toBe(1);
   });
 
-  it("writes a new session's snapshot from the events as it logged them: what a fold of its log gives, at the log's end", async () => {
+  it("writes a new session's snapshot: what a fold of its log gives, at the log's end", async () => {
     const root = tempRepo({}, { git: false });
     const engine = new Engine({ config: resolveConfig({}, root) });
     await engine.use([sessionPlugin()]);

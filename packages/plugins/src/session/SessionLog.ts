@@ -25,10 +25,6 @@ export interface ReadLog {
 export class SessionLog {
   private readonly fd: number;
   private queued: string[] = [];
-  /** The events of `queued`, for `written` (kept only when it is given). */
-  private queuedEvents: LoggedEvent[] = [];
-  /** Bytes this instance handed to the file so far. */
-  private appended = 0;
   private inFlight: Promise<void> = Promise.resolve();
   private next: Promise<void> | undefined;
   /** Whether the next write must be synced (a caller of the shared flush asked for it). */
@@ -37,28 +33,16 @@ export class SessionLog {
   private unsynced = false;
   private failure: OrchError | undefined;
 
-  /**
-   * `written`, when given, is called with each event (as stored) in the order its line goes
-   * into the file, when it goes: a session's state can be folded as it is logged instead of
-   * read back from the file.
-   */
   constructor(
     readonly path: string,
-    private readonly options: { fsync: boolean; written?: (event: LoggedEvent) => void },
+    private readonly options: { fsync: boolean },
   ) {
     this.fd = openSync(path, 'a');
   }
 
-  /** Bytes this instance has written to the log (with those queued for a write already started). */
-  get bytesWritten(): number {
-    return this.appended;
-  }
-
   append(event: object): void {
     if (this.failure) return;
-    const stored = { t: Date.now(), ...event } as LoggedEvent;
-    this.queued.push(`${JSON.stringify(stored)}\n`);
-    if (this.options.written) this.queuedEvents.push(stored);
+    this.queued.push(`${JSON.stringify({ t: Date.now(), ...event })}\n`);
   }
 
   /**
@@ -70,13 +54,10 @@ export class SessionLog {
    */
   appendNow(event: object): void {
     if (this.failure) return;
-    const stored = { t: Date.now(), ...event } as LoggedEvent;
-    const data = Buffer.from(`${JSON.stringify(stored)}\n`);
+    const data = Buffer.from(`${JSON.stringify({ t: Date.now(), ...event })}\n`);
     try {
       let offset = 0;
       while (offset < data.length) offset += writeSync(this.fd, data, offset, data.length - offset);
-      this.appended += data.length;
-      this.options.written?.(stored);
     } catch (error) {
       this.failure = stateWriteError(this.path, error);
     }
@@ -96,9 +77,6 @@ export class SessionLog {
       const data = Buffer.from(this.queued.join(''));
       const synced = this.nextSync;
       this.queued = [];
-      this.appended += data.length;
-      for (const event of this.queuedEvents) this.options.written!(event);
-      this.queuedEvents = [];
       this.nextSync = false;
       // A synced write's fdatasync covers every write before it, the writes being in sequence.
       this.unsynced = !synced && (this.unsynced || data.length > 0);

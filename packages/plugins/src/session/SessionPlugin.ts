@@ -1,8 +1,6 @@
 import { definePlugin, REATTACHABLE, type OrchEvent } from '@orch/engine';
 import { SessionLog } from './SessionLog.js';
 import { SessionStore } from './SessionStore.js';
-import { emptyState, foldEvent, type SessionState } from './sessionState.js';
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const PLUGIN_NAME = 'orch:session';
@@ -26,10 +24,6 @@ export function sessionPlugin() {
       const store = new SessionStore(join(engine.config.root, engine.config.stateDir));
       let log: SessionLog | undefined;
       let id: string | undefined;
-      // A new session's state, folded from its events as they are written: its snapshot at
-      // shutdown needs no read of the log back (a resumed one's log holds earlier runs, and a
-      // log other engines append to too holds theirs: those are read).
-      let folded: SessionState | undefined;
 
       // A task's events from its start wait here, with when they happened (ms since the epoch),
       // until it is known whether the cache answered it: a hit leaves one event in the log, its
@@ -44,12 +38,7 @@ export function sessionPlugin() {
       engine.hooks.event.tap(PLUGIN_NAME, (event) => {
         if (event.type === 'session-started') {
           id = event.session.id;
-          if (!log) {
-            const path = store.logPath(id);
-            const state = (statSync(path, { throwIfNoEntry: false })?.size ?? 0) === 0 ? emptyState(id) : undefined;
-            folded = state;
-            log = new SessionLog(path, { fsync: engine.config.sessions.fsync, ...(state ? { written: (logged) => void foldEvent(state, logged) } : {}) });
-          }
+          log ??= new SessionLog(store.logPath(id), { fsync: engine.config.sessions.fsync });
         }
         if (!log || NOT_LOGGED.has(event.type)) return;
         // A started process is on file before it can outlive orch (see endOrphanedProcesses), and
@@ -92,9 +81,7 @@ export function sessionPlugin() {
         await done.close();
         // A failed write stopped the run and was reported by it; a snapshot cannot be trusted.
         if (done.failed) return;
-        // Folded here only if every line of the log is this engine's (`orch watch` has several append to one).
-        const own = folded && statSync(done.path, { throwIfNoEntry: false })?.size === done.bytesWritten;
-        const { state, offset } = own ? { state: folded!, offset: done.bytesWritten } : store.load(id);
+        const { state, offset } = store.load(id);
         await store.writeSnapshot(id, state, offset);
         store.prune(engine.config.sessions.keep);
       });
