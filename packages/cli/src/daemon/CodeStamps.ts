@@ -1,5 +1,5 @@
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileStamp as stamp } from './fileStamp.js';
 
 /** What says the packages a workspace installed changed: lockfiles and package managers' own records in node_modules. */
 const INSTALL_RECORDS = ['pnpm-lock.yaml', 'package-lock.json', 'yarn.lock', 'bun.lock', 'bun.lockb', 'node_modules/.modules.yaml', 'node_modules/.package-lock.json', 'node_modules/.yarn-state.yml'];
@@ -28,14 +28,5 @@ export class CodeStamps {
   changed(): string | undefined {
     for (const [file, seen] of this.stamps) if (stamp(file) !== seen) return file;
     return undefined;
-  }
-}
-
-function stamp(file: string): string {
-  try {
-    const { size, mtimeMs, ino } = statSync(file);
-    return `${size}:${mtimeMs}:${ino}`;
-  } catch {
-    return 'none';
   }
 }

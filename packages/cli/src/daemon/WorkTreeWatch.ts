@@ -4,7 +4,9 @@ import { basename, dirname, isAbsolute, join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { watch, type FSWatcher } from 'chokidar';
 import type { GitState, RememberedFiles, WorkTreeMemory } from '@orch/plugins';
+import { gitSettings } from './gitSettings.js';
 import { KeptGitAnswers } from './KeptGitAnswers.js';
+import { OutsideRules } from './OutsideRules.js';
 
 const run = promisify(execFile);
 /** How long a cookie may take to come back through the watcher before the daemon stops trusting it for an invocation. */
@@ -312,58 +314,7 @@ function installedEntry(path: string): 'folder' | 'entry' | undefined {
   return 'entry';
 }
 
-/**
- * Sections of a repository's git config that cannot change what git says of the work tree, the
- * index or commits (where branches track, remotes, who commits, how to fetch, push, merge...).
- */
-const UNRELATED_SETTINGS = /^(?:branch|remote|user|author|committer|gc|pull|push|fetch|credential|rerere|alias|init|http|https|color|commit|tag|log|advice|maintenance|help|pager|sequence|rebase|merge|mergetool|difftool|gui|format|sendemail|am|credentialcache|safe|lfs)\./i;
-
-/**
- * The repository's own git settings (`.git/config`) that may change git's answers: all but
- * `UNRELATED_SETTINGS`, as `git config --local --list` gives them (includes followed). A change
- * of these ends the daemon's trust; `git branch`, `git fetch` and the like write the file
- * without changing them, and the daemon goes on.
- */
-async function gitSettings(root: string): Promise<string> {
-  const { stdout } = await run('git', ['config', '--local', '--list', '-z'], { cwd: root }).catch(() => ({ stdout: '\0unreadable' }));
-  return stdout
-    .split('\0')
-    .filter((entry) => entry !== '' && !UNRELATED_SETTINGS.test(entry))
-    .join('\0');
-}
-
 /** The variables git's answers depend on besides the files: the invocation's. */
 function gitEnvironment(): string {
   return JSON.stringify(Object.entries(process.env).filter(([name]) => name === 'HOME' || name === 'XDG_CONFIG_HOME' || name.startsWith('GIT_')).sort());
-}
-
-/**
- * Git's settings and ignore rules outside the work tree (the user's and the system's config,
- * `core.excludesFile`, the default global ignore file), stamped when first looked at and compared
- * at each recall: a change means git may answer otherwise, so nothing kept is trusted again.
- */
-class OutsideRules {
-  private readonly stamps = new Map<string, string>();
-
-  /** `core.excludesFile`, as git resolves it when the watch starts (its setting changing ends all trust anyway). */
-  constructor(private readonly excludesFile: string | undefined) {}
-
-  changed(): boolean {
-    const home = process.env.HOME ?? '';
-    const config = process.env.XDG_CONFIG_HOME ?? join(home, '.config');
-    const files = [join(home, '.gitconfig'), join(config, 'git', 'config'), join(config, 'git', 'ignore'), '/etc/gitconfig', ...(process.env.GIT_CONFIG_GLOBAL ? [process.env.GIT_CONFIG_GLOBAL] : []), ...(this.excludesFile ? [this.excludesFile] : [])];
-    let changed = false;
-    for (const file of files) {
-      const now = fileStamp(file);
-      const seen = this.stamps.get(file);
-      if (seen !== undefined && seen !== now) changed = true;
-      this.stamps.set(file, now);
-    }
-    return changed;
-  }
-}
-
-function fileStamp(file: string): string {
-  const stat = statSync(file, { throwIfNoEntry: false });
-  return stat ? `${stat.size}:${stat.mtimeMs}:${stat.ino}` : 'none';
 }
