@@ -37,7 +37,9 @@ export function cacheable(task: TaskContext): boolean {
  * it and whether it is provisional in the task's data; returns the hash. Memoised per run.
  */
 export async function hashTask(engine: Engine, task: TaskContext): Promise<string> {
-  const { hash, inputs, provisional } = await taskHasherFor(engine, task).hash(task.id);
+  const hasher = taskHasherFor(engine, task);
+  hasher.startsTask(task.id);
+  const { hash, inputs, provisional } = await hasher.hash(task.id);
   task.data.set('orch:hash', hash);
   task.data.set('orch:hash-inputs', inputs);
   task.data.set(PROVISIONAL_HASH, provisional);
@@ -63,6 +65,7 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
       await cache.markUsed(entry);
     } else {
       const sources = await sourcesOf(engine, task);
+      taskHasherFor(engine, task).filesWrittenBy(task.id);
       const kept = await cache.restore(entry, { folder: taskFolder(task), root: engine.config.root, outputs: task.command.metadata.outputs ?? [], protect: [join(engine.config.root, engine.config.stateDir)], ...(sources ? { sources } : {}) });
       const say = (paths: string[], what: string) => {
         if (paths.length > 0) engine.emit({ type: 'warning', message: `${task.id}: ${what} ${paths.length === 1 ? 'a file' : `${paths.length} files`} its outputs match but git tracks or does not ignore: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', ...' : ''} (docs/caching.md#outputs-that-cover-sources)`, source: PLUGIN_NAME });

@@ -18,6 +18,7 @@ import { contentIdMode } from './gitBlobHash.js';
 import { DEFAULT_GLOBAL_INPUTS, globalInputMatcher } from './globalInputs.js';
 import { packageOutputs } from './packageOutputs.js';
 import { RepositoryFiles } from './repositoryFiles.js';
+import { RunWrites } from './RunWrites.js';
 import { TaskInputs } from './TaskInputs.js';
 import { withPrefix } from './withPrefix.js';
 
@@ -131,12 +132,20 @@ type PackageInputs = Pick<HashInputs, 'lockfile' | 'workspaceDependencies' | 'tr
 export const MISSING = '(missing)';
 
 /**
- * Computes task hashes (see docs/caching.md for what goes in). File ids come from one read of
- * the repository per hasher (git index for clean files); each task's hash is memoised, and a
- * dependency's hash is part of its dependents'.
+ * Computes task hashes (see docs/caching.md for what goes in). File ids come from a read of the
+ * repository (git index for clean files), made again for a task hashed after tasks of the run
+ * wrote files where it reads (`filesWritten`: its hash is of the files as they are when it
+ * starts); each task's hash is memoised, and fixed once the task starts (`startsTask`); a
+ * dependency's hash (as it ran) is part of its dependents'.
  */
 export class TaskHasher {
-  readonly files: RepositoryFiles;
+  private read: RepositoryFiles;
+  /** `writes.count` when `read` was started. */
+  private readGeneration = 0;
+  private readonly writes = new RunWrites();
+  /** Tasks whose hash is fixed: they started with it. */
+  private readonly started = new Set<string>();
+  private readonly starting = new Set<string>();
   /** Arguments of the named tasks, set before they are hashed. */
   readonly args = new Map<string, readonly string[]>();
   /** Per task id, how its prompt's `` !`cmd` `` lines run (with that task's signal and environment). */
@@ -144,7 +153,7 @@ export class TaskHasher {
   private readonly outputs = new Map<string, Promise<ShellOutputs>>();
   /** Lines that failed while hashing, handed once to the next `shellOutputs` (the executor, which fails with it). */
   private readonly lineFailures = new Map<string, unknown>();
-  private readonly memo = new Map<string, Promise<TaskHash>>();
+  private readonly memo = new Map<string, { generation: number; hash: Promise<TaskHash> }>();
   /** The environment's part of the hash per policy: most tasks of a run share one (their `env` settings are the target's). */
   private readonly hashedEnvironments = new Map<string, Pick<HashInputs, 'env' | 'envMode' | 'passThroughEnv'>>();
   private readonly external: ExternalDependencies;
@@ -159,13 +168,64 @@ export class TaskHasher {
   private listsIgnored: boolean | undefined;
 
   constructor(private readonly options: TaskHasherOptions) {
-    this.files = new RepositoryFiles(options.root, options.stateDir, options.engine);
+    this.read = new RepositoryFiles(options.root, options.stateDir, options.engine);
     const { engine } = options;
     this.external = new ExternalDependencies(options.root, options.stateDir, engine ? (message) => engine.emit({ type: 'warning', message, source: 'orch:hash' }) : undefined);
   }
 
+  /** The repository's files as last read. */
+  get files(): RepositoryFiles {
+    return this.read;
+  }
+
+  /**
+   * The task's hash: memoised, but made again when tasks of the run wrote files where it reads
+   * since (`filesWritten`), until it starts (`startsTask`).
+   */
   hash(id: string): Promise<TaskHash> {
-    return memoised(this.memo, id, () => this.compute(id));
+    let kept = this.memo.get(id);
+    if (!kept || (!this.started.has(id) && this.writes.touchedSince(kept.generation, this.scope(id)))) {
+      const entry = { generation: this.writes.count, hash: this.compute(id) };
+      this.memo.set(id, (kept = entry));
+      entry.hash.catch(() => {
+        if (this.memo.get(id) === entry) this.memo.delete(id);
+      });
+    }
+    if (this.starting.delete(id)) this.started.add(id);
+    return kept.hash;
+  }
+
+  /** The task starts with the hash asked for next (`taskHasherFor`): it never changes after. */
+  startsTask(id: string): void {
+    if (!this.started.has(id)) this.starting.add(id);
+  }
+
+  /** A task of the run may have written files (it ran, or its outputs were restored): in its package's folder, or anywhere for a root command. */
+  filesWrittenBy(id: string): void {
+    this.writes.add(this.folder(id));
+  }
+
+  /** Where a task reads: its package's folder, or the whole workspace (a root command; inputs that reach out of the package). */
+  private scope(id: string): string {
+    const inputs = this.options.commands.get(id)?.metadata.inputs ?? [];
+    return inputs.some((glob) => glob.includes('$TURBO_ROOT$') || glob.includes('..')) ? '' : this.folder(id);
+  }
+
+  /** A package script's folder (relative to the root, `/`-separated); '' for any other command (it runs at the root). */
+  private folder(id: string): string {
+    const command = this.options.commands.get(id);
+    return command?.kind === 'script' ? relative(this.options.root, dirname(command.location.file)).split(sep).join('/') : '';
+  }
+
+  /** The repository read again when a write since the last read touched `scope`: what the task reads is as it is now. */
+  private filesFor(scope: string): Promise<ReadonlyMap<string, string>> {
+    if (this.writes.touchedSince(this.readGeneration, scope)) {
+      this.read = new RepositoryFiles(this.options.root, this.options.stateDir, this.options.engine, { fresh: true });
+      if (this.listsIgnored) this.read.listIgnoredSoon();
+      this.readGeneration = this.writes.count;
+      this.globalFiles = undefined;
+    }
+    return this.read.all();
   }
 
   /**
@@ -201,9 +261,9 @@ export class TaskHasher {
 
     if (this.listsIgnored === undefined) {
       this.listsIgnored = this.inputsHaveWildcards();
-      if (this.listsIgnored) this.files.listIgnoredSoon();
+      if (this.listsIgnored) this.read.listIgnoredSoon();
     }
-    const files = await this.files.all();
+    const files = await this.filesFor(this.scope(id));
     const projectDir = command.kind === 'script' ? relative(root, dirname(command.location.file)).split(sep).join('/') : '';
     const definition = await this.definition(command, files);
     provisional ||= Object.values(definition).some((part) => part === NOT_RUN || part === LINE_FAILED);
