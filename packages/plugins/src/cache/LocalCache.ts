@@ -6,7 +6,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Engine, TaskLogFiles } from '@orch/engine';
 import { processAlive } from '../session/SessionStore.js';
-import { confinedLinkTarget, isSafePath } from './confinedPath.js';
+import { CacheRefusal, confinedLinkTarget, isSafePath } from './confinedPath.js';
 import { describeFileError } from './describeFileError.js';
 import { OutputMatcher } from './OutputMatcher.js';
 import { restoreOutputs, type RestoreKept, type RestoreTarget } from './restoreOutputs.js';
@@ -386,7 +386,8 @@ export class LocalCache {
    */
   async restore(entry: CacheEntry, target: RestoreTarget): Promise<RestoreKept> {
     for (const file of entry.meta.files) {
-      if ((await sha256File(join(entry.dir, ENTRY_FILES, file.path))) !== file.sha256) throw new Error(`${file.path} in the cache entry is corrupt (checksum mismatch)`);
+      const sha256 = await sha256File(join(entry.dir, ENTRY_FILES, file.path)).catch(() => undefined);
+      if (sha256 !== file.sha256) throw new CacheRefusal(file.path, `in the cache entry is ${sha256 === undefined ? 'missing' : 'corrupt (checksum mismatch)'}`);
     }
     const [root, protect] = await Promise.all([this.real(target.root), this.protected(target.protect)]);
     const folder = realpathSync.native(target.folder);

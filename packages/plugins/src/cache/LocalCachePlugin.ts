@@ -77,7 +77,8 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
   } catch (error) {
     const refused = error instanceof CacheRefusal ? `refused: ${error.message}` : `not restored: ${describeFileError(error, taskFolder(task))}`;
     engine.emit({ type: 'warning', message: `${task.id}: ${source} cache entry ${refused}; running the task`, source: PLUGIN_NAME });
-    await cache.remove(hash).catch(() => undefined);
+    // Only an entry found wrong goes: one the task's folder could not take (in the way, not writable) is still good.
+    if (error instanceof CacheRefusal && !error.inTheWay) await cache.remove(hash).catch(() => undefined);
     return undefined;
   }
   task.data.set(ENTRY, entry);
