@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +100,19 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(status(dir).workTree.readsKept).toBeGreaterThanOrEqual(1);
     // The session is recorded as by any run: `orch logs` finds the replayed log.
     expect(runOrch(['logs', 'app#build', '--last'], dir, env(dir)).stdout).toContain('built app');
+  });
+
+  it('leaves a corrupt cache entry to the run that meets it, which says it discarded it, as orch alone does', async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    const cache = join(dir, '.orch', 'cache');
+    for (const prefix of readdirSync(cache).filter((name) => /^[0-9a-f]{2}$/.test(name))) {
+      for (const entry of readdirSync(join(cache, prefix))) truncateSync(join(cache, prefix, entry, 'meta.json'), 20);
+    }
+    const run = runOrch(['run', 'build'], dir, env(dir));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/warning: lib#build: discarded a corrupt cache entry \([0-9a-f/]+\/meta\.json is not valid JSON\)/);
+    expect(runs(dir).sort()).toEqual(['app', 'app', 'lib', 'lib']);
   });
 
   it('warms up on the invocation that started it, which it never admits: nothing runs, is restored or recorded', async () => {

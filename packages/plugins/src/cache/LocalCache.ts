@@ -219,15 +219,16 @@ export class LocalCache {
    * `get`, for a run about to start on this instance (the daemon's full-hit check reads every
    * entry of the run first): the entry is kept, and the run's first `get` of the hash takes it
    * instead of reading and checking it again. Taken once: a later `get` reads the entry afresh.
+   * A corrupt entry is left in place: the run that meets it discards it and says so.
    */
-  async readAhead(hash: string, onProblem?: (problem: CacheProblem) => void): Promise<CacheEntry | undefined> {
-    const entry = await this.get(hash, onProblem);
+  async readAhead(hash: string): Promise<CacheEntry | undefined> {
+    const entry = await this.get(hash, undefined, { leaveCorrupt: true });
     if (entry) this.readAheadEntries.set(hash, entry);
     return entry;
   }
 
   /** The entry for a hash, if whole and not expired; `onProblem` hears about corrupt ones. */
-  async get(hash: string, onProblem?: (problem: CacheProblem) => void): Promise<CacheEntry | undefined> {
+  async get(hash: string, onProblem?: (problem: CacheProblem) => void, options: { leaveCorrupt?: boolean } = {}): Promise<CacheEntry | undefined> {
     const ahead = this.readAheadEntries.get(hash);
     if (ahead) {
       this.readAheadEntries.delete(hash);
@@ -241,7 +242,7 @@ export class LocalCache {
     } catch (error) {
       // No entry (or no cache folder, a file in its place) is a miss, not a corrupt entry.
       if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
-      return this.discard(hash, error, onProblem);
+      return options.leaveCorrupt ? undefined : this.discard(hash, error, onProblem);
     }
     if (meta.format !== CACHE_FORMAT) {
       await this.remove(hash).catch(() => undefined);
@@ -250,7 +251,7 @@ export class LocalCache {
     try {
       checkEntry(dir, hash, meta);
     } catch (error) {
-      return this.discard(hash, error, onProblem);
+      return options.leaveCorrupt ? undefined : this.discard(hash, error, onProblem);
     }
     if (expired(meta)) return undefined;
     return { meta, usedAt, dir, ...(meta.log ? { log: { log: join(dir, ENTRY_LOG.log), streams: join(dir, ENTRY_LOG.streams) } } : {}) };
