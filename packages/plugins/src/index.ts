@@ -34,6 +34,7 @@ export { plainReporterPlugin } from './reporters/PlainReporterPlugin.js';
 export { ttyReporterPlugin } from './reporters/TtyReporterPlugin.js';
 export { jsonReporterPlugin } from './reporters/JsonReporterPlugin.js';
 export { TaskHistory } from './state/TaskHistory.js';
+export { metricsFiles, METRICS_LIMIT_BYTES, METRICS_PART_BYTES, type MetricsFile } from './state/metricsFiles.js';
 export { TaskRecords } from './state/TaskRecords.js';
 export type { CompletionMarker, HashRecord } from './state/TaskRecords.js';
 export { RunLogs } from './state/RunLogs.js';
