@@ -32,6 +32,18 @@ describe('a config that leaves something running', () => {
 });
 
 describe('a config that fails without throwing', () => {
+  it('an import of a file or package that is not there is located at the import, with what to do', () => {
+    const dir = tempRepo({ ...HELLO, 'orchestrator.config.mjs': "// settings\nimport { shared } from './shared.mjs';\nimport pick from 'no-such-package-here';\n\nexport default { ...shared, pick };\n" });
+    const run = runOrch(['list'], dir, {}, LIMIT);
+    expect(run.code).toBe(2);
+    expect(located(run.stderr)?.slice(0, 3)).toEqual(['orchestrator.config.mjs', '2', '24']);
+    expect(run.stderr).toContain('hint: create shared.mjs, or import a file that exists');
+    const packaged = tempRepo({ ...HELLO, 'orchestrator.config.mjs': "// settings\n\nimport pick from 'no-such-package-here';\nexport default { pick };\n" });
+    const missingPackage = runOrch(['list'], packaged, {}, LIMIT);
+    expect(located(missingPackage.stderr)?.slice(0, 3)).toEqual(['orchestrator.config.mjs', '3', '18']);
+    expect(missingPackage.stderr).toContain('hint: install no-such-package-here (npm install no-such-package-here), or remove the import');
+  });
+
   it('a promise rejected with nothing to handle it is a located config error, without a stack trace', () => {
     const dir = tempRepo({ ...HELLO, 'orchestrator.config.mjs': "const answer = 42;\nPromise.reject(new Error('stray'));\nexport default {};\n" });
     const run = runOrch(['list'], dir, {}, LIMIT);
