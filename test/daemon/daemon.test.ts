@@ -115,6 +115,20 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(runs(dir).sort()).toEqual(['app', 'app', 'lib', 'lib']);
   });
 
+  it('leaves a run whose outputs must be restored to the client (a refused restore would run the task in the daemon)', async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    const before = status(dir);
+    // Outputs gone: a restore, which the client does (it could be refused, and the task would then run).
+    rmSync(join(dir, 'p/app/dist'), { recursive: true });
+    const restored = runOrch(['run', 'build'], dir, env(dir));
+    expect(restored.code).toBe(0);
+    expect(readFileSync(join(dir, 'p/app/dist/index.js'), 'utf8')).toContain('built app');
+    expect(status(dir)).toMatchObject({ served: before.served, declined: before.declined + 1 });
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('app#build: its outputs are not in place (a restore)');
+  });
+
   it('warms up on the invocation that started it, which it never admits: nothing runs, is restored or recorded', async () => {
     const dir = workspace();
     writeFileSync(join(dir, 'orchestrator.config.mjs'), "import { appendFileSync } from 'node:fs';\nimport { targets } from './targets.mjs';\nappendFileSync(new URL('./loads.log', import.meta.url), 'load\\n');\nexport default { targets };\n");

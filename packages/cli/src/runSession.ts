@@ -117,6 +117,8 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
       signal: controller.signal,
       // A run without a session log still keeps its tasks' output, under an id of its own.
       logDir: logs.folder(runId),
+      // Served by the daemon: admitted as a full hit, so nothing may run here (docs/daemon.md).
+      ...(io.admitRun ? { onlyCached: 'orch: the daemon runs no task, and this one was not a cache hit after all; run the command again (orch runs it itself then), or with --no-daemon' } : {}),
       expectedDurations: history.readDurations(),
       ...(session ? { session } : {}),
       ...(options.resume ? { previous: options.resume.previous } : {}),

@@ -64,7 +64,7 @@ export type { IncludeTarget } from './markdown/includedFiles.js';
 export { agentExecutorPlugin } from './agents/AgentExecutorPlugin.js';
 export { agentAdapter } from './agents/agentAdapters.js';
 export type { AgentAdapter, AgentInvocation } from './agents/agentAdapters.js';
-export { localCachePlugin, taskFolder, cacheable, restoreEntry, hashTask, PROVISIONAL_HASH } from './cache/LocalCachePlugin.js';
+export { localCachePlugin, taskFolder, cacheable, restoreEntry, outputsInPlaceFor, hashTask, PROVISIONAL_HASH } from './cache/LocalCachePlugin.js';
 export { remoteCachePlugin, remoteCacheClient, uploadQueueFor, downloadEntry, REMOTE_UPLOAD } from './cache/RemoteCachePlugin.js';
 export { remoteCacheTrust, requireRemoteCacheKey } from './cache/remoteCacheTrust.js';
 export type { RemoteReads, RemoteTrust } from './cache/remoteCacheTrust.js';

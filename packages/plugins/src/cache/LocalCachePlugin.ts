@@ -86,8 +86,22 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
   return { executor: 'cache' };
 }
 
+/**
+ * Whether a hit of this entry would leave the task's outputs as they are (`outputsInPlace`):
+ * what the daemon admits of a run (docs/daemon.md), since a restore can be refused, and the
+ * task would then run in the daemon. Looks only: nothing is recorded.
+ */
+export async function outputsInPlaceFor(engine: Engine, task: Pick<TaskContext, 'id' | 'command' | 'root'>, cache: LocalCache, hash: string, entry: CacheEntry): Promise<boolean> {
+  try {
+    const recorded = await TaskRecords.of(engine).get('outputs', task.id);
+    return (await outputsInPlace(recorded, await outputsPlace(engine, task, cache), hash, entry.meta)) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** Where the task's outputs are, resolved as the cache resolves them (the folder with one system call). */
-async function outputsPlace(engine: Engine, task: TaskContext, cache: LocalCache): Promise<OutputsPlace> {
+async function outputsPlace(engine: Engine, task: Pick<TaskContext, 'command' | 'root'>, cache: LocalCache): Promise<OutputsPlace> {
   const protect = await cache.resolvedProtect([join(engine.config.root, engine.config.stateDir)]);
   return { folder: realpathSync.native(taskFolder(task)), outputs: task.command.metadata.outputs ?? [], protect };
 }
