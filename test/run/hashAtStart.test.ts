@@ -49,6 +49,28 @@ describe('a task whose inputs its dependencies write', () => {
     expect(second.read).toEqual(['v2']);
   });
 
+  it("is not served from the cache when a task of another package rewrote a committed file of its package", () => {
+    const dir = commitAll(
+      tempRepo({
+        '.gitignore': '.orch/\nschema.source\ndist/\n',
+        'schema.source': 'X\n',
+        'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['packages/*'] }),
+        'packages/g/package.json': JSON.stringify({ name: 'g', scripts: { gen: "node -e \"require('fs').copyFileSync('../../schema.source', '../b/gen.txt')\"" } }),
+        'packages/b/package.json': JSON.stringify({ name: 'b', dependencies: { g: '*' }, scripts: { build: "node -e \"require('fs').mkdirSync('dist', { recursive: true }); require('fs').copyFileSync('gen.txt', 'dist/out.txt')\"" } }),
+        'packages/b/gen.txt': 'X\n',
+        'orchestrator.config.json': JSON.stringify({ targets: { gen: { cache: false }, build: { dependsOn: ['^gen'], outputs: ['dist/**'] } } }),
+      }),
+    );
+    expect(runOrch(['run', 'build'], dir).code).toBe(0);
+    writeFileSync(join(dir, 'schema.source'), 'Y\n');
+    const second = runOrch(['run', 'build'], dir);
+    expect(second.code).toBe(0);
+    // Hashed from the committed gen.txt (X) of the run's start, b#build was a hit restoring dist/out.txt from X.
+    expect(second.stderr + second.stdout).not.toMatch(/✔ b#build \(cached/);
+    expect(readFileSync(join(dir, 'packages/b/dist/out.txt'), 'utf8')).toBe('Y\n');
+    expect(runOrch(['explain', 'b#build'], dir).stdout).toMatch(/hash: +[0-9a-f]{16} +cache hit/);
+  });
+
   it('comes from the cache on the next run, with the hash `orch explain` gives afterwards', () => {
     const dir = commitAll(
       tempRepo({

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
@@ -184,7 +185,8 @@ export class TaskHasher {
    */
   hash(id: string): Promise<TaskHash> {
     let kept = this.memo.get(id);
-    if (!kept || (!this.started.has(id) && this.writes.touchedSince(kept.generation, this.scope(id)))) {
+    // Made again after writes (its read is kept unless they touched what it reads: `filesFor`).
+    if (!kept || (!this.started.has(id) && this.writes.count > kept.generation)) {
       const entry = { generation: this.writes.count, hash: this.compute(id) };
       this.memo.set(id, (kept = entry));
       entry.hash.catch(() => {
@@ -217,15 +219,31 @@ export class TaskHasher {
     return command?.kind === 'script' ? relative(this.options.root, dirname(command.location.file)).split(sep).join('/') : '';
   }
 
-  /** The repository read again when a write since the last read touched `scope`: what the task reads is as it is now. */
-  private filesFor(scope: string): Promise<ReadonlyMap<string, string>> {
-    if (this.writes.touchedSince(this.readGeneration, scope)) {
+  /**
+   * The repository's files, read again when tasks wrote since the last read and touched `scope`:
+   * their folder holds it or lies in it, or a file or folder of it the read knows changed since
+   * the read began (a task writing into another package). What the task reads is as it is now.
+   */
+  private async filesFor(scope: string): Promise<ReadonlyMap<string, string>> {
+    if (this.writes.count > this.readGeneration && (this.writes.touchedSince(this.readGeneration, scope) || (await this.changedSinceRead(scope)))) {
       this.read = new RepositoryFiles(this.options.root, this.options.stateDir, this.options.engine, { fresh: true });
       if (this.listsIgnored) this.read.listIgnoredSoon();
       this.readGeneration = this.writes.count;
       this.globalFiles = undefined;
     }
     return this.read.all();
+  }
+
+  /** Whether a file the read knows under `scope`, or a folder holding one (a file added or removed there), changed since the read began. */
+  private async changedSinceRead(scope: string): Promise<boolean> {
+    const since = (this.read.startedAt ?? 0) - TIMESTAMP_SLACK_MS;
+    const folders = new Set<string>([scope]);
+    for (const [path] of await this.read.under(scope)) {
+      if (changedSince(join(this.options.root, path), since)) return true;
+      for (let folder = dirname(path); folder !== scope && folder !== '.' && !folders.has(folder); folder = dirname(folder)) folders.add(folder);
+    }
+    for (const folder of folders) if (changedSince(join(this.options.root, folder), since)) return true;
+    return false;
   }
 
   /**
@@ -518,4 +536,13 @@ function hashedEnvironment(selected: SelectedEnvironment): Pick<HashInputs, 'env
     envMode: selected.mode,
     passThroughEnv: selected.passThroughEnv,
   };
+}
+
+/** File times come from a coarse clock (a scheduler tick behind): a change just after `since` may be stamped a little before it. */
+const TIMESTAMP_SLACK_MS = 50;
+
+/** Whether the file or folder at `path` is gone, or was written or changed (mode, links) at or after `since` (ms). */
+function changedSince(path: string, since: number): boolean {
+  const info = lstatSync(path, { throwIfNoEntry: false });
+  return info === undefined || info.mtimeMs >= since || info.ctimeMs >= since;
 }

@@ -53,9 +53,15 @@ export class RepositoryFiles {
 
   /** Path (relative to the root, `/`-separated) → content id, read once however many tasks ask at once. */
   all(): Promise<ReadonlyMap<string, string>> {
-    this.reading ??= this.read();
+    if (!this.reading) {
+      this.startedAt = Date.now();
+      this.reading = this.read();
+    }
     return this.reading;
   }
+
+  /** When the read began (ms since the epoch): a file changed since is not known to it. */
+  startedAt: number | undefined;
 
   /**
    * The files under a folder (relative to the root; '' for all), path → content id, found by
