@@ -32,6 +32,30 @@ describe('a config that leaves something running', () => {
 });
 
 describe('a config that fails without throwing', () => {
+  it('an import of a file or package that is not there is located at the import, with what to do', () => {
+    const dir = tempRepo({ ...HELLO, 'orchestrator.config.mjs': "// settings\nimport { shared } from './shared.mjs';\nimport pick from 'no-such-package-here';\n\nexport default { ...shared, pick };\n" });
+    const run = runOrch(['list'], dir, {}, LIMIT);
+    expect(run.code).toBe(2);
+    expect(located(run.stderr)?.slice(0, 3)).toEqual(['orchestrator.config.mjs', '2', '24']);
+    expect(run.stderr).toContain('hint: create shared.mjs, or import a file that exists');
+    const packaged = tempRepo({ ...HELLO, 'orchestrator.config.mjs': "// settings\n\nimport pick from 'no-such-package-here';\nexport default { pick };\n" });
+    const missingPackage = runOrch(['list'], packaged, {}, LIMIT);
+    expect(located(missingPackage.stderr)?.slice(0, 3)).toEqual(['orchestrator.config.mjs', '3', '18']);
+    expect(missingPackage.stderr).toContain('hint: install no-such-package-here (npm install no-such-package-here), or remove the import');
+  });
+
+  it("a missing import in a file the config imports is located in that file; a package's subpath names the package to install", () => {
+    const dir = tempRepo({ ...HELLO, 'orchestrator.config.mjs': "import shared from './lib/shared.mjs';\n\nexport default shared;\n", 'lib/shared.mjs': "export const n = 1;\nimport gone from './gone.mjs';\nexport default { gone };\n" });
+    const run = runOrch(['validate'], dir, {}, LIMIT);
+    expect(run.code).toBe(2);
+    expect(located(run.stderr)?.slice(0, 3)).toEqual([join('lib', 'shared.mjs'), '2', '18']);
+    expect(run.stderr).toContain(`hint: create ${join('lib', 'gone.mjs')}, or import a file that exists`);
+    // validate still checks the command files, rooted at the config (not at the imported file).
+    expect(run.stderr).toContain('note: orchestrator.config.mjs could not be loaded');
+    const typed = tempRepo({ ...HELLO, 'orchestrator.config.ts': "import fp from 'no-such-package-here/fp';\nexport default { fp };\n" });
+    expect(runOrch(['list'], typed, {}, LIMIT).stderr).toContain('hint: install no-such-package-here (npm install no-such-package-here), or remove the import');
+  });
+
   it('a promise rejected with nothing to handle it is a located config error, without a stack trace', () => {
     const dir = tempRepo({ ...HELLO, 'orchestrator.config.mjs': "const answer = 42;\nPromise.reject(new Error('stray'));\nexport default {};\n" });
     const run = runOrch(['list'], dir, {}, LIMIT);

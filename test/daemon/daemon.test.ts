@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,6 +102,33 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(runOrch(['logs', 'app#build', '--last'], dir, env(dir)).stdout).toContain('built app');
   });
 
+  it('leaves a corrupt cache entry to the run that meets it, which says it discarded it, as orch alone does', async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    const cache = join(dir, '.orch', 'cache');
+    for (const prefix of readdirSync(cache).filter((name) => /^[0-9a-f]{2}$/.test(name))) {
+      for (const entry of readdirSync(join(cache, prefix))) truncateSync(join(cache, prefix, entry, 'meta.json'), 20);
+    }
+    const run = runOrch(['run', 'build'], dir, env(dir));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/warning: lib#build: discarded a corrupt cache entry \([0-9a-f/]+\/meta\.json is not valid JSON\)/);
+    expect(runs(dir).sort()).toEqual(['app', 'app', 'lib', 'lib']);
+  });
+
+  it('leaves a run whose outputs must be restored to the client (a refused restore would run the task in the daemon)', async () => {
+    const dir = workspace();
+    await withDaemon(dir);
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    const before = status(dir);
+    // Outputs gone: a restore, which the client does (it could be refused, and the task would then run).
+    rmSync(join(dir, 'p/app/dist'), { recursive: true });
+    const restored = runOrch(['run', 'build'], dir, env(dir));
+    expect(restored.code).toBe(0);
+    expect(readFileSync(join(dir, 'p/app/dist/index.js'), 'utf8')).toContain('built app');
+    expect(status(dir)).toMatchObject({ served: before.served, declined: before.declined + 1 });
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('app#build: its outputs are not in place (a restore)');
+  });
+
   it('warms up on the invocation that started it, which it never admits: nothing runs, is restored or recorded', async () => {
     const dir = workspace();
     writeFileSync(join(dir, 'orchestrator.config.mjs'), "import { appendFileSync } from 'node:fs';\nimport { targets } from './targets.mjs';\nappendFileSync(new URL('./loads.log', import.meta.url), 'load\\n');\nexport default { targets };\n");
@@ -133,12 +160,14 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(existsSync(join(dir, 'p/app/dist'))).toBe(false);
     expect(runs(dir)).toHaveLength(runsBefore);
     expect(sessions()).toBe(sessionsBefore + 2);
-    // The first invocation a client sends is served, as any later one (never declined as busy).
-    const first = runOrch(['run', 'build'], dir, env(dir));
-    expect(first.stderr).toContain('(2 cached)');
+    // A restore is left to the client (it could be refused: the task would then run in the daemon).
+    const restoring = runOrch(['run', 'build'], dir, env(dir));
+    expect(restoring.stderr).toContain('(2 cached)');
     expect(existsSync(join(dir, 'p/app/dist/index.js'))).toBe(true);
-    expect(status(dir).served).toBe(1);
-    expect(log()).not.toContain('orch run build: left to the client');
+    expect(status(dir)).toMatchObject({ served: 0, declined: 1 });
+    // With the outputs in place, the next is served (never declined as busy).
+    expect(runOrch(['run', 'build'], dir, env(dir)).stderr).toContain('(2 cached)');
+    expect(status(dir)).toMatchObject({ served: 1, declined: 1 });
   });
 
   it('never serves a stale result: a changed source, variable, config or file the config imports runs what it changes', async () => {

@@ -1,5 +1,5 @@
 import { spawn as spawnChild, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const ORCH_BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
@@ -50,6 +50,24 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The live processes whose working folder is `dir` (Linux, from /proc): what a killed orch left
+ * running there, including a child it had forked but that had not yet begun its own work.
+ */
+export function processesIn(dir: string): number[] {
+  const real = realpathSync(dir);
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`) === real && alive(pid);
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Waits until `check` is true, polling; fails after `ms`, saying `what` (a function: as it is then, such as the output so far). */

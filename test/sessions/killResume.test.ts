@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempRepo } from '../helpers/tempRepo.js';
-import { runOrch, startOrch, waitFor } from '../helpers/runOrch.js';
+import { processesIn, runOrch, startOrch, waitFor } from '../helpers/runOrch.js';
 import { config, sessionEvents, sessionIds } from './helpers.js';
 
 /**
@@ -51,8 +51,8 @@ describe('kill -9 at random moments', () => {
       const result = await orch.exited;
       clearTimeout(timer);
       if (result.code === 0) break;
-      // Steps that were running are orphans now; let them end before looking.
-      await waitFor(() => (log().match(/^start /gm) ?? []).length === (log().match(/^end /gm) ?? []).length, 20_000, () => `orphaned steps to end; runs.log:\n${log()}`);
+      // Steps that were running are orphans now; let them end before looking (one just forked has not yet logged its start).
+      await waitFor(() => processesIn(dir).length === 0, 20_000, () => `orphaned steps to end; runs.log:\n${log()}`);
       kills.push({ delay, completed: durableCompletions(), offset: log().length });
     }
     for (let attempt = 0; attempt < 3 && !(hasSession() && runOrch(['sessions', '--json'], dir).stdout.includes('"status": "completed"')); attempt++) {

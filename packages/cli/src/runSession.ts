@@ -69,7 +69,7 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
   let session: SessionInfo | undefined;
   if (config.sessions.log) {
     const id = options.resume?.id ?? namedId ?? SessionStore.newId();
-    if (!options.resume && store.ids().includes(id) && store.tryLoad(id)?.state.events) {
+    if (!options.resume && store.has(id) && store.tryLoad(id)?.state.events) {
       throw new OrchError('usage', `session ${id} already exists`, { hint: `\`orch resume ${id}\` continues it; unset ORCH_SESSION_ID for a new one` });
     }
     if (!options.resume && says('info')) offerInterrupted(store, io, engine.output.reporter);
@@ -117,6 +117,8 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
       signal: controller.signal,
       // A run without a session log still keeps its tasks' output, under an id of its own.
       logDir: logs.folder(runId),
+      // Served by the daemon: admitted as a full hit, so nothing may run here (docs/daemon.md).
+      ...(io.admitRun ? { onlyCached: 'orch: the daemon runs no task, and this one was not a cache hit after all; run the command again (orch runs it itself then), or with --no-daemon' } : {}),
       expectedDurations: history.readDurations(),
       ...(session ? { session } : {}),
       ...(options.resume ? { previous: options.resume.previous } : {}),
@@ -185,7 +187,7 @@ function recordEvents(engine: OpenWorkspace['engine']): ReportEvent[] {
 /** A session whose process died mid-run is offered for resume when the next run starts. */
 function offerInterrupted(store: InstanceType<typeof import('@orch/plugins').SessionStore>, io: CliIO, reporter: string): void {
   if (reporter === 'json' || reporter === 'silent') return;
-  const latest = store.ids().at(-1);
+  const latest = store.latestId();
   if (!latest) return;
   const session = store.tryLoad(latest);
   if (!session?.state.info || session.live || session.state.status !== 'interrupted' || session.state.summary) return;

@@ -18,6 +18,43 @@ import { stateConsistencyGate } from './gates/StateConsistencyGate.js';
 import { resolverPlugin } from './resolve/ResolverPlugin.js';
 import { workspacePlugin } from './workspace/WorkspacePlugin.js';
 
+/**
+ * The run-time plugins' modules, each imported once per process: a daemon applies the preset at
+ * every invocation, and each `import()` there is a round trip to the thread of its module hooks
+ * (`freshImports`, about 0.2 ms), even for a module loaded already.
+ */
+const modules = {
+  TriagePlugin: importOnce(() => import('./stages/TriagePlugin.js')),
+  DependenciesPlugin: importOnce(() => import('./stages/DependenciesPlugin.js')),
+  DeployPlugin: importOnce(() => import('./stages/DeployPlugin.js')),
+  ShellExecutorPlugin: importOnce(() => import('./executors/ShellExecutorPlugin.js')),
+  NodeExecutorPlugin: importOnce(() => import('./executors/NodeExecutorPlugin.js')),
+  AgentExecutorPlugin: importOnce(() => import('./agents/AgentExecutorPlugin.js')),
+  PersistPlugin: importOnce(() => import('./stages/PersistPlugin.js')),
+  LocalCachePlugin: importOnce(() => import('./cache/LocalCachePlugin.js')),
+  RemoteCachePlugin: importOnce(() => import('./cache/RemoteCachePlugin.js')),
+  SessionPlugin: importOnce(() => import('./session/SessionPlugin.js')),
+  TaskClaimsPlugin: importOnce(() => import('./claims/TaskClaimsPlugin.js')),
+  RecoveryPlugin: importOnce(() => import('./recovery/RecoveryPlugin.js')),
+  RetryStrategy: importOnce(() => import('./recovery/RetryStrategy.js')),
+  RollbackStrategy: importOnce(() => import('./recovery/RollbackStrategy.js')),
+  PartialRecoveryStrategy: importOnce(() => import('./recovery/PartialRecoveryStrategy.js')),
+  ManualInterventionStrategy: importOnce(() => import('./recovery/ManualInterventionStrategy.js')),
+  CircuitBreakerPlugin: importOnce(() => import('./recovery/CircuitBreakerPlugin.js')),
+  SagaPlugin: importOnce(() => import('./recovery/SagaPlugin.js')),
+  DetachedProcessesPlugin: importOnce(() => import('./process/DetachedProcessesPlugin.js')),
+  TaskResourcesPlugin: importOnce(() => import('./process/TaskResourcesPlugin.js')),
+  TtyReporterPlugin: importOnce(() => import('./reporters/TtyReporterPlugin.js')),
+  PlainReporterPlugin: importOnce(() => import('./reporters/PlainReporterPlugin.js')),
+  JsonReporterPlugin: importOnce(() => import('./reporters/JsonReporterPlugin.js')),
+};
+
+/** `load`'s promise, made at the first call and shared by every call after. */
+function importOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => (loaded ??= load());
+}
+
 export interface DefaultPluginOptions {
   shell?: ShellExecutorOptions;
 }
@@ -41,27 +78,27 @@ export function defaultPlugins(options: DefaultPluginOptions = {}): Plugin[] {
     configCommandsPlugin(),
     inputGlobsPlugin(),
     // stages 3-10
-    lazyPlugin('orch:triage', async () => (await import('./stages/TriagePlugin.js')).triagePlugin()),
-    lazyPlugin('orch:dependencies', async () => (await import('./stages/DependenciesPlugin.js')).dependenciesPlugin()),
-    lazyPlugin('orch:deploy', async () => (await import('./stages/DeployPlugin.js')).deployPlugin()),
-    lazyPlugin('orch:shell', async () => (await import('./executors/ShellExecutorPlugin.js')).shellExecutorPlugin(options.shell)),
-    lazyPlugin('orch:node', async () => (await import('./executors/NodeExecutorPlugin.js')).nodeExecutorPlugin()),
-    lazyPlugin('orch:agent', async () => (await import('./agents/AgentExecutorPlugin.js')).agentExecutorPlugin()),
-    lazyPlugin('orch:persist', async () => (await import('./stages/PersistPlugin.js')).persistPlugin()),
-    lazyPlugin('orch:cache-local', async () => (await import('./cache/LocalCachePlugin.js')).localCachePlugin()),
-    lazyPlugin('orch:cache-remote', async () => (await import('./cache/RemoteCachePlugin.js')).remoteCachePlugin()),
+    lazyPlugin('orch:triage', async () => (await modules.TriagePlugin()).triagePlugin()),
+    lazyPlugin('orch:dependencies', async () => (await modules.DependenciesPlugin()).dependenciesPlugin()),
+    lazyPlugin('orch:deploy', async () => (await modules.DeployPlugin()).deployPlugin()),
+    lazyPlugin('orch:shell', async () => (await modules.ShellExecutorPlugin()).shellExecutorPlugin(options.shell)),
+    lazyPlugin('orch:node', async () => (await modules.NodeExecutorPlugin()).nodeExecutorPlugin()),
+    lazyPlugin('orch:agent', async () => (await modules.AgentExecutorPlugin()).agentExecutorPlugin()),
+    lazyPlugin('orch:persist', async () => (await modules.PersistPlugin()).persistPlugin()),
+    lazyPlugin('orch:cache-local', async () => (await modules.LocalCachePlugin()).localCachePlugin()),
+    lazyPlugin('orch:cache-remote', async () => (await modules.RemoteCachePlugin()).remoteCachePlugin()),
     // sessions, claims on tasks across processes, and recovery
-    lazyPlugin('orch:session', async () => (await import('./session/SessionPlugin.js')).sessionPlugin()),
-    lazyPlugin('orch:task-claims', async () => (await import('./claims/TaskClaimsPlugin.js')).taskClaimsPlugin()),
-    lazyPlugin('orch:recovery', async () => (await import('./recovery/RecoveryPlugin.js')).recoveryPlugin()),
-    lazyPlugin('orch:retry', async () => (await import('./recovery/RetryStrategy.js')).retryStrategyPlugin()),
-    lazyPlugin('orch:rollback', async () => (await import('./recovery/RollbackStrategy.js')).rollbackStrategyPlugin()),
-    lazyPlugin('orch:partial-recovery', async () => (await import('./recovery/PartialRecoveryStrategy.js')).partialRecoveryPlugin()),
-    lazyPlugin('orch:manual-intervention', async () => (await import('./recovery/ManualInterventionStrategy.js')).manualInterventionPlugin()),
-    lazyPlugin('orch:circuit-breaker', async () => (await import('./recovery/CircuitBreakerPlugin.js')).circuitBreakerPlugin()),
-    lazyPlugin('orch:saga', async () => (await import('./recovery/SagaPlugin.js')).sagaPlugin()),
-    lazyPlugin('orch:detached-processes', async () => (await import('./process/DetachedProcessesPlugin.js')).detachedProcessesPlugin()),
-    lazyPlugin('orch:task-resources', async () => (await import('./process/TaskResourcesPlugin.js')).taskResourcesPlugin()),
+    lazyPlugin('orch:session', async () => (await modules.SessionPlugin()).sessionPlugin()),
+    lazyPlugin('orch:task-claims', async () => (await modules.TaskClaimsPlugin()).taskClaimsPlugin()),
+    lazyPlugin('orch:recovery', async () => (await modules.RecoveryPlugin()).recoveryPlugin()),
+    lazyPlugin('orch:retry', async () => (await modules.RetryStrategy()).retryStrategyPlugin()),
+    lazyPlugin('orch:rollback', async () => (await modules.RollbackStrategy()).rollbackStrategyPlugin()),
+    lazyPlugin('orch:partial-recovery', async () => (await modules.PartialRecoveryStrategy()).partialRecoveryPlugin()),
+    lazyPlugin('orch:manual-intervention', async () => (await modules.ManualInterventionStrategy()).manualInterventionPlugin()),
+    lazyPlugin('orch:circuit-breaker', async () => (await modules.CircuitBreakerPlugin()).circuitBreakerPlugin()),
+    lazyPlugin('orch:saga', async () => (await modules.SagaPlugin()).sagaPlugin()),
+    lazyPlugin('orch:detached-processes', async () => (await modules.DetachedProcessesPlugin()).detachedProcessesPlugin()),
+    lazyPlugin('orch:task-resources', async () => (await modules.TaskResourcesPlugin()).taskResourcesPlugin()),
     // gates: pre-execution (5), post-execution (4), quality assurance (1)
     fileCreationGate(),
     complexityBudgetGate(),
@@ -75,8 +112,8 @@ export function defaultPlugins(options: DefaultPluginOptions = {}): Plugin[] {
     qaCommandsGate(),
     gateNamesPlugin(),
     // reporters (each active only when chosen)
-    lazyPlugin('orch:reporter-tty', async () => (await import('./reporters/TtyReporterPlugin.js')).ttyReporterPlugin()),
-    lazyPlugin('orch:reporter-plain', async () => (await import('./reporters/PlainReporterPlugin.js')).plainReporterPlugin()),
-    lazyPlugin('orch:reporter-json', async () => (await import('./reporters/JsonReporterPlugin.js')).jsonReporterPlugin()),
+    lazyPlugin('orch:reporter-tty', async () => (await modules.TtyReporterPlugin()).ttyReporterPlugin()),
+    lazyPlugin('orch:reporter-plain', async () => (await modules.PlainReporterPlugin()).plainReporterPlugin()),
+    lazyPlugin('orch:reporter-json', async () => (await modules.JsonReporterPlugin()).jsonReporterPlugin()),
   ];
 }

@@ -22,6 +22,11 @@ describe('summarizeMetrics', () => {
     expect(summary.slowest[0]).toBe('a');
   });
 
+  it("sums up a task's lines however many the bounded folder holds (200,000: its peak memory was a spread past the call stack)", () => {
+    const records = Array.from({ length: 200_000 }, (_, i): MetricsRecord => ({ timestamp: at(i % 60), command: 'hot', execution_time: 1, status: 'completed', cache: 'miss', hash: 'h', memory_usage: 1000 + (i % 997) }));
+    expect(summarizeMetrics(records, new Date(at(0))).tasks[0]).toMatchObject({ id: 'hot', runs: 200_000, peakRssBytes: 1996 });
+  });
+
   it('percentile is the nearest rank', () => {
     expect(percentile([1, 2, 3, 4], 0.5)).toBe(2);
     expect(percentile([7], 0.95)).toBe(7);

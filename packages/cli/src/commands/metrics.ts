@@ -19,7 +19,8 @@ export const metricsCommand: CliCommand = {
   examples: ['orch metrics', 'orch metrics --since 24h', 'orch metrics --json | jq .flaky'],
   async run(argv, io) {
     const { values } = parseCommandLine(argv, this.options);
-    const since = new Date(Date.now() - parseDuration(values.since ?? '7d')!);
+    // A window longer than the clock's past is all of it (the epoch), not a date before year 0.
+    const since = new Date(Math.max(0, Date.now() - parseDuration(values.since ?? '7d')!));
     const workspace = await openWorkspace(io.cwd);
     const stateDir = join(workspace.config.root, workspace.config.stateDir);
     const [{ readMetrics }, { summarizeMetrics }, { latestCriticalPaths }, { renderMetrics }] = await Promise.all([import('../metrics/readMetrics.js'), import('../metrics/summarizeMetrics.js'), import('../metrics/latestCriticalPaths.js'), import('../metrics/renderMetrics.js')]);

@@ -38,7 +38,7 @@ export const resumeCommand: CliCommand = {
     const { SessionStore } = await import('@orch/plugins');
     const store = new SessionStore(join(workspace.config.root, workspace.config.stateDir));
 
-    const chosen = positionals[0] ?? (values.last ? store.ids().at(-1) : store.latest((status) => status !== 'completed' && status !== 'watching' && status !== 'stopped')?.state.id);
+    const chosen = positionals[0] ?? (values.last ? store.latestId() : store.latest((status) => status !== 'completed' && status !== 'watching' && status !== 'stopped')?.state.id);
     if (!chosen) throw new OrchError('session-not-found', values.last || positionals[0] ? 'there are no sessions' : 'no session has unfinished work', { hint: '`orch sessions` lists them' });
     const loaded = store.load(chosen, { repair: true });
     if (store.ownerUnreadable(chosen)) io.stderr(`orch: session ${chosen}: its owner record (owner.json) names no process, so its owner is taken for dead; taking the session over\n`);

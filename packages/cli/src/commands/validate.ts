@@ -55,7 +55,8 @@ async function openDespiteConfig(io: CliIO): Promise<{ workspace: OpenWorkspace;
   try {
     return { workspace: await openWorkspace(io.cwd, undefined, { inspectOnly: true }), configErrors: [] };
   } catch (error) {
-    const file = isOrchError(error, 'config-load-failed') ? error.diagnostics[0]?.location?.file : undefined;
+    const named = isOrchError(error, 'config-load-failed') ? (error.details?.configFile ?? error.diagnostics[0]?.location?.file) : undefined;
+    const file = typeof named === 'string' ? named : undefined;
     if (!file || !isOrchError(error)) throw error;
     const workspace = await openWorkspace(io.cwd, undefined, { defaultsAt: dirname(file), inspectOnly: true });
     const note = `${relative(io.cwd, file) || file} could not be loaded: the command files were checked with the default settings (commandsDir .claude/commands, agentsDir .claude/agents, no config commands or targets)`;

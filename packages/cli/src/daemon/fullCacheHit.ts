@@ -15,7 +15,8 @@ export interface FullHitVerdict {
  * terminal and signals are the client's). Asked of the run's own hasher (`graphTaskHasher`): the
  * run hashes nothing again. Not a hit: `--force`, the local cache not read, a task with
  * `cache: false` or `persistent: true`, a prompt (its `` !`cmd` `` lines run with its task), a
- * provisional hash, an entry missing or of a failed run.
+ * provisional hash, an entry missing or of a failed run, outputs not in place as the entry left
+ * them (a restore may be refused, and the task would then run: `outputsInPlaceFor`).
  *
  * The tasks of packages holding a file in `changed` (absolute paths: what changed since the
  * invocation before, `WorkTreeWatch.changedPaths`) are looked at first: after an edit, the miss
@@ -25,7 +26,7 @@ export async function fullCacheHit(options: SessionRunOptions, changed?: Readonl
   const { workspace, plan, roots, args } = options;
   const { config, engine, registry } = workspace;
   if (options.resume || options.distribute || config.cache.force || !config.cache.local.includes('r')) return { hit: false, checked: 0, miss: { task: '*', why: 'the local cache is not read' } };
-  const { graphTaskHasher, LocalCache, isPromptCommand } = await import('@orch/plugins');
+  const { graphTaskHasher, LocalCache, isPromptCommand, outputsInPlaceFor } = await import('@orch/plugins');
   for (const task of plan) {
     const command = registry.commands.get(task.id);
     const why = !command ? 'unknown' : command.metadata.cache === false ? 'cache: false' : command.metadata.persistent === true ? 'persistent' : isPromptCommand(command) ? 'a prompt' : undefined;
@@ -42,6 +43,9 @@ export async function fullCacheHit(options: SessionRunOptions, changed?: Readonl
     if (provisional) return { hit: false, checked, miss: { task: task.id, why: 'its hash is known only when it runs' } };
     const entry = await cache.readAhead(hash);
     if (entry?.meta.exitCode !== 0) return { hit: false, checked, miss: { task: task.id, why: entry ? 'its cached run failed' : 'not in the cache' } };
+    // A restore can be refused (a folder in the way, a corrupt file): the task would then run here.
+    const command = registry.commands.get(task.id)!;
+    if (!(await outputsInPlaceFor(engine, { id: task.id, command, root: config.root }, cache, hash, entry))) return { hit: false, checked, miss: { task: task.id, why: 'its outputs are not in place (a restore)' } };
   }
   return { hit: true, checked };
 }

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { metricsFiles } from '@orch/plugins';
 import { join } from 'node:path';
 
 /** The fields of a metrics line this summary reads (see `metricsLine` in @orch/plugins; older lines lack the newer ones). */
@@ -16,21 +17,21 @@ export interface MetricsRecord {
 }
 
 /**
- * Reads `<stateDir>/metrics/execution-YYYYMMDD.jsonl` from the day of `since` on, keeping lines
+ * Reads `<stateDir>/metrics/execution-YYYYMMDD[-N].jsonl` from the day of `since` on, keeping lines
  * stamped at or after it. A line that is not JSON (a torn write) is skipped.
  */
 export function readMetrics(stateDir: string, since: Date): MetricsRecord[] {
   const folder = join(stateDir, 'metrics');
-  const firstDay = `execution-${since.toISOString().slice(0, 10).replaceAll('-', '')}.jsonl`;
-  let files: string[];
-  try {
-    files = readdirSync(folder).filter((name) => /^execution-\d{8}\.jsonl$/.test(name) && name >= firstDay).sort();
-  } catch {
-    return [];
-  }
+  const firstDay = since.toISOString().slice(0, 10).replaceAll('-', '');
   const records: MetricsRecord[] = [];
-  for (const file of files) {
-    for (const line of readFileSync(join(folder, file), 'utf8').split('\n')) {
+  for (const file of metricsFiles(folder).filter((file) => file.day >= firstDay)) {
+    let text: string;
+    try {
+      text = readFileSync(join(folder, file.name), 'utf8');
+    } catch {
+      continue; // Pruned by a run meanwhile.
+    }
+    for (const line of text.split('\n')) {
       if (!line) continue;
       try {
         const record = JSON.parse(line) as MetricsRecord;

@@ -77,7 +77,7 @@ function taskMetrics(id: string, lines: readonly MetricsRecord[]): TaskMetrics {
     ...(hits + executions.length > 0 ? { cacheHitRate: hits / (hits + executions.length) } : {}),
     failures: lines.filter((line) => line.status === 'failed').length,
     flaky,
-    ...(memory.length > 0 ? { peakRssBytes: Math.max(...memory) } : {}),
+    ...(memory.length > 0 ? { peakRssBytes: memory.reduce((peak, bytes) => Math.max(peak, bytes)) } : {}),
     ...(cpu.length > 0 ? { cpuP50Ms: percentile(cpu, 0.5) } : {}),
     workers: [...new Set(lines.flatMap((line) => (line.worker ? [line.worker] : [])))].sort(),
   };

@@ -6,6 +6,7 @@ import { textLocator } from '../diagnostics/yamlLocator.js';
 import type { OrchError } from '../OrchError.js';
 import { configLoadError } from './configLoadError.js';
 import { DEFAULT_CONFIG_TIMEOUT_MS } from './configTimeout.js';
+import { missingImport } from './missingImport.js';
 
 /** What config code did, besides throwing, that stops it from being a configuration. */
 export type ConfigCodeProblem =
@@ -36,7 +37,10 @@ const LOAD_HINT = 'fix the config file so it loads with `node`, and export the c
  * default export.
  */
 export function configCodeFailure(file: string, error: unknown): OrchError {
-  if (!(error instanceof ConfigCodeFailure)) return configLoadError(file, thrownAt(file, error) ?? exportLocation(file), describeThrown(error), LOAD_HINT, error);
+  if (!(error instanceof ConfigCodeFailure)) {
+    const missing = missingImport(file, error);
+    return configLoadError(file, thrownAt(file, error) ?? missing?.location ?? exportLocation(file), describeThrown(error), missing?.hint ?? LOAD_HINT, error);
+  }
   const { problem } = error;
   switch (problem.kind) {
     case 'pending':

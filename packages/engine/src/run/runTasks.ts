@@ -40,6 +40,11 @@ export interface RunOptions {
   previous?: ReadonlyMap<string, PreviousRun>;
   /** Absolute folder for the tasks' log files, one folder per run (`<stateDir>/logs/<session>`). */
   logDir: string;
+  /**
+   * Only cache hits may be executed (the daemon's run: docs/daemon.md): a task whose executor
+   * is another fails at execute with this message, and no process of it starts.
+   */
+  onlyCached?: string;
 }
 
 /**
@@ -149,7 +154,7 @@ export async function runTasks(engine: Engine, options: RunOptions): Promise<Run
   const onAbort = (): void => skip(scheduler.stop(), fatal ? 'not started: the run was stopped' : 'not started: the run was interrupted');
   signal.addEventListener('abort', onAbort, { once: true });
   const running = new Map<string, Promise<void>>();
-  const shared: Shared = { spent: 0, durable };
+  const shared: Shared = { spent: 0, durable, onlyCached: options.onlyCached };
   const plannedById = new Map(options.plan.map((p) => [p.id, p]));
   const launch = (): void => {
     for (const id of scheduler.takeReady()) {
@@ -264,6 +269,8 @@ interface Shared {
   spent: number;
   /** The checkpoint hook; false when state could not be made durable (the run stops). */
   durable(context: TaskContext, stage: PipelineStage): Promise<boolean>;
+  /** `RunOptions.onlyCached`. */
+  onlyCached?: string | undefined;
 }
 
 async function runPipeline(engine: Engine, context: TaskContext, budget: Shared): Promise<TaskOutcome> {
@@ -339,6 +346,7 @@ async function runPipeline(engine: Engine, context: TaskContext, budget: Shared)
       'execute',
       async () => {
         const executor = context.executor!;
+        if (budget.onlyCached !== undefined && executor !== 'cache') throw Object.assign(new StageFailure('execute', budget.onlyCached), { kind: 'error' });
         const hook = hooks.execute.get(executor);
         if (!hook || hook.taps.length === 0) throw Object.assign(new StageFailure('execute', `no executor plugin runs '${executor}' tasks; add one, or check disablePlugins`), { kind: 'no-executor' });
         const result = await hook.promise(context);

@@ -56,6 +56,34 @@ describe('SessionStore.latest', () => {
   });
 });
 
+describe('SessionStore.latestId', () => {
+  it('is the session started last when ids share their second, as `ids()` orders them (`orch resume --last`)', () => {
+    const store = new SessionStore(sameSecondSessions());
+    expect(store.latestId()).toBe('20261130-100014-0001');
+    expect(store.latestId()).toBe(store.ids().at(-1));
+  });
+
+  it('is the last id of its own second when no other session shares it, and undefined with no sessions', () => {
+    const stateDir = stateFolder();
+    expect(new SessionStore(stateDir).latestId()).toBeUndefined();
+    writeSession(stateDir, '20261130-100014-ffff', SECOND + 100);
+    writeSession(stateDir, '20261130-100015-0001', SECOND + 1000);
+    expect(new SessionStore(stateDir).latestId()).toBe('20261130-100015-0001');
+  });
+});
+
+describe('SessionStore.prune', () => {
+  it('keeps every session while there are no more than `keep`, and removes the oldest started beyond it', () => {
+    const stateDir = sameSecondSessions();
+    const store = new SessionStore(stateDir);
+    store.prune(3);
+    expect(store.ids()).toHaveLength(3);
+    // Of the two of one second, `ffff` started first: it goes before `0001`, though its id sorts after.
+    store.prune(1);
+    expect(store.ids()).toEqual(['20261130-100014-0001']);
+  });
+});
+
 describe('SessionStore.ids', () => {
   it('orders sessions of the same second by when they started, so `--last` is the last one started', () => {
     expect(new SessionStore(sameSecondSessions()).ids()).toEqual(['20261130-100013-aaaa', '20261130-100014-ffff', '20261130-100014-0001']);

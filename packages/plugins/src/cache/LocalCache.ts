@@ -6,7 +6,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Engine, TaskLogFiles } from '@orch/engine';
 import { processAlive } from '../session/SessionStore.js';
-import { confinedLinkTarget, isSafePath } from './confinedPath.js';
+import { CacheRefusal, confinedLinkTarget, isSafePath } from './confinedPath.js';
 import { describeFileError } from './describeFileError.js';
 import { OutputMatcher } from './OutputMatcher.js';
 import { restoreOutputs, type RestoreKept, type RestoreTarget } from './restoreOutputs.js';
@@ -219,15 +219,16 @@ export class LocalCache {
    * `get`, for a run about to start on this instance (the daemon's full-hit check reads every
    * entry of the run first): the entry is kept, and the run's first `get` of the hash takes it
    * instead of reading and checking it again. Taken once: a later `get` reads the entry afresh.
+   * A corrupt entry is left in place: the run that meets it discards it and says so.
    */
-  async readAhead(hash: string, onProblem?: (problem: CacheProblem) => void): Promise<CacheEntry | undefined> {
-    const entry = await this.get(hash, onProblem);
+  async readAhead(hash: string): Promise<CacheEntry | undefined> {
+    const entry = await this.get(hash, undefined, { leaveCorrupt: true });
     if (entry) this.readAheadEntries.set(hash, entry);
     return entry;
   }
 
   /** The entry for a hash, if whole and not expired; `onProblem` hears about corrupt ones. */
-  async get(hash: string, onProblem?: (problem: CacheProblem) => void): Promise<CacheEntry | undefined> {
+  async get(hash: string, onProblem?: (problem: CacheProblem) => void, options: { leaveCorrupt?: boolean } = {}): Promise<CacheEntry | undefined> {
     const ahead = this.readAheadEntries.get(hash);
     if (ahead) {
       this.readAheadEntries.delete(hash);
@@ -241,7 +242,7 @@ export class LocalCache {
     } catch (error) {
       // No entry (or no cache folder, a file in its place) is a miss, not a corrupt entry.
       if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
-      return this.discard(hash, error, onProblem);
+      return options.leaveCorrupt ? undefined : this.discard(hash, error, onProblem);
     }
     if (meta.format !== CACHE_FORMAT) {
       await this.remove(hash).catch(() => undefined);
@@ -250,7 +251,7 @@ export class LocalCache {
     try {
       checkEntry(dir, hash, meta);
     } catch (error) {
-      return this.discard(hash, error, onProblem);
+      return options.leaveCorrupt ? undefined : this.discard(hash, error, onProblem);
     }
     if (expired(meta)) return undefined;
     return { meta, usedAt, dir, ...(meta.log ? { log: { log: join(dir, ENTRY_LOG.log), streams: join(dir, ENTRY_LOG.streams) } } : {}) };
@@ -386,7 +387,8 @@ export class LocalCache {
    */
   async restore(entry: CacheEntry, target: RestoreTarget): Promise<RestoreKept> {
     for (const file of entry.meta.files) {
-      if ((await sha256File(join(entry.dir, ENTRY_FILES, file.path))) !== file.sha256) throw new Error(`${file.path} in the cache entry is corrupt (checksum mismatch)`);
+      const sha256 = await sha256File(join(entry.dir, ENTRY_FILES, file.path)).catch(() => undefined);
+      if (sha256 !== file.sha256) throw new CacheRefusal(file.path, `in the cache entry is ${sha256 === undefined ? 'missing' : 'corrupt (checksum mismatch)'}`);
     }
     const [root, protect] = await Promise.all([this.real(target.root), this.protected(target.protect)]);
     const folder = realpathSync.native(target.folder);

@@ -37,7 +37,9 @@ export function cacheable(task: TaskContext): boolean {
  * it and whether it is provisional in the task's data; returns the hash. Memoised per run.
  */
 export async function hashTask(engine: Engine, task: TaskContext): Promise<string> {
-  const { hash, inputs, provisional } = await taskHasherFor(engine, task).hash(task.id);
+  const hasher = taskHasherFor(engine, task);
+  hasher.startsTask(task.id);
+  const { hash, inputs, provisional } = await hasher.hash(task.id);
   task.data.set('orch:hash', hash);
   task.data.set('orch:hash-inputs', inputs);
   task.data.set(PROVISIONAL_HASH, provisional);
@@ -63,6 +65,7 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
       await cache.markUsed(entry);
     } else {
       const sources = await sourcesOf(engine, task);
+      taskHasherFor(engine, task).filesWrittenBy(task.id);
       const kept = await cache.restore(entry, { folder: taskFolder(task), root: engine.config.root, outputs: task.command.metadata.outputs ?? [], protect: [join(engine.config.root, engine.config.stateDir)], ...(sources ? { sources } : {}) });
       const say = (paths: string[], what: string) => {
         if (paths.length > 0) engine.emit({ type: 'warning', message: `${task.id}: ${what} ${paths.length === 1 ? 'a file' : `${paths.length} files`} its outputs match but git tracks or does not ignore: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', ...' : ''} (docs/caching.md#outputs-that-cover-sources)`, source: PLUGIN_NAME });
@@ -74,7 +77,8 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
   } catch (error) {
     const refused = error instanceof CacheRefusal ? `refused: ${error.message}` : `not restored: ${describeFileError(error, taskFolder(task))}`;
     engine.emit({ type: 'warning', message: `${task.id}: ${source} cache entry ${refused}; running the task`, source: PLUGIN_NAME });
-    await cache.remove(hash).catch(() => undefined);
+    // Only an entry found wrong goes: one the task's folder could not take (in the way, not writable) is still good.
+    if (error instanceof CacheRefusal && !error.inTheWay) await cache.remove(hash).catch(() => undefined);
     return undefined;
   }
   task.data.set(ENTRY, entry);
@@ -82,8 +86,22 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
   return { executor: 'cache' };
 }
 
+/**
+ * Whether a hit of this entry would leave the task's outputs as they are (`outputsInPlace`):
+ * what the daemon admits of a run (docs/daemon.md), since a restore can be refused, and the
+ * task would then run in the daemon. Looks only: nothing is recorded.
+ */
+export async function outputsInPlaceFor(engine: Engine, task: Pick<TaskContext, 'id' | 'command' | 'root'>, cache: LocalCache, hash: string, entry: CacheEntry): Promise<boolean> {
+  try {
+    const recorded = await TaskRecords.of(engine).get('outputs', task.id);
+    return (await outputsInPlace(recorded, await outputsPlace(engine, task, cache), hash, entry.meta)) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** Where the task's outputs are, resolved as the cache resolves them (the folder with one system call). */
-async function outputsPlace(engine: Engine, task: TaskContext, cache: LocalCache): Promise<OutputsPlace> {
+async function outputsPlace(engine: Engine, task: Pick<TaskContext, 'command' | 'root'>, cache: LocalCache): Promise<OutputsPlace> {
   const protect = await cache.resolvedProtect([join(engine.config.root, engine.config.stateDir)]);
   return { folder: realpathSync.native(taskFolder(task)), outputs: task.command.metadata.outputs ?? [], protect };
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
@@ -18,6 +19,7 @@ import { contentIdMode } from './gitBlobHash.js';
 import { DEFAULT_GLOBAL_INPUTS, globalInputMatcher } from './globalInputs.js';
 import { packageOutputs } from './packageOutputs.js';
 import { RepositoryFiles } from './repositoryFiles.js';
+import { RunWrites } from './RunWrites.js';
 import { TaskInputs } from './TaskInputs.js';
 import { withPrefix } from './withPrefix.js';
 
@@ -131,12 +133,20 @@ type PackageInputs = Pick<HashInputs, 'lockfile' | 'workspaceDependencies' | 'tr
 export const MISSING = '(missing)';
 
 /**
- * Computes task hashes (see docs/caching.md for what goes in). File ids come from one read of
- * the repository per hasher (git index for clean files); each task's hash is memoised, and a
- * dependency's hash is part of its dependents'.
+ * Computes task hashes (see docs/caching.md for what goes in). File ids come from a read of the
+ * repository (git index for clean files), made again for a task hashed after tasks of the run
+ * wrote files where it reads (`filesWritten`: its hash is of the files as they are when it
+ * starts); each task's hash is memoised, and fixed once the task starts (`startsTask`); a
+ * dependency's hash (as it ran) is part of its dependents'.
  */
 export class TaskHasher {
-  readonly files: RepositoryFiles;
+  private read: RepositoryFiles;
+  /** `writes.count` when `read` was started. */
+  private readGeneration = 0;
+  private readonly writes = new RunWrites();
+  /** Tasks whose hash is fixed: they started with it. */
+  private readonly started = new Set<string>();
+  private readonly starting = new Set<string>();
   /** Arguments of the named tasks, set before they are hashed. */
   readonly args = new Map<string, readonly string[]>();
   /** Per task id, how its prompt's `` !`cmd` `` lines run (with that task's signal and environment). */
@@ -144,7 +154,7 @@ export class TaskHasher {
   private readonly outputs = new Map<string, Promise<ShellOutputs>>();
   /** Lines that failed while hashing, handed once to the next `shellOutputs` (the executor, which fails with it). */
   private readonly lineFailures = new Map<string, unknown>();
-  private readonly memo = new Map<string, Promise<TaskHash>>();
+  private readonly memo = new Map<string, { generation: number; hash: Promise<TaskHash> }>();
   /** The environment's part of the hash per policy: most tasks of a run share one (their `env` settings are the target's). */
   private readonly hashedEnvironments = new Map<string, Pick<HashInputs, 'env' | 'envMode' | 'passThroughEnv'>>();
   private readonly external: ExternalDependencies;
@@ -159,13 +169,81 @@ export class TaskHasher {
   private listsIgnored: boolean | undefined;
 
   constructor(private readonly options: TaskHasherOptions) {
-    this.files = new RepositoryFiles(options.root, options.stateDir, options.engine);
+    this.read = new RepositoryFiles(options.root, options.stateDir, options.engine);
     const { engine } = options;
     this.external = new ExternalDependencies(options.root, options.stateDir, engine ? (message) => engine.emit({ type: 'warning', message, source: 'orch:hash' }) : undefined);
   }
 
+  /** The repository's files as last read. */
+  get files(): RepositoryFiles {
+    return this.read;
+  }
+
+  /**
+   * The task's hash: memoised, but made again when tasks of the run wrote files where it reads
+   * since (`filesWritten`), until it starts (`startsTask`).
+   */
   hash(id: string): Promise<TaskHash> {
-    return memoised(this.memo, id, () => this.compute(id));
+    let kept = this.memo.get(id);
+    // Made again after writes (its read is kept unless they touched what it reads: `filesFor`).
+    if (!kept || (!this.started.has(id) && this.writes.count > kept.generation)) {
+      const entry = { generation: this.writes.count, hash: this.compute(id) };
+      this.memo.set(id, (kept = entry));
+      entry.hash.catch(() => {
+        if (this.memo.get(id) === entry) this.memo.delete(id);
+      });
+    }
+    if (this.starting.delete(id)) this.started.add(id);
+    return kept.hash;
+  }
+
+  /** The task starts with the hash asked for next (`taskHasherFor`): it never changes after. */
+  startsTask(id: string): void {
+    if (!this.started.has(id)) this.starting.add(id);
+  }
+
+  /** A task of the run may have written files (it ran, or its outputs were restored): in its package's folder, or anywhere for a root command. */
+  filesWrittenBy(id: string): void {
+    this.writes.add(this.folder(id));
+  }
+
+  /** Where a task reads: its package's folder, or the whole workspace (a root command; inputs that reach out of the package). */
+  private scope(id: string): string {
+    const inputs = this.options.commands.get(id)?.metadata.inputs ?? [];
+    return inputs.some((glob) => glob.includes('$TURBO_ROOT$') || glob.includes('..')) ? '' : this.folder(id);
+  }
+
+  /** A package script's folder (relative to the root, `/`-separated); '' for any other command (it runs at the root). */
+  private folder(id: string): string {
+    const command = this.options.commands.get(id);
+    return command?.kind === 'script' ? relative(this.options.root, dirname(command.location.file)).split(sep).join('/') : '';
+  }
+
+  /**
+   * The repository's files, read again when tasks wrote since the last read and touched `scope`:
+   * their folder holds it or lies in it, or a file or folder of it the read knows changed since
+   * the read began (a task writing into another package). What the task reads is as it is now.
+   */
+  private async filesFor(scope: string): Promise<ReadonlyMap<string, string>> {
+    if (this.writes.count > this.readGeneration && (this.writes.touchedSince(this.readGeneration, scope) || (await this.changedSinceRead(scope)))) {
+      this.read = new RepositoryFiles(this.options.root, this.options.stateDir, this.options.engine, { fresh: true });
+      if (this.listsIgnored) this.read.listIgnoredSoon();
+      this.readGeneration = this.writes.count;
+      this.globalFiles = undefined;
+    }
+    return this.read.all();
+  }
+
+  /** Whether a file the read knows under `scope`, or a folder holding one (a file added or removed there), changed since the read began. */
+  private async changedSinceRead(scope: string): Promise<boolean> {
+    const since = (this.read.startedAt ?? 0) - TIMESTAMP_SLACK_MS;
+    const folders = new Set<string>([scope]);
+    for (const [path] of await this.read.under(scope)) {
+      if (changedSince(join(this.options.root, path), since)) return true;
+      for (let folder = dirname(path); folder !== scope && folder !== '.' && !folders.has(folder); folder = dirname(folder)) folders.add(folder);
+    }
+    for (const folder of folders) if (changedSince(join(this.options.root, folder), since)) return true;
+    return false;
   }
 
   /**
@@ -201,9 +279,9 @@ export class TaskHasher {
 
     if (this.listsIgnored === undefined) {
       this.listsIgnored = this.inputsHaveWildcards();
-      if (this.listsIgnored) this.files.listIgnoredSoon();
+      if (this.listsIgnored) this.read.listIgnoredSoon();
     }
-    const files = await this.files.all();
+    const files = await this.filesFor(this.scope(id));
     const projectDir = command.kind === 'script' ? relative(root, dirname(command.location.file)).split(sep).join('/') : '';
     const definition = await this.definition(command, files);
     provisional ||= Object.values(definition).some((part) => part === NOT_RUN || part === LINE_FAILED);
@@ -458,4 +536,13 @@ function hashedEnvironment(selected: SelectedEnvironment): Pick<HashInputs, 'env
     envMode: selected.mode,
     passThroughEnv: selected.passThroughEnv,
   };
+}
+
+/** File times come from a coarse clock (a scheduler tick behind): a change just after `since` may be stamped a little before it. */
+const TIMESTAMP_SLACK_MS = 50;
+
+/** Whether the file or folder at `path` is gone, or was written or changed (mode, links) at or after `since` (ms). */
+function changedSince(path: string, since: number): boolean {
+  const info = lstatSync(path, { throwIfNoEntry: false });
+  return info === undefined || info.mtimeMs >= since || info.ctimeMs >= since;
 }

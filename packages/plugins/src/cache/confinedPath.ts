@@ -6,9 +6,14 @@ import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'no
  * folder) that broke the rules of docs/caching.md ("What restore may touch").
  */
 export class CacheRefusal extends Error {
+  /**
+   * @param inTheWay what refuses the entry is in the task's folder (a folder holding what is not
+   * an output), not in the entry: the entry stays in the cache (`restoreEntry`).
+   */
   constructor(
     readonly path: string,
     readonly reason: string,
+    readonly inTheWay = false,
   ) {
     super(`${path} ${reason}`);
   }

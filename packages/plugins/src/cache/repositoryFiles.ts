@@ -47,13 +47,21 @@ export class RepositoryFiles {
     private readonly root: string,
     private readonly stateDir: string,
     private readonly engine?: Engine,
+    /** `fresh`: read now, never taken from or given to the daemon's memory (tasks of this run wrote files since it was last read, `TaskHasher`). */
+    private readonly options: { fresh?: boolean } = {},
   ) {}
 
   /** Path (relative to the root, `/`-separated) → content id, read once however many tasks ask at once. */
   all(): Promise<ReadonlyMap<string, string>> {
-    this.reading ??= this.read();
+    if (!this.reading) {
+      this.startedAt = Date.now();
+      this.reading = this.read();
+    }
     return this.reading;
   }
+
+  /** When the read began (ms since the epoch): a file changed since is not known to it. */
+  startedAt: number | undefined;
 
   /**
    * The files under a folder (relative to the root; '' for all), path → content id, found by
@@ -67,7 +75,7 @@ export class RepositoryFiles {
   }
 
   private async read(): Promise<ReadonlyMap<string, string>> {
-    const memory = workTreeMemory()?.recall(this.root);
+    const memory = this.options.fresh ? undefined : workTreeMemory()?.recall(this.root);
     if (memory?.files) return this.recalled(memory.files, memory);
     const hashes = new Map<string, string>();
     const git = await this.fromGit(hashes);

@@ -67,8 +67,8 @@ export async function restoreOutputs(entry: RestoreSource, target: RestoreTarget
   const files = await inOrder(
     entry.files.map(async (file) => {
       const to = await allowed(file.path);
-      if ((await lstat(to).catch(() => undefined))?.isDirectory()) throw new CacheRefusal(file.path, "is a folder in the task's folder");
-      return { file, to };
+      // A folder where the file goes (left by hand, or by another build) goes if it holds only outputs.
+      return { file, to, folder: await replaceableFolder(to, file.path, outputs, target.sources?.files) };
     }),
   );
   const links = await inOrder(
@@ -91,8 +91,9 @@ export async function restoreOutputs(entry: RestoreSource, target: RestoreTarget
     else if (!kept.notOverwritten.includes(path)) rmSync(join(folder, path), { force: true });
   }
   const made = new Set<string>();
-  for (const { file, to } of files) {
+  for (const { file, to, folder: inTheWay } of files) {
     if (kept.notOverwritten.includes(file.path)) continue;
+    if (inTheWay) rmSync(to, { recursive: true, force: true });
     if (!made.has(dirname(to))) mkdirSync(dirname(to), { recursive: true });
     made.add(dirname(to));
     // Never through what is there now (a link left in place would be followed). The copy
@@ -131,15 +132,16 @@ async function keptSources(entry: RestoreSource, target: RestoreTarget): Promise
  * be replaced only when everything in it is an output and no source, so deleting it deletes
  * nothing else.
  */
-async function replaceableFolder(to: string, path: string, outputs: OutputMatcher, sources?: ReadonlyMap<string, string>): Promise<void> {
+async function replaceableFolder(to: string, path: string, outputs: OutputMatcher, sources?: ReadonlyMap<string, string>): Promise<boolean> {
   const info = await lstat(to).catch(() => undefined);
-  if (!info?.isDirectory()) return;
+  if (!info?.isDirectory()) return false;
   const inside = await new fdir().withRelativePaths().crawl(to).withPromise();
   const kept = inside.find((file) => {
     const rel = `${path}/${file.split(sep).join('/')}`;
     return !outputs.matches(rel) || sources?.has(rel);
   });
-  if (kept !== undefined) throw new CacheRefusal(path, `is a folder holding ${path}/${kept}, which is not an output`);
+  if (kept !== undefined) throw new CacheRefusal(path, `is a folder holding ${path}/${kept}, which is not an output`, true);
+  return true;
 }
 
 /** Every check at once; the refusal reported is the first in the entry's order, whatever finished first. */

@@ -43,6 +43,11 @@ export function graphTaskHasher(engine: Engine, graph: TaskContext['graph'], sco
       agents: scope.agents,
     });
     hashers.set(graph, hasher);
+    const written = hasher;
+    // A task that ran may have written where a task hashed after it reads (its outputs, or more).
+    engine.hooks.event.tap('orch:hash', (event) => {
+      if (event.type === 'task-finished' && !event.outcome.cached && event.outcome.status !== 'skipped') written.filesWrittenBy(event.outcome.id);
+    });
   }
   return hasher;
 }

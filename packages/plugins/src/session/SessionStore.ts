@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { lazyRequire, writeFileAtomic } from '../lazyRequire.js';
@@ -77,25 +77,55 @@ export class SessionStore {
    * second are ordered by their log's first event (ms), so `--last` is the one started last.
    */
   ids(): string[] {
-    let ids: string[];
+    const ids = this.names();
+    for (let start = 0; start < ids.length; ) {
+      const end = this.sameSecondEnd(ids, start);
+      if (end - start > 1) ids.splice(start, end - start, ...this.byStartTime(ids.slice(start, end)));
+      start = end;
+    }
+    return ids;
+  }
+
+  /**
+   * The id of the session started last (`ids().at(-1)`), reading the first event of only those
+   * started in the same second as it: a run asks at every start, and the ids before are many.
+   */
+  latestId(): string | undefined {
+    const ids = this.names();
+    let start = ids.length - 1;
+    while (start > 0 && ids[start - 1]!.slice(0, 15) === ids[ids.length - 1]!.slice(0, 15)) start--;
+    return this.byStartTime(ids.slice(Math.max(0, start))).at(-1);
+  }
+
+  /** Whether there is a session with this id. */
+  has(id: string): boolean {
+    return isSessionId(id) && statSync(this.sessionDir(id), { throwIfNoEntry: false })?.isDirectory() === true;
+  }
+
+  /** The sessions' ids in name order (to the second), as listed: what needs no finer order asks for these. */
+  private names(): string[] {
     try {
-      ids = readdirSync(this.dir, { withFileTypes: true })
+      return readdirSync(this.dir, { withFileTypes: true })
         .filter((entry) => entry.isDirectory() && isSessionId(entry.name))
         .map((entry) => entry.name)
         .sort();
     } catch {
       return [];
     }
-    for (let start = 0; start < ids.length; ) {
-      let end = start + 1;
-      while (end < ids.length && ids[end]!.slice(0, 15) === ids[start]!.slice(0, 15)) end++;
-      if (end - start > 1) {
-        const started = new Map(ids.slice(start, end).map((id) => [id, this.startTime(id)]));
-        ids.splice(start, end - start, ...[...started.keys()].sort((a, b) => started.get(a)! - started.get(b)! || (a < b ? -1 : 1)));
-      }
-      start = end;
-    }
-    return ids;
+  }
+
+  /** Where the run of ids started in the same second as `ids[start]` ends. */
+  private sameSecondEnd(ids: readonly string[], start: number): number {
+    let end = start + 1;
+    while (end < ids.length && ids[end]!.slice(0, 15) === ids[start]!.slice(0, 15)) end++;
+    return end;
+  }
+
+  /** Ids ordered by their log's first event, then by name. */
+  private byStartTime(ids: readonly string[]): string[] {
+    if (ids.length < 2) return [...ids];
+    const started = new Map(ids.map((id) => [id, this.startTime(id)]));
+    return [...ids].sort((a, b) => started.get(a)! - started.get(b)! || (a < b ? -1 : 1));
   }
 
   /** When the session's log says it started (ms since the epoch); 0 while it has no whole first line. */
@@ -246,7 +276,7 @@ export class SessionStore {
    * there and its owner is gone. Only these can have left processes running.
    */
   abandoned(): string[] {
-    return this.ids().filter((id) => this.ownerDead(id));
+    return this.names().filter((id) => this.ownerDead(id));
   }
 
   /** Removes the lock of a session whose owner is dead (after what it left running was ended). */
@@ -263,6 +293,7 @@ export class SessionStore {
 
   /** Removes the oldest finished sessions beyond `keep`. */
   prune(keep: number): void {
+    if (this.names().length <= keep) return;
     const ids = this.ids();
     for (const id of ids.slice(0, Math.max(0, ids.length - keep))) {
       if (this.isLive(id)) continue;

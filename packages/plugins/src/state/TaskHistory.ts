@@ -3,11 +3,13 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nameTable } from '@orch/engine';
 import { writeFileAtomic } from '../lazyRequire.js';
+import { metricsFileFor, pruneMetrics } from './metricsFiles.js';
 
 /**
  * What orch remembers of runs in the state folder besides each task's records (TaskRecords):
  * past durations (`durations.json`, for scheduling priorities) and metrics
- * (`metrics/execution-YYYYMMDD.jsonl`). Writes are atomic (temp file + rename).
+ * (`metrics/execution-YYYYMMDD.jsonl`, bounded: `metricsFiles`). Durations are written atomically
+ * (temp file + rename); metrics lines are appended.
  */
 export class TaskHistory {
   constructor(readonly stateDir: string) {}
@@ -30,10 +32,13 @@ export class TaskHistory {
     await writeFileAtomic()(join(this.stateDir, 'durations.json'), `${JSON.stringify(known)}\n`);
   }
 
+  /** Appends the run's metrics lines to today's file (`metricsFileFor`), then keeps the folder within its bound (`pruneMetrics`). */
   async appendMetrics(lines: readonly object[]): Promise<void> {
     if (lines.length === 0) return;
     const day = new Date().toISOString().slice(0, 10).replaceAll('-', '');
-    await mkdir(join(this.stateDir, 'metrics'), { recursive: true });
-    await appendFile(join(this.stateDir, 'metrics', `execution-${day}.jsonl`), lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+    const folder = join(this.stateDir, 'metrics');
+    await mkdir(folder, { recursive: true });
+    await appendFile(join(folder, metricsFileFor(folder, day)), lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+    pruneMetrics(folder);
   }
 }
