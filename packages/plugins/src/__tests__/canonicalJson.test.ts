@@ -35,6 +35,7 @@ describe('canonicalJson (the text task hashes are taken of)', () => {
   it.each([
     ['a record without a prototype (nameTable), keys in order', Object.assign(Object.create(null) as object, { 'a.ts': '100644 a', 'b.ts': '100644 b', __proto__x: 'p' })],
     ['values of every plain kind', { a: 'x', b: 1.5, c: true, d: null, e: Number.NaN }],
+    ['few keys in reverse order, and many', { few: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${99 - i}`, i])), many: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${(i * 7919) % 1000}`, { z: i, a: [i] }])) }],
     ['lists of plain values, and of values that are not', { a: ['x', 1, null, false], b: [{ d: 1, c: 2 }, 'x'] }],
   ])('%s: the same text as every key sorted', (_, value) => {
     expect(canonicalJson(value)).toBe(sortedJson(value));

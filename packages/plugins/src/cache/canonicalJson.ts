@@ -23,7 +23,7 @@ export function canonicalJson(value: unknown, known?: ReadonlyMap<object, string
     return `${text}]`;
   }
   const keys = Object.keys(value);
-  if (!inOrder(keys)) keys.sort();
+  if (!inOrder(keys)) sortInPlace(keys);
   else if (isFlat(value, keys)) return JSON.stringify(value);
   let out = '{';
   for (let i = 0; i < keys.length; i++) out += `${i === 0 ? '' : ','}${JSON.stringify(keys[i])}:${canonicalJson((value as Record<string, unknown>)[keys[i]!], known)}`;
@@ -40,6 +40,24 @@ function isPlain(value: unknown): boolean {
 function inOrder(keys: readonly string[]): boolean {
   for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
   return true;
+}
+
+/**
+ * Sorts keys as `sort()` does (UTF-16 code units; keys are distinct). A few, by insertion in
+ * place: `sort()` copies the list first, and the hash inputs and a task's metadata, a dozen
+ * keys each, are sorted for every task.
+ */
+function sortInPlace(keys: string[]): void {
+  if (keys.length > 32) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = key;
+  }
 }
 
 /**
