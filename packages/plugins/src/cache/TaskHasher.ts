@@ -436,10 +436,16 @@ async function definitionPart(id: string | undefined, file: string): Promise<str
   return id === undefined ? content : `${id} -> ${content}`;
 }
 
-/** Whether a glob names one path as written: no wildcard, negation, escape or `./` that picomatch would read. */
+/**
+ * Whether a glob names one path, as written (`tsconfig.base.json`, `ci/.env`): segments of
+ * letters, digits, `_`, `.`, `-`, `@` and `+` only, none `.` or `..`, so picomatch would match that
+ * path alone. Anything else (a wildcard, a negation, an escape, non-ASCII text) is matched by picomatch.
+ */
 function isPlainName(glob: string): boolean {
-  return !glob.startsWith('!') && !glob.startsWith('./') && !glob.includes('\\') && !picomatch.scan(glob).isGlob;
+  return glob.split('/').every((segment) => PLAIN_SEGMENT.test(segment) && segment !== '.' && segment !== '..');
 }
+
+const PLAIN_SEGMENT = /^[\w.@+-]+$/;
 
 /** A file's text, or undefined when it cannot be read. */
 function textOf(file: string): string | undefined {

@@ -8,7 +8,7 @@ import { hash } from 'node:crypto';
  *
  * Most of a hash's parts are flat records of strings whose keys are already in order (files,
  * dependencies, definition parts: built from sorted lists): such a record, or a list of plain
- * values, is written by one `JSON.stringify`, which gives the very same text (`flatJson`), and
+ * values, is written by one `JSON.stringify`, which gives the very same text (`isFlat`), and
  * keys already in order are not sorted again (issue 13: sorting and appending were most of what
  * hashing a cached task allocated).
  */
