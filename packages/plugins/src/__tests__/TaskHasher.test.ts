@@ -10,7 +10,7 @@ function command(dir: string, id: string, metadata: Partial<CommandMetadata>): C
   return { id, kind: 'config', source: 'test', location: { file: join(dir, 'orchestrator.config.json'), line: 1, column: 1 }, dependencies: [], metadata: metadata as CommandMetadata, steps: [{ run: `echo ${id}` }] } as unknown as CommandDefinition;
 }
 
-function hasher(dir: string, commands: CommandDefinition[], envSource: Record<string, string>): TaskHasher {
+function hasher(dir: string, commands: CommandDefinition[], envSource: Record<string, string>, globalInputs?: string[]): TaskHasher {
   const graph = { nodes: new Map(commands.map((c) => [c.id, { dependencies: [] }])) } as unknown as TaskGraph;
   return new TaskHasher({
     root: dir,
@@ -21,6 +21,7 @@ function hasher(dir: string, commands: CommandDefinition[], envSource: Record<st
     plugins: { 'orch:workspace': '0.1.0', 'orch:cache-local': '0.1.0', 'a-plugin': '2.0.0' },
     env: { envMode: 'strict', globalEnv: ['SHARED'], globalPassThroughEnv: [] },
     envSource,
+    ...(globalInputs ? { globalInputs } : {}),
   });
 }
 
@@ -60,5 +61,16 @@ describe('TaskHasher: the hash', () => {
     for (const one of await Promise.all(commands.map((c) => h.hash(c.id)))) {
       expect(one.hash).toBe(sha256(canonicalJson(one.inputs)));
     }
+  });
+});
+
+describe('TaskHasher: the global inputs', () => {
+  it('takes the files they name at the root only, and those their globs match anywhere (names are looked up, globs matched)', async () => {
+    const dir = commitAll(tempRepo({ 'orchestrator.config.json': '{}\n', 'tsconfig.base.json': '{}\n', 'pkg/tsconfig.base.json': '{}\n', '.env': 'X=1\n', 'ci/env.sh': 'x\n', 'ci/sub/.npmrc': 'y\n' }));
+    const commands = [command(dir, 'a', { inputs: [] })];
+    const files = async (globalInputs?: string[]) => Object.keys((await hasher(dir, commands, {}, globalInputs).hash('a')).inputs.files).sort();
+    expect(await files()).toEqual(['tsconfig.base.json']);
+    expect(await files(['.env'])).toEqual(['.env', 'tsconfig.base.json']);
+    expect(await files(['ci/**'])).toEqual(['ci/env.sh', 'ci/sub/.npmrc', 'tsconfig.base.json']);
   });
 });

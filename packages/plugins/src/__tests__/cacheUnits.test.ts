@@ -182,6 +182,18 @@ describe('LocalCache reads of a full hit (issue 13)', () => {
     expect(await cache.get(hash)).toBeUndefined();
   });
 
+  it('reads a meta.json of any size whole, a small one and one past the read buffer (its inputs listing thousands of files)', async () => {
+    const dir = tempRepo({ 'pkg/dist/out.js': 'x' });
+    const cache = new LocalCache(join(dir, 'cache'));
+    for (const [hash, files] of [['d'.repeat(64), 3], ['e'.repeat(64), 5000]] as const) {
+      const inputs = { files: Object.fromEntries(Array.from({ length: files }, (_, i) => [`src/é${i}.ts`, `100644 ${'f'.repeat(40)}`])) };
+      await cache.put({ hash, taskId: 't', folder: join(dir, 'pkg'), root: dir, outputs: ['dist/**'], exitCode: 0, durationMs: 1, inputs });
+      expect(statSync(join(cache.entryDir(hash), 'meta.json')).size > 64 * 1024).toBe(files > 3);
+      // A fresh instance: nothing read ahead.
+      expect((await new LocalCache(join(dir, 'cache')).get(hash))?.meta.inputs).toEqual(inputs);
+    }
+  });
+
   it("records a hit's use on the entry when its last recorded use is an hour old or more, not on every hit", async () => {
     const { cache, hash } = await stored();
     const meta = join(cache.entryDir(hash), 'meta.json');

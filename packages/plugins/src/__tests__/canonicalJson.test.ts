@@ -30,4 +30,25 @@ describe('canonicalJson (the text task hashes are taken of)', () => {
     expect(canonicalJson({ x: shared, y: [shared] }, known)).toBe(canonicalJson({ x: shared, y: [shared] }));
     expect(canonicalJson({ x: shared }, new Map([[shared, '"given"']]))).toBe('{"x":"given"}');
   });
+
+  // Records already in order are written by one JSON.stringify (issue 13): only where its text is the same.
+  it.each([
+    ['a record without a prototype (nameTable), keys in order', Object.assign(Object.create(null) as object, { 'a.ts': '100644 a', 'b.ts': '100644 b', __proto__x: 'p' })],
+    ['values of every plain kind', { a: 'x', b: 1.5, c: true, d: null, e: Number.NaN }],
+    ['few keys in reverse order, and many', { few: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${99 - i}`, i])), many: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${(i * 7919) % 1000}`, { z: i, a: [i] }])) }],
+    ['lists of plain values, and of values that are not', { a: ['x', 1, null, false], b: [{ d: 1, c: 2 }, 'x'] }],
+  ])('%s: the same text as every key sorted', (_, value) => {
+    expect(canonicalJson(value)).toBe(sortedJson(value));
+  });
+
+  it('sorts keys that look like list indexes as text, though objects keep them first, in number order', () => {
+    expect(canonicalJson({ b: 'x', 10: 'y', 9: 'z', a: 'w' })).toBe('{"10":"y","9":"z","a":"w","b":"x"}');
+  });
+
+  it('writes what JSON.stringify would write otherwise as before: absent values, dates, functions', () => {
+    expect(canonicalJson({ a: 'x', b: undefined })).toBe('{"a":"x","b":null}');
+    expect(canonicalJson(['x', undefined])).toBe('["x",null]');
+    expect(canonicalJson({ a: new Date(0) })).toBe('{"a":{}}');
+    expect(canonicalJson({ a: 'x', toJSON: () => 'other' })).toBe(`{"a":"x","toJSON":undefined}`);
+  });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, fstatSync, lstatSync, openSync, readFileSync, realpathSync, utimesSync, type Stats } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, lstatSync, openSync, readFileSync, readSync, realpathSync, utimesSync, type Stats } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -88,6 +88,21 @@ class EntryProblem extends Error {
 }
 
 /**
+ * One of the files orch names in an entry folder (`meta.json`, the log's): `dir` is normalised
+ * (`entryDir`) and the name is plain, so `join`'s normalising, which a full hit paid for every
+ * entry's three or four names, would change nothing.
+ */
+function entryPath(dir: string, name: string): string {
+  return `${dir}${sep}${name}`;
+}
+
+/**
+ * Where `readMeta` reads a `meta.json` (a few KB; a larger one is read whole): one buffer for the
+ * process, as the reads are synchronous, so a full hit's hundreds of reads allocate only the text.
+ */
+const META_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/**
  * An entry's `meta.json`, parsed, and when the entry was last used (its modification time, read
  * from the open file: no second lookup); an EntryProblem when it cannot be read or is not an object.
  */
@@ -96,10 +111,11 @@ function readMeta(dir: string): { meta: CacheMeta; usedAt: number } {
   let usedAt: number;
   try {
     // Read at once: small, and a full hit reads hundreds (no round trips through the thread pool).
-    const fd = openSync(join(dir, 'meta.json'), 'r');
+    const fd = openSync(entryPath(dir, 'meta.json'), 'r');
     try {
       usedAt = fstatSync(fd).mtimeMs;
-      text = readFileSync(fd, 'utf8');
+      const read = readSync(fd, META_BUFFER, 0, META_BUFFER.length, 0);
+      text = read < META_BUFFER.length ? META_BUFFER.toString('utf8', 0, read) : readFileSync(fd, 'utf8');
     } finally {
       closeSync(fd);
     }
@@ -117,10 +133,14 @@ function readMeta(dir: string): { meta: CacheMeta; usedAt: number } {
   return { meta: meta as CacheMeta, usedAt };
 }
 
-/** The file of an entry at `path` (relative to the entry folder), as lstat sees it; missing or unreadable is an EntryProblem. */
-function entryFile(dir: string, path: string): Stats {
+/**
+ * The file of an entry at `path` (relative to the entry folder), as lstat sees it; missing or
+ * unreadable is an EntryProblem. `file` is where it is: a name of orch's own (`entryPath`), or
+ * a path `meta.json` lists, joined and normalised.
+ */
+function entryFile(dir: string, path: string, file = join(dir, path)): Stats {
   try {
-    return lstatSync(join(dir, path));
+    return lstatSync(file);
   } catch (error) {
     throw new EntryProblem(path, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `cannot be read (${describeFileError(error)})`);
   }
@@ -135,10 +155,10 @@ function checkEntry(dir: string, hash: string, meta: CacheMeta): void {
   if (meta.hash !== hash) throw new EntryProblem('meta.json', 'is for another hash');
   if (!Array.isArray(meta.files) || !(meta.links === undefined || Array.isArray(meta.links))) throw new EntryProblem('meta.json', 'does not list the files and links of an entry');
   if (meta.log) {
-    const info = entryFile(dir, ENTRY_LOG.log);
+    const info = entryFile(dir, ENTRY_LOG.log, entryPath(dir, ENTRY_LOG.log));
     if (!info.isFile()) throw new EntryProblem(ENTRY_LOG.log, 'is not a regular file');
     if (info.size !== meta.log.bytes) throw new EntryProblem(ENTRY_LOG.log, `has ${info.size} bytes, expected ${meta.log.bytes}`);
-    if (!entryFile(dir, ENTRY_LOG.streams).isFile()) throw new EntryProblem(ENTRY_LOG.streams, 'is not a regular file');
+    if (!entryFile(dir, ENTRY_LOG.streams, entryPath(dir, ENTRY_LOG.streams)).isFile()) throw new EntryProblem(ENTRY_LOG.streams, 'is not a regular file');
   }
   for (const file of meta.files) {
     if (typeof file?.path !== 'string' || !isSafePath(file.path)) throw new EntryProblem('meta.json', 'lists a file path that leaves the entry');
@@ -254,7 +274,7 @@ export class LocalCache {
       return options.leaveCorrupt ? undefined : this.discard(hash, error, onProblem);
     }
     if (expired(meta)) return undefined;
-    return { meta, usedAt, dir, ...(meta.log ? { log: { log: join(dir, ENTRY_LOG.log), streams: join(dir, ENTRY_LOG.streams) } } : {}) };
+    return { meta, usedAt, dir, ...(meta.log ? { log: { log: entryPath(dir, ENTRY_LOG.log), streams: entryPath(dir, ENTRY_LOG.streams) } } : {}) };
   }
 
   /** What an entry folder holds, for packing it (remote upload). */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { lstatSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -160,7 +161,7 @@ export class TaskHasher {
   private readonly external: ExternalDependencies;
   private readonly transitMemo = new Map<string, Promise<string>>();
   private globalFiles: Promise<{ files: [string, string][]; ignored: string[] }> | undefined;
-  private config: Promise<Record<string, string>> | undefined;
+  private config: Record<string, string> | undefined;
   private roots: string[] | undefined;
   private packageOutputs: Map<string, string[]> | undefined;
   /** Canonical JSON of the hash inputs' shared parts (`sharedParts`). */
@@ -290,7 +291,7 @@ export class TaskHasher {
       orch: ORCH_VERSION,
       plugins: this.options.plugins,
       definition,
-      config: await this.configSettings(),
+      config: this.configSettings(),
       args: [...(this.args.get(id) ?? this.options.args?.get(id) ?? [])],
       executor: executorConfig(command, this.options.agent),
       files: selected,
@@ -314,10 +315,10 @@ export class TaskHasher {
     return [...globs].some((glob) => !glob.startsWith('!') && picomatch.scan(glob).isGlob);
   }
 
-  /** The config file's fingerprint, read once. */
-  private configSettings(): Promise<Record<string, string>> {
+  /** The config file's fingerprint, read once, at once (a small file: four round trips through the thread pool cost more). */
+  private configSettings(): Record<string, string> {
     const file = this.options.configFile;
-    this.config ??= file ? readFile(file, 'utf8').then((text) => configFingerprint(file, text), () => ({})) : Promise.resolve({});
+    this.config ??= file ? configFingerprint(file, textOf(file)) : {};
     return this.config;
   }
 
@@ -369,9 +370,11 @@ export class TaskHasher {
    * Turborepo hashes a gitignored file named in `globalDependencies` (FINDINGS-R2 #4).
    */
   private async readGlobalInputs(files: ReadonlyMap<string, string>): Promise<{ files: [string, string][]; ignored: string[] }> {
-    const isGlobal = globalInputMatcher(this.options.globalInputs);
-    const known = [...files].filter(([path]) => isGlobal(path));
-    const ignored = await this.files.ignoredMatching('', [...DEFAULT_GLOBAL_INPUTS, ...(this.options.globalInputs ?? [])]);
+    const globs = [...DEFAULT_GLOBAL_INPUTS, ...(this.options.globalInputs ?? [])];
+    // Names (the built-in ones, `.env`) are looked up; only globs are matched against every file of the repository.
+    const isGlobal = globs.every(isPlainName) ? undefined : globalInputMatcher(this.options.globalInputs);
+    const known = isGlobal ? [...files].filter(([path]) => isGlobal(path)) : [...new Set(globs)].flatMap((name): [string, string][] => (files.has(name) ? [[name, files.get(name)!]] : []));
+    const ignored = await this.files.ignoredMatching('', globs);
     return { files: [...known, ...ignored], ignored: [...ignored.keys()] };
   }
 
@@ -509,6 +512,26 @@ async function definitionPart(id: string | undefined, file: string): Promise<str
   if (id !== undefined && contentIdMode(id) !== '120000') return id;
   const content = sha256(await readFile(file).catch(() => Buffer.from('')));
   return id === undefined ? content : `${id} -> ${content}`;
+}
+
+/**
+ * Whether a glob names one path, as written (`tsconfig.base.json`, `ci/.env`): segments of
+ * letters, digits, `_`, `.`, `-`, `@` and `+` only, none `.` or `..`, so picomatch would match that
+ * path alone. Anything else (a wildcard, a negation, an escape, non-ASCII text) is matched by picomatch.
+ */
+function isPlainName(glob: string): boolean {
+  return glob.split('/').every((segment) => PLAIN_SEGMENT.test(segment) && segment !== '.' && segment !== '..');
+}
+
+const PLAIN_SEGMENT = /^[\w.@+-]+$/;
+
+/** A file's text, or undefined when it cannot be read. */
+function textOf(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The promise kept for a key, made once; a rejected one is dropped, so the next call tries again. */

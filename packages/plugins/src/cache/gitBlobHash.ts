@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { lstat, readFile, readlink } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import { readFile, readlink } from 'node:fs/promises';
 
 /**
  * The id git gives a file's content (`git hash-object`): sha1 of `blob <size>\0<content>`. A
@@ -29,13 +30,16 @@ export function contentIdMode(id: string): string {
 /**
  * Content ids of files (absolute paths), or undefined for files that cannot be read. Modes
  * come from `lstat` as git records them: the owner's executable bit makes `100755`; a link is
- * not followed (`120000`, its target path hashed).
+ * not followed (`120000`, its target path hashed). A missing file (a global input such as
+ * `.nvmrc` that the repository does not have: asked on every run) is known from one `lstat`
+ * that makes no error to throw and catch.
  */
 export async function hashFilesHere(paths: readonly string[]): Promise<(string | undefined)[]> {
   return Promise.all(
     paths.map(async (path) => {
       try {
-        const stats = await lstat(path);
+        const stats = lstatSync(path, { throwIfNoEntry: false });
+        if (stats === undefined) return undefined;
         if (stats.isSymbolicLink()) return contentId('120000', gitBlobHash(Buffer.from(await readlink(path))));
         if (!stats.isFile()) return undefined;
         return contentId(stats.mode & 0o100 ? '100755' : '100644', gitBlobHash(await readFile(path)));

@@ -26,7 +26,7 @@ const POOL_THRESHOLD = 64;
  * every file not under node_modules, .git or the state folder is read.
  */
 export class RepositoryFiles {
-  private hashes: Map<string, string> | undefined;
+  private hashes: ReadonlyMap<string, string> | undefined;
   private reading: Promise<ReadonlyMap<string, string>> | undefined;
   private sorted: [string, string][] | undefined;
   private ignoredEntries: Promise<string[]> | undefined;
@@ -35,7 +35,12 @@ export class RepositoryFiles {
   private linkMap: Promise<ReadonlyMap<string, LinkTarget>> | undefined;
   private readonly reached = new Map<string, Promise<ThroughLink>>();
   /** Files git tracks (in its index), relative to the root: an `outputs` glob never takes them out of the inputs. */
-  readonly tracked = new Set<string>();
+  get tracked(): ReadonlySet<string> {
+    return this.recalledTracked ?? this.trackedFiles;
+  }
+  private readonly trackedFiles = new Set<string>();
+  /** The tracked files of a remembered read (`recalled`), shared, not copied. */
+  private recalledTracked: ReadonlySet<string> | undefined;
   private readonly globs = new Map<string, { matches: (path: string) => boolean; scanned: ReturnType<typeof picomatch.scan>[] }>();
   /** How many files had to be read (dirty, untracked, or no git). */
   readCount = 0;
@@ -95,8 +100,9 @@ export class RepositoryFiles {
 
   /** An earlier read that still holds (`WorkTreeMemory`): nothing is asked of git or read. */
   private recalled(files: RememberedFiles, memory: { keep(files: RememberedFiles): void }): ReadonlyMap<string, string> {
-    this.hashes = new Map(files.hashes);
-    for (const path of files.tracked) this.tracked.add(path);
+    // Shared, not copied: neither this read nor the memory changes them (a full hit of 1,000 packages copied them per run).
+    this.hashes = files.hashes;
+    this.recalledTracked = files.tracked;
     this.inGit = files.inGit;
     if (files.ignored) this.ignoredEntries = Promise.resolve([...files.ignored]);
     else this.keepIgnored = (ignored) => memory.keep({ ...files, ignored });
@@ -266,7 +272,7 @@ export class RepositoryFiles {
       const path = entry.slice(tab + 1);
       if (mode === '160000') gitlinks.set(path, contentId(mode, blob!)); // a submodule: its checked-out files, below
       else hashes.set(path, contentId(mode!, blob!));
-      this.tracked.add(path);
+      this.trackedFiles.add(path);
       // Files git is told not to look at are read like dirty ones: git's view would hide an edit the task reads.
       if (tag === 'S' || (tag !== undefined && /^[a-z]$/.test(tag))) unwatched.push(path);
     }
@@ -311,7 +317,7 @@ export class RepositoryFiles {
     }
     const inner = new RepositoryFiles(join(this.root, folder), this.stateDir, this.engine);
     for (const [path, id] of await inner.all()) hashes.set(`${folder}/${path}`, id);
-    for (const path of inner.tracked) this.tracked.add(`${folder}/${path}`);
+    for (const path of inner.tracked) this.trackedFiles.add(`${folder}/${path}`);
     this.readCount += inner.readCount;
   }
 
