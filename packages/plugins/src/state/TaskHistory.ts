@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { nameTable } from '@orch/engine';
 import { writeFileAtomic } from '../lazyRequire.js';
 
@@ -33,7 +33,13 @@ export class TaskHistory {
   async appendMetrics(lines: readonly object[]): Promise<void> {
     if (lines.length === 0) return;
     const day = new Date().toISOString().slice(0, 10).replaceAll('-', '');
-    await mkdir(join(this.stateDir, 'metrics'), { recursive: true });
-    await appendFile(join(this.stateDir, 'metrics', `execution-${day}.jsonl`), lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+    const file = join(this.stateDir, 'metrics', `execution-${day}.jsonl`);
+    const text = lines.map((line) => `${JSON.stringify(line)}\n`).join('');
+    // The folder is made once, when the first append finds it missing, not asked for every run.
+    await appendFile(file, text).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+      await mkdir(dirname(file), { recursive: true });
+      await appendFile(file, text);
+    });
   }
 }
