@@ -29,10 +29,13 @@ describe('kill -9 at random moments', () => {
     );
     const dir = tempRepo({ 'task.js': TASK, 'orchestrator.config.json': config({ commands: { ...commands }, workflows: { all: { steps: Object.keys(DEPS) } } }) });
     const log = () => (existsSync(join(dir, 'runs.log')) ? readFileSync(join(dir, 'runs.log'), 'utf8') : '');
+    // An orch killed before its first event leaves an empty folder, not a session; one started
+    // in the same second may sort after it, so the session is the folder with a log.
+    const logged = () => sessionIds(dir).filter((id) => existsSync(join(dir, '.orch/sessions', id, 'events.jsonl')));
     const durableCompletions = (): Set<string> => {
-      const ids = sessionIds(dir);
-      if (ids.length === 0 || !existsSync(join(dir, '.orch/sessions', ids.at(-1)!, 'events.jsonl'))) return new Set();
-      const text = readFileSync(join(dir, '.orch/sessions', ids.at(-1)!, 'events.jsonl'), 'utf8');
+      const id = logged().at(-1);
+      if (id === undefined) return new Set();
+      const text = readFileSync(join(dir, '.orch/sessions', id, 'events.jsonl'), 'utf8');
       const whole = text.slice(0, text.lastIndexOf('\n') + 1).trim();
       return new Set(
         (whole ? whole.split('\n') : [])
@@ -41,7 +44,7 @@ describe('kill -9 at random moments', () => {
           .map((e) => e.outcome.id as string),
       );
     };
-    const hasSession = () => sessionIds(dir).some((id) => existsSync(join(dir, '.orch/sessions', id, 'events.jsonl')));
+    const hasSession = () => logged().length > 0;
 
     const kills: { delay: number; completed: Set<string>; offset: number }[] = [];
     for (let round = 0; round < 8; round++) {
@@ -63,9 +66,9 @@ describe('kill -9 at random moments', () => {
     // The critical path (seven tasks of two steps, at least 100 ms each) outlasts the first delay.
     expect(kills.length).toBeGreaterThan(0);
     // One session, resumed after every kill (an orch killed before it logged anything had no session to resume: its empty folder is not one).
-    expect(sessionIds(dir).filter((id) => existsSync(join(dir, '.orch/sessions', id, 'events.jsonl')))).toHaveLength(1);
+    expect(logged()).toHaveLength(1);
     for (const id of Object.keys(DEPS)) expect(readFileSync(join(dir, 'out', `${id}.txt`), 'utf8')).toBe(expected(id));
-    const completions = sessionEvents(dir).filter((e) => e.type === 'task-finished' && e.outcome.status === 'succeeded' && !e.outcome.resumed);
+    const completions = sessionEvents(dir, logged()[0]).filter((e) => e.type === 'task-finished' && e.outcome.status === 'succeeded' && !e.outcome.resumed);
     const counts = new Map<string, number>();
     for (const e of completions) counts.set(e.outcome.id, (counts.get(e.outcome.id) ?? 0) + 1);
     for (const id of [...Object.keys(DEPS), 'all']) expect(counts.get(id), `${id} completions (kills at ${kills.map((k) => k.delay).join(', ')} ms)`).toBe(1);

@@ -276,17 +276,23 @@ function wrapTaps<H>(hook: H, hookName: string, limitMs?: number): H {
               }
             },
           };
-        case 'promise':
+        case 'promise': {
+          // Called tens of thousands of times by a full hit: one promise per call (the limit's,
+          // which names the plugin), not an async wrapper's besides.
+          const named = (error: unknown): Error => pluginError(tap.name, hookName, error);
           return {
             ...tap,
-            fn: async (...args: unknown[]) => {
+            fn: (...args: unknown[]) => {
+              let work: unknown;
               try {
-                return await withinPluginLimit(Promise.resolve(original(...args)), limitMs);
+                work = original(...args);
               } catch (error) {
-                throw pluginError(tap.name, hookName, error);
+                return Promise.reject(named(error));
               }
+              return withinPluginLimit(Promise.resolve(work), limitMs, named);
             },
           };
+        }
         case 'async':
           return {
             ...tap,
@@ -318,8 +324,8 @@ function hangError(limitMs: number): Error {
   return new Error(`did not answer within ${limitMs} ms (pluginTimeout)`);
 }
 
-/** `work` within the plugin time limit (none when it is not finite). */
-function withinPluginLimit<T>(work: Promise<T>, limitMs: number | undefined): Promise<T> {
-  if (limitMs === undefined || !Number.isFinite(limitMs)) return work;
-  return withinLimit(work, limitMs, () => hangError(limitMs));
+/** `work` under the plugin time limit (none for `undefined` or infinite); its failure or hang as `named` makes it. */
+function withinPluginLimit<T>(work: Promise<T>, limitMs: number | undefined, named: (error: unknown) => Error): Promise<T> {
+  if (limitMs === undefined || !Number.isFinite(limitMs)) return work.then(undefined, (error: unknown) => Promise.reject(named(error)));
+  return withinLimit(work, limitMs, () => hangError(limitMs), named);
 }

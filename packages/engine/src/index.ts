@@ -5,7 +5,7 @@ export { planRun } from './run/planRun.js';
 export { runTasks, formatMs, STAGE_TITLES, RAN_ON_WORKER, REATTACHABLE } from './run/runTasks.js';
 export type { RunOptions, PreviousRun } from './run/runTasks.js';
 export { taskLogFiles } from './run/TaskLog.js';
-export { readTaskLog } from './run/readTaskLog.js';
+export { readSmallTaskLog, readTaskLog } from './run/readTaskLog.js';
 export { OutputTail, TAIL_LIMITS } from './run/OutputTail.js';
 export type { OutputStream, TailLine } from './run/OutputTail.js';
 export { withRecoveryNote, withoutRecoveryNote } from './run/recoveryNote.js';

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempRepo } from '../../../../test/helpers/tempRepo.js';
 import type { OutputChunk } from '../pipeline/TaskContext.js';
 import { OutputTail } from '../run/OutputTail.js';
-import { readTaskLog } from '../run/readTaskLog.js';
+import { readSmallTaskLog, readTaskLog } from '../run/readTaskLog.js';
 import { TaskLog, taskLogFiles } from '../run/TaskLog.js';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -83,6 +83,38 @@ describe('TaskLog', () => {
     log.close();
     expect(readFileSync(log.files!.log, 'utf8')).toBe(`${whole}later\n`);
     expect(merged(await collect(readTaskLog(log.files!, before)))).toEqual(merged(written));
+  });
+
+  it('replays a small log at once as the stream replays it, whatever its index holds (a full hit replays hundreds)', async () => {
+    const dir = tempRepo({}, { git: false });
+    const text = 'aé😀b\nerr\nout';
+    const bytes = Buffer.byteLength(text);
+    const indexes = [
+      '0 stdout\n8 stderr\n12 stdout\n',
+      // A damaged index: garbage, an offset going back, two switches at one byte, one past the end.
+      'junk\n0 stderr\n8 stdout\n3 stderr\n12 stderr\n12 stdout\n99 stderr\n',
+      // A switch inside a character (not written by orch): the character is not lost.
+      '2 stderr\n',
+      '',
+    ];
+    for (const [n, index] of indexes.entries()) {
+      const files = { log: join(dir, `${n}.log`), streams: join(dir, `${n}.streams`) };
+      writeFileSync(files.log, text);
+      writeFileSync(files.streams, index);
+      // The same index made too large to read at once (lines it skips): read as a stream.
+      const streamed = { log: files.log, streams: join(dir, `${n}.large.streams`) };
+      writeFileSync(streamed.streams, `${index}${'padding\n'.repeat(10_000)}`);
+      for (const upTo of [bytes, 9, 1, 0]) {
+        if (upTo > 0) expect(readSmallTaskLog(streamed, upTo), 'an index over 64 KB is not small').toBeUndefined();
+        const stream = await collect(readTaskLog(streamed, upTo));
+        expect(readSmallTaskLog(files, upTo), `index ${n}, ${upTo} bytes`).toEqual(stream);
+        expect(await collect(readTaskLog(files, upTo))).toEqual(stream);
+      }
+    }
+    const large = { log: join(dir, 'large.log'), streams: join(dir, 'large.streams') };
+    writeFileSync(large.log, 'x'.repeat(70_000));
+    writeFileSync(large.streams, '0 stdout\n');
+    expect(readSmallTaskLog(large, 70_000)).toBeUndefined();
   });
 
   it('adopts a cache entry\'s log for its replay without copying it, and copies it only when more is written', async () => {

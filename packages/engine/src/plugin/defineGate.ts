@@ -114,7 +114,9 @@ export function defineGate<Options = Record<string, unknown>>(gate: GateDefiniti
           try {
             const ms = gate.timeoutMs ?? 30_000;
             // Each check gets its own copy of the options: a gate may change what it is given.
-            verdict = await withinLimit(Promise.resolve(gate.check({ ...context, options: { ...options }, engine })), ms, () => new Error(`gate did not answer within ${ms} ms`));
+            const checked = gate.check({ ...context, options: { ...options }, engine });
+            // A check that answered at once has nothing left to time (most do: a full hit asks five a task).
+            verdict = isPromiseLike(checked) ? await withinLimit(Promise.resolve(checked), ms, () => new Error(`gate did not answer within ${ms} ms`)) : checked;
           } catch (error) {
             verdict = { status: 'fail', message: error instanceof Error ? error.message : String(error) };
           }
@@ -126,6 +128,10 @@ export function defineGate<Options = Record<string, unknown>>(gate: GateDefiniti
       });
     },
   };
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }
 
 /** Whether a gate runs for a task: its setting if any, else on unless the gate is opt-in (for that task). */

@@ -1,12 +1,13 @@
 /**
  * `work`'s result, or a rejection with `timeout()` when it has not settled within `ms`
- * milliseconds (finite). Every plugin hook call and gate check of every task goes through it (a
- * 1,000-task cache hit makes tens of thousands, nearly all settling at once), so calls with the
- * same limit share one timer (`LimitQueue`) instead of starting and clearing one each. The timer
- * is not unref'd: a plugin promise that never settles holds nothing else open, and the limit is
- * what must end the wait.
+ * milliseconds (finite); a rejection's reason and the time-out pass through `named` first (a
+ * plugin hook's tap names its plugin so, with no promise of its own). Every plugin hook call
+ * and gate check of every task goes through it (a 1,000-task cache hit makes tens of thousands,
+ * nearly all settling at once), so calls with the same limit share one timer (`LimitQueue`)
+ * instead of starting and clearing one each. The timer is not unref'd: a plugin promise that
+ * never settles holds nothing else open, and the limit is what must end the wait.
  */
-export function withinLimit<T>(work: Promise<T>, ms: number, timeout: () => Error): Promise<T> {
+export function withinLimit<T>(work: Promise<T>, ms: number, timeout: () => Error, named: (error: unknown) => unknown = (error) => error): Promise<T> {
   let queue = queues.get(ms);
   if (!queue) {
     queue = new LimitQueue(ms);
@@ -14,7 +15,7 @@ export function withinLimit<T>(work: Promise<T>, ms: number, timeout: () => Erro
   }
   const limits = queue;
   return new Promise<T>((resolve, reject) => {
-    const call: LimitedCall = { deadline: performance.now() + ms, settled: false, expire: () => reject(timeout()) };
+    const call: LimitedCall = { deadline: performance.now() + ms, settled: false, expire: () => reject(named(timeout())) };
     limits.add(call);
     work.then(
       (value) => {
@@ -25,7 +26,7 @@ export function withinLimit<T>(work: Promise<T>, ms: number, timeout: () => Erro
       (error: unknown) => {
         if (call.settled) return;
         limits.settle(call);
-        reject(error);
+        reject(named(error));
       },
     );
   });

@@ -18,15 +18,17 @@ interface StreamSwitch {
  * stdout.
  */
 export async function* readTaskLog(files: TaskLogFiles, bytes?: number): AsyncGenerator<OutputChunk> {
-  if (bytes === 0) return;
-  // A small log (most are: a cache hit of a quiet task) is read at once, without streams.
-  const small = bytes !== undefined && bytes <= SMALL_LOG ? readSmallLog(files, bytes) : undefined;
-  const switches = streamSwitches(small ? small.index.split('\n') : readLines(files.streams, { maxChars: 64 }), bytes);
+  const small = bytes === undefined ? undefined : readSmallTaskLog(files, bytes);
+  if (small) {
+    yield* small;
+    return;
+  }
+  const switches = streamSwitches(readLines(files.streams, { maxChars: 64 }), bytes);
   let stream: OutputStream = 'stdout';
   let upcoming = (await switches.next()).value;
   let position = 0;
   const decoder = new StringDecoder('utf8');
-  const blocks = small ? [small.log] : (createReadStream(files.log, { highWaterMark: 64 * 1024, ...(bytes === undefined ? {} : { end: bytes - 1 }) }) as AsyncIterable<Buffer>);
+  const blocks = createReadStream(files.log, { highWaterMark: 64 * 1024, ...(bytes === undefined ? {} : { end: bytes - 1 }) }) as AsyncIterable<Buffer>;
   for await (const block of blocks) {
     let offset = 0;
     while (offset < block.length) {
@@ -46,6 +48,38 @@ export async function* readTaskLog(files: TaskLogFiles, bytes?: number): AsyncGe
   }
   const rest = decoder.end();
   if (rest !== '') yield { stream, text: rest };
+}
+
+/**
+ * A small log's chunks (its first `bytes`, up to 64 KB, and an index as small), read at once and
+ * split as `readTaskLog` splits them; undefined when the log or its index is larger (read it with
+ * `readTaskLog`). Most logs are small (a cache hit of a quiet task), and a full hit replays
+ * hundreds: this is one call each, where the stream's generators take several promises a chunk.
+ */
+export function readSmallTaskLog(files: TaskLogFiles, bytes: number): OutputChunk[] | undefined {
+  if (bytes === 0) return [];
+  const small = bytes <= SMALL_LOG ? readSmallLog(files, bytes) : undefined;
+  if (!small) return undefined;
+  const chunks: OutputChunk[] = [];
+  const decoder = new StringDecoder('utf8');
+  const add = (stream: OutputStream, text: string): void => void (text !== '' && chunks.push({ stream, text }));
+  let stream: OutputStream = 'stdout';
+  let position = 0;
+  let last = -1;
+  for (const line of small.index.split('\n')) {
+    const next = streamSwitch(line);
+    if (!next || next.offset < last) continue;
+    if (next.offset >= bytes || next.offset >= small.log.length) break;
+    last = next.offset;
+    if (next.offset > position) add(stream, decoder.write(small.log.subarray(position, next.offset)));
+    // A switch falls between two writes, so on a character boundary: nothing is held back.
+    add(stream, decoder.end());
+    position = Math.max(position, next.offset);
+    stream = next.stream;
+  }
+  add(stream, decoder.write(small.log.subarray(position)));
+  add(stream, decoder.end());
+  return chunks;
 }
 
 /** Logs up to this size are read whole (their index too, when it is as small). */
@@ -85,13 +119,17 @@ function readInto(path: string, buffer: Buffer): number {
 async function* streamSwitches(lines: AsyncIterable<string> | Iterable<string>, bytes?: number): AsyncGenerator<StreamSwitch, undefined> {
   let last = -1;
   for await (const line of lines) {
-    const match = /^(\d+) (stdout|stderr)$/.exec(line);
-    if (!match) continue;
-    const offset = Number(match[1]);
-    if (offset < last) continue;
-    if (bytes !== undefined && offset >= bytes) return undefined;
-    last = offset;
-    yield { offset, stream: match[2] as OutputStream };
+    const next = streamSwitch(line);
+    if (!next || next.offset < last) continue;
+    if (bytes !== undefined && next.offset >= bytes) return undefined;
+    last = next.offset;
+    yield next;
   }
   return undefined;
+}
+
+/** A line of a stream index, `<byte offset> <stdout|stderr>`; undefined for any other line. */
+function streamSwitch(line: string): StreamSwitch | undefined {
+  const match = /^(\d+) (stdout|stderr)$/.exec(line);
+  return match ? { offset: Number(match[1]), stream: match[2] as OutputStream } : undefined;
 }

@@ -2,7 +2,7 @@ import { taskDirectory } from '../executors/taskEnvironment.js';
 import { realpathSync } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { definePlugin, readTaskLog, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
+import { definePlugin, readSmallTaskLog, readTaskLog, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
 import { TaskRecords } from '../state/TaskRecords.js';
 import { outputsInPlace, takeOutputsFingerprint, type OutputsPlace } from './outputsFingerprint.js';
 import { CacheRefusal } from './confinedPath.js';
@@ -152,8 +152,13 @@ export function localCachePlugin() {
         if (!entry) return undefined;
         if (entry.log) {
           // The entry's log is the task's log of this run: nothing is copied.
-          task.log.adopt?.(entry.log, entry.meta.log?.bytes ?? 0);
-          for await (const chunk of readTaskLog(entry.log, entry.meta.log?.bytes)) if (!task.output(chunk.stream, chunk.text)) await task.drained();
+          const bytes = entry.meta.log?.bytes;
+          task.log.adopt?.(entry.log, bytes ?? 0);
+          const small = bytes === undefined ? undefined : readSmallTaskLog(entry.log, bytes);
+          // A small log (most) replays without a promise per chunk.
+          if (small) {
+            for (const chunk of small) if (!task.output(chunk.stream, chunk.text)) await task.drained();
+          } else for await (const chunk of readTaskLog(entry.log, bytes)) if (!task.output(chunk.stream, chunk.text)) await task.drained();
         }
         return { exitCode: entry.meta.exitCode, durationMs: 0, completedSteps: task.command.steps.filter((step) => step.run !== undefined).length };
       });

@@ -40,6 +40,14 @@ export function currentBoot(): string | undefined {
  * (macOS): such a record can be checked for liveness but not verified.
  */
 export function processIdentity(pid: number): ProcessIdentity {
+  // This process's own identity never changes; a daemon asks for it on every invocation.
+  if (pid === process.pid) return { ...(own ??= identityOf(pid)) };
+  return identityOf(pid);
+}
+
+let own: ProcessIdentity | undefined;
+
+function identityOf(pid: number): ProcessIdentity {
   const fields = statFields(pid);
   const bootId = currentBoot();
   if (!fields || bootId === undefined) return { pid };
