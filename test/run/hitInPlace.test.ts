@@ -82,10 +82,36 @@ describe('a cache hit whose outputs are in place', () => {
   });
 });
 
+describe('a cache hit whose outputs have new stat data but the same bytes (issue 13: falling back to content)', () => {
+  const cases: [string, (dir: string) => void][] = [
+    ['a file touched', (dir) => utimesSync(dist(dir), new Date(2001, 0, 1), new Date(2001, 0, 1))],
+    // Another tool sharing the folder (Turborepo's restore) writes every file anew: new inodes and times.
+    ['every file written anew with the same bytes', (dir) => {
+      for (const path of ['index.js', 'extra/note.txt']) {
+        const bytes = readFileSync(dist(dir, path));
+        rmSync(dist(dir, path));
+        writeFileSync(dist(dir, path), bytes);
+      }
+    }],
+  ];
+  for (const [what, change] of cases) {
+    it(`${what}: leaves them as they are, and the next hit goes by the new stat data`, async () => {
+      const dir = builtWorkspace();
+      hit(dir);
+      change(dir);
+      const before = statSync(dist(dir));
+      hit(dir);
+      const after = statSync(dist(dir));
+      expect([after.ino, after.mtimeMs, after.ctimeMs]).toEqual([before.ino, before.mtimeMs, before.ctimeMs]);
+      const recorded = await new TaskRecords(join(dir, '.orch')).get('outputs', 'lib#build');
+      expect(recorded?.files.find(([path]) => path === 'dist/index.js')?.slice(2, 5)).toEqual([after.mtimeMs, after.ctimeMs, after.ino]);
+    });
+  }
+});
+
 describe('a cache hit whose outputs changed since orch stored or restored them restores them', () => {
   const cases: [string, (dir: string) => void][] = [
     ['a file edited, keeping its size', (dir) => writeFileSync(dist(dir), BUILT.replace('built', 'BUILT'))],
-    ['a file touched (its content unchanged)', (dir) => utimesSync(dist(dir), new Date(2001, 0, 1), new Date(2001, 0, 1))],
     ['a file deleted', (dir) => rmSync(dist(dir))],
     ['a file added among the outputs', (dir) => writeFileSync(dist(dir, 'stray.js'), 'stray\n')],
     ['a file replaced by a symbolic link', (dir) => {

@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitAll, tempRepo } from '../../../../test/helpers/tempRepo.js';
@@ -281,6 +282,50 @@ describe('outputs in place (issue 13: a hit lists the output folders again only 
     expect(now?.folders?.map(([path]) => path)).toEqual(['dist', 'dist/empty', 'dist/sub']);
     writeFileSync(join(place.folder, 'dist/new.js'), 'n');
     expect(await outputsInPlace(older, place, hash, { files: [] })).toBeUndefined();
+  });
+});
+
+describe('outputs in place by content (issue 13: "falling back to content")', () => {
+  const hash = 'e'.repeat(64);
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  const fixture = () => {
+    const folder = tempRepo({ 'dist/a.js': 'aaa', 'dist/sub/b.js': 'bb' }, { git: false });
+    const place: OutputsPlace = { folder, outputs: ['dist/**'], protect: [] };
+    const meta = { files: [{ path: 'dist/a.js', size: 3, mode: statSync(join(folder, 'dist/a.js')).mode, sha256: sha('aaa') }, { path: 'dist/sub/b.js', size: 2, mode: statSync(join(folder, 'dist/sub/b.js')).mode, sha256: sha('bb') }] };
+    const recorded: OutputsFingerprint = { ...takeOutputsFingerprint(place, hash), at: Date.now() + 3_600_000 };
+    return { folder, place, meta, recorded };
+  };
+  // Another tool restoring the same bytes: a new inode and new times for every file.
+  const rewriteSame = (folder: string) => {
+    for (const [path, text] of [['dist/a.js', 'aaa'], ['dist/sub/b.js', 'bb']] as const) {
+      rmSync(join(folder, path));
+      writeFileSync(join(folder, path), text);
+    }
+  };
+
+  it('finds outputs rewritten with the same bytes in place, and the fingerprint to record is of the files as they are now', async () => {
+    const { folder, place, meta, recorded } = fixture();
+    rewriteSame(folder);
+    const now = await outputsInPlace(recorded, place, hash, meta);
+    expect(now?.files.map(([path, , , , ino]) => [path, ino])).toEqual(['dist/a.js', 'dist/sub/b.js'].map((path) => [path, statSync(join(folder, path)).ino]));
+    expect(await outputsInPlace(undefined, place, hash, meta), 'no fingerprint yet').toBeDefined();
+    expect(await outputsInPlace({ ...recorded, hash: 'f'.repeat(64) }, place, hash, meta), "another hash's fingerprint").toBeDefined();
+  });
+
+  it('restores when the content is not the entry\'s: an edit keeping size and times aside, a file added, a file missing, another mode', async () => {
+    const changes: [string, (folder: string) => void][] = [
+      ['an edit keeping the size', (folder) => writeFileSync(join(folder, 'dist/a.js'), 'aaz')],
+      ['a file added', (folder) => writeFileSync(join(folder, 'dist/c.js'), 'c')],
+      ['a file missing', (folder) => rmSync(join(folder, 'dist/sub/b.js'))],
+      ['another mode', (folder) => chmodSync(join(folder, 'dist/a.js'), 0o755)],
+    ];
+    for (const [what, change] of changes) {
+      const { folder, place, meta, recorded } = fixture();
+      rewriteSame(folder);
+      change(folder);
+      expect(await outputsInPlace(recorded, place, hash, meta), what).toBeUndefined();
+      expect(await outputsInPlace(undefined, place, hash, meta), `${what}, no fingerprint`).toBeUndefined();
+    }
   });
 });
 

@@ -43,12 +43,17 @@ export async function outputsChanged(target: CompletedOutputs, meta?: Pick<Cache
   return undefined;
 }
 
-/** What differs between the outputs at `paths` (relative to `folder`) and the entry's files and links, by content; undefined when nothing does. */
+/**
+ * What differs between the outputs at `paths` (relative to `folder`) and the entry's files and
+ * links, by content; undefined when nothing does. Every path's stat data (type, size, mode) is
+ * compared before any file is read, so a difference there costs no hashing.
+ */
 export async function differenceFromEntry(folder: string, paths: readonly string[], meta: Pick<CacheMeta, 'files' | 'links'>): Promise<string | undefined> {
   const files = new Map(meta.files.map((file) => [file.path, file]));
   const links = new Map((meta.links ?? []).map((link) => [link.path, link]));
   const present = new Set(paths);
   for (const path of [...files.keys(), ...links.keys()]) if (!present.has(path)) return `${path} is missing`;
+  const toHash: string[] = [];
   for (const path of paths) {
     const source = join(folder, path);
     const info = await lstat(source).catch(() => undefined);
@@ -56,7 +61,8 @@ export async function differenceFromEntry(folder: string, paths: readonly string
     const file = files.get(path);
     const link = links.get(path);
     if (file) {
-      if (!info.isFile() || info.size !== file.size || (info.mode & 0o777) !== (file.mode & 0o777) || (await sha256File(source)) !== file.sha256) return `${path} was changed`;
+      if (!info.isFile() || info.size !== file.size || (info.mode & 0o777) !== (file.mode & 0o777)) return `${path} was changed`;
+      toHash.push(path);
     } else if (link) {
       // The entry keeps a target relative to the link; the task may have written it absolute.
       const now = info.isSymbolicLink() ? await readlink(source) : undefined;
@@ -65,6 +71,7 @@ export async function differenceFromEntry(folder: string, paths: readonly string
       return `${path} was added`;
     }
   }
+  for (const path of toHash) if ((await sha256File(join(folder, path))) !== files.get(path)!.sha256) return `${path} was changed`;
   return undefined;
 }
 

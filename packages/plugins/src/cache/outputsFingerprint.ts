@@ -59,23 +59,33 @@ export function takeOutputsFingerprint(place: OutputsPlace, hash: string): Outpu
 }
 
 /**
- * Whether the outputs are exactly as the fingerprint saw them, so restoring the entry would
- * change nothing: the same hash and globs, the same files and links (none added, none gone) and
- * each with the same size, times, inode and mode. A file that is racily clean (see RACY_MS) is
- * trusted only if its content is the entry's (`meta`: SHA-256 of each file, each link's target).
- * The folders are listed again only when one of them changed (`folders`).
- * Returns the fingerprint to record now (the racy ones checked), or undefined: restore.
+ * Whether the outputs are the entry's, so restoring it would change nothing (issue 13: "checked by
+ * size+mtime+inode as git does, falling back to content"). First by stat data: the same hash and
+ * globs as the fingerprint, the same files and links (none added, none gone), each with the same
+ * size, times, inode and mode; the folders are listed again only when one of them changed
+ * (`folders`), and a file that is racily clean (see RACY_MS) is trusted only if its content is the
+ * entry's (`meta`: SHA-256 of each file, each link's target). When the stat data cannot tell (no
+ * fingerprint, another hash, a file's times or inode changed: another tool restored the same
+ * bytes, say), by content: the outputs the globs match now are exactly the entry's files and links.
+ * Returns the fingerprint to record now, or undefined: restore.
  */
 export async function outputsInPlace(recorded: OutputsFingerprint | undefined, place: OutputsPlace, hash: string, meta: Pick<CacheMeta, 'files' | 'links'>): Promise<OutputsFingerprint | undefined> {
-  if (!recorded || recorded.hash !== hash || !sameList(recorded.outputs, place.outputs) || !Array.isArray(recorded.files)) return undefined;
+  const byStat = recorded && recorded.hash === hash && sameList(recorded.outputs, place.outputs) && Array.isArray(recorded.files) ? await byStatData(recorded, place, hash, meta) : 'unknown';
+  if (byStat !== 'unknown') return byStat;
+  const now = takeOutputsFingerprint(place, hash);
+  return (await differenceFromEntry(place.folder, now.files.map(([path]) => path), meta)) === undefined ? now : undefined;
+}
+
+/** `outputsInPlace` by the fingerprint's stat data: the fingerprint to record, undefined (the content differs), or 'unknown' (the stat data differs). */
+async function byStatData(recorded: OutputsFingerprint, place: OutputsPlace, hash: string, meta: Pick<CacheMeta, 'files' | 'links'>): Promise<OutputsFingerprint | undefined | 'unknown'> {
   const listed = sameListing(recorded, place);
   const now: OutputsFingerprint = listed ? { ...recorded, at: Date.now(), files: recorded.files.map(([path]) => statOf(place.folder, path)) } : takeOutputsFingerprint(place, hash);
-  if (now.files.length !== recorded.files.length) return undefined;
+  if (now.files.length !== recorded.files.length) return 'unknown';
   let racy = false;
   for (let i = 0; i < now.files.length; i++) {
     const [path, size, mtimeMs, ctimeMs, ino, mode] = now.files[i]!;
     const then = recorded.files[i]!;
-    if (size < 0 || path !== then[0] || size !== then[1] || mtimeMs !== then[2] || ctimeMs !== then[3] || ino !== then[4] || mode !== then[5]) return undefined;
+    if (size < 0 || path !== then[0] || size !== then[1] || mtimeMs !== then[2] || ctimeMs !== then[3] || ino !== then[4] || mode !== then[5]) return 'unknown';
     if (ctimeMs >= recorded.at - RACY_MS || mtimeMs >= recorded.at - RACY_MS) racy = true;
   }
   if (racy && (await differenceFromEntry(place.folder, now.files.map(([path]) => path), meta)) !== undefined) return undefined;
