@@ -106,7 +106,6 @@ export class WorkTreeWatch implements WorkTreeMemory {
       // as a file of its own (a stat, a realpath and a watch of its own per invocation).
       if (path !== cookieDir && within(path, cookieDir)) return true;
       if (path === root || path === cookieDir || path === gitDir || path === join(gitDir, 'info') || namesCommits(path)) return false;
-      if (own.some((dir) => path === dir)) return !cookieDir.startsWith(path + sep);
       const installed = installedEntry(path);
       if (installed !== undefined) return installed !== 'folder';
       return irrelevant(path) || ignored.has(path);
@@ -121,7 +120,9 @@ export class WorkTreeWatch implements WorkTreeMemory {
   }
 
   private open(): Promise<void> {
-    const watcher = watch(this.root, { ignoreInitial: true, ignored: (path: string) => this.notWatched(path) });
+    // The cookie folder is watched on its own: orch's state folder above it is not entered, so the
+    // invocation's own writes there (its session, records, metrics, the daemon's log) wake nothing.
+    const watcher = watch([this.root, this.cookieDir], { ignoreInitial: true, ignored: (path: string) => this.notWatched(path) });
     this.watcher = watcher;
     watcher.on('raw', (_event, path, details) => this.raw(path as string | null | undefined, (details as { watchedPath?: string } | undefined)?.watchedPath));
     // What chokidar finds crawling a folder that just appeared (a file written there before the
