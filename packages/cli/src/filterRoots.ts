@@ -3,6 +3,7 @@ import type { CliIO } from './CliCommand.js';
 import { filteredPackages } from './filteredPackages.js';
 import type { OpenWorkspace } from './openWorkspace.js';
 import { packageFolder } from './packageFolder.js';
+import { inspectModule } from './lazyModules.js';
 
 /**
  * What narrowed the named tasks: nothing, a selection (`--filter`, `--projects`/`--exclude`, or
@@ -20,7 +21,7 @@ export async function filterRoots(workspace: OpenWorkspace, roots: Map<string, s
   const { registry } = workspace;
   const filters = values.filter as string[] | undefined;
   const packages = await filteredPackages(workspace, filters, io.cwd);
-  const { projectFilter } = await import('@orch/plugins/inspect');
+  const { projectFilter } = await inspectModule();
   const keep = projectFilter(registry, { projects: values.projects as string[] | undefined, exclude: values.exclude as string[] | undefined });
   const folder = !packages && !keep ? packageFolder(workspace, io.cwd) : undefined;
   if (!packages && !keep && !folder) return 'all';

@@ -2,6 +2,7 @@ import { relative, sep } from 'node:path';
 import { isOrchError, OrchError } from '@orch/engine';
 import type { OpenWorkspace } from './openWorkspace.js';
 import { orchFolders } from './orchFolders.js';
+import { inspectModule } from './lazyModules.js';
 
 /**
  * The packages `--filter`/`-F` selects (Turborepo's microsyntax, docs/filtering.md), or
@@ -12,7 +13,7 @@ import { orchFolders } from './orchFolders.js';
 export async function filteredPackages(workspace: OpenWorkspace, filters: readonly string[] | undefined, cwd: string): Promise<Set<string> | undefined> {
   if (!filters || filters.length === 0) return undefined;
   const { config, registry } = workspace;
-  const { changedFiles, computeAffected, filterPackages } = await import('@orch/plugins/inspect');
+  const { changedFiles, computeAffected, filterPackages } = await inspectModule();
   const here = relative(config.root, cwd).split(sep).join('/') || '.';
   return filterPackages(filters, {
     registry,

@@ -2,28 +2,29 @@ import { readFileSync } from 'node:fs';
 import type { CliCommand, CliIO, CommandEntry } from './CliCommand.js';
 import type { CliOption } from './parseCommandLine.js';
 import { GLOBAL_OPTIONS, globalOptionError, takeGlobalOptions } from './globalOptions.js';
+import { importOnce, reportErrorModule } from './lazyModules.js';
 
 /** Subcommands, loaded lazily: `orch --version` loads none of them (exported for tests of every help page). */
 export const COMMANDS: Record<string, CommandEntry> = {
-  run: { summary: 'run commands, package targets or workflows and everything they depend on', load: async () => (await import('./commands/run.js')).runCommand },
-  watch: { summary: 'run, then re-run what each file change reaches (debounced); persistent dev servers kept running; Ctrl-C ends it', load: async () => (await import('./commands/watch.js')).watchCommand },
-  affected: { summary: 'run targets only where a git change reaches; --list says what and why', load: async () => (await import('./commands/affected.js')).affectedCommand },
-  resume: { summary: 'continue an interrupted, failed or paused session where it stopped', load: async () => (await import('./commands/resume.js')).resumeCommand },
-  status: { summary: "a session's dashboard: what runs, counts, time left, cache, CPU and memory, agents, gates, what waits (--watch)", load: async () => (await import('./commands/status.js')).statusCommand },
-  metrics: { summary: 'execution history: per task p50/p95 duration, cache hit rate, failures, flaky and slowest tasks, critical paths', load: async () => (await import('./commands/metrics.js')).metricsCommand },
-  sessions: { summary: 'list sessions and their status; `sessions show <id>` prints a timeline', load: async () => (await import('./commands/sessions.js')).sessionsCommand },
-  explain: { summary: "why a task runs or comes from the cache: its hash's inputs and what changed", load: async () => (await import('./commands/explain.js')).explainCommand },
-  cache: { summary: 'local cache: stats, or clean [--older-than 7d]', load: async () => (await import('./commands/cache.js')).cacheCommand },
-  list: { summary: 'list every command orch knows', load: async () => (await import('./commands/list.js')).listCommand },
-  show: { summary: 'show one command: file, metadata, dependencies, prompt or steps', load: async () => (await import('./commands/show.js')).showCommand },
-  validate: { summary: 'report every problem in config and command definitions', load: async () => (await import('./commands/validate.js')).validateCommand },
-  report: { summary: "write a session's run as one HTML file: graph, timeline, each task's outcome and log", load: async () => (await import('./commands/report.js')).reportCommand },
-  graph: { summary: 'print the task graph (text, --json, --dot, --mermaid), or write it as HTML (--html)', load: async () => (await import('./commands/graph.js')).graphCommand },
-  logs: { summary: "print a task's whole log from the newest run of it (a cache hit's replayed log too)", load: async () => (await import('./commands/logs.js')).logsCommand },
-  worker: { summary: 'run tasks of distributed runs (orch run --distribute) from a Redis queue in this checkout', load: async () => (await import('./commands/worker.js')).workerCommand },
-  init: { summary: 'set orch up here: detect the package manager and workspace, write orchestrator.config.ts with targets from the scripts, add .orch/ to .gitignore', load: async () => (await import('./commands/init.js')).initCommand },
-  daemon: { summary: "the workspace's daemon: status, start, stop, restart (a warm orch that serves full cache hits, affected, list and validate)", load: async () => (await import('./commands/daemon.js')).daemonCommand },
-  completion: { summary: 'print a completion script for bash, zsh or fish: commands, options, command ids and targets', load: async () => (await import('./commands/completion.js')).completionCommand },
+  run: { summary: 'run commands, package targets or workflows and everything they depend on', load: importOnce(async () => (await import('./commands/run.js')).runCommand) },
+  watch: { summary: 'run, then re-run what each file change reaches (debounced); persistent dev servers kept running; Ctrl-C ends it', load: importOnce(async () => (await import('./commands/watch.js')).watchCommand) },
+  affected: { summary: 'run targets only where a git change reaches; --list says what and why', load: importOnce(async () => (await import('./commands/affected.js')).affectedCommand) },
+  resume: { summary: 'continue an interrupted, failed or paused session where it stopped', load: importOnce(async () => (await import('./commands/resume.js')).resumeCommand) },
+  status: { summary: "a session's dashboard: what runs, counts, time left, cache, CPU and memory, agents, gates, what waits (--watch)", load: importOnce(async () => (await import('./commands/status.js')).statusCommand) },
+  metrics: { summary: 'execution history: per task p50/p95 duration, cache hit rate, failures, flaky and slowest tasks, critical paths', load: importOnce(async () => (await import('./commands/metrics.js')).metricsCommand) },
+  sessions: { summary: 'list sessions and their status; `sessions show <id>` prints a timeline', load: importOnce(async () => (await import('./commands/sessions.js')).sessionsCommand) },
+  explain: { summary: "why a task runs or comes from the cache: its hash's inputs and what changed", load: importOnce(async () => (await import('./commands/explain.js')).explainCommand) },
+  cache: { summary: 'local cache: stats, or clean [--older-than 7d]', load: importOnce(async () => (await import('./commands/cache.js')).cacheCommand) },
+  list: { summary: 'list every command orch knows', load: importOnce(async () => (await import('./commands/list.js')).listCommand) },
+  show: { summary: 'show one command: file, metadata, dependencies, prompt or steps', load: importOnce(async () => (await import('./commands/show.js')).showCommand) },
+  validate: { summary: 'report every problem in config and command definitions', load: importOnce(async () => (await import('./commands/validate.js')).validateCommand) },
+  report: { summary: "write a session's run as one HTML file: graph, timeline, each task's outcome and log", load: importOnce(async () => (await import('./commands/report.js')).reportCommand) },
+  graph: { summary: 'print the task graph (text, --json, --dot, --mermaid), or write it as HTML (--html)', load: importOnce(async () => (await import('./commands/graph.js')).graphCommand) },
+  logs: { summary: "print a task's whole log from the newest run of it (a cache hit's replayed log too)", load: importOnce(async () => (await import('./commands/logs.js')).logsCommand) },
+  worker: { summary: 'run tasks of distributed runs (orch run --distribute) from a Redis queue in this checkout', load: importOnce(async () => (await import('./commands/worker.js')).workerCommand) },
+  init: { summary: 'set orch up here: detect the package manager and workspace, write orchestrator.config.ts with targets from the scripts, add .orch/ to .gitignore', load: importOnce(async () => (await import('./commands/init.js')).initCommand) },
+  daemon: { summary: "the workspace's daemon: status, start, stop, restart (a warm orch that serves full cache hits, affected, list and validate)", load: importOnce(async () => (await import('./commands/daemon.js')).daemonCommand) },
+  completion: { summary: 'print a completion script for bash, zsh or fish: commands, options, command ids and targets', load: importOnce(async () => (await import('./commands/completion.js')).completionCommand) },
 };
 
 /** Set by the bundler when it builds the `orch` binary (scripts/setup.mjs). */
@@ -54,7 +55,7 @@ async function runShorthand(argv: readonly string[], help: boolean, io: CliIO): 
     io.stdout(await commandHelp(run));
     return 0;
   }
-  const [{ reportError }, { runTargetShorthand }] = await Promise.all([import('./render/reportError.js'), import('./targetShorthand.js')]);
+  const [{ reportError }, { runTargetShorthand }] = await Promise.all([reportErrorModule(), import('./targetShorthand.js')]);
   try {
     return await runTargetShorthand(run, argv, Object.keys(COMMANDS), io);
   } catch (error) {
@@ -128,7 +129,7 @@ async function commandHelp(command: CliCommand): Promise<string> {
 
 /** Reports a usage error found before any command ran; returns its exit code (2). */
 async function usageError(error: Error | Promise<Error>, io: CliIO): Promise<number> {
-  const { reportError } = await import('./render/reportError.js');
+  const { reportError } = await reportErrorModule();
   return reportError(await error, io);
 }
 
@@ -190,7 +191,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     io.stdout(await commandHelp(command));
     return 0;
   }
-  const { reportError } = await import('./render/reportError.js');
+  const { reportError } = await reportErrorModule();
   try {
     return await command.run(rest, io);
   } catch (error) {

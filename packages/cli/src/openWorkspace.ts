@@ -1,6 +1,7 @@
 import { buildTaskGraph, Engine, hasErrors, type EngineOutput, loadConfig, resolvePlugins, type BuildTaskGraphResult, type CommandRegistry, type Diagnostic, type OrchError, type ResolvedConfig } from '@orch/engine';
 import { outsideWorkspaceError } from './outsideWorkspace.js';
 import { reportError } from './render/reportError.js';
+import { presetModule } from './lazyModules.js';
 
 export interface OpenWorkspace {
   engine: Engine;
@@ -46,7 +47,7 @@ export async function openWorkspace(cwd: string, output?: EngineOutput, options:
   if (outside) throw outside;
   opened = { root: config.root, stateDir: config.stateDir, cacheDir: config.cache.dir };
   whileDiscovering?.(config);
-  const { defaultPlugins } = await import('@orch/plugins/preset');
+  const { defaultPlugins } = await presetModule();
   const plugins = hasErrors(diagnostics)
     ? defaultPlugins()
     : await resolvePlugins({

@@ -2,6 +2,7 @@ import { main } from './main.js';
 import { outputFlow } from './outputFlow.js';
 import { exitWhenFlushed } from './processOutput.js';
 import type { DaemonOutcome } from './daemon/daemonClient.js';
+import { reportErrorModule } from './lazyModules.js';
 
 const INTERNAL_ERROR = 70;
 
@@ -43,7 +44,7 @@ export function runHere(argv: readonly string[], outputClosed: AbortSignal, daem
         const { strayConfigError } = await import('@orch/engine');
         const configError = strayConfigError(event === 'uncaughtException' ? 'uncaught-exception' : 'unhandled-rejection', error);
         if (configError) {
-          const { reportError } = await import('./render/reportError.js');
+          const { reportError } = await reportErrorModule();
           end(reportError(configError, io));
           return;
         }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { agentsUsedBy, blocksRun, type Diagnostic, type RunScope } from '@orch/engine';
 import type { OpenWorkspace } from './openWorkspace.js';
+import { inspectModule } from './lazyModules.js';
 
 /**
  * What a run of these tasks reads: the tasks, the agents they use, and the files that define
@@ -9,7 +10,7 @@ import type { OpenWorkspace } from './openWorkspace.js';
  */
 export async function runScope(workspace: OpenWorkspace, ids: ReadonlySet<string>): Promise<RunScope> {
   const { registry, config } = workspace;
-  const { includedFiles } = await import('@orch/plugins/inspect');
+  const { includedFiles } = await inspectModule();
   const agents = new Set<string>();
   const files = new Set<string>();
   for (const id of ids) {

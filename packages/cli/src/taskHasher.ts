@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { ShellLineRunner } from '@orch/plugins';
 import type { OpenWorkspace } from './openWorkspace.js';
+import { pluginsModule } from './lazyModules.js';
 
 /**
  * A hasher and the local cache for a workspace, outside a run (explain, dry runs, cache
@@ -8,7 +9,7 @@ import type { OpenWorkspace } from './openWorkspace.js';
  * hashes are provisional (a dry run runs nothing).
  */
 export async function workspaceCache(workspace: OpenWorkspace, options: { shellLines?: ShellLineRunner } = {}) {
-  const { TaskHasher, LocalCache, TaskRecords, pluginVersions } = await import('@orch/plugins');
+  const { TaskHasher, LocalCache, TaskRecords, pluginVersions } = await pluginsModule();
   const { config, engine, registry } = workspace;
   const hasher = new TaskHasher({
     root: config.root,

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { OrchError } from '@orch/engine';
+import { pluginsModule } from './lazyModules.js';
 
 /**
  * Writes a file the user asked for (`--profile`, `--summarize`, `orch report --out`) atomically,
@@ -20,7 +21,7 @@ export async function writeOutputFile(path: string, text: string, what: string):
     for (const folder of missing) await mkdir(folder).catch((error: NodeJS.ErrnoException) => (error.code === 'EEXIST' ? undefined : Promise.reject(error)));
     await writeFileAtomic(path, text);
   } catch (error) {
-    const { describeFileError } = await import('@orch/plugins');
+    const { describeFileError } = await pluginsModule();
     throw new OrchError('state-write-failed', `cannot write ${what} to ${path}: ${describeFileError(error)}`, { hint: 'name a file in a folder you can write' });
   }
 }

@@ -12,6 +12,7 @@ import { runSession } from '../runSession.js';
 import { renderGraph } from './graph.js';
 import { runOptionSpecs, runRequest, runSettings } from '../runOptions.js';
 import { engineOutput } from './run.js';
+import { inspectModule } from '../lazyModules.js';
 
 export const affectedCommand: CliCommand = {
   name: 'affected',
@@ -54,7 +55,7 @@ export const affectedCommand: CliCommand = {
     const askGit = (config: ResolvedConfig): void => {
       base = (values.base as string | undefined) ?? process.env.ORCH_BASE ?? config.defaultBase;
       const exclude = orchFolders(config);
-      inspect = import('@orch/plugins/inspect');
+      inspect = inspectModule();
       asked = inspect.then(({ changedFiles }) => changedFiles({ root: config.root, base, head, exclude, committedOnly: values['committed-only'] === true, ...(values.files ? { files } : {}) }));
       // Awaited below once discovery is done; a discovery that fails first must not leave it unhandled.
       asked.catch(() => undefined);

@@ -5,6 +5,7 @@ import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { workspaceCache } from '../taskHasher.js';
+import { pluginsModule } from '../lazyModules.js';
 
 const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
 
@@ -35,7 +36,7 @@ export const cacheCommand: CliCommand = {
     const entries = await cache.list();
     const bytes = entries.reduce((sum, e) => sum + e.bytes, 0);
     const { hits, runs } = await hitRate(join(workspace.config.root, workspace.config.stateDir, 'metrics'));
-    const { remoteCacheClient, remoteCacheTrust, uploadQueueFor } = await import('@orch/plugins');
+    const { remoteCacheClient, remoteCacheTrust, uploadQueueFor } = await pluginsModule();
     const settings = workspace.config.cache;
     const remote = remoteCacheClient(settings);
     const remoteStatus = remote ? await remote.status().catch((error: Error) => `unreachable (${error.message})`) : null;

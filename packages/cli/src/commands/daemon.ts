@@ -9,6 +9,7 @@ import { startDaemon } from '../daemon/startDaemon.js';
 import { describeMs } from '../daemon/describeMs.js';
 import { outsideWorkspaceError } from '../outsideWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
+import { pluginsModule } from '../lazyModules.js';
 
 const ACTIONS = ['status', 'start', 'stop', 'restart'] as const;
 
@@ -118,7 +119,7 @@ async function startingDaemon(cwd: string): Promise<number | undefined> {
   }
   const socket = findDaemonSocket(cwd, '.holder');
   if (socket === undefined || !existsSync(`${socket}.lock`)) return undefined;
-  const { checkProcess } = await import('@orch/plugins');
+  const { checkProcess } = await pluginsModule();
   try {
     const holder = JSON.parse(readFileSync(`${socket}.holder`, 'utf8')) as Parameters<typeof checkProcess>[0];
     return Number.isInteger(holder.pid) && holder.pid > 0 && checkProcess(holder) === 'same' ? holder.pid : undefined;

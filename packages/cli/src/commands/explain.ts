@@ -8,6 +8,7 @@ import { resolveRoots } from '../resolveNames.js';
 import { workspaceCache } from '../taskHasher.js';
 import { applyEnvModeFlag, runOptionSpecs } from '../runOptions.js';
 import { whileStoppable } from '../stopSignals.js';
+import { pluginsModule } from '../lazyModules.js';
 
 /** One labelled line per item, the first 20, then how many more there are. */
 function listed(label: string, items: readonly string[]): string[] {
@@ -33,7 +34,7 @@ export const explainCommand: CliCommand = {
       return ExitCode.ok;
     }
     const ids = [...roots.keys()];
-    const { explainChanges, commandShellLines } = await import('@orch/plugins');
+    const { explainChanges, commandShellLines } = await pluginsModule();
     // A prompt's `!`cmd`` output is part of its hash: the lines run here as a run would run them.
     const reports = await whileStoppable(async (signal): Promise<ExplainReport[] | undefined> => {
       const { hasher, cache, records } = await workspaceCache(workspace, { shellLines: commandShellLines(workspace.engine, { signal }) });

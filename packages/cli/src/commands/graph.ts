@@ -11,6 +11,7 @@ import type { OpenWorkspace } from '../openWorkspace.js';
 import { resolveRoots } from '../resolveNames.js';
 import { runOptionSpecs } from '../runOptions.js';
 import type { CliIO } from '../CliCommand.js';
+import { pluginsModule } from '../lazyModules.js';
 
 export const graphCommand: CliCommand = {
   name: 'graph',
@@ -42,7 +43,7 @@ export const graphCommand: CliCommand = {
     if (typeof values.html === 'string') {
       const { root, stateDir } = workspace.config;
       const out = values.html === '' ? join(root, stateDir, 'graph.html') : resolve(io.cwd, values.html);
-      const [{ graphReport }, { writeReport }, { TaskHistory }] = await Promise.all([import('../report/graphReport.js'), import('../report/writeReport.js'), import('@orch/plugins')]);
+      const [{ graphReport }, { writeReport }, { TaskHistory }] = await Promise.all([import('../report/graphReport.js'), import('../report/writeReport.js'), pluginsModule()]);
       const nodes = order.map((id) => ({ id, dependencies: graph.nodes.get(id)!.dependencies.map((edge) => edge.to) }));
       const report = graphReport(nodes, new TaskHistory(join(root, stateDir)).readDurations(), { title: `orch graph ${positionals.join(' ')}`.trim(), orchVersion: ORCH_VERSION });
       const bytes = await writeReport(report, out, 'the graph page');

@@ -7,6 +7,7 @@ import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { resolveNames } from '../resolveNames.js';
+import { pluginsModule } from '../lazyModules.js';
 
 export const logsCommand: CliCommand = {
   name: 'logs',
@@ -25,7 +26,7 @@ export const logsCommand: CliCommand = {
     if (typeof values.session === 'string') checkSessionId(values.session, '--session');
     if (values.session !== undefined && values.last) throw new OrchError('usage', 'give --session or --last, not both', { hint: `e.g. orch logs ${positionals[0]} --last` });
     const workspace = await openWorkspace(io.cwd, undefined, { inspectOnly: true });
-    const { SessionStore } = await import('@orch/plugins');
+    const { SessionStore } = await pluginsModule();
     const store = new SessionStore(join(workspace.config.root, workspace.config.stateDir));
     const newestFirst = store.ids().reverse();
     const chosen = (values.session as string | undefined) ?? (values.last ? newestFirst[0] : undefined);

@@ -4,6 +4,7 @@ import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { sessionArgument } from '../sessionArgument.js';
+import { pluginsModule } from '../lazyModules.js';
 
 export const reportCommand: CliCommand = {
   name: 'report',
@@ -20,7 +21,7 @@ export const reportCommand: CliCommand = {
     const named = sessionArgument('report', positionals, values.last === true);
     const workspace = await openWorkspace(io.cwd);
     const { root, stateDir } = workspace.config;
-    const { SessionStore, readLog } = await import('@orch/plugins');
+    const { SessionStore, readLog } = await pluginsModule();
     const store = new SessionStore(join(root, stateDir));
     const session = named !== undefined ? store.load(named) : store.latest();
     if (!session) throw new OrchError('session-not-found', 'there are no sessions to report on yet', { hint: 'every `orch run` starts one; then `orch report`' });

@@ -12,6 +12,7 @@ import { runSession } from '../runSession.js';
 import { resumedValues, runOptionSpecs, runSettings } from '../runOptions.js';
 import { workspaceCache } from '../taskHasher.js';
 import { engineOutput } from './run.js';
+import { pluginsModule } from '../lazyModules.js';
 
 export const resumeCommand: CliCommand = {
   name: 'resume',
@@ -35,7 +36,7 @@ export const resumeCommand: CliCommand = {
     if (positionals[0] !== undefined) checkSessionId(positionals[0], 'session id');
     const output = engineOutput(io, values);
     let workspace = await openWorkspace(io.cwd, output);
-    const { SessionStore } = await import('@orch/plugins');
+    const { SessionStore } = await pluginsModule();
     const store = new SessionStore(join(workspace.config.root, workspace.config.stateDir));
 
     const chosen = positionals[0] ?? (values.last ? store.latestId() : store.latest((status) => status !== 'completed' && status !== 'watching' && status !== 'stopped')?.state.id);
@@ -86,7 +87,7 @@ export const resumeCommand: CliCommand = {
     // Completed tasks are trusted only while their hash is unchanged (the completion marker's too).
     const { hasher, cache } = await workspaceCache(workspace);
     for (const id of roots.keys()) if (request.args.length > 0) hasher.args.set(id, request.args);
-    const { TaskRecords } = await import('@orch/plugins');
+    const { TaskRecords } = await pluginsModule();
     const records = new TaskRecords(join(workspace.config.root, workspace.config.stateDir));
     const previous = new Map<string, PreviousRun>();
     for (const task of plan) {
@@ -158,7 +159,7 @@ async function withRecordedConfig(workspace: OpenWorkspace, id: string, request:
  * it runs. A failure to store is a warning, as the original store's would have been.
  */
 async function outputsAsMade(workspace: OpenWorkspace, sessionId: string, cache: LocalCache, id: string, hash: string, finishedAt: number | undefined, durationMs: number, hasher: TaskHasher, io: CliIO): Promise<boolean> {
-  const { checkCompletedTask, describeFileError, LocalCache: Cache, RunLogs } = await import('@orch/plugins');
+  const { checkCompletedTask, describeFileError, LocalCache: Cache, RunLogs } = await pluginsModule();
   const { config } = workspace;
   // The task's log, as it wrote it in this session's log folder, goes into the entry too.
   const files = taskLogFiles(new RunLogs(join(config.root, config.stateDir)).folder(sessionId), id);

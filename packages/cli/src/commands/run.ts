@@ -11,6 +11,7 @@ import { filterRoots } from '../filterRoots.js';
 import { runOptionSpecs, runRequest, runSettings, type RunOptionName } from '../runOptions.js';
 import { outputOptions } from '../outputOptions.js';
 import { runSession } from '../runSession.js';
+import { pluginsModule } from '../lazyModules.js';
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -132,7 +133,7 @@ function colorTerminal(io: CliIO): EngineOutput['terminal'] {
 /** Each planned task's hash, and whether the cache has it (as far as can be known before running). */
 async function predictCache(workspace: OpenWorkspace, plan: readonly PlannedTask[], roots: ReadonlyMap<string, string>, args: readonly string[]) {
   const { hasher, cache } = await workspaceCache(workspace);
-  const { remoteCacheClient, remoteCacheTrust, requireRemoteCacheKey } = await import('@orch/plugins');
+  const { remoteCacheClient, remoteCacheTrust, requireRemoteCacheKey } = await pluginsModule();
   const settings = workspace.config.cache;
   requireRemoteCacheKey(settings);
   // A remote hit is predicted only where the run would read it: downloads it can trust.

@@ -3,6 +3,7 @@ import { checkSessionId, ExitCode, OrchError, formatMs, terminalJson, terminalTe
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { openWorkspace } from '../openWorkspace.js';
+import { pluginsModule } from '../lazyModules.js';
 
 export const sessionsCommand: CliCommand = {
   name: 'sessions',
@@ -18,7 +19,7 @@ export const sessionsCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, this.options);
     const workspace = await openWorkspace(io.cwd);
-    const { SessionStore, readLog } = await import('@orch/plugins');
+    const { SessionStore, readLog } = await pluginsModule();
     const store = new SessionStore(join(workspace.config.root, workspace.config.stateDir));
 
     if (positionals[0] === 'show') {

@@ -8,6 +8,7 @@ import { printDiagnostics } from '../render/printDiagnostics.js';
 import { resolveNames } from '../resolveNames.js';
 import { runScope } from '../runScope.js';
 import { whileStoppable } from '../stopSignals.js';
+import { inspectModule } from '../lazyModules.js';
 
 export const showCommand: CliCommand = {
   name: 'show',
@@ -55,7 +56,7 @@ export const showCommand: CliCommand = {
  * task's environment, each line's time limit, process groups ended on Ctrl-C: exit 130).
  */
 async function renderPrompts(workspace: OpenWorkspace, ids: readonly string[], args: readonly string[], exec: boolean, io: CliIO): Promise<number> {
-  const { renderPrompt, commandShellLines } = await import('@orch/plugins/inspect');
+  const { renderPrompt, commandShellLines } = await inspectModule();
   const { config, engine } = workspace;
   return whileStoppable(async (signal) => {
     const emit = (event: OrchEvent): void => {

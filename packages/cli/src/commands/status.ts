@@ -5,6 +5,7 @@ import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
 import { sessionArgument } from '../sessionArgument.js';
+import { pluginsModule } from '../lazyModules.js';
 
 /** How often `--watch` reads the session log again. */
 const WATCH_INTERVAL_MS = 1000;
@@ -28,7 +29,7 @@ export const statusCommand: CliCommand = {
     const workspace = await openWorkspace(io.cwd);
     const { root, stateDir } = workspace.config;
     const [{ SessionStore, TaskHistory, readLog, GroupSampler, checkProcess }, { sessionDashboard }, { renderDashboard }] = await Promise.all([
-      import('@orch/plugins'),
+      pluginsModule(),
       import('../status/sessionDashboard.js'),
       import('../status/renderDashboard.js'),
     ]);

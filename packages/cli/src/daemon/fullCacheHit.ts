@@ -1,5 +1,6 @@
 import { resolve, sep } from 'node:path';
 import type { SessionRunOptions } from '../runSession.js';
+import { pluginsModule } from '../lazyModules.js';
 
 /** What the full-hit check found: `hit`, or the first task that is not one; `checked` tasks were looked at. */
 export interface FullHitVerdict {
@@ -26,7 +27,7 @@ export async function fullCacheHit(options: SessionRunOptions, changed?: Readonl
   const { workspace, plan, roots, args } = options;
   const { config, engine, registry } = workspace;
   if (options.resume || options.distribute || config.cache.force || !config.cache.local.includes('r')) return { hit: false, checked: 0, miss: { task: '*', why: 'the local cache is not read' } };
-  const { graphTaskHasher, LocalCache, isPromptCommand, outputsInPlaceFor } = await import('@orch/plugins');
+  const { graphTaskHasher, LocalCache, isPromptCommand, outputsInPlaceFor } = await pluginsModule();
   for (const task of plan) {
     const command = registry.commands.get(task.id);
     const why = !command ? 'unknown' : command.metadata.cache === false ? 'cache: false' : command.metadata.persistent === true ? 'persistent' : isPromptCommand(command) ? 'a prompt' : undefined;

@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { pluginsModule } from '../lazyModules.js';
 
 /**
  * The daemon's lock for its socket (proper-lockfile, beside the socket), with its holder's
@@ -9,7 +10,7 @@ import { createRequire } from 'node:module';
  */
 export async function takeDaemonLock(socketPath: string): Promise<(() => Promise<void>) | undefined> {
   const { lock } = createRequire(import.meta.url)('proper-lockfile') as { lock(file: string, options: object): Promise<() => Promise<void>> };
-  const { processIdentity, checkProcess } = await import('@orch/plugins');
+  const { processIdentity, checkProcess } = await pluginsModule();
   const options = { realpath: false, lockfilePath: `${socketPath}.lock`, stale: 20_000, update: 5_000, onCompromised: () => process.exit(0) };
   const holderFile = `${socketPath}.holder`;
   const take = async (): Promise<() => Promise<void>> => {

@@ -6,6 +6,7 @@ import { QueueWatchdog } from './QueueWatchdog.js';
 import { RunQueue, type JobFollower } from './RunQueue.js';
 import { WorkerOutputs } from './WorkerOutputs.js';
 import { WorkerPrefix } from './WorkerPrefix.js';
+import { pluginsModule } from '../lazyModules.js';
 
 const PLUGIN_NAME = 'orch:distributed';
 const EXECUTOR = 'distributed';
@@ -92,7 +93,7 @@ export class Coordinator {
     });
     // What this process ran is uploaded before anything that depends on it is queued.
     hooks.persist.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.late + 10 }, async (task) => {
-      const { REMOTE_UPLOAD } = await import('@orch/plugins');
+      const { REMOTE_UPLOAD } = await pluginsModule();
       await (task.data.get(REMOTE_UPLOAD) as Promise<boolean> | undefined);
     });
     hooks.settle.tapPromise(PLUGIN_NAME, ({ outcomes }) => this.outputs.settle(outcomes));
@@ -108,7 +109,7 @@ export class Coordinator {
   private async beforeLookup(task: TaskContext): Promise<DeployResult | undefined> {
     if (task.command.metadata.inputs?.some((glob) => !glob.startsWith('!'))) await this.outputs.dependenciesOf(task.id);
     if (!this.options.resumed || task.command.metadata.cache === false || this.pinned.has(task.id)) return undefined;
-    const { hashTask, PROVISIONAL_HASH } = await import('@orch/plugins');
+    const { hashTask, PROVISIONAL_HASH } = await pluginsModule();
     const hash = await hashTask(this.engine, task);
     if (task.data.get(PROVISIONAL_HASH) === true) return undefined;
     const job = await this.queue.lookup(jobIdFor(task.id, hash, task.attempt));

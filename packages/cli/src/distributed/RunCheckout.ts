@@ -5,6 +5,7 @@ import type { CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { runnableGraph } from '../runnableGraph.js';
 import { headCommit, planDigest, type DistributedJob, type RunDescription } from './DistributedJob.js';
+import { pluginsModule } from '../lazyModules.js';
 
 const PLUGIN_NAME = 'orch:distributed-worker';
 
@@ -156,7 +157,7 @@ export class RunCheckout {
     // from the remote cache: a job whose upload failed did not succeed.
     hooks.persist.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.late + 10 }, async (task) => {
       if (jobOf(task)?.taskId !== task.id) return;
-      const { REMOTE_UPLOAD } = await import('@orch/plugins');
+      const { REMOTE_UPLOAD } = await pluginsModule();
       if ((await (task.data.get(REMOTE_UPLOAD) as Promise<boolean> | undefined)) !== false) return;
       throw new OrchError('stage-failed', 'its outputs could not be uploaded to the remote cache, where the coordinator and the other workers take them from (the worker said why)', {
         hint: 'check that the worker reaches the remote cache and may write to it (cache.remote, its token)',

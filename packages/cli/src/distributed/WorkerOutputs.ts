@@ -4,6 +4,7 @@ import type { CacheEntry } from '@orch/plugins';
 import pLimit from 'p-limit';
 import type { JobResult } from './DistributedJob.js';
 import { WorkerPrefix } from './WorkerPrefix.js';
+import { pluginsModule } from '../lazyModules.js';
 
 const PLUGIN_NAME = 'orch:distributed';
 /**
@@ -102,7 +103,7 @@ export class WorkerOutputs {
  * naming the task, the worker and what went wrong.
  */
 async function restoreWorkerOutputs(engine: Engine, task: TaskContext, result: JobResult): Promise<CacheEntry> {
-  const { LocalCache, downloadEntry, remoteCacheClient, restoreEntry } = await import('@orch/plugins');
+  const { LocalCache, downloadEntry, remoteCacheClient, restoreEntry } = await pluginsModule();
   const settings = engine.config.cache;
   const local = new LocalCache(resolve(engine.config.root, settings.dir));
   const hash = result.hash ?? (task.data.get('orch:hash') as string);

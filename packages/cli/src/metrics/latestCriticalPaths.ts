@@ -1,4 +1,5 @@
 import { runReportFromEvents } from '../report/RunReport.js';
+import { pluginsModule } from '../lazyModules.js';
 
 /** A session's critical path: the chain no concurrency can shorten, and what it added up to (ms). */
 export interface RunCriticalPath {
@@ -14,7 +15,7 @@ export interface RunCriticalPath {
  * first, each weighed by the durations its log recorded (`runReportFromEvents`). Reads only.
  */
 export async function latestCriticalPaths(stateDir: string, since: Date, count: number, orchVersion: string): Promise<RunCriticalPath[]> {
-  const { SessionStore, readLog } = await import('@orch/plugins');
+  const { SessionStore, readLog } = await pluginsModule();
   const store = new SessionStore(stateDir);
   // Ids sort by the second a session started in: two in one second are ordered by when they started.
   const sessions = store

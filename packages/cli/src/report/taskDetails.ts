@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { taskLogFiles } from '@orch/engine';
 import { logTail } from './logTail.js';
 import type { RunReport } from './RunReport.js';
+import { pluginsModule } from '../lazyModules.js';
 
 /**
  * Fills in what a session's log does not hold: each task's last log lines (from
@@ -10,7 +11,7 @@ import type { RunReport } from './RunReport.js';
  * later run may have replaced it). A run summary leaves the log lines out (`logTail: false`).
  */
 export async function addTaskDetails(report: RunReport, where: { root: string; stateDir: string; session: string }, what: { logTail: boolean } = { logTail: true }): Promise<RunReport> {
-  const { TaskRecords, RunLogs } = await import('@orch/plugins');
+  const { TaskRecords, RunLogs } = await pluginsModule();
   const stateDir = join(where.root, where.stateDir);
   const folder = new RunLogs(stateDir).folder(where.session);
   const records = new TaskRecords(stateDir);

@@ -10,6 +10,7 @@ import { surveyWorkspace, type Survey, type WatchRequest } from './surveyWorkspa
 import { watchIgnore } from './watchIgnore.js';
 import { openWatchSession, type WatchSession } from './watchSession.js';
 import { watchPlan, type WatchRecord } from './watchPlan.js';
+import { pluginsModule } from '../lazyModules.js';
 
 /** A cycle that is running: the hashes it started from, and how to cancel each of its tasks. */
 interface Cycle {
@@ -200,7 +201,7 @@ export class WatchLoop {
 
   private stop(): void {
     if (this.stopped) {
-      void import('@orch/plugins').then(({ killAllChildren }) => killAllChildren());
+      void pluginsModule().then(({ killAllChildren }) => killAllChildren());
       return;
     }
     this.stopped = true;

@@ -3,6 +3,7 @@ import { runTasks, type PlannedTask, type RunSummary, type SessionInfo } from '@
 import type { CliIO } from '../CliCommand.js';
 import { printDiagnostics } from '../render/printDiagnostics.js';
 import type { Survey } from './surveyWorkspace.js';
+import { pluginsModule } from '../lazyModules.js';
 
 export interface WatchedRunOptions {
   args: readonly string[];
@@ -22,7 +23,7 @@ export interface WatchedRunOptions {
 export async function runWatchedTasks(survey: Survey, plan: readonly PlannedTask[], options: WatchedRunOptions, io: CliIO): Promise<RunSummary> {
   const { workspace, settings, graph, roots } = survey;
   const { config, engine, registry } = workspace;
-  const { TaskHistory, SessionStore, RunLogs, requireRemoteCacheKey, stateFolderProblems } = await import('@orch/plugins');
+  const { TaskHistory, SessionStore, RunLogs, requireRemoteCacheKey, stateFolderProblems } = await pluginsModule();
   requireRemoteCacheKey(config.cache);
   printDiagnostics(stateFolderProblems(config), io);
   const stateDir = join(config.root, config.stateDir);

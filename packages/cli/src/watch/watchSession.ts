@@ -5,6 +5,7 @@ import type { CliIO } from '../CliCommand.js';
 import { reportOrphans } from '../reportOrphans.js';
 import { runRequest } from '../runOptions.js';
 import type { Survey, WatchRequest } from './surveyWorkspace.js';
+import { pluginsModule } from '../lazyModules.js';
 
 /** The session a watch records its cycles in, held until `close`. */
 export interface WatchSession {
@@ -24,7 +25,7 @@ export interface WatchSession {
  */
 export async function openWatchSession(survey: Survey, request: WatchRequest, io: CliIO): Promise<WatchSession> {
   const { config, engine } = survey.workspace;
-  const { SessionStore, endOrphanedProcesses, processIdentity } = await import('@orch/plugins');
+  const { SessionStore, endOrphanedProcesses, processIdentity } = await pluginsModule();
   const store = new SessionStore(join(config.root, config.stateDir));
   const orphans = await endOrphanedProcesses(store);
   if (logLevelShows('warn', engine.output.logLevel)) reportOrphans(orphans, io);

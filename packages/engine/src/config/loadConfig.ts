@@ -24,6 +24,9 @@ import type { OrchConfig, ResolvedCacheConfig, ResolvedConfig } from './OrchConf
 
 const MODULE_NAME = 'orch';
 
+/** cosmiconfig, imported once per process: in a daemon every `import()` is a round trip to its module hooks' thread (issue 13). */
+let cosmiconfigModule: Promise<typeof import('cosmiconfig')> | undefined;
+
 /** Where cosmiconfig looks in each directory, in order. */
 export const CONFIG_SEARCH_PLACES = [
   'package.json',
@@ -97,7 +100,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   configTimeoutMs();
   if (options.defaultsAt !== undefined) return { config: resolveConfig({}, options.defaultsAt), diagnostics: [] };
   const cwd = resolve(options.cwd ?? process.cwd());
-  const { cosmiconfig } = await import('cosmiconfig');
+  const { cosmiconfig } = await (cosmiconfigModule ??= import('cosmiconfig'));
   let explorer: ReturnType<typeof cosmiconfig>;
   try {
     explorer = cosmiconfig(MODULE_NAME, {
