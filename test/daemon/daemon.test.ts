@@ -102,6 +102,28 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(runOrch(['logs', 'app#build', '--last'], dir, env(dir)).stdout).toContain('built app');
   });
 
+  it('does what the result does not depend on after the client has its exit code: the snapshot, metrics, old sessions pruned', async () => {
+    const dir = workspace();
+    writeTree(dir, { 'orchestrator.config.mjs': "import { targets } from './targets.mjs';\nexport default { targets, sessions: { keep: 2 } };\n" });
+    const before = await withDaemon(dir);
+    let last = '';
+    for (let i = 0; i < 3; i++) {
+      const hit = runOrch(['run', 'build'], dir, env(dir));
+      expect(hit.code).toBe(0);
+      last = /Session: (\S+)/.exec(hit.stderr)![1]!;
+    }
+    expect(status(dir).served).toBe(before.served + 3);
+    const sessions = () => readdirSync(join(dir, '.orch/sessions'));
+    const metricLines = () => readdirSync(join(dir, '.orch/metrics')).flatMap((file) => readFileSync(join(dir, '.orch/metrics', file), 'utf8').trim().split('\n'));
+    // Done before the daemon takes another invocation: moments after the client exits.
+    await waitFor(() => sessions().length === 2 && sessions().every((id) => existsSync(join(dir, '.orch/sessions', id, 'snapshot.json'))) && metricLines().length === 8, 10_000, () => `2 sessions with snapshots and 8 metrics lines: ${sessions().join(' ')}, ${metricLines().length} lines`);
+    expect(metricLines().filter((line) => JSON.parse(line).cached === 'local')).toHaveLength(6);
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toMatch(/orch run build: exit 0 after \d+ ms \(replied \d+ ms in\)/);
+    // The session of the last served run reads as any: from its snapshot.
+    expect(sessions()).toContain(last);
+    expect(runOrch(['sessions', 'show', last], dir, env(dir)).stdout).toMatch(/app#build/);
+  });
+
   it('leaves a corrupt cache entry to the run that meets it, which says it discarded it, as orch alone does', async () => {
     const dir = workspace();
     await withDaemon(dir);

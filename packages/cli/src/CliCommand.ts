@@ -23,6 +23,13 @@ export interface CliIO {
    * public `main()` does not carry the run's internal types.
    */
   admitRun?: (run: unknown) => Promise<void>;
+  /**
+   * Set when the daemon serves the invocation: work the command's result does not depend on
+   * (`Engine.background`: a session's snapshot, pruning, metrics) is handed here and done after
+   * the client has its exit code, before the daemon takes another invocation. Unset: done before
+   * the command returns.
+   */
+  afterReply?: (work: () => Promise<void>) => void;
 }
 
 /** A subcommand module: `packages/cli/src/commands/<name>.ts`, loaded only when run. */

@@ -10,6 +10,7 @@ import { printDiagnostics } from './render/printDiagnostics.js';
 import { checkOutputFile } from './writeOutputFile.js';
 import { reportOrphans } from './reportOrphans.js';
 import { STOP_SIGNALS } from './stopSignals.js';
+import { pluginsModule } from './lazyModules.js';
 
 export interface SessionRunOptions {
   workspace: OpenWorkspace;
@@ -54,7 +55,7 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
   // --log-level: which of orch's own messages show.
   const says = (level: LogLevel): boolean => logLevelShows(level, engine.output.logLevel);
   const profile = options.profile === undefined ? undefined : await profileRun(engine);
-  const { TaskHistory, SessionStore, RunLogs, killAllChildren, endOrphanedProcesses, processIdentity, requireRemoteCacheKey, stateFolderProblems } = await import('@orch/plugins');
+  const { TaskHistory, SessionStore, RunLogs, killAllChildren, endOrphanedProcesses, processIdentity, requireRemoteCacheKey, stateFolderProblems } = await pluginsModule();
   requireRemoteCacheKey(config.cache);
   // A state folder orch cannot use stops the run here, before anything starts (findings R2 #11, #13).
   printDiagnostics(stateFolderProblems(config), io);
@@ -125,11 +126,19 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
     });
   } finally {
     try {
-      await engine.close();
+      await engine.close({ deferBackground: io.afterReply !== undefined });
     } finally {
       for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
       await release?.().catch(() => undefined);
-      logs.prune(config.sessions.keep, (id) => store.isLive(id));
+      const background = async (): Promise<void> => {
+        try {
+          await engine.finishBackground();
+        } finally {
+          logs.prune(config.sessions.keep, (id) => store.isLive(id));
+        }
+      };
+      if (io.afterReply) io.afterReply(background);
+      else await background();
     }
   }
   if (profile) {

@@ -165,6 +165,7 @@ export class Engine {
   readonly output: EngineOutput;
   private readonly applied: Plugin[] = [];
   private readonly runTimePlugins: 'load' | 'defer';
+  private readonly backgroundWork: (() => Promise<void> | void)[] = [];
 
   constructor(options: EngineOptions) {
     this.config = options.config;
@@ -245,8 +246,37 @@ export class Engine {
     return result ?? { kind: 'not-found', name, suggestions: [], folderCommands: [] };
   }
 
-  async close(): Promise<void> {
+  /**
+   * Ends the invocation: the `shutdown` hook (what the run's result depends on: its session log
+   * closed and durable, its records written, claims released), then the background work
+   * (`background`), unless `deferBackground`: a daemon sends the client its exit code first and
+   * then calls `finishBackground` (docs/daemon.md).
+   */
+  async close(options: { deferBackground?: boolean } = {}): Promise<void> {
     await this.hooks.shutdown.promise();
+    if (!options.deferBackground) await this.finishBackground();
+  }
+
+  /**
+   * Work a plugin's shutdown leaves for after the run's result is out, which nothing the run
+   * reports depends on: a session's snapshot, pruning old sessions, the duration history and the
+   * metrics lines (issue 13: off the critical path of a served full hit). Done in the order given.
+   */
+  background(work: () => Promise<void> | void): void {
+    this.backgroundWork.push(work);
+  }
+
+  /** Does the background work queued so far; the first error is thrown after the rest is done. */
+  async finishBackground(): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    for (const work of this.backgroundWork.splice(0)) {
+      try {
+        await work();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
   }
 }
 

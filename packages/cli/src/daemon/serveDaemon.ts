@@ -177,9 +177,10 @@ async function serve(where: { root: string; log: string; cacheDir: string; warmU
     restartIdleTimer();
     const began = performance.now();
     try {
-      const result = await asInvocation(() => serveInvocation(request, socket, messages, { program, root, changedPaths: workTree?.changedPaths, mayDecline: mayDecline(request.argv) }));
+      const result = await asInvocation(() => serveInvocation(request, socket, messages, { program, root, changedPaths: workTree?.changedPaths, mayDecline: mayDecline(request.argv), say }));
       const check = result.checkMs === undefined ? '' : ` (the full-hit check took ${result.checkMs} ms, done ${result.admittedAtMs} ms in${describeVerdict(result.verdict)})`;
-      say(`orch ${request.argv.join(' ')}: ${result.declined ? 'left to the client' : `exit ${result.code}`} after ${Math.round(performance.now() - began)} ms${check}`);
+      const replied = result.repliedAtMs === undefined ? '' : ` (replied ${result.repliedAtMs} ms in)`;
+      say(`orch ${request.argv.join(' ')}: ${result.declined ? 'left to the client' : `exit ${result.code}`} after ${Math.round(performance.now() - began)} ms${replied}${check}`);
       if (result.declined) declined++;
       else served++;
       // Busy until the client has it all: a slow reader may still be draining the output, and a

@@ -6,6 +6,7 @@ import { main } from '../main.js';
 import type { ClientMessage, DaemonFrame, DaemonRequest } from './daemonProtocol.js';
 import { fullCacheHit, type FullHitVerdict } from './fullCacheHit.js';
 import { enterInvocation } from './invocationContext.js';
+import { reportErrorModule } from '../lazyModules.js';
 
 type Invoke = Extract<DaemonRequest, { type: 'invoke' }>;
 
@@ -13,6 +14,8 @@ type Invoke = Extract<DaemonRequest, { type: 'invoke' }>;
 export type InvocationResult = ({ declined: true } | { declined: false; code: number }) & {
   /** When the invocation was admitted, and how long the full-hit check took, in ms from its start. */
   admittedAtMs?: number;
+  /** When the client had its exit code, in ms from the start (work for after the reply came next). */
+  repliedAtMs?: number;
   checkMs?: number;
   /** What the full-hit check found, for a run. */
   verdict?: FullHitVerdict;
@@ -26,11 +29,11 @@ export type InvocationResult = ({ declined: true } | { declined: false; code: nu
  * is dropped, the client runs it itself. The client's stop signals reach the run as the
  * process's own signals would; a client that goes away is a closed terminal (SIGHUP).
  */
-export async function serveInvocation(request: Invoke, socket: Socket, messages: { on(listener: (message: ClientMessage) => void): void }, daemon: { program: string; root: string; changedPaths?: ReadonlySet<string> | undefined; mayDecline?: boolean }): Promise<InvocationResult> {
+export async function serveInvocation(request: Invoke, socket: Socket, messages: { on(listener: (message: ClientMessage) => void): void }, daemon: { program: string; root: string; changedPaths?: ReadonlySet<string> | undefined; mayDecline?: boolean; say?: (line: string) => void }): Promise<InvocationResult> {
   const began = performance.now();
   // Said at once, ahead of what is held: the client loads what running it itself takes meanwhile.
   if (daemon.mayDecline && !socket.destroyed) socket.write(`${JSON.stringify({ p: 1 } satisfies DaemonFrame)}\n`);
-  const timing: Pick<InvocationResult, 'admittedAtMs' | 'checkMs' | 'verdict'> = {};
+  const timing: Pick<InvocationResult, 'admittedAtMs' | 'checkMs' | 'verdict' | 'repliedAtMs'> = {};
   const held: DaemonFrame[] = [];
   let admitted = false;
   let declined = false;
@@ -51,6 +54,8 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
     for (const frame of held.splice(0)) send(frame);
   };
   const outputClosed = new AbortController();
+  // Work handed over for after the reply (`CliIO.afterReply`): done once the client has its exit code.
+  const later: (() => Promise<void>)[] = [];
   stuck = (text) => {
     // On a thread a config holds in a loop: nothing asynchronous runs again, so straight to the socket's descriptor.
     const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
@@ -62,7 +67,7 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
     }
   };
   failing = async (error, event) => {
-    const [{ strayConfigError }, { reportError }] = await Promise.all([import('@orch/engine'), import('../render/reportError.js')]);
+    const [{ strayConfigError }, { reportError }] = await Promise.all([import('@orch/engine'), reportErrorModule()]);
     const configError = strayConfigError(event, error);
     admit();
     let code = 70;
@@ -94,6 +99,7 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
     // A client gone is a reader that takes everything: nothing waits for a socket that will never drain.
     flow: { congested: () => !socket.destroyed && socket.writableNeedDrain, drained: () => drainedOrClosed(socket) },
     outputClosed: outputClosed.signal,
+    afterReply: (work) => void later.push(work),
     admitRun: async (run) => {
       const checking = performance.now();
       if (!socket.destroyed) timing.verdict = await fullCacheHit(run as SessionRunOptions, daemon.changedPaths);
@@ -107,6 +113,14 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
   let code: number;
   try {
     code = await main(request.argv, io);
+    if (!declined) {
+      admit();
+      send({ x: code });
+      flush();
+      if (later.length > 0) timing.repliedAtMs = Math.round(performance.now() - began);
+    }
+    // Still as the client's process (its environment, folder and umask), once it has its exit code.
+    for (const work of later.splice(0)) await work().catch((error: unknown) => daemon.say?.(`after orch ${request.argv.join(' ')}: ${error instanceof Error ? error.message : String(error)}`));
   } catch (error) {
     // The decline comes back as an error main() does not report (it is not orch's kind).
     if (declined) return { declined: true, ...timing };
@@ -117,9 +131,6 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
     context.leave();
   }
   if (declined) return { declined: true, ...timing };
-  admit();
-  send({ x: code });
-  flush();
   return { declined: false, code, ...timing };
 }
 

@@ -202,3 +202,41 @@ describe('resolvePlugins', () => {
     expect(error.message).toBe('config plugins[0] is not a plugin');
   });
 });
+
+describe('Engine background work (issue 13: after the result is out)', () => {
+  it('is done by close(), after every shutdown tap, in the order given', async () => {
+    const e = engine();
+    const done: string[] = [];
+    e.hooks.shutdown.tap('a', () => {
+      done.push('shutdown a');
+      e.background(async () => void done.push('snapshot'));
+    });
+    e.hooks.shutdown.tap('b', () => {
+      done.push('shutdown b');
+      e.background(() => void done.push('metrics'));
+    });
+    await e.close();
+    expect(done).toEqual(['shutdown a', 'shutdown b', 'snapshot', 'metrics']);
+  });
+
+  it('deferred, waits for finishBackground, which does all of it and then throws the first error', async () => {
+    const e = engine();
+    const done: string[] = [];
+    e.hooks.shutdown.tap('a', () => {
+      e.background(() => {
+        throw new Error('first');
+      });
+      e.background(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        done.push('second');
+      });
+      e.background(() => Promise.reject(new Error('third')));
+    });
+    await e.close({ deferBackground: true });
+    expect(done).toEqual([]);
+    await expect(e.finishBackground()).rejects.toThrow('first');
+    expect(done).toEqual(['second']);
+    // Taken once: nothing is left to do.
+    await expect(e.finishBackground()).resolves.toBeUndefined();
+  });
+});

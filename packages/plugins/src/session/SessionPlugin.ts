@@ -81,9 +81,13 @@ export function sessionPlugin() {
         await done.close();
         // A failed write stopped the run and was reported by it; a snapshot cannot be trusted.
         if (done.failed) return;
-        const { state, offset } = store.load(id);
-        await store.writeSnapshot(id, state, offset);
-        store.prune(engine.config.sessions.keep);
+        // The snapshot only spares the next reader a fold of the log: after the result is out.
+        const session = id;
+        engine.background(async () => {
+          const { state, offset } = store.load(session);
+          await store.writeSnapshot(session, state, offset);
+          store.prune(engine.config.sessions.keep);
+        });
       });
     },
   });

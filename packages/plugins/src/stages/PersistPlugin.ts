@@ -49,9 +49,14 @@ export function persistPlugin() {
         metrics.push(metricsLine(outcome, task, { runId, sessionId, agents: agentCounts.get(outcome.id) ?? 0 }));
       });
 
-      engine.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
-        await Promise.all([history.recordDurations(durations), history.appendMetrics(metrics.splice(0))]);
+      engine.hooks.shutdown.tap(PLUGIN_NAME, () => {
+        const lines = metrics.splice(0);
+        const taken = new Map(durations);
         durations.clear();
+        // History and metrics inform later runs and reports, not this run's result.
+        engine.background(async () => {
+          await Promise.all([history.recordDurations(taken), history.appendMetrics(lines)]);
+        });
       });
       // After every plugin's own shutdown (the cache's fingerprints are records too).
       engine.hooks.shutdown.tapPromise({ name: PLUGIN_NAME, stage: STAGE_ORDER.late }, () => records.compact());
