@@ -9,6 +9,7 @@ import { processAlive } from '../session/SessionStore.js';
 import { CacheRefusal, confinedLinkTarget, isSafePath } from './confinedPath.js';
 import { describeFileError } from './describeFileError.js';
 import { OutputMatcher } from './OutputMatcher.js';
+import type { OutputsFingerprint } from './outputsFingerprint.js';
 import { restoreOutputs, type RestoreKept, type RestoreTarget } from './restoreOutputs.js';
 import { sha256File } from './sha256File.js';
 
@@ -65,6 +66,11 @@ export interface CacheEntry {
   /** The stored log (replayed on a hit with the engine's `readTaskLog`), when the task printed anything. */
   log?: TaskLogFiles;
   dir: string;
+  /**
+   * Set by the daemon's full-hit check on an entry it read ahead (`readAhead`): the outputs'
+   * fingerprint it found in place, so the run's hit of this entry does not look again.
+   */
+  inPlace?: OutputsFingerprint;
 }
 
 /** The task's log in an entry folder: the engine's log files under fixed names. */
@@ -218,6 +224,7 @@ export class LocalCache {
   private readonly resolved = new Map<string, Promise<string>>();
   /** Entries `readAhead` read for the run about to start, each taken by that run's first `get` of its hash. */
   private readonly readAheadEntries = new Map<string, CacheEntry>();
+  private readonly realFolders = new Map<string, string>();
 
   constructor(readonly dir: string) {}
 
@@ -435,6 +442,19 @@ export class LocalCache {
   /** The folders a task's outputs are never looked for in: the cache's and `more`, resolved (absent ones left out). */
   resolvedProtect(more: readonly string[] = []): Promise<string[]> {
     return this.protected(more);
+  }
+
+  /**
+   * A task folder resolved by realpath, once per instance (one invocation's: `LocalCache.of`): the
+   * full-hit check and the run's hits ask for each folder in turn.
+   */
+  realFolder(folder: string): string {
+    let real = this.realFolders.get(folder);
+    if (real === undefined) {
+      real = realpathSync.native(folder);
+      this.realFolders.set(folder, real);
+    }
+    return real;
   }
 
   /** Removes an entry: renamed out of place first, so a crash never leaves half of it under its hash. */

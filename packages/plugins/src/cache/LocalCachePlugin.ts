@@ -1,5 +1,4 @@
 import { taskDirectory } from '../executors/taskEnvironment.js';
-import { realpathSync } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { definePlugin, readSmallTaskLog, readTaskLog, STAGE_ORDER, type Engine, type TaskContext } from '@orch/engine';
@@ -59,7 +58,8 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
   try {
     const place = await outputsPlace(engine, task, cache);
     const recorded = await records.get('outputs', task.id);
-    const inPlace = await outputsInPlace(recorded, place, hash, entry.meta).catch(() => undefined);
+    // The daemon's full-hit check looked a moment ago: its verdict travels with the entry.
+    const inPlace = entry.inPlace ?? (await outputsInPlace(recorded, place, hash, entry.meta).catch(() => undefined));
     if (inPlace) {
       if (inPlace !== recorded) records.put('outputs', task.id, inPlace);
       await cache.markUsed(entry);
@@ -89,12 +89,15 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
 /**
  * Whether a hit of this entry would leave the task's outputs as they are (`outputsInPlace`):
  * what the daemon admits of a run (docs/daemon.md), since a restore can be refused, and the
- * task would then run in the daemon. Looks only: nothing is recorded.
+ * task would then run in the daemon. Nothing is recorded: the fingerprint found is kept on the
+ * entry (`CacheEntry.inPlace`), for the run's hit of it (`restoreEntry`).
  */
 export async function outputsInPlaceFor(engine: Engine, task: Pick<TaskContext, 'id' | 'command' | 'root'>, cache: LocalCache, hash: string, entry: CacheEntry): Promise<boolean> {
   try {
     const recorded = await TaskRecords.of(engine).get('outputs', task.id);
-    return (await outputsInPlace(recorded, await outputsPlace(engine, task, cache), hash, entry.meta)) !== undefined;
+    const inPlace = await outputsInPlace(recorded, await outputsPlace(engine, task, cache), hash, entry.meta);
+    if (inPlace) entry.inPlace = inPlace;
+    return inPlace !== undefined;
   } catch {
     return false;
   }
@@ -103,7 +106,7 @@ export async function outputsInPlaceFor(engine: Engine, task: Pick<TaskContext, 
 /** Where the task's outputs are, resolved as the cache resolves them (the folder with one system call). */
 async function outputsPlace(engine: Engine, task: Pick<TaskContext, 'command' | 'root'>, cache: LocalCache): Promise<OutputsPlace> {
   const protect = await cache.resolvedProtect([join(engine.config.root, engine.config.stateDir)]);
-  return { folder: realpathSync.native(taskFolder(task)), outputs: task.command.metadata.outputs ?? [], protect };
+  return { folder: cache.realFolder(taskFolder(task)), outputs: task.command.metadata.outputs ?? [], protect };
 }
 
 /**
