@@ -194,6 +194,7 @@ async function serve(where: { root: string; log: string; cacheDir: string; warmU
       busy = false;
       restartIdleTimer();
       if (served >= MAX_INVOCATIONS) stop(`served ${served} invocations`);
+      else collectYoungGarbage();
     }
   }
 
@@ -337,4 +338,16 @@ function idleTimeout(value: string | undefined, say: (text: string) => void): nu
     return DEFAULT_IDLE_TIMEOUT_MS;
   }
   return Math.min(ms, LONGEST_MS);
+}
+
+/**
+ * A scavenge of the young generation once an invocation is over, off every client's clock: what
+ * the invocation allocated is garbage by then, so it costs little, and the next invocation
+ * starts with room for all it allocates (about 22 MB for a 100-task full hit), instead of
+ * stopping for one or two scavenges of 2-7 ms each while a client waits (issue 13). Needs the
+ * daemon's `--expose-gc` (startDaemon.ts); without it, nothing.
+ */
+function collectYoungGarbage(): void {
+  const gc = (globalThis as { gc?: (options: { type: 'minor'; execution: 'sync' }) => void }).gc;
+  if (gc) setImmediate(() => gc({ type: 'minor', execution: 'sync' }));
 }

@@ -40,8 +40,9 @@ export function startDaemon(workspace: { root: string; stateDir: string; cacheDi
   }
   const fd = openSync(log, 'a');
   try {
-    // A larger young generation: a daemon allocates much and keeps little between invocations.
-    const args = ['--max-semi-space-size=16', program, '__daemon', real, log, resolve(real, workspace.cacheDir), ...(warmUp ? [JSON.stringify(warmUp)] : [])];
+    // A young generation that holds what an invocation allocates, emptied between invocations
+    // (`collectYoungGarbage`): a daemon allocates much and keeps little from one to the next.
+    const args = ['--max-semi-space-size=32', '--expose-gc', program, '__daemon', real, log, resolve(real, workspace.cacheDir), ...(warmUp ? [JSON.stringify(warmUp)] : [])];
     const child = spawn(process.execPath, args, { cwd: real, detached: true, stdio: ['ignore', fd, fd] });
     child.unref();
     if (child.pid !== undefined) markStarting(real, child.pid);
