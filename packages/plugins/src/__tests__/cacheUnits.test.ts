@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -326,6 +326,19 @@ describe('outputs in place by content (issue 13: "falling back to content")', ()
       expect(await outputsInPlace(recorded, place, hash, meta), what).toBeUndefined();
       expect(await outputsInPlace(undefined, place, hash, meta), `${what}, no fingerprint`).toBeUndefined();
     }
+  });
+});
+
+describe('LocalCache.realFolder', () => {
+  it('is what realpath gives, through a linked parent or a linked folder, and throws for a missing one', () => {
+    const dir = tempRepo({ 'real/pkg/a.txt': 'a', 'real/other/b.txt': 'b' }, { git: false });
+    symlinkSync(join(dir, 'real'), join(dir, 'linked'));
+    symlinkSync(join(dir, 'real/other'), join(dir, 'real/alias'));
+    const cache = new LocalCache(join(dir, 'cache'));
+    for (const folder of ['real/pkg', 'linked/pkg', 'real/alias', 'linked/alias', 'linked']) {
+      expect(cache.realFolder(join(dir, folder)), folder).toBe(realpathSync(join(dir, folder)));
+    }
+    expect(() => cache.realFolder(join(dir, 'linked/missing'))).toThrow(/ENOENT/);
   });
 });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, fstatSync, lstatSync, openSync, readFileSync, readSync, realpathSync, utimesSync, type Stats } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Engine, TaskLogFiles } from '@orch/engine';
 import { processAlive } from '../session/SessionStore.js';
@@ -451,7 +451,9 @@ export class LocalCache {
   realFolder(folder: string): string {
     let real = this.realFolders.get(folder);
     if (real === undefined) {
-      real = realpathSync.native(folder);
+      // A folder that is no link is where its parent really is: one lstat, the parent's answer shared by its siblings.
+      const parent = dirname(folder);
+      real = parent !== folder && lstatSync(folder).isDirectory() ? join(this.realFolder(parent), basename(folder)) : realpathSync.native(folder);
       this.realFolders.set(folder, real);
     }
     return real;
