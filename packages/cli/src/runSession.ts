@@ -197,7 +197,7 @@ function recordEvents(engine: OpenWorkspace['engine']): ReportEvent[] {
 function offerInterrupted(store: InstanceType<typeof import('@orch/plugins').SessionStore>, io: CliIO, reporter: string): void {
   if (reporter === 'json' || reporter === 'silent') return;
   const latest = store.latestId();
-  if (!latest) return;
+  if (!latest || store.endedAsLogged(latest)) return;
   const session = store.tryLoad(latest);
   if (!session?.state.info || session.live || session.state.status !== 'interrupted' || session.state.summary) return;
   io.stderr(`orch: session ${latest} (\`orch ${session.state.info.argv.join(' ')}\`) stopped when its process died; \`orch resume ${latest}\` finishes it\n`);

@@ -132,11 +132,11 @@ describe('SessionStore snapshots', () => {
     return { store, id, state, offset };
   }
 
-  it('writes { version, offset, checksum, state } as JSON, the checksum the SHA-256 of the state as JSON, and loads from it', async () => {
+  it('writes { version, offset, checksum, ended, state } as JSON, the checksum the SHA-256 of the state as JSON, and loads from it', async () => {
     const { store, id, state, offset } = await snapshotted();
     const written = readFileSync(join(store.sessionDir(id), 'snapshot.json'), 'utf8');
     const checksum = createHash('sha256').update(JSON.stringify(state)).digest('hex');
-    expect(written).toBe(`${JSON.stringify({ version: 2, offset, checksum, state })}\n`);
+    expect(written).toBe(`${JSON.stringify({ version: 2, offset, checksum, ended: false, state })}\n`);
     const loaded = store.load(id);
     expect(loaded.rebuilt).toBe(false);
     expect(loaded.state).toEqual(state);
@@ -152,5 +152,38 @@ describe('SessionStore snapshots', () => {
     const loaded = store.load(id);
     expect(loaded.rebuilt).toBe(true);
     expect(loaded.state).toEqual(state);
+  });
+});
+
+describe('SessionStore.endedAsLogged (the offer to resume, issue 13)', () => {
+  const id = '20261130-100014-0001';
+  const runFinished = { type: 'run-finished', t: SECOND + 9, summary: { tasks: [], durationMs: 9, succeeded: 3, failed: 0, skipped: 0, cancelled: 0, interrupted: false, awaitingIntervention: 0 } };
+  async function session(ended: boolean) {
+    const stateDir = stateFolder();
+    writeSession(stateDir, id, SECOND, { tasks: 3 });
+    const store = new SessionStore(stateDir);
+    if (ended) appendFileSync(store.logPath(id), `${JSON.stringify(runFinished)}\n`);
+    const { state, offset } = store.load(id);
+    await store.writeSnapshot(id, state, offset);
+    return store;
+  }
+
+  it('is true from the head of a snapshot whose state has the run\'s summary and covers the whole log', async () => {
+    const store = await session(true);
+    expect(store.load(id).state.summary).toBeDefined();
+    expect(store.endedAsLogged(id)).toBe(true);
+  });
+
+  it('is false when it cannot tell: no summary, no snapshot, a log grown since, an older snapshot without the field', async () => {
+    expect((await session(false)).endedAsLogged(id)).toBe(false);
+    const grown = await session(true);
+    appendFileSync(grown.logPath(id), `${JSON.stringify({ type: 'session-resumed', t: SECOND + 20 })}\n`);
+    expect(grown.endedAsLogged(id)).toBe(false);
+    const older = await session(true);
+    const path = join(older.sessionDir(id), 'snapshot.json');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"ended":true,', ''));
+    expect(older.endedAsLogged(id)).toBe(false);
+    rmSync(path);
+    expect(older.endedAsLogged(id)).toBe(false);
   });
 });
