@@ -124,6 +124,37 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(runOrch(['sessions', 'show', last], dir, env(dir)).stdout).toMatch(/app#build/);
   });
 
+  // Session 23's tester: alone, a failure of background work was an internal error (exit 70, a
+  // stack) that hid a shutdown tap's own error; served, it was in the daemon's log only.
+  it('takes a failure of background work as a warning naming the plugin, alone and served; a shutdown tap\'s error stays the run\'s', async () => {
+    const dir = workspace();
+    const plugin = "{ name: 'flaky-history', apply(engine) { engine.hooks.shutdown.tap('flaky-history', () => { engine.background('flaky-history', () => { throw new Error('history disk is full'); }); if (process.env.TAP_FAILS) throw new Error('could not release the lease'); }); } }";
+    writeTree(dir, { 'orchestrator.config.mjs': `import { targets } from './targets.mjs';\nexport default { targets, plugins: [${plugin}] };\n` });
+    commitAll(dir);
+    const warning = "warning: plugin 'flaky-history' failed in hook 'background': history disk is full";
+    const tapError = "orch: plugin 'flaky-history' failed in hook 'shutdown': could not release the lease";
+
+    const alone = runOrch(['run', 'build', '--no-daemon'], dir, env(dir));
+    expect([alone.code, alone.stderr.includes(warning)], alone.stderr).toEqual([0, true]);
+    const aloneTap = runOrch(['run', 'build', '--no-daemon'], dir, env(dir, { TAP_FAILS: '1' }));
+    expect(aloneTap.code, aloneTap.stderr).toBe(1);
+    expect(aloneTap.stderr).toContain(warning);
+    expect(aloneTap.stderr).toContain(tapError);
+    expect(aloneTap.stderr).not.toMatch(/internal error|^\s+at /m);
+
+    const before = await withDaemon(dir);
+    const hit = runOrch(['run', 'build'], dir, env(dir, { TAP_FAILS: '1' }));
+    expect(hit.code, hit.stderr).toBe(1);
+    expect(hit.stderr).toContain(tapError);
+    // Its client had its exit code before the work was done: the next client is told, once.
+    const next = runOrch(['list'], dir, env(dir));
+    expect(next.code).toBe(0);
+    expect(next.stderr).toContain(`${warning} (after \`orch run build\`, served by the daemon at `);
+    expect(status(dir).served).toBe(before.served + 2);
+    expect(runOrch(['list'], dir, env(dir)).stderr).not.toContain(warning);
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain(`after orch run build: plugin 'flaky-history' failed in hook 'background': history disk is full`);
+  });
+
   it('leaves a corrupt cache entry to the run that meets it, which says it discarded it, as orch alone does', async () => {
     const dir = workspace();
     await withDaemon(dir);

@@ -27,9 +27,10 @@ export interface CliIO {
    * Set when the daemon serves the invocation: work the command's result does not depend on
    * (`Engine.background`: a session's snapshot, pruning, metrics) is handed here and done after
    * the client has its exit code, before the daemon takes another invocation. Unset: done before
-   * the command returns.
+   * the command returns. What `work` returns are its failures: warnings, which the daemon logs and
+   * shows at the start of the next invocation (the client that ran it is gone).
    */
-  afterReply?: (work: () => Promise<void>) => void;
+  afterReply?: (work: () => Promise<readonly Error[]>) => void;
 }
 
 /** A subcommand module: `packages/cli/src/commands/<name>.ts`, loaded only when run. */

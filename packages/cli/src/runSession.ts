@@ -59,7 +59,7 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
   requireRemoteCacheKey(config.cache);
   // A state folder orch cannot use stops the run here, before anything starts (findings R2 #11, #13).
   printDiagnostics(stateFolderProblems(config), io);
-  const stateDir = join(config.root, config.stateDir);
+  const stateDir = resolve(config.root, config.stateDir);
   const history = new TaskHistory(stateDir);
   const store = new SessionStore(stateDir);
   const logs = new RunLogs(stateDir);
@@ -130,9 +130,10 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
     } finally {
       for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
       await release?.().catch(() => undefined);
-      const background = async (): Promise<void> => {
+      // Alone, close() did the engine's background work and warned of its failures.
+      const background = async (): Promise<readonly Error[]> => {
         try {
-          await engine.finishBackground();
+          return await engine.finishBackground();
         } finally {
           logs.prune(config.sessions.keep, (id) => store.isLive(id));
         }

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { ShellLineRunner } from '@orch/plugins';
 import type { OpenWorkspace } from './openWorkspace.js';
 import { pluginsModule } from './lazyModules.js';
@@ -26,5 +26,5 @@ export async function workspaceCache(workspace: OpenWorkspace, options: { shellL
     ...(config.configFile ? { configFile: config.configFile } : {}),
     agents: registry.agents,
   });
-  return { hasher, cache: new LocalCache(resolve(config.root, config.cache.dir)), records: new TaskRecords(join(config.root, config.stateDir)) };
+  return { hasher, cache: new LocalCache(resolve(config.root, config.cache.dir)), records: new TaskRecords(resolve(config.root, config.stateDir)) };
 }

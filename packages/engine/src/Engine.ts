@@ -6,6 +6,7 @@ import type { ResolvedConfig } from './config/OrchConfig.js';
 import type { LogLevel, LogOrder, OutputLogs } from './config/outputLogs.js';
 import type { OrchEvent, TaskOutcome } from './events.js';
 import type { Plugin } from './plugin/Plugin.js';
+import type { OrchError } from './OrchError.js';
 import { pluginError } from './plugin/PluginError.js';
 import { withinLimit } from './plugin/withinLimit.js';
 import type { GateContext, TaskContext, ExecutionResult, FailureContext, RecoveryDecision, DeployResult } from './pipeline/TaskContext.js';
@@ -165,7 +166,7 @@ export class Engine {
   readonly output: EngineOutput;
   private readonly applied: Plugin[] = [];
   private readonly runTimePlugins: 'load' | 'defer';
-  private readonly backgroundWork: (() => Promise<void> | void)[] = [];
+  private readonly backgroundWork: { plugin: string; work: () => Promise<void> | void }[] = [];
 
   constructor(options: EngineOptions) {
     this.config = options.config;
@@ -250,33 +251,43 @@ export class Engine {
    * Ends the invocation: the `shutdown` hook (what the run's result depends on: its session log
    * closed and durable, its records written, claims released), then the background work
    * (`background`), unless `deferBackground`: a daemon sends the client its exit code first and
-   * then calls `finishBackground` (docs/daemon.md).
+   * then calls `finishBackground` (docs/daemon.md). The background work is done even when a
+   * `shutdown` tap threw, whose error is then the one thrown; a failure of background work is a
+   * `warning` event, not an error (session 23's tester: alone it was exit 70 and hid the tap's).
    */
   async close(options: { deferBackground?: boolean } = {}): Promise<void> {
-    await this.hooks.shutdown.promise();
-    if (!options.deferBackground) await this.finishBackground();
+    try {
+      await this.hooks.shutdown.promise();
+    } finally {
+      if (!options.deferBackground) for (const failure of await this.finishBackground()) this.emit({ type: 'warning', message: failure.message, source: 'orch:background' });
+    }
   }
 
   /**
    * Work a plugin's shutdown leaves for after the run's result is out, which nothing the run
    * reports depends on: a session's snapshot, pruning old sessions, the duration history and the
-   * metrics lines (issue 13: off the critical path of a served full hit). Done in the order given.
+   * metrics lines (issue 13: off the critical path of a served full hit). Done in the order given;
+   * a failure is named after `plugin` (docs/plugins.md "Background work").
    */
-  background(work: () => Promise<void> | void): void {
-    this.backgroundWork.push(work);
+  background(plugin: string, work: () => Promise<void> | void): void {
+    this.backgroundWork.push({ plugin, work });
   }
 
-  /** Does the background work queued so far; the first error is thrown after the rest is done. */
-  async finishBackground(): Promise<void> {
-    let failure: { error: unknown } | undefined;
-    for (const work of this.backgroundWork.splice(0)) {
+  /**
+   * Does the background work queued so far, all of it, and returns the failures, each naming its
+   * plugin (`plugin 'x' failed in hook 'background': ...`), in the order the work was queued.
+   * Never throws: the run's result is out, or about to be, without it.
+   */
+  async finishBackground(): Promise<OrchError[]> {
+    const failures: OrchError[] = [];
+    for (const { plugin, work } of this.backgroundWork.splice(0)) {
       try {
         await work();
       } catch (error) {
-        failure ??= { error };
+        failures.push(pluginError(plugin, 'background', error));
       }
     }
-    if (failure) throw failure.error;
+    return failures;
   }
 }
 

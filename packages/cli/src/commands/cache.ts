@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ExitCode, OrchError, parseDuration } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
@@ -35,7 +35,7 @@ export const cacheCommand: CliCommand = {
     }
     const entries = await cache.list();
     const bytes = entries.reduce((sum, e) => sum + e.bytes, 0);
-    const { hits, runs } = await hitRate(join(workspace.config.root, workspace.config.stateDir, 'metrics'));
+    const { hits, runs } = await hitRate(resolve(workspace.config.root, workspace.config.stateDir, 'metrics'));
     const { remoteCacheClient, remoteCacheTrust, uploadQueueFor } = await pluginsModule();
     const settings = workspace.config.cache;
     const remote = remoteCacheClient(settings);

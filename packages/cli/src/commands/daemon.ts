@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ExitCode, loadConfig, OrchError } from '@orch/engine';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { askDaemon, waitFor } from '../daemon/daemonControl.js';
@@ -77,7 +78,7 @@ async function start(workspace: { root: string; stateDir: string; cacheDir: stri
   startDaemon(workspace, realpathSync(process.argv[1]!));
   let status: DaemonStatus | undefined;
   await waitFor(async () => (status = await askDaemon(socketPath, 'status', 500)) !== undefined, 10_000);
-  if (!status) throw new OrchError('daemon-failed', `the daemon of ${root} did not start`, { hint: `its log: ${root}/${stateDir}/daemon.log` });
+  if (!status) throw new OrchError('daemon-failed', `the daemon of ${root} did not start`, { hint: `its log: ${resolve(root, stateDir, 'daemon.log')}` });
   io.stdout(describe(status));
   return ExitCode.ok;
 }

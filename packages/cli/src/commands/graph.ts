@@ -42,10 +42,10 @@ export const graphCommand: CliCommand = {
     const order = graph.order.filter((id) => ids.has(id));
     if (typeof values.html === 'string') {
       const { root, stateDir } = workspace.config;
-      const out = values.html === '' ? join(root, stateDir, 'graph.html') : resolve(io.cwd, values.html);
+      const out = values.html === '' ? resolve(root, stateDir, 'graph.html') : resolve(io.cwd, values.html);
       const [{ graphReport }, { writeReport }, { TaskHistory }] = await Promise.all([import('../report/graphReport.js'), import('../report/writeReport.js'), pluginsModule()]);
       const nodes = order.map((id) => ({ id, dependencies: graph.nodes.get(id)!.dependencies.map((edge) => edge.to) }));
-      const report = graphReport(nodes, new TaskHistory(join(root, stateDir)).readDurations(), { title: `orch graph ${positionals.join(' ')}`.trim(), orchVersion: ORCH_VERSION });
+      const report = graphReport(nodes, new TaskHistory(resolve(root, stateDir)).readDurations(), { title: `orch graph ${positionals.join(' ')}`.trim(), orchVersion: ORCH_VERSION });
       const bytes = await writeReport(report, out, 'the graph page');
       io.stdout(terminalText(`graph of ${order.length} task${order.length === 1 ? '' : 's'}: ${relative(io.cwd, out) || out} (${Math.round(bytes / 1024)} KB)\n`));
     } else io.stdout(terminalText(render(graph, order, formats[0] ?? 'text')));

@@ -1,5 +1,5 @@
 import { createReadStream, existsSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { checkSessionId, ExitCode, OrchError, didYouMean, taskLogFiles, terminalText } from '@orch/engine';
 import type { SessionState, TaskRecord } from '@orch/plugins';
@@ -27,7 +27,7 @@ export const logsCommand: CliCommand = {
     if (values.session !== undefined && values.last) throw new OrchError('usage', 'give --session or --last, not both', { hint: `e.g. orch logs ${positionals[0]} --last` });
     const workspace = await openWorkspace(io.cwd, undefined, { inspectOnly: true });
     const { SessionStore } = await pluginsModule();
-    const store = new SessionStore(join(workspace.config.root, workspace.config.stateDir));
+    const store = new SessionStore(resolve(workspace.config.root, workspace.config.stateDir));
     const newestFirst = store.ids().reverse();
     const chosen = (values.session as string | undefined) ?? (values.last ? newestFirst[0] : undefined);
     if (chosen !== undefined && !newestFirst.includes(chosen)) {
@@ -82,7 +82,7 @@ function ran(record: TaskRecord | undefined): boolean {
 function logPath(workspace: OpenWorkspace, state: SessionState, id: string): string | undefined {
   const recorded = state.tasks[id]?.log;
   if (recorded) return isAbsolute(recorded) ? recorded : join(workspace.config.root, recorded);
-  const own = taskLogFiles(join(workspace.config.root, workspace.config.stateDir, 'logs', state.id), id).log;
+  const own = taskLogFiles(resolve(workspace.config.root, workspace.config.stateDir, 'logs', state.id), id).log;
   return existsSync(own) ? own : undefined;
 }
 
@@ -104,11 +104,12 @@ function notRun(id: string, chosen: string | undefined, states: readonly Session
 function missingLog(workspace: OpenWorkspace, state: SessionState, id: string, where: string | undefined): OrchError {
   const { config } = workspace;
   if (!where) {
-    const folder = join(config.root, config.stateDir, 'logs', state.id);
-    const pruned = !existsSync(folder) ? ` (the session's log folder is gone too: orch keeps the logs of the newest ${config.sessions.keep} sessions)` : '';
+    const folder = resolve(config.root, config.stateDir, 'logs', state.id);
+    const logged = Object.values(state.tasks).some((task) => task.log !== undefined && !relative(folder, resolve(config.root, task.log)).startsWith('..'));
+    const pruned = logged && !existsSync(folder) ? ` (the session's log folder is gone too: orch keeps the logs of the newest ${config.sessions.keep} sessions)` : '';
     return new OrchError('log-not-found', `${id} printed nothing in session ${state.id}${pruned}`, { hint: 'a task that prints nothing has no log; `orch sessions show ' + state.id + '` shows what it did' });
   }
-  const cacheDir = join(config.root, config.cache.dir);
+  const cacheDir = resolve(config.root, config.cache.dir);
   const fromCache = !relative(cacheDir, join(config.root, state.tasks[id]!.log ?? '')).startsWith('..');
   if (fromCache) return new OrchError('log-not-found', `${id} came from the cache in session ${state.id}, and that cache entry's log (${where}) is gone since`, { hint: 'the entry was evicted or cleaned (`orch cache clean`); `orch run ' + id + ' --force` runs it again' });
   return new OrchError('log-not-found', `the log of ${id} in session ${state.id} (${where}) was removed`, { hint: `orch keeps the logs of the newest ${config.sessions.keep} sessions (config sessions.keep)` });

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { ExitCode, ORCH_VERSION, parseDuration, terminalJson, terminalText } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
@@ -22,7 +22,7 @@ export const metricsCommand: CliCommand = {
     // A window longer than the clock's past is all of it (the epoch), not a date before year 0.
     const since = new Date(Math.max(0, Date.now() - parseDuration(values.since ?? '7d')!));
     const workspace = await openWorkspace(io.cwd);
-    const stateDir = join(workspace.config.root, workspace.config.stateDir);
+    const stateDir = resolve(workspace.config.root, workspace.config.stateDir);
     const [{ readMetrics }, { summarizeMetrics }, { latestCriticalPaths }, { renderMetrics }] = await Promise.all([import('../metrics/readMetrics.js'), import('../metrics/summarizeMetrics.js'), import('../metrics/latestCriticalPaths.js'), import('../metrics/renderMetrics.js')]);
     const summary = { ...summarizeMetrics(readMetrics(stateDir, since), since), latestRuns: await latestCriticalPaths(stateDir, since, LATEST_RUNS, ORCH_VERSION) };
     io.stdout(values.json ? `${terminalJson(summary)}\n` : terminalText(renderMetrics(summary)));

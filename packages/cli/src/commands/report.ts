@@ -1,4 +1,4 @@
-import { join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { ExitCode, ORCH_VERSION, OrchError, terminalText } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
 import { openWorkspace } from '../openWorkspace.js';
@@ -22,7 +22,7 @@ export const reportCommand: CliCommand = {
     const workspace = await openWorkspace(io.cwd);
     const { root, stateDir } = workspace.config;
     const { SessionStore, readLog } = await pluginsModule();
-    const store = new SessionStore(join(root, stateDir));
+    const store = new SessionStore(resolve(root, stateDir));
     const session = named !== undefined ? store.load(named) : store.latest();
     if (!session) throw new OrchError('session-not-found', 'there are no sessions to report on yet', { hint: 'every `orch run` starts one; then `orch report`' });
     const id = session.state.id;
@@ -30,7 +30,7 @@ export const reportCommand: CliCommand = {
     const [{ runReportFromEvents }, { addTaskDetails }, { writeReport }] = await Promise.all([import('../report/RunReport.js'), import('../report/taskDetails.js'), import('../report/writeReport.js')]);
     const report = runReportFromEvents(readLog(store.logPath(id)).events, { id, status: session.state.status, orchVersion: ORCH_VERSION });
     await addTaskDetails(report, { root, stateDir, session: id });
-    const out = typeof values.out === 'string' ? resolve(io.cwd, values.out) : join(root, stateDir, 'reports', `${id}.html`);
+    const out = typeof values.out === 'string' ? resolve(io.cwd, values.out) : resolve(root, stateDir, 'reports', `${id}.html`);
     const bytes = await writeReport(report, out);
     io.stdout(terminalText(`report of session ${id} (${report.tasks.length} task${report.tasks.length === 1 ? '' : 's'}, ${session.state.status}): ${relative(io.cwd, out) || out} (${Math.round(bytes / 1024)} KB)\n`));
     return ExitCode.ok;

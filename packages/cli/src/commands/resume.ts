@@ -37,7 +37,7 @@ export const resumeCommand: CliCommand = {
     const output = engineOutput(io, values);
     let workspace = await openWorkspace(io.cwd, output);
     const { SessionStore } = await pluginsModule();
-    const store = new SessionStore(join(workspace.config.root, workspace.config.stateDir));
+    const store = new SessionStore(resolve(workspace.config.root, workspace.config.stateDir));
 
     const chosen = positionals[0] ?? (values.last ? store.latestId() : store.latest((status) => status !== 'completed' && status !== 'watching' && status !== 'stopped')?.state.id);
     if (!chosen) throw new OrchError('session-not-found', values.last || positionals[0] ? 'there are no sessions' : 'no session has unfinished work', { hint: '`orch sessions` lists them' });
@@ -88,7 +88,7 @@ export const resumeCommand: CliCommand = {
     const { hasher, cache } = await workspaceCache(workspace);
     for (const id of roots.keys()) if (request.args.length > 0) hasher.args.set(id, request.args);
     const { TaskRecords } = await pluginsModule();
-    const records = new TaskRecords(join(workspace.config.root, workspace.config.stateDir));
+    const records = new TaskRecords(resolve(workspace.config.root, workspace.config.stateDir));
     const previous = new Map<string, PreviousRun>();
     for (const task of plan) {
       const record = state.tasks[task.id];
@@ -162,7 +162,7 @@ async function outputsAsMade(workspace: OpenWorkspace, sessionId: string, cache:
   const { checkCompletedTask, describeFileError, LocalCache: Cache, RunLogs } = await pluginsModule();
   const { config } = workspace;
   // The task's log, as it wrote it in this session's log folder, goes into the entry too.
-  const files = taskLogFiles(new RunLogs(join(config.root, config.stateDir)).folder(sessionId), id);
+  const files = taskLogFiles(new RunLogs(resolve(config.root, config.stateDir)).folder(sessionId), id);
   const bytes = existsSync(files.log) && existsSync(files.streams) ? statSync(files.log).size : 0;
   const command = workspace.registry.commands.get(id)!;
   try {

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { checkSessionId, ExitCode, OrchError, formatMs, terminalJson, terminalText } from '@orch/engine';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { parseCommandLine } from '../parseCommandLine.js';
@@ -20,7 +20,7 @@ export const sessionsCommand: CliCommand = {
     const { values, positionals } = parseCommandLine(argv, this.options);
     const workspace = await openWorkspace(io.cwd);
     const { SessionStore, readLog } = await pluginsModule();
-    const store = new SessionStore(join(workspace.config.root, workspace.config.stateDir));
+    const store = new SessionStore(resolve(workspace.config.root, workspace.config.stateDir));
 
     if (positionals[0] === 'show') {
       const id = positionals[1];

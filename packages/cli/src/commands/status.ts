@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, ORCH_VERSION, OrchError, terminalJson } from '@orch/engine';
 import type { CliCommand } from '../CliCommand.js';
@@ -33,8 +33,8 @@ export const statusCommand: CliCommand = {
       import('../status/sessionDashboard.js'),
       import('../status/renderDashboard.js'),
     ]);
-    const store = new SessionStore(join(root, stateDir));
-    const history = new TaskHistory(join(root, stateDir));
+    const store = new SessionStore(resolve(root, stateDir));
+    const history = new TaskHistory(resolve(root, stateDir));
     const chosen = named !== undefined ? store.load(named) : values.last ? store.latest() : (store.latest((status) => status === 'running' || status === 'watching') ?? store.latest());
     if (!chosen) throw new OrchError('session-not-found', 'there are no sessions to show yet', { hint: 'every `orch run` starts one; then `orch status`' });
     const id = chosen.state.id;

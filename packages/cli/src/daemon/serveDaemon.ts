@@ -119,6 +119,8 @@ async function serve(where: { root: string; log: string; cacheDir: string; warmU
   let served = 0;
   let declined = 0;
   let busy = false;
+  // Failures of the work done after a reply (`CliIO.afterReply`), for the next client to see.
+  const afterReplyWarnings: string[] = [];
   let stopping = false;
   let warming: Promise<unknown> | undefined;
   let clientWaiting = false;
@@ -177,7 +179,7 @@ async function serve(where: { root: string; log: string; cacheDir: string; warmU
     restartIdleTimer();
     const began = performance.now();
     try {
-      const result = await asInvocation(() => serveInvocation(request, socket, messages, { program, root, changedPaths: workTree?.changedPaths, mayDecline: mayDecline(request.argv), say }));
+      const result = await asInvocation(() => serveInvocation(request, socket, messages, { program, root, changedPaths: workTree?.changedPaths, mayDecline: mayDecline(request.argv), say, warnings: afterReplyWarnings }));
       const check = result.checkMs === undefined ? '' : ` (the full-hit check took ${result.checkMs} ms, done ${result.admittedAtMs} ms in${describeVerdict(result.verdict)})`;
       const replied = result.repliedAtMs === undefined ? '' : ` (replied ${result.repliedAtMs} ms in)`;
       say(`orch ${request.argv.join(' ')}: ${result.declined ? 'left to the client' : `exit ${result.code}`} after ${Math.round(performance.now() - began)} ms${replied}${check}`);

@@ -7,6 +7,7 @@ import type { ClientMessage, DaemonFrame, DaemonRequest } from './daemonProtocol
 import { fullCacheHit, type FullHitVerdict } from './fullCacheHit.js';
 import { enterInvocation } from './invocationContext.js';
 import { reportErrorModule } from '../lazyModules.js';
+import { terminalText } from '@orch/engine';
 
 type Invoke = Extract<DaemonRequest, { type: 'invoke' }>;
 
@@ -28,11 +29,16 @@ export type InvocationResult = ({ declined: true } | { declined: false; code: nu
  * far), any other command when it ends. A run that is not a full hit is declined: what it said
  * is dropped, the client runs it itself. The client's stop signals reach the run as the
  * process's own signals would; a client that goes away is a closed terminal (SIGHUP).
+ * `daemon.warnings` carries the failures of work done after a reply (`CliIO.afterReply`) to the
+ * next invocation's client, which is shown them first.
  */
-export async function serveInvocation(request: Invoke, socket: Socket, messages: { on(listener: (message: ClientMessage) => void): void }, daemon: { program: string; root: string; changedPaths?: ReadonlySet<string> | undefined; mayDecline?: boolean; say?: (line: string) => void }): Promise<InvocationResult> {
+export async function serveInvocation(request: Invoke, socket: Socket, messages: { on(listener: (message: ClientMessage) => void): void }, daemon: { program: string; root: string; changedPaths?: ReadonlySet<string> | undefined; mayDecline?: boolean; say?: (line: string) => void; warnings?: string[] }): Promise<InvocationResult> {
   const began = performance.now();
   // Said at once, ahead of what is held: the client loads what running it itself takes meanwhile.
   if (daemon.mayDecline && !socket.destroyed) socket.write(`${JSON.stringify({ p: 1 } satisfies DaemonFrame)}\n`);
+  // What went wrong after the reply to an invocation before: its client was gone, this one is told.
+  const earlier = daemon.warnings?.splice(0) ?? [];
+  if (earlier.length > 0 && !socket.destroyed) socket.write(earlier.map((text) => `${JSON.stringify({ e: text } satisfies DaemonFrame)}\n`).join(''));
   const timing: Pick<InvocationResult, 'admittedAtMs' | 'checkMs' | 'verdict' | 'repliedAtMs'> = {};
   const held: DaemonFrame[] = [];
   let admitted = false;
@@ -55,7 +61,7 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
   };
   const outputClosed = new AbortController();
   // Work handed over for after the reply (`CliIO.afterReply`): done once the client has its exit code.
-  const later: (() => Promise<void>)[] = [];
+  const later: (() => Promise<readonly Error[]>)[] = [];
   stuck = (text) => {
     // On a thread a config holds in a loop: nothing asynchronous runs again, so straight to the socket's descriptor.
     const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
@@ -120,7 +126,13 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
       if (later.length > 0) timing.repliedAtMs = Math.round(performance.now() - began);
     }
     // Still as the client's process (its environment, folder and umask), once it has its exit code.
-    for (const work of later.splice(0)) await work().catch((error: unknown) => daemon.say?.(`after orch ${request.argv.join(' ')}: ${error instanceof Error ? error.message : String(error)}`));
+    for (const work of later.splice(0)) {
+      const failures = await work().catch((error: unknown) => [error instanceof Error ? error : new Error(String(error))]);
+      for (const failure of failures) {
+        daemon.say?.(`after orch ${request.argv.join(' ')}: ${failure.message}`);
+        daemon.warnings?.push(`warning: ${terminalText(failure.message)} (after \`orch ${request.argv.join(' ')}\`, served by the daemon at ${new Date().toTimeString().slice(0, 8)})\n`);
+      }
+    }
   } catch (error) {
     // The decline comes back as an error main() does not report (it is not orch's kind).
     if (declined) return { declined: true, ...timing };

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { isAbsolute } from 'node:path';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import type { PlannedTask, TaskOutcome } from '@orch/engine';
@@ -85,7 +86,8 @@ export async function headCommit(root: string): Promise<string> {
  */
 export async function uncommittedFiles(root: string, stateDir: string): Promise<string[]> {
   try {
-    const { stdout } = await git('git', ['status', '--porcelain', '--untracked-files=no', '-z', '--', '.', `:(exclude)${stateDir}`], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const outside = isAbsolute(stateDir); // resolved config: absolute only when outside the root
+    const { stdout } = await git('git', ['status', '--porcelain', '--untracked-files=no', '-z', '--', '.', ...(outside ? [] : [`:(exclude)${stateDir}`])], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     // -z: "XY path\0", a rename adds "\0old path".
     return stdout.split('\0').filter((entry) => /^.. /.test(entry)).map((entry) => entry.slice(3));
   } catch {

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { checkSessionId, OrchError, planRun, runTasks, STAGE_ORDER, strategyFor, type EngineOutput, type TaskContext, type TaskGraph, type TaskOutcome } from '@orch/engine';
 import type { CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
@@ -99,7 +99,7 @@ export class RunCheckout {
         resources: config.resources,
         signal: run.signal,
         // The queue's name comes from Redis: a plain id, or it could name a folder outside `logs/`.
-        logDir: join(config.root, config.stateDir, 'logs', checkSessionId(run.queue, 'the run queue')),
+        logDir: resolve(config.root, config.stateDir, 'logs', checkSessionId(run.queue, 'the run queue')),
       });
       const outcome = summary.tasks.find((task) => task.id === job.taskId)!;
       // A dependency the cache could not answer: its failure is the reason.

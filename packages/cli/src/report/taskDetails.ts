@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { taskLogFiles } from '@orch/engine';
 import { logTail } from './logTail.js';
 import type { RunReport } from './RunReport.js';
@@ -12,7 +12,7 @@ import { pluginsModule } from '../lazyModules.js';
  */
 export async function addTaskDetails(report: RunReport, where: { root: string; stateDir: string; session: string }, what: { logTail: boolean } = { logTail: true }): Promise<RunReport> {
   const { TaskRecords, RunLogs } = await pluginsModule();
-  const stateDir = join(where.root, where.stateDir);
+  const stateDir = resolve(where.root, where.stateDir);
   const folder = new RunLogs(stateDir).folder(where.session);
   const records = new TaskRecords(stateDir);
   await Promise.all(

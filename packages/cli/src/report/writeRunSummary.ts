@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ORCH_VERSION } from '@orch/engine';
 import { runReportFromEvents, type ReportEvent } from './RunReport.js';
 import { runSummaryJson } from './runSummary.js';
@@ -13,7 +13,7 @@ import { writeOutputFile } from '../writeOutputFile.js';
 export async function writeRunSummary(events: readonly ReportEvent[], run: { id: string; root: string; stateDir: string; exitCode: number; out: string | undefined; cwd: string }): Promise<string> {
   const report = runReportFromEvents(events, { id: run.id, status: run.exitCode === 0 ? 'completed' : 'failed', orchVersion: ORCH_VERSION });
   await addTaskDetails(report, { root: run.root, stateDir: run.stateDir, session: run.id }, { logTail: false });
-  const path = run.out ? resolve(run.cwd, run.out) : join(run.root, run.stateDir, 'runs', `${run.id}.json`);
+  const path = run.out ? resolve(run.cwd, run.out) : resolve(run.root, run.stateDir, 'runs', `${run.id}.json`);
   await writeOutputFile(path, `${JSON.stringify(runSummaryJson(report, { id: run.id, root: run.root, exitCode: run.exitCode }), null, 2)}\n`, 'the run summary');
   return path;
 }

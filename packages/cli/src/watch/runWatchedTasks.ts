@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { runTasks, type PlannedTask, type RunSummary, type SessionInfo } from '@orch/engine';
 import type { CliIO } from '../CliCommand.js';
 import { printDiagnostics } from '../render/printDiagnostics.js';
@@ -26,7 +26,7 @@ export async function runWatchedTasks(survey: Survey, plan: readonly PlannedTask
   const { TaskHistory, SessionStore, RunLogs, requireRemoteCacheKey, stateFolderProblems } = await pluginsModule();
   requireRemoteCacheKey(config.cache);
   printDiagnostics(stateFolderProblems(config), io);
-  const stateDir = join(config.root, config.stateDir);
+  const stateDir = resolve(config.root, config.stateDir);
   const store = new SessionStore(stateDir);
   const logs = new RunLogs(stateDir);
   try {

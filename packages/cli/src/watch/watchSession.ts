@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { logLevelShows, type SessionInfo } from '@orch/engine';
 import type { CliIO } from '../CliCommand.js';
 import { reportOrphans } from '../reportOrphans.js';
@@ -26,7 +26,7 @@ export interface WatchSession {
 export async function openWatchSession(survey: Survey, request: WatchRequest, io: CliIO): Promise<WatchSession> {
   const { config, engine } = survey.workspace;
   const { SessionStore, endOrphanedProcesses, processIdentity } = await pluginsModule();
-  const store = new SessionStore(join(config.root, config.stateDir));
+  const store = new SessionStore(resolve(config.root, config.stateDir));
   const orphans = await endOrphanedProcesses(store);
   if (logLevelShows('warn', engine.output.logLevel)) reportOrphans(orphans, io);
   if (!config.sessions.log) return { close: async () => {} };

@@ -209,34 +209,61 @@ describe('Engine background work (issue 13: after the result is out)', () => {
     const done: string[] = [];
     e.hooks.shutdown.tap('a', () => {
       done.push('shutdown a');
-      e.background(async () => void done.push('snapshot'));
+      e.background('a', async () => void done.push('snapshot'));
     });
     e.hooks.shutdown.tap('b', () => {
       done.push('shutdown b');
-      e.background(() => void done.push('metrics'));
+      e.background('b', () => void done.push('metrics'));
     });
     await e.close();
     expect(done).toEqual(['shutdown a', 'shutdown b', 'snapshot', 'metrics']);
   });
 
-  it('deferred, waits for finishBackground, which does all of it and then throws the first error', async () => {
+  it('deferred, waits for finishBackground, which does all of it and returns each failure named after its plugin', async () => {
     const e = engine();
     const done: string[] = [];
     e.hooks.shutdown.tap('a', () => {
-      e.background(() => {
+      e.background('snapshots', () => {
         throw new Error('first');
       });
-      e.background(async () => {
+      e.background('history', async () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
         done.push('second');
       });
-      e.background(() => Promise.reject(new Error('third')));
+      e.background('metrics', () => Promise.reject(new Error('third')));
     });
     await e.close({ deferBackground: true });
     expect(done).toEqual([]);
-    await expect(e.finishBackground()).rejects.toThrow('first');
+    const failures = await e.finishBackground();
+    expect(failures.map((failure) => [failure.code, failure.message])).toEqual([
+      ['plugin-failed', "plugin 'snapshots' failed in hook 'background': first"],
+      ['plugin-failed', "plugin 'metrics' failed in hook 'background': third"],
+    ]);
     expect(done).toEqual(['second']);
     // Taken once: nothing is left to do.
-    await expect(e.finishBackground()).resolves.toBeUndefined();
+    await expect(e.finishBackground()).resolves.toEqual([]);
+  });
+
+  // Session 23's tester: alone, a background failure was an internal error (exit 70) thrown from
+  // close(), and it replaced the error of a shutdown tap that failed first.
+  it('in close(), a background failure is a warning, and a shutdown tap\'s own error is the one thrown', async () => {
+    const e = engine();
+    const warnings: string[] = [];
+    e.hooks.event.tap('test', (event) => void (event.type === 'warning' && warnings.push(event.message)));
+    e.hooks.shutdown.tap('records', () => {
+      e.background('records', () => {
+        throw new Error('disk full');
+      });
+      throw new Error('records not written');
+    });
+    await expect(e.close()).rejects.toThrow("plugin 'records' failed in hook 'shutdown': records not written");
+    expect(warnings).toEqual(["plugin 'records' failed in hook 'background': disk full"]);
+
+    const calm = engine();
+    const seen: string[] = [];
+    calm.hooks.event.tap('test', (event) => void (event.type === 'warning' && seen.push(event.message)));
+    calm.hooks.shutdown.tap('metrics', () => calm.background('metrics', () => Promise.reject(new Error('EACCES'))));
+    await expect(calm.close()).resolves.toBeUndefined();
+    expect(seen).toEqual(["plugin 'metrics' failed in hook 'background': EACCES"]);
   });
 });

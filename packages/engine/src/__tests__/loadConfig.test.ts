@@ -1,5 +1,5 @@
-import { mkdirSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempRepo } from '../../../../test/helpers/tempRepo.js';
 import { configTimeoutMs } from '../config/configTimeout.js';
@@ -42,6 +42,19 @@ describe('loadConfig', () => {
   ])('reads %s', async (file, text) => {
     const { config } = await loadConfig({ cwd: tempRepo({ [file]: text }) });
     expect(config.stateDir).toBe('.state');
+  });
+
+  it.each([
+    [{ stateDir: './state/' }, 'state', 'state/cache'],
+    [{ stateDir: '<root>/state', cache: { dir: '<root>/state/c/' } }, 'state', 'state/c'],
+    [{ stateDir: '/var/tmp/orch-state' }, '/var/tmp/orch-state', '/var/tmp/orch-state/cache'],
+    [{ stateDir: '../elsewhere', cache: { dir: '../c' } }, '<parent>/elsewhere', '<parent>/c'],
+  ])('takes stateDir and cache.dir %j as %s and %s (root-relative inside the root, absolute outside)', async (written, stateDir, cacheDir) => {
+    const dir = realpathSync(tempRepo());
+    const fill = (text: string) => text.replaceAll('<root>', dir).replaceAll('<parent>', dirname(dir));
+    writeFileSync(join(dir, 'orchestrator.config.json'), fill(JSON.stringify(written)));
+    const { config } = await loadConfig({ cwd: dir });
+    expect([config.stateDir, config.cache.dir]).toEqual([fill(stateDir), fill(cacheDir)]);
   });
 
   it('uses defaults without a config, rooted at the repository', async () => {

@@ -100,7 +100,7 @@ export interface OrchConfig {
   defaultEntry?: string;
   /** When both `x.md` and `x/<defaultEntry>.md` exist, what `x` runs: `folder-first` (default) the folder's entry, `file-first` the file (Claude Code's behaviour). */
   resolution?: 'folder-first' | 'file-first';
-  /** Where orch keeps sessions, markers and the cache. Default `.orch`. */
+  /** Where orch keeps sessions, markers and the cache: relative to the root, or absolute. Default `.orch`. */
   stateDir?: string;
   /** Workspace package globs; default from `pnpm-workspace.yaml` or `package.json#workspaces`. */
   workspaces?: string[];
@@ -175,6 +175,7 @@ export interface ResolvedConfig {
   agentsDir: string;
   defaultEntry: string;
   resolution: 'folder-first' | 'file-first';
+  /** The state folder: relative to the root in POSIX form when inside it (`.orch`), absolute when outside; `resolve(root, stateDir)` is the folder (`rootRelative`). */
   stateDir: string;
   workspaces?: string[];
   targets: Record<string, TargetConfig>;
@@ -214,7 +215,7 @@ export type CacheAccess = 'rw' | 'r' | 'w' | 'off';
 
 /** The cache, local and remote. */
 export interface CacheConfig {
-  /** Folder of the local cache, relative to the root. Default `<stateDir>/cache`. */
+  /** Folder of the local cache, relative to the root or absolute. Default `<stateDir>/cache`. */
   dir?: string;
   /** How long an entry is used (`7d`); default: until evicted. */
   ttl?: string | number;
@@ -258,6 +259,7 @@ export interface RemoteCacheConfig {
 }
 
 export interface ResolvedCacheConfig {
+  /** Root-relative POSIX form inside the root, absolute outside (as `stateDir`). */
   dir: string;
   ttlMs?: number;
   maxBytes: number;

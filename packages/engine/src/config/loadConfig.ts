@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import * as v from 'valibot';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import { objectKeysAt } from '../diagnostics/objectKeysAt.js';
@@ -195,7 +195,7 @@ export function resolveConfig(config: OrchConfig, root: string): ResolvedConfig 
     agentsDir: config.agentsDir ?? '.claude/agents',
     defaultEntry: config.defaultEntry ?? 'execute',
     resolution: config.resolution ?? 'folder-first',
-    stateDir: config.stateDir ?? '.orch',
+    stateDir: rootRelative(root, config.stateDir ?? '.orch'),
     ...(config.workspaces ? { workspaces: config.workspaces } : {}),
     targets: config.targets ?? nameTable(),
     commands: config.commands ?? nameTable(),
@@ -211,7 +211,7 @@ export function resolveConfig(config: OrchConfig, root: string): ResolvedConfig 
     complexityBudget: config.complexityBudget ?? 100,
     prompt: { positionalBase: config.prompt?.positionalBase ?? 0, indexBase: config.prompt?.indexBase ?? 0 },
     agent: config.agent ?? { adapter: 'claude' },
-    cache: resolveCache(config, config.stateDir ?? '.orch'),
+    cache: resolveCache(config, root),
     ...(config.recovery === undefined ? {} : { recovery: config.recovery }),
     ...(config.retry === undefined ? {} : { retry: normaliseRetry(config.retry).policy! }),
     circuitBreakers: nameTable(
@@ -245,11 +245,26 @@ export function parseSize(value: string | number): number {
   return Math.round(Number(match[1]) * unit);
 }
 
-function resolveCache(config: OrchConfig, stateDir: string): ResolvedCacheConfig {
+/**
+ * A configured folder (`stateDir`, `cache.dir`) as every reader takes it: relative to `root` in
+ * POSIX form without `./` or a trailing `/` when it is inside the root (`.orch`, `tmp/state`), so
+ * that it can be excluded from the repository's files by prefix; absolute when it is outside
+ * (`/var/cache/orch`, `../state`). Either way `path.resolve(root, folder)` is the folder
+ * (session 23's tester: an absolute `stateDir` was joined under the root).
+ */
+export function rootRelative(root: string, folder: string): string {
+  const inside = relative(root, resolve(root, folder));
+  if (inside === '') return '.';
+  if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) return resolve(root, folder);
+  return inside.split(sep).join('/');
+}
+
+function resolveCache(config: OrchConfig, root: string): ResolvedCacheConfig {
   const cache = config.cache ?? {};
+  const stateDir = rootRelative(root, config.stateDir ?? '.orch');
   const ttlMs = cache.ttl === undefined ? undefined : parseDuration(cache.ttl);
   return {
-    dir: cache.dir ?? `${stateDir}/cache`,
+    dir: cache.dir === undefined ? (isAbsolute(stateDir) ? resolve(stateDir, 'cache') : `${stateDir}/cache`) : rootRelative(root, cache.dir),
     ...(ttlMs === undefined ? {} : { ttlMs }),
     maxBytes: parseSize(cache.maxSize ?? '5GB'),
     local: cache.local ?? 'rw',

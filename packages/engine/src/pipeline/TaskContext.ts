@@ -25,7 +25,7 @@ export interface TaskContext {
   args: string[];
   /** Absolute workspace root. */
   root: string;
-  /** The state folder, relative to the root (config `stateDir`). */
+  /** The state folder (config `stateDir`): relative to the root when inside it, absolute when outside; `resolve(root, stateDir)` is the folder. */
   stateDir: string;
   /** Set by triage. */
   profile?: ResourceProfile;

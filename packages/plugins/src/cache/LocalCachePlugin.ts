@@ -66,7 +66,7 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
     } else {
       const sources = await sourcesOf(engine, task);
       taskHasherFor(engine, task).filesWrittenBy(task.id);
-      const kept = await cache.restore(entry, { folder: taskFolder(task), root: engine.config.root, outputs: task.command.metadata.outputs ?? [], protect: [join(engine.config.root, engine.config.stateDir)], ...(sources ? { sources } : {}) });
+      const kept = await cache.restore(entry, { folder: taskFolder(task), root: engine.config.root, outputs: task.command.metadata.outputs ?? [], protect: [resolve(engine.config.root, engine.config.stateDir)], ...(sources ? { sources } : {}) });
       const say = (paths: string[], what: string) => {
         if (paths.length > 0) engine.emit({ type: 'warning', message: `${task.id}: ${what} ${paths.length === 1 ? 'a file' : `${paths.length} files`} its outputs match but git tracks or does not ignore: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', ...' : ''} (docs/caching.md#outputs-that-cover-sources)`, source: PLUGIN_NAME });
       };
@@ -105,7 +105,7 @@ export async function outputsInPlaceFor(engine: Engine, task: Pick<TaskContext, 
 
 /** Where the task's outputs are, resolved as the cache resolves them (the folder with one system call). */
 async function outputsPlace(engine: Engine, task: Pick<TaskContext, 'command' | 'root'>, cache: LocalCache): Promise<OutputsPlace> {
-  const protect = await cache.resolvedProtect([join(engine.config.root, engine.config.stateDir)]);
+  const protect = await cache.resolvedProtect([resolve(engine.config.root, engine.config.stateDir)]);
   return { folder: cache.realFolder(taskFolder(task)), outputs: task.command.metadata.outputs ?? [], protect };
 }
 
@@ -224,7 +224,7 @@ export function localCachePlugin() {
               taskId: task.id,
               folder: taskFolder(task),
               root: engine.config.root,
-              protect: [join(engine.config.root, engine.config.stateDir)],
+              protect: [resolve(engine.config.root, engine.config.stateDir)],
               outputs: task.command.metadata.outputs ?? [],
               ...(log ? { log } : {}),
               exitCode,

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { definePlugin, STAGE_ORDER, type ResolvedCacheConfig } from '@orch/engine';
 import { LocalCache } from './LocalCache.js';
 import { cacheable, PROVISIONAL_HASH, restoreEntry } from './LocalCachePlugin.js';
@@ -35,7 +35,7 @@ export function remoteCacheClient(settings: ResolvedCacheConfig): RemoteCache | 
 
 /** Where pending uploads are recorded: `<stateDir>/remote-uploads/`. */
 export function uploadQueueFor(root: string, stateDir: string): UploadQueue {
-  return new UploadQueue(join(root, stateDir, 'remote-uploads'));
+  return new UploadQueue(resolve(root, stateDir, 'remote-uploads'));
 }
 
 /**

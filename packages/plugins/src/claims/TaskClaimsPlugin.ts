@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { definePlugin, STAGE_ORDER, taskHashedEvent, type ClaimHolder, type Engine, type ExecutionResult, type TaskContext } from '@orch/engine';
 import { isAncestor, processIdentity } from '../process/processIdentity.js';
@@ -48,7 +48,7 @@ export function taskClaimsPlugin() {
   return definePlugin({
     name: PLUGIN_NAME,
     apply(engine) {
-      const stateDir = join(engine.config.root, engine.config.stateDir);
+      const stateDir = resolve(engine.config.root, engine.config.stateDir);
       let session: string | undefined;
       let claims: TaskClaims | undefined;
       const claimsFor = (): TaskClaims =>

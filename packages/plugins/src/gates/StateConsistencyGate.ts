@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defineGate } from '@orch/engine';
 import { TaskRecords } from '../state/TaskRecords.js';
 
@@ -14,7 +14,7 @@ export function stateConsistencyGate() {
     stage: 'post',
     description: 'state files parse and agree',
     async check({ task, engine }) {
-      const stateDir = join(task.root, task.stateDir);
+      const stateDir = resolve(task.root, task.stateDir);
       const problems: string[] = [];
       // orch's own records (durations.json) that do not parse are rebuilt by orch (the next run
       // removes them, `stateFolderProblems`): a warning, never the user's task failing for them

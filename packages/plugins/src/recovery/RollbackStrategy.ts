@@ -38,7 +38,7 @@ export function rollbackStrategyPlugin() {
   return definePlugin({
     name: PLUGIN_NAME,
     apply(engine) {
-      const stateDir = join(engine.config.root, engine.config.stateDir);
+      const stateDir = resolve(engine.config.root, engine.config.stateDir);
       const cleanups = new Set<Promise<unknown>>();
       const backups = new Map<string, string>();
       const backupDir = (task: TaskContext): string => join(stateDir, 'rollback', task.sessionId ?? 'no-session', encodeURIComponent(task.id));

@@ -1,7 +1,7 @@
 import { definePlugin, REATTACHABLE, type OrchEvent } from '@orch/engine';
 import { SessionLog } from './SessionLog.js';
 import { SessionStore } from './SessionStore.js';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 
 const PLUGIN_NAME = 'orch:session';
 
@@ -21,7 +21,7 @@ export function sessionPlugin() {
   return definePlugin({
     name: PLUGIN_NAME,
     apply(engine) {
-      const store = new SessionStore(join(engine.config.root, engine.config.stateDir));
+      const store = new SessionStore(resolve(engine.config.root, engine.config.stateDir));
       let log: SessionLog | undefined;
       let id: string | undefined;
 
@@ -84,7 +84,7 @@ export function sessionPlugin() {
         // code (a full hit's last sync took 2-50 ms here). Lost to a crash, a hit is a hit again.
         await done.flush({ sync: false }).catch(() => undefined);
         const session = id;
-        engine.background(async () => {
+        engine.background(PLUGIN_NAME, async () => {
           await done.close();
           // A failed write stopped the run and was reported by it; a snapshot cannot be trusted.
           if (done.failed) return;

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { definePlugin, STAGE_ORDER } from '@orch/engine';
 import { TaskHistory } from '../state/TaskHistory.js';
@@ -19,7 +19,7 @@ export function persistPlugin() {
   return definePlugin({
     name: PLUGIN_NAME,
     apply(engine) {
-      const history = new TaskHistory(join(engine.config.root, engine.config.stateDir));
+      const history = new TaskHistory(resolve(engine.config.root, engine.config.stateDir));
       const records = TaskRecords.of(engine);
       const runId = randomUUID();
       let sessionId: string | undefined;
@@ -54,7 +54,7 @@ export function persistPlugin() {
         const taken = new Map(durations);
         durations.clear();
         // History and metrics inform later runs and reports, not this run's result.
-        engine.background(async () => {
+        engine.background(PLUGIN_NAME, async () => {
           await Promise.all([history.recordDurations(taken), history.appendMetrics(lines)]);
         });
       });

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Engine } from '@orch/engine';
 import { lazyRequire } from '../lazyRequire.js';
@@ -72,7 +72,7 @@ export class TaskRecords {
   static of(engine: Engine): TaskRecords {
     let records = perEngine.get(engine);
     if (!records) {
-      records = new TaskRecords(join(engine.config.root, engine.config.stateDir));
+      records = new TaskRecords(resolve(engine.config.root, engine.config.stateDir));
       perEngine.set(engine, records);
     }
     return records;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ORCH_VERSION } from '@orch/engine';
 import { writeFileAtomic } from '../lazyRequire.js';
 
@@ -61,7 +61,7 @@ export class WorkspaceCache {
 
   /** The cache of a workspace, one per process and state folder. */
   static open(root: string, stateDir: string): WorkspaceCache {
-    const file = join(root, stateDir, WORKSPACE_CACHE_FILE);
+    const file = resolve(root, stateDir, WORKSPACE_CACHE_FILE);
     let cache = opened.get(file);
     if (!cache) {
       cache = process.env.ORCH_WORKSPACE_CACHE === '0' ? new WorkspaceCache(root, undefined, new Map()) : new WorkspaceCache(root, file, readEntries(file));
