@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // Builds the `orch` binary from the compiled packages (run after `tsc -b packages/cli`, as
-// `npm run setup` and `orch run build` do): packages/cli/dist/bin.js, a bundle
+// `npm run setup` and `orch run build` do): packages/cli/dist/bin.js (a link to bin.cjs), a bundle
 // (scripts/bundleOrch.mjs says what it holds and what stays external, resolved from @orch/cli's
-// dependencies). dist/cli.js is the same program unbundled.
+// dependencies).
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleOrch, root } from './bundleOrch.mjs';
 
 const cliDist = join(root, 'packages', 'cli', 'dist');
-const current = new Set(await bundleOrch(cliDist, { bin: join(cliDist, 'cli.js') }));
+const current = new Set(await bundleOrch(cliDist));
 
 // Chunks of earlier builds are kept a day: an orch started before this build (`orch run ci`
 // rebuilds itself) still imports its own chunks, which are named by content hash.

@@ -5,7 +5,7 @@
 //
 // prints the tarball's path. The workspace's @orch/cli depends on @orch/engine and
 // @orch/plugins through `workspace:*`, which no registry resolves; the published one is
-// self-contained: the bundle of all three (scripts/bundleOrch.mjs) as `dist/bin.js` (the `orch`
+// self-contained: the bundle of all three (scripts/bundleOrch.mjs) as `dist/bin.cjs` (the `orch`
 // binary) and `dist/index.js` (defineConfig, definePlugin...), the three packages' type
 // declarations under `dist/types/` with their imports of each other made relative, the README
 // and the docs it and `orch init`'s config point to, and as dependencies only the libraries the
@@ -25,7 +25,9 @@ const manifest = (name) => JSON.parse(readFileSync(join(packages, name, 'package
 
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
-await bundleOrch(join(stage, 'dist'), { bin: join(packages, 'cli', 'dist', 'cli.js'), index: join(packages, 'cli', 'dist', 'index.js') });
+await bundleOrch(join(stage, 'dist'), { index: join(packages, 'cli', 'dist', 'index.js') });
+// The binary is bin.cjs itself: npm links `orch` to it on install (no link of our own to pack).
+rmSync(join(stage, 'dist', 'bin.js'), { force: true });
 copyDeclarations(join(stage, 'dist', 'types'));
 const typeLibraries = publicTypeLibraries(join(stage, 'dist', 'types'), 'cli/index.d.ts');
 cpSync(join(root, 'README.md'), join(stage, 'README.md'));
@@ -44,7 +46,7 @@ function publishedManifest() {
     keywords: ['monorepo', 'task-runner', 'build', 'cache', 'workspaces', 'claude-code', 'turborepo'],
     license: cli.license,
     type: 'module',
-    bin: { orch: './dist/bin.js' },
+    bin: { orch: './dist/bin.cjs' },
     main: './dist/index.js',
     types: './dist/types/cli/index.d.ts',
     exports: { '.': { types: './dist/types/cli/index.d.ts', default: './dist/index.js' }, './package.json': './package.json' },

@@ -57,6 +57,17 @@ describe('loadConfig', () => {
     expect([config.stateDir, config.cache.dir]).toEqual([fill(stateDir), fill(cacheDir)]);
   });
 
+  // A process (the daemon) keeps what jiti transpiled, by source: an edit is read at once.
+  it('loads a TypeScript config again in one process with its edits, and a file it imports with theirs', async () => {
+    const dir = tempRepo({ 'state.ts': "export const state: string = '.one';\n", 'orchestrator.config.ts': "import { state } from './state';\nexport default { stateDir: state, defaultEntry: 'a' as string };\n" });
+    expect((await loadConfig({ cwd: dir })).config).toMatchObject({ stateDir: '.one', defaultEntry: 'a' });
+    expect((await loadConfig({ cwd: dir })).config).toMatchObject({ stateDir: '.one', defaultEntry: 'a' });
+    writeFileSync(join(dir, 'orchestrator.config.ts'), "import { state } from './state';\nexport default { stateDir: state, defaultEntry: 'b' as string };\n");
+    expect((await loadConfig({ cwd: dir })).config).toMatchObject({ stateDir: '.one', defaultEntry: 'b' });
+    writeFileSync(join(dir, 'state.ts'), "export const state: string = '.two';\n");
+    expect((await loadConfig({ cwd: dir })).config).toMatchObject({ stateDir: '.two', defaultEntry: 'b' });
+  });
+
   it('uses defaults without a config, rooted at the repository', async () => {
     const dir = tempRepo({ 'src/a.ts': '' });
     const { config, diagnostics } = await loadConfig({ cwd: join(dir, 'src') });

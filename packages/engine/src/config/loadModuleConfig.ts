@@ -2,6 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { TransformOptions } from 'jiti';
 import { copiedConfig, copyConfigValue, type CopiedConfig } from './copyConfigExport.js';
 import { runConfigCode, type StuckRenderer } from './runConfigCode.js';
 
@@ -33,7 +34,9 @@ export async function importConfigModule(file: string, renderStuck?: StuckRender
   // import itself: an `.mjs` config starts without it.
   const evaluator = async (async: boolean): Promise<() => unknown> => {
     const { createJiti } = await import('jiti');
-    const jiti = createJiti(pathToFileURL(file).href, { moduleCache: false, interopDefault: false, sourceMaps: true, fsCache: transpileCacheDir(file) });
+    const options = { moduleCache: false, interopDefault: false, sourceMaps: true, fsCache: transpileCacheDir(file) };
+    const plain = createJiti(pathToFileURL(file).href, options);
+    const jiti = createJiti(pathToFileURL(file).href, { ...options, transform: (asked) => transpiled(asked, () => plain.transform(asked)) });
     return () => jiti.evalModule(source, { filename: file, id: file, ext: extname(file), async, forceTranspile: true });
   };
   // The default export is found within the limit, and boxed: reading it may run a Proxy's traps (findings R2 #10).
@@ -46,6 +49,27 @@ export async function importConfigModule(file: string, renderStuck?: StuckRender
     if (native && (error as { cause?: unknown }).cause instanceof SyntaxError) await runConfigCode(file, await evaluator(true), renderStuck);
     throw error;
   }
+}
+
+/** What jiti transpiled in this process, by file, options and source: the daemon loads the same config at each invocation (issue 13). */
+const TRANSPILED = new Map<string, string>();
+const TRANSPILED_KEPT = 64;
+
+/**
+ * jiti's transform of `asked` (a config, or a file it imports), done once per process for the same
+ * file, options and source: babel took ~4 ms of each invocation a daemon served with a
+ * TypeScript config. The same source gives the same code, so a change is a new key; the
+ * oldest of `TRANSPILED_KEPT` go first.
+ */
+function transpiled(asked: TransformOptions, transform: () => string): { code: string } {
+  const key = JSON.stringify([asked.filename, asked.ts, asked.async, asked.jsx, asked.retainLines, asked.interopDefault, asked.babel, asked.source]);
+  let code = TRANSPILED.get(key);
+  if (code === undefined) {
+    code = transform();
+    if (TRANSPILED.size >= TRANSPILED_KEPT) TRANSPILED.delete(TRANSPILED.keys().next().value!);
+    TRANSPILED.set(key, code);
+  }
+  return { code };
 }
 
 /**
