@@ -58,7 +58,7 @@ interface Status {
   served: number;
   declined: number;
   running?: false;
-  workTree: { watched: boolean; readsKept: number };
+  workTree: { watched: boolean; readsKept: number; readsUpdated: number };
 }
 const status = (dir: string): Status => JSON.parse(runOrch(['daemon', 'status', '--json'], dir, env(dir)).stdout) as Status;
 
@@ -267,6 +267,50 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(hinted.stderr).toContain('Tasks:  2 succeeded (2 cached) (2 total)');
     expect(status(dir).served).toBe(before + 2);
     expect(steady(hinted.stderr)).toBe(steady(runOrch(['run', 'build', '--no-daemon'], dir, env(dir, { OTHER: 'x' })).stderr));
+  });
+
+  // Issue 13 ("hashing is incremental"): after an edit the daemon's check spawned git three or
+  // four times (~12 ms each from a process of its size) before it could decline.
+  it('brings its read of the repository up to date where tracked files changed, asking git nothing; a new file or git add reads it again', async () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'p/lib/src/extra.js'), 'module.exports = 3;\n');
+    commitAll(dir);
+    await withDaemon(dir);
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    const updated = () => status(dir).workTree.readsUpdated;
+    const before = updated();
+    const build = (): string[] => {
+      rmSync(join(dir, 'runs.log'), { force: true });
+      const run = runOrch(['run', 'build'], dir, env(dir));
+      expect(run.code, run.stderr).toBe(0);
+      return runs(dir).sort();
+    };
+
+    writeFileSync(join(dir, 'p/lib/src/index.js'), 'module.exports = 11;\n');
+    expect(build()).toEqual(['app', 'lib']);
+    expect(updated()).toBe(before + 1);
+    expect(readFileSync(join(dir, 'p/lib/dist/index.js'), 'utf8')).toBe('module.exports = 11;\n// built lib\n');
+    // A tracked input gone: left out of the hash, as git's status says.
+    rmSync(join(dir, 'p/lib/src/extra.js'));
+    expect(build()).toEqual(['app', 'lib']);
+    expect(updated()).toBe(before + 2);
+    expect(runOrch(['explain', 'lib#build', '--no-daemon'], dir, env(dir)).stdout).toMatch(/last run: +same hash/);
+    // Back to the committed bytes: the first run's hash, restored from the cache. (The client's
+    // run refreshes git's index then, which the next read cannot look past.)
+    writeFileSync(join(dir, 'p/lib/src/extra.js'), 'module.exports = 3;\n');
+    writeFileSync(join(dir, 'p/lib/src/index.js'), 'module.exports = 1;\n');
+    expect(build()).toEqual([]);
+    expect(updated()).toBe(before + 3);
+    expect(readFileSync(join(dir, 'p/lib/dist/index.js'), 'utf8')).toBe('module.exports = 1;\n// built lib\n');
+
+    // What can change more than itself is read again: a new file, the index.
+    writeFileSync(join(dir, 'p/app/src/more.js'), 'module.exports = 5;\n');
+    expect(build()).toEqual(['app']);
+    writeFileSync(join(dir, 'p/lib/src/index.js'), 'module.exports = 12;\n');
+    execFileSync('git', ['add', 'p/lib/src/index.js'], { cwd: dir });
+    expect(build()).toEqual(['app', 'lib']);
+    expect(updated()).toBe(before + 3);
+    expect(runOrch(['run', 'build', '--no-daemon'], dir, env(dir)).stderr).toContain('Tasks:  2 succeeded (2 cached) (2 total)');
   });
 
   it('sees edits of files in folders its watch does not enter: tracked in a folder git ignored when it began, and vendored packages', async () => {

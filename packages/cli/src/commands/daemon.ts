@@ -87,7 +87,7 @@ function describe(status: DaemonStatus): string {
   return [
     `daemon of ${status.root}: running, pid ${status.pid}, orch ${status.version}, since ${status.startedAt}`,
     `  served ${status.served} invocation${status.served === 1 ? '' : 's'}, left ${status.declined} to the client; ${status.memoryMb} MiB; stops after ${describeMs(status.idleTimeoutMs)} idle`,
-    `  work tree ${status.workTree.watched ? `watched: ${status.workTree.readsKept} read${status.workTree.readsKept === 1 ? '' : 's'} of git's answers kept` : 'not watched: git is asked each time'}`,
+    `  work tree ${status.workTree.watched ? `watched: ${status.workTree.readsKept} read${status.workTree.readsKept === 1 ? '' : 's'} of git's answers kept (${status.workTree.readsUpdated} brought up to date where tracked files changed)` : 'not watched: git is asked each time'}`,
     `  log: ${status.log}`,
     '',
   ].join('\n');

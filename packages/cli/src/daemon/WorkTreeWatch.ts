@@ -13,6 +13,8 @@ const run = promisify(execFile);
 const COOKIE_TIMEOUT_MS = 1_000;
 /** How many changed paths are kept between two invocations (`changedPaths`); past it, "many". */
 const CHANGED_LIMIT = 256;
+/** How many changed paths are remembered for bringing a kept read up to date; past it, the read is done again. */
+const CHANGED_AT_LIMIT = 4096;
 /** Files at the top of git's folder that name commits: HEAD, FETCH_HEAD, ORIG_HEAD, MERGE_HEAD..., packed-refs, shallow (and their locks). */
 const REF_FILE = /^(?:[A-Z][A-Z_]*|packed-refs|shallow)(?:\.lock)?$/;
 
@@ -45,7 +47,13 @@ export class WorkTreeWatch implements WorkTreeMemory {
   codeChanged: string | undefined;
   /** Reads of the repository handed back from memory, for `orch daemon status`. */
   recalled = 0;
+  /** Of those, the ones brought up to date where files changed (`recall`'s `changed`). */
+  updated = 0;
   private kept: { generation: number; environment: string; files: RememberedFiles } | undefined;
+  /** Path (absolute) → the generation it last changed at, so a kept read can be brought up to date (`recall`'s `changed`). */
+  private readonly changedAt = new Map<string, number>();
+  /** Before this generation what changed where is not known: an event that did not say where, or more than `CHANGED_AT_LIMIT` paths. */
+  private placedSince = 0;
   private outsideRules = new OutsideRules(undefined);
   private trusted = false;
   private broken = false;
@@ -75,6 +83,8 @@ export class WorkTreeWatch implements WorkTreeMemory {
     private readonly namesCommits: (path: string) => boolean,
     private readonly replaceRefs: string,
     private readonly onStale: (why: string) => void,
+    /** What git ignored when the watch began (absolute; ignored still: a change of the rules ends the trust). */
+    private readonly ignoredAtStart: ReadonlySet<string> = new Set(),
   ) {}
 
   /**
@@ -110,7 +120,7 @@ export class WorkTreeWatch implements WorkTreeMemory {
       if (installed !== undefined) return installed !== 'folder';
       return irrelevant(path) || ignored.has(path);
     };
-    const watch = new WorkTreeWatch(root, cookieDir, notWatched, irrelevant, namesCommits, join(gitDir, 'refs', 'replace'), onStale);
+    const watch = new WorkTreeWatch(root, cookieDir, notWatched, irrelevant, namesCommits, join(gitDir, 'refs', 'replace'), onStale, ignored);
     const { stdout: excludes } = await run('git', ['config', '--path', '--get', 'core.excludesFile'], { cwd: root }).catch(() => ({ stdout: '' }));
     watch.outsideRules = new OutsideRules(excludes.trim() || undefined);
     watch.outsideRules.changed();
@@ -167,6 +177,8 @@ export class WorkTreeWatch implements WorkTreeMemory {
     if (!path || watchedPath === undefined) {
       // An event that does not say where: a change anywhere.
       this.generation++;
+      this.placedSince = this.generation;
+      this.changedAt.clear();
       this.changing = undefined;
       this.refsGeneration++;
       return;
@@ -189,6 +201,10 @@ export class WorkTreeWatch implements WorkTreeMemory {
     }
     if (this.irrelevant(full)) return;
     this.generation++;
+    if (this.changedAt.size >= CHANGED_AT_LIMIT) {
+      this.changedAt.clear();
+      this.placedSince = this.generation;
+    } else this.changedAt.set(full, this.generation);
     if (this.changing && this.changing.size < CHANGED_LIMIT) this.changing.add(full);
     else this.changing = undefined;
     if (full === join(this.root, '.git', 'config')) {
@@ -245,19 +261,42 @@ export class WorkTreeWatch implements WorkTreeMemory {
     this.trusted = false;
   }
 
-  recall(root: string): { files?: RememberedFiles; keep(files: RememberedFiles): void } | undefined {
+  recall(root: string): { files?: RememberedFiles; changed?: readonly string[]; changedIgnored?: boolean; keep(files: RememberedFiles, how?: 'updated'): void } | undefined {
     if (root !== this.root || !this.trusted || !this.stillTrusted()) return undefined;
     const generation = this.generation;
     // Git's answers depend on its environment too (the invocation's: HOME, XDG_CONFIG_HOME, GIT_*).
     const environment = gitEnvironment();
-    const kept = this.kept?.generation === generation && this.kept.environment === environment ? this.kept.files : undefined;
-    if (kept) this.recalled++;
+    const kept = this.kept?.environment === environment ? this.kept : undefined;
+    // Changed since that read began, every path known: the read with those paths to look at again.
+    const changed = kept && kept.generation !== generation && this.placedSince <= kept.generation ? this.changedSince(kept.generation) : undefined;
+    const files = kept && (kept.generation === generation || changed) ? kept.files : undefined;
+    if (files && !changed) this.recalled++;
     return {
-      ...(kept ? { files: kept } : {}),
-      keep: (files) => {
+      ...(files ? { files } : {}),
+      ...(files && changed ? { changed: changed.paths, changedIgnored: changed.ignored } : {}),
+      keep: (files, how) => {
+        if (how === 'updated') {
+          this.recalled++;
+          this.updated++;
+        }
         if (!this.broken && this.watchesAll(files)) this.kept = { generation, environment, files };
       },
     };
+  }
+
+  /**
+   * Paths changed after `generation`, relative to the root and `/`-separated (git's form), but
+   * those git ignored when the watch began: `ignored` says whether one of them changed.
+   */
+  private changedSince(generation: number): { paths: string[]; ignored: boolean } {
+    const paths: string[] = [];
+    let ignored = false;
+    for (const [path, at] of this.changedAt) {
+      if (at <= generation) continue;
+      if (this.ignoredAtStart.has(path)) ignored = true;
+      else paths.push(path.slice(this.root.length + 1).split(sep).join('/'));
+    }
+    return { paths, ignored };
   }
 
   recallAnswer(root: string, args: readonly string[], dependsOn: readonly GitState[]): { answer?: string; keep(answer: string): void } | undefined {

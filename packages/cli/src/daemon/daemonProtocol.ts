@@ -39,7 +39,8 @@ export interface DaemonStatus {
   log: string;
   memoryMb: number;
   /** Whether it watches the work tree, and how many reads of the repository it answered from what it kept. */
-  workTree: { watched: boolean; readsKept: number };
+  /** `readsKept`: reads of the repository git was not asked for; `readsUpdated`: of those, kept ones brought up to date where tracked files changed. */
+  workTree: { watched: boolean; readsKept: number; readsUpdated: number };
 }
 
 /**

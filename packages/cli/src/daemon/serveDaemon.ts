@@ -125,7 +125,7 @@ async function serve(where: { root: string; log: string; cacheDir: string; warmU
   let warming: Promise<unknown> | undefined;
   let clientWaiting = false;
 
-  const status = (): DaemonStatus => ({ pid: process.pid, root, version: version(), startedAt, served, declined, idleTimeoutMs, log, memoryMb: Math.round(process.memoryUsage().rss / 1048576), workTree: { watched: workTree !== undefined, readsKept: workTree?.recalled ?? 0 } });
+  const status = (): DaemonStatus => ({ pid: process.pid, root, version: version(), startedAt, served, declined, idleTimeoutMs, log, memoryMb: Math.round(process.memoryUsage().rss / 1048576), workTree: { watched: workTree !== undefined, readsKept: workTree?.recalled ?? 0, readsUpdated: workTree?.updated ?? 0 } });
   const server = createServer((socket) => {
     const listeners: ((message: ClientMessage) => void)[] = [];
     let request: DaemonRequest | undefined;

@@ -87,7 +87,7 @@ export async function headCommit(root: string): Promise<string> {
 export async function uncommittedFiles(root: string, stateDir: string): Promise<string[]> {
   try {
     const outside = isAbsolute(stateDir); // resolved config: absolute only when outside the root
-    const { stdout } = await git('git', ['status', '--porcelain', '--untracked-files=no', '-z', '--', '.', ...(outside ? [] : [`:(exclude)${stateDir}`])], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await git('git', ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=no', '-z', '--', '.', ...(outside ? [] : [`:(exclude)${stateDir}`])], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     // -z: "XY path\0", a rename adds "\0old path".
     return stdout.split('\0').filter((entry) => /^.. /.test(entry)).map((entry) => entry.slice(3));
   } catch {

@@ -19,12 +19,16 @@ export type GitState = 'refs' | 'work tree';
 /**
  * What a process that watches the work tree can promise (the daemon, docs/daemon.md): a read of
  * a root it watches is kept, and handed back while nothing under the root has changed since that
- * read began. `recall` is asked when a read starts: `files` when an earlier one still holds;
- * `keep` to keep this one (a read that saw a change while it ran is not kept). Undefined for a
- * root it does not watch, or when it cannot tell.
+ * read began. `recall` is asked when a read starts: `files` when an earlier one still holds, or
+ * with `changed` (paths relative to the root) when it held but for those paths, each of which the
+ * reader looks at again or, when it cannot tell what they are, reads everything again, and for
+ * files git ignores (`changedIgnored`: its listing of them may differ); `keep` to
+ * keep this one (`'updated'`: the recalled one with those paths looked at again, git asked
+ * nothing; a read that saw a change while it ran is not kept). Undefined for a root it does
+ * not watch, or when it cannot tell.
  */
 export interface WorkTreeMemory {
-  recall(root: string): { files?: RememberedFiles; keep(files: RememberedFiles): void } | undefined;
+  recall(root: string): { files?: RememberedFiles; changed?: readonly string[]; changedIgnored?: boolean; keep(files: RememberedFiles, how?: 'updated'): void } | undefined;
   /**
    * Git's output for `args` run in `root`, kept while none of `dependsOn` has changed since it
    * was asked (and while git's environment is the same): `answer` when an earlier one still

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Engine } from '@orch/engine';
@@ -81,7 +81,12 @@ export class RepositoryFiles {
 
   private async read(): Promise<ReadonlyMap<string, string>> {
     const memory = this.options.fresh ? undefined : workTreeMemory()?.recall(this.root);
-    if (memory?.files) return this.recalled(memory.files, memory);
+    if (memory?.files && !memory.changed) return this.recalled(memory.files, memory);
+    const updated = memory?.files && memory.changed ? await this.updated(memory.files, memory.changed, memory.changedIgnored === true) : undefined;
+    if (updated) {
+      memory!.keep(updated, 'updated');
+      return this.recalled(updated, memory!);
+    }
     const hashes = new Map<string, string>();
     const git = await this.fromGit(hashes);
     if (!git) {
@@ -96,6 +101,28 @@ export class RepositoryFiles {
       this.keepIgnored = (ignored) => memory.keep({ ...files, ignored });
     }
     return hashes;
+  }
+
+  /**
+   * An earlier read brought up to date where the watch saw changes (`WorkTreeMemory`'s
+   * `changed`), when each is a tracked file that is still a file or a link, or gone: those are
+   * hashed again (content, as a dirty file's) or left out (as git's status says of a deleted one),
+   * and git is asked nothing. A change to the index, `HEAD`, an untracked path or a folder can
+   * change more than itself: undefined, and the repository is read again. Git's listing of
+   * ignored files holds (an edit of a tracked file is not one of its entries), unless a file git
+   * ignores changed (`changedIgnored`: it may have come or gone): then it is listed again when a
+   * task asks.
+   */
+  private async updated(files: RememberedFiles, changed: readonly string[], changedIgnored: boolean): Promise<RememberedFiles | undefined> {
+    for (const path of changed) {
+      if (!files.tracked.has(path)) return undefined;
+      const stats = lstatSync(join(this.root, path), { throwIfNoEntry: false });
+      if (stats && !stats.isFile() && !stats.isSymbolicLink()) return undefined;
+    }
+    const hashes = new Map(files.hashes);
+    await this.hashInto(hashes, changed);
+    const { ignored, ...kept } = files;
+    return { ...kept, hashes, ...(ignored && !changedIgnored ? { ignored } : {}) };
   }
 
   /** An earlier read that still holds (`WorkTreeMemory`): nothing is asked of git or read. */
@@ -252,7 +279,10 @@ export class RepositoryFiles {
         atTopLevel(this.root) ? '' : run('git', ['rev-parse', '--show-prefix'], { cwd: this.root }).then(({ stdout }) => stdout),
         // `-v` tags each entry: `S` skip-worktree, a lower-case letter assume-unchanged.
         run('git', ['ls-files', '-s', '-v', '-z', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }),
-        run('git', ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }),
+        // Without optional locks: git does not write back the index it refreshed (as editors' background
+        // status does), so orch never holds `index.lock` against the user's git, and an index
+        // rewritten only by the user lets the daemon bring its read up to date (`updated`).
+        run('git', ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', '.'], { cwd: this.root, maxBuffer: 512 * 1024 * 1024 }),
       ]);
     } catch {
       return false;

@@ -18,7 +18,7 @@ export async function worktreeSnapshot(root: string): Promise<WorktreeSnapshot |
   if (toplevel === undefined) return undefined;
   let output: string;
   try {
-    ({ stdout: output } = await run('git', ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', '.'], { cwd: root, maxBuffer: 64 * 1024 * 1024 }));
+    ({ stdout: output } = await run('git', ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', '.'], { cwd: root, maxBuffer: 64 * 1024 * 1024 }));
   } catch {
     return undefined;
   }

@@ -130,7 +130,7 @@ async function save(base: string, files: readonly string[], backup: string): Pro
 async function gitStatus(base: string, ignore: readonly string[]): Promise<Map<string, string> | undefined> {
   try {
     const { stdout: top } = await git('git', ['rev-parse', '--show-toplevel'], { cwd: base });
-    const { stdout } = await git('git', ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', '.'], { cwd: base, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await git('git', ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', '.'], { cwd: base, maxBuffer: 64 * 1024 * 1024 });
     const status = new Map<string, string>();
     for (const entry of stdout.split('\0').filter(Boolean)) {
       const absolute = resolve(top.trim(), entry.slice(3));
