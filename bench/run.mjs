@@ -86,9 +86,9 @@ function peakRssPiped(args, cwd, env, reader) {
   return { status: result.status, mb: Number(readFileSync(measured, 'utf8').trim().split('\n').at(-1)) / 1024 };
 }
 
-function timeProcess(runs, args, cwd) {
+function timeProcess(runs, args, cwd, env = {}) {
   return timeIt(runs, () => {
-    const result = spawnSync(process.execPath, args, { cwd, stdio: 'ignore' });
+    const result = spawnSync(process.execPath, args, { cwd, stdio: 'ignore', env: { ...process.env, ...env } });
     if (result.status !== 0 && !args.includes('-e')) throw new Error(`${args.join(' ')} exited ${result.status}`);
   });
 }
@@ -193,9 +193,15 @@ if (want('startup')) {
   report('startup: node -e 0', node);
   const version = await timeProcess(20, [orchBin, '--version'], example);
   report('startup: orch --version', version, `(${(version / node).toFixed(2)}x node)`);
-  for (const args of [['--help'], ['list'], ['validate'], ['affected', '--list', '--files', 'packages/core/src/index.ts']]) {
-    const time = await timeProcess(20, [orchBin, ...args], example);
-    report(`startup: orch ${args.join(' ')} (example monorepo)`, time, `(${(time / node).toFixed(2)}x node)`);
+  // As a user runs them (the example's daemon on, as after `npm run quickstart`), and alone (CI).
+  const daemon = (action) => spawnSync(process.execPath, [orchBin, 'daemon', action], { cwd: example, stdio: 'ignore', env: { ...process.env, ORCH_DAEMON: '1' } });
+  for (const [mode, env] of [['through its daemon', { ORCH_DAEMON: '1' }], ['alone', { ORCH_DAEMON: '0' }]]) {
+    if (mode === 'through its daemon') daemon('start');
+    for (const args of [['--help'], ['list'], ['validate'], ['affected', '--list', '--files', 'packages/core/src/index.ts']]) {
+      const time = await timeProcess(20, [orchBin, ...args], example, env);
+      report(`startup: orch ${args.join(' ')} (example monorepo, ${mode})`, time, `(${(time / node).toFixed(2)}x node)`);
+    }
+    if (mode === 'through its daemon') daemon('stop');
   }
   // What each dependency costs to import, alone in a fresh process, from the package that
   // depends on it: CPU time of the import itself (median of 7; CPU, as wall time on a shared

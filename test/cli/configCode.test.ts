@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -170,12 +170,19 @@ describe("jiti's transpile cache", () => {
   // a file per repository, outside it, never cleaned (findings 15 #12).
   const TS_CONFIG = { ...HELLO, 'orchestrator.config.ts': "const config: { commands: Record<string, { run: string }> } = { commands: { c: { run: 'echo ok' } } };\nexport default config;\n" };
 
-  it('is never written outside the repository: without node_modules nothing is cached, with it the cache is node_modules/.cache/jiti', () => {
+  it('is never written outside the repository: node_modules/.cache/jiti, else orch\'s own .orch/transpiled once orch made .orch, else nothing', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'orch-tmpdir-'));
     const dir = tempRepo(TS_CONFIG);
     const list = runOrch(['list'], dir, { TMPDIR: tmp }, LIMIT);
     expect([list.code, list.stderr]).toEqual([0, '']);
     expect(list.stdout).toContain('c');
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(existsSync(join(dir, '.orch/transpiled'))).toBe(false);
+
+    // orch's state folder is there now (the list kept its workspace cache): the next load keeps the transpiled config in it.
+    expect(existsSync(join(dir, '.orch'))).toBe(true);
+    expect(runOrch(['list'], dir, { TMPDIR: tmp }, LIMIT).code).toBe(0);
+    expect(readdirSync(join(dir, '.orch/transpiled')).some((name) => name.includes('orchestrator.config'))).toBe(true);
     expect(readdirSync(tmp)).toEqual([]);
 
     mkdirSync(join(dir, 'node_modules'));

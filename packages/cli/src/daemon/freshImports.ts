@@ -1,6 +1,7 @@
+import { realpathSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { once } from 'node:events';
-import { sep } from 'node:path';
+import { dirname, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 
@@ -45,10 +46,11 @@ export async function resolve(specifier, context, nextResolve) {
 export function freshImports(program: string): { next(): Promise<void>; loaded(): Promise<string[]> } {
   const { port1, port2 } = new MessageChannel();
   const programDir = program.slice(0, program.lastIndexOf(sep) + 1);
-  register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, { data: { port: port2, kept: [pathToFileURL(programDir).href] }, transferList: [port2] });
+  const ownDirs = [programDir, ...ownPackageDirs(program)];
+  register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, { data: { port: port2, kept: ownDirs.map((dir) => pathToFileURL(dir).href) }, transferList: [port2] });
   port1.unref();
   const requireCache = createRequire(import.meta.url).cache;
-  const installed = (file: string): boolean => file.includes(`${sep}node_modules${sep}`) || file.startsWith(programDir);
+  const installed = (file: string): boolean => file.includes(`${sep}node_modules${sep}`) || ownDirs.some((dir) => file.startsWith(dir));
   const ask = async <T>(message: unknown): Promise<T> => {
     const answer = once(port1, 'message');
     port1.postMessage(message);
@@ -65,4 +67,25 @@ export function freshImports(program: string): { next(): Promise<void>; loaded()
       return [...esm, ...Object.keys(requireCache).filter(installed)];
     },
   };
+}
+
+/**
+ * orch's own packages as a checkout of orch links them (`@orch/engine`, `@orch/plugins`:
+ * workspace links, so their real folders are outside node_modules), for a plugin or config that
+ * imports them by name (the example's gate plugin imports `@orch/engine`): orch's code, kept and
+ * stamped like the program, not ~40 modules compiled anew at each invocation. Installed, they
+ * are in node_modules or in the bundle already: none.
+ */
+function ownPackageDirs(program: string): string[] {
+  const require = createRequire(program);
+  const dirs: string[] = [];
+  for (const name of ['@orch/engine', '@orch/plugins']) {
+    try {
+      const dir = dirname(realpathSync(require.resolve(`${name}/package.json`))) + sep;
+      if (!dir.includes(`${sep}node_modules${sep}`)) dirs.push(dir);
+    } catch {
+      // Not there (the published bundle holds them).
+    }
+  }
+  return dirs;
 }

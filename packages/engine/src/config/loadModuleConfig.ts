@@ -1,4 +1,4 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -74,16 +74,23 @@ function transpiled(asked: TransformOptions, transform: () => string): { code: s
 
 /**
  * Where jiti keeps the transpiled config: `node_modules/.cache/jiti` beside the config when that
- * node_modules is a real folder inside the config's own folder, else nowhere (`false`: transpiled
- * again each load, ~0.2 s with jiti loading its transform). jiti's default falls back to `$TMPDIR/jiti`, a file per config
- * path never cleaned, outside the repository (findings 15 #12), which orch never writes.
+ * node_modules is a real folder inside the config's own folder; else `.orch/transpiled` there
+ * when orch's default state folder is (orch made it: a `.orch` of the repository's, git-ignored by
+ * `orch init`); else nowhere (`false`: transpiled again each load, ~80 ms of babel for the
+ * example's config, with jiti loading its transform). jiti's default falls back to
+ * `$TMPDIR/jiti`, a file per config path never cleaned, outside the repository (findings 15 #12),
+ * which orch never writes. A file per version of the config is left there (a few KB each).
  */
 function transpileCacheDir(file: string): string | false {
   const folder = dirname(file);
+  const real = realpathSync(folder);
   const modules = join(folder, 'node_modules');
-  if (!existsSync(modules)) return false;
-  const real = realpathSync(modules);
-  return real.startsWith(realpathSync(folder) + sep) ? join(real, '.cache', 'jiti') : false;
+  if (existsSync(modules)) {
+    const inside = realpathSync(modules);
+    if (inside.startsWith(real + sep)) return join(inside, '.cache', 'jiti');
+  }
+  const state = join(folder, '.orch');
+  return lstatSync(state, { throwIfNoEntry: false })?.isDirectory() ? join(state, 'transpiled') : false;
 }
 
 /**
