@@ -10,7 +10,8 @@ import { dropOutputWithNowhereToGo, exitWhenFlushed } from './processOutput.js';
 // top-level `await` and no `import.meta` here; the dynamic imports become the bundle's ES chunks.
 const argv = process.argv.slice(2);
 // The entry as a file (`dist/bin.js` is a link to `dist/bin.cjs`): what the daemon runs and stamps.
-const program = realpathSync(process.argv[1]!);
+// Bundled it is this CommonJS file's own name; unbundled (an ES module), the script Node ran.
+const program = realpathSync(typeof __filename === 'string' ? __filename : process.argv[1]!);
 
 async function start(): Promise<void> {
   if (argv[0] === '__daemon') {

@@ -142,6 +142,6 @@ function shape(stream: NodeJS.WriteStream): StreamShape {
 
 /** The daemon went away mid-invocation (killed): said, exit 70, as any internal error. */
 function lostDaemon(): number {
-  process.stderr.write('orch: the daemon stopped while it ran this command (its log: .orch/daemon.log); run it again, or with --no-daemon\n');
+  process.stderr.write('orch: the daemon stopped while it ran this command (its log: daemon.log in orch\'s state folder, .orch by default); run it again, or with --no-daemon\n');
   return 70;
 }
