@@ -57,6 +57,13 @@ describe('loadConfig', () => {
     expect([config.stateDir, config.cache.dir]).toEqual([fill(stateDir), fill(cacheDir)]);
   });
 
+  it.each(['.', './', ''])('refuses stateDir %j (the root itself) at its line', async (stateDir) => {
+    const { diagnostics } = await loadConfig({ cwd: tempRepo({ 'orchestrator.config.json': `{\n  "stateDir": ${JSON.stringify(stateDir)}\n}\n` }) });
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ severity: 'error', location: { line: 2 } });
+    expect(diagnostics[0]!.message).toContain('stateDir: expected a folder of its own, not the root (.orch by default)');
+  });
+
   // A process (the daemon) keeps what jiti transpiled, by source: an edit is read at once.
   it('loads a TypeScript config again in one process with its edits, and a file it imports with theirs', async () => {
     const dir = tempRepo({ 'state.ts': "export const state: string = '.one';\n", 'orchestrator.config.ts': "import { state } from './state';\nexport default { stateDir: state, defaultEntry: 'a' as string };\n" });

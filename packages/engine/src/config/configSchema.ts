@@ -132,7 +132,8 @@ export const configSchema = v.strictObject({
   agentsDir: v.optional(v.string()),
   defaultEntry: v.optional(v.pipe(v.string(), v.regex(/^[^/\\]+$/, 'a file name without folders'))),
   resolution: v.optional(v.picklist(['folder-first', 'file-first'])),
-  stateDir: v.optional(v.string()),
+  // The root itself would put sessions, logs and the cache among the sources, in every hash.
+  stateDir: v.optional(v.pipe(v.string(), v.check((dir) => !/^(\.?\/*)?$/.test(dir.trim()) && !/^(\.\/)+\.?$/.test(dir.trim()), 'a folder of its own, not the root (.orch by default)'))),
   workspaces: v.optional(stringList),
   targets: v.optional(mapping(v.string(), target)),
   commands: v.optional(mapping(commandId, command)),
