@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,6 +103,22 @@ describe('orch affected: files to projects', () => {
     expect(names(list(dir, '--committed-only'))).toEqual([]);
     expect(names(list(dir, '--files', 'packages/c/src/old.js'))).toEqual(['c']);
     expect(runOrch(['affected', '--list'], workspace()).stdout).toContain('nothing is affected');
+  });
+
+  // Session 24's tester: `git diff` against the work tree refreshed git's index and wrote it back,
+  // so a `git add` of the user's at that moment failed on index.lock.
+  it('never writes git\'s index, even when its stat data is out of date (a touched file)', () => {
+    const dir = workspace();
+    const index = join(dir, '.git', 'index');
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(join(dir, 'packages/a/src/index.js'), past, past);
+    const before = readFileSync(index);
+    expect(names(list(dir))).toEqual([]);
+    expect(runOrch(['run', 'build', '--dry-run'], dir).code).toBe(0);
+    expect(readFileSync(index).equals(before)).toBe(true);
+    // git itself would have written it (what orch used to make it do).
+    git(dir, 'diff', '--name-status', 'HEAD');
+    expect(readFileSync(index).equals(before)).toBe(false);
   });
 
   it('a global input affects every project and command; config adds globs', () => {

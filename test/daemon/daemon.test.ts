@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -445,6 +445,21 @@ describe('the daemon (docs/daemon.md)', () => {
       expect(run.code).toBe(0);
       expect(run.stderr).toContain('Tasks:  2 succeeded (2 cached) (2 total)');
     }
+  });
+
+  // Session 24's tester: after the config moved stateDir, the daemon went on writing its log and
+  // cookies in the old folder, inside the work tree.
+  it('stops once the config moves its state folder; the next one keeps its log in the new one', async () => {
+    const dir = workspace();
+    const { pid } = await withDaemon(dir);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'orch-moved-state-'));
+    sockets.push(elsewhere);
+    writeTree(dir, { 'orchestrator.config.mjs': `import { targets } from './targets.mjs';\nexport default { targets, stateDir: ${JSON.stringify(elsewhere)} };\n` });
+    expect(runOrch(['list'], dir, env(dir)).code).toBe(0);
+    await waitFor(() => !alive(pid), 10_000, 'the daemon to stop');
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain(`stopping: the config moved orch's state folder to ${realpathSync(elsewhere)}`);
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    await waitFor(() => existsSync(join(elsewhere, 'daemon.log')), 15_000, 'a daemon logging in the new state folder');
   });
 
   it('stops when idle, when asked, and when its workspace is removed', async () => {

@@ -274,15 +274,20 @@ export class Engine {
   }
 
   /**
-   * Does the background work queued so far, all of it, and returns the failures, each naming its
-   * plugin (`plugin 'x' failed in hook 'background': ...`), in the order the work was queued.
+   * Does the background work queued so far, all of it, each within `pluginTimeout`, and returns
+   * the failures, each naming its plugin (`plugin 'x' failed in hook 'background': ...`, `did not
+   * answer within 60000 ms`), in the order the work was queued.
    * Never throws: the run's result is out, or about to be, without it.
    */
   async finishBackground(): Promise<OrchError[]> {
     const failures: OrchError[] = [];
+    const limit = this.config.pluginTimeout;
     for (const { plugin, work } of this.backgroundWork.splice(0)) {
       try {
-        await work();
+        // Within the plugin time limit, as every hook tap: work that never settles is a warning
+        // after it, not a process that waits for good (session 24's tester: exit 70 alone, a daemon busy for good).
+        const done = Promise.resolve().then(work);
+        await (limit === undefined || !Number.isFinite(limit) ? done : withinLimit(done, limit, () => hangError(limit)));
       } catch (error) {
         failures.push(pluginError(plugin, 'background', error));
       }

@@ -1,9 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { useWorkTreeMemory } from '@orch/plugins';
 import { parseDuration, reportStuckConfigTo } from '@orch/engine';
 import { COMMANDS, version } from '../main.js';
+import { lastOpenedWorkspace } from '../openWorkspace.js';
 import { closeInheritedDescriptors } from './closeInheritedDescriptors.js';
 import { CodeStamps } from './CodeStamps.js';
 import { describeMs } from './describeMs.js';
@@ -195,7 +196,9 @@ async function serve(where: { root: string; log: string; cacheDir: string; warmU
     } finally {
       busy = false;
       restartIdleTimer();
-      if (served >= MAX_INVOCATIONS) stop(`served ${served} invocations`);
+      const moved = movedStateFolder(root, log, where.cacheDir);
+      if (moved) stop(moved);
+      else if (served >= MAX_INVOCATIONS) stop(`served ${served} invocations`);
       else collectYoungGarbage();
     }
   }
@@ -352,4 +355,20 @@ function idleTimeout(value: string | undefined, say: (text: string) => void): nu
 function collectYoungGarbage(): void {
   const gc = (globalThis as { gc?: (options: { type: 'minor'; execution: 'sync' }) => void }).gc;
   if (gc) setImmediate(() => gc({ type: 'minor', execution: 'sync' }));
+}
+
+/**
+ * Why the daemon's state folders are no longer the workspace's: the config, read by the last
+ * invocation, moved `stateDir` or `cache.dir` since the daemon started (session 24's tester: it
+ * went on writing its log and cookies in the old folder). Undefined while they agree, or when the
+ * last invocation opened another workspace (a nested one) or none.
+ */
+function movedStateFolder(root: string, log: string, cacheDir: string): string | undefined {
+  const opened = lastOpenedWorkspace();
+  if (!opened || opened.root !== root) return undefined;
+  const state = resolve(root, opened.stateDir);
+  const cache = resolve(root, opened.cacheDir);
+  if (state !== dirname(log)) return `the config moved orch's state folder to ${state}`;
+  if (cache !== resolve(cacheDir)) return `the config moved the cache to ${cache}`;
+  return undefined;
 }

@@ -244,6 +244,19 @@ describe('Engine background work (issue 13: after the result is out)', () => {
     await expect(e.finishBackground()).resolves.toEqual([]);
   });
 
+  it('takes work that never settles as a failure once the plugin time limit has passed', async () => {
+    const e = new Engine({ config: { ...engine().config, pluginTimeout: 50 } });
+    const done: string[] = [];
+    e.hooks.shutdown.tap('a', () => {
+      e.background('stuck', () => new Promise(() => undefined));
+      e.background('after', () => void done.push('after'));
+    });
+    await e.close({ deferBackground: true });
+    const failures = await e.finishBackground();
+    expect(failures.map((failure) => failure.message)).toEqual(["plugin 'stuck' failed in hook 'background': did not answer within 50 ms (pluginTimeout)"]);
+    expect(done).toEqual(['after']);
+  });
+
   // Session 23's tester: alone, a background failure was an internal error (exit 70) thrown from
   // close(), and it replaced the error of a shutdown tap that failed first.
   it('in close(), a background failure is a warning, and a shutdown tap\'s own error is the one thrown', async () => {

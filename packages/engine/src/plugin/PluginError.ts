@@ -7,6 +7,6 @@ export function pluginError(plugin: string, hook: string, cause: unknown): OrchE
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new OrchError('plugin-failed', `plugin '${plugin}' failed in hook '${hook}': ${reason}`, {
     cause,
-    hint: `this is a problem in the plugin '${plugin}'; disable it in orchestrator.config.ts to go on without it`,
+    hint: `this is a problem in the plugin '${plugin}'; take it out of the config's plugins (or add it to disablePlugins) to go on without it`,
   });
 }
