@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -116,6 +116,7 @@ describe('orch affected: files to projects', () => {
     expect(names(list(dir))).toEqual([]);
     expect(runOrch(['run', 'build', '--dry-run'], dir).code).toBe(0);
     expect(readFileSync(index).equals(before)).toBe(true);
+    expect(readdirSync(join(dir, '.git')).filter((name) => name.startsWith('index.'))).toEqual([]);
     // git itself would have written it (what orch used to make it do).
     git(dir, 'diff', '--name-status', 'HEAD');
     expect(readFileSync(index).equals(before)).toBe(false);

@@ -69,10 +69,8 @@ export async function changedFiles(options: ChangedFilesOptions): Promise<Change
   const index = indexListing(root, exclude);
   const worktreeChanges = Promise.all([
     // Against HEAD's commit: a commit or checkout (refs) changes it as much as an edit does.
-    // `diff-index`, not `diff`: git's porcelain diff writes back the index it refreshed (even with
-    // --no-optional-locks), holding index.lock against the user's own git; the plumbing compares a
-    // file whose stat data changed by content all the same, and writes nothing.
-    options.committedOnly ? '' : askGit(root, ['diff-index', '--name-status', '-z', '-M', '--relative', 'HEAD', ...paths], ['refs', 'work tree']),
+    // On a scratch copy of the index: git's diff writes back the index it refreshed (`askGit`).
+    options.committedOnly ? '' : askGit(root, ['diff', '--name-status', '-z', '-M', '--relative', 'HEAD', ...paths], ['refs', 'work tree'], { scratchIndex: true }),
     options.committedOnly ? '' : askGit(root, ['ls-files', '--others', '--exclude-standard', '-z', ...paths], ['work tree']),
     options.committedOnly ? [] : index.then(({ unwatched }) => editedUnwatched(root, unwatched)),
   ]);
