@@ -313,6 +313,21 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(runOrch(['run', 'build', '--no-daemon'], dir, env(dir)).stderr).toContain('Tasks:  2 succeeded (2 cached) (2 total)');
   });
 
+  // Session 24's tester: with core.fileMode=false (or eol attributes), git's id of a file is not
+  // that of its bytes and mode: brought up to date from the file, every later run was declined.
+  it('with core.fileMode=false, a chmod is what git says it is: nothing, and the run is served', async () => {
+    const dir = workspace();
+    execFileSync('git', ['config', 'core.fileMode', 'false'], { cwd: dir });
+    const before = await withDaemon(dir);
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    chmodSync(join(dir, 'p/lib/src/index.js'), 0o755);
+    for (let i = 0; i < 2; i++) {
+      const run = runOrch(['run', 'build'], dir, env(dir));
+      expect(run.stderr).toContain('Tasks:  2 succeeded (2 cached) (2 total)');
+    }
+    expect(status(dir)).toMatchObject({ served: before.served + 3, workTree: { readsUpdated: 0 } });
+  });
+
   it('sees edits of files in folders its watch does not enter: tracked in a folder git ignored when it began, and vendored packages', async () => {
     const dir = workspace();
     writeTree(dir, { '.gitignore': 'dist/\n.orch/\nruns.log\ngen/\n', 'p/lib/gen/other.txt': 'ignored\n', 'p/app/node_modules/vendored/index.js': 'module.exports = 1;\n', 'p/app/node_modules/vendored/package.json': '{"name":"vendored","version":"1.0.0"}' });

@@ -58,6 +58,13 @@ export class WorkTreeWatch implements WorkTreeMemory {
   private trusted = false;
   private broken = false;
   private cookies = 0;
+  /**
+   * Whether a file's content id from its bytes and mode is the one git's index gives it: false
+   * where git records another mode (`core.fileMode=false`) or content (`core.autocrlf`,
+   * attributes files): a kept read is then read again rather than brought up to date, which would
+   * give other hashes than orch alone (session 24's tester).
+   */
+  private contentIdsAsGit = true;
   /** Paths changed since the last `sync` (absolute; none kept past `CHANGED_LIMIT`: undefined). */
   private changing: Set<string> | undefined = new Set();
   /**
@@ -125,6 +132,7 @@ export class WorkTreeWatch implements WorkTreeMemory {
     watch.outsideRules = new OutsideRules(excludes.trim() || undefined);
     watch.outsideRules.changed();
     watch.settings = await gitSettings(root);
+    watch.contentIdsAsGit = await contentIdsAsGit(root);
     await watch.open();
     return watch;
   }
@@ -211,6 +219,9 @@ export class WorkTreeWatch implements WorkTreeMemory {
       // Mostly branches and remotes (`git branch -D`, `git fetch` write it): checked before the next invocation.
       this.settingsTouched = true;
       this.refsGeneration++;
+    } else if (basename(full) === '.gitattributes') {
+      // An attributes file (filters, eol) now or gone: files' ids may be git's own, not their bytes'.
+      this.contentIdsAsGit = false;
     } else if (basename(full) === '.gitignore' || full.startsWith(join(this.root, '.git', 'info'))) {
       // What is not watched (folders git ignored when the watch began) may count now: a new daemon watches afresh.
       // Said once: a write raises several events.
@@ -268,7 +279,7 @@ export class WorkTreeWatch implements WorkTreeMemory {
     const environment = gitEnvironment();
     const kept = this.kept?.environment === environment ? this.kept : undefined;
     // Changed since that read began, every path known: the read with those paths to look at again.
-    const changed = kept && kept.generation !== generation && this.placedSince <= kept.generation ? this.changedSince(kept.generation) : undefined;
+    const changed = kept && kept.generation !== generation && this.contentIdsAsGit && this.placedSince <= kept.generation ? this.changedSince(kept.generation) : undefined;
     const files = kept && (kept.generation === generation || changed) ? kept.files : undefined;
     if (files && !changed) this.recalled++;
     return {
@@ -333,6 +344,19 @@ export class WorkTreeWatch implements WorkTreeMemory {
   close(): Promise<void> {
     return this.watcher?.close() ?? Promise.resolve();
   }
+}
+
+/** False where git's settings or attributes make an index id differ from the id of a file's own bytes and mode (`WorkTreeWatch.contentIdsAsGit`). */
+async function contentIdsAsGit(root: string): Promise<boolean> {
+  const { stdout } = await run('git', ['config', '--get-regexp', '^core\\.(filemode|autocrlf|attributesfile)$'], { cwd: root }).catch(() => ({ stdout: '' }));
+  for (const line of stdout.split('\n')) {
+    const [key, value = ''] = line.trim().toLowerCase().split(/\s+/, 2);
+    if (key === 'core.filemode' && ['false', 'no', 'off', '0'].includes(value)) return false;
+    if (key === 'core.autocrlf' && !['false', 'no', 'off', '0'].includes(value)) return false;
+    if (key === 'core.attributesfile' && value !== '') return false;
+  }
+  const { stdout: attributes } = await run('git', ['ls-files', '-z', '--', '.gitattributes', '**/.gitattributes'], { cwd: root }).catch(() => ({ stdout: '' }));
+  return attributes === '' && !statSync(join(root, '.git', 'info', 'attributes'), { throwIfNoEntry: false });
 }
 
 /** What git ignores under `root` (absolute; folders not entered), as the watch starts. */
