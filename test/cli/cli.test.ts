@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempRepo } from '../helpers/tempRepo.js';
-import { runOrch } from '../helpers/runOrch.js';
+import { ORCH_BIN, runOrch } from '../helpers/runOrch.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../packages/cli/package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -170,5 +171,28 @@ describe('plugins from orchestrator.config.ts', () => {
     const run = runOrch(['list'], dir);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("orch: plugin 'acme-source' failed in hook 'discover': registry offline");
+  });
+});
+
+// Session 24's tester: started in a folder since removed, orch crashed (a stack, exit 70) even for --version.
+describe('started in a folder that no longer exists', () => {
+  const inRemovedFolder = (args: string[]) => {
+    const parent = tempRepo();
+    const script = `cd ${JSON.stringify(join(parent, 'gone'))} && rmdir ${JSON.stringify(join(parent, 'gone'))} && exec ${JSON.stringify(process.execPath)} ${JSON.stringify(ORCH_BIN)} ${args.map((arg) => JSON.stringify(arg)).join(' ')}`;
+    mkdirSync(join(parent, 'gone'));
+    const result = spawnSync('sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, ORCH_DAEMON: '0' } });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr, parent };
+  };
+
+  it('--version and --help answer; an absolute --cwd runs there; anything else is a usage error without a stack', () => {
+    expect(inRemovedFolder(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    expect(inRemovedFolder(['--help'])).toMatchObject({ code: 0 });
+    const listed = inRemovedFolder(['list']);
+    expect(listed.code).toBe(2);
+    expect(listed.stderr).toBe('orch: the folder orch was started in no longer exists (removed or moved away)\n  hint: cd to a folder that exists, or give --cwd <absolute folder>\n');
+    const there = tempRepo({ 'orchestrator.config.json': JSON.stringify({ commands: { hello: { description: 'hi', run: 'echo hi' } } }) });
+    const elsewhere = inRemovedFolder(['--cwd', there, 'list']);
+    expect([elsewhere.code, elsewhere.stderr]).toEqual([0, '']);
+    expect(elsewhere.stdout).toContain('hello');
   });
 });

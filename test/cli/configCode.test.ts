@@ -185,6 +185,11 @@ describe("jiti's transpile cache", () => {
     expect(readdirSync(join(dir, '.orch/transpiled')).some((name) => name.includes('orchestrator.config'))).toBe(true);
     expect(readdirSync(tmp)).toEqual([]);
 
+    // A config with a stateDir of its own: a .orch left there is not orch's state (session 24's tester).
+    const moved = tempRepo({ ...TS_CONFIG, 'orchestrator.config.ts': "const config = { stateDir: './state/', commands: { c: { run: 'echo ok' } } };\nexport default config;\n", '.orch/old.txt': 'left over\n' });
+    expect(runOrch(['list'], moved, { TMPDIR: tmp }, LIMIT).code).toBe(0);
+    expect(readdirSync(join(moved, '.orch'))).toEqual(['old.txt']);
+
     mkdirSync(join(dir, 'node_modules'));
     expect(runOrch(['list'], dir, { TMPDIR: tmp }, LIMIT).code).toBe(0);
     expect(readdirSync(tmp)).toEqual([]);

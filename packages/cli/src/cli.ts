@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { runThroughDaemon } from './daemon/daemonClient.js';
 import { dropOutputWithNowhereToGo, exitWhenFlushed } from './processOutput.js';
 
@@ -27,8 +28,39 @@ async function start(): Promise<void> {
   else (await import('./runHere.js')).runHere(argv, outputClosed, outcome);
 }
 
+/**
+ * Whether orch has a folder to run in. The one it was started in may be gone (removed or moved
+ * away: `process.cwd()` throws; session 24's tester: a stack trace, exit 70, even for
+ * `--version`): then an absolute `--cwd` is gone to, `--version` and `--help` run from `/`, and
+ * anything else is a usage error (exit 2).
+ */
+function haveFolder(): boolean {
+  try {
+    process.cwd();
+    return true;
+  } catch {
+    // Gone: below.
+  }
+  const at = argv.findIndex((arg) => arg === '--cwd' || arg.startsWith('--cwd='));
+  const given = at < 0 ? undefined : argv[at]!.startsWith('--cwd=') ? argv[at]!.slice('--cwd='.length) : argv[at + 1];
+  const tries = [...(given !== undefined && isAbsolute(given) ? [given] : []), ...(argv.some((arg) => ['--version', '-v', '--help', '-h'].includes(arg)) ? ['/'] : [])];
+  for (const folder of tries) {
+    try {
+      process.chdir(folder);
+      return true;
+    } catch {
+      // Not a folder: the next, or the error below.
+    }
+  }
+  process.stderr.write('orch: the folder orch was started in no longer exists (removed or moved away)\n  hint: cd to a folder that exists, or give --cwd <absolute folder>\n');
+  process.exitCode = 2;
+  return false;
+}
+
 // What start() throws is orch's own failure to start (a missing chunk): said, as an unhandled rejection would.
-start().catch((error: unknown) => {
-  process.stderr.write(`orch: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 70;
-});
+if (haveFolder()) {
+  start().catch((error: unknown) => {
+    process.stderr.write(`orch: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 70;
+  });
+}
