@@ -122,6 +122,23 @@ describe('orch affected: files to projects', () => {
     expect(readFileSync(index).equals(before)).toBe(false);
   });
 
+  it('in a linked worktree neither, and a copy a killed orch left beside the index is removed', () => {
+    const dir = workspace();
+    const tree = join(mkdtempSync(join(tmpdir(), 'orch-worktree-')), 'tree');
+    git(dir, 'worktree', 'add', '-q', tree, '-b', 'side');
+    const index = join(dir, '.git', 'worktrees', 'tree', 'index');
+    const left = `${index}.orch-999999999-1`;
+    writeFileSync(left, 'a copy whose orch was killed');
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(join(tree, 'packages/a/src/index.js'), past, past);
+    const before = readFileSync(index);
+    writeFileSync(join(tree, 'packages/b/src/index.js'), 'changed\n');
+    expect(names(list(tree))).toEqual(['b', 'd']);
+    expect(readFileSync(index).equals(before)).toBe(true);
+    expect(existsSync(left)).toBe(false);
+    expect(readdirSync(join(dir, '.git', 'worktrees', 'tree')).filter((name) => name.startsWith('index.'))).toEqual([]);
+  });
+
   it('a global input affects every project and command; config adds globs', () => {
     const dir = workspace({ '.claude/commands/review.md': '---\ndescription: Review\ninputs: [docs/**]\n---\nReview.\n', 'ci/env.sh': 'X=1\n' });
     writeTree(dir, { 'tsconfig.base.json': '{ "compilerOptions": {} }\n' });

@@ -189,6 +189,10 @@ describe("jiti's transpile cache", () => {
     const moved = tempRepo({ ...TS_CONFIG, 'orchestrator.config.ts': "const config = { stateDir: './state/', commands: { c: { run: 'echo ok' } } };\nexport default config;\n", '.orch/old.txt': 'left over\n' });
     expect(runOrch(['list'], moved, { TMPDIR: tmp }, LIMIT).code).toBe(0);
     expect(readdirSync(join(moved, '.orch'))).toEqual(['old.txt']);
+    // Nor one whose stateDir is computed, or comes from a file it imports.
+    const computed = tempRepo({ ...TS_CONFIG, 'shared.ts': "export const settings = { ['state' + 'Dir']: './state/' };\n", 'orchestrator.config.ts': "import { settings } from './shared';\nconst config = { ...settings, commands: { c: { run: 'echo ok' } } };\nexport default config;\n", '.orch/old.txt': 'left over\n' });
+    expect(runOrch(['list'], computed, { TMPDIR: tmp }, LIMIT).code).toBe(0);
+    expect(readdirSync(join(computed, '.orch'))).toEqual(['old.txt']);
 
     mkdirSync(join(dir, 'node_modules'));
     expect(runOrch(['list'], dir, { TMPDIR: tmp }, LIMIT).code).toBe(0);

@@ -31,7 +31,7 @@ async function start(): Promise<void> {
 /**
  * Whether orch has a folder to run in. The one it was started in may be gone (removed or moved
  * away: `process.cwd()` throws; session 24's tester: a stack trace, exit 70, even for
- * `--version`): then an absolute `--cwd` is gone to, `--version` and `--help` run from `/`, and
+ * `--version`): then an absolute `--cwd` is gone to, `--version`, `--help` and `help` run from `/`, and
  * anything else is a usage error (exit 2).
  */
 function haveFolder(): boolean {
@@ -43,7 +43,7 @@ function haveFolder(): boolean {
   }
   const at = argv.findIndex((arg) => arg === '--cwd' || arg.startsWith('--cwd='));
   const given = at < 0 ? undefined : argv[at]!.startsWith('--cwd=') ? argv[at]!.slice('--cwd='.length) : argv[at + 1];
-  const tries = [...(given !== undefined && isAbsolute(given) ? [given] : []), ...(argv.some((arg) => ['--version', '-v', '--help', '-h'].includes(arg)) ? ['/'] : [])];
+  const tries = [...(given !== undefined && isAbsolute(given) ? [given] : []), ...(argv[0] === 'help' || argv.some((arg) => ['--version', '-v', '--help', '-h'].includes(arg)) ? ['/'] : [])];
   for (const folder of tries) {
     try {
       process.chdir(folder);

@@ -88,8 +88,12 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
 
   if (says('warn')) printDiagnostics(missingDependencyWarnings(workspace, options.plan), io);
   const controller = new AbortController();
+  // A stop signal once the run has ended gives up the background work left (a plugin's that never settles).
+  const afterRun = new AbortController();
+  let ended = false;
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (ended) return afterRun.abort(new Error(signal));
     interrupts++;
     if (interrupts === 1) {
       engine.emit({ type: 'run-interrupted', signal });
@@ -125,8 +129,9 @@ export async function runSession(options: SessionRunOptions, io: CliIO): Promise
       ...(options.resume ? { previous: options.resume.previous } : {}),
     });
   } finally {
+    ended = true;
     try {
-      await engine.close({ deferBackground: io.afterReply !== undefined });
+      await engine.close({ deferBackground: io.afterReply !== undefined, signal: afterRun.signal });
     } finally {
       for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
       await release?.().catch(() => undefined);

@@ -255,11 +255,11 @@ export class Engine {
    * `shutdown` tap threw, whose error is then the one thrown; a failure of background work is a
    * `warning` event, not an error (session 23's tester: alone it was exit 70 and hid the tap's).
    */
-  async close(options: { deferBackground?: boolean } = {}): Promise<void> {
+  async close(options: { deferBackground?: boolean; signal?: AbortSignal } = {}): Promise<void> {
     try {
       await this.hooks.shutdown.promise();
     } finally {
-      if (!options.deferBackground) for (const failure of await this.finishBackground()) this.emit({ type: 'warning', message: failure.message, source: 'orch:background' });
+      if (!options.deferBackground) for (const failure of await this.finishBackground(options.signal)) this.emit({ type: 'warning', message: failure.message, source: 'orch:background' });
     }
   }
 
@@ -274,20 +274,23 @@ export class Engine {
   }
 
   /**
-   * Does the background work queued so far, all of it, each within `pluginTimeout`, and returns
+   * Does the background work queued so far, all of it, each within `pluginTimeout` (given up, with
+   * the rest, once `signal` aborts: a stop signal after the run ended), and returns
    * the failures, each naming its plugin (`plugin 'x' failed in hook 'background': ...`, `did not
    * answer within 60000 ms`), in the order the work was queued.
    * Never throws: the run's result is out, or about to be, without it.
    */
-  async finishBackground(): Promise<OrchError[]> {
+  async finishBackground(signal?: AbortSignal): Promise<OrchError[]> {
     const failures: OrchError[] = [];
     const limit = this.config.pluginTimeout;
     for (const { plugin, work } of this.backgroundWork.splice(0)) {
       try {
+        if (signal?.aborted) throw givenUp(signal);
         // Within the plugin time limit, as every hook tap: work that never settles is a warning
         // after it, not a process that waits for good (session 24's tester: exit 70 alone, a daemon busy for good).
         const done = Promise.resolve().then(work);
-        await (limit === undefined || !Number.isFinite(limit) ? done : withinLimit(done, limit, () => hangError(limit)));
+        const limited = limit === undefined || !Number.isFinite(limit) ? done : withinLimit(done, limit, () => hangError(limit));
+        await (signal ? Promise.race([limited, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(givenUp(signal)), { once: true }))]) : limited);
       } catch (error) {
         failures.push(pluginError(plugin, 'background', error));
       }
@@ -364,6 +367,12 @@ function wrapTaps<H>(hook: H, hookName: string, limitMs?: number): H {
     },
   });
   return hook;
+}
+
+/** Background work left undone because the process was told to stop (`finishBackground`'s signal). */
+function givenUp(signal: AbortSignal): Error {
+  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+  return new Error(`given up, unfinished (${reason})`);
 }
 
 function hangError(limitMs: number): Error {

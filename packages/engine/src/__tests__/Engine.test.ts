@@ -257,6 +257,24 @@ describe('Engine background work (issue 13: after the result is out)', () => {
     expect(done).toEqual(['after']);
   });
 
+  it('gives up the work left once its signal aborts (a stop signal after the run ended)', async () => {
+    const e = engine();
+    const done: string[] = [];
+    e.hooks.shutdown.tap('a', () => {
+      e.background('stuck', () => new Promise(() => undefined));
+      e.background('after', () => void done.push('after'));
+    });
+    await e.close({ deferBackground: true });
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(new Error('SIGTERM')), 20);
+    const failures = await e.finishBackground(stop.signal);
+    expect(failures.map((failure) => failure.message)).toEqual([
+      "plugin 'stuck' failed in hook 'background': given up, unfinished (SIGTERM)",
+      "plugin 'after' failed in hook 'background': given up, unfinished (SIGTERM)",
+    ]);
+    expect(done).toEqual([]);
+  });
+
   // Session 23's tester: alone, a background failure was an internal error (exit 70) thrown from
   // close(), and it replaced the error of a shutdown tap that failed first.
   it('in close(), a background failure is a warning, and a shutdown tap\'s own error is the one thrown', async () => {

@@ -64,6 +64,11 @@ describe('loadConfig', () => {
     expect(diagnostics[0]!.message).toContain('stateDir: expected a folder of its own, not the root (.orch by default)');
   });
 
+  it.each([[0], ['0s'], ['25d'], [2 ** 31]])('refuses pluginTimeout %j: Node\'s timers hold 1 ms to 24.8 days', async (pluginTimeout) => {
+    const { diagnostics } = await loadConfig({ cwd: tempRepo({ 'orchestrator.config.json': JSON.stringify({ pluginTimeout }) }) });
+    expect(diagnostics.map((d) => d.message)).toEqual([expect.stringContaining('pluginTimeout: expected a duration from 1ms to 24d')]);
+  });
+
   // A process (the daemon) keeps what jiti transpiled, by source: an edit is read at once.
   it('loads a TypeScript config again in one process with its edits, and a file it imports with theirs', async () => {
     const dir = tempRepo({ 'state.ts': "export const state: string = '.one';\n", 'orchestrator.config.ts': "import { state } from './state';\nexport default { stateDir: state, defaultEntry: 'a' as string };\n" });

@@ -37,6 +37,19 @@ const duration = v.union([
   v.pipe(v.number(), v.minValue(0)),
 ]);
 
+/**
+ * A time limit Node's timers can keep: from 1 ms to 2^31-1 ms (~24.8 days). Past it, Node warns
+ * (`TimeoutOverflowWarning`) and fires at once; 0 would fail every hook (session 24's tester).
+ */
+const TIMER_MAX_MS = 2 ** 31 - 1;
+const timeLimit = v.pipe(
+  duration,
+  v.check((value) => {
+    const ms = typeof value === 'number' ? value : parseDuration(value);
+    return ms !== undefined && ms >= 1 && ms <= TIMER_MAX_MS;
+  }, 'a duration from 1ms to 24d'),
+);
+
 /** A size in bytes, or with a unit (`500MB`, `5GB`); read by `parseSize`. */
 const size = v.union([v.pipe(v.number(), v.minValue(0)), v.pipe(v.string(), v.regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB)?$/i, 'a size such as 500MB or 5GB'))]);
 const step = v.strictObject({
@@ -143,7 +156,7 @@ export const configSchema = v.strictObject({
   preset: v.optional(v.boolean()),
   resources: v.optional(mapping(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
   concurrency: v.optional(v.union([v.pipe(v.number(), v.integer(), v.minValue(1)), v.pipe(v.string(), v.regex(/^\d+%?$/, 'a number or a percentage such as 50%'))])),
-  pluginTimeout: v.optional(duration),
+  pluginTimeout: v.optional(timeLimit),
   gates: v.optional(gateSettings),
   complexityBudget: v.optional(v.pipe(v.number(), v.minValue(0))),
   cache: v.optional(

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import * as v from 'valibot';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import { objectKeysAt } from '../diagnostics/objectKeysAt.js';
@@ -146,7 +146,21 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     const valid = keepValidParts(configSchema, raw, result.issues) as OrchConfig | undefined;
     return { config: { ...resolveConfig(valid ?? {}, root), configFile: filepath }, diagnostics };
   }
-  return { config: { ...resolveConfig(result.output as OrchConfig, root), configFile: filepath }, diagnostics: [] };
+  const config = resolveConfig(result.output as OrchConfig, root);
+  keepTranspiledWithState(filepath, config);
+  return { config: { ...config, configFile: filepath }, diagnostics: [] };
+}
+
+/**
+ * A config whose state is not in `.orch` beside it leaves no transpiled copy there
+ * (`transpileCacheDir` cannot tell before it loads: a `stateDir` computed or imported; session 24's
+ * tester): the copy jiti just wrote is removed.
+ */
+function keepTranspiledWithState(file: string, config: ResolvedConfig): void {
+  if (/\.(mjs|json|ya?ml)$/.test(file) || basename(file) === 'package.json') return;
+  const folder = dirname(file);
+  if (resolve(config.root, config.stateDir) === resolve(folder, '.orch')) return;
+  rmSync(join(folder, '.orch', 'transpiled'), { recursive: true, force: true });
 }
 
 /** Configs whose export is code's value, read through `settleConfigExport`. */

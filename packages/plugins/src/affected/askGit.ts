@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, rmSync, statSync, utimesSync } from 'node:fs';
-import { indexFile } from '../cache/trackedFiles.js';
+import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { workTreeMemory, type GitState } from '../cache/WorkTreeMemory.js';
 
 /**
@@ -31,17 +31,19 @@ export function askGit(cwd: string, args: readonly string[], dependsOn?: readonl
 let scratches = 0;
 
 /**
- * A copy of the repository's index beside it, with the index's own times (git takes an entry
- * changed in the index's second as racily clean and compares its content: a copy stamped later
- * would hide such a change), for a porcelain `git diff` against the work tree to refresh and write
- * back instead of the user's index (session 24's tester: `orch affected` rewrote `.git/index`,
- * and a `git add` of the user's at that moment failed on index.lock; `--no-optional-locks` does
- * not stop `git diff`). Undefined where the index is not at `.git/index` above `cwd` (a linked
- * worktree, a submodule), or cannot be copied: git's own then.
+ * A copy of the index git would use (`GIT_INDEX_FILE`, else the repository's, found through a
+ * `.git` folder or a `.git` file's `gitdir:` as in a linked worktree or a submodule) beside it,
+ * with the index's own times (git takes an entry changed in the index's second as racily clean
+ * and compares its content: a copy stamped later would hide such a change), for a porcelain
+ * `git diff` against the work tree to refresh and write back instead of the user's index
+ * (session 24's tester: `orch affected` rewrote it, and a `git add` of the user's at that moment
+ * failed on index.lock; `--no-optional-locks` does not stop `git diff`). Copies a killed orch
+ * left there (its process gone) are removed first. Undefined when there is no index to copy.
  */
 function scratchIndex(cwd: string): string | undefined {
-  const index = indexFile(cwd);
+  const index = process.env.GIT_INDEX_FILE ? resolve(cwd, process.env.GIT_INDEX_FILE) : repositoryIndex(cwd);
   if (!index) return undefined;
+  removeLeftCopies(dirname(index), basename(index));
   const copy = `${index}.orch-${process.pid}-${++scratches}`;
   try {
     const { atime, mtime } = statSync(index);
@@ -51,5 +53,44 @@ function scratchIndex(cwd: string): string | undefined {
   } catch {
     rmSync(copy, { force: true });
     return undefined;
+  }
+}
+
+/** The index of the repository holding `cwd`: `.git/index`, or `<gitdir>/index` for a `.git` file (`gitdir: <path>`). */
+function repositoryIndex(cwd: string): string | undefined {
+  for (let folder = cwd; ; folder = dirname(folder)) {
+    const dotGit = join(folder, '.git');
+    const stats = statSync(dotGit, { throwIfNoEntry: false });
+    if (stats?.isDirectory()) return join(dotGit, 'index');
+    if (stats?.isFile()) {
+      const found = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+      return found ? join(resolve(folder, found[1]!.trim()), 'index') : undefined;
+    }
+    if (dirname(folder) === folder) return undefined;
+  }
+}
+
+/** Scratch copies of `name` in `folder` whose orch is gone (killed mid-diff), and their locks. */
+function removeLeftCopies(folder: string, name: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(folder);
+  } catch {
+    return;
+  }
+  const prefix = `${name}.orch-`;
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(folder, entry), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

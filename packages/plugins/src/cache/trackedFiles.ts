@@ -25,7 +25,7 @@ export function trackedFiles(root: string, stateDir: string, pathspecs: readonly
 }
 
 /** The index of the repository holding `root`, when its `.git` is a folder; undefined otherwise. */
-export function indexFile(root: string): string | undefined {
+function indexFile(root: string): string | undefined {
   for (let folder = root; ; folder = dirname(folder)) {
     const git = statSync(join(folder, '.git'), { throwIfNoEntry: false });
     if (git) return git.isDirectory() ? join(folder, '.git', 'index') : undefined;
