@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { pidAlive } from '../process/processIdentity.js';
 import { workTreeMemory, type GitState } from '../cache/WorkTreeMemory.js';
 
 /**
@@ -82,15 +83,6 @@ function removeLeftCopies(folder: string, name: string): void {
   for (const entry of entries) {
     if (!entry.startsWith(prefix)) continue;
     const pid = Number(entry.slice(prefix.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(folder, entry), { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if (Number.isInteger(pid) && pid !== process.pid && !pidAlive(pid)) rmSync(join(folder, entry), { force: true });
   }
 }

@@ -71,7 +71,8 @@ export function checkProcess(recorded: ProcessIdentity): ProcessCheck {
   return Number(fields[START_TIME]) === recorded.startTime ? 'same' : 'other';
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process `pid` exists (one of another user counts: EPERM). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
