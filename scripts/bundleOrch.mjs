@@ -82,7 +82,7 @@ export async function bundleOrch(outdir, entries = {}) {
       plugin.onResolve({ filter: /^(\.|@orch\/plugins)/ }, (args) => (args.kind === 'dynamic-import' && ENTRY_IMPORTS[args.path] ? { path: `./bundle/${ENTRY_IMPORTS[args.path][0]}.js`, external: true } : undefined));
     },
   };
-  await build({ ...shared, format: 'cjs', entryPoints: [join(root, 'packages', 'cli', 'dist', 'cli.js')], outfile: entry, plugins: [toChunks], metafile: true });
+  await build({ ...shared, format: 'cjs', entryPoints: [join(root, 'packages', 'cli', 'dist', 'cli.js')], outfile: entry, plugins: [toChunks] });
   const link = join(outdir, 'bin.js');
   rmSync(link, { force: true });
   try {

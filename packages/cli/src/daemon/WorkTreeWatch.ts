@@ -65,8 +65,8 @@ export class WorkTreeWatch implements WorkTreeMemory {
    * give other hashes than orch alone (session 24's tester).
    */
   private contentIdsAsGit = true;
-  /** Paths changed since the last `sync` (absolute; none kept past `CHANGED_LIMIT`: undefined). */
-  private changing: Set<string> | undefined = new Set();
+  /** The generation the last `sync` ended at: what changed after it is the next invocation's `changedPaths`. */
+  private syncedAt = 0;
   /**
    * What changed between the invocation before and this one's `sync` (absolute paths), for
    * `fullCacheHit` to look first where a miss is likeliest; undefined when unknown (many, or an
@@ -187,7 +187,6 @@ export class WorkTreeWatch implements WorkTreeMemory {
       this.generation++;
       this.placedSince = this.generation;
       this.changedAt.clear();
-      this.changing = undefined;
       this.refsGeneration++;
       return;
     }
@@ -213,8 +212,6 @@ export class WorkTreeWatch implements WorkTreeMemory {
       this.changedAt.clear();
       this.placedSince = this.generation;
     } else this.changedAt.set(full, this.generation);
-    if (this.changing && this.changing.size < CHANGED_LIMIT) this.changing.add(full);
-    else this.changing = undefined;
     if (full === join(this.root, '.git', 'config')) {
       // Mostly branches and remotes (`git branch -D`, `git fetch` write it): checked before the next invocation.
       this.settingsTouched = true;
@@ -261,9 +258,12 @@ export class WorkTreeWatch implements WorkTreeMemory {
     this.trusted = await seen;
     this.waiting.delete(name);
     // Every change made before the invocation is in now (the cookie came after them).
-    this.changedPaths = this.trusted ? this.changing : undefined;
-    this.changedMany = this.trusted && this.changing === undefined;
-    this.changing = new Set();
+    const since = this.syncedAt;
+    this.syncedAt = this.generation;
+    const placed = this.placedSince <= since ? this.changedSince(since) : undefined;
+    const paths = placed && placed.absolute.length <= CHANGED_LIMIT ? new Set(placed.absolute) : undefined;
+    this.changedPaths = this.trusted ? paths : undefined;
+    this.changedMany = this.trusted && paths === undefined;
     rmSync(cookie, { force: true });
   }
 
@@ -296,18 +296,21 @@ export class WorkTreeWatch implements WorkTreeMemory {
   }
 
   /**
-   * Paths changed after `generation`, relative to the root and `/`-separated (git's form), but
-   * those git ignored when the watch began: `ignored` says whether one of them changed.
+   * What changed after `generation`: every path (`absolute`), and those git did not ignore when the
+   * watch began relative to the root and `/`-separated (git's form: `paths`), `ignored` saying
+   * whether one it ignored did.
    */
-  private changedSince(generation: number): { paths: string[]; ignored: boolean } {
+  private changedSince(generation: number): { absolute: string[]; paths: string[]; ignored: boolean } {
+    const absolute: string[] = [];
     const paths: string[] = [];
     let ignored = false;
     for (const [path, at] of this.changedAt) {
       if (at <= generation) continue;
+      absolute.push(path);
       if (this.ignoredAtStart.has(path)) ignored = true;
       else paths.push(path.slice(this.root.length + 1).split(sep).join('/'));
     }
-    return { paths, ignored };
+    return { absolute, paths, ignored };
   }
 
   recallAnswer(root: string, args: readonly string[], dependsOn: readonly GitState[]): { answer?: string; keep(answer: string): void } | undefined {

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import * as v from 'valibot';
 import { parseDuration } from '../parseDuration.js';
 import { ENV_MODES, envPatternSchema } from './envPattern.js';
@@ -146,7 +147,7 @@ export const configSchema = v.strictObject({
   defaultEntry: v.optional(v.pipe(v.string(), v.regex(/^[^/\\]+$/, 'a file name without folders'))),
   resolution: v.optional(v.picklist(['folder-first', 'file-first'])),
   // The root itself would put sessions, logs and the cache among the sources, in every hash.
-  stateDir: v.optional(v.pipe(v.string(), v.check((dir) => !/^(\.?\/*)?$/.test(dir.trim()) && !/^(\.\/)+\.?$/.test(dir.trim()), 'a folder of its own, not the root (.orch by default)'))),
+  stateDir: v.optional(v.pipe(v.string(), v.check((dir) => !['.', './', '/'].includes(posix.normalize(dir.trim() || '.')), 'a folder of its own, not the root (.orch by default)'))),
   workspaces: v.optional(stringList),
   targets: v.optional(mapping(v.string(), target)),
   commands: v.optional(mapping(commandId, command)),

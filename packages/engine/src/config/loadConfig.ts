@@ -144,23 +144,22 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     const diagnostics = schemaDiagnostics(result.issues, { code: 'config/invalid', locate, knownKeys: (path) => objectKeysAt(configSchema, path) }).map((d): Diagnostic => ({ ...d, owner: { kind: 'config' } }));
     // The valid rest is still read, so its own checks report too: every problem at once.
     const valid = keepValidParts(configSchema, raw, result.issues) as OrchConfig | undefined;
-    return { config: { ...resolveConfig(valid ?? {}, root), configFile: filepath }, diagnostics };
+    return { config: keepTranspiledWithState(filepath, resolveConfig(valid ?? {}, root)), diagnostics };
   }
-  const config = resolveConfig(result.output as OrchConfig, root);
-  keepTranspiledWithState(filepath, config);
-  return { config: { ...config, configFile: filepath }, diagnostics: [] };
+  return { config: keepTranspiledWithState(filepath, resolveConfig(result.output as OrchConfig, root)), diagnostics: [] };
 }
 
 /**
- * A config whose state is not in `.orch` beside it leaves no transpiled copy there
- * (`transpileCacheDir` cannot tell before it loads: a `stateDir` computed or imported; session 24's
- * tester): the copy jiti just wrote is removed.
+ * The config from `file`, which leaves no transpiled copy in a `.orch` beside it that is not its
+ * state folder (`transpileCacheDir` cannot tell before it loads; session 24's tester: a leftover
+ * `.orch`, maybe not git-ignored, became a change): the copy jiti just wrote there is removed.
  */
-function keepTranspiledWithState(file: string, config: ResolvedConfig): void {
-  if (/\.(mjs|json|ya?ml)$/.test(file) || basename(file) === 'package.json') return;
+function keepTranspiledWithState(file: string, config: ResolvedConfig): ResolvedConfig {
   const folder = dirname(file);
-  if (resolve(config.root, config.stateDir) === resolve(folder, '.orch')) return;
-  rmSync(join(folder, '.orch', 'transpiled'), { recursive: true, force: true });
+  if (!/\.(mjs|json|ya?ml)$/.test(file) && basename(file) !== 'package.json' && resolve(config.root, config.stateDir) !== resolve(folder, '.orch')) {
+    rmSync(join(folder, '.orch', 'transpiled'), { recursive: true, force: true });
+  }
+  return { ...config, configFile: file };
 }
 
 /** Configs whose export is code's value, read through `settleConfigExport`. */

@@ -34,7 +34,7 @@ export async function importConfigModule(file: string, renderStuck?: StuckRender
   // import itself: an `.mjs` config starts without it.
   const evaluator = async (async: boolean): Promise<() => unknown> => {
     const { createJiti } = await import('jiti');
-    const options = { moduleCache: false, interopDefault: false, sourceMaps: true, fsCache: transpileCacheDir(file, source) };
+    const options = { moduleCache: false, interopDefault: false, sourceMaps: true, fsCache: transpileCacheDir(file) };
     const plain = createJiti(pathToFileURL(file).href, options);
     const jiti = createJiti(pathToFileURL(file).href, { ...options, transform: (asked) => transpiled(asked, () => plain.transform(asked)) });
     return () => jiti.evalModule(source, { filename: file, id: file, ext: extname(file), async, forceTranspile: true });
@@ -76,12 +76,13 @@ function transpiled(asked: TransformOptions, transform: () => string): { code: s
  * Where jiti keeps the transpiled config: `node_modules/.cache/jiti` beside the config when that
  * node_modules is a real folder inside the config's own folder; else `.orch/transpiled` there
  * when orch's default state folder is (orch made it: a `.orch` of the repository's, git-ignored by
- * `orch init`) and the config names no `stateDir` of its own; else nowhere (`false`: transpiled again each load, ~80 ms of babel for the
+ * `orch init`; `loadConfig` removes it once the config turns out to keep its state elsewhere);
+ * else nowhere (`false`: transpiled again each load, ~80 ms of babel for the
  * example's config, with jiti loading its transform). jiti's default falls back to
  * `$TMPDIR/jiti`, a file per config path never cleaned, outside the repository (findings 15 #12),
  * which orch never writes. A file per version of the config is left there (a few KB each).
  */
-function transpileCacheDir(file: string, source: string): string | false {
+function transpileCacheDir(file: string): string | false {
   const folder = dirname(file);
   const real = realpathSync(folder);
   const modules = join(folder, 'node_modules');
@@ -89,8 +90,6 @@ function transpileCacheDir(file: string, source: string): string | false {
     const inside = realpathSync(modules);
     if (inside.startsWith(real + sep)) return join(inside, '.cache', 'jiti');
   }
-  // A config that names a stateDir keeps its state elsewhere: a `.orch` there is a leftover, maybe not ignored.
-  if (/\bstateDir\b/.test(source)) return false;
   const state = join(folder, '.orch');
   return lstatSync(state, { throwIfNoEntry: false })?.isDirectory() ? join(state, 'transpiled') : false;
 }
