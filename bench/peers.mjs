@@ -8,6 +8,7 @@
 //
 //   pnpm bench peers
 //   BENCH_PEERS_SIZES=100 BENCH_PEERS_SCENARIOS=hit,affected BENCH_PEERS_RUNS=5 pnpm bench peers
+//   BENCH_PEERS_COLD_RUNS=5       runs of the cold build (default 3; the others default 11)
 //   BENCH_PEERS_ROOT=/tmp/peers   reuse a folder set up before (tools and repos are kept there)
 //   BENCH_PEERS_DIR=path/to/shared/bench/peers   where setup.sh and interleave.mjs are
 //
@@ -27,7 +28,11 @@ const peersDir = process.env.BENCH_PEERS_DIR ?? [join(repo, '..'), join(repo, '.
 const root = process.env.BENCH_PEERS_ROOT ?? join(tmpdir(), 'orch-bench-peers');
 const sizes = (process.env.BENCH_PEERS_SIZES ?? '100,500').split(',').map(Number);
 const scenarios = process.env.BENCH_PEERS_SCENARIOS ?? 'cold,hit,one-change,affected';
-const runs = process.env.BENCH_PEERS_RUNS ?? '3';
+// Runs counted per scenario: a full hit moves by ~20 ms from run to run on a 2-core machine, and a
+// daemon's first runs are its slowest (its code is still compiling), so three runs are too few to
+// tell 0.9x from 1.1x. A cold build takes a minute per run at N=500: three of those.
+const runs = process.env.BENCH_PEERS_RUNS ?? '11';
+const coldRuns = process.env.BENCH_PEERS_COLD_RUNS ?? '3';
 
 if (!existsSync(join(peersDir, 'interleave.mjs'))) {
   console.error(`bench peers: no shared peer benchmark at ${peersDir}; set BENCH_PEERS_DIR to the folder with setup.sh and interleave.mjs`);
@@ -48,7 +53,7 @@ rmSync(results, { recursive: true, force: true });
 for (const n of sizes) {
   // setup.sh installs the pinned tools into <root>/tools once and regenerates the repo each time.
   if (!existsSync(join(root, 'repos', `tree-${n}`, 'bench-graph.json')) || process.env.BENCH_PEERS_FRESH === '1') step(`set up the ${n}-package workspace in ${root}`, 'bash', [join(peersDir, 'setup.sh'), String(n), root]);
-  step(`interleaved runs at N=${n} (${scenarios})`, process.execPath, [join(peersDir, 'interleave.mjs'), '--n', String(n), '--peers', 'turbo orch', '--scenarios', scenarios, '--runs', runs, '--root', root, '--res', join(results, `N${n}`)]);
+  step(`interleaved runs at N=${n} (${scenarios})`, process.execPath, [join(peersDir, 'interleave.mjs'), '--n', String(n), '--peers', 'turbo orch', '--scenarios', scenarios, '--runs', runs, '--cold-runs', coldRuns, '--root', root, '--res', join(results, `N${n}`)]);
 }
 
 // summary.tsv: N, peer, scenario, runs, median wall, min, max, cpu, peak MiB, clean, tasks ran, expected, ...
@@ -67,8 +72,13 @@ for (const scenario of scenarios.split(',')) {
 // A full hit runs every task from the cache; `affected --list` does everything but run tasks
 // (start-up, config, discovery, graph, git), so their difference over the task count is what one
 // cached task costs.
+// That difference also holds what only a run does once (its session, its summary); between two
+// sizes, the full hits' difference over the tasks between them is what one more cached task costs.
 for (const n of sizes) {
   const [hit, startup] = [wall(n, 'orch', 'hit'), wall(n, 'orch', 'affected')];
   if (Number.isFinite(hit) && Number.isFinite(startup)) console.log(`per-task cost of a hit at N=${n}: ${(((hit - startup) / n) * 1000).toFixed(2)} ms ((full hit - affected --list) / ${n} tasks)`);
 }
+const [small, large] = [Math.min(...sizes), Math.max(...sizes)];
+const slope = (wall(large, 'orch', 'hit') - wall(small, 'orch', 'hit')) / (large - small);
+if (large > small && Number.isFinite(slope)) console.log(`per-task cost of a hit: ${(slope * 1000).toFixed(2)} ms ((full hit at N=${large} - at N=${small}) / ${large - small} tasks)`);
 console.log(`\nruns, loads and outputs: ${results}`);
