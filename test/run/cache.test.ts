@@ -58,6 +58,17 @@ describe('the local cache', () => {
     expect(text).toContain('\u001b[32mbuilt\u001b[39m lib');
   });
 
+  it("keeps in an entry's meta.json what a hit reads, not the hash inputs (orch explain reads those from the task's records)", () => {
+    const dir = workspace();
+    runOrch(['run', 'lib#build'], dir);
+    const cache = join(dir, '.orch/cache');
+    const [entry] = readdirSync(cache).filter((name) => /^[0-9a-f]{2}$/.test(name)).flatMap((prefix) => readdirSync(join(cache, prefix)).map((hash) => join(cache, prefix, hash)));
+    const meta = JSON.parse(readFileSync(join(entry!, 'meta.json'), 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(meta).sort()).toEqual(['createdAt', 'durationMs', 'exitCode', 'files', 'format', 'hash', 'log', 'outputs', 'taskId']);
+    const explained = JSON.parse(runOrch(['explain', 'lib#build', '--json'], dir).stdout) as { tasks?: { inputs: { files: Record<string, string> } }[] } | { inputs: { files: Record<string, string> } }[];
+    expect(JSON.stringify(explained)).toContain('p/lib/src/index.js');
+  });
+
   it('runs only what a change touches: the package and its dependents', () => {
     const dir = workspace();
     runOrch(['run', 'build'], dir);
@@ -157,6 +168,37 @@ describe('cache faults', () => {
     const root = join(dir, '.orch/cache');
     return readdirSync(root).filter((s) => s.length === 2).flatMap((shard) => readdirSync(join(root, shard)).map((hash) => join(root, shard, hash)));
   };
+
+  it("replays a small log from its meta.json (a hit reads one file an entry), and a larger one from the entry's log files", () => {
+    const dir = workspace({ commands: { loud: { run: `node -e "process.stdout.write('o'.repeat(3000)); process.stderr.write('e'.repeat(3000))"`, inputs: [] } } });
+    runOrch(['run', 'lib#build', 'loud'], dir);
+    const metaOf = (entry: string) => JSON.parse(readFileSync(join(entry, 'meta.json'), 'utf8')) as { taskId: string; log: { bytes: number; chunks?: unknown } };
+    const entries = Object.fromEntries(entryFiles(dir).map((entry) => [metaOf(entry).taskId, entry]));
+    expect(metaOf(entries['lib#build']!).log.chunks).toEqual([{ stream: 'stdout', text: '\u001b[32mbuilt\u001b[39m lib\n' }]);
+    expect(metaOf(entries.loud!).log).toEqual({ bytes: 6000 });
+    // Without its log files, the small one still replays, colours and all.
+    rmSync(join(entries['lib#build']!, 'output.log'));
+    rmSync(join(entries['lib#build']!, 'output.streams'));
+    resetRuns(dir);
+    const replay = runOrch(['run', 'lib#build', 'loud', '--json'], dir);
+    expect(runs(dir)).toEqual([]);
+    const printed = replay.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'task-output');
+    expect(printed.filter((e) => e.id === 'lib#build').map((e) => [e.stream, e.text])).toEqual([['stdout', '\u001b[32mbuilt\u001b[39m lib\n']]);
+    expect(printed.filter((e) => e.id === 'loud').map((e) => e.text).join('')).toBe('o'.repeat(3000) + 'e'.repeat(3000));
+  });
+
+  it('an inline log that is not chunks of stdout and stderr text is a corrupt entry', () => {
+    const dir = workspace();
+    runOrch(['run', 'lib#build'], dir);
+    const [entry] = entryFiles(dir);
+    const meta = JSON.parse(readFileSync(join(entry!, 'meta.json'), 'utf8'));
+    writeFileSync(join(entry!, 'meta.json'), JSON.stringify({ ...meta, log: { ...meta.log, chunks: [{ stream: 'stdin', text: 'x' }] } }));
+    resetRuns(dir);
+    const run = runOrch(['run', 'lib#build'], dir);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/discarded a corrupt cache entry \([0-9a-f]{2}\/[0-9a-f]{64}\/meta\.json holds a log that is not chunks of stdout and stderr text\)/);
+    expect(runs(dir)).toEqual(['lib']);
+  });
 
   it('discards a corrupt or truncated entry with a warning and runs the task', () => {
     const dir = workspace();

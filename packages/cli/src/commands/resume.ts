@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkSessionId, ExitCode, OrchError, closestMatches, planRun, taskLogFiles, type PreviousRun, type SessionInfo } from '@orch/engine';
-import type { CacheProblem, LocalCache, TaskHasher } from '@orch/plugins';
+import type { CacheProblem, LocalCache } from '@orch/plugins';
 import type { CliCommand, CliIO } from '../CliCommand.js';
 import { openWorkspace, type OpenWorkspace } from '../openWorkspace.js';
 import { parseCommandLine } from '../parseCommandLine.js';
@@ -109,7 +109,7 @@ export const resumeCommand: CliCommand = {
         else if (record.worker && now && !(await cache.get(now))) {
           // A distributed run restores a worker's outputs after it records the task (docs/distributed.md): without the entry, the outputs here are not known to be the worker's.
           io.stderr(`orch: ${task.id} completed before on worker ${record.worker}, but orch stopped before restoring its outputs here; restoring them from the remote cache\n`);
-        } else if (!now || (await outputsAsMade(workspace, chosen, cache, task.id, now, record.finishedAt, marker?.durationMs ?? 0, hasher, io))) {
+        } else if (!now || (await outputsAsMade(workspace, chosen, cache, task.id, now, record.finishedAt, marker?.durationMs ?? 0, io))) {
           previous.set(task.id, { kind: 'done', ...(record.hash ? { hash: record.hash } : {}), ...(record.worker ? { worker: record.worker } : {}) });
         }
       } else if ((record.status === 'running' || record.status === 'cancelled') && record.completedSteps > 0 && unchanged) {
@@ -158,7 +158,7 @@ async function withRecordedConfig(workspace: OpenWorkspace, id: string, request:
  * the task goes through its pipeline again: a cache hit restores its outputs from the entry, or
  * it runs. A failure to store is a warning, as the original store's would have been.
  */
-async function outputsAsMade(workspace: OpenWorkspace, sessionId: string, cache: LocalCache, id: string, hash: string, finishedAt: number | undefined, durationMs: number, hasher: TaskHasher, io: CliIO): Promise<boolean> {
+async function outputsAsMade(workspace: OpenWorkspace, sessionId: string, cache: LocalCache, id: string, hash: string, finishedAt: number | undefined, durationMs: number, io: CliIO): Promise<boolean> {
   const { checkCompletedTask, describeFileError, LocalCache: Cache, RunLogs } = await pluginsModule();
   const { config } = workspace;
   // The task's log, as it wrote it in this session's log folder, goes into the entry too.
@@ -166,9 +166,8 @@ async function outputsAsMade(workspace: OpenWorkspace, sessionId: string, cache:
   const bytes = existsSync(files.log) && existsSync(files.streams) ? statSync(files.log).size : 0;
   const command = workspace.registry.commands.get(id)!;
   try {
-    const { inputs } = await hasher.hash(id);
     const onProblem = (problem: CacheProblem) => io.stderr(`orch: warning: ${id}: ${Cache.describe(problem)}\n`);
-    const check = await checkCompletedTask({ config, cache, command, hash, inputs, durationMs, ...(finishedAt === undefined ? {} : { finishedAt }), ...(bytes > 0 ? { log: { files, bytes } } : {}), onProblem });
+    const check = await checkCompletedTask({ config, cache, command, hash, durationMs, ...(finishedAt === undefined ? {} : { finishedAt }), ...(bytes > 0 ? { log: { files, bytes } } : {}), onProblem });
     switch (check.kind) {
       case 'intact':
         return true;

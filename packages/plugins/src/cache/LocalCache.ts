@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, fstatSync, lstatSync, openSync, readFileSync, readSync, realpathSync, utimesSync, type Stats } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, lstatSync, openSync, readFileSync, readSync, realpathSync, statSync, utimesSync, type Stats } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Engine, TaskLogFiles } from '@orch/engine';
+import { readSmallTaskLog, type Engine, type OutputChunk, type TaskLogFiles } from '@orch/engine';
 import { processAlive } from '../session/SessionStore.js';
 import { CacheRefusal, confinedLinkTarget, isSafePath } from './confinedPath.js';
 import { describeFileError } from './describeFileError.js';
@@ -53,11 +53,19 @@ export interface CacheMeta {
   links?: CachedLink[];
   /** The output globs the entry was made for: information only, a restore goes by the current config's. */
   outputs: string[];
-  /** What the hash was made of, for `orch explain`. */
-  inputs?: unknown;
-  /** The stored log's size in bytes; absent when the task printed nothing. */
-  log?: { bytes: number };
+  /**
+   * The stored log's size in bytes; absent when the task printed nothing. A log of up to
+   * `INLINE_LOG_BYTES` is also held here as the chunks its replay prints (`chunks`): a hit replays
+   * it without reading `output.log` and `output.streams`, which stay for `orch logs` and uploads.
+   */
+  log?: { bytes: number; chunks?: OutputChunk[] };
 }
+
+/**
+ * A log this small (in bytes, its stream index too) is also kept in `meta.json` as its chunks:
+ * a full hit of hundreds of quiet tasks then reads one file an entry, not three (issue 13).
+ */
+export const INLINE_LOG_BYTES = 4096;
 
 export interface CacheEntry {
   meta: CacheMeta;
@@ -160,7 +168,10 @@ function entryFile(dir: string, path: string, file = join(dir, path)): Stats {
 function checkEntry(dir: string, hash: string, meta: CacheMeta): void {
   if (meta.hash !== hash) throw new EntryProblem('meta.json', 'is for another hash');
   if (!Array.isArray(meta.files) || !(meta.links === undefined || Array.isArray(meta.links))) throw new EntryProblem('meta.json', 'does not list the files and links of an entry');
-  if (meta.log) {
+  if (meta.log?.chunks !== undefined) {
+    // Replayed from here: the log's files are read only by `orch logs` and an upload, which check them then.
+    if (!isChunkList(meta.log.chunks)) throw new EntryProblem('meta.json', 'holds a log that is not chunks of stdout and stderr text');
+  } else if (meta.log) {
     const info = entryFile(dir, ENTRY_LOG.log, entryPath(dir, ENTRY_LOG.log));
     if (!info.isFile()) throw new EntryProblem(ENTRY_LOG.log, 'is not a regular file');
     if (info.size !== meta.log.bytes) throw new EntryProblem(ENTRY_LOG.log, `has ${info.size} bytes, expected ${meta.log.bytes}`);
@@ -195,7 +206,6 @@ export interface StoreRequest {
   exitCode: number;
   durationMs: number;
   ttlMs?: number;
-  inputs?: unknown;
 }
 
 const ENTRY_FILES = 'files';
@@ -328,6 +338,7 @@ export class LocalCache {
         // Switches past `bytes` (output after the task ended) are ignored on replay.
         await copyFile(log.files.streams, join(staging, ENTRY_LOG.streams));
       }
+      const chunks = log && log.bytes <= INLINE_LOG_BYTES ? inlineChunks({ log: join(staging, ENTRY_LOG.log), streams: join(staging, ENTRY_LOG.streams) }, log.bytes) : undefined;
       const meta: CacheMeta = {
         format: CACHE_FORMAT,
         hash: input.hash,
@@ -339,8 +350,7 @@ export class LocalCache {
         files,
         ...(links.length > 0 ? { links } : {}),
         outputs: input.outputs,
-        ...(input.inputs === undefined ? {} : { inputs: input.inputs }),
-        ...(log ? { log: { bytes: log.bytes } } : {}),
+        ...(log ? { log: { bytes: log.bytes, ...(chunks ? { chunks } : {}) } } : {}),
       };
       await writeFile(join(staging, 'meta.json'), JSON.stringify(meta));
       await this.commit(staging, input.hash);
@@ -586,4 +596,15 @@ export class LocalCache {
     return `discarded a corrupt cache entry (${problem.file} ${problem.reason})`;
   }
 
+}
+
+/** A small log's chunks as its replay prints them, or undefined when its stream index is not small too. */
+function inlineChunks(files: TaskLogFiles, bytes: number): OutputChunk[] | undefined {
+  if (statSync(files.streams).size > INLINE_LOG_BYTES) return undefined;
+  return readSmallTaskLog(files, bytes);
+}
+
+/** Whether `meta.json`'s inline log is chunks of text of the two streams (a crafted one is a corrupt entry). */
+function isChunkList(value: unknown): value is OutputChunk[] {
+  return Array.isArray(value) && value.every((chunk: Partial<OutputChunk> | null) => typeof chunk === 'object' && chunk !== null && (chunk.stream === 'stdout' || chunk.stream === 'stderr') && typeof chunk.text === 'string');
 }

@@ -157,8 +157,8 @@ export function localCachePlugin() {
           // The entry's log is the task's log of this run: nothing is copied.
           const bytes = entry.meta.log?.bytes;
           task.log.adopt?.(entry.log, bytes ?? 0);
-          const small = bytes === undefined ? undefined : readSmallTaskLog(entry.log, bytes);
-          // A small log (most) replays without a promise per chunk.
+          // A small log (most) replays without a promise per chunk; a very small one from meta.json.
+          const small = entry.meta.log?.chunks ?? (bytes === undefined ? undefined : readSmallTaskLog(entry.log, bytes));
           if (small) {
             for (const chunk of small) if (!task.output(chunk.stream, chunk.text)) await task.drained();
           } else for await (const chunk of readTaskLog(entry.log, bytes)) if (!task.output(chunk.stream, chunk.text)) await task.drained();
@@ -230,7 +230,6 @@ export function localCachePlugin() {
               exitCode,
               durationMs,
               ...(settings.ttlMs ? { ttlMs: settings.ttlMs } : {}),
-              inputs,
             });
             wrote = true;
             records.put('outputs', task.id, fingerprint);

@@ -31,7 +31,6 @@ export async function checkCompletedTask(input: {
   cache: LocalCache;
   command: CommandDefinition;
   hash: string;
-  inputs: unknown;
   durationMs: number;
   finishedAt?: number;
   log?: { files: TaskLogFiles; bytes: number };
@@ -67,7 +66,6 @@ export async function checkCompletedTask(input: {
     exitCode: 0,
     durationMs: input.durationMs,
     ...(config.cache.ttlMs ? { ttlMs: config.cache.ttlMs } : {}),
-    inputs: input.inputs,
   });
   if (config.cache.remote?.access.includes('w')) await uploadQueueFor(config.root, config.stateDir).add(hash, command.id);
   return { kind: 'stored' };
