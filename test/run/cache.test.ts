@@ -176,9 +176,9 @@ describe('cache faults', () => {
     const entries = Object.fromEntries(entryFiles(dir).map((entry) => [metaOf(entry).taskId, entry]));
     expect(metaOf(entries['lib#build']!).log.chunks).toEqual([{ stream: 'stdout', text: '\u001b[32mbuilt\u001b[39m lib\n' }]);
     expect(metaOf(entries.loud!).log).toEqual({ bytes: 6000 });
-    // Without its log files, the small one still replays, colours and all.
-    rmSync(join(entries['lib#build']!, 'output.log'));
-    rmSync(join(entries['lib#build']!, 'output.streams'));
+    // The small one replays from meta.json, colours and all: what its log file holds is not read.
+    const logFile = join(entries['lib#build']!, 'output.log');
+    writeFileSync(logFile, 'x'.repeat(readFileSync(logFile).length));
     resetRuns(dir);
     const replay = runOrch(['run', 'lib#build', 'loud', '--json'], dir);
     expect(runs(dir)).toEqual([]);
@@ -187,17 +187,34 @@ describe('cache faults', () => {
     expect(printed.filter((e) => e.id === 'loud').map((e) => e.text).join('')).toBe('o'.repeat(3000) + 'e'.repeat(3000));
   });
 
-  it('an inline log that is not chunks of stdout and stderr text is a corrupt entry', () => {
+  it("a log in meta.json that is not what orch keeps there, or whose files are gone, is a corrupt entry: the task runs", () => {
     const dir = workspace();
     runOrch(['run', 'lib#build'], dir);
     const [entry] = entryFiles(dir);
     const meta = JSON.parse(readFileSync(join(entry!, 'meta.json'), 'utf8'));
-    writeFileSync(join(entry!, 'meta.json'), JSON.stringify({ ...meta, log: { ...meta.log, chunks: [{ stream: 'stdin', text: 'x' }] } }));
-    resetRuns(dir);
-    const run = runOrch(['run', 'lib#build'], dir);
-    expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/discarded a corrupt cache entry \([0-9a-f]{2}\/[0-9a-f]{64}\/meta\.json holds a log that is not chunks of stdout and stderr text\)/);
-    expect(runs(dir)).toEqual(['lib']);
+    const text = meta.log.chunks[0].text as string;
+    const cases: [string, (entry: string) => void, string][] = [
+      ['a stream that is not stdout or stderr', () => writeFileSync(join(entry!, 'meta.json'), JSON.stringify({ ...meta, log: { ...meta.log, chunks: [{ stream: 'stdin', text: 'x' }] } })), 'holds a log that is not chunks of stdout and stderr text of at most its \\d+ bytes \\(4096 at most\\)'],
+      ['more text than its bytes', () => writeFileSync(join(entry!, 'meta.json'), JSON.stringify({ ...meta, log: { ...meta.log, chunks: [{ stream: 'stdout', text: text.repeat(2) }] } })), 'holds a log that is not chunks'],
+      ['a million empty chunks', () => writeFileSync(join(entry!, 'meta.json'), JSON.stringify({ ...meta, log: { ...meta.log, chunks: Array.from({ length: 1_000_000 }, () => ({ stream: 'stdout', text: '' })) } })), 'holds a log that is not chunks'],
+      ['more bytes than a log kept there', () => writeFileSync(join(entry!, 'meta.json'), JSON.stringify({ ...meta, log: { bytes: 100_000, chunks: meta.log.chunks } })), 'holds a log that is not chunks'],
+      ['a size that is not a number', () => writeFileSync(join(entry!, 'meta.json'), JSON.stringify({ ...meta, log: { bytes: '12', chunks: meta.log.chunks } })), 'describes its log wrongly \\(expected `log: \\{ bytes \\}`, a whole number of bytes above 0\\)'],
+      ['a log that is null', () => writeFileSync(join(entry!, 'meta.json'), JSON.stringify({ ...meta, log: null })), 'describes its log wrongly'],
+      ['its log file gone', () => rmSync(join(entry!, 'output.log')), 'is missing'],
+    ];
+    for (const [what, spoil, said] of cases) {
+      const pristine = readFileSync(join(entry!, 'meta.json'), 'utf8');
+      const log = readFileSync(join(entry!, 'output.log'));
+      spoil(entry!);
+      resetRuns(dir);
+      const run = runOrch(['run', 'lib#build'], dir);
+      expect(run.code, what).toBe(0);
+      expect(run.stderr, what).toMatch(new RegExp(`discarded a corrupt cache entry \\([0-9a-f]{2}/[0-9a-f]{64}/(meta\\.json|output\\.log) ${said}`));
+      expect(runs(dir), what).toEqual(['lib']);
+      // The run stored the entry again: back as it was for the next case.
+      writeFileSync(join(entry!, 'meta.json'), pristine);
+      writeFileSync(join(entry!, 'output.log'), log);
+    }
   });
 
   it('discards a corrupt or truncated entry with a warning and runs the task', () => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeTree } from '../helpers/tempRepo.js';
 import { runOrch } from '../helpers/runOrch.js';
+import { RACY_MS } from '../../packages/plugins/src/cache/outputsFingerprint.js';
 import { affected, commit, explain, git, manifest, ran, run, workspace } from '../helpers/hashWorkspace.js';
 
 // FINDINGS-R2 #1-#4, #9, #14: what a task reads and is changed by that its hash left out (or
@@ -174,6 +175,27 @@ describe('outputs that cover sources (#9)', () => {
     expect(readFileSync(join(dir, 'src/a.txt'), 'utf8')).toBe('hello\nedit\n');
     expect(again.stdout + again.stderr).toContain('gen: the restore kept a file its outputs match but git tracks or does not ignore: notes.txt');
     expect(again.stdout + again.stderr).toContain('gen: the restore did not overwrite a file its outputs match but git tracks or does not ignore: src/a.txt');
+  });
+
+  it('an output edited by hand that git does not ignore is not overwritten, never taken for the cached one: once ignored, the next hit restores it', async () => {
+    const dir = workspace({ '.gitignore': '.orch/\nruns.log\n', 'p/lib/package.json': manifest('lib') });
+    run(dir, 'build');
+    ran(dir);
+    const out = join(dir, 'p/lib/dist/out.txt');
+    writeFileSync(out, 'edited by hand\n');
+    // Its times older than a fingerprint's racy window (RACY_MS): stat data alone would then decide.
+    await new Promise((resolve) => setTimeout(resolve, RACY_MS + 200));
+    for (let round = 0; round < 2; round++) {
+      const hit = run(dir, 'build');
+      expect(hit.stdout + hit.stderr).toContain('lib#build: the restore did not overwrite a file its outputs match but git tracks or does not ignore: dist/out.txt');
+      expect(readFileSync(out, 'utf8')).toBe('edited by hand\n');
+    }
+    writeFileSync(join(dir, '.gitignore'), '.orch/\nruns.log\ndist/\n');
+    commit(dir, 'ignore dist');
+    const restored = run(dir, 'build');
+    expect(ran(dir)).toEqual([]);
+    expect(restored.stdout + restored.stderr).toContain('(cached local');
+    expect(readFileSync(out, 'utf8')).toBe('lib');
   });
 
   it('outputs: ["**"] on a package target with default inputs: its tracked sources stay inputs, an edit runs the build, new work is kept', () => {

@@ -168,10 +168,13 @@ function entryFile(dir: string, path: string, file = join(dir, path)): Stats {
 function checkEntry(dir: string, hash: string, meta: CacheMeta): void {
   if (meta.hash !== hash) throw new EntryProblem('meta.json', 'is for another hash');
   if (!Array.isArray(meta.files) || !(meta.links === undefined || Array.isArray(meta.links))) throw new EntryProblem('meta.json', 'does not list the files and links of an entry');
-  if (meta.log?.chunks !== undefined) {
-    // Replayed from here: the log's files are read only by `orch logs` and an upload, which check them then.
-    if (!isChunkList(meta.log.chunks)) throw new EntryProblem('meta.json', 'holds a log that is not chunks of stdout and stderr text');
-  } else if (meta.log) {
+  if (meta.log !== undefined) {
+    if (typeof meta.log !== 'object' || meta.log === null || !Number.isSafeInteger(meta.log.bytes) || meta.log.bytes < 1) throw new EntryProblem('meta.json', 'describes its log wrongly (expected `log: { bytes }`, a whole number of bytes above 0)');
+    // Replayed from meta.json: what `put` keeps there, no more (each byte of a log is at most one character of its text).
+    if (meta.log.chunks !== undefined && !(isChunkList(meta.log.chunks) && meta.log.bytes <= INLINE_LOG_BYTES && meta.log.chunks.reduce((length, chunk) => length + chunk.text.length, 0) <= meta.log.bytes)) {
+      throw new EntryProblem('meta.json', `holds a log that is not chunks of stdout and stderr text of at most its ${meta.log.bytes} bytes (${INLINE_LOG_BYTES} at most)`);
+    }
+    // The log's files are checked all the same: `orch logs` reads them, an upload sends them.
     const info = entryFile(dir, ENTRY_LOG.log, entryPath(dir, ENTRY_LOG.log));
     if (!info.isFile()) throw new EntryProblem(ENTRY_LOG.log, 'is not a regular file');
     if (info.size !== meta.log.bytes) throw new EntryProblem(ENTRY_LOG.log, `has ${info.size} bytes, expected ${meta.log.bytes}`);
@@ -604,7 +607,7 @@ function inlineChunks(files: TaskLogFiles, bytes: number): OutputChunk[] | undef
   return readSmallTaskLog(files, bytes);
 }
 
-/** Whether `meta.json`'s inline log is chunks of text of the two streams (a crafted one is a corrupt entry). */
+/** Whether `meta.json`'s inline log is chunks of text of the two streams, none empty (a crafted one is a corrupt entry). */
 function isChunkList(value: unknown): value is OutputChunk[] {
-  return Array.isArray(value) && value.every((chunk: Partial<OutputChunk> | null) => typeof chunk === 'object' && chunk !== null && (chunk.stream === 'stdout' || chunk.stream === 'stderr') && typeof chunk.text === 'string');
+  return Array.isArray(value) && value.every((chunk: Partial<OutputChunk> | null) => typeof chunk === 'object' && chunk !== null && (chunk.stream === 'stdout' || chunk.stream === 'stderr') && typeof chunk.text === 'string' && chunk.text !== '');
 }

@@ -72,7 +72,9 @@ export async function restoreEntry(engine: Engine, task: TaskContext, cache: Loc
       };
       say(kept.notDeleted, 'the restore kept');
       say(kept.notOverwritten, 'the restore did not overwrite');
-      records.put('outputs', task.id, takeOutputsFingerprint(place, hash));
+      // A file left unlike the entry's is not "in place": the next hit looks at the content again
+      // (and restores it once git ignores it), never at stat data taken of the file as it is.
+      if (kept.notOverwritten.length === 0) records.put('outputs', task.id, takeOutputsFingerprint(place, hash));
     }
   } catch (error) {
     const refused = error instanceof CacheRefusal ? `refused: ${error.message}` : `not restored: ${describeFileError(error, taskFolder(task))}`;
