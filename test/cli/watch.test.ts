@@ -233,6 +233,13 @@ describe('orch watch', () => {
     expect(count(orch.output(), 'orchestrator.config.json:2:20: error: not valid JSON')).toBe(1);
     expect(orch.output()).not.toContain('could not load');
 
+    // Fixed back as it was: nothing runs again (no hash moved), and the watch says it loads again.
+    const waiting = count(orch.output(), 'waiting for changes');
+    writeFileSync(join(dir, 'orchestrator.config.json'), '{\n  "concurrency": 2\n}\n');
+    await waitFor(() => count(orch.output(), 'waiting for changes') > waiting, 30_000, () => `the fix:\n${orch.output()}`);
+    expect(orch.output()).toContain('orch: watch: the workspace loads again (orchestrator.config.json changed)');
+    expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('hello one\nhello two\n');
+
     writeFileSync(join(dir, 'orchestrator.config.json'), '{\n  "concurrency": 2,\n  "globalEnv": ["WATCH_TEST_VARIABLE"]\n}\n');
     // The config's settings are in every task's hash: fixed with a new one, it runs again.
     await waitFor(() => readFileSync(join(dir, 'ran.txt'), 'utf8') === 'hello one\nhello two\nhello two\n', 30_000, () => `the run after the fix:\n${orch.output()}`);

@@ -104,6 +104,14 @@ describe('the shell executor', () => {
     expect(readFileSync(join(dir, 'steps.txt'), 'utf8')).toBe('one\n');
   });
 
+  it("a shell line's own errors name the shell, as under npm, never orch", () => {
+    const dir = tempRepo({ 'package.json': pkg('solo', { build: 'nosuchcommand-xyz --version; echo "[$0]"' }) });
+    const run = runOrch(['run', 'solo#build'], dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/solo#build: sh: (line )?1: nosuchcommand-xyz: (command )?not found/);
+    expect(run.stdout).toContain('solo#build: [sh]');
+  });
+
   it('kills the whole process tree when a task times out', () => {
     const dir = tempRepo({
       '.claude/commands/slow.md': '---\ndescription: slow\ntimeout: 700ms\nrun: sh -c "sleep 30 & echo $! > grandchild.pid; wait"\n---\n',

@@ -40,6 +40,8 @@ export class WatchLoop {
   private cycle: Cycle | undefined;
   private wake: (() => void) | undefined;
   private stopped = false;
+  /** The last survey failed (a broken config, reported): the next that works says it loads again. */
+  private broken = false;
   private watcher: FileWatcher | undefined;
   private session: WatchSession | undefined;
   /** The input files of the last survey's tasks: a change line names the changed ones among them and the new survey's. */
@@ -75,9 +77,13 @@ export class WatchLoop {
       while (!this.stopped) {
         const files = [...this.changed].sort();
         this.changed.clear();
+        const broken = this.broken;
         survey ??= await this.survey();
+        this.broken = survey === undefined;
+        // The first survey to work after one that failed says so, even when nothing is to run again (session 25's tester).
+        if (broken && survey) this.say(`the workspace loads again (${names(files)} changed)`);
         // A survey that failed said so: that too is news, after which the watch waits again.
-        if (!survey || (await this.runCycle(survey, files))) idle = false;
+        if (!survey || (await this.runCycle(survey, files)) || broken) idle = false;
         survey = undefined;
         if (this.stopped || this.changed.size > 0) continue;
         // Said once when all is done: not after a cycle whose own writes are still to be looked at.

@@ -66,8 +66,10 @@ export function runShellLine(engine: Engine, task: TaskContext, line: string, op
 async function runStep(engine: Engine, task: TaskContext, line: string, cwd: string, env: Record<string, string>, options: SuperviseOptions, positional: readonly string[]): Promise<{ exitCode: number; signal?: string }> {
   if (task.signal.aborted) return { exitCode: 130, signal: 'SIGINT' };
   // A plain command line (words only, no shell syntax) is started directly: one process fewer.
+  // Else `sh -c`, its `$0` the shell's own name, as npm and pnpm run a script: the shell's own
+  // errors then read `sh: 1: fs: not found`, not as if orch had said them (session 25's tester).
   const words = positional.length === 0 ? plainWords(line) : undefined;
-  const [file, args] = words ? [words[0]!, words.slice(1)] : ['/bin/sh', ['-c', line, 'orch', ...positional]];
+  const [file, args] = words ? [words[0]!, words.slice(1)] : ['/bin/sh', ['-c', line, 'sh', ...positional]];
   const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const { code, signal, error } = await superviseProcess(engine, task, child, options);
   if (error) {
