@@ -42,7 +42,10 @@ export function startDaemon(workspace: { root: string; stateDir: string; cacheDi
   try {
     // A young generation that holds what an invocation allocates, emptied between invocations
     // (`collectYoungGarbage`): a daemon allocates much and keeps little from one to the next.
-    const args = ['--max-semi-space-size=32', '--expose-gc', program, '__daemon', real, log, resolve(real, workspace.cacheDir), ...(warmUp ? [JSON.stringify(warmUp)] : [])];
+    // Baseline code from a function's first call (`--always-sparkplug`): until V8 has optimised
+    // what a full hit runs (some twenty invocations), its first replies were ~10% slower
+    // interpreted (docs/daemon.md); a short-lived orch alone is slower with it, so only here.
+    const args = ['--max-semi-space-size=32', '--always-sparkplug', '--expose-gc', program, '__daemon', real, log, resolve(real, workspace.cacheDir), ...(warmUp ? [JSON.stringify(warmUp)] : [])];
     const child = spawn(process.execPath, args, { cwd: real, detached: true, stdio: ['ignore', fd, fd] });
     child.unref();
     if (child.pid !== undefined) markStarting(real, child.pid);
