@@ -195,7 +195,6 @@ describe('LocalCache reads of a full hit (issue 13)', () => {
     }
   });
 
-
   it("records a hit's use on the entry when its last recorded use is an hour old or more, not on every hit", async () => {
     const { cache, hash } = await stored();
     const meta = join(cache.entryDir(hash), 'meta.json');
