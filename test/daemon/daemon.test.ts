@@ -118,7 +118,7 @@ describe('the daemon (docs/daemon.md)', () => {
     // Done before the daemon takes another invocation: moments after the client exits.
     await waitFor(() => sessions().length === 2 && sessions().every((id) => existsSync(join(dir, '.orch/sessions', id, 'snapshot.json'))) && metricLines().length === 8, 10_000, () => `2 sessions with snapshots and 8 metrics lines: ${sessions().join(' ')}, ${metricLines().length} lines`);
     expect(metricLines().filter((line) => JSON.parse(line).cached === 'local')).toHaveLength(6);
-    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toMatch(/orch run build: exit 0 after \d+ ms \(replied \d+ ms in\)/);
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toMatch(/orch run build: exit 0 after \d+ ms \(replied \d+ ms in, \d+ ms of CPU\)/);
     // The session of the last served run reads as any: from its snapshot.
     expect(sessions()).toContain(last);
     expect(runOrch(['sessions', 'show', last], dir, env(dir)).stdout).toMatch(/app#build/);
@@ -196,9 +196,13 @@ describe('the daemon (docs/daemon.md)', () => {
     served.push(dir);
     const starter = runOrch(['list'], dir, env(dir));
     expect(starter.code).toBe(0);
-    await waitFor(() => existsSync(join(dir, '.orch/daemon.log')) && log().includes('warmed up: orch list 2 times'), 15_000, 'the warm-up of orch list');
-    // One load by the client, two by the warm-up: the config ran as for any invocation, its output dropped.
-    expect(readFileSync(join(dir, 'loads.log'), 'utf8').trim().split('\n')).toHaveLength(4);
+    await waitFor(() => existsSync(join(dir, '.orch/daemon.log')) && /warmed up: orch list \d+ times/.test(log()), 15_000, 'the warm-up of orch list');
+    // Rounds until V8 has optimised what an invocation runs once (up to 20, or 5 s).
+    const rounds = Number(/warmed up: orch list (\d+) times/.exec(log())![1]);
+    expect(rounds).toBeGreaterThanOrEqual(2);
+    expect(rounds).toBeLessThanOrEqual(20);
+    // One load by the first run, one by the client, one per round: the config ran as for any invocation, its output dropped.
+    expect(readFileSync(join(dir, 'loads.log'), 'utf8').trim().split('\n')).toHaveLength(2 + rounds);
     expect(status(dir).served).toBe(0);
 
     // Started by a run: the warm-up goes as far as the full-hit check, never further.

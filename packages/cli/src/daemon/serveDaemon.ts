@@ -182,7 +182,7 @@ async function serve(where: { root: string; log: string; cacheDir: string; warmU
     try {
       const result = await asInvocation(() => serveInvocation(request, socket, messages, { program, root, changedPaths: workTree?.changedPaths, mayDecline: mayDecline(request.argv), say, warnings: afterReplyWarnings }));
       const check = result.checkMs === undefined ? '' : ` (the full-hit check took ${result.checkMs} ms, done ${result.admittedAtMs} ms in${describeVerdict(result.verdict)})`;
-      const replied = result.repliedAtMs === undefined ? '' : ` (replied ${result.repliedAtMs} ms in)`;
+      const replied = result.repliedAtMs === undefined ? (result.cpuMs === undefined ? '' : ` (${result.cpuMs} ms of CPU)`) : ` (replied ${result.repliedAtMs} ms in, ${result.cpuMs} ms of CPU)`;
       say(`orch ${request.argv.join(' ')}: ${result.declined ? 'left to the client' : `exit ${result.code}`} after ${Math.round(performance.now() - began)} ms${replied}${check}`);
       if (result.declined) declined++;
       else served++;

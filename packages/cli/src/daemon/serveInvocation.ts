@@ -18,6 +18,8 @@ export type InvocationResult = ({ declined: true } | { declined: false; code: nu
   /** When the client had its exit code, in ms from the start (work for after the reply came next). */
   repliedAtMs?: number;
   checkMs?: number;
+  /** The daemon's CPU time (user and system, all its threads, ms) until the client had its exit code. */
+  cpuMs?: number;
   /** What the full-hit check found, for a run. */
   verdict?: FullHitVerdict;
 };
@@ -34,12 +36,13 @@ export type InvocationResult = ({ declined: true } | { declined: false; code: nu
  */
 export async function serveInvocation(request: Invoke, socket: Socket, messages: { on(listener: (message: ClientMessage) => void): void }, daemon: { program: string; root: string; changedPaths?: ReadonlySet<string> | undefined; mayDecline?: boolean; say?: (line: string) => void; warnings?: string[] }): Promise<InvocationResult> {
   const began = performance.now();
+  const cpu = process.cpuUsage();
   // Said at once, ahead of what is held: the client loads what running it itself takes meanwhile.
   if (daemon.mayDecline && !socket.destroyed) socket.write(`${JSON.stringify({ p: 1 } satisfies DaemonFrame)}\n`);
   // What went wrong after the reply to an invocation before: its client was gone, this one is told.
   const earlier = daemon.warnings?.splice(0) ?? [];
   if (earlier.length > 0 && !socket.destroyed) socket.write(earlier.map((text) => `${JSON.stringify({ e: text } satisfies DaemonFrame)}\n`).join(''));
-  const timing: Pick<InvocationResult, 'admittedAtMs' | 'checkMs' | 'verdict' | 'repliedAtMs'> = {};
+  const timing: Pick<InvocationResult, 'admittedAtMs' | 'checkMs' | 'verdict' | 'repliedAtMs' | 'cpuMs'> = {};
   const held: DaemonFrame[] = [];
   let admitted = false;
   let declined = false;
@@ -124,6 +127,8 @@ export async function serveInvocation(request: Invoke, socket: Socket, messages:
       send({ x: code });
       flush();
       if (later.length > 0) timing.repliedAtMs = Math.round(performance.now() - began);
+      const spent = process.cpuUsage(cpu);
+      timing.cpuMs = Math.round((spent.user + spent.system) / 1000);
     }
     // Still as the client's process (its environment, folder and umask), once it has its exit code.
     for (const work of later.splice(0)) {
