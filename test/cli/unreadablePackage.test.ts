@@ -61,6 +61,30 @@ describe("a dependency's package.json that cannot be read", () => {
     expect(runOrch(['run', 'other#build'], dir).code).toBe(0);
   });
 
+  // Found by a fresh tester (session 26): with a version range (npm's workspaces) and no name left
+  // in the file, the dependency looked like one from the registry, and its dependent ran without it.
+  it("a package.json broken since an earlier run is known by the name it had: its dependents' run is refused", () => {
+    const dir = workspace();
+    const app = JSON.parse(readFileSync(join(dir, 'packages/app/package.json'), 'utf8'));
+    writeFileSync(join(dir, 'packages/app/package.json'), JSON.stringify({ ...app, dependencies: { lib: '1.0.0' } }));
+    expect(runOrch(['run', 'build'], dir).code).toBe(0);
+    for (const broken of ['[]', 'null', '"x"', '{ "name": 5, "version": "1.0.0" }']) {
+      writeFileSync(join(dir, 'packages/lib/package.json'), `${broken}\n`);
+      const run = runOrch(['run', 'app#build'], dir);
+      expect(run.code, broken).toBe(2);
+      expect(run.stderr, broken).toContain("dependencies names 'lib', whose package.json cannot be read (packages/lib/package.json:1:");
+      expect(runOrch(['run', 'other#build'], dir).code, broken).toBe(0);
+    }
+  });
+
+  it('a "name" that is not a string is a located error, not a package named after its folder', () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'packages/other/package.json'), '{\n  "name": 5\n}\n');
+    const validate = runOrch(['validate'], dir);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain(`packages/other/package.json:2:3: error: a package's "name" must be a non-empty string; found 5, so this folder is no package [workspace/invalid-package-json]`);
+  });
+
   it('a package.json with a byte-order mark is read, as npm and pnpm read it', () => {
     const dir = workspace();
     writeFileSync(join(dir, 'packages/other/package.json'), `\uFEFF${JSON.stringify({ name: 'other', scripts: { build: 'echo bom-read > bom.txt' } })}`);

@@ -104,6 +104,16 @@ export class WorkspaceCache {
     return { hash, value: entry.value, bytes, text, stat };
   }
 
+  /**
+   * What was stored for the file under `section` for whatever content it had then (the content
+   * may have changed since), if `valid` accepts it: what an earlier run knew of a file that no
+   * longer reads (a package.json broken since, and the name it had).
+   */
+  previous(section: string, path: string, valid: (value: unknown) => boolean): unknown {
+    const value = this.entries.get(this.key(section, path))?.value;
+    return value !== undefined && valid(value) ? value : undefined;
+  }
+
   /** Stores what `value` is for the content `lookup` found (JSON-serialisable). */
   store(section: string, path: string, found: CachedFile, value: unknown): void {
     this.entries.set(this.key(section, path), { stat: found.stat, hash: found.hash, value });

@@ -151,14 +151,17 @@ interface Manifest {
  * packages that depend on it are refused too (findings R2 #12). Only objects are cached.
  */
 function readManifest(file: string, diagnostics: Diagnostic[], unreadable: Map<string, Diagnostic>, cache: WorkspaceCache | undefined): Manifest | undefined {
-  const found = cache?.lookup('manifest', file, (value) => typeof value === 'object' && value !== null && !Array.isArray(value));
+  const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+  const found = cache?.lookup('manifest', file, isObject);
   if (cache && !found) return undefined;
   if (found?.value !== undefined) return manifest(file, found.value as PackageJson, found.text);
   const text = (found?.text ?? readFileSync(file, 'utf8')).replace(/^\uFEFF/, '');
   let json: PackageJson;
   const refuse = (diagnostic: Diagnostic): undefined => {
     diagnostics.push(diagnostic);
-    const name = /"name"\s*:\s*"((?:[^"\\\n]|\\.)+)"/.exec(text)?.[1];
+    // The name it still shows, else the one it had when an earlier run read it (the workspace cache).
+    const earlier = (cache?.previous('manifest', file, isObject) as PackageJson | undefined)?.name;
+    const name = /"name"\s*:\s*"((?:[^"\\\n]|\\.)+)"/.exec(text)?.[1] ?? (typeof earlier === 'string' && earlier !== '' ? earlier : undefined);
     // Without a readable name it is still some package's: keyed by its file, never a name.
     unreadable.set(name ?? `\0${file}`, diagnostic);
     return undefined;
@@ -173,6 +176,10 @@ function readManifest(file: string, diagnostics: Diagnostic[], unreadable: Map<s
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     const kind = Array.isArray(json) ? 'a list' : json === null ? 'null' : `a ${typeof json}`;
     return refuse(source.diagnostic('error', 'workspace/invalid-package-json', `a package.json must be a JSON object; found ${kind}, so this folder is no package`, { file, line: 1, column: 1 }, { hint: 'write an object: { "name": "<package>", "scripts": { ... } }' }));
+  }
+  if (json.name !== undefined && (typeof json.name !== 'string' || json.name.trim() === '')) {
+    const at = /"name"\s*:/.exec(text);
+    return refuse(source.diagnostic('error', 'workspace/invalid-package-json', `a package's "name" must be a non-empty string; found ${JSON.stringify(json.name)}, so this folder is no package`, at ? source.location(at.index, at.index + at[0].length) : { file, line: 1, column: 1 }, { hint: 'write its name as a string: "name": "<package>"' }));
   }
   if (found) cache!.store('manifest', file, found, json);
   return manifest(file, json, text);
