@@ -217,6 +217,26 @@ describe('cache faults', () => {
     }
   });
 
+  // Found by a fresh tester (session 26): an entry whose meta.json said the run failed was a miss
+  // every time, never replaced by the successful runs after it, without a word.
+  it('an entry that records a failed run is corrupt (only successes are stored): discarded, and the next store replaces it', () => {
+    const dir = workspace();
+    runOrch(['run', 'lib#build'], dir);
+    const [entry] = entryFiles(dir);
+    for (const exitCode of [1, '0', null]) {
+      const meta = JSON.parse(readFileSync(join(entry!, 'meta.json'), 'utf8'));
+      writeFileSync(join(entry!, 'meta.json'), JSON.stringify({ ...meta, exitCode }));
+      resetRuns(dir);
+      const run = runOrch(['run', 'lib#build'], dir);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(new RegExp(`discarded a corrupt cache entry \\([0-9a-f]{2}/[0-9a-f]{64}/meta\\.json records a run that did not succeed \\(exit code ${JSON.stringify(exitCode).replace(/"/g, '"')}\\)`));
+      expect(runs(dir)).toEqual(['lib']);
+      resetRuns(dir);
+      expect(runOrch(['run', 'lib#build'], dir).stderr).toContain('cached');
+      expect(runs(dir), String(exitCode)).toEqual([]);
+    }
+  });
+
   it('discards a corrupt or truncated entry with a warning and runs the task', () => {
     const dir = workspace();
     runOrch(['run', 'lib#build'], dir);

@@ -43,7 +43,8 @@ export async function fullCacheHit(options: SessionRunOptions, changed?: Readonl
     const { hash, provisional } = await hasher.hash(task.id);
     if (provisional) return { hit: false, checked, miss: { task: task.id, why: 'its hash is known only when it runs' } };
     const entry = await cache.readAhead(hash);
-    if (entry?.meta.exitCode !== 0) return { hit: false, checked, miss: { task: task.id, why: entry ? 'its cached run failed' : 'not in the cache' } };
+    // An entry of a failed run is corrupt (`checkEntry`): none is read.
+    if (!entry) return { hit: false, checked, miss: { task: task.id, why: 'not in the cache' } };
     // A restore can be refused (a folder in the way, a corrupt file): the task would then run here.
     const command = registry.commands.get(task.id)!;
     if (!(await outputsInPlaceFor(engine, { id: task.id, command, root: config.root }, cache, hash, entry))) return { hit: false, checked, miss: { task: task.id, why: 'its outputs are not in place (a restore)' } };

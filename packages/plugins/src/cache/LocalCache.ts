@@ -161,12 +161,14 @@ function entryFile(dir: string, path: string, file = join(dir, path)): Stats {
 }
 
 /**
- * Checks that `meta.json` describes the entry in `dir`: its hash, its lists, the log and each
+ * Checks that `meta.json` describes the entry in `dir`: its hash, a run that succeeded, its lists, the log and each
  * file of the recorded size and mode (a restore copies the cached file with its mode: no setuid
  * and the like), and each path and link safe. Throws an EntryProblem.
  */
 function checkEntry(dir: string, hash: string, meta: CacheMeta): void {
   if (meta.hash !== hash) throw new EntryProblem('meta.json', 'is for another hash');
+  // Only a run that succeeded is stored (docs/caching.md): any other exit code was written by hand or by another tool.
+  if (meta.exitCode !== 0) throw new EntryProblem('meta.json', `records a run that did not succeed (exit code ${JSON.stringify(meta.exitCode) ?? 'missing'}); orch stores only runs that succeeded`);
   if (!Array.isArray(meta.files) || !(meta.links === undefined || Array.isArray(meta.links))) throw new EntryProblem('meta.json', 'does not list the files and links of an entry');
   if (meta.log !== undefined) {
     if (typeof meta.log !== 'object' || meta.log === null || !Number.isSafeInteger(meta.log.bytes) || meta.log.bytes < 1) throw new EntryProblem('meta.json', 'describes its log wrongly (expected `log: { bytes }`, a whole number of bytes above 0)');
