@@ -107,6 +107,8 @@ describe('orch validate', () => {
     ['a config that throws', { 'orchestrator.config.mjs': 'throw new Error("missing secret");\n' }, /^orchestrator\.config\.mjs:1:7: error: missing secret \[config\/load-failed\]$/m],
     ['a config that exports nothing', { 'orchestrator.config.ts': 'const x = 1;\n' }, /orchestrator\.config\.ts exports no configuration/],
     ['an unknown plugin package', { 'orchestrator.config.ts': "export default { plugins: ['orch-gate-nope'] };\n" }, /plugin package 'orch-gate-nope' .* is not installed/],
+    // Found by a fresh tester (session 26): the folder was named, with an empty reason and no place.
+    ['a root package.json cut short', { 'package.json': '{\n  "name": "root",\n' }, /^package\.json:3:1: error: not valid JSON: property name expected \[config\/load-failed\]$/m],
   ])('fails with exit 2 and a clear message for %s', (_name, files, message) => {
     const run = runOrch(['validate'], tempRepo(files));
     expect(run.code).toBe(2);

@@ -323,7 +323,9 @@ const locators = new Map<string, { text: string; locate: PathLocator }>();
 function metaConfigError(error: unknown, cwd: string): Error {
   if (isOrchError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const file = /Error in (.+?):\n/.exec(message)?.[1];
+  // cosmiconfig names the file (`filepath`), and says it as `JSON Error in <file>: ` and a code frame.
+  const named = (error as { filepath?: unknown } | null)?.filepath;
+  const file = typeof named === 'string' ? named : /Error in (.+?): ?\n/.exec(message)?.[1];
   if (file && extname(file) === '.json' && existsSync(file)) {
     try {
       loadJsonConfig(file, readFileSync(file, 'utf8'));
@@ -332,5 +334,5 @@ function metaConfigError(error: unknown, cwd: string): Error {
     }
   }
   const where = file ?? cwd;
-  return configLoadError(where, { file: where, ...(file ? { line: 1, column: 1 } : {}) }, `cannot be read: ${message.split('\n').slice(-1)[0]}`, 'fix the file, or remove it', error);
+  return configLoadError(where, { file: where, ...(file ? { line: 1, column: 1 } : {}) }, `cannot be read: ${message.split('\n').filter((line) => line.trim() !== '').slice(-1)[0] ?? 'no reason given'}`, 'fix the file, or remove it', error);
 }
