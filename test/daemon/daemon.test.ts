@@ -361,6 +361,18 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('is read by tasks but in a folder the watch does not enter');
   });
 
+  // Found by a fresh tester (session 26): idle, it logged `.gitignore changed (git's ignore rules or settings) changed`.
+  it('a changed .gitignore stops an idle daemon, its log saying why once', async () => {
+    const dir = workspace();
+    const { pid } = await withDaemon(dir);
+    await waitFor(() => status(dir).workTree.watched, 15_000, 'the watch of the work tree');
+    writeFileSync(join(dir, '.gitignore'), 'dist/\n.orch/\nruns.log\nz.txt\n');
+    await waitFor(() => !alive(pid), 15_000, 'the daemon to stop on its own');
+    const stopping = readFileSync(join(dir, '.orch/daemon.log'), 'utf8').split('\n').filter((line) => line.includes('stopping:'));
+    expect(stopping).toHaveLength(1);
+    expect(stopping[0]).toMatch(/stopping: \S+\.gitignore changed \(git's ignore rules or settings\)$/);
+  });
+
   it(".git/config: a branch's or a remote's settings leave it serving; a setting git's answers depend on is honoured", async () => {
     const dir = workspace();
     const { pid } = await withDaemon(dir);
@@ -641,7 +653,7 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(status(dir).served).toBe(before + 1);
   });
 
-  it('stops when its state folder goes; an idle timeout that is no duration is said, a huge one kept', async () => {
+  it('stops when its state folder goes; an idle timeout that is no duration is said, a huge one said and the longest kept', async () => {
     const dir = workspace();
     served.push(dir);
     runOrch(['daemon', 'start'], dir, env(dir, { ORCH_DAEMON_IDLE_TIMEOUT: 'soon' }));
@@ -650,6 +662,7 @@ describe('the daemon (docs/daemon.md)', () => {
     runOrch(['daemon', 'start'], dir, env(dir, { ORCH_DAEMON_IDLE_TIMEOUT: '99999999999' }));
     const { pid } = status(dir);
     expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).not.toContain('Warning');
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('ORCH_DAEMON_IDLE_TIMEOUT=99999999999 is longer than a timer can wait: 596.5 h it is');
     rmSync(join(dir, '.orch'), { recursive: true, force: true });
     await waitFor(() => !alive(pid), 15_000, 'the daemon to stop once its state folder is gone');
   });

@@ -271,8 +271,10 @@ async function serve(where: { root: string; log: string; cacheDir: string; warmU
     else if (!existsSync(socketPath)) stop('its socket was removed');
     else if (!existsSync(log)) stop(`its log ${log} was removed (the state folder with it)`);
     else {
-      const changed = busy ? undefined : (stamps.changed() ?? workTree?.codeChanged);
-      if (changed) stop(`${changed} changed`);
+      const file = busy ? undefined : stamps.changed();
+      // The watch says what changed and how (`codeChanged`); a stamp names only the file.
+      const why = file === undefined ? (busy ? undefined : workTree?.codeChanged) : `${file} changed`;
+      if (why) stop(why);
     }
   }, CHECK_INTERVAL_MS);
   check.unref();
@@ -330,6 +332,8 @@ function describeVerdict(verdict: FullHitVerdict | undefined): string {
 
 /** The longest a timer can wait (Node's limit, about 24.8 days). */
 const LONGEST_MS = 2 ** 31 - 1;
+/** The shortest idle timeout taken. */
+const SHORTEST_MS = 1_000;
 
 /**
  * `ORCH_DAEMON_IDLE_TIMEOUT`: a duration (`30m`, `2h`, `90s`; a bare number is milliseconds), at
@@ -342,7 +346,16 @@ function idleTimeout(value: string | undefined, say: (text: string) => void): nu
     say(`ORCH_DAEMON_IDLE_TIMEOUT=${value} is not a duration such as 30m, 2h or 90s: ${describeMs(DEFAULT_IDLE_TIMEOUT_MS)} it is`);
     return DEFAULT_IDLE_TIMEOUT_MS;
   }
-  return Math.min(ms, LONGEST_MS);
+  if (ms > LONGEST_MS) {
+    say(`ORCH_DAEMON_IDLE_TIMEOUT=${value} is longer than a timer can wait: ${describeMs(LONGEST_MS)} it is`);
+    return LONGEST_MS;
+  }
+  if (ms < SHORTEST_MS) {
+    // Shorter, the daemon would stop before its starter could reach it (`orch daemon start` said it did not start).
+    say(`ORCH_DAEMON_IDLE_TIMEOUT=${value} is shorter than a daemon can serve in: ${describeMs(SHORTEST_MS)} it is`);
+    return SHORTEST_MS;
+  }
+  return ms;
 }
 
 /**
