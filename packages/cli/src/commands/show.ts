@@ -100,20 +100,20 @@ function describe(command: CommandDefinition, dependencies: string[], dependents
     ['project', command.project ? `${command.project}` : undefined],
     ['complexity', m.complexity],
     ['agents', m.agents.length > 0 ? m.agents.join(', ') : undefined],
-    ['allowed-tools', m.allowedTools === undefined ? undefined : m.allowedTools === 'all' ? 'all' : m.allowedTools.join(', ')],
+    ['allowed-tools', m.allowedTools === undefined ? undefined : m.allowedTools === 'all' ? 'all' : declared(m.allowedTools)],
     ['argument-hint', m.argumentHint],
     ['when_to_use', m.whenToUse],
     ['model', m.model],
     ['effort', m.effort === undefined ? undefined : String(m.effort)],
-    ['disallowed-tools', m.disallowedTools?.join(', ')],
+    ['disallowed-tools', declared(m.disallowedTools)],
     ['user-invocable', m.userInvocable === false ? 'false (not listed; runs by name or as a dependency)' : undefined],
     ['disable-model-invocation', m.disableModelInvocation === undefined ? undefined : String(m.disableModelInvocation)],
     ['hooks', m.hooks === undefined ? undefined : Object.keys(m.hooks).join(', ')],
-    ['paths', m.paths?.join(', ')],
-    ['inputs', m.inputs?.join(', ')],
-    ['outputs', m.outputs?.join(', ')],
-    ['env', m.env?.join(', ')],
-    ['pass-through', m.passThroughEnv?.join(', ')],
+    ['paths', declared(m.paths)],
+    ['inputs', declared(m.inputs)],
+    ['outputs', declared(m.outputs)],
+    ['env', declared(m.env)],
+    ['pass-through', declared(m.passThroughEnv)],
     ['env mode', m.envMode],
     ['timeout', m.timeout === undefined ? undefined : `${m.timeout} ms`],
     ['dependencies', dependencies.length > 0 ? dependencies.join(', ') : 'none'],
@@ -134,4 +134,9 @@ function describe(command: CommandDefinition, dependencies: string[], dependents
     for (const line of command.body.replace(/^\s*\n/, '').replace(/\s+$/, '').split('\n')) out.push(`    ${line}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** A list the command declares, as `show` prints it: 'none' when declared empty (`env: []`), undefined when not declared. */
+function declared(values: readonly string[] | undefined): string | undefined {
+  return values === undefined ? undefined : values.length > 0 ? values.join(', ') : 'none';
 }
