@@ -74,7 +74,32 @@ describe("a dependency's package.json that cannot be read", () => {
       expect(run.code, broken).toBe(2);
       expect(run.stderr, broken).toContain("dependencies names 'lib', whose package.json cannot be read (packages/lib/package.json:1:");
       expect(runOrch(['run', 'other#build'], dir).code, broken).toBe(0);
+      // Asked for by name, it names its own problem, not another package (found by a second tester).
+      const own = runOrch(['run', 'lib#build'], dir);
+      expect(own.code, broken).toBe(2);
+      expect(own.stderr, broken).toContain("hint: the package 'lib' is not read: packages/lib/package.json:");
+      expect(own.stderr, broken).not.toContain('did you mean');
     }
+  });
+
+  it("a package.json that lost its \"name\" refuses the packages that still depend on that name, until it has it again or they no longer do", () => {
+    const dir = workspace();
+    const app = JSON.parse(readFileSync(join(dir, 'packages/app/package.json'), 'utf8'));
+    writeFileSync(join(dir, 'packages/app/package.json'), JSON.stringify({ ...app, dependencies: { lib: '1.0.0' } }));
+    expect(runOrch(['run', 'build'], dir).code).toBe(0);
+    const lib = JSON.parse(readFileSync(join(dir, 'packages/lib/package.json'), 'utf8'));
+    writeFileSync(join(dir, 'packages/lib/package.json'), JSON.stringify({ ...lib, name: undefined }));
+    for (let round = 0; round < 2; round++) {
+      const run = runOrch(['run', 'app#build'], dir);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("dependencies names 'lib', whose package.json cannot be read (packages/lib/package.json:1:1: this package.json was named 'lib' and has no \"name\" now");
+    }
+    expect(runOrch(['run', 'other#build'], dir).code).toBe(0);
+    // No longer depended on: the name is forgotten, and the folder is a package of its own.
+    writeFileSync(join(dir, 'packages/app/package.json'), JSON.stringify({ ...app, dependencies: {} }));
+    expect(runOrch(['run', 'app#build'], dir).code).toBe(0);
+    writeFileSync(join(dir, 'packages/app/package.json'), JSON.stringify({ ...app, dependencies: { lib: '1.0.0' } }));
+    expect(runOrch(['validate'], dir).stderr).not.toContain('workspace/lost-name');
   });
 
   it('a "name" that is not a string is a located error, not a package named after its folder', () => {

@@ -50,7 +50,8 @@ function unreadablePackageNote(workspace: OpenWorkspace, name: string, cwd: stri
   const hash = name.lastIndexOf('#');
   if (hash <= 0) return undefined;
   const pkg = name.slice(0, hash);
-  const problem = workspace.diagnostics.find((d) => d.code === 'workspace/invalid-package-json' && d.location && readsName(d.location.file, pkg));
+  // Its name as the file still shows it, or as an earlier run read it (the message says so then).
+  const problem = workspace.diagnostics.find((d) => d.code === 'workspace/invalid-package-json' && d.location && (readsName(d.location.file, pkg) || d.message.endsWith(`(an earlier run read its name as '${pkg}')`)));
   if (!problem?.location) return undefined;
   return `the package '${pkg}' is not read: ${formatLocation(problem.location, cwd)}: ${problem.message}`;
 }

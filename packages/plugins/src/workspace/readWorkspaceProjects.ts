@@ -35,10 +35,12 @@ export async function readWorkspaceProjects(root: string, patterns?: readonly st
   }
 
   const unreadable = new Map<string, Diagnostic>();
-  const raw = manifests.map((file) => readManifest(file, diagnostics, unreadable, cache));
-  await cache?.save();
+  const renamed = new Map<string, LostName>();
+  const raw = manifests.map((file) => readManifest(file, diagnostics, unreadable, cache, renamed));
   const found = raw.filter((m): m is Manifest => m !== undefined);
   const names = new Set(found.map((m) => m.name));
+  keepLostNames(found, names, renamed, unreadable, diagnostics);
+  await cache?.save();
   for (const manifest of found) diagnostics.push(...unreadableDependencies(root, manifest, unreadable));
   // A package that exists but cannot be read is not "deleted or renamed": it has its own error.
   const known = unreadable.size === 0 ? names : new Set([...names, ...unreadable.keys()]);
@@ -150,9 +152,11 @@ interface Manifest {
  * package; its name, when it can still be read (`"name": "lib"`), goes into `unreadable`, so the
  * packages that depend on it are refused too (findings R2 #12). Only objects are cached.
  */
-function readManifest(file: string, diagnostics: Diagnostic[], unreadable: Map<string, Diagnostic>, cache: WorkspaceCache | undefined): Manifest | undefined {
+function readManifest(file: string, diagnostics: Diagnostic[], unreadable: Map<string, Diagnostic>, cache: WorkspaceCache | undefined, renamed: Map<string, LostName>): Manifest | undefined {
   const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
   const found = cache?.lookup('manifest', file, isObject);
+  // The name an earlier run read in this file (the workspace cache), whatever the file holds now.
+  const earlier = (): unknown => (cache?.previous('manifest', file, isObject) as PackageJson | undefined)?.name;
   if (cache && !found) return undefined;
   if (found?.value !== undefined) return manifest(file, found.value as PackageJson, found.text);
   const text = (found?.text ?? readFileSync(file, 'utf8')).replace(/^\uFEFF/, '');
@@ -160,8 +164,10 @@ function readManifest(file: string, diagnostics: Diagnostic[], unreadable: Map<s
   const refuse = (diagnostic: Diagnostic): undefined => {
     diagnostics.push(diagnostic);
     // The name it still shows, else the one it had when an earlier run read it (the workspace cache).
-    const earlier = (cache?.previous('manifest', file, isObject) as PackageJson | undefined)?.name;
-    const name = /"name"\s*:\s*"((?:[^"\\\n]|\\.)+)"/.exec(text)?.[1] ?? (typeof earlier === 'string' && earlier !== '' ? earlier : undefined);
+    const was = earlier();
+    const shown = /"name"\s*:\s*"((?:[^"\\\n]|\\.)+)"/.exec(text)?.[1];
+    const name = shown ?? (typeof was === 'string' && was !== '' ? was : undefined);
+    if (shown === undefined && name !== undefined) diagnostic.message += ` (an earlier run read its name as '${name}')`;
     // Without a readable name it is still some package's: keyed by its file, never a name.
     unreadable.set(name ?? `\0${file}`, diagnostic);
     return undefined;
@@ -181,8 +187,44 @@ function readManifest(file: string, diagnostics: Diagnostic[], unreadable: Map<s
     const at = /"name"\s*:/.exec(text);
     return refuse(source.diagnostic('error', 'workspace/invalid-package-json', `a package's "name" must be a non-empty string; found ${JSON.stringify(json.name)}, so this folder is no package`, at ? source.location(at.index, at.index + at[0].length) : { file, line: 1, column: 1 }, { hint: 'write its name as a string: "name": "<package>"' }));
   }
-  if (found) cache!.store('manifest', file, found, json);
+  const lost = json.name === undefined && typeof earlier() === 'string' && earlier() !== '' ? (earlier() as string) : undefined;
+  if (lost !== undefined && found) {
+    // Stored once nothing depends on the name it lost (`keepLostNames`): until then, the name is remembered.
+    renamed.set(lost, { file, store: () => cache!.store('manifest', file, found, json) });
+  } else if (found) cache!.store('manifest', file, found, json);
   return manifest(file, json, text);
+}
+
+/** A package.json that had a `"name"` in an earlier run and has none now: the name, and how to forget it. */
+interface LostName {
+  file: string;
+  store(): void;
+}
+
+/**
+ * A package whose package.json lost its `"name"` (found by a fresh tester, session 26): packages
+ * that still depend on that name would have run without it, as if it came from the registry.
+ * While one does, and no other package took the name, the name is an unreadable package's (its
+ * dependents are refused, naming the file) and a warning at the file says so; otherwise it is
+ * forgotten (the manifest is stored as it is now).
+ */
+function keepLostNames(found: readonly Manifest[], names: ReadonlySet<string>, renamed: ReadonlyMap<string, LostName>, unreadable: Map<string, Diagnostic>, diagnostics: Diagnostic[]): void {
+  for (const [name, lost] of renamed) {
+    const dependedOn = !names.has(name) && found.some((manifest) => manifest.file !== lost.file && DEPENDENCY_FIELDS.some((field) => Object.hasOwn(manifest.json[field] ?? {}, name)));
+    if (!dependedOn) {
+      lost.store();
+      continue;
+    }
+    const diagnostic: Diagnostic = {
+      severity: 'warning',
+      code: 'workspace/lost-name',
+      message: `this package.json was named '${name}' and has no "name" now: the packages that depend on '${name}' are refused until it has its name again`,
+      location: { file: lost.file, line: 1, column: 1 },
+      hint: `give it its name back ("name": "${name}"), or remove '${name}' from what depends on it`,
+    };
+    diagnostics.push(diagnostic);
+    unreadable.set(name, diagnostic);
+  }
 }
 
 function manifest(file: string, json: PackageJson, text: string | undefined): Manifest {
