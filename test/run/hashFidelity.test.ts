@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeTree } from '../helpers/tempRepo.js';
@@ -296,6 +296,21 @@ describe('a deleted workspace package', () => {
     expect(explain(dir, 'c#test').cache).toBe('hit');
     run(dir, 'build');
     expect(ran(dir)).toEqual(['b', 'd']);
+  });
+
+  // Found by a fresh tester (session 26): a package.json broken in a commit affected nothing, so a
+  // CI gate of `orch affected` passed while `orch run` refused the package that depends on it.
+  it.each([
+    ['cut short', '{ "name": "a",'],
+    ['a list', '[]'],
+    ['renamed', manifest('a2')],
+  ])('a package.json changed so it no longer reads as that package (%s) affects the packages that still declare it', (_what, text) => {
+    const dir = workspace(files('*'));
+    run(dir, 'build');
+    ran(dir);
+    writeFileSync(join(dir, 'p/a/package.json'), text);
+    commit(dir, 'break a');
+    expect(affected(dir)).toMatchObject({ b: ["dependency a's package.json changed, and no package is named a now"], d: ['depends on b'] });
   });
 
   it('running a package that declares it with workspace: names the package.json line and the fix', () => {

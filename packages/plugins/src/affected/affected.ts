@@ -132,7 +132,7 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
   // A deleted package: whoever still declares it now resolves something else (or nothing).
   // Its own files are accounted for by that reason, not "outside every project".
   for (const deleted of await deletedPackages(changes, registry.projects)) {
-    for (const project of deleted.declaredBy) because(projects, project, `dependency ${deleted.name} was deleted`);
+    for (const project of deleted.declaredBy) because(projects, project, deleted.how === 'deleted' ? `dependency ${deleted.name} was deleted` : `dependency ${deleted.name}'s package.json changed, and no package is named ${deleted.name} now`);
     if (deleted.declaredBy.length > 0) outside.splice(0, outside.length, ...outside.filter((path) => !path.startsWith(`${deleted.folder}/`)));
   }
 
