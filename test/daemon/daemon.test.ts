@@ -662,7 +662,7 @@ describe('the daemon (docs/daemon.md)', () => {
     runOrch(['daemon', 'start'], dir, env(dir, { ORCH_DAEMON_IDLE_TIMEOUT: '99999999999' }));
     const { pid } = status(dir);
     expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).not.toContain('Warning');
-    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('ORCH_DAEMON_IDLE_TIMEOUT=99999999999 is longer than a timer can wait: 596.5 h it is');
+    expect(readFileSync(join(dir, '.orch/daemon.log'), 'utf8')).toContain('ORCH_DAEMON_IDLE_TIMEOUT=99999999999 is longer than a timer can wait: 596 h 31 min it is');
     rmSync(join(dir, '.orch'), { recursive: true, force: true });
     await waitFor(() => !alive(pid), 15_000, 'the daemon to stop once its state folder is gone');
   });

@@ -342,7 +342,7 @@ const SHORTEST_MS = 1_000;
 function idleTimeout(value: string | undefined, say: (text: string) => void): number {
   if (value === undefined || value.trim() === '') return DEFAULT_IDLE_TIMEOUT_MS;
   const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) {
+  if (ms === undefined) {
     say(`ORCH_DAEMON_IDLE_TIMEOUT=${value} is not a duration such as 30m, 2h or 90s: ${describeMs(DEFAULT_IDLE_TIMEOUT_MS)} it is`);
     return DEFAULT_IDLE_TIMEOUT_MS;
   }
