@@ -109,6 +109,8 @@ describe('orch validate', () => {
     ['an unknown plugin package', { 'orchestrator.config.ts': "export default { plugins: ['orch-gate-nope'] };\n" }, /plugin package 'orch-gate-nope' .* is not installed/],
     // Found by a fresh tester (session 26): the folder was named, with an empty reason and no place.
     ['a root package.json cut short', { 'package.json': '{\n  "name": "root",\n' }, /^package\.json:3:1: error: not valid JSON: property name expected \[config\/load-failed\]$/m],
+    ['a root package.json that is null', { 'package.json': 'null\n' }, /^package\.json:1:1: error: a package\.json must be a JSON object; found null \[config\/load-failed\]$/m],
+    ['an empty root package.json', { 'package.json': '' }, /^package\.json:1:1: error: package\.json is empty: not valid JSON \[config\/load-failed\]$/m],
   ])('fails with exit 2 and a clear message for %s', (_name, files, message) => {
     const run = runOrch(['validate'], tempRepo(files));
     expect(run.code).toBe(2);

@@ -135,6 +135,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const root = dirname(filepath);
   const exported = found.isEmpty ? undefined : basename(filepath) === 'package.json' ? found.config : (found.config as Loaded).exported;
   const raw = MODULE_CONFIG.test(filepath) ? await settleConfigExport(filepath, exported, root, options.renderStuck) : exported;
+  // An empty package.json is no JSON, not a config that exports nothing (found by a fresh tester, session 26).
+  if (found.isEmpty && basename(filepath) === 'package.json') throw configLoadError(filepath, { file: filepath, line: 1, column: 1 }, 'package.json is empty: not valid JSON', 'write a JSON object: { "name": "<package>" }');
   const problem = notAConfiguration(raw);
   if (problem) throw configLoadError(filepath, exportLocation(filepath), `${basename(filepath)} ${problem}`, "export one: `export default defineConfig({ ... })` (import defineConfig from '@orch/cli'), or write `key: value` settings");
 
@@ -333,6 +335,22 @@ function metaConfigError(error: unknown, cwd: string): Error {
       if (isOrchError(located)) return located;
     }
   }
+  // Valid JSON but no object (`null`): cosmiconfig's own TypeError would be the reason.
+  if (file && basename(file) === 'package.json') {
+    const kind = jsonKind(file);
+    if (kind !== undefined) return configLoadError(file, { file, line: 1, column: 1 }, `a package.json must be a JSON object; found ${kind}`, 'write an object: { "name": "<package>" }', error);
+  }
   const where = file ?? cwd;
   return configLoadError(where, { file: where, ...(file ? { line: 1, column: 1 } : {}) }, `cannot be read: ${message.split('\n').filter((line) => line.trim() !== '').slice(-1)[0] ?? 'no reason given'}`, 'fix the file, or remove it', error);
+}
+
+/** What a JSON file holds when it parses but is no object ('null', 'a list', 'a string'...); undefined otherwise. */
+function jsonKind(file: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return undefined;
+    return value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`;
+  } catch {
+    return undefined;
+  }
 }
