@@ -19,12 +19,15 @@ const OTHER_PROBLEMS_SHOWN = 10;
 /**
  * For commands other than `validate`: the errors that stop this command in full (source line,
  * hint), and every other error as a one-line warning, since it does not touch what this command
- * does. Warnings are left to `orch validate`. Returns how many errors stop the command, as printed (one repeated in many tasks counts once).
+ * does, unless a stopping error quotes it (a dependency's broken package.json, found by a fresh
+ * tester, session 26). Warnings are left to `orch validate`. Returns how many errors stop the command, as printed (one repeated in many tasks counts once).
  */
 export function printProblems(diagnostics: readonly Diagnostic[], stops: (diagnostic: Diagnostic) => boolean, io: CliIO): number {
   const errors = diagnostics.filter((d) => d.severity === 'error');
   const stopping = errors.filter(stops);
-  const others = foldRepeated(byPlace(errors.filter((d) => !stops(d))));
+  // One a stopping error quotes whole (a dependency's broken package.json) is that error's, not unused.
+  const quoted = (d: Diagnostic): boolean => stopping.some((stop) => stop !== d && stop.message.includes(d.message));
+  const others = foldRepeated(byPlace(errors.filter((d) => !stops(d) && !quoted(d))));
   for (const diagnostic of others.slice(0, OTHER_PROBLEMS_SHOWN)) {
     const where = diagnostic.location ? `${formatLocation(diagnostic.location, io.cwd)}: ` : '';
     io.stderr(`${where}warning: ${terminalText(diagnostic.message)} [${diagnostic.code}]\n`);
