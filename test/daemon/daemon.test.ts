@@ -227,6 +227,23 @@ describe('the daemon (docs/daemon.md)', () => {
     expect(status(dir)).toMatchObject({ served: 1, declined: 1 });
   });
 
+  // Found by a fresh tester (session 26): the warm-up's rounds took the change for their own, and
+  // the next invocation no longer looked first where it was.
+  it('an edit made during the warm-up is still looked at first by the next invocation', async () => {
+    const dir = workspace();
+    // A config that takes 150 ms to load: 20 rounds last seconds.
+    writeFileSync(join(dir, 'orchestrator.config.mjs'), "import { targets } from './targets.mjs';\nconst until = Date.now() + 150;\nwhile (Date.now() < until) {}\nexport default { targets };\n");
+    commitAll(dir);
+    expect(runOrch(['run', 'build', '--no-daemon'], dir, env(dir)).code).toBe(0);
+    await withDaemon(dir);
+    writeFileSync(join(dir, 'p/app/src/extra.js'), 'module.exports = 4;\n');
+    const log = () => readFileSync(join(dir, '.orch/daemon.log'), 'utf8');
+    expect(log(), log()).not.toContain('warmed up');
+    await waitFor(() => log().includes('warmed up'), 30_000, 'the warm-up to end');
+    expect(runOrch(['run', 'build'], dir, env(dir)).code).toBe(0);
+    expect(log()).toContain('; app#build: not in the cache, after 1 task)');
+  });
+
   it('never serves a stale result: a changed source, variable, config or file the config imports runs what it changes', async () => {
     const dir = workspace();
     await withDaemon(dir);

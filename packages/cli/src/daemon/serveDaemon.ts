@@ -163,6 +163,8 @@ async function serve(where: { root: string; log: string; cacheDir: string; warmU
       reply(ending ? { d: reason, stopping: true } : { d: reason });
       if (ending) stop(reason);
     };
+    // Never served (`orch daemon status`, `orch watch`...): said at once, the warm-up going on.
+    if (!daemonServes(request.argv, Object.keys(COMMANDS))) return decline(NOT_SERVED);
     if (warming) {
       // The warm-up ends its round and gives way: the client waits less than it would running orch itself.
       clientWaiting = true;
@@ -175,7 +177,6 @@ async function serve(where: { root: string; log: string; cacheDir: string; warmU
     const changed = stamps.changed();
     if (changed) return decline(`${changed} changed`, true);
     if (busy) return decline('busy');
-    if (!daemonServes(request.argv, Object.keys(COMMANDS))) return decline(NOT_SERVED);
     busy = true;
     restartIdleTimer();
     const began = performance.now();
@@ -213,9 +214,9 @@ async function serve(where: { root: string; log: string; cacheDir: string; warmU
   }
 
   /** Runs `invocation` as each one runs: its own module generation, the work tree synced before and let go after. */
-  async function asInvocation<T>(invocation: () => Promise<T>): Promise<T> {
+  async function asInvocation<T>(invocation: () => Promise<T>, options: { warmUp?: boolean } = {}): Promise<T> {
     await imports.next();
-    await workTree?.sync();
+    await workTree?.sync({ keepChanged: options.warmUp === true });
     try {
       return await invocation();
     } finally {
@@ -305,7 +306,7 @@ async function serve(where: { root: string; log: string; cacheDir: string; warmU
   const first = warmUpRequest(where.warmUp);
   if (first && warmsUp(first.argv, Object.keys(COMMANDS))) {
     const began = performance.now();
-    warming = warmUp(first, { program, root }, asInvocation, () => clientWaiting || stopping).then((rounds) => {
+    warming = warmUp(first, { program, root }, (round) => asInvocation(round, { warmUp: true }), () => clientWaiting || stopping).then((rounds) => {
       warming = undefined;
       say(`warmed up: orch ${first.argv.join(' ')} ${rounds === 1 ? 'once' : `${rounds} times`}, ${Math.round(performance.now() - began)} ms${clientWaiting ? ' (a client came)' : ''}`);
     });
