@@ -30,6 +30,7 @@ export { closestMatches, didYouMean } from './diagnostics/closestMatches.js';
 export { listNames } from './diagnostics/listNames.js';
 export { foldRepeated } from './diagnostics/foldRepeated.js';
 export { schemaDiagnostics } from './diagnostics/schemaDiagnostics.js';
+export { describeJsonKind } from './diagnostics/describeJsonKind.js';
 export { objectKeysAt } from './diagnostics/objectKeysAt.js';
 export type { SchemaDiagnosticOptions } from './diagnostics/schemaDiagnostics.js';
 export { yamlLocator, textLocator } from './diagnostics/yamlLocator.js';

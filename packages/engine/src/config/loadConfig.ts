@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { describeJsonKind } from '../diagnostics/describeJsonKind.js';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import * as v from 'valibot';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
@@ -348,8 +349,7 @@ function metaConfigError(error: unknown, cwd: string): Error {
 function jsonKind(file: string): string | undefined {
   try {
     const value: unknown = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return undefined;
-    return value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? undefined : describeJsonKind(value);
   } catch {
     return undefined;
   }

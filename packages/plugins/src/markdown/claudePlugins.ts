@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { configLocator, isOrchError, loadJsonConfig, nameTable, type Diagnostic } from '@orch/engine';
+import { configLocator, describeJsonKind, isOrchError, loadJsonConfig, nameTable, type Diagnostic } from '@orch/engine';
 
 /** A Claude Code plugin the project enables, found in the repository. */
 export interface ClaudePlugin {
@@ -44,7 +44,7 @@ export async function findClaudePlugins(root: string): Promise<{ plugins: Claude
     for (const [key, value, seen] of [['enabledPlugins', enabledPlugins, enabledIn], ['extraKnownMarketplaces', extraKnownMarketplaces, marketplaceIn]] as const) {
       if (value === undefined) continue;
       if (isObject(value)) for (const name of Object.keys(value)) seen.set(name, file);
-      else warn(file, [key], `${key} is ${describeJson(value)}, not an object; orch reads no plugin from it`, `write ${key === 'enabledPlugins' ? '{ "<plugin>@<marketplace>": true }' : '{ "<marketplace>": { "source": { "source": "directory", "path": "./market" } } }'}, as Claude Code reads it`);
+      else warn(file, [key], `${key} is ${describeJsonKind(value)}, not an object; orch reads no plugin from it`, `write ${key === 'enabledPlugins' ? '{ "<plugin>@<marketplace>": true }' : '{ "<marketplace>": { "source": { "source": "directory", "path": "./market" } } }'}, as Claude Code reads it`);
     }
   }
   // Keys are the settings' own text: a plugin or marketplace named `constructor` is a name like any other.
@@ -162,9 +162,6 @@ async function readJson(file: string, diagnostics: Diagnostic[], consequence: st
   }
 }
 
-function describeJson(value: unknown): string {
-  return Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`;
-}
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { didYouMean, jsonSyntaxError, nameTable, SourceFile, yaml, yamlLocator, type Diagnostic, type Project } from '@orch/engine';
+import { describeJsonKind, didYouMean, jsonSyntaxError, nameTable, SourceFile, yaml, yamlLocator, type Diagnostic, type Project } from '@orch/engine';
 import { detectFramework } from '../environment/frameworks.js';
 import type { WorkspaceCache } from '../state/WorkspaceCache.js';
 import { manifestPaths } from './manifestPaths.js';
@@ -156,7 +156,10 @@ function readManifest(file: string, diagnostics: Diagnostic[], unreadable: Map<s
   const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
   const found = cache?.lookup('manifest', file, isObject);
   // The name an earlier run read in this file (the workspace cache), whatever the file holds now.
-  const earlier = (): unknown => (cache?.previous('manifest', file, isObject) as PackageJson | undefined)?.name;
+  const earlier = (): string | undefined => {
+    const name = (cache?.previous('manifest', file, isObject) as PackageJson | undefined)?.name;
+    return typeof name === 'string' && name !== '' ? name : undefined;
+  };
   if (cache && !found) return undefined;
   if (found?.value !== undefined) return manifest(file, found.value as PackageJson, found.text);
   const text = (found?.text ?? readFileSync(file, 'utf8')).replace(/^\uFEFF/, '');
@@ -164,9 +167,8 @@ function readManifest(file: string, diagnostics: Diagnostic[], unreadable: Map<s
   const refuse = (diagnostic: Diagnostic): undefined => {
     diagnostics.push(diagnostic);
     // The name it still shows, else the one it had when an earlier run read it (the workspace cache).
-    const was = earlier();
     const shown = /"name"\s*:\s*"((?:[^"\\\n]|\\.)+)"/.exec(text)?.[1];
-    const name = shown ?? (typeof was === 'string' && was !== '' ? was : undefined);
+    const name = shown ?? earlier();
     if (shown === undefined && name !== undefined) diagnostic.message += ` (an earlier run read its name as '${name}')`;
     // Without a readable name it is still some package's: keyed by its file, never a name.
     unreadable.set(name ?? `\0${file}`, diagnostic);
@@ -180,14 +182,14 @@ function readManifest(file: string, diagnostics: Diagnostic[], unreadable: Map<s
     return refuse(source.diagnostic('error', 'workspace/invalid-package-json', `not valid JSON: ${message}`, source.location(offset, offset + length), { hint: 'fix the JSON at this place (strings in double quotes, no trailing commas or comments)' }));
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    const kind = Array.isArray(json) ? 'a list' : json === null ? 'null' : `a ${typeof json}`;
+    const kind = describeJsonKind(json);
     return refuse(source.diagnostic('error', 'workspace/invalid-package-json', `a package.json must be a JSON object; found ${kind}, so this folder is no package`, { file, line: 1, column: 1 }, { hint: 'write an object: { "name": "<package>", "scripts": { ... } }' }));
   }
   if (json.name !== undefined && (typeof json.name !== 'string' || json.name.trim() === '')) {
     const at = /"name"\s*:/.exec(text);
     return refuse(source.diagnostic('error', 'workspace/invalid-package-json', `a package's "name" must be a non-empty string; found ${JSON.stringify(json.name)}, so this folder is no package`, at ? source.location(at.index, at.index + at[0].length) : { file, line: 1, column: 1 }, { hint: 'write its name as a string: "name": "<package>"' }));
   }
-  const lost = json.name === undefined && typeof earlier() === 'string' && earlier() !== '' ? (earlier() as string) : undefined;
+  const lost = json.name === undefined ? earlier() : undefined;
   if (lost !== undefined && found) {
     // Stored once nothing depends on the name it lost (`keepLostNames`): until then, the name is remembered.
     renamed.set(lost, { file, store: () => cache!.store('manifest', file, found, json) });
